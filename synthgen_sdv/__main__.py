@@ -1,0 +1,7 @@
+"""Entry point for ``python -m synthgen_sdv``."""
+
+import sys
+
+from synthgen_sdv.cli import main
+
+sys.exit(main())

@@ -1,0 +1,8 @@
+"""Subcommands; each module has ``register(subparsers)`` that sets ``func`` on its parser.
+
+Add a command by adding its module name here.
+"""
+
+COMMAND_MODULES = [
+    "generate",
+]

@@ -1,0 +1,49 @@
+"""A tiny named-plugin registry: column kinds, anomaly kinds, writers, engines, synthesizers."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterator
+from typing import Generic, TypeVar
+
+from synthgen_sdv.errors import InputError
+
+T = TypeVar("T")
+
+
+class Registry(Generic[T]):
+    """Maps a name to a plug-in; an unknown name lists the known ones and the closest match."""
+
+    def __init__(self, what: str):
+        self.what = what
+        self._items: dict[str, T] = {}
+
+    def register(self, name: str) -> Callable[[T], T]:
+        def decorator(obj: T) -> T:
+            if name in self._items:
+                raise ValueError(f"{self.what} '{name}' is registered twice")
+            self._items[name] = obj
+            return obj
+
+        return decorator
+
+    def get(self, name: str) -> T:
+        try:
+            return self._items[name]
+        except KeyError:
+            raise InputError(self.unknown_message(name)) from None
+
+    def unknown_message(self, name: str) -> str:
+        known = ", ".join(sorted(self._items))
+        close = difflib.get_close_matches(name, list(self._items), n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        return f"unknown {self.what} '{name}'; known: {known}{hint}"
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._items
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._items))
+
+    def items(self) -> list[tuple[str, T]]:
+        return sorted(self._items.items())
