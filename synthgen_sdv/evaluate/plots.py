@@ -1,0 +1,253 @@
+"""PNG plots of a comparison: property scores, distributions, correlations, cardinalities.
+
+Every function takes already-sampled data (the same samples SDMetrics scored), writes one PNG
+with matplotlib's Agg backend (no display needed) and returns its path.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synthgen_sdv.evaluate.metrics import as_number
+from synthgen_sdv.evaluate.relations import Dataset, TableGraph
+
+REAL = "holdout (real)"
+REAL_COLOR = "#222222"
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _colors(names: list[str]) -> dict[str, Any]:
+    plt = _plt()
+    cmap = plt.get_cmap("tab10")
+    return {n: cmap(i % 10) for i, n in enumerate(names)}
+
+
+def _save(fig, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    fig.savefig(tmp, dpi=110, bbox_inches="tight")
+    _plt().close(fig)
+    tmp.replace(path)
+    return path
+
+
+def plot_property_scores(
+    summary: dict[str, dict[str, Any]], columns: list[str], path: Path
+) -> Path:
+    """Grouped bars: one group per score column, one bar per candidate; blanks marked n/a."""
+    plt = _plt()
+    names = list(summary)
+    colors = _colors(names)
+    fig, ax = plt.subplots(figsize=(max(7, 1.5 * len(columns) * max(1, len(names)) / 2), 4.2))
+    width = 0.8 / max(1, len(names))
+    x = np.arange(len(columns))
+    for i, name in enumerate(names):
+        vals = [summary[name].get(c) for c in columns]
+        pos = x - 0.4 + width * (i + 0.5)
+        heights = [v if v is not None else 0.0 for v in vals]
+        bars = ax.bar(pos, heights, width, label=name, color=colors[name])
+        for b, v in zip(bars, vals, strict=True):
+            text = "n/a" if v is None else f"{v:.2f}"
+            ax.text(
+                b.get_x() + b.get_width() / 2,
+                (v or 0) + 0.01,
+                text,
+                ha="center",
+                va="bottom",
+                fontsize=7,
+                rotation=90 if len(names) > 3 else 0,
+            )
+    ax.set_xticks(x)
+    ax.set_xticklabels([c.replace(" ", "\n", 1) for c in columns], fontsize=9)
+    ax.set_ylim(0, 1.15)
+    ax.set_ylabel("score (1 = indistinguishable from holdout)")
+    ax.set_title("Scores per candidate (higher is better)")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=min(4, len(names)))
+    ax.grid(axis="y", alpha=0.3)
+    return _save(fig, path)
+
+
+def key_columns(graph: TableGraph, table: str, limit: int = 4) -> list[str]:
+    """The first ``limit`` value columns (numerical/datetime/categorical/boolean) of a table."""
+    return graph.columns(table)[:limit]
+
+
+def _numeric(s: pd.Series, sdtype: str) -> pd.Series:
+    values = as_number(s, sdtype)
+    # Dates as fractional years read better on an axis than days since 1970.
+    return values / 365.25 + 1970 if sdtype == "datetime" else values
+
+
+def plot_distributions(
+    real: Dataset, candidates: dict[str, Dataset], graph: TableGraph, table: str, path: Path
+) -> Path | None:
+    """Real vs candidate histograms (numeric) or category shares (categorical) of key columns."""
+    cols = key_columns(graph, table)
+    if not cols:
+        return None
+    plt = _plt()
+    colors = _colors(list(candidates))
+    fig, axes = plt.subplots(1, len(cols), figsize=(4.2 * len(cols), 3.4), squeeze=False)
+    for ax, col in zip(axes[0], cols, strict=True):
+        sdtype = graph.sdtype(table, col)
+        if sdtype in ("numerical", "datetime"):
+            series = {REAL: _numeric(real[table][col], sdtype).dropna()}
+            series.update(
+                {n: _numeric(d[table][col], sdtype).dropna() for n, d in candidates.items()}
+            )
+            allv = pd.concat(list(series.values()))
+            if allv.empty:
+                continue
+            lo, hi = np.nanquantile(allv, [0.005, 0.995])
+            bins = np.linspace(lo, hi if hi > lo else lo + 1, 31)
+            for name, s in series.items():
+                ax.hist(
+                    s.clip(lo, hi),
+                    bins=bins,
+                    density=True,
+                    histtype="step",
+                    linewidth=1.6,
+                    color=REAL_COLOR if name == REAL else colors[name],
+                    label=name,
+                )
+            ax.set_xlabel("year" if sdtype == "datetime" else col)
+        else:
+            real_share = real[table][col].astype(str).value_counts(normalize=True)
+            cats = real_share.index[:12].tolist()
+            width = 0.8 / (1 + len(candidates))
+            x = np.arange(len(cats))
+            ax.bar(
+                x - 0.4 + width / 2,
+                real_share.reindex(cats).fillna(0),
+                width,
+                color=REAL_COLOR,
+                label=REAL,
+            )
+            for i, (name, d) in enumerate(candidates.items()):
+                share = (
+                    d[table][col].astype(str).value_counts(normalize=True).reindex(cats).fillna(0)
+                )
+                ax.bar(x - 0.4 + width * (i + 1.5), share, width, color=colors[name], label=name)
+            ax.set_xticks(x)
+            ax.set_xticklabels(cats, rotation=30, ha="right", fontsize=8)
+            ax.set_ylabel("share of rows")
+        ax.set_title(f"{table}.{col}", fontsize=10)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(
+        handles,
+        labels,
+        loc="lower center",
+        ncol=min(5, len(labels)),
+        fontsize=8,
+        bbox_to_anchor=(0.5, -0.08),
+    )
+    fig.suptitle(f"{table}: real holdout vs candidates", fontsize=11)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def _corr(df: pd.DataFrame, graph: TableGraph, table: str, cols: list[str]) -> pd.DataFrame:
+    num = pd.DataFrame({c: _numeric(df[c], graph.sdtype(table, c)) for c in cols})
+    return num.corr(method="pearson")
+
+
+def plot_correlations(
+    real: Dataset,
+    candidates: dict[str, Dataset],
+    graph: TableGraph,
+    table: str,
+    path: Path,
+    max_columns: int = 10,
+) -> Path | None:
+    """Pearson correlation heatmaps of numerical/datetime columns: holdout, then each candidate."""
+    cols = graph.columns(table, ("numerical", "datetime"))[:max_columns]
+    if len(cols) < 2:
+        return None
+    plt = _plt()
+    panels = {REAL: real, **candidates}
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels) + 1, 3.4), squeeze=False)
+    im = None
+    for ax, (name, data) in zip(axes[0], panels.items(), strict=True):
+        c = _corr(data[table], graph, table, cols)
+        im = ax.imshow(c.to_numpy(), vmin=-1, vmax=1, cmap="RdBu_r")
+        ax.set_xticks(range(len(cols)))
+        ax.set_xticklabels(cols, rotation=45, ha="right", fontsize=7)
+        ax.set_yticks(range(len(cols)))
+        ax.set_yticklabels(cols if ax is axes[0][0] else [], fontsize=7)
+        for i in range(len(cols)):
+            for j in range(len(cols)):
+                v = c.iat[i, j]
+                ax.text(
+                    j,
+                    i,
+                    "" if pd.isna(v) else f"{v:.1f}",
+                    ha="center",
+                    va="center",
+                    fontsize=6,
+                    color="white" if abs(v) > 0.6 else "black",
+                )
+        ax.set_title(name, fontsize=9)
+    fig.colorbar(im, ax=axes[0].tolist(), shrink=0.8, label="Pearson r")
+    fig.suptitle(f"{table}: correlations, real holdout vs candidates", fontsize=11)
+    return _save(fig, path)
+
+
+def plot_cardinality(
+    real_counts: dict[str, pd.Series],
+    candidate_counts: dict[str, dict[str, pd.Series]],
+    path: Path,
+) -> Path | None:
+    """Per relationship: histogram of children per parent row, holdout vs candidates."""
+    rels = list(real_counts)
+    if not rels:
+        return None
+    plt = _plt()
+    colors = _colors(list(candidate_counts))
+    ncols = min(3, len(rels))
+    nrows = -(-len(rels) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.3 * nrows), squeeze=False)
+    for ax, rel in zip(axes.flat, rels, strict=False):
+        series = {REAL: real_counts[rel]}
+        series.update({n: c[rel] for n, c in candidate_counts.items() if rel in c})
+        hi = max(1, int(np.nanquantile(pd.concat(list(series.values())), 0.99)))
+        bins = np.arange(0, hi + 2) - 0.5 if hi <= 40 else np.linspace(0, hi, 31)
+        for name, s in series.items():
+            ax.hist(
+                s.clip(upper=hi),
+                bins=bins,
+                density=True,
+                histtype="step",
+                linewidth=1.6,
+                color=REAL_COLOR if name == REAL else colors[name],
+                label=name,
+            )
+        child, parent = rel.split(" -> ")
+        ax.set_title(f"{child.split('.')[0]} per {parent.split('.')[0]}", fontsize=10)
+        ax.set_xlabel("children per parent row")
+        ax.set_ylabel("share of parents")
+    for ax in list(axes.flat)[len(rels) :]:
+        ax.axis("off")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(
+        handles,
+        labels,
+        loc="lower center",
+        ncol=min(5, len(labels)),
+        fontsize=8,
+        bbox_to_anchor=(0.5, -0.06),
+    )
+    fig.suptitle("Cardinality: children per parent, real holdout vs candidates", fontsize=11)
+    fig.tight_layout()
+    return _save(fig, path)

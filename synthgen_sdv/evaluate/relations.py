@@ -1,0 +1,169 @@
+"""Reads the table graph (primary keys, parent -> child relationships) out of SDV metadata.
+
+The evaluation code accepts a plain SDV multi-table metadata dict (``Metadata.to_dict()``,
+METADATA_SPEC_VERSION 'V1') or an SDV ``Metadata`` object; everything downstream works on the
+dict, because that is also what SDMetrics expects.
+"""
+
+from __future__ import annotations
+
+import graphlib
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+from synthgen_sdv.errors import InputError
+
+Dataset = dict[str, pd.DataFrame]
+
+# sdtypes the metrics can read as values; every other sdtype (id, email, name, ...) is an
+# identifier or PII and says nothing about realism that the id-free columns do not.
+VALUE_SDTYPES = ("numerical", "datetime", "categorical", "boolean")
+
+
+@dataclass(frozen=True)
+class Relationship:
+    parent: str
+    parent_key: str
+    child: str
+    child_key: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.child}.{self.child_key} -> {self.parent}.{self.parent_key}"
+
+
+def metadata_dict(metadata: Any) -> dict:
+    """Return the SDV metadata as a dict, whether given a dict or an SDV ``Metadata``."""
+    if isinstance(metadata, dict):
+        md = metadata
+    elif hasattr(metadata, "to_dict"):
+        md = metadata.to_dict()
+    else:
+        raise InputError(f"metadata must be an SDV metadata dict or Metadata, got {type(metadata)}")
+    if "tables" not in md or not isinstance(md["tables"], dict) or not md["tables"]:
+        raise InputError("metadata has no 'tables'; expected SDV multi-table metadata (V1)")
+    return md
+
+
+class TableGraph:
+    """Primary keys, relationships and a parent-first table order of one metadata dict."""
+
+    def __init__(self, metadata: Any):
+        self.metadata = metadata_dict(metadata)
+        self.tables: list[str] = list(self.metadata["tables"])
+        self.primary_keys: dict[str, str | None] = {}
+        for name, tmeta in self.metadata["tables"].items():
+            pk = tmeta.get("primary_key")
+            if isinstance(pk, list | tuple):
+                raise InputError(f"{name}: composite primary keys are not supported ({pk})")
+            self.primary_keys[name] = pk
+        self.relationships: list[Relationship] = []
+        for rel in self.metadata.get("relationships", []):
+            pk, fk = rel["parent_primary_key"], rel["child_foreign_key"]
+            if isinstance(pk, list | tuple) or isinstance(fk, list | tuple):
+                raise InputError(f"relationship {rel}: composite keys are not supported")
+            self.relationships.append(
+                Relationship(rel["parent_table_name"], pk, rel["child_table_name"], fk)
+            )
+        sorter = graphlib.TopologicalSorter({t: set() for t in self.tables})
+        for rel in self.relationships:
+            # A self-reference (employee -> manager) is not an edge of the entity tree.
+            if rel.parent != rel.child:
+                sorter.add(rel.child, rel.parent)
+        try:
+            self.order: list[str] = list(sorter.static_order())
+        except graphlib.CycleError as exc:
+            raise InputError(f"metadata relationships form a cycle: {exc.args[1]}") from None
+
+    def parents_of(self, table: str) -> list[Relationship]:
+        return [r for r in self.relationships if r.child == table and r.parent != table]
+
+    def children_of(self, table: str) -> list[Relationship]:
+        return [r for r in self.relationships if r.parent == table and r.child != table]
+
+    @property
+    def roots(self) -> list[str]:
+        return [t for t in self.order if not self.parents_of(t)]
+
+    def descendants(self, table: str) -> list[str]:
+        """Tables reachable from ``table`` along parent -> child edges, in parent-first order."""
+        seen = {table}
+        for t in self.order:
+            if any(r.parent in seen for r in self.parents_of(t)):
+                seen.add(t)
+        return [t for t in self.order if t in seen and t != table]
+
+    def entity_root(self, data: Dataset | None = None) -> str:
+        """The root table whose rows own the most other tables (customers, not a dimension)."""
+
+        def rank(t: str) -> tuple[int, int, str]:
+            rows = len(data[t]) if data is not None and t in data else 0
+            return (-len(self.descendants(t)), -rows, t)
+
+        return sorted(self.roots, key=rank)[0]
+
+    def columns(self, table: str, sdtypes: tuple[str, ...] = VALUE_SDTYPES) -> list[str]:
+        """Non-key columns of ``table`` whose sdtype is in ``sdtypes``, in metadata order."""
+        keys = {self.primary_keys.get(table)}
+        keys |= {r.child_key for r in self.relationships if r.child == table}
+        cols = self.metadata["tables"][table].get("columns", {})
+        return [c for c, m in cols.items() if c not in keys and m.get("sdtype") in sdtypes]
+
+    def sdtype(self, table: str, column: str) -> str:
+        return self.metadata["tables"][table]["columns"][column]["sdtype"]
+
+
+def check_dataset(data: Dataset, graph: TableGraph, what: str) -> None:
+    """Raise InputError naming every table/column mismatch between ``data`` and the metadata."""
+    problems = []
+    missing = [t for t in graph.tables if t not in data]
+    extra = [t for t in data if t not in graph.tables]
+    if missing:
+        problems.append(f"missing tables {missing}")
+    if extra:
+        problems.append(f"tables not in the metadata {extra}")
+    for t in graph.tables:
+        if t not in data:
+            continue
+        want = set(graph.metadata["tables"][t].get("columns", {}))
+        have = set(data[t].columns)
+        if want - have:
+            problems.append(f"{t}: missing columns {sorted(want - have)}")
+        if have - want:
+            problems.append(f"{t}: columns not in the metadata {sorted(have - want)}")
+    if problems:
+        raise InputError(f"{what} does not match the metadata: " + "; ".join(problems))
+
+
+def coerce_like(data: Dataset, reference: Dataset, graph: TableGraph) -> Dataset:
+    """Cast ``data``'s columns to the reference's dtypes where the sdtype allows it.
+
+    A candidate read from CSV next to a holdout read from Parquet would otherwise compare
+    ``"1"`` with ``1`` (every category unseen) or strings with timestamps.
+    """
+    out: Dataset = {}
+    for table in graph.tables:
+        df = data[table]
+        ref = reference[table]
+        changed = {}
+        for col, meta in graph.metadata["tables"][table].get("columns", {}).items():
+            if col not in df.columns or col not in ref.columns or df[col].dtype == ref[col].dtype:
+                continue
+            sdtype = meta.get("sdtype")
+            if sdtype == "datetime" or pd.api.types.is_datetime64_any_dtype(ref[col]):
+                fmt = meta.get("datetime_format")
+                changed[col] = pd.to_datetime(df[col], errors="coerce", format=fmt)
+            elif is_numeric_dtype(ref[col]) and not is_bool_dtype(ref[col]):
+                changed[col] = pd.to_numeric(df[col], errors="coerce")
+            elif ref[col].dtype == object or pd.api.types.is_string_dtype(ref[col]):
+                changed[col] = (
+                    df[col]
+                    .astype(object)
+                    .where(df[col].notna(), None)
+                    .map(lambda v: v if v is None else str(v))
+                )
+        out[table] = df.assign(**changed) if changed else df
+    return out

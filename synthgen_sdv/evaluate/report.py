@@ -1,0 +1,449 @@
+"""Scores candidate datasets against a real holdout and writes comparison.json, .md and plots.
+
+API::
+
+    report = compare(reference_train, holdout, {"hma": hma_data, "rules": rule_data}, metadata,
+                     out_dir, candidate_stats={"hma": {"fit_seconds": 75.2, ...}})
+    report.summary          # {candidate: {column: value}}; also in comparison.md
+    report.data             # exactly what comparison.json holds
+
+Protocol: candidates learn from ``reference_train`` only and are scored against ``holdout``;
+the row ``train (ceiling)`` scores the real train split itself against the holdout, which is
+the best any generator can reach. SDMetrics runs on root-entity subsamples (``subsample_by_root``)
+of equal root count for holdout and every candidate, so size-dependent properties compare like
+with like and a 10M-row candidate costs no more than a small one. Files are written to
+temporary names and renamed, so a crash leaves no half-written report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from synthgen_sdv import __version__
+from synthgen_sdv.errors import InputError
+from synthgen_sdv.evaluate import plots
+from synthgen_sdv.evaluate.metrics import (
+    METRICS,
+    EvalContext,
+    EvalOptions,
+    clean,
+    sdmetrics_thresholds,
+)
+from synthgen_sdv.evaluate.relations import (
+    Dataset,
+    TableGraph,
+    check_dataset,
+    coerce_like,
+    metadata_dict,
+)
+from synthgen_sdv.evaluate.split import children_per_parent, subsample_by_root
+
+SCHEMA = "synthgen_sdv.comparison"
+VERSION = 1
+CEILING = "train (ceiling)"
+DEFAULT_METRICS = [
+    "quality",
+    "diagnostic",
+    "referential_integrity",
+    "ml_utility",
+    "privacy_dcr",
+    "resources",
+]
+
+PROTOCOL = (
+    "Candidates learn from the real train split only and are scored against the real holdout, "
+    "which no candidate saw. The row '{ceiling}' scores the real train split itself against the "
+    "holdout: two real samples of one population differ by that much, so it is the ceiling a "
+    "generator can reach. SDMetrics reports (quality, diagnostic) and the plots use root-entity "
+    "subsamples: the holdout is cut to at most {max_root} '{root}' rows and every candidate to "
+    "the same number of root rows (method subsample_by_root, seed {seed}), each root row with "
+    "all its descendants. Referential integrity, ML utility and privacy use the full candidate "
+    "(row caps below). ML utility: a model trained on the candidate and tested on the holdout "
+    "(TSTR) versus one trained on the real train split (TRTR); ratio = TSTR / TRTR. Privacy: "
+    "distance to closest record (DCR) of candidate rows to train rows, divided by the holdout's "
+    "own DCR to train (median, per table, worst table shown); values well below 1 or a share "
+    "'closer to train' well above 0.5 mean rows were copied from the training data."
+)
+
+SUMMARY_NOTES = {
+    "Quality": "SDMetrics QualityReport overall (mean of the non-blank properties)",
+    "RI (worst)": "share of child foreign keys that resolve, worst relationship",
+    "ML ratio": "TSTR / TRTR score",
+    "DCR ratio": "median DCR candidate->train / holdout->train, worst table",
+    "closer to train": "share of candidate rows nearer to train than to holdout (0.5 is ideal)",
+}
+
+COMPARISON_JSON_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": [
+        "schema",
+        "version",
+        "generator",
+        "created_utc",
+        "protocol",
+        "thresholds",
+        "sample_sizes",
+        "options",
+        "metrics",
+        "columns",
+        "candidates",
+        "plots",
+    ],
+    "properties": {
+        "schema": {"const": SCHEMA},
+        "version": {"const": VERSION},
+        "generator": {"type": "object", "required": ["name", "version"]},
+        "created_utc": {"type": "string"},
+        "protocol": {"type": "string", "minLength": 50},
+        "thresholds": {
+            "type": "object",
+            "required": [
+                "sdmetrics_version",
+                "real_correlation_threshold",
+                "real_association_threshold",
+            ],
+        },
+        "sample_sizes": {"type": "object", "required": ["train", "holdout", "holdout_evaluated"]},
+        "options": {"type": "object"},
+        "metrics": {"type": "array", "items": {"type": "string"}},
+        "columns": {"type": "array", "items": {"type": "string"}},
+        "candidates": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["name", "role", "summary", "results", "sample", "eval_seconds"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "role": {"enum": ["ceiling", "candidate"]},
+                    "summary": {
+                        "type": "object",
+                        "additionalProperties": {"type": ["number", "null"]},
+                    },
+                    "results": {
+                        "type": "object",
+                        "additionalProperties": {
+                            "type": "object",
+                            "required": ["score", "reason"],
+                            "properties": {
+                                "score": {"type": ["number", "null"]},
+                                "reason": {"type": ["string", "null"]},
+                            },
+                        },
+                    },
+                },
+            },
+        },
+        "plots": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+}
+
+
+@dataclass
+class ComparisonReport:
+    """The comparison as written: ``data`` is comparison.json, ``files`` what was written."""
+
+    data: dict[str, Any]
+    out_dir: Path
+    files: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> dict[str, dict[str, Any]]:
+        return {c["name"]: c["summary"] for c in self.data["candidates"]}
+
+    def result(self, candidate: str, metric: str) -> dict[str, Any]:
+        for c in self.data["candidates"]:
+            if c["name"] == candidate:
+                return c["results"][metric]
+        raise KeyError(candidate)
+
+
+def _progress(message: str) -> None:
+    print(f"[compare] {message}", file=sys.stderr, flush=True)
+
+
+def _rows(data: Dataset) -> dict[str, int]:
+    return {t: len(df) for t, df in data.items()}
+
+
+def compare(
+    reference_train: Dataset,
+    holdout: Dataset,
+    candidates: dict[str, Dataset],
+    metadata: Any,
+    out_dir: str | Path,
+    *,
+    candidate_stats: dict[str, dict[str, Any]] | None = None,
+    metrics: list[str] | None = None,
+    target: str | None = None,
+    seed: int = 0,
+    max_root_rows: int = 2_000,
+    include_ceiling: bool = True,
+    make_plots: bool = True,
+    split_info: dict[str, Any] | None = None,
+    protocol_note: str | None = None,
+    progress=_progress,
+) -> ComparisonReport:
+    """Score every candidate (and the train ceiling) against the holdout; write the report.
+
+    ``candidate_stats[name]`` may hold ``fit_seconds``, ``sample_seconds``, ``total_seconds``,
+    ``peak_memory_mb`` (measured by the caller) and is echoed in the report.
+    """
+    md = metadata_dict(metadata)
+    graph = TableGraph(md)
+    check_dataset(reference_train, graph, "reference train")
+    check_dataset(holdout, graph, "holdout")
+    for name, data in candidates.items():
+        check_dataset(data, graph, f"candidate '{name}'")
+    if CEILING in candidates:
+        raise InputError(f"'{CEILING}' is reserved for the ceiling row; rename that candidate")
+    names = metrics or DEFAULT_METRICS
+    metric_objs = {n: METRICS.get(n)() for n in names}
+    options = EvalOptions(seed=seed, target=target)
+    stats = candidate_stats or {}
+    unknown = sorted(set(stats) - set(candidates))
+    if unknown:
+        raise InputError(
+            f"candidate_stats for unknown candidates {unknown}; candidates: {sorted(candidates)}"
+        )
+
+    root = graph.entity_root(reference_train)
+    hold_sample = subsample_by_root(holdout, md, max_root_rows, seed=seed, root_table=root)
+    n_roots = len(hold_sample.data[root])
+    entries: list[tuple[str, str, Dataset]] = []
+    if include_ceiling:
+        entries.append((CEILING, "ceiling", reference_train))
+    entries += [(n, "candidate", coerce_like(d, holdout, graph)) for n, d in candidates.items()]
+
+    shared: dict[str, Any] = {}
+    out_candidates = []
+    samples: dict[str, Dataset] = {}
+    for name, role, data in entries:
+        start = time.perf_counter()
+        sample = subsample_by_root(data, md, n_roots, seed=seed + 1, root_table=root)
+        samples[name] = sample.data
+        ctx = EvalContext(
+            name=name,
+            train=reference_train,
+            holdout=holdout,
+            candidate=data,
+            candidate_sample=sample.data,
+            holdout_sample=hold_sample.data,
+            metadata=md,
+            graph=graph,
+            options=options,
+            is_ceiling=role == "ceiling",
+            stats=stats.get(name, {}),
+            shared=shared,
+        )
+        results, summary = {}, {}
+        for mname, metric in metric_objs.items():
+            progress(f"{name}: {mname}")
+            res = clean(metric.compute(ctx))
+            res.setdefault("reason", None)
+            results[mname] = res
+            summary.update(clean(metric.columns(res)))
+        out_candidates.append(
+            {
+                "name": name,
+                "role": role,
+                "rows": _rows(data),
+                "summary": summary,
+                "results": results,
+                "sample": sample.info,
+                "eval_seconds": round(time.perf_counter() - start, 3),
+            }
+        )
+
+    columns = list(out_candidates[0]["summary"]) if out_candidates else []
+    protocol = PROTOCOL.format(ceiling=CEILING, max_root=max_root_rows, root=root, seed=seed)
+    if protocol_note:
+        protocol += " " + protocol_note
+    data = {
+        "schema": SCHEMA,
+        "version": VERSION,
+        "generator": {"name": "synthgen_sdv", "version": __version__},
+        "created_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "protocol": protocol,
+        "thresholds": sdmetrics_thresholds(),
+        "sample_sizes": {
+            "train": _rows(reference_train),
+            "holdout": _rows(holdout),
+            "holdout_evaluated": hold_sample.info,
+            "ml_max_rows": options.max_model_rows,
+            "dcr_reference_rows_max": options.dcr_reference_rows,
+            "dcr_query_rows_max": options.dcr_query_rows,
+        },
+        "split": split_info,
+        "options": {
+            "seed": seed,
+            "target": target,
+            "max_root_rows": max_root_rows,
+            "root_table": root,
+        },
+        "metrics": names,
+        "columns": columns,
+        "column_notes": {k: v for k, v in SUMMARY_NOTES.items() if k in columns},
+        "candidates": out_candidates,
+        "plots": {},
+    }
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    files: dict[str, Path] = {}
+    if make_plots:
+        progress("plots")
+        data["plots"] = _make_plots(out, graph, md, hold_sample.data, samples, data)
+        files.update({k: out / v for k, v in data["plots"].items()})
+    files["json"] = _write_text(out / "comparison.json", json.dumps(clean(data), indent=2))
+    files["markdown"] = _write_text(out / "comparison.md", render_markdown(data))
+    return ComparisonReport(data=clean(data), out_dir=out, files=files)
+
+
+def _make_plots(
+    out: Path, graph: TableGraph, md: dict, real: Dataset, samples: dict[str, Dataset], data: dict
+) -> dict[str, str]:
+    written: dict[str, Path | None] = {}
+    summary = {c["name"]: c["summary"] for c in data["candidates"]}
+    score_cols = [
+        c
+        for c in data["columns"]
+        if c not in ("time s", "peak MB", "ML synth", "ML real", "closer to train")
+    ]
+    written["property_scores"] = plots.plot_property_scores(
+        summary, score_cols, out / "plots" / "property_scores.png"
+    )
+    for table in graph.tables:
+        written[f"distributions_{table}"] = plots.plot_distributions(
+            real, samples, graph, table, out / "plots" / f"distributions_{table}.png"
+        )
+        written[f"correlations_{table}"] = plots.plot_correlations(
+            real, samples, graph, table, out / "plots" / f"correlations_{table}.png"
+        )
+    written["cardinality"] = plots.plot_cardinality(
+        children_per_parent(real, md),
+        {n: children_per_parent(d, md) for n, d in samples.items()},
+        out / "plots" / "cardinality.png",
+    )
+    return {k: str(p.relative_to(out)) for k, p in written.items() if p is not None}
+
+
+def _write_text(path: Path, text: str) -> Path:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def _fmt(value: Any, column: str) -> str:
+    if value is None:
+        return "n/a"
+    if column == "time s":
+        return f"{value:.1f}"
+    if column == "peak MB":
+        return f"{value:.0f}"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def render_markdown(data: dict[str, Any]) -> str:
+    """A table a person reads in ten seconds, then the protocol, blanks and sample sizes."""
+    cols = data["columns"]
+    lines = ["# Synthetic data comparison", ""]
+    lines.append("| candidate | " + " | ".join(cols) + " |")
+    lines.append("|---|" + "---:|" * len(cols))
+    for c in data["candidates"]:
+        name = f"*{c['name']}*" if c["role"] == "ceiling" else f"**{c['name']}**"
+        lines.append(f"| {name} | " + " | ".join(_fmt(c["summary"].get(k), k) for k in cols) + " |")
+    lines += [
+        "",
+        "Scores are 0..1, higher is better, except: time s / peak MB (lower is better), "
+        "DCR ratio (near or above 1 is good), closer to train (0.5 is ideal).",
+    ]
+    for k, v in data.get("column_notes", {}).items():
+        lines.append(f"- **{k}**: {v}")
+    lines += ["", "## Protocol", "", data["protocol"], ""]
+    thr = data["thresholds"]
+    lines += [
+        "## SDMetrics thresholds",
+        "",
+        f"sdmetrics {thr['sdmetrics_version']}: real_correlation_threshold = "
+        f"{thr['real_correlation_threshold']}, real_association_threshold = "
+        f"{thr['real_association_threshold']}. {thr['rule']}",
+        "",
+    ]
+    blanks = []
+    for c in data["candidates"]:
+        for mname, res in c["results"].items():
+            if res.get("score") is None and res.get("reason") and mname != "resources":
+                blanks.append(f"- {c['name']} / {mname}: {res['reason']}")
+            for pname, prop in (res.get("properties") or {}).items():
+                if prop.get("score") is None:
+                    blanks.append(f"- {c['name']} / {pname}: {prop.get('reason')}")
+    if blanks:
+        lines += ["## Blank (n/a) values and why", "", *blanks, ""]
+    pair_lines = []
+    for c in data["candidates"]:
+        props = c["results"].get("quality", {}).get("properties", {})
+        for pname in ("Column Pair Trends", "Intertable Trends"):
+            if pname in props:
+                p = props[pname]
+                pair_lines.append(
+                    f"- {c['name']} / {pname}: {p.get('pairs_scored')} of "
+                    f"{p.get('pairs_total')} column pairs passed the thresholds"
+                )
+        if pair_lines:
+            break
+    if pair_lines:
+        lines += ["## Column pairs actually scored", "", *pair_lines, ""]
+    ml = next(
+        (c["results"]["ml_utility"] for c in data["candidates"] if "ml_utility" in c["results"]),
+        None,
+    )
+    if ml and ml.get("target", {}).get("table"):
+        t = ml["target"]
+        lines += [
+            "## ML utility target",
+            "",
+            f"{t['table']}.{t['column']} ({t['task']}, chosen by {t['chosen_by']}), "
+            f"metric {ml.get('metric')}; features: the table's own values, its parents' "
+            "values, and per child table the count and numeric means.",
+            "",
+        ]
+    ss = data["sample_sizes"]
+    lines += [
+        "## Sample sizes",
+        "",
+        "| table | train | holdout | holdout scored |",
+        "|---|---:|---:|---:|",
+    ]
+    hold_rows = ss["holdout_evaluated"].get("rows", {})
+    for t in ss["train"]:
+        lines.append(
+            f"| {t} | {ss['train'][t]} | {ss['holdout'][t]} | "
+            f"{hold_rows.get(t, {}).get('kept', ss['holdout'][t])} |"
+        )
+    lines.append("")
+    parts = []
+    for c in data["candidates"]:
+        kept = {t: v.get("kept") for t, v in c["sample"].get("rows", {}).items()}
+        sizes = ", ".join(f"{t} {n}/{kept.get(t, n)}" for t, n in c["rows"].items())
+        parts.append(f"{c['name']}: {sizes}")
+    lines.append("Candidate rows (full / scored by SDMetrics): " + "; ".join(parts))
+    lines.append("")
+    if data["plots"]:
+        lines += ["## Plots", ""]
+        lines += [f"![{k}]({v})" for k, v in data["plots"].items()]
+        lines.append("")
+    lines.append(
+        f"_{data['generator']['name']} {data['generator']['version']}, "
+        f"{data['created_utc']}; details per table and column in comparison.json._"
+    )
+    return "\n".join(lines) + "\n"
