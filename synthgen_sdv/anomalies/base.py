@@ -1,0 +1,69 @@
+"""The anomaly contract: a strict config model that corrupts a copy of a clean chunk.
+
+Anomalies run after clean generation on a copy, so the clean data stays available for
+fitting; each returns the primary keys of the rows it touched, which become labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from pydantic import Field
+
+from synthgen_sdv.registry import Registry
+from synthgen_sdv.spec.base import StrictModel
+
+
+@dataclass
+class ChunkInfo:
+    """What an anomaly may know about the chunk it corrupts."""
+
+    primary_key: str
+    logical_types: dict[str, str]
+    lookup_targets: dict[str, str]  # column -> parent table, for lookup columns
+    orphan_base: dict[str, Any] = field(default_factory=dict)  # column -> first missing key
+
+
+@dataclass
+class AnomalyResult:
+    frame: pd.DataFrame
+    rows: list[Any]
+    deferred: pd.DataFrame | None = None  # rows to append after the last chunk
+
+
+class AnomalyKind(StrictModel):
+    kind: str
+    table: str
+    column: str | None = None
+    rate: float = Field(0.01, gt=0.0, le=1.0)
+    description: str = ""
+
+    needs_column: ClassVar[bool] = True
+    #: logical types of the column this anomaly accepts (None: any)
+    accepts: ClassVar[tuple[str, ...] | None] = None
+
+    def dirty_type(self, logical_type: str) -> str:
+        """Logical type of the column after this anomaly (format drift turns dates into text)."""
+        return logical_type
+
+    def count(self, n: int, rng: np.random.Generator) -> int:
+        """Rows to touch in a chunk of n: rate * n, with the fraction drawn, so rates add up."""
+        exact = self.rate * n
+        return min(n, int(exact) + int(rng.random() < exact - int(exact)))
+
+    def apply(self, frame: pd.DataFrame, rng: np.random.Generator, info: ChunkInfo) -> AnomalyResult:
+        raise NotImplementedError
+
+    def params(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"kind", "table", "column", "description"})
+
+
+ANOMALIES: Registry[type[AnomalyKind]] = Registry("anomaly kind")
+
+
+def register_anomaly(name: str) -> Callable[[type[AnomalyKind]], type[AnomalyKind]]:
+    return ANOMALIES.register(name)

@@ -1,0 +1,66 @@
+"""Categorical and boolean columns."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import field_validator
+
+from synthgen_sdv.kinds.base import ColumnContext, ColumnKind, Param, param_deps, register_kind
+
+
+@register_kind("categorical")
+class CategoricalColumn(ColumnKind):
+    """values: a list (equal weights) or a mapping value -> weight."""
+
+    kind: Literal["categorical"]
+    values: dict[Any, float] | list[Any]
+    dtype: Literal["string", "int", "float", "bool"] = "string"
+
+    @field_validator("values")
+    @classmethod
+    def _non_empty(cls, v):
+        if not v:
+            raise ValueError("needs at least one value")
+        if isinstance(v, dict) and any(w < 0 for w in v.values()):
+            raise ValueError("weights must be >= 0")
+        if isinstance(v, dict) and sum(v.values()) <= 0:
+            raise ValueError("weights must not all be 0")
+        return v
+
+    def logical_type(self) -> str:
+        return self.dtype
+
+    def choices(self) -> tuple[list[Any], np.ndarray]:
+        if isinstance(self.values, dict):
+            vals, weights = list(self.values), np.array(list(self.values.values()), float)
+        else:
+            vals, weights = list(self.values), np.ones(len(self.values))
+        return vals, weights / weights.sum()
+
+    def _generate(self, ctx: ColumnContext) -> pd.Series:
+        vals, weights = self.choices()
+        idx = ctx.rng.choice(len(vals), size=ctx.n, p=weights)
+        cast = {"string": str, "int": int, "float": float, "bool": bool}[self.dtype]
+        table = np.array([cast(v) for v in vals], dtype=object)
+        out = pd.Series(table[idx])
+        if self.dtype != "string":
+            out = out.astype({"int": "int64", "float": "float64", "bool": "bool"}[self.dtype])
+        return out
+
+
+@register_kind("boolean")
+class BooleanColumn(ColumnKind):
+    kind: Literal["boolean"]
+    p: Param = 0.5
+
+    def deps(self) -> set[str]:
+        return param_deps(self.p)
+
+    def logical_type(self) -> str:
+        return "bool"
+
+    def _generate(self, ctx: ColumnContext) -> pd.Series:
+        return pd.Series(ctx.rng.random(ctx.n) < ctx.param(self.p))

@@ -1,0 +1,89 @@
+"""Conditional columns: the distribution depends on another column's value (income by segment)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import model_validator
+
+from synthgen_sdv.kinds.base import ColumnContext, ColumnKind, register_kind
+
+if TYPE_CHECKING:  # the discriminated union, bound by model_rebuild in kinds/__init__.py
+    from synthgen_sdv.kinds import ColumnSpec
+
+
+def case_key(value: Any) -> str:
+    """YAML reads `true:` as a bool and `0.1:` as a float; compare cases as text."""
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    return str(value)
+
+
+@register_kind("conditional")
+class ConditionalColumn(ColumnKind):
+    kind: Literal["conditional"]
+    on: str
+    cases: dict[str, ColumnSpec]
+    default: ColumnSpec | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _text_keys(cls, data):
+        if isinstance(data, dict) and True in data and "on" not in data:
+            data = {("on" if k is True else k): v for k, v in data.items()}  # YAML 1.1: on == true
+        if isinstance(data, dict) and isinstance(data.get("cases"), dict):
+            data = {**data, "cases": {case_key(k): v for k, v in data["cases"].items()}}
+        return data
+
+    @model_validator(mode="after")
+    def _no_nested_keys(self):
+        for name, spec in self.branches():
+            if spec.is_lookup or spec.kind in ("sequence", "rollup", "conditional"):
+                raise ValueError(f"case '{name}': kind '{spec.kind}' cannot be a case")
+        return self
+
+    def branches(self) -> list[tuple[str, ColumnKind]]:
+        out = list(self.cases.items())
+        return [*out, ("default", self.default)] if self.default is not None else out
+
+    def deps(self) -> set[str]:
+        out = {self.on}
+        for _, spec in self.branches():
+            out |= spec.deps()
+        return out
+
+    def logical_type(self) -> str:
+        types = {spec.logical_type() for _, spec in self.branches()}
+        return types.pop() if len(types) == 1 else "inferred"
+
+    def _generate(self, ctx: ColumnContext) -> pd.Series:
+        on = ctx.env[self.on]
+        keys = on.map(case_key) if isinstance(on, pd.Series) else pd.Series([case_key(on)] * ctx.n)
+        keys = keys.to_numpy()
+        pieces: list[tuple[np.ndarray, pd.Series]] = []
+        covered = np.zeros(ctx.n, dtype=bool)
+        for name, spec in self.cases.items():
+            mask = keys == name
+            covered |= mask
+            if mask.any():
+                pieces.append((np.flatnonzero(mask), spec.generate(ctx.subset(mask, name))))
+        rest = ~covered
+        if rest.any() and self.default is not None:
+            pieces.append((np.flatnonzero(rest), self.default.generate(ctx.subset(rest, "default"))))
+        return _assemble(pieces, ctx.n)
+
+
+def _assemble(pieces: list[tuple[np.ndarray, pd.Series]], n: int) -> pd.Series:
+    """Put per-case values back in row order; rows no case covers stay null."""
+    if not pieces:
+        return pd.Series([None] * n, dtype=object)
+    parts = [pd.Series(values.to_numpy(), index=idx) for idx, values in pieces]
+    dtypes = {str(p.dtype) for p in parts}
+    if len(dtypes) > 1:
+        parts = [p.astype(object) for p in parts]
+    out = pd.concat(parts).reindex(range(n))
+    if len(dtypes) == 1 and out.notna().all():
+        out = out.astype(parts[0].dtype)
+    return out.reset_index(drop=True)

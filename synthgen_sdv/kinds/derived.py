@@ -1,0 +1,67 @@
+"""Derived columns: a safe expression over earlier columns and looked-up parent columns."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import pandas as pd
+from pydantic import field_validator
+
+from synthgen_sdv.generate import expr as expressions
+from synthgen_sdv.kinds.base import ColumnContext, ColumnKind, register_kind
+
+_CASTS = {"int": "int64", "float": "float64", "bool": "bool", "string": "object"}
+
+
+@register_kind("derived")
+class DerivedColumn(ColumnKind):
+    kind: Literal["derived"]
+    expr: str
+    dtype: Literal["int", "float", "bool", "string", "date", "datetime"] | None = None
+    round: int | None = None
+
+    @field_validator("expr")
+    @classmethod
+    def _parses(cls, v):
+        try:
+            expressions.parse(v)
+        except expressions.ExpressionError as exc:
+            raise ValueError(str(exc)) from None
+        return v
+
+    def deps(self) -> set[str]:
+        return expressions.references(self.expr)
+
+    def logical_type(self) -> str:
+        # without an explicit dtype, a derived value is a date when it is datetime-like
+        return self.dtype or "inferred"
+
+    def _generate(self, ctx: ColumnContext) -> pd.Series:
+        return cast(ctx.eval(self.expr), self.dtype, self.round)
+
+
+def cast(values: pd.Series, dtype: str | None, digits: int | None = None) -> pd.Series:
+    if digits is not None:
+        values = values.astype(float).round(digits)
+    if dtype in ("date", "datetime"):
+        values = pd.to_datetime(values)
+        return values.dt.normalize() if dtype == "date" else values
+    if dtype == "int" and values.isna().any():
+        return values.astype("Int64")
+    if dtype in _CASTS:
+        return values.astype(_CASTS[dtype])
+    return values
+
+
+def infer_logical_type(values: pd.Series) -> str:
+    """The logical type of a derived result: used when the config gives no dtype."""
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return "bool"
+    if pd.api.types.is_integer_dtype(values.dtype):
+        return "int"
+    if pd.api.types.is_float_dtype(values.dtype):
+        return "float"
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        non_null = values.dropna()
+        return "date" if (non_null == non_null.dt.normalize()).all() else "datetime"
+    return "string"

@@ -1,0 +1,54 @@
+"""Faker columns drawn from a seeded pool, so a million names cost a pool, not a million calls."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from faker import Faker
+from pydantic import Field
+
+from synthgen_sdv.generate.seeds import derive_seed
+from synthgen_sdv.kinds.base import ColumnContext, ColumnKind, register_kind
+
+
+@lru_cache(maxsize=256)
+def faker_pool(provider: str, locale: str, size: int, seed: int,
+               args: tuple[tuple[str, Any], ...] = ()) -> np.ndarray:
+    fake = Faker(locale)
+    fake.seed_instance(seed)
+    fn = getattr(fake, provider)
+    kwargs = dict(args)
+    return np.array([str(fn(**kwargs)) for _ in range(size)], dtype=object)
+
+
+@lru_cache(maxsize=64)
+def has_provider(provider: str, locale: str) -> bool:
+    try:
+        return callable(getattr(Faker(locale), provider))
+    except AttributeError:
+        return False
+
+
+@register_kind("faker")
+class FakerColumn(ColumnKind):
+    kind: Literal["faker"]
+    provider: str
+    locale: str | None = None
+    pool: int = Field(5000, ge=1, le=2_000_000)
+    args: dict[str, Any] = Field(default_factory=dict)
+
+    def logical_type(self) -> str:
+        return "string"
+
+    def default_sdtype(self) -> str:
+        # SDV names its PII sdtypes after Faker providers
+        return self.provider if self.pii else "categorical"
+
+    def _generate(self, ctx: ColumnContext) -> pd.Series:
+        locale = self.locale or ctx.locale
+        seed = derive_seed(ctx.seed, ctx.table, ctx.column, *ctx.path, "pool")
+        pool = faker_pool(self.provider, locale, self.pool, seed, tuple(sorted(self.args.items())))
+        return pd.Series(pool[ctx.rng.integers(0, len(pool), ctx.n)])

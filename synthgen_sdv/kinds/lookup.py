@@ -1,0 +1,163 @@
+"""Lookup / foreign-key columns: keys of another table, drawn with skew or per parent.
+
+Two ways to relate to a parent:
+- ``children_per_parent``: this table is generated per parent row (orders per customer); the
+  count may be an expression over the parent's columns, so richer customers order more.
+- ``popularity``: keys are drawn independently with uniform or power-law (zipf) popularity;
+  which parents are popular is fixed per (seed, table, column), the same in every chunk.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field, model_validator
+
+from synthgen_sdv.generate.distributions import draw
+from synthgen_sdv.generate.seeds import rng_for
+from synthgen_sdv.kinds.base import ColumnContext, ColumnKind, Param, param_deps, register_kind
+from synthgen_sdv.kinds.numeric import check_distribution_params
+from synthgen_sdv.spec.base import StrictModel
+
+_PARAMS = ("low", "high", "mean", "std", "sigma", "lam", "a", "p", "scale")
+
+
+class ChildrenPerParent(StrictModel):
+    """How many child rows each parent row gets: a fixed count/expression or a distribution."""
+
+    count: Param | None = None
+    distribution: str | None = None
+    low: Param | None = None
+    high: Param | None = None
+    mean: Param | None = None
+    std: Param | None = None
+    sigma: Param | None = None
+    lam: Param | None = None
+    a: Param | None = None
+    p: Param | None = None
+    scale: Param | None = None
+    min: int = Field(0, ge=0)
+    max: int | None = Field(None, ge=0)
+
+    @model_validator(mode="after")
+    def _one_way(self):
+        given = {k: getattr(self, k) for k in _PARAMS if getattr(self, k) is not None}
+        if (self.count is None) == (self.distribution is None):
+            raise ValueError("give either 'count' or 'distribution' (with its parameters)")
+        if self.count is not None and given:
+            raise ValueError(f"'count' takes no distribution parameters ({', '.join(given)})")
+        if self.distribution is not None:
+            check_distribution_params(self.distribution, given)
+        return self
+
+    def deps(self) -> set[str]:
+        return param_deps(self.count, *(getattr(self, k) for k in _PARAMS))
+
+    def counts(self, ctx: ColumnContext) -> np.ndarray:
+        """One count per parent row; ``ctx.env`` holds the parent's columns."""
+        if self.count is not None:
+            values = np.broadcast_to(np.asarray(ctx.param(self.count), float), (ctx.n,))
+        else:
+            params = {k: ctx.param(getattr(self, k)) for k in _PARAMS
+                      if getattr(self, k) is not None}
+            values = draw(self.distribution, ctx.rng, params, ctx.n, integer=True)
+        values = np.nan_to_num(np.rint(values), nan=0.0)
+        return np.clip(values, self.min, self.max).astype(np.int64)
+
+
+class Popularity(StrictModel):
+    distribution: Literal["uniform", "zipf"] = "uniform"
+    a: float = Field(1.0, gt=0, description="zipf exponent: weight of rank r is r^-a")
+
+
+@register_kind("lookup")
+class LookupColumn(ColumnKind):
+    kind: Literal["lookup"]
+    table: str
+    column: str | None = Field(None, description="key column of the target; default its primary key")
+    children_per_parent: ChildrenPerParent | None = None
+    popularity: Popularity | None = None
+    distinct: bool = Field(False, description="each parent at most once in the whole table")
+    distinct_per_parent: bool = Field(False, description="no repeat within one driving parent")
+
+    is_lookup = True
+
+    @model_validator(mode="after")
+    def _one_relation(self):
+        if self.children_per_parent is not None and self.popularity is not None:
+            raise ValueError("give either 'children_per_parent' or 'popularity', not both")
+        if self.children_per_parent is not None and (self.distinct or self.distinct_per_parent):
+            raise ValueError("'distinct' options apply to popularity lookups only")
+        return self
+
+    @property
+    def is_driver(self) -> bool:
+        return self.children_per_parent is not None
+
+    def deps(self) -> set[str]:
+        return self.children_per_parent.deps() if self.children_per_parent else set()
+
+    def logical_type(self) -> str:
+        return "inferred"  # the parent key's type, set by the plan
+
+    def default_sdtype(self) -> str:
+        return "id"
+
+    def weights(self, seed: int, table: str, column: str, n_parents: int) -> np.ndarray:
+        pop = self.popularity or Popularity()
+        if pop.distribution == "uniform" or n_parents == 0:
+            return np.full(n_parents, 1.0 / max(n_parents, 1))
+        rank = rng_for(seed, table, column, "popularity").permutation(n_parents)
+        w = 1.0 / np.power(rank + 1.0, pop.a)
+        return w / w.sum()
+
+    def positions(self, ctx: ColumnContext, n_parents: int,
+                  groups: np.ndarray | None = None) -> np.ndarray:
+        """Row positions in the parent table, one per row of this chunk."""
+        if n_parents == 0:
+            raise ValueError(f"lookup target '{self.table}' has no rows")
+        w = self.weights(ctx.seed, ctx.table, ctx.column, n_parents)
+        if self.distinct:
+            order = rng_for(ctx.seed, ctx.table, ctx.column, "distinct").choice(
+                n_parents, size=n_parents, replace=False, p=w)
+            start = ctx.row_offset or 0
+            if start + ctx.n > n_parents:
+                raise ValueError(f"'distinct' needs at least {start + ctx.n} rows in "
+                                 f"'{self.table}', which has {n_parents}")
+            return order[start:start + ctx.n]
+        if self.distinct_per_parent and groups is not None and ctx.n:
+            return _distinct_within(ctx.rng, w, groups)
+        return ctx.rng.choice(n_parents, size=ctx.n, p=w)
+
+
+def _distinct_within(rng: np.random.Generator, w: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Weighted draws without replacement inside each group (Gumbel top-k), vectorized."""
+    out = np.empty(len(groups), dtype=np.int64)
+    order = np.argsort(groups, kind="stable")
+    sorted_groups = groups[order]
+    starts = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]])
+    sizes = np.diff(np.r_[starts, len(groups)])
+    scores = np.log(w)[None, :] + rng.gumbel(size=(len(starts), len(w)))
+    ranked = np.argsort(-scores, axis=1)
+    within = np.arange(len(groups)) - np.repeat(starts, sizes)
+    out[order] = ranked[np.repeat(np.arange(len(starts)), sizes), within]
+    return out
+
+
+@register_kind("rollup")
+class RollupColumn(ColumnKind):
+    """An aggregate of a child table's column per row (order total = sum of its lines)."""
+
+    kind: Literal["rollup"]
+    table: str
+    column: str | None = None
+    agg: Literal["sum", "count", "mean", "min", "max"] = "sum"
+    round: int | None = None
+
+    def logical_type(self) -> str:
+        return "int" if self.agg == "count" else "float"
+
+    def _generate(self, ctx: ColumnContext) -> pd.Series:
+        raise AssertionError("rollup columns are computed by the engine after their children")

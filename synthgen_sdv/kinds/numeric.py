@@ -1,0 +1,90 @@
+"""int and float columns drawn from a named distribution, with clipping and rounding."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import model_validator
+
+from synthgen_sdv.generate.distributions import DISTRIBUTIONS, draw
+from synthgen_sdv.kinds.base import ColumnContext, ColumnKind, Param, param_deps, register_kind
+
+_PARAM_NAMES = ("low", "high", "mean", "std", "sigma", "lam", "a", "p", "scale", "value")
+
+
+class _Numeric(ColumnKind):
+    distribution: str = "uniform"
+    low: Param | None = None
+    high: Param | None = None
+    mean: Param | None = None
+    std: Param | None = None
+    sigma: Param | None = None
+    lam: Param | None = None
+    a: Param | None = None
+    p: Param | None = None
+    scale: Param | None = None
+    value: Param | None = None
+    min: float | None = None
+    max: float | None = None
+    round: int | None = None
+
+    @model_validator(mode="after")
+    def _check_params(self):
+        check_distribution_params(self.distribution, self.given_params())
+        return self
+
+    def given_params(self) -> dict[str, Param]:
+        return {k: getattr(self, k) for k in _PARAM_NAMES if getattr(self, k) is not None}
+
+    def deps(self) -> set[str]:
+        return param_deps(*self.given_params().values())
+
+    def draw(self, ctx: ColumnContext, integer: bool) -> np.ndarray:
+        params = {k: ctx.param(v) for k, v in self.given_params().items()}
+        values = draw(self.distribution, ctx.rng, params, ctx.n, integer).astype(float)
+        if self.min is not None or self.max is not None:
+            values = np.clip(values, self.min, self.max)
+        if self.round is not None:
+            values = np.round(values, self.round)
+        return values
+
+
+def check_distribution_params(name: str, given: dict[str, object]) -> None:
+    if name not in DISTRIBUTIONS:
+        raise ValueError(DISTRIBUTIONS.unknown_message(name))
+    dist = DISTRIBUTIONS.get(name)
+    defaults = dict(dist.defaults)
+    missing = [p for p in dist.params if p not in given and p not in defaults]
+    extra = [p for p in given if p not in dist.params]
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"needs {', '.join(missing)}")
+        if extra:
+            parts.append(f"does not take {', '.join(extra)}")
+        raise ValueError(f"distribution '{name}' {' and '.join(parts)}; "
+                         f"its parameters are: {', '.join(dist.params)}")
+
+
+@register_kind("int")
+class IntColumn(_Numeric):
+    kind: Literal["int"]
+
+    def logical_type(self) -> str:
+        return "int"
+
+    def _generate(self, ctx: ColumnContext) -> pd.Series:
+        return pd.Series(self.draw(ctx, integer=True).astype(np.int64))
+
+
+@register_kind("float")
+class FloatColumn(_Numeric):
+    kind: Literal["float"]
+
+    def logical_type(self) -> str:
+        return "float"
+
+    def _generate(self, ctx: ColumnContext) -> pd.Series:
+        return pd.Series(self.draw(ctx, integer=False))

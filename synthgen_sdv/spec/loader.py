@@ -1,0 +1,239 @@
+"""Load configs/*.yml into typed models, collecting every problem with its YAML path and line.
+
+Validation is done per table and per column, so one typo does not hide the other problems:
+whatever validates goes on to the cross-checks in ``resolve_plan``, and all problems are
+raised together in one ``ConfigError``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from synthgen_sdv.anomalies import ANOMALIES
+from synthgen_sdv.errors import ConfigError, Problem
+from synthgen_sdv.kinds import KINDS, ColumnSpec
+from synthgen_sdv.spec.models import AnomalySpec, Defaults, RunConfig, TablesSpec, TableSpec
+from synthgen_sdv.spec.yamlio import LineMap, format_loc, line_for, load_yaml
+
+DEFAULT_CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
+TABLES_FILE, LINEAGE_FILE, RUN_FILE = "tables.yml", "lineage.yml", "config.yaml"
+
+_COLUMN = TypeAdapter(ColumnSpec)
+_ANOMALY = TypeAdapter(AnomalySpec)
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """The validated configuration, with what the plan needs to point at lines in files."""
+
+    tables: TablesSpec
+    run: RunConfig
+    config_dir: Path
+    tables_lines: LineMap
+    invalid_tables: frozenset[str]
+    invalid_columns: frozenset[tuple[str, str]]
+    problems: tuple[Problem, ...]
+    lineage: Any = None
+
+    def problem(self, loc: tuple[Any, ...], message: str) -> Problem:
+        return Problem(path=format_loc(loc), message=message,
+                       file=str(self.config_dir / TABLES_FILE),
+                       line=line_for(self.tables_lines, loc))
+
+
+def default_config_dir() -> Path:
+    if DEFAULT_CONFIG_DIR.is_dir():
+        return DEFAULT_CONFIG_DIR
+    return Path.cwd() / "configs"
+
+
+def load_config(config_dir: Path | None = None) -> LoadedConfig:
+    """Read tables.yml and config.yaml; lineage.yml is validated when its loader is present."""
+    config_dir = Path(config_dir) if config_dir else default_config_dir()
+    if not config_dir.is_dir():
+        raise ConfigError([Problem(path="(config dir)", message="folder not found",
+                                   file=str(config_dir))])
+    problems: list[Problem] = []
+    tables_path = config_dir / TABLES_FILE
+    raw, lines = load_yaml(tables_path)
+    tables, invalid_tables, invalid_columns = _tables_spec(raw, lines, tables_path, problems)
+
+    run_path = config_dir / RUN_FILE
+    run = RunConfig()
+    if run_path.exists():
+        raw_run, run_lines = load_yaml(run_path)
+        try:
+            run = RunConfig.model_validate(raw_run or {})
+        except ValidationError as exc:
+            problems += _problems(exc, (), RunConfig, raw_run, run_lines, run_path)
+    loaded = LoadedConfig(tables, run, config_dir, lines, frozenset(invalid_tables),
+                          frozenset(invalid_columns), tuple(problems))
+    return _with_lineage(loaded)
+
+
+def _with_lineage(loaded: LoadedConfig) -> LoadedConfig:
+    path = loaded.config_dir / LINEAGE_FILE
+    if not path.exists():
+        return loaded
+    try:
+        from synthgen_sdv.spec.lineage import load_lineage_spec
+    except ImportError:  # the lineage stage is optional in a trimmed install
+        return loaded
+    names = set(loaded.tables.tables) | set(loaded.invalid_tables)
+    try:
+        lineage = load_lineage_spec(path, names)
+    except ConfigError as exc:
+        return LoadedConfig(**{**loaded.__dict__, "problems": (*loaded.problems, *exc.problems)})
+    return LoadedConfig(**{**loaded.__dict__, "lineage": lineage})
+
+
+def _tables_spec(raw: Any, lines: LineMap, path: Path, problems: list[Problem]):
+    invalid_tables: set[str] = set()
+    invalid_columns: set[tuple[str, str]] = set()
+    if not isinstance(raw, dict):
+        problems.append(Problem("(top)", "must be a mapping with a 'tables' key", file=str(path)))
+        return TablesSpec(tables={}), invalid_tables, invalid_columns
+    top = {k: v for k, v in raw.items() if k not in ("tables", "anomalies")}
+    try:
+        head = TablesSpec.model_validate({**top, "tables": {}})
+    except ValidationError as exc:
+        problems += _problems(exc, (), TablesSpec, raw, lines, path)
+        head = TablesSpec(tables={}, defaults=Defaults())
+    tables: dict[str, TableSpec] = {}
+    raw_tables = raw.get("tables")
+    if not isinstance(raw_tables, dict) or not raw_tables:
+        problems.append(Problem("tables", "needs a mapping of table name -> table", file=str(path),
+                                line=line_for(lines, ("tables",))))
+        raw_tables = {}
+    for name, raw_table in raw_tables.items():
+        table = _table(str(name), raw_table, lines, path, problems, invalid_columns)
+        if table is None:
+            invalid_tables.add(str(name))
+        else:
+            tables[str(name)] = table
+    anomalies = []
+    for i, raw_anomaly in enumerate(raw.get("anomalies") or []):
+        try:
+            anomalies.append(_ANOMALY.validate_python(raw_anomaly))
+        except ValidationError as exc:
+            problems += _problems(exc, ("anomalies", i), None, raw_anomaly, lines, path)
+    spec = TablesSpec(version=head.version, defaults=head.defaults, tables=tables,
+                      anomalies=anomalies)
+    return spec, invalid_tables, invalid_columns
+
+
+def _table(name, raw_table, lines, path, problems, invalid_columns) -> TableSpec | None:
+    loc = ("tables", name)
+    if not isinstance(raw_table, dict):
+        problems.append(Problem(format_loc(loc), "must be a mapping", file=str(path),
+                                line=line_for(lines, loc)))
+        return None
+    columns: dict[str, Any] = {}
+    raw_columns = raw_table.get("columns")
+    if isinstance(raw_columns, dict):
+        for col, raw_col in raw_columns.items():
+            try:
+                columns[str(col)] = _COLUMN.validate_python(raw_col)
+            except ValidationError as exc:
+                problems += _problems(exc, (*loc, "columns", str(col)), None, raw_col, lines, path)
+                invalid_columns.add((name, str(col)))
+    try:
+        return TableSpec.model_validate({**raw_table, "columns": columns or raw_columns})
+    except ValidationError as exc:
+        problems += _problems(exc, loc, TableSpec, raw_table, lines, path)
+        return None
+
+
+def _problems(exc: ValidationError, prefix: tuple[Any, ...], model: type[BaseModel] | None,
+              raw: Any, lines: LineMap, path: Path) -> list[Problem]:
+    out = []
+    for err in exc.errors():
+        loc = _strip_tags(tuple(err["loc"]), raw)
+        full = (*prefix, *loc)
+        out.append(Problem(path=format_loc(full) or "(top)", message=_message(err, loc, model, raw),
+                           file=str(path), line=line_for(lines, full)))
+    return out
+
+
+def _strip_tags(loc: tuple[Any, ...], raw: Any) -> tuple[Any, ...]:
+    """Drop pydantic's union tags ('int', 'function-after[...]') from an error location."""
+    out: list[Any] = []
+    node = raw
+    for part in loc:
+        if isinstance(node, dict) and part not in node and (
+            node.get("kind") == part or str(part).startswith("function-")
+        ):
+            continue
+        out.append(part)
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            node = None
+    return tuple(out)
+
+
+def _message(err: dict[str, Any], loc: tuple[Any, ...], model, raw) -> str:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(model, loc[:-1], raw)
+        key = str(loc[-1]) if loc else "?"
+        close = difflib.get_close_matches(key, allowed, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        return f"unknown key '{key}'; allowed: {', '.join(sorted(allowed))}{hint}"
+    if kind == "union_tag_invalid":
+        tag = err.get("ctx", {}).get("tag")
+        registry = ANOMALIES if tag not in KINDS and _is_anomaly(loc, raw) else KINDS
+        return registry.unknown_message(str(tag))
+    if kind == "union_tag_not_found":
+        return f"missing 'kind'; known kinds: {', '.join(KINDS)}"
+    if kind == "missing":
+        return "required key is missing"
+    msg = err["msg"].removeprefix("Value error, ")
+    if "input" in err and not isinstance(err["input"], dict | list):
+        msg += f" (got {err['input']!r})"
+    return msg
+
+
+def _is_anomaly(loc, raw) -> bool:
+    return isinstance(raw, dict) and "table" in raw and "columns" not in raw
+
+
+def _allowed_keys(model: type[BaseModel] | None, loc: tuple[Any, ...], raw: Any) -> list[str]:
+    """The field names of the model at ``loc`` (for 'did you mean' on unknown keys)."""
+    node = raw
+    for part in loc:
+        node = node.get(part) if isinstance(node, dict) else None
+    if isinstance(node, dict) and "kind" in node:
+        for registry in (KINDS, ANOMALIES):
+            if node["kind"] in registry and (model is None or not loc or len(loc) > 0):
+                cls = registry.get(node["kind"])
+                if model is None and not loc and registry is ANOMALIES and "table" not in node:
+                    continue
+                return list(cls.model_fields)
+    current = model
+    for part in loc:
+        if current is None:
+            return []
+        field = current.model_fields.get(str(part))
+        current = _model_of(field.annotation) if field else None
+    return list(current.model_fields) if current else []
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        for arg in typing.get_args(annotation):
+            found = _model_of(arg)
+            if found:
+                return found
+    return None
