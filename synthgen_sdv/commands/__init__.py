@@ -5,4 +5,6 @@ Add a command by adding its module name here.
 
 COMMAND_MODULES = [
     "generate",
+    "validate",
+    "compare",
 ]

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import EngFormatter
 
 from synthgen_sdv.evaluate.metrics import as_number
 from synthgen_sdv.evaluate.relations import Dataset, TableGraph
@@ -32,6 +33,17 @@ def _colors(names: list[str]) -> dict[str, Any]:
     plt = _plt()
     cmap = plt.get_cmap("tab10")
     return {n: cmap(i % 10) for i, n in enumerate(names)}
+
+
+def _style(name: str, colors: dict[str, Any]) -> dict[str, Any]:
+    """Real data solid black; the train ceiling dashed so it stays visible under a candidate."""
+    if name == REAL:
+        return {"color": REAL_COLOR, "linewidth": 2.0}
+    return {
+        "color": colors[name],
+        "linewidth": 1.5,
+        "linestyle": "--" if name.endswith("(ceiling)") else "-",
+    }
 
 
 def _save(fig, path: Path) -> Path:
@@ -111,18 +123,21 @@ def plot_distributions(
             if allv.empty:
                 continue
             lo, hi = np.nanquantile(allv, [0.005, 0.995])
-            bins = np.linspace(lo, hi if hi > lo else lo + 1, 31)
+            bins = np.linspace(lo, hi if hi > lo else lo + 1, 21)
             for name, s in series.items():
                 ax.hist(
                     s.clip(lo, hi),
                     bins=bins,
                     density=True,
                     histtype="step",
-                    linewidth=1.6,
-                    color=REAL_COLOR if name == REAL else colors[name],
                     label=name,
+                    **_style(name, colors),
                 )
             ax.set_xlabel("year" if sdtype == "datetime" else col)
+            if sdtype == "numerical":
+                ax.xaxis.set_major_formatter(EngFormatter())
+            ax.set_yticks([])
+            ax.set_ylabel("density")
         else:
             real_share = real[table][col].astype(str).value_counts(normalize=True)
             cats = real_share.index[:12].tolist()
@@ -229,9 +244,8 @@ def plot_cardinality(
                 bins=bins,
                 density=True,
                 histtype="step",
-                linewidth=1.6,
-                color=REAL_COLOR if name == REAL else colors[name],
                 label=name,
+                **_style(name, colors),
             )
         child, parent = rel.split(" -> ")
         ax.set_title(f"{child.split('.')[0]} per {parent.split('.')[0]}", fontsize=10)
