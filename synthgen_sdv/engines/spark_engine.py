@@ -1,0 +1,154 @@
+"""Spark loader: reads each table with an explicit schema from the metadata, saves it as a table."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from synthgen_sdv.engines.base import ENGINES, Dialect, LoadPlan, Loader, TableLoad
+from synthgen_sdv.engines.metadata import TableMeta
+from synthgen_sdv.engines.reader import csv_header
+from synthgen_sdv.errors import MissingExtraError, SynthgenError
+
+
+class SparkDialect(Dialect):
+    name = "spark"
+    types = {**Dialect.types, "VARCHAR": "STRING", "TIMESTAMP": "TIMESTAMP_NTZ"}
+
+    def quote(self, ident: str) -> str:
+        return "`" + ident.replace("`", "``") + "`"
+
+
+def _pyspark():
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        raise MissingExtraError("pyspark", "spark", "Loading into Spark") from None
+    from pyspark.sql import SparkSession
+    from pyspark.sql import types as T
+
+    return SparkSession, T
+
+
+def spark_schema(meta: TableMeta, order: list[str] | None = None):
+    """StructType of a table's declared columns, in `order` (the file's) when given.
+
+    TIMESTAMP is wall-clock time without a zone, as in DuckDB and Snowflake's TIMESTAMP_NTZ,
+    so it maps to TimestampNTZType; TimestampType would shift values by the session zone.
+    """
+    _, T = _pyspark()
+    types = {
+        "BIGINT": T.LongType(),
+        "DOUBLE": T.DoubleType(),
+        "VARCHAR": T.StringType(),
+        "BOOLEAN": T.BooleanType(),
+        "DATE": T.DateType(),
+        "TIMESTAMP": T.TimestampNTZType(),
+    }
+    fields = []
+    for name in order or list(meta.columns):
+        col = meta.columns.get(name)
+        if col is None:  # a CSV column the metadata does not declare: read, then dropped
+            fields.append(T.StructField(name, T.StringType(), True))
+            continue
+        comment = {"comment": col.description} if col.description else {}
+        # Nullable in the read schema: Spark does not enforce NOT NULL on read, and a file with a
+        # NULL would otherwise fail late; `validate` is the place that checks nullability.
+        fields.append(T.StructField(name, types[col.sql_type], True, comment))
+    return T.StructType(fields)
+
+
+@ENGINES.register("spark")
+class SparkLoader(Loader):
+    """Saves each table with `saveAsTable` as Parquet under OUT/spark/<table> (or --spark-path),
+    overwriting on rerun; Spark has no PRIMARY/FOREIGN KEY constraints to declare."""
+
+    name = "spark"
+    dialect = SparkDialect()
+
+    def __init__(self, options=None, spark=None):
+        super().__init__(options)
+        self._spark = spark
+        self._own_session = False
+
+    @property
+    def spark(self):
+        if self._spark is None:
+            SparkSession, _ = _pyspark()
+            self._own_session = SparkSession.getActiveSession() is None
+            self._spark = (
+                SparkSession.builder.master(self.options.spark_master)
+                .appName("synthgen_sdv load")
+                .config("spark.ui.enabled", "false")
+                .config("spark.sql.shuffle.partitions", "4")
+                .config("spark.sql.session.timeZone", "UTC")
+                .getOrCreate()
+            )
+        return self._spark
+
+    def _read(self, plan: LoadPlan, table: str):
+        meta = plan.schema.tables[table]
+        source = plan.sources[table]
+        path = str(source.path.resolve())
+        reader = self.spark.read
+        if source.fmt == "parquet":
+            df = reader.schema(spark_schema(meta)).parquet(path)
+        else:
+            # With a schema Spark maps CSV columns by position, so give it the header's order.
+            df = (
+                reader.schema(spark_schema(meta, csv_header(source.path)))
+                .option("header", True)
+                .option("mode", "FAILFAST")
+                .option("escape", '"')
+                .option("dateFormat", "yyyy-MM-dd")
+                .option("timestampNTZFormat", "yyyy-MM-dd HH:mm:ss[.SSSSSS]")
+                .csv(path)
+            )
+        return df.select(*meta.columns)
+
+    def _load(self, plan: LoadPlan) -> list[TableLoad]:
+        db = self.options.spark_database
+        base = Path(self.options.spark_path or plan.out_dir / "spark").resolve()
+        self.target = f"database {db}, files under {base}"
+        q = self.dialect.quote
+        self.spark.sql(f"CREATE DATABASE IF NOT EXISTS {q(db)}")
+        loads = []
+        for table in plan.order:
+            start = time.perf_counter()
+            meta = plan.schema.tables[table]
+            try:
+                df = self._read(plan, table)
+                (
+                    df.write.mode("overwrite")
+                    .option("path", str(base / table))
+                    .saveAsTable(f"{q(db)}.{q(table)}")
+                )
+                if meta.description:
+                    self.spark.sql(
+                        f"ALTER TABLE {self.table_ref(table)} SET TBLPROPERTIES "
+                        f"('comment' = {self.dialect.literal(meta.description)})"
+                    )
+                rows = self.spark.table(f"{q(db)}.{q(table)}").count()
+            except Exception as exc:  # Py4J and Spark analysis errors have no common base
+                msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                raise SynthgenError(
+                    f"spark: loading {table} from {plan.sources[table].path} failed: {msg}"
+                ) from None
+            loads.append(
+                TableLoad(
+                    table, int(rows), str(plan.sources[table].path), time.perf_counter() - start
+                )
+            )
+        return loads
+
+    def table_ref(self, table: str) -> str:
+        return f"{self.dialect.quote(self.options.spark_database)}.{self.dialect.quote(table)}"
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        return [tuple(row) for row in self.spark.sql(sql).collect()]
+
+    def close(self) -> None:
+        if self._spark is not None and self._own_session:
+            self._spark.stop()
+        self._spark = None
