@@ -167,7 +167,7 @@ class Loader(ABC):
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         """Run a read-only query on the loaded tables."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook; most loaders hold a connection
         """Release connections or sessions the loader opened."""
 
     def __enter__(self) -> Loader:

@@ -9,8 +9,8 @@ from typing import Any
 from synthgen_sdv.engines.base import (
     ENGINES,
     Dialect,
-    LoadPlan,
     Loader,
+    LoadPlan,
     TableLoad,
     create_table_sql,
 )
@@ -35,10 +35,10 @@ def source_select(dialect: Dialect, plan: LoadPlan, table: str) -> str:
     missing = [c for c in meta.columns if c not in header]
     if missing:
         raise SynthgenError(f"{source.path}: columns {missing} are missing from the CSV header")
+    # Columns the metadata does not declare are read as text and left out of the SELECT.
+    sql_types = {c: dialect.types[col.sql_type] for c, col in meta.columns.items()}
     types = ", ".join(
-        f"{dialect.literal(c)}: "
-        f"{dialect.literal(dialect.types[meta.columns[c].sql_type] if c in meta.columns else 'VARCHAR')}"
-        for c in header
+        f"{dialect.literal(c)}: {dialect.literal(sql_types.get(c, 'VARCHAR'))}" for c in header
     )
     return (
         f"SELECT {cols} FROM read_csv({path}, header = true, auto_detect = false, "

@@ -6,15 +6,15 @@ import logging
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from synthgen_sdv.engines.base import (
     ENGINES,
     Dialect,
-    LoadPlan,
     Loader,
+    LoadPlan,
     TableLoad,
     create_table_sql,
 )
@@ -37,7 +37,7 @@ REQUIRED = ("account", "user", "password", "database", "schema")
 
 class SnowflakeDialect(Dialect):
     name = "snowflake"
-    types = {
+    types: ClassVar[dict[str, str]] = {
         **Dialect.types,
         "BIGINT": "NUMBER(38,0)",
         "DOUBLE": "FLOAT",
@@ -228,7 +228,7 @@ class SnowflakeLoader(Loader):
             if isinstance(exc, SynthgenError):
                 raise
             raise SynthgenError(
-                f"snowflake: load failed: " + str(exc).replace(secret, "********")
+                "snowflake: load failed: " + str(exc).replace(secret, "********")
             ) from None
         finally:
             for h in handlers:

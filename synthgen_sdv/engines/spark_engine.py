@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from synthgen_sdv.engines.base import ENGINES, Dialect, LoadPlan, Loader, TableLoad
+from synthgen_sdv.engines.base import ENGINES, Dialect, Loader, LoadPlan, TableLoad
 from synthgen_sdv.engines.metadata import TableMeta
 from synthgen_sdv.engines.reader import csv_header
 from synthgen_sdv.errors import MissingExtraError, SynthgenError
@@ -14,7 +14,11 @@ from synthgen_sdv.errors import MissingExtraError, SynthgenError
 
 class SparkDialect(Dialect):
     name = "spark"
-    types = {**Dialect.types, "VARCHAR": "STRING", "TIMESTAMP": "TIMESTAMP_NTZ"}
+    types: ClassVar[dict[str, str]] = {
+        **Dialect.types,
+        "VARCHAR": "STRING",
+        "TIMESTAMP": "TIMESTAMP_NTZ",
+    }
 
     def quote(self, ident: str) -> str:
         return "`" + ident.replace("`", "``") + "`"
