@@ -1,0 +1,373 @@
+"""Strict models of ``lineage.yml`` (the ETL pipeline) and a loader that reports every problem."""
+
+from __future__ import annotations
+
+import difflib
+import graphlib
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from synthgen_sdv.errors import ConfigError, Problem
+
+NORMAL = "normal"
+LAYERS = ("staging", "core", "mart")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceSystem(_Strict):
+    """An operational system the warehouse extracts from (crm, pos, erp, ...)."""
+
+    namespace: str = Field(description="OpenLineage dataset namespace, e.g. postgres://crm:5432")
+    description: str = ""
+    tables: list[str] = Field(min_length=1)
+
+
+class Step(_Strict):
+    """One ETL job: reads tables, runs an operation, writes tables, is labeled normal or a fault."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    description: str = ""
+    layer: Literal["staging", "core", "mart"]
+    domain: str
+    operation: str
+    inputs: list[str] = Field(min_length=1)
+    outputs: list[str] = Field(min_length=1)
+    key: list[str] = Field(min_length=1, description="columns identifying an output row")
+    time_column: str | None = Field(
+        default=None, description="output column that says how fresh a row is (for lag faults)"
+    )
+    params: dict[str, Any] = Field(default_factory=dict)
+    label: str = NORMAL
+    fault_params: dict[str, Any] = Field(default_factory=dict)
+
+
+class LineageSpec(_Strict):
+    """The whole pipeline; steps are kept in the order they are written (a topological order)."""
+
+    version: Literal[1]
+    namespace: str = Field(description="OpenLineage job namespace")
+    warehouse_namespace: str = Field(description="namespace of staging, core and mart datasets")
+    parent_job: str = "nightly_warehouse_load"
+    run_start: datetime = Field(description="fixed start time of the simulated run (UTC)")
+    sources: dict[str, SourceSystem]
+    steps: list[Step] = Field(min_length=1)
+
+    def source_system(self, table: str) -> str | None:
+        for name, system in self.sources.items():
+            if table in system.tables:
+                return name
+        return None
+
+    def producers(self) -> dict[str, Step]:
+        return {out: step for step in self.steps for out in step.outputs}
+
+    def step(self, step_id: str) -> Step:
+        for step in self.steps:
+            if step.id == step_id:
+                return step
+        raise KeyError(step_id)
+
+
+# --------------------------------------------------------------------------- YAML with lines
+def _line_map(text: str) -> dict[tuple, int]:
+    """Map each YAML path (tuple of keys / indexes) to the 1-based line where it starts."""
+    lines: dict[tuple, int] = {}
+
+    def walk(node: yaml.Node, path: tuple) -> None:
+        lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                key = key_node.value
+                lines[(*path, key)] = key_node.start_mark.line + 1
+                walk(value_node, (*path, key))
+                lines[(*path, key)] = key_node.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                walk(item, (*path, i))
+
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    if root is not None:
+        walk(root, ())
+    return lines
+
+
+def format_path(loc: Iterable[Any]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+class _Problems:
+    """Collects problems with their YAML line numbers."""
+
+    def __init__(self, file: str | None, lines: dict[tuple, int]):
+        self.file = file
+        self.lines = lines
+        self.items: list[Problem] = []
+
+    def add(self, loc: tuple, message: str) -> None:
+        line = None
+        for n in range(len(loc), -1, -1):
+            if loc[:n] in self.lines:
+                line = self.lines[loc[:n]]
+                break
+        self.items.append(Problem(path=format_path(loc), message=message, file=self.file, line=line))
+
+    def add_validation(self, prefix: tuple, exc: ValidationError, model: type[BaseModel]) -> None:
+        for err in exc.errors():
+            loc = (*prefix, *err["loc"])
+            msg = err["msg"]
+            if err["type"] == "extra_forbidden":
+                msg = unknown_key_message(str(err["loc"][-1]), _model_at(model, err["loc"][:-1]))
+            self.add(loc, msg)
+
+
+def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
+    """The nested model a validation error location points into (for listing allowed keys)."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int) or current is None:
+            continue
+        field = current.model_fields.get(part) if hasattr(current, "model_fields") else None
+        if field is None:
+            return None
+        ann = field.annotation
+        args = getattr(ann, "__args__", ())
+        candidates = [ann, *args]
+        current = next(
+            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
+        )
+        if current is None:
+            for c in args:
+                inner = getattr(c, "__args__", ())
+                current = next(
+                    (x for x in inner if isinstance(x, type) and issubclass(x, BaseModel)), None
+                )
+                if current:
+                    break
+    return current
+
+
+def unknown_key_message(key: str, model: type[BaseModel] | None) -> str:
+    if model is None:
+        return f"unknown key '{key}'"
+    allowed = list(model.model_fields)
+    return f"unknown key '{key}'; allowed: {', '.join(allowed)}" + closest(key, allowed)
+
+
+def closest(name: str, options: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(options), n=1)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+# --------------------------------------------------------------------------- loading
+def parse_lineage_spec(
+    data: Any,
+    table_names: Iterable[str],
+    *,
+    file: str | None = None,
+    lines: dict[tuple, int] | None = None,
+) -> LineageSpec:
+    """Validate an already parsed document; raises ConfigError listing every problem."""
+    # Imported here: the plug-in registries import this module's models.
+    from synthgen_sdv.lineage.faults import FAULTS
+    from synthgen_sdv.lineage.operations import OPERATIONS
+
+    problems = _Problems(file, lines or {})
+    tables = set(table_names)
+    if not isinstance(data, dict):
+        problems.add((), "the lineage file must be a mapping with version, sources and steps")
+        raise ConfigError(problems.items)
+
+    # Validate each step on its own so one bad step does not hide the others' problems.
+    raw_steps = data.get("steps")
+    good_steps: list[Step] = []
+    if isinstance(raw_steps, list):
+        for i, raw in enumerate(raw_steps):
+            try:
+                good_steps.append(Step.model_validate(raw))
+            except ValidationError as exc:
+                problems.add_validation(("steps", i), exc, Step)
+    top = {k: v for k, v in data.items() if k != "steps"}
+    top["steps"] = [s.model_dump() for s in good_steps] or (raw_steps if raw_steps else [])
+    spec: LineageSpec | None = None
+    try:
+        spec = LineageSpec.model_validate(top)
+    except ValidationError as exc:
+        for err in exc.errors():
+            if err["loc"] and err["loc"][0] == "steps" and good_steps:
+                continue
+            loc = tuple(err["loc"])
+            msg = err["msg"]
+            if err["type"] == "extra_forbidden":
+                msg = unknown_key_message(str(loc[-1]), _model_at(LineageSpec, loc[:-1]))
+            problems.add(loc, msg)
+
+    # Index of each validated step in the original list (for paths).
+    index = {}
+    if isinstance(raw_steps, list):
+        for i, raw in enumerate(raw_steps):
+            if isinstance(raw, dict) and "id" in raw:
+                index.setdefault(raw["id"], i)
+
+    sources = data.get("sources") if isinstance(data.get("sources"), dict) else {}
+    source_tables: dict[str, str] = {}
+    for sys_name, system in sources.items():
+        for j, table in enumerate((system or {}).get("tables", []) or []):
+            if table not in tables:
+                problems.add(
+                    ("sources", sys_name, "tables", j),
+                    f"unknown table '{table}'; generated tables are: {', '.join(sorted(tables))}"
+                    + closest(str(table), tables),
+                )
+            if table in source_tables:
+                problems.add(
+                    ("sources", sys_name, "tables", j),
+                    f"table '{table}' is already extracted from system '{source_tables[table]}'",
+                )
+            source_tables[table] = sys_name
+
+    seen_ids: dict[str, int] = {}
+    produced: dict[str, str] = {}
+    for step in good_steps:
+        i = index.get(step.id, 0)
+        if step.id in seen_ids:
+            problems.add(("steps", i, "id"), f"duplicate step id '{step.id}'")
+        seen_ids.setdefault(step.id, i)
+        for j, out in enumerate(step.outputs):
+            if out in produced:
+                problems.add(
+                    ("steps", i, "outputs", j),
+                    f"output '{out}' is already written by step '{produced[out]}'; "
+                    "each table has one producer",
+                )
+            elif out in tables:
+                problems.add(
+                    ("steps", i, "outputs", j),
+                    f"output '{out}' would overwrite the generated source table '{out}'",
+                )
+            else:
+                produced[out] = step.id
+    known = set(source_tables) | set(produced)
+    for step in good_steps:
+        i = index.get(step.id, 0)
+        for j, inp in enumerate(step.inputs):
+            if inp not in known:
+                hint = closest(inp, known)
+                where = "not a source table nor the output of any step"
+                if inp in tables:
+                    where = "a generated table that no source system lists under sources"
+                problems.add(("steps", i, "inputs", j), f"unknown input table '{inp}': {where}{hint}")
+        if step.operation not in OPERATIONS:
+            problems.add(("steps", i, "operation"), OPERATIONS.unknown_message(step.operation))
+        else:
+            op = OPERATIONS.get(step.operation)()
+            try:
+                parsed = op.Params.model_validate(step.params)
+            except ValidationError as exc:
+                problems.add_validation(("steps", i, "params"), exc, op.Params)
+            else:
+                for loc, msg in op.check(step, parsed):
+                    problems.add(("steps", i, *loc), msg)
+        if step.label != NORMAL:
+            if step.label not in FAULTS:
+                allowed = ", ".join([NORMAL, *FAULTS])
+                problems.add(
+                    ("steps", i, "label"),
+                    f"unknown label '{step.label}'; allowed: {allowed}"
+                    + closest(step.label, [NORMAL, *FAULTS]),
+                )
+            else:
+                fault = FAULTS.get(step.label)()
+                try:
+                    fault.Params.model_validate(step.fault_params)
+                except ValidationError as exc:
+                    problems.add_validation(("steps", i, "fault_params"), exc, fault.Params)
+        elif step.fault_params:
+            problems.add(("steps", i, "fault_params"), "a normal step takes no fault_params")
+
+    # Cycles: graphlib names the tables on the cycle.
+    graph = {out: set(step.inputs) for step in good_steps for out in step.outputs}
+    try:
+        order = list(graphlib.TopologicalSorter(graph).static_order())
+    except graphlib.CycleError as exc:
+        cycle = exc.args[1]
+        first = produced.get(cycle[0])
+        problems.add(
+            ("steps", index.get(first, 0)) if first else ("steps",),
+            f"the steps form a cycle: {' -> '.join(cycle)}",
+        )
+    else:
+        # Steps must be written so that each reads only what earlier steps wrote.
+        position = {step.id: n for n, step in enumerate(good_steps)}
+        for step in good_steps:
+            for j, inp in enumerate(step.inputs):
+                prod = produced.get(inp)
+                if prod and position[prod] > position[step.id]:
+                    problems.add(
+                        ("steps", index[step.id], "inputs", j),
+                        f"input '{inp}' is written by step '{prod}', which comes later; "
+                        "list steps in execution order",
+                    )
+        del order
+
+    # Fault-specific requirements (e.g. a missing output must have no consumers).
+    consumers: dict[str, list[str]] = {}
+    for step in good_steps:
+        for inp in step.inputs:
+            consumers.setdefault(inp, []).append(step.id)
+    for step in good_steps:
+        if step.label != NORMAL and step.label in FAULTS:
+            fault = FAULTS.get(step.label)()
+            try:
+                params = fault.Params.model_validate(step.fault_params)
+            except ValidationError:
+                continue
+            for loc, msg in fault.check_step(step, params, consumers):
+                problems.add(("steps", index.get(step.id, 0), *loc), msg)
+
+    if problems.items or spec is None:
+        raise ConfigError(problems.items)
+    return spec
+
+
+def load_lineage_spec(path: str | Path, table_names: Iterable[str]) -> LineageSpec:
+    """Read ``lineage.yml`` and check it against the generated tables' names."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([Problem(path="", message=f"cannot read: {exc}", file=str(path))]) from None
+    try:
+        data = yaml.safe_load(text)
+        lines = _line_map(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError(
+            [
+                Problem(
+                    path="",
+                    message=f"not valid YAML: {getattr(exc, 'problem', exc)}",
+                    file=str(path),
+                    line=mark.line + 1 if mark else None,
+                )
+            ]
+        ) from None
+    return parse_lineage_spec(data, table_names, file=str(path), lines=lines)
+
+
+def default_lineage_path() -> Path:
+    """The built-in pipeline shipped in the repository's configs folder."""
+    return Path(__file__).resolve().parents[2] / "configs" / "lineage.yml"
