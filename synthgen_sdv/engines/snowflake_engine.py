@@ -126,7 +126,8 @@ class SnowflakeLoader(Loader):
 
     def __init__(self, options=None, settings: SnowflakeSettings | None = None):
         super().__init__(options)
-        self._settings = settings
+        # Settings are resolved now, so missing credentials fail before any engine loads.
+        self._settings = settings or snowflake_settings(self.options.env_file)
         self._conn = None
         self.warnings: list[str] = []
 
@@ -137,8 +138,7 @@ class SnowflakeLoader(Loader):
             raise MissingExtraError(
                 "snowflake-connector-python", "snowflake", "Loading into Snowflake"
             ) from None
-        settings = self._settings or snowflake_settings(self.options.env_file)
-        self._settings = settings
+        settings = self._settings
         secret = settings.password.get_secret_value()
         try:
             self._conn = snowflake.connector.connect(**settings.connect_kwargs())
