@@ -6,5 +6,6 @@ Add a command by adding its module name here.
 COMMAND_MODULES = [
     "generate",
     "validate",
+    "load",
     "compare",
 ]
