@@ -356,6 +356,7 @@ def _fit_score(x_train, y_train, x_test, y_test, task: str, seed: int) -> dict[s
     from sklearn.metrics import accuracy_score, f1_score, r2_score
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import OneHotEncoder
+    from threadpoolctl import threadpool_limits
 
     cat_cols = [c for c in x_train.columns if x_train[c].dtype == object]
     num_cols = [c for c in x_train.columns if c not in cat_cols]
@@ -386,8 +387,11 @@ def _fit_score(x_train, y_train, x_test, y_test, task: str, seed: int) -> dict[s
             else HistGradientBoostingRegressor(max_iter=100, random_state=seed)
         )
     pipe = make_pipeline(encode, model)
-    pipe.fit(x_train, y_train)
-    pred = pipe.predict(x_test)
+    # One thread: on a small shared machine OpenMP threads spin against each other and make a
+    # sub-second fit take seconds; at the row caps used here one core is fast enough.
+    with threadpool_limits(1):
+        pipe.fit(x_train, y_train)
+        pred = pipe.predict(x_test)
     if task == "classification":
         return {
             "score": float(f1_score(y_test, pred, average="macro", zero_division=0)),
@@ -505,20 +509,23 @@ class PrivacyDCR(Metric):
             if train.shape[1] == 0 or len(train) == 0 or len(holdout) == 0:
                 ctx.shared[key] = None
                 return None
+            train_ref = _sample(train, opts.dcr_reference_rows, opts.seed)
+            enc = _Encoder(train_ref)
+            t_ref = enc(train_ref)
             # Same-sized train and holdout references make "closer to train than to holdout"
             # a fair coin (0.5) for a candidate that did not memorise its training rows.
-            n_ref = min(len(train), len(holdout), opts.dcr_reference_rows)
-            train_ref = _sample(train, n_ref, opts.seed)
-            holdout_ref = _sample(holdout, n_ref, opts.seed + 1)
-            enc = _Encoder(train_ref)
-            t_ref, h_ref = enc(train_ref), enc(holdout_ref)
-            hq = _sample(holdout, opts.dcr_query_rows, opts.seed + 2)
+            n_eq = min(len(train_ref), len(holdout))
+            t_eq = t_ref[np.random.default_rng(opts.seed + 1).permutation(len(t_ref))[:n_eq]]
+            h_ref = enc(_sample(holdout, n_eq, opts.seed + 2))
+            hq = _sample(holdout, opts.dcr_query_rows, opts.seed + 3)
             h_dcr = _nearest(t_ref, enc(hq))
             ctx.shared[key] = {
                 "enc": enc,
                 "train_ref": t_ref,
+                "train_eq": t_eq,
                 "holdout_ref": h_ref,
-                "reference_rows": n_ref,
+                "reference_rows": len(t_ref),
+                "equal_reference_rows": n_eq,
                 "holdout_dcr": h_dcr,
                 "holdout_query_rows": len(hq),
             }
@@ -534,6 +541,7 @@ class PrivacyDCR(Metric):
             h_dcr = base["holdout_dcr"]
             entry: dict[str, Any] = {
                 "reference_rows": base["reference_rows"],
+                "equal_reference_rows": base["equal_reference_rows"],
                 "holdout_query_rows": base["holdout_query_rows"],
                 "holdout_dcr_median": float(np.median(h_dcr)),
                 "holdout_dcr_p05": float(np.quantile(h_dcr, 0.05)),
@@ -548,10 +556,11 @@ class PrivacyDCR(Metric):
                 entry.update(score=None, reason="the candidate table is empty")
                 by_table[table] = entry
                 continue
-            q = base["enc"](_sample(cand, opts.dcr_query_rows, opts.seed + 3))
+            q = base["enc"](_sample(cand, opts.dcr_query_rows, opts.seed + 4))
             s_dcr = _nearest(base["train_ref"], q)
+            s_eq = _nearest(base["train_eq"], q)
             s_hold = _nearest(base["holdout_ref"], q)
-            closer = np.mean(s_dcr < s_hold) + 0.5 * np.mean(s_dcr == s_hold)
+            closer = np.mean(s_eq < s_hold) + 0.5 * np.mean(s_eq == s_hold)
             h_med = entry["holdout_dcr_median"]
             s_med = float(np.median(s_dcr))
             entry.update(

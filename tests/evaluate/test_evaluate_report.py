@@ -1,0 +1,112 @@
+"""compare() writes comparison.json (valid against its own schema), comparison.md and PNGs."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+from conftest import make_shop, shuffle_columns
+
+from synthgen_sdv.errors import InputError
+from synthgen_sdv.evaluate.report import CEILING, COMPARISON_JSON_SCHEMA, compare
+from synthgen_sdv.evaluate.split import split_by_root
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory, metadata):
+    split = split_by_root(make_shop(200, seed=21), metadata, 0.3, seed=4)
+    orphans = dict(split.train)
+    orders = split.train["orders"].copy()
+    orders.loc[orders.index[::3], "customer_id"] = -7
+    orphans["orders"] = orders
+    candidates = {
+        "independent": make_shop(150, seed=8),
+        "shuffled": shuffle_columns(split.train),
+        "orphans": orphans,
+        "copy": split.train,
+    }
+    out = tmp_path_factory.mktemp("cmp") / "reports"
+    return compare(
+        split.train,
+        split.holdout,
+        candidates,
+        metadata,
+        out,
+        candidate_stats={"independent": {"fit_seconds": 3.0, "peak_memory_mb": 80.5}},
+        max_root_rows=50,
+        split_info=split.info,
+        progress=lambda _msg: None,
+    )
+
+
+def test_files_exist_and_json_validates_its_schema(report):
+    doc = json.loads(report.files["json"].read_text())
+    jsonschema.validate(doc, COMPARISON_JSON_SCHEMA)
+    assert doc["schema"] == "synthgen_sdv.comparison" and doc["version"] == 1
+    assert [c["name"] for c in doc["candidates"]] == [
+        CEILING,
+        "independent",
+        "shuffled",
+        "orphans",
+        "copy",
+    ]
+    assert doc["thresholds"]["real_correlation_threshold"] == 0.5
+    assert "learn from the real train split only" in doc["protocol"]
+    assert doc["split"]["root_table"] == "customers"
+    for name in ("property_scores", "cardinality", "distributions_customers"):
+        assert name in doc["plots"]
+    for key in ("correlations_customers", "correlations_transactions"):
+        assert key in doc["plots"]
+    for rel in doc["plots"].values():
+        assert (report.out_dir / rel).read_bytes()[:8] == PNG_MAGIC
+
+
+def test_sample_sizes_are_bounded_and_reported(report):
+    doc = report.data
+    held = doc["sample_sizes"]["holdout_evaluated"]
+    assert held["root_rows_kept"] == 50 and held["sampled"] is True
+    for cand in doc["candidates"]:
+        assert cand["sample"]["root_rows_kept"] == 50
+        assert cand["rows"]["customers"] >= 50
+
+
+def test_broken_candidates_rank_below_the_ceiling(report):
+    s = report.summary
+    ceiling = s[CEILING]
+    assert s["shuffled"]["Column Pair Trends"] < ceiling["Column Pair Trends"]
+    assert s["shuffled"]["ML ratio"] < 0.7
+    assert s["orphans"]["RI (worst)"] == pytest.approx(2 / 3, abs=0.01)
+    assert s["copy"]["DCR ratio"] == pytest.approx(0.0)
+    assert s["independent"]["DCR ratio"] > 0.5
+    assert ceiling["DCR ratio"] is None
+    assert s["independent"]["time s"] == 3.0 and s["independent"]["peak MB"] == 80.5
+    for row in s.values():
+        for col in ("Quality", "Column Shapes", "RI (worst)", "closer to train"):
+            assert row[col] is None or 0.0 <= row[col] <= 1.0
+
+
+def test_markdown_reads_at_a_glance(report):
+    md = report.files["markdown"].read_text()
+    table = md.split("\n\n")[1].splitlines()
+    assert table[0].startswith("| candidate | Quality | Column Shapes | Column Pair Trends")
+    assert len(table) == 2 + 5
+    assert "| *train (ceiling)* |" in table[2]
+    assert "## Protocol" in md and "real_correlation_threshold = 0.5" in md
+    assert "train (ceiling) / privacy_dcr: the ceiling is the training data itself" in md
+    assert "column pairs passed the thresholds" in md
+    assert "customers.segment (classification, chosen by auto)" in md
+    assert "![cardinality](plots/cardinality.png)" in md
+
+
+def test_compare_rejects_mismatched_candidate(metadata, tmp_path):
+    data = make_shop(30, seed=1)
+    bad = {k: v for k, v in data.items() if k != "products"}
+    with pytest.raises(InputError, match=r"candidate 'bad' does not match the metadata: missing"):
+        compare(data, data, {"bad": bad}, metadata, tmp_path, progress=lambda _m: None)
+    renamed = dict(data)
+    renamed["orders"] = data["orders"].rename(columns={"channel": "chanel"})
+    with pytest.raises(InputError, match=r"orders: missing columns \['channel'\]"):
+        compare(data, data, {"r": renamed}, metadata, tmp_path, progress=lambda _m: None)

@@ -1,0 +1,148 @@
+"""Split and subsample by root entity: disjoint roots, referential integrity, sizes reported."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import make_shop, shop_metadata
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from synthgen_sdv.errors import InputError
+from synthgen_sdv.evaluate.split import (
+    children_per_parent,
+    referential_integrity,
+    split_by_root,
+    subsample_by_root,
+)
+
+
+def _all_resolve(data, metadata) -> bool:
+    return all(v["share_resolved"] == 1.0 for v in referential_integrity(data, metadata).values())
+
+
+def test_split_keeps_ri_disjoint_roots_and_every_row(shop, metadata):
+    split = split_by_root(shop, metadata, holdout_fraction=0.25, seed=3)
+    assert split.info["root_table"] == "customers"
+    assert split.info["shared_tables"] == ["products"]
+    train_ids = set(split.train["customers"]["customer_id"])
+    hold_ids = set(split.holdout["customers"]["customer_id"])
+    assert not train_ids & hold_ids
+    assert train_ids | hold_ids == set(shop["customers"]["customer_id"])
+    assert len(hold_ids) == round(0.25 * len(shop["customers"]))
+    assert _all_resolve(split.train, metadata)
+    assert _all_resolve(split.holdout, metadata)
+    # One path from the root: every descendant row lands in exactly one part.
+    for table in ("orders", "transactions"):
+        assert len(split.train[table]) + len(split.holdout[table]) == len(shop[table])
+        rows = split.info["rows"][table]
+        assert (rows["train"], rows["holdout"]) == (
+            len(split.train[table]),
+            len(split.holdout[table]),
+        )
+    # A customer's orders all sit with the customer.
+    assert set(split.holdout["orders"]["customer_id"]) <= hold_ids
+    pd.testing.assert_frame_equal(split.train["products"], shop["products"])
+
+
+def test_split_is_seeded(shop, metadata):
+    a = split_by_root(shop, metadata, 0.2, seed=1).holdout["customers"]["customer_id"]
+    b = split_by_root(shop, metadata, 0.2, seed=1).holdout["customers"]["customer_id"]
+    c = split_by_root(shop, metadata, 0.2, seed=2).holdout["customers"]["customer_id"]
+    assert a.tolist() == b.tolist()
+    assert set(a) != set(c)
+
+
+@settings(max_examples=12, deadline=None)
+@given(fraction=st.floats(0.05, 0.95), seed=st.integers(0, 10_000))
+def test_split_property_ri_and_disjoint(fraction, seed):
+    data, md = make_shop(40, seed=seed % 7), shop_metadata()
+    split = split_by_root(data, md, fraction, seed)
+    assert _all_resolve(split.train, md) and _all_resolve(split.holdout, md)
+    ids = [set(p["orders"]["order_id"]) for p in (split.train, split.holdout)]
+    assert not ids[0] & ids[1]
+
+
+def test_split_rejects_bad_fraction_and_mismatched_tables(shop, metadata):
+    with pytest.raises(InputError, match="holdout_fraction must be between 0 and 1"):
+        split_by_root(shop, metadata, 1.5)
+    broken = {k: v for k, v in shop.items() if k != "orders"}
+    with pytest.raises(InputError, match=r"missing tables \['orders'\]"):
+        split_by_root(broken, metadata)
+    with pytest.raises(InputError, match="root table 'orders' has parents"):
+        split_by_root(shop, metadata, root_table="orders")
+
+
+def test_subsample_bounds_roots_keeps_ri_and_reports_sizes(shop, metadata):
+    sample = subsample_by_root(shop, metadata, max_root_rows=40, seed=5)
+    assert len(sample.data["customers"]) == 40
+    assert sample.info["sampled"] is True
+    assert sample.info["rows"]["orders"]["kept"] == len(sample.data["orders"])
+    assert _all_resolve(sample.data, metadata)
+    kept = set(sample.data["customers"]["customer_id"])
+    expected_orders = shop["orders"][shop["orders"]["customer_id"].isin(kept)]
+    assert len(sample.data["orders"]) == len(expected_orders)
+
+
+def test_subsample_max_rows_and_small_input_unchanged(shop, metadata):
+    total = sum(len(shop[t]) for t in ("customers", "orders", "transactions"))
+    bounded = subsample_by_root(shop, metadata, max_root_rows=10_000, seed=0, max_rows=total // 4)
+    assert bounded.info["root_rows_kept"] == len(shop["customers"]) // 4
+    same = subsample_by_root(shop, metadata, max_root_rows=10_000)
+    assert same.info["sampled"] is False
+    assert same.data["orders"] is shop["orders"]
+
+
+def test_subsample_keeps_orphans_instead_of_hiding_them(shop, metadata):
+    broken = dict(shop)
+    orders = shop["orders"].copy()
+    orphan = np.random.default_rng(0).random(len(orders)) < 0.3
+    orders.loc[orphan, "customer_id"] = 10_000_000 + np.arange(orphan.sum())
+    broken["orders"] = orders
+    sample = subsample_by_root(broken, metadata, max_root_rows=100, seed=1)
+    ri = referential_integrity(sample.data, metadata)["orders.customer_id -> customers.customer_id"]
+    assert 0.5 < ri["share_resolved"] < 0.9
+
+
+def test_self_reference_is_nulled_and_counted():
+    md = {
+        "METADATA_SPEC_VERSION": "V1",
+        "tables": {
+            "employees": {
+                "primary_key": "emp_id",
+                "columns": {
+                    "emp_id": {"sdtype": "id"},
+                    "manager_id": {"sdtype": "id"},
+                    "salary": {"sdtype": "numerical"},
+                },
+            }
+        },
+        "relationships": [
+            {
+                "parent_table_name": "employees",
+                "parent_primary_key": "emp_id",
+                "child_table_name": "employees",
+                "child_foreign_key": "manager_id",
+            }
+        ],
+    }
+    n = 50
+    emp = pd.DataFrame(
+        {
+            "emp_id": np.arange(n),
+            "manager_id": pd.array([pd.NA] + [i // 3 for i in range(1, n)], dtype="Int64"),
+            "salary": np.linspace(1, 2, n),
+        }
+    )
+    split = split_by_root({"employees": emp}, md, 0.5, seed=0)
+    for part in (split.train, split.holdout):
+        assert _all_resolve(part, md)
+    assert sum(split.info["self_references_nulled"]["train"].values()) > 0
+
+
+def test_children_per_parent_counts_zeros(shop, metadata):
+    counts = children_per_parent(shop, metadata)["orders.customer_id -> customers.customer_id"]
+    assert len(counts) == len(shop["customers"])
+    assert counts.sum() == len(shop["orders"])
+    assert (counts == 0).any()
