@@ -8,4 +8,6 @@ COMMAND_MODULES = [
     "validate",
     "load",
     "compare",
+    "lineage",
+    "export_graph",
 ]

@@ -127,11 +127,15 @@ class Fault:
     def verify(self, diff: TableDiff, label: dict, record: dict) -> list[str]:
         problems = []
         if record.get("status") != self.status:
-            problems.append(f"status is {record.get('status')}, a {label['kind']} implies {self.status}")
+            problems.append(
+                f"status is {record.get('status')}, a {label['kind']} implies {self.status}"
+            )
         signs = diff.signs()
         for sign, n in signs.items():
             if sign not in self.signs:
-                problems.append(f"the data shows {sign} ({n}), which a {label['kind']} does not make")
+                problems.append(
+                    f"the data shows {sign} ({n}), which a {label['kind']} does not make"
+                )
         for sign in sorted(self.required):
             if sign not in signs:
                 problems.append(f"the data shows no {sign}, which a {label['kind']} must make")
@@ -193,7 +197,11 @@ class PartialWrite(Fault):
         out = from_pandas(df[keep], ctx.clean[name].schema)
         rows = key_tuples(df.iloc[lost], ctx.key)
         return FaultOutcome(
-            {**ctx.clean, name: out}, name, [], rows, {"rows_expected": n, "rows_written": n - len(lost)}
+            {**ctx.clean, name: out},
+            name,
+            [],
+            rows,
+            {"rows_expected": n, "rows_written": n - len(lost)},
         )
 
 
@@ -218,7 +226,10 @@ class DuplicateLoad(Fault):
         batch = df.iloc[start : start + k]
         out = from_pandas(pd.concat([df, batch]), ctx.clean[name].schema)
         return FaultOutcome(
-            {**ctx.clean, name: out}, name, [], key_tuples(batch, ctx.key),
+            {**ctx.clean, name: out},
+            name,
+            [],
+            key_tuples(batch, ctx.key),
             {"batch_start_row": start, "batch_rows": k},
         )
 
@@ -265,7 +276,10 @@ class DelayedWrite(Fault):
         df, late, cutoff = _lag_cutoff(ctx, name)
         out = from_pandas(df[~late], ctx.clean[name].schema)
         return FaultOutcome(
-            {**ctx.clean, name: out}, name, [ctx.step.time_column], key_tuples(df[late], ctx.key),
+            {**ctx.clean, name: out},
+            name,
+            [ctx.step.time_column],
+            key_tuples(df[late], ctx.key),
             {"time_column": ctx.step.time_column, "cutoff": json_value(cutoff.date())},
         )
 
@@ -277,7 +291,9 @@ class DelayedWrite(Fault):
             return [] if missing.any() else ["no rows are missing"]
         times = pd.to_datetime(exp[tc])
         if times[missing].min() <= times[~missing].max():
-            return [f"missing rows are not the latest by {tc}: the output does not lag, it has holes"]
+            return [
+                f"missing rows are not the latest by {tc}: the output does not lag, it has holes"
+            ]
         return []
 
 
@@ -309,11 +325,17 @@ class JobFailure(Fault):
     def check_step(self, step, params, consumers):
         problems = []
         if params.mode == "missing":
-            used = [f"{t} (read by {', '.join(consumers[t])})" for t in step.outputs if t in consumers]
+            used = [
+                f"{t} (read by {', '.join(consumers[t])})" for t in step.outputs if t in consumers
+            ]
             if used:
                 problems.append(
-                    (("fault_params", "mode"), "mode 'missing' leaves no table, but later steps read "
-                     + "; ".join(used) + "; use mode 'stale' or a step whose outputs nobody reads")
+                    (
+                        ("fault_params", "mode"),
+                        "mode 'missing' leaves no table, but later steps read "
+                        + "; ".join(used)
+                        + "; use mode 'stale' or a step whose outputs nobody reads",
+                    )
                 )
         else:
             problems += _needs_time_column(step, "job_failure (stale)")
@@ -325,8 +347,9 @@ class JobFailure(Fault):
         df = to_pandas(ctx.clean[name])
         if ctx.params.mode == "missing":
             outs = {**ctx.clean, name: None}
-            return FaultOutcome(outs, name, [], key_tuples(df, ctx.key), {"mode": "missing"},
-                                "FAILED", message)
+            return FaultOutcome(
+                outs, name, [], key_tuples(df, ctx.key), {"mode": "missing"}, "FAILED", message
+            )
         # The stale table is what the previous (successful) run wrote: the same SQL over the
         # inputs as they were lag_days earlier.
         tc = ctx.step.time_column
@@ -345,9 +368,13 @@ class JobFailure(Fault):
         diff = diff_tables(ctx.clean[name], stale, ctx.key)
         rows = _sorted(diff.missing_keys | diff.changed_keys)
         return FaultOutcome(
-            {**ctx.clean, name: stale}, name, sorted(diff.changed), rows,
+            {**ctx.clean, name: stale},
+            name,
+            sorted(diff.changed),
+            rows,
             {"mode": "stale", "previous_run_cutoff": json_value(cutoff.date())},
-            "FAILED", message,
+            "FAILED",
+            message,
         )
 
 
@@ -393,7 +420,9 @@ def _rerun_diff(ctx, inputs, op_params, name):
 class PartialJoin(Fault):
     Params = JoinFaultParams
     description = "an inner join ran against an incomplete key set; unmatched rows were lost"
-    evidence = "the output has fewer rows than its inputs imply; lost rows share unmatched join keys"
+    evidence = (
+        "the output has fewer rows than its inputs imply; lost rows share unmatched join keys"
+    )
     signs = frozenset({"missing_rows"})
     required = frozenset({"missing_rows"})
 
@@ -405,14 +434,25 @@ class PartialJoin(Fault):
         dim = to_pandas(ctx.inputs[j.table])
         values = pd.unique(dim[col].dropna())
         drop = set(values[ctx.sample(len(values), ctx.params.fraction)].tolist())
-        inputs = {**ctx.inputs, j.table: from_pandas(dim[~dim[col].isin(drop)], ctx.inputs[j.table].schema)}
+        inputs = {
+            **ctx.inputs,
+            j.table: from_pandas(dim[~dim[col].isin(drop)], ctx.inputs[j.table].schema),
+        }
         joins = list(ctx.op_params.joins)
         joins[i] = j.model_copy(update={"how": "inner"})
-        faulted, diff = _rerun_diff(ctx, inputs, ctx.op_params.model_copy(update={"joins": joins}), name)
+        faulted, diff = _rerun_diff(
+            ctx, inputs, ctx.op_params.model_copy(update={"joins": joins}), name
+        )
         return FaultOutcome(
-            faulted, name, [], _sorted(diff.missing_keys),
-            {"join_table": j.table, "join_column": col,
-             "unmatched_keys": sorted(json_value(v) for v in drop)},
+            faulted,
+            name,
+            [],
+            _sorted(diff.missing_keys),
+            {
+                "join_table": j.table,
+                "join_column": col,
+                "unmatched_keys": sorted(json_value(v) for v in drop),
+            },
         )
 
 
@@ -426,7 +466,9 @@ class StaleDimensionParams(_Strict):
 class StaleDimension(Fault):
     Params = StaleDimensionParams
     description = "a left join read an old snapshot of a dimension; new members have no attributes"
-    evidence = "dimension attributes are NULL for rows whose key is a member newer than the snapshot"
+    evidence = (
+        "dimension attributes are NULL for rows whose key is a member newer than the snapshot"
+    )
     signs = frozenset({"changed_values"})
     required = frozenset({"changed_values"})
 
@@ -435,7 +477,9 @@ class StaleDimension(Fault):
         i = _join_index(ctx, "stale_dimension")
         j = ctx.op_params.joins[i]
         if j.how != "left":
-            raise SynthgenError(f"step '{ctx.step.id}': stale_dimension needs a left join of {j.table}")
+            raise SynthgenError(
+                f"step '{ctx.step.id}': stale_dimension needs a left join of {j.table}"
+            )
         dim = to_pandas(ctx.inputs[j.table])
         dc = ctx.params.date_column
         if dc not in dim.columns:
@@ -448,9 +492,16 @@ class StaleDimension(Fault):
         inputs = {**ctx.inputs, j.table: from_pandas(old, ctx.inputs[j.table].schema)}
         faulted, diff = _rerun_diff(ctx, inputs, ctx.op_params, name)
         return FaultOutcome(
-            faulted, name, sorted(diff.changed), _sorted(diff.changed_keys),
-            {"dimension": j.table, "snapshot_date": json_value(snapshot.date()),
-             "date_column": dc, "join_column": _join_column(ctx, i)},
+            faulted,
+            name,
+            sorted(diff.changed),
+            _sorted(diff.changed_keys),
+            {
+                "dimension": j.table,
+                "snapshot_date": json_value(snapshot.date()),
+                "date_column": dc,
+                "join_column": _join_column(ctx, i),
+            },
         )
 
     def verify_details(self, diff, label, record):
@@ -459,7 +510,9 @@ class StaleDimension(Fault):
             act = diff.actual.assign(_t=key_tuples(diff.actual, label["primary_key"]))
             vals = act[[t in keys for t in act["_t"]]][col]
             if vals.notna().any():
-                problems.append(f"{col}: changed values are not NULL, not a missing dimension member")
+                problems.append(
+                    f"{col}: changed values are not NULL, not a missing dimension member"
+                )
         return problems
 
 
@@ -481,19 +534,29 @@ class WrongJoinKey(Fault):
         i = _join_index(ctx, "wrong_join_key")
         j = ctx.op_params.joins[i]
         if j.how != "left":
-            raise SynthgenError(f"step '{ctx.step.id}': wrong_join_key needs a left join of {j.table}")
+            raise SynthgenError(
+                f"step '{ctx.step.id}': wrong_join_key needs a left join of {j.table}"
+            )
         joins = list(ctx.op_params.joins)
         joins[i] = j.model_copy(update={"condition": ctx.params.wrong_condition})
         op_params = ctx.op_params.model_copy(update={"joins": joins})
         faulted, diff = _rerun_diff(ctx, ctx.inputs, op_params, name)
         if diff.missing_keys or diff.extra_keys or diff.duplicate_keys:
             raise SynthgenError(
-                f"step '{ctx.step.id}': wrong_condition '{ctx.params.wrong_condition}' changes the row set; "
+                f"step '{ctx.step.id}': wrong_condition '{ctx.params.wrong_condition}' "
+                "changes the row set; "
                 "pick a condition that matches at most one row of the joined table"
             )
         return FaultOutcome(
-            faulted, name, sorted(diff.changed), _sorted(diff.changed_keys),
-            {"join_table": j.table, "declared_on": j.condition, "executed_on": ctx.params.wrong_condition},
+            faulted,
+            name,
+            sorted(diff.changed),
+            _sorted(diff.changed_keys),
+            {
+                "join_table": j.table,
+                "declared_on": j.condition,
+                "executed_on": ctx.params.wrong_condition,
+            },
         )
 
     def verify_details(self, diff, label, record):
@@ -537,7 +600,10 @@ class NullPropagation(Fault):
                 "that is not a key or filter"
             )
         return FaultOutcome(
-            faulted, name, sorted(diff.changed), _sorted(diff.changed_keys),
+            faulted,
+            name,
+            sorted(diff.changed),
+            _sorted(diff.changed_keys),
             {"input": f"{t}.{col}", "input_rows_nulled": len(hit)},
         )
 
@@ -575,9 +641,16 @@ class UnitScaleChange(Fault):
         out = from_pandas(df, ctx.clean[name].schema)
         rows = key_tuples(df[df[col].notna() & (df[col] != 0)], ctx.key)
         return FaultOutcome(
-            {**ctx.clean, name: out}, name, [col], rows,
-            {"column": col, "factor": ctx.params.factor, "from_unit": ctx.params.from_unit,
-             "to_unit": ctx.params.to_unit},
+            {**ctx.clean, name: out},
+            name,
+            [col],
+            rows,
+            {
+                "column": col,
+                "factor": ctx.params.factor,
+                "from_unit": ctx.params.from_unit,
+                "to_unit": ctx.params.to_unit,
+            },
         )
 
     def verify_details(self, diff, label, record):
@@ -590,7 +663,9 @@ class UnitScaleChange(Fault):
             merged = exp[["_k", col]].merge(act[["_k", col]], on="_k", suffixes=("_e", "_a"))
             ok = np.isclose(merged[f"{col}_e"] * factor, merged[f"{col}_a"], equal_nan=True)
             if not ok.all():
-                problems.append(f"{col}: {int((~ok).sum())} value(s) are not the expected x {factor}")
+                problems.append(
+                    f"{col}: {int((~ok).sum())} value(s) are not the expected x {factor}"
+                )
         return problems
 
 
@@ -603,7 +678,9 @@ class MixedParams(_Strict):
 @FAULTS.register("mixed_operation")
 class MixedOperation(Fault):
     Params = MixedParams
-    description = "an insert-only load also updated rows loaded by earlier runs (a MERGE, not INSERT)"
+    description = (
+        "an insert-only load also updated rows loaded by earlier runs (a MERGE, not INSERT)"
+    )
     evidence = "besides the inserted batch, rows older than the watermark changed values"
     signs = frozenset({"changed_values"})
     required = frozenset({"changed_values"})
@@ -626,7 +703,9 @@ class MixedOperation(Fault):
                 bump = 1 + ctx.rng.uniform(0.05, 0.3, size=len(hit))
                 new = df[col].iloc[hit].to_numpy(dtype=float) * bump
                 if pd.api.types.is_integer_dtype(df[col]):
-                    new = np.maximum(df[col].iloc[hit].to_numpy() + 1, np.round(new)).astype("int64")
+                    new = np.maximum(df[col].iloc[hit].to_numpy() + 1, np.round(new)).astype(
+                        "int64"
+                    )
                 else:
                     new = np.round(new, 2)
                 df.iloc[hit, df.columns.get_loc(col)] = new
@@ -638,7 +717,9 @@ class MixedOperation(Fault):
         out = from_pandas(df, ctx.clean[name].schema)
         inserted = int((pd.to_datetime(df[tc]) > wm).sum())
         return FaultOutcome(
-            {**ctx.clean, name: out}, name, list(ctx.params.columns),
+            {**ctx.clean, name: out},
+            name,
+            list(ctx.params.columns),
             _sorted(key_tuples(df.iloc[hit], ctx.key)),
             {"time_column": tc, "watermark": ctx.op_params.watermark},
             stats={"rows_inserted": inserted, "rows_updated": len(hit)},
@@ -704,7 +785,10 @@ class MergeConflict(Fault):
         )
         columns = sorted({*ctx.params.columns, *([src] if src else [])})
         return FaultOutcome(
-            {**ctx.clean, name: out}, name, columns, _sorted(key_tuples(losers, ctx.key)),
+            {**ctx.clean, name: out},
+            name,
+            columns,
+            _sorted(key_tuples(losers, ctx.key)),
             {"branches": list(ctx.step.inputs)},
         )
 
@@ -712,10 +796,18 @@ class MergeConflict(Fault):
         problems = []
         same = diff.duplicate_keys - set(diff.conflicting_duplicates)
         if same:
-            problems.append(f"{len(same)} duplicated key(s) have identical copies: a reload, not a conflict")
-        cols = set().union(*diff.conflicting_duplicates.values()) if diff.conflicting_duplicates else set()
+            problems.append(
+                f"{len(same)} duplicated key(s) have identical copies: a reload, not a conflict"
+            )
+        cols = (
+            set().union(*diff.conflicting_duplicates.values())
+            if diff.conflicting_duplicates
+            else set()
+        )
         if cols - set(label.get("columns", [])):
-            problems.append(f"copies also disagree on unlabeled columns: {sorted(cols - set(label['columns']))}")
+            problems.append(
+                f"copies also disagree on unlabeled columns: {sorted(cols - set(label['columns']))}"
+            )
         return problems
 
 
@@ -756,15 +848,25 @@ class SchemaDrift(Fault):
         table = ctx.clean[name]
         i = table.column_names.index(p.column)
         if p.change == "rename":
-            out = table.rename_columns([p.new_name if c == p.column else c for c in table.column_names])
+            out = table.rename_columns(
+                [p.new_name if c == p.column else c for c in table.column_names]
+            )
         elif p.change == "drop":
             out = table.drop_columns([p.column])
         else:
             out = table.set_column(i, p.column, table.column(i).cast(_ARROW[p.new_type]))
         rows = key_tuples(to_pandas(table), ctx.key)
         return FaultOutcome(
-            {**ctx.clean, name: out}, name, [p.column], rows,
-            {"change": p.change, "column": p.column, "new_name": p.new_name, "new_type": p.new_type},
+            {**ctx.clean, name: out},
+            name,
+            [p.column],
+            rows,
+            {
+                "change": p.change,
+                "column": p.column,
+                "new_name": p.new_name,
+                "new_type": p.new_type,
+            },
         )
 
     def verify_details(self, diff, label, record):
@@ -772,9 +874,14 @@ class SchemaDrift(Fault):
         col = d["column"]
         if d["change"] == "rename":
             if diff.missing_columns != [col] or diff.extra_columns != [d["new_name"]]:
-                return [f"expected '{col}' renamed to '{d['new_name']}', found missing "
-                        f"{diff.missing_columns} and extra {diff.extra_columns}"]
-            same = diff.expected[col].astype(str).to_numpy() == diff.actual[d["new_name"]].astype(str).to_numpy()
+                return [
+                    f"expected '{col}' renamed to '{d['new_name']}', found missing "
+                    f"{diff.missing_columns} and extra {diff.extra_columns}"
+                ]
+            same = (
+                diff.expected[col].astype(str).to_numpy()
+                == diff.actual[d["new_name"]].astype(str).to_numpy()
+            )
             if not same.all():
                 return [f"renamed column '{d['new_name']}' does not hold the values of '{col}'"]
         elif d["change"] == "drop":

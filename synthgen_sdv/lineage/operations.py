@@ -402,7 +402,9 @@ class IncrementalParams(_Strict):
     select: list[str] = Field(min_length=1)
     derive: dict[str, str] = Field(default_factory=dict)
     time_column: str = Field(description="input column compared with the watermark")
-    watermark: str = Field(description="ISO date loaded by the previous run", pattern=r"^\d{4}-\d{2}-\d{2}$")
+    watermark: str = Field(
+        description="ISO date loaded by the previous run", pattern=r"^\d{4}-\d{2}-\d{2}$"
+    )
 
 
 @OPERATIONS.register("incremental_load")

@@ -218,7 +218,9 @@ def run_lineage(
                 rows_in=rows_in,
                 rows_out=rows_out,
                 declared_schema={t: schema_of(o) for t, o in clean.items()},
-                actual_schema={t: (schema_of(o) if o is not None else None) for t, o in outputs.items()},
+                actual_schema={
+                    t: (schema_of(o) if o is not None else None) for t, o in outputs.items()
+                },
                 stats=stats,
                 run_id=stable_uuid(seed, spec.namespace, step.id),
                 started_at=started,

@@ -44,7 +44,9 @@ def sample_tables(n_customers: int = 150, seed: int = 0) -> dict[str, pd.DataFra
             "product_id": np.arange(1, n_prod + 1),
             "category": cats,
             "brand": brands,
-            "product_name": [f"{b} {c} {i}" for i, (b, c) in enumerate(zip(brands, cats, strict=True), 1)],
+            "product_name": [
+                f"{b} {c} {i}" for i, (b, c) in enumerate(zip(brands, cats, strict=True), 1)
+            ],
             "supplier_id": rng.integers(1, n_sup + 1, n_prod),
             "unit_price": np.round(rng.lognormal(3, 0.7, n_prod), 2),
             "weight_kg": np.round(rng.lognormal(0, 0.9, n_prod), 2),
@@ -61,8 +63,11 @@ def sample_tables(n_customers: int = 150, seed: int = 0) -> dict[str, pd.DataFra
             "open_date": day0 - pd.to_timedelta(rng.integers(365, 5000, n_store), unit="D"),
         }
     )
-    titles = rng.choice(["cashier", "sales_associate", "supervisor", "store_manager"], n_emp,
-                        p=[0.5, 0.3, 0.15, 0.05])
+    titles = rng.choice(
+        ["cashier", "sales_associate", "supervisor", "store_manager"],
+        n_emp,
+        p=[0.5, 0.3, 0.15, 0.05],
+    )
     base = {"cashier": 32000, "sales_associate": 38000, "supervisor": 52000, "store_manager": 78000}
     t["employees"] = pd.DataFrame(
         {
@@ -92,21 +97,26 @@ def sample_tables(n_customers: int = 150, seed: int = 0) -> dict[str, pd.DataFra
     first = rng.choice(["Ann", "Bob", "Cy", "Dee", "Eve", "Fay", "Gus"], n)
     last = rng.choice(["Ross", "Park", "Wu", "Hill", "Ford"], n)
     ids = np.arange(1, n + 1)
-    segment = rng.choice(["consumer", "small_business", "corporate", "premium"], n,
-                         p=[0.55, 0.25, 0.15, 0.05])
+    segment = rng.choice(
+        ["consumer", "small_business", "corporate", "premium"], n, p=[0.55, 0.25, 0.15, 0.05]
+    )
     t["customers"] = pd.DataFrame(
         {
             "customer_id": ids,
             "first_name": first,
             "last_name": last,
-            "email": [f"{f}.{la}{i}@example.com".lower() for f, la, i in zip(first, last, ids, strict=True)],
+            "email": [
+                f"{f}.{la}{i}@example.com".lower()
+                for f, la, i in zip(first, last, ids, strict=True)
+            ],
             "phone": [f"555-{rng.integers(1000, 9999)}" for _ in ids],
             "city": rng.choice(["Springfield", "Riverton", "Lakeside"], n),
             "state": rng.choice(["CA", "NY", "TX", "WA"], n),
             "segment": segment,
             "income": np.round(rng.lognormal(10.9, 0.4, n), 0),
             "age": rng.integers(18, 90, n),
-            "signup_date": pd.Timestamp("2018-01-01") + pd.to_timedelta(rng.integers(0, 2006, n), unit="D"),
+            "signup_date": pd.Timestamp("2018-01-01")
+            + pd.to_timedelta(rng.integers(0, 2006, n), unit="D"),
         }
     )
     n_leg = max(4, int(n * 0.6))
@@ -117,12 +127,26 @@ def sample_tables(n_customers: int = 150, seed: int = 0) -> dict[str, pd.DataFra
     for i, (cid, m) in enumerate(zip(src, match, strict=True), 1):
         c = cust.loc[cid]
         if m:
-            rows.append((f"LC-{i:06d}", f"{c.last_name.upper()}, {c.first_name}", c.email.upper(),
-                         c.phone, c.signup_date.strftime("%d/%m/%Y")))
+            rows.append(
+                (
+                    f"LC-{i:06d}",
+                    f"{c.last_name.upper()}, {c.first_name}",
+                    c.email.upper(),
+                    c.phone,
+                    c.signup_date.strftime("%d/%m/%Y"),
+                )
+            )
         else:
             d = pd.Timestamp("2012-01-01") + pd.Timedelta(days=int(rng.integers(0, 2900)))
-            rows.append((f"LC-{i:06d}", f"Old Person{i}", f"old{i}@mail.test", f"555-0{i:03d}",
-                         d.strftime("%d/%m/%Y")))
+            rows.append(
+                (
+                    f"LC-{i:06d}",
+                    f"Old Person{i}",
+                    f"old{i}@mail.test",
+                    f"555-0{i:03d}",
+                    d.strftime("%d/%m/%Y"),
+                )
+            )
     leg = pd.DataFrame(rows, columns=["legacy_id", "full_name", "email", "phone", "created_on"])
     leg["region_code"] = rng.choice(["N", "S", "E", "W", "C"], n_leg)
     t["legacy_customers"] = leg
@@ -177,16 +201,24 @@ def sample_tables(n_customers: int = 150, seed: int = 0) -> dict[str, pd.DataFra
         {
             "return_id": np.arange(1, len(ret) + 1),
             "transaction_id": ret.transaction_id.to_numpy(),
-            "return_date": pd.to_datetime(ret.sold_date.to_numpy()) + pd.to_timedelta(lag, unit="D"),
+            "return_date": pd.to_datetime(ret.sold_date.to_numpy())
+            + pd.to_timedelta(lag, unit="D"),
             "return_quantity": np.minimum(ret.quantity.to_numpy(), rng.integers(1, 3, len(ret))),
             "refund_amount": 0.0,
-            "reason": rng.choice(["damaged", "wrong_size", "not_as_described", "changed_mind"], len(ret)),
+            "reason": rng.choice(
+                ["damaged", "wrong_size", "not_as_described", "changed_mind"], len(ret)
+            ),
         }
     )
     t["returns"]["refund_amount"] = np.round(
-        t["returns"].return_quantity.to_numpy() * ret.unit_price.to_numpy() * (1 - ret.discount.to_numpy()), 2
+        t["returns"].return_quantity.to_numpy()
+        * ret.unit_price.to_numpy()
+        * (1 - ret.discount.to_numpy()),
+        2,
     )
-    inv = [(p, s) for p in range(1, n_prod + 1) for s in range(1, n_store + 1) if rng.random() < 0.6]
+    inv = [
+        (p, s) for p in range(1, n_prod + 1) for s in range(1, n_store + 1) if rng.random() < 0.6
+    ]
     qoh = rng.poisson(40, len(inv))
     t["inventory"] = pd.DataFrame(
         {
@@ -201,8 +233,11 @@ def sample_tables(n_customers: int = 150, seed: int = 0) -> dict[str, pd.DataFra
     months = pd.date_range("2021-01-01", periods=36, freq="MS")
     sq = t["stores"].set_index("store_id").square_feet
     t["sales_targets"] = pd.DataFrame(
-        [(s, mo, round(sq.loc[s] * 0.9 * (1.6 if mo.month >= 11 else 1.0), 2))
-         for s in range(1, n_store + 1) for mo in months],
+        [
+            (s, mo, round(sq.loc[s] * 0.9 * (1.6 if mo.month >= 11 else 1.0), 2))
+            for s in range(1, n_store + 1)
+            for mo in months
+        ],
         columns=["store_id", "month_start", "target_amount"],
     )
     t["sales_targets"].insert(0, "target_id", np.arange(1, len(t["sales_targets"]) + 1))

@@ -27,9 +27,7 @@ def to_arrow(table: pd.DataFrame | pa.Table) -> pa.Table:
                 df[col] = df[col].astype(object)
         table = pa.Table.from_pandas(df, preserve_index=False)
     table = table.replace_schema_metadata(None)
-    cols = []
-    for name, col in zip(table.column_names, table.columns, strict=True):
-        cols.append(_normalize_column(col))
+    cols = [_normalize_column(col) for col in table.columns]
     return pa.table(dict(zip(table.column_names, cols, strict=True)))
 
 
@@ -206,7 +204,7 @@ def _equal(a: pd.Series, b: pd.Series) -> np.ndarray:
         bv = b.astype(float).to_numpy()
         same = np.isclose(av, bv, rtol=1e-9, atol=1e-9, equal_nan=True)
     else:
-        same = (a.astype(str).to_numpy() == b.astype(str).to_numpy())
+        same = a.astype(str).to_numpy() == b.astype(str).to_numpy()
     same = np.where(a_null | b_null, a_null & b_null, same)
     return same
 
@@ -245,7 +243,7 @@ def diff_tables(expected: pa.Table, actual: pa.Table | None, key: list[str]) -> 
     act_k = act.assign(_k=[repr(k) for k in act_keys], _t=act_keys)
     if diff.duplicate_keys:
         dup_mask = np.array([t in diff.duplicate_keys for t in act_keys], dtype=bool)
-        for k, group in act_k[dup_mask].groupby("_k", sort=False):
+        for _, group in act_k[dup_mask].groupby("_k", sort=False):
             cols = {c for c in value_cols if group[c].astype(str).nunique(dropna=False) > 1}
             if cols:
                 diff.conflicting_duplicates[group["_t"].iloc[0]] = cols

@@ -123,7 +123,9 @@ class _Problems:
             if loc[:n] in self.lines:
                 line = self.lines[loc[:n]]
                 break
-        self.items.append(Problem(path=format_path(loc), message=message, file=self.file, line=line))
+        self.items.append(
+            Problem(path=format_path(loc), message=message, file=self.file, line=line)
+        )
 
     def add_validation(self, prefix: tuple, exc: ValidationError, model: type[BaseModel]) -> None:
         for err in exc.errors():
@@ -269,7 +271,9 @@ def parse_lineage_spec(
                 where = "not a source table nor the output of any step"
                 if inp in tables:
                     where = "a generated table that no source system lists under sources"
-                problems.add(("steps", i, "inputs", j), f"unknown input table '{inp}': {where}{hint}")
+                problems.add(
+                    ("steps", i, "inputs", j), f"unknown input table '{inp}': {where}{hint}"
+                )
         if step.operation not in OPERATIONS:
             problems.add(("steps", i, "operation"), OPERATIONS.unknown_message(step.operation))
         else:
@@ -349,7 +353,9 @@ def load_lineage_spec(path: str | Path, table_names: Iterable[str]) -> LineageSp
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError([Problem(path="", message=f"cannot read: {exc}", file=str(path))]) from None
+        raise ConfigError(
+            [Problem(path="", message=f"cannot read: {exc}", file=str(path))]
+        ) from None
     try:
         data = yaml.safe_load(text)
         lines = _line_map(text)

@@ -1,0 +1,205 @@
+"""Writes a LineageRun: generation_lineage.yaml, OpenLineage events, labels, step output tables."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import yaml
+
+from synthgen_sdv import __version__
+from synthgen_sdv.lineage.events import column_lineage_dict, iso, write_events
+from synthgen_sdv.lineage.runner import LineageRun
+
+LINEAGE_SCHEMA = "synthgen_sdv.generation_lineage"
+LINEAGE_VERSION = 1
+LINEAGE_FILE = "generation_lineage.yaml"
+DATA_DIR = "lineage_data"
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def lineage_document(run: LineageRun, extra_sections: dict[str, Any] | None = None) -> dict:
+    """The versioned lineage document; ``extra_sections`` (e.g. ``tables``) go before the DAG."""
+    spec = run.spec
+    doc: dict[str, Any] = {
+        "schema": LINEAGE_SCHEMA,
+        "version": LINEAGE_VERSION,
+        "generator": {"name": "synthgen_sdv", "version": __version__},
+        "seed": run.seed,
+        "lineage_config_hash": run.config_hash,
+    }
+    for key, value in (extra_sections or {}).items():
+        if key in doc or key == "pipeline":
+            raise ValueError(f"extra section '{key}' would overwrite a lineage field")
+        doc[key] = value
+    producers = spec.producers()
+    datasets = []
+    for t, table in run.sources.items():
+        ns, name = run.dataset(t)
+        datasets.append(
+            {
+                "table": t,
+                "namespace": ns,
+                "name": name,
+                "layer": "source",
+                "system": spec.source_system(t),
+                "produced_by": None,
+                "rows": table.num_rows,
+                "file": f"data/{t}.parquet",
+                "schema": {f.name: _sql(f.type) for f in table.schema},
+            }
+        )
+    step_docs = []
+    for s in run.steps:
+        for t in s.step.outputs:
+            ns, name = run.dataset(t)
+            entry = {
+                "table": t,
+                "namespace": ns,
+                "name": name,
+                "layer": s.step.layer,
+                "system": "warehouse",
+                "domain": s.step.domain,
+                "produced_by": producers[t].id,
+                "rows": s.rows_out[t],
+                "file": f"{DATA_DIR}/{t}.parquet" if s.rows_out[t] is not None else None,
+                "schema": s.declared_schema[t],
+            }
+            if s.actual_schema.get(t) != s.declared_schema[t]:
+                entry["actual_schema"] = s.actual_schema.get(t)
+            datasets.append(entry)
+        step_docs.append(
+            {
+                "id": s.step.id,
+                "description": s.step.description,
+                "layer": s.step.layer,
+                "domain": s.step.domain,
+                "operation": s.step.operation,
+                "label": s.step.label,
+                "status": s.status,
+                "run_id": s.run_id,
+                "started_at": iso(s.started_at),
+                "ended_at": iso(s.ended_at),
+                "duration_ms": s.duration_ms,
+                "key": list(s.step.key),
+                "time_column": s.step.time_column,
+                "inputs": [
+                    {
+                        "table": t,
+                        "namespace": run.dataset(t)[0],
+                        "name": run.dataset(t)[1],
+                        "rows": s.rows_in[t],
+                    }
+                    for t in s.step.inputs
+                ],
+                "outputs": [
+                    {
+                        "table": t,
+                        "namespace": run.dataset(t)[0],
+                        "name": run.dataset(t)[1],
+                        "rows": s.rows_out[t],
+                        "sql": s.plans[t].sql,
+                        "columnLineage": column_lineage_dict(run, s, t),
+                    }
+                    for t in s.step.outputs
+                ],
+                "rows_in": sum(s.rows_in.values()),
+                "rows_out": sum(v or 0 for v in s.rows_out.values()),
+                "stats": dict(s.stats),
+                "error_message": s.error_message,
+                "params": dict(s.step.params),
+                "fault_params": dict(s.step.fault_params),
+            }
+        )
+    doc["pipeline"] = {
+        "namespace": spec.namespace,
+        "parent_job": spec.parent_job,
+        "parent_run_id": run.parent_run_id,
+        "run_start": iso(spec.run_start),
+        "step_count": len(run.steps),
+        "fault_count": len(run.labels),
+        "fault_kinds": sorted({lab["kind"] for lab in run.labels}),
+        "datasets": datasets,
+        "steps": step_docs,
+    }
+    return doc
+
+
+def _sql(t) -> str:
+    from synthgen_sdv.lineage.tables import sql_type
+
+    return sql_type(t)
+
+
+def lineage_labels(run: LineageRun) -> list[dict]:
+    """Label dicts for metadata/labels.json under the key "lineage"."""
+    return [dict(label) for label in run.labels]
+
+
+def write_lineage_data(run: LineageRun, folder: Path) -> list[Path]:
+    """Each executed step output as Parquet (what the verifier reads back)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.parquet"):
+        old.unlink()
+    paths = []
+    for name, table in sorted(run.tables.items()):
+        path = folder / f"{name}.parquet"
+        pq.write_table(table, path)
+        paths.append(path)
+    return paths
+
+
+def write_lineage(
+    run: LineageRun,
+    metadata_dir: str | Path,
+    *,
+    extra_sections: dict[str, Any] | None = None,
+) -> dict[str, Path]:
+    """Write generation_lineage.yaml and openlineage/ into ``metadata_dir``.
+
+    The lead's ``generate`` passes ``extra_sections={"tables": ...}``; labels are returned by
+    ``lineage_labels(run)`` for the caller to merge into labels.json.
+    """
+    metadata_dir = Path(metadata_dir)
+    doc = lineage_document(run, extra_sections)
+    path = metadata_dir / LINEAGE_FILE
+    _atomic_write(path, yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100))
+    write_events(run, metadata_dir / "openlineage")
+    return {"lineage": path, "openlineage": metadata_dir / "openlineage"}
+
+
+def merge_labels(run: LineageRun, labels_path: Path) -> Path:
+    """Put this run's labels under "lineage" in labels.json, keeping every other section."""
+    if labels_path.exists():
+        doc = json.loads(labels_path.read_text(encoding="utf-8"))
+    else:
+        doc = {
+            "schema": "synthgen_sdv.labels",
+            "version": 1,
+            "generator": {"name": "synthgen_sdv", "version": __version__},
+            "seed": run.seed,
+            "anomalies": [],
+            "entity_links": [],
+        }
+    doc["lineage"] = lineage_labels(run)
+    _atomic_write(labels_path, json.dumps(doc, indent=2, sort_keys=False) + "\n")
+    return labels_path
+
+
+def write_all(run: LineageRun, out_dir: str | Path, extra_sections: dict | None = None) -> None:
+    """Everything the ``lineage`` command writes into an output folder."""
+    out_dir = Path(out_dir)
+    write_lineage(run, out_dir / "metadata", extra_sections=extra_sections)
+    merge_labels(run, out_dir / "metadata" / "labels.json")
+    write_lineage_data(run, out_dir / DATA_DIR)
