@@ -1,1 +1,21 @@
-"""synth"""
+"""Multi-table synthesizers behind one interface, registered in ``SYNTHESIZERS``.
+
+``SYNTHESIZERS.get(name)(seed=..., **params)`` -> ``Synthesizer`` with ``fit(tables, metadata,
+modeled=None)``, ``sample(scale)``, ``save``/``load``, ``params()``. Names: ``hma`` (fast
+vectorized HMA, default), ``hma_stock`` (sdv's HMA, default settings), ``gaussian_copula``.
+Versioned model files: ``synth.store.save_model`` / ``load_model``.
+"""
+
+from synthgen_sdv.synth import copula, hma  # noqa: F401  (register the synthesizers)
+from synthgen_sdv.synth.base import NOT_REPRODUCIBLE, SYNTHESIZERS, Synthesizer, seeded
+from synthgen_sdv.synth.prepare import Prepared, prepare_for_fit, restore_after_sample
+
+__all__ = [
+    "NOT_REPRODUCIBLE",
+    "SYNTHESIZERS",
+    "Prepared",
+    "Synthesizer",
+    "prepare_for_fit",
+    "restore_after_sample",
+    "seeded",
+]

@@ -1,0 +1,206 @@
+"""The synthesizer interface every multi-table model implements, its registry, and seeding.
+
+Public API::
+
+    from synthgen_sdv.synth import SYNTHESIZERS
+    synth = SYNTHESIZERS.get("hma")(seed=42)          # or "hma_stock", "gaussian_copula"
+    synth.fit(tables, metadata, modeled=["customers", "orders", "transactions"])
+    out = synth.sample(scale=1.0)                     # dict[str, DataFrame] of modeled tables
+    synth.save("model.pkl"); same = type(synth).load("model.pkl")
+    synth.params()                                    # {"name": ..., "params": {...}} for lineage
+
+``fit`` checks the modeled subgraph (``limits``), drops PII columns (``pii``) and foreign keys
+to tables that are not modeled (``reattach``), then calls the model's ``_fit``; ``sample``
+calls ``_sample`` and puts those columns back, so every foreign key resolves.
+
+Reproducibility: SDV has no seed argument (sdv issues #586, #2022). Randomness enters through
+numpy's global RNG (copulas' sampling, SDV's HMA sampling seed, scipy fits), per-object
+``RandomState``s (copulas models, RDT transformers), Python's ``random`` and torch (CTGAN-like
+models). ``seeded(seed)`` seeds numpy / random / torch and RDT's shared fit state and restores
+them afterwards, and the synthesizers reset SDV's own sampling seeds from ``derive_seed``
+before every ``sample`` call, so ``sample`` is a function of (fitted model, seed, scale).
+What stays outside our control is listed in ``NOT_REPRODUCIBLE``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import pickle
+import random
+import sys
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from synthgen_sdv.registry import Registry
+
+NOT_REPRODUCIBLE = (
+    "Results are bit-identical for the same seed, data, library versions and platform. "
+    "Not covered: different numpy/scipy/BLAS builds (eigen-decompositions and SLSQP fits may "
+    "differ in the last bits, which can flip a rounding), and the wall-clock fields SDV keeps "
+    "(creation/fit dates, synthesizer id) inside the pickled model."
+)
+
+
+def derive_seed(seed: int, *parts: object) -> int:
+    """A 32-bit seed from ``seed`` and names, stable across processes (no salted ``hash``)."""
+    text = "/".join([str(int(seed)), *map(str, parts)])
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "little")
+
+
+@contextlib.contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """Seed every global RNG that SDV / RDT / copulas / torch draw from; restore on exit."""
+    from rdt.transformers.base import BaseTransformer
+
+    np_state = np.random.get_state()
+    py_state = random.getstate()
+    fit_state = BaseTransformer.INITIAL_FIT_STATE.get_state()
+    torch = sys.modules.get("torch")  # only if already imported: never pay for importing it
+    torch_state = torch.random.get_rng_state() if torch is not None else None
+    np.random.seed(derive_seed(seed, "numpy"))
+    random.seed(derive_seed(seed, "random"))
+    # RDT shares one RandomState(42) between every transformer's fit, so a fit depends on how
+    # many fits ran before it in the process unless it is reset here
+    BaseTransformer.INITIAL_FIT_STATE.seed(derive_seed(seed, "rdt_fit"))
+    if torch is not None:
+        torch.manual_seed(derive_seed(seed, "torch"))
+    try:
+        yield
+    finally:
+        np.random.set_state(np_state)
+        random.setstate(py_state)
+        BaseTransformer.INITIAL_FIT_STATE.set_state(fit_state)
+        if torch is not None:
+            torch.random.set_rng_state(torch_state)
+
+
+class Stages:
+    """One progress line per stage on stderr (tqdm-compatible), with elapsed seconds."""
+
+    def __init__(self, name: str, enabled: bool):
+        self.name, self.enabled = name, enabled
+
+    @contextlib.contextmanager
+    def stage(self, what: str) -> Iterator[None]:
+        start = time.perf_counter()
+        if self.enabled:
+            from tqdm import tqdm
+
+            tqdm.write(f"[{self.name}] {what} ...", file=sys.stderr)
+        yield
+        if self.enabled:
+            from tqdm import tqdm
+
+            tqdm.write(f"[{self.name}] {what}: {time.perf_counter() - start:.1f}s", file=sys.stderr)
+
+
+class Synthesizer(ABC):
+    """A multi-table synthesizer: fit on a dict of tables + SDV metadata, sample at a scale."""
+
+    name: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        seed: int = 0,
+        verbose: bool = False,
+        pii: str = "regenerate",
+        reattach_condition: str | None = "auto",
+    ):
+        self.seed = int(seed)
+        self.verbose = bool(verbose)
+        self.pii = pii
+        self.reattach_condition = reattach_condition
+        self.prepared = None  # synthgen_sdv.synth.prepare.Prepared after fit
+        self.timings: dict[str, float] = {}
+
+    # ------------------------------------------------------------------ public
+    def fit(
+        self, tables: dict[str, pd.DataFrame], metadata, modeled: Sequence[str] | None = None
+    ) -> Synthesizer:
+        """Fit on ``tables`` (all tables; only ``modeled`` ones, default all, are learned)."""
+        from synthgen_sdv.synth.prepare import prepare_for_fit
+
+        stages = Stages(self.name, self.verbose)
+        metadata_dict = metadata if isinstance(metadata, dict) else metadata.to_dict()
+        with stages.stage("prepare (limits, PII, keys to unmodeled tables)"):
+            self.prepared = prepare_for_fit(
+                tables,
+                metadata_dict,
+                modeled,
+                pii=self.pii,
+                reattach_condition=self.reattach_condition,
+            )
+        start = time.perf_counter()
+        with (
+            stages.stage(f"fit {', '.join(self.prepared.modeled)}"),
+            seeded(derive_seed(self.seed, "fit")),
+        ):
+            self._fit(self.prepared.model_tables, self.prepared.model_metadata)
+        self.timings["fit_s"] = time.perf_counter() - start
+        return self
+
+    def sample(self, scale: float = 1.0) -> dict[str, pd.DataFrame]:
+        """Sample every modeled table; root tables get ``scale`` x their fitted rows."""
+        from synthgen_sdv.errors import InputError
+        from synthgen_sdv.synth.prepare import restore_after_sample
+
+        if self.prepared is None:
+            raise InputError(f"synthesizer '{self.name}' is not fitted; call fit() or load one")
+        if not (isinstance(scale, int | float) and scale > 0):
+            raise InputError(f"scale must be a number > 0, got {scale!r}")
+        stages = Stages(self.name, self.verbose)
+        start = time.perf_counter()
+        with stages.stage(f"sample scale={scale}"), seeded(derive_seed(self.seed, "sample", scale)):
+            raw = self._sample(float(scale))
+        with stages.stage("restore keys to unmodeled tables and PII"):
+            out = restore_after_sample(raw, self.prepared, derive_seed(self.seed, "restore", scale))
+        self.timings["sample_s"] = time.perf_counter() - start
+        return out
+
+    def params(self) -> dict[str, Any]:
+        """Model name and parameters, for the lineage file."""
+        out = {"name": self.name, "seed": self.seed, "params": self._params()}
+        if self.prepared is not None:
+            out["modeled_tables"] = list(self.prepared.modeled)
+            out["column_treatments"] = [t.as_dict() for t in getattr(self, "treatments", [])]
+            out["not_modeled"] = self.prepared.describe()
+        return out
+
+    def save(self, path: str | Path) -> None:
+        """Pickle the fitted synthesizer (see ``synth.store`` for the versioned format)."""
+        with open(path, "wb") as fh:
+            pickle.dump(self, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Synthesizer:
+        """Unpickle a synthesizer. Only load files you trust: unpickling runs code."""
+        with open(path, "rb") as fh:
+            obj = pickle.load(fh)
+        if not isinstance(obj, cls):
+            from synthgen_sdv.errors import InputError
+
+            raise InputError(f"{path}: holds a {type(obj).__name__}, not a {cls.__name__}")
+        return obj
+
+    # ------------------------------------------------------------------ hooks
+    @abstractmethod
+    def _fit(self, tables: dict[str, pd.DataFrame], metadata: dict) -> None:
+        """Learn from the modeled tables (PII and unmodeled keys removed)."""
+
+    @abstractmethod
+    def _sample(self, scale: float) -> dict[str, pd.DataFrame]:
+        """Sample the modeled tables, inside ``seeded``."""
+
+    @abstractmethod
+    def _params(self) -> dict[str, Any]:
+        """Constructor parameters that define the model."""
+
+
+SYNTHESIZERS: Registry[type[Synthesizer]] = Registry("synthesizer")

@@ -1,0 +1,141 @@
+"""The HMA synthesizers: ``hma`` (vectorized, with per-column treatment) and ``hma_stock``.
+
+``hma`` = ``FastHMASynthesizer`` (see ``fast_hma``) + per-column treatments (``treatment``) +
+shrinkage of per-parent parameters + a chosen marginal for root tables; each choice is a
+constructor parameter so benchmarks can switch it off. ``hma_stock`` is sdv's
+``HMASynthesizer`` with default settings, behind the same interface (benchmarks, ablations).
+
+Parameters (``SYNTHESIZERS.get("hma")(seed=..., **params)``):
+    rules: treatment rules, subset of ("discrete", "log", "ordered"); () = SDV's transformers
+    shrinkage: pseudo-count pulling per-parent variances/correlations to pooled values; 0 = stock
+    root_distribution: marginal for root-table columns (SDV's HMA default is "beta")
+    pii / reattach_condition: see ``Synthesizer``
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import pandas as pd
+
+from synthgen_sdv.synth.base import SYNTHESIZERS, Synthesizer, derive_seed
+from synthgen_sdv.synth.treatment import (
+    ALL_RULES,
+    apply_sdtypes,
+    assign_transformers,
+    choose_treatments,
+)
+
+
+def root_tables(metadata: dict) -> list[str]:
+    children = {r["child_table_name"] for r in metadata.get("relationships", [])}
+    return [t for t in metadata["tables"] if t not in children]
+
+
+class _HMABase(Synthesizer):
+    """Shared fit/sample plumbing around an sdv HMASynthesizer (sub)class."""
+
+    def __init__(
+        self,
+        seed: int = 0,
+        verbose: bool = False,
+        rules=(),
+        shrinkage: float = 0.0,
+        root_distribution: str | None = None,
+        **kwargs,
+    ):
+        super().__init__(seed=seed, verbose=verbose, **kwargs)
+        self.rules = tuple(rules)
+        self.shrinkage = float(shrinkage)
+        self.root_distribution = root_distribution
+        self.treatments = []
+        self.model = None
+
+    def _make(self, metadata):
+        raise NotImplementedError
+
+    def _fit(self, tables: dict[str, pd.DataFrame], metadata: dict) -> None:
+        from sdv.metadata import Metadata
+
+        self.treatments = choose_treatments(tables, metadata, self.rules) if self.rules else []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SDV's "save metadata" / dtype chatter
+            model = self._make(Metadata.load_from_dict(apply_sdtypes(metadata, self.treatments)))
+            if self.root_distribution:
+                for table in root_tables(metadata):
+                    model.set_table_parameters(
+                        table, {"default_distribution": self.root_distribution}
+                    )
+            if self.treatments:
+                assign_transformers(model, tables, self.treatments)
+            model.fit(tables)
+        self.model = model
+
+    def _sample(self, scale: float) -> dict[str, pd.DataFrame]:
+        model = self.model
+        model.reset_sampling()
+        # SDV's own sampling seeds: HMA's numpy seed and each table model's RandomState
+        model._numpy_seed = derive_seed(self.seed, "sdv_numpy")
+        for table, synthesizer in model._table_synthesizers.items():
+            if getattr(synthesizer, "_model", None) is not None:
+                synthesizer._set_random_state(derive_seed(self.seed, "sdv_table", table))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return model.sample(scale=scale)
+
+    def _params(self) -> dict[str, Any]:
+        return {
+            "rules": list(self.rules),
+            "shrinkage": self.shrinkage,
+            "root_distribution": self.root_distribution or "beta",
+            "pii": self.pii,
+            "reattach_condition": self.reattach_condition,
+        }
+
+
+@SYNTHESIZERS.register("hma")
+class FastHMA(_HMABase):
+    """Vectorized HMA with per-column treatment (the default synthesizer)."""
+
+    name = "hma"
+
+    def __init__(
+        self,
+        seed: int = 0,
+        verbose: bool = False,
+        rules=ALL_RULES,
+        shrinkage: float = 5.0,
+        root_distribution: str | None = "truncnorm",
+        **kwargs,
+    ):
+        super().__init__(
+            seed=seed,
+            verbose=verbose,
+            rules=rules,
+            shrinkage=shrinkage,
+            root_distribution=root_distribution,
+            **kwargs,
+        )
+
+    def _make(self, metadata):
+        from synthgen_sdv.synth.fast_hma import FastHMASynthesizer
+
+        return FastHMASynthesizer(metadata, verbose=self.verbose, shrinkage=self.shrinkage)
+
+
+@SYNTHESIZERS.register("hma_stock")
+class StockHMA(_HMABase):
+    """sdv's HMASynthesizer with its default settings (slow; the reference)."""
+
+    name = "hma_stock"
+
+    def __init__(self, seed: int = 0, verbose: bool = False, rules=(), **kwargs):
+        super().__init__(
+            seed=seed, verbose=verbose, rules=rules, shrinkage=0.0, root_distribution=None, **kwargs
+        )
+
+    def _make(self, metadata):
+        from sdv.multi_table import HMASynthesizer
+
+        return HMASynthesizer(metadata, verbose=self.verbose)

@@ -1,0 +1,142 @@
+"""PII columns are never modeled: dropped before fit, regenerated with seeded Faker pools.
+
+A column is PII when its SDV sdtype is a PII type (``name``, ``email``, ``phone_number``,
+``address``, ...) or its metadata says ``"pii": true``; keys are never PII here (they keep
+referential integrity). Regeneration is vectorized: a pool of distinct fake values is drawn
+once per column from a Faker seeded per column, then rows index into it. A column that was
+unique in the real data stays unique (pool indices are a permutation; past the pool size a
+numeric suffix keeps values distinct), and its null rate is kept.
+
+Public API: ``pii_columns(tables, metadata, table)`` -> ``[PiiColumn]``;
+``PiiColumn.generate(n, seed)`` -> numpy array.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+# sdtype -> Faker provider method
+FAKER_METHODS = {
+    "name": "name",
+    "first_name": "first_name",
+    "last_name": "last_name",
+    "email": "email",
+    "phone_number": "phone_number",
+    "address": "street_address",
+    "street_address": "street_address",
+    "secondary_address": "secondary_address",
+    "city": "city",
+    "state": "state",
+    "state_abbr": "state_abbr",
+    "administrative_unit": "administrative_unit",
+    "country": "country",
+    "country_code": "country_code",
+    "postcode": "postcode",
+    "zipcode": "postcode",
+    "ssn": "ssn",
+    "company": "company",
+    "job": "job",
+    "user_name": "user_name",
+    "ipv4_address": "ipv4",
+    "ipv6_address": "ipv6",
+    "iban": "iban",
+    "swift11": "swift11",
+    "credit_card_number": "credit_card_number",
+    "license_plate": "license_plate",
+    "url": "url",
+    "vin": "vin",
+    "mac_address": "mac_address",
+}
+PII_SDTYPES = frozenset(FAKER_METHODS)
+POOL_MAX = 5000
+
+
+@dataclass(frozen=True)
+class PiiColumn:
+    table: str
+    column: str
+    sdtype: str
+    null_rate: float
+    unique: bool
+    locale: str = "en_US"
+
+    def describe(self) -> dict:
+        return {
+            "table": self.table,
+            "column": self.column,
+            "sdtype": self.sdtype,
+            "unique": self.unique,
+            "null_rate": round(self.null_rate, 6),
+            "generator": f"faker.{FAKER_METHODS.get(self.sdtype, 'bothify')}",
+        }
+
+    def generate(self, n: int, seed: int) -> np.ndarray:
+        """``n`` fake values (object array), reproducible for a seed."""
+        from faker import Faker
+
+        fake = Faker(self.locale)
+        fake.seed_instance(seed)
+        method = getattr(fake, FAKER_METHODS.get(self.sdtype, ""), None)
+        make = method if method is not None else (lambda: fake.bothify("??-########"))
+        size = max(1, min(n, POOL_MAX))
+        pool: dict[str, None] = {}
+        for _ in range(size * 3):  # distinct values; Faker repeats for small vocabularies
+            pool[str(make())] = None
+            if len(pool) >= size:
+                break
+        values = np.array(list(pool), dtype=object)
+        rng = np.random.default_rng(seed)
+        if self.unique:
+            m = len(values)
+            idx = np.concatenate([rng.permutation(m) for _ in range(-(-n // m))])[:n]
+            out = values[idx]
+            lap = np.arange(n) // m
+            if (lap > 0).any():
+                out = np.array(
+                    [_suffix(v, k, self.sdtype) if k else v for v, k in zip(out, lap, strict=True)],
+                    dtype=object,
+                )
+        else:
+            out = values[rng.integers(0, len(values), n)]
+        if self.null_rate > 0:
+            out[rng.random(n) < self.null_rate] = None
+        return out
+
+
+def _suffix(value: str, k: int, sdtype: str) -> str:
+    if sdtype == "email" and "@" in value:
+        local, domain = value.split("@", 1)
+        return f"{local}{k}@{domain}"
+    return f"{value} {k}"
+
+
+def _key_columns(metadata: dict, table: str) -> set[str]:
+    keys = {metadata["tables"][table].get("primary_key")}
+    for r in metadata.get("relationships", []):
+        if r["child_table_name"] == table:
+            keys.add(r["child_foreign_key"])
+    return {k for k in keys if isinstance(k, str)}
+
+
+def pii_columns(tables: dict[str, pd.DataFrame], metadata: dict, table: str) -> list[PiiColumn]:
+    """The PII columns of ``table``: PII sdtype or ``pii: true``, keys excluded."""
+    out = []
+    keys = _key_columns(metadata, table)
+    for col, meta in metadata["tables"][table]["columns"].items():
+        if col in keys:
+            continue
+        if meta.get("sdtype") in PII_SDTYPES or meta.get("pii") is True:
+            data = tables[table][col]
+            out.append(
+                PiiColumn(
+                    table=table,
+                    column=col,
+                    sdtype=meta.get("sdtype", "unknown"),
+                    null_rate=float(data.isna().mean()),
+                    unique=bool(data.dropna().is_unique and data.notna().any()),
+                )
+            )
+    return out
