@@ -45,8 +45,9 @@ def _low_cardinality_varchar(out_dir: Path, schema: SchemaMetadata, table: str) 
             values = pacsv.read_csv(
                 source.path, convert_options=pacsv.ConvertOptions(include_columns=[column])
             ).column(column)
-        n = len(pc.unique(values))
-        if 1 < n <= MAX_GROUPS:
+        n = pc.count_distinct(values, mode="only_valid").as_py()
+        # A dimension repeats: a column unique per row (names, codes) is not one.
+        if 1 < n <= min(MAX_GROUPS, len(values) // 2):
             return column
     return None
 

@@ -85,6 +85,7 @@ class SparkLoader(Loader):
                 SparkSession.builder.master(self.options.spark_master)
                 .appName("synthgen_sdv load")
                 .config("spark.ui.enabled", "false")
+                .config("spark.ui.showConsoleProgress", "false")
                 .config("spark.sql.shuffle.partitions", "4")
                 .config("spark.sql.session.timeZone", "UTC")
                 .getOrCreate()
