@@ -55,7 +55,9 @@ class AnomalyKind(StrictModel):
         exact = self.rate * n
         return min(n, int(exact) + int(rng.random() < exact - int(exact)))
 
-    def apply(self, frame: pd.DataFrame, rng: np.random.Generator, info: ChunkInfo) -> AnomalyResult:
+    def apply(
+        self, frame: pd.DataFrame, rng: np.random.Generator, info: ChunkInfo
+    ) -> AnomalyResult:
         raise NotImplementedError
 
     def params(self) -> dict[str, Any]:

@@ -28,7 +28,7 @@ class NullBurst(AnomalyKind):
             return AnomalyResult(frame, [])
         start = int(rng.integers(0, len(frame) - k + 1))
         mask = np.zeros(len(frame), dtype=bool)
-        mask[start:start + k] = True
+        mask[start : start + k] = True
         out = frame.copy()
         out[self.column] = with_nulls(out[self.column], mask)
         return AnomalyResult(out, frame[info.primary_key].to_numpy()[mask].tolist())
@@ -46,8 +46,10 @@ class DuplicateRows(AnomalyKind):
         if not len(idx):
             return AnomalyResult(frame, [])
         order = np.sort(np.r_[np.arange(len(frame)), idx], kind="stable")
-        return AnomalyResult(frame.iloc[order].reset_index(drop=True),
-                             frame[info.primary_key].to_numpy()[idx].tolist())
+        return AnomalyResult(
+            frame.iloc[order].reset_index(drop=True),
+            frame[info.primary_key].to_numpy()[idx].tolist(),
+        )
 
 
 @register_anomaly("outliers")
@@ -117,8 +119,11 @@ class FormatDrift(AnomalyKind):
             text = col.dt.strftime(iso).astype(object)
             text.iloc[idx] = col.iloc[idx].dt.strftime(self.format).to_numpy()
         else:
-            text = col.astype(object).where(col.notna(), None).map(
-                lambda v: None if v is None else str(v))
+            text = (
+                col.astype(object)
+                .where(col.notna(), None)
+                .map(lambda v: None if v is None else str(v))
+            )
             spec = self.format if not self.format.startswith("%") else ",.2f"
             text.iloc[idx] = [None if pd.isna(v) else format(v, spec) for v in col.iloc[idx]]
         out[self.column] = text
@@ -136,6 +141,8 @@ class LateArriving(AnomalyKind):
         idx = _pick(rng, len(frame), self.count(len(frame), rng))
         keep = np.ones(len(frame), dtype=bool)
         keep[idx] = False
-        return AnomalyResult(frame[keep].reset_index(drop=True),
-                             frame[info.primary_key].to_numpy()[idx].tolist(),
-                             deferred=frame.iloc[idx].reset_index(drop=True))
+        return AnomalyResult(
+            frame[keep].reset_index(drop=True),
+            frame[info.primary_key].to_numpy()[idx].tolist(),
+            deferred=frame.iloc[idx].reset_index(drop=True),
+        )

@@ -32,24 +32,45 @@ def _add(dist: Distribution) -> None:
     DISTRIBUTIONS.register(dist.name)(dist)
 
 
-_add(Distribution("uniform", ("low", "high"), lambda r, p, n: r.uniform(p["low"], p["high"], n),
-                  defaults=(("low", 0.0), ("high", 1.0))))
+_add(
+    Distribution(
+        "uniform",
+        ("low", "high"),
+        lambda r, p, n: r.uniform(p["low"], p["high"], n),
+        defaults=(("low", 0.0), ("high", 1.0)),
+    )
+)
 _add(Distribution("normal", ("mean", "std"), lambda r, p, n: r.normal(p["mean"], p["std"], n)))
-_add(Distribution("lognormal", ("mean", "sigma"),
-                  lambda r, p, n: r.lognormal(p["mean"], p["sigma"], n)))
+_add(
+    Distribution(
+        "lognormal", ("mean", "sigma"), lambda r, p, n: r.lognormal(p["mean"], p["sigma"], n)
+    )
+)
 _add(Distribution("exponential", ("scale",), lambda r, p, n: r.exponential(p["scale"], n)))
-_add(Distribution("poisson", ("lam",), lambda r, p, n: r.poisson(np.maximum(p["lam"], 0), n),
-                  integer=True))
+_add(
+    Distribution(
+        "poisson", ("lam",), lambda r, p, n: r.poisson(np.maximum(p["lam"], 0), n), integer=True
+    )
+)
 # numpy's zipf draws k >= 1 with P(k) ~ k^-a (a > 1): the heavy tail of counts and popularity.
 _add(Distribution("zipf", ("a",), lambda r, p, n: r.zipf(p["a"], n), integer=True))
-_add(Distribution("bernoulli", ("p",), lambda r, p, n: (r.random(n) < p["p"]).astype(np.int64),
-                  integer=True))
-_add(Distribution("constant", ("value",),
-                  lambda r, p, n: np.broadcast_to(np.asarray(p["value"], dtype=float), (n,)).copy()))
+_add(
+    Distribution(
+        "bernoulli", ("p",), lambda r, p, n: (r.random(n) < p["p"]).astype(np.int64), integer=True
+    )
+)
+_add(
+    Distribution(
+        "constant",
+        ("value",),
+        lambda r, p, n: np.broadcast_to(np.asarray(p["value"], dtype=float), (n,)).copy(),
+    )
+)
 
 
-def draw(dist_name: str, rng: np.random.Generator, params: dict[str, np.ndarray], n: int,
-         integer: bool) -> np.ndarray:
+def draw(
+    dist_name: str, rng: np.random.Generator, params: dict[str, np.ndarray], n: int, integer: bool
+) -> np.ndarray:
     """Draw n values; an integer column rounds continuous draws (uniform ints are inclusive)."""
     dist = DISTRIBUTIONS.get(dist_name)
     full = {**dict(dist.defaults), **params}

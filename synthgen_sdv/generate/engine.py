@@ -52,6 +52,7 @@ class GenerationResult:
     anomalies: list[dict[str, Any]]
     entity_links: list[dict[str, Any]]
     seconds: float
+    nullable: dict[str, set[str]] = field(default_factory=dict)  # columns seen with nulls
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # the kept clean tables
 
 
@@ -69,8 +70,9 @@ class _Env(Mapping[str, Any]):
         self.parents: dict[str, tuple[pd.DataFrame, np.ndarray, np.ndarray | None]] = {}
         self._cache: dict[str, pd.Series] = {}
 
-    def add_parent(self, lookup_col: str, frame: pd.DataFrame, pos: np.ndarray,
-                   nulls: np.ndarray | None) -> None:
+    def add_parent(
+        self, lookup_col: str, frame: pd.DataFrame, pos: np.ndarray, nulls: np.ndarray | None
+    ) -> None:
         for alias, col in self.tp.parent_alias.items():
             if col == lookup_col:
                 self.parents[alias] = (frame, pos, nulls)
@@ -104,9 +106,15 @@ def _parent_env(plan: Plan, child: TablePlan, frame: pd.DataFrame) -> _Env:
     return env
 
 
-def generate_table_chunk(plan: Plan, tp: TablePlan, chunk: int, n: int, row_offset: int | None,
-                         materialized: Mapping[str, pd.DataFrame],
-                         driver: tuple[pd.DataFrame, np.ndarray] | None) -> pd.DataFrame:
+def generate_table_chunk(
+    plan: Plan,
+    tp: TablePlan,
+    chunk: int,
+    n: int,
+    row_offset: int | None,
+    materialized: Mapping[str, pd.DataFrame],
+    driver: tuple[pd.DataFrame, np.ndarray] | None,
+) -> pd.DataFrame:
     """One chunk of one table, with every column (hidden ones too) in declared order."""
     env = _Env(tp, n)
     values: dict[str, Any] = {}
@@ -122,8 +130,16 @@ def generate_table_chunk(plan: Plan, tp: TablePlan, chunk: int, n: int, row_offs
     for col in tp.lookups:
         spec = tp.lookup(col)
         target = materialized[spec.table]
-        ctx = ColumnContext(n=n, seed=plan.seed, table=tp.name, column=col, chunk=chunk, env=env,
-                            locale=plan.locale, row_offset=row_offset)
+        ctx = ColumnContext(
+            n=n,
+            seed=plan.seed,
+            table=tp.name,
+            column=col,
+            chunk=chunk,
+            env=env,
+            locale=plan.locale,
+            row_offset=row_offset,
+        )
         pos = spec.positions(ctx, len(target), groups if spec.distinct_per_parent else None)
         nulls = ctx.sub_rng("nulls").random(n) < spec.null_rate if spec.null_rate else None
         keys = pd.Series(target[tp.target_column(col, plan)].to_numpy()[pos])
@@ -135,8 +151,16 @@ def generate_table_chunk(plan: Plan, tp: TablePlan, chunk: int, n: int, row_offs
         if isinstance(spec, SequenceColumn) and row_offset is None:
             values[col] = pd.Series(np.zeros(n, dtype=np.int64))  # assigned by the main process
             continue
-        ctx = ColumnContext(n=n, seed=plan.seed, table=tp.name, column=col, chunk=chunk, env=env,
-                            locale=plan.locale, row_offset=row_offset)
+        ctx = ColumnContext(
+            n=n,
+            seed=plan.seed,
+            table=tp.name,
+            column=col,
+            chunk=chunk,
+            env=env,
+            locale=plan.locale,
+            row_offset=row_offset,
+        )
         values[col] = spec.generate(ctx)
         env.own[col] = values[col]
     for col in tp.rollups:
@@ -144,8 +168,9 @@ def generate_table_chunk(plan: Plan, tp: TablePlan, chunk: int, n: int, row_offs
     return pd.DataFrame({c: values[c] for c in tp.columns}, index=pd.RangeIndex(n))
 
 
-def _family_chunk(args: tuple[Family, int]) -> tuple[int, dict[str, pd.DataFrame],
-                                                      dict[str, np.ndarray]]:
+def _family_chunk(
+    args: tuple[Family, int],
+) -> tuple[int, dict[str, pd.DataFrame], dict[str, np.ndarray]]:
     family, chunk = args
     plan: Plan = _STATE["plan"]
     materialized: Mapping[str, pd.DataFrame] = _STATE["materialized"]
@@ -155,22 +180,32 @@ def _family_chunk(args: tuple[Family, int]) -> tuple[int, dict[str, pd.DataFrame
     frames: dict[str, pd.DataFrame] = {}
     positions: dict[str, np.ndarray] = {}
     if family.root in materialized and len(materialized[family.root]) == root.rows:
-        frames[family.root] = materialized[family.root].iloc[start:start + n].reset_index(drop=True)
+        frames[family.root] = (
+            materialized[family.root].iloc[start : start + n].reset_index(drop=True)
+        )
     else:
         frames[family.root] = generate_table_chunk(plan, root, chunk, n, start, materialized, None)
     for name in family.members[1:]:
         tp = plan.tables[name]
         spec = tp.lookup(tp.driver)  # type: ignore[arg-type]
         pframe = frames[spec.table]
-        ctx = ColumnContext(n=len(pframe), seed=plan.seed, table=name, column=tp.driver,  # type: ignore[arg-type]
-                            chunk=chunk, env=_parent_env(plan, tp, pframe), locale=plan.locale)
+        ctx = ColumnContext(
+            n=len(pframe),
+            seed=plan.seed,
+            table=name,
+            column=tp.driver,  # type: ignore[arg-type]
+            chunk=chunk,
+            env=_parent_env(plan, tp, pframe),
+            locale=plan.locale,
+        )
         counts = spec.children_per_parent.counts(ctx)  # type: ignore[union-attr]
         for col in tp.lookups:  # no more distinct picks per parent than there are parents
             if tp.lookup(col).distinct_per_parent:
                 counts = np.minimum(counts, len(materialized[tp.lookup(col).table]))
         pos = np.repeat(np.arange(len(pframe)), counts)
-        frames[name] = generate_table_chunk(plan, tp, chunk, len(pos), None, materialized,
-                                            (pframe, pos))
+        frames[name] = generate_table_chunk(
+            plan, tp, chunk, len(pos), None, materialized, (pframe, pos)
+        )
         positions[name] = pos
     for name in family.members:
         tp = plan.tables[name]
@@ -198,8 +233,14 @@ def _rollup(spec: Any, child: pd.DataFrame, pos: np.ndarray, n: int) -> pd.Serie
 class Engine:
     """Runs a plan: families in order, chunks in order, keys and anomalies applied in main."""
 
-    def __init__(self, plan: Plan, workers: int = 1, keep: set[str] | None = None,
-                 progress: bool = True, log: Callable[[str], None] | None = None):
+    def __init__(
+        self,
+        plan: Plan,
+        workers: int = 1,
+        keep: set[str] | None = None,
+        progress: bool = True,
+        log: Callable[[str], None] | None = None,
+    ):
         self.plan, self.workers, self.progress = plan, max(1, workers), progress
         self.keep = set(keep or ())
         self.log = log or (lambda _msg: None)
@@ -214,10 +255,16 @@ class Engine:
             root = plan.tables[family.root]
             n_chunks = max(1, math.ceil(root.rows / plan.chunk_size))  # type: ignore[operator]
             collected: dict[str, list[pd.DataFrame]] = {
-                t: [] for t in family.members if t in plan.materialized or t in self.keep}
+                t: [] for t in family.members if t in plan.materialized or t in self.keep
+            }
             offsets = dict.fromkeys(family.members, 0)
-            bar = tqdm(total=n_chunks, desc=" + ".join(family.members), unit="chunk",
-                       disable=not self.progress, leave=False)
+            bar = tqdm(
+                total=n_chunks,
+                desc=" + ".join(family.members),
+                unit="chunk",
+                disable=not self.progress,
+                leave=False,
+            )
             for chunk, frames, positions in self._chunks(family, n_chunks, materialized):
                 for name in family.members:
                     frame = frames[name]
@@ -233,17 +280,26 @@ class Engine:
             for name in family.members:
                 state.finish(sink, name)
                 if name in collected:
-                    full = pd.concat(collected[name], ignore_index=True) if collected[name] else \
-                        pd.DataFrame(columns=list(plan.tables[name].columns))
+                    full = (
+                        pd.concat(collected[name], ignore_index=True)
+                        if collected[name]
+                        else pd.DataFrame(columns=list(plan.tables[name].columns))
+                    )
                     materialized[name] = full
             rows = ", ".join(f"{t} {state.rows[t]:,}" for t in family.members)
             self.log(f"generated {rows} rows in {time.perf_counter() - t0:.1f} s")
         return GenerationResult(
-            row_counts=dict(state.rows), dirty_row_counts=dict(state.dirty_rows),
-            types=state.types, anomalies=state.labels(), entity_links=state.links,
+            row_counts=dict(state.rows),
+            dirty_row_counts=dict(state.dirty_rows),
+            types=state.types,
+            anomalies=state.labels(),
+            entity_links=state.links,
             seconds=time.perf_counter() - started,
-            tables={t: _emitted(plan.tables[t], materialized[t]) for t in self.keep
-                    if t in materialized})
+            nullable=state.nulls,
+            tables={
+                t: _emitted(plan.tables[t], materialized[t]) for t in self.keep if t in materialized
+            },
+        )
 
     def _chunks(self, family: Family, n_chunks: int, materialized: dict[str, pd.DataFrame]):
         _STATE["plan"], _STATE["materialized"] = self.plan, materialized
@@ -260,8 +316,14 @@ def _emitted(tp: TablePlan, frame: pd.DataFrame) -> pd.DataFrame:
     return frame[tp.emitted].reset_index(drop=True)
 
 
-def _assign_keys(plan: Plan, tp: TablePlan, frame: pd.DataFrame,
-                 frames: dict[str, pd.DataFrame], pos: np.ndarray, offset: int) -> None:
+def _assign_keys(
+    plan: Plan,
+    tp: TablePlan,
+    frame: pd.DataFrame,
+    frames: dict[str, pd.DataFrame],
+    pos: np.ndarray,
+    offset: int,
+) -> None:
     """Sequence keys continue where the previous chunk stopped; the driver FK follows its parent."""
     for col, spec in tp.columns.items():
         if isinstance(spec, SequenceColumn):
@@ -279,6 +341,7 @@ class _RunState:
         self.rows: dict[str, int] = {}
         self.dirty_rows: dict[str, int] = {}
         self.types: dict[str, dict[str, str]] = {}
+        self.nulls: dict[str, set[str]] = {}
         self.dirty_types: dict[str, dict[str, str]] = {}
         self.deferred: dict[str, list[pd.DataFrame]] = {}
         self.touched: dict[int, list[Any]] = {}
@@ -294,15 +357,23 @@ class _RunState:
             kind = spec.logical_type()
             if kind == "inferred" and isinstance(spec, LookupColumn):
                 target = self.plan.tables[spec.table]
-                kind = self.types.get(spec.table, {}).get(tp.target_column(col, self.plan)) or \
-                    target.columns[tp.target_column(col, self.plan)].logical_type()
+                kind = (
+                    self.types.get(spec.table, {}).get(tp.target_column(col, self.plan))
+                    or target.columns[tp.target_column(col, self.plan)].logical_type()
+                )
             if kind == "inferred":
                 kind = infer_logical_type(frame[col]) if len(frame) else "string"
             out[col] = kind
         return out
 
-    def emit(self, sink: Sink, name: str, frame: pd.DataFrame, chunk: int,
-             materialized: Mapping[str, pd.DataFrame]) -> None:
+    def emit(
+        self,
+        sink: Sink,
+        name: str,
+        frame: pd.DataFrame,
+        chunk: int,
+        materialized: Mapping[str, pd.DataFrame],
+    ) -> None:
         tp = self.plan.tables[name]
         if name not in self.types:
             self.types[name] = self._types(tp, frame)
@@ -318,16 +389,28 @@ class _RunState:
         self._record_links(tp, frame)
         clean = _emitted(tp, frame)
         self.rows[name] += len(clean)
-        dirty_frame = self._corrupt(tp, clean, chunk, materialized) if name in self.by_table else None
+        self.nulls.setdefault(name, set()).update(clean.columns[clean.isna().any()].tolist())
+        dirty_frame = (
+            self._corrupt(tp, clean, chunk, materialized) if name in self.by_table else None
+        )
         if dirty_frame is not None:
             self.dirty_rows[name] = self.dirty_rows.get(name, 0) + len(dirty_frame)
         sink.write(name, clean, dirty_frame)
 
-    def _corrupt(self, tp: TablePlan, clean: pd.DataFrame, chunk: int,
-                 materialized: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    def _corrupt(
+        self,
+        tp: TablePlan,
+        clean: pd.DataFrame,
+        chunk: int,
+        materialized: Mapping[str, pd.DataFrame],
+    ) -> pd.DataFrame:
         lookups = {c: s.table for c, s in tp.columns.items() if isinstance(s, LookupColumn)}
-        info = ChunkInfo(primary_key=tp.primary_key, logical_types=self.types[tp.name],
-                         lookup_targets=lookups, orphan_base=self._orphan_base(tp, materialized))
+        info = ChunkInfo(
+            primary_key=tp.primary_key,
+            logical_types=self.types[tp.name],
+            lookup_targets=lookups,
+            orphan_base=self._orphan_base(tp, materialized),
+        )
         frame = clean
         for i, anomaly in self.by_table[tp.name]:
             rng = rng_for(self.plan.seed, "anomaly", i, tp.name, chunk)
@@ -363,24 +446,32 @@ class _RunState:
             if isinstance(spec, LookupColumn) and spec.ground_truth:
                 linked = frame[frame[col].notna()]
                 for key, target in zip(linked[tp.primary_key], linked[col], strict=True):
-                    self.links.append({"table": tp.name, "key": _plain(key),
-                                       "links_to": {"table": spec.table, "key": _plain(target)},
-                                       "via": col})
+                    self.links.append(
+                        {
+                            "table": tp.name,
+                            "key": _plain(key),
+                            "links_to": {"table": spec.table, "key": _plain(target)},
+                            "via": col,
+                        }
+                    )
 
     def labels(self) -> list[dict[str, Any]]:
         out = []
         for i, anomaly in enumerate(self.plan.anomalies):
             tp = self.plan.tables[anomaly.table]
-            out.append({
-                "id": f"{anomaly.table}.{anomaly.kind}.{i}",
-                "kind": anomaly.kind,
-                "table": anomaly.table,
-                "column": anomaly.column,
-                "primary_key": tp.primary_key,
-                "rows": self.touched.get(i, []),
-                "params": anomaly.params(),
-                "description": anomaly.description or type(anomaly).__doc__.strip().splitlines()[0],
-            })
+            out.append(
+                {
+                    "id": f"{anomaly.table}.{anomaly.kind}.{i}",
+                    "kind": anomaly.kind,
+                    "table": anomaly.table,
+                    "column": anomaly.column,
+                    "primary_key": tp.primary_key,
+                    "rows": self.touched.get(i, []),
+                    "params": anomaly.params(),
+                    "description": anomaly.description
+                    or type(anomaly).__doc__.strip().splitlines()[0],
+                }
+            )
         return out
 
 

@@ -57,9 +57,24 @@ def parse(expr: str) -> ast.Expression:
 
 def _check_node(node: ast.AST) -> None:
     allowed = (
-        ast.Expression, ast.BinOp, ast.UnaryOp, ast.Compare, ast.BoolOp, ast.Name, ast.Attribute,
-        ast.Call, ast.Constant, ast.IfExp, ast.Load, ast.USub, ast.UAdd, ast.Not, ast.And, ast.Or,
-        *_BINOPS, *_CMPOPS,
+        ast.Expression,
+        ast.BinOp,
+        ast.UnaryOp,
+        ast.Compare,
+        ast.BoolOp,
+        ast.Name,
+        ast.Attribute,
+        ast.Call,
+        ast.Constant,
+        ast.IfExp,
+        ast.Load,
+        ast.USub,
+        ast.UAdd,
+        ast.Not,
+        ast.And,
+        ast.Or,
+        *_BINOPS,
+        *_CMPOPS,
     )
     if not isinstance(node, allowed):
         raise ExpressionError(f"'{type(node).__name__}' is not allowed in expressions")
@@ -134,8 +149,9 @@ def _eval(node: ast.AST, env: Mapping[str, Any]) -> Any:
             out = (out & v) if isinstance(node.op, ast.And) else (out | v)
         return out
     if isinstance(node, ast.IfExp):
-        return FUNCTIONS.get("where")(_eval(node.test, env), _eval(node.body, env),
-                                      _eval(node.orelse, env))
+        return FUNCTIONS.get("where")(
+            _eval(node.test, env), _eval(node.body, env), _eval(node.orelse, env)
+        )
     if isinstance(node, ast.Call):
         args = [_eval(a, env) for a in node.args]
         return FUNCTIONS.get(node.func.id)(*args)  # type: ignore[attr-defined]

@@ -53,8 +53,13 @@ class ColumnKind(StrictModel):
         raise NotImplementedError
 
     def default_sdtype(self) -> str:
-        return {"int": "numerical", "float": "numerical", "bool": "boolean",
-                "date": "datetime", "datetime": "datetime"}.get(self.logical_type(), "categorical")
+        return {
+            "int": "numerical",
+            "float": "numerical",
+            "bool": "boolean",
+            "date": "datetime",
+            "datetime": "datetime",
+        }.get(self.logical_type(), "categorical")
 
     def _generate(self, ctx: ColumnContext) -> pd.Series:
         raise NotImplementedError
@@ -80,8 +85,10 @@ def with_nulls(values: pd.Series, mask: np.ndarray) -> pd.Series:
         values = values.astype("Int64")
     elif pd.api.types.is_bool_dtype(values.dtype):
         values = values.astype("boolean")
-    elif not (pd.api.types.is_float_dtype(values.dtype)
-              or pd.api.types.is_datetime64_any_dtype(values.dtype)):
+    elif not (
+        pd.api.types.is_float_dtype(values.dtype)
+        or pd.api.types.is_datetime64_any_dtype(values.dtype)
+    ):
         values = values.astype(object)
     values = values.copy()
     values[mask] = None
@@ -133,10 +140,18 @@ class ColumnContext:
         """The same context restricted to some rows, with its own seed stream (conditional)."""
         idx = np.flatnonzero(mask)
         env = _SubsetEnv(self.env, idx)
-        return ColumnContext(n=len(idx), seed=self.seed, table=self.table, column=self.column,
-                             chunk=self.chunk, env=env, locale=self.locale,
-                             row_offset=None, path=(*self.path, f"case={case}"),
-                             parents=self.parents)
+        return ColumnContext(
+            n=len(idx),
+            seed=self.seed,
+            table=self.table,
+            column=self.column,
+            chunk=self.chunk,
+            env=env,
+            locale=self.locale,
+            row_offset=None,
+            path=(*self.path, f"case={case}"),
+            parents=self.parents,
+        )
 
 
 class _SubsetEnv(Mapping[str, Any]):

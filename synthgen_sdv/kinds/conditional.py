@@ -71,7 +71,9 @@ class ConditionalColumn(ColumnKind):
                 pieces.append((np.flatnonzero(mask), spec.generate(ctx.subset(mask, name))))
         rest = ~covered
         if rest.any() and self.default is not None:
-            pieces.append((np.flatnonzero(rest), self.default.generate(ctx.subset(rest, "default"))))
+            pieces.append(
+                (np.flatnonzero(rest), self.default.generate(ctx.subset(rest, "default")))
+            )
         return _assemble(pieces, ctx.n)
 
 

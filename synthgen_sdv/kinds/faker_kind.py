@@ -15,8 +15,9 @@ from synthgen_sdv.kinds.base import ColumnContext, ColumnKind, register_kind
 
 
 @lru_cache(maxsize=256)
-def faker_pool(provider: str, locale: str, size: int, seed: int,
-               args: tuple[tuple[str, Any], ...] = ()) -> np.ndarray:
+def faker_pool(
+    provider: str, locale: str, size: int, seed: int, args: tuple[tuple[str, Any], ...] = ()
+) -> np.ndarray:
     fake = Faker(locale)
     fake.seed_instance(seed)
     fn = getattr(fake, provider)

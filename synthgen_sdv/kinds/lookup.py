@@ -60,8 +60,9 @@ class ChildrenPerParent(StrictModel):
         if self.count is not None:
             values = np.broadcast_to(np.asarray(ctx.param(self.count), float), (ctx.n,))
         else:
-            params = {k: ctx.param(getattr(self, k)) for k in _PARAMS
-                      if getattr(self, k) is not None}
+            params = {
+                k: ctx.param(getattr(self, k)) for k in _PARAMS if getattr(self, k) is not None
+            }
             values = draw(self.distribution, ctx.rng, params, ctx.n, integer=True)
         values = np.nan_to_num(np.rint(values), nan=0.0)
         return np.clip(values, self.min, self.max).astype(np.int64)
@@ -76,7 +77,9 @@ class Popularity(StrictModel):
 class LookupColumn(ColumnKind):
     kind: Literal["lookup"]
     table: str
-    column: str | None = Field(None, description="key column of the target; default its primary key")
+    column: str | None = Field(
+        None, description="key column of the target; default its primary key"
+    )
     children_per_parent: ChildrenPerParent | None = None
     popularity: Popularity | None = None
     distinct: bool = Field(False, description="each parent at most once in the whole table")
@@ -113,20 +116,24 @@ class LookupColumn(ColumnKind):
         w = 1.0 / np.power(rank + 1.0, pop.a)
         return w / w.sum()
 
-    def positions(self, ctx: ColumnContext, n_parents: int,
-                  groups: np.ndarray | None = None) -> np.ndarray:
+    def positions(
+        self, ctx: ColumnContext, n_parents: int, groups: np.ndarray | None = None
+    ) -> np.ndarray:
         """Row positions in the parent table, one per row of this chunk."""
         if n_parents == 0:
             raise ValueError(f"lookup target '{self.table}' has no rows")
         w = self.weights(ctx.seed, ctx.table, ctx.column, n_parents)
         if self.distinct:
             order = rng_for(ctx.seed, ctx.table, ctx.column, "distinct").choice(
-                n_parents, size=n_parents, replace=False, p=w)
+                n_parents, size=n_parents, replace=False, p=w
+            )
             start = ctx.row_offset or 0
             if start + ctx.n > n_parents:
-                raise ValueError(f"'distinct' needs at least {start + ctx.n} rows in "
-                                 f"'{self.table}', which has {n_parents}")
-            return order[start:start + ctx.n]
+                raise ValueError(
+                    f"'distinct' needs at least {start + ctx.n} rows in "
+                    f"'{self.table}', which has {n_parents}"
+                )
+            return order[start : start + ctx.n]
         if self.distinct_per_parent and groups is not None and ctx.n:
             return _distinct_within(ctx.rng, w, groups)
         return ctx.rng.choice(n_parents, size=ctx.n, p=w)

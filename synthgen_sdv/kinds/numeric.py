@@ -64,8 +64,10 @@ def check_distribution_params(name: str, given: dict[str, object]) -> None:
             parts.append(f"needs {', '.join(missing)}")
         if extra:
             parts.append(f"does not take {', '.join(extra)}")
-        raise ValueError(f"distribution '{name}' {' and '.join(parts)}; "
-                         f"its parameters are: {', '.join(dist.params)}")
+        raise ValueError(
+            f"distribution '{name}' {' and '.join(parts)}; "
+            f"its parameters are: {', '.join(dist.params)}"
+        )
 
 
 @register_kind("int")

@@ -19,7 +19,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from synthgen_sdv.anomalies import ANOMALIES
 from synthgen_sdv.errors import ConfigError, Problem
 from synthgen_sdv.kinds import KINDS, ColumnSpec
-from synthgen_sdv.spec.models import AnomalySpec, Defaults, RunConfig, TablesSpec, TableSpec
+from synthgen_sdv.spec.models import AnomalySpec, Defaults, RunConfig, TableSpec, TablesSpec
 from synthgen_sdv.spec.yamlio import LineMap, format_loc, line_for, load_yaml
 
 DEFAULT_CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
@@ -43,9 +43,12 @@ class LoadedConfig:
     lineage: Any = None
 
     def problem(self, loc: tuple[Any, ...], message: str) -> Problem:
-        return Problem(path=format_loc(loc), message=message,
-                       file=str(self.config_dir / TABLES_FILE),
-                       line=line_for(self.tables_lines, loc))
+        return Problem(
+            path=format_loc(loc),
+            message=message,
+            file=str(self.config_dir / TABLES_FILE),
+            line=line_for(self.tables_lines, loc),
+        )
 
 
 def default_config_dir() -> Path:
@@ -58,8 +61,9 @@ def load_config(config_dir: Path | None = None) -> LoadedConfig:
     """Read tables.yml and config.yaml; lineage.yml is validated when its loader is present."""
     config_dir = Path(config_dir) if config_dir else default_config_dir()
     if not config_dir.is_dir():
-        raise ConfigError([Problem(path="(config dir)", message="folder not found",
-                                   file=str(config_dir))])
+        raise ConfigError(
+            [Problem(path="(config dir)", message="folder not found", file=str(config_dir))]
+        )
     problems: list[Problem] = []
     tables_path = config_dir / TABLES_FILE
     raw, lines = load_yaml(tables_path)
@@ -73,8 +77,15 @@ def load_config(config_dir: Path | None = None) -> LoadedConfig:
             run = RunConfig.model_validate(raw_run or {})
         except ValidationError as exc:
             problems += _problems(exc, (), RunConfig, raw_run, run_lines, run_path)
-    loaded = LoadedConfig(tables, run, config_dir, lines, frozenset(invalid_tables),
-                          frozenset(invalid_columns), tuple(problems))
+    loaded = LoadedConfig(
+        tables,
+        run,
+        config_dir,
+        lines,
+        frozenset(invalid_tables),
+        frozenset(invalid_columns),
+        tuple(problems),
+    )
     return _with_lineage(loaded)
 
 
@@ -109,8 +120,14 @@ def _tables_spec(raw: Any, lines: LineMap, path: Path, problems: list[Problem]):
     tables: dict[str, TableSpec] = {}
     raw_tables = raw.get("tables")
     if not isinstance(raw_tables, dict) or not raw_tables:
-        problems.append(Problem("tables", "needs a mapping of table name -> table", file=str(path),
-                                line=line_for(lines, ("tables",))))
+        problems.append(
+            Problem(
+                "tables",
+                "needs a mapping of table name -> table",
+                file=str(path),
+                line=line_for(lines, ("tables",)),
+            )
+        )
         raw_tables = {}
     for name, raw_table in raw_tables.items():
         table = _table(str(name), raw_table, lines, path, problems, invalid_columns)
@@ -124,16 +141,18 @@ def _tables_spec(raw: Any, lines: LineMap, path: Path, problems: list[Problem]):
             anomalies.append(_ANOMALY.validate_python(raw_anomaly))
         except ValidationError as exc:
             problems += _problems(exc, ("anomalies", i), None, raw_anomaly, lines, path)
-    spec = TablesSpec(version=head.version, defaults=head.defaults, tables=tables,
-                      anomalies=anomalies)
+    spec = TablesSpec(
+        version=head.version, defaults=head.defaults, tables=tables, anomalies=anomalies
+    )
     return spec, invalid_tables, invalid_columns
 
 
 def _table(name, raw_table, lines, path, problems, invalid_columns) -> TableSpec | None:
     loc = ("tables", name)
     if not isinstance(raw_table, dict):
-        problems.append(Problem(format_loc(loc), "must be a mapping", file=str(path),
-                                line=line_for(lines, loc)))
+        problems.append(
+            Problem(format_loc(loc), "must be a mapping", file=str(path), line=line_for(lines, loc))
+        )
         return None
     columns: dict[str, Any] = {}
     raw_columns = raw_table.get("columns")
@@ -151,14 +170,26 @@ def _table(name, raw_table, lines, path, problems, invalid_columns) -> TableSpec
         return None
 
 
-def _problems(exc: ValidationError, prefix: tuple[Any, ...], model: type[BaseModel] | None,
-              raw: Any, lines: LineMap, path: Path) -> list[Problem]:
+def _problems(
+    exc: ValidationError,
+    prefix: tuple[Any, ...],
+    model: type[BaseModel] | None,
+    raw: Any,
+    lines: LineMap,
+    path: Path,
+) -> list[Problem]:
     out = []
     for err in exc.errors():
         loc = _strip_tags(tuple(err["loc"]), raw)
         full = (*prefix, *loc)
-        out.append(Problem(path=format_loc(full) or "(top)", message=_message(err, loc, model, raw),
-                           file=str(path), line=line_for(lines, full)))
+        out.append(
+            Problem(
+                path=format_loc(full) or "(top)",
+                message=_message(err, loc, model, raw),
+                file=str(path),
+                line=line_for(lines, full),
+            )
+        )
     return out
 
 
@@ -167,8 +198,10 @@ def _strip_tags(loc: tuple[Any, ...], raw: Any) -> tuple[Any, ...]:
     out: list[Any] = []
     node = raw
     for part in loc:
-        if isinstance(node, dict) and part not in node and (
-            node.get("kind") == part or str(part).startswith("function-")
+        if (
+            isinstance(node, dict)
+            and part not in node
+            and (node.get("kind") == part or str(part).startswith("function-"))
         ):
             continue
         out.append(part)

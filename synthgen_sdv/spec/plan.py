@@ -87,8 +87,9 @@ class Plan:
         return [t for f in self.families for t in f.members]
 
     def children(self, table: str) -> list[str]:
-        return [t for t, tp in self.tables.items()
-                if tp.driver and tp.lookup(tp.driver).table == table]
+        return [
+            t for t, tp in self.tables.items() if tp.driver and tp.lookup(tp.driver).table == table
+        ]
 
 
 def scaled_rows(rows: int, scaling: str, scale: float) -> int:
@@ -101,8 +102,7 @@ def scaled_rows(rows: int, scaling: str, scale: float) -> int:
     return max(1, round(rows * factor))
 
 
-def resolve_plan(loaded: LoadedConfig, seed: int | None = None,
-                 scale: float | None = None) -> Plan:
+def resolve_plan(loaded: LoadedConfig, seed: int | None = None, scale: float | None = None) -> Plan:
     """All cross-table checks; raises one ConfigError listing every problem found."""
     problems: list[Problem] = list(loaded.problems)
     spec = loaded.tables
@@ -117,7 +117,9 @@ def resolve_plan(loaded: LoadedConfig, seed: int | None = None,
     def unknown_table(name: str) -> str:
         close = difflib.get_close_matches(name, list(known), n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
-        return f"lookup target '{name}' does not exist; tables are: {', '.join(sorted(known))}{hint}"
+        return (
+            f"lookup target '{name}' does not exist; tables are: {', '.join(sorted(known))}{hint}"
+        )
 
     table_plans: dict[str, TablePlan] = {}
     deps_between: dict[str, set[str]] = {t: set() for t in tables}
@@ -125,24 +127,35 @@ def resolve_plan(loaded: LoadedConfig, seed: int | None = None,
     for tname, table in tables.items():
         loc = ("tables", tname)
         cols = table.columns
-        if table.primary_key not in cols and (tname, table.primary_key) not in loaded.invalid_columns:
-            bad((*loc, "primary_key"), f"primary key '{table.primary_key}' is not a column; "
-                f"columns are: {', '.join(cols)}")
+        if (
+            table.primary_key not in cols
+            and (tname, table.primary_key) not in loaded.invalid_columns
+        ):
+            bad(
+                (*loc, "primary_key"),
+                f"primary key '{table.primary_key}' is not a column; "
+                f"columns are: {', '.join(cols)}",
+            )
         elif table.primary_key in cols and not cols[table.primary_key].emit:
             bad((*loc, "primary_key"), "the primary key column must be emitted (emit: true)")
         drivers = [c for c, s in cols.items() if isinstance(s, LookupColumn) and s.is_driver]
         if len(drivers) > 1:
-            bad((*loc, "columns"), f"only one lookup may use children_per_parent; found: "
-                f"{', '.join(drivers)}")
+            bad(
+                (*loc, "columns"),
+                f"only one lookup may use children_per_parent; found: {', '.join(drivers)}",
+            )
         driver = drivers[0] if drivers else None
         if driver is None and table.rows is None:
             bad((*loc, "rows"), "a table needs 'rows' unless one lookup has children_per_parent")
         if driver is not None and table.rows is not None:
-            bad((*loc, "rows"), f"'rows' conflicts with '{driver}' (children_per_parent): "
-                "the row count follows from the parent")
+            bad(
+                (*loc, "rows"),
+                f"'rows' conflicts with '{driver}' (children_per_parent): "
+                "the row count follows from the parent",
+            )
         aliases: dict[str, str] = {}
         targets_count: dict[str, int] = {}
-        for cname, col in cols.items():
+        for col in cols.values():
             if isinstance(col, LookupColumn):
                 targets_count[col.table] = targets_count.get(col.table, 0) + 1
         for cname, col in cols.items():
@@ -164,13 +177,16 @@ def resolve_plan(loaded: LoadedConfig, seed: int | None = None,
                 aliases[cname] = cname
                 if targets_count[col.table] == 1:
                     aliases[col.table] = cname
-            if isinstance(col, RollupColumn):
-                if col.table not in known:
-                    bad((*cloc, "table"), unknown_table(col.table))
-            if isinstance(col, FakerColumn) and not has_provider(col.provider,
-                                                                   col.locale or spec.defaults.locale):
-                bad((*cloc, "provider"), f"Faker has no provider '{col.provider}' for locale "
-                    f"'{col.locale or spec.defaults.locale}'")
+            if isinstance(col, RollupColumn) and col.table not in known:
+                bad((*cloc, "table"), unknown_table(col.table))
+            if isinstance(col, FakerColumn) and not has_provider(
+                col.provider, col.locale or spec.defaults.locale
+            ):
+                bad(
+                    (*cloc, "provider"),
+                    f"Faker has no provider '{col.provider}' for locale "
+                    f"'{col.locale or spec.defaults.locale}'",
+                )
             if col.references:
                 _check_reference(col.references, tables, known, (*cloc, "references"), bad)
         table_plans[tname] = TablePlan(tname, table, None, driver, (), (), (), aliases, tname)
@@ -187,23 +203,32 @@ def resolve_plan(loaded: LoadedConfig, seed: int | None = None,
     except graphlib.CycleError as exc:
         cyclic = True
         cycle = exc.args[1]
-        bad(("tables", cycle[0]), f"tables form a cycle of lookups: {' -> '.join(cycle)}; "
-            "a table can only look up tables that do not depend on it")
+        bad(
+            ("tables", cycle[0]),
+            f"tables form a cycle of lookups: {' -> '.join(cycle)}; "
+            "a table can only look up tables that do not depend on it",
+        )
 
     # rollups need the child to be driven by this table
     for tname, tp in table_plans.items():
         for cname, col in tp.columns.items():
             if isinstance(col, RollupColumn) and col.table in tables:
                 if driver_of.get(col.table) != tname:
-                    bad(("tables", tname, "columns", cname, "table"),
+                    bad(
+                        ("tables", tname, "columns", cname, "table"),
                         f"rollup needs '{col.table}' to be generated per row of '{tname}' "
-                        f"(a children_per_parent lookup to '{tname}')")
+                        f"(a children_per_parent lookup to '{tname}')",
+                    )
                 elif col.column and col.column not in tables[col.table].columns:
-                    bad(("tables", tname, "columns", cname, "column"),
-                        f"'{col.table}' has no column '{col.column}'")
+                    bad(
+                        ("tables", tname, "columns", cname, "column"),
+                        f"'{col.table}' has no column '{col.column}'",
+                    )
                 elif col.agg != "count" and not col.column:
-                    bad(("tables", tname, "columns", cname, "column"),
-                        f"agg '{col.agg}' needs a column")
+                    bad(
+                        ("tables", tname, "columns", cname, "column"),
+                        f"agg '{col.agg}' needs a column",
+                    )
 
     families: list[Family] = []
     materialized: set[str] = set()
@@ -219,13 +244,29 @@ def resolve_plan(loaded: LoadedConfig, seed: int | None = None,
     for tname, tp in table_plans.items():
         lookups, order, rollups = orders[tname]
         rows = None if tp.driver else scaled_rows(tp.spec.rows or 0, tp.spec.scaling, scale)
-        final[tname] = TablePlan(tname, tp.spec, rows, tp.driver, lookups, order, rollups,
-                                 tp.parent_alias, family_of[tname])
-    return Plan(loaded=loaded, seed=seed, scale=scale, chunk_size=spec.defaults.chunk_size,
-                locale=spec.defaults.locale, tables=final, families=tuple(families),
-                materialized=frozenset(materialized),
-                config_hash=config_hash(loaded, seed, scale),
-                anomalies=tuple(spec.anomalies))
+        final[tname] = TablePlan(
+            tname,
+            tp.spec,
+            rows,
+            tp.driver,
+            lookups,
+            order,
+            rollups,
+            tp.parent_alias,
+            family_of[tname],
+        )
+    return Plan(
+        loaded=loaded,
+        seed=seed,
+        scale=scale,
+        chunk_size=spec.defaults.chunk_size,
+        locale=spec.defaults.locale,
+        tables=final,
+        families=tuple(families),
+        materialized=frozenset(materialized),
+        config_hash=config_hash(loaded, seed, scale),
+        anomalies=tuple(spec.anomalies),
+    )
 
 
 def config_hash(loaded: LoadedConfig, seed: int, scale: float) -> str:
@@ -266,40 +307,60 @@ def _column_order(tname, tp: TablePlan, tables, loaded, bad):
                 parent_name, pcol = ref.split(".", 1)
                 if parent_name not in tp.parent_alias:
                     available = sorted(set(tp.parent_alias))
-                    bad(cloc, f"expression reads '{ref}', but '{tname}' has no lookup to "
-                        f"'{parent_name}'; looked-up tables here: {', '.join(available) or 'none'}")
+                    bad(
+                        cloc,
+                        f"expression reads '{ref}', but '{tname}' has no lookup to "
+                        f"'{parent_name}'; looked-up tables here: {', '.join(available) or 'none'}",
+                    )
                     continue
                 lookup_col = tp.parent_alias[parent_name]
                 if is_driver and lookup_col != cname:
-                    bad(cloc, f"a children_per_parent count may only read its parent's columns; "
-                        f"'{ref}' is not a column of '{col.table}'")
+                    bad(
+                        cloc,
+                        f"a children_per_parent count may only read its parent's columns; "
+                        f"'{ref}' is not a column of '{col.table}'",
+                    )
                     continue
                 target = tables.get(cols[lookup_col].table)  # type: ignore[union-attr]
                 if target is None:
                     continue
+                if (cols[lookup_col].table, pcol) in loaded.invalid_columns:  # type: ignore[union-attr]
+                    continue  # already reported where it is defined
                 if pcol not in target.columns:
                     close = difflib.get_close_matches(pcol, list(target.columns), n=1)
                     hint = f"; did you mean '{parent_name}.{close[0]}'?" if close else ""
-                    bad(cloc, f"expression reads '{ref}', but '{cols[lookup_col].table}' has "  # type: ignore[union-attr]
-                        f"no column '{pcol}'{hint}")
+                    bad(
+                        cloc,
+                        f"expression reads '{ref}', but '{cols[lookup_col].table}' has "  # type: ignore[union-attr]
+                        f"no column '{pcol}'{hint}",
+                    )
                 elif (cols[lookup_col].table, pcol) in driven_keys:  # type: ignore[union-attr]
-                    bad(cloc, f"'{ref}' is a key assigned after generation and cannot be read "
-                        "in expressions")
+                    bad(
+                        cloc,
+                        f"'{ref}' is a key assigned after generation and cannot be read "
+                        "in expressions",
+                    )
                 if not is_driver:
                     own.add(lookup_col)
             elif ref in IMPLICIT:
                 if tp.driver is None:
                     bad(cloc, f"'{ref}' exists only in tables with a children_per_parent lookup")
             elif is_driver:
-                bad(cloc, f"a children_per_parent count may only read parent columns "
-                    f"('{col.table}.<column>'), not '{ref}'")
+                bad(
+                    cloc,
+                    f"a children_per_parent count may only read parent columns "
+                    f"('{col.table}.<column>'), not '{ref}'",
+                )
             elif ref not in cols:
                 if (tname, ref) in loaded.invalid_columns:
                     continue
                 close = difflib.get_close_matches(ref, list(cols), n=1)
                 hint = f"; did you mean '{close[0]}'?" if close else ""
-                bad(cloc, f"expression reads unknown column '{ref}'; columns of '{tname}': "
-                    f"{', '.join(cols)}{hint}")
+                bad(
+                    cloc,
+                    f"expression reads unknown column '{ref}'; columns of '{tname}': "
+                    f"{', '.join(cols)}{hint}",
+                )
             elif ref in rollups:
                 bad(cloc, f"'{ref}' is a rollup, computed after the table; it cannot be read")
             elif tp.driver and (tname, ref) in driven_keys:
@@ -313,8 +374,10 @@ def _column_order(tname, tp: TablePlan, tables, loaded, bad):
     try:
         order = list(graphlib.TopologicalSorter(graph).static_order())
     except graphlib.CycleError as exc:
-        bad(("tables", tname, "columns"), f"columns read each other in a cycle: "
-            f"{' -> '.join(exc.args[1])}")
+        bad(
+            ("tables", tname, "columns"),
+            f"columns read each other in a cycle: {' -> '.join(exc.args[1])}",
+        )
         order = list(graph)
     # popularity lookups first (their parents' columns feed expressions), then the rest
     rest = [c for c in order if c in graph and c not in lookups]
@@ -331,6 +394,7 @@ def _driven_sequence_keys(tables) -> set[tuple[str, str]]:
 
 def _families(table_plans, tables, driver_of, bad):
     """Group driven tables under their root; order families so lookups read finished tables."""
+
     def root_of(t: str) -> str:
         seen = set()
         while t in driver_of and t not in seen:
@@ -339,11 +403,19 @@ def _families(table_plans, tables, driver_of, bad):
         return t
 
     members: dict[str, list[str]] = {}
-    order = list(graphlib.TopologicalSorter(
-        {t: {tables[t].columns[c].table for c in tables[t].columns  # type: ignore[union-attr]
-             if isinstance(tables[t].columns[c], LookupColumn)
-             and tables[t].columns[c].table in tables}  # type: ignore[union-attr]
-         for t in tables}).static_order())
+    order = list(
+        graphlib.TopologicalSorter(
+            {
+                t: {
+                    tables[t].columns[c].table
+                    for c in tables[t].columns  # type: ignore[union-attr]
+                    if isinstance(tables[t].columns[c], LookupColumn)
+                    and tables[t].columns[c].table in tables
+                }  # type: ignore[union-attr]
+                for t in tables
+            }
+        ).static_order()
+    )
     for t in order:
         members.setdefault(root_of(t), []).append(t)
     materialized: set[str] = set()
@@ -352,16 +424,21 @@ def _families(table_plans, tables, driver_of, bad):
         for cname, col in tables[t].columns.items():
             if isinstance(col, LookupColumn) and not col.is_driver and col.table in tables:
                 if root_of(col.table) == root_of(t):
-                    bad(("tables", t, "columns", cname), f"'{col.table}' is generated together "
+                    bad(
+                        ("tables", t, "columns", cname),
+                        f"'{col.table}' is generated together "
                         f"with '{t}' (same parent chain); a popularity lookup needs a table "
-                        "that is finished first")
+                        "that is finished first",
+                    )
                     continue
                 materialized.add(col.table)
                 fam_deps[root_of(t)].add(root_of(col.table))
     try:
         fam_order = list(graphlib.TopologicalSorter(fam_deps).static_order())
     except graphlib.CycleError as exc:
-        bad(("tables",), f"table groups depend on each other in a cycle: {' -> '.join(exc.args[1])}")
+        bad(
+            ("tables",), f"table groups depend on each other in a cycle: {' -> '.join(exc.args[1])}"
+        )
         fam_order = list(members)
     return [Family(r, tuple(members[r])) for r in fam_order], materialized
 
@@ -371,8 +448,10 @@ def _check_anomalies(loaded, tables, bad) -> None:
         loc = ("anomalies", i)
         if anomaly.table not in tables:
             if anomaly.table not in loaded.invalid_tables:
-                bad((*loc, "table"), f"unknown table '{anomaly.table}'; tables are: "
-                    f"{', '.join(sorted(tables))}")
+                bad(
+                    (*loc, "table"),
+                    f"unknown table '{anomaly.table}'; tables are: {', '.join(sorted(tables))}",
+                )
             continue
         cols = tables[anomaly.table].columns
         if anomaly.needs_column:
@@ -383,10 +462,16 @@ def _check_anomalies(loaded, tables, bad) -> None:
             elif not cols[anomaly.column].emit:
                 bad((*loc, "column"), f"'{anomaly.column}' is not emitted")
             elif anomaly.kind == "orphan_fk" and not isinstance(cols[anomaly.column], LookupColumn):
-                bad((*loc, "column"), f"orphan_fk needs a lookup column; '{anomaly.column}' is "
-                    f"'{cols[anomaly.column].kind}'")
+                bad(
+                    (*loc, "column"),
+                    f"orphan_fk needs a lookup column; '{anomaly.column}' is "
+                    f"'{cols[anomaly.column].kind}'",
+                )
             elif anomaly.column == tables[anomaly.table].primary_key:
-                bad((*loc, "column"), "anomalies cannot change primary keys (labels name rows by them)")
+                bad(
+                    (*loc, "column"),
+                    "anomalies cannot change primary keys (labels name rows by them)",
+                )
         elif anomaly.column is not None:
             bad((*loc, "column"), f"anomaly '{anomaly.kind}' applies to whole rows; drop 'column'")
 

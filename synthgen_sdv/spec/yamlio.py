@@ -29,15 +29,23 @@ def load_yaml(path: Path) -> tuple[Any, LineMap]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError([Problem(path="(file)", message="file not found", file=str(path))]) from None
+        raise ConfigError(
+            [Problem(path="(file)", message="file not found", file=str(path))]
+        ) from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ConfigError(
-            [Problem(path="(syntax)", message=str(exc).replace("\n", " "), file=str(path),
-                     line=mark.line + 1 if mark else None)]
+            [
+                Problem(
+                    path="(syntax)",
+                    message=str(exc).replace("\n", " "),
+                    file=str(path),
+                    line=mark.line + 1 if mark else None,
+                )
+            ]
         ) from None
     lines: LineMap = {}
     if node is not None:

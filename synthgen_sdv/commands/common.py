@@ -1,0 +1,46 @@
+"""Arguments shared by several commands, and loading the plan they describe."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from synthgen_sdv.spec.loader import load_config
+from synthgen_sdv.spec.plan import Plan, resolve_plan
+
+
+def add_config_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--config-dir",
+        type=Path,
+        default=None,
+        help="folder with tables.yml, lineage.yml, config.yaml (default: built-in configs/)",
+    )
+    p.add_argument(
+        "--scale", type=float, default=None, help="row-count multiplier (default: config.yaml)"
+    )
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: config.yaml)")
+    p.add_argument(
+        "--out", type=Path, default=None, help="output folder (default: config.yaml output.dir)"
+    )
+    p.add_argument(
+        "--workers", type=int, default=None, help="processes; output is the same for any value"
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bars or stage lines")
+
+
+def load_plan(args: argparse.Namespace) -> Plan:
+    loaded = load_config(args.config_dir)
+    if args.scale is not None and args.scale <= 0:
+        from synthgen_sdv.errors import InputError
+
+        raise InputError(f"--scale must be > 0, got {args.scale}")
+    return resolve_plan(loaded, seed=args.seed, scale=args.scale)
+
+
+def out_dir(args: argparse.Namespace, plan: Plan) -> Path:
+    return args.out if args.out is not None else Path(plan.loaded.run.output.dir)
+
+
+def workers(args: argparse.Namespace, plan: Plan) -> int:
+    return args.workers if args.workers is not None else plan.loaded.run.workers

@@ -1,0 +1,52 @@
+"""Atomic output folders: build in a temporary sibling, move into place only when complete.
+
+A failed or interrupted run leaves nothing half-written, and an earlier run's output is
+replaced only after the new one is whole. A folder that is not ours is never replaced.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from synthgen_sdv.errors import InputError
+
+MARKER = Path("metadata") / "schema_metadata.json"
+
+
+def check_replaceable(out: Path) -> None:
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
+        raise InputError(
+            f"--out {out}: exists and is not a synthgen_sdv output folder "
+            f"(no {MARKER}); choose another folder or remove it"
+        )
+
+
+@contextmanager
+def staged_output(out: Path) -> Iterator[Path]:
+    """Yield a temporary folder; on success it replaces ``out``, on failure it is removed."""
+    out = out.resolve()
+    check_replaceable(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    tmp.chmod(0o755)  # mkdtemp makes it private; an output folder is an ordinary folder
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    backup = out.parent / f".{out.name}.old-{os.getpid()}"
+    if out.exists():
+        out.rename(backup)
+    try:
+        tmp.rename(out)
+    except BaseException:
+        if backup.exists():
+            backup.rename(out)
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    shutil.rmtree(backup, ignore_errors=True)

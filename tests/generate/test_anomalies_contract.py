@@ -1,0 +1,107 @@
+"""Contract tests over every anomaly kind: about rate x rows touched, labeled, seeded."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from synthgen_sdv.anomalies import ANOMALIES, ChunkInfo
+
+N = 2000
+FRAME = pd.DataFrame(
+    {
+        "id": np.arange(1, N + 1),
+        "parent_id": np.arange(N) % 50 + 1,
+        "qty": np.arange(N) % 7 + 1,
+        "price": np.linspace(1, 100, N),
+        "day": pd.date_range("2021-01-01", periods=N, freq="D"),
+        "label": ["x"] * N,
+    }
+)
+INFO = ChunkInfo(
+    primary_key="id",
+    logical_types={
+        "id": "int",
+        "parent_id": "int",
+        "qty": "int",
+        "price": "float",
+        "day": "date",
+        "label": "string",
+    },
+    lookup_targets={"parent_id": "parents"},
+    orphan_base={"parent_id": 1_000_000},
+)
+COLUMN = {
+    "null_burst": "label",
+    "outliers": "qty",
+    "orphan_fk": "parent_id",
+    "format_drift": "day",
+    "duplicate_rows": None,
+    "late_arriving": None,
+}
+
+
+def make(kind: str, rate: float = 0.05):
+    return ANOMALIES.get(kind)(kind=kind, table="t", column=COLUMN[kind], rate=rate)
+
+
+def test_every_anomaly_kind_is_covered():
+    assert set(ANOMALIES) == set(COLUMN)
+
+
+@pytest.mark.parametrize("kind", sorted(COLUMN))
+def test_anomaly_touches_about_rate_rows_and_labels_real_keys(kind):
+    result = make(kind).apply(FRAME, np.random.default_rng(1), INFO)
+    assert abs(len(result.rows) - 0.05 * N) <= 2
+    assert set(result.rows) <= set(FRAME["id"])
+    assert len(set(result.rows)) == len(result.rows)
+    assert FRAME["label"].eq("x").all(), "the clean frame is never modified"
+
+
+@pytest.mark.parametrize("kind", sorted(COLUMN))
+def test_anomaly_is_deterministic(kind):
+    a = make(kind).apply(FRAME, np.random.default_rng(5), INFO)
+    b = make(kind).apply(FRAME, np.random.default_rng(5), INFO)
+    assert a.rows == b.rows
+    pd.testing.assert_frame_equal(a.frame, b.frame)
+
+
+@pytest.mark.parametrize("kind", sorted(COLUMN))
+def test_labeled_rows_are_exactly_the_changed_rows(kind):
+    result = make(kind).apply(FRAME, np.random.default_rng(2), INFO)
+    out, rows = result.frame, set(result.rows)
+    if kind == "duplicate_rows":
+        assert set(out.loc[out["id"].duplicated(), "id"]) == rows and len(out) == N + len(rows)
+    elif kind == "late_arriving":
+        assert set(result.deferred["id"]) == rows and len(out) == N - len(rows)
+    else:
+        col = COLUMN[kind]
+        clean = FRAME.set_index("id")[col]
+        dirty = out.set_index("id")[col]
+        if kind == "format_drift":
+            clean = clean.dt.strftime("%Y-%m-%d")
+        changed = dirty.index[~(dirty.eq(clean) | (dirty.isna() & clean.isna()))]
+        assert set(changed) == rows
+
+
+def test_null_burst_is_contiguous():
+    result = make("null_burst", 0.1).apply(FRAME, np.random.default_rng(3), INFO)
+    rows = sorted(result.rows)
+    assert rows == list(range(rows[0], rows[0] + len(rows)))
+
+
+def test_format_drift_writes_another_format():
+    result = make("format_drift", 0.1).apply(FRAME, np.random.default_rng(3), INFO)
+    drifted = result.frame.set_index("id").loc[result.rows, "day"]
+    assert drifted.str.match(r"^\d{2}/\d{2}/\d{4}$").all()
+    assert make("format_drift").dirty_type("date") == "string"
+
+
+def test_outliers_multiply_by_the_factor():
+    anomaly = ANOMALIES.get("outliers")(
+        kind="outliers", table="t", column="price", rate=0.01, factor=1000
+    )
+    result = anomaly.apply(FRAME, np.random.default_rng(3), INFO)
+    out = result.frame.set_index("id").loc[result.rows, "price"]
+    assert np.allclose(out, FRAME.set_index("id").loc[result.rows, "price"] * 1000)

@@ -1,0 +1,125 @@
+"""The generate command: help, summary, exit codes, atomic output that never destroys a run."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from synthgen_sdv.errors import InputError
+from synthgen_sdv.io.output import staged_output
+from tests.conftest import TINY
+from tests.generate.helpers import tree_hashes
+
+
+def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "synthgen_sdv", *args], capture_output=True, text=True, cwd=cwd
+    )
+
+
+def test_help_lists_the_options():
+    proc = cli("generate", "--help")
+    assert proc.returncode == 0
+    for opt in ("--config-dir", "--scale", "--seed", "--out", "--format", "--workers"):
+        assert opt in proc.stdout
+
+
+def test_generate_prints_a_summary_and_writes_the_format_asked(tmp_path):
+    proc = cli(
+        "generate",
+        "--config-dir",
+        str(TINY),
+        "--out",
+        str(tmp_path / "o"),
+        "--format",
+        "csv",
+        "--seed",
+        "3",
+        "--scale",
+        "2",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "wrote 5 tables" in proc.stdout and "rows in" in proc.stdout
+    assert "generated customers" in proc.stderr  # a progress line per stage
+    assert (tmp_path / "o" / "data" / "customers.csv").exists()
+    assert not list((tmp_path / "o" / "data").glob("*.parquet"))
+
+
+def test_scale_multiplies_rows(tmp_path):
+    import json
+
+    def rows(scale: str) -> dict:
+        out = tmp_path / scale
+        assert (
+            cli(
+                "generate",
+                "--config-dir",
+                str(TINY),
+                "--out",
+                str(out),
+                "--scale",
+                scale,
+                "--no-progress",
+            ).returncode
+            == 0
+        )
+        doc = json.loads((out / "metadata" / "schema_metadata.json").read_text())
+        return {t: v["row_count"] for t, v in doc["tables"].items()}
+
+    one, four = rows("1"), rows("4")
+    assert four["customers"] == 4 * one["customers"]  # linear
+    assert four["products"] == 2 * one["products"]  # sqrt
+    assert four["regions"] == one["regions"]  # fixed
+    assert 2.5 * one["orders"] < four["orders"] < 6 * one["orders"]  # follows its parents
+
+
+def test_bad_arguments_exit_2_without_traceback(tmp_path):
+    proc = cli("generate", "--config-dir", str(tmp_path / "nope"), "--out", str(tmp_path / "o"))
+    assert proc.returncode == 2 and "folder not found" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    proc = cli("generate", "--config-dir", str(TINY), "--scale", "0", "--out", str(tmp_path / "o"))
+    assert proc.returncode == 2 and "--scale must be > 0" in proc.stderr
+
+
+def test_refuses_to_replace_a_folder_that_is_not_an_output(tmp_path):
+    mine = tmp_path / "important"
+    mine.mkdir()
+    (mine / "thesis.txt").write_text("do not delete")
+    proc = cli("generate", "--config-dir", str(TINY), "--out", str(mine))
+    assert proc.returncode == 2 and "not a synthgen_sdv output folder" in proc.stderr
+    assert (mine / "thesis.txt").read_text() == "do not delete"
+
+
+def test_failed_run_keeps_the_previous_output_and_leaves_no_temp(tmp_path):
+    out = tmp_path / "o"
+    assert cli("generate", "--config-dir", str(TINY), "--out", str(out)).returncode == 0
+    before = tree_hashes(out)
+    with pytest.raises(RuntimeError), staged_output(out) as tmp:
+        (tmp / "data").mkdir()
+        (tmp / "data" / "half.csv").write_text("a,b\n1,")
+        raise RuntimeError("interrupted")
+    assert tree_hashes(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]
+
+
+def test_rerun_replaces_an_earlier_output_whole(tmp_path):
+    out = tmp_path / "o"
+    assert (
+        cli("generate", "--config-dir", str(TINY), "--out", str(out), "--seed", "1").returncode == 0
+    )
+    (out / "data" / "stale.csv").write_text("x")
+    assert (
+        cli("generate", "--config-dir", str(TINY), "--out", str(out), "--seed", "2").returncode == 0
+    )
+    assert not (out / "data" / "stale.csv").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]
+
+
+def test_staged_output_rejects_a_file(tmp_path):
+    f = tmp_path / "file"
+    f.write_text("x")
+    with pytest.raises(InputError), staged_output(f):
+        pass
