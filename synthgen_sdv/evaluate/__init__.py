@@ -1,1 +1,31 @@
-"""evaluate"""
+"""Scores synthetic multi-table datasets against a real holdout (SDMetrics, RI, ML, privacy).
+
+Public API (a dataset is ``dict[str, pandas.DataFrame]``; metadata is SDV's multi-table dict or
+``Metadata``)::
+
+    from synthgen_sdv.evaluate import compare, split_by_root, subsample_by_root
+
+    split = split_by_root(real, metadata, holdout_fraction=0.2, seed=0)  # .train .holdout .info
+    # ... fit candidates on split.train only, sample them ...
+    report = compare(split.train, split.holdout, {"hma": hma_data}, metadata, "OUT/reports",
+                     candidate_stats={"hma": {"fit_seconds": 75.0, "sample_seconds": 90.0,
+                                              "peak_memory_mb": 1800.0}},
+                     split_info=split.info)
+    report.summary["hma"]["Quality"]
+
+Modules: ``split`` (split / subsample by root entity), ``metrics`` (the ``METRICS`` registry),
+``report`` (``compare``, comparison.json / .md), ``plots`` (PNGs), ``io`` (read an output
+folder), ``relations`` (the table graph of the metadata).
+"""
+
+from synthgen_sdv.evaluate.report import ComparisonReport, compare
+from synthgen_sdv.evaluate.split import Sample, Split, split_by_root, subsample_by_root
+
+__all__ = [
+    "ComparisonReport",
+    "Sample",
+    "Split",
+    "compare",
+    "split_by_root",
+    "subsample_by_root",
+]

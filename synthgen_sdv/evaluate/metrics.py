@@ -338,7 +338,11 @@ def resolve_target(graph: TableGraph, data: Dataset, target: str | None) -> dict
 
 
 def _xy(data: Dataset, graph: TableGraph, target: dict, n_max: int, seed: int):
-    feats = feature_table(data, graph, target["table"])
+    table = target["table"]
+    # Sample the target table before joining, so a 10M-row candidate builds 20k feature rows;
+    # the slack leaves room for rows dropped below for a null target.
+    data = {**data, table: _sample(data[table], 2 * n_max, seed + 7)}
+    feats = feature_table(data, graph, table)
     y = feats.pop(target["column"])
     if target["task"] == "regression":
         keep = y.notna()
@@ -504,12 +508,18 @@ class PrivacyDCR(Metric):
         key = f"dcr:{table}"
         if key not in ctx.shared:
             opts = ctx.options
-            train = value_frame(ctx.train[table], ctx.graph, table)
-            holdout = value_frame(ctx.holdout[table], ctx.graph, table)
+            # Sample raw rows first: encoding a 10M-row table to sample 5,000 of it is waste.
+            n_hold = max(opts.dcr_reference_rows, opts.dcr_query_rows)
+            train = value_frame(
+                _sample(ctx.train[table], opts.dcr_reference_rows, opts.seed), ctx.graph, table
+            )
+            holdout = value_frame(
+                _sample(ctx.holdout[table], n_hold, opts.seed + 5), ctx.graph, table
+            )
             if train.shape[1] == 0 or len(train) == 0 or len(holdout) == 0:
                 ctx.shared[key] = None
                 return None
-            train_ref = _sample(train, opts.dcr_reference_rows, opts.seed)
+            train_ref = train
             enc = _Encoder(train_ref)
             t_ref = enc(train_ref)
             # Same-sized train and holdout references make "closer to train than to holdout"
@@ -551,12 +561,14 @@ class PrivacyDCR(Metric):
                 entry.update(score=None, reason="the ceiling is the training data itself")
                 by_table[table] = entry
                 continue
-            cand = value_frame(ctx.candidate[table], ctx.graph, table)
+            cand = value_frame(
+                _sample(ctx.candidate[table], opts.dcr_query_rows, opts.seed + 4), ctx.graph, table
+            )
             if len(cand) == 0:
                 entry.update(score=None, reason="the candidate table is empty")
                 by_table[table] = entry
                 continue
-            q = base["enc"](_sample(cand, opts.dcr_query_rows, opts.seed + 4))
+            q = base["enc"](cand)
             s_dcr = _nearest(base["train_ref"], q)
             s_eq = _nearest(base["train_eq"], q)
             s_hold = _nearest(base["holdout_ref"], q)
