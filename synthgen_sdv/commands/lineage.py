@@ -70,27 +70,14 @@ def _seed(data: Path, seed: int | None) -> int:
 
 
 def run_lineage_command(args: argparse.Namespace) -> int:
-    import pyarrow.parquet as pq
+    from synthgen_sdv.lineage.writer import run_for_output
 
-    from synthgen_sdv.errors import InputError
-    from synthgen_sdv.lineage.runner import run_lineage
-    from synthgen_sdv.lineage.writer import write_all
-    from synthgen_sdv.spec.lineage import default_lineage_path, load_lineage_spec
-
-    data_dir = args.data / "data"
-    if not data_dir.is_dir():
-        raise InputError(
-            f"{data_dir} does not exist; generate data first or pass the output folder"
-        )
-    files = {p.stem: p for p in sorted(data_dir.glob("*.parquet"))}
-    if not files:
-        raise InputError(f"{data_dir} has no .parquet tables (the lineage runner reads Parquet)")
-    spec = load_lineage_spec(args.spec or default_lineage_path(), files)
-    needed = [t for s in spec.sources.values() for t in s.tables]
-    tables = {t: pq.read_table(files[t]) for t in needed}
-    seed = _seed(args.data, args.seed)
-    run = run_lineage(tables, spec, seed, progress=not args.no_progress)
-    write_all(run, args.data)
+    run = run_for_output(
+        args.data,
+        _seed(args.data, args.seed),
+        spec_path=args.spec,
+        progress=not args.no_progress,
+    )
     kinds = sorted({lab["kind"] for lab in run.labels})
     print(
         f"lineage: {len(run.steps)} steps executed, {len(run.labels)} faults "

@@ -197,9 +197,50 @@ def merge_labels(run: LineageRun, labels_path: Path) -> Path:
     return labels_path
 
 
-def write_all(run: LineageRun, out_dir: str | Path, extra_sections: dict | None = None) -> None:
-    """Everything the ``lineage`` command writes into an output folder."""
+def run_for_output(
+    out_dir: str | Path,
+    seed: int,
+    *,
+    spec_path: str | Path | None = None,
+    extra_sections: dict[str, Any] | None = None,
+    write_labels: bool = True,
+    progress: bool = False,
+) -> LineageRun:
+    """Run the pipeline over ``out_dir/data/*.parquet`` and write every lineage output there.
+
+    The hook for ``generate``: call it on the staged folder with ``write_labels=False`` and put
+    ``lineage_labels(run)`` into labels.json yourself (``extra_sections`` carries ``tables``).
+    """
+    from synthgen_sdv.errors import InputError
+    from synthgen_sdv.lineage.runner import run_lineage
+    from synthgen_sdv.spec.lineage import default_lineage_path, load_lineage_spec
+
     out_dir = Path(out_dir)
+    data_dir = out_dir / "data"
+    files = {p.stem: p for p in sorted(data_dir.glob("*.parquet"))} if data_dir.is_dir() else {}
+    if not files:
+        raise InputError(
+            f"{data_dir} has no .parquet tables; the lineage runner reads the Parquet output "
+            "(generate with parquet among the formats)"
+        )
+    spec = load_lineage_spec(spec_path or default_lineage_path(), files)
+    needed = [t for s in spec.sources.values() for t in s.tables]
+    run = run_lineage({t: pq.read_table(files[t]) for t in needed}, spec, seed, progress=progress)
+    if extra_sections is None:
+        extra_sections = _kept_sections(out_dir / "metadata" / LINEAGE_FILE)
     write_lineage(run, out_dir / "metadata", extra_sections=extra_sections)
-    merge_labels(run, out_dir / "metadata" / "labels.json")
     write_lineage_data(run, out_dir / DATA_DIR)
+    if write_labels:
+        merge_labels(run, out_dir / "metadata" / "labels.json")
+    return run
+
+
+_OWN_KEYS = {"schema", "version", "generator", "seed", "lineage_config_hash", "pipeline"}
+
+
+def _kept_sections(path: Path) -> dict[str, Any]:
+    """Sections another stage wrote into generation_lineage.yaml (e.g. ``tables``): kept as is."""
+    if not path.exists():
+        return {}
+    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {k: v for k, v in doc.items() if k not in _OWN_KEYS}
