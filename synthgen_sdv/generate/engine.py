@@ -26,7 +26,9 @@ from synthgen_sdv.anomalies import ChunkInfo
 from synthgen_sdv.generate.seeds import rng_for
 from synthgen_sdv.kinds import ColumnContext, LookupColumn
 from synthgen_sdv.kinds.base import with_nulls
+from synthgen_sdv.kinds.conditional import ConditionalColumn
 from synthgen_sdv.kinds.derived import infer_logical_type
+from synthgen_sdv.kinds.faker_kind import FakerColumn
 from synthgen_sdv.kinds.sequence import SequenceColumn
 from synthgen_sdv.spec.plan import Family, Plan, TablePlan
 
@@ -307,9 +309,20 @@ class Engine:
         if self.workers == 1 or n_chunks == 1:
             yield from map(_family_chunk, tasks)
             return
+        self._warm_pools(family)
         ctx = mp.get_context("fork")  # workers inherit the plan and kept tables without pickling
         with ctx.Pool(min(self.workers, n_chunks)) as pool:
             yield from pool.imap(_family_chunk, tasks)
+
+    def _warm_pools(self, family: Family) -> None:
+        """Build Faker pools before forking, so workers inherit them instead of each rebuilding."""
+        for name in family.members:
+            for col, spec in self.plan.tables[name].columns.items():
+                branches = spec.branches() if isinstance(spec, ConditionalColumn) else [("", spec)]
+                for case, branch in branches:
+                    if isinstance(branch, FakerColumn):
+                        path = (f"case={case}",) if case else ()
+                        branch.values(self.plan.seed, name, col, path, self.plan.locale)
 
 
 def _emitted(tp: TablePlan, frame: pd.DataFrame) -> pd.DataFrame:

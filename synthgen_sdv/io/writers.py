@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import IO
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from synthgen_sdv.generate.engine import Sink
@@ -26,7 +25,6 @@ ARROW_TYPES = {
     "date": pa.date32(),
     "datetime": pa.timestamp("us"),
 }
-CSV_FORMATS = {"date": "%Y-%m-%d", "datetime": "%Y-%m-%d %H:%M:%S"}
 
 
 def to_arrow(frame: pd.DataFrame, types: dict[str, str]) -> pa.Table:
@@ -38,17 +36,17 @@ def to_arrow(frame: pd.DataFrame, types: dict[str, str]) -> pa.Table:
             unit = "datetime64[D]" if kind == "date" else "datetime64[us]"
             arrays.append(pa.array(values.astype(unit), type=ARROW_TYPES[kind], from_pandas=True))
         elif kind == "string":
-            arrays.append(
-                pa.array(
-                    s.astype(object)
-                    .where(s.notna(), None)
-                    .map(lambda v: v if v is None or isinstance(v, str) else str(v)),
-                    type=pa.string(),
-                )
-            )
+            arrays.append(_strings(s))
         else:
             arrays.append(pa.array(s, type=ARROW_TYPES[kind], from_pandas=True))
     return pa.Table.from_arrays(arrays, schema=schema_for(types))
+
+
+def _strings(s: pd.Series) -> pa.Array:
+    try:
+        return pa.array(s, type=pa.string(), from_pandas=True)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):  # mixed values (e.g. drifted numbers): as text
+        return pa.array(s.map(lambda v: None if pd.isna(v) else str(v)), type=pa.string())
 
 
 def schema_for(types: dict[str, str]) -> pa.Schema:
@@ -64,7 +62,7 @@ class TableWriter(ABC):
         self.path, self.types = path, types
 
     @abstractmethod
-    def write(self, frame: pd.DataFrame) -> None: ...
+    def write(self, table: pa.Table) -> None: ...
 
     @abstractmethod
     def close(self) -> None: ...
@@ -81,9 +79,9 @@ class ParquetWriter(TableWriter):
         super().__init__(path, types)
         self._writer = pq.ParquetWriter(path, schema_for(types), compression="zstd")
 
-    def write(self, frame: pd.DataFrame) -> None:
-        if len(frame):
-            self._writer.write_table(to_arrow(frame, self.types))
+    def write(self, table: pa.Table) -> None:
+        if table.num_rows:
+            self._writer.write_table(table)
 
     def close(self) -> None:
         self._writer.close()
@@ -91,38 +89,22 @@ class ParquetWriter(TableWriter):
 
 @WRITERS.register("csv")
 class CsvWriter(TableWriter):
-    """Header row, empty field = NULL, ISO dates, booleans as true/false."""
+    """Arrow's CSV writer: header row, empty field = NULL ("" = empty text), ISO dates."""
 
     suffix = ".csv"
 
     def __init__(self, path: Path, types: dict[str, str]):
         super().__init__(path, types)
-        self._file: IO[str] = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
-        pd.DataFrame(columns=list(types)).to_csv(self._file, index=False, lineterminator="\n")
+        self._writer = pacsv.CSVWriter(
+            str(path), schema_for(types), write_options=pacsv.WriteOptions(quoting_style="needed")
+        )
 
-    def write(self, frame: pd.DataFrame) -> None:
-        if not len(frame):
-            return
-        out = {}
-        for col, kind in self.types.items():
-            s = frame[col]
-            if kind in CSV_FORMATS:
-                out[col] = pd.to_datetime(s).dt.strftime(CSV_FORMATS[kind])
-            elif kind == "bool":
-                out[col] = s.map({True: "true", False: "false"}, na_action="ignore")
-            elif kind == "float":
-                out[col] = s.astype(float).map(_float_text, na_action="ignore")
-            else:
-                out[col] = s
-        pd.DataFrame(out).to_csv(self._file, index=False, header=False, lineterminator="\n")
+    def write(self, table: pa.Table) -> None:
+        if table.num_rows:
+            self._writer.write_table(table)
 
     def close(self) -> None:
-        self._file.close()
-
-
-def _float_text(v: float) -> str:
-    """Shortest round-trip text; integral floats keep '.0' so readers see a float."""
-    return repr(float(v)) if np.isfinite(v) else ""
+        self._writer.close()
 
 
 class FileSink(Sink):
@@ -151,11 +133,16 @@ class FileSink(Sink):
             self._dirty[table] = self._open("data_dirty", table, dirty_types, self.dirty_files)
 
     def write(self, table, frame, dirty) -> None:
-        for w in self._clean[table]:
-            w.write(frame)
+        self._write(self._clean[table], frame)
         if dirty is not None:
-            for w in self._dirty[table]:
-                w.write(dirty)
+            self._write(self._dirty[table], dirty)
+
+    @staticmethod
+    def _write(writers: list[TableWriter], frame: pd.DataFrame) -> None:
+        if writers and len(frame):
+            arrow = to_arrow(frame, writers[0].types)  # converted once for every format
+            for w in writers:
+                w.write(arrow)
 
     def end(self, table) -> None:
         for w in [*self._clean.pop(table, []), *self._dirty.pop(table, [])]:

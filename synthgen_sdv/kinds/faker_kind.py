@@ -38,7 +38,7 @@ class FakerColumn(ColumnKind):
     kind: Literal["faker"]
     provider: str
     locale: str | None = None
-    pool: int = Field(5000, ge=1, le=2_000_000)
+    pool: int = Field(2000, ge=1, le=2_000_000, description="distinct values to draw from")
     args: dict[str, Any] = Field(default_factory=dict)
 
     def logical_type(self) -> str:
@@ -48,8 +48,19 @@ class FakerColumn(ColumnKind):
         # SDV names its PII sdtypes after Faker providers
         return self.provider if self.pii else "categorical"
 
+    def values(
+        self, seed: int, table: str, column: str, path: tuple[str, ...], locale: str
+    ) -> np.ndarray:
+        """The pool: the same for every chunk, built once per process."""
+        pool_seed = derive_seed(seed, table, column, *path, "pool")
+        return faker_pool(
+            self.provider,
+            self.locale or locale,
+            self.pool,
+            pool_seed,
+            tuple(sorted(self.args.items())),
+        )
+
     def _generate(self, ctx: ColumnContext) -> pd.Series:
-        locale = self.locale or ctx.locale
-        seed = derive_seed(ctx.seed, ctx.table, ctx.column, *ctx.path, "pool")
-        pool = faker_pool(self.provider, locale, self.pool, seed, tuple(sorted(self.args.items())))
+        pool = self.values(ctx.seed, ctx.table, ctx.column, ctx.path, ctx.locale)
         return pd.Series(pool[ctx.rng.integers(0, len(pool), ctx.n)])

@@ -1,0 +1,69 @@
+"""Shared by the benchmark scripts: machine facts and one section per script in reports/benchmarks.md."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+from importlib import metadata
+from pathlib import Path
+
+import psutil
+
+REPORTS = Path(__file__).resolve().parents[1] / "reports"
+INDEX = REPORTS / "benchmarks.md"
+
+
+def machine() -> dict:
+    versions = {}
+    for pkg in (
+        "synthgen_sdv",
+        "sdv",
+        "sdmetrics",
+        "pandas",
+        "numpy",
+        "pyarrow",
+        "duckdb",
+        "tpcgen-cli",
+    ):
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            pass
+    return {
+        "cpu": platform.processor() or platform.machine(),
+        "cores": os.cpu_count(),
+        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(),
+        "os": platform.platform(),
+        "versions": versions,
+    }
+
+
+def machine_md(info: dict) -> str:
+    v = ", ".join(f"{k} {val}" for k, val in info["versions"].items())
+    return (
+        f"Machine: {info['cores']} cores, {info['memory_gib']} GiB, {info['os']}, "
+        f"Python {info['python']}. Versions: {v}."
+    )
+
+
+def write_section(name: str, markdown: str, data: dict) -> None:
+    """Replace this script's section of reports/benchmarks.md and write its JSON beside it."""
+    REPORTS.mkdir(exist_ok=True)
+    (REPORTS / f"bench_{name}.json").write_text(json.dumps(data, indent=2) + "\n")
+    begin, end = f"<!-- BEGIN {name} -->", f"<!-- END {name} -->"
+    block = f"{begin}\n{markdown.strip()}\n{end}"
+    text = (
+        INDEX.read_text()
+        if INDEX.exists()
+        else "# Benchmarks\n\nEach section is written by a script in `benchmarks/`; rerun it to refresh.\n"
+    )
+    if begin in text:
+        text = re.sub(
+            re.escape(begin) + r".*?" + re.escape(end), lambda _m: block, text, flags=re.S
+        )
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    INDEX.write_text(text)
