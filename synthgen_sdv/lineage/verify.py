@@ -114,6 +114,13 @@ def verify_lineage(out_dir: str | Path) -> VerifyReport:
         target = lab["tables"][0] if lab and lab.get("tables") else None
         fault = FAULTS.get(lab["kind"])() if lab and lab.get("kind") in FAULTS else None
         step_ok = True
+        written = [o["table"] for o in rec["outputs"]]
+        if fault is not None and target not in written:
+            report.problems.append(
+                f"step '{sid}' [{lab['kind']}] check tables: the label names {target}, but the "
+                f"step writes {', '.join(written)}"
+            )
+            step_ok = False
         for out in rec["outputs"]:
             t = out["table"]
             path = out_dir / DATA_DIR / f"{t}.parquet"

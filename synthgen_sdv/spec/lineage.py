@@ -7,6 +7,7 @@ import graphlib
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Literal
 
 import yaml
@@ -183,9 +184,8 @@ def parse_lineage_spec(
     lines: dict[tuple, int] | None = None,
 ) -> LineageSpec:
     """Validate an already parsed document; raises ConfigError listing every problem."""
-    # Imported here: the plug-in registries import this module's models.
+    # Imported here: the plug-in modules import the registry, which must not import specs.
     from synthgen_sdv.lineage.faults import FAULTS
-    from synthgen_sdv.lineage.operations import OPERATIONS
 
     problems = _Problems(file, lines or {})
     tables = set(table_names)
@@ -195,13 +195,19 @@ def parse_lineage_spec(
 
     # Validate each step on its own so one bad step does not hide the others' problems.
     raw_steps = data.get("steps")
-    good_steps: list[Step] = []
+    good: list[tuple[int, Step]] = []
+    # The table-level shape of every step, valid or not, so cross-checks still see it.
+    shapes: list[tuple[int, SimpleNamespace]] = []
     if isinstance(raw_steps, list):
         for i, raw in enumerate(raw_steps):
             try:
-                good_steps.append(Step.model_validate(raw))
+                good.append((i, Step.model_validate(raw)))
             except ValidationError as exc:
                 problems.add_validation(("steps", i), exc, Step)
+            shape = _shape(raw)
+            if shape is not None:
+                shapes.append((i, shape))
+    good_steps = [s for _, s in good]
     top = {k: v for k, v in data.items() if k != "steps"}
     top["steps"] = [s.model_dump() for s in good_steps] or (raw_steps if raw_steps else [])
     spec: LineageSpec | None = None
@@ -216,13 +222,6 @@ def parse_lineage_spec(
             if err["type"] == "extra_forbidden":
                 msg = unknown_key_message(str(loc[-1]), _model_at(LineageSpec, loc[:-1]))
             problems.add(loc, msg)
-
-    # Index of each validated step in the original list (for paths).
-    index = {}
-    if isinstance(raw_steps, list):
-        for i, raw in enumerate(raw_steps):
-            if isinstance(raw, dict) and "id" in raw:
-                index.setdefault(raw["id"], i)
 
     sources = data.get("sources") if isinstance(data.get("sources"), dict) else {}
     source_tables: dict[str, str] = {}
@@ -243,8 +242,7 @@ def parse_lineage_spec(
 
     seen_ids: dict[str, int] = {}
     produced: dict[str, str] = {}
-    for step in good_steps:
-        i = index.get(step.id, 0)
+    for i, step in shapes:
         if step.id in seen_ids:
             problems.add(("steps", i, "id"), f"duplicate step id '{step.id}'")
         seen_ids.setdefault(step.id, i)
@@ -263,9 +261,8 @@ def parse_lineage_spec(
             else:
                 produced[out] = step.id
     known = set(source_tables) | set(produced)
-    for step in good_steps:
-        i = index.get(step.id, 0)
-        for j, inp in enumerate(step.inputs):
+    for i, shape in shapes:
+        for j, inp in enumerate(shape.inputs):
             if inp not in known:
                 hint = closest(inp, known)
                 where = "not a source table nor the output of any step"
@@ -274,65 +271,39 @@ def parse_lineage_spec(
                 problems.add(
                     ("steps", i, "inputs", j), f"unknown input table '{inp}': {where}{hint}"
                 )
-        if step.operation not in OPERATIONS:
-            problems.add(("steps", i, "operation"), OPERATIONS.unknown_message(step.operation))
-        else:
-            op = OPERATIONS.get(step.operation)()
-            try:
-                parsed = op.Params.model_validate(step.params)
-            except ValidationError as exc:
-                problems.add_validation(("steps", i, "params"), exc, op.Params)
-            else:
-                for loc, msg in op.check(step, parsed):
-                    problems.add(("steps", i, *loc), msg)
-        if step.label != NORMAL:
-            if step.label not in FAULTS:
-                allowed = ", ".join([NORMAL, *FAULTS])
-                problems.add(
-                    ("steps", i, "label"),
-                    f"unknown label '{step.label}'; allowed: {allowed}"
-                    + closest(step.label, [NORMAL, *FAULTS]),
-                )
-            else:
-                fault = FAULTS.get(step.label)()
-                try:
-                    fault.Params.model_validate(step.fault_params)
-                except ValidationError as exc:
-                    problems.add_validation(("steps", i, "fault_params"), exc, fault.Params)
-        elif step.fault_params:
-            problems.add(("steps", i, "fault_params"), "a normal step takes no fault_params")
+    for i, step in good:
+        _check_operation_and_label(problems, i, step)
 
     # Cycles: graphlib names the tables on the cycle.
-    graph = {out: set(step.inputs) for step in good_steps for out in step.outputs}
+    graph = {out: set(shape.inputs) for _, shape in shapes for out in shape.outputs}
+    position = {shape.id: i for i, shape in shapes}
     try:
-        order = list(graphlib.TopologicalSorter(graph).static_order())
+        list(graphlib.TopologicalSorter(graph).static_order())
     except graphlib.CycleError as exc:
         cycle = exc.args[1]
-        first = produced.get(cycle[0])
+        first = produced.get(cycle[-1])
         problems.add(
-            ("steps", index.get(first, 0)) if first else ("steps",),
+            ("steps", position[first]) if first else ("steps",),
             f"the steps form a cycle: {' -> '.join(cycle)}",
         )
     else:
         # Steps must be written so that each reads only what earlier steps wrote.
-        position = {step.id: n for n, step in enumerate(good_steps)}
-        for step in good_steps:
-            for j, inp in enumerate(step.inputs):
+        for i, shape in shapes:
+            for j, inp in enumerate(shape.inputs):
                 prod = produced.get(inp)
-                if prod and position[prod] > position[step.id]:
+                if prod and position[prod] > i:
                     problems.add(
-                        ("steps", index[step.id], "inputs", j),
+                        ("steps", i, "inputs", j),
                         f"input '{inp}' is written by step '{prod}', which comes later; "
                         "list steps in execution order",
                     )
-        del order
 
     # Fault-specific requirements (e.g. a missing output must have no consumers).
     consumers: dict[str, list[str]] = {}
-    for step in good_steps:
-        for inp in step.inputs:
-            consumers.setdefault(inp, []).append(step.id)
-    for step in good_steps:
+    for _, shape in shapes:
+        for inp in shape.inputs:
+            consumers.setdefault(inp, []).append(shape.id)
+    for i, step in good:
         if step.label != NORMAL and step.label in FAULTS:
             fault = FAULTS.get(step.label)()
             try:
@@ -340,11 +311,54 @@ def parse_lineage_spec(
             except ValidationError:
                 continue
             for loc, msg in fault.check_step(step, params, consumers):
-                problems.add(("steps", index.get(step.id, 0), *loc), msg)
+                problems.add(("steps", i, *loc), msg)
 
     if problems.items or spec is None:
         raise ConfigError(problems.items)
     return spec
+
+
+def _shape(raw: Any) -> SimpleNamespace | None:
+    if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
+        return None
+    lists = [raw.get("inputs", []), raw.get("outputs", [])]
+    if not all(isinstance(x, list) and all(isinstance(v, str) for v in x) for x in lists):
+        return None
+    return SimpleNamespace(id=raw["id"], inputs=lists[0], outputs=lists[1])
+
+
+def _check_operation_and_label(problems: _Problems, i: int, step: Step) -> None:
+    from synthgen_sdv.lineage.faults import FAULTS
+    from synthgen_sdv.lineage.operations import OPERATIONS
+
+    if step.operation not in OPERATIONS:
+        problems.add(("steps", i, "operation"), OPERATIONS.unknown_message(step.operation))
+    else:
+        op = OPERATIONS.get(step.operation)()
+        try:
+            parsed = op.Params.model_validate(step.params)
+        except ValidationError as exc:
+            problems.add_validation(("steps", i, "params"), exc, op.Params)
+        else:
+            for loc, msg in op.check(step, parsed):
+                problems.add(("steps", i, *loc), msg)
+    if step.label == NORMAL:
+        if step.fault_params:
+            problems.add(("steps", i, "fault_params"), "a normal step takes no fault_params")
+        return
+    labels = [NORMAL, *FAULTS]
+    if step.label not in FAULTS:
+        problems.add(
+            ("steps", i, "label"),
+            f"unknown label '{step.label}'; allowed: {', '.join(labels)}"
+            + closest(step.label, labels),
+        )
+        return
+    fault = FAULTS.get(step.label)()
+    try:
+        fault.Params.model_validate(step.fault_params)
+    except ValidationError as exc:
+        problems.add_validation(("steps", i, "fault_params"), exc, fault.Params)
 
 
 def load_lineage_spec(path: str | Path, table_names: Iterable[str]) -> LineageSpec:
