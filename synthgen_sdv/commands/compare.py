@@ -52,6 +52,12 @@ def register(subparsers) -> None:
     )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
+        "--root-table",
+        metavar="TABLE",
+        help="entity table to split and subsample by (default: a root with personal-data "
+        "columns, else the one owning the most tables)",
+    )
+    p.add_argument(
         "--target",
         metavar="TABLE.COLUMN",
         help="ML utility target; default: the root table's first categorical column",
@@ -126,7 +132,9 @@ def run(args: argparse.Namespace) -> int:
         train, holdout = reference.data, hold.data
         note = f"Train: {args.reference}; holdout: {args.holdout} (given by the caller)."
     else:
-        split = split_by_root(reference.data, reference.metadata, args.holdout_fraction, args.seed)
+        split = split_by_root(
+            reference.data, reference.metadata, args.holdout_fraction, args.seed, args.root_table
+        )
         train, holdout, split_info = split.train, split.holdout, split.info
         note = (
             f"The holdout was split from {args.reference} by this command (fraction "
@@ -144,6 +152,7 @@ def run(args: argparse.Namespace) -> int:
         metrics=metrics,
         target=args.target,
         seed=args.seed,
+        root_table=args.root_table,
         max_root_rows=args.max_root_rows,
         make_plots=not args.no_plots,
         split_info=split_info,

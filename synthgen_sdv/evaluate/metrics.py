@@ -14,7 +14,9 @@ shows. Built-in metrics:
 - ``ml_utility``: train on the candidate, test on the holdout (TSTR) versus train on the real
   train, test on the holdout (TRTR); scikit-learn HistGradientBoosting; macro F1 or R^2.
 - ``privacy_dcr``: distance to closest record of candidate rows to train rows versus the
-  holdout's own distance to train, per table; the score is the worst table's median ratio.
+  holdout's own distance to train, per held-out table (the root's subtree; shared dimension
+  tables have no baseline); the score is the worst table's ratio of medians (of means where
+  real rows repeat so the holdout's median is 0).
 - ``resources``: run time and peak memory of the candidate as measured by the caller.
 
 SDMetrics is called directly with keyword arguments (sdv 1.37.4's ``evaluate_quality`` wrapper
@@ -67,9 +69,11 @@ class EvalOptions:
 
     seed: int = 0
     target: str | None = None  # "table.column"; None picks one from the metadata
+    root_table: str | None = None  # the entity root; None picks one from the metadata
     max_model_rows: int = 20_000  # ML utility: rows to train / test on, each
     dcr_reference_rows: int = 5_000  # privacy: train (and holdout) rows searched
     dcr_query_rows: int = 2_000  # privacy: candidate / holdout rows whose DCR is measured
+    dcr_min_rows: int = 20  # privacy: fewer holdout rows than this give no ratio
 
 
 @dataclass
@@ -308,9 +312,12 @@ def feature_table(data: Dataset, graph: TableGraph, table: str) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------- ML utility
-def resolve_target(graph: TableGraph, data: Dataset, target: str | None) -> dict[str, Any]:
-    """``table.column`` and its task; auto: the entity root's first categorical column with
-    2..20 values, else its first numerical column, else any table's first such column."""
+def resolve_target(
+    graph: TableGraph, data: Dataset, target: str | None, root: str | None = None
+) -> dict[str, Any]:
+    """``table.column`` and its task. Auto: on the entity root (then other tables in order),
+    the categorical/boolean column with the fewest distinct values (2..20; a column such as
+    ``segment`` rather than ``state``); else the first numerical column (regression)."""
     if target:
         if "." not in target:
             raise InputError(f"target must be 'table.column', got '{target}'")
@@ -323,17 +330,19 @@ def resolve_target(graph: TableGraph, data: Dataset, target: str | None) -> dict
         sdtype = graph.sdtype(table, column)
         task = "classification" if sdtype in ("categorical", "boolean") else "regression"
         return {"table": table, "column": column, "task": task, "chosen_by": "argument"}
-    root = graph.entity_root(data)
+    root = root or graph.entity_root(data)
     order = [root] + [t for t in graph.order if t != root]
-    for sdtypes, task in (
-        (("categorical", "boolean"), "classification"),
-        (("numerical",), "regression"),
-    ):
-        for table in order:
-            for col in graph.columns(table, sdtypes):
-                n = data[table][col].nunique()
-                if task == "regression" or 2 <= n <= 20:
-                    return {"table": table, "column": col, "task": task, "chosen_by": "auto"}
+    for table in order:
+        counts = {
+            c: data[table][c].nunique() for c in graph.columns(table, ("categorical", "boolean"))
+        }
+        fits = [c for c, n in counts.items() if 2 <= n <= 20]
+        if fits:
+            col = min(fits, key=lambda c: counts[c])  # min keeps metadata order on ties
+            return {"table": table, "column": col, "task": "classification", "chosen_by": "auto"}
+    for table in order:
+        for col in graph.columns(table, ("numerical",)):
+            return {"table": table, "column": col, "task": "regression", "chosen_by": "auto"}
     return {"table": None, "column": None, "task": None, "chosen_by": "auto"}
 
 
@@ -414,7 +423,9 @@ class MLUtility(Metric):
     def compute(self, ctx: EvalContext) -> dict[str, Any]:
         opts = ctx.options
         if "ml_target" not in ctx.shared:
-            ctx.shared["ml_target"] = resolve_target(ctx.graph, ctx.train, opts.target)
+            ctx.shared["ml_target"] = resolve_target(
+                ctx.graph, ctx.train, opts.target, opts.root_table
+            )
         target = ctx.shared["ml_target"]
         if target["table"] is None:
             return {
@@ -544,7 +555,16 @@ class PrivacyDCR(Metric):
     def compute(self, ctx: EvalContext) -> dict[str, Any]:
         opts = ctx.options
         by_table: dict[str, Any] = {}
+        root = opts.root_table or ctx.graph.entity_root(ctx.train)
+        held_out = {root, *ctx.graph.descendants(root)}
         for table in ctx.graph.tables:
+            if table not in held_out:
+                by_table[table] = {
+                    "score": None,
+                    "reason": f"not held out: '{table}' is outside the '{root}' subtree, so the "
+                    "holdout shares train's rows and there is no baseline",
+                }
+                continue
             base = self._baseline(ctx, table)
             if base is None:
                 continue
@@ -573,17 +593,14 @@ class PrivacyDCR(Metric):
             s_eq = _nearest(base["train_eq"], q)
             s_hold = _nearest(base["holdout_ref"], q)
             closer = np.mean(s_eq < s_hold) + 0.5 * np.mean(s_eq == s_hold)
-            h_med = entry["holdout_dcr_median"]
-            s_med = float(np.median(s_dcr))
             entry.update(
                 candidate_query_rows=len(q),
-                candidate_dcr_median=s_med,
+                candidate_dcr_median=float(np.median(s_dcr)),
                 candidate_dcr_p05=float(np.quantile(s_dcr, 0.05)),
                 candidate_share_exact=float(np.mean(s_dcr < 1e-9)),
                 share_closer_to_train=float(closer),
-                score=(s_med / h_med) if h_med > 0 else None,
-                reason=None if h_med > 0 else "holdout rows have exact copies in train (median 0)",
             )
+            entry.update(self._ratio(s_dcr, h_dcr, opts.dcr_min_rows))
             by_table[table] = entry
         scores = [e["score"] for e in by_table.values() if e.get("score") is not None]
         closer = [
@@ -601,6 +618,22 @@ class PrivacyDCR(Metric):
             "categorical one-hot on train's top 20 values + other; Euclidean distance",
             "by_table": by_table,
         }
+
+    @staticmethod
+    def _ratio(s_dcr: np.ndarray, h_dcr: np.ndarray, min_rows: int) -> dict[str, Any]:
+        if len(h_dcr) < min_rows:
+            return {
+                "score": None,
+                "reason": f"only {len(h_dcr)} holdout rows (< {min_rows}); baseline too noisy",
+            }
+        h_med, h_mean = float(np.median(h_dcr)), float(np.mean(h_dcr))
+        if h_med > 0:
+            return {"score": float(np.median(s_dcr)) / h_med, "ratio_of": "median", "reason": None}
+        # Real rows repeat in a low-dimensional value space (median 0); means still separate
+        # a generator that copies rows from one that does not.
+        if h_mean > 0:
+            return {"score": float(np.mean(s_dcr)) / h_mean, "ratio_of": "mean", "reason": None}
+        return {"score": None, "reason": "every holdout row has an exact copy in train"}
 
     def columns(self, result: dict[str, Any]) -> dict[str, Any]:
         return {

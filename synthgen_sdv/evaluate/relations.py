@@ -96,12 +96,24 @@ class TableGraph:
                 seen.add(t)
         return [t for t in self.order if t in seen and t != table]
 
-    def entity_root(self, data: Dataset | None = None) -> str:
-        """The root table whose rows own the most other tables (customers, not a dimension)."""
+    def pii_columns(self, table: str) -> list[str]:
+        """Columns whose sdtype is neither a value nor a key (first_name, email, phone, ...)."""
+        cols = self.metadata["tables"][table].get("columns", {})
+        return [c for c, m in cols.items() if m.get("sdtype") not in (*VALUE_SDTYPES, "id")]
 
-        def rank(t: str) -> tuple[int, int, str]:
+    def entity_root(self, data: Dataset | None = None) -> str:
+        """The root table whose rows are the data subjects (customers, not stores or dates).
+
+        Structure alone cannot tell customers from a date dimension (both are roots above
+        orders), so: among roots with descendants, prefer one with personal-data columns (SDV
+        PII sdtypes such as first_name, email), then the most descendant tables, then the most
+        rows. Pass ``root_table`` where the modeled subgraph is known.
+        """
+
+        def rank(t: str) -> tuple[int, int, int, int, str]:
             rows = len(data[t]) if data is not None and t in data else 0
-            return (-len(self.descendants(t)), -rows, t)
+            n_desc = len(self.descendants(t))
+            return (-min(n_desc, 1), -min(len(self.pii_columns(t)), 1), -n_desc, -rows, t)
 
         return sorted(self.roots, key=rank)[0]
 

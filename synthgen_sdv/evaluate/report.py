@@ -184,6 +184,7 @@ def compare(
     metrics: list[str] | None = None,
     target: str | None = None,
     seed: int = 0,
+    root_table: str | None = None,
     max_root_rows: int = 2_000,
     include_ceiling: bool = True,
     make_plots: bool = True,
@@ -206,7 +207,10 @@ def compare(
         raise InputError(f"'{CEILING}' is reserved for the ceiling row; rename that candidate")
     names = metrics or DEFAULT_METRICS
     metric_objs = {n: METRICS.get(n)() for n in names}
-    options = EvalOptions(seed=seed, target=target)
+    root = root_table or graph.entity_root(reference_train)
+    if root not in graph.roots:
+        raise InputError(f"root table '{root}' is not a table without parents: {graph.roots}")
+    options = EvalOptions(seed=seed, target=target, root_table=root)
     stats = candidate_stats or {}
     unknown = sorted(set(stats) - set(candidates))
     if unknown:
@@ -214,7 +218,6 @@ def compare(
             f"candidate_stats for unknown candidates {unknown}; candidates: {sorted(candidates)}"
         )
 
-    root = graph.entity_root(reference_train)
     hold_sample = subsample_by_root(holdout, md, max_root_rows, seed=seed, root_table=root)
     n_roots = len(hold_sample.data[root])
     entries: list[tuple[str, str, Dataset]] = []
@@ -287,6 +290,7 @@ def compare(
             "target": target,
             "max_root_rows": max_root_rows,
             "root_table": root,
+            "root_chosen_by": "argument" if root_table else "auto (PII columns, subtree, rows)",
         },
         "metrics": names,
         "columns": columns,

@@ -175,6 +175,7 @@ def test_dcr_flags_copies_and_passes_fresh_samples(parts, metadata):
     assert copy["by_table"]["customers"]["candidate_share_exact"] == 1.0
     assert copy["by_table"]["customers"]["share_closer_to_train"] > 0.75
     assert fresh["score"] > 0.5
+    assert "not held out" in fresh["by_table"]["products"]["reason"]
     assert 0.3 < fresh["by_table"]["customers"]["share_closer_to_train"] < 0.7
     ceiling = score("privacy_dcr", metadata, train, holdout, train, shared, ceiling=True)
     assert ceiling["score"] is None and "training data itself" in ceiling["reason"]

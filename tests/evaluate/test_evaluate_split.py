@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from synthgen_sdv.errors import InputError
+from synthgen_sdv.evaluate.relations import TableGraph
 from synthgen_sdv.evaluate.split import (
     children_per_parent,
     referential_integrity,
@@ -146,3 +147,36 @@ def test_children_per_parent_counts_zeros(shop, metadata):
     assert len(counts) == len(shop["customers"])
     assert counts.sum() == len(shop["orders"])
     assert (counts == 0).any()
+
+
+def test_entity_root_prefers_the_table_with_personal_data():
+    md = shop_metadata()
+    # A store dimension that owns more tables than customers do, as in the project's schema.
+    md["tables"]["stores"] = {
+        "primary_key": "store_id",
+        "columns": {"store_id": {"sdtype": "id"}, "city": {"sdtype": "categorical"}},
+    }
+    md["tables"]["orders"]["columns"]["store_id"] = {"sdtype": "id"}
+    md["relationships"].append(
+        {
+            "parent_table_name": "stores",
+            "parent_primary_key": "store_id",
+            "child_table_name": "orders",
+            "child_foreign_key": "store_id",
+        }
+    )
+    md["tables"]["staff"] = {
+        "primary_key": "staff_id",
+        "columns": {"staff_id": {"sdtype": "id"}, "store_id": {"sdtype": "id"}},
+    }
+    md["relationships"].append(
+        {
+            "parent_table_name": "stores",
+            "parent_primary_key": "store_id",
+            "child_table_name": "staff",
+            "child_foreign_key": "store_id",
+        }
+    )
+    assert TableGraph(md).entity_root() == "stores"  # no personal data anywhere: structure
+    md["tables"]["customers"]["columns"]["email"] = {"sdtype": "email"}
+    assert TableGraph(md).entity_root() == "customers"
