@@ -38,6 +38,13 @@ class ColumnMeta(_Artifact):
     domain: str | None = None
 
 
+class DirtyMeta(_Artifact):
+    """Where the dirty variant of a table is and how many rows it has."""
+
+    files: dict[str, str] = Field(default_factory=dict)
+    row_count: int | None = None
+
+
 class TableMeta(_Artifact):
     domain: str | None = None
     description: str = ""
@@ -46,6 +53,7 @@ class TableMeta(_Artifact):
     foreign_keys: list[ForeignKey] = Field(default_factory=list)
     columns: dict[str, ColumnMeta]
     files: dict[str, str] = Field(default_factory=dict)
+    dirty: DirtyMeta | None = None
 
     @property
     def pk_columns(self) -> list[str]:

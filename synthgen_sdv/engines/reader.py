@@ -71,17 +71,24 @@ class TableRead:
     extra_columns: list[str] = field(default_factory=list)
 
 
-def table_source(out_dir: Path, meta: TableMeta, table: str, variant: str = "clean") -> TableSource:
-    """Parquet when present else CSV; the dirty variant prefers data_dirty/ and falls back."""
+def table_source(
+    out_dir: Path, meta: TableMeta, table: str, variant: str = "clean", fmt: str | None = None
+) -> TableSource:
+    """Parquet when present else CSV (or only `fmt`); the dirty variant prefers data_dirty/."""
     if variant not in VARIANTS:
         raise InputError(f"unknown variant '{variant}'; known: {', '.join(VARIANTS)}")
+    formats = (fmt,) if fmt else FORMATS
     if variant == "dirty":
-        for fmt in FORMATS:
-            path = out_dir / "data_dirty" / f"{table}.{fmt}"
-            if path.is_file():
-                return TableSource(table, path, fmt, True)
-    candidates = [(fmt, out_dir / meta.files[fmt]) for fmt in FORMATS if fmt in meta.files]
-    candidates += [(fmt, out_dir / "data" / f"{table}.{fmt}") for fmt in FORMATS]
+        declared = meta.dirty.files if meta.dirty else {}
+        for f in formats:
+            for path in (
+                out_dir / declared[f] if f in declared else None,
+                out_dir / "data_dirty" / f"{table}.{f}",
+            ):
+                if path is not None and path.is_file():
+                    return TableSource(table, path, f, True)
+    candidates = [(f, out_dir / meta.files[f]) for f in formats if f in meta.files]
+    candidates += [(f, out_dir / "data" / f"{table}.{f}") for f in formats]
     for fmt, path in candidates:
         if path.is_file():
             return TableSource(table, path, fmt, False)
@@ -195,12 +202,16 @@ def _to_declared(arr: pa.ChunkedArray, sql_type: str) -> tuple[pa.Array, np.ndar
 
 
 def read_table(
-    out_dir: str | Path, schema: SchemaMetadata, table: str, variant: str = "clean"
+    out_dir: str | Path,
+    schema: SchemaMetadata,
+    table: str,
+    variant: str = "clean",
+    fmt: str | None = None,
 ) -> TableRead:
     """One table with its declared types; values that do not fit become NULL and are reported."""
     out = Path(out_dir)
     meta = schema.tables[table]
-    source = table_source(out, meta, table, variant)
+    source = table_source(out, meta, table, variant, fmt)
     try:
         raw = _read_arrow(source)
     except (pa.ArrowInvalid, OSError) as exc:

@@ -24,7 +24,15 @@ from synthgen_sdv.errors import InputError
 from synthgen_sdv.registry import Registry
 
 MAX_EXAMPLES = 5
-CHECK_ORDER = ["row_count", "column_types", "nullability", "primary_key", "foreign_key", "labels"]
+CHECK_ORDER = [
+    "row_count",
+    "column_types",
+    "nullability",
+    "primary_key",
+    "foreign_key",
+    "csv_parquet",
+    "labels",
+]
 PASS, FAIL, EXPECTED, WARN = "PASS", "FAIL", "EXPECTED", "WARN"
 
 
@@ -228,7 +236,34 @@ CHECKS: Registry[Check] = Registry("validation check")
 def check_row_count(ctx: CheckContext) -> list[CheckResult]:
     results = []
     for name, meta in ctx.schema.tables.items():
-        n = len(ctx.tables[name].frame)
+        read = ctx.tables[name]
+        n = len(read.frame)
+        if read.source.dirty and meta.dirty and meta.dirty.row_count is not None:
+            declared = meta.dirty.row_count
+            if n == declared:
+                results.append(
+                    CheckResult(
+                        "row_count",
+                        ctx.variant,
+                        name,
+                        None,
+                        PASS,
+                        f"{n} rows as declared for data_dirty (clean: {meta.row_count})",
+                    )
+                )
+            else:
+                results.append(
+                    CheckResult(
+                        "row_count",
+                        ctx.variant,
+                        name,
+                        None,
+                        FAIL,
+                        f"{n} rows, dirty.row_count says {declared}",
+                        failed=abs(n - declared),
+                    )
+                )
+            continue
         if meta.row_count is None:
             results.append(
                 CheckResult(
@@ -436,6 +471,64 @@ def check_nullability(ctx: CheckContext) -> list[CheckResult]:
                 )
             )
         results += _collapse(per_column, "nullability", ctx.variant, name, "NOT NULL without NULLs")
+    return results
+
+
+def _differs(a: pd.Series, b: pd.Series) -> np.ndarray:
+    """Positions where two typed columns differ; NULL equals NULL, floats compare closely."""
+    if pd.api.types.is_float_dtype(a) and pd.api.types.is_float_dtype(b):
+        same = np.isclose(a.to_numpy(), b.to_numpy(), rtol=1e-12, atol=0.0, equal_nan=True)
+    else:
+        both_null = (a.isna() & b.isna()).to_numpy()
+        equal = (a == b).fillna(False).to_numpy(dtype=bool) if len(a) else np.array([], bool)
+        same = both_null | equal
+    return np.flatnonzero(~same)
+
+
+@CHECKS.register("csv_parquet")
+def check_csv_parquet(ctx: CheckContext) -> list[CheckResult]:
+    """When a table is written in both formats, both must hold the same values."""
+    results = []
+    for name, meta in ctx.schema.tables.items():
+        read = ctx.tables[name]
+        if read.source.fmt != "parquet":
+            continue
+        csv_path = read.source.path.with_suffix(".csv")
+        if not csv_path.is_file():
+            continue
+        other = read_table(ctx.out_dir, ctx.schema, name, ctx.variant, fmt="csv")
+        if len(other.frame) != len(read.frame):
+            results.append(
+                CheckResult(
+                    "csv_parquet",
+                    ctx.variant,
+                    name,
+                    None,
+                    FAIL,
+                    f"{csv_path.name} has {len(other.frame)} rows, "
+                    f"{read.source.path.name} {len(read.frame)}",
+                )
+            )
+            continue
+        per_column = [
+            ctx.result(
+                "csv_parquet",
+                name,
+                column,
+                _differs(read.frame[column], other.frame[column]),
+                "rows where CSV and Parquet differ",
+                "same in CSV and Parquet",
+                example=lambda p, c=column, o=other, r=read: {
+                    "parquet": _plain(r.frame[c].iloc[p]),
+                    "csv": _plain(o.frame[c].iloc[p]),
+                },
+            )
+            for column in meta.columns
+            if column in read.frame.columns and column in other.frame.columns
+        ]
+        results += _collapse(
+            per_column, "csv_parquet", ctx.variant, name, "with the same values in CSV and Parquet"
+        )
     return results
 
 

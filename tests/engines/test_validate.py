@@ -86,3 +86,16 @@ def test_checks_are_plugins(fixture_dir):
 
     report = validate(fixture_dir, ["clean"], checks=["test_tables_have_rows"])
     assert [r.status for r in report.results] == [PASS] * 5
+
+
+def test_csv_that_disagrees_with_parquet_fails(fresh_dir, capsys):
+    path = fresh_dir / "data" / "order_items.csv"
+    lines = path.read_text().splitlines()
+    fields = lines[5].split(",")
+    fields[3] = "99"  # quantity of item_id 5
+    lines[5] = ",".join(fields)
+    path.write_text("\n".join(lines) + "\n")
+    assert main(["validate", str(fresh_dir), "--variant", "clean"]) == 1
+    text = capsys.readouterr().out
+    assert "FAIL     clean csv_parquet   order_items.quantity: 1 rows where CSV and Parquet" in text
+    assert "item_id=5, parquet=" in text and "csv=99" in text
