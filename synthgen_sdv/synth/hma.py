@@ -9,6 +9,7 @@ Parameters (``SYNTHESIZERS.get("hma")(seed=..., **params)``):
     rules: treatment rules, subset of ("discrete", "log", "ordered"); () = SDV's transformers
     shrinkage: pseudo-count pulling per-parent variances/correlations to pooled values; 0 = stock
     root_distribution: marginal for root-table columns (SDV's HMA default is "beta")
+    truncnorm_fit: "moments" or "mle" (stock SLSQP) for table-level truncnorm marginals
     pii / reattach_condition: see ``Synthesizer``
 """
 
@@ -43,12 +44,14 @@ class _HMABase(Synthesizer):
         rules=(),
         shrinkage: float = 0.0,
         root_distribution: str | None = None,
+        truncnorm_fit: str = "mle",
         **kwargs,
     ):
         super().__init__(seed=seed, verbose=verbose, **kwargs)
         self.rules = tuple(rules)
         self.shrinkage = float(shrinkage)
         self.root_distribution = root_distribution
+        self.truncnorm_fit = truncnorm_fit
         self.treatments = []
         self.model = None
 
@@ -89,6 +92,7 @@ class _HMABase(Synthesizer):
             "rules": list(self.rules),
             "shrinkage": self.shrinkage,
             "root_distribution": self.root_distribution or "beta",
+            "truncnorm_fit": self.truncnorm_fit,
             "pii": self.pii,
             "reattach_condition": self.reattach_condition,
         }
@@ -107,6 +111,7 @@ class FastHMA(_HMABase):
         rules=ALL_RULES,
         shrinkage: float = 5.0,
         root_distribution: str | None = "truncnorm",
+        truncnorm_fit: str = "moments",
         **kwargs,
     ):
         super().__init__(
@@ -115,13 +120,19 @@ class FastHMA(_HMABase):
             rules=rules,
             shrinkage=shrinkage,
             root_distribution=root_distribution,
+            truncnorm_fit=truncnorm_fit,
             **kwargs,
         )
 
     def _make(self, metadata):
         from synthgen_sdv.synth.fast_hma import FastHMASynthesizer
 
-        return FastHMASynthesizer(metadata, verbose=self.verbose, shrinkage=self.shrinkage)
+        return FastHMASynthesizer(
+            metadata,
+            verbose=self.verbose,
+            shrinkage=self.shrinkage,
+            truncnorm_fit=self.truncnorm_fit,
+        )
 
 
 @SYNTHESIZERS.register("hma_stock")
