@@ -91,9 +91,20 @@ def plot_property_scores(
     return _save(fig, path)
 
 
-def key_columns(graph: TableGraph, table: str, limit: int = 4) -> list[str]:
-    """The first ``limit`` value columns (numerical/datetime/categorical/boolean) of a table."""
-    return graph.columns(table)[:limit]
+def key_columns(graph: TableGraph, table: str, real: pd.DataFrame, limit: int = 4) -> list[str]:
+    """The first ``limit`` value columns worth a distribution plot: numbers, dates, booleans,
+    and categoricals with at most 30 values (names, e-mails and codes are all distinct and
+    show nothing)."""
+    out = []
+    for col in graph.columns(table):
+        if graph.sdtype(table, col) == "categorical" and real[col].nunique() > 30:
+            continue
+        out.append(col)
+    return out[:limit]
+
+
+def _short(label: str, n: int = 18) -> str:
+    return label if len(label) <= n else label[: n - 1] + "…"
 
 
 def _numeric(s: pd.Series, sdtype: str) -> pd.Series:
@@ -106,7 +117,7 @@ def plot_distributions(
     real: Dataset, candidates: dict[str, Dataset], graph: TableGraph, table: str, path: Path
 ) -> Path | None:
     """Real vs candidate histograms (numeric) or category shares (categorical) of key columns."""
-    cols = key_columns(graph, table)
+    cols = key_columns(graph, table, real[table])
     if not cols:
         return None
     plt = _plt()
@@ -156,7 +167,7 @@ def plot_distributions(
                 )
                 ax.bar(x - 0.4 + width * (i + 1.5), share, width, color=colors[name], label=name)
             ax.set_xticks(x)
-            ax.set_xticklabels(cats, rotation=30, ha="right", fontsize=8)
+            ax.set_xticklabels([_short(c) for c in cats], rotation=30, ha="right", fontsize=8)
             ax.set_ylabel("share of rows")
         ax.set_title(f"{table}.{col}", fontsize=10)
     handles, labels = axes[0][0].get_legend_handles_labels()
@@ -169,7 +180,7 @@ def plot_distributions(
         bbox_to_anchor=(0.5, -0.08),
     )
     fig.suptitle(f"{table}: real holdout vs candidates", fontsize=11)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
     return _save(fig, path)
 
 
@@ -263,5 +274,5 @@ def plot_cardinality(
         bbox_to_anchor=(0.5, -0.06),
     )
     fig.suptitle("Cardinality: children per parent, real holdout vs candidates", fontsize=11)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.25 / (3.3 * nrows)))
     return _save(fig, path)
