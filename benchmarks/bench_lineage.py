@@ -98,8 +98,8 @@ def main() -> int:
         "## Lineage pipeline (`benchmarks/bench_lineage.py`)",
         "",
         f"Default config, seed {args.seed}. Times in seconds: the ETL run (DuckDB, one "
-        "thread, faults injected), writing yaml + OpenLineage events + step outputs, the verifier (re-runs every "
-        "step and proves each label), and the graph export.",
+        "thread, faults injected), writing yaml + OpenLineage events + step outputs, the "
+        "verifier (re-runs every step and proves each label), and the graph export.",
         "",
         "| scale | source rows | steps | rows read | rows written | faults (kinds) | labeled rows "
         "| proven | run | write | verify | graph | nodes / edges |",
