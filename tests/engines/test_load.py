@@ -160,3 +160,39 @@ def test_snowflake_missing_credentials_fail_before_loading(fresh_dir, monkeypatc
     captured = capsys.readouterr()
     assert "set SNOWFLAKE_ACCOUNT" in captured.err
     assert not (fresh_dir / "warehouse.duckdb").exists()
+
+
+def test_a_failed_duckdb_load_leaves_the_previous_warehouse_untouched(fresh_dir, capsys):
+    import pyarrow.parquet as pq
+
+    assert main(["load", str(fresh_dir)]) == 0
+    path = fresh_dir / "data" / "order_items.parquet"
+    table = pq.read_table(path)
+    rows = table.to_pylist()
+    rows[0]["order_id"] = 999999  # an orphan: DuckDB enforces the FOREIGN KEY
+    pq.write_table(table.from_pylist(rows, schema=table.schema), path)
+    (fresh_dir / "data" / "order_items.csv").unlink()
+    assert main(["load", str(fresh_dir)]) == 1
+    assert "nothing was changed" in capsys.readouterr().err
+    con = duckdb.connect(str(fresh_dir / "warehouse.duckdb"), read_only=True)
+    assert con.execute("SELECT COUNT(*), MIN(order_id) FROM order_items").fetchone()[0] == 360
+    assert con.execute("SELECT COUNT(*) FROM order_items WHERE order_id = 999999").fetchone() == (
+        0,
+    )
+    con.close()
+
+
+def test_missing_optional_packages_name_the_pip_extra(fresh_dir, monkeypatch):
+    import sys
+
+    from synthgen_sdv.engines.snowflake_engine import SnowflakeLoader, SnowflakeSettings
+    from synthgen_sdv.engines.spark_engine import SparkLoader
+    from synthgen_sdv.errors import MissingExtraError
+
+    monkeypatch.setitem(sys.modules, "pyspark", None)  # import pyspark -> ImportError
+    with pytest.raises(MissingExtraError, match=r"pip install .*'\.\[spark\]'"):
+        SparkLoader().load(fresh_dir)
+    monkeypatch.setitem(sys.modules, "snowflake.connector", None)
+    settings = SnowflakeSettings(account="a", user="u", password="p", database="d", schema_="s")
+    with pytest.raises(MissingExtraError, match=r"snowflake-connector-python.*'\.\[snowflake\]'"):
+        SnowflakeLoader(settings=settings).load(fresh_dir)
