@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sys
 import time
 from collections.abc import Callable
@@ -9,7 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from synthgen_sdv.generate.engine import Engine, GenerationResult
+from synthgen_sdv.errors import InputError
+from synthgen_sdv.generate.engine import Engine, GenerationResult, Sink
+from synthgen_sdv.generate.rederive import recomputed_columns, rederive, renumber_keys
 from synthgen_sdv.io import artifacts
 from synthgen_sdv.io.output import staged_output
 from synthgen_sdv.io.writers import FileSink
@@ -86,3 +90,177 @@ def run_generate(
         ).run(sink)
         write_generated(tmp, plan, result, sink)
     return GenerateOutcome(out.resolve(), result, time.perf_counter() - started)
+
+
+# --- the realistic stage ----------------------------------------------------------------------
+
+
+class _NoSink(Sink):
+    """The bootstrap for fitting stays in memory; nothing is written."""
+
+    def write(self, table, frame, dirty) -> None:
+        pass
+
+
+@dataclass
+class Bootstrap:
+    tables: dict[str, Any]  # clean emitted tables
+    types: dict[str, dict[str, str]]
+    seconds: float
+
+
+def bootstrap(plan: Plan, workers: int = 1, progress: bool = True) -> Bootstrap:
+    """The rule-based dataset the synthesizer learns from, kept in memory (clean)."""
+    say(f"[1/4] bootstrap: rule-based data at scale {plan.scale:g} (seed {plan.seed})")
+    result = Engine(
+        plan,
+        workers=workers,
+        keep=set(plan.tables),
+        progress=progress,
+        log=say if progress else None,
+    ).run(_NoSink())
+    return Bootstrap(result.tables, result.types, result.seconds)
+
+
+def model_hash(plan: Plan, model: str, modeled: list[str]) -> str:
+    text = json.dumps({"config": plan.config_hash, "model": model, "tables": sorted(modeled)})
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def fit_metadata(plan: Plan, boot: Bootstrap, modeled: list[str]) -> tuple[dict, dict]:
+    """Tables and SDV metadata as the synthesizer sees them: recomputed columns removed."""
+    meta = artifacts.sdv_metadata(plan, boot.types)
+    tables = dict(boot.tables)
+    for name in modeled:
+        drop = recomputed_columns(plan, name)
+        tables[name] = tables[name].drop(columns=drop)
+        for col in drop:
+            meta["tables"][name]["columns"].pop(col, None)
+        meta["relationships"] = [
+            r
+            for r in meta["relationships"]
+            if not (r["child_table_name"] == name and r["child_foreign_key"] in drop)
+        ]
+    return tables, meta
+
+
+def fit_model(
+    plan: Plan,
+    boot: Bootstrap,
+    model: str,
+    modeled: list[str],
+    progress: bool = True,
+    params: dict[str, Any] | None = None,
+):
+    from synthgen_sdv.synth import SYNTHESIZERS
+
+    missing = [t for t in modeled if t not in plan.tables]
+    if missing:
+        raise InputError(
+            f"--tables: unknown table(s) {', '.join(missing)}; tables are: {', '.join(plan.tables)}"
+        )
+    synth = SYNTHESIZERS.get(model)(seed=plan.seed, verbose=progress, **(params or {}))
+    tables, meta = fit_metadata(plan, boot, modeled)
+    rows = ", ".join(f"{t} {len(boot.tables[t]):,}" for t in modeled)
+    say(f"[2/4] fit '{model}' on {rows} rows")
+    synth.fit(tables, meta, modeled=modeled)
+    return synth
+
+
+def sample_model(
+    plan: Plan, boot: Bootstrap, synth: Any, modeled: list[str], scale: float
+) -> dict[str, Any]:
+    say(f"[3/4] sample at {scale:g}x the fitted rows; recompute derived columns and totals")
+    sampled = renumber_keys(plan, synth.sample(scale), modeled)
+    tables = rederive(plan, {**boot.tables, **sampled}, modeled)
+    return {t: tables[t][plan.tables[t].emitted] for t in modeled}
+
+
+@dataclass
+class FitSampleOutcome:
+    out: Path
+    result: GenerationResult
+    sources: dict[str, str]
+    synth_params: dict[str, Any]
+    timings: dict[str, float]
+
+
+def write_with_pinned(
+    plan: Plan,
+    out: Path,
+    formats: list[str],
+    pinned: dict[str, Any],
+    lineage: dict[str, Any],
+    sources: dict[str, str],
+    workers: int,
+    progress: bool,
+    extra: Callable[[Path], None] | None = None,
+) -> GenerationResult:
+    """Write sampled tables as they are and generate the tables that depend on them by rules."""
+    say("[4/4] write: sampled tables as sampled, the other tables by rules on top of them")
+    with staged_output(out) as tmp:
+        sink = FileSink(tmp, formats)
+        result = Engine(
+            plan, workers=workers, progress=progress, log=say if progress else None
+        ).run(sink, pinned=pinned)
+        tables_lineage = rules_lineage(plan, result)
+        for name, entry in tables_lineage.items():
+            entry.update(lineage.get(name, {}))
+            if name not in pinned and any(t in pinned for t in _reads(plan, name)):
+                entry["source"] = "rules, on synthesized parents"
+        write_generated(tmp, plan, result, sink, sources=sources, tables_lineage=tables_lineage)
+        if extra:
+            extra(tmp)
+    return result
+
+
+def _reads(plan: Plan, table: str) -> set[str]:
+    tp = plan.tables[table]
+    return {tp.lookup(c).table for c in (*tp.lookups, *([tp.driver] if tp.driver else []))}
+
+
+def run_fit_sample(
+    plan: Plan,
+    out: Path,
+    formats: list[str],
+    model: str,
+    modeled: list[str],
+    scale: float,
+    workers: int = 1,
+    progress: bool = True,
+    params: dict[str, Any] | None = None,
+    compare: bool = True,
+) -> FitSampleOutcome:
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    boot = bootstrap(plan, workers, progress)
+    timings["bootstrap_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    synth = fit_model(plan, boot, model, modeled, progress, params)
+    timings["fit_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    pinned = sample_model(plan, boot, synth, modeled, scale)
+    timings["sample_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    info = synth.params()
+    lineage = {
+        name: {
+            "source": "synthesizer",
+            "model": model,
+            "fitted_on": {
+                "table": name,
+                "rows": len(boot.tables[name]),
+                "from": "rule-based bootstrap",
+                "seed": plan.seed,
+                "bootstrap_scale": plan.scale,
+            },
+            "sample_scale": scale,
+            "recomputed_columns": recomputed_columns(plan, name),
+            "synthesizer": info,
+        }
+        for name in modeled
+    }
+    sources = {name: f"synthesizer:{model}" for name in modeled}
+    result = write_with_pinned(plan, out, formats, pinned, lineage, sources, workers, progress)
+    timings["write_s"] = time.perf_counter() - t
+    return FitSampleOutcome(out.resolve(), result, sources, info, timings)

@@ -5,6 +5,7 @@ Add a command by adding its module name here.
 
 COMMAND_MODULES = [
     "generate",
+    "fit_sample",
     "validate",
     "load",
     "compare",

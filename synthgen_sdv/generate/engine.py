@@ -178,10 +178,12 @@ def _family_chunk(
     materialized: Mapping[str, pd.DataFrame] = _STATE["materialized"]
     root = plan.tables[family.root]
     start = chunk * plan.chunk_size
-    n = min(plan.chunk_size, root.rows - start)  # type: ignore[operator]
+    given = family.root in materialized  # a table given whole (pinned), not generated
+    rows = len(materialized[family.root]) if given else root.rows
+    n = min(plan.chunk_size, rows - start)  # type: ignore[operator]
     frames: dict[str, pd.DataFrame] = {}
     positions: dict[str, np.ndarray] = {}
-    if family.root in materialized and len(materialized[family.root]) == root.rows:
+    if given:
         frames[family.root] = (
             materialized[family.root].iloc[start : start + n].reset_index(drop=True)
         )
@@ -209,7 +211,7 @@ def _family_chunk(
             plan, tp, chunk, len(pos), None, materialized, (pframe, pos)
         )
         positions[name] = pos
-    for name in family.members:
+    for name in family.members[1:] if given else family.members:  # given tables are final
         tp = plan.tables[name]
         for col in tp.rollups:
             spec = tp.columns[col]
@@ -247,17 +249,25 @@ class Engine:
         self.keep = set(keep or ())
         self.log = log or (lambda _msg: None)
 
-    def run(self, sink: Sink) -> GenerationResult:
+    def run(self, sink: Sink, pinned: Mapping[str, pd.DataFrame] | None = None) -> GenerationResult:
+        """Generate every table. ``pinned`` tables are given whole (sampled by a synthesizer):
+        they are written as they are, and the tables that depend on them are generated on them.
+        """
         started = time.perf_counter()
         plan = self.plan
-        materialized: dict[str, pd.DataFrame] = {}
+        materialized: dict[str, pd.DataFrame] = dict(pinned or {})
+        given = set(pinned or ())
+        families = plan.with_pinned(given) if given else plan.families
         state = _RunState(plan)
-        for family in plan.families:
+        for family in families:
             t0 = time.perf_counter()
             root = plan.tables[family.root]
-            n_chunks = max(1, math.ceil(root.rows / plan.chunk_size))  # type: ignore[operator]
+            rows = len(materialized[family.root]) if family.root in materialized else root.rows
+            n_chunks = max(1, math.ceil(rows / plan.chunk_size))  # type: ignore[operator]
             collected: dict[str, list[pd.DataFrame]] = {
-                t: [] for t in family.members if t in plan.materialized or t in self.keep
+                t: []
+                for t in family.members
+                if (t in plan.materialized or t in self.keep) and t not in given
             }
             offsets = dict.fromkeys(family.members, 0)
             bar = tqdm(
@@ -271,7 +281,7 @@ class Engine:
                 for name in family.members:
                     frame = frames[name]
                     tp = plan.tables[name]
-                    if tp.driver is not None:
+                    if tp.driver is not None and name not in given:
                         _assign_keys(plan, tp, frame, frames, positions[name], offsets[name])
                     offsets[name] += len(frame)
                     state.emit(sink, name, frame, chunk, materialized)
@@ -291,7 +301,7 @@ class Engine:
             rows = ", ".join(f"{t} {state.rows[t]:,}" for t in family.members)
             self.log(f"generated {rows} rows in {time.perf_counter() - t0:.1f} s")
         return GenerationResult(
-            row_counts=dict(state.rows),
+            row_counts={t: state.rows[t] for t in plan.tables if t in state.rows},
             dirty_row_counts=dict(state.dirty_rows),
             types=state.types,
             anomalies=state.labels(),

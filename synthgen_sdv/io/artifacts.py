@@ -164,9 +164,17 @@ def write_json(path: Path, doc: dict[str, Any]) -> None:
     )
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """No &anchors/*aliases: a lineage file is read by people and by other tools."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def write_yaml(path: Path, doc: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    text = yaml.dump(doc, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True)
+    path.write_text(text, encoding="utf-8")
 
 
 def read_versioned(path: Path, schema: str) -> dict[str, Any]:

@@ -86,6 +86,32 @@ class Plan:
     def table_order(self) -> list[str]:
         return [t for f in self.families for t in f.members]
 
+    def with_pinned(self, pinned: set[str]) -> tuple[Family, ...]:
+        """Families when some tables are given (e.g. sampled by a synthesizer), not generated.
+
+        A given table heads a family of the tables generated per its rows; tables driven by
+        generated parents stay with them. Given tables come first: they are already whole.
+        """
+        first: list[Family] = []
+        rest: list[Family] = []
+        for family in self.families:
+            heads: dict[str, list[str]] = {}
+            for name in family.members:
+                tp = self.tables[name]
+                parent = tp.lookup(tp.driver).table if tp.driver else None
+                if name in pinned:
+                    heads[name] = [name]
+                elif parent is None or parent in pinned:
+                    heads.setdefault(parent or name, [parent] if parent else []).append(name)
+                else:
+                    head = next(h for h, members in heads.items() if parent in members)
+                    heads[head].append(name)
+            for head, members in heads.items():
+                (first if members == [head] and head in pinned else rest).append(
+                    Family(head, tuple(members))
+                )
+        return tuple(first + rest)
+
     def children(self, table: str) -> list[str]:
         return [
             t for t, tp in self.tables.items() if tp.driver and tp.lookup(tp.driver).table == table

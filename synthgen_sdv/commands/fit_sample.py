@@ -1,0 +1,113 @@
+"""`fit-sample`, `fit`, `sample`: the realistic stage (SDV HMA behind the synthesizer interface)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from synthgen_sdv.commands.common import add_config_args, load_plan, out_dir, workers
+from synthgen_sdv.errors import InputError
+
+
+def _synth_args(p: argparse.ArgumentParser, sample: bool = True) -> None:
+    p.add_argument(
+        "--model", default=None, help="synthesizer: hma (default), hma_stock, gaussian_copula"
+    )
+    p.add_argument(
+        "--tables",
+        default=None,
+        help="modeled tables, comma-separated (default: config.yaml synthesis.tables)",
+    )
+    p.add_argument(
+        "--bootstrap-scale",
+        type=float,
+        default=None,
+        help="scale of the rule-based data the model learns from (default: config.yaml)",
+    )
+    p.add_argument("--format", choices=["csv", "parquet", "both"], default=None)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "fit-sample",
+        help="bootstrap, fit a synthesizer, sample, compare and write everything",
+        description="With no arguments: generate the default config by rules, fit SDV's HMA on "
+        "customers -> orders -> transactions, sample at the configured scale and write "
+        "data/, metadata/ and reports/ into the output folder. --scale is the output "
+        "size relative to the fitted data.",
+    )
+    add_config_args(p)
+    _synth_args(p)
+    p.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="fit on your own CSV/Parquet files instead of the bootstrap",
+    )
+    p.add_argument(
+        "--metadata",
+        type=Path,
+        default=None,
+        help="SDV metadata JSON for --data-dir (default: detected, saved for editing)",
+    )
+    p.add_argument("--no-compare", action="store_true", help="skip the comparison report")
+    p.set_defaults(func=run_fit_sample)
+
+
+def modeled_tables(args: argparse.Namespace, plan) -> list[str]:
+    if args.tables:
+        return [t.strip() for t in args.tables.split(",") if t.strip()]
+    return list(plan.loaded.run.synthesis.tables)
+
+
+def formats(args: argparse.Namespace, plan) -> list[str]:
+    if args.format == "both":
+        return ["parquet", "csv"]
+    return [args.format] if args.format else list(plan.loaded.run.output.formats)
+
+
+def _plan(args: argparse.Namespace):
+    sample_scale, args.scale = args.scale, args.bootstrap_scale
+    plan = load_plan(args)
+    args.scale = sample_scale
+    synthesis = plan.loaded.run.synthesis
+    scale = args.scale if args.scale is not None else synthesis.scale
+    if scale <= 0:
+        raise InputError(f"--scale must be > 0, got {scale}")
+    return plan, scale, args.model or synthesis.model
+
+
+def run_fit_sample(args: argparse.Namespace) -> int:
+    from synthgen_sdv import pipeline
+
+    if args.data_dir is not None:
+        from synthgen_sdv.commands.byo import run_byo
+
+        return run_byo(args)
+    plan, scale, model = _plan(args)
+    outcome = pipeline.run_fit_sample(
+        plan,
+        out_dir(args, plan),
+        formats(args, plan),
+        model,
+        modeled_tables(args, plan),
+        scale,
+        workers=workers(args, plan),
+        progress=not args.no_progress,
+        params=plan.loaded.run.synthesis.params,
+        compare=not args.no_compare,
+    )
+    print_summary(outcome)
+    return 0
+
+
+def print_summary(outcome) -> None:
+    counts = outcome.result.row_counts
+    width = max(map(len, counts))
+    print(f"wrote {len(counts)} tables to {outcome.out}")
+    for name, rows in counts.items():
+        print(f"  {name:<{width}}  {rows:>12,} rows  {outcome.sources.get(name, 'rules')}")
+    t = outcome.timings
+    print("time: " + ", ".join(f"{k.removesuffix('_s')} {v:.1f} s" for k, v in t.items()))
+    if getattr(outcome, "report", None):
+        print(f"comparison: {outcome.report}")
