@@ -221,9 +221,9 @@ class SDMetricsQuality(Metric):
         return _report_result("quality", QUALITY_PROPERTIES, ctx)
 
     def columns(self, result: dict[str, Any]) -> dict[str, Any]:
-        out = {"Quality": result["score"]}
+        out = {"Quality": result.get("score")}
         for prop in QUALITY_PROPERTIES:
-            out[prop] = result["properties"][prop]["score"]
+            out[prop] = (result.get("properties") or {}).get(prop, {}).get("score")
         return out
 
 
@@ -371,6 +371,9 @@ def _fit_score(x_train, y_train, x_test, y_test, task: str, seed: int) -> dict[s
     from sklearn.preprocessing import OneHotEncoder
     from threadpoolctl import threadpool_limits
 
+    # A feature with no value in the training rows (a candidate without transactions has no
+    # transaction means) carries nothing and breaks the gradient-boosting binner.
+    x_train = x_train.loc[:, x_train.notna().any()]
     cat_cols = [c for c in x_train.columns if x_train[c].dtype == object]
     num_cols = [c for c in x_train.columns if c not in cat_cols]
     x_test = x_test.reindex(columns=x_train.columns)
@@ -476,7 +479,9 @@ class _Encoder:
     def __init__(self, frame: pd.DataFrame):
         self.num = [c for c in frame.columns if frame[c].dtype != object]
         self.cat = [c for c in frame.columns if frame[c].dtype == object]
-        self.center = frame[self.num].median()
+        # Mean, not median: a train row sitting exactly on the fill value for nulls would make
+        # every candidate row with a null look "closer to train" than to the holdout.
+        self.center = frame[self.num].mean()
         scale = frame[self.num].std().replace(0, 1.0).fillna(1.0)
         self.scale = scale
         self.levels = {c: frame[c].value_counts().index[:20].tolist() for c in self.cat}
@@ -592,7 +597,11 @@ class PrivacyDCR(Metric):
             s_dcr = _nearest(base["train_ref"], q)
             s_eq = _nearest(base["train_eq"], q)
             s_hold = _nearest(base["holdout_ref"], q)
-            closer = np.mean(s_eq < s_hold) + 0.5 * np.mean(s_eq == s_hold)
+            # Distances within 1% of each other are ties (half each): when a candidate column
+            # is all null, every row sits on the fill value and a hair's difference would
+            # otherwise call all of them "closer" to one side. A copy (distance 0) never ties.
+            tol = np.maximum(0.01 * np.maximum(s_eq, s_hold), 1e-9)
+            closer = np.mean(s_eq < s_hold - tol) + 0.5 * np.mean(np.abs(s_eq - s_hold) <= tol)
             entry.update(
                 candidate_query_rows=len(q),
                 candidate_dcr_median=float(np.median(s_dcr)),
@@ -614,7 +623,8 @@ class PrivacyDCR(Metric):
             "score": min(scores) if scores and not ctx.is_ceiling else None,
             "reason": reason,
             "share_closer_to_train_max": max(closer) if closer else None,
-            "encoding": "numeric and datetime scaled by train median/std (+ null flags); "
+            "encoding": "numeric and datetime standardised by train mean/std, nulls at the mean "
+            "plus a null flag; "
             "categorical one-hot on train's top 20 values + other; Euclidean distance",
             "by_table": by_table,
         }

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from synthgen_sdv import __version__
-from synthgen_sdv.errors import InputError
+from synthgen_sdv.errors import InputError, SynthgenError
 from synthgen_sdv.evaluate import plots
 from synthgen_sdv.evaluate.metrics import (
     METRICS,
@@ -249,7 +249,13 @@ def compare(
         results, summary = {}, {}
         for mname, metric in metric_objs.items():
             progress(f"{name}: {mname}")
-            res = clean(metric.compute(ctx))
+            try:
+                res = clean(metric.compute(ctx))
+            except SynthgenError:
+                raise
+            except Exception as exc:  # one broken candidate must not sink the whole report
+                progress(f"{name}: {mname} failed: {type(exc).__name__}: {exc}")
+                res = {"score": None, "reason": f"failed: {type(exc).__name__}: {exc}"}
             res.setdefault("reason", None)
             results[mname] = res
             summary.update(clean(metric.columns(res)))

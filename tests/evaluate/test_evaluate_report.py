@@ -9,6 +9,7 @@ import pytest
 from conftest import make_shop, shuffle_columns
 
 from synthgen_sdv.errors import InputError
+from synthgen_sdv.evaluate.metrics import METRICS, Metric
 from synthgen_sdv.evaluate.report import CEILING, COMPARISON_JSON_SCHEMA, compare
 from synthgen_sdv.evaluate.split import split_by_root
 
@@ -110,3 +111,36 @@ def test_compare_rejects_mismatched_candidate(metadata, tmp_path):
     renamed["orders"] = data["orders"].rename(columns={"channel": "chanel"})
     with pytest.raises(InputError, match=r"orders: missing columns \['channel'\]"):
         compare(data, data, {"r": renamed}, metadata, tmp_path, progress=lambda _m: None)
+
+
+@METRICS.register("test_always_fails")
+class _AlwaysFails(Metric):
+    """A plug-in registered from outside the package; it fails to show failures are recorded."""
+
+    title = "Fails"
+
+    def compute(self, ctx):
+        raise RuntimeError("boom")
+
+
+def test_plugin_metric_and_a_failing_metric_are_recorded(metadata, tmp_path):
+    data = make_shop(40, seed=2)
+    broken = make_shop(30, seed=3)
+    broken["transactions"] = broken["transactions"].iloc[:0]
+    report = compare(
+        data,
+        data,
+        {"empty": broken},
+        metadata,
+        tmp_path,
+        metrics=["ml_utility", "test_always_fails"],
+        make_plots=False,
+        progress=lambda _m: None,
+    )
+    res = report.result("empty", "test_always_fails")
+    assert res == {"score": None, "reason": "failed: RuntimeError: boom"}
+    assert report.summary["empty"]["Fails"] is None
+    # No transactions at all: the ML features from them are dropped, the model still trains.
+    assert report.result("empty", "ml_utility")["synthetic"]["train_rows"] == 30
+    md = report.files["markdown"].read_text()
+    assert "empty / test_always_fails: failed: RuntimeError: boom" in md
