@@ -368,7 +368,7 @@ def load_lineage_spec(path: str | Path, table_names: Iterable[str]) -> LineageSp
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(
-            [Problem(path="", message=f"cannot read: {exc}", file=str(path))]
+            [Problem(path="(file)", message=f"cannot read: {exc}", file=str(path))]
         ) from None
     try:
         data = yaml.safe_load(text)
@@ -378,7 +378,7 @@ def load_lineage_spec(path: str | Path, table_names: Iterable[str]) -> LineageSp
         raise ConfigError(
             [
                 Problem(
-                    path="",
+                    path="(syntax)",
                     message=f"not valid YAML: {getattr(exc, 'problem', exc)}",
                     file=str(path),
                     line=mark.line + 1 if mark else None,

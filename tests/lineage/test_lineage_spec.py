@@ -8,6 +8,7 @@ import yaml
 
 from synthgen_sdv.errors import ConfigError
 from synthgen_sdv.lineage.faults import FAULTS
+from synthgen_sdv.lineage.operations import OPERATIONS
 from synthgen_sdv.spec.lineage import default_lineage_path, load_lineage_spec
 
 TABLES = [
@@ -27,7 +28,10 @@ def test_default_pipeline_is_multi_layer_with_branches_merges_and_many_faults(sp
     assert len({s.domain for s in spec.steps}) >= 4
     assert {"crm", "pos", "erp", "hr", "marketing"} <= set(spec.sources)
     kinds = {s.label for s in spec.steps} - {"normal"}
-    assert len(kinds) >= 8 and kinds <= set(FAULTS)
+    assert len(kinds) >= 8
+    assert kinds == set(FAULTS), "every fault plug-in is exercised (and proven) by the default"
+    assert {s.operation for s in spec.steps} == set(OPERATIONS), "every operation is used"
+    assert all(s.description for s in spec.steps)
     readers: dict[str, int] = {}
     for s in spec.steps:
         for t in s.inputs:
@@ -104,6 +108,14 @@ def test_all_problems_reported_at_once_with_paths_lines_and_hints(tmp_path):
     assert "did you mean 'join'?" in problems["steps[1].operation"].message
     assert all(p.line and p.file == path for p in err.value.problems)
     assert f"{path}:" in text and "5 problems" in text
+
+
+def test_yaml_syntax_error_has_a_line(tmp_path):
+    path = tmp_path / "lineage.yml"
+    path.write_text("version: 1\nsteps:\n  - id: a\n    description: x: y\n")
+    with pytest.raises(ConfigError) as err:
+        load_lineage_spec(path, [])
+    assert err.value.problems[0].line == 4 and "not valid YAML" in str(err.value)
 
 
 def test_cycle_is_named(tmp_path):
