@@ -1,0 +1,230 @@
+"""Keys sdv 1.37.4's HMA cannot model (composite keys, self references): hidden, then rebuilt.
+
+Measured on sdv 1.37.4: ``HMASynthesizer`` refuses a composite primary key ("not supported in
+SDV Community") and a self reference ("circular dependency"); ``synth.limits`` says so before
+SDV is called. For user data both are common, so ``hide_keys`` takes them out of what the
+synthesizer sees and ``rebuild_keys`` puts them back after sampling:
+
+* composite key ``(order_id, product_id)``: SDV metadata V1 has no composite foreign keys, so
+  such a table is never a parent; the synthesizer models it without a primary key (its columns
+  stay ordinary foreign keys). After sampling, rows that repeat a key combination get a new
+  value in the key's *free* column (the one not tied to a modeled parent, else the last one),
+  drawn from the valid values with their sampled frequencies and unused within the group;
+  a row for which no unused value is left is dropped (and counted in the notes).
+* self reference ``employees.reports_to -> employees.employee_id``: the relationship and the
+  column are hidden from the synthesizer; after sampling the column is rebuilt from the sampled
+  table's own keys as a forest: rows are ordered with the null (top) rows first, the first
+  ``referenced share`` rows are the referenced ones (managers), and every non-null row points to
+  a manager placed before it. The learned null rate and share of referenced rows are kept and
+  there is no cycle. A self reference without nulls in the input (every row points somewhere)
+  cannot be a forest; it is drawn from the keys without the no-cycle guarantee.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from copy import deepcopy
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+REJECTION_TRIES = 64
+
+
+@dataclass
+class CompositeKey:
+    table: str
+    columns: list[str]
+    free: str
+    fixed: list[str]
+    # the free column's valid values come from this parent key (or its own observed values)
+    parent: tuple[str, str] | None
+    observed: np.ndarray
+
+    def describe(self) -> str:
+        return (
+            f"{self.table}: composite key ({', '.join(self.columns)}) modeled without a key; "
+            f"repeated combinations get a new '{self.free}' after sampling"
+        )
+
+
+@dataclass
+class SelfReference:
+    table: str
+    column: str
+    key: str
+    null_rate: float
+    referenced_share: float
+    acyclic: bool
+
+    def describe(self) -> str:
+        return (
+            f"{self.table}.{self.column} -> {self.table}.{self.key}: self reference hidden from "
+            f"the synthesizer, rebuilt from sampled keys (null rate {self.null_rate:.2f}, "
+            f"{self.referenced_share:.0%} of rows referenced"
+            + (", no cycles)" if self.acyclic else ")")
+        )
+
+
+@dataclass
+class HiddenKeys:
+    """What the synthesizer is given, and how to rebuild what was hidden from it."""
+
+    tables: dict[str, pd.DataFrame]
+    metadata: dict
+    composites: list[CompositeKey] = field(default_factory=list)
+    self_references: list[SelfReference] = field(default_factory=list)
+
+    def describe(self) -> list[str]:
+        return [k.describe() for k in (*self.composites, *self.self_references)]
+
+
+def hide_keys(
+    tables: dict[str, pd.DataFrame], metadata: dict, modeled: Sequence[str]
+) -> HiddenKeys:
+    """Tables and metadata without composite keys and self references of modeled tables."""
+    modeled_set = set(modeled)
+    md = deepcopy(metadata)
+    out = dict(tables)
+    composites: list[CompositeKey] = []
+    selfrefs: list[SelfReference] = []
+    for rel in [r for r in md.get("relationships", []) if r["child_table_name"] in modeled_set]:
+        table = rel["child_table_name"]
+        if rel["parent_table_name"] != table:
+            continue
+        col, key = rel["child_foreign_key"], rel["parent_primary_key"]
+        values = tables[table][col]
+        referenced = values.dropna().nunique()
+        null_rate = float(values.isna().mean())
+        selfrefs.append(
+            SelfReference(
+                table,
+                col,
+                key,
+                null_rate,
+                referenced / max(len(values), 1),
+                acyclic=null_rate > 0,
+            )
+        )
+        md["relationships"].remove(rel)
+        md["tables"][table]["columns"].pop(col, None)
+        out[table] = out[table].drop(columns=[col])
+    for table in modeled:
+        pk = md["tables"][table].get("primary_key")
+        if not isinstance(pk, list):
+            continue
+        md["tables"][table].pop("primary_key")
+        fk_parent = {
+            r["child_foreign_key"]: (r["parent_table_name"], r["parent_primary_key"])
+            for r in md.get("relationships", [])
+            if r["child_table_name"] == table
+        }
+        tied = [c for c in pk if c in fk_parent and fk_parent[c][0] in modeled_set]
+        free = next((c for c in reversed(pk) if c not in tied), pk[-1])
+        composites.append(
+            CompositeKey(
+                table,
+                list(pk),
+                free,
+                [c for c in pk if c != free],
+                fk_parent.get(free),
+                tables[table][free].dropna().unique(),
+            )
+        )
+    return HiddenKeys(out, md, composites, selfrefs)
+
+
+def rebuild_keys(
+    sampled: dict[str, pd.DataFrame],
+    hidden: HiddenKeys,
+    real: dict[str, pd.DataFrame],
+    rng: np.random.Generator,
+) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """Re-create self references and make composite keys unique again; returns notes."""
+    out = dict(sampled)
+    notes: list[str] = []
+    for ref in hidden.self_references:
+        df = out[ref.table].copy()
+        df[ref.column] = _self_reference(df[ref.key], ref, rng)
+        out[ref.table] = df
+    for ck in hidden.composites:
+        if ck.parent is None:
+            valid = ck.observed
+        else:
+            parent, key = ck.parent
+            source = out.get(parent, real.get(parent))
+            valid = source[key].dropna().unique()
+        df, dropped, changed = _unique_composite(out[ck.table], ck, valid, rng)
+        out[ck.table] = df
+        if changed or dropped:
+            notes.append(
+                f"{ck.table}: {changed} repeated ({', '.join(ck.columns)}) combinations got a "
+                f"new {ck.free}"
+                + (f"; {dropped} rows dropped (no unused {ck.free} left)" if dropped else "")
+            )
+    return out, notes
+
+
+def _self_reference(keys: pd.Series, ref: SelfReference, rng: np.random.Generator) -> pd.Series:
+    n = len(keys)
+    values = keys.to_numpy(dtype=object)
+    if n == 0:
+        return pd.Series([], dtype=object)
+    if not ref.acyclic:
+        return pd.Series(values[rng.integers(0, n, n)], index=keys.index)
+    is_null = rng.random(n) < ref.null_rate
+    if not is_null.any():
+        is_null[rng.integers(0, n)] = True  # a forest needs a top
+    order = np.concatenate([rng.permutation(np.flatnonzero(is_null)),
+                            rng.permutation(np.flatnonzero(~is_null))])
+    n_ref = min(n, max(1, round(ref.referenced_share * n)))
+    result = np.full(n, None, dtype=object)
+    for pos in range(int(is_null.sum()), n):
+        row = order[pos]
+        # managers placed before this row: the first n_ref positions, excluding itself
+        limit = min(pos, n_ref)
+        result[row] = values[order[rng.integers(0, limit)]]
+    return pd.Series(result, index=keys.index)
+
+
+def _unique_composite(
+    df: pd.DataFrame, ck: CompositeKey, valid: np.ndarray, rng: np.random.Generator
+) -> tuple[pd.DataFrame, int, int]:
+    dup = df.duplicated(subset=ck.columns, keep="first").to_numpy()
+    if not dup.any():
+        return df, 0, 0
+    df = df.reset_index(drop=True).copy()
+    counts = df[ck.free].value_counts()
+    weights = counts.reindex(valid, fill_value=0).to_numpy(dtype=float) + 1.0
+    weights /= weights.sum()
+    group_keys = (
+        df[ck.fixed].apply(tuple, axis=1) if ck.fixed else pd.Series([()] * len(df))
+    )
+    taken: dict[tuple, set] = {}
+    for g, v, d in zip(group_keys, df[ck.free], dup, strict=True):
+        if not d:
+            taken.setdefault(g, set()).add(v)
+    free_values = df[ck.free].to_numpy(dtype=object)
+    drop: list[int] = []
+    changed = 0
+    for row in np.flatnonzero(dup):
+        used = taken.setdefault(group_keys[row], set())
+        choice = None
+        for v in rng.choice(valid, size=min(REJECTION_TRIES, len(valid)), p=weights):
+            if v not in used:
+                choice = v
+                break
+        if choice is None:
+            left = [v for v in valid if v not in used]
+            if not left:
+                drop.append(row)
+                continue
+            choice = left[rng.integers(0, len(left))]
+        used.add(choice)
+        free_values[row] = choice
+        changed += 1
+    df[ck.free] = pd.Series(free_values, index=df.index).astype(df[ck.free].dtype)
+    if drop:
+        df = df.drop(index=drop).reset_index(drop=True)
+    return df, len(drop), changed
