@@ -78,8 +78,9 @@ class UserData:
         for name, df in self.tables.items():
             pk = self.metadata["tables"][name].get("primary_key")
             key = f"({', '.join(pk)})" if isinstance(pk, list) else (pk or "no key")
-            lines.append(f"  {name:<{width}}  {len(df):>8,} rows  {df.shape[1]:>3} columns  "
-                         f"key {key}")
+            lines.append(
+                f"  {name:<{width}}  {len(df):>8,} rows  {df.shape[1]:>3} columns  key {key}"
+            )
         rels = self.metadata.get("relationships", [])
         if rels:
             lines.append("relationships:")
@@ -254,7 +255,7 @@ def _with_metadata(
         if extra:
             problems.append(
                 f"{at}.columns: {where[name]} has columns the metadata does not describe: "
-                f"{', '.join(extra)}; add them (e.g. {{\"sdtype\": \"categorical\"}})"
+                f'{", ".join(extra)}; add them (e.g. {{"sdtype": "categorical"}})'
             )
         for c, cmeta in cols.items():
             if not isinstance(cmeta, dict) or not isinstance(cmeta.get("sdtype"), str):

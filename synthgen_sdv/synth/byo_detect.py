@@ -151,7 +151,11 @@ def type_text(series: pd.Series, fmt: str | None = None) -> tuple[str, pd.Series
     lowered = values.str.lower()
     if lowered.isin(BOOL_TEXT).all():
         mapped = series.str.lower().map(BOOL_TEXT)
-        return "bool", mapped.astype("boolean") if series.isna().any() else mapped.astype(bool), None
+        return (
+            "bool",
+            mapped.astype("boolean") if series.isna().any() else mapped.astype(bool),
+            None,
+        )
     if values.str.contains(r"\d").all():
         for fmt_try in DATE_FORMATS:
             parsed = _parse_dates(series, fmt_try)
@@ -227,9 +231,7 @@ def detect_primary_key(
         if key_like(c):
             return c, f"'{c}' is unique, never empty and named like a key"
     keyish = [
-        c
-        for c in frame.columns
-        if _key_typed(types[c]) and key_like(c) and frame[c].notna().all()
+        c for c in frame.columns if _key_typed(types[c]) and key_like(c) and frame[c].notna().all()
     ][:MAX_COMPOSITE_COLUMNS]
     for i, a in enumerate(keyish):
         for b in keyish[i + 1 :]:
@@ -278,10 +280,7 @@ def detect_relationships(
                 p
                 for p, pk in parents.items()
                 if p != child
-                and (
-                    col == pk
-                    or col.lower() in (f"{singular(p).lower()}_id", f"{p.lower()}_id")
-                )
+                and (col == pk or col.lower() in (f"{singular(p).lower()}_id", f"{p.lower()}_id"))
             ]
             if named:
                 p = named[0]
@@ -346,9 +345,7 @@ def detect_relationships(
 
 def _name_reason(col: str, parent: str, pk: str, frame: pd.DataFrame) -> str:
     how = "same name as" if col == pk else "named after"
-    return (
-        f"{how} {parent}.{pk}; all {frame[col].nunique()} distinct values are {parent} keys"
-    )
+    return f"{how} {parent}.{pk}; all {frame[col].nunique()} distinct values are {parent} keys"
 
 
 # ----------------------------------------------------------------------------- sdtypes

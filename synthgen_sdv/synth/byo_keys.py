@@ -176,8 +176,9 @@ def _self_reference(keys: pd.Series, ref: SelfReference, rng: np.random.Generato
     is_null = rng.random(n) < ref.null_rate
     if not is_null.any():
         is_null[rng.integers(0, n)] = True  # a forest needs a top
-    order = np.concatenate([rng.permutation(np.flatnonzero(is_null)),
-                            rng.permutation(np.flatnonzero(~is_null))])
+    order = np.concatenate(
+        [rng.permutation(np.flatnonzero(is_null)), rng.permutation(np.flatnonzero(~is_null))]
+    )
     n_ref = min(n, max(1, round(ref.referenced_share * n)))
     result = np.full(n, None, dtype=object)
     for pos in range(int(is_null.sum()), n):
@@ -198,9 +199,7 @@ def _unique_composite(
     counts = df[ck.free].value_counts()
     weights = counts.reindex(valid, fill_value=0).to_numpy(dtype=float) + 1.0
     weights /= weights.sum()
-    group_keys = (
-        df[ck.fixed].apply(tuple, axis=1) if ck.fixed else pd.Series([()] * len(df))
-    )
+    group_keys = df[ck.fixed].apply(tuple, axis=1) if ck.fixed else pd.Series([()] * len(df))
     taken: dict[tuple, set] = {}
     for g, v, d in zip(group_keys, df[ck.free], dup, strict=True):
         if not d:

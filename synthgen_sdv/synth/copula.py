@@ -20,7 +20,7 @@ import pandas as pd
 
 from synthgen_sdv.synth.base import SYNTHESIZERS, Synthesizer, derive_seed
 from synthgen_sdv.synth.treatment import (
-    ALL_RULES,
+    DEFAULT_RULES,
     apply_sdtypes,
     choose_treatments,
     transformers_for,
@@ -37,7 +37,7 @@ class GaussianCopulaTables(Synthesizer):
         self,
         seed: int = 0,
         verbose: bool = False,
-        rules=ALL_RULES,
+        rules=DEFAULT_RULES,
         default_distribution: str = "truncnorm",
         **kwargs,
     ):

@@ -229,6 +229,8 @@ class FastHMASynthesizer(HMASynthesizer):
 
     ``shrinkage``: see ``per_parent_parameters`` (0 = stock). ``truncnorm_fit``: ``"mle"``
     (stock's SLSQP) or ``"moments"`` (``MomentTruncatedGaussian``) for the table-level models.
+    ``calibrate_counts``: map sampled children-per-parent counts onto the real distribution of
+    counts, keeping their ranks, before stock's table-size adjustment (False = stock).
     """
 
     def __init__(
@@ -238,6 +240,7 @@ class FastHMASynthesizer(HMASynthesizer):
         verbose=False,
         shrinkage: float = 0.0,
         truncnorm_fit: str = "mle",
+        calibrate_counts: bool = False,
     ):
         if truncnorm_fit not in ("mle", "moments"):
             raise ValueError(f"truncnorm_fit must be 'mle' or 'moments', got '{truncnorm_fit}'")
@@ -246,6 +249,8 @@ class FastHMASynthesizer(HMASynthesizer):
         super().__init__(metadata, locales=locales or ["en_US"], verbose=verbose)
         self.shrinkage = float(shrinkage)
         self.truncnorm_fit = truncnorm_fit
+        self.calibrate_counts = bool(calibrate_counts)
+        self._real_child_counts: dict[str, np.ndarray] = {}
         self._fast_columns: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
 
     def _augment_table(self, table, tables, table_name):
@@ -271,6 +276,7 @@ class FastHMASynthesizer(HMASynthesizer):
                 table[num_rows_key] = table[num_rows_key].fillna(0)
                 self._max_child_rows[num_rows_key] = table[num_rows_key].max()
                 self._min_child_rows[num_rows_key] = table[num_rows_key].min()
+                self._real_child_counts[num_rows_key] = np.sort(table[num_rows_key].to_numpy(float))
                 self._null_foreign_key_percentages[f"__{child_name}__{foreign_key}"] = 1 - (
                     table[num_rows_key].sum() / child_table.shape[0]
                 )
@@ -335,6 +341,8 @@ class FastHMASynthesizer(HMASynthesizer):
             target = round(total_num_rows * (1 - null_pctg))
             key = f"__{child_name}__{foreign_key}__num_rows"
             min_rows, max_rows = self._min_child_rows[key], self._max_child_rows[key]
+            if self.calibrate_counts and key in self._real_child_counts:
+                parent[key] = self._calibrated(parent[key], self._real_child_counts[key])
             v = parent[key].fillna(0).round().clip(min_rows, max_rows).astype(int).to_numpy()
             diff = target - int(v.sum())
             while diff != 0 and len(v):
@@ -350,6 +358,18 @@ class FastHMASynthesizer(HMASynthesizer):
                     v[order[::-1][:take]] -= 1
                     diff += take
             parent[key] = v
+
+    @staticmethod
+    def _calibrated(sampled: pd.Series, real_sorted: np.ndarray) -> np.ndarray:
+        """Rank-preserving map of sampled child counts onto the real count distribution:
+        the copula decides which parents get more children, the data decides how many."""
+        values = sampled.fillna(0).to_numpy(dtype=float)
+        if not len(values) or not len(real_sorted):
+            return values
+        ranks = np.empty(len(values))
+        ranks[np.argsort(values, kind="stable")] = np.arange(len(values))
+        q = (ranks + 0.5) / len(values)
+        return real_sorted[np.minimum((q * len(real_sorted)).astype(int), len(real_sorted) - 1)]
 
     def _sample_children(self, table_name, sampled_data, scale=1.0):
         for child_name in self.metadata._get_child_map()[table_name]:

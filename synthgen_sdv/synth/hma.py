@@ -10,6 +10,7 @@ Parameters (``SYNTHESIZERS.get("hma")(seed=..., **params)``):
     shrinkage: pseudo-count pulling per-parent variances/correlations to pooled values; 0 = stock
     root_distribution: marginal for root-table columns (SDV's HMA default is "beta")
     truncnorm_fit: "moments" or "mle" (stock SLSQP) for table-level truncnorm marginals
+    calibrate_counts: rank-map sampled children-per-parent counts onto the real distribution
     pii / reattach_condition: see ``Synthesizer``
 """
 
@@ -22,7 +23,7 @@ import pandas as pd
 
 from synthgen_sdv.synth.base import SYNTHESIZERS, Synthesizer, derive_seed
 from synthgen_sdv.synth.treatment import (
-    ALL_RULES,
+    DEFAULT_RULES,
     apply_sdtypes,
     assign_transformers,
     choose_treatments,
@@ -45,9 +46,11 @@ class _HMABase(Synthesizer):
         shrinkage: float = 0.0,
         root_distribution: str | None = None,
         truncnorm_fit: str = "mle",
+        calibrate_counts: bool = False,
         **kwargs,
     ):
         super().__init__(seed=seed, verbose=verbose, **kwargs)
+        self.calibrate_counts = bool(calibrate_counts)
         self.rules = tuple(rules)
         self.shrinkage = float(shrinkage)
         self.root_distribution = root_distribution
@@ -66,14 +69,33 @@ class _HMABase(Synthesizer):
             warnings.simplefilter("ignore")  # SDV's "save metadata" / dtype chatter
             model = self._make(Metadata.load_from_dict(apply_sdtypes(metadata, self.treatments)))
             if self.root_distribution:
+                modeled_md = apply_sdtypes(metadata, self.treatments)
                 for table in root_tables(metadata):
                     model.set_table_parameters(
-                        table, {"default_distribution": self.root_distribution}
+                        table, self._root_parameters(table, modeled_md["tables"][table])
                     )
             if self.treatments:
                 assign_transformers(model, tables, self.treatments)
             model.fit(tables)
         self.model = model
+
+    def _root_parameters(self, table: str, table_meta: dict) -> dict:
+        """Marginals of a root table: its columns are modeled once, so each gets the family
+        that fits its encoding: uniform for uniform-encoded categoricals, normal for
+        quantile-normalized numbers, ``root_distribution`` for the rest."""
+        quantile = {
+            t.column for t in self.treatments if t.table == table and t.treatment == "quantile"
+        }
+        per_column = {}
+        for col, meta in table_meta["columns"].items():
+            if meta["sdtype"] in ("categorical", "boolean"):
+                per_column[col] = "uniform"
+            elif col in quantile:
+                per_column[col] = "norm"
+        return {
+            "default_distribution": self.root_distribution,
+            "numerical_distributions": per_column,
+        }
 
     def _sample(self, scale: float) -> dict[str, pd.DataFrame]:
         model = self.model
@@ -93,6 +115,7 @@ class _HMABase(Synthesizer):
             "shrinkage": self.shrinkage,
             "root_distribution": self.root_distribution or "beta",
             "truncnorm_fit": self.truncnorm_fit,
+            "calibrate_counts": self.calibrate_counts,
             "pii": self.pii,
             "reattach_condition": self.reattach_condition,
         }
@@ -108,10 +131,11 @@ class FastHMA(_HMABase):
         self,
         seed: int = 0,
         verbose: bool = False,
-        rules=ALL_RULES,
+        rules=DEFAULT_RULES,
         shrinkage: float = 5.0,
-        root_distribution: str | None = "truncnorm",
+        root_distribution: str | None = "beta",
         truncnorm_fit: str = "moments",
+        calibrate_counts: bool = True,
         **kwargs,
     ):
         super().__init__(
@@ -121,6 +145,7 @@ class FastHMA(_HMABase):
             shrinkage=shrinkage,
             root_distribution=root_distribution,
             truncnorm_fit=truncnorm_fit,
+            calibrate_counts=calibrate_counts,
             **kwargs,
         )
 
@@ -132,6 +157,7 @@ class FastHMA(_HMABase):
             verbose=self.verbose,
             shrinkage=self.shrinkage,
             truncnorm_fit=self.truncnorm_fit,
+            calibrate_counts=self.calibrate_counts,
         )
 
 

@@ -27,8 +27,56 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from rdt.transformers import GaussianNormalizer
+from scipy import special
 
-ALL_RULES = ("discrete", "log", "ordered")
+ALL_RULES = ("discrete", "log", "quantile", "ordered")
+DEFAULT_RULES = ("discrete", "quantile", "ordered")
+
+
+class EmpiricalUnivariate:
+    """A copulas-like univariate: the empirical CDF on ``n_quantiles`` knots, interpolated."""
+
+    def __init__(self, n_quantiles: int = 1001):
+        self.n_quantiles = n_quantiles
+        self._p = self._q = self._qu = self._pu = None
+
+    def fit(self, x) -> None:
+        x = np.asarray(x, dtype=float)
+        x = x[~np.isnan(x)]
+        self._p = np.linspace(0.0, 1.0, self.n_quantiles)
+        self._q = np.quantile(x, self._p)
+        # a value repeated over several knots gets the mean of their probabilities
+        self._qu, inverse = np.unique(self._q, return_inverse=True)
+        self._pu = np.bincount(inverse, self._p) / np.bincount(inverse)
+
+    def cdf(self, x):
+        if len(self._qu) == 1:
+            return np.full(np.shape(x), 0.5)
+        return np.interp(x, self._qu, self._pu)
+
+    def ppf(self, u):
+        return np.interp(u, self._p, self._q)
+
+    def to_dict(self) -> dict:
+        return {"type": "empirical", "knots": len(self._q)}
+
+
+class QuantileNormalizer(GaussianNormalizer):
+    """RDT transformer x -> Phi^-1(F(x)), F the empirical CDF; the reverse interpolates the real
+    quantiles. Whatever mixture of per-parent normals HMA samples, the column comes back with
+    (close to) the real marginal, which a beta / normal marginal cannot do for a multi-modal
+    column (prices across product categories)."""
+
+    def __init__(self, n_quantiles: int = 1001):
+        super().__init__(
+            learn_rounding_scheme=True, enforce_min_max_values=True, distribution="norm"
+        )
+        self.n_quantiles = n_quantiles
+        self._learned_distribution_name = "empirical"
+
+    def _get_univariate(self):
+        return EmpiricalUnivariate(self.n_quantiles)
 
 
 @dataclass(frozen=True)
@@ -74,7 +122,7 @@ def _correlation_ratio(categories: pd.Series, values: pd.Series) -> float:
 def choose_treatments(
     tables: dict[str, pd.DataFrame],
     metadata: dict,
-    rules: Iterable[str] = ALL_RULES,
+    rules: Iterable[str] = DEFAULT_RULES,
     discrete_max: int = 12,
     skew_min: float = 1.0,
     spread_min: float = 20.0,
@@ -107,6 +155,17 @@ def choose_treatments(
                 continue
             skew = float(x.skew()) if x.notna().sum() > 2 else 0.0
             spread = float(x.quantile(0.99) / x.quantile(0.01)) if x.min() > 0 else 0.0
+            if "quantile" in rules:
+                ranks = x.rank(pct=True)
+                numeric_view[col] = pd.Series(
+                    special.ndtri((ranks * len(x) - 0.5) / len(x)), index=x.index
+                )
+                out.append(
+                    ColumnTreatment(
+                        table, col, "quantile", "continuous: empirical-quantile normal scores"
+                    )
+                )
+                continue
             if "log" in rules and x.min() > 0 and (skew >= skew_min or spread >= spread_min):
                 numeric_view[col] = np.log(x)
                 out.append(
@@ -175,7 +234,9 @@ def transformers_for(treatments: list[ColumnTreatment]) -> dict[str, dict[str, o
 
     out: dict[str, dict[str, object]] = {}
     for t in treatments:
-        if t.treatment == "log":
+        if t.treatment == "quantile":
+            tr = QuantileNormalizer()
+        elif t.treatment == "log":
             tr = LogScaler(constant=0.0, learn_rounding_scheme=True)
             tr.enforce_min_max_values = True  # exp() of a far tail would leave the data range
         elif t.treatment == "ordered":

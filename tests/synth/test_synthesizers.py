@@ -1,0 +1,120 @@
+"""Contract of every registered synthesizer, seeding, saved models, and the registry."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from synthgen_sdv.errors import InputError
+from synthgen_sdv.synth import SYNTHESIZERS, seeded
+from synthgen_sdv.synth.demo import demo_metadata, demo_tables
+from synthgen_sdv.synth.store import MANIFEST_FILE, load_model, save_model
+
+MODELED = ["customers", "orders", "transactions"]
+
+
+def _fit_sample(name, tables, md, seed, scale=1.0, **params):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        synth = SYNTHESIZERS.get(name)(seed=seed, **params).fit(tables, md, modeled=MODELED)
+        return synth, synth.sample(scale)
+
+
+def test_registry_lists_the_synthesizers_and_suggests():
+    assert {"hma", "hma_stock", "gaussian_copula"} <= set(SYNTHESIZERS)
+    with pytest.raises(InputError, match="did you mean 'hma'"):
+        SYNTHESIZERS.get("hmaa")
+
+
+@pytest.mark.parametrize("name", ["hma", "gaussian_copula"])
+def test_contract_valid_tables_at_a_scale(name, tiny, dangling):
+    tables, md = tiny
+    synth, out = _fit_sample(name, tables, md, seed=1, scale=2.0)
+    assert set(out) == set(MODELED)
+    assert len(out["customers"]) == 2 * len(tables["customers"])
+    for table in MODELED:
+        assert list(out[table].columns) == list(tables[table].columns)  # order restored
+        pk = md.tables[table].primary_key
+        assert out[table][pk].is_unique
+    assert dangling(out, tables, md.to_dict()) == 0  # incl. product_id re-attached
+    params = synth.params()
+    assert params["name"] == name and params["seed"] == 1
+    json.dumps(params, default=str)  # lineage-ready
+
+
+@pytest.mark.slow
+def test_stock_hma_behind_the_same_interface(dangling):
+    tables, md = demo_tables(12, seed=5), demo_metadata()
+    _, out = _fit_sample("hma_stock", tables, md, seed=0)
+    assert dangling(out, tables, md.to_dict()) == 0
+    assert len(out["orders"]) == len(tables["orders"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["hma", "gaussian_copula"])
+def test_same_seed_same_tables_other_seed_differs(name, tiny):
+    tables, md = tiny
+    _, a = _fit_sample(name, tables, md, seed=11)
+    _, b = _fit_sample(name, tables, md, seed=11)
+    _, c = _fit_sample(name, tables, md, seed=12)
+    for table in MODELED:
+        pd.testing.assert_frame_equal(a[table], b[table])
+    assert not a["transactions"].equals(c["transactions"])
+    assert not a["customers"]["income"].equals(c["customers"]["income"])
+
+
+def test_sample_is_a_function_of_model_seed_and_scale(fitted_hma):
+    first = fitted_hma.sample(1.0)
+    again = fitted_hma.sample(1.0)
+    for table in MODELED:
+        pd.testing.assert_frame_equal(first[table], again[table])
+
+
+def test_seeded_restores_global_rng_state():
+    np.random.seed(123)
+    expected = np.random.random()
+    np.random.seed(123)
+    with seeded(5):
+        inside = np.random.random()
+    assert np.random.random() == expected
+    with seeded(5):
+        assert np.random.random() == inside
+
+
+def test_save_load_same_samples_and_guards(fitted_hma, tmp_path):
+    save_model(fitted_hma, tmp_path / "m", config_hash="abc")
+    loaded = load_model(tmp_path / "m", expected_config_hash="abc")
+    a, b = fitted_hma.sample(1.0), loaded.sample(1.0)
+    for table in MODELED:
+        pd.testing.assert_frame_equal(a[table], b[table])
+    manifest = json.loads((tmp_path / "m" / MANIFEST_FILE).read_text())
+    assert manifest["synthesizer"]["name"] == "hma" and manifest["tables"] == MODELED
+    assert {"sdv", "rdt", "sdmetrics", "python", "synthgen_sdv"} <= set(manifest["versions"])
+
+    with pytest.raises(InputError, match=r"config hash abc \(saved\) != other"):
+        load_model(tmp_path / "m", expected_config_hash="other")
+    manifest["versions"]["sdv"] = "1.38.0"
+    (tmp_path / "m" / MANIFEST_FILE).write_text(json.dumps(manifest))
+    with pytest.raises(InputError, match=r"sdv 1.38.0 \(saved\) != 1.37.4 \(installed\)"):
+        load_model(tmp_path / "m", expected_config_hash="abc")
+
+
+def test_pickle_holds_no_training_rows(fitted_hma, tmp_path):
+    save_model(fitted_hma, tmp_path / "m", config_hash="x")
+    loaded = load_model(tmp_path / "m", expected_config_hash="x")
+    assert loaded.prepared.model_tables == {}
+
+
+def test_unfitted_is_an_input_error():
+    synth = SYNTHESIZERS.get("hma")(seed=0)
+    with pytest.raises(InputError, match="not fitted"):
+        synth.sample(1.0)
+
+
+def test_bad_scale(fitted_hma):
+    with pytest.raises(InputError, match="scale must be a number > 0"):
+        fitted_hma.sample(0)
