@@ -231,16 +231,37 @@ def run_fit_sample(
     params: dict[str, Any] | None = None,
     compare: bool = True,
 ) -> FitSampleOutcome:
-    timings: dict[str, float] = {}
     t = time.perf_counter()
     boot = bootstrap(plan, workers, progress)
-    timings["bootstrap_s"] = time.perf_counter() - t
+    boot_s = time.perf_counter() - t
     t = time.perf_counter()
     synth = fit_model(plan, boot, model, modeled, progress, params)
-    timings["fit_s"] = time.perf_counter() - t
+    fit_s = time.perf_counter() - t
+    outcome = run_sample(
+        plan, synth, out, formats, model, modeled, scale, workers, progress, boot=boot
+    )
+    outcome.timings = {"bootstrap_s": boot_s, "fit_s": fit_s, **outcome.timings}
+    return outcome
+
+
+def run_sample(
+    plan: Plan,
+    synth: Any,
+    out: Path,
+    formats: list[str],
+    model: str,
+    modeled: list[str],
+    scale: float,
+    workers: int = 1,
+    progress: bool = True,
+    boot: Bootstrap | None = None,
+) -> FitSampleOutcome:
+    """Sample a fitted synthesizer and write the output folder (the dimensions it reattaches
+    to are the rule-based ones, regenerated identically from the same plan)."""
+    boot = boot or bootstrap(plan, workers, progress)
     t = time.perf_counter()
     pinned = sample_model(plan, boot, synth, modeled, scale)
-    timings["sample_s"] = time.perf_counter() - t
+    timings = {"sample_s": time.perf_counter() - t}
     t = time.perf_counter()
     info = synth.params()
     lineage = {
