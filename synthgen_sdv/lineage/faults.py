@@ -455,6 +455,25 @@ class PartialJoin(Fault):
             },
         )
 
+    def verify_details(self, diff, label, record):
+        # When the join column is in the output, the lost rows must be exactly those whose key
+        # the job could not match: all lost rows carry one, and no surviving row does.
+        col = label["details"]["join_column"]
+        exp = diff.expected
+        if col not in exp.columns:
+            return []
+        unmatched = set(label["details"]["unmatched_keys"])
+        lost = np.array([k in diff.missing_keys for k in key_tuples(exp, label["primary_key"])])
+        values = np.array([json_value(v) in unmatched for v in exp[col].tolist()], dtype=bool)
+        problems = []
+        if (lost & ~values).any():
+            problems.append(f"{int((lost & ~values).sum())} lost row(s) have a matched {col}")
+        if (~lost & values).any():
+            problems.append(
+                f"{int((~lost & values).sum())} row(s) with an unmatched {col} survived"
+            )
+        return problems
+
 
 class StaleDimensionParams(_Strict):
     join: str | None = None

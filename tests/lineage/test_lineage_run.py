@@ -197,3 +197,17 @@ def test_pipeline_runs_over_the_rule_based_generator_output(default_output, tmp_
     assert len({lab["kind"] for lab in labels["lineage"]}) >= 8
     assert main(["validate-lineage", str(out)]) == 0
     assert "0 problem(s)" in capsys.readouterr().out
+
+
+def test_label_details_are_checked_against_the_data(lineage_copy, capsys):
+    labels = _labels(lineage_copy)
+    by_kind = {lab["kind"]: lab for lab in labels}
+    by_kind["partial_join"]["details"]["unmatched_keys"].pop()
+    by_kind["unit_scale_change"]["details"]["factor"] = 1000
+    by_kind["schema_drift"]["details"]["new_name"] = "avg_salary_usd"
+    _set_labels(lineage_copy, labels)
+    assert main(["validate-lineage", str(lineage_copy)]) == 1
+    err = capsys.readouterr().err
+    assert "[partial_join] check fact_sales:" in err and "have a matched order_id" in err
+    assert "[unit_scale_change] check mart_customer_value:" in err and "x 1000" in err
+    assert "[schema_drift] check mart_store_staffing:" in err and "avg_salary_usd" in err
