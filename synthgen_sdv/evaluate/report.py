@@ -47,6 +47,7 @@ from synthgen_sdv.evaluate.split import children_per_parent, subsample_by_root
 SCHEMA = "synthgen_sdv.comparison"
 VERSION = 1
 CEILING = "train (ceiling)"
+ML_DETAIL_COLUMNS = ("ML synth", "ML real")
 DEFAULT_METRICS = [
     "quality",
     "diagnostic",
@@ -63,19 +64,22 @@ PROTOCOL = (
     "generator can reach. SDMetrics reports (quality, diagnostic) and the plots use root-entity "
     "subsamples: the holdout is cut to at most {max_root} '{root}' rows and every candidate to "
     "the same number of root rows (method subsample_by_root, seed {seed}), each root row with "
-    "all its descendants. Referential integrity, ML utility and privacy use the full candidate "
-    "(row caps below). ML utility: a model trained on the candidate and tested on the holdout "
-    "(TSTR) versus one trained on the real train split (TRTR); ratio = TSTR / TRTR. Privacy: "
-    "distance to closest record (DCR) of candidate rows to train rows, divided by the holdout's "
-    "own DCR to train (median, per table, worst table shown); values well below 1 or a share "
-    "'closer to train' well above 0.5 mean rows were copied from the training data."
+    "all its descendants; shared tables that no table references are capped at {max_shared} "
+    "rows. Referential integrity, ML utility and privacy use the full candidate (row caps "
+    "below). ML utility: a model trained on the candidate and tested on the holdout (TSTR) "
+    "versus one trained on the real train split (TRTR); ratio = TSTR / TRTR. Privacy: distance "
+    "to closest record (DCR) of candidate rows to train rows, divided by the holdout's own DCR "
+    "to train (median; mean where real rows repeat), per held-out table ('{root}' and its "
+    "descendants), worst table shown; a ratio well below 1 or a share 'closer to train' well "
+    "above 0.5 means rows were copied from the training data."
 )
 
 SUMMARY_NOTES = {
     "Quality": "SDMetrics QualityReport overall (mean of the non-blank properties)",
     "RI (worst)": "share of child foreign keys that resolve, worst relationship",
     "ML ratio": "TSTR / TRTR score",
-    "DCR ratio": "median DCR candidate->train / holdout->train, worst table",
+    "DCR ratio": "DCR candidate->train / holdout->train (median; mean where real rows repeat), "
+    "worst held-out table",
     "closer to train": "share of candidate rows nearer to train than to holdout (0.5 is ideal)",
 }
 
@@ -186,6 +190,7 @@ def compare(
     seed: int = 0,
     root_table: str | None = None,
     max_root_rows: int = 2_000,
+    max_shared_rows: int = 50_000,
     include_ceiling: bool = True,
     make_plots: bool = True,
     split_info: dict[str, Any] | None = None,
@@ -218,7 +223,9 @@ def compare(
             f"candidate_stats for unknown candidates {unknown}; candidates: {sorted(candidates)}"
         )
 
-    hold_sample = subsample_by_root(holdout, md, max_root_rows, seed=seed, root_table=root)
+    hold_sample = subsample_by_root(
+        holdout, md, max_root_rows, seed=seed, root_table=root, max_shared_rows=max_shared_rows
+    )
     n_roots = len(hold_sample.data[root])
     entries: list[tuple[str, str, Dataset]] = []
     if include_ceiling:
@@ -230,7 +237,9 @@ def compare(
     samples: dict[str, Dataset] = {}
     for name, role, data in entries:
         start = time.perf_counter()
-        sample = subsample_by_root(data, md, n_roots, seed=seed + 1, root_table=root)
+        sample = subsample_by_root(
+            data, md, n_roots, seed=seed + 1, root_table=root, max_shared_rows=max_shared_rows
+        )
         samples[name] = sample.data
         ctx = EvalContext(
             name=name,
@@ -272,7 +281,9 @@ def compare(
         )
 
     columns = list(out_candidates[0]["summary"]) if out_candidates else []
-    protocol = PROTOCOL.format(ceiling=CEILING, max_root=max_root_rows, root=root, seed=seed)
+    protocol = PROTOCOL.format(
+        ceiling=CEILING, max_root=max_root_rows, root=root, seed=seed, max_shared=max_shared_rows
+    )
     if protocol_note:
         protocol += " " + protocol_note
     data = {
@@ -295,6 +306,7 @@ def compare(
             "seed": seed,
             "target": target,
             "max_root_rows": max_root_rows,
+            "max_shared_rows": max_shared_rows,
             "root_table": root,
             "root_chosen_by": "argument" if root_table else "auto (PII columns, subtree, rows)",
         },
@@ -365,7 +377,8 @@ def _fmt(value: Any, column: str) -> str:
 
 def render_markdown(data: dict[str, Any]) -> str:
     """A table a person reads in ten seconds, then the protocol, blanks and sample sizes."""
-    cols = data["columns"]
+    # TSTR and TRTR scores get their own table below; the ratio stays in the headline.
+    cols = [c for c in data["columns"] if c not in ML_DETAIL_COLUMNS]
     lines = ["# Synthetic data comparison", ""]
     lines.append("| candidate | " + " | ".join(cols) + " |")
     lines.append("|---|" + "---:|" * len(cols))
@@ -406,8 +419,8 @@ def render_markdown(data: dict[str, Any]) -> str:
             if pname in props:
                 p = props[pname]
                 pair_lines.append(
-                    f"- {c['name']} / {pname}: {p.get('pairs_scored')} of "
-                    f"{p.get('pairs_total')} column pairs passed the thresholds"
+                    f"- {pname}: {p.get('pairs_scored')} of {p.get('pairs_total')} column "
+                    "pairs pass the thresholds in the holdout and are scored"
                 )
         if pair_lines:
             break
@@ -426,7 +439,17 @@ def render_markdown(data: dict[str, Any]) -> str:
             f"metric {ml.get('metric')}; features: the table's own values, its parents' "
             "values, and per child table the count and numeric means.",
             "",
+            f"| candidate | TSTR {ml.get('metric')} | TRTR {ml.get('metric')} | ratio |",
+            "|---|---:|---:|---:|",
         ]
+        for c in data["candidates"]:
+            summary = c["summary"]
+            if "ML ratio" in summary:
+                lines.append(
+                    f"| {c['name']} | {_fmt(summary.get('ML synth'), '')} | "
+                    f"{_fmt(summary.get('ML real'), '')} | {_fmt(summary.get('ML ratio'), '')} |"
+                )
+        lines.append("")
     ss = data["sample_sizes"]
     lines += [
         "## Sample sizes",

@@ -12,7 +12,8 @@ Method (the same for ``split_by_root`` and ``subsample_by_root``):
    whose parents landed in different parts (possible only with two paths from the root) is
    dropped and counted.
 4. Tables outside the root's subtree (dimensions such as ``products``) are shared: kept whole in
-   every part, so foreign keys into them still resolve.
+   every part, so foreign keys into them still resolve. ``subsample_by_root`` may cap shared
+   tables that nothing references (``max_shared_rows``) by a uniform row sample.
 5. Self-referencing foreign keys (``employees.manager_id``) that no longer resolve are set to
    null and counted.
 
@@ -165,9 +166,15 @@ def subsample_by_root(
     seed: int = 0,
     root_table: str | None = None,
     max_rows: int | None = None,
+    max_shared_rows: int | None = None,
 ) -> Sample:
     """Keep at most ``max_root_rows`` root rows (and, if given, about ``max_rows`` rows in the
-    root's subtree) with all their descendants; unchanged when already small enough."""
+    root's subtree) with all their descendants; unchanged when already small enough.
+
+    ``max_shared_rows`` also caps tables outside the subtree that no other table references
+    (fact-like leaves such as ``inventory``) by a uniform row sample; shared tables that are
+    referenced stay whole, so every foreign key into them still resolves.
+    """
     if max_root_rows < 1:
         raise InputError(f"max_root_rows must be at least 1, got {max_root_rows}")
     graph, root = _prepare(dataset, metadata, root_table)
@@ -183,23 +190,30 @@ def subsample_by_root(
         "seed": seed,
         "max_root_rows": max_root_rows,
         "max_rows": max_rows,
+        "max_shared_rows": max_shared_rows,
         "root_rows_input": n_root,
         "root_rows_kept": n_keep,
         "sampled": n_keep < n_root,
+        "self_references_nulled": {},
     }
-    if n_keep >= n_root:
-        info["rows"] = {
-            t: {"input": len(dataset[t]), "kept": len(dataset[t])} for t in graph.tables
-        }
-        return Sample(data=dict(dataset), info=info)
     rng = np.random.default_rng(seed)
-    keep = np.zeros(n_root, dtype=bool)
-    keep[rng.permutation(n_root)[:n_keep]] = True
-    rate = n_keep / n_root
-    draws = _null_draws(dataset, graph, root, rng)
-    data, repaired = _select(dataset, graph, root, keep, {t: u < rate for t, u in draws.items()})
+    if n_keep < n_root:
+        keep = np.zeros(n_root, dtype=bool)
+        keep[rng.permutation(n_root)[:n_keep]] = True
+        rate = n_keep / n_root
+        draws = _null_draws(dataset, graph, root, rng)
+        nulls = {t: u < rate for t, u in draws.items()}
+        data, info["self_references_nulled"] = _select(dataset, graph, root, keep, nulls)
+    else:
+        data = dict(dataset)
+    if max_shared_rows is not None:
+        for t in graph.tables:
+            leaf = not graph.children_of(t)
+            if t not in subtree and leaf and len(data[t]) > max_shared_rows:
+                idx = np.sort(rng.choice(len(data[t]), max_shared_rows, replace=False))
+                data[t] = data[t].iloc[idx].reset_index(drop=True)
+                info["sampled"] = True
     info["rows"] = {t: {"input": len(dataset[t]), "kept": len(data[t])} for t in graph.tables}
-    info["self_references_nulled"] = repaired
     return Sample(data=data, info=info)
 
 

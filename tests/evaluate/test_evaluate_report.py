@@ -97,7 +97,8 @@ def test_markdown_reads_at_a_glance(report):
     assert "| *train (ceiling)* |" in table[2]
     assert "## Protocol" in md and "real_correlation_threshold = 0.5" in md
     assert "train (ceiling) / privacy_dcr: the ceiling is the training data itself" in md
-    assert "column pairs passed the thresholds" in md
+    assert "- Column Pair Trends: " in md and "pass the thresholds in the holdout" in md
+    assert "| candidate | TSTR macro F1 | TRTR macro F1 | ratio |" in md
     assert "customers.segment (classification, chosen by auto)" in md
     assert "![cardinality](plots/cardinality.png)" in md
 
