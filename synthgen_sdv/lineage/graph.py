@@ -66,7 +66,14 @@ def build_graph(out_dir: str | Path) -> nx.MultiDiGraph:
         impacted.update(lab.get("downstream_tables", []))
     step_label = {lab["step"]: lab["kind"] for lab in labels}
 
-    g = nx.MultiDiGraph(schema=GRAPH_SCHEMA, version=GRAPH_VERSION, seed=doc.get("seed"))
+    silo_links = _silo_links(out_dir)
+    overlap: dict[str, list[str]] = {}
+    for link in silo_links:
+        overlap.setdefault(link["table"], []).append(link["links_to"])
+        overlap.setdefault(link["links_to"], []).append(link["table"])
+    g = nx.MultiDiGraph(
+        schema=GRAPH_SCHEMA, version=GRAPH_VERSION, seed=doc.get("seed"), silo_links=silo_links
+    )
     key_cols: dict[str, set[str]] = {}
     for s in pipeline["steps"]:
         for o in s["outputs"]:
@@ -86,6 +93,8 @@ def build_graph(out_dir: str | Path) -> nx.MultiDiGraph:
             n_columns=len(declared),
             label=table_label.get(t, "normal"),
             impacted=t in impacted,
+            # Ground truth for silo discovery: an undeclared entity overlap, never an edge.
+            hidden_overlap_with=",".join(sorted(set(overlap.get(t, [])))),
         )
         columns = list(declared) + [c for c in (actual or {}) if c not in declared]
         for c in columns:
@@ -151,6 +160,17 @@ def build_graph(out_dir: str | Path) -> nx.MultiDiGraph:
                 )
     _add_foreign_keys(g, out_dir)
     return g
+
+
+def _silo_links(out_dir: Path) -> list[dict[str, Any]]:
+    """Table pairs that share entities without any declared key (labels.json entity_links)."""
+    path = out_dir / "metadata" / "labels.json"
+    links = json.loads(path.read_text(encoding="utf-8")).get("entity_links", [])
+    counts: dict[tuple[str, str], int] = {}
+    for link in links:
+        pair = (link["table"], link["links_to"]["table"])
+        counts[pair] = counts.get(pair, 0) + 1
+    return [{"table": a, "links_to": b, "rows": n} for (a, b), n in sorted(counts.items())]
 
 
 def _add_foreign_keys(g: nx.MultiDiGraph, out_dir: Path) -> None:
@@ -263,6 +283,7 @@ def to_arrays(g: nx.MultiDiGraph) -> tuple[dict[str, np.ndarray], dict[str, Any]
         "edge_types": edge_types,
         "node_ids": ids,
         "labels": names,
+        "silo_links": g.graph.get("silo_links", []),
         "feature_names": fnames,
         "edge_feature_names": {
             "derives_from": [*SUBTYPES, "masking"],

@@ -29,6 +29,13 @@ def exported(lineage_out, tmp_path_factory):
             {"column": "store_id", "parent_table": "stores", "parent_column": "store_id"},
         ]},
     }}))  # fmt: skip
+    labels_path = lineage_out / "metadata" / "labels.json"
+    labels = json.loads(labels_path.read_text())
+    labels["entity_links"] = [
+        {"table": "legacy_customers", "key": "LC-000001",
+         "links_to": {"table": "customers", "key": 3}, "via": "source_customer"},
+    ]  # fmt: skip
+    labels_path.write_text(json.dumps(labels))
     prefix = root / "g"
     assert main(["export-graph", str(lineage_out), "--out", str(prefix)]) == 0
     doc = yaml.safe_load((lineage_out / "metadata" / "generation_lineage.yaml").read_text())
@@ -95,6 +102,10 @@ def test_graph_carries_labels_and_lineage_paths(exported):
     assert nx.has_path(g, "column:transactions.amount", "column:mart_daily_sales.revenue")
     silo = nx.node_connected_component(g.to_undirected(as_view=True), "dataset:legacy_customers")
     assert "dataset:customers" not in silo
+    assert g.nodes["dataset:legacy_customers"]["hidden_overlap_with"] == "customers"
+    assert g.graph["silo_links"] == [
+        {"table": "legacy_customers", "links_to": "customers", "rows": 1}
+    ]
 
 
 def test_arrays_match_the_graph(exported):

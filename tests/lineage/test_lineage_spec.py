@@ -147,3 +147,16 @@ def test_missing_output_fault_must_be_a_leaf(tmp_path):
     with pytest.raises(ConfigError) as err:
         load_lineage_spec(_write(tmp_path, doc), ["customers", "orders"])
     assert "stg_a (read by b)" in str(err.value)
+
+
+def test_stand_in_tables_match_tables_yml():
+    """The stand-in frames used by these tests have exactly the generated tables' columns."""
+    from synthgen_sdv.lineage.sample import sample_tables
+
+    doc = yaml.safe_load((default_lineage_path().parent / "tables.yml").read_text())
+    want = {
+        name: [c for c, spec in t["columns"].items() if spec.get("emit", True)]
+        for name, t in doc["tables"].items()
+    }
+    got = {name: list(frame.columns) for name, frame in sample_tables(20).items()}
+    assert got == want
