@@ -178,7 +178,7 @@ def _property_entry(prop: str, report, thresholds: dict) -> dict[str, Any]:
         meets = pd.Series(True, index=details.index)
     tcol = _table_column(prop, details)
     if tcol is not None and "Score" in details.columns:
-        by_table = details.loc[meets].groupby(tcol)["Score"].mean()
+        by_table = details.loc[meets].groupby(tcol, sort=False)["Score"].mean()
         entry["by_table"] = {t: _nan_to_none(v) for t, v in by_table.items()}
     if score is None:
         if details.empty or "Score" not in details.columns:

@@ -375,6 +375,47 @@ def _fmt(value: Any, column: str) -> str:
     return str(value)
 
 
+def _per_table_lines(data: dict[str, Any]) -> list[str]:
+    """Candidates x tables for the two per-table quality properties."""
+    out: list[str] = []
+    for prop in ("Column Shapes", "Column Pair Trends"):
+        rows = []
+        tables: list[str] = []
+        for c in data["candidates"]:
+            by = c["results"].get("quality", {}).get("properties", {}).get(prop, {}).get("by_table")
+            if by is None:
+                continue
+            tables += [t for t in by if t not in tables]
+            rows.append((c["name"], by))
+        if not rows:
+            continue
+        out += [f"## {prop} per table", "", "| candidate | " + " | ".join(tables) + " |"]
+        out.append("|---|" + "---:|" * len(tables))
+        for name, by in rows:
+            out.append(f"| {name} | " + " | ".join(_fmt(by.get(t), "") for t in tables) + " |")
+        out.append("")
+    return out
+
+
+def _weakest_lines(data: dict[str, Any], n: int = 3) -> list[str]:
+    """Per candidate, the lowest-scoring columns and column pairs: where to look first."""
+    out: list[str] = []
+    for c in data["candidates"]:
+        props = c["results"].get("quality", {}).get("properties", {})
+        items = []
+        for d in props.get("Column Shapes", {}).get("details", []):
+            if d.get("Score") is not None:
+                items.append((d["Score"], f"{d['Table']}.{d['Column']} (shape)"))
+        for d in props.get("Column Pair Trends", {}).get("details", []):
+            if d.get("Score") is not None and d.get("Meets Threshold?"):
+                pair = f"{d['Table']}.{d['Column 1']} x {d['Column 2']} (pair)"
+                items.append((d["Score"], pair))
+        if items:
+            worst = ", ".join(f"{label} {score:.2f}" for score, label in sorted(items)[:n])
+            out.append(f"- {c['name']}: {worst}")
+    return ["## Weakest columns", "", *out, ""] if out else []
+
+
 def render_markdown(data: dict[str, Any]) -> str:
     """A table a person reads in ten seconds, then the protocol, blanks and sample sizes."""
     # TSTR and TRTR scores get their own table below; the ratio stays in the headline.
@@ -426,6 +467,8 @@ def render_markdown(data: dict[str, Any]) -> str:
             break
     if pair_lines:
         lines += ["## Column pairs actually scored", "", *pair_lines, ""]
+    lines += _per_table_lines(data)
+    lines += _weakest_lines(data)
     ml = next(
         (c["results"]["ml_utility"] for c in data["candidates"] if "ml_utility" in c["results"]),
         None,

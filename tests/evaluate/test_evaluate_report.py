@@ -99,6 +99,8 @@ def test_markdown_reads_at_a_glance(report):
     assert "train (ceiling) / privacy_dcr: the ceiling is the training data itself" in md
     assert "- Column Pair Trends: " in md and "pass the thresholds in the holdout" in md
     assert "| candidate | TSTR macro F1 | TRTR macro F1 | ratio |" in md
+    assert "## Column Shapes per table" in md and "| candidate | customers | products |" in md
+    assert "## Weakest columns" in md
     assert "customers.segment (classification, chosen by auto)" in md
     assert "![cardinality](plots/cardinality.png)" in md
 
