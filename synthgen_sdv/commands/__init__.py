@@ -6,6 +6,7 @@ Add a command by adding its module name here.
 COMMAND_MODULES = [
     "generate",
     "fit_sample",
+    "infer_config",
     "validate",
     "load",
     "compare",

@@ -202,7 +202,7 @@ def _family_chunk(
             env=_parent_env(plan, tp, pframe),
             locale=plan.locale,
         )
-        counts = spec.children_per_parent.counts(ctx)  # type: ignore[union-attr]
+        counts = spec.children_per_parent.draw_counts(ctx)  # type: ignore[union-attr]
         for col in tp.lookups:  # no more distinct picks per parent than there are parents
             if tp.lookup(col).distinct_per_parent:
                 counts = np.minimum(counts, len(materialized[tp.lookup(col).table]))

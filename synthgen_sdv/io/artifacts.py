@@ -75,7 +75,17 @@ def sdv_metadata(plan: Plan, types: dict[str, dict[str, str]]) -> dict[str, Any]
             if col == tp.primary_key or (name, col) in fk_columns:
                 columns[col] = {"sdtype": "id"}
                 continue
-            sdtype = spec.sdtype or spec.default_sdtype()
+            sdtype = spec.sdtype or (
+                spec.default_sdtype()
+                if spec.logical_type() != "inferred"
+                else {
+                    "int": "numerical",
+                    "float": "numerical",
+                    "bool": "boolean",
+                    "date": "datetime",
+                    "datetime": "datetime",
+                }.get(kind, "categorical")
+            )
             if sdtype in ("numerical", "datetime", "boolean") and kind == "string":
                 sdtype = "categorical"
             if sdtype == "numerical" and kind == "bool":

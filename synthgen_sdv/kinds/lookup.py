@@ -29,6 +29,9 @@ class ChildrenPerParent(StrictModel):
 
     count: Param | None = None
     distribution: str | None = None
+    counts: dict[int, float] | None = Field(
+        None, description="empirical: children count -> weight (as inferred from data)"
+    )
     low: Param | None = None
     high: Param | None = None
     mean: Param | None = None
@@ -44,8 +47,14 @@ class ChildrenPerParent(StrictModel):
     @model_validator(mode="after")
     def _one_way(self):
         given = {k: getattr(self, k) for k in _PARAMS if getattr(self, k) is not None}
-        if (self.count is None) == (self.distribution is None):
-            raise ValueError("give either 'count' or 'distribution' (with its parameters)")
+        ways = [w for w in ("count", "distribution", "counts") if getattr(self, w) is not None]
+        if len(ways) != 1:
+            raise ValueError(
+                "give one of 'count', 'distribution' (with its parameters) or "
+                "'counts' (count -> weight)"
+            )
+        if self.counts is not None and (min(self.counts) < 0 or sum(self.counts.values()) <= 0):
+            raise ValueError("'counts' needs counts >= 0 and a positive total weight")
         if self.count is not None and given:
             raise ValueError(f"'count' takes no distribution parameters ({', '.join(given)})")
         if self.distribution is not None:
@@ -55,10 +64,14 @@ class ChildrenPerParent(StrictModel):
     def deps(self) -> set[str]:
         return param_deps(self.count, *(getattr(self, k) for k in _PARAMS))
 
-    def counts(self, ctx: ColumnContext) -> np.ndarray:
+    def draw_counts(self, ctx: ColumnContext) -> np.ndarray:
         """One count per parent row; ``ctx.env`` holds the parent's columns."""
         if self.count is not None:
             values = np.broadcast_to(np.asarray(ctx.param(self.count), float), (ctx.n,))
+        elif self.counts is not None:
+            options = np.array(list(self.counts), dtype=float)
+            weights = np.array(list(self.counts.values()), dtype=float)
+            values = ctx.rng.choice(options, size=ctx.n, p=weights / weights.sum())
         else:
             params = {
                 k: ctx.param(getattr(self, k)) for k in _PARAMS if getattr(self, k) is not None
