@@ -13,11 +13,19 @@ Public API (a dataset is ``dict[str, pandas.DataFrame]``; metadata is SDV's mult
                      split_info=split.info)
     report.summary["hma"]["Quality"]
 
+    # measuring the candidate for the resources metric:
+    with measure() as fit_stats:
+        model.fit(split.train)
+    with measure() as sample_stats:
+        hma_data = model.sample(1.0)
+    candidate_stats = {"hma": combine(fit=fit_stats, sample=sample_stats)}
+
 Modules: ``split`` (split / subsample by root entity), ``metrics`` (the ``METRICS`` registry),
 ``report`` (``compare``, comparison.json / .md), ``plots`` (PNGs), ``io`` (read an output
-folder), ``relations`` (the table graph of the metadata).
+folder), ``relations`` (the table graph of the metadata), ``measure`` (time and peak RSS).
 """
 
+from synthgen_sdv.evaluate.measure import combine, measure
 from synthgen_sdv.evaluate.report import ComparisonReport, compare
 from synthgen_sdv.evaluate.split import Sample, Split, split_by_root, subsample_by_root
 
@@ -25,7 +33,9 @@ __all__ = [
     "ComparisonReport",
     "Sample",
     "Split",
+    "combine",
     "compare",
+    "measure",
     "split_by_root",
     "subsample_by_root",
 ]

@@ -99,6 +99,7 @@ COMPARISON_JSON_SCHEMA: dict[str, Any] = {
         "columns",
         "candidates",
         "plots",
+        "notes",
     ],
     "properties": {
         "schema": {"const": SCHEMA},
@@ -146,6 +147,7 @@ COMPARISON_JSON_SCHEMA: dict[str, Any] = {
             },
         },
         "plots": {"type": "object", "additionalProperties": {"type": "string"}},
+        "notes": {"type": "array", "items": {"type": "string"}},
     },
 }
 
@@ -281,6 +283,7 @@ def compare(
         )
 
     columns = list(out_candidates[0]["summary"]) if out_candidates else []
+    notes = _notes(root, n_roots, out_candidates)
     protocol = PROTOCOL.format(
         ceiling=CEILING, max_root=max_root_rows, root=root, seed=seed, max_shared=max_shared_rows
     )
@@ -313,6 +316,7 @@ def compare(
         "metrics": names,
         "columns": columns,
         "column_notes": {k: v for k, v in SUMMARY_NOTES.items() if k in columns},
+        "notes": notes,
         "candidates": out_candidates,
         "plots": {},
     }
@@ -326,6 +330,30 @@ def compare(
     files["json"] = _write_text(out / "comparison.json", json.dumps(clean(data), indent=2))
     files["markdown"] = _write_text(out / "comparison.md", render_markdown(data))
     return ComparisonReport(data=clean(data), out_dir=out, files=files)
+
+
+SMALL_HOLDOUT_ROOTS = 200
+
+
+def _notes(root: str, n_roots: int, candidates: list[dict[str, Any]]) -> list[str]:
+    """Cautions that follow from the sizes actually scored."""
+    notes = []
+    if n_roots < SMALL_HOLDOUT_ROOTS:
+        notes.append(
+            f"The holdout has only {n_roots} '{root}' rows. Every score is noisy at this size, "
+            "and Cramer's V is biased upward on small samples, so pairs with no real "
+            "association can pass the 0.3 threshold. Compare candidates with the ceiling row, "
+            "not with 1.0."
+        )
+    for c in candidates:
+        kept = c["sample"].get("root_rows_kept", n_roots)
+        if kept < n_roots:
+            notes.append(
+                f"'{c['name']}' has {kept} '{root}' rows, fewer than the {n_roots} scored in "
+                "the holdout: size-dependent scores (Cardinality from shared tables) are not "
+                "like for like."
+            )
+    return notes
 
 
 def _make_plots(
@@ -433,6 +461,8 @@ def render_markdown(data: dict[str, Any]) -> str:
     ]
     for k, v in data.get("column_notes", {}).items():
         lines.append(f"- **{k}**: {v}")
+    if data.get("notes"):
+        lines += ["", "## Read with care", "", *(f"- {n}" for n in data["notes"])]
     lines += ["", "## Protocol", "", data["protocol"], ""]
     thr = data["thresholds"]
     lines += [
