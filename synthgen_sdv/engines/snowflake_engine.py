@@ -188,7 +188,9 @@ class SnowflakeLoader(Loader):
         cols = ", ".join(q(c) for c in csv_header(source.path))
         return (
             f"COPY INTO {q(table)} ({cols}) FROM {stage} FILE_FORMAT = (TYPE = CSV "
-            "SKIP_HEADER = 1 FIELD_OPTIONALLY_ENCLOSED_BY = '\"' EMPTY_FIELD_AS_NULL = TRUE) "
+            # Our CSV escapes quotes by doubling; a backslash is data, not an escape.
+            "SKIP_HEADER = 1 FIELD_OPTIONALLY_ENCLOSED_BY = '\"' ESCAPE_UNENCLOSED_FIELD = NONE "
+            "EMPTY_FIELD_AS_NULL = TRUE) "
             "FORCE = TRUE PURGE = TRUE"
         )
 

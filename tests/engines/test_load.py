@@ -142,9 +142,18 @@ def test_snowflake_load_under_fakesnow_is_idempotent_and_never_shows_the_passwor
                 "WHERE table_name = 'ORDERS'"
             )
         )
+        (comment,) = loader.query(
+            "SELECT comment FROM information_schema.tables WHERE table_name = 'ORDERS'"
+        )[0]
+        names = loader.query("SELECT name FROM customers WHERE customer_id IN (1, 2) ORDER BY 1")
         loader.close()
     captured = capsys.readouterr()
     assert counts == COUNTS
+    assert names == [("Doe, Jane 1",), ("Doe, Jane 2",)]  # quoted CSV field with a comma
+    # fakesnow 0.12.1 does not re-escape a quote inside a comment: the load goes on, warning
+    assert comment == "The orders table; it's a test fixture." or (
+        "orders: comment not set" in captured.out
+    )
     assert cols["ORDER_TS"] == "TIMESTAMP_NTZ" and cols["ORDER_ID"] == "NUMBER"
     assert "loaded 5 tables into snowflake (acct SYNTH.PUBLIC)" in captured.out
     assert "PUT 'file://" in caplog.text and "AUTO_COMPRESS = FALSE" in caplog.text
