@@ -354,6 +354,7 @@ def _check_relationship(i, rel, md, frames, types, keys, where) -> list[str]:
         return [f"{at}: needs the text fields {', '.join(need)}"]
     parent, pk = rel["parent_table_name"], rel["parent_primary_key"]
     child, fk = rel["child_table_name"], rel["child_foreign_key"]
+    at = f"{at} ({child}.{fk} -> {parent}.{pk})"
     problems = []
     for role, t in (("parent_table_name", parent), ("child_table_name", child)):
         if t not in md["tables"]:
@@ -382,7 +383,7 @@ def _check_relationship(i, rel, md, frames, types, keys, where) -> list[str]:
         problems.append(
             f"{at}: {len(outside)} rows of {child}.{fk} ({where[child]}) point to no "
             f"{parent}.{pk}, e.g. {_examples(outside.unique())}; every foreign key value must "
-            f"be a {parent} key (fix the data, empty those values, or drop the relationship)"
+            f"be a key of {parent} (fix the data, empty those values, or drop the relationship)"
         )
     return problems
 
@@ -508,12 +509,18 @@ def _coerce(frame: pd.DataFrame, types: dict[str, str]) -> pd.DataFrame:
 
 # ============================================================================ writing
 def output_sdv_metadata(metadata: dict, types: dict[str, dict[str, str]]) -> dict:
-    """SDV-loadable metadata of the written files: ISO date formats, no composite keys.
+    """SDV-valid metadata of the written files: ISO date formats, no composite keys or self
+    references.
 
-    SDV (and ``compare``) cannot load a composite primary key, so it is left out here and kept
-    in the table's own ``primary_key`` in schema_metadata.json (validate checks it).
+    SDV refuses both (a composite key is "not supported in SDV Community", a self reference is
+    a "circular dependency") and SDMetrics' Intertable Trends fails on a self reference, so
+    ``compare`` could not score the folder. Both stay in the table's own ``primary_key`` and
+    ``foreign_keys`` in schema_metadata.json, which ``validate`` and ``load`` check.
     """
     md = deepcopy(metadata)
+    md["relationships"] = [
+        r for r in md.get("relationships", []) if r["parent_table_name"] != r["child_table_name"]
+    ]
     for name, tmeta in md["tables"].items():
         if isinstance(tmeta.get("primary_key"), list):
             tmeta.pop("primary_key")

@@ -143,9 +143,10 @@ def type_text(series: pd.Series, fmt: str | None = None) -> tuple[str, pd.Series
     if values.str.fullmatch(INT_RE).all():
         stripped = values.str.lstrip("+-")
         leading_zero = (stripped.str.len() > 1) & stripped.str.startswith("0")
-        if not leading_zero.any() and stripped.str.len().max() <= 18:
-            numbers = pd.to_numeric(series)
-            return "int", numbers if series.notna().all() else numbers.astype("Int64"), None
+        if leading_zero.any() or stripped.str.len().max() > 18:
+            return "string", series.astype(object), None  # codes: 01234 must keep its zero
+        numbers = pd.to_numeric(series)
+        return "int", numbers if series.notna().all() else numbers.astype("Int64"), None
     if values.str.fullmatch(FLOAT_RE).all():
         return "float", pd.to_numeric(series).astype("float64"), None
     lowered = values.str.lower()
@@ -263,8 +264,9 @@ def detect_relationships(
     """Foreign keys by name (same name as the parent key, or ``<parent>_id``) and by values.
 
     A value-only match needs every child value to be a parent key, at least 2 distinct values,
-    and a name hint: a common prefix with the parent's name (ship_via ~ shippers), or a key-like
-    last word (reports_to) for a reference to the column's own table. Several equally good
+    and a name hint: a common prefix with the parent's name (ship_via ~ shippers); or, for a
+    reference to the column's own table, a key-like last word (reports_to) and the shape of a
+    hierarchy (some rows empty: the top; no row points to itself). Several equally good
     parents are ambiguous and are reported, not guessed.
     """
     rels: list[Relationship] = []
@@ -317,8 +319,14 @@ def detect_relationships(
             if best >= MIN_PREFIX and list(scored.values()).count(best) == 1:
                 chosen = max(scored, key=scored.get)
                 why = f"its name starts like '{chosen}'"
-            elif child in contained and key_like(col):
-                chosen, why = child, "its name is key-like and it refers to its own table"
+            elif child in contained and key_like(col) and _hierarchy(frame, col, own_pk):
+                chosen, why = (
+                    child,
+                    (
+                        "it looks like a hierarchy in its own table (key-like name, empty on "
+                        "the top rows, no row points to itself)"
+                    ),
+                )
             elif len(contained) == 1 and key_like(col):
                 chosen, why = contained[0], "its name is key-like"
             if chosen is None:
@@ -341,6 +349,12 @@ def detect_relationships(
                 )
             )
     return rels, notes
+
+
+def _hierarchy(frame: pd.DataFrame, col: str, own_pk) -> bool:
+    if not isinstance(own_pk, str) or not frame[col].isna().any():
+        return False
+    return not (frame[col] == frame[own_pk]).fillna(False).any()
 
 
 def _name_reason(col: str, parent: str, pk: str, frame: pd.DataFrame) -> str:
