@@ -209,7 +209,7 @@ def test_what_cannot_be_modeled_says_why(tmp_path):
     assert len(user.metadata["relationships"]) == 2
     with pytest.raises(InputError, match=r"form a cycle \((a -> b -> a|b -> a -> b)\)"):
         synthesize(user, model="gaussian_copula")
-    with pytest.raises(InputError, match="unknown table.*c; tables are: a, b"):
+    with pytest.raises(InputError, match=r"unknown table.*c; tables are: a, b"):
         synthesize(user, model="gaussian_copula", tables=["a", "c"])
 
 
