@@ -165,9 +165,9 @@ def _table_column(prop: str, details: pd.DataFrame) -> str | None:
     return None
 
 
-def _property_entry(prop: str, report, thresholds: dict) -> dict[str, Any]:
+def _property_entry(prop: str, report, scores: dict, thresholds: dict) -> dict[str, Any]:
     details = report.get_details(prop)
-    score = _nan_to_none(report._properties[prop]._compute_average())
+    score = _nan_to_none(scores.get(prop))
     entry: dict[str, Any] = {"score": score, "reason": None}
     has_threshold = "Meets Threshold?" in details.columns
     if has_threshold:
@@ -200,7 +200,8 @@ def _report_result(kind: str, properties: list[str], ctx: EvalContext) -> dict[s
     thresholds = sdmetrics_thresholds()
     start = time.perf_counter()
     report = _run_report(kind, ctx.holdout_sample, ctx.candidate_sample, ctx.metadata)
-    props = {p: _property_entry(p, report, thresholds) for p in properties}
+    scores = dict(report.get_properties()[["Property", "Score"]].itertuples(index=False))
+    props = {p: _property_entry(p, report, scores, thresholds) for p in properties}
     overall = _nan_to_none(report.get_score())
     return {
         "score": overall,
