@@ -32,6 +32,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="lineage pipeline (default: the built-in configs/lineage.yml)",
     )
     p.add_argument(
+        "--config-dir",
+        type=Path,
+        default=None,
+        help="folder whose lineage.yml to use (as in generate); --spec wins",
+    )
+    p.add_argument(
         "--seed",
         type=int,
         default=None,
@@ -75,7 +81,7 @@ def run_lineage_command(args: argparse.Namespace) -> int:
     run = run_for_output(
         args.data,
         _seed(args.data, args.seed),
-        spec_path=args.spec,
+        spec_path=args.spec or (args.config_dir / "lineage.yml" if args.config_dir else None),
         progress=not args.no_progress,
     )
     kinds = sorted({lab["kind"] for lab in run.labels})

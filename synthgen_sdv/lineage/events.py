@@ -276,6 +276,47 @@ def _schema_of_table(run: LineageRun, t: str) -> dict[str, str]:
     return schema_of(table) if table is not None else {}
 
 
+def build_parent_events(run: LineageRun) -> list:
+    """START/COMPLETE (FAIL when a step failed) of the nightly job that runs every step."""
+    from openlineage.client.event_v2 import Job, Run, RunEvent, RunState
+    from openlineage.client.facet_v2 import job_type_job, nominal_time_run
+
+    spec = run.spec
+    p = {"producer": PRODUCER}
+    job = Job(
+        namespace=spec.namespace,
+        name=spec.parent_job,
+        facets={
+            "jobType": job_type_job.JobTypeJobFacet(
+                processingType="BATCH", integration="SYNTHGEN_SDV", jobType="DAG", **p
+            )
+        },
+    )
+    facets = {
+        "nominalTime": nominal_time_run.NominalTimeRunFacet(
+            nominalStartTime=iso(spec.run_start), **p
+        )
+    }
+    end = max(s.ended_at for s in run.steps)
+    failed = any(s.status == FAILED for s in run.steps)
+    return [
+        RunEvent(
+            eventType=RunState.START,
+            eventTime=iso(spec.run_start),
+            run=Run(runId=run.parent_run_id, facets=facets),
+            job=job,
+            producer=PRODUCER,
+        ),
+        RunEvent(
+            eventType=RunState.FAIL if failed else RunState.COMPLETE,
+            eventTime=iso(end),
+            run=Run(runId=run.parent_run_id, facets=facets),
+            job=job,
+            producer=PRODUCER,
+        ),
+    ]
+
+
 def write_events(run: LineageRun, folder: Path) -> list[Path]:
     """One JSON-lines file per step, written by the client's FileTransport (offline).
 
@@ -289,7 +330,11 @@ def write_events(run: LineageRun, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("*.jsonl"):
         old.unlink()
-    paths = []
+    parent = folder / f"000_{run.spec.parent_job}.jsonl"
+    transport = FileTransport(FileConfig(log_file_path=str(parent), append=True))
+    for event in build_parent_events(run):
+        transport.emit(event)
+    paths = [parent]
     for step in run.steps:
         path = folder / f"{step.index + 1:03d}_{step.step.id}.jsonl"
         transport = FileTransport(FileConfig(log_file_path=str(path), append=True))

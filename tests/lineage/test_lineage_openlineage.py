@@ -58,7 +58,10 @@ def test_events_validate_against_the_openlineage_spec(lineage_out, schemas):
     validator = Draft202012Validator(root, registry=registry)
     events = _events(lineage_out)
     steps = yaml.safe_load((lineage_out / "metadata" / "generation_lineage.yaml").read_text())
-    assert len(events) == len(steps["pipeline"]["steps"])
+    assert len(events) == len(steps["pipeline"]["steps"]) + 1, "one file per step + the parent"
+    parent = events[f"000_{steps['pipeline']['parent_job']}"]
+    assert [e["eventType"] for e in parent] == ["START", "FAIL"], "a step failed"
+    assert parent[0]["run"]["runId"] == steps["pipeline"]["parent_run_id"]
     seen_facets = set()
     for name, evs in events.items():
         assert evs[0]["eventType"] == "START", name
@@ -97,7 +100,7 @@ def test_event_times_and_run_ids_come_from_the_schedule(lineage_out):
     doc = yaml.safe_load((lineage_out / "metadata" / "generation_lineage.yaml").read_text())
     events = _events(lineage_out)
     for step in doc["pipeline"]["steps"]:
-        evs = next(v for k, v in events.items() if k.endswith(step["id"]))
+        evs = next(v for k, v in events.items() if k.endswith("_" + step["id"]))
         assert evs[0]["eventTime"] == step["started_at"]
         assert evs[1]["eventTime"] == step["ended_at"]
         assert evs[0]["run"]["runId"] == step["run_id"]
@@ -112,7 +115,7 @@ def test_event_times_and_run_ids_come_from_the_schedule(lineage_out):
 def test_the_schemas_do_reject_broken_events(lineage_out, schemas):
     resources, registry = schemas
     root = resources["https://openlineage.io/spec/2-0-2/OpenLineage.json"]
-    event = next(iter(_events(lineage_out).values()))[1]
+    event = list(_events(lineage_out).values())[1][1]  # a step COMPLETE (0 is the parent)
     del event["outputs"][0]["name"]
     assert list(Draft202012Validator(root, registry=registry).iter_errors(event))
     facet = event["outputs"][0]["facets"]["columnLineage"]
