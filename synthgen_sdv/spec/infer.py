@@ -69,7 +69,7 @@ def infer_tables_config(
             "primary_key": pk or _add_key(columns),
         }
         if driver is None:
-            table["rows"] = int(len(df))
+            table["rows"] = len(df)
         table["columns"] = columns
         out[name] = table
     return {"version": 1, "defaults": {"chunk_size": 10000, "locale": "en_US"}, "tables": out}
