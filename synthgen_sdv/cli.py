@@ -43,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug: still no bare traceback unless asked for
         if args.verbose:
             raise
-        print(f"error: unexpected {type(exc).__name__}: {exc} (rerun with -v for details)",
-              file=sys.stderr)
+        print(
+            f"error: unexpected {type(exc).__name__}: {exc} (rerun with -v for details)",
+            file=sys.stderr,
+        )
         return 1
