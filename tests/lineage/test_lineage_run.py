@@ -15,6 +15,7 @@ from synthgen_sdv.cli import main
 from synthgen_sdv.lineage.faults import fault_rng
 from synthgen_sdv.lineage.runner import run_lineage
 from synthgen_sdv.lineage.sample import sample_tables
+from synthgen_sdv.lineage.tables import to_arrow
 from synthgen_sdv.lineage.writer import lineage_document
 from synthgen_sdv.spec.lineage import default_lineage_path, load_lineage_spec
 
@@ -211,3 +212,30 @@ def test_label_details_are_checked_against_the_data(lineage_copy, capsys):
     assert "[partial_join] check fact_sales:" in err and "have a matched order_id" in err
     assert "[unit_scale_change] check mart_customer_value:" in err and "x 1000" in err
     assert "[schema_drift] check mart_store_staffing:" in err and "avg_salary_usd" in err
+
+
+def test_fault_variants_outside_the_default_are_proven(tmp_path, capsys):
+    """Retyped and dropped columns, a missing output, random partial writes: run and proven."""
+    doc = yaml.safe_load(default_lineage_path().read_text())
+    steps = {s["id"]: s for s in doc["steps"]}
+    steps["build_mart_store_staffing"]["fault_params"] = {
+        "change": "retype", "column": "headcount", "new_type": "VARCHAR",
+    }  # fmt: skip
+    steps["build_mart_legacy_regions"].update(
+        label="schema_drift", fault_params={"change": "drop", "column": "last_created"}
+    )
+    steps["build_mart_inventory_health"].update(
+        label="job_failure", fault_params={"mode": "missing"}
+    )
+    steps["extract_inventory"]["fault_params"] = {"fraction": 0.2, "mode": "random"}
+    spec_path = tmp_path / "lineage.yml"
+    spec_path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    out = tmp_path / "out"
+    (out / "data").mkdir(parents=True)
+    for name, frame in sample_tables(50).items():
+        pq.write_table(to_arrow(frame), out / "data" / f"{name}.parquet")
+    assert main(["lineage", "--data", str(out), "--spec", str(spec_path), "--no-progress"]) == 0
+    assert not (out / "lineage_data" / "mart_inventory_health.parquet").exists()
+    labels = {lab["step"]: lab for lab in _labels(out)}
+    assert labels["build_mart_inventory_health"]["status"] == "FAILED"
+    assert main(["validate-lineage", str(out)]) == 0, capsys.readouterr().err
