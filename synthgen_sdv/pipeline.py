@@ -176,6 +176,10 @@ def sample_model(
     return {t: tables[t][plan.tables[t].emitted] for t in modeled}
 
 
+#: the candidates fit-sample's report compares (the run's own model first)
+COMPARED_MODELS = ("hma", "gaussian_copula")
+
+
 @dataclass
 class FitSampleOutcome:
     out: Path
@@ -183,6 +187,7 @@ class FitSampleOutcome:
     sources: dict[str, str]
     synth_params: dict[str, Any]
     timings: dict[str, float]
+    report: dict[str, Any] | None = None
 
 
 def write_with_pinned(
@@ -237,10 +242,38 @@ def run_fit_sample(
     t = time.perf_counter()
     synth = fit_model(plan, boot, model, modeled, progress, params)
     fit_s = time.perf_counter() - t
+    report: dict[str, Any] = {}
+
+    def comparison(tmp: Path) -> None:
+        from synthgen_sdv.study import run_study
+
+        started = time.perf_counter()
+        others = [m for m in COMPARED_MODELS if m != model]
+        study = run_study(
+            plan, boot, modeled, [model, *others], tmp / "reports", progress=progress, params=params
+        )
+        report["path"] = out.resolve() / "reports" / "comparison.md"
+        report["summary"] = study.report.summary
+        report["seconds"] = time.perf_counter() - started
+
     outcome = run_sample(
-        plan, synth, out, formats, model, modeled, scale, workers, progress, boot=boot
+        plan,
+        synth,
+        out,
+        formats,
+        model,
+        modeled,
+        scale,
+        workers,
+        progress,
+        boot=boot,
+        extra=comparison if compare else None,
     )
     outcome.timings = {"bootstrap_s": boot_s, "fit_s": fit_s, **outcome.timings}
+    if report:
+        outcome.timings["write_s"] -= report["seconds"]
+        outcome.timings["compare_s"] = report["seconds"]
+        outcome.report = report
     return outcome
 
 
@@ -255,6 +288,7 @@ def run_sample(
     workers: int = 1,
     progress: bool = True,
     boot: Bootstrap | None = None,
+    extra: Callable[[Path], None] | None = None,
 ) -> FitSampleOutcome:
     """Sample a fitted synthesizer and write the output folder (the dimensions it reattaches
     to are the rule-based ones, regenerated identically from the same plan)."""
@@ -282,6 +316,8 @@ def run_sample(
         for name in modeled
     }
     sources = {name: f"synthesizer:{model}" for name in modeled}
-    result = write_with_pinned(plan, out, formats, pinned, lineage, sources, workers, progress)
-    timings["write_s"] = time.perf_counter() - t
+    result = write_with_pinned(
+        plan, out, formats, pinned, lineage, sources, workers, progress, extra
+    )
+    timings["write_s"] = time.perf_counter() - t  # the comparison (extra) is subtracted by callers
     return FitSampleOutcome(out.resolve(), result, sources, info, timings)

@@ -103,6 +103,9 @@ def run_fit_sample(args: argparse.Namespace) -> int:
     return 0
 
 
+SUMMARY_KEYS = ("Quality", "Column Pair Trends", "Intertable Trends", "Validity")
+
+
 def print_summary(outcome) -> None:
     counts = outcome.result.row_counts
     width = max(map(len, counts))
@@ -111,8 +114,13 @@ def print_summary(outcome) -> None:
         print(f"  {name:<{width}}  {rows:>12,} rows  {outcome.sources.get(name, 'rules')}")
     t = outcome.timings
     print("time: " + ", ".join(f"{k.removesuffix('_s')} {v:.1f} s" for k, v in t.items()))
-    if getattr(outcome, "report", None):
-        print(f"comparison: {outcome.report}")
+    if outcome.report:
+        print(f"comparison report: {outcome.report['path']}")
+        for name, row in outcome.report["summary"].items():
+            cells = ", ".join(
+                f"{k} {v:.3f}" for k, v in row.items() if isinstance(v, float) and k in SUMMARY_KEYS
+            )
+            print(f"  {name:<16} {cells}")
 
 
 def register_fit(sub: argparse._SubParsersAction) -> None:
