@@ -48,7 +48,7 @@ from synthgen_sdv.synth.byo_detect import (
 from synthgen_sdv.synth.byo_detect import column_sdtype as _column_sdtype
 
 DETECTED_FILE = Path("metadata") / "detected_metadata.json"
-KNOWN_SDTYPES = ("categorical", "numerical", "datetime", "boolean", "id", "unknown")
+MIN_ROWS_UNIQUE_NOTE = 20  # below this, a distinct-valued text column is unremarkable
 
 
 @dataclass
@@ -184,6 +184,21 @@ def _build_metadata(frames, types, fmts, keys, rels: list[Relationship], sdv_col
             columns[col] = entry
             if note:
                 notes.append(note)
+        copied = [
+            c
+            for c, m in columns.items()
+            if m["sdtype"] == "categorical"
+            and types[name][c] == "string"
+            and len(df) >= MIN_ROWS_UNIQUE_NOTE
+            and df[c].notna().all()
+            and df[c].is_unique
+        ]
+        if copied:
+            notes.append(
+                f"{name}: {', '.join(copied)}: every value is distinct text, modeled as a "
+                "category, so sampled values are copies of input values; if that is private, "
+                'set "pii": true on the column in the metadata file (then it is regenerated)'
+            )
         tables[name] = {"columns": columns}
         if pk:
             tables[name]["primary_key"] = pk
@@ -408,6 +423,7 @@ class SynthResult:
     modeled: list[str]
     notes: list[str]
     synthesizer: Any
+    lineage: dict[str, Any] = field(default_factory=dict)  # the generation_lineage tables
 
 
 def _closure_of_parents(metadata: dict, tables: list[str]) -> list[str]:
@@ -471,7 +487,21 @@ def synthesize(
             notes.append(f"{name}: not modeled; copied from the input as the parent it is")
     metadata = subset_metadata(user.metadata, out_names)
     types = {t: user.types[t] for t in out_names}
-    return SynthResult(out, metadata, types, sources, modeled, notes, synth)
+    info = synth.params()
+    rebuilt_keys = {k.table: k.describe() for k in (*hidden.composites, *hidden.self_references)}
+    lineage: dict[str, Any] = {}
+    for name in out_names:
+        entry: dict[str, Any] = {
+            "source": "synthesizer" if name in modeled else "copied from input",
+            "input": {"file": str(user.files[name]), "rows": len(user.tables[name])},
+            "rows": len(out[name]),
+        }
+        if name in modeled:
+            entry.update({"model": model, "seed": seed, "sample_scale": scale, "synthesizer": info})
+            if name in rebuilt_keys:
+                entry["keys_rebuilt_after_sampling"] = rebuilt_keys[name]
+        lineage[name] = entry
+    return SynthResult(out, metadata, types, sources, modeled, notes, synth, lineage)
 
 
 def subset_metadata(metadata: dict, names: list[str]) -> dict:
@@ -541,11 +571,13 @@ def write_user_output(
     formats: tuple[str, ...] | list[str] = ("parquet",),
     sources: dict[str, str] | None = None,
     descriptions: dict[str, str] | None = None,
+    lineage: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Write data/<table>.<fmt> and metadata/schema_metadata.json into ``out_dir``.
 
-    Call it inside ``staged_output(out)`` with the temporary folder. Returns the
-    schema_metadata document. ``config_hash`` is the sha256 of the metadata dict.
+    Call it inside ``staged_output(out)`` with the temporary folder. ``lineage`` (e.g.
+    ``SynthResult.lineage``) is written as metadata/generation_lineage.yaml under ``tables``.
+    Returns the schema_metadata document. ``config_hash`` is the sha256 of the metadata dict.
     """
     from synthgen_sdv.io import artifacts
     from synthgen_sdv.io.writers import FileSink
@@ -601,4 +633,8 @@ def write_user_output(
         }
     doc["tables"] = entries
     artifacts.write_json(out_dir / "metadata" / "schema_metadata.json", doc)
+    if lineage is not None:
+        lineage_doc = artifacts.header(artifacts.LINEAGE, seed, config_hash)
+        lineage_doc["tables"] = lineage
+        artifacts.write_yaml(out_dir / "metadata" / "generation_lineage.yaml", lineage_doc)
     return doc

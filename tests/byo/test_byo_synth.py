@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from synthgen_sdv.errors import InputError
 from synthgen_sdv.io.output import staged_output
@@ -74,6 +75,7 @@ def test_gaussian_copula_subgraph_end_to_end(northwind, tmp_path):
             seed=7,
             formats=("parquet", "csv"),
             sources=result.sources,
+            lineage=result.lineage,
         )
     report = validate(out)
     assert report.ok, report.to_text()
@@ -106,6 +108,11 @@ def test_gaussian_copula_subgraph_end_to_end(northwind, tmp_path):
     from sdv.metadata import Metadata
 
     Metadata.load_from_dict(sdv_md).validate()
+    lineage = yaml.safe_load((out / "metadata/generation_lineage.yaml").read_text())
+    assert lineage["schema"] == "synthgen_sdv.generation_lineage"
+    assert lineage["tables"]["order_details"]["source"] == "synthesizer"
+    assert "composite key" in lineage["tables"]["order_details"]["keys_rebuilt_after_sampling"]
+    assert lineage["tables"]["products"]["source"] == "copied from input"
     folder = read_output_folder(out)
     assert pd.api.types.is_datetime64_any_dtype(folder.data["orders"]["order_date"])
 
@@ -225,6 +232,8 @@ def test_hma_on_all_of_northwind(northwind, tmp_path):
     assert employees["reports_to"].isna().any() and employees["reports_to"].notna().any()
     out = tmp_path / "out"
     with staged_output(out) as tmp:
-        write_user_output(tmp, result.tables, result.metadata, result.types, seed=1)
+        write_user_output(
+            tmp, result.tables, result.metadata, result.types, seed=1, lineage=result.lineage
+        )
     report = validate(out)
     assert report.ok, report.to_text()
