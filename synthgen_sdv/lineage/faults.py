@@ -111,6 +111,9 @@ class Fault:
     signs: ClassVar[frozenset[str]]
     required: ClassVar[frozenset[str]]
     status: ClassVar[str] = "COMPLETED"
+    # What the rows/columns of a label mean: whole rows (columns empty), single cells, a whole
+    # column, the schema, or the whole table (job_failure).
+    scope: ClassVar[str]
 
     def check_step(self, step, params, consumers) -> list[tuple[tuple, str]]:
         return []
@@ -178,6 +181,7 @@ class PartialWriteParams(_Fraction):
 @FAULTS.register("partial_write")
 class PartialWrite(Fault):
     Params = PartialWriteParams
+    scope = "rows"
     description = "only part of the step's rows reached the target table"
     evidence = "the output has fewer rows than its inputs imply; no other difference"
     signs = frozenset({"missing_rows"})
@@ -212,6 +216,7 @@ class DuplicateParams(_Fraction):
 @FAULTS.register("duplicate_load")
 class DuplicateLoad(Fault):
     Params = DuplicateParams
+    scope = "rows"
     description = "a retried batch was loaded a second time"
     evidence = "some keys appear twice with identical rows"
     signs = frozenset({"duplicate_rows"})
@@ -263,6 +268,7 @@ def _needs_time_column(step, kind) -> list[tuple[tuple, str]]:
 @FAULTS.register("delayed_write")
 class DelayedWrite(Fault):
     Params = LagParams
+    scope = "rows"
     description = "the output was built from a lagging snapshot: the latest periods are missing"
     evidence = "rows missing from the output are exactly the ones after a time cutoff"
     signs = frozenset({"missing_rows"})
@@ -316,6 +322,7 @@ _ERRORS = [
 @FAULTS.register("job_failure")
 class JobFailure(Fault):
     Params = JobFailureParams
+    scope = "table"
     description = "the job failed; the target keeps the previous run's data (or does not exist)"
     evidence = "run FAILED; the output is missing or lacks the rows added since the last good run"
     signs = frozenset({"missing_rows", "output_missing", "changed_values"})
@@ -419,6 +426,7 @@ def _rerun_diff(ctx, inputs, op_params, name):
 @FAULTS.register("partial_join")
 class PartialJoin(Fault):
     Params = JoinFaultParams
+    scope = "rows"
     description = "an inner join ran against an incomplete key set; unmatched rows were lost"
     evidence = (
         "the output has fewer rows than its inputs imply; lost rows share unmatched join keys"
@@ -484,6 +492,7 @@ class StaleDimensionParams(_Strict):
 @FAULTS.register("stale_dimension")
 class StaleDimension(Fault):
     Params = StaleDimensionParams
+    scope = "cells"
     description = "a left join read an old snapshot of a dimension; new members have no attributes"
     evidence = (
         "dimension attributes are NULL for rows whose key is a member newer than the snapshot"
@@ -543,6 +552,7 @@ class WrongKeyParams(_Strict):
 @FAULTS.register("wrong_join_key")
 class WrongJoinKey(Fault):
     Params = WrongKeyParams
+    scope = "cells"
     description = "a join used the wrong key column; rows got another entity's attributes"
     evidence = "columns taken from the joined table differ from what the declared join gives"
     signs = frozenset({"changed_values"})
@@ -593,6 +603,7 @@ class NullParams(_Strict):
 @FAULTS.register("null_propagation")
 class NullPropagation(Fault):
     Params = NullParams
+    scope = "cells"
     description = "a faulty cast nulled an input column; NULLs flowed into every derived column"
     evidence = "the columns derived from the input column are NULL in the labeled rows"
     signs = frozenset({"changed_values"})
@@ -646,6 +657,7 @@ class ScaleParams(_Strict):
 @FAULTS.register("unit_scale_change")
 class UnitScaleChange(Fault):
     Params = ScaleParams
+    scope = "column"
     description = "a column was written in another unit (e.g. cents instead of dollars)"
     evidence = "every non-null value of the column is the expected value times the factor"
     signs = frozenset({"changed_values"})
@@ -697,6 +709,7 @@ class MixedParams(_Strict):
 @FAULTS.register("mixed_operation")
 class MixedOperation(Fault):
     Params = MixedParams
+    scope = "cells"
     description = (
         "an insert-only load also updated rows loaded by earlier runs (a MERGE, not INSERT)"
     )
@@ -766,6 +779,7 @@ class MergeConflictParams(_Strict):
 @FAULTS.register("merge_conflict")
 class MergeConflict(Fault):
     Params = MergeConflictParams
+    scope = "rows"
     description = "two branches disagree on an entity and the merge kept both versions"
     evidence = "labeled keys appear twice with different values in the labeled columns"
     signs = frozenset({"duplicate_rows"})
@@ -845,6 +859,7 @@ _ARROW = {"VARCHAR": pa.string(), "DOUBLE": pa.float64(), "BIGINT": pa.int64()}
 @FAULTS.register("schema_drift")
 class SchemaDrift(Fault):
     Params = DriftParams
+    scope = "schema"
     description = "the output's schema drifted from the declared one (renamed, retyped, dropped)"
     evidence = "the stored output's columns or types differ from the declared schema"
     signs = frozenset({"schema_changed"})

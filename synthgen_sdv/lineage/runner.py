@@ -246,6 +246,7 @@ def _label(run: LineageRun, step: Step, fault, outcome) -> dict:
         "layer": step.layer,
         "domain": step.domain,
         "operation": step.operation,
+        "scope": fault.scope,
         "tables": [outcome.table],
         "columns": list(outcome.columns),
         "primary_key": list(step.key),

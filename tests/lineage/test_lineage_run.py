@@ -42,7 +42,9 @@ def test_default_run_executes_every_step_with_many_fault_kinds(lineage_out):
     labels = _labels(lineage_out)
     assert len({lab["kind"] for lab in labels}) >= 8
     for lab in labels:
-        assert {"id", "step", "kind", "tables", "columns", "rows", "evidence"} <= set(lab)
+        assert {"id", "step", "kind", "scope", "tables", "columns", "rows", "evidence"} <= set(lab)
+        if lab["scope"] in ("cells", "column", "schema"):
+            assert lab["columns"], f"{lab['id']} names no columns"
         assert lab["rows"], f"{lab['id']} names no rows"
         assert lab["row_count"] == len(lab["rows"])
     for s in steps:
