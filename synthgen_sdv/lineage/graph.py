@@ -127,6 +127,9 @@ def build_graph(out_dir: str | Path) -> nx.MultiDiGraph:
             n_inputs=len(s["inputs"]),
             n_outputs=len(s["outputs"]),
             label=step_label.get(s["id"], "normal"),
+            # Text for language models: what the job says it does, and the SQL it ran.
+            description=s.get("description") or "",
+            sql="\n;\n".join(o["sql"] for o in s["outputs"]),
         )
         for i in s["inputs"]:
             g.add_edge(dataset_id(i["table"]), j, key="reads", edge_type="reads", rows=i["rows"])

@@ -95,6 +95,7 @@ def test_graph_carries_labels_and_lineage_paths(exported):
     assert g.nodes["job:build_fact_sales"]["label"] == "partial_join"
     assert g.nodes["dataset:fact_sales"]["label"] == "partial_join"
     assert g.nodes["job:extract_orders"]["label"] == "normal"
+    assert "INNER JOIN" in g.nodes["job:build_fact_sales"]["sql"]
     assert g.nodes["column:mart_customer_value.lifetime_revenue"]["label"] == "unit_scale_change"
     assert g.nodes["column:mart_store_staffing.average_salary_usd"]["declared"] is False
     assert g.has_edge("column:orders.customer_id", "column:customers.customer_id")
