@@ -2,13 +2,18 @@
 
 SDV's defaults model every numerical column with a FloatFormatter (then a beta or normal
 marginal) and every categorical column with a UniformEncoder ordered by frequency. For HMA's
-per-parent Gaussian copulas three things go wrong, and each rule here fixes one
-(benchmarks/bench_synth.py measures each rule on and off):
+per-parent Gaussian copulas several things go wrong, and each rule here fixes one
+(benchmarks/bench_synth.py measures each rule on and off; default rules: discrete, quantile,
+ordered):
 
 * ``discrete``: a numerical column with few distinct values (a quantity, a discount rate) is
   smeared into a continuous range; modeled as an ordered categorical it keeps its exact values.
-* ``log``: a positive, right-skewed column (prices, amounts, income) is far from normal within
-  a parent; ``LogScaler`` makes the per-parent normal marginal a good fit and makes products
+* ``quantile`` (default for continuous numbers): ``QuantileNormalizer`` maps a column to
+  normal scores through its empirical CDF and back by interpolating the real quantiles, so
+  the mixture of per-parent normals HMA samples comes back with close to the real marginal
+  (multi-modal prices, skewed amounts, zero-inflated costs).
+* ``log`` (alternative to ``quantile``): a positive, right-skewed column is far from normal
+  within a parent; ``LogScaler`` makes the per-parent normal a better fit and products
   (``amount = price * qty``) additive.
 * ``ordered``: a copula only carries monotone dependence; a categorical encoded in frequency
   order has none with the numbers it drives (category -> price). Ordering the categories by the
