@@ -379,6 +379,13 @@ def _check_relationship(i, rel, md, frames, types, keys, where) -> list[str]:
             )
     if problems or parent not in frames or child not in frames:
         return problems
+    if isinstance(keys.get(parent), list):
+        problems.append(
+            f"{at}: {parent} has a composite key {keys[parent]}; SDV metadata cannot point a "
+            f"foreign key at part of it. Give {parent} a single-column key and reference it, "
+            "or drop the relationship"
+        )
+        return problems
     if keys.get(parent) != pk:
         problems.append(
             f"{at}.parent_primary_key: '{pk}' is not the primary key of {parent} "
@@ -638,3 +645,81 @@ def write_user_output(
         lineage_doc["tables"] = lineage
         artifacts.write_yaml(out_dir / "metadata" / "generation_lineage.yaml", lineage_doc)
     return doc
+
+
+# ============================================================================ composed
+@dataclass
+class UserRunOutcome:
+    out: Path
+    user: UserData
+    result: SynthResult
+    metadata_path: Path  # detected_metadata.json in the output, or the --metadata file
+    seconds: float
+
+
+def run_user_fit_sample(
+    data_dir: str | Path,
+    out: str | Path,
+    metadata_file: str | Path | None = None,
+    tables: list[str] | None = None,
+    model: str = "hma",
+    scale: float = 1.0,
+    seed: int = 0,
+    formats: tuple[str, ...] | list[str] = ("parquet",),
+    params: dict[str, Any] | None = None,
+    progress: bool = True,
+) -> UserRunOutcome:
+    """The whole bring-your-own-data run: load, report, fit, sample, write ``out`` atomically.
+
+    Detected metadata is saved as ``OUT/metadata/detected_metadata.json``. If fitting fails
+    with a known cause, the output folder is not written, so the detected metadata is saved
+    beside it (``OUT.detected_metadata.json``) and the error message says where, to be edited
+    and passed back with ``--metadata``.
+    """
+    import sys
+    import time
+
+    from synthgen_sdv.errors import SynthgenError
+    from synthgen_sdv.io.output import check_replaceable, staged_output
+
+    def say(msg: str) -> None:
+        if progress:
+            print(msg, file=sys.stderr, flush=True)
+
+    started = time.perf_counter()
+    out = Path(out)
+    check_replaceable(out.resolve())  # fail before minutes of fitting, not after
+    user = load_user_data(data_dir, metadata_file)
+    say(user.describe())
+    try:
+        result = synthesize(user, model, tables, scale, seed, verbose=progress, params=params)
+    except SynthgenError as exc:
+        if user.metadata_file is not None:
+            raise
+        saved = save_metadata(user, out.parent / f"{out.name}.detected_metadata.json")
+        cls = InputError if isinstance(exc, InputError) else SynthgenError
+        raise cls(
+            f"{exc}\nThe detected metadata is saved in {saved}: edit it (keys, relationships, "
+            f"sdtypes) and rerun with --metadata {saved}"
+        ) from None
+    for note in result.notes:
+        say(f"  - {note}")
+    with staged_output(out) as tmp:
+        write_user_output(
+            tmp,
+            result.tables,
+            result.metadata,
+            result.types,
+            seed,
+            scale,
+            formats,
+            sources=result.sources,
+            lineage=result.lineage,
+        )
+        if user.metadata_file is None:
+            save_metadata(user, tmp / DETECTED_FILE)
+    final = out.resolve()
+    path = user.metadata_file or final / DETECTED_FILE
+    if user.metadata_file is None:
+        say(f"detected metadata saved in {path}; edit it and rerun with --metadata {path}")
+    return UserRunOutcome(final, user, result, Path(path), time.perf_counter() - started)

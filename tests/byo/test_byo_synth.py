@@ -237,3 +237,44 @@ def test_hma_on_all_of_northwind(northwind, tmp_path):
         )
     report = validate(out)
     assert report.ok, report.to_text()
+
+
+def test_run_user_fit_sample_writes_detected_metadata(tmp_path):
+    from synthgen_sdv.engines.validation import validate
+    from synthgen_sdv.synth.byo import run_user_fit_sample
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "teams.csv").write_text("team_id,size\nT1,3\nT2,4\nT3,3\n")
+    rows = "\n".join(f"{i},T{i % 3 + 1},{'' if i < 2 else i % 2},{i % 4}" for i in range(12))
+    (data / "players.csv").write_text("player_id,team_id,mentor_id,goals\n" + rows + "\n")
+    out = tmp_path / "out"
+    outcome = run_user_fit_sample(
+        data, out, model="gaussian_copula", scale=2.0, seed=5, progress=False
+    )
+    assert outcome.metadata_path == out.resolve() / "metadata" / "detected_metadata.json"
+    assert validate(out).ok
+    assert len(outcome.result.tables["teams"]) == 6
+    rels = {
+        (r["child_table_name"], r["child_foreign_key"])
+        for r in outcome.result.metadata["relationships"]
+    }
+    assert rels == {("players", "team_id"), ("players", "mentor_id")}
+    again = run_user_fit_sample(
+        data,
+        out,
+        metadata_file=outcome.metadata_path.rename(tmp_path / "edited.json"),
+        model="gaussian_copula",
+        seed=5,
+        progress=False,
+    )
+    assert again.metadata_path == tmp_path / "edited.json"
+    assert not (out / "metadata" / "detected_metadata.json").exists()
+
+    (data / "teams.csv").write_text("team_id,captain_id\nT1,1\nT2,2\nT3,3\n")
+    with pytest.raises(InputError) as err:
+        run_user_fit_sample(data, tmp_path / "cycle", model="gaussian_copula", progress=False)
+    saved = tmp_path / "cycle.detected_metadata.json"
+    assert f"rerun with --metadata {saved}" in str(err.value)
+    assert "form a cycle" in str(err.value)
+    assert saved.is_file() and not (tmp_path / "cycle").exists()
