@@ -31,7 +31,7 @@ import random
 import sys
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -82,23 +82,28 @@ def seeded(seed: int) -> Iterator[None]:
 
 
 class Stages:
-    """One progress line per stage on stderr (tqdm-compatible), with elapsed seconds."""
+    """Reports each stage: a line on stderr (``tqdm.write``, so it coexists with SDV's bars)
+    when verbose, and ``progress(stage, seconds)`` when a callback is given (``seconds`` is
+    None when the stage starts)."""
 
-    def __init__(self, name: str, enabled: bool):
-        self.name, self.enabled = name, enabled
+    def __init__(self, name: str, enabled: bool, progress: Callable | None = None):
+        self.name, self.enabled, self.progress = name, enabled, progress
 
     @contextlib.contextmanager
     def stage(self, what: str) -> Iterator[None]:
         start = time.perf_counter()
-        if self.enabled:
-            from tqdm import tqdm
-
-            tqdm.write(f"[{self.name}] {what} ...", file=sys.stderr)
+        self._report(what, None)
         yield
+        self._report(what, time.perf_counter() - start)
+
+    def _report(self, what: str, seconds: float | None) -> None:
+        if self.progress is not None:
+            self.progress(what, seconds)
         if self.enabled:
             from tqdm import tqdm
 
-            tqdm.write(f"[{self.name}] {what}: {time.perf_counter() - start:.1f}s", file=sys.stderr)
+            done = "..." if seconds is None else f"{seconds:.1f}s"
+            tqdm.write(f"[{self.name}] {what}: {done}", file=sys.stderr)
 
 
 class Synthesizer(ABC):
@@ -112,8 +117,10 @@ class Synthesizer(ABC):
         verbose: bool = False,
         pii: str = "regenerate",
         reattach_condition: str | None = "auto",
+        progress: Callable[[str, float | None], None] | None = None,
     ):
         self.seed = int(seed)
+        self.progress = progress
         self.verbose = bool(verbose)
         self.pii = pii
         self.reattach_condition = reattach_condition
@@ -127,7 +134,7 @@ class Synthesizer(ABC):
         """Fit on ``tables`` (all tables; only ``modeled`` ones, default all, are learned)."""
         from synthgen_sdv.synth.prepare import prepare_for_fit
 
-        stages = Stages(self.name, self.verbose)
+        stages = Stages(self.name, self.verbose, self.progress)
         metadata_dict = metadata if isinstance(metadata, dict) else metadata.to_dict()
         with stages.stage("prepare (limits, PII, keys to unmodeled tables)"):
             self.prepared = prepare_for_fit(
@@ -155,7 +162,7 @@ class Synthesizer(ABC):
             raise InputError(f"synthesizer '{self.name}' is not fitted; call fit() or load one")
         if not (isinstance(scale, int | float) and scale > 0):
             raise InputError(f"scale must be a number > 0, got {scale!r}")
-        stages = Stages(self.name, self.verbose)
+        stages = Stages(self.name, self.verbose, self.progress)
         start = time.perf_counter()
         with stages.stage(f"sample scale={scale}"), seeded(derive_seed(self.seed, "sample", scale)):
             raw = self._sample(float(scale))
@@ -163,6 +170,11 @@ class Synthesizer(ABC):
             out = restore_after_sample(raw, self.prepared, derive_seed(self.seed, "restore", scale))
         self.timings["sample_s"] = time.perf_counter() - start
         return out
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["progress"] = None  # a callback belongs to the caller, not to the model file
+        return state
 
     def params(self) -> dict[str, Any]:
         """Model name and parameters, for the lineage file."""

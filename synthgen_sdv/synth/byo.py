@@ -1,13 +1,19 @@
 """Bring your own data: load a folder of CSV / Parquet tables, fit a synthesizer, write an output.
 
-The API ``fit-sample --data-dir`` calls, in order::
+``fit-sample --data-dir`` calls either the composed run::
+
+    outcome = run_user_fit_sample(data_dir, out, metadata_file=None, tables=None, model="hma",
+                                  scale=1.0, seed=0, formats=("parquet",))
+
+or the steps it is made of::
 
     user = load_user_data(data_dir, metadata_file=None)   # UserData: tables, metadata, notes
     print(user.describe())                                 # what was detected, and why
-    path = save_metadata(user, out_tmp / "metadata" / "detected_metadata.json")
     result = synthesize(user, model="hma", tables=None, scale=1.0, seed=0)  # SynthResult
     with staged_output(out) as tmp:
-        write_user_output(tmp, result.tables, result.metadata, result.types, seed=0, ...)
+        write_user_output(tmp, result.tables, result.metadata, result.types, seed=0,
+                          sources=result.sources, lineage=result.lineage)
+        save_metadata(user, tmp / DETECTED_FILE)          # editable, for --metadata
 
 ``load_user_data`` reads one table per file (name = file stem). Without a metadata file it
 detects types, keys and relationships (``byo_detect``); with one (SDV metadata JSON, or a
@@ -492,6 +498,12 @@ def synthesize(
             out[name] = user.tables[name]
             sources[name] = "copied from input (parent of a modeled table, not modeled)"
             notes.append(f"{name}: not modeled; copied from the input as the parent it is")
+    left_out = [t for t in user.metadata["tables"] if t not in out_names]
+    if left_out:
+        notes.append(
+            f"not written: {', '.join(left_out)} (not modeled, and no modeled table refers to "
+            "them); add them to --tables to synthesize them too"
+        )
     metadata = subset_metadata(user.metadata, out_names)
     types = {t: user.types[t] for t in out_names}
     info = synth.params()

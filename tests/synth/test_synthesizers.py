@@ -118,3 +118,17 @@ def test_unfitted_is_an_input_error():
 def test_bad_scale(fitted_hma):
     with pytest.raises(InputError, match="scale must be a number > 0"):
         fitted_hma.sample(0)
+
+
+def test_progress_callback_sees_every_stage(tiny, tmp_path):
+    tables, md = tiny
+    seen = []
+    synth = SYNTHESIZERS.get("gaussian_copula")(seed=0, progress=lambda s, t: seen.append((s, t)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        synth.fit(tables, md, modeled=MODELED).sample(1.0)
+    stages = [s for s, t in seen if t is not None]
+    assert stages[0].startswith("prepare") and stages[1].startswith("fit")
+    assert any(s.startswith("sample") for s in stages)
+    save_model(synth, tmp_path / "m", config_hash="h")  # the callback is not pickled
+    assert load_model(tmp_path / "m", "h").progress is None
