@@ -78,6 +78,17 @@ def register(subparsers) -> None:
         metavar="NAME=JSON_FILE",
         help="measured run stats of a candidate: fit_seconds, sample_seconds, peak_memory_mb",
     )
+    p.add_argument(
+        "--scope",
+        choices=["all", "held_out"],
+        default="all",
+        help="tables SDMetrics scores: all, or only the held-out root subtree (default all)",
+    )
+    p.add_argument(
+        "--keep-identifier-like",
+        action="store_true",
+        help="let SDMetrics score categorical columns whose values are nearly all distinct",
+    )
     p.add_argument("--no-plots", action="store_true")
     p.set_defaults(func=run)
 
@@ -153,6 +164,8 @@ def run(args: argparse.Namespace) -> int:
         target=args.target,
         seed=args.seed,
         root_table=args.root_table,
+        scope=args.scope,
+        skip_identifier_like=not args.keep_identifier_like,
         max_root_rows=args.max_root_rows,
         make_plots=not args.no_plots,
         split_info=split_info,

@@ -81,7 +81,8 @@ class EvalContext:
     """What a metric may look at: real train, real holdout, the candidate and its metadata.
 
     ``candidate`` is the full candidate; ``candidate_sample`` and ``holdout_sample`` are the
-    root-subsampled versions SDMetrics runs on. ``shared`` caches work common to all candidates
+    root-subsampled versions SDMetrics runs on, with ``sample_metadata`` (which may cover
+    fewer tables and hide identifier-like columns). ``shared`` caches work common to all candidates
     (the real-train baseline model, the DCR encoders).
     """
 
@@ -96,6 +97,7 @@ class EvalContext:
     options: EvalOptions
     is_ceiling: bool = False
     stats: dict[str, Any] = field(default_factory=dict)
+    sample_metadata: dict | None = None  # what SDMetrics scores; default ``metadata``
     shared: dict[str, Any] = field(default_factory=dict)
 
 
@@ -199,7 +201,8 @@ def _property_entry(prop: str, report, scores: dict, thresholds: dict) -> dict[s
 def _report_result(kind: str, properties: list[str], ctx: EvalContext) -> dict[str, Any]:
     thresholds = sdmetrics_thresholds()
     start = time.perf_counter()
-    report = _run_report(kind, ctx.holdout_sample, ctx.candidate_sample, ctx.metadata)
+    md = ctx.sample_metadata or ctx.metadata
+    report = _run_report(kind, ctx.holdout_sample, ctx.candidate_sample, md)
     scores = dict(report.get_properties()[["Property", "Score"]].itertuples(index=False))
     props = {p: _property_entry(p, report, scores, thresholds) for p in properties}
     overall = _nan_to_none(report.get_score())

@@ -179,3 +179,46 @@ def coerce_like(data: Dataset, reference: Dataset, graph: TableGraph) -> Dataset
                 )
         out[table] = df.assign(**changed) if changed else df
     return out
+
+
+def subset_metadata(metadata: dict, tables: list[str]) -> dict:
+    """The metadata of ``tables`` only, with the relationships among them."""
+    keep = set(tables)
+    out = {k: v for k, v in metadata.items() if k not in ("tables", "relationships")}
+    out["tables"] = {t: m for t, m in metadata["tables"].items() if t in keep}
+    out["relationships"] = [
+        r
+        for r in metadata.get("relationships", [])
+        if r["parent_table_name"] in keep and r["child_table_name"] in keep
+    ]
+    return out
+
+
+def identifier_like(
+    metadata: dict, real: Dataset, min_distinct: int = 20, unique_share: float = 0.9
+) -> tuple[dict, list[str]]:
+    """Copy of ``metadata`` with near-unique categorical columns set to sdtype 'unknown'.
+
+    A categorical column whose real values are nearly all distinct (e-mails, names, codes
+    declared as categorical) has Cramer's V = 1 with every other column, so SDMetrics scores
+    it in every pair and it scores 0 against any sample that does not copy the values; it
+    says nothing about realism. 'unknown' makes SDMetrics skip it. Returns the new metadata
+    and the ``table.column`` names changed.
+    """
+    out = {**metadata, "tables": {}}
+    changed = []
+    for table, tmeta in metadata["tables"].items():
+        cols = {}
+        for col, meta in tmeta.get("columns", {}).items():
+            values = real[table][col].dropna() if col in real[table] else pd.Series(dtype=object)
+            n_distinct = values.nunique()
+            if (
+                meta.get("sdtype") == "categorical"
+                and n_distinct > min_distinct
+                and n_distinct >= unique_share * len(values)
+            ):
+                meta = {"sdtype": "unknown"}
+                changed.append(f"{table}.{col}")
+            cols[col] = meta
+        out["tables"][table] = {**tmeta, "columns": cols}
+    return out, changed

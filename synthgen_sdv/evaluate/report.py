@@ -40,7 +40,9 @@ from synthgen_sdv.evaluate.relations import (
     TableGraph,
     check_dataset,
     coerce_like,
+    identifier_like,
     metadata_dict,
+    subset_metadata,
 )
 from synthgen_sdv.evaluate.split import children_per_parent, subsample_by_root
 
@@ -193,6 +195,8 @@ def compare(
     root_table: str | None = None,
     max_root_rows: int = 2_000,
     max_shared_rows: int = 50_000,
+    scope: str = "all",
+    skip_identifier_like: bool = True,
     include_ceiling: bool = True,
     make_plots: bool = True,
     split_info: dict[str, Any] | None = None,
@@ -202,8 +206,14 @@ def compare(
     """Score every candidate (and the train ceiling) against the holdout; write the report.
 
     ``candidate_stats[name]`` may hold ``fit_seconds``, ``sample_seconds``, ``total_seconds``,
-    ``peak_memory_mb`` (measured by the caller) and is echoed in the report.
+    ``peak_memory_mb`` (measured by the caller, see ``measure``) and is echoed in the report.
+    ``scope="held_out"`` runs SDMetrics on the root's subtree only: shared tables hold the
+    same rows in train and holdout, so they score 1 for the ceiling by construction.
+    ``skip_identifier_like`` hides near-unique categorical columns from SDMetrics (see
+    ``relations.identifier_like``); the columns are listed in the report.
     """
+    if scope not in SCOPES:
+        raise InputError(f"scope must be one of {list(SCOPES)}, got '{scope}'")
     md = metadata_dict(metadata)
     graph = TableGraph(md)
     check_dataset(reference_train, graph, "reference train")
@@ -228,6 +238,12 @@ def compare(
     hold_sample = subsample_by_root(
         holdout, md, max_root_rows, seed=seed, root_table=root, max_shared_rows=max_shared_rows
     )
+    score_md, id_like = identifier_like(md, holdout) if skip_identifier_like else (md, [])
+    if scope == "held_out":
+        score_md = subset_metadata(score_md, [root, *graph.descendants(root)])
+    score_tables = list(score_md["tables"])
+    id_like = [c for c in id_like if c.split(".", 1)[0] in score_tables]
+    hold_scored = {t: hold_sample.data[t] for t in score_tables}
     n_roots = len(hold_sample.data[root])
     entries: list[tuple[str, str, Dataset]] = []
     if include_ceiling:
@@ -248,9 +264,10 @@ def compare(
             train=reference_train,
             holdout=holdout,
             candidate=data,
-            candidate_sample=sample.data,
-            holdout_sample=hold_sample.data,
+            candidate_sample={t: sample.data[t] for t in score_tables},
+            holdout_sample=hold_scored,
             metadata=md,
+            sample_metadata=score_md,
             graph=graph,
             options=options,
             is_ceiling=role == "ceiling",
@@ -284,6 +301,33 @@ def compare(
 
     columns = list(out_candidates[0]["summary"]) if out_candidates else []
     notes = _notes(root, n_roots, out_candidates)
+    if id_like:
+        notes.append(
+            "Not scored by SDMetrics (categorical, but at least 90% of the holdout's values are "
+            "distinct, so every pair with them would score 0 for any sample that does not copy "
+            "them): " + ", ".join(id_like) + ". Declare them with a PII sdtype (email, "
+            "first_name, ...) or pass skip_identifier_like=False / --keep-identifier-like."
+        )
+    quality = out_candidates[0]["results"].get("quality", {}) if out_candidates else {}
+    chance, n_assoc = _chance_level_pairs(quality, score_md, hold_scored)
+    if chance:
+        notes.append(
+            f"{len(chance)} of the {n_assoc} Column Pair Trends pairs scored by association "
+            "have a holdout Cramer's V within 1.5x of what independent columns of that size "
+            "give (many values, few rows), so they pass the threshold by chance and score low "
+            "for every candidate, the ceiling too: "
+            + "; ".join(chance[:6])
+            + ("; ..." if len(chance) > 6 else "")
+            + "."
+        )
+    shared_tables = [t for t in graph.tables if t not in {root, *graph.descendants(root)}]
+    if scope == "all" and shared_tables:
+        notes.append(
+            "Shared tables (" + ", ".join(shared_tables) + ") are not held out: train and "
+            "holdout hold the same rows, so the ceiling scores them 1 by construction, and a "
+            "candidate that copies them does too. Use scope 'held_out' (--scope held_out) to "
+            "score only the held-out tables."
+        )
     protocol = PROTOCOL.format(
         ceiling=CEILING, max_root=max_root_rows, root=root, seed=seed, max_shared=max_shared_rows
     )
@@ -310,6 +354,9 @@ def compare(
             "target": target,
             "max_root_rows": max_root_rows,
             "max_shared_rows": max_shared_rows,
+            "scope": scope,
+            "scored_tables": score_tables,
+            "identifier_like_skipped": id_like,
             "root_table": root,
             "root_chosen_by": "argument" if root_table else "auto (PII columns, subtree, rows)",
         },
@@ -333,6 +380,42 @@ def compare(
 
 
 SMALL_HOLDOUT_ROOTS = 200
+SCOPES = ("all", "held_out")
+
+
+def _chance_level_pairs(
+    quality: dict[str, Any], score_md: dict, real: Dataset, factor: float = 1.5
+) -> tuple[list[str], int]:
+    """Scored Column Pair Trends pairs whose holdout Cramer's V is near chance level.
+
+    For independent columns with k1 and k2 levels over n rows, chi-square is about
+    (k1-1)(k2-1), so Cramer's V is about sqrt((k1-1)(k2-1) / (n (min(k1,k2)-1))). SDMetrics
+    bins numbers into 10 bins. A pair whose real V is under ``factor`` times that is scored
+    but carries no real association to reproduce.
+    """
+    pairs = (quality.get("properties") or {}).get("Column Pair Trends", {}).get("details", [])
+    flagged, scored = [], 0
+    for d in pairs:
+        if d.get("Metric") != "ContingencySimilarity" or not d.get("Meets Threshold?"):
+            continue
+        scored += 1
+        table, v = d["Table"], d.get("Real Association")
+        df, cols = real[table], score_md["tables"][table]["columns"]
+        levels = []
+        for col in (d["Column 1"], d["Column 2"]):
+            k = df[col].nunique()
+            numeric = cols[col]["sdtype"] in ("numerical", "datetime")
+            levels.append(min(k, 10) if numeric else k)
+        k1, k2 = levels
+        n = len(df)
+        if v is None or n == 0 or min(k1, k2) < 2:
+            continue
+        chance = ((k1 - 1) * (k2 - 1) / (n * (min(k1, k2) - 1))) ** 0.5
+        if v < factor * chance:
+            flagged.append(
+                f"{table}.{d['Column 1']} x {d['Column 2']} (V {v:.2f}, chance {chance:.2f})"
+            )
+    return flagged, scored
 
 
 def _notes(root: str, n_roots: int, candidates: list[dict[str, Any]]) -> list[str]:

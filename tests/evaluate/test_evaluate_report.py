@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 import jsonschema
+import numpy as np
 import pytest
 from conftest import make_shop, shuffle_columns
 
@@ -148,3 +150,43 @@ def test_plugin_metric_and_a_failing_metric_are_recorded(metadata, tmp_path):
     assert report.result("empty", "ml_utility")["synthetic"]["train_rows"] == 30
     md = report.files["markdown"].read_text()
     assert "empty / test_always_fails: failed: RuntimeError: boom" in md
+
+
+def test_scope_identifier_like_and_chance_level_notes(metadata, tmp_path):
+    rng = np.random.default_rng(5)
+    md = copy.deepcopy(metadata)
+    md["tables"]["customers"]["columns"]["email"] = {"sdtype": "categorical"}
+    md["tables"]["customers"]["columns"]["city"] = {"sdtype": "categorical"}
+
+    def with_extra(data):
+        data = dict(data)
+        cust = data["customers"].copy()
+        cust["email"] = [f"c{i}@x.org" for i in cust["customer_id"]]
+        cust["city"] = rng.choice([f"city{i}" for i in range(40)], len(cust))
+        data["customers"] = cust
+        return data
+
+    split = split_by_root(with_extra(make_shop(200, seed=6)), md, 0.4, seed=1)
+    report = compare(
+        split.train,
+        split.holdout,
+        {"other": with_extra(make_shop(100, seed=7))},
+        md,
+        tmp_path,
+        metrics=["quality"],
+        scope="held_out",
+        make_plots=False,
+        progress=lambda _m: None,
+    )
+    opts = report.data["options"]
+    assert opts["scored_tables"] == ["customers", "orders", "transactions"]
+    assert opts["identifier_like_skipped"] == ["customers.email"]
+    quality = report.result("other", "quality")
+    assert "products" not in quality["properties"]["Column Shapes"]["by_table"]
+    pairs = quality["properties"]["Column Pair Trends"]["details"]
+    assert all("email" not in (p["Column 1"], p["Column 2"]) for p in pairs)
+    notes = " ".join(report.data["notes"])
+    assert "Not scored by SDMetrics" in notes and "customers.email" in notes
+    assert "pass the threshold by chance" in notes and "x city (V" in notes
+    with pytest.raises(InputError, match="scope must be one of"):
+        compare(split.train, split.holdout, {}, md, tmp_path, scope="some")
