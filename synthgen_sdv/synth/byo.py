@@ -665,7 +665,7 @@ class UserRunOutcome:
     out: Path
     user: UserData
     result: SynthResult
-    metadata_path: Path  # detected_metadata.json in the output, or the --metadata file
+    metadata_path: Path  # OUT/metadata/detected_metadata.json: the metadata used, editable
     seconds: float
 
 
@@ -683,7 +683,9 @@ def run_user_fit_sample(
 ) -> UserRunOutcome:
     """The whole bring-your-own-data run: load, report, fit, sample, write ``out`` atomically.
 
-    Detected metadata is saved as ``OUT/metadata/detected_metadata.json``. If fitting fails
+    The metadata used is saved as ``OUT/metadata/detected_metadata.json`` (detected, or a
+    verbatim copy of ``metadata_file``), so editing it and rerunning with ``--metadata`` on
+    that path and the same ``--out`` works again and again. If fitting fails
     with a known cause, the output folder is not written, so the detected metadata is saved
     beside it (``OUT.detected_metadata.json``) and the error message says where, to be edited
     and passed back with ``--metadata``.
@@ -730,8 +732,10 @@ def run_user_fit_sample(
         )
         if user.metadata_file is None:
             save_metadata(user, tmp / DETECTED_FILE)
+        else:  # verbatim, so --metadata OUT/metadata/detected_metadata.json --out OUT reruns
+            (tmp / DETECTED_FILE).write_bytes(user.metadata_file.read_bytes())
     final = out.resolve()
-    path = user.metadata_file or final / DETECTED_FILE
-    if user.metadata_file is None:
-        say(f"detected metadata saved in {path}; edit it and rerun with --metadata {path}")
-    return UserRunOutcome(final, user, result, Path(path), time.perf_counter() - started)
+    path = final / DETECTED_FILE
+    what = "detected metadata" if user.metadata_file is None else "metadata used (a copy)"
+    say(f"{what} saved in {path}; edit it and rerun with --metadata {path}")
+    return UserRunOutcome(final, user, result, path, time.perf_counter() - started)

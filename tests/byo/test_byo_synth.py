@@ -260,16 +260,20 @@ def test_run_user_fit_sample_writes_detected_metadata(tmp_path):
         for r in outcome.result.metadata["relationships"]
     }
     assert rels == {("players", "team_id"), ("players", "mentor_id")}
+    # edit the saved file in place and rerun into the same folder: the edit is kept
+    md = json.loads(outcome.metadata_path.read_text())
+    md["tables"]["teams"]["columns"]["size"] = {"sdtype": "categorical"}
+    outcome.metadata_path.write_text(json.dumps(md, indent=1))
     again = run_user_fit_sample(
         data,
         out,
-        metadata_file=outcome.metadata_path.rename(tmp_path / "edited.json"),
+        metadata_file=outcome.metadata_path,
         model="gaussian_copula",
         seed=5,
         progress=False,
     )
-    assert again.metadata_path == tmp_path / "edited.json"
-    assert not (out / "metadata" / "detected_metadata.json").exists()
+    assert again.user.metadata["tables"]["teams"]["columns"]["size"]["sdtype"] == "categorical"
+    assert json.loads(again.metadata_path.read_text()) == md
 
     (data / "teams.csv").write_text("team_id,captain_id\nT1,1\nT2,2\nT3,3\n")
     with pytest.raises(InputError) as err:
