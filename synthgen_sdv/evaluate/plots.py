@@ -18,6 +18,7 @@ from synthgen_sdv.evaluate.relations import Dataset, TableGraph
 
 REAL = "holdout (real)"
 REAL_COLOR = "#222222"
+CAP = 1.2
 
 
 def _plt():
@@ -68,13 +69,15 @@ def plot_property_scores(
     for i, name in enumerate(names):
         vals = [summary[name].get(c) for c in columns]
         pos = x - 0.4 + width * (i + 0.5)
-        heights = [v if v is not None else 0.0 for v in vals]
+        # Ratios can exceed 1 (ML utility with leakage, DCR far from train): cap the bar so
+        # the other bars stay readable, and print the true value on it.
+        heights = [min(v, CAP) if v is not None else 0.0 for v in vals]
         bars = ax.bar(pos, heights, width, label=name, color=colors[name])
-        for b, v in zip(bars, vals, strict=True):
-            text = "n/a" if v is None else f"{v:.2f}"
+        for b, v, h in zip(bars, vals, heights, strict=True):
+            text = "n/a" if v is None else f"{v:.2f}" + ("^" if v > CAP else "")
             ax.text(
                 b.get_x() + b.get_width() / 2,
-                (v or 0) + 0.01,
+                h + 0.01,
                 text,
                 ha="center",
                 va="bottom",
@@ -83,9 +86,13 @@ def plot_property_scores(
             )
     ax.set_xticks(x)
     ax.set_xticklabels([c.replace(" ", "\n", 1) for c in columns], fontsize=9)
-    ax.set_ylim(0, 1.15)
-    ax.set_ylabel("score (1 = indistinguishable from holdout)")
-    ax.set_title("Scores per candidate (higher is better)")
+    ax.set_ylim(0, CAP + 0.12)
+    ax.set_ylabel("score / ratio")
+    ax.set_title(
+        "Scores per candidate: 1 is best for scores and ML ratio; DCR ratio near or above 1 "
+        f"is good (^ = above {CAP}, bar capped)",
+        fontsize=10,
+    )
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=min(4, len(names)))
     ax.grid(axis="y", alpha=0.3)
     return _save(fig, path)

@@ -429,6 +429,18 @@ def _notes(root: str, n_roots: int, candidates: list[dict[str, Any]]) -> list[st
             "not with 1.0."
         )
     for c in candidates:
+        summary = c["summary"]
+        if c["role"] == "candidate" and (summary.get("ML ratio") or 0) > 1.1:
+            notes.append(
+                f"'{c['name']}' beats the real train split on ML utility (ratio "
+                f"{summary['ML ratio']:.2f}): check that it never saw the holdout rows."
+            )
+        dcr = summary.get("DCR ratio")
+        if c["role"] == "candidate" and dcr is not None and dcr < 0.5:
+            notes.append(
+                f"'{c['name']}' sits much closer to the training rows than new real rows do "
+                f"(DCR ratio {dcr:.2f}): it may reproduce training records."
+            )
         kept = c["sample"].get("root_rows_kept", n_roots)
         if kept < n_roots:
             notes.append(

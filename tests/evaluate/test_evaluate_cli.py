@@ -117,3 +117,29 @@ def test_compare_cli_bad_arguments_exit_2(run, folders, tmp_path, capsys, args, 
     code = run(["compare", "--reference", str(folders["ref"]), "--out", str(tmp_path), *args])
     assert code == 2
     assert message in capsys.readouterr().err
+
+
+def test_entry_point_maps_bad_input_to_exit_2(tmp_path):
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "synthgen_sdv",
+            "compare",
+            "--reference",
+            str(tmp_path / "none"),
+            "--candidate",
+            f"a={tmp_path}",
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "not a directory" in proc.stderr
+    assert "Traceback" not in proc.stderr

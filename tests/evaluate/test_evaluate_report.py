@@ -103,6 +103,7 @@ def test_markdown_reads_at_a_glance(report):
     assert "| candidate | TSTR macro F1 | TRTR macro F1 | ratio |" in md
     assert "## Column Shapes per table" in md and "| candidate | customers | products |" in md
     assert "## Weakest columns" in md
+    assert "'copy' sits much closer to the training rows" in md
     assert "## Read with care" in md and "The holdout has only 50 'customers' rows" in md
     assert "customers.segment (classification, chosen by auto)" in md
     assert "![cardinality](plots/cardinality.png)" in md
