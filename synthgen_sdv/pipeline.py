@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sys
@@ -173,7 +174,18 @@ def sample_model(
     say(f"[3/4] sample at {scale:g}x the fitted rows; recompute derived columns and totals")
     sampled = renumber_keys(plan, synth.sample(scale), modeled)
     tables = rederive(plan, {**boot.tables, **sampled}, modeled)
-    return {t: tables[t][plan.tables[t].emitted] for t in modeled}
+    return {t: like(tables[t][plan.tables[t].emitted], boot.tables[t]) for t in modeled}
+
+
+def like(frame: Any, reference: Any) -> Any:
+    """Give sampled columns the dtypes of the data they were learned from (Int64 stays Int64)."""
+    out = frame.copy()
+    for col in out.columns.intersection(reference.columns):
+        if out[col].dtype != reference[col].dtype:
+            # fractional values where the reference had integers stay as they are
+            with contextlib.suppress(TypeError, ValueError):
+                out[col] = out[col].astype(reference[col].dtype)
+    return out
 
 
 #: the candidates fit-sample's report compares (the run's own model first)

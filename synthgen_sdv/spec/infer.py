@@ -110,7 +110,8 @@ def _column(s: pd.Series, cmeta: dict[str, Any]) -> dict[str, Any]:
     if sdtype == "datetime":
         return _dates(pd.to_datetime(values, format=cmeta.get("datetime_format"), errors="coerce"))
     if sdtype == "numerical" and len(values):
-        return _numbers(pd.to_numeric(values, errors="coerce").dropna())
+        integer = pd.api.types.is_integer_dtype(s.dtype)
+        return _numbers(pd.to_numeric(values, errors="coerce").dropna(), integer)
     if sdtype == "boolean":
         return {"kind": "boolean", "p": round(float(values.astype(bool).mean()), 6)}
     if sdtype not in ("categorical", "id") and has_provider(sdtype, "en_US"):
@@ -127,8 +128,8 @@ def _categories(values: pd.Series) -> dict[str, Any]:
     return {"kind": "categorical", "values": {k: round(float(v), 6) for k, v in freq.items()}}
 
 
-def _numbers(x: pd.Series) -> dict[str, Any]:
-    is_int = bool(np.all(np.equal(np.mod(x, 1), 0)))
+def _numbers(x: pd.Series, is_int: bool) -> dict[str, Any]:
+    """A fitted distribution; the column keeps its integer or float type."""
     if x.nunique() <= 30:  # few distinct values (counts, price points): keep them exactly
         freq = x.value_counts(normalize=True).sort_index()
         cast = int if is_int else float
