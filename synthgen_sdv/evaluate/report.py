@@ -11,8 +11,11 @@ Protocol: candidates learn from ``reference_train`` only and are scored against 
 the row ``train (ceiling)`` scores the real train split itself against the holdout, which is
 the best any generator can reach. SDMetrics runs on root-entity subsamples (``subsample_by_root``)
 of equal root count for holdout and every candidate, so size-dependent properties compare like
-with like and a 10M-row candidate costs no more than a small one. Files are written to
-temporary names and renamed, so a crash leaves no half-written report.
+with like and a 10M-row candidate costs no more than a small one. ``notes`` (the
+"Read with care" section) says what the sizes and the metadata make unreliable: a small
+holdout, chance-level column pairs, identifier-like columns hidden from SDMetrics, shared
+tables that are not held out, candidates that beat the real data or sit on training rows.
+Files are written to temporary names and renamed, so a crash leaves no half-written report.
 """
 
 from __future__ import annotations
@@ -212,6 +215,8 @@ def compare(
     ``skip_identifier_like`` hides near-unique categorical columns from SDMetrics (see
     ``relations.identifier_like``); the columns are listed in the report.
     """
+    if not candidates and not include_ceiling:
+        raise InputError("nothing to compare: no candidates and include_ceiling=False")
     if scope not in SCOPES:
         raise InputError(f"scope must be one of {list(SCOPES)}, got '{scope}'")
     md = metadata_dict(metadata)

@@ -60,6 +60,20 @@ def test_sdmetrics_reports_called_directly_work_with_installed_sdmetrics(parts, 
     assert diag["properties"]["Data Structure"]["score"] == 1.0
 
 
+def test_sdv_wrapper_is_the_known_trap(parts, metadata):
+    """Why we call SDMetrics directly: sdv's wrapper passes verbose where constraints go.
+
+    If this starts to pass, the installed sdv/sdmetrics pair agrees again; the direct call
+    above stays correct either way.
+    """
+    from sdv.evaluation.multi_table import evaluate_quality
+    from sdv.metadata import Metadata
+
+    train, holdout = parts
+    with pytest.raises(ValueError, match="'constraints' parameter"):
+        evaluate_quality(holdout, train, Metadata.load_from_dict(metadata), verbose=False)
+
+
 def test_thresholds_are_read_from_installed_sdmetrics():
     from sdmetrics.reports.single_table._properties import column_pair_trends  # noqa: F401
 
