@@ -55,11 +55,11 @@ def write_generated(
     plan: Plan,
     result: GenerationResult,
     sink: FileSink,
-    lineage_extra: Callable[[Path], list[dict[str, Any]]] | None = None,
     sources: dict[str, str] | None = None,
     tables_lineage: dict[str, Any] | None = None,
+    progress: bool = True,
 ) -> None:
-    """metadata/: schema_metadata.json, labels.json, generation_lineage.yaml."""
+    """metadata/: schema_metadata.json, labels.json, generation_lineage.yaml (+ the ETL run)."""
     dirty = {
         t: {"files": sink.dirty_files[t], "row_count": result.dirty_row_counts.get(t, 0)}
         for t in sink.dirty_files
@@ -68,7 +68,8 @@ def write_generated(
         plan, result.types, result.row_counts, result.nullable, sink.files, dirty, sources
     )
     artifacts.write_json(tmp / "metadata" / "schema_metadata.json", meta)
-    lineage_labels = lineage_extra(tmp) if lineage_extra else []
+    tables_lineage = tables_lineage or rules_lineage(plan, result)
+    lineage_labels = run_etl_lineage(tmp, plan, tables_lineage, sink.formats, progress)
     artifacts.write_json(
         tmp / "metadata" / "labels.json",
         artifacts.labels_doc(plan, result.anomalies, result.entity_links, lineage_labels),
@@ -76,8 +77,32 @@ def write_generated(
     lineage_path = tmp / "metadata" / "generation_lineage.yaml"
     if not lineage_path.exists():
         doc = artifacts.header(artifacts.LINEAGE, plan.seed, plan.config_hash)
-        doc["tables"] = tables_lineage or rules_lineage(plan, result)
+        doc["tables"] = tables_lineage
         artifacts.write_yaml(lineage_path, doc)
+
+
+def run_etl_lineage(
+    tmp: Path, plan: Plan, tables_lineage: dict[str, Any], formats: list[str], progress: bool
+) -> list[dict[str, Any]]:
+    """Execute lineage.yml over the written tables: staging/core/mart data, faults, events."""
+    spec_path = plan.loaded.config_dir / "lineage.yml"
+    if plan.loaded.lineage is None or not spec_path.exists():
+        return []
+    if "parquet" not in formats:
+        say("note: ETL lineage skipped: it runs over the Parquet output (add --format both)")
+        return []
+    from synthgen_sdv.lineage.writer import lineage_labels, run_for_output
+
+    if progress:
+        say("running the ETL pipeline of lineage.yml (faults injected, OpenLineage events)")
+    run = run_for_output(
+        tmp,
+        plan.seed,
+        spec_path=spec_path,
+        write_labels=False,
+        extra_sections={"config_hash": plan.config_hash, "tables": tables_lineage},
+    )
+    return lineage_labels(run)
 
 
 def run_generate(
@@ -89,7 +114,7 @@ def run_generate(
         result = Engine(
             plan, workers=workers, progress=progress, log=say if progress else None
         ).run(sink)
-        write_generated(tmp, plan, result, sink)
+        write_generated(tmp, plan, result, sink, progress=progress)
     return GenerateOutcome(out.resolve(), result, time.perf_counter() - started)
 
 
@@ -225,7 +250,15 @@ def write_with_pinned(
             entry.update(lineage.get(name, {}))
             if name not in pinned and any(t in pinned for t in _reads(plan, name)):
                 entry["source"] = "rules, on synthesized parents"
-        write_generated(tmp, plan, result, sink, sources=sources, tables_lineage=tables_lineage)
+        write_generated(
+            tmp,
+            plan,
+            result,
+            sink,
+            sources=sources,
+            tables_lineage=tables_lineage,
+            progress=progress,
+        )
         if extra:
             extra(tmp)
     return result

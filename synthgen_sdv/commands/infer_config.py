@@ -43,10 +43,11 @@ def read_any(data_dir: Path, metadata: Path | None):
 
         folder = read_output_folder(data_dir)
         return folder.data, folder.metadata
-    from synthgen_sdv.synth.byo import load_user_data
+    from synthgen_sdv.synth.byo import load_user_data, output_sdv_metadata
 
     user = load_user_data(data_dir, metadata)
-    return user.tables, user.metadata
+    # composite keys and self references are not expressible as lookups: profile without them
+    return user.tables, output_sdv_metadata(user.metadata, user.types)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -55,6 +55,10 @@ class Dialect:
         return f"EXTRACT(MONTH FROM {expr})"
 
 
+def name_of(meta: TableMeta, schema: SchemaMetadata) -> str:
+    return next(n for n, m in schema.tables.items() if m is meta)
+
+
 def create_table_sql(
     dialect: Dialect,
     qualified: str,
@@ -74,8 +78,9 @@ def create_table_sql(
     for fk in meta.foreign_keys:
         parent = schema.tables[fk.parent_table]
         # Engines only accept references to a primary (or unique) key; other references stay
-        # documented in the metadata and are checked by `validate`.
-        if parent.pk_columns == [fk.parent_column]:
+        # documented in the metadata and are checked by `validate`. A self reference is left
+        # out too: DuckDB refuses rows that point at rows of the same insert.
+        if parent.pk_columns == [fk.parent_column] and fk.parent_table != name_of(meta, schema):
             target = ref(fk.parent_table) if ref else q(fk.parent_table)
             lines.append(
                 f"FOREIGN KEY ({q(fk.column)}) REFERENCES {target} ({q(fk.parent_column)})"
