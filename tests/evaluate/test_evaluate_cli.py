@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import make_shop, shop_metadata
+from evaluate_shop import make_shop, shop_metadata
 
 import synthgen_sdv.cli as cli
 from synthgen_sdv.evaluate.io import read_output_folder, write_output_folder

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import make_shop, shuffle_columns
+from evaluate_shop import make_shop, shuffle_columns
 
 from synthgen_sdv.errors import InputError
 from synthgen_sdv.evaluate.metrics import METRICS, EvalContext, EvalOptions, sdmetrics_thresholds
@@ -60,6 +60,7 @@ def test_sdmetrics_reports_called_directly_work_with_installed_sdmetrics(parts, 
     assert diag["properties"]["Data Structure"]["score"] == 1.0
 
 
+@pytest.mark.filterwarnings("ignore::FutureWarning")
 def test_sdv_wrapper_is_the_known_trap(parts, metadata):
     """Why we call SDMetrics directly: sdv's wrapper passes verbose where constraints go.
 

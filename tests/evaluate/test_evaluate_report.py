@@ -8,7 +8,7 @@ import json
 import jsonschema
 import numpy as np
 import pytest
-from conftest import make_shop, shuffle_columns
+from evaluate_shop import make_shop, shuffle_columns
 
 from synthgen_sdv.errors import InputError
 from synthgen_sdv.evaluate.metrics import METRICS, Metric

@@ -6,7 +6,7 @@ import time
 import warnings
 
 import pytest
-from conftest import make_shop
+from evaluate_shop import make_shop
 
 from synthgen_sdv.evaluate.report import CEILING, compare
 from synthgen_sdv.evaluate.split import referential_integrity, split_by_root

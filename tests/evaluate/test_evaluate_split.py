@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import make_shop, shop_metadata
+from evaluate_shop import make_shop, shop_metadata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
