@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import EngFormatter
+from matplotlib.ticker import FuncFormatter
 
 from synthgen_sdv.evaluate.metrics import as_number
 from synthgen_sdv.evaluate.relations import Dataset, TableGraph
@@ -110,6 +110,14 @@ def key_columns(graph: TableGraph, table: str, real: pd.DataFrame, limit: int = 
     return out[:limit]
 
 
+def _compact(x: float, _pos: int) -> str:
+    """Tick labels 20k / 1.5M for large numbers, plain for small ones (0.05 stays 0.05)."""
+    for size, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(x) >= size:
+            return f"{x / size:g}{suffix}"
+    return f"{x:g}"
+
+
 def _short(label: str, n: int = 18) -> str:
     return label if len(label) <= n else label[: n - 1] + "…"
 
@@ -153,7 +161,7 @@ def plot_distributions(
                 )
             ax.set_xlabel("year" if sdtype == "datetime" else col)
             if sdtype == "numerical":
-                ax.xaxis.set_major_formatter(EngFormatter())
+                ax.xaxis.set_major_formatter(FuncFormatter(_compact))
             ax.set_yticks([])
             ax.set_ylabel("density")
         else:

@@ -377,7 +377,7 @@ def compare(
     files: dict[str, Path] = {}
     if make_plots:
         progress("plots")
-        data["plots"] = _make_plots(out, graph, md, hold_sample.data, samples, data)
+        data["plots"] = _make_plots(out, score_md, hold_sample.data, samples, data)
         files.update({k: out / v for k, v in data["plots"].items()})
     files["json"] = _write_text(out / "comparison.json", json.dumps(clean(data), indent=2))
     files["markdown"] = _write_text(out / "comparison.md", render_markdown(data))
@@ -457,8 +457,10 @@ def _notes(root: str, n_roots: int, candidates: list[dict[str, Any]]) -> list[st
 
 
 def _make_plots(
-    out: Path, graph: TableGraph, md: dict, real: Dataset, samples: dict[str, Dataset], data: dict
+    out: Path, md: dict, real: Dataset, samples: dict[str, Dataset], data: dict
 ) -> dict[str, str]:
+    """Plots of the tables SDMetrics scored (``md``), from the same samples."""
+    graph = TableGraph(md)
     written: dict[str, Path | None] = {}
     summary = {c["name"]: c["summary"] for c in data["candidates"]}
     score_cols = [
