@@ -319,9 +319,13 @@ def feature_table(data: Dataset, graph: TableGraph, table: str) -> pd.DataFrame:
 def resolve_target(
     graph: TableGraph, data: Dataset, target: str | None, root: str | None = None
 ) -> dict[str, Any]:
-    """``table.column`` and its task. Auto: on the entity root (then other tables in order),
-    the categorical/boolean column with the fewest distinct values (2..20; a column such as
+    """``table.column`` and its task, in the held-out tables (the root and its descendants:
+    a shared table holds the same rows in train and holdout, so a model would be tested on
+    its training rows). Auto: on the entity root (then its descendants in order), the
+    categorical/boolean column with the fewest distinct values (2..20; a column such as
     ``segment`` rather than ``state``); else the first numerical column (regression)."""
+    root = root or graph.entity_root(data)
+    held_out = [root, *graph.descendants(root)]
     if target:
         if "." not in target:
             raise InputError(f"target must be 'table.column', got '{target}'")
@@ -331,11 +335,15 @@ def resolve_target(
                 f"target '{target}' is not a value column; choose table.column from "
                 + ", ".join(f"{t}.{c}" for t in graph.tables for c in graph.columns(t))
             )
+        if table not in held_out:
+            raise InputError(
+                f"target '{target}': table '{table}' is not held out (train and holdout share "
+                f"its rows); choose a column of {held_out}"
+            )
         sdtype = graph.sdtype(table, column)
         task = "classification" if sdtype in ("categorical", "boolean") else "regression"
         return {"table": table, "column": column, "task": task, "chosen_by": "argument"}
-    root = root or graph.entity_root(data)
-    order = [root] + [t for t in graph.order if t != root]
+    order = held_out
     for table in order:
         counts = {
             c: data[table][c].nunique() for c in graph.columns(table, ("categorical", "boolean"))

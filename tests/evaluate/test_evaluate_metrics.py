@@ -179,6 +179,8 @@ def test_regression_target_and_bad_target(parts, metadata):
     assert res["real"]["score"] > 0.5  # order value follows from its transactions
     with pytest.raises(InputError, match="is not a value column"):
         score("ml_utility", metadata, train, holdout, train, target="orders.nope")
+    with pytest.raises(InputError, match="table 'products' is not held out"):
+        score("ml_utility", metadata, train, holdout, train, target="products.category")
 
 
 def test_dcr_flags_copies_and_passes_fresh_samples(parts, metadata):
