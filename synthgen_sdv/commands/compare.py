@@ -111,6 +111,12 @@ def run(args: argparse.Namespace) -> int:
     from synthgen_sdv.evaluate.report import compare
     from synthgen_sdv.evaluate.split import split_by_root
 
+    from synthgen_sdv.evaluate.metrics import METRICS
+
+    # Argument mistakes first, before minutes of reading data.
+    metrics = [m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None
+    for name in metrics or []:
+        METRICS.get(name)
     candidates_dirs = _pairs(args.candidate, "--candidate")
     stats_files = _pairs(args.stats, "--stats")
     stats = {}
@@ -152,7 +158,6 @@ def run(args: argparse.Namespace) -> int:
             f"{args.holdout_fraction}, seed {args.seed}); this command cannot know whether the "
             "candidates learned from those rows. Pass --holdout for a guaranteed-unseen holdout."
         )
-    metrics = [m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None
     report = compare(
         train,
         holdout,

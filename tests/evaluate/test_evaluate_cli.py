@@ -111,6 +111,7 @@ def test_compare_cli_tables_differ_exits_2(run, folders, tmp_path, capsys):
         (["--candidate", "noequals"], "expected NAME=VALUE"),
         (["--candidate", "a=X", "--candidate", "a=Y"], "name 'a' is given twice"),
         (["--candidate", "a=X", "--stats", "b=s.json"], "no --candidate named 'b'"),
+        (["--candidate", "a=X", "--metrics", "quality,privcy_dcr"], "did you mean 'privacy_dcr'"),
     ],
 )
 def test_compare_cli_bad_arguments_exit_2(run, folders, tmp_path, capsys, args, message):
