@@ -107,11 +107,10 @@ def _pairs(values: list[str], flag: str) -> dict[str, str]:
 
 def run(args: argparse.Namespace) -> int:
     from synthgen_sdv.evaluate.io import read_output_folder
+    from synthgen_sdv.evaluate.metrics import METRICS
     from synthgen_sdv.evaluate.relations import TableGraph, check_dataset
     from synthgen_sdv.evaluate.report import compare
     from synthgen_sdv.evaluate.split import split_by_root
-
-    from synthgen_sdv.evaluate.metrics import METRICS
 
     # Argument mistakes first, before minutes of reading data.
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None
