@@ -150,6 +150,19 @@ def check_dataset(data: Dataset, graph: TableGraph, what: str) -> None:
         raise InputError(f"{what} does not match the metadata: " + "; ".join(problems))
 
 
+# 1/0 need no entry: they hash equal to True/False.
+_BOOL_TEXT = {
+    True: True,
+    False: False,
+    "True": True,
+    "False": False,
+    "true": True,
+    "false": False,
+    "1": True,
+    "0": False,
+}
+
+
 def coerce_like(data: Dataset, reference: Dataset, graph: TableGraph) -> Dataset:
     """Cast ``data``'s columns to the reference's dtypes where the sdtype allows it.
 
@@ -168,7 +181,9 @@ def coerce_like(data: Dataset, reference: Dataset, graph: TableGraph) -> Dataset
             if sdtype == "datetime" or pd.api.types.is_datetime64_any_dtype(ref[col]):
                 fmt = meta.get("datetime_format")
                 changed[col] = pd.to_datetime(df[col], errors="coerce", format=fmt)
-            elif is_numeric_dtype(ref[col]) and not is_bool_dtype(ref[col]):
+            elif is_bool_dtype(ref[col]):
+                changed[col] = df[col].map(_BOOL_TEXT).astype(object)
+            elif is_numeric_dtype(ref[col]):
                 changed[col] = pd.to_numeric(df[col], errors="coerce")
             elif ref[col].dtype == object or pd.api.types.is_string_dtype(ref[col]):
                 changed[col] = (
