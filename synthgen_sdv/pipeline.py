@@ -58,6 +58,7 @@ def write_generated(
     sources: dict[str, str] | None = None,
     tables_lineage: dict[str, Any] | None = None,
     progress: bool = True,
+    etl: bool = True,
 ) -> None:
     """metadata/: schema_metadata.json, labels.json, generation_lineage.yaml (+ the ETL run)."""
     dirty = {
@@ -69,7 +70,9 @@ def write_generated(
     )
     artifacts.write_json(tmp / "metadata" / "schema_metadata.json", meta)
     tables_lineage = tables_lineage or rules_lineage(plan, result)
-    lineage_labels = run_etl_lineage(tmp, plan, tables_lineage, sink.formats, progress)
+    lineage_labels = (
+        run_etl_lineage(tmp, plan, tables_lineage, sink.formats, progress) if etl else []
+    )
     artifacts.write_json(
         tmp / "metadata" / "labels.json",
         artifacts.labels_doc(plan, result.anomalies, result.entity_links, lineage_labels),
@@ -106,15 +109,21 @@ def run_etl_lineage(
 
 
 def run_generate(
-    plan: Plan, out: Path, formats: list[str], workers: int = 1, progress: bool = True
+    plan: Plan,
+    out: Path,
+    formats: list[str],
+    workers: int = 1,
+    progress: bool = True,
+    etl: bool = True,
 ) -> GenerateOutcome:
+    """The rule-based bootstrap to files; ``etl`` also executes lineage.yml over them."""
     started = time.perf_counter()
     with staged_output(out) as tmp:
         sink = FileSink(tmp, formats)
         result = Engine(
             plan, workers=workers, progress=progress, log=say if progress else None
         ).run(sink)
-        write_generated(tmp, plan, result, sink, progress=progress)
+        write_generated(tmp, plan, result, sink, progress=progress, etl=etl)
     return GenerateOutcome(out.resolve(), result, time.perf_counter() - started)
 
 

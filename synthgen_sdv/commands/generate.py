@@ -22,6 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="file format (default: config.yaml output.formats)",
     )
+    p.add_argument(
+        "--no-lineage", action="store_true", help="skip executing the ETL pipeline of lineage.yml"
+    )
     p.set_defaults(func=run)
 
 

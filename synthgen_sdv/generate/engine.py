@@ -121,6 +121,19 @@ def generate_table_chunk(
     env = _Env(tp, n)
     values: dict[str, Any] = {}
     groups = None
+
+    def context(col: str) -> ColumnContext:
+        return ColumnContext(
+            n=n,
+            seed=plan.seed,
+            table=tp.name,
+            column=col,
+            chunk=chunk,
+            env=env,
+            locale=plan.locale,
+            row_offset=row_offset,
+        )
+
     if driver is not None:
         pframe, pos = driver
         env.add_parent(tp.driver, pframe, pos, None)  # type: ignore[arg-type]
@@ -132,16 +145,7 @@ def generate_table_chunk(
     for col in tp.lookups:
         spec = tp.lookup(col)
         target = materialized[spec.table]
-        ctx = ColumnContext(
-            n=n,
-            seed=plan.seed,
-            table=tp.name,
-            column=col,
-            chunk=chunk,
-            env=env,
-            locale=plan.locale,
-            row_offset=row_offset,
-        )
+        ctx = context(col)
         pos = spec.positions(ctx, len(target), groups if spec.distinct_per_parent else None)
         nulls = ctx.sub_rng("nulls").random(n) < spec.null_rate if spec.null_rate else None
         keys = pd.Series(target[tp.target_column(col, plan)].to_numpy()[pos])
@@ -153,16 +157,7 @@ def generate_table_chunk(
         if isinstance(spec, SequenceColumn) and row_offset is None:
             values[col] = pd.Series(np.zeros(n, dtype=np.int64))  # assigned by the main process
             continue
-        ctx = ColumnContext(
-            n=n,
-            seed=plan.seed,
-            table=tp.name,
-            column=col,
-            chunk=chunk,
-            env=env,
-            locale=plan.locale,
-            row_offset=row_offset,
-        )
+        ctx = context(col)
         values[col] = spec.generate(ctx)
         env.own[col] = values[col]
     for col in tp.rollups:

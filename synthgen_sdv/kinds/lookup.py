@@ -15,38 +15,27 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from synthgen_sdv.generate.distributions import draw
 from synthgen_sdv.generate.seeds import rng_for
 from synthgen_sdv.kinds.base import ColumnContext, ColumnKind, Param, param_deps, register_kind
-from synthgen_sdv.kinds.numeric import check_distribution_params
+from synthgen_sdv.kinds.numeric import DistributionFields, check_distribution_params
 from synthgen_sdv.spec.base import StrictModel
 
-_PARAMS = ("low", "high", "mean", "std", "sigma", "lam", "a", "p", "scale")
 
-
-class ChildrenPerParent(StrictModel):
-    """How many child rows each parent row gets: a fixed count/expression or a distribution."""
+class ChildrenPerParent(DistributionFields):
+    """How many child rows each parent row gets: a fixed count/expression, a distribution, or
+    empirical counts."""
 
     count: Param | None = None
     distribution: str | None = None
     counts: dict[int, float] | None = Field(
         None, description="empirical: children count -> weight (as inferred from data)"
     )
-    low: Param | None = None
-    high: Param | None = None
-    mean: Param | None = None
-    std: Param | None = None
-    sigma: Param | None = None
-    lam: Param | None = None
-    a: Param | None = None
-    p: Param | None = None
-    scale: Param | None = None
     min: int = Field(0, ge=0)
     max: int | None = Field(None, ge=0)
 
     @model_validator(mode="after")
     def _one_way(self):
-        given = {k: getattr(self, k) for k in _PARAMS if getattr(self, k) is not None}
+        given = self.given_params()
         ways = [w for w in ("count", "distribution", "counts") if getattr(self, w) is not None]
         if len(ways) != 1:
             raise ValueError(
@@ -55,14 +44,14 @@ class ChildrenPerParent(StrictModel):
             )
         if self.counts is not None and (min(self.counts) < 0 or sum(self.counts.values()) <= 0):
             raise ValueError("'counts' needs counts >= 0 and a positive total weight")
-        if self.count is not None and given:
-            raise ValueError(f"'count' takes no distribution parameters ({', '.join(given)})")
+        if self.distribution is None and given:
+            raise ValueError(f"parameters {', '.join(given)} need a 'distribution'")
         if self.distribution is not None:
             check_distribution_params(self.distribution, given)
         return self
 
     def deps(self) -> set[str]:
-        return param_deps(self.count, *(getattr(self, k) for k in _PARAMS))
+        return param_deps(self.count, *self.given_params().values())
 
     def draw_counts(self, ctx: ColumnContext) -> np.ndarray:
         """One count per parent row; ``ctx.env`` holds the parent's columns."""
@@ -73,10 +62,7 @@ class ChildrenPerParent(StrictModel):
             weights = np.array(list(self.counts.values()), dtype=float)
             values = ctx.rng.choice(options, size=ctx.n, p=weights / weights.sum())
         else:
-            params = {
-                k: ctx.param(getattr(self, k)) for k in _PARAMS if getattr(self, k) is not None
-            }
-            values = draw(self.distribution, ctx.rng, params, ctx.n, integer=True)
+            values = self.drawn(self.distribution, ctx, integer=True)  # type: ignore[arg-type]
         values = np.nan_to_num(np.rint(values), nan=0.0)
         return np.clip(values, self.min, self.max).astype(np.int64)
 

@@ -10,12 +10,14 @@ from pydantic import model_validator
 
 from synthgen_sdv.generate.distributions import DISTRIBUTIONS, draw
 from synthgen_sdv.kinds.base import ColumnContext, ColumnKind, Param, param_deps, register_kind
+from synthgen_sdv.spec.base import StrictModel
 
 _PARAM_NAMES = ("low", "high", "mean", "std", "sigma", "lam", "a", "p", "scale", "value")
 
 
-class _Numeric(ColumnKind):
-    distribution: str = "uniform"
+class DistributionFields(StrictModel):
+    """Parameters of a named distribution, flat in the YAML (a number or an expression each)."""
+
     low: Param | None = None
     high: Param | None = None
     mean: Param | None = None
@@ -26,6 +28,17 @@ class _Numeric(ColumnKind):
     p: Param | None = None
     scale: Param | None = None
     value: Param | None = None
+
+    def given_params(self) -> dict[str, Param]:
+        return {k: getattr(self, k) for k in _PARAM_NAMES if getattr(self, k) is not None}
+
+    def drawn(self, name: str, ctx: ColumnContext, integer: bool) -> np.ndarray:
+        params = {k: ctx.param(v) for k, v in self.given_params().items()}
+        return draw(name, ctx.rng, params, ctx.n, integer)
+
+
+class _Numeric(ColumnKind, DistributionFields):
+    distribution: str = "uniform"
     min: float | None = None
     max: float | None = None
     round: int | None = None
@@ -35,15 +48,11 @@ class _Numeric(ColumnKind):
         check_distribution_params(self.distribution, self.given_params())
         return self
 
-    def given_params(self) -> dict[str, Param]:
-        return {k: getattr(self, k) for k in _PARAM_NAMES if getattr(self, k) is not None}
-
     def deps(self) -> set[str]:
         return param_deps(*self.given_params().values())
 
     def draw(self, ctx: ColumnContext, integer: bool) -> np.ndarray:
-        params = {k: ctx.param(v) for k, v in self.given_params().items()}
-        values = draw(self.distribution, ctx.rng, params, ctx.n, integer).astype(float)
+        values = self.drawn(self.distribution, ctx, integer).astype(float)
         if self.min is not None or self.max is not None:
             values = np.clip(values, self.min, self.max)
         if self.round is not None:
