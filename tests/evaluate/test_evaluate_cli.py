@@ -144,3 +144,28 @@ def test_entry_point_maps_bad_input_to_exit_2(tmp_path):
     assert proc.returncode == 2, proc.stderr
     assert "not a directory" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_same_data_scores_the_same_from_csv_and_parquet(folders, tmp_path):
+    from synthgen_sdv.evaluate.report import compare
+
+    md = shop_metadata()
+    data = make_shop(90, seed=3)
+    data["customers"]["vip"] = data["customers"]["income"] > 60_000
+    md["tables"]["customers"]["columns"]["vip"] = {"sdtype": "boolean"}
+    as_csv = read_output_folder(write_output_folder(tmp_path / "c", data, md, fmt="csv")).data
+    as_pq = read_output_folder(write_output_folder(tmp_path / "p", data, md)).data
+    ref = make_shop(120, seed=2)
+    ref["customers"]["vip"] = ref["customers"]["income"] > 60_000
+    report = compare(
+        ref,
+        ref,
+        {"csv": as_csv, "parquet": as_pq},
+        md,
+        tmp_path / "r",
+        metrics=["quality"],
+        include_ceiling=False,
+        make_plots=False,
+        progress=lambda _m: None,
+    )
+    assert report.summary["csv"] == report.summary["parquet"]
