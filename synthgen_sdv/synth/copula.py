@@ -101,7 +101,8 @@ class GaussianCopulaTables(Synthesizer):
         for table in self.order:
             model = self.models[table]
             model.reset_sampling()
-            model._set_random_state(derive_seed(self.seed, "table", table))
+            if getattr(model, "_model", None) is not None:  # None: a table of keys only
+                model._set_random_state(derive_seed(self.seed, "table", table))
             rels = [r for r in self.relationships if r["child_table_name"] == table]
             rng = np.random.default_rng(derive_seed(self.seed, "counts", table))
             if not rels:

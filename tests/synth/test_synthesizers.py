@@ -132,3 +132,109 @@ def test_progress_callback_sees_every_stage(tiny, tmp_path):
     assert any(s.startswith("sample") for s in stages)
     save_model(synth, tmp_path / "m", config_hash="h")  # the callback is not pickled
     assert load_model(tmp_path / "m", "h").progress is None
+
+
+def _awkward():
+    """Nulls everywhere, orphan child rows, a keys-only child, a second root, a nullable key
+    to an unmodeled lookup table, a boolean and a datetime with NaT."""
+    from sdv.metadata import Metadata
+
+    rng = np.random.default_rng(0)
+    n, m = 30, 100
+    p = pd.DataFrame(
+        {
+            "pid": np.arange(n),
+            "flag": rng.random(n) < 0.3,
+            "v": np.where(rng.random(n) < 0.2, np.nan, rng.normal(size=n)),
+            "when": pd.to_datetime("2020-01-01") + pd.to_timedelta(rng.integers(0, 300, n), "D"),
+        }
+    )
+    p.loc[3, "when"] = pd.NaT
+    c = pd.DataFrame(
+        {
+            "cid": np.arange(m),
+            "pid": rng.integers(0, n, m).astype(float),
+            "cat": rng.choice(["a", "b", None], m),
+            "w": rng.gamma(2, size=m),
+            "lk": rng.integers(0, 5, m).astype(float),
+        }
+    )
+    c.loc[:4, "pid"] = np.nan
+    c.loc[7:9, "lk"] = np.nan
+    tables = {
+        "p": p,
+        "c": c,
+        "k": pd.DataFrame({"kid": np.arange(40), "pid": rng.integers(0, n, 40)}),
+        "other": pd.DataFrame({"oid": np.arange(12), "x": rng.normal(size=12)}),
+        "look": pd.DataFrame({"lid": np.arange(5), "name": list("vwxyz")}),
+    }
+    ident = {"sdtype": "id"}
+    md = Metadata.load_from_dict(
+        {
+            "tables": {
+                "p": {
+                    "primary_key": "pid",
+                    "columns": {
+                        "pid": ident,
+                        "flag": {"sdtype": "boolean"},
+                        "v": {"sdtype": "numerical"},
+                        "when": {"sdtype": "datetime", "datetime_format": "%Y-%m-%d"},
+                    },
+                },
+                "c": {
+                    "primary_key": "cid",
+                    "columns": {
+                        "cid": ident,
+                        "pid": ident,
+                        "cat": {"sdtype": "categorical"},
+                        "w": {"sdtype": "numerical"},
+                        "lk": ident,
+                    },
+                },
+                "k": {"primary_key": "kid", "columns": {"kid": ident, "pid": ident}},
+                "other": {
+                    "primary_key": "oid",
+                    "columns": {"oid": ident, "x": {"sdtype": "numerical"}},
+                },
+                "look": {
+                    "primary_key": "lid",
+                    "columns": {"lid": ident, "name": {"sdtype": "categorical"}},
+                },
+            },
+            "relationships": [
+                {
+                    "parent_table_name": "p",
+                    "parent_primary_key": "pid",
+                    "child_table_name": "c",
+                    "child_foreign_key": "pid",
+                },
+                {
+                    "parent_table_name": "p",
+                    "parent_primary_key": "pid",
+                    "child_table_name": "k",
+                    "child_foreign_key": "pid",
+                },
+                {
+                    "parent_table_name": "look",
+                    "parent_primary_key": "lid",
+                    "child_table_name": "c",
+                    "child_foreign_key": "lk",
+                },
+            ],
+        }
+    )
+    return tables, md
+
+
+@pytest.mark.parametrize("name", ["hma", "gaussian_copula"])
+def test_nulls_orphans_keys_only_child_and_two_roots(name):
+    tables, md = _awkward()
+    modeled = ["p", "c", "k", "other"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = SYNTHESIZERS.get(name)(seed=0).fit(tables, md, modeled=modeled).sample(1.0)
+        md.validate_data({**out, "look": tables["look"]})  # every key resolves
+    assert set(out) == set(modeled) and len(out["other"]) == 12
+    assert 0 < out["c"]["lk"].isna().mean() < 0.2  # nullable re-attached key keeps nulls
+    assert out["c"]["pid"].isna().any()  # orphan rows stay orphans
+    assert out["p"]["v"].isna().any() and out["c"]["cat"].isna().any()
