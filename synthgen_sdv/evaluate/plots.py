@@ -63,7 +63,8 @@ def plot_property_scores(
     plt = _plt()
     names = list(summary)
     colors = _colors(names)
-    fig, ax = plt.subplots(figsize=(max(7, 1.5 * len(columns) * max(1, len(names)) / 2), 4.2))
+    width_in = min(16.0, max(8.0, 0.4 * len(columns) * (len(names) + 1)))
+    fig, ax = plt.subplots(figsize=(width_in, 4.5))
     width = 0.8 / max(1, len(names))
     x = np.arange(len(columns))
     for i, name in enumerate(names):
