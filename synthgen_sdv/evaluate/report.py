@@ -318,7 +318,8 @@ def compare(
     chance, n_assoc = _chance_level_pairs(quality, score_md, hold_scored)
     if chance:
         notes.append(
-            f"{len(chance)} of the {n_assoc} Column Pair Trends pairs scored by association "
+            f"{len(chance)} of the {n_assoc} column pairs scored by association "
+            "(Column Pair Trends, Intertable Trends) "
             "have a holdout Cramer's V within 1.5x of what independent columns of that size "
             "give (many values, few rows), so they pass the threshold by chance and score low "
             "for every candidate, the ceiling too: "
@@ -392,35 +393,47 @@ SCOPES = ("all", "held_out")
 def _chance_level_pairs(
     quality: dict[str, Any], score_md: dict, real: Dataset, factor: float = 1.5
 ) -> tuple[list[str], int]:
-    """Scored Column Pair Trends pairs whose holdout Cramer's V is near chance level.
+    """Scored pairs (Column Pair Trends and Intertable Trends) whose holdout Cramer's V is near
+    chance level.
 
     For independent columns with k1 and k2 levels over n rows, chi-square is about
     (k1-1)(k2-1), so Cramer's V is about sqrt((k1-1)(k2-1) / (n (min(k1,k2)-1))). SDMetrics
     bins numbers into 10 bins. A pair whose real V is under ``factor`` times that is scored
-    but carries no real association to reproduce.
+    but carries no real association to reproduce. Intertable pairs join a parent column
+    (Column 1) to a child column (Column 2) over the child's rows.
     """
-    pairs = (quality.get("properties") or {}).get("Column Pair Trends", {}).get("details", [])
+    props = quality.get("properties") or {}
     flagged, scored = [], 0
-    for d in pairs:
-        if d.get("Metric") != "ContingencySimilarity" or not d.get("Meets Threshold?"):
-            continue
-        scored += 1
-        table, v = d["Table"], d.get("Real Association")
-        df, cols = real[table], score_md["tables"][table]["columns"]
-        levels = []
-        for col in (d["Column 1"], d["Column 2"]):
-            k = df[col].nunique()
-            numeric = cols[col]["sdtype"] in ("numerical", "datetime")
-            levels.append(min(k, 10) if numeric else k)
-        k1, k2 = levels
-        n = len(df)
-        if v is None or n == 0 or min(k1, k2) < 2:
-            continue
-        chance = ((k1 - 1) * (k2 - 1) / (n * (min(k1, k2) - 1))) ** 0.5
-        if v < factor * chance:
-            flagged.append(
-                f"{table}.{d['Column 1']} x {d['Column 2']} (V {v:.2f}, chance {chance:.2f})"
-            )
+    for prop in ("Column Pair Trends", "Intertable Trends"):
+        for d in props.get(prop, {}).get("details", []):
+            if d.get("Metric") != "ContingencySimilarity" or not d.get("Meets Threshold?"):
+                continue
+            scored += 1
+            if prop == "Column Pair Trends":
+                tables = (d["Table"], d["Table"])
+            else:
+                tables = (d["Parent Table"], d["Child Table"])
+            levels = []
+            for table, col in zip(tables, (d["Column 1"], d["Column 2"]), strict=True):
+                k = real[table][col].nunique()
+                numeric = score_md["tables"][table]["columns"][col]["sdtype"] in (
+                    "numerical",
+                    "datetime",
+                )
+                levels.append(min(k, 10) if numeric else k)
+            k1, k2 = levels
+            n = len(real[tables[1]])
+            v = d.get("Real Association")
+            if v is None or n == 0 or min(k1, k2) < 2:
+                continue
+            chance = ((k1 - 1) * (k2 - 1) / (n * (min(k1, k2) - 1))) ** 0.5
+            if v < factor * chance:
+                where = (
+                    f"{tables[0]}.{d['Column 1']} x {d['Column 2']}"
+                    if tables[0] == tables[1]
+                    else f"{tables[0]}.{d['Column 1']} x {tables[1]}.{d['Column 2']}"
+                )
+                flagged.append(f"{where} (V {v:.2f}, chance {chance:.2f})")
     return flagged, scored
 
 
