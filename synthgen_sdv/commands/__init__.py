@@ -8,6 +8,7 @@ COMMAND_MODULES = [
     "fit_sample",
     "infer_config",
     "validate",
+    "ablation",
     "load",
     "compare",
     "lineage",
