@@ -1,7 +1,8 @@
-"""Shared by the benchmark scripts: machine facts and one section per script in reports/benchmarks.md."""
+"""Shared by the benchmark scripts: machine facts, one section each in reports/benchmarks.md."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -27,10 +28,8 @@ def machine() -> dict:
         "duckdb",
         "tpcgen-cli",
     ):
-        try:
+        with contextlib.suppress(metadata.PackageNotFoundError):
             versions[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            pass
     return {
         "cpu": platform.processor() or platform.machine(),
         "cores": os.cpu_count(),
@@ -55,11 +54,8 @@ def write_section(name: str, markdown: str, data: dict) -> None:
     (REPORTS / f"bench_{name}.json").write_text(json.dumps(data, indent=2) + "\n")
     begin, end = f"<!-- BEGIN {name} -->", f"<!-- END {name} -->"
     block = f"{begin}\n{markdown.strip()}\n{end}"
-    text = (
-        INDEX.read_text()
-        if INDEX.exists()
-        else "# Benchmarks\n\nEach section is written by a script in `benchmarks/`; rerun it to refresh.\n"
-    )
+    intro = "# Benchmarks\n\nEach section is written by a script in `benchmarks/`; rerun it.\n"
+    text = INDEX.read_text() if INDEX.exists() else intro
     if begin in text:
         text = re.sub(
             re.escape(begin) + r".*?" + re.escape(end), lambda _m: block, text, flags=re.S

@@ -21,7 +21,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import machine, machine_md, write_section  # noqa: E402
+from _report import machine, machine_md, write_section
 
 RUN = """
 import resource, sys, json, time
@@ -135,14 +135,16 @@ def main() -> None:
         "the ETL lineage run is measured by bench_lineage). "
         "Peak memory: max RSS of the process or any worker.",
         "",
-        "| generator | scale | format | workers | rows | cells | seconds | rows/s | cells/s | peak MB | MB on disk |",
+        "| generator | scale | format | workers | rows | cells | seconds | rows/s | cells/s "
+        "| peak MB | MB on disk |",
         "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         lines.append(
             f"| {r['generator']} | {r['scale']:g} | {r['format']} | {r['workers']} | "
-            f"{r['rows']:,} | {r['cells']:,} | {r['seconds']:.1f} | {r['rows'] / r['seconds']:,.0f} | "
-            f"{r['cells'] / r['seconds']:,.0f} | {r['peak_mb']:,.0f} | {r['bytes'] / 2**20:,.1f} |"
+            f"{r['rows']:,} | {r['cells']:,} | {r['seconds']:.1f} | "
+            f"{r['rows'] / r['seconds']:,.0f} | {r['cells'] / r['seconds']:,.0f} | "
+            f"{r['peak_mb']:,.0f} | {r['bytes'] / 2**20:,.1f} |"
         )
     write_section("generate", "\n".join(lines), {"machine": info, "results": results})
 
