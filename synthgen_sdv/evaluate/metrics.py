@@ -198,11 +198,15 @@ def _property_entry(prop: str, report, scores: dict, thresholds: dict) -> dict[s
     return entry
 
 
-def _report_result(kind: str, properties: list[str], ctx: EvalContext) -> dict[str, Any]:
+def _report_result(
+    kind: str, properties: list[str], ctx: EvalContext, real: Dataset | None = None
+) -> dict[str, Any]:
     thresholds = sdmetrics_thresholds()
     start = time.perf_counter()
     md = ctx.sample_metadata or ctx.metadata
-    report = _run_report(kind, ctx.holdout_sample, ctx.candidate_sample, md)
+    report = _run_report(
+        kind, ctx.holdout_sample if real is None else real, ctx.candidate_sample, md
+    )
     scores = dict(report.get_properties()[["Property", "Score"]].itertuples(index=False))
     props = {p: _property_entry(p, report, scores, thresholds) for p in properties}
     overall = _nan_to_none(report.get_score())
@@ -233,12 +237,17 @@ class SDMetricsQuality(Metric):
 
 @METRICS.register("diagnostic")
 class SDMetricsDiagnostic(Metric):
-    """SDMetrics multi-table DiagnosticReport, candidate sample vs holdout sample."""
+    """SDMetrics multi-table DiagnosticReport, candidate sample vs the train split.
+
+    Validity (unique keys, values inside the seen range, known categories, children counts
+    inside the seen bounds) is judged against what the candidate learned from: against the
+    smaller holdout even the train split itself would fail range checks.
+    """
 
     title = "Diagnostic"
 
     def compute(self, ctx: EvalContext) -> dict[str, Any]:
-        return _report_result("diagnostic", DIAGNOSTIC_PROPERTIES, ctx)
+        return _report_result("diagnostic", DIAGNOSTIC_PROPERTIES, ctx, real=ctx.train)
 
 
 # ------------------------------------------------------------------------ referential integrity
