@@ -105,15 +105,16 @@ class TableGraph:
         """The root table whose rows are the data subjects (customers, not stores or dates).
 
         Structure alone cannot tell customers from a date dimension (both are roots above
-        orders), so: among roots with descendants, prefer one with personal-data columns (SDV
-        PII sdtypes such as first_name, email), then the most descendant tables, then the most
-        rows. Pass ``root_table`` where the modeled subgraph is known.
+        orders), so: among roots with descendants, prefer the one with the most personal-data
+        columns (SDV PII sdtypes such as first_name, email), then the most descendant tables,
+        then the most rows. Pass ``root_table`` where the modeled subgraph is known.
         """
 
         def rank(t: str) -> tuple[int, int, int, int, str]:
             rows = len(data[t]) if data is not None and t in data else 0
             n_desc = len(self.descendants(t))
-            return (-min(n_desc, 1), -min(len(self.pii_columns(t)), 1), -n_desc, -rows, t)
+            # a store's city is personal data of no one: more PII columns, more of a subject
+            return (-min(n_desc, 1), -len(self.pii_columns(t)), -n_desc, -rows, t)
 
         return sorted(self.roots, key=rank)[0]
 
