@@ -475,7 +475,7 @@ def build_doc(
         "version": VERSION,
         "generator": {"name": "synthgen_sdv", "version": __version__},
         "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "config_file": str(config_path) if config_path else None,
+        "config_file": _shown_path(config_path),
         "grid": {
             **json.loads(cfg.model_dump_json(exclude={"out"})),
             "candidates": names,
@@ -487,6 +487,16 @@ def build_doc(
         "aggregates": aggregate(cells),
         **machine_info(),
     }
+
+
+def _shown_path(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    path = Path(path).resolve()
+    for base in (Path.cwd(), DEFAULT_CONFIG.parents[1]):
+        if path.is_relative_to(base):
+            return str(path.relative_to(base))
+    return str(path)
 
 
 def read_ablation(path: Path) -> dict[str, Any]:
@@ -543,6 +553,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
         f"and is scored against the holdout; `{CEILING}` is train itself scored against the "
         f"holdout. Values are mean ± std (sample std) over seeds {seeds}.",
         "",
+        *_ranking(t),
         "## Headline",
         "",
         "| scale | candidate | " + " | ".join(HEADLINE) + " | failed |",
@@ -584,7 +595,9 @@ def render_markdown(doc: dict[str, Any]) -> str:
         f"synthesizers {', '.join(grid['synthesizers'])}"
         f"{' + rules_baseline' if grid['baseline'] else ''}; {grid['cells']} cells, "
         f"{doc['seconds']:.0f} s in all",
-        "- rows fitted per cell (train + holdout): "
+        f"- config: `{doc.get('config_file') or 'built-in configs/ablation.yml'}`; data config: "
+        f"`{grid.get('config_dir') or 'built-in configs/'}`",
+        "- reference rows per cell, before the train/holdout split: "
         + "; ".join(
             f"scale {c['scale']:g}: " + ", ".join(f"{k} {n:,}" for k, n in c["rows"].items())
             for c in _first_per_scale(doc["cells"])
@@ -592,10 +605,37 @@ def render_markdown(doc: dict[str, Any]) -> str:
         f"- machine: {m['cores']} cores, {m.get('memory_gib', '?')} GiB, {m['os']}, "
         f"Python {m['python']}",
         "- versions: " + ", ".join(f"{k} {val}" for k, val in v.items()),
-        "- plots: `plots/` (one per metric: mean with std error bars per scale; time vs scale)",
+        "- plots: `plots/` (one per metric: mean with std error bars per scale; time vs scale); "
+        "per-cell reports: `cells/`",
+        "- times and memory are measured in one process on a machine that may be shared: "
+        "read them as orders of magnitude",
         "",
     ]
     return "\n".join(lines)
+
+
+def _ranking(t: dict[tuple[float, str], dict[str, dict[str, Any]]]) -> list[str]:
+    """One line per scale: candidates by mean Quality; '≈' where the gap is within a std."""
+    lines = ["## Ranking by Quality", ""]
+    for scale in sorted({s for s, _ in t}):
+        rows = [
+            (name, r["Quality"])
+            for (s, name), r in t.items()
+            if s == scale and r.get("Quality", {}).get("mean") is not None
+        ]
+        ceiling = [r for name, r in rows if name == CEILING]
+        ranked = sorted((x for x in rows if x[0] != CEILING), key=lambda x: -x[1]["mean"])
+        text = ""
+        for i, (name, r) in enumerate(ranked):
+            if i:
+                prev = ranked[i - 1][1]
+                close = prev["mean"] - r["mean"] <= max(prev["std"], r["std"])
+                text += " ≈ " if close else " > "
+            text += f"{name} {_pm(r, 'Quality')}"
+        if ceiling:
+            text += f" (ceiling {_pm(ceiling[0], 'Quality')})"
+        lines.append(f"- scale {scale:g}: {text}")
+    return [*lines, "", "'≈': the gap is within one standard deviation over seeds.", ""]
 
 
 def _first_per_scale(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
