@@ -17,8 +17,9 @@ TINY = ROOT / "tests" / "configs" / "tiny"
 pytestmark = pytest.mark.slow
 
 
-def execute(name: str, tmp_path: Path, monkeypatch, **params: str) -> list[str]:
-    """Run the notebook with SYNTHGEN_NB_* parameters; return each code cell's output text."""
+def execute(name: str, tmp_path: Path, monkeypatch, **params: str) -> tuple[list[str], int]:
+    """Run the notebook with SYNTHGEN_NB_* parameters; return each code cell's output text
+    and the number of images it displayed."""
     monkeypatch.setenv("SYNTHGEN_NB_WORKDIR", str(tmp_path / "work"))
     monkeypatch.setenv("MPLBACKEND", "Agg")
     for key, value in params.items():
@@ -27,7 +28,7 @@ def execute(name: str, tmp_path: Path, monkeypatch, **params: str) -> list[str]:
     NotebookClient(
         book, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
     ).execute()
-    texts = []
+    texts, images = [], 0
     for cell in book.cells:
         if cell.cell_type != "code":
             continue
@@ -35,9 +36,10 @@ def execute(name: str, tmp_path: Path, monkeypatch, **params: str) -> list[str]:
         for out in cell.get("outputs", []):
             parts.append(out.get("text", ""))
             data = out.get("data", {})
+            images += "image/png" in data
             parts += [data.get(k, "") for k in ("text/plain", "text/html", "text/markdown")]
         texts.append("\n".join(parts))
-    return texts
+    return texts, images
 
 
 @pytest.mark.parametrize("name", ["quality_report", "ablation", "data_validation"])
@@ -49,7 +51,7 @@ def test_notebooks_are_committed_without_outputs(name):
 
 
 def test_quality_report(tmp_path, monkeypatch):
-    texts = execute(
+    texts, images = execute(
         "quality_report",
         tmp_path,
         monkeypatch,
@@ -65,11 +67,11 @@ def test_quality_report(tmp_path, monkeypatch):
     quality = dict(re.findall(r"(\S+(?: \(ceiling\))?) (0\.\d{3}|1\.000)", texts[-1]))
     assert {"train (ceiling)", "gaussian_copula", "rules_baseline"} <= set(quality)
     assert texts[-1].rstrip().endswith("RESULT: OK")
-    assert "property_scores.png" in everything and "image/png" not in everything
+    assert "property_scores.png" in everything and images >= 5  # every plot is shown
 
 
 def test_ablation(tmp_path, monkeypatch):
-    texts = execute(
+    texts, images = execute(
         "ablation",
         tmp_path,
         monkeypatch,
@@ -85,10 +87,11 @@ def test_ablation(tmp_path, monkeypatch):
     assert texts[-1].rstrip().endswith("RESULT: OK")
     doc = json.loads((tmp_path / "work" / "ablation_out" / "ablation.json").read_text())
     assert doc["grid"]["seeds"] == [1, 2] and doc["grid"]["scales"] == [1.0]
+    assert images == 2  # overview and time vs scale
 
 
 def test_data_validation(tmp_path, monkeypatch):
-    texts = execute("data_validation", tmp_path, monkeypatch, config_dir=str(TINY), scale="1")
+    texts, _ = execute("data_validation", tmp_path, monkeypatch, config_dir=str(TINY), scale="1")
     everything = "\n".join(texts)
     assert "tables: regions, products, customers, orders, lines" in texts[-1]
     assert "all OK" in texts[-1] and texts[-1].rstrip().endswith("RESULT: OK")
