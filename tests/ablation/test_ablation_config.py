@@ -99,3 +99,14 @@ def test_entry_point_exit_code_for_a_missing_file(tmp_path):
     )
     assert res.returncode == 2
     assert "no.yml: (file): file not found" in res.stderr
+
+
+def test_a_folder_that_is_not_ours_is_refused_before_any_cell_runs(tmp_path, capsys):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    path = write(tmp_path, "seeds: [1]\nscales: [1]\nsynthesizers: [gaussian_copula]\n")
+    assert main(["ablation", "--config", str(path), "--out", str(out), "--no-progress"]) == 2
+    assert "is not a synthgen_sdv output folder" in capsys.readouterr().err
+    assert (out / "notes.txt").read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["grid.yml", "mine"]
