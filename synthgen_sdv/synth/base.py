@@ -41,10 +41,15 @@ import pandas as pd
 from synthgen_sdv.registry import Registry
 
 NOT_REPRODUCIBLE = (
-    "Results are bit-identical for the same seed, data, library versions and platform. "
-    "Not covered: different numpy/scipy/BLAS builds (eigen-decompositions and SLSQP fits may "
-    "differ in the last bits, which can flip a rounding), and the wall-clock fields SDV keeps "
-    "(creation/fit dates, synthesizer id) inside the pickled model."
+    "Same seed + same input tables + same library versions on the same platform give "
+    "identical sampled tables, across processes and PYTHONHASHSEED values (tested). Not "
+    "covered: (1) other numpy/scipy/BLAS builds or thread counts: eigen-decompositions, SVD "
+    "and SLSQP can differ in the last bits, which can flip a rounding or a category boundary; "
+    "(2) other Faker versions change the regenerated PII values (and RDT's Faker-made key "
+    "values); (3) the pickled model carries SDV's wall-clock fields (creation / fit dates, "
+    "synthesizer id), so model files differ byte-wise between fits; (4) hma_stock seeds every "
+    "per-parent child model with SDV's fixed 73251: reproducible, but not controlled by our "
+    "seed (our seed moves only the root-table draws and HMA's numpy seed)."
 )
 
 
