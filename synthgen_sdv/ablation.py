@@ -458,7 +458,31 @@ def machine_info() -> dict[str, Any]:
         import psutil
 
         info["memory_gib"] = round(psutil.virtual_memory().total / 2**30, 1)
-    return {"machine": info, "versions": versions}
+    return {"machine": info, "versions": versions, "source": source_revision()}
+
+
+def source_revision() -> dict[str, Any] | None:
+    """The git commit of the package, and whether its code differs from it: scores move when
+    the synthesizers or the metrics change, so a stored result names the code it came from."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    try:
+        git = ["git", "-C", str(root)]
+        commit = subprocess.run(
+            [*git, "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10
+        )
+        status = subprocess.run(
+            [*git, "status", "--porcelain", "--", "synthgen_sdv", "configs"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if commit.returncode != 0:
+        return None
+    return {"commit": commit.stdout.strip(), "modified": bool(status.stdout.strip())}
 
 
 def build_doc(
@@ -605,6 +629,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
         f"- machine: {m['cores']} cores, {m.get('memory_gib', '?')} GiB, {m['os']}, "
         f"Python {m['python']}",
         "- versions: " + ", ".join(f"{k} {val}" for k, val in v.items()),
+        _source_line(doc.get("source")),
         "- plots: `plots/` (one per metric: mean with std error bars per scale; time vs scale); "
         "per-cell reports: `cells/`",
         "- times and memory are measured in one process on a machine that may be shared: "
@@ -636,6 +661,13 @@ def _ranking(t: dict[tuple[float, str], dict[str, dict[str, Any]]]) -> list[str]
             text += f" (ceiling {_pm(ceiling[0], 'Quality')})"
         lines.append(f"- scale {scale:g}: {text}")
     return [*lines, "", "'≈': the gap is within one standard deviation over seeds.", ""]
+
+
+def _source_line(source: dict[str, Any] | None) -> str:
+    if not source:
+        return "- code: not a git checkout"
+    extra = " plus uncommitted changes" if source["modified"] else ""
+    return f"- code: git commit {source['commit'][:10]}{extra}"
 
 
 def _first_per_scale(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
