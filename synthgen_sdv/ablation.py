@@ -56,6 +56,8 @@ SCORES = (
     ("DCR ratio", "about 1"),
 )
 COSTS = (("fit s", "lower"), ("sample s", "lower"), ("time s", "lower"), ("peak MB", "lower"))
+BOUNDED = {m for m, _ in SCORES} - {"DCR ratio"}  # 0..1 scores
+MIN_SPAN = 0.05  # smallest y range drawn for a 0..1 score
 HEADLINE = ("Quality", "Column Pair Trends", "Intertable Trends", "ML ratio", "DCR ratio", "time s")
 
 
@@ -751,6 +753,11 @@ def make_plots(doc: dict[str, Any], folder: Path) -> dict[str, Path]:
                 linestyle="--" if name == CEILING else "-",
                 linewidth=1.5,
             )
+        lo, hi = ax.get_ylim()
+        if metric in BOUNDED and hi - lo < MIN_SPAN:
+            # a score that barely moves (Diagnostic at 1.0) should look flat, not dramatic
+            mid = (lo + hi) / 2
+            ax.set_ylim(mid - MIN_SPAN / 2, mid + MIN_SPAN / 2)
         ax.set_xticks(range(len(scales)), [f"{s:g}" for s in scales])
         ax.set_xlim(-0.5, len(scales) - 0.5)
         ax.set_xlabel("bootstrap scale")
