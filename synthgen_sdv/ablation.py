@@ -295,6 +295,7 @@ def run_ablation(
         shutil.rmtree(cache, ignore_errors=True)
     cache.mkdir(parents=True, exist_ok=True)
     data_hash = _data_config_hash(cfg)
+    source = source_revision()  # before the cells: the code that runs them
     grid = [(seed, scale) for scale in cfg.scales for seed in cfg.seeds]
     started = time.perf_counter()
     cells = []
@@ -320,7 +321,7 @@ def run_ablation(
         if progress:
             say(_cell_line(i, len(grid), cell))
         cells.append(cell)
-    doc = build_doc(cfg, cells, config_path, time.perf_counter() - started)
+    doc = build_doc(cfg, cells, config_path, time.perf_counter() - started, source)
     with _replacing_ablation(out), staged_output(out) as tmp:
         write_outputs(doc, tmp)
         for seed, scale in grid:
@@ -460,7 +461,7 @@ def machine_info() -> dict[str, Any]:
         import psutil
 
         info["memory_gib"] = round(psutil.virtual_memory().total / 2**30, 1)
-    return {"machine": info, "versions": versions, "source": source_revision()}
+    return {"machine": info, "versions": versions}
 
 
 def source_revision() -> dict[str, Any] | None:
@@ -492,6 +493,7 @@ def build_doc(
     cells: list[dict[str, Any]],
     config_path: Path | None,
     seconds: float,
+    source: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     names: list[str] = []
     for cell in cells:
@@ -512,6 +514,7 @@ def build_doc(
         "cells": [{k: v for k, v in c.items() if k not in ("key", "cached")} for c in cells],
         "aggregates": aggregate(cells),
         **machine_info(),
+        "source": source or source_revision(),
     }
 
 
