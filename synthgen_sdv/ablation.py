@@ -115,7 +115,11 @@ def load_ablation_config(path: Path | None = None) -> tuple[AblationConfig, Path
     from synthgen_sdv.spec.loader import _problems
     from synthgen_sdv.spec.yamlio import load_yaml
 
-    path = Path(path) if path else DEFAULT_CONFIG
+    if path is None:
+        # a source checkout has configs/ beside the package; an installed one reads ./configs
+        local = Path.cwd() / "configs" / DEFAULT_CONFIG.name
+        path = DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else local
+    path = Path(path)
     raw, lines = load_yaml(path)
     if not isinstance(raw, dict):
         raise ConfigError([Problem("(top)", "expected a mapping of keys", file=str(path))])

@@ -41,6 +41,7 @@ def test_json_is_versioned_and_holds_mean_and_std_per_metric(tiny_run):
     assert doc["grid"]["seeds"] == [1, 2]
     assert doc["grid"]["candidates"] == ["train (ceiling)", "gaussian_copula", "rules_baseline"]
     assert {"cores", "python"} <= set(doc["machine"]) and doc["versions"]["sdv"] == "1.37.4"
+    assert doc["source"] is None or len(doc["source"]["commit"]) == 40
     assert [(c["seed"], c["scale"], c["status"]) for c in doc["cells"]] == [
         (1, 1.0, "ok"),
         (2, 1.0, "ok"),
