@@ -25,7 +25,6 @@ What stays outside our control is listed in ``NOT_REPRODUCIBLE``.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import pickle
 import random
 import sys
@@ -38,6 +37,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from synthgen_sdv.generate import seeds
 from synthgen_sdv.registry import Registry
 
 NOT_REPRODUCIBLE = (
@@ -54,9 +54,8 @@ NOT_REPRODUCIBLE = (
 
 
 def derive_seed(seed: int, *parts: object) -> int:
-    """A 32-bit seed from ``seed`` and names, stable across processes (no salted ``hash``)."""
-    text = "/".join([str(int(seed)), *map(str, parts)])
-    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "little")
+    """The project's named seed, cut to 32 bits (what numpy's and torch's global seeds take)."""
+    return seeds.derive_seed(int(seed), *parts) % 2**32
 
 
 @contextlib.contextmanager
