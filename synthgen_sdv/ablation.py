@@ -189,8 +189,16 @@ def run_cell(
     modeled = list(cfg.tables or loaded.run.synthesis.tables)
     params = loaded.run.synthesis.params
     cell: dict[str, Any] = {"seed": seed, "scale": scale, "config_hash": plan.config_hash}
-    with _quiet(quiet):
-        boot = pipeline.bootstrap(plan, progress=not quiet)
+    named = [*cfg.synthesizers, *([BASELINE] if cfg.baseline else [])]
+    with _quiet(quiet) as log:
+        try:
+            boot = pipeline.bootstrap(plan, progress=not quiet)
+        except Exception as exc:  # e.g. a scale too small for the config: this cell only
+            message = "bootstrap: " + _error(exc, log.getvalue())
+            cell["candidates"] = {n: {"status": "error", "error": message} for n in named}
+            cell["status"], cell["rows"] = "failed", {}
+            cell["seconds"] = round(time.perf_counter() - started, 2)
+            return cell
     cell["rows"] = {t: len(boot.tables[t]) for t in modeled if t in boot.tables}
 
     def study(models: list[str], baseline: bool, where: Path):
@@ -218,7 +226,6 @@ def run_cell(
         # Find the culprit(s): each candidate alone, then the survivors together, so the
         # scores of those that work are the same protocol as in every other cell.
         scratch = report_dir.parent / f".{report_dir.name}.probe"
-        named = [*models, *([BASELINE] if cfg.baseline else [])]
         for name in named:
             alone = ([], True) if name == BASELINE else ([name], False)
             ok, e = study(*alone, scratch)
@@ -266,6 +273,12 @@ def _cell_key(cfg: AblationConfig, seed: int, scale: float) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def cache_key(cfg: AblationConfig, seed: int, scale: float, source: dict[str, Any] | None) -> str:
+    """A cached cell is reused only for the same grid settings, data config files and commit."""
+    commit = (source or {}).get("commit", "")[:12]
+    return f"{_cell_key(cfg, seed, scale)}-{_data_config_hash(cfg)}-{commit}"
+
+
 def _data_config_hash(cfg: AblationConfig) -> str:
     """Hash of the data config files, so a cached cell is not reused after an edit."""
     from synthgen_sdv.spec.loader import default_config_dir
@@ -298,7 +311,6 @@ def run_ablation(
     if not resume:
         shutil.rmtree(cache, ignore_errors=True)
     cache.mkdir(parents=True, exist_ok=True)
-    data_hash = _data_config_hash(cfg)
     source = source_revision()  # before the cells: the code that runs them
     grid = [(seed, scale) for scale in cfg.scales for seed in cfg.seeds]
     started = time.perf_counter()
@@ -306,7 +318,7 @@ def run_ablation(
     warm = cfg.warmup
     for i, (seed, scale) in enumerate(grid, 1):
         name = _cell_name(seed, scale)
-        key = f"{_cell_key(cfg, seed, scale)}-{data_hash}"
+        key = cache_key(cfg, seed, scale, source)
         cached = cache / f"{name}.json"
         cell = None
         if resume and cached.exists():

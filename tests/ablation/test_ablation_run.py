@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from synthgen_sdv.ablation import SCHEMA, load_ablation_config, read_ablation, run_ablation
+from synthgen_sdv.ablation import (
+    SCHEMA,
+    cache_key,
+    load_ablation_config,
+    read_ablation,
+    run_ablation,
+    source_revision,
+)
 from synthgen_sdv.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,9 +89,7 @@ def test_a_rerun_reuses_cached_cells_and_replaces_the_folder(tiny_run, tmp_path,
     cache = tmp_path / ".out.cells"
     cache.mkdir()
     first = dict(before["cells"][0])
-    from synthgen_sdv.ablation import _cell_key, _data_config_hash
-
-    first["key"] = f"{_cell_key(cfg, 1, 1.0)}-{_data_config_hash(cfg)}"
+    first["key"] = cache_key(cfg, 1, 1.0, source_revision())
     first["candidates"]["gaussian_copula"]["metrics"]["Quality"] = 0.123  # marks the reuse
     (cache / "seed1-scale1.json").write_text(json.dumps(first))
     lines = []
@@ -112,10 +117,14 @@ def test_a_failing_candidate_is_recorded_and_the_others_are_scored(tmp_path):
     assert "shrinkage" in run_yaml
     (config / "config.yaml").write_text(run_yaml)
     grid = tmp_path / "grid.yml"
-    grid.write_text(GRID.replace(str(TINY), str(config)).replace("[1, 2]", "[1]"))
+    text = GRID.replace(str(TINY), str(config)).replace("[1, 2]", "[1]")
+    grid.write_text(text.replace("scales: [1]", "scales: [0.05, 1]"))
     cfg, path = load_ablation_config(grid)
     result = run_ablation(cfg, tmp_path / "out", path, log=lambda m: None)
-    (cell,) = result.doc["cells"]
+    too_small, cell = result.doc["cells"]
+    # 2 customers cannot be split: the whole cell fails, the grid goes on
+    assert too_small["status"] == "failed"
+    assert "cannot split 2 'customers' rows" in too_small["candidates"]["rules_baseline"]["error"]
     assert cell["status"] == "partial"
     failed = cell["candidates"]["gaussian_copula"]
     assert failed["status"] == "error" and "shrinkage" in failed["error"]
