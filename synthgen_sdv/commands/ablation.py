@@ -25,7 +25,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="grid YAML (default: the built-in configs/ablation.yml)",
     )
-    p.add_argument("--out", type=Path, default=None, metavar="DIR", help="default: YAML 'out'")
+    p.add_argument(
+        "--out", type=Path, default=None, metavar="DIR", help="default: the grid's 'out' (ablation)"
+    )
     p.add_argument("--config-dir", type=Path, default=None, help="data config folder override")
     p.add_argument("--seeds", default=None, metavar="N,N", help="override the grid's seeds")
     p.add_argument("--scales", default=None, metavar="S,S", help="override the grid's scales")
