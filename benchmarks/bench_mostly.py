@@ -93,7 +93,6 @@ def _fmt(value) -> str:
 
 def markdown(res: dict) -> str:
     cands = res["candidates"]
-    props = sorted({p for c in cands for p in c["quality_properties"]})
     lines = [
         "# MOSTLY AI (external anchor) vs our HMA",
         "",
@@ -112,19 +111,6 @@ def markdown(res: dict) -> str:
         lines.append(
             f"| {c['name']} | "
             + " | ".join(_fmt(c["summary"].get(k)) for k in res["columns"])
-            + " |"
-        )
-    lines += [
-        "",
-        "SDMetrics quality properties (against the holdout):",
-        "",
-        "| candidate | " + " | ".join(props) + " |",
-        "|---|" + "---|" * len(props),
-    ]
-    for c in cands:
-        lines.append(
-            f"| {c['name']} | "
-            + " | ".join(_fmt(c["quality_properties"].get(p)) for p in props)
             + " |"
         )
     lines += [
