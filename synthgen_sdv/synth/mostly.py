@@ -70,6 +70,10 @@ def import_mostly():
 def local_client(verbose: bool):
     """A MOSTLY AI client in local mode, on a private temporary home folder (removed after)."""
     mostly_ai = import_mostly()
+    # its jobs run in subprocesses that inherit the environment; pandas' deprecation warnings
+    # from inside mostlyai are not the user's to act on
+    saved = os.environ.get("PYTHONWARNINGS")
+    os.environ["PYTHONWARNINGS"] = "ignore::FutureWarning,ignore::DeprecationWarning"
     with tempfile.TemporaryDirectory(prefix="synthgen-mostly-") as home:
         client = mostly_ai(local=True, local_dir=home, quiet=not verbose)
         if not verbose:
@@ -77,6 +81,10 @@ def local_client(verbose: bool):
         try:
             yield client, Path(home)
         finally:
+            if saved is None:
+                os.environ.pop("PYTHONWARNINGS", None)
+            else:
+                os.environ["PYTHONWARNINGS"] = saved
             server = getattr(client, "local_server", None)
             if server is not None:
                 # it announces its shutdown on stdout, where our CLI prints its own lines
