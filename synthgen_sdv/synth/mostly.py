@@ -25,8 +25,9 @@ Install: ``pip install -c constraints.txt -e '.[mostly]'``. Its import fails whi
 torchvision built for another torch is installed (``operator torchvision::nms does not
 exist``): ``pip uninstall torchvision torchaudio`` in that environment fixes it.
 Reproducibility: MOSTLY AI's ``random_state`` is set from our seed for training and for
-generation, but its training runs in a subprocess and stops on a wall-clock budget
-(``max_training_minutes``), so two fits agree only when the epoch cap, not the clock, ends them.
+generation, so ``sample`` is a function of (fitted model, seed, scale) and two fits on the same
+tables agree (tested on one machine) as long as the epoch cap or MOSTLY AI's early stopping, not
+the wall-clock budget (``max_training_minutes``), ends each table's training.
 """
 
 from __future__ import annotations

@@ -117,8 +117,12 @@ def test_real_fit_and_sample_with_mostlyai(tiny, dangling, tmp_path):
     params = synth.params()
     assert params["name"] == "mostly" and params["params"]["max_epochs"] == 3
     json.dumps(params, default=str)
-    # the model file carries the generator: a loaded copy samples on its own
+    # the model file carries the generator: a loaded copy samples on its own, and sampling is
+    # a function of (fitted model, seed, scale)
     synth.save(tmp_path / "model.pkl")
     again = MostlyTables.load(tmp_path / "model.pkl").sample(1.0)
     assert len(again["customers"]) == len(tables["customers"])
     assert dangling(again, tables, md.to_dict()) == 0
+    first = synth.sample(1.0)
+    for table in MODELED:
+        pd.testing.assert_frame_equal(again[table], first[table])
