@@ -148,6 +148,9 @@ def generate_table_chunk(
         ctx = context(col)
         pos = spec.positions(ctx, len(target), groups if spec.distinct_per_parent else None)
         nulls = ctx.sub_rng("nulls").random(n) < spec.null_rate if spec.null_rate else None
+        if (pos < 0).any():  # a distinct lookup that ran out of parents
+            nulls = (pos < 0) if nulls is None else (nulls | (pos < 0))
+            pos = np.where(pos < 0, 0, pos)
         keys = pd.Series(target[tp.target_column(col, plan)].to_numpy()[pos])
         values[col] = with_nulls(keys, nulls) if nulls is not None else keys
         env.own[col] = values[col]

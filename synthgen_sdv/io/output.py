@@ -16,10 +16,12 @@ from pathlib import Path
 from synthgen_sdv.errors import InputError
 
 MARKER = Path("metadata") / "schema_metadata.json"
+MARKERS = (MARKER, Path("ablation.json"))  # the folders our commands write
 
 
 def check_replaceable(out: Path) -> None:
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
+    ours = any((out / m).exists() for m in MARKERS)
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not ours)):
         raise InputError(
             f"--out {out}: exists and is not a synthgen_sdv output folder "
             f"(no {MARKER}); choose another folder or remove it"

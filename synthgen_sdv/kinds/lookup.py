@@ -126,13 +126,13 @@ class LookupColumn(ColumnKind):
             order = rng_for(ctx.seed, ctx.table, ctx.column, "distinct").choice(
                 n_parents, size=n_parents, replace=False, p=w
             )
+            # once every parent is used, the remaining rows get no link (-1: null), e.g. a
+            # legacy table generated on fewer sampled customers than it was configured for
             start = ctx.row_offset or 0
-            if start + ctx.n > n_parents:
-                raise ValueError(
-                    f"'distinct' needs at least {start + ctx.n} rows in "
-                    f"'{self.table}', which has {n_parents}"
-                )
-            return order[start : start + ctx.n]
+            out = np.full(ctx.n, -1, dtype=np.int64)
+            taken = order[start : start + ctx.n]
+            out[: len(taken)] = taken
+            return out
         if self.distinct_per_parent and groups is not None and ctx.n:
             return _distinct_within(ctx.rng, w, groups)
         return ctx.rng.choice(n_parents, size=ctx.n, p=w)

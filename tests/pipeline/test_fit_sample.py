@@ -163,3 +163,23 @@ def test_unknown_modeled_table_is_a_clear_error(tmp_path):
     )
     assert proc.returncode == 2
     assert "unknown table(s) ordrs" in proc.stderr
+
+
+def test_sampling_fewer_customers_than_the_legacy_table_links(tmp_path):
+    """legacy_customers links distinct customers; with fewer sampled ones, rows stay unlinked."""
+    out = tmp_path / "o"
+    proc = cli(
+        "fit-sample",
+        "--out",
+        str(out),
+        "--bootstrap-scale",
+        "0.2",
+        "--scale",
+        "0.2",
+        "--model",
+        "gaussian_copula",
+        "--no-compare",
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    links = labels(out)["entity_links"]
+    assert 0 < len(links) <= schema(out)["tables"]["customers"]["row_count"]
