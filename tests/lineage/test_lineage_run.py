@@ -88,7 +88,7 @@ def test_verifier_proves_every_label(lineage_out, capsys):
     assert n >= 8 and f"{n}/{n} fault labels proven by the data; 0 problem(s)" in out
 
 
-def _corrupt_and_check(out: Path, step: str, change, expect: str, capsys) -> None:
+def check_corrupted_label_fails(out: Path, step: str, change, expect: str, capsys) -> None:
     labels = _labels(out)
     lab = next(x for x in labels if x["step"] == step)
     change(lab)
@@ -99,7 +99,7 @@ def _corrupt_and_check(out: Path, step: str, change, expect: str, capsys) -> Non
 
 
 def test_label_with_missing_rows_fails(lineage_copy, capsys):
-    _corrupt_and_check(
+    check_corrupted_label_fails(
         lineage_copy, "extract_inventory", lambda lab: lab["rows"].pop(), "label rows", capsys
     )
 
@@ -108,7 +108,7 @@ def test_label_with_wrong_kind_fails(lineage_copy, capsys):
     def to_duplicate(lab):
         lab["kind"] = "duplicate_load"
 
-    _corrupt_and_check(
+    check_corrupted_label_fails(
         lineage_copy, "extract_inventory", to_duplicate, "[duplicate_load] check", capsys
     )
 
