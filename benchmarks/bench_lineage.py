@@ -23,20 +23,20 @@ from _report import machine, machine_md, write_section
 
 from synthgen_sdv.lineage.graph import build_graph, export_graph
 from synthgen_sdv.lineage.runner import run_lineage
+from synthgen_sdv.lineage.spec import default_lineage_path, load_lineage_spec
 from synthgen_sdv.lineage.verify import verify_lineage
 from synthgen_sdv.lineage.writer import merge_labels, write_lineage, write_lineage_data
-from synthgen_sdv.spec.lineage import default_lineage_path, load_lineage_spec
 
 
 def bench(scale: float, seed: int, root: Path) -> dict:
-    from synthgen_sdv.pipeline import run_generate
-    from synthgen_sdv.spec.loader import load_config
-    from synthgen_sdv.spec.plan import resolve_plan
+    from synthgen_sdv.runs.config import load_project
+    from synthgen_sdv.runs.pipeline import run_generate
+    from synthgen_sdv.schema.plan import resolve_plan
 
     out = root / f"scale_{scale}"
     t = time.perf_counter()
     run_generate(
-        resolve_plan(load_config(None), seed=seed, scale=scale), out, ["parquet"], progress=False
+        resolve_plan(load_project(None), seed=seed, scale=scale), out, ["parquet"], progress=False
     )
     gen_s = time.perf_counter() - t
     files = {p.stem: p for p in (out / "data").glob("*.parquet")}

@@ -50,13 +50,13 @@ def longer_mostly(epochs: int, minutes: float) -> str:
 
 
 def run(scale: float, seed: int | None, models: list[str]) -> dict:
-    from synthgen_sdv.pipeline import bootstrap
-    from synthgen_sdv.spec.loader import load_config
-    from synthgen_sdv.spec.plan import resolve_plan
-    from synthgen_sdv.study import run_study
+    from synthgen_sdv.runs.config import load_project
+    from synthgen_sdv.runs.pipeline import bootstrap
+    from synthgen_sdv.runs.study import run_study
+    from synthgen_sdv.schema.plan import resolve_plan
     from synthgen_sdv.synth import SYNTHESIZERS
 
-    plan = resolve_plan(load_config(ROOT / "configs"), seed=seed, scale=scale)
+    plan = resolve_plan(load_project(ROOT / "configs"), seed=seed, scale=scale)
     boot = bootstrap(plan, progress=False)
     start = time.perf_counter()
     result = run_study(plan, boot, MODELED, models, REPORTS / "bench_mostly", progress=True)

@@ -2,7 +2,7 @@
 
 Dataset: customers -> orders -> transactions (+ products, not modeled: its key is re-attached).
 It comes from ``synthgen_sdv.generate.engine.generate_dataset`` when that exists and works,
-else from ``synthgen_sdv.synth.demo`` (segment -> income -> order count / basket, seasonal
+else from ``tests.fixtures.demo`` (segment -> income -> order count / basket, seasonal
 dates, amount = price x qty x (1 - discount)).
 
 Each measurement runs in its own subprocess so peak memory (RSS of the process tree, polled
@@ -66,24 +66,24 @@ def load_dataset(n_customers: int, seed: int, data: str = "demo"):
 
     ``project``: the project's own rule-based generator on configs/ (what ``fit-sample``
     learns from: ``pipeline.bootstrap`` + ``pipeline.fit_metadata``); ``demo``:
-    ``synthgen_sdv.synth.demo`` (richer numeric columns: price, qty, discount, amount).
+    ``tests.fixtures.demo`` (richer numeric columns: price, qty, discount, amount).
     """
     if data == "project":
-        from synthgen_sdv.pipeline import bootstrap, fit_metadata
-        from synthgen_sdv.spec.loader import load_config
-        from synthgen_sdv.spec.plan import resolve_plan
+        from synthgen_sdv.runs.config import load_project
+        from synthgen_sdv.runs.pipeline import bootstrap, fit_metadata
+        from synthgen_sdv.schema.plan import resolve_plan
 
         plan = resolve_plan(
-            load_config(ROOT / "configs"), seed=seed, scale=n_customers / BASE_CUSTOMERS
+            load_project(ROOT / "configs"), seed=seed, scale=n_customers / BASE_CUSTOMERS
         )
         tables, meta = fit_metadata(plan, bootstrap(plan, progress=False), MODELED)
-        return tables, meta, "synthgen_sdv.pipeline.bootstrap on configs/ (project generator)"
-    from synthgen_sdv.synth.demo import demo_metadata, demo_tables
+        return tables, meta, "synthgen_sdv.runs.pipeline.bootstrap on configs/ (project generator)"
+    from tests.fixtures.demo import demo_metadata, demo_tables
 
     return (
         demo_tables(n_customers, seed=seed),
         demo_metadata().to_dict(),
-        "synthgen_sdv.synth.demo",
+        "tests.fixtures.demo",
     )
 
 

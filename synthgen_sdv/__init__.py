@@ -1,3 +1,5 @@
 """synthgen_sdv: synthetic TPC-DS-like warehouse data, schema metadata and labeled ETL lineage."""
 
-__version__ = "0.1.0"
+from synthgen_sdv.core.version import __version__
+
+__all__ = ["__version__"]

@@ -7,9 +7,9 @@ import importlib
 import logging
 import sys
 
-from synthgen_sdv import __version__
 from synthgen_sdv.commands import COMMAND_MODULES
-from synthgen_sdv.errors import SynthgenError
+from synthgen_sdv.core.errors import SynthgenError
+from synthgen_sdv.core.version import __version__
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -22,11 +22,11 @@ def generate(
     workers: int = 1,
     formats: tuple[str, ...] = ("parquet", "csv"),
 ) -> Path:
-    from synthgen_sdv.pipeline import run_generate
-    from synthgen_sdv.spec.loader import load_config
-    from synthgen_sdv.spec.plan import resolve_plan
+    from synthgen_sdv.runs.config import load_project
+    from synthgen_sdv.runs.pipeline import run_generate
+    from synthgen_sdv.schema.plan import resolve_plan
 
-    plan = resolve_plan(load_config(config_dir), seed=seed, scale=scale)
+    plan = resolve_plan(load_project(config_dir), seed=seed, scale=scale)
     run_generate(plan, out, list(formats), workers=workers, progress=False)
     return out
 

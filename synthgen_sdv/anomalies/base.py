@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from synthgen_sdv.registry import Registry
-from synthgen_sdv.spec.base import StrictModel
+from synthgen_sdv.core.registry import Registry
+from synthgen_sdv.core.strict import StrictModel
 
 
 @dataclass

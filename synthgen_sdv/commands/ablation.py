@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from synthgen_sdv.errors import InputError
+from synthgen_sdv.core.errors import InputError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -51,7 +51,7 @@ def _list(text: str, kind: type, flag: str) -> list:
 def run(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
-    from synthgen_sdv.ablation import AblationConfig, load_ablation_config, run_ablation
+    from synthgen_sdv.runs.ablation import AblationConfig, load_ablation_config, run_ablation
 
     cfg, path = load_ablation_config(args.config)
     overrides = {
@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _summary(doc: dict) -> str:
-    from synthgen_sdv.ablation import table
+    from synthgen_sdv.runs.ablation import table
 
     lines = []
     for (scale, name), rows in table(doc).items():

@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from synthgen_sdv.errors import InputError
+from synthgen_sdv.core.errors import InputError
 
 
 def run_byo(args: argparse.Namespace) -> int:
-    from synthgen_sdv.spec.loader import load_config
-    from synthgen_sdv.synth.byo import run_user_fit_sample
+    from synthgen_sdv.runs.byo import run_user_fit_sample
+    from synthgen_sdv.schema.loader import load_config
 
     if args.config_dir is not None or args.bootstrap_scale is not None:
         raise InputError(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from synthgen_sdv.spec.loader import load_config
-from synthgen_sdv.spec.plan import Plan, resolve_plan
+from synthgen_sdv.runs.config import load_project
+from synthgen_sdv.schema.plan import Plan, resolve_plan
 
 
 def add_config_args(p: argparse.ArgumentParser) -> None:
@@ -30,9 +30,9 @@ def add_config_args(p: argparse.ArgumentParser) -> None:
 
 
 def load_plan(args: argparse.Namespace) -> Plan:
-    loaded = load_config(args.config_dir)
+    loaded = load_project(args.config_dir)
     if args.scale is not None and args.scale <= 0:
-        from synthgen_sdv.errors import InputError
+        from synthgen_sdv.core.errors import InputError
 
         raise InputError(f"--scale must be > 0, got {args.scale}")
     return resolve_plan(loaded, seed=args.seed, scale=args.scale)

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from synthgen_sdv.errors import InputError
+from synthgen_sdv.core.errors import InputError
 
 
 def register(subparsers) -> None:
@@ -106,7 +106,7 @@ def _pairs(values: list[str], flag: str) -> dict[str, str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from synthgen_sdv.evaluate.io import read_output_folder
+    from synthgen_sdv.evaluate.loading import read_output_folder
     from synthgen_sdv.evaluate.metrics import METRICS
     from synthgen_sdv.evaluate.relations import TableGraph, check_dataset
     from synthgen_sdv.evaluate.report import compare

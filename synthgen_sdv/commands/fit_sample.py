@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from synthgen_sdv.commands.common import add_config_args, load_plan, out_dir, workers
-from synthgen_sdv.errors import InputError
+from synthgen_sdv.core.errors import InputError
 
 
 def _synth_args(p: argparse.ArgumentParser, sample: bool = True) -> None:
@@ -80,7 +80,7 @@ def _plan(args: argparse.Namespace):
 
 
 def run_fit_sample(args: argparse.Namespace) -> int:
-    from synthgen_sdv import pipeline
+    from synthgen_sdv.runs import pipeline
 
     if args.data_dir is not None:
         from synthgen_sdv.commands.byo import run_byo
@@ -151,7 +151,7 @@ def register_sample(sub: argparse._SubParsersAction) -> None:
 
 
 def run_fit(args: argparse.Namespace) -> int:
-    from synthgen_sdv import pipeline
+    from synthgen_sdv.runs import pipeline
     from synthgen_sdv.synth.store import save_model
 
     plan, _scale, model = _plan(args)
@@ -166,7 +166,7 @@ def run_fit(args: argparse.Namespace) -> int:
 
 
 def run_sample(args: argparse.Namespace) -> int:
-    from synthgen_sdv import pipeline
+    from synthgen_sdv.runs import pipeline
     from synthgen_sdv.synth.store import load_model, read_manifest
 
     plan, scale, _model = _plan(args)

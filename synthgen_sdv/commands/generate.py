@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from synthgen_sdv.commands.common import add_config_args, load_plan, out_dir, workers
-from synthgen_sdv.pipeline import run_generate
+from synthgen_sdv.runs.pipeline import run_generate
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from synthgen_sdv.errors import InputError
+from synthgen_sdv.core.errors import InputError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -39,11 +39,11 @@ def read_any(data_dir: Path, metadata: Path | None):
     if not data_dir.is_dir():
         raise InputError(f"--data-dir {data_dir}: not a folder")
     if (data_dir / "metadata" / "schema_metadata.json").exists() and metadata is None:
-        from synthgen_sdv.evaluate.io import read_output_folder
+        from synthgen_sdv.evaluate.loading import read_output_folder
 
         folder = read_output_folder(data_dir)
         return folder.data, folder.metadata
-    from synthgen_sdv.synth.byo import load_user_data, output_sdv_metadata
+    from synthgen_sdv.runs.byo import load_user_data, output_sdv_metadata
 
     user = load_user_data(data_dir, metadata)
     # composite keys and self references are not expressible as lookups: profile without them
@@ -51,9 +51,9 @@ def read_any(data_dir: Path, metadata: Path | None):
 
 
 def run(args: argparse.Namespace) -> int:
-    from synthgen_sdv.spec.infer import infer_tables_config, write_config
-    from synthgen_sdv.spec.loader import load_config
-    from synthgen_sdv.spec.plan import resolve_plan
+    from synthgen_sdv.schema.infer import infer_tables_config, write_config
+    from synthgen_sdv.schema.loader import load_config
+    from synthgen_sdv.schema.plan import resolve_plan
 
     tables, metadata = read_any(args.data_dir, args.metadata)
     folder = write_config(infer_tables_config(tables, metadata), args.out, args.seed)

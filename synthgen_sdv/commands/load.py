@@ -86,8 +86,8 @@ def _engine_names(args: argparse.Namespace) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from synthgen_sdv.core.errors import InputError
     from synthgen_sdv.engines.base import LoadOptions, get_engine
-    from synthgen_sdv.errors import InputError
 
     names = _engine_names(args)
     if args.parity and len(names) < 2:

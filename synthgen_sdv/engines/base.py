@@ -10,10 +10,10 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
+from synthgen_sdv.core.errors import SynthgenError
+from synthgen_sdv.core.registry import Registry
 from synthgen_sdv.engines.metadata import SchemaMetadata, TableMeta, load_schema_metadata
 from synthgen_sdv.engines.reader import TableSource, table_source
-from synthgen_sdv.errors import SynthgenError
-from synthgen_sdv.registry import Registry
 
 
 class LoadOptions(BaseModel):

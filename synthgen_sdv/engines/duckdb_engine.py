@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from synthgen_sdv.core.errors import SynthgenError
 from synthgen_sdv.engines.base import (
     ENGINES,
     Dialect,
@@ -15,7 +16,6 @@ from synthgen_sdv.engines.base import (
     create_table_sql,
 )
 from synthgen_sdv.engines.reader import csv_header
-from synthgen_sdv.errors import SynthgenError
 
 
 class DuckDBDialect(Dialect):

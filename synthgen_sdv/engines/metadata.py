@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from synthgen_sdv.errors import InputError
+from synthgen_sdv.core.errors import InputError
 
 SCHEMA_NAME = "synthgen_sdv.schema_metadata"
 LABELS_NAME = "synthgen_sdv.labels"

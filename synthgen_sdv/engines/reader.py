@@ -13,8 +13,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.engines.metadata import SchemaMetadata, TableMeta, load_schema_metadata
-from synthgen_sdv.errors import InputError
 
 VARIANTS = ("clean", "dirty")
 FORMATS = ("parquet", "csv")

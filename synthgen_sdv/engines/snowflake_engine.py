@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
+from synthgen_sdv.core.errors import InputError, MissingExtraError, SynthgenError
 from synthgen_sdv.engines.base import (
     ENGINES,
     Dialect,
@@ -19,7 +20,6 @@ from synthgen_sdv.engines.base import (
     create_table_sql,
 )
 from synthgen_sdv.engines.reader import csv_header
-from synthgen_sdv.errors import InputError, MissingExtraError, SynthgenError
 
 log = logging.getLogger(__name__)
 

@@ -6,10 +6,10 @@ import time
 from pathlib import Path
 from typing import Any, ClassVar
 
+from synthgen_sdv.core.errors import MissingExtraError, SynthgenError
 from synthgen_sdv.engines.base import ENGINES, Dialect, Loader, LoadPlan, TableLoad
 from synthgen_sdv.engines.metadata import TableMeta
 from synthgen_sdv.engines.reader import csv_header
-from synthgen_sdv.errors import MissingExtraError, SynthgenError
 
 
 class SparkDialect(Dialect):

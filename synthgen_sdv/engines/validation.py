@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from synthgen_sdv.core.errors import InputError
+from synthgen_sdv.core.registry import Registry
 from synthgen_sdv.engines.metadata import (
     Anomaly,
     Labels,
@@ -20,8 +22,6 @@ from synthgen_sdv.engines.metadata import (
     load_schema_metadata,
 )
 from synthgen_sdv.engines.reader import VARIANTS, TableRead, read_table
-from synthgen_sdv.errors import InputError
-from synthgen_sdv.registry import Registry
 
 MAX_EXAMPLES = 5
 CHECK_ORDER = [

@@ -34,9 +34,9 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from synthgen_sdv.errors import InputError
+from synthgen_sdv.core.errors import InputError
+from synthgen_sdv.core.registry import Registry
 from synthgen_sdv.evaluate.relations import Dataset, TableGraph
-from synthgen_sdv.registry import Registry
 
 QUALITY_PROPERTIES = ["Column Shapes", "Column Pair Trends", "Cardinality", "Intertable Trends"]
 DIAGNOSTIC_PROPERTIES = ["Data Validity", "Data Structure", "Relationship Validity"]

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
-from synthgen_sdv.errors import InputError
+from synthgen_sdv.core.errors import InputError
 
 Dataset = dict[str, pd.DataFrame]
 

@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from synthgen_sdv import __version__
-from synthgen_sdv.errors import InputError, SynthgenError
+from synthgen_sdv.core.errors import InputError, SynthgenError
+from synthgen_sdv.core.version import __version__
 from synthgen_sdv.evaluate import plots
 from synthgen_sdv.evaluate.metrics import (
     METRICS,

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from synthgen_sdv.errors import InputError
+from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.evaluate.relations import Dataset, TableGraph, check_dataset
 
 

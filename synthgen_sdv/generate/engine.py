@@ -23,27 +23,15 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from synthgen_sdv.anomalies import ChunkInfo
-from synthgen_sdv.generate.seeds import rng_for
+from synthgen_sdv.core.nulls import with_nulls
+from synthgen_sdv.core.seeds import rng_for
+from synthgen_sdv.io.sink import Sink
 from synthgen_sdv.kinds import ColumnContext, LookupColumn
-from synthgen_sdv.kinds.base import with_nulls
 from synthgen_sdv.kinds.conditional import ConditionalColumn
 from synthgen_sdv.kinds.derived import infer_logical_type
 from synthgen_sdv.kinds.faker_kind import FakerColumn
 from synthgen_sdv.kinds.sequence import SequenceColumn
-from synthgen_sdv.spec.plan import Family, Plan, TablePlan
-
-
-class Sink:
-    """Receives chunks in order; writers and in-memory collectors implement it."""
-
-    def begin(self, table: str, types: dict[str, str], dirty_types: dict[str, str] | None) -> None:
-        """Called once per table before its first chunk."""
-
-    def write(self, table: str, frame: pd.DataFrame, dirty: pd.DataFrame | None) -> None:
-        raise NotImplementedError
-
-    def end(self, table: str) -> None:
-        """Called once per table after its last chunk."""
+from synthgen_sdv.schema.plan import Family, Plan, TablePlan
 
 
 @dataclass

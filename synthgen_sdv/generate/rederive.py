@@ -13,13 +13,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from synthgen_sdv.generate import expr as expressions
+from synthgen_sdv.core import expr as expressions
 from synthgen_sdv.generate.engine import _Env, _rollup
 from synthgen_sdv.kinds import ColumnContext, LookupColumn, RollupColumn
 from synthgen_sdv.kinds.derived import DerivedColumn
 from synthgen_sdv.kinds.sequence import SequenceColumn
 from synthgen_sdv.kinds.template import TemplateColumn
-from synthgen_sdv.spec.plan import Plan, TablePlan
+from synthgen_sdv.schema.plan import Plan, TablePlan
 
 RECOMPUTED = (DerivedColumn, TemplateColumn)
 

@@ -13,11 +13,11 @@ from typing import Any
 
 import yaml
 
-from synthgen_sdv import __version__
-from synthgen_sdv.errors import InputError
+from synthgen_sdv.core.errors import InputError
+from synthgen_sdv.core.version import __version__
 from synthgen_sdv.kinds import LookupColumn
 from synthgen_sdv.kinds.base import SQL_TYPES
-from synthgen_sdv.spec.plan import Plan
+from synthgen_sdv.schema.plan import Plan
 
 SCHEMA_METADATA = "synthgen_sdv.schema_metadata"
 LABELS = "synthgen_sdv.labels"

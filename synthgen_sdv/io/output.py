@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from synthgen_sdv.errors import InputError
+from synthgen_sdv.core.errors import InputError
 
 MARKER = Path("metadata") / "schema_metadata.json"
 MARKERS = (MARKER, Path("ablation.json"))  # the folders our commands write

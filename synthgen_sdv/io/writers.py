@@ -14,8 +14,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from synthgen_sdv.generate.engine import Sink
-from synthgen_sdv.registry import Registry
+from synthgen_sdv.core.registry import Registry
+from synthgen_sdv.io.sink import Sink
 
 ARROW_TYPES = {
     "int": pa.int64(),

@@ -14,10 +14,11 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from synthgen_sdv.generate import expr as expressions
-from synthgen_sdv.generate.seeds import rng_for
-from synthgen_sdv.registry import Registry
-from synthgen_sdv.spec.base import StrictModel
+from synthgen_sdv.core import expr as expressions
+from synthgen_sdv.core.nulls import with_nulls
+from synthgen_sdv.core.registry import Registry
+from synthgen_sdv.core.seeds import rng_for
+from synthgen_sdv.core.strict import StrictModel
 
 SQL_TYPES = {
     "int": "BIGINT",
@@ -76,23 +77,6 @@ class ColumnKind(StrictModel):
             mask = ctx.sub_rng("nulls").random(ctx.n) < self.null_rate
             values = with_nulls(values, mask)
         return values
-
-
-def with_nulls(values: pd.Series, mask: np.ndarray) -> pd.Series:
-    if not mask.any():
-        return values
-    if pd.api.types.is_integer_dtype(values.dtype):
-        values = values.astype("Int64")
-    elif pd.api.types.is_bool_dtype(values.dtype):
-        values = values.astype("boolean")
-    elif not (
-        pd.api.types.is_float_dtype(values.dtype)
-        or pd.api.types.is_datetime64_any_dtype(values.dtype)
-    ):
-        values = values.astype(object)
-    values = values.copy()
-    values[mask] = None
-    return values
 
 
 KINDS: Registry[type[ColumnKind]] = Registry("column kind")

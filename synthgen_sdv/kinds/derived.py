@@ -7,7 +7,7 @@ from typing import Literal
 import pandas as pd
 from pydantic import field_validator
 
-from synthgen_sdv.generate import expr as expressions
+from synthgen_sdv.core import expr as expressions
 from synthgen_sdv.kinds.base import ColumnContext, ColumnKind, register_kind
 
 _CASTS = {"int": "int64", "float": "float64", "bool": "bool", "string": "object"}

@@ -10,7 +10,7 @@ import pandas as pd
 from faker import Faker
 from pydantic import Field
 
-from synthgen_sdv.generate.seeds import derive_seed
+from synthgen_sdv.core.seeds import derive_seed
 from synthgen_sdv.kinds.base import ColumnContext, ColumnKind, register_kind
 
 

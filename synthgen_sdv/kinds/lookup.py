@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from synthgen_sdv.generate.seeds import rng_for
+from synthgen_sdv.core.seeds import rng_for
+from synthgen_sdv.core.strict import StrictModel
 from synthgen_sdv.kinds.base import ColumnContext, ColumnKind, Param, param_deps, register_kind
 from synthgen_sdv.kinds.numeric import DistributionFields, check_distribution_params
-from synthgen_sdv.spec.base import StrictModel
 
 
 class ChildrenPerParent(DistributionFields):

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 from pydantic import model_validator
 
-from synthgen_sdv.generate.distributions import DISTRIBUTIONS, draw
+from synthgen_sdv.core.distributions import DISTRIBUTIONS, draw
+from synthgen_sdv.core.strict import StrictModel
 from synthgen_sdv.kinds.base import ColumnContext, ColumnKind, Param, param_deps, register_kind
-from synthgen_sdv.spec.base import StrictModel
 
 _PARAM_NAMES = ("low", "high", "mean", "std", "sigma", "lam", "a", "p", "scale", "value")
 

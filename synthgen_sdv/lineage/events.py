@@ -7,7 +7,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from synthgen_sdv import __version__
+from synthgen_sdv.core.version import __version__
 from synthgen_sdv.lineage.operations import DIRECT, INDIRECT
 from synthgen_sdv.lineage.runner import FAILED, LineageRun, StepRun
 from synthgen_sdv.lineage.tables import json_value

@@ -19,7 +19,8 @@ import pandas as pd
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
-from synthgen_sdv.errors import SynthgenError
+from synthgen_sdv.core.errors import SynthgenError
+from synthgen_sdv.core.registry import Registry
 from synthgen_sdv.lineage.tables import (
     TableDiff,
     as_tuple,
@@ -29,7 +30,6 @@ from synthgen_sdv.lineage.tables import (
     key_tuples,
     to_pandas,
 )
-from synthgen_sdv.registry import Registry
 
 FAULTS: Registry[type[Fault]] = Registry("fault kind")
 

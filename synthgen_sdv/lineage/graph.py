@@ -15,7 +15,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from synthgen_sdv.errors import MissingExtraError
+from synthgen_sdv.core.errors import MissingExtraError
 from synthgen_sdv.lineage.faults import FAULTS
 from synthgen_sdv.lineage.operations import OPERATIONS
 from synthgen_sdv.lineage.verify import read_labels, read_lineage

@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from synthgen_sdv.registry import Registry
+from synthgen_sdv.core.registry import Registry
 
 # OpenLineage transformation words (ColumnLineageDatasetFacet 1-2-0).
 IDENTITY = "IDENTITY"

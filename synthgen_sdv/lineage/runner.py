@@ -14,9 +14,10 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from synthgen_sdv.errors import InputError, SynthgenError
+from synthgen_sdv.core.errors import InputError, SynthgenError
 from synthgen_sdv.lineage.faults import FAULTS, FaultContext, fault_rng
 from synthgen_sdv.lineage.operations import OPERATIONS, OutputPlan
+from synthgen_sdv.lineage.spec import NORMAL, LineageSpec, Step
 from synthgen_sdv.lineage.tables import (
     connect,
     execute,
@@ -26,7 +27,6 @@ from synthgen_sdv.lineage.tables import (
     to_arrow,
     to_pandas,
 )
-from synthgen_sdv.spec.lineage import NORMAL, LineageSpec, Step
 
 COMPLETED, FAILED = "COMPLETED", "FAILED"
 

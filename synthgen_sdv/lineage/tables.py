@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from synthgen_sdv.errors import SynthgenError
+from synthgen_sdv.core.errors import SynthgenError
 
 
 def to_arrow(table: pd.DataFrame | pa.Table) -> pa.Table:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import yaml
 
-from synthgen_sdv.errors import InputError
+from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.lineage.faults import FAULTS
 from synthgen_sdv.lineage.runner import COMPLETED
 from synthgen_sdv.lineage.tables import connect, diff_tables, execute, schema_of, to_arrow

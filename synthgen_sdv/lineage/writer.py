@@ -11,7 +11,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import yaml
 
-from synthgen_sdv import __version__
+from synthgen_sdv.core.version import __version__
 from synthgen_sdv.lineage.events import column_lineage_dict, iso, write_events
 from synthgen_sdv.lineage.runner import LineageRun
 
@@ -214,9 +214,9 @@ def run_for_output(
     The hook for ``generate``: call it on the staged folder with ``write_labels=False`` and put
     ``lineage_labels(run)`` into labels.json yourself (``extra_sections`` carries ``tables``).
     """
-    from synthgen_sdv.errors import InputError
+    from synthgen_sdv.core.errors import InputError
     from synthgen_sdv.lineage.runner import run_lineage
-    from synthgen_sdv.spec.lineage import default_lineage_path, load_lineage_spec
+    from synthgen_sdv.lineage.spec import default_lineage_path, load_lineage_spec
 
     out_dir = Path(out_dir)
     data_dir = out_dir / "data"

@@ -37,8 +37,8 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from synthgen_sdv.generate import seeds
-from synthgen_sdv.registry import Registry
+from synthgen_sdv.core import seeds
+from synthgen_sdv.core.registry import Registry
 
 NOT_REPRODUCIBLE = (
     "Same seed + same input tables + same library versions on the same platform give "
@@ -159,7 +159,7 @@ class Synthesizer(ABC):
 
     def sample(self, scale: float = 1.0) -> dict[str, pd.DataFrame]:
         """Sample every modeled table; root tables get ``scale`` x their fitted rows."""
-        from synthgen_sdv.errors import InputError
+        from synthgen_sdv.core.errors import InputError
         from synthgen_sdv.synth.prepare import restore_after_sample
 
         if self.prepared is None:
@@ -200,7 +200,7 @@ class Synthesizer(ABC):
         with open(path, "rb") as fh:
             obj = pickle.load(fh)
         if not isinstance(obj, cls):
-            from synthgen_sdv.errors import InputError
+            from synthgen_sdv.core.errors import InputError
 
             raise InputError(f"{path}: holds a {type(obj).__name__}, not a {cls.__name__}")
         return obj

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from synthgen_sdv.errors import InputError
+from synthgen_sdv.core.errors import InputError
 
 MAX_ESTIMATED_COLUMNS = 1000  # SDV prints its PerformanceAlert above this
 

@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from synthgen_sdv.errors import MissingExtraError, SynthgenError
+from synthgen_sdv.core.errors import MissingExtraError, SynthgenError
 from synthgen_sdv.synth.base import SYNTHESIZERS, Synthesizer, derive_seed
 
 PURPOSE = "The 'mostly' synthesizer"

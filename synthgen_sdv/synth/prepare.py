@@ -68,7 +68,7 @@ def prepare_for_fit(
 ) -> Prepared:
     """Reduce ``tables`` / ``metadata`` to what the synthesizer models (see module doc)."""
     if pii not in ("regenerate", "model"):
-        from synthgen_sdv.errors import InputError
+        from synthgen_sdv.core.errors import InputError
 
         raise InputError(f"pii must be 'regenerate' or 'model', got '{pii}'")
     modeled = list(modeled) if modeled else list(metadata["tables"])

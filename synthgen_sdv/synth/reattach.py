@@ -140,7 +140,7 @@ def learn_key_frequencies(
         chosen = best if best_share >= MIN_INFORMATION_SHARE else None
     elif condition is not None:
         if condition not in tables[child]:
-            from synthgen_sdv.errors import InputError
+            from synthgen_sdv.core.errors import InputError
 
             raise InputError(f"{child}.{fk}: condition column '{condition}' does not exist")
         chosen = condition

@@ -21,7 +21,7 @@ import platform
 import tempfile
 from pathlib import Path
 
-from synthgen_sdv.errors import InputError
+from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.synth.base import Synthesizer
 
 MODEL_FILE = "model.pkl"

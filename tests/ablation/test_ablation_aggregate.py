@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from synthgen_sdv.ablation import aggregate, describe, render_markdown, table
+from synthgen_sdv.runs.ablation import aggregate, describe, render_markdown, table
 
 
 def cell(seed, scale, candidates):

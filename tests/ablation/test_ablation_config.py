@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from synthgen_sdv.ablation import DEFAULT_CONFIG, AblationConfig, load_ablation_config
 from synthgen_sdv.cli import main
-from synthgen_sdv.errors import ConfigError
+from synthgen_sdv.core.errors import ConfigError
+from synthgen_sdv.runs.ablation import DEFAULT_CONFIG, AblationConfig, load_ablation_config
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from synthgen_sdv.ablation import (
+from synthgen_sdv.cli import main
+from synthgen_sdv.runs.ablation import (
     SCHEMA,
     cache_key,
     load_ablation_config,
@@ -16,7 +17,6 @@ from synthgen_sdv.ablation import (
     run_ablation,
     source_revision,
 )
-from synthgen_sdv.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "tests" / "configs" / "tiny"

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from synthgen_sdv.errors import InputError
+from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.io.output import staged_output
-from synthgen_sdv.synth.byo import load_user_data, synthesize, write_user_output
-from synthgen_sdv.synth.byo_keys import hide_keys, rebuild_keys
+from synthgen_sdv.runs.byo import load_user_data, synthesize, write_user_output
+from synthgen_sdv.synth.keys import hide_keys, rebuild_keys
 
 NORTHWIND = Path(__file__).resolve().parents[2].parent / "shared/datasets/northwind"
 SUBGRAPH = ["customers", "orders", "order_details"]
@@ -41,7 +41,7 @@ def _assert_keys_hold(tables: dict[str, pd.DataFrame], metadata: dict) -> None:
 
 def test_gaussian_copula_subgraph_end_to_end(northwind, tmp_path):
     from synthgen_sdv.engines.validation import validate
-    from synthgen_sdv.evaluate.io import read_output_folder
+    from synthgen_sdv.evaluate.loading import read_output_folder
 
     result = synthesize(northwind, model="gaussian_copula", tables=SUBGRAPH, scale=1.0, seed=7)
     tables = result.tables
@@ -241,7 +241,7 @@ def test_hma_on_all_of_northwind(northwind, tmp_path):
 
 def test_run_user_fit_sample_writes_detected_metadata(tmp_path):
     from synthgen_sdv.engines.validation import validate
-    from synthgen_sdv.synth.byo import run_user_fit_sample
+    from synthgen_sdv.runs.byo import run_user_fit_sample
 
     data = tmp_path / "data"
     data.mkdir()

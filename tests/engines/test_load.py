@@ -9,9 +9,9 @@ import duckdb
 import pytest
 
 from synthgen_sdv.cli import main
+from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.engines.base import ENGINES, LoadOptions, get_engine
 from synthgen_sdv.engines.snowflake_engine import snowflake_settings
-from synthgen_sdv.errors import InputError
 
 COUNTS = {"calendar": 730, "stores": 8, "customers": 40, "orders": 120, "order_items": 360}
 SECRET = "s3cr3t-Pa55word!"
@@ -194,9 +194,9 @@ def test_a_failed_duckdb_load_leaves_the_previous_warehouse_untouched(fresh_dir,
 def test_missing_optional_packages_name_the_pip_extra(fresh_dir, monkeypatch):
     import sys
 
+    from synthgen_sdv.core.errors import MissingExtraError
     from synthgen_sdv.engines.snowflake_engine import SnowflakeLoader, SnowflakeSettings
     from synthgen_sdv.engines.spark_engine import SparkLoader
-    from synthgen_sdv.errors import MissingExtraError
 
     monkeypatch.setitem(sys.modules, "pyspark", None)  # import pyspark -> ImportError
     with pytest.raises(MissingExtraError, match=r"pip install .*'\.\[spark\]'"):

@@ -8,7 +8,7 @@ import pytest
 from evaluate_shop import make_shop, shop_metadata
 
 import synthgen_sdv.cli as cli
-from synthgen_sdv.evaluate.io import read_output_folder, write_output_folder
+from synthgen_sdv.evaluate.loading import read_output_folder, write_output_folder
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from evaluate_shop import make_shop, shuffle_columns
 
-from synthgen_sdv.errors import InputError
+from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.evaluate.metrics import METRICS, EvalContext, EvalOptions, sdmetrics_thresholds
 from synthgen_sdv.evaluate.relations import TableGraph
 from synthgen_sdv.evaluate.split import split_by_root

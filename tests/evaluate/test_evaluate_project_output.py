@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from synthgen_sdv.evaluate.io import read_output_folder
+from synthgen_sdv.evaluate.loading import read_output_folder
 from synthgen_sdv.evaluate.report import CEILING, compare
 from synthgen_sdv.evaluate.split import referential_integrity, split_by_root
 

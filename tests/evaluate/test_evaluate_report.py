@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from evaluate_shop import make_shop, shuffle_columns
 
-from synthgen_sdv.errors import InputError
+from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.evaluate.metrics import METRICS, Metric
 from synthgen_sdv.evaluate.report import CEILING, COMPARISON_JSON_SCHEMA, compare
 from synthgen_sdv.evaluate.split import split_by_root

@@ -9,7 +9,7 @@ from evaluate_shop import make_shop, shop_metadata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from synthgen_sdv.errors import InputError
+from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.evaluate.relations import TableGraph
 from synthgen_sdv.evaluate.split import (
     children_per_parent,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from synthgen_sdv.errors import InputError
+from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.io.output import staged_output
 from tests.conftest import TINY
 from tests.generate.helpers import tree_hashes

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from synthgen_sdv.errors import ConfigError
-from synthgen_sdv.spec.loader import load_config
-from synthgen_sdv.spec.plan import resolve_plan
+from synthgen_sdv.core.errors import ConfigError
+from synthgen_sdv.runs.config import load_project
+from synthgen_sdv.schema.plan import resolve_plan
 
 GOOD = """\
 version: 1
@@ -43,12 +43,12 @@ def write(tmp_path: Path, tables: str, config: str | None = None) -> Path:
 
 def problems(tmp_path: Path, tables: str, config: str | None = None) -> list[str]:
     with pytest.raises(ConfigError) as exc:
-        resolve_plan(load_config(write(tmp_path, tables, config)))
+        resolve_plan(load_project(write(tmp_path, tables, config)))
     return [str(p) for p in exc.value.problems]
 
 
 def test_good_config_resolves(tmp_path):
-    plan = resolve_plan(load_config(write(tmp_path, GOOD)))
+    plan = resolve_plan(load_project(write(tmp_path, GOOD)))
     assert [f.members for f in plan.families] == [("customers", "orders")]
 
 
@@ -236,5 +236,5 @@ def test_four_problems_in_one_message_with_exit_code_2(tmp_path):
 
 def test_default_config_dir_copy_is_valid(tmp_path):
     shutil.copytree(Path(__file__).resolve().parents[2] / "configs", tmp_path / "c")
-    plan = resolve_plan(load_config(tmp_path / "c"))
+    plan = resolve_plan(load_project(tmp_path / "c"))
     assert len(plan.tables) == 13

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from synthgen_sdv.generate.expr import ExpressionError, evaluate, parse, references
+from synthgen_sdv.core.expr import ExpressionError, evaluate, parse, references
 
 ENV = {
     "qty": pd.Series([1, 2, 3]),

@@ -7,8 +7,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from synthgen_sdv.cli import main
-from synthgen_sdv.lineage.sample import sample_tables
 from synthgen_sdv.lineage.tables import to_arrow
+from tests.fixtures.lineage_sample import sample_tables
 
 SEED = 42
 

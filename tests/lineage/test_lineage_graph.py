@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from synthgen_sdv.cli import main
-from synthgen_sdv.errors import MissingExtraError
+from synthgen_sdv.core.errors import MissingExtraError
 from synthgen_sdv.lineage.graph import label_names, load_graph, to_pyg
 
 

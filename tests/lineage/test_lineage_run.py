@@ -14,10 +14,10 @@ from lineage_fixture import make_output
 from synthgen_sdv.cli import main
 from synthgen_sdv.lineage.faults import fault_rng
 from synthgen_sdv.lineage.runner import run_lineage
-from synthgen_sdv.lineage.sample import sample_tables
+from synthgen_sdv.lineage.spec import default_lineage_path, load_lineage_spec
 from synthgen_sdv.lineage.tables import to_arrow
 from synthgen_sdv.lineage.writer import lineage_document
-from synthgen_sdv.spec.lineage import default_lineage_path, load_lineage_spec
+from tests.fixtures.lineage_sample import sample_tables
 
 
 def _labels(out: Path) -> list[dict]:

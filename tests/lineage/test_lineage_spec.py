@@ -6,10 +6,10 @@ import networkx as nx
 import pytest
 import yaml
 
-from synthgen_sdv.errors import ConfigError
+from synthgen_sdv.core.errors import ConfigError
 from synthgen_sdv.lineage.faults import FAULTS
 from synthgen_sdv.lineage.operations import OPERATIONS
-from synthgen_sdv.spec.lineage import default_lineage_path, load_lineage_spec
+from synthgen_sdv.lineage.spec import default_lineage_path, load_lineage_spec
 
 TABLES = [
     "dates", "suppliers", "products", "stores", "employees", "promotions", "customers",
@@ -151,7 +151,7 @@ def test_missing_output_fault_must_be_a_leaf(tmp_path):
 
 def test_stand_in_tables_match_tables_yml():
     """The stand-in frames used by these tests have exactly the generated tables' columns."""
-    from synthgen_sdv.lineage.sample import sample_tables
+    from tests.fixtures.lineage_sample import sample_tables
 
     doc = yaml.safe_load((default_lineage_path().parent / "tables.yml").read_text())
     want = {

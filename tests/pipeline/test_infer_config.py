@@ -10,9 +10,9 @@ import pandas as pd
 import yaml
 from scipy.stats import ks_2samp
 
-from synthgen_sdv.spec.infer import generate_baseline, infer_tables_config
-from synthgen_sdv.spec.loader import load_config
-from synthgen_sdv.spec.plan import resolve_plan
+from synthgen_sdv.runs.config import load_project
+from synthgen_sdv.schema.infer import generate_baseline, infer_tables_config
+from synthgen_sdv.schema.plan import resolve_plan
 from tests.generate.helpers import read, schema
 
 
@@ -39,7 +39,7 @@ def test_infer_config_command_writes_a_loadable_config(default_output, tmp_path)
     assert orders["customer_id"]["children_per_parent"]["counts"]
     assert orders["order_date"]["kind"] == "date" and len(orders["order_date"]["seasonality"]) == 12
     assert orders["channel"]["kind"] == "categorical"
-    assert resolve_plan(load_config(out)).tables["orders"].driver == "customer_id"
+    assert resolve_plan(load_project(out)).tables["orders"].driver == "customer_id"
 
 
 def test_baseline_keeps_marginals_and_loses_dependencies(default_output):

@@ -11,14 +11,14 @@ from synthgen_sdv.generate.rederive import (
     rederive,
     renumber_keys,
 )
-from synthgen_sdv.spec.loader import load_config
-from synthgen_sdv.spec.plan import resolve_plan
+from synthgen_sdv.runs.config import load_project
+from synthgen_sdv.schema.plan import resolve_plan
 from tests.conftest import DEFAULT, TINY
 from tests.generate.helpers import read
 
 
 def test_recomputed_columns_of_the_default_schema():
-    plan = resolve_plan(load_config(DEFAULT))
+    plan = resolve_plan(load_project(DEFAULT))
     assert set(recomputed_columns(plan, "transactions")) == {
         "unit_price",
         "discount",
@@ -31,7 +31,7 @@ def test_recomputed_columns_of_the_default_schema():
 
 
 def test_rederive_repairs_broken_identities(tiny_output):
-    plan = resolve_plan(load_config(TINY))
+    plan = resolve_plan(load_project(TINY))
     tables = {t: read(tiny_output, t) for t in plan.tables}
     broken = dict(tables)
     broken["lines"] = tables["lines"].assign(amount=-1.0, line_no=0)
@@ -45,7 +45,7 @@ def test_rederive_repairs_broken_identities(tiny_output):
 
 
 def test_renumber_keys_carries_new_keys_into_children(tiny_output):
-    plan = resolve_plan(load_config(TINY))
+    plan = resolve_plan(load_project(TINY))
     tables = {t: read(tiny_output, t) for t in plan.tables}
     shuffled = dict(tables)
     shuffled["customers"] = tables["customers"].assign(

@@ -6,7 +6,7 @@ import warnings
 
 import pytest
 
-from synthgen_sdv.synth.demo import demo_metadata, demo_tables
+from tests.fixtures.demo import demo_metadata, demo_tables
 
 MODELED = ["customers", "orders", "transactions"]
 

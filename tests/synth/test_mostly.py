@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthgen_sdv.errors import MissingExtraError
+from synthgen_sdv.core.errors import MissingExtraError
 from synthgen_sdv.synth import SYNTHESIZERS
 from synthgen_sdv.synth.mostly import MostlyTables
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthgen_sdv.errors import InputError
+from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.synth.limits import check_modeled_subgraph
 from synthgen_sdv.synth.pii import PiiColumn
 from synthgen_sdv.synth.prepare import prepare_for_fit, restore_after_sample

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthgen_sdv.errors import InputError
+from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.synth import SYNTHESIZERS, seeded
-from synthgen_sdv.synth.demo import demo_metadata, demo_tables
 from synthgen_sdv.synth.store import MANIFEST_FILE, load_model, save_model
+from tests.fixtures.demo import demo_metadata, demo_tables
 
 MODELED = ["customers", "orders", "transactions"]
 

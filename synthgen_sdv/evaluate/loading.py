@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from synthgen_sdv.errors import InputError
+from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.evaluate.relations import Dataset, metadata_dict
 
 SCHEMA_FILE = Path("metadata") / "schema_metadata.json"

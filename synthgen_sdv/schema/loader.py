@@ -17,10 +17,10 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from synthgen_sdv.anomalies import ANOMALIES
-from synthgen_sdv.errors import ConfigError, Problem
+from synthgen_sdv.core.errors import ConfigError, Problem
 from synthgen_sdv.kinds import KINDS, ColumnSpec
-from synthgen_sdv.spec.models import AnomalySpec, Defaults, RunConfig, TableSpec, TablesSpec
-from synthgen_sdv.spec.yamlio import LineMap, format_loc, line_for, load_yaml
+from synthgen_sdv.schema.models import AnomalySpec, Defaults, RunConfig, TableSpec, TablesSpec
+from synthgen_sdv.schema.yamlio import LineMap, format_loc, line_for, load_yaml
 
 DEFAULT_CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
 TABLES_FILE, LINEAGE_FILE, RUN_FILE = "tables.yml", "lineage.yml", "config.yaml"
@@ -58,7 +58,7 @@ def default_config_dir() -> Path:
 
 
 def load_config(config_dir: Path | None = None) -> LoadedConfig:
-    """Read tables.yml and config.yaml; lineage.yml is validated when its loader is present."""
+    """Read tables.yml and config.yaml (``runs.config.load_project`` adds lineage.yml)."""
     config_dir = Path(config_dir) if config_dir else default_config_dir()
     if not config_dir.is_dir():
         raise ConfigError(
@@ -86,23 +86,7 @@ def load_config(config_dir: Path | None = None) -> LoadedConfig:
         frozenset(invalid_columns),
         tuple(problems),
     )
-    return _with_lineage(loaded)
-
-
-def _with_lineage(loaded: LoadedConfig) -> LoadedConfig:
-    path = loaded.config_dir / LINEAGE_FILE
-    if not path.exists():
-        return loaded
-    try:
-        from synthgen_sdv.spec.lineage import load_lineage_spec
-    except ImportError:  # the lineage stage is optional in a trimmed install
-        return loaded
-    names = set(loaded.tables.tables) | set(loaded.invalid_tables)
-    try:
-        lineage = load_lineage_spec(path, names)
-    except ConfigError as exc:
-        return LoadedConfig(**{**loaded.__dict__, "problems": (*loaded.problems, *exc.problems)})
-    return LoadedConfig(**{**loaded.__dict__, "lineage": lineage})
+    return loaded
 
 
 def _tables_spec(raw: Any, lines: LineMap, path: Path, problems: list[Problem]):

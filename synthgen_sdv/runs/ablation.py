@@ -34,13 +34,14 @@ from typing import Any
 
 from pydantic import Field, ValidationError, field_validator
 
-from synthgen_sdv import __version__
-from synthgen_sdv.errors import ConfigError, Problem
-from synthgen_sdv.spec.base import StrictModel
+from synthgen_sdv.core.errors import ConfigError, Problem
+from synthgen_sdv.core.strict import StrictModel
+from synthgen_sdv.schema.loader import DEFAULT_CONFIG_DIR
+from synthgen_sdv.core.version import __version__
 
-SCHEMA = "synthgen_sdv.ablation"
+SCHEMA = "synthgen_sdv.runs.ablation"
 VERSION = 1
-DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "ablation.yml"
+DEFAULT_CONFIG = DEFAULT_CONFIG_DIR / "ablation.yml"
 CEILING = "train (ceiling)"
 
 #: (metric, better) shown in the tables and plotted; every numeric summary value is aggregated
@@ -112,8 +113,8 @@ class AblationConfig(StrictModel):
 
 def load_ablation_config(path: Path | None = None) -> tuple[AblationConfig, Path]:
     """Read and validate the grid; every problem is reported with its YAML path and line."""
-    from synthgen_sdv.spec.loader import _problems
-    from synthgen_sdv.spec.yamlio import load_yaml
+    from synthgen_sdv.schema.loader import _problems
+    from synthgen_sdv.schema.yamlio import load_yaml
 
     if path is None:
         # a source checkout has configs/ beside the package; an installed one reads ./configs
@@ -178,13 +179,13 @@ def run_cell(
     quiet: bool = True,
 ) -> dict[str, Any]:
     """One (seed, scale): bootstrap, `run_study`, every candidate's numbers or its error."""
-    from synthgen_sdv import pipeline
-    from synthgen_sdv.spec.loader import load_config
-    from synthgen_sdv.spec.plan import resolve_plan
-    from synthgen_sdv.study import BASELINE, run_study
+    from synthgen_sdv.runs import pipeline
+    from synthgen_sdv.runs.config import load_project
+    from synthgen_sdv.runs.study import BASELINE, run_study
+    from synthgen_sdv.schema.plan import resolve_plan
 
     started = time.perf_counter()
-    loaded = load_config(cfg.config_dir)
+    loaded = load_project(cfg.config_dir)
     plan = resolve_plan(loaded, seed=seed, scale=scale)
     modeled = list(cfg.tables or loaded.run.synthesis.tables)
     params = loaded.run.synthesis.params
@@ -281,7 +282,7 @@ def cache_key(cfg: AblationConfig, seed: int, scale: float, source: dict[str, An
 
 def _data_config_hash(cfg: AblationConfig) -> str:
     """Hash of the data config files, so a cached cell is not reused after an edit."""
-    from synthgen_sdv.spec.loader import default_config_dir
+    from synthgen_sdv.schema.loader import default_config_dir
 
     folder = cfg.config_dir or default_config_dir()
     h = hashlib.sha256()
@@ -485,7 +486,7 @@ def source_revision() -> dict[str, Any] | None:
     the synthesizers or the metrics change, so a stored result names the code it came from."""
     import subprocess
 
-    root = Path(__file__).resolve().parents[1]
+    root = DEFAULT_CONFIG_DIR.parent
     try:
         git = ["git", "-C", str(root)]
         commit = subprocess.run(

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from synthgen_sdv.errors import ConfigError, Problem
+from synthgen_sdv.core.errors import ConfigError, Problem
 
 LineMap = dict[tuple[str, ...], int]
 

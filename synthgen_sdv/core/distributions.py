@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from synthgen_sdv.registry import Registry
+from synthgen_sdv.core.registry import Registry
 
 Sampler = Callable[[np.random.Generator, dict[str, np.ndarray], int], np.ndarray]
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from synthgen_sdv.errors import InputError
+from synthgen_sdv.core.errors import InputError
 
 SUFFIXES = (".csv", ".parquet")
 INT_RE = re.compile(r"^[+-]?\d+$")

@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import Field, field_validator
 
 from synthgen_sdv.anomalies import ANOMALIES
+from synthgen_sdv.core.strict import StrictModel
 from synthgen_sdv.kinds import ColumnSpec
-from synthgen_sdv.spec.base import StrictModel
 
 AnomalySpec = Annotated[
     Union[tuple(cls for _, cls in ANOMALIES.items())],  # noqa: UP007

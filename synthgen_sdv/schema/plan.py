@@ -15,14 +15,14 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from synthgen_sdv.errors import ConfigError, Problem
-from synthgen_sdv.generate import expr as expressions
+from synthgen_sdv.core import expr as expressions
+from synthgen_sdv.core.errors import ConfigError, Problem
 from synthgen_sdv.kinds import ColumnKind, LookupColumn, RollupColumn
 from synthgen_sdv.kinds.conditional import ConditionalColumn
 from synthgen_sdv.kinds.faker_kind import FakerColumn, has_provider
 from synthgen_sdv.kinds.sequence import SequenceColumn
-from synthgen_sdv.spec.loader import LoadedConfig
-from synthgen_sdv.spec.models import TableSpec
+from synthgen_sdv.schema.loader import LoadedConfig
+from synthgen_sdv.schema.models import TableSpec
 
 IMPLICIT = {"index_in_parent"}
 

@@ -13,7 +13,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from synthgen_sdv.errors import ConfigError, Problem
+from synthgen_sdv.core.errors import ConfigError, Problem
 
 NORMAL = "normal"
 LAYERS = ("staging", "core", "mart")

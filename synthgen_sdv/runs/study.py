@@ -18,9 +18,9 @@ import pandas as pd
 from synthgen_sdv.evaluate import compare, split_by_root
 from synthgen_sdv.evaluate.measure import measure
 from synthgen_sdv.io import artifacts
-from synthgen_sdv.pipeline import Bootstrap, fit_model, sample_model, say
-from synthgen_sdv.spec.infer import generate_baseline
-from synthgen_sdv.spec.plan import Plan
+from synthgen_sdv.runs.pipeline import Bootstrap, fit_model, sample_model, say
+from synthgen_sdv.schema.infer import generate_baseline
+from synthgen_sdv.schema.plan import Plan
 
 BASELINE = "rules_baseline"
 

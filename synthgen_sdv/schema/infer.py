@@ -218,16 +218,13 @@ def generate_baseline(
     config_dir: Path | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Infer a config from ``tables`` and generate it with the rule-based engine, in memory."""
-    from synthgen_sdv.generate.engine import Engine, Sink
-    from synthgen_sdv.spec.loader import load_config
-    from synthgen_sdv.spec.plan import resolve_plan
-
-    class _Keep(Sink):
-        def write(self, table, frame, dirty) -> None:
-            pass
+    from synthgen_sdv.generate.engine import Engine
+    from synthgen_sdv.io.sink import NullSink
+    from synthgen_sdv.schema.loader import load_config
+    from synthgen_sdv.schema.plan import resolve_plan
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = write_config(infer_tables_config(tables, metadata), config_dir or Path(tmp), seed)
         plan = resolve_plan(load_config(folder), seed=seed, scale=scale)
-        result = Engine(plan, keep=set(plan.tables), progress=False).run(_Keep())
+        result = Engine(plan, keep=set(plan.tables), progress=False).run(NullSink())
     return result.tables

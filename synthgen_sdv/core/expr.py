@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from synthgen_sdv.registry import Registry
+from synthgen_sdv.core.registry import Registry
 
 FUNCTIONS: Registry[Callable[..., Any]] = Registry("expression function")
 

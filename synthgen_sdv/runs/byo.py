@@ -39,8 +39,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from synthgen_sdv.errors import InputError
-from synthgen_sdv.synth.byo_detect import (
+from synthgen_sdv.core.errors import InputError
+from synthgen_sdv.detect.columns import (
     OUTPUT_FORMAT,
     Relationship,
     detect_primary_key,
@@ -51,7 +51,7 @@ from synthgen_sdv.synth.byo_detect import (
     text_regex,
     type_column,
 )
-from synthgen_sdv.synth.byo_detect import column_sdtype as _column_sdtype
+from synthgen_sdv.detect.columns import column_sdtype as _column_sdtype
 
 DETECTED_FILE = Path("metadata") / "detected_metadata.json"
 MIN_ROWS_UNIQUE_NOTE = 20  # below this, a distinct-valued text column is unremarkable
@@ -465,7 +465,7 @@ def synthesize(
     """
     from synthgen_sdv.synth import SYNTHESIZERS
     from synthgen_sdv.synth.base import derive_seed
-    from synthgen_sdv.synth.byo_keys import hide_keys, rebuild_keys
+    from synthgen_sdv.synth.keys import hide_keys, rebuild_keys
 
     modeled = list(tables) if tables else list(user.metadata["tables"])
     unknown = [t for t in modeled if t not in user.metadata["tables"]]
@@ -693,7 +693,7 @@ def run_user_fit_sample(
     import sys
     import time
 
-    from synthgen_sdv.errors import SynthgenError
+    from synthgen_sdv.core.errors import SynthgenError
     from synthgen_sdv.io.output import check_replaceable, staged_output
 
     def say(msg: str) -> None:

@@ -9,7 +9,7 @@ import pandas as pd
 from pydantic import Field
 
 from synthgen_sdv.anomalies.base import AnomalyKind, AnomalyResult, ChunkInfo, register_anomaly
-from synthgen_sdv.kinds.base import with_nulls
+from synthgen_sdv.core.nulls import with_nulls
 
 
 def _pick(rng: np.random.Generator, n: int, k: int) -> np.ndarray:

@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
-from synthgen_sdv.errors import InputError
+from synthgen_sdv.core.errors import InputError
 
 T = TypeVar("T")
 

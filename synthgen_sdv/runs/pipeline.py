@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from synthgen_sdv.errors import InputError
-from synthgen_sdv.generate.engine import Engine, GenerationResult, Sink
+from synthgen_sdv.core.errors import InputError
+from synthgen_sdv.generate.engine import Engine, GenerationResult
 from synthgen_sdv.generate.rederive import recomputed_columns, rederive, renumber_keys
 from synthgen_sdv.io import artifacts
 from synthgen_sdv.io.output import staged_output
+from synthgen_sdv.io.sink import NullSink
 from synthgen_sdv.io.writers import FileSink
-from synthgen_sdv.spec.plan import Plan
+from synthgen_sdv.schema.plan import Plan
 
 
 def say(msg: str) -> None:
@@ -130,13 +131,6 @@ def run_generate(
 # --- the realistic stage ----------------------------------------------------------------------
 
 
-class _NoSink(Sink):
-    """The bootstrap for fitting stays in memory; nothing is written."""
-
-    def write(self, table, frame, dirty) -> None:
-        pass
-
-
 @dataclass
 class Bootstrap:
     tables: dict[str, Any]  # clean emitted tables
@@ -153,7 +147,7 @@ def bootstrap(plan: Plan, workers: int = 1, progress: bool = True) -> Bootstrap:
         keep=set(plan.tables),
         progress=progress,
         log=say if progress else None,
-    ).run(_NoSink())
+    ).run(NullSink())
     return Bootstrap(result.tables, result.types, result.seconds)
 
 
@@ -299,7 +293,7 @@ def run_fit_sample(
     report: dict[str, Any] = {}
 
     def comparison(tmp: Path) -> None:
-        from synthgen_sdv.study import run_study
+        from synthgen_sdv.runs.study import run_study
 
         started = time.perf_counter()
         others = [m for m in COMPARED_MODELS if m != model]

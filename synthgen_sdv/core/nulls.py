@@ -1,0 +1,23 @@
+"""Missing values put into a column without changing what it means (ints stay integers)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def with_nulls(values: pd.Series, mask: np.ndarray) -> pd.Series:
+    if not mask.any():
+        return values
+    if pd.api.types.is_integer_dtype(values.dtype):
+        values = values.astype("Int64")
+    elif pd.api.types.is_bool_dtype(values.dtype):
+        values = values.astype("boolean")
+    elif not (
+        pd.api.types.is_float_dtype(values.dtype)
+        or pd.api.types.is_datetime64_any_dtype(values.dtype)
+    ):
+        values = values.astype(object)
+    values = values.copy()
+    values[mask] = None
+    return values

@@ -1,0 +1,1 @@
+"""Your own data: reading a folder of CSV / Parquet tables and detecting types, keys and links."""
