@@ -51,7 +51,7 @@ def longer_mostly(epochs: int, minutes: float) -> str:
 
 def run(scale: float, seed: int | None, models: list[str]) -> dict:
     from synthgen_sdv.runs.config import load_project
-    from synthgen_sdv.runs.pipeline import bootstrap
+    from synthgen_sdv.runs.fitting import bootstrap
     from synthgen_sdv.runs.study import run_study
     from synthgen_sdv.schema.plan import resolve_plan
     from synthgen_sdv.synth import SYNTHESIZERS

@@ -65,19 +65,19 @@ def load_dataset(n_customers: int, seed: int, data: str = "demo"):
     """(tables, metadata dict, source) for about ``n_customers`` customers.
 
     ``project``: the project's own rule-based generator on configs/ (what ``fit-sample``
-    learns from: ``pipeline.bootstrap`` + ``pipeline.fit_metadata``); ``demo``:
+    learns from: ``fitting.bootstrap`` + ``fitting.fit_metadata``); ``demo``:
     ``tests.fixtures.demo`` (richer numeric columns: price, qty, discount, amount).
     """
     if data == "project":
         from synthgen_sdv.runs.config import load_project
-        from synthgen_sdv.runs.pipeline import bootstrap, fit_metadata
+        from synthgen_sdv.runs.fitting import bootstrap, fit_metadata
         from synthgen_sdv.schema.plan import resolve_plan
 
         plan = resolve_plan(
             load_project(ROOT / "configs"), seed=seed, scale=n_customers / BASE_CUSTOMERS
         )
         tables, meta = fit_metadata(plan, bootstrap(plan, progress=False), MODELED)
-        return tables, meta, "synthgen_sdv.runs.pipeline.bootstrap on configs/ (project generator)"
+        return tables, meta, "synthgen_sdv.runs.fitting.bootstrap on configs/ (project generator)"
     from tests.fixtures.demo import demo_metadata, demo_tables
 
     return (

@@ -151,28 +151,28 @@ def register_sample(sub: argparse._SubParsersAction) -> None:
 
 
 def run_fit(args: argparse.Namespace) -> int:
-    from synthgen_sdv.runs import pipeline
+    from synthgen_sdv.runs import fitting
     from synthgen_sdv.synth.store import save_model
 
     plan, _scale, model = _plan(args)
     modeled = modeled_tables(args, plan)
-    boot = pipeline.bootstrap(plan, workers(args, plan), not args.no_progress)
-    synth = pipeline.fit_model(
+    boot = fitting.bootstrap(plan, workers(args, plan), not args.no_progress)
+    synth = fitting.fit_model(
         plan, boot, model, modeled, not args.no_progress, plan.loaded.run.synthesis.params
     )
-    path = save_model(synth, args.model_dir, pipeline.model_hash(plan, model, modeled))
+    path = save_model(synth, args.model_dir, fitting.model_hash(plan, model, modeled))
     print(f"saved '{model}' fitted on {', '.join(modeled)} to {path}")
     return 0
 
 
 def run_sample(args: argparse.Namespace) -> int:
-    from synthgen_sdv.runs import pipeline
+    from synthgen_sdv.runs import fitting, pipeline
     from synthgen_sdv.synth.store import load_model, read_manifest
 
     plan, scale, _model = _plan(args)
     manifest = read_manifest(args.model_dir)
     model, modeled = manifest["synthesizer"]["name"], list(manifest["tables"])
-    synth = load_model(args.model_dir, pipeline.model_hash(plan, model, modeled))
+    synth = load_model(args.model_dir, fitting.model_hash(plan, model, modeled))
     outcome = pipeline.run_sample(
         plan,
         synth,

@@ -36,8 +36,8 @@ from pydantic import Field, ValidationError, field_validator
 
 from synthgen_sdv.core.errors import ConfigError, Problem
 from synthgen_sdv.core.strict import StrictModel
-from synthgen_sdv.schema.loader import DEFAULT_CONFIG_DIR
 from synthgen_sdv.core.version import __version__
+from synthgen_sdv.schema.loader import DEFAULT_CONFIG_DIR
 
 SCHEMA = "synthgen_sdv.runs.ablation"
 VERSION = 1

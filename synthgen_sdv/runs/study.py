@@ -18,7 +18,7 @@ import pandas as pd
 from synthgen_sdv.evaluate import compare, split_by_root
 from synthgen_sdv.evaluate.measure import measure
 from synthgen_sdv.io import artifacts
-from synthgen_sdv.runs.pipeline import Bootstrap, fit_model, sample_model, say
+from synthgen_sdv.runs.fitting import Bootstrap, fit_model, sample_model, say
 from synthgen_sdv.schema.infer import generate_baseline
 from synthgen_sdv.schema.plan import Plan
 

@@ -1,0 +1,63 @@
+"""Atomic file writes: a reader sees the old file or the new one, never half of one.
+
+Each write goes to a temporary file in the same folder (same filesystem, so the final
+``os.replace`` is atomic) and is made 0644 like any ordinary file (``mkstemp`` makes 0600).
+Folders are made whole by ``io.output.staged_output``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+FILE_MODE = 0o644
+
+
+def write_bytes(path: Path, data: bytes, mode: int = FILE_MODE) -> Path:
+    """Write ``data`` to ``path`` atomically with permissions ``mode``; return the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def write_text(path: Path, text: str, mode: int = FILE_MODE) -> Path:
+    """Write UTF-8 ``text`` to ``path`` atomically."""
+    return write_bytes(path, text.encode("utf-8"), mode)
+
+
+def write_json(path: Path, doc: Any, indent: int = 2) -> Path:
+    """Write ``doc`` as JSON (dates and paths as text) atomically, newline-terminated."""
+    return write_text(path, json.dumps(doc, indent=indent, default=str) + "\n")
+
+
+class _PlainDumper(yaml.SafeDumper):
+    """No &anchors/*aliases: a YAML file we write is read by people and by other tools."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def dump_yaml(doc: Any) -> str:
+    """``doc`` as plain YAML text, keys in insertion order, without anchors."""
+    return yaml.dump(doc, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True)
+
+
+def write_yaml(path: Path, doc: Any) -> Path:
+    """Write ``doc`` as plain YAML atomically."""
+    return write_text(path, dump_yaml(doc))
