@@ -205,7 +205,7 @@ def _np1(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return lambda x: pd.Series(fn(x.to_numpy(dtype=float))) if isinstance(x, pd.Series) else fn(x)
 
 
-for _name, _fn in {
+_BUILTINS: dict[str, Callable[..., Any]] = {
     "where": _where,
     "round": _round,
     "abs": lambda x: abs(x),
@@ -234,5 +234,6 @@ for _name, _fn in {
     "weekday": lambda d: _dt(d).weekday if isinstance(d, pd.Series) else pd.Timestamp(d).weekday(),
     "yyyymmdd": lambda d: _dt(d).year * 10000 + _dt(d).month * 100 + _dt(d).day,
     "strftime": lambda d, fmt: _dt(d).strftime(fmt),
-}.items():
+}
+for _name, _fn in _BUILTINS.items():
     _register(_name, _fn)
