@@ -78,6 +78,7 @@ class OrphanForeignKey(AnomalyKind):
     """Foreign keys that point to no parent row (a parent deleted or never loaded)."""
 
     kind: Literal["orphan_fk"]
+    needs_foreign_key = True
 
     def apply(self, frame, rng, info: ChunkInfo) -> AnomalyResult:
         idx = _pick(rng, len(frame), self.count(len(frame), rng))

@@ -15,10 +15,14 @@ _CASTS = {"int": "int64", "float": "float64", "bool": "bool", "string": "object"
 
 @register_kind("derived")
 class DerivedColumn(ColumnKind):
+    """A safe expression over earlier columns and looked-up parent columns."""
+
     kind: Literal["derived"]
     expr: str
     dtype: Literal["int", "float", "bool", "string", "date", "datetime"] | None = None
     round: int | None = None
+
+    recomputed_after_sampling = True
 
     @field_validator("expr")
     @classmethod

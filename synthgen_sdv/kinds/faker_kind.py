@@ -35,6 +35,8 @@ def has_provider(provider: str, locale: str) -> bool:
 
 @register_kind("faker")
 class FakerColumn(ColumnKind):
+    """Values of a Faker provider, drawn from a seeded per-column pool."""
+
     kind: Literal["faker"]
     provider: str
     locale: str | None = None
@@ -60,6 +62,19 @@ class FakerColumn(ColumnKind):
             pool_seed,
             tuple(sorted(self.args.items())),
         )
+
+    def environment_problems(self, locale: str) -> list[tuple[str, str]]:
+        """The provider must exist in the installed Faker for the column's locale."""
+        loc = self.locale or locale
+        if has_provider(self.provider, loc):
+            return []
+        return [("provider", f"Faker has no provider '{self.provider}' for locale '{loc}'")]
+
+    def warm_up(
+        self, seed: int, table: str, column: str, locale: str, path: tuple[str, ...] = ()
+    ) -> None:
+        """Build the pool now (before workers fork), so every worker inherits it."""
+        self.values(seed, table, column, path, locale)
 
     def _generate(self, ctx: ColumnContext) -> pd.Series:
         pool = self.values(ctx.seed, ctx.table, ctx.column, ctx.path, ctx.locale)

@@ -17,10 +17,14 @@ def _fields(template: str) -> list[tuple[str, str | None, str]]:
 
 @register_kind("template")
 class TemplateColumn(ColumnKind):
+    """Text built from other columns with a Python format template."""
+
     kind: Literal["template"]
     template: str
     lower: bool = False
     upper: bool = False
+
+    recomputed_after_sampling = True
 
     @field_validator("template")
     @classmethod
