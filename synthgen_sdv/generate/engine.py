@@ -33,6 +33,8 @@ from synthgen_sdv.schema.plan import Family, Plan, TablePlan
 
 @dataclass
 class GenerationResult:
+    """What a run produced besides the files: counts, types, labels, and the kept tables."""
+
     row_counts: dict[str, int]
     dirty_row_counts: dict[str, int]
     types: dict[str, dict[str, str]]
@@ -48,7 +50,7 @@ class GenerationResult:
 _STATE: dict[str, Any] = {}
 
 
-class _Env(Mapping[str, Any]):
+class ExpressionEnv(Mapping[str, Any]):
     """Names an expression can read: own columns, '<alias>.<column>' of parents, implicit ones."""
 
     def __init__(self, tp: TablePlan, n: int):
@@ -60,6 +62,8 @@ class _Env(Mapping[str, Any]):
     def add_parent(
         self, lookup_col: str, frame: pd.DataFrame, pos: np.ndarray, nulls: np.ndarray | None
     ) -> None:
+        """Make a looked-up table's columns readable, at row positions ``pos`` (``nulls``:
+        rows whose key is null read nulls)."""
         for alias, col in self.tp.parent_alias.items():
             if col == lookup_col:
                 self.parents[alias] = (frame, pos, nulls)
@@ -86,9 +90,9 @@ class _Env(Mapping[str, Any]):
         return len(self.own)
 
 
-def _parent_env(plan: Plan, child: TablePlan, frame: pd.DataFrame) -> _Env:
+def _parent_env(plan: Plan, child: TablePlan, frame: pd.DataFrame) -> ExpressionEnv:
     """An env over parent rows, for children_per_parent count expressions."""
-    env = _Env(child, len(frame))
+    env = ExpressionEnv(child, len(frame))
     env.add_parent(child.driver, frame, np.arange(len(frame)), None)  # type: ignore[arg-type]
     return env
 
@@ -103,7 +107,7 @@ def generate_table_chunk(
     driver: tuple[pd.DataFrame, np.ndarray] | None,
 ) -> pd.DataFrame:
     """One chunk of one table, with every column (hidden ones too) in declared order."""
-    env = _Env(tp, n)
+    env = ExpressionEnv(tp, n)
     values: dict[str, Any] = {}
     groups = None
 

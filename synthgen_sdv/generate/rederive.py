@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from synthgen_sdv.core import expr as expressions
-from synthgen_sdv.generate.engine import _Env
+from synthgen_sdv.generate.engine import ExpressionEnv
 from synthgen_sdv.kinds import ColumnContext
 from synthgen_sdv.schema.plan import Plan, TablePlan
 
@@ -110,7 +110,7 @@ def renumber_keys(
 def _derive_table(plan: Plan, tp: TablePlan, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     frame = tables[tp.name].reset_index(drop=True).copy()
     n = len(frame)
-    env = _Env(tp, n)
+    env = ExpressionEnv(tp, n)
     env.own.update({c: frame[c] for c in frame.columns})
     for col, spec in tp.columns.items():
         target = spec.foreign_key_target

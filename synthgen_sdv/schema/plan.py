@@ -41,14 +41,17 @@ class TablePlan:
 
     @property
     def columns(self) -> dict[str, ColumnKind]:
+        """Every column's spec, hidden ones too, in declared order."""
         return self.spec.columns
 
     @property
     def emitted(self) -> list[str]:
+        """The columns written to files (not ``emit: false`` helpers)."""
         return [c for c, spec in self.spec.columns.items() if spec.emit]
 
     @property
     def primary_key(self) -> str:
+        """The key labels and foreign keys name rows by."""
         return self.spec.primary_key
 
     def lookup(self, column: str) -> ForeignKeyKind:
@@ -94,6 +97,7 @@ class Plan:
 
     @property
     def table_order(self) -> list[str]:
+        """Every table in generation order (families in order, members in order)."""
         return [t for f in self.families for t in f.members]
 
     def with_pinned(self, pinned: set[str]) -> tuple[Family, ...]:
