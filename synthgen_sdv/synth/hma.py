@@ -151,6 +151,10 @@ class FastHMA(_HMABase):
         )
 
     def _make(self, metadata):
+        # lazy on purpose, only for import time: fast_hma subclasses sdv's HMASynthesizer, and
+        # importing sdv (it imports sdmetrics and torch) costs ~2.2 s of CPU. At module level it
+        # would make `import synthgen_sdv.synth` 0.55 s -> 2.7 s (user time), and so `--help`
+        # and `generate`, which import synth through runs.pipeline without ever fitting.
         from synthgen_sdv.synth.fast_hma import FastHMASynthesizer
 
         return FastHMASynthesizer(
