@@ -20,6 +20,8 @@ Sampler = Callable[[np.random.Generator, dict[str, ParamValue], int], np.ndarray
 
 @dataclass(frozen=True)
 class Distribution:
+    """A named sampler with its parameter names and defaults (a plug-in)."""
+
     name: str
     params: tuple[str, ...]
     sample: Sampler

@@ -46,6 +46,7 @@ class ExpressionError(ValueError):
 
 @lru_cache(maxsize=1024)
 def parse(expr: str) -> ast.Expression:
+    """Parse and check an expression against the whitelist; raise ExpressionError."""
     try:
         tree = ast.parse(expr.strip(), mode="eval")
     except SyntaxError as exc:
@@ -110,6 +111,7 @@ def evaluate(expr: str, env: Mapping[str, Any], n: int) -> pd.Series:
 
 
 def broadcast(value: Any, n: int) -> pd.Series:
+    """A scalar or Series as a Series of n rows."""
     if isinstance(value, pd.Series):
         return value.reset_index(drop=True)
     if isinstance(value, np.ndarray):

@@ -116,9 +116,12 @@ class ColumnKind(StrictModel):
         return set()
 
     def logical_type(self) -> str:
+        """The type the column is written as (int, float, string, bool, date, datetime) or
+        'inferred' when only the values tell."""
         raise NotImplementedError
 
     def default_sdtype(self) -> str:
+        """SDV's sdtype when the config gives none: follows the logical type."""
         return {
             "int": "numerical",
             "float": "numerical",
@@ -131,6 +134,8 @@ class ColumnKind(StrictModel):
         raise NotImplementedError
 
     def generate(self, ctx: ColumnContext) -> pd.Series:
+        """``ctx.n`` values: the kind's own ``_generate``, length-checked, with ``null_rate``
+        applied from its own seed stream."""
         values = self._generate(ctx)
         if len(values) != ctx.n:
             raise AssertionError(
@@ -204,14 +209,17 @@ class ColumnContext:
 
     @property
     def rng(self) -> np.random.Generator:
+        """The column's generator for this chunk: a function of (seed, table, column, chunk)."""
         if self._rng is None:
             self._rng = rng_for(self.seed, self.table, self.column, *self.path, self.chunk)
         return self._rng
 
     def sub_rng(self, name: str) -> np.random.Generator:
+        """A separate named stream (nulls, time of day), so using it never shifts ``rng``."""
         return rng_for(self.seed, self.table, self.column, *self.path, name, self.chunk)
 
     def eval(self, expr: str) -> pd.Series:
+        """An expression over the columns this context may read, one value per row."""
         return expressions.evaluate(expr, self.env, self.n)
 
     def param(self, value: Param) -> Any:
@@ -256,6 +264,7 @@ class _SubsetEnv(Mapping[str, Any]):
 
 
 def param_deps(*values: Param | None) -> set[str]:
+    """Names read by parameters given as expressions (numbers read nothing)."""
     out: set[str] = set()
     for v in values:
         if isinstance(v, str):

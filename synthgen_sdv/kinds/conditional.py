@@ -54,12 +54,14 @@ class ConditionalColumn(ColumnKind):
         return [*out, ("default", self.default)] if self.default is not None else out
 
     def deps(self) -> set[str]:
+        """The column the cases depend on, and whatever any case reads."""
         out = {self.on}
         for _, spec in self.branches():
             out |= spec.deps()
         return out
 
     def logical_type(self) -> str:
+        """The cases' common type; 'inferred' when they differ."""
         types = {spec.logical_type() for _, spec in self.branches()}
         return types.pop() if len(types) == 1 else "inferred"
 

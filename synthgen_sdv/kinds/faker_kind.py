@@ -18,6 +18,7 @@ from synthgen_sdv.kinds.base import ColumnContext, ColumnKind, register_kind
 def faker_pool(
     provider: str, locale: str, size: int, seed: int, args: tuple[tuple[str, Any], ...] = ()
 ) -> np.ndarray:
+    """``size`` values of a Faker provider, seeded; cached per process (workers inherit it)."""
     fake = Faker(locale)
     fake.seed_instance(seed)
     fn = getattr(fake, provider)
@@ -27,6 +28,7 @@ def faker_pool(
 
 @lru_cache(maxsize=64)
 def has_provider(provider: str, locale: str) -> bool:
+    """Whether the installed Faker has this provider for this locale."""
     try:
         return callable(getattr(Faker(locale), provider))
     except AttributeError:
@@ -44,9 +46,11 @@ class FakerColumn(ColumnKind):
     args: dict[str, Any] = Field(default_factory=dict)
 
     def logical_type(self) -> str:
+        """Always string."""
         return "string"
 
     def default_sdtype(self) -> str:
+        """The provider name for PII columns (SDV's PII sdtypes are Faker providers)."""
         # SDV names its PII sdtypes after Faker providers
         return self.provider if self.pii else "categorical"
 

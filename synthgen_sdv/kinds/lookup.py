@@ -59,6 +59,7 @@ class ChildrenPerParent(DistributionFields):
         return self
 
     def deps(self) -> set[str]:
+        """Parent columns the count expressions read."""
         return param_deps(self.count, *self.given_params().values())
 
     def draw_counts(self, ctx: ColumnContext) -> np.ndarray:
@@ -76,6 +77,8 @@ class ChildrenPerParent(DistributionFields):
 
 
 class Popularity(StrictModel):
+    """How often each parent key is drawn: all alike, or a power law over a seeded ranking."""
+
     distribution: Literal["uniform", "zipf"] = "uniform"
     a: float = Field(1.0, gt=0, description="zipf exponent: weight of rank r is r^-a")
 
@@ -135,15 +138,19 @@ class LookupColumn(ForeignKeyKind):
         return np.minimum(counts, n_targets) if self.distinct_per_parent else counts
 
     def deps(self) -> set[str]:
+        """Parent columns the children count reads."""
         return self.children_per_parent.deps() if self.children_per_parent else set()
 
     def logical_type(self) -> str:
+        """The parent key's type: 'inferred' here, set by the engine from the parent."""
         return "inferred"  # the parent key's type, set by the plan
 
     def default_sdtype(self) -> str:
+        """Keys are ids."""
         return "id"
 
     def weights(self, seed: int, table: str, column: str, n_parents: int) -> np.ndarray:
+        """Draw probability per parent row, the same in every chunk."""
         pop = self.popularity or Popularity()
         if pop.distribution == "uniform" or n_parents == 0:
             return np.full(n_parents, 1.0 / max(n_parents, 1))
@@ -216,6 +223,7 @@ class RollupColumn(ColumnKind):
         return []
 
     def logical_type(self) -> str:
+        """int for counts, float for every other aggregate."""
         return "int" if self.agg == "count" else "float"
 
     def aggregate(self, child: pd.DataFrame, pos: np.ndarray, n: int) -> pd.Series:

@@ -23,9 +23,11 @@ class SequenceColumn(ColumnKind):
     allowed_in_case = False
 
     def logical_type(self) -> str:
+        """int, or string when formatted."""
         return "string" if self.format else "int"
 
     def default_sdtype(self) -> str:
+        """Keys are ids."""
         return "id"
 
     def key_values(self, offset: int, n: int) -> pd.Series:

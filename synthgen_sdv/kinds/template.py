@@ -38,9 +38,11 @@ class TemplateColumn(ColumnKind):
         return v
 
     def deps(self) -> set[str]:
+        """The columns the template's fields name."""
         return {name for _, name, _ in _fields(self.template) if name}
 
     def logical_type(self) -> str:
+        """Always string."""
         return "string"
 
     def _generate(self, ctx: ColumnContext) -> pd.Series:

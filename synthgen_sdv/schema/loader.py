@@ -44,6 +44,7 @@ class LoadedConfig:
     lineage: Any = None
 
     def problem(self, loc: tuple[Any, ...], message: str) -> Problem:
+        """A problem at a YAML path of tables.yml, with its file and line."""
         return Problem(
             path=format_loc(loc),
             message=message,
@@ -53,6 +54,7 @@ class LoadedConfig:
 
 
 def default_config_dir() -> Path:
+    """The built-in configs/ of a source checkout, else ./configs."""
     if DEFAULT_CONFIG_DIR.is_dir():
         return DEFAULT_CONFIG_DIR
     return Path.cwd() / "configs"

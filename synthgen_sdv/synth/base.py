@@ -56,6 +56,7 @@ class Stages:
 
     @contextlib.contextmanager
     def stage(self, what: str) -> Iterator[None]:
+        """Report the start and the duration of one stage."""
         start = time.perf_counter()
         self._report(what, None)
         yield

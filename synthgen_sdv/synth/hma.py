@@ -32,6 +32,7 @@ from synthgen_sdv.synth.treatment import (
 
 
 def root_tables(metadata: dict) -> list[str]:
+    """Tables that are no relationship's child (HMA models them as roots)."""
     children = {r["child_table_name"] for r in metadata.get("relationships", [])}
     return [t for t in metadata["tables"] if t not in children]
 

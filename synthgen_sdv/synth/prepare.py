@@ -30,6 +30,8 @@ from synthgen_sdv.synth.seeding import derive_seed
 
 @dataclass
 class Prepared:
+    """What the model learns from, and what ``restore_after_sample`` needs to undo it."""
+
     modeled: list[str]
     model_tables: dict[str, pd.DataFrame]
     model_metadata: dict
@@ -40,6 +42,7 @@ class Prepared:
     warnings: list[str] = field(default_factory=list)
 
     def describe(self) -> dict:
+        """What was not modeled and why, for the lineage file."""
         return {
             "reattached_keys": [k.describe() for k in self.keys],
             "pii_regenerated": [p.describe() for p in self.pii],
