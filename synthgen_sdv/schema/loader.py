@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic_core import ErrorDetails
 
 from synthgen_sdv.anomalies import ANOMALIES
 from synthgen_sdv.core.errors import ConfigError, Problem
@@ -43,6 +44,7 @@ class LoadedConfig:
     lineage: Any = None
 
     def problem(self, loc: tuple[Any, ...], message: str) -> Problem:
+        """A problem at a YAML path of tables.yml, with its file and line."""
         return Problem(
             path=format_loc(loc),
             message=message,
@@ -52,6 +54,7 @@ class LoadedConfig:
 
 
 def default_config_dir() -> Path:
+    """The built-in configs/ of a source checkout, else ./configs."""
     if DEFAULT_CONFIG_DIR.is_dir():
         return DEFAULT_CONFIG_DIR
     return Path.cwd() / "configs"
@@ -198,7 +201,10 @@ def _strip_tags(loc: tuple[Any, ...], raw: Any) -> tuple[Any, ...]:
     return tuple(out)
 
 
-def _message(err: dict[str, Any], loc: tuple[Any, ...], model, raw) -> str:
+def _message(
+    err: ErrorDetails, loc: tuple[Any, ...], model: type[BaseModel] | None, raw: Any
+) -> str:
+    """One validation error in the config's words: allowed keys, known kinds, the bad value."""
     kind = err["type"]
     if kind == "extra_forbidden":
         allowed = _allowed_keys(model, loc[:-1], raw)

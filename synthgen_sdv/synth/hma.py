@@ -21,7 +21,8 @@ from typing import Any
 
 import pandas as pd
 
-from synthgen_sdv.synth.base import SYNTHESIZERS, Synthesizer, derive_seed
+from synthgen_sdv.synth.base import SYNTHESIZERS, Synthesizer
+from synthgen_sdv.synth.seeding import derive_seed
 from synthgen_sdv.synth.treatment import (
     DEFAULT_RULES,
     apply_sdtypes,
@@ -31,6 +32,7 @@ from synthgen_sdv.synth.treatment import (
 
 
 def root_tables(metadata: dict) -> list[str]:
+    """Tables that are no relationship's child (HMA models them as roots)."""
     children = {r["child_table_name"] for r in metadata.get("relationships", [])}
     return [t for t in metadata["tables"] if t not in children]
 
@@ -150,6 +152,10 @@ class FastHMA(_HMABase):
         )
 
     def _make(self, metadata):
+        # lazy on purpose, only for import time: fast_hma subclasses sdv's HMASynthesizer, and
+        # importing sdv (it imports sdmetrics and torch) costs ~2.2 s of CPU. At module level it
+        # would make `import synthgen_sdv.synth` 0.55 s -> 2.7 s (user time), and so `--help`
+        # and `generate`, which import synth through runs.pipeline without ever fitting.
         from synthgen_sdv.synth.fast_hma import FastHMASynthesizer
 
         return FastHMASynthesizer(

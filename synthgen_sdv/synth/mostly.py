@@ -45,7 +45,8 @@ import numpy as np
 import pandas as pd
 
 from synthgen_sdv.core.errors import MissingExtraError, SynthgenError
-from synthgen_sdv.synth.base import SYNTHESIZERS, Synthesizer, derive_seed
+from synthgen_sdv.synth.base import SYNTHESIZERS, Synthesizer
+from synthgen_sdv.synth.seeding import derive_seed
 
 PURPOSE = "The 'mostly' synthesizer"
 
