@@ -15,6 +15,8 @@ class ReferentialIntegrity(Metric):
     title = "RI (worst)"
 
     def compute(self, ctx: EvalContext) -> dict[str, Any]:
+        """Per relationship the share resolved; the score is the worst (one broken link is
+        enough to break a join)."""
         per = referential_integrity(ctx.candidate, ctx.metadata)
         shares = [v["share_resolved"] for v in per.values() if v["share_resolved"] is not None]
         if not per:

@@ -98,6 +98,8 @@ class PrivacyDCR(Metric):
         return ctx.shared[key]
 
     def compute(self, ctx: EvalContext) -> dict[str, Any]:
+        """Per held-out table the candidate's DCR against the holdout's; the worst table
+        scores (copying is a risk wherever it happens)."""
         opts = ctx.options
         by_table: dict[str, Any] = {}
         root = opts.root_table or ctx.graph.entity_root(ctx.train)
@@ -188,6 +190,7 @@ class PrivacyDCR(Metric):
         return {"score": None, "reason": "every holdout row has an exact copy in train"}
 
     def columns(self, result: dict[str, Any]) -> dict[str, Any]:
+        """The ratio, and the share of rows closer to train than to the holdout (0.5 ideal)."""
         return {
             "DCR ratio": result.get("score"),
             "closer to train": result.get("share_closer_to_train_max"),

@@ -15,6 +15,8 @@ class Resources(Metric):
     KEYS = ("fit_seconds", "sample_seconds", "total_seconds", "peak_memory_mb")
 
     def compute(self, ctx: EvalContext) -> dict[str, Any]:
+        """The caller's numbers, JSON-safe, with fit + sample as the total; no score (lower is
+        better and there is no scale to put it on)."""
         stats = {k: nan_to_none(ctx.stats[k]) for k in self.KEYS if k in ctx.stats}
         if "total_seconds" not in stats and ("fit_seconds" in stats or "sample_seconds" in stats):
             stats["total_seconds"] = (stats.get("fit_seconds") or 0) + (
@@ -29,4 +31,5 @@ class Resources(Metric):
         }
 
     def columns(self, result: dict[str, Any]) -> dict[str, Any]:
+        """Total seconds and peak MB."""
         return {"time s": result.get("total_seconds"), "peak MB": result.get("peak_memory_mb")}

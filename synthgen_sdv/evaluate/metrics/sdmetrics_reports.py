@@ -109,9 +109,11 @@ class SDMetricsQuality(Metric):
     title = "Quality"
 
     def compute(self, ctx: EvalContext) -> dict[str, Any]:
+        """The overall score and, per property, its score, per-table means and details."""
         return _report_result("quality", QUALITY_PROPERTIES, ctx)
 
     def columns(self, result: dict[str, Any]) -> dict[str, Any]:
+        """The overall score and each property's, so a reader sees which one moves it."""
         out = {"Quality": result.get("score")}
         for prop in QUALITY_PROPERTIES:
             out[prop] = (result.get("properties") or {}).get(prop, {}).get("score")
@@ -130,4 +132,5 @@ class SDMetricsDiagnostic(Metric):
     title = "Diagnostic"
 
     def compute(self, ctx: EvalContext) -> dict[str, Any]:
+        """The diagnostic report of the candidate sample against the train split."""
         return _report_result("diagnostic", DIAGNOSTIC_PROPERTIES, ctx, real=ctx.train)

@@ -167,6 +167,8 @@ class MLUtility(Metric):
     title = "ML utility"
 
     def compute(self, ctx: EvalContext) -> dict[str, Any]:
+        """TSTR / TRTR on one target; the real-train model and the target are computed once
+        per comparison (``ctx.shared``) and reused for every candidate."""
         opts = ctx.options
         if "ml_target" not in ctx.shared:
             ctx.shared["ml_target"] = resolve_target(
@@ -208,6 +210,7 @@ class MLUtility(Metric):
         return result
 
     def columns(self, result: dict[str, Any]) -> dict[str, Any]:
+        """Both scores and their ratio: a ratio near 1 means little if both are near 0."""
         return {
             "ML synth": (result.get("synthetic") or {}).get("score"),
             "ML real": (result.get("real") or {}).get("score"),

@@ -64,6 +64,7 @@ def aggregate(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def describe(vs: list[float]) -> dict[str, Any]:
+    """mean, std (sample, ddof=1; 0 for one value), min, max and n; all None for no value."""
     n = len(vs)
     if n == 0:
         return {"mean": None, "std": None, "min": None, "max": None, "n": 0}

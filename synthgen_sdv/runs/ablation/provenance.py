@@ -17,6 +17,7 @@ from synthgen_sdv.schema.loader import DEFAULT_CONFIG_DIR
 
 
 def machine_info() -> dict[str, Any]:
+    """CPU, cores, memory, OS, Python and the versions of the packages that move the numbers."""
     versions = {}
     for pkg in ("synthgen_sdv", "sdv", "sdmetrics", "rdt", "copulas", "pandas", "numpy", "torch"):
         try:
