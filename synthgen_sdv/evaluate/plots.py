@@ -62,6 +62,19 @@ def save_figure(fig: Any, path: Path) -> Path:
     return path
 
 
+def _legend_below(fig: Any, ax: Any, offset: float) -> None:
+    """One legend for a grid of panels, centred under it (the panels share their candidates)."""
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(
+        handles,
+        labels,
+        loc="lower center",
+        ncol=min(5, len(labels)),
+        fontsize=8,
+        bbox_to_anchor=(0.5, offset),
+    )
+
+
 def plot_property_scores(
     summary: dict[str, dict[str, Any]], columns: list[str], path: Path
 ) -> Path:
@@ -192,15 +205,7 @@ def plot_distributions(
             ax.set_xticklabels([_short(c) for c in cats], rotation=30, ha="right", fontsize=8)
             ax.set_ylabel("share of rows")
         ax.set_title(f"{table}.{col}", fontsize=10)
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(
-        handles,
-        labels,
-        loc="lower center",
-        ncol=min(5, len(labels)),
-        fontsize=8,
-        bbox_to_anchor=(0.5, -0.08),
-    )
+    _legend_below(fig, axes[0][0], -0.08)
     fig.suptitle(f"{table}: real holdout vs candidates", fontsize=11)
     fig.tight_layout(rect=(0, 0, 1, 0.95))
     return save_figure(fig, path)
@@ -286,15 +291,7 @@ def plot_cardinality(
         ax.set_ylabel("share of parents")
     for ax in list(axes.flat)[len(rels) :]:
         ax.axis("off")
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(
-        handles,
-        labels,
-        loc="lower center",
-        ncol=min(5, len(labels)),
-        fontsize=8,
-        bbox_to_anchor=(0.5, -0.06),
-    )
+    _legend_below(fig, axes.flat[0], -0.06)
     fig.suptitle("Cardinality: children per parent, real holdout vs candidates", fontsize=11)
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.25 / (3.3 * nrows)))
     return save_figure(fig, path)
