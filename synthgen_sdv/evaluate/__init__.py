@@ -20,9 +20,11 @@ Public API (a dataset is ``dict[str, pandas.DataFrame]``; metadata is SDV's mult
         hma_data = model.sample(1.0)
     candidate_stats = {"hma": combine(fit=fit_stats, sample=sample_stats)}
 
-Modules: ``split`` (split / subsample by root entity), ``metrics`` (the ``METRICS`` registry),
-``report`` (``compare``, comparison.json / .md), ``plots`` (PNGs), ``io`` (read an output
-folder), ``relations`` (the table graph of the metadata), ``measure`` (time and peak RSS).
+Modules: ``split`` (split / subsample by root entity), ``metrics/`` (the ``METRICS`` registry:
+a base module and one module per family), ``report`` (``compare``, comparison.json),
+``report_schema`` (its JSON Schema), ``markdown`` (comparison.md and the Markdown table
+helpers), ``plots`` (PNGs and the matplotlib helpers), ``loading`` (read an output folder),
+``relations`` (the table graph of the metadata), ``measure`` (time and peak RSS).
 """
 
 from synthgen_sdv.evaluate.measure import combine, measure

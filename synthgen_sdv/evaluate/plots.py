@@ -1,7 +1,9 @@
 """PNG plots of a comparison: property scores, distributions, correlations, cardinalities.
 
 Every function takes already-sampled data (the same samples SDMetrics scored), writes one PNG
-with matplotlib's Agg backend (no display needed) and returns its path.
+with matplotlib's Agg backend (no display needed) and returns its path. ``pyplot``,
+``candidate_colors``, ``line_style`` and ``save_figure`` are the shared look of every plot of
+the package (the ablation's too): one colour per candidate, the ceiling dashed, atomic PNGs.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ REAL_COLOR = "#222222"
 CAP = 1.2
 
 
-def _plt():
+def pyplot():
+    """matplotlib.pyplot on the Agg backend: plots are files, so no display is ever needed.
+    Imported on first use, so scoring without plots does not pay for matplotlib."""
     import matplotlib
 
     matplotlib.use("Agg", force=True)
@@ -30,13 +34,14 @@ def _plt():
     return plt
 
 
-def _colors(names: list[str]) -> dict[str, Any]:
-    plt = _plt()
+def candidate_colors(names: list[str]) -> dict[str, Any]:
+    """One tab10 colour per candidate, by position, so a candidate keeps its colour across plots."""
+    plt = pyplot()
     cmap = plt.get_cmap("tab10")
     return {n: cmap(i % 10) for i, n in enumerate(names)}
 
 
-def _style(name: str, colors: dict[str, Any]) -> dict[str, Any]:
+def line_style(name: str, colors: dict[str, Any]) -> dict[str, Any]:
     """Real data solid black; the train ceiling dashed so it stays visible under a candidate."""
     if name == REAL:
         return {"color": REAL_COLOR, "linewidth": 2.0}
@@ -47,22 +52,36 @@ def _style(name: str, colors: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _save(fig, path: Path) -> Path:
+def save_figure(fig: Any, path: Path) -> Path:
+    """Write ``fig`` as a PNG atomically (temporary name, then rename) and close it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp.png")
     fig.savefig(tmp, dpi=110, bbox_inches="tight")
-    _plt().close(fig)
+    pyplot().close(fig)
     tmp.replace(path)
     return path
+
+
+def _legend_below(fig: Any, ax: Any, offset: float) -> None:
+    """One legend for a grid of panels, centred under it (the panels share their candidates)."""
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(
+        handles,
+        labels,
+        loc="lower center",
+        ncol=min(5, len(labels)),
+        fontsize=8,
+        bbox_to_anchor=(0.5, offset),
+    )
 
 
 def plot_property_scores(
     summary: dict[str, dict[str, Any]], columns: list[str], path: Path
 ) -> Path:
     """Grouped bars: one group per score column, one bar per candidate; blanks marked n/a."""
-    plt = _plt()
+    plt = pyplot()
     names = list(summary)
-    colors = _colors(names)
+    colors = candidate_colors(names)
     width_in = min(16.0, max(8.0, 0.4 * len(columns) * (len(names) + 1)))
     fig, ax = plt.subplots(figsize=(width_in, 4.5))
     width = 0.8 / max(1, len(names))
@@ -96,7 +115,7 @@ def plot_property_scores(
     )
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=min(4, len(names)))
     ax.grid(axis="y", alpha=0.3)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def key_columns(graph: TableGraph, table: str, real: pd.DataFrame, limit: int = 4) -> list[str]:
@@ -136,8 +155,8 @@ def plot_distributions(
     cols = key_columns(graph, table, real[table])
     if not cols:
         return None
-    plt = _plt()
-    colors = _colors(list(candidates))
+    plt = pyplot()
+    colors = candidate_colors(list(candidates))
     fig, axes = plt.subplots(1, len(cols), figsize=(4.2 * len(cols), 3.4), squeeze=False)
     for ax, col in zip(axes[0], cols, strict=True):
         sdtype = graph.sdtype(table, col)
@@ -158,7 +177,7 @@ def plot_distributions(
                     density=True,
                     histtype="step",
                     label=name,
-                    **_style(name, colors),
+                    **line_style(name, colors),
                 )
             ax.set_xlabel("year" if sdtype == "datetime" else col)
             if sdtype == "numerical":
@@ -186,18 +205,10 @@ def plot_distributions(
             ax.set_xticklabels([_short(c) for c in cats], rotation=30, ha="right", fontsize=8)
             ax.set_ylabel("share of rows")
         ax.set_title(f"{table}.{col}", fontsize=10)
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(
-        handles,
-        labels,
-        loc="lower center",
-        ncol=min(5, len(labels)),
-        fontsize=8,
-        bbox_to_anchor=(0.5, -0.08),
-    )
+    _legend_below(fig, axes[0][0], -0.08)
     fig.suptitle(f"{table}: real holdout vs candidates", fontsize=11)
     fig.tight_layout(rect=(0, 0, 1, 0.95))
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def _corr(df: pd.DataFrame, graph: TableGraph, table: str, cols: list[str]) -> pd.DataFrame:
@@ -217,7 +228,7 @@ def plot_correlations(
     cols = graph.columns(table, ("numerical", "datetime"))[:max_columns]
     if len(cols) < 2:
         return None
-    plt = _plt()
+    plt = pyplot()
     panels = {REAL: real, **candidates}
     fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels) + 1, 3.4), squeeze=False)
     im = None
@@ -243,7 +254,7 @@ def plot_correlations(
         ax.set_title(name, fontsize=9)
     fig.colorbar(im, ax=axes[0].tolist(), shrink=0.8, label="Pearson r")
     fig.suptitle(f"{table}: correlations, real holdout vs candidates", fontsize=11)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_cardinality(
@@ -255,8 +266,8 @@ def plot_cardinality(
     rels = list(real_counts)
     if not rels:
         return None
-    plt = _plt()
-    colors = _colors(list(candidate_counts))
+    plt = pyplot()
+    colors = candidate_colors(list(candidate_counts))
     ncols = min(3, len(rels))
     nrows = -(-len(rels) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.3 * nrows), squeeze=False)
@@ -272,7 +283,7 @@ def plot_cardinality(
                 density=True,
                 histtype="step",
                 label=name,
-                **_style(name, colors),
+                **line_style(name, colors),
             )
         child, parent = rel.split(" -> ")
         ax.set_title(f"{child.split('.')[0]} per {parent.split('.')[0]}", fontsize=10)
@@ -280,15 +291,7 @@ def plot_cardinality(
         ax.set_ylabel("share of parents")
     for ax in list(axes.flat)[len(rels) :]:
         ax.axis("off")
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(
-        handles,
-        labels,
-        loc="lower center",
-        ncol=min(5, len(labels)),
-        fontsize=8,
-        bbox_to_anchor=(0.5, -0.06),
-    )
+    _legend_below(fig, axes.flat[0], -0.06)
     fig.suptitle("Cardinality: children per parent, real holdout vs candidates", fontsize=11)
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.25 / (3.3 * nrows)))
-    return _save(fig, path)
+    return save_figure(fig, path)

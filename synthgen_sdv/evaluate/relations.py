@@ -25,6 +25,8 @@ VALUE_SDTYPES = ("numerical", "datetime", "categorical", "boolean")
 
 @dataclass(frozen=True)
 class Relationship:
+    """One foreign key: ``child.child_key`` references ``parent.parent_key``."""
+
     parent: str
     parent_key: str
     child: str
@@ -32,6 +34,7 @@ class Relationship:
 
     @property
     def label(self) -> str:
+        """'child.key -> parent.key', as reports name a relationship."""
         return f"{self.child}.{self.child_key} -> {self.parent}.{self.parent_key}"
 
 
@@ -79,13 +82,16 @@ class TableGraph:
             raise InputError(f"metadata relationships form a cycle: {exc.args[1]}") from None
 
     def parents_of(self, table: str) -> list[Relationship]:
+        """The relationships in which ``table`` is the child (self references left out)."""
         return [r for r in self.relationships if r.child == table and r.parent != table]
 
     def children_of(self, table: str) -> list[Relationship]:
+        """The relationships in which ``table`` is the parent (self references left out)."""
         return [r for r in self.relationships if r.parent == table and r.child != table]
 
     @property
     def roots(self) -> list[str]:
+        """Tables without parents, in dependency order: where a split or sample can start."""
         return [t for t in self.order if not self.parents_of(t)]
 
     def descendants(self, table: str) -> list[str]:
@@ -126,6 +132,7 @@ class TableGraph:
         return [c for c, m in cols.items() if c not in keys and m.get("sdtype") in sdtypes]
 
     def sdtype(self, table: str, column: str) -> str:
+        """The column's SDV sdtype, which decides how metrics and plots read it."""
         return self.metadata["tables"][table]["columns"][column]["sdtype"]
 
 

@@ -16,21 +16,23 @@ with like and a 10M-row candidate costs no more than a small one. ``notes`` (the
 holdout, chance-level column pairs, identifier-like columns hidden from SDMetrics, shared
 tables that are not held out, candidates that beat the real data or sit on training rows.
 Files are written to temporary names and renamed, so a crash leaves no half-written report.
+The JSON Schema of comparison.json is in ``report_schema``, the Markdown in ``markdown``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from synthgen_sdv.core.errors import InputError, SynthgenError
+from synthgen_sdv.core.progress import Progress
 from synthgen_sdv.core.version import __version__
 from synthgen_sdv.evaluate import plots
+from synthgen_sdv.evaluate.markdown import render_markdown
 from synthgen_sdv.evaluate.metrics import (
     METRICS,
     EvalContext,
@@ -47,12 +49,21 @@ from synthgen_sdv.evaluate.relations import (
     metadata_dict,
     subset_metadata,
 )
+from synthgen_sdv.evaluate.report_schema import COMPARISON_JSON_SCHEMA, SCHEMA, VERSION
 from synthgen_sdv.evaluate.split import children_per_parent, subsample_by_root
+from synthgen_sdv.io.files import write_json, write_text
 
-SCHEMA = "synthgen_sdv.comparison"
-VERSION = 1
+__all__ = [
+    "CEILING",
+    "COMPARISON_JSON_SCHEMA",
+    "DEFAULT_METRICS",
+    "ComparisonReport",
+    "compare",
+    "render_markdown",
+]
+
 CEILING = "train (ceiling)"
-ML_DETAIL_COLUMNS = ("ML synth", "ML real")
+
 DEFAULT_METRICS = [
     "quality",
     "diagnostic",
@@ -92,74 +103,6 @@ SUMMARY_NOTES = {
     "sample (0.5 is ideal; worst held-out table)",
 }
 
-COMPARISON_JSON_SCHEMA: dict[str, Any] = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "type": "object",
-    "required": [
-        "schema",
-        "version",
-        "generator",
-        "created_utc",
-        "protocol",
-        "thresholds",
-        "sample_sizes",
-        "options",
-        "metrics",
-        "columns",
-        "candidates",
-        "plots",
-        "notes",
-    ],
-    "properties": {
-        "schema": {"const": SCHEMA},
-        "version": {"const": VERSION},
-        "generator": {"type": "object", "required": ["name", "version"]},
-        "created_utc": {"type": "string"},
-        "protocol": {"type": "string", "minLength": 50},
-        "thresholds": {
-            "type": "object",
-            "required": [
-                "sdmetrics_version",
-                "real_correlation_threshold",
-                "real_association_threshold",
-            ],
-        },
-        "sample_sizes": {"type": "object", "required": ["train", "holdout", "holdout_evaluated"]},
-        "options": {"type": "object"},
-        "metrics": {"type": "array", "items": {"type": "string"}},
-        "columns": {"type": "array", "items": {"type": "string"}},
-        "candidates": {
-            "type": "array",
-            "minItems": 1,
-            "items": {
-                "type": "object",
-                "required": ["name", "role", "summary", "results", "sample", "eval_seconds"],
-                "properties": {
-                    "name": {"type": "string"},
-                    "role": {"enum": ["ceiling", "candidate"]},
-                    "summary": {
-                        "type": "object",
-                        "additionalProperties": {"type": ["number", "null"]},
-                    },
-                    "results": {
-                        "type": "object",
-                        "additionalProperties": {
-                            "type": "object",
-                            "required": ["score", "reason"],
-                            "properties": {
-                                "score": {"type": ["number", "null"]},
-                                "reason": {"type": ["string", "null"]},
-                            },
-                        },
-                    },
-                },
-            },
-        },
-        "plots": {"type": "object", "additionalProperties": {"type": "string"}},
-        "notes": {"type": "array", "items": {"type": "string"}},
-    },
-}
-
 
 @dataclass
 class ComparisonReport:
@@ -171,17 +114,23 @@ class ComparisonReport:
 
     @property
     def summary(self) -> dict[str, dict[str, Any]]:
+        """{candidate: {column: value}}: the numbers of comparison.md's first table."""
         return {c["name"]: c["summary"] for c in self.data["candidates"]}
 
     def result(self, candidate: str, metric: str) -> dict[str, Any]:
+        """One metric's full result for one candidate (KeyError for an unknown candidate)."""
         for c in self.data["candidates"]:
             if c["name"] == candidate:
                 return c["results"][metric]
         raise KeyError(candidate)
 
 
-def _progress(message: str) -> None:
-    print(f"[compare] {message}", file=sys.stderr, flush=True)
+_REPORTER = Progress()
+
+
+def _say(message: str) -> None:
+    """The default progress callback: a ``[compare]`` line on stderr."""
+    _REPORTER.say(f"[compare] {message}")
 
 
 def _rows(data: Dataset) -> dict[str, int]:
@@ -208,7 +157,7 @@ def compare(
     make_plots: bool = True,
     split_info: dict[str, Any] | None = None,
     protocol_note: str | None = None,
-    progress=_progress,
+    progress: Callable[[str], None] = _say,
 ) -> ComparisonReport:
     """Score every candidate (and the train ceiling) against the holdout; write the report.
 
@@ -384,8 +333,8 @@ def compare(
         progress("plots")
         data["plots"] = _make_plots(out, score_md, hold_sample.data, samples, data)
         files.update({k: out / v for k, v in data["plots"].items()})
-    files["json"] = _write_text(out / "comparison.json", json.dumps(clean(data), indent=2))
-    files["markdown"] = _write_text(out / "comparison.md", render_markdown(data))
+    files["json"] = write_json(out / "comparison.json", clean(data), indent=2)
+    files["markdown"] = write_text(out / "comparison.md", render_markdown(data))
     return ComparisonReport(data=clean(data), out_dir=out, files=files)
 
 
@@ -503,174 +452,3 @@ def _make_plots(
         out / "plots" / "cardinality.png",
     )
     return {k: str(p.relative_to(out)) for k, p in written.items() if p is not None}
-
-
-def _write_text(path: Path, text: str) -> Path:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-    tmp.replace(path)
-    return path
-
-
-def _fmt(value: Any, column: str) -> str:
-    if value is None:
-        return "n/a"
-    if column == "time s":
-        return f"{value:.1f}"
-    if column == "peak MB":
-        return f"{value:.0f}"
-    if isinstance(value, float):
-        return f"{value:.3f}"
-    return str(value)
-
-
-def _per_table_lines(data: dict[str, Any]) -> list[str]:
-    """Candidates x tables for the two per-table quality properties."""
-    out: list[str] = []
-    for prop in ("Column Shapes", "Column Pair Trends"):
-        rows = []
-        tables: list[str] = []
-        for c in data["candidates"]:
-            by = c["results"].get("quality", {}).get("properties", {}).get(prop, {}).get("by_table")
-            if by is None:
-                continue
-            tables += [t for t in by if t not in tables]
-            rows.append((c["name"], by))
-        if not rows:
-            continue
-        out += [f"## {prop} per table", "", "| candidate | " + " | ".join(tables) + " |"]
-        out.append("|---|" + "---:|" * len(tables))
-        for name, by in rows:
-            out.append(f"| {name} | " + " | ".join(_fmt(by.get(t), "") for t in tables) + " |")
-        out.append("")
-    return out
-
-
-def _weakest_lines(data: dict[str, Any], n: int = 3) -> list[str]:
-    """Per candidate, the lowest-scoring columns and column pairs: where to look first."""
-    out: list[str] = []
-    for c in data["candidates"]:
-        props = c["results"].get("quality", {}).get("properties", {})
-        items = []
-        for d in props.get("Column Shapes", {}).get("details", []):
-            if d.get("Score") is not None:
-                items.append((d["Score"], f"{d['Table']}.{d['Column']} (shape)"))
-        for d in props.get("Column Pair Trends", {}).get("details", []):
-            if d.get("Score") is not None and d.get("Meets Threshold?"):
-                pair = f"{d['Table']}.{d['Column 1']} x {d['Column 2']} (pair)"
-                items.append((d["Score"], pair))
-        if items:
-            worst = ", ".join(f"{label} {score:.2f}" for score, label in sorted(items)[:n])
-            out.append(f"- {c['name']}: {worst}")
-    return ["## Weakest columns", "", *out, ""] if out else []
-
-
-def render_markdown(data: dict[str, Any]) -> str:
-    """A table a person reads in ten seconds, then the protocol, blanks and sample sizes."""
-    # TSTR and TRTR scores get their own table below; the ratio stays in the headline.
-    cols = [c for c in data["columns"] if c not in ML_DETAIL_COLUMNS]
-    lines = ["# Synthetic data comparison", ""]
-    lines.append("| candidate | " + " | ".join(cols) + " |")
-    lines.append("|---|" + "---:|" * len(cols))
-    for c in data["candidates"]:
-        name = f"*{c['name']}*" if c["role"] == "ceiling" else f"**{c['name']}**"
-        lines.append(f"| {name} | " + " | ".join(_fmt(c["summary"].get(k), k) for k in cols) + " |")
-    lines += [
-        "",
-        "Scores are 0..1, higher is better, except: time s / peak MB (lower is better), "
-        "DCR ratio (near or above 1 is good), closer to train (0.5 is ideal).",
-    ]
-    for k, v in data.get("column_notes", {}).items():
-        lines.append(f"- **{k}**: {v}")
-    if data.get("notes"):
-        lines += ["", "## Read with care", "", *(f"- {n}" for n in data["notes"])]
-    lines += ["", "## Protocol", "", data["protocol"], ""]
-    thr = data["thresholds"]
-    lines += [
-        "## SDMetrics thresholds",
-        "",
-        f"sdmetrics {thr['sdmetrics_version']}: real_correlation_threshold = "
-        f"{thr['real_correlation_threshold']}, real_association_threshold = "
-        f"{thr['real_association_threshold']}. {thr['rule']}",
-        "",
-    ]
-    blanks = []
-    for c in data["candidates"]:
-        for mname, res in c["results"].items():
-            if res.get("score") is None and res.get("reason") and mname != "resources":
-                blanks.append(f"- {c['name']} / {mname}: {res['reason']}")
-            for pname, prop in (res.get("properties") or {}).items():
-                if prop.get("score") is None:
-                    blanks.append(f"- {c['name']} / {pname}: {prop.get('reason')}")
-    if blanks:
-        lines += ["## Blank (n/a) values and why", "", *blanks, ""]
-    pair_lines = []
-    for c in data["candidates"]:
-        props = c["results"].get("quality", {}).get("properties", {})
-        for pname in ("Column Pair Trends", "Intertable Trends"):
-            if pname in props:
-                p = props[pname]
-                pair_lines.append(
-                    f"- {pname}: {p.get('pairs_scored')} of {p.get('pairs_total')} column "
-                    "pairs pass the thresholds in the holdout and are scored"
-                )
-        if pair_lines:
-            break
-    if pair_lines:
-        lines += ["## Column pairs actually scored", "", *pair_lines, ""]
-    lines += _per_table_lines(data)
-    lines += _weakest_lines(data)
-    ml = next(
-        (c["results"]["ml_utility"] for c in data["candidates"] if "ml_utility" in c["results"]),
-        None,
-    )
-    if ml and ml.get("target", {}).get("table"):
-        t = ml["target"]
-        lines += [
-            "## ML utility target",
-            "",
-            f"{t['table']}.{t['column']} ({t['task']}, chosen by {t['chosen_by']}), "
-            f"metric {ml.get('metric')}; features: the table's own values, its parents' "
-            "values, and per child table the count and numeric means.",
-            "",
-            f"| candidate | TSTR {ml.get('metric')} | TRTR {ml.get('metric')} | ratio |",
-            "|---|---:|---:|---:|",
-        ]
-        for c in data["candidates"]:
-            summary = c["summary"]
-            if "ML ratio" in summary:
-                lines.append(
-                    f"| {c['name']} | {_fmt(summary.get('ML synth'), '')} | "
-                    f"{_fmt(summary.get('ML real'), '')} | {_fmt(summary.get('ML ratio'), '')} |"
-                )
-        lines.append("")
-    ss = data["sample_sizes"]
-    lines += [
-        "## Sample sizes",
-        "",
-        "| table | train | holdout | holdout scored |",
-        "|---|---:|---:|---:|",
-    ]
-    hold_rows = ss["holdout_evaluated"].get("rows", {})
-    for t in ss["train"]:
-        lines.append(
-            f"| {t} | {ss['train'][t]} | {ss['holdout'][t]} | "
-            f"{hold_rows.get(t, {}).get('kept', ss['holdout'][t])} |"
-        )
-    lines.append("")
-    parts = []
-    for c in data["candidates"]:
-        kept = {t: v.get("kept") for t, v in c["sample"].get("rows", {}).items()}
-        sizes = ", ".join(f"{t} {n}/{kept.get(t, n)}" for t, n in c["rows"].items())
-        parts.append(f"{c['name']}: {sizes}")
-    lines.append("Candidate rows (full / scored by SDMetrics): " + "; ".join(parts))
-    lines.append("")
-    if data["plots"]:
-        lines += ["## Plots", ""]
-        lines += [f"![{k}]({v})" for k, v in data["plots"].items()]
-        lines.append("")
-    lines.append(
-        f"_{data['generator']['name']} {data['generator']['version']}, "
-        f"{data['created_utc']}; details per table and column in comparison.json._"
-    )
-    return "\n".join(lines) + "\n"

@@ -15,31 +15,24 @@ from typing import Any
 
 import pandas as pd
 
-from synthgen_sdv.evaluate import compare, split_by_root
+from synthgen_sdv.core.metadata import subgraph
+from synthgen_sdv.core.progress import Progress
+from synthgen_sdv.evaluate import ComparisonReport, compare, split_by_root
 from synthgen_sdv.evaluate.measure import measure
 from synthgen_sdv.io import artifacts
-from synthgen_sdv.runs.fitting import Bootstrap, fit_model, sample_model, say
-from synthgen_sdv.schema.infer import generate_baseline
+from synthgen_sdv.runs.baseline import generate_baseline
+from synthgen_sdv.runs.fitting import Bootstrap, fit_model, sample_model
 from synthgen_sdv.schema.plan import Plan
 
 BASELINE = "rules_baseline"
 
 
-def subgraph_metadata(metadata: dict[str, Any], tables: list[str]) -> dict[str, Any]:
-    return {
-        **metadata,
-        "tables": {t: metadata["tables"][t] for t in tables},
-        "relationships": [
-            r
-            for r in metadata["relationships"]
-            if r["parent_table_name"] in tables and r["child_table_name"] in tables
-        ],
-    }
-
-
 @dataclass
 class StudyResult:
-    report: Any
+    """The written comparison report, where it is, and each candidate's measured fit and
+    sample time and memory (the ablation aggregates them)."""
+
+    report: ComparisonReport
     report_dir: Path
     stats: dict[str, dict[str, Any]]
 
@@ -57,8 +50,9 @@ def run_study(
     baseline: bool = True,
 ) -> StudyResult:
     """Split, fit every candidate on train, score all against the holdout, write the report."""
+    say = Progress().say  # stage lines always: fit-sample shows them, the ablation captures them
     full_meta = artifacts.sdv_metadata(plan, boot.types)
-    meta = subgraph_metadata(full_meta, modeled)
+    meta = subgraph(full_meta, modeled)
     real = {t: boot.tables[t] for t in modeled}
     split = split_by_root(real, meta, holdout_fraction=holdout_fraction, seed=plan.seed)
     train_boot = Bootstrap({**boot.tables, **split.train}, boot.types, boot.seconds)

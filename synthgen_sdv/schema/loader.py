@@ -157,7 +157,7 @@ def _table(name, raw_table, lines, path, problems, invalid_columns) -> TableSpec
         return None
 
 
-def _problems(
+def validation_problems(
     exc: ValidationError,
     prefix: tuple[Any, ...],
     model: type[BaseModel] | None,
@@ -165,6 +165,8 @@ def _problems(
     lines: LineMap,
     path: Path,
 ) -> list[Problem]:
+    """A pydantic error as Problems with YAML path, line and a 'did you mean' hint, so any
+    strict config model read from YAML (not only tables.yml) reports errors the same way."""
     out = []
     for err in exc.errors():
         loc = _strip_tags(tuple(err["loc"]), raw)
@@ -178,6 +180,9 @@ def _problems(
             )
         )
     return out
+
+
+_problems = validation_problems  # the name used before it was public
 
 
 def _strip_tags(loc: tuple[Any, ...], raw: Any) -> tuple[Any, ...]:
