@@ -12,8 +12,9 @@ from pydantic import BaseModel, ConfigDict
 
 from synthgen_sdv.core.errors import SynthgenError
 from synthgen_sdv.core.registry import Registry
-from synthgen_sdv.engines.metadata import SchemaMetadata, TableMeta, load_schema_metadata
 from synthgen_sdv.engines.reader import TableSource, table_source
+from synthgen_sdv.io.models import SchemaMetadata, TableMeta
+from synthgen_sdv.io.reader import load_schema_metadata
 
 
 class LoadOptions(BaseModel):
@@ -186,8 +187,6 @@ ENGINES: Registry[type[Loader]] = Registry("engine")
 
 
 def get_engine(name: str) -> type[Loader]:
-    # Engine modules register themselves on import; import them here, not at package import,
-    # so the core stays light (their heavy packages are imported lazily inside them anyway).
-    from synthgen_sdv.engines import duckdb_engine, snowflake_engine, spark_engine  # noqa: F401
-
+    """The loader class registered as ``name`` (``engines/__init__`` imports every engine
+    module, so all are registered; their heavy packages are imported only when loading)."""
     return ENGINES.get(name)

@@ -16,6 +16,7 @@ from synthgen_sdv.engines.base import (
     create_table_sql,
 )
 from synthgen_sdv.engines.reader import csv_header
+from synthgen_sdv.io import layout
 
 
 class DuckDBDialect(Dialect):
@@ -62,7 +63,7 @@ class DuckDBLoader(Loader):
     def _load(self, plan: LoadPlan) -> list[TableLoad]:
         import duckdb
 
-        path = Path(self.options.database or plan.out_dir / "warehouse.duckdb")
+        path = Path(self.options.database or plan.out_dir / layout.WAREHOUSE)
         path.parent.mkdir(parents=True, exist_ok=True)
         self.target = str(path)
         try:

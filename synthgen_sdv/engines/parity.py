@@ -13,8 +13,9 @@ from typing import Any
 import pyarrow.compute as pc
 
 from synthgen_sdv.engines.base import Dialect, Loader
-from synthgen_sdv.engines.metadata import SchemaMetadata, load_schema_metadata
 from synthgen_sdv.engines.reader import table_source
+from synthgen_sdv.io.models import SchemaMetadata
+from synthgen_sdv.io.reader import load_schema_metadata
 
 MAX_GROUPS = 50  # a VARCHAR column with at most this many values is a grouping dimension
 REL_TOL = 1e-9

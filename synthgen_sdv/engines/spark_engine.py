@@ -8,8 +8,9 @@ from typing import Any, ClassVar
 
 from synthgen_sdv.core.errors import MissingExtraError, SynthgenError
 from synthgen_sdv.engines.base import ENGINES, Dialect, Loader, LoadPlan, TableLoad
-from synthgen_sdv.engines.metadata import TableMeta
 from synthgen_sdv.engines.reader import csv_header
+from synthgen_sdv.io import layout
+from synthgen_sdv.io.models import TableMeta
 
 
 class SparkDialect(Dialect):
@@ -114,7 +115,7 @@ class SparkLoader(Loader):
 
     def _load(self, plan: LoadPlan) -> list[TableLoad]:
         db = self.options.spark_database
-        base = Path(self.options.spark_path or plan.out_dir / "spark").resolve()
+        base = Path(self.options.spark_path or plan.out_dir / layout.SPARK).resolve()
         self.target = f"database {db}, files under {base}"
         q = self.dialect.quote
         self.spark.sql(f"CREATE DATABASE IF NOT EXISTS {q(db)}")
@@ -126,7 +127,7 @@ class SparkLoader(Loader):
                 df = self._read(plan, table)
                 (
                     df.write.mode("overwrite")
-                    .option("path", str(base / table))
+                    .option("path", str(layout.inside(base, table, f"table {table!r}")))
                     .saveAsTable(f"{q(db)}.{q(table)}")
                 )
                 if meta.description:

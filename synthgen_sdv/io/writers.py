@@ -15,6 +15,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from synthgen_sdv.core.registry import Registry
+from synthgen_sdv.io import layout
 from synthgen_sdv.io.sink import Sink
 
 ARROW_TYPES = {
@@ -117,22 +118,30 @@ class FileSink(Sink):
         self.files: dict[str, dict[str, str]] = {}
         self.dirty_files: dict[str, dict[str, str]] = {}
 
-    def _open(self, folder: str, table: str, types: dict[str, str], record: dict) -> list:
+    def _open(
+        self,
+        folder: str,
+        table: str,
+        types: dict[str, str],
+        record: dict[str, dict[str, str]],
+    ) -> list[TableWriter]:
         (self.root / folder).mkdir(parents=True, exist_ok=True)
         writers = []
         for fmt in self.formats:
             cls = WRITERS.get(fmt)
-            rel = f"{folder}/{table}{cls.suffix}"
-            writers.append(cls(self.root / rel, types))
-            record.setdefault(table, {})[fmt] = rel
+            path = layout.table_path(self.root, folder, table, cls.suffix)
+            writers.append(cls(path, types))
+            record.setdefault(table, {})[fmt] = layout.table_file(folder, table, cls.suffix)
         return writers
 
-    def begin(self, table, types, dirty_types) -> None:
-        self._clean[table] = self._open("data", table, types, self.files)
+    def begin(self, table: str, types: dict[str, str], dirty_types: dict[str, str] | None) -> None:
+        """Open the table's files in data/ (and data_dirty/ when it has a dirty variant)."""
+        self._clean[table] = self._open(layout.DATA, table, types, self.files)
         if dirty_types is not None:
-            self._dirty[table] = self._open("data_dirty", table, dirty_types, self.dirty_files)
+            self._dirty[table] = self._open(layout.DATA_DIRTY, table, dirty_types, self.dirty_files)
 
-    def write(self, table, frame, dirty) -> None:
+    def write(self, table: str, frame: pd.DataFrame, dirty: pd.DataFrame | None) -> None:
+        """Append a chunk to the table's files, the dirty copy to its data_dirty/ files."""
         self._write(self._clean[table], frame)
         if dirty is not None:
             self._write(self._dirty[table], dirty)
@@ -144,6 +153,7 @@ class FileSink(Sink):
             for w in writers:
                 w.write(arrow)
 
-    def end(self, table) -> None:
+    def end(self, table: str) -> None:
+        """Close the table's files."""
         for w in [*self._clean.pop(table, []), *self._dirty.pop(table, [])]:
             w.close()

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from synthgen_sdv.core.errors import InputError
-from synthgen_sdv.engines.metadata import load_schema_metadata
+from synthgen_sdv.io.reader import load_schema_metadata
 from synthgen_sdv.engines.reader import read_table, read_tables
 
 
