@@ -43,7 +43,8 @@ def read_any(data_dir: Path, metadata: Path | None):
 
         folder = read_output_folder(data_dir)
         return folder.data, folder.metadata
-    from synthgen_sdv.runs.byo import load_user_data, output_sdv_metadata
+    from synthgen_sdv.detect.load import load_user_data
+    from synthgen_sdv.io.artifacts import output_sdv_metadata
 
     user = load_user_data(data_dir, metadata)
     # composite keys and self references are not expressible as lookups: profile without them

@@ -200,7 +200,7 @@ def describe_plan(
         for col in tp.emitted:
             spec = tp.columns[col]
             columns[col] = ColumnMeta(
-                sql_type=SQL_TYPES[types[name][col]],  # type: ignore[arg-type]
+                sql_type=SQL_TYPES[types[name][col]],
                 logical_type=types[name][col],
                 nullable=col in nullable.get(name, set()) or spec.null_rate > 0,
                 kind=spec.kind,
@@ -285,7 +285,7 @@ def describe_frames(
         for col in frame.columns:
             cmeta = tmeta["columns"][col]
             columns[col] = ColumnMeta(
-                sql_type=SQL_TYPES[types[name][col]],  # type: ignore[arg-type]
+                sql_type=SQL_TYPES[types[name][col]],
                 logical_type=types[name][col],
                 nullable=bool(frame[col].isna().any()),
                 kind="user",

@@ -157,3 +157,28 @@ class FileSink(Sink):
         """Close the table's files."""
         for w in [*self._clean.pop(table, []), *self._dirty.pop(table, [])]:
             w.close()
+
+
+def to_logical_types(frame: pd.DataFrame, types: dict[str, str]) -> pd.DataFrame:
+    """``frame`` with each column in its logical type, index reset.
+
+    Tables that did not come from the engine (sampled by SDV, which may hand back floats for
+    integers, or read from a user's files) are made to fit the writers' types first.
+    """
+    out = {}
+    for col in frame.columns:
+        s, kind = frame[col], types.get(col, "string")
+        if kind == "int":
+            s = pd.to_numeric(s, errors="coerce").round().astype("Int64")
+        elif kind == "float":
+            s = pd.to_numeric(s, errors="coerce").astype("float64")
+        elif kind in ("date", "datetime"):
+            s = pd.to_datetime(s, errors="coerce")
+            if kind == "date":
+                s = s.dt.normalize()
+        elif kind == "bool":
+            s = s.astype("boolean")
+        else:
+            s = s.astype(object).where(s.notna(), None)
+        out[col] = s
+    return pd.DataFrame(out, index=frame.index).reset_index(drop=True)

@@ -179,7 +179,7 @@ def run_cell(
     quiet: bool = True,
 ) -> dict[str, Any]:
     """One (seed, scale): bootstrap, `run_study`, every candidate's numbers or its error."""
-    from synthgen_sdv.runs import pipeline
+    from synthgen_sdv.runs import fitting
     from synthgen_sdv.runs.config import load_project
     from synthgen_sdv.runs.study import BASELINE, run_study
     from synthgen_sdv.schema.plan import resolve_plan
@@ -193,7 +193,7 @@ def run_cell(
     named = [*cfg.synthesizers, *([BASELINE] if cfg.baseline else [])]
     with _quiet(quiet) as log:
         try:
-            boot = pipeline.bootstrap(plan, progress=not quiet)
+            boot = fitting.bootstrap(plan, progress=not quiet)
         except Exception as exc:  # e.g. a scale too small for the config: this cell only
             message = "bootstrap: " + _error(exc, log.getvalue())
             cell["candidates"] = {n: {"status": "error", "error": message} for n in named}
@@ -547,7 +547,7 @@ def _shown_path(path: Path | None) -> str | None:
 
 def read_ablation(path: Path) -> dict[str, Any]:
     """Read ablation.json (or the folder holding it), checking schema and version."""
-    from synthgen_sdv.io.artifacts import read_versioned
+    from synthgen_sdv.io.reader import read_versioned
 
     path = Path(path)
     return read_versioned(path / "ablation.json" if path.is_dir() else path, SCHEMA)
@@ -557,7 +557,7 @@ def read_ablation(path: Path) -> dict[str, Any]:
 
 
 def write_outputs(doc: dict[str, Any], folder: Path) -> dict[str, Path]:
-    from synthgen_sdv.io.artifacts import write_json
+    from synthgen_sdv.io.files import write_json
 
     folder.mkdir(parents=True, exist_ok=True)
     write_json(folder / "ablation.json", doc)
