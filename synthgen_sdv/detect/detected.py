@@ -32,6 +32,7 @@ def _type_frames(raw: dict[str, pd.DataFrame], formats: dict | None = None):
 def detect_metadata(
     data_dir: Path, files: dict[str, Path], raw: dict[str, pd.DataFrame]
 ) -> UserData:
+    """Type every column and detect keys, relationships and sdtypes, each with its reason."""
     frames, types, fmts, notes = _type_frames(raw)
     sdv_cols, sdv_pks = sdv_sdtypes(frames)
     reasons: list[str] = []

@@ -31,6 +31,7 @@ class Relationship:
     reason: str = ""
 
     def as_sdv(self) -> dict[str, str]:
+        """The relationship as an entry of SDV's ``relationships`` list."""
         return {
             "parent_table_name": self.parent,
             "parent_primary_key": self.parent_key,
@@ -40,6 +41,7 @@ class Relationship:
 
 
 def singular(name: str) -> str:
+    """``customers`` -> ``customer``: table names are plural, key columns singular."""
     low = name.lower()
     if low.endswith("ies"):
         return name[:-3] + "y"
@@ -51,6 +53,8 @@ def singular(name: str) -> str:
 
 
 def key_like(column: str) -> bool:
+    """Whether a column's name says it refers to a row (``order_id``, ``ship_via``,
+    ``reports_to``)."""
     low = column.lower()
     return low.split("_")[-1] in KEY_WORDS or low.endswith("id")
 

@@ -49,6 +49,7 @@ class CheckResult:
     anomaly_ids: list[str] = field(default_factory=list)
 
     def line(self) -> str:
+        """The report line (with examples of failing rows under it)."""
         where = self.table + (f".{self.column}" if self.column else "")
         text = f"{self.status:<8} {self.variant:<5} {self.check:<13} {where}: {self.message}"
         if self.examples:
@@ -59,14 +60,18 @@ class CheckResult:
 
 @dataclass
 class ValidationReport:
+    """Every check result of one ``validate`` run."""
+
     out_dir: str
     results: list[CheckResult]
 
     @property
     def ok(self) -> bool:
+        """False when any check failed unexpectedly (labeled failures are expected)."""
         return not any(r.status == FAIL for r in self.results)
 
     def summary(self) -> str:
+        """Counts per variant and the overall result."""
         lines = []
         for variant in dict.fromkeys(r.variant for r in self.results):
             rs = [r for r in self.results if r.variant == variant]
@@ -80,11 +85,13 @@ class ValidationReport:
         return "\n".join(lines)
 
     def to_text(self) -> str:
+        """Every result line and the summary."""
         return "\n".join(
             [f"validate {self.out_dir}", *(r.line() for r in self.results), self.summary()]
         )
 
     def to_json(self) -> dict[str, Any]:
+        """The versioned JSON report (``validate --json``)."""
         return {
             "schema": "synthgen_sdv.validation_report",
             "version": 1,
@@ -122,6 +129,7 @@ class CheckContext:
         }
 
     def anomalies_for(self, table: str, column: str | None) -> list[Anomaly]:
+        """The labels that may explain failures of ``table`` (and ``column``)."""
         return [
             a
             for a in self.labels.anomalies

@@ -20,6 +20,8 @@ from synthgen_sdv.io import layout
 
 
 class DuckDBDialect(Dialect):
+    """DuckDB's spelling: the ANSI defaults."""
+
     name = "duckdb"
 
 
@@ -110,14 +112,17 @@ class DuckDBLoader(Loader):
         return loads
 
     def table_ref(self, table: str) -> str:
+        """The quoted table name in the loaded database."""
         return self.dialect.quote(table)
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
+        """Rows of a read-only query."""
         if self._con is None:
             raise SynthgenError("duckdb: query() before load()")
         return self._con.execute(sql).fetchall()
 
     def close(self) -> None:
+        """Close the database connection."""
         if self._con is not None:
             self._con.close()
             self._con = None

@@ -119,6 +119,7 @@ def dirty_tables(out_dir: str | Path, schema: SchemaMetadata) -> list[str]:
 
 
 def csv_header(path: Path) -> list[str]:
+    """The column names of a CSV file (its header row)."""
     with path.open(newline="", encoding="utf-8") as fh:
         return next(csv.reader(fh), [])
 

@@ -14,6 +14,8 @@ from synthgen_sdv.io.models import TableMeta
 
 
 class SparkDialect(Dialect):
+    """Spark SQL's spelling: backquoted identifiers and its type names."""
+
     name = "spark"
     types: ClassVar[dict[str, str]] = {
         **Dialect.types,
@@ -22,6 +24,7 @@ class SparkDialect(Dialect):
     }
 
     def quote(self, ident: str) -> str:
+        """A backquoted identifier."""
         return "`" + ident.replace("`", "``") + "`"
 
 
@@ -79,6 +82,7 @@ class SparkLoader(Loader):
 
     @property
     def spark(self):
+        """The Spark session, started on first use (pyspark is an optional extra)."""
         if self._spark is None:
             SparkSession, _ = _pyspark()
             self._own_session = SparkSession.getActiveSession() is None
@@ -149,12 +153,15 @@ class SparkLoader(Loader):
         return loads
 
     def table_ref(self, table: str) -> str:
+        """The database-qualified, quoted table name."""
         return f"{self.dialect.quote(self.options.spark_database)}.{self.dialect.quote(table)}"
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
+        """Rows of a read-only query."""
         return [tuple(row) for row in self.spark.sql(sql).collect()]
 
     def close(self) -> None:
+        """Stop the Spark session this loader started."""
         if self._spark is not None and self._own_session:
             self._spark.stop()
         self._spark = None

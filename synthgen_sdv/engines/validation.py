@@ -30,6 +30,7 @@ from synthgen_sdv.io.reader import load_labels, load_schema_metadata
 
 @CHECKS.register("row_count")
 def check_row_count(ctx: CheckContext) -> list[CheckResult]:
+    """Row counts of each table's file against the metadata (the dirty variant has its own)."""
     results = []
     for name, meta in ctx.schema.tables.items():
         read = ctx.tables[name]
@@ -111,6 +112,7 @@ def check_row_count(ctx: CheckContext) -> list[CheckResult]:
 
 @CHECKS.register("primary_key")
 def check_primary_key(ctx: CheckContext) -> list[CheckResult]:
+    """Primary keys are unique and never empty."""
     results = []
     for name, meta in ctx.schema.tables.items():
         pk = meta.pk_columns
@@ -154,6 +156,7 @@ def _comparable(series: pd.Series, sql_type: str) -> pd.Series:
 
 @CHECKS.register("foreign_key")
 def check_foreign_key(ctx: CheckContext) -> list[CheckResult]:
+    """Every foreign key value is a key of its parent."""
     results = []
     for name, meta in ctx.schema.tables.items():
         child = ctx.tables[name].frame
@@ -184,6 +187,7 @@ def check_foreign_key(ctx: CheckContext) -> list[CheckResult]:
 
 @CHECKS.register("column_types")
 def check_column_types(ctx: CheckContext) -> list[CheckResult]:
+    """Every value parses as its declared SQL type (Parquet columns are stored as declared)."""
     results = []
     for name, meta in ctx.schema.tables.items():
         per_column: list[CheckResult] = []
@@ -246,6 +250,7 @@ def check_column_types(ctx: CheckContext) -> list[CheckResult]:
 
 @CHECKS.register("nullability")
 def check_nullability(ctx: CheckContext) -> list[CheckResult]:
+    """NOT NULL columns hold no NULL."""
     results = []
     for name, meta in ctx.schema.tables.items():
         per_column: list[CheckResult] = []

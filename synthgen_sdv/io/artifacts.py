@@ -259,9 +259,7 @@ def output_sdv_metadata(metadata: dict[str, Any], types: dict[str, dict[str, str
             tmeta.pop("primary_key")
         for col, cmeta in tmeta["columns"].items():
             if cmeta.get("sdtype") == "datetime":
-                cmeta["datetime_format"] = OUTPUT_DATETIME_FORMATS.get(
-                    types[name][col], "%Y-%m-%d"
-                )
+                cmeta["datetime_format"] = OUTPUT_DATETIME_FORMATS.get(types[name][col], "%Y-%m-%d")
     md["METADATA_SPEC_VERSION"] = "V1"
     return md
 

@@ -74,9 +74,7 @@ def check_header(path: Path, doc: dict[str, Any], schema: str, strict: bool = Tr
         )
 
 
-def read_versioned(
-    path: Path, schema: str, strict: bool = True, hint: str = ""
-) -> dict[str, Any]:
+def read_versioned(path: Path, schema: str, strict: bool = True, hint: str = "") -> dict[str, Any]:
     """A versioned JSON or YAML document (by suffix), its schema and version checked."""
     path = Path(path)
     doc = read_yaml(path) if path.suffix in (".yaml", ".yml") else read_json(path, hint=hint)

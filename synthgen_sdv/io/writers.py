@@ -29,6 +29,8 @@ ARROW_TYPES = {
 
 
 def to_arrow(frame: pd.DataFrame, types: dict[str, str]) -> pa.Table:
+    """One Arrow table of ``frame`` in the declared logical ``types`` (the same schema for every
+    chunk)."""
     arrays = []
     for col, kind in types.items():
         s = frame[col]
@@ -51,6 +53,7 @@ def _strings(s: pd.Series) -> pa.Array:
 
 
 def schema_for(types: dict[str, str]) -> pa.Schema:
+    """The Arrow schema of logical ``types``."""
     return pa.schema([pa.field(c, ARROW_TYPES[k]) for c, k in types.items()])
 
 
@@ -63,10 +66,12 @@ class TableWriter(ABC):
         self.path, self.types = path, types
 
     @abstractmethod
-    def write(self, table: pa.Table) -> None: ...
+    def write(self, table: pa.Table) -> None:
+        """Append a chunk (an Arrow table in the declared types)."""
 
     @abstractmethod
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Finish the file (a writer holds it open between chunks)."""
 
 
 WRITERS: Registry[type[TableWriter]] = Registry("output format")
@@ -74,6 +79,8 @@ WRITERS: Registry[type[TableWriter]] = Registry("output format")
 
 @WRITERS.register("parquet")
 class ParquetWriter(TableWriter):
+    """Parquet files, zstd-compressed."""
+
     suffix = ".parquet"
 
     def __init__(self, path: Path, types: dict[str, str]):
@@ -81,10 +88,12 @@ class ParquetWriter(TableWriter):
         self._writer = pq.ParquetWriter(path, schema_for(types), compression="zstd")
 
     def write(self, table: pa.Table) -> None:
+        """Append a chunk (empty chunks write nothing)."""
         if table.num_rows:
             self._writer.write_table(table)
 
     def close(self) -> None:
+        """Finish the file."""
         self._writer.close()
 
 
@@ -101,10 +110,12 @@ class CsvWriter(TableWriter):
         )
 
     def write(self, table: pa.Table) -> None:
+        """Append a chunk (empty chunks write nothing)."""
         if table.num_rows:
             self._writer.write_table(table)
 
     def close(self) -> None:
+        """Finish the file."""
         self._writer.close()
 
 
