@@ -24,6 +24,7 @@ from pathlib import Path
 
 from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.io import files
+from synthgen_sdv.io.layout import inside
 from synthgen_sdv.io.reader import read_versioned
 from synthgen_sdv.synth.base import Synthesizer
 
@@ -94,7 +95,8 @@ def load_model(directory: str | Path, expected_config_hash: str) -> Synthesizer:
             f"config hash {manifest['config_hash']} (saved) != "
             f"{expected_config_hash} (current config)"
         )
-    payload = (directory / manifest["model_file"]).read_bytes()
+    model_file = inside(directory, manifest["model_file"], f"{MANIFEST_FILE}: model_file")
+    payload = model_file.read_bytes()
     if hashlib.sha256(payload).hexdigest() != manifest["model_sha256"]:
         problems.append(
             f"{manifest['model_file']} does not match its checksum (changed or truncated)"
