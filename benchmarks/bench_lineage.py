@@ -35,9 +35,7 @@ def bench(scale: float, seed: int, root: Path) -> dict:
 
     out = root / f"scale_{scale}"
     t = time.perf_counter()
-    run_generate(
-        resolve_plan(load_project(None), seed=seed, scale=scale), out, ["parquet"]
-    )
+    run_generate(resolve_plan(load_project(None), seed=seed, scale=scale), out, ["parquet"])
     gen_s = time.perf_counter() - t
     files = {p.stem: p for p in (out / "data").glob("*.parquet")}
     spec = load_lineage_spec(default_lineage_path(), files)
