@@ -22,8 +22,7 @@ from synthgen_sdv.core.progress import QUIET, Progress
 from synthgen_sdv.io import layout
 from synthgen_sdv.io.output import check_replaceable
 from synthgen_sdv.runs.fitting import fit_line, fit_synthesizer
-from synthgen_sdv.runs.output import write_output
-from synthgen_sdv.runs.sample import FitSampleOutcome, sample
+from synthgen_sdv.runs.sample import FitSampleOutcome, sample, write_sampled
 from synthgen_sdv.runs.source import Fitted, Source
 from synthgen_sdv.synth.store import save_model
 
@@ -111,8 +110,9 @@ def run_fit_sample(
             report["seconds"] = time.perf_counter() - began
 
     t = time.perf_counter()
-    output = source.output(sampled, progress)
-    written = write_output(out, formats, output, comparison if compare else None)
+    written = write_sampled(
+        source, sampled, out, formats, progress, comparison if compare else None
+    )
     timings["write_s"] = time.perf_counter() - t
     if report:
         timings["write_s"] -= report["seconds"]

@@ -46,6 +46,7 @@ class UserSource(Source):
     or an already loaded ``user``."""
 
     finish_line = "rebuild hidden keys, copy the parents not modeled"
+    write_line = "the sampled tables and the parents they refer to"
 
     def __init__(
         self,
@@ -155,7 +156,6 @@ class UserSource(Source):
 
     def output(self, sampled: Sampled, progress: Progress) -> Output:
         """The sampled and copied tables, and the metadata used (editable, for --metadata)."""
-        progress.say("[4/4] write: the sampled tables and the parents they refer to")
         return FramesOutput(
             sampled.tables,
             sampled.metadata,

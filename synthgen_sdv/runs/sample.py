@@ -8,13 +8,14 @@ and the whole of ``sample`` (a model saved by ``fit``).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from synthgen_sdv.core.progress import QUIET, Progress
 from synthgen_sdv.generate.engine import GenerationResult
-from synthgen_sdv.runs.output import write_output
+from synthgen_sdv.runs.output import Written, write_output
 from synthgen_sdv.runs.source import Fitted, Sampled, Source
 from synthgen_sdv.synth.store import load_model, read_manifest
 
@@ -50,6 +51,19 @@ def sample(fitted: Fitted, scale: float = 1.0, progress: Progress = QUIET) -> Sa
     return fitted.source.finish(fitted.synthesizer.sample(scale), fitted, scale)
 
 
+def write_sampled(
+    source: Source,
+    sampled: Sampled,
+    out: Path,
+    formats: list[str],
+    progress: Progress = QUIET,
+    extra: Callable[[Path], None] | None = None,
+) -> Written:
+    """Write ``sampled`` with the one writer (``extra`` adds to the staged folder)."""
+    progress.say(f"[4/4] write: {source.write_line}")
+    return write_output(Path(out), formats, source.output(sampled, progress), extra)
+
+
 def load_fitted(source: Source, model_dir: Path) -> Fitted:
     """A model saved by ``fit``, refused (before unpickling) unless made for ``source`` with the
     installed versions. Only load model folders you trust: they are pickles."""
@@ -75,7 +89,7 @@ def run_sample(
     sampled = sample(fitted, scale, progress)
     timings = {"sample_s": time.perf_counter() - t}
     t = time.perf_counter()
-    written = write_output(Path(out), formats, source.output(sampled, progress))
+    written = write_sampled(source, sampled, out, formats, progress)
     timings["write_s"] = time.perf_counter() - t
     final = Path(out).resolve()
     files = source.done(final, progress)

@@ -70,8 +70,10 @@ class Source(ABC):
 
     #: the timings key of ``load`` (the stage a run reports first)
     load_key = "load_s"
-    #: the stage line of sampling says what ``finish`` does
+    #: what ``finish`` does, for the stage line of sampling
     finish_line = ""
+    #: what the writer writes, for the stage line of writing
+    write_line = ""
 
     @property
     @abstractmethod
