@@ -16,13 +16,13 @@ ordinary 0644 file.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata as im
 import pickle
 import platform
 from pathlib import Path
 
 from synthgen_sdv.core.errors import InputError
+from synthgen_sdv.core.seeds import content_hash
 from synthgen_sdv.io import files
 from synthgen_sdv.io.layout import inside
 from synthgen_sdv.io.reader import read_versioned
@@ -63,7 +63,7 @@ def save_model(synth: Synthesizer, directory: str | Path, config_hash: str) -> P
         "synthesizer": synth.params(),
         "tables": list(synth.prepared.modeled),
         "model_file": MODEL_FILE,
-        "model_sha256": hashlib.sha256(payload).hexdigest(),
+        "model_sha256": content_hash(payload, prefix=""),
     }
     files.write_bytes(directory / MODEL_FILE, payload, mode=MODEL_MODE)
     files.write_json(directory / MANIFEST_FILE, manifest)
@@ -97,7 +97,7 @@ def load_model(directory: str | Path, expected_config_hash: str) -> Synthesizer:
         )
     model_file = inside(directory, manifest["model_file"], f"{MANIFEST_FILE}: model_file")
     payload = model_file.read_bytes()
-    if hashlib.sha256(payload).hexdigest() != manifest["model_sha256"]:
+    if content_hash(payload, prefix="") != manifest["model_sha256"]:
         problems.append(
             f"{manifest['model_file']} does not match its checksum (changed or truncated)"
         )
