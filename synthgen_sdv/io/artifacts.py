@@ -125,11 +125,11 @@ def foreign_keys(plan: Plan, table: str) -> list[dict[str, str]]:
     out = []
     for col in tp.emitted:
         spec = tp.columns[col]
-        if spec.is_lookup:
+        if spec.foreign_key_target is not None:
             out.append(
                 {
                     "column": col,
-                    "parent_table": tp.lookup(col).table,
+                    "parent_table": spec.foreign_key_target,
                     "parent_column": tp.target_column(col, plan),
                 }
             )

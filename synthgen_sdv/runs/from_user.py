@@ -27,8 +27,8 @@ from synthgen_sdv.io import files, layout
 from synthgen_sdv.io.writers import to_logical_types
 from synthgen_sdv.runs.output import FramesOutput, Output
 from synthgen_sdv.runs.source import Fitted, FitView, Sampled, Source
-from synthgen_sdv.synth.base import derive_seed
 from synthgen_sdv.synth.keys import HiddenKeys, hide_keys, rebuild_keys
+from synthgen_sdv.synth.seeding import derive_seed
 
 
 def closure_of_parents(metadata: dict[str, Any], tables: list[str]) -> list[str]:

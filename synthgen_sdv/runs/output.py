@@ -122,16 +122,16 @@ def rules_lineage(plan: Plan, result: GenerationResult) -> dict[str, Any]:
             "config": "tables.yml",
         }
         if tp.driver:
-            spec = tp.lookup(tp.driver)
-            entry["generated_per_row_of"] = spec.table
-        entry["looks_up"] = sorted({tp.lookup(c).table for c in tp.lookups})
+            entry["generated_per_row_of"] = tp.lookup(tp.driver).foreign_key_target
+        entry["looks_up"] = sorted({tp.lookup(c).foreign_key_target for c in tp.lookups})
         out[name] = entry
     return out
 
 
 def _reads(plan: Plan, table: str) -> set[str]:
     tp = plan.tables[table]
-    return {tp.lookup(c).table for c in (*tp.lookups, *([tp.driver] if tp.driver else []))}
+    lookups = (*tp.lookups, *([tp.driver] if tp.driver else []))
+    return {tp.lookup(c).foreign_key_target for c in lookups}
 
 
 @dataclass
