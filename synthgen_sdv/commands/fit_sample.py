@@ -4,9 +4,21 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from synthgen_sdv.commands.common import add_config_args, load_plan, out_dir, workers
+from synthgen_sdv.commands.common import (
+    add_config_args,
+    formats,
+    load_plan,
+    out_dir,
+    progress,
+    workers,
+)
 from synthgen_sdv.core.errors import InputError
+from synthgen_sdv.schema.plan import Plan
+
+if TYPE_CHECKING:
+    from synthgen_sdv.runs.sample import FitSampleOutcome
 
 
 def _synth_args(p: argparse.ArgumentParser, sample: bool = True) -> None:
@@ -28,6 +40,7 @@ def _synth_args(p: argparse.ArgumentParser, sample: bool = True) -> None:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``fit-sample``, ``fit`` and ``sample`` to the command line."""
     p = sub.add_parser(
         "fit-sample",
         help="bootstrap, fit a synthesizer, sample, compare and write everything",
@@ -56,19 +69,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     register_sample(sub)
 
 
-def modeled_tables(args: argparse.Namespace, plan) -> list[str]:
+def modeled_tables(args: argparse.Namespace, plan: Plan) -> list[str]:
+    """--tables, else config.yaml's synthesis.tables."""
     if args.tables:
         return [t.strip() for t in args.tables.split(",") if t.strip()]
     return list(plan.loaded.run.synthesis.tables)
 
 
-def formats(args: argparse.Namespace, plan) -> list[str]:
-    if args.format == "both":
-        return ["parquet", "csv"]
-    return [args.format] if args.format else list(plan.loaded.run.output.formats)
-
-
-def _plan(args: argparse.Namespace):
+def _plan(args: argparse.Namespace) -> tuple[Plan, float, str]:
     sample_scale, args.scale = args.scale, args.bootstrap_scale
     plan = load_plan(args)
     args.scale = sample_scale
@@ -80,24 +88,25 @@ def _plan(args: argparse.Namespace):
 
 
 def run_fit_sample(args: argparse.Namespace) -> int:
-    from synthgen_sdv.runs import pipeline
+    """fit-sample on the config's bootstrap (or, with --data-dir, on your own files)."""
+    from synthgen_sdv.runs.fit_sample import run_fit_sample as run
+    from synthgen_sdv.runs.from_config import ConfigSource
 
     if args.data_dir is not None:
         from synthgen_sdv.commands.byo import run_byo
 
         return run_byo(args)
     plan, scale, model = _plan(args)
-    outcome = pipeline.run_fit_sample(
-        plan,
+    outcome = run(
+        ConfigSource(plan, workers(args, plan)),
         out_dir(args, plan),
         formats(args, plan),
         model,
         modeled_tables(args, plan),
         scale,
-        workers=workers(args, plan),
-        progress=not args.no_progress,
         params=plan.loaded.run.synthesis.params,
         compare=not args.no_compare,
+        progress=progress(args),
     )
     print_summary(outcome)
     return 0
@@ -106,7 +115,8 @@ def run_fit_sample(args: argparse.Namespace) -> int:
 SUMMARY_KEYS = ("Quality", "Column Pair Trends", "Intertable Trends", "Validity")
 
 
-def print_summary(outcome) -> None:
+def print_summary(outcome: FitSampleOutcome) -> None:
+    """Tables written and where each came from, stage times, the comparison's headline."""
     counts = outcome.result.row_counts
     width = max(map(len, counts))
     print(f"wrote {len(counts)} tables to {outcome.out}")
@@ -124,6 +134,7 @@ def print_summary(outcome) -> None:
 
 
 def register_fit(sub: argparse._SubParsersAction) -> None:
+    """Add ``fit``."""
     p = sub.add_parser(
         "fit",
         help="bootstrap and fit a synthesizer; save it with a manifest",
@@ -137,6 +148,7 @@ def register_fit(sub: argparse._SubParsersAction) -> None:
 
 
 def register_sample(sub: argparse._SubParsersAction) -> None:
+    """Add ``sample``."""
     p = sub.add_parser(
         "sample",
         help="sample from a saved model and write an output folder",
@@ -151,38 +163,37 @@ def register_sample(sub: argparse._SubParsersAction) -> None:
 
 
 def run_fit(args: argparse.Namespace) -> int:
-    from synthgen_sdv.runs import fitting
-    from synthgen_sdv.synth.store import save_model
+    """fit: bootstrap, fit, save the model."""
+    from synthgen_sdv.runs.fit_sample import run_fit as run
+    from synthgen_sdv.runs.from_config import ConfigSource
 
     plan, _scale, model = _plan(args)
     modeled = modeled_tables(args, plan)
-    boot = fitting.bootstrap(plan, workers(args, plan), not args.no_progress)
-    synth = fitting.fit_model(
-        plan, boot, model, modeled, not args.no_progress, plan.loaded.run.synthesis.params
+    outcome = run(
+        ConfigSource(plan, workers(args, plan)),
+        model,
+        args.model_dir,
+        modeled,
+        plan.loaded.run.synthesis.params,
+        progress(args),
     )
-    path = save_model(synth, args.model_dir, fitting.model_hash(plan, model, modeled))
-    print(f"saved '{model}' fitted on {', '.join(modeled)} to {path}")
+    print(f"saved '{model}' fitted on {', '.join(modeled)} to {outcome.path}")
     return 0
 
 
 def run_sample(args: argparse.Namespace) -> int:
-    from synthgen_sdv.runs import fitting, pipeline
-    from synthgen_sdv.synth.store import load_model, read_manifest
+    """sample: load a saved model (checked against this config), sample, write."""
+    from synthgen_sdv.runs.from_config import ConfigSource
+    from synthgen_sdv.runs.sample import run_sample as run
 
     plan, scale, _model = _plan(args)
-    manifest = read_manifest(args.model_dir)
-    model, modeled = manifest["synthesizer"]["name"], list(manifest["tables"])
-    synth = load_model(args.model_dir, fitting.model_hash(plan, model, modeled))
-    outcome = pipeline.run_sample(
-        plan,
-        synth,
+    outcome = run(
+        ConfigSource(plan, workers(args, plan)),
+        args.model_dir,
         out_dir(args, plan),
         formats(args, plan),
-        model,
-        modeled,
         scale,
-        workers=workers(args, plan),
-        progress=not args.no_progress,
+        progress(args),
     )
     print_summary(outcome)
     return 0

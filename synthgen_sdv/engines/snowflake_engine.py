@@ -36,6 +36,8 @@ REQUIRED = ("account", "user", "password", "database", "schema")
 
 
 class SnowflakeDialect(Dialect):
+    """Snowflake's spelling: TIMESTAMP_NTZ, and quoted identifiers as given."""
+
     name = "snowflake"
     types: ClassVar[dict[str, str]] = {
         **Dialect.types,
@@ -45,6 +47,7 @@ class SnowflakeDialect(Dialect):
     }
 
     def quote(self, ident: str) -> str:
+        """A quoted identifier (Snowflake folds unquoted names to upper case)."""
         # Upper case inside quotes is what an unquoted name resolves to, so users can query the
         # tables without quotes, and reserved words still work as column names.
         return '"' + ident.upper().replace('"', '""') + '"'
@@ -64,6 +67,7 @@ class SnowflakeSettings(BaseModel):
     role: str | None = None
 
     def connect_kwargs(self) -> dict[str, Any]:
+        """Arguments for ``snowflake.connector.connect`` (password or key pair)."""
         kwargs = {
             "account": self.account,
             "user": self.user,
@@ -238,13 +242,16 @@ class SnowflakeLoader(Loader):
         return loads
 
     def table_ref(self, table: str) -> str:
+        """The fully qualified, quoted table name."""
         return self.dialect.quote(table)
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
+        """Rows of a read-only query."""
         conn = self._conn or self._connect()
         return conn.cursor().execute(sql).fetchall()
 
     def close(self) -> None:
+        """Close the Snowflake connection."""
         if self._conn is not None:
             self._conn.close()
             self._conn = None

@@ -1,7 +1,7 @@
 """The JSON Schema of comparison.json: the contract readers of the report can validate against.
 
 ``SCHEMA`` and ``VERSION`` are written into every comparison.json; a reader checks them before
-trusting the layout (``io.artifacts.read_versioned``).
+trusting the layout (``io.reader.read_versioned``).
 """
 
 from __future__ import annotations

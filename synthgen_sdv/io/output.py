@@ -14,17 +14,16 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from synthgen_sdv.core.errors import InputError
-
-MARKER = Path("metadata") / "schema_metadata.json"
-MARKERS = (MARKER, Path("ablation.json"))  # the folders our commands write
+from synthgen_sdv.io import layout
 
 
 def check_replaceable(out: Path) -> None:
-    ours = any((out / m).exists() for m in MARKERS)
+    """Refuse to replace ``out`` unless it is absent, empty, or a folder our commands wrote."""
+    ours = any((out / m).exists() for m in layout.MARKERS)
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not ours)):
         raise InputError(
             f"--out {out}: exists and is not a synthgen_sdv output folder "
-            f"(no {MARKER}); choose another folder or remove it"
+            f"(no {layout.SCHEMA_METADATA}); choose another folder or remove it"
         )
 
 

@@ -14,9 +14,10 @@ from typing import Any
 import pandas as pd
 
 from synthgen_sdv.core.errors import InputError
+from synthgen_sdv.detect.load import load_user_data
 from synthgen_sdv.evaluate.loading import read_output_folder
+from synthgen_sdv.io.artifacts import output_sdv_metadata
 from synthgen_sdv.runs.baseline import write_inferred
-from synthgen_sdv.runs.byo import load_user_data, output_sdv_metadata
 from synthgen_sdv.schema.infer import infer_config
 from synthgen_sdv.schema.loader import load_config
 from synthgen_sdv.schema.plan import Plan, resolve_plan

@@ -8,20 +8,24 @@ Security: a pickle runs code when it is loaded. Only load model folders you (or 
 pipeline) wrote; the manifest check is a consistency check, not a signature. The pickle holds
 no training rows (``Prepared`` drops them), but it does hold learned parameters and the
 frequencies of re-attached keys.
+
+Both files are written atomically (``io.files``). ``model.pkl`` is made 0600, readable by its
+owner only, because of what it holds and because loading it runs code; ``manifest.json`` is an
+ordinary 0644 file.
 """
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata as im
-import json
-import os
 import pickle
 import platform
-import tempfile
 from pathlib import Path
 
 from synthgen_sdv.core.errors import InputError
+from synthgen_sdv.core.seeds import content_hash
+from synthgen_sdv.io import files
+from synthgen_sdv.io.layout import inside
+from synthgen_sdv.io.reader import read_versioned
 from synthgen_sdv.synth.base import Synthesizer
 
 MODEL_FILE = "model.pkl"
@@ -29,9 +33,11 @@ MANIFEST_FILE = "manifest.json"
 SCHEMA = "synthgen_sdv.model_manifest"
 VERSION = 1
 PINNED = ("synthgen_sdv", "sdv", "rdt", "sdmetrics", "copulas")
+MODEL_MODE = 0o600  # a pickle of learned parameters: its owner's only (see the module docstring)
 
 
 def library_versions() -> dict[str, str]:
+    """The installed versions a saved model depends on (a model is refused under others)."""
     out = {"python": platform.python_version()}
     for pkg in PINNED:
         try:
@@ -57,30 +63,19 @@ def save_model(synth: Synthesizer, directory: str | Path, config_hash: str) -> P
         "synthesizer": synth.params(),
         "tables": list(synth.prepared.modeled),
         "model_file": MODEL_FILE,
-        "model_sha256": hashlib.sha256(payload).hexdigest(),
+        "model_sha256": content_hash(payload, prefix=""),
     }
-    for name, data in (
-        (MODEL_FILE, payload),
-        (MANIFEST_FILE, (json.dumps(manifest, indent=2, default=str) + "\n").encode()),
-    ):
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}.")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, directory / name)
+    files.write_bytes(directory / MODEL_FILE, payload, mode=MODEL_MODE)
+    files.write_json(directory / MANIFEST_FILE, manifest)
     return directory
 
 
 def read_manifest(directory: str | Path) -> dict:
+    """The manifest of a model folder (what was fitted on which tables, with which versions)."""
     path = Path(directory) / MANIFEST_FILE
     if not path.is_file():
         raise InputError(f"{path}: no model manifest here; save models with save_model()")
-    manifest = json.loads(path.read_text())
-    if manifest.get("schema") != SCHEMA or manifest.get("version") != VERSION:
-        raise InputError(
-            f"{path}: not a {SCHEMA} v{VERSION} manifest "
-            f"(schema={manifest.get('schema')}, version={manifest.get('version')})"
-        )
-    return manifest
+    return read_versioned(path, SCHEMA)
 
 
 def load_model(directory: str | Path, expected_config_hash: str) -> Synthesizer:
@@ -100,8 +95,9 @@ def load_model(directory: str | Path, expected_config_hash: str) -> Synthesizer:
             f"config hash {manifest['config_hash']} (saved) != "
             f"{expected_config_hash} (current config)"
         )
-    payload = (directory / manifest["model_file"]).read_bytes()
-    if hashlib.sha256(payload).hexdigest() != manifest["model_sha256"]:
+    model_file = inside(directory, manifest["model_file"], f"{MANIFEST_FILE}: model_file")
+    payload = model_file.read_bytes()
+    if content_hash(payload, prefix="") != manifest["model_sha256"]:
         problems.append(
             f"{manifest['model_file']} does not match its checksum (changed or truncated)"
         )

@@ -13,8 +13,8 @@ from typing import Any
 from synthgen_sdv.core.version import __version__
 from synthgen_sdv.evaluate.markdown import digits, table_row, table_rule
 from synthgen_sdv.evaluate.report import CEILING
-from synthgen_sdv.io.artifacts import read_versioned
 from synthgen_sdv.io.files import write_json, write_text
+from synthgen_sdv.io.reader import read_versioned
 from synthgen_sdv.runs.ablation.aggregate import COSTS, SCORES, aggregate, table
 from synthgen_sdv.runs.ablation.config import DEFAULT_CONFIG, AblationConfig
 from synthgen_sdv.runs.ablation.plots import make_plots
