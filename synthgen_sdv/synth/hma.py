@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from synthgen_sdv.synth.base import SYNTHESIZERS, Synthesizer
+from synthgen_sdv.synth.fast_hma import FastHMASynthesizer
 from synthgen_sdv.synth.seeding import derive_seed
 from synthgen_sdv.synth.treatment import (
     DEFAULT_RULES,
@@ -152,12 +153,6 @@ class FastHMA(_HMABase):
         )
 
     def _make(self, metadata):
-        # lazy on purpose, only for import time: fast_hma subclasses sdv's HMASynthesizer, and
-        # importing sdv (it imports sdmetrics and torch) costs ~2.2 s of CPU. At module level it
-        # would make `import synthgen_sdv.synth` 0.55 s -> 2.7 s (user time), and so `--help`
-        # and `generate`, which import synth through runs.pipeline without ever fitting.
-        from synthgen_sdv.synth.fast_hma import FastHMASynthesizer
-
         return FastHMASynthesizer(
             metadata,
             verbose=self.verbose,
