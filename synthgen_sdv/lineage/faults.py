@@ -9,7 +9,6 @@ label's kind, columns and rows are exactly what the data shows.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
@@ -21,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from synthgen_sdv.core.errors import SynthgenError
 from synthgen_sdv.core.registry import Registry
+from synthgen_sdv.core.seeds import digest
 from synthgen_sdv.lineage.tables import (
     TableDiff,
     as_tuple,
@@ -40,8 +40,9 @@ class _Strict(BaseModel):
 
 def fault_rng(seed: int, step_id: str) -> np.random.Generator:
     """A generator that depends only on (seed, step id): stable across processes and runs."""
-    digest = hashlib.sha256(f"synthgen_sdv.lineage:{seed}:{step_id}".encode()).digest()
-    return np.random.default_rng(int.from_bytes(digest[:8], "little"))
+    return np.random.default_rng(
+        int.from_bytes(digest("synthgen_sdv.lineage", seed, step_id, sep=":")[:8], "little")
+    )
 
 
 @dataclass

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import sys
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,6 +12,7 @@ import pandas as pd
 import pyarrow as pa
 
 from synthgen_sdv.core.errors import InputError, SynthgenError
+from synthgen_sdv.core.seeds import json_hash, stable_uuid
 from synthgen_sdv.lineage.faults import FAULTS, FaultContext, fault_rng
 from synthgen_sdv.lineage.operations import OPERATIONS, OutputPlan
 from synthgen_sdv.lineage.spec import NORMAL, LineageSpec, Step
@@ -82,14 +80,8 @@ class LineageRun:
 
 
 def spec_hash(spec: LineageSpec) -> str:
-    text = json.dumps(spec.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
-
-
-def stable_uuid(*parts: Any) -> str:
-    """A UUID that depends only on its parts (OpenLineage run ids must not change per run)."""
-    digest = hashlib.sha256(":".join(map(str, parts)).encode()).digest()
-    return str(uuid.UUID(bytes=digest[:16], version=4))
+    """The hash of the pipeline as validated, stored in the lineage file to tie it to its spec."""
+    return json_hash(spec.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
 
 
 def _simulated_ms(rows_in: int, rows_out: int) -> int:
