@@ -16,11 +16,12 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from synthgen_sdv.core.errors import SynthgenError
 from synthgen_sdv.core.registry import Registry
 from synthgen_sdv.core.seeds import digest
+from synthgen_sdv.core.strict import StrictModel
 from synthgen_sdv.lineage.tables import (
     TableDiff,
     as_tuple,
@@ -32,10 +33,6 @@ from synthgen_sdv.lineage.tables import (
 )
 
 FAULTS: Registry[type[Fault]] = Registry("fault kind")
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def fault_rng(seed: int, step_id: str) -> np.random.Generator:
@@ -167,7 +164,7 @@ def _changed_columns_ok(diff: TableDiff, label: dict) -> list[str]:
     return []
 
 
-class _Fraction(_Strict):
+class _Fraction(StrictModel):
     table: str | None = Field(default=None, description="which output; default the first")
     fraction: float = Field(default=0.05, gt=0, lt=1)
 
@@ -245,7 +242,7 @@ class DuplicateLoad(Fault):
         return []
 
 
-class LagParams(_Strict):
+class LagParams(StrictModel):
     table: str | None = None
     lag_days: int = Field(default=30, ge=1)
 
@@ -304,7 +301,7 @@ class DelayedWrite(Fault):
         return []
 
 
-class JobFailureParams(_Strict):
+class JobFailureParams(StrictModel):
     table: str | None = None
     mode: Literal["stale", "missing"] = Field(
         default="stale", description="stale: the previous run's table stays; missing: no table"
@@ -387,7 +384,7 @@ class JobFailure(Fault):
 
 
 # --------------------------------------------------------------------------- join faults
-class JoinFaultParams(_Strict):
+class JoinFaultParams(StrictModel):
     join: str | None = Field(default=None, description="the joined table; default the first join")
     fraction: float = Field(default=0.1, gt=0, lt=1)
 
@@ -484,7 +481,7 @@ class PartialJoin(Fault):
         return problems
 
 
-class StaleDimensionParams(_Strict):
+class StaleDimensionParams(StrictModel):
     join: str | None = None
     date_column: str = Field(description="the dimension's column that says when a member appeared")
     lag_days: int = Field(default=120, ge=1)
@@ -545,7 +542,7 @@ class StaleDimension(Fault):
         return problems
 
 
-class WrongKeyParams(_Strict):
+class WrongKeyParams(StrictModel):
     join: str | None = None
     wrong_condition: str = Field(description="the mistaken join condition the job ran with")
 
@@ -594,7 +591,7 @@ class WrongJoinKey(Fault):
 
 
 # --------------------------------------------------------------------------- value faults
-class NullParams(_Strict):
+class NullParams(StrictModel):
     table: str | None = None
     input_table: str | None = Field(default=None, description="default: the step's first input")
     input_column: str = Field(description="the input column a faulty cast turns into NULL")
@@ -647,7 +644,7 @@ class NullPropagation(Fault):
         return problems
 
 
-class ScaleParams(_Strict):
+class ScaleParams(StrictModel):
     table: str | None = None
     column: str
     factor: float = Field(default=100.0, description="e.g. 100 when dollars were written as cents")
@@ -701,7 +698,7 @@ class UnitScaleChange(Fault):
         return problems
 
 
-class MixedParams(_Strict):
+class MixedParams(StrictModel):
     table: str | None = None
     columns: list[str] = Field(min_length=1, description="columns the stray updates change")
     fraction: float = Field(default=0.02, gt=0, lt=1)
@@ -772,7 +769,7 @@ class MixedOperation(Fault):
         return problems
 
 
-class MergeConflictParams(_Strict):
+class MergeConflictParams(StrictModel):
     columns: list[str] = Field(min_length=1, description="columns on which the branches disagree")
     fraction: float = Field(default=0.05, gt=0, lt=1)
 
@@ -846,7 +843,7 @@ class MergeConflict(Fault):
 
 
 # --------------------------------------------------------------------------- schema faults
-class DriftParams(_Strict):
+class DriftParams(StrictModel):
     table: str | None = None
     change: Literal["rename", "retype", "drop"]
     column: str

@@ -6,9 +6,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from synthgen_sdv.core.registry import Registry
+from synthgen_sdv.core.strict import StrictModel
 
 # OpenLineage transformation words (ColumnLineageDatasetFacet 1-2-0).
 IDENTITY = "IDENTITY"
@@ -18,10 +19,6 @@ DIRECT = "DIRECT"
 INDIRECT = "INDIRECT"
 
 OPERATIONS: Registry[Operation] = Registry("operation")
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 @dataclass(frozen=True)
@@ -135,13 +132,13 @@ class Operation:
 
 
 # --------------------------------------------------------------------------- select-shaped ops
-class Join(_Strict):
+class Join(StrictModel):
     table: str
     condition: str = Field(description="SQL join condition (YAML reads a bare `on` key as true)")
     how: Literal["inner", "left"] = "left"
 
 
-class QueryParams(_Strict):
+class QueryParams(StrictModel):
     source: str | None = Field(default=None, description="the FROM table; default: first input")
     select: list[str] = Field(default_factory=list, description="columns copied as they are")
     derive: dict[str, str] = Field(default_factory=dict, description="new column -> SQL")
@@ -228,7 +225,7 @@ class JoinOperation(SelectOperation):
         return problems
 
 
-class AggregateParams(_Strict):
+class AggregateParams(StrictModel):
     source: str | None = None
     joins: list[Join] = Field(default_factory=list)
     where: str | None = None
@@ -265,7 +262,7 @@ class Aggregate(Operation):
 
 
 # --------------------------------------------------------------------------- set and window ops
-class UnionParams(_Strict):
+class UnionParams(StrictModel):
     columns: list[str] = Field(min_length=1, description="columns every input has")
     source_column: str | None = Field(default=None, description="add the input's name as a column")
     priority: list[str] | None = Field(default=None, description="merge: which input wins a key")
@@ -330,7 +327,7 @@ class Merge(Operation):
         return [OutputPlan(step.outputs[0], sql, _union_fields(step, params, schemas), indirect)]
 
 
-class DedupParams(_Strict):
+class DedupParams(StrictModel):
     select: list[str] = Field(default_factory=list)
     derive: dict[str, str] = Field(default_factory=dict)
     partition_by: list[str] = Field(min_length=1, description="SQL that identifies a duplicate")
@@ -355,7 +352,7 @@ class Deduplicate(Operation):
         return [OutputPlan(step.outputs[0], sql, fields, indirect)]
 
 
-class Scd2Params(_Strict):
+class Scd2Params(StrictModel):
     natural_key: str
     surrogate_key: str
     select: list[str] = Field(min_length=1)
@@ -398,7 +395,7 @@ class Scd2(Operation):
         return [OutputPlan(step.outputs[0], sql, fields)]
 
 
-class IncrementalParams(_Strict):
+class IncrementalParams(StrictModel):
     select: list[str] = Field(min_length=1)
     derive: dict[str, str] = Field(default_factory=dict)
     time_column: str = Field(description="input column compared with the watermark")
@@ -427,7 +424,7 @@ class IncrementalLoad(Operation):
         return [OutputPlan(step.outputs[0], sql, fields, indirect, stats)]
 
 
-class SplitParams(_Strict):
+class SplitParams(StrictModel):
     select: list[str] = Field(default_factory=list)
     derive: dict[str, str] = Field(default_factory=dict)
     routes: dict[str, str] = Field(min_length=2, description="output table -> SQL condition")

@@ -11,19 +11,16 @@ from types import SimpleNamespace
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from synthgen_sdv.core.errors import ConfigError, Problem
+from synthgen_sdv.core.strict import StrictModel
 
 NORMAL = "normal"
 LAYERS = ("staging", "core", "mart")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SourceSystem(_Strict):
+class SourceSystem(StrictModel):
     """An operational system the warehouse extracts from (crm, pos, erp, ...)."""
 
     namespace: str = Field(description="OpenLineage dataset namespace, e.g. postgres://crm:5432")
@@ -31,7 +28,7 @@ class SourceSystem(_Strict):
     tables: list[str] = Field(min_length=1)
 
 
-class Step(_Strict):
+class Step(StrictModel):
     """One ETL job: reads tables, runs an operation, writes tables, is labeled normal or a fault."""
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
@@ -50,7 +47,7 @@ class Step(_Strict):
     fault_params: dict[str, Any] = Field(default_factory=dict)
 
 
-class LineageSpec(_Strict):
+class LineageSpec(StrictModel):
     """The whole pipeline; steps are kept in the order they are written (a topological order)."""
 
     version: Literal[1]
