@@ -14,8 +14,8 @@ import pyarrow as pa
 from synthgen_sdv.core.errors import InputError, SynthgenError
 from synthgen_sdv.core.seeds import json_hash, stable_uuid
 from synthgen_sdv.lineage.faults import FAULTS, FaultContext, fault_rng
+from synthgen_sdv.lineage.models import NORMAL, LineageSpec, Step
 from synthgen_sdv.lineage.operations import OPERATIONS, OutputPlan
-from synthgen_sdv.lineage.spec import NORMAL, LineageSpec, Step
 from synthgen_sdv.lineage.tables import (
     connect,
     execute,
