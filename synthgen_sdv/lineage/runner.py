@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from synthgen_sdv.core.errors import InputError, SynthgenError
 from synthgen_sdv.core.seeds import json_hash, stable_uuid
-from synthgen_sdv.lineage.faults import FAULTS, FaultContext, fault_rng
+from synthgen_sdv.lineage.faults import FAULTS, Rerun
 from synthgen_sdv.lineage.models import NORMAL, LineageSpec, Step
 from synthgen_sdv.lineage.operations import OPERATIONS, OutputPlan
 from synthgen_sdv.lineage.tables import (
@@ -109,6 +109,15 @@ def _plan(step: Step, op_params: Any, inputs: dict[str, pa.Table]) -> list[Outpu
     return op.plan(step, op_params, schemas)
 
 
+def _rerun_of(step: Step, what: str) -> Rerun:
+    """How a fault re-runs this step's SQL on the inputs or params the faulty job had."""
+
+    def rerun(inputs: dict[str, pa.Table], op_params: Any) -> dict[str, pa.Table]:
+        return execute_plans(_plan(step, op_params, inputs), inputs, what)[0]
+
+    return rerun
+
+
 def _check_key(step: Step, table: str, out: pa.Table) -> None:
     missing = [k for k in step.key if k not in out.column_names]
     if missing:
@@ -165,26 +174,17 @@ def run_lineage(
         outputs: dict[str, pa.Table | None] = dict(clean)
         status, error, label = COMPLETED, None, None
         if step.label != NORMAL:
-            fault = FAULTS.get(step.label)()
-
-            def rerun(new_inputs, new_params, _step=step, _what=what):
-                return execute_plans(_plan(_step, new_params, new_inputs), new_inputs, _what)[0]
-
-            ctx = FaultContext(
-                step=step,
-                params=fault.Params.model_validate(step.fault_params),
+            outcome = FAULTS.get(step.label)().inject(
+                step,
+                seed=seed,
                 op_params=op_params,
-                rng=fault_rng(seed, step.id),
                 inputs=inputs,
                 clean=clean,
-                plans={p.table: p for p in plans},
-                rerun=rerun,
+                rerun=_rerun_of(step, what),
             )
-            outcome = fault.inject(ctx)
             outputs = outcome.outputs
-            status, error = outcome.status, outcome.error_message
+            status, error, label = outcome.status, outcome.error_message, outcome.label
             stats = {**stats, **outcome.stats}
-            label = _label(run, step, fault, outcome)
         # Simulated schedule: a step starts when the last of its inputs was written.
         started = max([start, *(ended[t] for t in step.inputs if t in ended)])
         rows_in = {t: inputs[t].num_rows for t in step.inputs}
@@ -225,32 +225,6 @@ def run_lineage(
     if run.labels:
         _add_downstream(run)
     return run
-
-
-def _label(run: LineageRun, step: Step, fault, outcome) -> dict:
-    from synthgen_sdv.lineage.tables import as_tuple
-
-    rows = [list(r) if len(r) > 1 else r[0] for r in (as_tuple(x) for x in outcome.rows)]
-    return {
-        "id": f"lineage.{step.id}.{step.label}",
-        "step": step.id,
-        "kind": step.label,
-        "layer": step.layer,
-        "domain": step.domain,
-        "operation": step.operation,
-        "scope": fault.scope,
-        "tables": [outcome.table],
-        "columns": list(outcome.columns),
-        "primary_key": list(step.key),
-        "rows": rows,
-        "row_count": len(rows),
-        "status": outcome.status,
-        "params": dict(step.fault_params),
-        "details": outcome.details,
-        "description": fault.description,
-        "evidence": fault.evidence,
-        "downstream_tables": [],
-    }
 
 
 def _add_downstream(run: LineageRun) -> None:
