@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -12,6 +11,7 @@ import pandas as pd
 import pyarrow as pa
 
 from synthgen_sdv.core.errors import InputError, SynthgenError
+from synthgen_sdv.core.progress import Progress, stderr_progress
 from synthgen_sdv.core.seeds import json_hash, stable_uuid
 from synthgen_sdv.lineage.faults import FAULTS, Rerun
 from synthgen_sdv.lineage.models import NORMAL, LineageSpec, Step
@@ -138,9 +138,13 @@ def run_lineage(
     spec: LineageSpec,
     seed: int,
     *,
-    progress: bool = False,
+    progress: Progress | bool = False,
 ) -> LineageRun:
-    """Run every step for real (DuckDB, in memory), inject faults at labeled steps, record all."""
+    """Run every step for real (DuckDB, in memory), inject faults at labeled steps, record all.
+
+    ``progress`` reports a line per step: a ``Progress``, or True for stage lines on stderr.
+    """
+    reporter = progress if isinstance(progress, Progress) else stderr_progress(progress)
     needed = [t for s in spec.sources.values() for t in s.tables]
     missing = [t for t in needed if t not in tables]
     if missing:
@@ -162,8 +166,7 @@ def run_lineage(
     start = spec.run_start
     for index, step in enumerate(spec.steps):
         t0 = time.perf_counter()
-        if progress:
-            print(f"lineage [{index + 1}/{len(spec.steps)}] {step.id}", file=sys.stderr)
+        reporter.say(f"lineage [{index + 1}/{len(spec.steps)}] {step.id}")
         inputs = {t: available[t] for t in step.inputs}
         op_params = OPERATIONS.get(step.operation).Params.model_validate(step.params)
         plans = _plan(step, op_params, inputs)
