@@ -16,6 +16,7 @@ PRODUCER = f"https://github.com/synthgen-sdv/synthgen_sdv/tree/v{__version__}"
 
 
 def iso(ts) -> str:
+    """A timestamp as OpenLineage writes it: milliseconds, ``Z`` for UTC."""
     return ts.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 

@@ -51,6 +51,7 @@ class StepRun:
 
     @property
     def duration_ms(self) -> int:
+        """The step's simulated duration (event times follow a cost model)."""
         return int((self.ended_at - self.started_at).total_seconds() * 1000)
 
 
@@ -68,6 +69,7 @@ class LineageRun:
 
     @property
     def labels(self) -> list[dict]:
+        """The fault labels of the run, one per faulted step, in step order."""
         return [s.label for s in self.steps if s.label]
 
     def dataset(self, table: str) -> tuple[str, str]:

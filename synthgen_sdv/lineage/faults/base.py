@@ -165,6 +165,7 @@ class Fault:
     applies_to: ClassVar[str | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Default ``required`` to ``signs``: most faults must show all they may show."""
         super().__init_subclass__(**kwargs)
         if "required" not in cls.__dict__ and hasattr(cls, "signs"):
             cls.required = cls.signs
