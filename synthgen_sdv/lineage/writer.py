@@ -8,12 +8,15 @@ from typing import Any
 import pyarrow.parquet as pq
 import yaml
 
+from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.core.version import __version__
 from synthgen_sdv.io import artifacts, files, layout
 from synthgen_sdv.io.models import LINEAGE_NAME, VERSION
 from synthgen_sdv.io.reader import read_json
 from synthgen_sdv.lineage.events import column_lineage_dict, iso, write_events
-from synthgen_sdv.lineage.runner import LineageRun
+from synthgen_sdv.lineage.runner import LineageRun, run_lineage
+from synthgen_sdv.lineage.spec import default_lineage_path, load_lineage_spec
+from synthgen_sdv.lineage.tables import sql_type
 
 LINEAGE_SCHEMA = LINEAGE_NAME
 LINEAGE_VERSION = VERSION
@@ -136,8 +139,6 @@ def lineage_document(run: LineageRun, extra_sections: dict[str, Any] | None = No
 
 
 def _sql(t) -> str:
-    from synthgen_sdv.lineage.tables import sql_type
-
     return sql_type(t)
 
 
@@ -204,10 +205,6 @@ def run_for_output(
     The hook for ``generate``: call it on the staged folder with ``write_labels=False`` and put
     ``lineage_labels(run)`` into labels.json yourself (``extra_sections`` carries ``tables``).
     """
-    from synthgen_sdv.core.errors import InputError
-    from synthgen_sdv.lineage.runner import run_lineage
-    from synthgen_sdv.lineage.spec import default_lineage_path, load_lineage_spec
-
     out_dir = Path(out_dir)
     data_dir = out_dir / layout.DATA
     files = {p.stem: p for p in sorted(data_dir.glob("*.parquet"))} if data_dir.is_dir() else {}
