@@ -61,6 +61,7 @@ class BooleanColumn(ColumnKind):
     p: Param = 0.5
 
     def deps(self) -> set[str]:
+        """Columns the probability expression reads."""
         return param_deps(self.p)
 
     def logical_type(self) -> str:

@@ -33,6 +33,7 @@ INDIRECT_SUBTYPES = ("JOIN", "FILTER", "GROUP_BY", "SORT", "WINDOW")
 
 
 def label_names() -> list[str]:
+    """Node labels of a step, index = class id: 'normal' first, then every fault kind."""
     return ["normal", *FAULTS]
 
 
@@ -41,14 +42,17 @@ def _onehot(value: str, options: tuple[str, ...] | list[str]) -> list[float]:
 
 
 def dataset_id(table: str) -> str:
+    """Graph node id of a dataset (a table)."""
     return f"dataset:{table}"
 
 
 def column_id(table: str, column: str) -> str:
+    """Graph node id of a column."""
     return f"column:{table}.{column}"
 
 
 def job_id(step: str) -> str:
+    """Graph node id of a job (an ETL step)."""
     return f"job:{step}"
 
 
@@ -224,6 +228,7 @@ def _features(node: dict[str, Any]) -> list[float]:
 
 
 def feature_names() -> dict[str, list[str]]:
+    """The names of each node type's feature vector, in the order ``to_pyg`` fills them."""
     return {
         "dataset": [*(f"layer={x}" for x in LAYERS), "log1p_rows", "n_columns", "missing"],
         "column": [*(f"type={x}" for x in SQL_TYPES), "is_key", "declared", "present"],
@@ -322,6 +327,7 @@ def export_graph(out_dir: str | Path, prefix: str | Path | None = None) -> dict[
 
 
 def load_graph(graph_path: str | Path) -> nx.MultiDiGraph:
+    """Read a graph written by ``export_graph`` back into networkx."""
     data = json.loads(Path(graph_path).read_text(encoding="utf-8"))
     return nx.node_link_graph(data, edges="edges", directed=True, multigraph=True)
 

@@ -28,9 +28,11 @@ class VerifyReport:
 
     @property
     def ok(self) -> bool:
+        """True when every step re-executed as recorded and every label was proven."""
         return not self.problems
 
     def summary(self) -> str:
+        """One line for the CLI: steps re-run, labels proven, problems."""
         return (
             f"{self.steps_checked} steps re-executed; {self.labels_proven}/{self.labels_total} "
             f"fault labels proven by the data; {len(self.problems)} problem(s)"
@@ -56,6 +58,7 @@ def read_labels(out_dir: Path) -> list[dict]:
 
 
 def verify_lineage(out_dir: str | Path) -> VerifyReport:
+    """Re-execute every recorded step on its stored inputs; prove each fault label from the data."""
     out_dir = Path(out_dir)
     doc = read_lineage(out_dir)
     labels = read_labels(out_dir)

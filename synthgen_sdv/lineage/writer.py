@@ -207,15 +207,15 @@ def run_for_output(
     """
     out_dir = Path(out_dir)
     data_dir = out_dir / layout.DATA
-    files = {p.stem: p for p in sorted(data_dir.glob("*.parquet"))} if data_dir.is_dir() else {}
-    if not files:
+    tables = {p.stem: p for p in sorted(data_dir.glob("*.parquet"))} if data_dir.is_dir() else {}
+    if not tables:
         raise InputError(
             f"{data_dir} has no .parquet tables; the lineage runner reads the Parquet output "
             "(generate with parquet among the formats)"
         )
-    spec = load_lineage_spec(spec_path or default_lineage_path(), files)
+    spec = load_lineage_spec(spec_path or default_lineage_path(), tables)
     needed = [t for s in spec.sources.values() for t in s.tables]
-    run = run_lineage({t: pq.read_table(files[t]) for t in needed}, spec, seed, progress=progress)
+    run = run_lineage({t: pq.read_table(tables[t]) for t in needed}, spec, seed, progress=progress)
     if extra_sections is None:
         extra_sections = _kept_sections(out_dir / layout.GENERATION_LINEAGE)
     write_lineage(run, out_dir / layout.METADATA, extra_sections=extra_sections)

@@ -136,6 +136,7 @@ class MostlyTables(Synthesizer):
         self.columns: dict[str, list[str]] = {}
 
     def fit(self, tables, metadata, modeled=None):
+        """Fail at once when the extra is missing, then fit as every synthesizer does."""
         import_mostly()  # fail before any preparation work when the extra is missing
         return super().fit(tables, metadata, modeled)
 

@@ -63,6 +63,7 @@ class KeyFrequencies:
     by_condition: dict = field(default_factory=dict)  # value -> (key indices, probabilities)
 
     def describe(self) -> dict:
+        """The re-attached key's entry in the synthesizer's parameters (generation lineage)."""
         return {
             "table": self.table,
             "column": self.column,
