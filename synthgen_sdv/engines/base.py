@@ -8,19 +8,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
-
 from synthgen_sdv.core.errors import SynthgenError
 from synthgen_sdv.core.registry import Registry
+from synthgen_sdv.core.strict import StrictModel
 from synthgen_sdv.engines.reader import TableSource, table_source
 from synthgen_sdv.io.models import SchemaMetadata, TableMeta
 from synthgen_sdv.io.reader import load_schema_metadata
 
 
-class LoadOptions(BaseModel):
+class LoadOptions(StrictModel):
     """Every engine's options; each engine reads the ones it needs."""
-
-    model_config = ConfigDict(extra="forbid")
 
     database: Path | None = None  # duckdb file; default OUT/warehouse.duckdb
     spark_master: str = "local[2]"

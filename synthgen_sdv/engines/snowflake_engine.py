@@ -8,9 +8,10 @@ import time
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import SecretStr
 
 from synthgen_sdv.core.errors import InputError, MissingExtraError, SynthgenError
+from synthgen_sdv.core.strict import StrictModel
 from synthgen_sdv.engines.base import (
     ENGINES,
     Dialect,
@@ -53,10 +54,8 @@ class SnowflakeDialect(Dialect):
         return '"' + ident.upper().replace('"', '""') + '"'
 
 
-class SnowflakeSettings(BaseModel):
+class SnowflakeSettings(StrictModel):
     """Connection settings; the password is a SecretStr so it never shows in a repr or log."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     account: str
     user: str

@@ -8,6 +8,7 @@ the package (the ablation's too): one colour per candidate, the ceiling dashed, 
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from matplotlib.ticker import FuncFormatter
 
 from synthgen_sdv.evaluate.metrics import as_number
 from synthgen_sdv.evaluate.relations import Dataset, TableGraph
+from synthgen_sdv.io import files
 
 REAL = "holdout (real)"
 REAL_COLOR = "#222222"
@@ -53,13 +55,11 @@ def line_style(name: str, colors: dict[str, Any]) -> dict[str, Any]:
 
 
 def save_figure(fig: Any, path: Path) -> Path:
-    """Write ``fig`` as a PNG atomically (temporary name, then rename) and close it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=110, bbox_inches="tight")
+    """Write ``fig`` as a PNG atomically (``io.files``) and close it."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
     pyplot().close(fig)
-    tmp.replace(path)
-    return path
+    return files.write_bytes(path, buffer.getvalue())
 
 
 def _legend_below(fig: Any, ax: Any, offset: float) -> None:

@@ -15,6 +15,7 @@ import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
 from synthgen_sdv.core.errors import InputError
+from synthgen_sdv.core.metadata import subgraph
 
 Dataset = dict[str, pd.DataFrame]
 
@@ -205,16 +206,10 @@ def coerce_like(data: Dataset, reference: Dataset, graph: TableGraph) -> Dataset
 
 
 def subset_metadata(metadata: dict, tables: list[str]) -> dict:
-    """The metadata of ``tables`` only, with the relationships among them."""
+    """The metadata of ``tables`` only (in the metadata's order), with the relationships among
+    them."""
     keep = set(tables)
-    out = {k: v for k, v in metadata.items() if k not in ("tables", "relationships")}
-    out["tables"] = {t: m for t, m in metadata["tables"].items() if t in keep}
-    out["relationships"] = [
-        r
-        for r in metadata.get("relationships", [])
-        if r["parent_table_name"] in keep and r["child_table_name"] in keep
-    ]
-    return out
+    return subgraph(metadata, [t for t in metadata["tables"] if t in keep])
 
 
 def identifier_like(

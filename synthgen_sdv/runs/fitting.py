@@ -7,7 +7,6 @@ them imports another.
 from __future__ import annotations
 
 import contextlib
-import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,18 +21,13 @@ from synthgen_sdv.schema.plan import Plan
 from synthgen_sdv.synth import SYNTHESIZERS
 from synthgen_sdv.synth.base import Synthesizer
 
-
-def say(msg: str) -> None:
-    """A stage line on stderr."""
-    print(msg, file=sys.stderr, flush=True)
+#: stage lines of callers that pass no reporter (the study and the ablation capture them)
+STAGES = Progress()
 
 
 def _line(reporter: Progress | None, msg: str) -> None:
     """A stage line: through ``reporter`` when given (it may be quiet), else always."""
-    if reporter is None:
-        say(msg)
-    else:
-        reporter.say(msg)
+    (reporter or STAGES).say(msg)
 
 
 @dataclass
@@ -50,7 +44,7 @@ def bootstrap(
 ) -> Bootstrap:
     """The rule-based dataset the synthesizer learns from, kept in memory (clean)."""
     _line(reporter, f"[1/4] bootstrap: rule-based data at scale {plan.scale:g} (seed {plan.seed})")
-    log = (reporter.say if reporter is not None else say) if progress else None
+    log = (reporter or STAGES).say if progress else None
     result = Engine(
         plan,
         workers=workers,
@@ -124,7 +118,7 @@ def fit_model(
     """Fit ``model`` on the ``modeled`` tables of a bootstrap (recomputed columns left out)."""
     check_modeled(modeled, list(plan.tables))
     tables, meta = fit_metadata(plan, boot, modeled)
-    say(fit_line(model, boot.tables, modeled))
+    STAGES.say(fit_line(model, boot.tables, modeled))
     return fit_synthesizer(model, tables, meta, modeled, plan.seed, progress, params)
 
 
@@ -142,7 +136,7 @@ def sample_model(
     plan: Plan, boot: Bootstrap, synth: Any, modeled: list[str], scale: float
 ) -> dict[str, Any]:
     """Sample ``scale`` times the fitted rows and finish them (``finish_sampled``)."""
-    say(f"[3/4] sample at {scale:g}x the fitted rows; recompute derived columns and totals")
+    STAGES.say(f"[3/4] sample at {scale:g}x the fitted rows; recompute derived columns and totals")
     return finish_sampled(plan, boot, synth.sample(scale), modeled)
 
 

@@ -16,12 +16,11 @@ from typing import Any
 import pandas as pd
 
 from synthgen_sdv.core.metadata import subgraph
-from synthgen_sdv.core.progress import Progress
 from synthgen_sdv.evaluate import ComparisonReport, compare, split_by_root
 from synthgen_sdv.evaluate.measure import measure
 from synthgen_sdv.io import artifacts
 from synthgen_sdv.runs.baseline import generate_baseline
-from synthgen_sdv.runs.fitting import Bootstrap, fit_model, sample_model
+from synthgen_sdv.runs.fitting import STAGES, Bootstrap, fit_model, sample_model
 from synthgen_sdv.schema.plan import Plan
 
 BASELINE = "rules_baseline"
@@ -50,7 +49,7 @@ def run_study(
     baseline: bool = True,
 ) -> StudyResult:
     """Split, fit every candidate on train, score all against the holdout, write the report."""
-    say = Progress().say  # stage lines always: fit-sample shows them, the ablation captures them
+    say = STAGES.say  # stage lines always: fit-sample shows them, the ablation captures them
     full_meta = artifacts.sdv_metadata(plan, boot.types)
     meta = subgraph(full_meta, modeled)
     real = {t: boot.tables[t] for t in modeled}

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import contextlib
 import pickle
-import sys
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
@@ -37,6 +36,7 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from synthgen_sdv.core.errors import InputError
+from synthgen_sdv.core.progress import Progress
 from synthgen_sdv.core.registry import Registry
 from synthgen_sdv.synth.prepare import Prepared, prepare_for_fit, restore_after_sample
 from synthgen_sdv.synth.seeding import (  # noqa: F401  (re-exported: the interface's seeding)
@@ -47,12 +47,13 @@ from synthgen_sdv.synth.seeding import (  # noqa: F401  (re-exported: the interf
 
 
 class Stages:
-    """Reports each stage: a line on stderr (``tqdm.write``, so it coexists with SDV's bars)
-    when verbose, and ``progress(stage, seconds)`` when a callback is given (``seconds`` is
-    None when the stage starts)."""
+    """Reports each stage: a line through ``core.progress`` when verbose, and
+    ``progress(stage, seconds)`` when a callback is given (``seconds`` is None when the stage
+    starts)."""
 
     def __init__(self, name: str, enabled: bool, progress: Callable | None = None):
         self.name, self.enabled, self.progress = name, enabled, progress
+        self.reporter = Progress(quiet=not enabled)
 
     @contextlib.contextmanager
     def stage(self, what: str) -> Iterator[None]:
@@ -65,11 +66,8 @@ class Stages:
     def _report(self, what: str, seconds: float | None) -> None:
         if self.progress is not None:
             self.progress(what, seconds)
-        if self.enabled:
-            from tqdm import tqdm
-
-            done = "..." if seconds is None else f"{seconds:.1f}s"
-            tqdm.write(f"[{self.name}] {what}: {done}", file=sys.stderr)
+        done = "..." if seconds is None else f"{seconds:.1f}s"
+        self.reporter.say(f"[{self.name}] {what}: {done}")
 
 
 class Synthesizer(ABC):

@@ -11,13 +11,13 @@ Synthesizers call both; they are public for callers that drive SDV themselves.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from copy import deepcopy
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from synthgen_sdv.core.errors import InputError
+from synthgen_sdv.core.metadata import subgraph
 from synthgen_sdv.synth.limits import check_modeled_subgraph
 from synthgen_sdv.synth.pii import PiiColumn, pii_columns
 from synthgen_sdv.synth.reattach import (
@@ -76,14 +76,7 @@ def prepare_for_fit(
         raise InputError(f"pii must be 'regenerate' or 'model', got '{pii}'")
     modeled = list(modeled) if modeled else list(metadata["tables"])
     warnings = check_modeled_subgraph(metadata, modeled, tables)
-    keep = set(modeled)
-    sub = {k: v for k, v in metadata.items() if k not in ("tables", "relationships")}
-    sub["tables"] = {t: deepcopy(metadata["tables"][t]) for t in modeled}
-    sub["relationships"] = [
-        deepcopy(r)
-        for r in metadata.get("relationships", [])
-        if r["parent_table_name"] in keep and r["child_table_name"] in keep
-    ]
+    sub = subgraph(metadata, modeled, copy=True)
     drop: dict[str, list[str]] = {t: [] for t in modeled}
 
     pii_cols: list[PiiColumn] = []

@@ -11,7 +11,6 @@ import contextlib
 import io
 import json
 import math
-import os
 import shutil
 import time
 import traceback
@@ -228,7 +227,7 @@ def run_ablation(
             say(_cell_line(i, len(grid), cell))
         cells.append(cell)
     doc = build_doc(cfg, cells, config_path, time.perf_counter() - started, source)
-    with _replacing_ablation(out), staged_output(out) as tmp:
+    with staged_output(out) as tmp:
         write_outputs(doc, tmp)
         for seed, scale in grid:
             md = cache / _cell_name(seed, scale) / "comparison.md"
@@ -260,24 +259,6 @@ def _is_ablation(out: Path) -> bool:
         return json.loads((out / "ablation.json").read_text(encoding="utf-8"))["schema"] == SCHEMA
     except (OSError, ValueError, KeyError, TypeError):
         return False
-
-
-@contextlib.contextmanager
-def _replacing_ablation(out: Path) -> Iterator[None]:
-    """staged_output replaces only data output folders; an earlier ablation folder (ours, by
-    its ablation.json) is moved aside first and restored if the new one is not written."""
-    if not _is_ablation(out):
-        yield
-        return
-    backup = out.parent / f".{out.name}.old-{os.getpid()}"
-    out.rename(backup)
-    try:
-        yield
-    except BaseException:
-        if not out.exists():
-            backup.rename(out)
-        raise
-    shutil.rmtree(backup, ignore_errors=True)
 
 
 def _cell_line(i: int, n: int, cell: dict[str, Any]) -> str:
