@@ -39,5 +39,7 @@ def run_byo(args: argparse.Namespace) -> int:
     for name, rows in counts.items():
         print(f"  {name:<{width}}  {rows:>10,} rows  {outcome.sources.get(name, '')}")
     print(f"metadata used (edit and rerun with --metadata): {outcome.files['metadata']}")
+    if outcome.report:
+        print(f"comparison report: {outcome.report['path']} (and comparison.html beside it)")
     print(f"{outcome.seconds:.1f} s")
     return 0

@@ -74,6 +74,13 @@ def size_notes(root: str, n_roots: int, candidates: list[dict[str, Any]]) -> lis
         )
     ceiling = next((c for c in candidates if c["role"] == "ceiling"), None)
     real_dcr = ceiling["summary"].get("DCR baseline") if ceiling else None
+    if ceiling and ceiling["summary"].get("Spikes"):
+        notes.append(
+            f"The ceiling row fails the per-column check on {ceiling['summary']['Spikes']} "
+            "column(s): train against the holdout, two real samples, so at this holdout size "
+            "sampling noise alone (values shared by all rows of one root entity, too) can put "
+            "a value over its allowance. Read the candidates' spikes against that."
+        )
     for c in candidates:
         summary = c["summary"]
         if c["role"] != "candidate":
@@ -123,12 +130,12 @@ def size_notes(root: str, n_roots: int, candidates: list[dict[str, Any]]) -> lis
 
 
 def identifier_note(id_like: list[str]) -> str:
-    """Why identifier-like categorical columns were hidden from SDMetrics."""
+    """Why identifier-like categorical columns were hidden from SDMetrics and the check."""
     return (
-        "Not scored by SDMetrics (categorical, but at least 90% of the holdout's values are "
-        "distinct, so every pair with them would score 0 for any sample that does not copy "
-        "them): " + ", ".join(id_like) + ". Declare them with a PII sdtype (email, "
-        "first_name, ...) or pass skip_identifier_like=False / --keep-identifier-like."
+        "Not scored by SDMetrics nor the per-column check (categorical, but at least 90% of "
+        "train's values are distinct, so every pair with them would score 0 for any sample "
+        "that does not copy them): " + ", ".join(id_like) + ". Declare them with a PII sdtype "
+        "(email, first_name, ...) or pass skip_identifier_like=False / --keep-identifier-like."
     )
 
 

@@ -49,7 +49,7 @@ from synthgen_sdv.evaluate.relations import (
     TableGraph,
     check_dataset,
     coerce_like,
-    metadata_dict,
+    scorable_metadata,
 )
 from synthgen_sdv.evaluate.report_schema import COMPARISON_JSON_SCHEMA, SCHEMA, VERSION
 from synthgen_sdv.evaluate.scoring import make_scoring
@@ -224,6 +224,7 @@ def compare(
     trained_on_train: bool = True,
     holdout_label: str | None = None,
     written: WrittenOutput | None = None,
+    failures: dict[str, str] | None = None,
     progress: Callable[[str], None] = _say,
 ) -> ComparisonReport:
     """Score every candidate (and the train ceiling) against the holdout; write the report.
@@ -237,13 +238,14 @@ def compare(
     ``reference_label`` names where train came from in the opening sentence ("the rule-based
     bootstrap"); ``trained_on_train=False`` says the candidates were made elsewhere (the
     ``compare`` command), ``holdout_label`` where a given holdout came from. ``written`` adds
-    section 2: a run's output against the data it was fitted on.
+    section 2: a run's output against the data it was fitted on. ``failures`` names candidates
+    that could not be made (and why), for the notes.
     """
     if not candidates and not include_ceiling:
         raise InputError("nothing to compare: no candidates and include_ceiling=False")
     if scope not in SCOPES:
         raise InputError(f"scope must be one of {list(SCOPES)}, got '{scope}'")
-    md = metadata_dict(metadata)
+    md, left_out = scorable_metadata(metadata)
     graph = TableGraph(md)
     check_dataset(reference_train, graph, "reference train")
     check_dataset(holdout, graph, "holdout")
@@ -289,9 +291,15 @@ def compare(
 
     columns = list(out_candidates[0]["summary"]) if out_candidates else []
     n_roots = scoring.n_roots
-    notes = cautions.size_notes(root, n_roots, out_candidates)
+    notes = [
+        f"'{name}' is not in the table: it failed on the train split ({why})."
+        for name, why in (failures or {}).items()
+    ]
+    notes += cautions.size_notes(root, n_roots, out_candidates)
     if id_like:
         notes.append(cautions.identifier_note(id_like))
+    if left_out:
+        notes.append("Keys the evaluation cannot read: " + "; ".join(left_out) + ".")
     quality = out_candidates[0]["results"].get("quality", {}) if out_candidates else {}
     chance, n_assoc = cautions.chance_level_pairs(quality, scoring.score_md, scoring.hold_scored)
     if chance:

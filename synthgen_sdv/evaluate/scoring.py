@@ -20,6 +20,7 @@ from synthgen_sdv.evaluate.relations import (
     TableGraph,
     identifier_like,
     subset_metadata,
+    without_self_references,
 )
 from synthgen_sdv.evaluate.split import Sample, subsample_by_root
 
@@ -78,8 +79,8 @@ class Scoring:
             has_holdout=self.has_holdout,
         )
         results, summary, seconds = {}, {}, {}
+        self.progress(f"score {name}")
         for mname, metric in self.metrics.items():
-            self.progress(f"{name}: {mname}")
             began = time.perf_counter()
             try:
                 res = clean(metric.compute(ctx))
@@ -130,7 +131,9 @@ def make_scoring(
         root_table=root,
         max_shared_rows=max_shared_rows,
     )
-    score_md, id_like = identifier_like(md, holdout) if skip_identifier_like else (md, [])
+    # judged on train, the larger real part: a 20-row holdout cannot show 20 distinct values
+    score_md, id_like = identifier_like(md, train) if skip_identifier_like else (md, [])
+    score_md = without_self_references(score_md)
     if scope == "held_out":
         score_md = subset_metadata(score_md, [root, *graph.descendants(root)])
     id_like = [c for c in id_like if c.split(".", 1)[0] in score_md["tables"]]

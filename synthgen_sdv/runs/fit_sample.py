@@ -103,7 +103,15 @@ def run_fit_sample(
 
     def comparison(tmp: Path) -> None:
         began = time.perf_counter()
-        study = source.compare(tmp / layout.REPORTS, fitted.model, fitted.modeled, params, progress)
+        study = source.compare(
+            tmp / layout.REPORTS,
+            fitted.model,
+            fitted.modeled,
+            params,
+            progress,
+            sampled=sampled,
+            timings=timings,
+        )
         if study is not None:
             report["path"] = out.resolve() / layout.COMPARISON_MD
             report["summary"] = study.report.summary

@@ -14,6 +14,7 @@ import pandas as pd
 
 from synthgen_sdv.core.metadata import subgraph
 from synthgen_sdv.core.progress import Progress
+from synthgen_sdv.evaluate import WrittenOutput
 from synthgen_sdv.generate.rederive import recomputed_columns
 from synthgen_sdv.io import artifacts
 from synthgen_sdv.runs.fitting import (
@@ -25,11 +26,8 @@ from synthgen_sdv.runs.fitting import (
 )
 from synthgen_sdv.runs.output import Output, PlanOutput
 from synthgen_sdv.runs.source import Fitted, FitView, Sampled, Source
-from synthgen_sdv.runs.study import StudyResult, run_study
+from synthgen_sdv.runs.study import COMPARED_MODELS, StudyResult, run_study, written_stats
 from synthgen_sdv.schema.plan import Plan
-
-#: the candidates fit-sample's report compares (the run's own model first)
-COMPARED_MODELS = ("hma", "gaussian_copula")
 
 
 class ConfigSource(Source):
@@ -135,9 +133,21 @@ class ConfigSource(Source):
         modeled: list[str],
         params: dict[str, Any] | None,
         progress: Progress,
+        *,
+        sampled: Sampled | None = None,
+        timings: dict[str, float] | None = None,
     ) -> StudyResult:
-        """The holdout comparison of ``model``, gaussian_copula and the rule-based baseline."""
+        """The holdout comparison of ``model``, gaussian_copula and the rule-based baseline;
+        with ``sampled``, the sampled tables against the whole bootstrap as section 2."""
         others = [m for m in COMPARED_MODELS if m != model]
+        written = None
+        if sampled is not None:
+            boot = self._boot
+            written = WrittenOutput(
+                data={t: sampled.tables[t] for t in modeled},
+                fitted_on={t: boot.tables[t] for t in modeled},
+                stats=written_stats(timings),
+            )
         return run_study(
             self.plan,
             self._boot,
@@ -146,4 +156,6 @@ class ConfigSource(Source):
             report_dir,
             progress=not progress.quiet,
             params=params,
+            written=written,
+            tolerate_failures=True,
         )

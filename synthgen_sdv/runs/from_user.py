@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +24,21 @@ from synthgen_sdv.core.progress import Progress
 from synthgen_sdv.core.seeds import json_hash
 from synthgen_sdv.detect.load import load_user_data
 from synthgen_sdv.detect.userdata import UserData, save_metadata
+from synthgen_sdv.evaluate import WrittenOutput
+from synthgen_sdv.evaluate.relations import TableGraph, scorable_metadata
 from synthgen_sdv.io import files, layout
 from synthgen_sdv.io.writers import to_logical_types
+from synthgen_sdv.runs.fit_sample import fit as fit_source
 from synthgen_sdv.runs.output import FramesOutput, Output
+from synthgen_sdv.runs.sample import sample
 from synthgen_sdv.runs.source import Fitted, FitView, Sampled, Source
+from synthgen_sdv.runs.study import (
+    COMPARED_MODELS,
+    Learner,
+    StudyResult,
+    holdout_study,
+    written_stats,
+)
 from synthgen_sdv.synth.keys import HiddenKeys, hide_keys, rebuild_keys
 from synthgen_sdv.synth.seeding import derive_seed
 
@@ -179,6 +191,61 @@ class UserSource(Source):
         """The metadata, the synthesizer and the tables."""
         metadata = json_hash(self._user.metadata, sort_keys=True, default=str)
         return json_hash({"metadata": metadata, "model": model, "tables": sorted(modeled)})
+
+    def compare(
+        self,
+        report_dir: Path,
+        model: str,
+        modeled: list[str],
+        params: dict[str, Any] | None,
+        progress: Progress,
+        *,
+        sampled: Sampled | None = None,
+        timings: dict[str, float] | None = None,
+    ) -> StudyResult | None:
+        """The holdout comparison of ``model``, gaussian_copula and the rule-based baseline,
+        as for a config: your tables split by root entity (a large input subsampled first);
+        with ``sampled``, the output against your tables as section 2. A comparison that
+        cannot be made (one root row, say) is said on ``progress``; the output is still
+        written."""
+        user = self._user
+        names = closure_of_parents(user.metadata, modeled)
+        full = subgraph(user.metadata, [t for t in user.metadata["tables"] if t in set(names)])
+        meta, _ = scorable_metadata(full)
+        root = TableGraph(subgraph(meta, modeled)).entity_root(user.tables)
+
+        def fit_on(train: dict[str, pd.DataFrame], name: str) -> Fitted:
+            source = UserSource(user=replace(user, tables=train), seed=self.seed)
+            return fit_source(source, name, modeled, params)
+
+        def sample_of(fitted: Fitted) -> dict[str, pd.DataFrame]:
+            return {t: sample(fitted).tables[t] for t in meta["tables"]}
+
+        written = None
+        if sampled is not None:
+            written = WrittenOutput(
+                data={t: sampled.tables[t] for t in meta["tables"]},
+                fitted_on={t: user.tables[t] for t in meta["tables"]},
+                stats=written_stats(timings),
+            )
+        others = [m for m in COMPARED_MODELS if m != model]
+        try:
+            return holdout_study(
+                {t: user.tables[t] for t in meta["tables"]},
+                meta,
+                root,
+                [model, *others],
+                Learner(fit_on, sample_of),
+                report_dir,
+                seed=self.seed,
+                label=f"your tables in {user.data_dir}",
+                context=user.tables,
+                written=written,
+                tolerate_failures=True,
+            )
+        except Exception as exc:  # the output is what was asked for; the report is extra
+            progress.say(f"[compare] no comparison report: {type(exc).__name__}: {exc}")
+            return None
 
     @contextlib.contextmanager
     def fitting(self, out: Path) -> Iterator[None]:

@@ -124,8 +124,12 @@ class Source(ABC):
         modeled: list[str],
         params: dict[str, Any] | None,
         progress: Progress,
+        *,
+        sampled: Sampled | None = None,
+        timings: dict[str, float] | None = None,
     ) -> Any | None:
-        """Write the comparison report into ``report_dir``; None when the source has none."""
+        """Write the comparison report into ``report_dir`` (with ``sampled``, the output being
+        written, scored against the source in its section 2); None when the source has none."""
         return None
 
     @contextmanager

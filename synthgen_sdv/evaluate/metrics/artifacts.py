@@ -261,6 +261,10 @@ class ColumnArtifacts(Metric):
             against = "train" if ctx.has_holdout else "the data it was fitted on"
         seed = ctx.options.seed
         skip = skip_columns(ctx.metadata)
+        # identifier-like columns hidden from SDMetrics (``sample_metadata``) are skipped too:
+        # names and codes of unseen entities never match, whatever the generator does
+        for table, cols in skip_columns(ctx.sample_metadata or {}).items():
+            skip.setdefault(table, set()).update(cols)
         real = {t: sample_rows(reference[t], MAX_ROWS, seed + 11) for t in ctx.graph.tables}
         syn = {t: sample_rows(ctx.candidate[t], MAX_ROWS, seed + 12) for t in ctx.graph.tables}
         rows = records(column_artifacts(real, syn, skip=skip))

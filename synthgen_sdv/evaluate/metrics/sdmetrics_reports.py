@@ -16,6 +16,7 @@ Cardinality, Intertable Trends and Relationship Validity; they are blank here, w
 from __future__ import annotations
 
 import time
+import warnings
 from typing import Any
 
 import pandas as pd
@@ -38,7 +39,11 @@ def _run_report(kind: str, real: Dataset, synthetic: Dataset, metadata: dict):
     from sdmetrics.reports import DiagnosticReport, QualityReport
 
     report = QualityReport() if kind == "quality" else DiagnosticReport()
-    report.generate(real_data=real, synthetic_data=synthetic, metadata=metadata, verbose=False)
+    with warnings.catch_warnings():
+        # pandas deprecations inside sdmetrics' own code (fillna downcasting): nothing a user
+        # of this report can act on
+        warnings.filterwarnings("ignore", category=FutureWarning, module="sdmetrics")
+        report.generate(real_data=real, synthetic_data=synthetic, metadata=metadata, verbose=False)
     return report
 
 
