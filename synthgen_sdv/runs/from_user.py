@@ -192,6 +192,29 @@ class UserSource(Source):
         metadata = json_hash(self._user.metadata, sort_keys=True, default=str)
         return json_hash({"metadata": metadata, "model": model, "tables": sorted(modeled)})
 
+    def study_setup(
+        self, modeled: list[str], params: dict[str, Any] | None = None
+    ) -> tuple[dict[str, pd.DataFrame], dict[str, Any], str, Learner]:
+        """What a holdout study of your data needs: the tables scored (the modeled ones and the
+        parents copied with them), their metadata as the evaluation reads it, the entity root
+        of the modeled tables (where the split cuts) and how a synthesizer learns from a train
+        split (this source's fit and finish on the train tables)."""
+        user = self._user
+        names = set(closure_of_parents(user.metadata, modeled))
+        full = subgraph(user.metadata, [t for t in user.metadata["tables"] if t in names])
+        meta, _ = scorable_metadata(full)
+        root = TableGraph(subgraph(meta, modeled)).entity_root(user.tables)
+
+        def fit_on(train: dict[str, pd.DataFrame], name: str) -> Fitted:
+            source = UserSource(user=replace(user, tables=train), seed=self.seed)
+            return fit_source(source, name, modeled, params)
+
+        def sample_of(fitted: Fitted) -> dict[str, pd.DataFrame]:
+            return {t: sample(fitted).tables[t] for t in meta["tables"]}
+
+        reference = {t: user.tables[t] for t in meta["tables"]}
+        return reference, meta, root, Learner(fit_on, sample_of)
+
     def compare(
         self,
         report_dir: Path,
@@ -209,36 +232,25 @@ class UserSource(Source):
         cannot be made (one root row, say) is said on ``progress``; the output is still
         written."""
         user = self._user
-        names = closure_of_parents(user.metadata, modeled)
-        full = subgraph(user.metadata, [t for t in user.metadata["tables"] if t in set(names)])
-        meta, _ = scorable_metadata(full)
-        root = TableGraph(subgraph(meta, modeled)).entity_root(user.tables)
-
-        def fit_on(train: dict[str, pd.DataFrame], name: str) -> Fitted:
-            source = UserSource(user=replace(user, tables=train), seed=self.seed)
-            return fit_source(source, name, modeled, params)
-
-        def sample_of(fitted: Fitted) -> dict[str, pd.DataFrame]:
-            return {t: sample(fitted).tables[t] for t in meta["tables"]}
-
+        reference, meta, root, learner = self.study_setup(modeled, params)
         written = None
         if sampled is not None:
             written = WrittenOutput(
                 data={t: sampled.tables[t] for t in meta["tables"]},
-                fitted_on={t: user.tables[t] for t in meta["tables"]},
+                fitted_on=reference,
                 stats=written_stats(timings),
             )
         others = [m for m in COMPARED_MODELS if m != model]
         try:
             return holdout_study(
-                {t: user.tables[t] for t in meta["tables"]},
+                reference,
                 meta,
                 root,
                 [model, *others],
-                Learner(fit_on, sample_of),
+                learner,
                 report_dir,
                 seed=self.seed,
-                label=f"your tables in {user.data_dir}",
+                label=self.label,
                 context=user.tables,
                 written=written,
                 tolerate_failures=True,
@@ -246,6 +258,11 @@ class UserSource(Source):
         except Exception as exc:  # the output is what was asked for; the report is extra
             progress.say(f"[compare] no comparison report: {type(exc).__name__}: {exc}")
             return None
+
+    @property
+    def label(self) -> str:
+        """How the report's opening sentence names your data."""
+        return f"your tables in {self._user.data_dir}"
 
     @contextlib.contextmanager
     def fitting(self, out: Path) -> Iterator[None]:
