@@ -125,12 +125,17 @@ def print_summary(outcome: FitSampleOutcome) -> None:
     t = outcome.timings
     print("time: " + ", ".join(f"{k.removesuffix('_s')} {v:.1f} s" for k, v in t.items()))
     if outcome.report:
-        print(f"comparison report: {outcome.report['path']}")
-        for name, row in outcome.report["summary"].items():
+        print(f"comparison report: {outcome.report['path']} (and comparison.html beside it)")
+        print(f"  {outcome.report['headline']}")
+        rows = dict(outcome.report["summary"])
+        if outcome.report.get("written_summary"):
+            rows["written output"] = outcome.report["written_summary"]
+        for name, row in rows.items():
             cells = ", ".join(
                 f"{k} {v:.3f}" for k, v in row.items() if isinstance(v, float) and k in SUMMARY_KEYS
             )
-            print(f"  {name:<16} {cells}")
+            spikes = row.get("Spikes")
+            print(f"  {name:<16} {cells}" + (f", Spikes {spikes}" if spikes is not None else ""))
 
 
 def register_fit(sub: argparse._SubParsersAction) -> None:

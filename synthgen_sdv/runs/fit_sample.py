@@ -115,6 +115,8 @@ def run_fit_sample(
         if study is not None:
             report["path"] = out.resolve() / layout.COMPARISON_MD
             report["summary"] = study.report.summary
+            report["headline"] = study.report.headline
+            report["written_summary"] = study.report.written_summary
             report["seconds"] = time.perf_counter() - began
 
     t = time.perf_counter()
