@@ -109,7 +109,10 @@ class _DCRMetric(Metric):
             holdout_ref, _ = dcr_frame(
                 sample_rows(ctx.holdout[table], n_eq, opts.seed + 2), ctx.graph, table
             )
-            train_eq = train.iloc[: len(holdout_ref)]
+            # a random part of train, not its first rows (those are a few root entities)
+            train_eq, _ = dcr_frame(
+                sample_rows(ctx.train[table], len(holdout_ref), opts.seed + 1), ctx.graph, table
+            )
             holdout_query, _ = dcr_frame(
                 sample_rows(ctx.holdout[table], opts.dcr_query_rows, opts.seed + 3),
                 ctx.graph,
