@@ -46,6 +46,8 @@ class Output(ABC):
 
     seed: int
     config_hash: str
+    #: the ``sampling`` section of schema_metadata.json (seed, scale, model), when sampled
+    sampling: dict[str, Any] | None = None
 
     @abstractmethod
     def produce(self, sink: FileSink) -> GenerationResult:
@@ -80,6 +82,8 @@ def write_into(tmp: Path, formats: list[str], output: Output) -> Written:
     sink = FileSink(tmp, formats)
     result = output.produce(sink)
     meta = output.schema_metadata(result, sink)
+    if output.sampling:
+        meta["sampling"] = output.sampling
     files.write_json(tmp / layout.SCHEMA_METADATA, meta)
     tables_lineage = output.lineage_tables(result)
     etl_labels = output.etl(tmp, tables_lineage, sink.formats)
