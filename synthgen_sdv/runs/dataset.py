@@ -265,14 +265,12 @@ class DatasetOutput(FramesOutput):
         assert self.dataset is not None
         return _produce(sink, self.dataset)
 
-    def schema_metadata(self, result: GenerationResult, sink: FileSink) -> dict[str, Any]:
+    def describe(self, result: GenerationResult, sink: FileSink) -> dict[str, TableMeta]:
         """Tables described as they were read when their columns still match, else from the
         metadata and types; each with its files and dirty variant."""
         assert self.dataset is not None
         ds = self.dataset
-        tables = artifacts.describe_frames(
-            self.tables, self.metadata, self.types, sink.files, self.sources, self.descriptions
-        )
+        tables = super().describe(result, sink)
         for name, desc in (ds.descriptions or {}).items():
             if name in tables and list(desc.columns) == list(ds.tables[name].columns):
                 tables[name] = desc.model_copy(
@@ -287,13 +285,7 @@ class DatasetOutput(FramesOutput):
         for name, files in sink.dirty_files.items():
             dirty = DirtyMeta(files=files, row_count=result.dirty_row_counts.get(name))
             tables[name] = tables[name].model_copy(update={"dirty": dirty})
-        return artifacts.schema_metadata_document(
-            self.seed,
-            self.config_hash,
-            self.scale,
-            artifacts.output_sdv_metadata(self.metadata, self.types),
-            tables,
-        )
+        return tables
 
     def labels(
         self, result: GenerationResult, etl_labels: list[dict[str, Any]]

@@ -240,9 +240,10 @@ class UserSource(Source):
         )
 
     def dataset(self, sampled: Sampled, progress: Progress) -> Dataset:
-        """The sampled tables and the copied parents, with the metadata used."""
+        """The sampled tables and the copied parents (in their logical types, as a loaded
+        model's are), with the metadata used."""
         return Dataset(
-            tables=dict(sampled.tables),
+            tables={t: to_logical_types(df, sampled.types[t]) for t, df in sampled.tables.items()},
             metadata_dict=sampled.metadata,
             types=sampled.types,
             sources=dict(sampled.sources),

@@ -223,6 +223,28 @@ def test_saved_and_loaded_model_samples_what_it_sampled_before(tmp_path):
     model.save(tmp_path / "M", overwrite=True)
 
 
+def test_a_model_of_your_own_data_is_self_contained_too(ds, tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name in ("regions", "products", "customers", "orders", "lines"):
+        ds.tables[name].to_csv(raw / f"{name}.csv", index=False)
+    model = sg.fit(sg.read(raw), tables=["customers", "orders", "lines"])
+    assert model.synthesizer == "hma" and model.fit_seed == 42
+    before = model.sample(seed=3)
+    assert set(before.tables) == {"customers", "orders", "lines", "products", "regions"}
+    assert before.sources["products"].startswith("copied from input")
+    pd.testing.assert_frame_equal(
+        before.tables["products"].reset_index(drop=True),
+        sg.read(raw).tables["products"],
+        check_dtype=False,
+    )
+    model.save(tmp_path / "M")
+    shutil.rmtree(raw)
+    after = sg.load_model(tmp_path / "M").sample(seed=3)
+    assert_same_tables(before, after)
+    assert after.validate().ok
+
+
 def test_compare_score_properties_markdown(ds, model, tmp_path):
     a = model.sample(scale=1.0, seed=5)
     report = sg.compare(reference=ds, candidates={"hma": a})
