@@ -189,10 +189,22 @@ class Dataset:
                 "metadata_dict and types, or drop it):\n" + "\n".join(f"  - {p}" for p in problems)
             )
 
+    def _plan_shaped(self) -> bool:
+        """Still the tables and columns of its config (else it is written as plain frames)."""
+        plan = self.plan
+        return (
+            plan is not None
+            and list(self.tables) == list(plan.tables)
+            and all(
+                list(frame.columns) == list(plan.tables[name].emitted)
+                for name, frame in self.tables.items()
+            )
+        )
+
     def _output(self, etl: bool = True) -> PlanOutput | FramesOutput:
         self._check()
         output: PlanOutput | FramesOutput
-        if self.plan is not None:
+        if self.plan is not None and self._plan_shaped():
             modeled = (self.sampling or {}).get("model", {}).get("tables", [])
             output = PlanFramesOutput(
                 self.plan,

@@ -29,7 +29,7 @@ from synthgen_sdv.runs.fitting import check_modeled, fit_line, fit_synthesizer
 from synthgen_sdv.runs.sample import FitSampleOutcome, sample, save_fitted, write_sampled
 from synthgen_sdv.runs.source import Fitted, Source
 from synthgen_sdv.synth import SYNTHESIZERS
-from synthgen_sdv.synth.store import check_model_dir
+from synthgen_sdv.synth.store import check_model_dir, signing_key
 
 
 def fit(
@@ -80,6 +80,7 @@ def run_fit(
     what sampling needs besides it, so ``sample`` reads neither the data nor a config."""
     started = time.perf_counter()
     check_model_dir(Path(model_dir).resolve())  # fail before minutes of fitting, not after
+    signing_key()  # a key too short to sign with, too
     fitted = fit(source, model, modeled, params, progress)
     path = save_fitted(fitted, model_dir)
     return FitOutcome(path, fitted.model, fitted.modeled, time.perf_counter() - started)
