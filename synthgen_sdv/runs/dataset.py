@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 from sdv.metadata import Metadata
 
 from synthgen_sdv.core.errors import InputError
+from synthgen_sdv.core.metadata import subgraph
 from synthgen_sdv.core.progress import QUIET, Progress
 from synthgen_sdv.detect.load import load_user_data
 from synthgen_sdv.detect.types import type_column
@@ -189,6 +190,24 @@ class Dataset:
                 "metadata_dict and types, or drop it):\n" + "\n".join(f"  - {p}" for p in problems)
             )
 
+    def _written_metadata(self) -> dict[str, Any]:
+        """``metadata_dict`` cut to the tables and columns there are (a table or column
+        dropped from ``tables`` leaves the written metadata too)."""
+        md = subgraph(self.metadata_dict, list(self.tables), copy=True)
+        for name, tmeta in md["tables"].items():
+            present = set(self.tables[name].columns)
+            tmeta["columns"] = {c: m for c, m in tmeta["columns"].items() if c in present}
+            pk = tmeta.get("primary_key")
+            if pk is not None and not set([pk] if isinstance(pk, str) else pk) <= present:
+                tmeta.pop("primary_key")
+        md["relationships"] = [
+            r
+            for r in md["relationships"]
+            if r["child_foreign_key"] in md["tables"][r["child_table_name"]]["columns"]
+            and md["tables"][r["parent_table_name"]].get("primary_key") == r["parent_primary_key"]
+        ]
+        return md
+
     def _plan_shaped(self) -> bool:
         """Still the tables and columns of its config (else it is written as plain frames)."""
         plan = self.plan
@@ -217,7 +236,7 @@ class Dataset:
         else:
             output = DatasetOutput(
                 self.tables,
-                self.metadata_dict,
+                self._written_metadata(),
                 self.types,
                 self.seed if self.seed is not None else 0,
                 self.scale if self.scale is not None else 1.0,
@@ -229,13 +248,24 @@ class Dataset:
         return output
 
 
+def _dirty_kept(ds: Dataset) -> dict[str, pd.DataFrame]:
+    """The dirty tables that still match their clean table's columns (an edited table's dirty
+    copy, and the labels of its anomalies, are not written: they describe other data)."""
+    return {
+        t: d
+        for t, d in ds.dirty.items()
+        if t in ds.tables and list(d.columns) == list(ds.tables[t].columns)
+    }
+
+
 def _produce(sink: FileSink, ds: Dataset) -> GenerationResult:
     """Write a dataset's clean (and dirty) tables into ``sink`` in their logical types."""
     started = time.perf_counter()
     nullable: dict[str, set[str]] = {}
+    kept = _dirty_kept(ds)
     for name, frame in ds.tables.items():
         types = {c: ds.types[name][c] for c in frame.columns}
-        dirty = ds.dirty.get(name)
+        dirty = kept.get(name)
         sink.begin(name, types, ds.dirty_types.get(name) if dirty is not None else None)
         dirty_frame = None if dirty is None else to_logical_types(dirty, ds.dirty_types[name])
         sink.write(name, to_logical_types(frame, types), dirty_frame)
@@ -243,9 +273,9 @@ def _produce(sink: FileSink, ds: Dataset) -> GenerationResult:
         nullable[name] = set(frame.columns[frame.isna().any()].tolist())
     return GenerationResult(
         row_counts={name: len(frame) for name, frame in ds.tables.items()},
-        dirty_row_counts={name: len(frame) for name, frame in ds.dirty.items()},
+        dirty_row_counts={name: len(frame) for name, frame in kept.items()},
         types={name: dict(ds.types[name]) for name in ds.tables},
-        anomalies=list(ds.labels.get("anomalies", [])),
+        anomalies=[a for a in ds.labels.get("anomalies", []) if a.get("table") in kept],
         entity_links=list(ds.labels.get("entity_links", [])),
         seconds=time.perf_counter() - started,
         nullable=nullable,
@@ -302,9 +332,12 @@ class DatasetOutput(FramesOutput):
     def labels(
         self, result: GenerationResult, etl_labels: list[dict[str, Any]]
     ) -> dict[str, Any] | None:
-        """The dataset's labels, when it has any."""
+        """The dataset's labels, when it has any (anomalies of the dirty tables written)."""
         assert self.dataset is not None
-        return self.dataset.labels or None
+        labels = self.dataset.labels
+        if not labels:
+            return None
+        return {**labels, "anomalies": result.anomalies}
 
 
 def materialize(

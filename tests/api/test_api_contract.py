@@ -125,6 +125,20 @@ def test_a_failed_write_leaves_the_previous_output_whole(ds, tmp_path, monkeypat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"], "no staged folder left"
 
 
+def test_an_edited_dataset_is_written_as_it_is(ds, tmp_path):
+    edited = sg.read(ds.write(tmp_path / "out"))
+    edited.tables["customers"] = edited.tables["customers"].drop(columns=["visits"])
+    del edited.tables["regions"]
+    out = edited.write(tmp_path / "edited")
+    doc = schema(out)
+    assert "regions" not in doc["tables"] and "visits" not in doc["tables"]["customers"]["columns"]
+    assert "visits" not in doc["sdv_metadata"]["tables"]["customers"]["columns"]
+    assert sg.validate(out).ok
+    edited.tables["customers"]["extra"] = 1
+    with pytest.raises(InputError, match=r"tables\['customers'\]\['extra'\]: not in the metadata"):
+        edited.write(tmp_path / "again")
+
+
 def test_read_an_output_folder(ds, tmp_path):
     out = ds.write(tmp_path / "out", format="both")
     back = sg.read(out)
@@ -271,7 +285,9 @@ def test_compare_score_properties_markdown(ds, model, tmp_path):
 
 def test_every_public_function_documents_an_example():
     names = ["generate", "read", "fit", "load_model", "compare"]
+    names += ["fit_sample", "validate", "load", "ablation"]
     methods = [sg.Model.sample, sg.Model.save, sg.Dataset.write, sg.Dataset.validate]
+    methods += [sg.Dataset.metadata.fget, sg.Comparison.read]
     for obj in [*(getattr(sg, n) for n in names), *methods, sg.Dataset, sg.Model]:
         doc = inspect.getdoc(obj) or ""
         assert ">>>" in doc, f"{obj.__qualname__}: no example in its docstring"
