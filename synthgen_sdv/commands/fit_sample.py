@@ -189,8 +189,8 @@ def _num_rows(args: argparse.Namespace) -> dict[str, int] | None:
     return merged
 
 
-def _source(args: argparse.Namespace) -> tuple[Source, str, dict | None]:
-    """The source the flags describe, the synthesizer name, and its parameters."""
+def _source(args: argparse.Namespace) -> tuple[Source, str]:
+    """The source the flags describe, and the synthesizer name."""
     from synthgen_sdv.runs.from_config import ConfigSource
     from synthgen_sdv.runs.from_user import UserSource
     from synthgen_sdv.schema.loader import load_config
@@ -205,15 +205,14 @@ def _source(args: argparse.Namespace) -> tuple[Source, str, dict | None]:
         run = load_config().run  # seed and synthesizer default to the built-in config.yaml
         seed = args.seed if args.seed is not None else run.seed
         source: Source = UserSource(args.data_dir, args.metadata, seed)
-        return source, args.model or run.synthesis.model, None
+        return source, args.model or run.synthesis.model
     if args.metadata is not None:
         raise InputError("--metadata describes the files of --data-dir; give --data-dir too")
     args.scale, sample_scale = args.bootstrap_scale, getattr(args, "scale", None)
     plan = load_plan(args)
     args.scale = sample_scale
-    synthesis = plan.loaded.run.synthesis
     source = ConfigSource(plan, workers(args, plan))
-    return source, args.model or synthesis.model, synthesis.params
+    return source, args.model or plan.loaded.run.synthesis.model
 
 
 def _formats(args: argparse.Namespace) -> list[str] | None:
@@ -226,7 +225,7 @@ def run_fit_sample(args: argparse.Namespace) -> int:
     """fit-sample on the config's bootstrap (or, with --data-dir, on your own files)."""
     from synthgen_sdv.runs.fit_sample import run_fit_sample as run
 
-    source, model, params = _source(args)
+    source, model = _source(args)
     outcome = run(
         source,
         args.out if args.out is not None else source.default_out(),
@@ -234,7 +233,7 @@ def run_fit_sample(args: argparse.Namespace) -> int:
         model,
         _tables(args),
         args.scale if args.scale is not None else source.default_scale(),
-        params=params,
+        params=source.default_params(),
         compare=not args.no_compare,
         progress=progress(args),
         num_rows=_num_rows(args),
@@ -270,8 +269,10 @@ def run_fit(args: argparse.Namespace) -> int:
     """fit: bootstrap (or read your files), fit, save the model folder."""
     from synthgen_sdv.runs.fit_sample import run_fit as run
 
-    source, model, params = _source(args)
-    outcome = run(source, model, args.model_dir, _tables(args), params, progress(args))
+    source, model = _source(args)
+    outcome = run(
+        source, model, args.model_dir, _tables(args), source.default_params(), progress(args)
+    )
     print(
         f"saved '{outcome.model}' fitted on {', '.join(outcome.modeled)} (seed {source.seed}) "
         f"to {outcome.path}"

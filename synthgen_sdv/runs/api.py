@@ -225,8 +225,7 @@ def fit(
     """
     ds = data if isinstance(data, Dataset) else read(data)
     source = _source_of(ds, seed, workers)
-    if params is None and isinstance(source, ConfigSource):
-        params = source.plan.loaded.run.synthesis.params
+    params = params if params is not None else source.default_params()
     return Model(fit_source(source, synthesizer, tables, params, _progress(verbose)))
 
 
@@ -298,12 +297,11 @@ def fit_sample(
             )
         run = load_config().run
         source = UserSource(data_dir, metadata, seed if seed is not None else run.seed)
-        model, params = synthesizer or run.synthesis.model, None
+        model = synthesizer or run.synthesis.model
     else:
         plan = project_plan(Path(config_dir) if config_dir else None, seed, bootstrap_scale)
         source = ConfigSource(plan, workers or plan.loaded.run.workers)
-        synthesis = plan.loaded.run.synthesis
-        model, params = synthesizer or synthesis.model, synthesis.params
+        model = synthesizer or plan.loaded.run.synthesis.model
     outcome = run_fit_sample(
         source,
         Path(out),
@@ -311,7 +309,7 @@ def fit_sample(
         model,
         tables,
         scale if scale is not None else source.default_scale(),
-        params=params,
+        params=source.default_params(),
         compare=compare,
         progress=_progress(verbose),
         num_rows=num_rows,

@@ -141,6 +141,10 @@ class ConfigSource(Source):
         """config.yaml's synthesis.scale."""
         return float(self.plan.loaded.run.synthesis.scale)
 
+    def default_params(self) -> dict[str, Any] | None:
+        """config.yaml's synthesis.params."""
+        return self.plan.loaded.run.synthesis.params
+
     def fit_view(self, modeled: list[str]) -> FitView:
         """The bootstrap without recomputed columns (they are derived again after sampling)."""
         tables, meta = fit_metadata(self.plan, self._boot, modeled)

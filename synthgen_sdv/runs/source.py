@@ -141,6 +141,10 @@ class Source(ABC):
         """How much fit-sample samples when no scale is given (a multiple of fitted rows)."""
         return 1.0
 
+    def default_params(self) -> dict[str, Any] | None:
+        """Synthesizer parameters when none are given (None: the synthesizer's defaults)."""
+        return None
+
     @abstractmethod
     def fit_view(self, modeled: list[str]) -> FitView:
         """The tables and SDV metadata the synthesizer sees (what it cannot model left out)."""
