@@ -196,8 +196,8 @@ def _source(args: argparse.Namespace) -> tuple[Source, str]:
     from synthgen_sdv.schema.loader import load_config
 
     if args.data_dir is not None:
-        given = [f for f, v in (("--config-dir", args.config_dir),) if v is not None]
-        given += ["--bootstrap-scale"] if args.bootstrap_scale is not None else []
+        flags = ("--config-dir", "--bootstrap-scale", "--workers")
+        given = [f for f in flags if getattr(args, f[2:].replace("-", "_")) is not None]
         if given:
             raise InputError(
                 f"--data-dir fits on your files: {' and '.join(given)} do not apply to it"
