@@ -288,7 +288,7 @@ def run_fit(args: argparse.Namespace) -> int:
 
 def run_sample(args: argparse.Namespace) -> int:
     """sample: load a model folder, sample (a fresh seed unless --seed), write."""
-    from synthgen_sdv.runs.sample import run_sample as run
+    from synthgen_sdv.runs.model_folder import run_sample as run
 
     outcome = run(
         args.model_dir,

@@ -44,7 +44,8 @@ from synthgen_sdv.runs.fitting import Bootstrap
 from synthgen_sdv.runs.from_config import ConfigSource, frames_hash
 from synthgen_sdv.runs.from_user import UserSource
 from synthgen_sdv.runs.load import LoadOutcome, run_load
-from synthgen_sdv.runs.sample import draw_seed, load_fitted, sample, save_fitted
+from synthgen_sdv.runs.model_folder import load_fitted
+from synthgen_sdv.runs.sample import draw_seed, sample, save_fitted
 from synthgen_sdv.runs.source import Fitted, Source
 from synthgen_sdv.runs.validate import run_validate
 from synthgen_sdv.schema.loader import load_config

@@ -3,19 +3,18 @@ and the whole of ``sample`` (a model folder saved by ``fit``).
 
 ``sample(fitted, scale, seed=...)`` returns the sampled tables made whole by their source
 (``Sampled``). The seed is an argument of the draw, not a part of the model: the same model,
-seed and scale give the same tables, and ``run_sample`` draws a fresh seed when none is given
-and records it in the output's schema_metadata.json (``sampling.seed``), so that any sample
-can be drawn again. ``num_rows`` asks for row counts of root tables instead of a scale (the
-other tables follow their parents)::
+seed and scale give the same tables, and ``runs.model_folder.run_sample`` draws a fresh seed
+when none is given and records it in the output's schema_metadata.json (``sampling.seed``),
+so that any sample can be drawn again. ``num_rows`` asks for row counts of root tables instead
+of a scale (the other tables follow their parents)::
 
-    fitted = load_fitted("model")                      # no data, no config needed
+    fitted = model_folder.load_fitted("model")         # no data, no config needed
     sampled = sample(fitted, num_rows={"customers": 500}, seed=7)
 """
 
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,10 +23,9 @@ from typing import Any
 from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.core.progress import QUIET, Progress
 from synthgen_sdv.generate.engine import GenerationResult
-from synthgen_sdv.runs import from_config, from_user  # noqa: F401  (register SOURCE_KINDS)
 from synthgen_sdv.runs.output import Written, write_output
-from synthgen_sdv.runs.source import SOURCE_KINDS, Fitted, Sampled, Source
-from synthgen_sdv.synth.store import load_model, save_model
+from synthgen_sdv.runs.source import Fitted, Sampled, Source
+from synthgen_sdv.synth.store import save_model
 
 #: seeds drawn for a fresh sample are below this (any int the CLI's --seed takes)
 SEED_RANGE = 2**31
@@ -187,43 +185,3 @@ def save_fitted(fitted: Fitted, model_dir: str | Path) -> Path:
         source=record,
         files=files,
     )
-
-
-def load_fitted(model_dir: str | Path, workers: int = 1) -> Fitted:
-    """A model folder saved by ``fit``, checked (versions, hashes, signature) before it is
-    unpickled, with its source rebuilt from the folder alone. Only load model folders you
-    trust, or sign them (``synth.store``): a pickle runs code."""
-    saved = load_model(model_dir)
-    return SOURCE_KINDS.get(saved.manifest.kind).from_model(saved, workers)
-
-
-def run_sample(
-    model_dir: Path,
-    out: Path | None = None,
-    formats: list[str] | None = None,
-    scale: float = 1.0,
-    seed: int | None = None,
-    num_rows: Mapping[str, int] | None = None,
-    workers: int = 1,
-    progress: Progress = QUIET,
-) -> FitSampleOutcome:
-    """``sample``: load the model folder, sample (a fresh seed unless ``seed``), write ``out``
-    (default: the source's output folder) in ``formats`` (default: the source's)."""
-    started = time.perf_counter()
-    fitted = load_fitted(model_dir, workers)
-    source = fitted.source
-    drawn = seed is None
-    seed = draw_seed() if seed is None else seed
-    t = time.perf_counter()
-    sampled = sample(fitted, scale, progress, seed=seed, num_rows=num_rows, drawn=drawn)
-    timings = {"sample_s": time.perf_counter() - t}
-    for note in sampled.notes:
-        progress.say(f"  - {note}")
-    t = time.perf_counter()
-    out = Path(out) if out is not None else source.default_out()
-    written = write_sampled(source, sampled, out, formats or source.default_formats(), progress)
-    timings["write_s"] = time.perf_counter() - t
-    final = out.resolve()
-    files = source.done(final, progress)
-    seconds = time.perf_counter() - started
-    return FitSampleOutcome(final, written.result, sampled, timings, None, files, seconds)
