@@ -42,7 +42,9 @@ def run_sample(
     drawn = seed is None
     seed = draw_seed() if seed is None else seed
     t = time.perf_counter()
-    sampled = sample(fitted, scale, progress, seed=seed, num_rows=num_rows, drawn=drawn)
+    sampled = sample(
+        fitted, scale, progress, seed=seed, num_rows=num_rows, drawn=drawn, workers=workers
+    )
     timings = {"sample_s": time.perf_counter() - t}
     for note in sampled.notes:
         progress.say(f"  - {note}")
