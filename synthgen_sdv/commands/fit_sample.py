@@ -170,6 +170,11 @@ def register_sample(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--workers", type=int, default=None, help="processes; output is the same for any value"
     )
+    p.add_argument(
+        "--no-lineage",
+        action="store_true",
+        help="skip executing the ETL pipeline of lineage.yml (sampled and rule tables only)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bars or stage lines")
     p.set_defaults(func=run_sample)
 
@@ -299,6 +304,7 @@ def run_sample(args: argparse.Namespace) -> int:
         _num_rows(args),
         args.workers or 1,
         progress(args),
+        etl=not args.no_lineage,
     )
     print_summary(outcome)
     how = "drawn" if outcome.sampled.sampling["seed_drawn"] else "given"

@@ -33,12 +33,15 @@ def run_sample(
     num_rows: Mapping[str, int] | None = None,
     workers: int = 1,
     progress: Progress = QUIET,
+    etl: bool = True,
 ) -> FitSampleOutcome:
     """``sample``: load the model folder, sample (a fresh seed unless ``seed``), write ``out``
-    (default: the source's output folder) in ``formats`` (default: the source's)."""
+    (default: the source's output folder) in ``formats`` (default: the source's); ``etl``
+    False skips the source's ETL pipeline (lineage.yml of a config)."""
     started = time.perf_counter()
     fitted = load_fitted(model_dir, workers)
     source = fitted.source
+    source.etl = etl
     drawn = seed is None
     seed = draw_seed() if seed is None else seed
     t = time.perf_counter()

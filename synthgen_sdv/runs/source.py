@@ -100,6 +100,8 @@ class Source(ABC):
     #: whether a large sample may be drawn in batches of root rows (``synth.batches``): the
     #: source finishes each batch on its own (``finish_tables``) and then all of them (``whole``)
     batched = False
+    #: whether the output runs the source's ETL pipeline, if it has one (a config's lineage.yml)
+    etl = True
 
     @property
     @abstractmethod

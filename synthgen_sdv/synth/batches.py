@@ -21,6 +21,9 @@ them a counter instead. RDT draws them from the transformer's own Faker, not fro
 RNGs the other columns come from, so the other columns, and the renumbered output, are the
 same bytes either way.
 
+PII columns are regenerated per batch from pools drawn once per sample (``pii.shared_pools``):
+a pool costs as much as a batch's rows, so it is not drawn again for every batch.
+
 Whole multiples keep row counts exact: the root rows of full batches are whole multiples of
 the fitted rows, so the batches' rows add up to ``round(rows * scale)`` like one call's.
 """
@@ -38,6 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from synthgen_sdv.synth import pii
 from synthgen_sdv.synth.base import Synthesizer
 from synthgen_sdv.synth.seeding import derive_seed
 
@@ -129,10 +133,24 @@ _STATE: dict[str, Any] = {}
 
 def _sample_one(batch: Batch) -> tuple[Batch, Any]:
     synthesizer: Synthesizer = _STATE["synthesizer"]
-    with counted_keys(synthesizer, _STATE["renumbered"]):
+    pools = (
+        pii.shared_pools(_STATE["seed"], batch.index)
+        if _STATE["batches"] > 1
+        else contextlib.nullcontext()
+    )
+    with counted_keys(synthesizer, _STATE["renumbered"]), pools:
         raw = synthesizer.sample(batch.scale, seed=batch.seed)
     after: Callable[[Batch, dict[str, pd.DataFrame]], Any] | None = _STATE["after"]
     return batch, (after(batch, raw) if after is not None else raw)
+
+
+def _warm_pools(synthesizer: Synthesizer, seed: int) -> None:
+    """Draw the shared PII pools before forking, so workers inherit them instead of each
+    drawing its own."""
+    prepared = synthesizer.prepared
+    with pii.shared_pools(seed, 0):
+        for column in prepared.pii if prepared is not None else ():
+            column.generate(1, seed)
 
 
 def sample_batches(
@@ -150,11 +168,18 @@ def sample_batches(
     synthesizer without pickling it); at most ``workers + 1`` batches are in flight, so memory
     stays bounded however slowly the caller consumes them.
     """
-    _STATE.update(synthesizer=synthesizer, after=after, renumbered=set(renumbered))
+    _STATE.update(
+        synthesizer=synthesizer,
+        after=after,
+        renumbered=set(renumbered),
+        seed=batches[0].seed,
+        batches=len(batches),
+    )
     try:
         if workers <= 1 or len(batches) == 1:
             yield from map(_sample_one, batches)
             return
+        _warm_pools(synthesizer, batches[0].seed)
         ctx = mp.get_context("fork")
         with ctx.Pool(min(workers, len(batches))) as pool:
             pending: deque = deque()

@@ -10,7 +10,7 @@ import pytest
 
 import synthgen_sdv as sg
 from synthgen_sdv.runs.sample import sample
-from synthgen_sdv.synth import batches
+from synthgen_sdv.synth import batches, pii
 from synthgen_sdv.synth.batches import batch_scale, batch_seed, plan_batches
 from tests.conftest import TINY
 
@@ -115,3 +115,16 @@ def test_counted_keys_leave_every_other_value_and_the_renumbered_output_unchange
     pd.testing.assert_series_equal(
         again["customers"]["customer_id"], drawn["customers"]["customer_id"]
     )
+
+
+def test_shared_pii_pools_are_drawn_once_and_unique_columns_stay_unique_across_batches():
+    email = pii.PiiColumn(table="t", column="email", sdtype="email", null_rate=0.0, unique=True)
+    alone = email.generate(50, 1)
+    assert email.generate(50, 1).tolist() == alone.tolist()  # outside a sample: as before
+    values = []
+    for b in range(3):
+        with pii.shared_pools(9, b):
+            values.extend(email.generate(pii.POOL_MAX + 10, batches.batch_seed(9, b)))
+    assert len(values) == len(set(values)) == 3 * (pii.POOL_MAX + 10)
+    assert len([k for k in pii._POOLS if k[0] == 9]) == 1  # one pool for the three batches
+    assert all("@" in v for v in values)
