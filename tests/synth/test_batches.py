@@ -128,3 +128,24 @@ def test_shared_pii_pools_are_drawn_once_and_unique_columns_stay_unique_across_b
     assert len(values) == len(set(values)) == 3 * (pii.POOL_MAX + 10)
     assert len([k for k in pii._POOLS if k[0] == 9]) == 1  # one pool for the three batches
     assert all("@" in v for v in values)
+
+
+def test_a_batched_sample_writes_the_same_files_for_any_number_of_workers(
+    model, small_batches, tmp_path
+):
+    from synthgen_sdv.runs.model_folder import run_sample
+
+    folder = model.save(tmp_path / "M")
+    outs = []
+    for workers in (1, 2):
+        out = tmp_path / f"out{workers}"
+        run_sample(folder, out, ["parquet"], scale=5, seed=3, workers=workers, etl=False)
+        outs.append(out)
+    files = sorted(p.name for p in (outs[0] / "data").iterdir())
+    assert "lines.parquet" in files and "regions.parquet" in files
+    for name in files:
+        assert (outs[0] / "data" / name).read_bytes() == (outs[1] / "data" / name).read_bytes()
+    c = pd.read_parquet(outs[0] / "data" / "customers.parquet")
+    o = pd.read_parquet(outs[0] / "data" / "orders.parquet")
+    assert len(c) == 5 * model._fitted.rows["customers"] and c["customer_id"].is_unique
+    assert o["customer_id"].isin(c["customer_id"]).all()
