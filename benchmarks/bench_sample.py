@@ -27,6 +27,7 @@ import contextlib
 import json
 import math
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -64,6 +65,7 @@ def timed(args: list[str]) -> dict:
     """Run the CLI with ``args``: wall seconds and the peak memory of the process tree, as the
     sum of PSS (shared pages of forked workers counted once) and of RSS (counted per process)."""
     cmd = [sys.executable, "-m", "synthgen_sdv", *args, "--no-progress"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
@@ -90,6 +92,8 @@ def timed(args: list[str]) -> dict:
     thread.start()
     out, err = proc.communicate()
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     done.set()
     thread.join()
     if proc.returncode != 0:
@@ -97,6 +101,7 @@ def timed(args: list[str]) -> dict:
     stages = re.search(r"time: sample ([\d.]+) s, write ([\d.]+) s", out)
     return {
         "seconds": round(seconds, 2),
+        "cpu_s": round(cpu, 1),
         "peak_mb": round(peak[0] / 2**20),
         "peak_rss_sum_mb": round(peak[1] / 2**20),
         "sample_s": float(stages.group(1)) if stages else None,
@@ -262,19 +267,21 @@ def main() -> None:
         "`python benchmarks/bench_sample.py` (model: `fit` on the default config; each run: "
         "`sample --model-dir M --scale S --seed 1 --format parquet --workers W`, "
         "`--no-lineage` unless the ETL column says yes). Peak MB is the PSS of the process "
-        "tree (forked workers' shared pages counted once; the sum of RSS in the JSON). "
+        "tree (forked workers' shared pages counted once; the sum of RSS in the JSON); CPU s "
+        "is user + system time of the run and its workers (on a loaded machine, closer to "
+        "what an idle one takes than wall time is). "
         "Measured on a shared 2-core machine under load from other jobs.",
         "",
-        "| transactions | scale | workers | ETL | wall s | sample s | write s | tx/s | "
+        "| transactions | scale | workers | ETL | wall s | CPU s | sample s | write s | tx/s | "
         "peak MB | keys unique | dangling FKs |",
-        "|---:|---:|---:|:--|---:|---:|---:|---:|---:|:--|---:|",
+        "|---:|---:|---:|:--|---:|---:|---:|---:|---:|---:|:--|---:|",
     ]
     for r in runs:
         lines.append(
             f"| {r.get('transactions', r['target']):,} | {r['scale']} | {r['workers']} | "
-            f"{'yes' if r['etl'] else 'no'} | {r['seconds']:.1f} | {r['sample_s']} | "
-            f"{r['write_s']} | {r.get('transactions_per_s', '')} | {r['peak_mb']} | "
-            f"{r['keys_unique']} | {r['dangling_foreign_keys']} |"
+            f"{'yes' if r['etl'] else 'no'} | {r['seconds']:.1f} | {r['cpu_s']} | "
+            f"{r['sample_s']} | {r['write_s']} | {r.get('transactions_per_s', '')} | "
+            f"{r['peak_mb']} | {r['keys_unique']} | {r['dangling_foreign_keys']} |"
         )
     lines += [
         "",
