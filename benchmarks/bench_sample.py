@@ -26,6 +26,7 @@ import argparse
 import contextlib
 import json
 import math
+import os
 import re
 import resource
 import shutil
@@ -61,14 +62,17 @@ def cli(*args: str, **kw) -> subprocess.CompletedProcess:
     )
 
 
-def timed(args: list[str]) -> dict:
+def timed(args: list[str], tree: Path | None = None) -> dict:
     """Run the CLI with ``args``: wall seconds and the peak memory of the process tree, as the
     sum of PSS (shared pages of forked workers counted once) and of RSS (counted per process)."""
     cmd = [sys.executable, "-m", "synthgen_sdv", *args, "--no-progress"]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
+    env = None
+    if tree is not None:  # another source tree (the reference): its package, same interpreter
+        env = {**os.environ, "PYTHONPATH": str(tree)}
     proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env
     )
     peak = [0, 0]
     done = threading.Event()
@@ -162,6 +166,13 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=3, help="scale-1 samples and subsets scored")
     ap.add_argument("--quick", action="store_true", help="100k transactions, no ETL run")
     ap.add_argument("--no-etl-run", action="store_true", help="skip the whole default run")
+    ap.add_argument(
+        "--reference-tree",
+        type=Path,
+        default=None,
+        help="a source tree of synthgen_sdv before batching (e.g. main's checkout): its "
+        "`sample` at the first --transactions, 1 worker, with the ETL run, for the same-run ratio",
+    )
     ap.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temp)")
     args = ap.parse_args()
     if args.quick:
@@ -180,7 +191,8 @@ def main() -> None:
     runs = []
     for target in args.transactions:
         scale = math.ceil(target / fitted_rows["transactions"])
-        for workers in args.workers:
+        # every worker count at the first target, the largest one beyond it
+        for workers in args.workers if target == args.transactions[0] else args.workers[-1:]:
             out = work / f"out_{target}_{workers}"
             shutil.rmtree(out, ignore_errors=True)
             cmd = ["sample", "--model-dir", str(model), "--scale", str(scale), "--seed", "1"]
@@ -205,14 +217,20 @@ def main() -> None:
                 shutil.rmtree(out, ignore_errors=True)
 
     big = work / f"out_{args.transactions[0]}_{args.workers[-1]}"
-    if not args.no_etl_run:
-        target, workers = args.transactions[0], args.workers[-1]
+    etl_runs = [] if args.no_etl_run else [("this tree", None)]
+    if args.reference_tree is not None:
+        etl_runs.append((f"reference: {args.reference_tree}", args.reference_tree))
+    for label, tree in etl_runs:
+        target, workers = args.transactions[0], 1
         scale = math.ceil(target / fitted_rows["transactions"])
         out = work / "out_etl"
         shutil.rmtree(out, ignore_errors=True)
         cmd = ["sample", "--model-dir", str(model), "--scale", str(scale), "--seed", "1"]
-        r = timed([*cmd, "--out", str(out), "--format", "parquet", "--workers", str(workers)])
-        r.update(target=target, scale=scale, workers=workers, etl=True, **integrity(out))
+        cmd += ["--out", str(out), "--format", "parquet", "--workers", str(workers)]
+        r = timed(cmd, tree)
+        r.update(
+            target=target, scale=scale, workers=workers, etl=True, code=label, **integrity(out)
+        )
         runs.append(r)
         print(json.dumps(r), flush=True)
         shutil.rmtree(out, ignore_errors=True)
@@ -277,9 +295,12 @@ def main() -> None:
         "|---:|---:|---:|:--|---:|---:|---:|---:|---:|---:|:--|---:|",
     ]
     for r in runs:
+        etl = ("yes" if r["etl"] else "no") + (
+            " (reference)" if "reference" in r.get("code", "") else ""
+        )
         lines.append(
             f"| {r.get('transactions', r['target']):,} | {r['scale']} | {r['workers']} | "
-            f"{'yes' if r['etl'] else 'no'} | {r['seconds']:.1f} | {r['cpu_s']} | "
+            f"{etl} | {r['seconds']:.1f} | {r['cpu_s']} | "
             f"{r['sample_s']} | {r['write_s']} | {r.get('transactions_per_s', '')} | "
             f"{r['peak_mb']} | {r['keys_unique']} | {r['dangling_foreign_keys']} |"
         )
