@@ -188,10 +188,11 @@ def sample_in_batches(
         for name in modeled:
             parts[name].append(tables[name])
             offsets[name] += len(tables[name])
-    whole = {
-        t: frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-        for t, frames in parts.items()
-    }
+    whole = {}
+    for name in modeled:  # one table at a time: its batches are let go once joined
+        frames = parts.pop(name)
+        whole[name] = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+        del frames
     return source.whole(whole, fitted, scale, seed)
 
 

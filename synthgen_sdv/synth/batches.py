@@ -34,7 +34,7 @@ import contextlib
 import math
 import multiprocessing as mp
 from collections import deque
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,7 +131,7 @@ def counted_keys(synthesizer: Synthesizer, tables: Collection[str]) -> Iterator[
 _STATE: dict[str, Any] = {}
 
 
-def _sample_one(batch: Batch) -> tuple[Batch, Any]:
+def _sample_one(batch: Batch) -> tuple[Batch, dict[str, pd.DataFrame]]:
     synthesizer: Synthesizer = _STATE["synthesizer"]
     pools = (
         pii.shared_pools(_STATE["seed"], batch.index)
@@ -139,9 +139,7 @@ def _sample_one(batch: Batch) -> tuple[Batch, Any]:
         else contextlib.nullcontext()
     )
     with counted_keys(synthesizer, _STATE["renumbered"]), pools:
-        raw = synthesizer.sample(batch.scale, seed=batch.seed)
-    after: Callable[[Batch, dict[str, pd.DataFrame]], Any] | None = _STATE["after"]
-    return batch, (after(batch, raw) if after is not None else raw)
+        return batch, synthesizer.sample(batch.scale, seed=batch.seed)
 
 
 def _warm_pools(synthesizer: Synthesizer, seed: int) -> None:
@@ -157,12 +155,10 @@ def sample_batches(
     synthesizer: Synthesizer,
     batches: list[Batch],
     workers: int = 1,
-    after: Callable[[Batch, dict[str, pd.DataFrame]], Any] | None = None,
     renumbered: Collection[str] = (),
-) -> Iterator[tuple[Batch, Any]]:
-    """Sample ``batches`` and yield them in batch order: ``(batch, tables)``, or what ``after``
-    makes of a batch's tables (run where the batch was sampled, e.g. in a worker). The
-    primary keys of ``renumbered`` tables are counted, not drawn (``counted_keys``).
+) -> Iterator[tuple[Batch, dict[str, pd.DataFrame]]]:
+    """Sample ``batches`` and yield ``(batch, tables)`` in batch order. The primary keys of
+    ``renumbered`` tables are counted, not drawn (``counted_keys``).
 
     With ``workers`` > 1 batches are sampled in forked processes (they inherit the fitted
     synthesizer without pickling it); at most ``workers + 1`` batches are in flight, so memory
@@ -170,7 +166,6 @@ def sample_batches(
     """
     _STATE.update(
         synthesizer=synthesizer,
-        after=after,
         renumbered=set(renumbered),
         seed=batches[0].seed,
         batches=len(batches),
