@@ -52,6 +52,7 @@ from synthgen_sdv.evaluate.relations import (
 from synthgen_sdv.evaluate.report_schema import COMPARISON_JSON_SCHEMA, SCHEMA, VERSION
 from synthgen_sdv.evaluate.split import children_per_parent, subsample_by_root
 from synthgen_sdv.io.files import write_json, write_text
+from synthgen_sdv.io.layout import named_path
 
 __all__ = [
     "CEILING",
@@ -130,7 +131,7 @@ _REPORTER = Progress()
 
 def _say(message: str) -> None:
     """The default progress callback: a ``[compare]`` line on stderr."""
-    _REPORTER.say(f"[compare] {message}")
+    _REPORTER.detail(f"[compare] {message}")  # a line per metric and candidate: -v only
 
 
 def _rows(data: Dataset) -> dict[str, int]:
@@ -441,10 +442,10 @@ def _make_plots(
     )
     for table in graph.tables:
         written[f"distributions_{table}"] = plots.plot_distributions(
-            real, samples, graph, table, out / "plots" / f"distributions_{table}.png"
+            real, samples, graph, table, named_path(out / "plots", table, ".png", "distributions_")
         )
         written[f"correlations_{table}"] = plots.plot_correlations(
-            real, samples, graph, table, out / "plots" / f"correlations_{table}.png"
+            real, samples, graph, table, named_path(out / "plots", table, ".png", "correlations_")
         )
     written["cardinality"] = plots.plot_cardinality(
         children_per_parent(real, md),
