@@ -8,10 +8,19 @@ from typing import TYPE_CHECKING
 
 from synthgen_sdv.commands.common import (
     add_config_args,
+    add_format,
+    add_no_lineage,
+    add_overwrite,
+    check_model_name,
+    claimed,
+    config_dir,
+    echo,
     formats,
     load_plan,
     out_dir,
     progress,
+    refuse_given,
+    split_names,
     workers,
 )
 from synthgen_sdv.core.errors import InputError
@@ -21,22 +30,22 @@ if TYPE_CHECKING:
     from synthgen_sdv.runs.sample import FitSampleOutcome
 
 
-def _synth_args(p: argparse.ArgumentParser, sample: bool = True) -> None:
-    p.add_argument(
-        "--model", default=None, help="synthesizer: hma (default), hma_stock, gaussian_copula"
-    )
-    p.add_argument(
-        "--tables",
-        default=None,
-        help="modeled tables, comma-separated (default: config.yaml synthesis.tables)",
-    )
+def _synth_args(p: argparse.ArgumentParser, model: bool = True) -> None:
+    if model:
+        p.add_argument(
+            "--model", default=None, help="synthesizer: hma (default), hma_stock, gaussian_copula"
+        )
+        p.add_argument(
+            "--tables",
+            default=None,
+            help="modeled tables, comma-separated (default: config.yaml synthesis.tables)",
+        )
     p.add_argument(
         "--bootstrap-scale",
         type=float,
         default=None,
         help="scale of the rule-based data the model learns from (default: config.yaml)",
     )
-    p.add_argument("--format", choices=["csv", "parquet", "both"], default=None)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -51,6 +60,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_config_args(p)
     _synth_args(p)
+    add_format(p)
+    add_no_lineage(p)
     p.add_argument(
         "--data-dir",
         type=Path,
@@ -70,21 +81,29 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def modeled_tables(args: argparse.Namespace, plan: Plan) -> list[str]:
-    """--tables, else config.yaml's synthesis.tables."""
-    if args.tables:
-        return [t.strip() for t in args.tables.split(",") if t.strip()]
-    return list(plan.loaded.run.synthesis.tables)
+    """--tables, else config.yaml's synthesis.tables; unknown tables refused now, before the
+    bootstrap runs."""
+    from synthgen_sdv.runs.fitting import check_modeled
+
+    names = split_names(args.tables, "--tables") or list(plan.loaded.run.synthesis.tables)
+    check_modeled(names, list(plan.tables))
+    return names
 
 
 def _plan(args: argparse.Namespace) -> tuple[Plan, float, str]:
-    sample_scale, args.scale = args.scale, args.bootstrap_scale
+    """The plan at --bootstrap-scale, the sample scale and the synthesizer, all checked."""
+    check_model_name(getattr(args, "model", None))
+    sample_scale = getattr(args, "scale", None)
+    args.scale = args.bootstrap_scale
     plan = load_plan(args)
     args.scale = sample_scale
     synthesis = plan.loaded.run.synthesis
-    scale = args.scale if args.scale is not None else synthesis.scale
-    if scale <= 0:
+    scale = sample_scale if sample_scale is not None else synthesis.scale
+    if not scale > 0:
         raise InputError(f"--scale must be > 0, got {scale}")
-    return plan, scale, args.model or synthesis.model
+    model = getattr(args, "model", None) or synthesis.model
+    check_model_name(model)
+    return plan, scale, model
 
 
 def run_fit_sample(args: argparse.Namespace) -> int:
@@ -96,18 +115,22 @@ def run_fit_sample(args: argparse.Namespace) -> int:
         from synthgen_sdv.commands.byo import run_byo
 
         return run_byo(args)
+    refuse_given(args, ("metadata",), "a metadata file describes --data-dir; give that too")
     plan, scale, model = _plan(args)
-    outcome = run(
-        ConfigSource(plan, workers(args, plan)),
-        out_dir(args, plan),
-        formats(args, plan),
-        model,
-        modeled_tables(args, plan),
-        scale,
-        params=plan.loaded.run.synthesis.params,
-        compare=not args.no_compare,
-        progress=progress(args),
-    )
+    modeled = modeled_tables(args, plan)
+    out = out_dir(args, plan)
+    with claimed(args, out, {"--config-dir": config_dir(plan)}):
+        outcome = run(
+            ConfigSource(plan, workers(args, plan), etl=not args.no_lineage),
+            out,
+            formats(args, plan),
+            model,
+            modeled,
+            scale,
+            params=plan.loaded.run.synthesis.params,
+            compare=not args.no_compare,
+            progress=progress(args),
+        )
     print_summary(outcome)
     return 0
 
@@ -119,18 +142,18 @@ def print_summary(outcome: FitSampleOutcome) -> None:
     """Tables written and where each came from, stage times, the comparison's headline."""
     counts = outcome.result.row_counts
     width = max(map(len, counts))
-    print(f"wrote {len(counts)} tables to {outcome.out}")
+    echo(f"wrote {len(counts)} tables to {outcome.out}")
     for name, rows in counts.items():
-        print(f"  {name:<{width}}  {rows:>12,} rows  {outcome.sources.get(name, 'rules')}")
+        echo(f"  {name:<{width}}  {rows:>12,} rows  {outcome.sources.get(name, 'rules')}")
     t = outcome.timings
-    print("time: " + ", ".join(f"{k.removesuffix('_s')} {v:.1f} s" for k, v in t.items()))
+    echo("time: " + ", ".join(f"{k.removesuffix('_s')} {v:.1f} s" for k, v in t.items()))
     if outcome.report:
-        print(f"comparison report: {outcome.report['path']}")
+        echo(f"comparison report: {outcome.report['path']}")
         for name, row in outcome.report["summary"].items():
             cells = ", ".join(
                 f"{k} {v:.3f}" for k, v in row.items() if isinstance(v, float) and k in SUMMARY_KEYS
             )
-            print(f"  {name:<16} {cells}")
+            echo(f"  {name:<16} {cells}")
 
 
 def register_fit(sub: argparse._SubParsersAction) -> None:
@@ -141,9 +164,15 @@ def register_fit(sub: argparse._SubParsersAction) -> None:
         description="Fit and save a model (model.pkl + manifest.json). A model "
         "file is a pickle: load only files you trust.",
     )
-    add_config_args(p)
+    add_config_args(p, out=False, scale=False)
     _synth_args(p)
-    p.add_argument("--model-dir", type=Path, required=True, help="folder to save the model in")
+    p.add_argument(
+        "--model-dir",
+        type=Path,
+        required=True,
+        help="folder to save the model in (replaced whole, atomically)",
+    )
+    add_overwrite(p, "--model-dir")
     p.set_defaults(func=run_fit)
 
 
@@ -157,7 +186,9 @@ def register_sample(sub: argparse._SubParsersAction) -> None:
         "folders you trust: they are pickles.",
     )
     add_config_args(p)
-    _synth_args(p)
+    _synth_args(p, model=False)  # the model folder says which synthesizer and tables
+    add_format(p)
+    add_no_lineage(p)
     p.add_argument("--model-dir", type=Path, required=True, help="folder written by `fit`")
     p.set_defaults(func=run_sample)
 
@@ -169,15 +200,17 @@ def run_fit(args: argparse.Namespace) -> int:
 
     plan, _scale, model = _plan(args)
     modeled = modeled_tables(args, plan)
-    outcome = run(
-        ConfigSource(plan, workers(args, plan)),
-        model,
-        args.model_dir,
-        modeled,
-        plan.loaded.run.synthesis.params,
-        progress(args),
-    )
-    print(f"saved '{model}' fitted on {', '.join(modeled)} to {outcome.path}")
+    inputs = {"--config-dir": config_dir(plan)}
+    with claimed(args, args.model_dir, inputs, flag="--model-dir"):
+        outcome = run(
+            ConfigSource(plan, workers(args, plan)),
+            model,
+            args.model_dir,
+            modeled,
+            plan.loaded.run.synthesis.params,
+            progress(args),
+        )
+    echo(f"saved '{model}' fitted on {', '.join(modeled)} to {outcome.path}")
     return 0
 
 
@@ -187,13 +220,16 @@ def run_sample(args: argparse.Namespace) -> int:
     from synthgen_sdv.runs.sample import run_sample as run
 
     plan, scale, _model = _plan(args)
-    outcome = run(
-        ConfigSource(plan, workers(args, plan)),
-        args.model_dir,
-        out_dir(args, plan),
-        formats(args, plan),
-        scale,
-        progress(args),
-    )
+    out = out_dir(args, plan)
+    inputs = {"--config-dir": config_dir(plan), "--model-dir": args.model_dir}
+    with claimed(args, out, inputs):
+        outcome = run(
+            ConfigSource(plan, workers(args, plan), etl=not args.no_lineage),
+            args.model_dir,
+            out,
+            formats(args, plan),
+            scale,
+            progress(args),
+        )
     print_summary(outcome)
     return 0
