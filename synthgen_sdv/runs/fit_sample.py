@@ -20,7 +20,7 @@ from typing import Any
 
 from synthgen_sdv.core.progress import QUIET, Progress
 from synthgen_sdv.io import layout
-from synthgen_sdv.io.output import check_replaceable
+from synthgen_sdv.io.output import check_replaceable, staged_output
 from synthgen_sdv.runs.fitting import fit_line, fit_synthesizer
 from synthgen_sdv.runs.sample import FitSampleOutcome, sample, write_sampled
 from synthgen_sdv.runs.source import Fitted, Source
@@ -39,7 +39,7 @@ def fit(
     modeled = list(modeled) if modeled else source.default_tables()
     source.check_modeled(modeled)
     view = source.fit_view(modeled)
-    progress.say(fit_line(model, source.tables, modeled))
+    progress.stage(fit_line(model, source.tables, modeled))
     synth = fit_synthesizer(
         model, view.tables, view.metadata, modeled, source.seed, not progress.quiet, params
     )
@@ -63,12 +63,18 @@ def run_fit(
     modeled: list[str] | None = None,
     params: dict[str, Any] | None = None,
     progress: Progress = QUIET,
+    overwrite: bool = False,
 ) -> FitOutcome:
-    """``fit``: fit and save the model (``model.pkl`` + ``manifest.json``) in ``model_dir``."""
+    """``fit``: fit and save the model (``model.pkl`` + ``manifest.json``) in ``model_dir``
+    (an earlier model there is replaced only with ``overwrite``)."""
     started = time.perf_counter()
+    check_replaceable(Path(model_dir), overwrite, "--model-dir")  # before the fit, not after
+    progress.stages(2)  # load (bootstrap or read), fit
     fitted = fit(source, model, modeled, params, progress)
     identity = source.model_hash(fitted.model, fitted.modeled)
-    path = save_model(fitted.synthesizer, model_dir, identity)
+    with staged_output(model_dir, overwrite) as tmp:  # whole or not at all, like any output
+        save_model(fitted.synthesizer, tmp, identity)
+    path = Path(model_dir).resolve()
     return FitOutcome(path, fitted.model, fitted.modeled, time.perf_counter() - started)
 
 
@@ -87,6 +93,7 @@ def run_fit_sample(
     started = time.perf_counter()
     out = Path(out)
     check_replaceable(out.resolve())  # fail before minutes of fitting, not after
+    progress.stages(5 if compare else 4)  # load, fit, sample, write (, compare): one count
     t = time.perf_counter()
     source.load(progress)
     timings = {source.load_key: time.perf_counter() - t}
@@ -102,6 +109,7 @@ def run_fit_sample(
     report: dict[str, Any] = {}
 
     def comparison(tmp: Path) -> None:
+        progress.stage("compare with a holdout of the data the model learned from")
         began = time.perf_counter()
         study = source.compare(tmp / layout.REPORTS, fitted.model, fitted.modeled, params, progress)
         if study is not None:

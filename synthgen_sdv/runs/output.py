@@ -153,9 +153,9 @@ class PlanOutput(Output):
     def produce(self, sink: FileSink) -> GenerationResult:
         """The engine's run over the plan (the pinned tables as given)."""
         bars = not self.progress.quiet
-        engine = Engine(
-            self.plan, workers=self.workers, progress=bars, log=self.progress.say if bars else None
-        )
+        # a line per table family: the stages of `generate`, sub-steps of fit-sample's write
+        log = self.progress.detail if self.pinned else self.progress.say
+        engine = Engine(self.plan, workers=self.workers, progress=bars, log=log if bars else None)
         return engine.run(sink, pinned=self.pinned)
 
     def schema_metadata(self, result: GenerationResult, sink: FileSink) -> dict[str, Any]:
@@ -206,6 +206,7 @@ class PlanOutput(Output):
             spec_path=spec_path,
             write_labels=False,
             extra_sections={"config_hash": self.plan.config_hash, "tables": tables_lineage},
+            progress=self.progress,
         )
         return lineage_labels(run)
 

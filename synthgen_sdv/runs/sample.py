@@ -47,7 +47,7 @@ class FitSampleOutcome:
 def sample(fitted: Fitted, scale: float = 1.0, progress: Progress = QUIET) -> Sampled:
     """Sample ``scale`` times the fitted rows and let the source make them whole."""
     fitted.source.load(progress)
-    progress.say(f"[3/4] sample at {scale:g}x the fitted rows; {fitted.source.finish_line}")
+    progress.stage(f"sample at {scale:g}x the fitted rows; {fitted.source.finish_line}")
     return fitted.source.finish(fitted.synthesizer.sample(scale), fitted, scale)
 
 
@@ -60,7 +60,7 @@ def write_sampled(
     extra: Callable[[Path], None] | None = None,
 ) -> Written:
     """Write ``sampled`` with the one writer (``extra`` adds to the staged folder)."""
-    progress.say(f"[4/4] write: {source.write_line}")
+    progress.stage(f"write: {source.write_line}")
     return write_output(Path(out), formats, source.output(sampled, progress), extra)
 
 
@@ -83,6 +83,7 @@ def run_sample(
 ) -> FitSampleOutcome:
     """``sample``: load the model in ``model_dir``, sample at ``scale``, write ``out``."""
     started = time.perf_counter()
+    progress.stages(3)  # load (bootstrap or read), sample, write
     fitted = load_fitted(source, model_dir)
     source.load(progress)
     t = time.perf_counter()
