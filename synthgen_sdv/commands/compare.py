@@ -113,7 +113,7 @@ def _pairs(values: list[str], flag: str) -> dict[str, str]:
 def run(args: argparse.Namespace) -> int:
     """Compare the folders, say where the report went and print its headline table."""
     from synthgen_sdv.io.output import staged_output
-    from synthgen_sdv.runs.compare import check_metrics, run_compare
+    from synthgen_sdv.runs.compare import check_metrics, read_stats, run_compare
 
     # Argument mistakes first, before minutes of reading data.
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None
@@ -123,6 +123,10 @@ def run(args: argparse.Namespace) -> int:
     reference = input_dir(args, "compare", "--reference")
     inputs: dict[str, Path | None] = {"DIR": reference, "--holdout": args.holdout}
     inputs.update({f"--candidate {n}": Path(p) for n, p in candidates.items()})
+    read_stats(stats_files, candidates)  # names and files: argument mistakes come first
+    for name, folder in inputs.items():  # a missing folder is named before --out is looked at
+        if folder is not None and not folder.is_dir():
+            raise InputError(f"{name} {folder}: not a directory")
     with claimed(args, args.out, inputs), staged_output(args.out) as tmp:
         report = run_compare(
             reference,

@@ -91,16 +91,13 @@ def run_lineage_command(args: argparse.Namespace) -> int:
 
     folder = input_dir(args, "lineage", "--data")
     spec = spec_path(args)
-    if not layout.is_output(folder):
-        raise InputError(
-            f"{folder}: not a synthgen_sdv output folder (no valid {layout.SCHEMA_METADATA})"
-        )
     if not list((folder / layout.DATA).glob("*.parquet")):
         raise InputError(
             f"{folder / layout.DATA} has no .parquet tables; the lineage pipeline reads the "
             "Parquet output (generate with --format parquet or both)"
         )
-    with staged_update(folder, say=note) as tmp:
+    # an output of ours, or any folder of data/*.parquet: added to, never replaced
+    with staged_update(folder, say=note, require_ours=False) as tmp:
         run = run_lineage(tmp, args.seed, spec_path=spec, progress=progress(args))
     kinds = sorted({lab["kind"] for lab in run.labels})
     echo(

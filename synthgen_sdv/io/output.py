@@ -348,11 +348,14 @@ def claim(
     swapped: bool = True,
     may_hold_out: frozenset[str] = frozenset({"--config-dir"}),
     who: str = "",
+    require_ours: bool = True,
 ) -> Iterator[Claim]:
     """Claim ``out`` for this block (see the module docstring); InputError when it may not be
     written. ``update``: the folder exists and is ours, and is added to, not replaced (no
     ``overwrite`` needed); ``swapped=False``: it is only locked, changed in place by an
-    engine that is atomic on its own (``load``'s DuckDB file). ``who`` names the run in the
+    engine that is atomic on its own (``load``'s DuckDB file); ``require_ours=False`` lets an
+    update add to a folder without our marker (``lineage`` over a folder of Parquet tables).
+    ``who`` names the run in the
     lock, for the message another run gets. Claiming a folder this process holds yields the
     same claim."""
     out = Path(out).resolve()
@@ -362,7 +365,9 @@ def claim(
     _check_path(out, flag, swapped)
     check_inputs(out, inputs or {}, flag, may_hold_out)
     if update:
-        if layout.folder_kind(out) is None:
+        if not out.is_dir():
+            raise InputError(f"{out}: no such folder")
+        if require_ours and layout.folder_kind(out) is None:
             raise InputError(
                 f"{out}: not a synthgen_sdv output folder (no valid {layout.SCHEMA_METADATA})"
             )
@@ -459,34 +464,35 @@ def staged_output(
 
 
 def _copy_for_update(src: Path, dst: Path) -> None:
-    """``src`` into the new folder ``dst``: files hard-linked (copied where links fail),
-    ``metadata/`` copied, since that is where updates write."""
+    """``src`` into the new folder ``dst``: files hard-linked (the same inodes: nothing of
+    the user's is rewritten; copied where links fail), ``metadata/`` copied, since that is
+    where updates write; symbolic links kept as links."""
     for entry in src.iterdir():
         target = dst / entry.name
         if entry.is_symlink():
-            continue  # a link in an output was not put there by us
-        if entry.is_dir():
-            if entry.name == layout.METADATA:
-                shutil.copytree(entry, target, symlinks=False)
-            else:
-                shutil.copytree(entry, target, symlinks=False, copy_function=_link_or_copy)
+            os.symlink(os.readlink(entry), target)
+        elif entry.is_dir():
+            copy = shutil.copy2 if entry.name == layout.METADATA else _link_or_copy
+            shutil.copytree(entry, target, symlinks=True, copy_function=copy)
         else:
             _link_or_copy(entry, target)
 
 
 def _link_or_copy(src: Any, dst: Any) -> None:
     try:
-        os.link(src, dst)
+        os.link(src, dst, follow_symlinks=False)
     except OSError:
         shutil.copy2(src, dst)
 
 
 @contextmanager
-def staged_update(out: str | Path, say: Say = _nothing) -> Iterator[Path]:
-    """Yield a copy of the existing output ``out`` to change; on success it replaces ``out``,
+def staged_update(
+    out: str | Path, say: Say = _nothing, require_ours: bool = True
+) -> Iterator[Path]:
+    """Yield a copy of the existing folder ``out`` to change; on success it replaces ``out``,
     on failure it is removed. Files are hard-linked, so the copy is cheap; write only by
     replacing files (``io.files``) or by unlinking them first."""
-    with claim(out, update=True, say=say) as held:
+    with claim(out, update=True, say=say, require_ours=require_ours) as held:
         tmp = new_tmp(held.out)
         try:
             _copy_for_update(held.out, tmp)

@@ -88,11 +88,13 @@ def run_fit_sample(
     params: dict[str, Any] | None = None,
     compare: bool = True,
     progress: Progress = QUIET,
+    overwrite: bool = False,
 ) -> FitSampleOutcome:
-    """Load, fit, sample, write ``out`` atomically, and compare when the source can."""
+    """Load, fit, sample, write ``out`` atomically, and compare when the source can. An earlier
+    output in ``out`` is replaced only with ``overwrite``."""
     started = time.perf_counter()
     out = Path(out)
-    check_replaceable(out.resolve())  # fail before minutes of fitting, not after
+    check_replaceable(out.resolve(), overwrite)  # fail before minutes of fitting, not after
     progress.stages(5 if compare else 4)  # load, fit, sample, write (, compare): one count
     t = time.perf_counter()
     source.load(progress)
@@ -119,7 +121,7 @@ def run_fit_sample(
 
     t = time.perf_counter()
     written = write_sampled(
-        source, sampled, out, formats, progress, comparison if compare else None
+        source, sampled, out, formats, progress, comparison if compare else None, overwrite
     )
     timings["write_s"] = time.perf_counter() - t
     if report:

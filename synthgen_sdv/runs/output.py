@@ -99,9 +99,11 @@ def write_output(
     formats: list[str],
     output: Output,
     extra: Callable[[Path], None] | None = None,
+    overwrite: bool = False,
 ) -> Written:
-    """Write ``output`` into ``out`` atomically; ``extra`` adds to the staged folder (reports)."""
-    with staged_output(out) as tmp:
+    """Write ``output`` into ``out`` atomically; ``extra`` adds to the staged folder (reports).
+    An earlier output in ``out`` is replaced only with ``overwrite`` (``io.output``)."""
+    with staged_output(out, overwrite) as tmp:
         written = write_into(tmp, formats, output)
         if extra:
             extra(tmp)

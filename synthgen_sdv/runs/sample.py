@@ -58,10 +58,12 @@ def write_sampled(
     formats: list[str],
     progress: Progress = QUIET,
     extra: Callable[[Path], None] | None = None,
+    overwrite: bool = False,
 ) -> Written:
     """Write ``sampled`` with the one writer (``extra`` adds to the staged folder)."""
     progress.stage(f"write: {source.write_line}")
-    return write_output(Path(out), formats, source.output(sampled, progress), extra)
+    output = source.output(sampled, progress)
+    return write_output(Path(out), formats, output, extra, overwrite)
 
 
 def load_fitted(source: Source, model_dir: Path) -> Fitted:
@@ -80,8 +82,10 @@ def run_sample(
     formats: list[str],
     scale: float = 1.0,
     progress: Progress = QUIET,
+    overwrite: bool = False,
 ) -> FitSampleOutcome:
-    """``sample``: load the model in ``model_dir``, sample at ``scale``, write ``out``."""
+    """``sample``: load the model in ``model_dir``, sample at ``scale``, write ``out`` (an
+    earlier output there is replaced only with ``overwrite``)."""
     started = time.perf_counter()
     progress.stages(3)  # load (bootstrap or read), sample, write
     fitted = load_fitted(source, model_dir)
@@ -90,7 +94,7 @@ def run_sample(
     sampled = sample(fitted, scale, progress)
     timings = {"sample_s": time.perf_counter() - t}
     t = time.perf_counter()
-    written = write_sampled(source, sampled, out, formats, progress)
+    written = write_sampled(source, sampled, out, formats, progress, overwrite=overwrite)
     timings["write_s"] = time.perf_counter() - t
     final = Path(out).resolve()
     files = source.done(final, progress)

@@ -25,6 +25,16 @@ def generate_args(out: Path, *extra: str) -> list[str]:
     return ["generate", "--config-dir", str(TINY), "--out", str(out), "--no-progress", *extra]
 
 
+def paused_run(out: Path) -> subprocess.Popen:
+    """``generate --overwrite`` of ``out`` that stops once its new folder is staged; wait for
+    the STAGED line on its stderr before signalling it."""
+    return subprocess.Popen(
+        [sys.executable, str(STAGED_RUN), "pause", "--", *generate_args(out, "--overwrite")],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def siblings(path: Path) -> list[str]:
     """What sits beside ``path`` (temporaries and lock files are hidden siblings)."""
     return sorted(p.name for p in path.parent.iterdir())
@@ -234,11 +244,7 @@ def test_a_second_run_on_the_same_out_is_refused_by_the_lock(tiny_out, capsys):
 
 
 def test_two_concurrent_runs_one_wins(tiny_out):
-    first = subprocess.Popen(
-        [sys.executable, str(STAGED_RUN), "pause", "--", *generate_args(tiny_out, "--overwrite")],
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    first = paused_run(tiny_out)
     try:
         assert "STAGED" in first.stderr.readline()
         second = cli(*generate_args(tiny_out, "--overwrite", "--seed", "5"))
@@ -255,11 +261,7 @@ def test_two_concurrent_runs_one_wins(tiny_out):
 @pytest.mark.parametrize("signum, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_sigterm_cleans_up_like_ctrl_c(tiny_out, signum, code):
     before = tree(tiny_out)
-    proc = subprocess.Popen(
-        [sys.executable, str(STAGED_RUN), "pause", "--", *generate_args(tiny_out, "--overwrite")],
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = paused_run(tiny_out)
     assert "STAGED" in proc.stderr.readline()
     assert any(".o.tmp-" in n for n in siblings(tiny_out))
     proc.send_signal(signum)
@@ -272,11 +274,7 @@ def test_sigterm_cleans_up_like_ctrl_c(tiny_out, signum, code):
 
 def test_kill_9_mid_run_keeps_the_old_output_and_the_next_run_cleans_up(tiny_out, capsys):
     before = tree(tiny_out)
-    proc = subprocess.Popen(
-        [sys.executable, str(STAGED_RUN), "pause", "--", *generate_args(tiny_out, "--overwrite")],
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = paused_run(tiny_out)
     assert "STAGED" in proc.stderr.readline()
     proc.kill()
     proc.wait(60)
