@@ -96,7 +96,8 @@ def add_out(p: argparse.ArgumentParser, default: str, required: bool = False) ->
         default=None,
         required=required,
         metavar="DIR",
-        help=f"folder to write (replaced whole, atomically; default: {default})",
+        help="folder to write (replaced whole, atomically"
+        + ("; required)" if required else f"; default: {default})"),
     )
     add_overwrite(p)
 

@@ -41,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="NAME=DIR",
         help="a candidate output folder; repeat for more",
     )
-    add_out(p, "none: required", required=True)
+    add_out(p, "", required=True)
     p.add_argument(
         "--holdout",
         type=Path,

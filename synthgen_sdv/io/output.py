@@ -355,9 +355,8 @@ def claim(
     ``overwrite`` needed); ``swapped=False``: it is only locked, changed in place by an
     engine that is atomic on its own (``load``'s DuckDB file); ``require_ours=False`` lets an
     update add to a folder without our marker (``lineage`` over a folder of Parquet tables).
-    ``who`` names the run in the
-    lock, for the message another run gets. Claiming a folder this process holds yields the
-    same claim."""
+    ``who`` names the run in the lock, for the message another run gets. Claiming a folder
+    this process holds yields the same claim."""
     out = Path(out).resolve()
     if out in _HELD:
         yield _HELD[out]
@@ -379,7 +378,8 @@ def claim(
         raise InputError(f"{flag} {out}: cannot create its parent folder: {exc}") from None
     fh = _acquire(out, flag, required=swapped, who=who)
     try:
-        clean_stale(out, say)
+        if fh is not None:  # only under the lock is a temporary surely nobody's
+            clean_stale(out, say)
         if not update:  # a swap that a killed run left half-done may have put an output back
             _check_contents(out, overwrite, flag)
     except BaseException:

@@ -1,12 +1,11 @@
-"""Helpers for the command-line tests: the CLI in a subprocess (real exit codes, signals) or in
-process (fast), and a snapshot of a folder tree to prove nothing else was written."""
+"""Helpers for the command-line tests: the CLI in a subprocess (real exit codes) or in process
+(fast), and a snapshot of a folder tree to prove nothing else was written."""
 
 from __future__ import annotations
 
 import hashlib
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -25,17 +24,6 @@ def cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess
     )
 
 
-def popen(*args: str, cwd: Path | None = None) -> subprocess.Popen:
-    """The CLI started in the background (to signal or race it)."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "synthgen_sdv", *map(str, args)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=cwd,
-    )
-
-
 def main(*args: str) -> int:
     """The CLI in this process (``capsys`` sees its output)."""
     from synthgen_sdv.cli import main as run
@@ -50,16 +38,6 @@ def tree(root: Path) -> dict[str, str]:
         for p in sorted(root.rglob("*"))
         if p.is_file()
     }
-
-
-def wait_for(predicate, timeout: float = 120.0, every: float = 0.02) -> bool:
-    """Poll until ``predicate()`` is true; False on timeout."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(every)
-    return False
 
 
 @pytest.fixture
