@@ -15,6 +15,7 @@ import yaml
 from pydantic import ValidationError
 
 from synthgen_sdv.core.errors import InputError
+from synthgen_sdv.core.names import column_name_problem, table_name_problem
 from synthgen_sdv.io import layout
 from synthgen_sdv.io.models import (
     LABELS_NAME,
@@ -109,6 +110,13 @@ def load_schema_metadata(out_dir: str | Path) -> SchemaMetadata:
         raise _problems(path, exc) from None
     problems = []
     for name, table in meta.tables.items():
+        bad = table_name_problem(name)  # names become file names and SQL identifiers
+        if bad:
+            problems.append(f"tables: {bad}")
+            continue
+        problems += [
+            f"tables.{name}.columns: {p}" for p in map(column_name_problem, table.columns) if p
+        ]
         for pk in table.pk_columns:
             if pk not in table.columns:
                 problems.append(f"tables.{name}.primary_key: column '{pk}' is not in its columns")

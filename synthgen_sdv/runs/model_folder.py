@@ -33,10 +33,12 @@ def run_sample(
     num_rows: Mapping[str, int] | None = None,
     workers: int = 1,
     progress: Progress = QUIET,
+    overwrite: bool = False,
 ) -> FitSampleOutcome:
     """``sample``: load the model folder, sample (a fresh seed unless ``seed``), write ``out``
     (default: the source's output folder) in ``formats`` (default: the source's)."""
     started = time.perf_counter()
+    progress.stages(3)  # load, sample, write
     fitted = load_fitted(model_dir, workers)
     source = fitted.source
     drawn = seed is None
@@ -48,7 +50,9 @@ def run_sample(
         progress.say(f"  - {note}")
     t = time.perf_counter()
     out = Path(out) if out is not None else source.default_out()
-    written = write_sampled(source, sampled, out, formats or source.default_formats(), progress)
+    written = write_sampled(
+        source, sampled, out, formats or source.default_formats(), progress, overwrite=overwrite
+    )
     timings["write_s"] = time.perf_counter() - t
     final = out.resolve()
     files = source.done(final, progress)

@@ -105,6 +105,6 @@ def test_data_validation(tmp_path, monkeypatch):
     everything = "\n".join(texts)
     assert "tables: regions, products, customers, orders, lines" in texts[-1]
     assert "all OK" in texts[-1] and texts[-1].rstrip().endswith("RESULT: OK")
-    assert "RESULT: OK" in everything.split("validate")[1]  # the command's own verdict
+    assert "RESULT: OK" in everything.split("synthgen_sdv validate")[1]  # the command's verdict
     assert "lines.product_id" in everything  # a foreign key checked in DuckDB
     assert (tmp_path / "work" / "warehouse.duckdb").exists()
