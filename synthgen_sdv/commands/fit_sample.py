@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING
 
 from synthgen_sdv.commands.common import (
     add_config_args,
+    check_size,
     formats,
     load_plan,
     out_dir,
     progress,
+    scale_arg,
     workers,
 )
 from synthgen_sdv.core.errors import InputError
@@ -32,7 +34,7 @@ def _synth_args(p: argparse.ArgumentParser, sample: bool = True) -> None:
     )
     p.add_argument(
         "--bootstrap-scale",
-        type=float,
+        type=scale_arg,
         default=None,
         help="scale of the rule-based data the model learns from (default: config.yaml)",
     )
@@ -97,6 +99,7 @@ def run_fit_sample(args: argparse.Namespace) -> int:
 
         return run_byo(args)
     plan, scale, model = _plan(args)
+    _check_size(args, plan, scale, fit=True)
     outcome = run(
         ConfigSource(plan, workers(args, plan)),
         out_dir(args, plan),
@@ -110,6 +113,22 @@ def run_fit_sample(args: argparse.Namespace) -> int:
     )
     print_summary(outcome)
     return 0
+
+
+def _check_size(args: argparse.Namespace, plan: Plan, scale: float, fit: bool) -> None:
+    """The estimate of fit-sample (``fit``) or sample, checked before the bootstrap starts."""
+    from synthgen_sdv.runs.estimate import estimate_fit_sample
+
+    estimate = estimate_fit_sample(
+        plan,
+        formats(args, plan),
+        modeled_tables(args, plan),
+        scale,
+        workers(args, plan),
+        fit=fit,
+        compare=fit and not getattr(args, "no_compare", False),
+    )
+    check_size(args, plan, out_dir(args, plan), estimate)
 
 
 SUMMARY_KEYS = ("Quality", "Column Pair Trends", "Intertable Trends", "Validity")
@@ -187,6 +206,7 @@ def run_sample(args: argparse.Namespace) -> int:
     from synthgen_sdv.runs.sample import run_sample as run
 
     plan, scale, _model = _plan(args)
+    _check_size(args, plan, scale, fit=False)
     outcome = run(
         ConfigSource(plan, workers(args, plan)),
         args.model_dir,

@@ -6,6 +6,7 @@ import argparse
 
 from synthgen_sdv.commands.common import (
     add_config_args,
+    check_size,
     formats,
     load_plan,
     out_dir,
@@ -37,17 +38,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Generate, then print the tables written with their row counts."""
+    from synthgen_sdv.runs.estimate import estimate_generate
     from synthgen_sdv.runs.generate import run_generate
 
     plan = load_plan(args)
+    out, fmts, n_workers = out_dir(args, plan), formats(args, plan), workers(args, plan)
+    estimate = estimate_generate(plan, fmts, n_workers, etl=not args.no_lineage)
+    check_size(args, plan, out, estimate)
     # --no-lineage is accepted but, as before this layout, not passed on (etl stays on)
-    outcome = run_generate(
-        plan,
-        out_dir(args, plan),
-        formats(args, plan),
-        workers=workers(args, plan),
-        progress=progress(args),
-    )
+    outcome = run_generate(plan, out, fmts, workers=n_workers, progress=progress(args))
     counts = outcome.result.row_counts
     width = max(map(len, counts))
     print(f"wrote {len(counts)} tables to {outcome.out}")
