@@ -67,6 +67,17 @@ class Distribution:
     integer: bool = False
     bounds: tuple[Bound, ...] = ()
     ordered: tuple[str, str] | None = None  # (low, high): low <= high
+    #: the mean for numeric parameters (inf: none; used to estimate a run's size)
+    mean: Callable[[dict[str, float]], float] | None = None
+
+    def expected(self, params: Mapping[str, object]) -> float | None:
+        """The mean of a draw when every parameter is a number, else None."""
+        full = {**dict(self.defaults), **params}
+        if self.mean is None or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in full.values()
+        ):
+            return None
+        return float(self.mean({k: float(v) for k, v in full.items()}))  # type: ignore[arg-type]
 
     def problems(self, params: Mapping[str, object]) -> list[str]:
         """What is wrong with the parameters given as numbers (expressions are checked per row
@@ -149,6 +160,15 @@ def _add(dist: Distribution) -> None:
     DISTRIBUTIONS.register(dist.name)(dist)
 
 
+def _zipf_mean(p: dict[str, float]) -> float:
+    """zeta(a - 1) / zeta(a); infinite for a <= 2 (the heavy tail)."""
+    a = p["a"]
+    if a <= 2:
+        return math.inf
+    ks = np.arange(1, 100_000, dtype=float)
+    return float((ks ** (1 - a)).sum() / (ks ** (-a)).sum())
+
+
 # the largest value a draw may be near: beyond it numpy overflows (Poisson) or int64 does
 _HUGE = 1e15
 
@@ -160,6 +180,7 @@ _add(
         defaults=(("low", 0.0), ("high", 1.0)),
         bounds=(Bound("low", -_HUGE, _HUGE), Bound("high", -_HUGE, _HUGE)),
         ordered=("low", "high"),
+        mean=lambda p: (p["low"] + p["high"]) / 2,
     )
 )
 _add(
@@ -168,6 +189,7 @@ _add(
         ("mean", "std"),
         lambda r, p, n: r.normal(p["mean"], p["std"], n),
         bounds=(Bound("std", 0.0),),
+        mean=lambda p: p["mean"],
     )
 )
 _add(
@@ -176,6 +198,7 @@ _add(
         ("mean", "sigma"),
         lambda r, p, n: r.lognormal(p["mean"], p["sigma"], n),
         bounds=(Bound("sigma", 0.0),),
+        mean=lambda p: math.exp(min(p["mean"] + p["sigma"] ** 2 / 2, 700)),
     )
 )
 _add(
@@ -184,6 +207,7 @@ _add(
         ("scale",),
         lambda r, p, n: r.exponential(p["scale"], n),
         bounds=(Bound("scale", 0.0),),
+        mean=lambda p: p["scale"],
     )
 )
 _add(
@@ -193,6 +217,7 @@ _add(
         lambda r, p, n: r.poisson(np.maximum(p["lam"], 0), n),
         integer=True,
         bounds=(Bound("lam", 0.0, _HUGE, clip_rows=True),),
+        mean=lambda p: max(p["lam"], 0.0),
     )
 )
 # numpy's zipf draws k >= 1 with P(k) ~ k^-a (a > 1): the heavy tail of counts and popularity.
@@ -203,6 +228,7 @@ _add(
         lambda r, p, n: r.zipf(p["a"], n),
         integer=True,
         bounds=(Bound("a", 1.0, open_low=True),),
+        mean=_zipf_mean,
     )
 )
 _add(
@@ -212,6 +238,7 @@ _add(
         lambda r, p, n: (r.random(n) < p["p"]).astype(np.int64),
         integer=True,
         bounds=(Bound("p", 0.0, 1.0, clip_rows=True),),
+        mean=lambda p: min(max(p["p"], 0.0), 1.0),
     )
 )
 _add(
@@ -219,6 +246,7 @@ _add(
         "constant",
         ("value",),
         lambda r, p, n: np.broadcast_to(np.asarray(p["value"], dtype=float), (n,)).copy(),
+        mean=lambda p: p["value"],
     )
 )
 

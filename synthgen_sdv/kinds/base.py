@@ -210,6 +210,16 @@ class ForeignKeyKind(ColumnKind):
         """Cap per-parent row counts when this lookup cannot serve more (distinct picks)."""
         return counts
 
+    def expected_children(self) -> float | None:
+        """For a driver: the mean rows per target row when the config fixes it (a number or
+        a distribution with numeric parameters), else None (an expression over the parent)."""
+        return None
+
+    def with_children_cap(self, cap: int) -> ForeignKeyKind:
+        """For a driver: the same lookup with at most ``cap`` rows per target row (the run
+        estimate's pilot uses it, so that no config can make the pilot itself large)."""
+        return self
+
     @property
     def never_has_children(self) -> bool:
         """For a driver: True when every parent row gets 0 rows, whatever the data (the plan

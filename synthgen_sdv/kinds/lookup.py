@@ -17,6 +17,7 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from synthgen_sdv.core import bounds
+from synthgen_sdv.core.distributions import DISTRIBUTIONS
 from synthgen_sdv.core.seeds import rng_for
 from synthgen_sdv.core.strict import StrictModel
 from synthgen_sdv.kinds.base import (
@@ -66,6 +67,22 @@ class ChildrenPerParent(DistributionFields):
     def deps(self) -> set[str]:
         """Parent columns the count expressions read."""
         return param_deps(self.count, *self.given_params().values())
+
+    def expected(self) -> float | None:
+        """The mean count when the config fixes it (clipped to min/max), else None."""
+        if isinstance(self.count, str):
+            return None
+        if self.count is not None:
+            mean: float | None = float(self.count)
+        elif self.counts is not None:
+            weights = sum(self.counts.values())
+            mean = sum(k * w for k, w in self.counts.items()) / weights
+        else:
+            dist = DISTRIBUTIONS.get(self.distribution)  # type: ignore[arg-type]
+            mean = dist.expected(self.given_params())
+        if mean is None:
+            return None
+        return float(np.clip(mean, self.min, self.max if self.max is not None else np.inf))
 
     @property
     def always_zero(self) -> bool:
@@ -146,6 +163,18 @@ class LookupColumn(ForeignKeyKind):
         if self.children_per_parent is None:
             raise AssertionError(f"lookup to '{self.table}' has no children_per_parent")
         return self.children_per_parent.draw_counts(ctx)
+
+    def expected_children(self) -> float | None:
+        """The configured mean children per parent, when it is a number."""
+        return self.children_per_parent.expected() if self.children_per_parent else None
+
+    def with_children_cap(self, cap: int) -> LookupColumn:
+        """At most ``cap`` children per parent (for the run estimate's pilot)."""
+        cpp = self.children_per_parent
+        if cpp is None:
+            return self
+        capped = cpp.model_copy(update={"max": min(cap, cpp.max if cpp.max is not None else cap)})
+        return self.model_copy(update={"children_per_parent": capped})
 
     @property
     def never_has_children(self) -> bool:

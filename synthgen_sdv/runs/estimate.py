@@ -13,8 +13,12 @@ a *pilot*: the real engine runs the same plan with every root table cut to ``PIL
 - bytes per row in memory (pandas, deep), for the tables the engine keeps whole and the chunks
   it holds.
 
-A pilot that makes more than ``PILOT_MAX_ROWS`` rows stops early: what it saw is already far
-beyond any machine once scaled up, and the estimate says it is a lower bound.
+No config can make the pilot itself large: a *scout* first runs with every root cut to
+``SCOUT_ROWS`` rows and at most ``SCOUT_CAP`` rows per parent row, and its rows per root row size
+the pilot's roots; both stop after ``PILOT_MAX_ROWS`` rows. A count fixed by the config (a
+number, or a distribution with numeric parameters) above the pilot's cap is taken as configured;
+an expression that reaches the cap makes the estimate a lower bound, which the guard refuses
+(``--force`` runs it anyway).
 
 Peak memory is a model (``MemoryModel``) over those measurements: the process as it is when
 the estimate is made, the tables kept whole (popularity-looked-up dimensions; all bootstrap
@@ -50,11 +54,13 @@ from synthgen_sdv.io.sink import Sink
 from synthgen_sdv.io.writers import to_arrow
 from synthgen_sdv.schema.plan import Plan
 
-#: rows of each root table in the pilot (fewer when the plan has fewer)
-PILOT_ROWS = 256
-#: the pilot's chunk size: small, so that one chunk cannot grow far past PILOT_MAX_ROWS
-PILOT_CHUNK = 128
-#: the pilot stops once it has made this many rows
+#: the scout: rows of each root and at most this many rows per parent row (so at most
+#: 16 * (64 + 64**2 + 64**3) rows for a three-level chain of counts that hit the cap)
+SCOUT_ROWS, SCOUT_CAP = 16, 64
+#: the pilot: rows of each root (at most), chunk size, rows per parent row (at most), and the
+#: rows each family aims at (its root's rows are cut to reach about that many)
+PILOT_ROWS, PILOT_CHUNK, PILOT_CAP, PILOT_TARGET_ROWS = 256, 128, 256, 40_000
+#: a scout or pilot stops once it has made this many rows
 PILOT_MAX_ROWS = 300_000
 #: bytes written besides the tables and labels: schema metadata, the lineage document,
 #: OpenLineage events and the ETL fault labels (about 0.7 MB for the default lineage.yml)
@@ -199,26 +205,69 @@ class _Pilot:
     label_bytes: int = 0  # labels.json's anomalies and entity links for the pilot's rows
 
 
-def _pilot(plan: Plan, formats: Iterable[str]) -> _Pilot:
-    tables = {
-        t: replace(tp, rows=min(tp.rows, PILOT_ROWS)) if tp.rows is not None else tp
-        for t, tp in plan.tables.items()
-    }
-    small = replace(plan, tables=tables, chunk_size=PILOT_CHUNK)
+def _small_plan(plan: Plan, root_rows: dict[str, int], chunk: int, cap: int) -> Plan:
+    """``plan`` with each root cut to ``root_rows`` (its family's) and at most ``cap`` rows
+    per parent row in every driven table."""
+    tables = {}
+    for name, tp in plan.tables.items():
+        if tp.rows is not None:
+            tp = replace(tp, rows=min(tp.rows, root_rows.get(tp.family, PILOT_ROWS)))
+        if tp.driver is not None:
+            capped = tp.lookup(tp.driver).with_children_cap(cap)
+            spec = tp.spec.model_copy(update={"columns": {**tp.spec.columns, tp.driver: capped}})
+            tp = replace(tp, spec=spec)
+        tables[name] = tp
+    return replace(plan, tables=tables, chunk_size=chunk)
+
+
+def _run(plan: Plan) -> tuple[_MeasuringSink, bool, int]:
+    """The engine over a small plan into a measuring sink: (sink, stopped early, label bytes)."""
     sink = _MeasuringSink()
-    full, label_bytes = False, 0
     try:
-        result = Engine(small, workers=1, progress=False).run(sink)
-        labels = {"anomalies": result.anomalies, "entity_links": result.entity_links}
-        label_bytes = len(json.dumps(labels, indent=2, default=str))
+        result = Engine(plan, workers=1, progress=False).run(sink)
     except (_PilotFull, MemoryError):
-        full = True
+        return sink, True, 0
+    labels = {"anomalies": result.anomalies, "entity_links": result.entity_links}
+    return sink, False, len(json.dumps(labels, indent=2, default=str))
+
+
+def _rows_per_root(plan: Plan, rows: dict[str, int]) -> dict[str, float]:
+    """Rows of every member of each family per row of its root (from a pilot's counts)."""
+    out = {}
+    for family in plan.families:
+        root = rows.get(family.root, 0)
+        out[family.root] = sum(rows.get(m, 0) for m in family.members) / root if root else 1.0
+    return out
+
+
+def _pilot(plan: Plan, formats: Iterable[str]) -> _Pilot:
+    """Two small runs of the engine: a scout (roots of SCOUT_ROWS rows, at most SCOUT_CAP
+    children per parent) that sizes the pilot, then the pilot (each family's root cut so that
+    the family makes about PILOT_TARGET_ROWS rows, at most PILOT_CAP children per parent)."""
+    scout_plan = _small_plan(
+        plan, {f.root: SCOUT_ROWS for f in plan.families}, SCOUT_ROWS, SCOUT_CAP
+    )
+    scout, full, _ = _run(scout_plan)
+    scout_rows = {t: sum(len(c) for c in chunks) for t, chunks in scout.clean.items()}
+    del scout
+    capped = full
+    if not full:
+        per_root = _rows_per_root(scout_plan, scout_rows)
+        roots = {
+            root: int(min(max(PILOT_TARGET_ROWS / max(n, 1.0), SCOUT_ROWS), PILOT_ROWS))
+            for root, n in per_root.items()
+        }
+        sink, full, label_bytes = _run(_small_plan(plan, roots, PILOT_CHUNK, PILOT_CAP))
+    else:
+        sink, label_bytes = _MeasuringSink(), 0
     rows, mem, disk = {}, {}, {}
     for table, chunks in sink.clean.items():
         frame = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame()
         rows[table] = len(frame)
         mem[table] = float(frame.memory_usage(deep=True).sum()) / max(len(frame), 1)
         disk[table] = {f: _bytes_per_row(frame, sink.types[table], f) for f in formats}
+    if full:  # keep what the scout saw when the pilot could not finish
+        rows = {**scout_rows, **rows} if capped else rows
     dirty = dict(sink.dirty_rows)
     del sink
     gc.collect()
@@ -251,8 +300,32 @@ def _bytes_per_row(frame: pd.DataFrame, types: dict[str, str], fmt: str) -> tupl
 # --------------------------------------------------------------------------- scaling up
 
 
-def _full_rows(plan: Plan, pilot: _Pilot, scaled: set[str], factor: float) -> dict[str, float]:
-    """Rows of every table at full size: roots exact, children by their pilot ratio; tables in
+def _ratios(plan: Plan, pilot: _Pilot) -> tuple[dict[str, float], bool]:
+    """Rows per parent row of every driven table, and whether one is only a lower bound.
+
+    The pilot's ratio, unless the config fixes a mean above half the pilot's cap (a count of a
+    billion): then that mean. A ratio at the cap with no fixed mean (an expression giving
+    huge counts) is a lower bound.
+    """
+    out, lower = {}, pilot.full
+    for name, tp in plan.tables.items():
+        if tp.driver is None:
+            continue
+        parent_rows = pilot.rows.get(tp.driver_target or "", 0)
+        ratio = pilot.rows.get(name, 0) / parent_rows if parent_rows else 0.0
+        fixed = tp.lookup(tp.driver).expected_children()
+        if fixed is not None and fixed > PILOT_CAP / 2:
+            ratio = fixed
+        elif fixed is None and ratio >= PILOT_CAP / 2:
+            lower = True
+        out[name] = ratio
+    return out, lower
+
+
+def _full_rows(
+    plan: Plan, ratios: dict[str, float], scaled: set[str], factor: float
+) -> dict[str, float]:
+    """Rows of every table at full size: roots exact, children by their ratio; tables in
     ``scaled`` (sampled ones and their children) times ``factor``."""
     out: dict[str, float] = {}
     for name in plan.table_order:
@@ -261,9 +334,7 @@ def _full_rows(plan: Plan, pilot: _Pilot, scaled: set[str], factor: float) -> di
         if parent is None:
             out[name] = float(tp.rows or 0)
         else:
-            p_rows = pilot.rows.get(parent, 0)
-            ratio = pilot.rows.get(name, 0) / p_rows if p_rows else 0.0
-            out[name] = out.get(parent, 0.0) * ratio
+            out[name] = out.get(parent, 0.0) * ratios.get(name, 0.0)
         if name in scaled and (parent is None or parent not in scaled):
             out[name] *= factor
     return out
@@ -387,10 +458,11 @@ def estimate_generate(
 ) -> Estimate:
     """The size of ``generate`` over ``plan``."""
     pilot = _pilot(plan, formats)
-    sizes = _sizes(plan, pilot, formats, _full_rows(plan, pilot, set(), 1.0))
+    ratios, lower = _ratios(plan, pilot)
+    sizes = _sizes(plan, pilot, formats, _full_rows(plan, ratios, set(), 1.0))
     parts = _memory_parts(plan, sizes, workers, etl, plan.materialized, model)
     disk = _disk(plan, pilot, sizes, etl, formats)
-    return Estimate("generate", sizes, disk, parts, lower_bound=pilot.full)
+    return Estimate("generate", sizes, disk, parts, lower_bound=lower)
 
 
 def estimate_fit_sample(
@@ -408,10 +480,10 @@ def estimate_fit_sample(
     at the plan's scale kept whole, the fit on ``modeled``, ``sample_scale`` times the modeled
     tables (and the tables generated per their rows) sampled, written and run through lineage."""
     pilot = _pilot(plan, formats)
-    boot_rows = _full_rows(plan, pilot, set(), 1.0)
-    boot = _sizes(plan, pilot, formats, boot_rows)
+    ratios, lower = _ratios(plan, pilot)
+    boot = _sizes(plan, pilot, formats, _full_rows(plan, ratios, set(), 1.0))
     scaled = _descendants(plan, [m for m in modeled if m in plan.tables])
-    sizes = _sizes(plan, pilot, formats, _full_rows(plan, pilot, scaled, sample_scale))
+    sizes = _sizes(plan, pilot, formats, _full_rows(plan, ratios, scaled, sample_scale))
     modeled_bytes = _table_bytes(boot, modeled)
     parts = _memory_parts(plan, sizes, workers, etl, (), model)
     parts["bootstrap"] = _round(_table_bytes(boot, boot))
@@ -426,4 +498,4 @@ def estimate_fit_sample(
     parts["synthesizer"] = _round(max(synth, sampled))
     command = "fit-sample" if fit else "sample"
     disk = _disk(plan, pilot, sizes, etl, formats)
-    return Estimate(command, sizes, disk, parts, pilot.full)
+    return Estimate(command, sizes, disk, parts, lower)

@@ -34,6 +34,12 @@ class Limits:
     def problems(self, estimate: Estimate) -> list[str]:
         """What in ``estimate`` exceeds these limits (empty: it fits)."""
         out = []
+        if estimate.lower_bound:
+            out.append(
+                "a trial run of this config with every root table cut to a few rows already "
+                "made rows without end (children per parent row from an expression at the "
+                "trial's cap), so its size at full scale is unknown"
+            )
         if estimate.disk_bytes > self.free_disk:
             out.append(
                 f"the output needs about {human_bytes(estimate.disk_bytes)} on disk, but only "

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, Union
 from pydantic import Field, field_validator
 
 from synthgen_sdv.anomalies import ANOMALIES, AnomalyKind
+from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.core.sizes import parse_size
 from synthgen_sdv.core.strict import StrictModel
 from synthgen_sdv.kinds import ColumnSpec
@@ -107,5 +108,8 @@ class RunConfig(StrictModel):
     @classmethod
     def _size(cls, v):
         if v is not None:
-            parse_size(v, what="memory_budget")
+            try:
+                parse_size(v, what="memory_budget")
+            except InputError as exc:
+                raise ValueError(str(exc).removeprefix("memory_budget: ")) from None
         return v
