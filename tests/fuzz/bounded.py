@@ -36,7 +36,8 @@ def status(key):
 vm = status("VmSize")
 soft, hard = resource.getrlimit(resource.RLIMIT_AS)
 cap = vm + int(sys.argv[1]) * 2**20
-resource.setrlimit(resource.RLIMIT_AS, (cap if hard == resource.RLIM_INFINITY else min(cap, hard), hard))
+limit = cap if hard == resource.RLIM_INFINITY else min(cap, hard)
+resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 results = []
 for argv in json.loads(sys.stdin.read()):
     with open("/proc/self/clear_refs", "w") as f:
