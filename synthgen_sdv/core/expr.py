@@ -305,7 +305,8 @@ def evaluate(expr: str, env: Mapping[str, Any], n: int) -> pd.Series:
     an input the expression cannot take raises ExpressionError naming the expression."""
     tree = parse(expr)
     try:
-        value = _eval(tree.body, env)
+        with np.errstate(all="ignore"):  # log(0) is -inf, 0/0 null: values, not warnings
+            value = _eval(tree.body, env)
         _check_int_range(value, expr)
     except ExpressionError:
         raise
