@@ -63,10 +63,37 @@ SPECS = st.one_of(
 )
 
 FUNCTIONS = [
-    "round", "where", "coalesce", "isnull", "min", "max", "clip", "floor", "ceil", "log", "exp",
-    "sqrt", "abs", "int", "float", "str", "upper", "lower", "date", "days", "add_months", "year",
-    "quarter", "month", "day", "weekday", "yyyymmdd", "strftime", "open", "__import__",
-]  # fmt: skip
+    "round",
+    "where",
+    "coalesce",
+    "isnull",
+    "min",
+    "max",
+    "clip",
+    "floor",
+    "ceil",
+    "log",
+    "exp",
+    "sqrt",
+    "abs",
+    "int",
+    "float",
+    "str",
+    "upper",
+    "lower",
+    "date",
+    "days",
+    "add_months",
+    "year",
+    "quarter",
+    "month",
+    "day",
+    "weekday",
+    "yyyymmdd",
+    "strftime",
+    "open",
+    "__import__",
+]
 BINOPS = ["+", "-", "*", "/", "//", "%", "**", "==", "!=", "<", ">=", "and", "or"]
 
 
@@ -122,11 +149,30 @@ def _param(names: list[str]) -> st.SearchStrategy[Any]:
     return st.one_of(SANE, SANE, NUMBERS, expressions(names, 4))
 
 
-DISTS = ["uniform", "normal", "lognormal", "exponential", "poisson", "zipf", "bernoulli",
-         "constant", "pareto"]  # fmt: skip
+DISTS = [
+    "uniform",
+    "normal",
+    "lognormal",
+    "exponential",
+    "poisson",
+    "zipf",
+    "bernoulli",
+    "constant",
+    "pareto",
+]
 PARAMS = ["low", "high", "mean", "std", "sigma", "lam", "a", "p", "scale", "value"]
-PROVIDERS = ["first_name", "email", "city", "random_int", "sentence", "pystr", "__class__",
-             "seed_instance", "_Generator__config", "no_such_provider"]  # fmt: skip
+PROVIDERS = [
+    "first_name",
+    "email",
+    "city",
+    "random_int",
+    "sentence",
+    "pystr",
+    "__class__",
+    "seed_instance",
+    "_Generator__config",
+    "no_such_provider",
+]
 
 
 @dataclass(frozen=True)
@@ -188,7 +234,7 @@ _VALUES: dict[str, tuple[st.SearchStrategy[Any], st.SearchStrategy[Any]]] = {
                 "nonsense",
             ]
         ),
-    ),  # fmt: skip
+    ),
 }
 
 
@@ -203,32 +249,51 @@ def column(
     kind = draw(v.kind)
     spec: dict[str, Any] = {"kind": kind}
     if kind == "sequence":
-        spec |= draw(st.fixed_dictionaries({}, optional={
-            "start": st.integers(-10, 10**16) if hostile else st.integers(0, 100),
-            "step": st.integers(-3, 3) if hostile else st.integers(1, 3),
-            "format": st.one_of(v.spec.map(lambda s: "K{:" + s + "}"), TEXT) if hostile
-            else v.spec.map(lambda s: "K{:" + s + "}")}))  # fmt: skip
+        spec |= draw(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "start": st.integers(-10, 10**16) if hostile else st.integers(0, 100),
+                    "step": st.integers(-3, 3) if hostile else st.integers(1, 3),
+                    "format": st.one_of(v.spec.map(lambda s: "K{:" + s + "}"), TEXT)
+                    if hostile
+                    else v.spec.map(lambda s: "K{:" + s + "}"),
+                },
+            )
+        )
     elif kind in ("int", "float"):
         dist = draw(st.sampled_from(DISTS if hostile else DISTS[:-1]))
         own_params = {
-            "uniform": ["low", "high"], "normal": ["mean", "std"], "lognormal": ["mean", "sigma"],
-            "exponential": ["scale"], "poisson": ["lam"], "zipf": ["a"], "bernoulli": ["p"],
+            "uniform": ["low", "high"],
+            "normal": ["mean", "std"],
+            "lognormal": ["mean", "sigma"],
+            "exponential": ["scale"],
+            "poisson": ["lam"],
+            "zipf": ["a"],
+            "bernoulli": ["p"],
             "constant": ["value"],
-        }.get(dist, [])  # fmt: skip
+        }.get(dist, [])
         chosen = (
             draw(st.lists(st.sampled_from(PARAMS), max_size=3, unique=True))
             if hostile and draw(st.booleans())
             else own_params
         )
-        sane_params = {"low": st.just(1), "high": st.just(5), "a": st.floats(1.5, 3),
-                       "p": PROBABILITY}  # fmt: skip
+        sane_params = {
+            "low": st.just(1),
+            "high": st.just(5),
+            "a": st.floats(1.5, 3),
+            "p": PROBABILITY,
+        }
         for name in chosen:
             value = _param(names) if hostile else sane_params.get(name, v.number)
             spec[name] = draw(value)
         spec["distribution"] = dist
         if hostile:
-            spec |= draw(st.fixed_dictionaries({}, optional={
-                "min": NUMBERS, "max": NUMBERS, "round": v.round}))  # fmt: skip
+            spec |= draw(
+                st.fixed_dictionaries(
+                    {}, optional={"min": NUMBERS, "max": NUMBERS, "round": v.round}
+                )
+            )
         else:
             spec |= draw(st.fixed_dictionaries({}, optional={"round": v.round}))
     elif kind == "categorical":
@@ -244,23 +309,46 @@ def column(
             )
         spec |= {"values": draw(values)}
         if hostile:
-            spec |= draw(st.fixed_dictionaries({}, optional={
-                "dtype": st.sampled_from(["string", "int", "float", "bool", "complex"])}))  # fmt: skip
+            spec |= draw(
+                st.fixed_dictionaries(
+                    {},
+                    optional={
+                        "dtype": st.sampled_from(["string", "int", "float", "bool", "complex"])
+                    },
+                )
+            )
     elif kind == "boolean":
         spec |= {"p": draw(st.one_of(v.probability, _param(names)) if hostile else v.probability)}
     elif kind in ("date", "datetime"):
         spec |= {"start": draw(v.date), "end": draw(v.date)}
         if not hostile and spec["end"] < spec["start"]:
             spec["start"], spec["end"] = spec["end"], spec["start"]
-        spec |= draw(st.fixed_dictionaries({}, optional={
-            "format": v.dformat, "seasonality": v.weights12, "weekdays": v.weights7,
-            "after": expressions(names, 2)}))  # fmt: skip
+        spec |= draw(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "format": v.dformat,
+                    "seasonality": v.weights12,
+                    "weekdays": v.weights7,
+                    "after": expressions(names, 2),
+                },
+            )
+        )
     elif kind == "faker":
         spec |= {"provider": draw(v.provider), "pool": draw(v.pool)}
         if hostile:
-            spec |= draw(st.fixed_dictionaries({}, optional={
-                "args": st.dictionaries(st.sampled_from(["max_chars", "nb_words", "min", "bogus"]),
-                                        st.one_of(NUMBERS, TEXT), max_size=2)}))  # fmt: skip
+            spec |= draw(
+                st.fixed_dictionaries(
+                    {},
+                    optional={
+                        "args": st.dictionaries(
+                            st.sampled_from(["max_chars", "nb_words", "min", "bogus"]),
+                            st.one_of(NUMBERS, TEXT),
+                            max_size=2,
+                        )
+                    },
+                )
+            )
     elif kind == "template":
         fields = st.tuples(st.sampled_from(names or ["x"]), v.spec).map(
             lambda t: "{" + t[0] + (":" + t[1] if t[1] else "") + "}"
@@ -268,15 +356,27 @@ def column(
         spec |= {"template": "-".join(draw(st.lists(st.one_of(fields, TEXT), max_size=3)))}
     elif kind == "derived":
         spec |= {"expr": draw(expressions(names, 4))}
-        spec |= draw(st.fixed_dictionaries({}, optional={
-            "dtype": st.sampled_from(["int", "float", "bool", "string", "date", "datetime"]),
-            "round": v.round}))  # fmt: skip
+        spec |= draw(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "dtype": st.sampled_from(
+                        ["int", "float", "bool", "string", "date", "datetime"]
+                    ),
+                    "round": v.round,
+                },
+            )
+        )
     elif kind == "lookup":
         spec |= {"table": draw(st.sampled_from([*tables, "nowhere"] if hostile else tables))}
         how = draw(st.sampled_from(["popularity", "children", "plain"]))
         if how == "popularity":
-            spec |= {"popularity": {"distribution": draw(st.sampled_from(["uniform", "zipf"])),
-                                    "a": draw(NUMBERS if hostile else st.floats(0.5, 3))}}  # fmt: skip
+            spec |= {
+                "popularity": {
+                    "distribution": draw(st.sampled_from(["uniform", "zipf"])),
+                    "a": draw(NUMBERS if hostile else st.floats(0.5, 3)),
+                }
+            }
         elif how == "children":
             counts = (
                 st.one_of(
@@ -291,7 +391,7 @@ def column(
                     st.fixed_dictionaries(
                         {"count": expressions(parents, 3).map(lambda e: f"clip({e}, 0, 3)")}
                     ),
-                )  # fmt: skip
+                )
                 if small
                 else st.one_of(
                     st.fixed_dictionaries({"count": st.one_of(NUMBERS, expressions(parents, 3))}),
@@ -301,18 +401,24 @@ def column(
                     st.fixed_dictionaries(
                         {"counts": st.dictionaries(st.integers(-2, 10**9), NUMBERS, max_size=3)}
                     ),
-                )  # fmt: skip
+                )
             )
             spec |= {"children_per_parent": draw(counts)}
     elif kind == "conditional":
-        spec |= {"on": draw(st.sampled_from(own or ["x"])),
-                 "cases": {draw(TEXT): {"kind": "int", "distribution": "constant",
-                                        "value": draw(v.number)}}}  # fmt: skip
+        spec |= {
+            "on": draw(st.sampled_from(own or ["x"])),
+            "cases": {
+                draw(TEXT): {"kind": "int", "distribution": "constant", "value": draw(v.number)}
+            },
+        }
     elif kind == "rollup":
-        spec |= {"table": draw(st.sampled_from([*tables, "nowhere"])),
-                 "agg": draw(st.sampled_from(["sum", "count", "mean", "median"]))}  # fmt: skip
-    common = st.fixed_dictionaries({}, optional={
-        "null_rate": v.rate, "emit": st.booleans(), "description": TEXT})  # fmt: skip
+        spec |= {
+            "table": draw(st.sampled_from([*tables, "nowhere"])),
+            "agg": draw(st.sampled_from(["sum", "count", "mean", "median"])),
+        }
+    common = st.fixed_dictionaries(
+        {}, optional={"null_rate": v.rate, "emit": st.booleans(), "description": TEXT}
+    )
     if hostile and draw(st.integers(0, 9)) == 0:
         spec["typo_key"] = draw(st.integers())
     return spec | draw(common)
@@ -344,15 +450,21 @@ def configs(draw, small: bool) -> str:
     if draw(st.booleans()):
         doc["defaults"] = {"chunk_size": draw(st.integers(1, 8) if small else NUMBERS)}
     if draw(st.booleans()):
-        kinds = ["null_burst", "duplicate_rows", "outliers", "orphan_fk", "format_drift",
-                 "late_arriving"] + (["meteor"] if hostile else [])  # fmt: skip
+        kinds = [
+            "null_burst",
+            "duplicate_rows",
+            "outliers",
+            "orphan_fk",
+            "format_drift",
+            "late_arriving",
+        ] + (["meteor"] if hostile else [])
         doc["anomalies"] = [
             {
                 "kind": draw(st.sampled_from(kinds)),
                 "table": draw(st.sampled_from(names)),
                 "column": draw(st.sampled_from([*tables[names[0]]["columns"]][1:] or ["id"])),
                 "rate": draw(v.rate.filter(lambda r: r != 0) if not hostile else v.rate),
-            }  # fmt: skip
+            }
             for _ in range(draw(st.integers(1, 2)))
         ]
     return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
@@ -368,13 +480,29 @@ def yaml_values() -> st.SearchStrategy[Any]:
             st.dictionaries(
                 st.one_of(TEXT, st.sampled_from(["tables", "columns", "kind"])), inner, max_size=4
             ),
-        ),  # fmt: skip
+        ),
         max_leaves=20,
     ).map(lambda v: {"tables": v} if isinstance(v, dict) and len(v) % 2 else v)
 
 
-MUTANTS = ["nan", ".inf", "-1", "0", "1e15", "''", "2005-02-30", "[]", "{}", "*a", "&a x",
-           "'%0999999999Y'", "10**10**10", "null", "\"__class__\"", "99999999999999999999"]  # fmt: skip
+MUTANTS = [
+    "nan",
+    ".inf",
+    "-1",
+    "0",
+    "1e15",
+    "''",
+    "2005-02-30",
+    "[]",
+    "{}",
+    "*a",
+    "&a x",
+    "'%0999999999Y'",
+    "10**10**10",
+    "null",
+    '"__class__"',
+    "99999999999999999999",
+]
 
 
 @st.composite
