@@ -91,15 +91,15 @@ def _plan(args: argparse.Namespace) -> tuple[Plan, float, str]:
 
 def run_fit_sample(args: argparse.Namespace) -> int:
     """fit-sample on the config's bootstrap (or, with --data-dir, on your own files)."""
-    from synthgen_sdv.runs.fit_sample import run_fit_sample as run
-    from synthgen_sdv.runs.from_config import ConfigSource
-
     if args.data_dir is not None:
         from synthgen_sdv.commands.byo import run_byo
 
         return run_byo(args)
     plan, scale, model = _plan(args)
-    _check_size(args, plan, scale, fit=True)
+    _check_size(args, plan, scale, fit=True)  # before importing the synthesizers (seconds)
+    from synthgen_sdv.runs.fit_sample import run_fit_sample as run
+    from synthgen_sdv.runs.from_config import ConfigSource
+
     outcome = run(
         ConfigSource(plan, workers(args, plan)),
         out_dir(args, plan),
@@ -202,11 +202,11 @@ def run_fit(args: argparse.Namespace) -> int:
 
 def run_sample(args: argparse.Namespace) -> int:
     """sample: load a saved model (checked against this config), sample, write."""
+    plan, scale, _model = _plan(args)
+    _check_size(args, plan, scale, fit=False)  # before importing the synthesizers (seconds)
     from synthgen_sdv.runs.from_config import ConfigSource
     from synthgen_sdv.runs.sample import run_sample as run
 
-    plan, scale, _model = _plan(args)
-    _check_size(args, plan, scale, fit=False)
     outcome = run(
         ConfigSource(plan, workers(args, plan)),
         args.model_dir,
