@@ -53,23 +53,37 @@ def _bytes(number: str, unit: str) -> float:
     return float(number.replace(",", "")) * _UNITS[unit]
 
 
+#: a small launcher process runs the command and reports its rusage: a child forked straight
+#: from a large process (a pytest worker) would count the parent's pages in its peak RSS
+_LAUNCHER = r"""
+import json, os, subprocess, sys
+args, log = json.loads(sys.argv[1]), sys.argv[2]
+with open(log, "w") as err:
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=err)
+    _, status, usage = os.wait4(proc.pid, 0)
+print(json.dumps({"code": os.waitstatus_to_exitcode(status), "maxrss": usage.ru_maxrss * 1024}))
+"""
+
+
 def measure(args: list[str], out: Path) -> dict:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     started = time.perf_counter()
     log = out.parent / "stderr.txt"
-    with open(log, "w") as err:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "synthgen_sdv", *args, "--out", str(out)],
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-            env=env,
-            cwd=str(out.parent),
-        )
-        _, status, usage = os.wait4(proc.pid, 0)  # this child's own rusage, not all children's
+    out.parent.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "synthgen_sdv", *args, "--out", str(out)]
+    launched = subprocess.run(
+        [sys.executable, "-c", _LAUNCHER, json.dumps(command), str(log)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=str(out.parent),
+        check=True,
+    )
+    result = json.loads(launched.stdout)
     seconds = time.perf_counter() - started
     stderr = log.read_text()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{args} failed ({status}):\n{stderr[-3000:]}")
+    if result["code"] != 0:
+        raise SystemExit(f"{args} failed ({result['code']}):\n{stderr[-3000:]}")
     match = _LINE.search(stderr)
     if match is None:
         raise SystemExit(f"{args}: no estimate line in:\n{stderr[-2000:]}")
@@ -80,7 +94,7 @@ def measure(args: list[str], out: Path) -> dict:
         "seconds": round(seconds, 1),
         "rows": rows,
         "disk_bytes": disk,
-        "peak_rss_bytes": usage.ru_maxrss * 1024,
+        "peak_rss_bytes": result["maxrss"],
         "estimate": {
             "rows": int(match.group(1).replace(",", "")),
             "disk_bytes": _bytes(match.group(2), match.group(3)),
