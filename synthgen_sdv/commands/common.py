@@ -16,17 +16,67 @@ and every name (synthesizer, table, engine, check, metric) is checked before any
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.core.progress import Progress, console_err, console_out, stderr_progress
+from synthgen_sdv.core.sizes import parse_size
 from synthgen_sdv.io.output import Claim, claim
 from synthgen_sdv.runs.config import load_project
+from synthgen_sdv.schema.models import MAX_SCALE, MAX_WORKERS
 from synthgen_sdv.schema.plan import Plan, resolve_plan
 
 DEFAULT_DIR = Path("output")
+
+if TYPE_CHECKING:
+    from synthgen_sdv.runs.estimate import Estimate
+
+
+def scale_arg(text: str) -> float:
+    """A scale: a positive, finite number up to MAX_SCALE (nan, inf, 0 and -1 are refused
+    here, by argparse, with exit 2; a scale the machine cannot hold is refused by the
+    estimate)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0 or value > MAX_SCALE:
+        raise argparse.ArgumentTypeError(
+            f"must be a finite number > 0 and at most {MAX_SCALE:g}, got {text!r}"
+        )
+    return value
+
+
+def _int_arg(low: int, high: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low} to {high}, got {value}")
+        return value
+
+    return parse
+
+
+#: --seed: a whole number a NumPy generator takes
+seed_arg = _int_arg(0, 2**63 - 1)
+#: --workers
+workers_arg = _int_arg(1, MAX_WORKERS)
+
+
+def size_arg(text: str) -> str:
+    """A memory size ('8GB', '512MiB', '75%'), checked when parsed."""
+    try:
+        parse_size(text, "size")
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("size: ")) from None
+    return text
 
 
 def echo(*parts: object) -> None:
@@ -112,15 +162,43 @@ def add_config_args(p: argparse.ArgumentParser, out: bool = True, scale: bool = 
     )
     if scale:
         p.add_argument(
-            "--scale", type=float, default=None, help="row-count multiplier (default: config.yaml)"
+            "--scale",
+            type=scale_arg,
+            default=None,
+            help="row-count multiplier (default: config.yaml)",
         )
-    p.add_argument("--seed", type=int, default=None, help="random seed (default: config.yaml)")
+    p.add_argument(
+        "--seed",
+        type=seed_arg,
+        default=None,
+        help="random seed (default: config.yaml)",
+    )
     if out:
         add_out(p, "config.yaml output.dir")
     p.add_argument(
-        "--workers", type=int, default=None, help="processes; output is the same for any value"
+        "--workers",
+        type=workers_arg,
+        default=None,
+        help="processes; output is the same for any value",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bars or stage lines")
+
+
+def add_guard_args(p: argparse.ArgumentParser) -> None:
+    """--memory-budget and --force: the limits the run's estimate is checked against."""
+    p.add_argument(
+        "--memory-budget",
+        type=size_arg,
+        default=None,
+        metavar="SIZE",
+        help="peak memory the run may need, e.g. 8GB or 50%% of available memory (default: "
+        "config.yaml memory_budget, else 75%%); a run estimated above it stops before any work",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="run even when the estimate exceeds the free disk space or the memory budget",
+    )
 
 
 def add_format(p: argparse.ArgumentParser) -> None:
@@ -184,6 +262,17 @@ def load_plan(args: argparse.Namespace) -> Plan:
     if scale is not None and not scale > 0:
         raise InputError(f"--scale must be > 0, got {scale}")
     return resolve_plan(loaded, seed=args.seed, scale=scale)
+
+
+def check_size(
+    args: argparse.Namespace, out: Path, estimate: Estimate, config_budget: str | None = None
+) -> None:
+    """Print the run's estimate; stop (exit 2) when it exceeds the free disk space at ``out``
+    or the memory budget (--memory-budget, else the config's), unless --force."""
+    from synthgen_sdv.runs.guard import check, limits
+
+    budget = limits(out, args.memory_budget, config_budget)
+    check(estimate, budget, args.force, progress(args))
 
 
 def out_dir(args: argparse.Namespace, plan: Plan) -> Path:

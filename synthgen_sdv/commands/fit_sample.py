@@ -20,18 +20,23 @@ from typing import TYPE_CHECKING
 
 from synthgen_sdv.commands.common import (
     add_format,
+    add_guard_args,
     add_no_lineage,
     add_out,
     add_overwrite,
     check_model_name,
+    check_size,
     claimed,
     config_dir,
     echo,
     load_plan,
     progress,
     refuse_given,
+    scale_arg,
+    seed_arg,
     split_names,
     workers,
+    workers_arg,
 )
 from synthgen_sdv.core.errors import InputError
 
@@ -53,16 +58,6 @@ def num_rows_arg(text: str) -> dict[str, int]:
     return out
 
 
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
-    return value
-
-
 def _data_args(p: argparse.ArgumentParser) -> None:
     """Where the model learns from: a config's bootstrap, or your own files."""
     p.add_argument(
@@ -73,7 +68,7 @@ def _data_args(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--bootstrap-scale",
-        type=_positive,
+        type=scale_arg,
         default=None,
         help="scale of the rule-based data the model learns from (default: config.yaml)",
     )
@@ -98,9 +93,14 @@ def _data_args(p: argparse.ArgumentParser) -> None:
         help="modeled tables, comma-separated (default: config.yaml synthesis.tables; "
         "with --data-dir: every table)",
     )
-    p.add_argument("--seed", type=int, default=None, help="seed of fitting (default: config.yaml)")
     p.add_argument(
-        "--workers", type=int, default=None, help="processes; output is the same for any value"
+        "--seed", type=seed_arg, default=None, help="seed of fitting (default: config.yaml)"
+    )
+    p.add_argument(
+        "--workers",
+        type=workers_arg,
+        default=None,
+        help="processes; output is the same for any value",
     )
 
 
@@ -109,7 +109,7 @@ def _sample_args(p: argparse.ArgumentParser, seed: bool = False) -> None:
     size = p.add_mutually_exclusive_group()
     size.add_argument(
         "--scale",
-        type=_positive,
+        type=scale_arg,
         default=None,
         help="rows of each root table as a multiple of the fitted rows (default 1)",
     )
@@ -124,12 +124,13 @@ def _sample_args(p: argparse.ArgumentParser, seed: bool = False) -> None:
     if seed:
         p.add_argument(
             "--seed",
-            type=int,
+            type=seed_arg,
             default=None,
             help="seed of the draw (default: a fresh one, printed and recorded)",
         )
     add_out(p, "./output" if seed else "config.yaml output.dir")
     add_format(p)
+    add_guard_args(p)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -189,7 +190,10 @@ def register_sample(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model-dir", type=Path, required=True, help="folder written by `fit`")
     _sample_args(p, seed=True)
     p.add_argument(
-        "--workers", type=int, default=None, help="processes; output is the same for any value"
+        "--workers",
+        type=workers_arg,
+        default=None,
+        help="processes; output is the same for any value",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bars or stage lines")
     p.set_defaults(func=run_sample)
@@ -268,16 +272,21 @@ def run_fit_sample(args: argparse.Namespace) -> int:
 
     source, model, inputs = _source(args)
     out = args.out if args.out is not None else source.default_out()
+    scale = args.scale if args.scale is not None else source.default_scale()
+    fmts = _formats(args) or source.default_formats()
+    estimate = source.estimate(fmts, _tables(args), scale, compare=not args.no_compare)
+    if estimate is not None:  # before the bootstrap or the fit starts
+        check_size(args, out, estimate, source.memory_budget())
     # --metadata may sit in --out (OUT/metadata/detected_metadata.json, edited and passed
     # back): it is read whole before the new folder replaces the old one
     with claimed(args, out, inputs):
         outcome = run(
             source,
             out,
-            _formats(args) or source.default_formats(),
+            fmts,
             model,
             _tables(args),
-            args.scale if args.scale is not None else source.default_scale(),
+            scale,
             params=source.default_params(),
             compare=not args.no_compare,
             progress=progress(args),
@@ -347,6 +356,9 @@ def run_sample(args: argparse.Namespace) -> int:
             _num_rows(args),
             args.workers or 1,
             progress(args),
+            guard=lambda source, est_out, est: check_size(
+                args, est_out, est, source.memory_budget()
+            ),
         )
     print_summary(outcome)
     how = "drawn" if outcome.sampled.sampling["seed_drawn"] else "given"

@@ -7,7 +7,9 @@ import argparse
 from synthgen_sdv.commands.common import (
     add_config_args,
     add_format,
+    add_guard_args,
     add_no_lineage,
+    check_size,
     claimed,
     config_dir,
     echo,
@@ -29,6 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "atomically; an earlier output is replaced only with --overwrite).",
     )
     add_config_args(p)
+    add_guard_args(p)
     add_format(p)
     add_no_lineage(p)
     p.set_defaults(func=run)
@@ -36,16 +39,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Generate, then print the tables written with their row counts."""
+    from synthgen_sdv.runs.estimate import estimate_generate
     from synthgen_sdv.runs.generate import run_generate
 
     plan = load_plan(args)
-    out = out_dir(args, plan)
+    out, fmts, n_workers = out_dir(args, plan), formats(args, plan), workers(args, plan)
+    estimate = estimate_generate(plan, fmts, n_workers, etl=not args.no_lineage)
+    check_size(args, out, estimate, plan.loaded.run.memory_budget)
     with claimed(args, out, {"--config-dir": config_dir(plan)}):
         outcome = run_generate(
             plan,
             out,
-            formats(args, plan),
-            workers=workers(args, plan),
+            fmts,
+            workers=n_workers,
             progress=progress(args),
             etl=not args.no_lineage,
         )

@@ -356,7 +356,7 @@ class _RunState:
                     or target.columns[tp.target_column(col, self.plan)].logical_type()
                 )
             if kind == "inferred":
-                kind = infer_logical_type(frame[col]) if len(frame) else "string"
+                kind = infer_logical_type(frame[col])  # an empty chunk still has its dtype
             out[col] = kind
         return out
 

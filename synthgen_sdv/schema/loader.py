@@ -254,7 +254,7 @@ def _allowed_keys(model: type[BaseModel] | None, loc: tuple[Any, ...], raw: Any)
     node = raw
     for part in loc:
         node = node.get(part) if isinstance(node, dict) else None
-    if isinstance(node, dict) and "kind" in node:
+    if isinstance(node, dict) and isinstance(node.get("kind"), str):
         for registry in (KINDS, ANOMALIES):
             if node["kind"] in registry and (model is None or not loc or len(loc) > 0):
                 cls = registry.get(node["kind"])

@@ -81,7 +81,7 @@ def test_bad_arguments_exit_2_without_traceback(tmp_path):
     assert proc.returncode == 2 and "folder not found" in proc.stderr
     assert "Traceback" not in proc.stderr
     proc = cli("generate", "--config-dir", str(TINY), "--scale", "0", "--out", str(tmp_path / "o"))
-    assert proc.returncode == 2 and "--scale must be > 0" in proc.stderr
+    assert proc.returncode == 2 and "argument --scale: must be a finite number > 0" in proc.stderr
 
 
 def test_refuses_to_replace_a_folder_that_is_not_an_output(tmp_path):
