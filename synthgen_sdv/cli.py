@@ -56,23 +56,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _default_signals_in_child() -> None:
+    """A forked worker ends on SIGTERM at once, as by default: a Python-level handler would
+    only run between bytecodes, and a pool worker blocked on a queue lock never gets there."""
+    for signum in _WANTED:
+        if signal.getsignal(signum) is _HANDLER.get("fn"):
+            signal.signal(signum, signal.SIG_DFL)
+
+
+_WANTED = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+_HANDLER: dict[str, Any] = {}
+os.register_at_fork(after_in_child=_default_signals_in_child)
+
+
 @contextmanager
 def _signals_as_interrupts() -> Iterator[None]:
-    """SIGTERM and SIGHUP raise ``Terminated`` in this process (forked workers keep the default:
-    they just end)."""
-    main_pid = os.getpid()
+    """SIGTERM and SIGHUP raise ``Terminated`` in this process (forked workers get the
+    default back: they just end)."""
 
     def handler(signum: int, frame: Any) -> None:
-        if os.getpid() != main_pid:
-            signal.signal(signum, signal.SIG_DFL)
-            os.kill(os.getpid(), signum)
-            return
         raise Terminated(signum)
 
-    wanted = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    _HANDLER["fn"] = handler
     previous = {}
     try:
-        for signum in wanted:
+        for signum in _WANTED:
             previous[signum] = signal.signal(signum, handler)
     except ValueError:  # not the main thread (an embedding host): leave signals alone
         pass
@@ -81,6 +89,7 @@ def _signals_as_interrupts() -> Iterator[None]:
     finally:
         for signum, old in previous.items():
             signal.signal(signum, old)
+        _HANDLER.pop("fn", None)
 
 
 def main(argv: list[str] | None = None) -> int:

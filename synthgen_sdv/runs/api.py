@@ -37,7 +37,13 @@ from synthgen_sdv.runs.ablation import (
 )
 from synthgen_sdv.runs.comparison import Comparison, compare
 from synthgen_sdv.runs.config import project_plan
-from synthgen_sdv.runs.dataset import FORMATS, Dataset, materialize, read_dataset
+from synthgen_sdv.runs.dataset import (
+    FORMATS,
+    Dataset,
+    materialize,
+    read_dataset,
+    refuse_without_overwrite,
+)
 from synthgen_sdv.runs.fit_sample import fit as fit_source
 from synthgen_sdv.runs.fit_sample import run_fit_sample
 from synthgen_sdv.runs.fitting import Bootstrap
@@ -167,6 +173,7 @@ class Model:
 
         >>> model.save("model"); sg.load_model("model").sample(seed=3)
         """
+        refuse_without_overwrite(Path(path), overwrite)
         return save_fitted(self._fitted, Path(path), overwrite)
 
 

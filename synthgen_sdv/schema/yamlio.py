@@ -185,8 +185,11 @@ def parse_yaml(text: str, file: str | None = None) -> tuple[Any, LineMap]:
         raise refuse(path, exc.mark.line + 1 if exc.mark else None, exc.message) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        message = str(exc).replace("\n", " ")
-        raise refuse(None, mark.line + 1 if mark else None, message) from None
+        problem = getattr(exc, "problem", None) or str(exc).replace("\n", " ")
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise refuse(
+            None, mark.line + 1 if mark else None, f"not valid YAML: {problem}{where}"
+        ) from None
     except RecursionError:
         raise refuse(None, None, "nested too deeply to read") from None
     finally:

@@ -89,7 +89,8 @@ def test_generate_logs_a_line_per_stage_and_no_bars(tmp_path):
     proc = cli("generate", "--config-dir", TINY, "--out", tmp_path / "o")
     assert proc.returncode == 0, proc.stderr
     assert "\r" not in proc.stderr and "it/s" not in proc.stderr and "chunk/s" not in proc.stderr
-    lines = proc.stderr.splitlines()
+    estimate, *lines = proc.stderr.splitlines()
+    assert estimate.startswith("estimate: ") and "peak memory" in estimate  # the guard's line
     assert lines == [line for line in lines if line.startswith("generated ")], lines
     assert len(lines) == 3  # one per table family of the tiny config
 

@@ -18,7 +18,7 @@ SPELLING = {
     # command: (reads an output folder as DIR, reads other data as --data-dir, writes with flag)
     "generate": (False, False, "--out"),
     "fit-sample": (False, True, "--out"),
-    "fit": (False, False, "--model-dir"),
+    "fit": (False, True, "--model-dir"),  # fit on a config or on --data-dir
     "sample": (False, False, "--out"),
     "infer-config": (False, True, "--out"),
     "validate": (True, False, None),

@@ -48,6 +48,11 @@ def test_fit_sample_and_sample_are_guarded_before_the_bootstrap(tmp_path):
     assert proc.returncode == 2, proc.stderr
     assert "this fit-sample run would not fit" in proc.stderr
     assert "bootstrap" not in proc.stderr.split("would not fit")[0].lower()
+    model = tmp_path / "m"
+    fitted = cli(
+        "fit", "--config-dir", str(TINY), "--model", "gaussian_copula", "--model-dir", str(model)
+    )
+    assert fitted.returncode == 0, fitted.stderr
     proc = cli(
         "sample",
         "--model-dir",
@@ -58,8 +63,8 @@ def test_fit_sample_and_sample_are_guarded_before_the_bootstrap(tmp_path):
         str(tmp_path / "o"),
         cwd=tmp_path,
     )
-    assert proc.returncode == 2 and "this sample run would not fit" in proc.stderr
-    assert list(tmp_path.iterdir()) == []
+    assert proc.returncode == 2 and "this sample run would not fit" in proc.stderr, proc.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["m"]  # nothing written but the model
 
 
 def test_the_estimate_is_printed_first_and_force_runs_over_budget(tmp_path):

@@ -32,13 +32,15 @@ def execute(name: str, tmp_path: Path, monkeypatch, **params: str) -> tuple[list
     for cell in book.cells:
         if cell.cell_type != "code":
             continue
+        streams = {"stdout": "", "stderr": ""}  # a print may come in several messages
         parts = []
         for out in cell.get("outputs", []):
-            parts.append(out.get("text", ""))
+            if out.get("output_type") == "stream":
+                streams[out["name"]] += out.get("text", "")
             data = out.get("data", {})
             images += "image/png" in data
-            parts += [data.get(k, "") for k in ("text/plain", "text/html", "text/markdown")]
-        texts.append("\n".join(parts))
+            parts += [data[k] for k in ("text/plain", "text/html", "text/markdown") if k in data]
+        texts.append("\n".join([streams["stdout"], *parts, streams["stderr"]]))
     return texts, images
 
 
