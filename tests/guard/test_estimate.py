@@ -50,7 +50,9 @@ def test_fit_sample_and_sample_are_guarded_before_the_bootstrap(tmp_path):
     assert "bootstrap" not in proc.stderr.split("would not fit")[0].lower()
     model = tmp_path / "m"
     fitted = cli(
-        "fit", "--config-dir", str(TINY), "--model", "gaussian_copula", "--model-dir", str(model)
+        "fit",
+        *("--config-dir", str(TINY), "--model", "gaussian_copula", "--model-dir", str(model)),
+        cwd=tmp_path,
     )
     assert fitted.returncode == 0, fitted.stderr
     proc = cli(
