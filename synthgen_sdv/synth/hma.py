@@ -81,17 +81,20 @@ class _HMABase(Synthesizer):
 
     def _root_parameters(self, table: str, table_meta: dict) -> dict:
         """Marginals of a root table: its columns are modeled once, so each gets the family
-        that fits its encoding: uniform for uniform-encoded categoricals, normal for
-        quantile-normalized numbers, ``root_distribution`` for the rest."""
-        quantile = {
-            t.column for t in self.treatments if t.table == table and t.treatment == "quantile"
+        that fits its encoding: normal for normal scores (quantile-normalized numbers and
+        dates, normal-encoded categories), uniform for uniform-encoded categoricals,
+        ``root_distribution`` for the rest."""
+        scores = {
+            t.column
+            for t in self.treatments
+            if t.table == table and t.treatment in ("quantile", "normal")
         }
         per_column = {}
         for col, meta in table_meta["columns"].items():
-            if meta["sdtype"] in ("categorical", "boolean"):
-                per_column[col] = "uniform"
-            elif col in quantile:
+            if col in scores:
                 per_column[col] = "norm"
+            elif meta["sdtype"] in ("categorical", "boolean"):
+                per_column[col] = "uniform"
         return {
             "default_distribution": self.root_distribution,
             "numerical_distributions": per_column,
