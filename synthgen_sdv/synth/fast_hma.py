@@ -47,6 +47,8 @@ from sdv.multi_table import HMASynthesizer
 from sdv.multi_table.hma import DEFAULT_EXTENDED_COLUMNS_DISTRIBUTION
 from sdv.single_table import GaussianCopulaSynthesizer
 
+from synthgen_sdv.synth.hma_sampling import MultiParentSampling
+
 LOGGER = logging.getLogger(__name__)
 
 EPSILON = float(np.finfo(np.float32).eps)  # copulas.utils.EPSILON
@@ -224,13 +226,15 @@ class _Range(FloatFormatter):
         self._min_value, self._max_value = minimum, maximum
 
 
-class FastHMASynthesizer(HMASynthesizer):
+class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
     """HMASynthesizer whose per-parent extension and child sampling are vectorized.
 
     ``shrinkage``: see ``per_parent_parameters`` (0 = stock). ``truncnorm_fit``: ``"mle"``
     (stock's SLSQP) or ``"moments"`` (``MomentTruncatedGaussian``) for the table-level models.
     ``calibrate_counts``: map sampled children-per-parent counts onto the real distribution of
     counts, keeping their ranks, before stock's table-size adjustment (False = stock).
+    ``multiparent`` / ``candidates`` / ``groups``: how the other keys of a child with several
+    modeled parents are assigned (``synth.hma_sampling``, ``synth.parent_assignment``).
     """
 
     def __init__(
@@ -241,6 +245,9 @@ class FastHMASynthesizer(HMASynthesizer):
         shrinkage: float = 0.0,
         truncnorm_fit: str = "mle",
         calibrate_counts: bool = False,
+        multiparent: str = "likelihood",
+        candidates: int = 16,
+        groups: int = 32,
     ):
         if truncnorm_fit not in ("mle", "moments"):
             raise ValueError(f"truncnorm_fit must be 'mle' or 'moments', got '{truncnorm_fit}'")
@@ -252,6 +259,7 @@ class FastHMASynthesizer(HMASynthesizer):
         self.calibrate_counts = bool(calibrate_counts)
         self._real_child_counts: dict[str, np.ndarray] = {}
         self._fast_columns: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
+        self.configure_multiparent(multiparent, candidates, groups)
 
     def _augment_table(self, table, tables, table_name):
         """Stock ``_augment_table`` minus one RDT ``FloatFormatter.fit`` per extension column
@@ -372,22 +380,28 @@ class FastHMASynthesizer(HMASynthesizer):
         return real_sorted[np.minimum((q * len(real_sorted)).astype(int), len(real_sorted) - 1)]
 
     def _sample_children(self, table_name, sampled_data, scale=1.0):
-        for child_name in self.metadata._get_child_map()[table_name]:
+        # sorted: sdv's child map is a set, whose order changes with PYTHONHASHSEED
+        for child_name in sorted(self.metadata._get_child_map()[table_name]):
             self._enforce_table_size(child_name, table_name, scale, sampled_data)
             if child_name in sampled_data:
                 continue
-            foreign_key = self.metadata._get_foreign_keys(table_name, child_name)[0]
+            foreign_key = self._sampling_key(table_name, child_name)
+            if foreign_key is None:  # sampled under its chosen parent (see hma_sampling)
+                continue
             parent = sampled_data[table_name]
             num_rows_key = f"__{child_name}__{foreign_key}__num_rows"
             if (child_name, foreign_key) not in self._fast_columns:
-                self._sample_children_stock(child_name, table_name, sampled_data)
+                self._sample_children_stock(child_name, table_name, sampled_data, foreign_key)
             else:
                 counts = parent[num_rows_key].fillna(0).round().clip(lower=0).astype(int)
                 counts = counts.to_numpy()
                 if counts.sum() == 0:  # stock forces one row under the largest parent
                     counts[int(pd.to_numeric(parent[num_rows_key], errors="coerce").argmax())] = 1
-                rows = self._draw_children(child_name, table_name, foreign_key, parent, counts)
+                rows = self._draw_in_batches(child_name, table_name, foreign_key, parent, counts)
                 sampled_data[child_name] = rows
+            self._progress().table(
+                child_name, len(sampled_data.get(child_name, ())), f"under {table_name}"
+            )
 
             total_num_rows = round(self._table_sizes[child_name] * scale)
             null_pctg = self._null_foreign_key_percentages.get(f"__{child_name}__{foreign_key}", 0)
@@ -396,8 +410,18 @@ class FastHMASynthesizer(HMASynthesizer):
                 self._add_child_rows(child_name, table_name, None, sampled_data, num_null_rows)
             self._sample_children(table_name=child_name, sampled_data=sampled_data, scale=scale)
 
-    def _sample_children_stock(self, child_name, table_name, sampled_data):
-        for _, row in sampled_data[table_name].astype(object).iterrows():
+    def _sample_children_stock(self, child_name, table_name, sampled_data, foreign_key=None):
+        """Stock's loop (one child model per parent row), for relationships without a closed
+        form; the sampling key is moved first because stock samples under the first one."""
+        if foreign_key is not None:
+            keys = self.metadata._get_foreign_keys(table_name, child_name)
+            if keys and keys[0] != foreign_key:
+                LOGGER.warning("%s: stock loop samples under %s", child_name, keys[0])
+        parents = sampled_data[table_name].astype(object)
+        rows = self._progress().bar(
+            parents.iterrows(), total=len(parents), desc=f"{child_name} (per parent row)"
+        )
+        for _, row in rows:
             self._add_child_rows(child_name, table_name, row, sampled_data)
 
     def _draw_children(self, child_name, parent_name, foreign_key, parent, counts):

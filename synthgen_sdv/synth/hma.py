@@ -11,6 +11,8 @@ Parameters (``SYNTHESIZERS.get("hma")(seed=..., **params)``):
     root_distribution: marginal for root-table columns (SDV's HMA default is "beta")
     truncnorm_fit: "moments" or "mle" (stock SLSQP) for table-level truncnorm marginals
     calibrate_counts: rank-map sampled children-per-parent counts onto the real distribution
+    multiparent / candidates: how a multi-parent child's other keys are assigned ("likelihood",
+        "cluster" or "prior"; see synth/parent_assignment.py)
     pii / reattach_condition: see ``Synthesizer``
 """
 
@@ -139,6 +141,8 @@ class FastHMA(_HMABase):
         root_distribution: str | None = "beta",
         truncnorm_fit: str = "moments",
         calibrate_counts: bool = True,
+        multiparent: str = "likelihood",
+        candidates: int = 16,
         **kwargs,
     ):
         super().__init__(
@@ -151,6 +155,7 @@ class FastHMA(_HMABase):
             calibrate_counts=calibrate_counts,
             **kwargs,
         )
+        self.multiparent, self.candidates = multiparent, candidates
 
     def _make(self, metadata):
         from synthgen_sdv.synth.fast_hma import FastHMASynthesizer
@@ -161,7 +166,16 @@ class FastHMA(_HMABase):
             shrinkage=self.shrinkage,
             truncnorm_fit=self.truncnorm_fit,
             calibrate_counts=self.calibrate_counts,
+            multiparent=self.multiparent,
+            candidates=self.candidates,
         )
+
+    def _params(self) -> dict[str, Any]:
+        return {
+            **super()._params(),
+            "multiparent": self.multiparent,
+            "candidates": self.candidates,
+        }
 
 
 @SYNTHESIZERS.register("hma_stock")
