@@ -82,7 +82,9 @@ def per_parent_parameters(
     ``shrinkage`` (a pseudo-count ``n0``; 0 = stock HMA) pulls each parent's variance and
     correlations toward the pooled within-parent values with weight ``(n-1) / (n-1+n0)``: a
     parent with one or two children otherwise gets a zero/undefined scale and a correlation of
-    exactly 0 or +-1, which is noise that the parent-level copula then has to learn.
+    exactly 0 or +-1, which is noise that the parent-level copula then has to learn. The pooled
+    variance is scaled by the share of parents with two or more children (the ones it is
+    learned from), so a handful of odd parents cannot set the spread of all the others.
     """
     n, k = X.shape
     counts = np.bincount(codes, minlength=n_groups).astype(float)
@@ -102,7 +104,10 @@ def per_parent_parameters(
             const = mn == mx
             if shrinkage > 0 and dist == "norm":
                 dof = counts - 1
-                pooled = sumsq.sum() / max(dof.sum(), 1.0)
+                # weighted by the share of parents it is learned from: when nearly every parent
+                # has one child, the few that do not (Sakila: 1 rental of 16,044 with five
+                # payments months apart) must not give every parent their spread
+                pooled = (counts >= 2).mean() * sumsq.sum() / max(dof.sum(), 1.0)
                 std = np.sqrt((sumsq + shrinkage * pooled) / (dof + shrinkage))
                 const = np.zeros(n_groups, bool) if pooled > 0 else const
             if dist == "norm":
