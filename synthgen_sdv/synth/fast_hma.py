@@ -240,6 +240,8 @@ class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
     counts, keeping their ranks, before stock's table-size adjustment (False = stock).
     ``multiparent`` / ``candidates`` / ``groups``: how the other keys of a child with several
     modeled parents are assigned (``synth.hma_sampling``, ``synth.parent_assignment``).
+    ``childless``: parameters of parents without children, ``"mean"`` (stock) or ``"donor"``
+    (``_fill_childless``).
     """
 
     def __init__(
@@ -253,6 +255,7 @@ class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
         multiparent: str = "likelihood",
         candidates: int = 16,
         groups: int = 32,
+        childless: str = "mean",
     ):
         if truncnorm_fit not in ("mle", "moments"):
             raise ValueError(f"truncnorm_fit must be 'mle' or 'moments', got '{truncnorm_fit}'")
@@ -265,6 +268,9 @@ class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
         self._real_child_counts: dict[str, np.ndarray] = {}
         self._fast_columns: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
         self.configure_multiparent(multiparent, candidates, groups)
+        if childless not in ("mean", "donor"):
+            raise ValueError(f"childless must be 'mean' or 'donor', got '{childless}'")
+        self.childless = childless
 
     def _augment_table(self, table, tables, table_name):
         """Stock ``_augment_table`` minus one RDT ``FloatFormatter.fit`` per extension column
@@ -287,6 +293,9 @@ class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
                 table = table.merge(extension, how="left", right_index=True, left_index=True)
                 num_rows_key = f"__{child_name}__{foreign_key}__num_rows"
                 table[num_rows_key] = table[num_rows_key].fillna(0)
+                if self.childless == "donor":
+                    ext_columns = [c for c in extension.columns if c != num_rows_key]
+                    self._fill_childless(table, ext_columns, num_rows_key)
                 self._max_child_rows[num_rows_key] = table[num_rows_key].max()
                 self._min_child_rows[num_rows_key] = table[num_rows_key].min()
                 self._real_child_counts[num_rows_key] = np.sort(table[num_rows_key].to_numpy(float))
@@ -300,6 +309,24 @@ class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
         self._augmented_tables.append(table_name)
         self._clear_nans(table, ignore_cols=self.metadata._get_all_foreign_keys(table_name))
         return table
+
+    @staticmethod
+    def _fill_childless(table: pd.DataFrame, columns: list[str], num_rows_key: str) -> None:
+        """Give each parent without children the child-model parameters of a random parent
+        with children (the whole block, so they stay consistent with each other).
+
+        Stock fills them with the column mean. Where most parents have no child (Berka: 85%
+        of accounts have no loan) the parent-level copula then learns a spike at the mean and
+        samples mean parameters for the parents that do get children: 49% of the synthetic
+        loans took the middle duration (36 months) against 19% in the data.
+        """
+        empty = (table[num_rows_key] <= 0).to_numpy()
+        donors = np.flatnonzero(~empty)
+        if not columns or not empty.any() or not len(donors):
+            return
+        rng = np.random.default_rng(np.random.randint(0, 2**31 - 1))
+        pick = rng.choice(donors, size=int(empty.sum()))
+        table.loc[empty, columns] = table[columns].to_numpy()[pick]
 
     # ---------------------------------------------------------------- fit
     def _child_distributions(self, child_name: str, columns) -> list[str]:

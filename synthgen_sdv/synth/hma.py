@@ -13,6 +13,7 @@ Parameters (``SYNTHESIZERS.get("hma")(seed=..., **params)``):
     calibrate_counts: rank-map sampled children-per-parent counts onto the real distribution
     multiparent / candidates: how a multi-parent child's other keys are assigned ("likelihood",
         "cluster" or "prior"; see synth/parent_assignment.py)
+    childless: child-model parameters of parents without children, "donor" or "mean" (stock)
     pii / reattach_condition: see ``Synthesizer``
 """
 
@@ -143,6 +144,7 @@ class FastHMA(_HMABase):
         calibrate_counts: bool = True,
         multiparent: str = "likelihood",
         candidates: int = 16,
+        childless: str = "donor",
         **kwargs,
     ):
         super().__init__(
@@ -155,7 +157,7 @@ class FastHMA(_HMABase):
             calibrate_counts=calibrate_counts,
             **kwargs,
         )
-        self.multiparent, self.candidates = multiparent, candidates
+        self.multiparent, self.candidates, self.childless = multiparent, candidates, childless
 
     def _make(self, metadata):
         from synthgen_sdv.synth.fast_hma import FastHMASynthesizer
@@ -168,6 +170,7 @@ class FastHMA(_HMABase):
             calibrate_counts=self.calibrate_counts,
             multiparent=self.multiparent,
             candidates=self.candidates,
+            childless=self.childless,
         )
 
     def _params(self) -> dict[str, Any]:
@@ -175,6 +178,7 @@ class FastHMA(_HMABase):
             **super()._params(),
             "multiparent": self.multiparent,
             "candidates": self.candidates,
+            "childless": self.childless,
         }
 
 
