@@ -33,6 +33,7 @@ import pandas as pd
 from synthgen_sdv.core.progress import QUIET, Progress
 from synthgen_sdv.synth.multiparent import ChildLinks, block_ids, learn_links
 from synthgen_sdv.synth.parent_assignment import (
+    DEFAULT_METHOD,
     METHODS,
     Assignment,
     ChildModels,
@@ -87,11 +88,11 @@ class SampleProgress:
 class MultiParentSampling:
     """Mixin: sampling order, vectorized multi-parent keys and progress for HMA (see module).
 
-    ``multiparent``: ``"likelihood"`` (default), ``"cluster"`` or ``"prior"``
-    (``synth.parent_assignment``); ``candidates`` / ``groups``: their sizes.
+    ``multiparent``: a method of ``synth.parent_assignment`` (``METHODS``; default
+    ``"clusters+candidates"``); ``candidates`` / ``groups``: their sizes.
     """
 
-    multiparent: str = "likelihood"
+    multiparent: str = DEFAULT_METHOD
     candidates: int = 16
     groups: int = 32
     _child_links: dict[str, ChildLinks] | None = None
@@ -99,7 +100,7 @@ class MultiParentSampling:
     last_assignment: dict[str, Stats] | None = None
 
     def configure_multiparent(
-        self, method: str = "likelihood", candidates: int = 16, groups: int = 32
+        self, method: str = DEFAULT_METHOD, candidates: int = 16, groups: int = 32
     ) -> None:
         if method not in METHODS:
             raise ValueError(f"multiparent must be one of {METHODS}, got '{method}'")

@@ -4,20 +4,24 @@ The structural part (which key a child is sampled under, shared-ancestor blocks 
 rates) is in ``synth.multiparent``; this module draws the parent of each child row given
 capacities, blocks and, optionally, the parents' learned child models. Methods:
 
-* ``"likelihood"``: ``candidates`` parents are drawn per row in proportion to the capacity
+* ``"candidates"``: ``candidates`` parents are drawn per row in proportion to the capacity
   left (inside or outside the row's block), and one of them is kept with probability
   proportional to the likelihood of the row under that parent's learned child model: a
   sampling-importance-resampling draw from stock HMA's posterior ``capacity x likelihood``,
   with each parent's own parameters, at ``candidates`` models per row instead of one model per
-  parent row;
-* ``"cluster"``: parents' learned child models are grouped into ``groups`` clusters (k-means
-  on their parameters); a row draws a cluster by likelihood under the cluster's mean model
-  times the capacity it has left, then a parent in it by capacity;
+  parent row. Weak when the posterior is sharp and parents are many: the right parent is
+  rarely among the candidates;
+* ``"clusters"``: parents' learned child models are grouped into ``groups`` clusters (k-means
+  on their parameters); a row draws a cluster by its likelihood under the cluster's mean model
+  times the capacity the cluster has left, then a parent in it by capacity;
+* ``"clusters+candidates"`` (the default): a cluster as in ``"clusters"``, then the
+  candidates are drawn inside it: coarse-to-fine, so the candidates are already plausible;
 * ``"prior"``: capacity only (no likelihood; the cheapest baseline).
 
 Capacities (HMA's learned children per parent row) are kept exactly when feasible: rows draw in
-rounds, an overfull parent keeps a random subset and returns the rest, and whatever is left
-after the rounds (a block that ran out, totals that disagree) is drawn by learned capacity.
+rounds, an overfull parent keeps a random subset and returns the rest. A row whose side has no
+room left (its block ran out, or the totals disagree) is drawn at the end by learned capacity
+on its own side, over capacity: the data's consistency wins over exact counts there.
 
 The likelihood is the Gaussian-copula density of a child row in HMA's processed space with
 each marginal taken as a normal of the learned mean and spread (``norm`` exactly; truncated
@@ -33,7 +37,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-METHODS = ("likelihood", "cluster", "prior")
+METHODS = ("clusters+candidates", "clusters", "candidates", "prior")
+DEFAULT_METHOD = "clusters+candidates"
 _PAIR_CHUNK = 2_000_000  # (pairs x columns^2) floats per batched quadratic form
 
 
@@ -171,7 +176,6 @@ class Stats:
     rounds: int = 0
     over_capacity: int = 0
     scored_pairs: int = 0
-    moved_out_of_block: int = 0
 
 
 class _Segments:
@@ -210,7 +214,7 @@ def assign_parents(
     rng: np.random.Generator,
     n_rows: int,
     job: Assignment,
-    method: str = "likelihood",
+    method: str = DEFAULT_METHOD,
     candidates: int = 16,
     groups: int = 32,
     rounds: int = 8,
@@ -249,14 +253,22 @@ def assign_parents(
     row_block = job.row_block if job.row_block is not None else np.zeros(n_rows, dtype=np.int64)
     parent_block = job.parent_block if job.parent_block is not None else np.zeros(P, np.int64)
     n_blocks = int(max(row_block.max(initial=-1), parent_block.max(initial=-1))) + 1
-    inside = np.where(row_block >= 0, rng.random(n_rows) < job.rate, False)
+    # rows of a block without any parent cannot stay inside it: the others stay a little more
+    # often, so that the share inside matches the data's rate overall
+    populated = np.zeros(n_blocks + 1, dtype=bool)
+    populated[parent_block[parent_block >= 0]] = True
+    known_rows = row_block >= 0
+    feasible = known_rows & populated[np.where(known_rows, row_block, n_blocks)]
+    rate = min(1.0, job.rate * known_rows.sum() / max(int(feasible.sum()), 1))
+    inside = feasible & (rng.random(n_rows) < rate)
     if job.row_block is None:
         inside[:] = True  # no constraint: one block holding every parent
 
     use_models = method != "prior" and job.models is not None and job.X is not None
+    by_candidates = use_models and "candidates" in method
     gll = None
     group = np.zeros(P, dtype=np.int64)
-    if method == "cluster" and use_models:
+    if "clusters" in method and use_models:
         params = job.params if job.params is not None else job.models.loc
         group = kmeans(params, min(groups, P), rng)
         centroids = job.models.mean(group, job.capacity)
@@ -271,6 +283,7 @@ def assign_parents(
     seg = _Segments(group, parent_block, n_blocks + 1)
     n_groups = int(group.max()) + 1
     ctx = _Rows(row_block, inside, known)
+    late = np.zeros(n_rows, dtype=bool)
 
     for round_no in range(rounds):
         idx = np.flatnonzero(todo)
@@ -279,30 +292,47 @@ def assign_parents(
         stats.rounds = max(stats.rounds, round_no + 1)
         cum = seg.cumulative(remaining[seg.order])
         g = _choose_groups(rng, idx, gll, remaining, group, seg, ctx, n_groups)
-        chosen = _choose(rng, idx, g, ctx, seg, cum, job if use_models else None, candidates, stats)
-        none = chosen < 0
-        # a row whose block is full leaves its block; one with no room at all waits for the end
-        leave = none & ctx.inside[idx] & ctx.known[idx]
-        stats.moved_out_of_block += int(leave.sum())
-        ctx.inside[idx[leave]] = False
-        ok = ~none
-        rows, parents = idx[ok], chosen[ok]
+        models = job if by_candidates else None
+        chosen = _choose(rng, idx, g, ctx, seg, cum, models, candidates, stats)
+        # no room left on the row's side (its block, or outside it): settled at the end, on
+        # its side, over capacity; consistency with the data wins over exact counts
+        stuck = chosen < 0
+        todo[idx[stuck]] = False
+        late[idx[stuck]] = True
+        rows, parents = idx[~stuck], chosen[~stuck]
         accept = _rank_within(parents, rng) < remaining[parents]
         out[rows[accept]] = parents[accept]
         np.subtract.at(remaining, parents[accept], 1.0)
         todo[rows[accept]] = False
 
-    idx = np.flatnonzero(todo)
-    if len(idx):  # capacity exhausted: draw by the learned capacity, ignoring what is left
+    flat = _Segments(np.zeros(P, dtype=np.int64), parent_block, n_blocks + 1)
+    for _ in range(rounds):  # the last few rows: capacity only, one cluster, until settled
+        idx = np.flatnonzero(todo)
+        if not len(idx):
+            break
+        cum = flat.cumulative(remaining[flat.order])
+        chosen = _choose(rng, idx, np.zeros(len(idx), np.int64), ctx, flat, cum, None, 1, stats)
+        stuck = chosen < 0
+        todo[idx[stuck]] = False
+        late[idx[stuck]] = True
+        rows, parents = idx[~stuck], chosen[~stuck]
+        accept = _rank_within(parents, rng) < remaining[parents]
+        out[rows[accept]] = parents[accept]
+        np.subtract.at(remaining, parents[accept], 1.0)
+        todo[rows[accept]] = False
+
+    idx = np.flatnonzero(todo | late)
+    if len(idx):  # drawn by the learned capacity, ignoring what is left of it
         stats.over_capacity += len(idx)
-        flat = _Segments(np.zeros(P, dtype=np.int64), parent_block, n_blocks + 1)
         weights = np.maximum(np.asarray(job.capacity, dtype=float), 0.0) + 1e-3
         cum = flat.cumulative(weights[flat.order])
         lo, hi = flat.cell(np.zeros(len(idx), dtype=np.int64), ctx.block[idx])
-        own = ctx.inside[idx] & (hi > lo)
-        lo = np.where(own, lo, 0)
-        hi = np.where(own, hi, P)
-        pos = flat.draw(rng, cum, lo, hi, lo, lo)
+        has = hi > lo
+        own = ctx.inside[idx] & has
+        away = ~ctx.inside[idx] & ctx.known[idx] & has & ((hi - lo) < P)
+        a_lo, a_hi = np.where(own, lo, 0), np.where(own, hi, P)
+        e_lo, e_hi = np.where(away, lo, a_lo), np.where(away, hi, a_lo)
+        pos = flat.draw(rng, cum, a_lo, a_hi, e_lo, e_hi)
         out[idx] = flat.order[np.maximum(pos, 0)]
     return out
 

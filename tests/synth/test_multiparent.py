@@ -1,0 +1,240 @@
+"""Children with several modeled parents: valid keys, no per-parent-row models, linear work,
+capacities, shared-ancestor consistency (synth/multiparent.py, parent_assignment.py,
+hma_sampling.py)."""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sdv.multi_table import HMASynthesizer
+
+from synthgen_sdv.synth import SYNTHESIZERS
+from synthgen_sdv.synth.multiparent import consistency, learn_links
+from synthgen_sdv.synth.parent_assignment import (
+    Assignment,
+    Stats,
+    assign_parents,
+    child_models,
+)
+from tests.synth.multiparent_data import (
+    RELATIONSHIPS,
+    multiparent_metadata,
+    multiparent_tables,
+)
+
+STOCK_PER_ROW = ("_find_parent_ids", "_find_parent_id", "_get_likelihoods")
+
+
+@pytest.fixture(scope="module")
+def real():
+    return multiparent_tables(300, seed=0)
+
+
+@pytest.fixture(scope="module")
+def fitted(real):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return SYNTHESIZERS.get("hma")(seed=5).fit(real, multiparent_metadata())
+
+
+@pytest.fixture(scope="module")
+def sampled(fitted):
+    """Sampled twice (scales 1 and 2) with stock's per-parent-row paths booby-trapped."""
+    calls = []
+
+    def trap(name):
+        def boom(*args, **kwargs):
+            calls.append(name)
+            raise AssertionError(f"stock per-parent-row path {name} was used")
+
+        return boom
+
+    originals = {name: getattr(HMASynthesizer, name) for name in STOCK_PER_ROW}
+    recreate = HMASynthesizer._recreate_child_synthesizer
+
+    def recreate_checked(self, child_name, parent_name, parent_row):
+        if parent_row is not None:  # None: the one model for rows with a null key (stock too)
+            calls.append("_recreate_child_synthesizer")
+        return recreate(self, child_name, parent_name, parent_row)
+
+    try:
+        for name in STOCK_PER_ROW:
+            setattr(HMASynthesizer, name, trap(name))
+        HMASynthesizer._recreate_child_synthesizer = recreate_checked
+        out = {}
+        for scale in (1.0, 2.0):
+            start = time.perf_counter()
+            tables = fitted.sample(scale)
+            out[scale] = (
+                tables,
+                dict(fitted.model.last_assignment),
+                time.perf_counter() - start,
+            )
+    finally:
+        for name, fn in originals.items():
+            setattr(HMASynthesizer, name, fn)
+        HMASynthesizer._recreate_child_synthesizer = recreate
+    return out, calls
+
+
+def test_no_per_parent_row_model_on_any_path(sampled):
+    _, calls = sampled
+    assert calls == []
+
+
+def test_every_key_of_every_parent_resolves(sampled, real):
+    for tables, _, _ in sampled[0].values():
+        for r in RELATIONSHIPS:
+            child, parent = tables[r["child_table_name"]], tables[r["parent_table_name"]]
+            fk = child[r["child_foreign_key"]]
+            assert fk.notna().all(), r
+            assert fk.isin(parent[r["parent_primary_key"]]).all(), r
+        assert len(tables) == len(real)  # six tables, depth 4 (regions -> ... -> lines)
+
+
+def test_sampled_under_the_parent_the_other_keys_follow_from(fitted, sampled):
+    links = fitted.model._child_links
+    assert links["lines"].primary == "order_id"  # store_id follows from the order
+    assert links["orders"].primary == "customer_id"
+    tables = sampled[0][1.0][0]
+    lines, orders = tables["lines"], tables["orders"].set_index("order_id")
+    same = lines["store_id"].to_numpy() == orders.loc[lines["order_id"], "store_id"].to_numpy()
+    assert same.all()  # 100% in the data, so copied (functional)
+    assert sampled[0][1.0][1]["lines.store_id"].copied == len(lines)
+
+
+def test_shared_grandparent_consistency_is_kept(real, sampled):
+    def rate(tables):
+        rows = consistency(tables, RELATIONSHIPS)
+        return next(r["rate"] for r in rows if r["child"] == "orders")
+
+    want = rate(real)
+    assert 0.6 < want < 0.9  # the fixture: 80% of orders at a store of the customer's region
+    for tables, _, _ in sampled[0].values():
+        assert rate(tables) == pytest.approx(want, abs=0.08)
+
+
+def test_sampling_work_is_linear_in_rows(sampled):
+    (_, stats1, t1), (_, stats2, t2) = sampled[0][1.0], sampled[0][2.0]
+    rows1 = sum(s.rows for s in stats1.values())
+    rows2 = sum(s.rows for s in stats2.values())
+    pairs1 = sum(s.scored_pairs for s in stats1.values())
+    pairs2 = sum(s.scored_pairs for s in stats2.values())
+    assert rows2 / rows1 == pytest.approx(2, rel=0.15)
+    # likelihood evaluations grow with rows (x candidates), not rows x parents (x4 here)
+    assert pairs2 / pairs1 < 2.6
+    assert t2 / t1 < 4  # wall time, generous: the machine is noisy
+
+
+def _job(rng, n_parents, per_parent=3, k=2):
+    capacity = np.full(n_parents, per_parent)
+    loc = rng.normal(0, 3, (n_parents, k))
+    truth = np.repeat(np.arange(n_parents), per_parent)
+    X = loc[truth] + rng.normal(0, 0.3, (len(truth), k))
+    models = child_models(loc, np.full((n_parents, k), 0.3), np.zeros((n_parents, k, k)), [])
+    return Assignment(capacity=capacity, X=X, models=models), truth
+
+
+@pytest.mark.parametrize("method", ["clusters+candidates", "clusters", "candidates", "prior"])
+def test_capacities_are_kept_exactly_when_feasible(method):
+    rng = np.random.default_rng(1)
+    job, truth = _job(rng, 400)
+    stats = Stats()
+    pos = assign_parents(rng, len(truth), job, method=method, stats=stats)
+    assert (pos >= 0).all()
+    assert (np.bincount(pos, minlength=400) == job.capacity).all()
+    assert stats.over_capacity == 0
+
+
+def test_likelihood_finds_the_parent_that_made_the_row():
+    rng = np.random.default_rng(2)
+    job, truth = _job(rng, 300)
+    hits = {}
+    for method in ("prior", "candidates", "clusters", "clusters+candidates"):
+        pos = assign_parents(np.random.default_rng(3), len(truth), job, method=method)
+        near = np.abs(job.models.loc[pos] - job.models.loc[truth]).sum(axis=1) < 1.0
+        hits[method] = near.mean()
+    assert hits["prior"] < 0.05
+    assert hits["candidates"] > hits["prior"] + 0.1
+    assert hits["clusters"] > hits["prior"] + 0.1
+    assert hits["clusters+candidates"] > max(hits["candidates"], hits["clusters"]) + 0.1
+
+
+def test_assignment_work_grows_linearly_not_with_rows_times_parents():
+    counts = {}
+    for n_parents in (500, 2000):
+        rng = np.random.default_rng(4)
+        job, truth = _job(rng, n_parents)
+        stats = Stats()
+        assign_parents(rng, len(truth), job, candidates=16, stats=stats)
+        counts[n_parents] = stats.scored_pairs
+    # 4x the rows and 4x the parents: stock's work grows 16x, this about 4x
+    assert 3 < counts[2000] / counts[500] < 5.5
+    # per row: one score per cluster (32) and per candidate (16), retries included
+    assert counts[2000] < (32 + 16) * 3 * 2000 * 1.5
+
+
+def test_block_rate_and_nulls_are_kept():
+    rng = np.random.default_rng(5)
+    n_rows, n_parents = 6000, 600
+    parent_block = rng.integers(0, 20, n_parents)
+    row_block = rng.integers(0, 20, n_rows)
+    job = Assignment(
+        capacity=np.full(n_parents, 10),
+        n_null=600,
+        row_block=row_block,
+        parent_block=parent_block,
+        rate=0.7,
+    )
+    pos = assign_parents(rng, n_rows, job, method="prior")
+    assert (pos < 0).sum() == 600
+    ok = pos >= 0
+    inside = parent_block[pos[ok]] == row_block[ok]
+    assert inside.mean() == pytest.approx(0.7, abs=0.03)
+
+
+def test_links_are_learned_from_the_data(real):
+    links = learn_links(real, RELATIONSHIPS, {})
+    lines = links["lines"]
+    assert lines.primary == "order_id" and lines.order()[0] == "store_id"
+    store = lines.best("store_id", {"order_id"})
+    assert store.functional and store.ancestors == ("stores",)
+    orders = links["orders"].best("store_id", {"customer_id"})
+    assert orders.ancestors == ("regions",) and not orders.functional
+    assert 0.6 < orders.rate < 0.9
+    # nulls push a key down the list of sampling keys
+    with_nulls = learn_links(real, RELATIONSHIPS, {"orders.customer_id": 0.5})
+    assert with_nulls["orders"].primary == "store_id"
+
+
+def test_progress_lines_name_tables_rows_and_eta(fitted, capsys):
+    fitted.model.verbose = True
+    try:
+        fitted.sample(0.5)
+    finally:
+        fitted.model.verbose = False
+    err = capsys.readouterr().err
+    lines = [x for x in err.splitlines() if x.startswith("[hma] ")]
+    assert any("sampled lines:" in x and "rows under orders" in x and "ETA" in x for x in lines)
+    assert any(x.startswith("[hma] lines.product_id -> products:") for x in lines)
+
+
+def test_consistency_reports_each_pair_once():
+    tables = {
+        "g": pd.DataFrame({"g": [1, 2]}),
+        "a": pd.DataFrame({"a": [1, 2, 3], "g": [1, 1, 2]}),
+        "b": pd.DataFrame({"b": [1, 2], "g": [1, 2]}),
+        "c": pd.DataFrame({"c": [1, 2, 3, 4], "a": [1, 2, 3, 3], "b": [1, 2, 2, 1]}),
+    }
+    rel = [
+        {"parent_table_name": p, "child_table_name": c, "parent_primary_key": k}
+        | {"child_foreign_key": k}
+        for p, c, k in (("g", "a", "g"), ("g", "b", "g"), ("a", "c", "a"), ("b", "c", "b"))
+    ]
+    rows = consistency(tables, rel)
+    # c rows: (a1,g1 | b1,g1) yes, (a2,g1 | b2,g2) no, (a3,g2 | b2,g2) yes, (a3 | b1,g1) no
+    assert rows == [{"child": "c", "keys": "a, b", "through": "g", "rate": 0.5}]
