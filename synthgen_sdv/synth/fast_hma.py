@@ -276,7 +276,9 @@ class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
         """Stock ``_augment_table`` minus one RDT ``FloatFormatter.fit`` per extension column
         (about half of what remained of the fit time); only their min / max are ever used."""
         self._table_sizes[table_name] = len(table)
-        for child_name in self.metadata._get_child_map()[table_name]:
+        # sorted: the child map is a set, whose order (and so the column order the parent's
+        # copula is fitted with) would change with PYTHONHASHSEED
+        for child_name in sorted(self.metadata._get_child_map()[table_name]):
             if child_name not in self._augmented_tables:
                 child_table = self._augment_table(tables[child_name], tables, child_name)
             else:

@@ -25,6 +25,7 @@ import itertools
 import time
 import warnings
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from typing import TypeVar
 
 import numpy as np
@@ -38,6 +39,7 @@ from synthgen_sdv.synth.parent_assignment import (
     Assignment,
     ChildModels,
     Stats,
+    assign_by_levels,
     assign_parents,
     child_models,
 )
@@ -126,6 +128,11 @@ class MultiParentSampling:
         out = []
         for child, links in sorted((self._child_links or {}).items()):
             cons = "; ".join(c.describe() for c in links.constraints if c.known == links.primary)
+            for p in links.pairs.values():
+                cons += ("; " if cons else "") + (
+                    f"{p.target} copied from a {p.table} row of the same {p.known} "
+                    f"({p.rate:.0%} in the data)"
+                )
             out.append(f"{child}: sampled under {links.primary}" + (f" ({cons})" if cons else ""))
         return out
 
@@ -194,9 +201,12 @@ class MultiParentSampling:
     # ------------------------------------------------------------------ other keys
     def _assign_other_keys(self, sampled_data: dict[str, pd.DataFrame]) -> None:
         links_by_child = self._child_links or {}
-        graph: dict[str, set[str]] = {t: set() for t in self.metadata.tables}
+        before: dict[str, set[str]] = {t: set() for t in sorted(self.metadata.tables)}
         for r in self.metadata.relationships:
-            graph[r["child_table_name"]].add(r["parent_table_name"])
+            before[r["child_table_name"]].add(r["parent_table_name"])
+        for child, links in links_by_child.items():
+            before[child].update(p.table for p in links.pairs.values())  # siblings first
+        graph = {t: sorted(p) for t, p in before.items()}  # sorted: same order every process
         rng = np.random.default_rng(np.random.randint(0, 2**31 - 1))
         for child in graphlib.TopologicalSorter(graph).static_order():
             links = links_by_child.get(child)
@@ -236,7 +246,13 @@ class MultiParentSampling:
             capacity = np.ones(len(parent))
         null_pct = self._null_foreign_key_percentages.get(f"__{child}__{fk}", 0.0)
         job = Assignment(capacity=capacity, n_null=round(len(frame) * max(null_pct, 0.0)))
-        con = links.best(fk, known)
+        pair = links.pairs.get(fk)
+        if pair is not None and pair.known in known:
+            job.functional = self._pair_positions(
+                rng, sampled_data, frame, parent, link, pair, capacity
+            )
+        con = links.best(fk, known) if job.functional is None else None
+        levels = []
         if con is not None:
             kl = links.links[con.known]
             rows_known = frame[con.known].to_numpy(dtype=object)
@@ -246,7 +262,15 @@ class MultiParentSampling:
             if con.functional:
                 job.functional = pd.Index(parent[link.key]).get_indexer(row_keys[0])
             else:
-                job.row_block, job.parent_block, job.rate = row_block, parent_block, con.rate
+                levels.append((row_block, parent_block))
+                for i in range(len(con.ancestors) if len(con.ancestors) > 1 else 0):
+                    one = replace(
+                        con,
+                        ancestors=(con.ancestors[i],),
+                        known_paths=(con.known_paths[i],),
+                        target_paths=(con.target_paths[i],),
+                    )
+                    levels.append(block_ids(sampled_data, rows_known, kl, parent, link, one)[:2])
         if self.multiparent != "prior" and (child, fk) in self._fast_columns:
             columns, dists = self._fast_columns[(child, fk)]
             if tuple(columns) not in matrix:
@@ -254,15 +278,33 @@ class MultiParentSampling:
             X = matrix[tuple(columns)]
             job.X = X
             job.models, job.params = self._parent_models(child, fk, parent, columns, dists, X)
-        return assign_parents(
-            rng,
-            len(frame),
-            job,
-            method=self.multiparent,
-            candidates=self.candidates,
-            groups=self.groups,
-            stats=stats,
+        how = {"method": self.multiparent, "candidates": self.candidates, "groups": self.groups}
+        if levels:
+            return assign_by_levels(rng, len(frame), job, levels, con.rate, stats=stats, **how)
+        return assign_parents(rng, len(frame), job, stats=stats, **how)
+
+    @staticmethod
+    def _pair_positions(rng, sampled_data, frame, parent, link, pair, capacity) -> np.ndarray:
+        """Parent position copied from a sibling row with the same known key, for a
+        ``pair.rate`` share of the rows (-1 elsewhere, and where no sibling row matches). The
+        sibling row is drawn in proportion to the learned capacity of the parent it carries,
+        so parents that take no children here (stores that ship nothing) are passed over."""
+        sibling = sampled_data[pair.table][[pair.sibling_known, pair.sibling_target]].dropna()
+        order = np.argsort(sibling[pair.sibling_known].to_numpy(), kind="stable")
+        keys = sibling[pair.sibling_known].to_numpy()[order]
+        targets = pd.Index(parent[link.key]).get_indexer(
+            sibling[pair.sibling_target].to_numpy()[order]
         )
+        weight = np.where(targets >= 0, capacity[np.maximum(targets, 0)], 0.0) + 1e-6
+        cum = np.concatenate([[0.0], np.cumsum(weight)])
+        mine = frame[pair.known].to_numpy()
+        lo = np.searchsorted(keys, mine, "left")
+        hi = np.searchsorted(keys, mine, "right")
+        u = cum[lo] + rng.random(len(mine)) * (cum[hi] - cum[lo])
+        pick = np.clip(np.searchsorted(cum, u, "right") - 1, lo, np.maximum(hi - 1, lo))
+        found = (hi > lo) & (rng.random(len(mine)) < pair.rate)
+        pos = np.where(found, targets[np.minimum(pick, max(len(targets) - 1, 0))], -1)
+        return np.where(pos >= 0, pos, -1)
 
     def _child_matrix(self, child: str, frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
         """Sampled child rows in the processed space their models live in (as stock's

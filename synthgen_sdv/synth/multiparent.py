@@ -30,6 +30,7 @@ Pure numpy / pandas (no SDV): ``synth.hma_sampling`` wires both into HMA.
 
 from __future__ import annotations
 
+import graphlib
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -81,6 +82,26 @@ class Constraint:
         return f"{self.target} vs {self.known} through {', '.join(self.ancestors)}: {how}"
 
 
+@dataclass(frozen=True)
+class PairSource:
+    """Copy ``target`` from a row of sibling ``table`` with the same ``known`` value.
+
+    Two parents of one child (``shipments`` and ``orders`` of ``order_items``) are themselves
+    children of the same tables (customers, stores); in the data every shipment's (customer,
+    store) pair is the pair of some order. Assigned independently, almost none would be, and
+    no order item could then have an order and a shipment of the same customer and store.
+    With probability ``rate`` (the share of rows whose pair appears in the sibling) a row
+    takes ``target`` from a random sibling row with its ``known`` value.
+    """
+
+    table: str
+    known: str  # this table's key already assigned
+    target: str  # this table's key to assign
+    sibling_known: str  # the sibling's column to the same parent as ``known``
+    sibling_target: str  # the sibling's column to the same parent as ``target``
+    rate: float
+
+
 @dataclass
 class ChildLinks:
     """A child with two or more modeled foreign keys: its sampling key and constraints."""
@@ -89,6 +110,7 @@ class ChildLinks:
     links: dict[str, Link]
     primary: str
     constraints: list[Constraint] = field(default_factory=list)
+    pairs: dict[str, PairSource] = field(default_factory=dict)  # by target key
 
     def others(self) -> list[str]:
         return [c for c in self.links if c != self.primary]
@@ -208,6 +230,7 @@ def learn_links(
             r["child_foreign_key"], r["parent_table_name"], r["parent_primary_key"]
         )
     out: dict[str, ChildLinks] = {}
+    sources: list[tuple[str, PairSource]] = []
     for child, links in by_child.items():
         if len(links) < 2:
             continue
@@ -251,17 +274,80 @@ def learn_links(
                     )
                 )
 
+        pairs = {
+            known: [
+                p
+                for target in links
+                if target != known
+                and (p := _pair_source(tables, by_child, child, links, known, target))
+            ]
+            for known in links
+        }
+        frame = tables.get(child)
         scores = {
             col: (
-                -sum(c.functional for c in constraints if c.known == col),
+                # most other keys follow (copied, or from a sibling's pairs), fewest nulls,
+                # most specific (most distinct values), then declaration order
+                -sum(c.functional for c in constraints if c.known == col) - len(pairs[col]),
                 null_rates.get(f"{child}.{col}", 0.0),
+                -(frame[col].nunique() if frame is not None and col in frame else 0),
                 i,
             )
             for i, col in enumerate(links)
         }
         primary = min(links, key=scores.__getitem__)
         out[child] = ChildLinks(child, links, primary, constraints)
+        sources.extend((child, p) for p in pairs[primary])
+    # a sibling is assigned first; of two that would wait for each other, the stronger wins
+    order: dict[str, set[str]] = {}
+    for child, source in sorted(sources, key=lambda cs: -cs[1].rate):
+        trial = {**order, child: order.get(child, set()) | {source.table}}
+        try:
+            tuple(graphlib.TopologicalSorter(trial).static_order())
+        except graphlib.CycleError:
+            continue
+        order = trial
+        out[child].pairs[source.target] = source
     return out
+
+
+PAIR_MIN_RATE = 0.5
+
+
+def _pair_source(
+    tables: dict[str, pd.DataFrame],
+    by_child: dict[str, dict[str, Link]],
+    me: str,
+    links: dict[str, Link],
+    known: str,
+    target: str,
+) -> PairSource | None:
+    """The sibling whose (known, target) pairs this table's rows repeat most often, if any
+    sibling shares a child with it and repeats them at least ``PAIR_MIN_RATE`` of the time."""
+    p_known, p_target = links[known].parent, links[target].parent
+    frame = tables.get(me)
+    if frame is None or p_known == p_target:
+        return None
+    best = None
+    for sibling, theirs in by_child.items():
+        if sibling == me or sibling not in tables:
+            continue
+        shares_child = any(
+            {me, sibling} <= {lk.parent for lk in others.values()} for others in by_child.values()
+        )
+        k_cols = [c for c, lk in theirs.items() if lk.parent == p_known]
+        t_cols = [c for c, lk in theirs.items() if lk.parent == p_target]
+        if not (shares_child and k_cols and t_cols):
+            continue
+        other = tables[sibling]
+        seen = pd.MultiIndex.from_arrays([other[k_cols[0]], other[t_cols[0]]])
+        mine = frame[[known, target]].dropna()
+        if not len(mine):
+            continue
+        rate = float(pd.MultiIndex.from_frame(mine).isin(seen).mean())
+        if rate >= PAIR_MIN_RATE and (best is None or rate > best.rate):
+            best = PairSource(sibling, known, target, k_cols[0], t_cols[0], rate)
+    return best
 
 
 def consistency_rate(

@@ -337,6 +337,83 @@ def assign_parents(
     return out
 
 
+def assign_by_levels(
+    rng: np.random.Generator,
+    n_rows: int,
+    job: Assignment,
+    levels: list[tuple[np.ndarray, np.ndarray]],
+    rate: float,
+    **kwargs,
+) -> np.ndarray:
+    """``assign_parents`` with blocks at several levels: ``levels[0]`` are the blocks of all
+    closest common ancestors together, the next ones coarser fallbacks (one ancestor each).
+
+    A row kept inside (probability ``rate``, raised for rows whose level-0 block has no
+    parent, as ``assign_parents`` does) is placed in the first level whose block has capacity
+    left; then, failing that, in its level-0 block over capacity; rows not kept inside avoid
+    their level-0 block. Oracle CO: an order's (customer, store) pair is rarely the pair of any
+    synthetic shipment, but the customer alone usually is.
+    """
+    stats = kwargs.pop("stats", None) or Stats()
+    out = np.full(n_rows, -1, dtype=np.int64)
+    pending = np.ones(n_rows, dtype=bool)
+    capacity = np.maximum(np.asarray(job.capacity, dtype=float).round(), 0.0)
+    remaining = capacity.copy()
+    rb0, pb0 = levels[0]
+    known = rb0 >= 0
+    has_parent = _populated(pb0, np.ones_like(capacity), rb0)
+    if job.n_null > 0:
+        # when the data keeps blocks, the rows left without a parent are first those whose
+        # block has none (order items of an order no shipment could match)
+        key = rng.random(n_rows) + (2.0 * (known & ~has_parent) if rate >= 0.5 else 0.0)
+        nulls = np.argsort(-key)[: min(job.n_null, n_rows)]
+        pending[nulls] = False
+        stats.nulls += len(nulls)
+    feasible = known & has_parent
+    kept = min(1.0, rate * known.sum() / max(int(feasible.sum()), 1))
+    inside = known & (rng.random(n_rows) < kept)
+
+    def run(sel: np.ndarray, cap: np.ndarray, rows_block, parents_block, r: float) -> None:
+        nonlocal remaining
+        sub = Assignment(
+            capacity=cap,
+            row_block=rows_block[sel],
+            parent_block=parents_block,
+            rate=r,
+            X=None if job.X is None else job.X[sel],
+            models=job.models,
+            params=job.params,
+        )
+        stats.rows -= int(sel.sum())  # counted once, below
+        pos = assign_parents(rng, int(sel.sum()), sub, stats=stats, **kwargs)
+        out[sel] = pos
+        used = np.bincount(pos[pos >= 0], minlength=len(capacity))
+        remaining = np.maximum(remaining - used, 0.0)
+        pending[sel] = False
+
+    stats.rows += n_rows
+    for rb, pb in levels:
+        sel = pending & inside & _populated(pb, remaining, rb)
+        if sel.any():
+            run(sel, remaining.copy(), rb, pb, 1.0)
+    sel = pending & inside & has_parent
+    if sel.any():  # every level full: stay in the level-0 block, over capacity
+        stats.over_capacity += int(sel.sum())
+        run(sel, capacity + 1e-3, rb0, pb0, 1.0)
+    if pending.any():
+        run(pending.copy(), remaining.copy(), rb0, pb0, 0.0)
+    return out
+
+
+def _populated(parent_block: np.ndarray, weight: np.ndarray, row_block: np.ndarray):
+    """For each row: does its block hold a parent with positive ``weight``?"""
+    top = int(max(parent_block.max(initial=-1), row_block.max(initial=-1))) + 1
+    has = np.zeros(top + 1, dtype=bool)
+    ok = (parent_block >= 0) & (weight > 0)
+    has[parent_block[ok]] = True
+    return (row_block >= 0) & has[np.where(row_block >= 0, row_block, top)]
+
+
 @dataclass
 class _Rows:
     block: np.ndarray  # block id of each row (unknown rows: a block no parent has)

@@ -10,6 +10,7 @@ from synthgen_sdv.synth.artifacts import (
     column_artifacts,
     key_columns,
     shape_complement,
+    skip_columns,
     value_share_excess,
 )
 
@@ -100,6 +101,11 @@ def test_column_artifacts_ranks_every_column_and_skips_keys():
     }
     skip = key_columns(metadata)
     assert skip == {"p": {"id"}, "c": {"id", "line"}}
+    metadata["tables"]["p"]["columns"] = {"id": {"sdtype": "id"}, "x": {"sdtype": "numerical"}}
+    metadata["tables"]["p"]["columns"]["mail"] = {"sdtype": "email"}
+    metadata["tables"]["c"]["columns"]["q"] = {"sdtype": "categorical", "pii": True}
+    assert skip_columns(metadata)["p"] == {"id", "mail"}
+    assert "q" in skip_columns(metadata)["c"]
     real = {
         "p": pd.DataFrame({"id": range(100), "x": np.linspace(0, 1, 100)}),
         "c": pd.DataFrame({"id": [1] * 200, "line": range(200), "q": [1, 1, 1, 2] * 50}),

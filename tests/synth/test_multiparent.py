@@ -17,6 +17,7 @@ from synthgen_sdv.synth.multiparent import consistency, learn_links
 from synthgen_sdv.synth.parent_assignment import (
     Assignment,
     Stats,
+    assign_by_levels,
     assign_parents,
     child_models,
 )
@@ -125,8 +126,11 @@ def test_sampling_work_is_linear_in_rows(sampled):
     pairs1 = sum(s.scored_pairs for s in stats1.values())
     pairs2 = sum(s.scored_pairs for s in stats2.values())
     assert rows2 / rows1 == pytest.approx(2, rel=0.15)
-    # likelihood evaluations grow with rows (x candidates), not rows x parents (x4 here)
-    assert pairs2 / pairs1 < 2.6
+    # likelihood evaluations per row are bounded (clusters + candidates, a few retries), so
+    # they grow with rows; stock's grow with rows x parents (x4 here)
+    bound = 3 * (32 + 16)
+    assert pairs1 / rows1 < bound and pairs2 / rows2 < bound
+    assert pairs2 / pairs1 < 3.2
     assert t2 / t1 < 4  # wall time, generous: the machine is noisy
 
 
@@ -238,3 +242,96 @@ def test_consistency_reports_each_pair_once():
     rows = consistency(tables, rel)
     # c rows: (a1,g1 | b1,g1) yes, (a2,g1 | b2,g2) no, (a3,g2 | b2,g2) yes, (a3 | b1,g1) no
     assert rows == [{"child": "c", "keys": "a, b", "through": "g", "rate": 0.5}]
+
+
+def _rel(parent, child, key, column=None):
+    return {
+        "parent_table_name": parent,
+        "child_table_name": child,
+        "parent_primary_key": key,
+        "child_foreign_key": column or key,
+    }
+
+
+def test_a_sibling_s_key_pairs_are_copied_where_the_data_repeats_them():
+    rng = np.random.default_rng(6)
+    customers = pd.DataFrame({"c": np.arange(50)})
+    stores = pd.DataFrame({"s": np.arange(5)})
+    orders = pd.DataFrame(
+        {"o": np.arange(300), "c": rng.integers(0, 50, 300), "s": rng.integers(0, 5, 300)}
+    )
+    ships = orders.sample(120, random_state=1)[["c", "s"]].reset_index(drop=True)
+    ships.insert(0, "h", np.arange(120))
+    items = pd.DataFrame({"i": np.arange(200), "o": rng.integers(0, 300, 200)})
+    items["h"] = rng.integers(0, 120, 200)
+    tables = {"customers": customers, "stores": stores, "orders": orders, "ships": ships}
+    tables["items"] = items
+    rels = [
+        _rel("customers", "orders", "c"),
+        _rel("stores", "orders", "s"),
+        _rel("customers", "ships", "c"),
+        _rel("stores", "ships", "s"),
+        _rel("orders", "items", "o"),
+        _rel("ships", "items", "h"),
+    ]
+    links = learn_links(tables, rels, {})
+    pair = links["ships"].pairs["s"]
+    assert links["ships"].primary == "c"  # the more specific key: 50 customers, 5 stores
+    assert (pair.table, pair.sibling_known, pair.sibling_target) == ("orders", "c", "s")
+    assert pair.rate == 1.0
+    assert not links["orders"].pairs  # the weaker direction is dropped: no waiting in a cycle
+
+
+def test_rows_of_an_empty_block_fall_back_to_a_coarser_one():
+    rng = np.random.default_rng(7)
+    # level 0: (customer, store) blocks 0..9, parents only in blocks 0..4;
+    # level 1: customer blocks 0..4 (block b of level 0 belongs to customer b % 5)
+    parent_l0 = np.repeat(np.arange(5), 4)
+    parent_l1 = parent_l0 % 5
+    rows_l0 = rng.integers(0, 10, 400)
+    rows_l1 = rows_l0 % 5
+    job = Assignment(capacity=np.full(20, 20))
+    levels = [(rows_l0, parent_l0), (rows_l1, parent_l1)]
+    pos = assign_by_levels(rng, 400, job, levels, rate=1.0)
+    assert (pos >= 0).all()
+    assert (parent_l1[pos] == rows_l1).all()  # every row kept its customer
+    fine = rows_l0 < 5
+    assert (parent_l0[pos[fine]] == rows_l0[fine]).all()  # and its pair where one existed
+
+
+_SAMPLE_SCRIPT = """
+import hashlib, warnings
+warnings.simplefilter("ignore")
+import pandas as pd
+from synthgen_sdv.synth import SYNTHESIZERS
+from tests.synth.multiparent_data import multiparent_metadata, multiparent_tables
+synth = SYNTHESIZERS.get("hma")(seed=3).fit(multiparent_tables(120), multiparent_metadata())
+out = synth.sample(1.0)
+digest = hashlib.sha256()
+for name in sorted(out):
+    digest.update(pd.util.hash_pandas_object(out[name], index=False).to_numpy().tobytes())
+print(digest.hexdigest())
+"""
+
+
+def test_same_seed_same_tables_for_any_hash_seed():
+    """Set iteration (sdv's child map, topological orders) must not leak into the output."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    digests = set()
+    for hash_seed in ("1", "2"):
+        env = dict(os.environ, PYTHONHASHSEED=hash_seed, PYTHONPATH=str(root))
+        done = subprocess.run(
+            [sys.executable, "-c", _SAMPLE_SCRIPT],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=root,
+            check=True,
+        )
+        digests.add(done.stdout.strip().splitlines()[-1])
+    assert len(digests) == 1
