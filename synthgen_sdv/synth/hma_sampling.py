@@ -42,6 +42,7 @@ from synthgen_sdv.synth.parent_assignment import (
     assign_by_levels,
     assign_parents,
     child_models,
+    rank_within,
 )
 
 T = TypeVar("T")
@@ -286,24 +287,41 @@ class MultiParentSampling:
     @staticmethod
     def _pair_positions(rng, sampled_data, frame, parent, link, pair, capacity) -> np.ndarray:
         """Parent position copied from a sibling row with the same known key, for a
-        ``pair.rate`` share of the rows (-1 elsewhere, and where no sibling row matches). The
-        sibling row is drawn in proportion to the learned capacity of the parent it carries,
-        so parents that take no children here (stores that ship nothing) are passed over."""
+        ``pair.rate`` share of the rows (-1 elsewhere, and where no sibling row matches).
+
+        The sibling row is drawn in proportion to the capacity its parent has left, in rounds
+        (an overfull parent returns its surplus), so parents that take no children here
+        (stores that ship nothing) are passed over and learned counts are kept; a row whose
+        pairs all sit on full parents is left to the ordinary assignment (counts win there:
+        in Oracle CO copying regardless put shipments on every store, Cardinality 0.04)."""
         sibling = sampled_data[pair.table][[pair.sibling_known, pair.sibling_target]].dropna()
         order = np.argsort(sibling[pair.sibling_known].to_numpy(), kind="stable")
         keys = sibling[pair.sibling_known].to_numpy()[order]
         targets = pd.Index(parent[link.key]).get_indexer(
             sibling[pair.sibling_target].to_numpy()[order]
         )
-        weight = np.where(targets >= 0, capacity[np.maximum(targets, 0)], 0.0) + 1e-6
-        cum = np.concatenate([[0.0], np.cumsum(weight)])
         mine = frame[pair.known].to_numpy()
         lo = np.searchsorted(keys, mine, "left")
         hi = np.searchsorted(keys, mine, "right")
-        u = cum[lo] + rng.random(len(mine)) * (cum[hi] - cum[lo])
-        pick = np.clip(np.searchsorted(cum, u, "right") - 1, lo, np.maximum(hi - 1, lo))
-        found = (hi > lo) & (rng.random(len(mine)) < pair.rate)
-        pos = np.where(found, targets[np.minimum(pick, max(len(targets) - 1, 0))], -1)
+        pos = np.full(len(mine), -1, dtype=np.int64)
+        todo = (hi > lo) & (rng.random(len(mine)) < pair.rate)
+        remaining = np.asarray(capacity, dtype=float).round().copy()
+        for _ in range(8):
+            idx = np.flatnonzero(todo)
+            if not len(idx):
+                break
+            left = np.where(targets >= 0, remaining[np.maximum(targets, 0)], 0.0)
+            cum = np.concatenate([[0.0], np.cumsum(np.maximum(left, 0.0))])
+            total = cum[hi[idx]] - cum[lo[idx]]
+            u = cum[lo[idx]] + rng.random(len(idx)) * total
+            pick = np.clip(np.searchsorted(cum, u, "right") - 1, lo[idx], hi[idx] - 1)
+            chosen = np.where(total > 0, targets[pick], -1)
+            todo[idx[chosen < 0]] = False  # every pair on a full parent: assigned normally
+            rows, parents = idx[chosen >= 0], chosen[chosen >= 0]
+            accept = rank_within(parents, rng) < remaining[parents]
+            pos[rows[accept]] = parents[accept]
+            np.subtract.at(remaining, parents[accept], 1.0)
+            todo[rows[accept]] = False
         return np.where(pos >= 0, pos, -1)
 
     def _child_matrix(self, child: str, frame: pd.DataFrame, columns: list[str]) -> np.ndarray:

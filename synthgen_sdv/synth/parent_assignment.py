@@ -219,8 +219,12 @@ def assign_parents(
     groups: int = 32,
     rounds: int = 8,
     stats: Stats | None = None,
+    settle: bool = True,
 ) -> np.ndarray:
     """Parent position (0..P-1) for each of ``n_rows`` child rows, -1 for no parent.
+
+    ``settle=False``: rows that found no capacity on their side are returned as -2 instead of
+    being placed over capacity (``assign_by_levels`` tries them at a coarser level first).
 
     See the module doc for the method; work is linear in ``n_rows`` (times ``candidates``)
     and in the number of parents.
@@ -300,7 +304,7 @@ def assign_parents(
         todo[idx[stuck]] = False
         late[idx[stuck]] = True
         rows, parents = idx[~stuck], chosen[~stuck]
-        accept = _rank_within(parents, rng) < remaining[parents]
+        accept = rank_within(parents, rng) < remaining[parents]
         out[rows[accept]] = parents[accept]
         np.subtract.at(remaining, parents[accept], 1.0)
         todo[rows[accept]] = False
@@ -316,12 +320,15 @@ def assign_parents(
         todo[idx[stuck]] = False
         late[idx[stuck]] = True
         rows, parents = idx[~stuck], chosen[~stuck]
-        accept = _rank_within(parents, rng) < remaining[parents]
+        accept = rank_within(parents, rng) < remaining[parents]
         out[rows[accept]] = parents[accept]
         np.subtract.at(remaining, parents[accept], 1.0)
         todo[rows[accept]] = False
 
     idx = np.flatnonzero(todo | late)
+    if len(idx) and not settle:
+        out[idx] = -2
+        return out
     if len(idx):  # drawn by the learned capacity, ignoring what is left of it
         stats.over_capacity += len(idx)
         weights = np.maximum(np.asarray(job.capacity, dtype=float), 0.0) + 1e-3
@@ -373,7 +380,7 @@ def assign_by_levels(
     kept = min(1.0, rate * known.sum() / max(int(feasible.sum()), 1))
     inside = known & (rng.random(n_rows) < kept)
 
-    def run(sel: np.ndarray, cap: np.ndarray, rows_block, parents_block, r: float) -> None:
+    def run(sel, cap, rows_block, parents_block, r: float, settle: bool = True) -> None:
         nonlocal remaining
         sub = Assignment(
             capacity=cap,
@@ -385,17 +392,17 @@ def assign_by_levels(
             params=job.params,
         )
         stats.rows -= int(sel.sum())  # counted once, below
-        pos = assign_parents(rng, int(sel.sum()), sub, stats=stats, **kwargs)
+        pos = assign_parents(rng, int(sel.sum()), sub, stats=stats, settle=settle, **kwargs)
         out[sel] = pos
         used = np.bincount(pos[pos >= 0], minlength=len(capacity))
         remaining = np.maximum(remaining - used, 0.0)
-        pending[sel] = False
+        pending[sel] = pos == -2  # no room at this level: try the next one
 
     stats.rows += n_rows
     for rb, pb in levels:
         sel = pending & inside & _populated(pb, remaining, rb)
         if sel.any():
-            run(sel, remaining.copy(), rb, pb, 1.0)
+            run(sel, remaining.copy(), rb, pb, 1.0, settle=False)
     sel = pending & inside & has_parent
     if sel.any():  # every level full: stay in the level-0 block, over capacity
         stats.over_capacity += int(sel.sum())
@@ -421,7 +428,7 @@ class _Rows:
     known: np.ndarray  # its block is known (else it has nothing to stay out of)
 
 
-def _rank_within(parents: np.ndarray, rng) -> np.ndarray:
+def rank_within(parents: np.ndarray, rng) -> np.ndarray:
     """Random rank of each entry among the entries with the same parent."""
     order = np.lexsort((rng.random(len(parents)), parents))
     sorted_p = parents[order]

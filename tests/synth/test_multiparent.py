@@ -290,7 +290,7 @@ def test_rows_of_an_empty_block_fall_back_to_a_coarser_one():
     parent_l1 = parent_l0 % 5
     rows_l0 = rng.integers(0, 10, 400)
     rows_l1 = rows_l0 % 5
-    job = Assignment(capacity=np.full(20, 20))
+    job = Assignment(capacity=np.full(20, 30))  # room for every row in its customer block
     levels = [(rows_l0, parent_l0), (rows_l1, parent_l1)]
     pos = assign_by_levels(rng, 400, job, levels, rate=1.0)
     assert (pos >= 0).all()
