@@ -60,7 +60,7 @@ class SampleProgress:
 
     def _eta(self) -> str:
         elapsed = time.perf_counter() - self.start
-        if not self.done:
+        if self.done < 0.05 * self.total:  # too early to extrapolate
             return f"{elapsed:.1f}s"
         left = elapsed * max(self.total - self.done, 0) / self.done
         return f"{elapsed:.1f}s, ETA {left:.0f}s"

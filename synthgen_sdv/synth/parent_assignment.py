@@ -62,9 +62,11 @@ class ChildModels:
         def avg(a: np.ndarray) -> np.ndarray:
             out = np.zeros((k, *a.shape[1:]))
             np.add.at(out, labels, a * w.reshape(-1, *([1] * (a.ndim - 1))))
-            return out / total.reshape(-1, *([1] * (a.ndim - 1)))
+            return out / np.maximum(total, 1e-12).reshape(-1, *([1] * (a.ndim - 1)))
 
-        return child_models(avg(self.loc), avg(self.scale), avg(self.corr), np.zeros(0))
+        scale = avg(self.scale)
+        scale = np.where(scale > 0, scale, 1.0)  # an empty cluster: any finite model will do
+        return child_models(avg(self.loc), scale, avg(self.corr), np.zeros(0))
 
 
 def nearest_correlation(mats: np.ndarray) -> np.ndarray:
