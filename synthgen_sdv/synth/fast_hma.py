@@ -252,7 +252,7 @@ class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
         shrinkage: float = 0.0,
         truncnorm_fit: str = "mle",
         calibrate_counts: bool = False,
-        multiparent: str = "clusters+candidates",
+        multiparent: str = "candidates",
         candidates: int = 16,
         groups: int = 32,
         childless: str = "mean",

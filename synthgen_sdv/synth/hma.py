@@ -12,7 +12,7 @@ Parameters (``SYNTHESIZERS.get("hma")(seed=..., **params)``):
     truncnorm_fit: "moments" or "mle" (stock SLSQP) for table-level truncnorm marginals
     calibrate_counts: rank-map sampled children-per-parent counts onto the real distribution
     multiparent / candidates: how a multi-parent child's other keys are assigned
-        ("clusters+candidates", "clusters", "candidates" or "prior"; synth/parent_assignment.py)
+        ("candidates", "clusters", "clusters+candidates" or "prior"; synth/parent_assignment.py)
     childless: child-model parameters of parents without children, "donor" or "mean" (stock)
     pii / reattach_condition: see ``Synthesizer``
 """
@@ -142,7 +142,7 @@ class FastHMA(_HMABase):
         root_distribution: str | None = "beta",
         truncnorm_fit: str = "moments",
         calibrate_counts: bool = True,
-        multiparent: str = "clusters+candidates",
+        multiparent: str = "candidates",
         candidates: int = 16,
         childless: str = "donor",
         **kwargs,
