@@ -49,6 +49,7 @@ class ShareExcess(NamedTuple):
 
     @property
     def ok(self) -> bool:
+        """Within the tolerance (an empty comparison, whose excess is NaN, counts as ok)."""
         return not self.excess > 0
 
 

@@ -66,6 +66,7 @@ class SampleProgress:
         return f"{elapsed:.1f}s, ETA {left:.0f}s"
 
     def table(self, table: str, rows: int, how: str) -> None:
+        """A table was sampled: its rows, how, and the run's rows so far with an ETA."""
         self.done += rows
         self.progress.say(
             f"[{self.name}] sampled {table}: {rows:,} rows {how} "
@@ -82,9 +83,11 @@ class SampleProgress:
             )
 
     def say(self, message: str) -> None:
+        """A line with the synthesizer's name (quiet unless verbose)."""
         self.progress.say(f"[{self.name}] {message}")
 
     def bar(self, items: Iterable[T], total: int, desc: str) -> Iterator[T]:
+        """``items`` with a bar on a terminal (batches of parents, rows of a stock loop)."""
         return self.progress.bar(items, total=total, desc=desc)
 
 
@@ -114,6 +117,8 @@ class MultiParentSampling:
         groups: int = 32,
         keep_blocks: bool = False,
     ) -> None:
+        """Choose how the other keys are assigned (see the class doc); checked at once so a
+        typo fails at construction, not after a long fit."""
         if method not in METHODS:
             raise ValueError(f"multiparent must be one of {METHODS}, got '{method}'")
         self.multiparent, self.candidates, self.groups = method, int(candidates), int(groups)

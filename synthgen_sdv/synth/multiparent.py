@@ -78,6 +78,7 @@ class Constraint:
     functional: bool
 
     def describe(self) -> str:
+        """One line for the progress and lineage notes."""
         how = "copied (functional)" if self.functional else f"same block {self.rate:.0%}"
         return f"{self.target} vs {self.known} through {', '.join(self.ancestors)}: {how}"
 
@@ -113,6 +114,7 @@ class ChildLinks:
     pairs: dict[str, PairSource] = field(default_factory=dict)  # by target key
 
     def others(self) -> list[str]:
+        """The keys assigned after sampling (all but the sampling key)."""
         return [c for c in self.links if c != self.primary]
 
     def best(self, target: str, known: set[str]) -> Constraint | None:
