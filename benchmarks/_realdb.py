@@ -51,6 +51,12 @@ SUBSETS = {
         "modeled": ["staff", "customer", "inventory", "rental", "payment"],
         "drop": {},
     },
+    "sakila_3": {
+        # the issue's three tables: payment under customer and rental, rental under customer
+        "folder": "sakila",
+        "modeled": ["customer", "rental", "payment"],
+        "drop": {},
+    },
     "oracle_co": {
         # order_items under orders and shipments, which share customers and stores
         "modeled": ["customers", "stores", "products", "orders", "shipments", "order_items"],
@@ -76,8 +82,8 @@ def load_corpus_db(name: str) -> Database:
     """The modeled subset of a corpus database, with declared keys and SDV column types."""
     from sdv.metadata import Metadata
 
-    folder, keys = _folder(name)
     subset = SUBSETS[name]
+    folder, keys = _folder(subset.get("folder", name))
     modeled = subset["modeled"]
     drop = subset["drop"]
     # the modeled tables and every parent they refer to (keys to those are re-attached)

@@ -45,7 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 REPORTS = ROOT / "reports"
-DBS = ["sakila", "oracle_co", "berka", "generated_9"]
+DBS = ["sakila", "sakila_3", "oracle_co", "berka", "generated_9"]
 STOCK_LIMIT_S = 900
 
 
@@ -534,7 +534,9 @@ def write_report(results: dict) -> None:
 NOTES = [
     "Modeled subsets (`benchmarks/_realdb.py`): Sakila staff, customer, inventory, rental, "
     "payment (rental and payment have 3 parents each; store and film left out: as HMA roots "
-    "above the chain they would model 32,559 and 9,324 columns); Oracle CO customers, stores, "
+    "above the chain they would model 32,559 and 9,324 columns); sakila_3: customer, rental, "
+    "payment (the three tables of issue 10's measurement, payment under customer and rental); "
+    "Oracle CO customers, stores, "
     "products, orders, shipments, order_items (order_items' composite key hidden and rebuilt "
     "with synth/keys.py); Berka district, account, client, disp, loan, order (card left out: "
     "depth 4 under district would model 11,030 columns from 77 rows). Keys are the declared "
@@ -553,6 +555,12 @@ def main(argv=None) -> int:
     ap.add_argument("--no-methods", action="store_true")
     ap.add_argument("--no-default", action="store_true")
     ap.add_argument("--stock-limit", type=int, default=STOCK_LIMIT_S)
+    ap.add_argument(
+        "--merge",
+        action="store_true",
+        help="add these databases' runs to the existing report (their hma and stock runs "
+        "are still measured together)",
+    )
     ap.add_argument("--one", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.one:
@@ -570,6 +578,14 @@ def main(argv=None) -> int:
         "default": [],
         "notes": NOTES,
     }
+    previous = REPORTS / "bench_multiparent.json"
+    if args.merge and previous.exists():
+        old = json.loads(previous.read_text())
+        results["dbs"] = [d for d in old["dbs"] if d not in dbs] + dbs
+        results["synth"] = [r for r in old["synth"] if r.get("args", [None])[0] not in dbs]
+        results["methods"] = [m for m in old["methods"] if m.get("db") not in dbs]
+        results["default"] = old.get("default", []) if args.no_default else []
+        results["date"] = f"{old['date']}, {results['date']}"
 
     def save():
         write_report(results)
