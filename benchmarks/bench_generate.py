@@ -26,13 +26,13 @@ from _report import machine, machine_md, write_section
 RUN = """
 import resource, sys, json, time
 from pathlib import Path
-from synthgen_sdv.runs.pipeline import run_generate
+from synthgen_sdv.runs.generate import run_generate
 from synthgen_sdv.runs.config import load_project
 from synthgen_sdv.schema.plan import resolve_plan
 plan = resolve_plan(load_project(), scale=float(sys.argv[1]))
 t = time.perf_counter()
 outcome = run_generate(plan, Path(sys.argv[2]), [sys.argv[3]], workers=int(sys.argv[4]),
-                       progress=False, etl=False)
+                       etl=False)
 seconds = time.perf_counter() - t
 doc = json.loads((Path(sys.argv[2]) / "metadata" / "schema_metadata.json").read_text())
 rows = sum(t["row_count"] for t in doc["tables"].values())

@@ -30,14 +30,12 @@ from synthgen_sdv.lineage.writer import merge_labels, write_lineage, write_linea
 
 def bench(scale: float, seed: int, root: Path) -> dict:
     from synthgen_sdv.runs.config import load_project
-    from synthgen_sdv.runs.pipeline import run_generate
+    from synthgen_sdv.runs.generate import run_generate
     from synthgen_sdv.schema.plan import resolve_plan
 
     out = root / f"scale_{scale}"
     t = time.perf_counter()
-    run_generate(
-        resolve_plan(load_project(None), seed=seed, scale=scale), out, ["parquet"], progress=False
-    )
+    run_generate(resolve_plan(load_project(None), seed=seed, scale=scale), out, ["parquet"])
     gen_s = time.perf_counter() - t
     files = {p.stem: p for p in (out / "data").glob("*.parquet")}
     spec = load_lineage_spec(default_lineage_path(), files)

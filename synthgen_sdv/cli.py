@@ -13,6 +13,7 @@ from synthgen_sdv.core.version import __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The parser of every subcommand (each module in ``commands`` registers its own)."""
     parser = argparse.ArgumentParser(
         prog="python -m synthgen_sdv",
         description="Synthetic TPC-DS-like warehouse data, schema metadata and ETL lineage.",
@@ -26,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; map our errors to exit codes (2 bad input, 1 other) without a traceback."""
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(

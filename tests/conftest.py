@@ -23,11 +23,11 @@ def generate(
     formats: tuple[str, ...] = ("parquet", "csv"),
 ) -> Path:
     from synthgen_sdv.runs.config import load_project
-    from synthgen_sdv.runs.pipeline import run_generate
+    from synthgen_sdv.runs.generate import run_generate
     from synthgen_sdv.schema.plan import resolve_plan
 
     plan = resolve_plan(load_project(config_dir), seed=seed, scale=scale)
-    run_generate(plan, out, list(formats), workers=workers, progress=False)
+    run_generate(plan, out, list(formats), workers=workers)
     return out
 
 

@@ -30,12 +30,17 @@ class ChunkInfo:
 
 @dataclass
 class AnomalyResult:
+    """A corrupted chunk, the primary keys of the rows touched (the labels) and any rows
+    to append after the last chunk (late arrivals)."""
+
     frame: pd.DataFrame
     rows: list[Any]
     deferred: pd.DataFrame | None = None  # rows to append after the last chunk
 
 
 class AnomalyKind(StrictModel):
+    """Fields every anomaly accepts, and what it asks of its target column (class flags)."""
+
     kind: str
     table: str
     column: str | None = None
@@ -43,6 +48,8 @@ class AnomalyKind(StrictModel):
     description: str = ""
 
     needs_column: ClassVar[bool] = True
+    #: the column must hold foreign keys (a kind with a ``foreign_key_target``)
+    needs_foreign_key: ClassVar[bool] = False
     #: logical types of the column this anomaly accepts (None: any)
     accepts: ClassVar[tuple[str, ...] | None] = None
 
@@ -58,9 +65,11 @@ class AnomalyKind(StrictModel):
     def apply(
         self, frame: pd.DataFrame, rng: np.random.Generator, info: ChunkInfo
     ) -> AnomalyResult:
+        """Corrupt a copy of ``frame`` (never the clean chunk itself)."""
         raise NotImplementedError
 
     def params(self) -> dict[str, Any]:
+        """The anomaly's own parameters, as recorded in labels.json."""
         return self.model_dump(exclude={"kind", "table", "column", "description"})
 
 
@@ -68,4 +77,5 @@ ANOMALIES: Registry[type[AnomalyKind]] = Registry("anomaly kind")
 
 
 def register_anomaly(name: str) -> Callable[[type[AnomalyKind]], type[AnomalyKind]]:
+    """Register an anomaly under its YAML ``kind`` tag (it joins the ``AnomalySpec`` union)."""
     return ANOMALIES.register(name)

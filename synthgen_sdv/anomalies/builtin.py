@@ -22,7 +22,10 @@ class NullBurst(AnomalyKind):
 
     kind: Literal["null_burst"]
 
-    def apply(self, frame, rng, info: ChunkInfo) -> AnomalyResult:
+    def apply(
+        self, frame: pd.DataFrame, rng: np.random.Generator, info: ChunkInfo
+    ) -> AnomalyResult:
+        """See the class docstring; the touched rows' primary keys are the labels."""
         k = self.count(len(frame), rng)
         if not k:
             return AnomalyResult(frame, [])
@@ -41,7 +44,10 @@ class DuplicateRows(AnomalyKind):
     kind: Literal["duplicate_rows"]
     needs_column = False
 
-    def apply(self, frame, rng, info: ChunkInfo) -> AnomalyResult:
+    def apply(
+        self, frame: pd.DataFrame, rng: np.random.Generator, info: ChunkInfo
+    ) -> AnomalyResult:
+        """See the class docstring; the touched rows' primary keys are the labels."""
         idx = _pick(rng, len(frame), self.count(len(frame), rng))
         if not len(idx):
             return AnomalyResult(frame, [])
@@ -60,7 +66,10 @@ class Outliers(AnomalyKind):
     factor: float = Field(10.0, description="multiplier applied to the touched values")
     accepts = ("int", "float")
 
-    def apply(self, frame, rng, info: ChunkInfo) -> AnomalyResult:
+    def apply(
+        self, frame: pd.DataFrame, rng: np.random.Generator, info: ChunkInfo
+    ) -> AnomalyResult:
+        """See the class docstring; the touched rows' primary keys are the labels."""
         idx = _pick(rng, len(frame), self.count(len(frame), rng))
         out = frame.copy()
         col = out[self.column]
@@ -78,8 +87,12 @@ class OrphanForeignKey(AnomalyKind):
     """Foreign keys that point to no parent row (a parent deleted or never loaded)."""
 
     kind: Literal["orphan_fk"]
+    needs_foreign_key = True
 
-    def apply(self, frame, rng, info: ChunkInfo) -> AnomalyResult:
+    def apply(
+        self, frame: pd.DataFrame, rng: np.random.Generator, info: ChunkInfo
+    ) -> AnomalyResult:
+        """See the class docstring; the touched rows' primary keys are the labels."""
         idx = _pick(rng, len(frame), self.count(len(frame), rng))
         out = frame.copy()
         base = info.orphan_base[self.column]
@@ -107,9 +120,13 @@ class FormatDrift(AnomalyKind):
     accepts = ("date", "datetime", "int", "float")
 
     def dirty_type(self, logical_type: str) -> str:
+        """The column becomes text in the dirty copy."""
         return "string"
 
-    def apply(self, frame, rng, info: ChunkInfo) -> AnomalyResult:
+    def apply(
+        self, frame: pd.DataFrame, rng: np.random.Generator, info: ChunkInfo
+    ) -> AnomalyResult:
+        """See the class docstring; the touched rows' primary keys are the labels."""
         idx = _pick(rng, len(frame), self.count(len(frame), rng))
         out = frame.copy()
         col = out[self.column]
@@ -137,7 +154,10 @@ class LateArriving(AnomalyKind):
     kind: Literal["late_arriving"]
     needs_column = False
 
-    def apply(self, frame, rng, info: ChunkInfo) -> AnomalyResult:
+    def apply(
+        self, frame: pd.DataFrame, rng: np.random.Generator, info: ChunkInfo
+    ) -> AnomalyResult:
+        """See the class docstring; the touched rows' primary keys are the labels."""
         idx = _pick(rng, len(frame), self.count(len(frame), rng))
         keep = np.ones(len(frame), dtype=bool)
         keep[idx] = False

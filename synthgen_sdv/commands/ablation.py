@@ -9,6 +9,7 @@ from synthgen_sdv.core.errors import InputError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``ablation`` subcommand."""
     p = sub.add_parser(
         "ablation",
         help="run the comparison over seeds x scales x synthesizers; mean ± std per metric",
@@ -49,9 +50,8 @@ def _list(text: str, kind: type, flag: str) -> list:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pydantic import ValidationError
-
-    from synthgen_sdv.runs.ablation import AblationConfig, load_ablation_config, run_ablation
+    """Run the grid of --config with the overrides given, print where it went and a summary."""
+    from synthgen_sdv.runs.ablation import apply_overrides, load_ablation_config, run_ablation
 
     cfg, path = load_ablation_config(args.config)
     overrides = {
@@ -60,17 +60,7 @@ def run(args: argparse.Namespace) -> int:
         "synthesizers": args.synthesizers and _list(args.synthesizers, str, "--synthesizers"),
         "config_dir": args.config_dir and args.config_dir.resolve(),
     }
-    overrides = {k: v for k, v in overrides.items() if v}
-    if overrides:
-        try:
-            cfg = AblationConfig.model_validate({**cfg.model_dump(), **overrides})
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"--{'-'.join(map(str, e['loc'][:1])).replace('_', '-')}: "
-                f"{e['msg'].removeprefix('Value error, ')}"
-                for e in exc.errors()
-            )
-            raise InputError(problems) from None
+    cfg = apply_overrides(cfg, overrides)
     out = args.out if args.out is not None else cfg.out
     result = run_ablation(
         cfg,

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from synthgen_sdv.core.errors import InputError
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``compare`` subcommand."""
     p = subparsers.add_parser(
         "compare",
         help="score synthetic output folders against a real reference (SDMetrics, ML, privacy)",
@@ -19,7 +19,8 @@ def register(subparsers) -> None:
             "--reference is the train split the candidates learned from and --holdout the unseen "
             "real rows. Without it, --reference is split by root entity here (seeded), which is "
             "honest only if the candidates did not learn from those holdout rows. Writes "
-            "comparison.json, comparison.md and plots/ into --out."
+            "comparison.json, comparison.md, comparison.html (one self-contained file) and "
+            "plots/ into --out."
         ),
     )
     p.add_argument(
@@ -94,6 +95,7 @@ def register(subparsers) -> None:
 
 
 def _pairs(values: list[str], flag: str) -> dict[str, str]:
+    """NAME=VALUE arguments as a dict; a malformed or repeated name is an input error."""
     out: dict[str, str] = {}
     for value in values:
         name, sep, rest = value.partition("=")
@@ -106,75 +108,34 @@ def _pairs(values: list[str], flag: str) -> dict[str, str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from synthgen_sdv.evaluate.loading import read_output_folder
-    from synthgen_sdv.evaluate.metrics import METRICS
-    from synthgen_sdv.evaluate.relations import TableGraph, check_dataset
-    from synthgen_sdv.evaluate.report import compare
-    from synthgen_sdv.evaluate.split import split_by_root
+    """Compare the folders, say where the report went, print its sentence and headline table."""
+    from synthgen_sdv.evaluate.markdown import summary_markdown
+    from synthgen_sdv.runs.compare import check_metrics, run_compare
 
     # Argument mistakes first, before minutes of reading data.
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None
-    for name in metrics or []:
-        METRICS.get(name)
-    candidates_dirs = _pairs(args.candidate, "--candidate")
+    check_metrics(metrics)
+    candidates = _pairs(args.candidate, "--candidate")  # as typed: messages quote them
     stats_files = _pairs(args.stats, "--stats")
-    stats = {}
-    for name, path in stats_files.items():
-        if name not in candidates_dirs:
-            raise InputError(f"--stats {name}: no --candidate named '{name}'")
-        try:
-            stats[name] = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise InputError(f"--stats {name}={path}: {exc}") from None
-
-    reference = read_output_folder(args.reference)
-    graph = TableGraph(reference.metadata)
-    candidates = {}
-    for name, path in candidates_dirs.items():
-        folder = read_output_folder(path)
-        if set(folder.metadata["tables"]) != set(graph.tables):
-            raise InputError(
-                f"--candidate {name}={path}: tables {sorted(folder.metadata['tables'])} differ "
-                f"from the reference's {sorted(graph.tables)}"
-            )
-        check_dataset(folder.data, graph, f"--candidate {name}={path}")
-        candidates[name] = folder.data
-
-    note = None
-    split_info = None
-    if args.holdout is not None:
-        hold = read_output_folder(args.holdout)
-        check_dataset(hold.data, graph, f"--holdout {args.holdout}")
-        train, holdout = reference.data, hold.data
-        note = f"Train: {args.reference}; holdout: {args.holdout} (given by the caller)."
-    else:
-        split = split_by_root(
-            reference.data, reference.metadata, args.holdout_fraction, args.seed, args.root_table
-        )
-        train, holdout, split_info = split.train, split.holdout, split.info
-        note = (
-            f"The holdout was split from {args.reference} by this command (fraction "
-            f"{args.holdout_fraction}, seed {args.seed}); this command cannot know whether the "
-            "candidates learned from those rows. Pass --holdout for a guaranteed-unseen holdout."
-        )
-    report = compare(
-        train,
-        holdout,
+    report = run_compare(
+        args.reference,
         candidates,
-        reference.metadata,
         args.out,
-        candidate_stats=stats,
-        metrics=metrics,
-        target=args.target,
+        holdout=args.holdout,
+        holdout_fraction=args.holdout_fraction,
         seed=args.seed,
         root_table=args.root_table,
+        target=args.target,
+        max_root_rows=args.max_root_rows,
+        metrics=metrics,
+        stats_files=stats_files,
         scope=args.scope,
         skip_identifier_like=not args.keep_identifier_like,
-        max_root_rows=args.max_root_rows,
         make_plots=not args.no_plots,
-        split_info=split_info,
-        protocol_note=note,
     )
-    print(f"wrote {report.files['markdown']} and {report.files['json']}", file=sys.stderr)
-    print(report.files["markdown"].read_text(encoding="utf-8").split("\n\n")[1])
+    written = ", ".join(str(report.files[k]) for k in ("markdown", "html", "json"))
+    print(f"wrote {written}", file=sys.stderr)
+    print(report.headline)
+    print()
+    print(summary_markdown(report.data), end="")
     return 0

@@ -7,6 +7,7 @@ from pathlib import Path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``export-graph``."""
     p = subparsers.add_parser(
         "export-graph",
         help="write the lineage + schema graph (networkx node-link JSON, PyG arrays)",
@@ -29,10 +30,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from synthgen_sdv.lineage.graph import build_graph, export_graph
+    """Export the graph; print its size and the files written."""
+    from synthgen_sdv.runs.lineage import run_export_graph
 
-    paths = export_graph(args.out_dir, args.out)
-    g = build_graph(args.out_dir)
+    paths, g = run_export_graph(args.out_dir, args.out)
     print(
         f"graph: {g.number_of_nodes()} nodes, {g.number_of_edges()} edges -> "
         + ", ".join(str(p) for p in paths.values())

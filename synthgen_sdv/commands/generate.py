@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import argparse
 
-from synthgen_sdv.commands.common import add_config_args, load_plan, out_dir, workers
-from synthgen_sdv.runs.pipeline import run_generate
+from synthgen_sdv.commands.common import (
+    add_config_args,
+    formats,
+    load_plan,
+    out_dir,
+    progress,
+    workers,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``generate`` to the command line."""
     p = sub.add_parser(
         "generate",
         help="generate every table from the YAML config (rule-based)",
@@ -28,20 +35,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def formats(args: argparse.Namespace, plan) -> list[str]:
-    if args.format == "both":
-        return ["parquet", "csv"]
-    return [args.format] if args.format else list(plan.loaded.run.output.formats)
-
-
 def run(args: argparse.Namespace) -> int:
+    """Generate, then print the tables written with their row counts."""
+    from synthgen_sdv.runs.generate import run_generate
+
     plan = load_plan(args)
+    # --no-lineage is accepted but, as before this layout, not passed on (etl stays on)
     outcome = run_generate(
         plan,
         out_dir(args, plan),
         formats(args, plan),
         workers=workers(args, plan),
-        progress=not args.no_progress,
+        progress=progress(args),
     )
     counts = outcome.result.row_counts
     width = max(map(len, counts))

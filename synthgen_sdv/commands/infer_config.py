@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from synthgen_sdv.core.errors import InputError
-
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``infer-config`` subcommand."""
     p = sub.add_parser(
         "infer-config",
         help="infer a tables.yml (per-column marginals) from data",
@@ -34,32 +33,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def read_any(data_dir: Path, metadata: Path | None):
-    """(tables, SDV metadata dict) of an output folder, or of raw files via detection."""
-    if not data_dir.is_dir():
-        raise InputError(f"--data-dir {data_dir}: not a folder")
-    if (data_dir / "metadata" / "schema_metadata.json").exists() and metadata is None:
-        from synthgen_sdv.evaluate.loading import read_output_folder
-
-        folder = read_output_folder(data_dir)
-        return folder.data, folder.metadata
-    from synthgen_sdv.runs.byo import load_user_data, output_sdv_metadata
-
-    user = load_user_data(data_dir, metadata)
-    # composite keys and self references are not expressible as lookups: profile without them
-    return user.tables, output_sdv_metadata(user.metadata, user.types)
-
-
 def run(args: argparse.Namespace) -> int:
-    from synthgen_sdv.schema.infer import infer_tables_config, write_config
-    from synthgen_sdv.schema.loader import load_config
-    from synthgen_sdv.schema.plan import resolve_plan
+    """Infer and write the config, then say how to generate it."""
+    from synthgen_sdv.runs.infer import run_infer_config
 
-    tables, metadata = read_any(args.data_dir, args.metadata)
-    folder = write_config(infer_tables_config(tables, metadata), args.out, args.seed)
-    plan = resolve_plan(load_config(folder))  # what we write must load
+    outcome = run_infer_config(args.data_dir, args.out, args.metadata, args.seed)
     print(
-        f"wrote {folder / 'tables.yml'} and config.yaml: {len(plan.tables)} tables; "
-        f"generate it with: python -m synthgen_sdv generate --config-dir {folder}"
+        f"wrote {outcome.folder / 'tables.yml'} and config.yaml: {len(outcome.plan.tables)} "
+        f"tables; generate it with: python -m synthgen_sdv generate --config-dir {outcome.folder}"
     )
     return 0

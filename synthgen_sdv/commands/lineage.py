@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
-DEFAULT_SEED = 42
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``lineage`` and ``validate-lineage``."""
     p = subparsers.add_parser(
         "lineage",
         help="run the ETL pipeline (configs/lineage.yml) with labeled faults over DIR/data",
@@ -66,46 +64,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     v.set_defaults(func=run_validate_command)
 
 
-def _seed(data: Path, seed: int | None) -> int:
-    if seed is not None:
-        return seed
-    meta = data / "metadata" / "schema_metadata.json"
-    if meta.exists():
-        return int(json.loads(meta.read_text(encoding="utf-8")).get("seed", DEFAULT_SEED))
-    return DEFAULT_SEED
-
-
 def run_lineage_command(args: argparse.Namespace) -> int:
-    from synthgen_sdv.lineage.writer import run_for_output
+    """Run the ETL pipeline over --data; print steps and faults."""
+    from synthgen_sdv.io import layout
+    from synthgen_sdv.runs.lineage import run_lineage
 
-    run = run_for_output(
+    run = run_lineage(
         args.data,
-        _seed(args.data, args.seed),
+        args.seed,
         spec_path=args.spec or (args.config_dir / "lineage.yml" if args.config_dir else None),
         progress=not args.no_progress,
     )
     kinds = sorted({lab["kind"] for lab in run.labels})
     print(
         f"lineage: {len(run.steps)} steps executed, {len(run.labels)} faults "
-        f"({len(kinds)} kinds) -> {args.data / 'metadata'}"
+        f"({len(kinds)} kinds) -> {args.data / layout.METADATA}"
     )
     return 0
 
 
 def run_validate_command(args: argparse.Namespace) -> int:
-    from synthgen_sdv.lineage.verify import verify_lineage
+    """Prove the lineage labels of DIR; each problem on stderr, the summary on stdout."""
+    from synthgen_sdv.runs.lineage import run_verify_lineage
 
-    report = verify_lineage(args.out_dir)
+    report = run_verify_lineage(args.out_dir, args.json_path)
     for problem in report.problems:
         print(f"FAIL {problem}", file=sys.stderr)
     print(report.summary())
-    if args.json_path:
-        args.json_path.write_text(
-            json.dumps(
-                {"ok": report.ok, "summary": report.summary(), "problems": report.problems},
-                indent=2,
-            )
-            + "\n",
-            encoding="utf-8",
-        )
     return 0 if report.ok else 1

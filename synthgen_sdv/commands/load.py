@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 DEFAULT_DIR = "output"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``load``."""
     parser = subparsers.add_parser(
         "load",
         help="load an output folder into duckdb (default), spark or snowflake",
@@ -86,14 +86,15 @@ def _engine_names(args: argparse.Namespace) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from synthgen_sdv.core.errors import InputError
-    from synthgen_sdv.engines.base import LoadOptions, get_engine
+    """Load into each engine (printing each as it finishes), then the parity report."""
+    from synthgen_sdv.engines.base import LoadOptions
+    from synthgen_sdv.runs.load import run_load
 
-    names = _engine_names(args)
-    if args.parity and len(names) < 2:
-        raise InputError(
-            "--parity compares engines: give another one, e.g. --engine duckdb --engine spark"
-        )
+    def show(result, loader) -> None:
+        print(result.to_text(), flush=True)
+        for warning in getattr(loader, "warnings", []):
+            print(f"  warning: {warning}")
+
     options = LoadOptions(
         database=args.database,
         spark_master=args.spark_master,
@@ -101,39 +102,9 @@ def run(args: argparse.Namespace) -> int:
         spark_path=args.spark_path,
         env_file=args.env_file,
     )
-    classes = [get_engine(n) for n in names]  # unknown names fail before anything is loaded
-    loaders = [cls(options) for cls in classes]
-    summary: dict = {"out_dir": str(args.out_dir), "loads": []}
-    ok = True
-    try:
-        for loader in loaders:
-            result = loader.load(args.out_dir)
-            print(result.to_text(), flush=True)
-            for warning in getattr(loader, "warnings", []):
-                print(f"  warning: {warning}")
-            summary["loads"].append(
-                {
-                    "engine": result.engine,
-                    "target": result.target,
-                    "seconds": result.seconds,
-                    "tables": {t.table: t.rows for t in result.tables},
-                }
-            )
-        if args.parity:
-            from synthgen_sdv.engines.parity import check_parity
-
-            report = check_parity(loaders, args.out_dir)
-            print(report.to_text())
-            summary["parity"] = {
-                "engines": report.engines,
-                "ok": report.ok,
-                "mismatches": report.mismatches,
-            }
-            ok = report.ok
-    finally:
-        for loader in loaders:
-            loader.close()
-    if args.json_path:
-        args.json_path.parent.mkdir(parents=True, exist_ok=True)
-        args.json_path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    return 0 if ok else 1
+    outcome = run_load(
+        args.out_dir, _engine_names(args), options, args.parity, args.json_path, on_load=show
+    )
+    if outcome.parity is not None:
+        print(outcome.parity.to_text())
+    return 0 if outcome.ok else 1

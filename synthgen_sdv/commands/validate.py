@@ -8,6 +8,7 @@ DEFAULT_DIR = "output"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``validate``."""
     parser = subparsers.add_parser(
         "validate",
         help="check PK uniqueness, FK integrity, types, nullability and row counts",
@@ -45,11 +46,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from synthgen_sdv.engines.validation import validate, write_json
+    """Validate DIR; print every check and the summary."""
+    from synthgen_sdv.runs.validate import run_validate
 
     variants = ["clean", "dirty"] if args.variant == "both" else [args.variant]
-    report = validate(args.out_dir, variants, args.checks)
+    report = run_validate(args.out_dir, variants, args.checks, args.json_path)
     print(report.to_text())
-    if args.json_path:
-        write_json(report, args.json_path)
     return 0 if report.ok else 1

@@ -6,18 +6,22 @@ Each is a plug-in that names its parameters; a parameter may be a number or an e
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from synthgen_sdv.core.registry import Registry
 
-Sampler = Callable[[np.random.Generator, dict[str, np.ndarray], int], np.ndarray]
+#: a parameter is one number for all rows or one value per row (from an expression)
+ParamValue = float | np.ndarray
+Sampler = Callable[[np.random.Generator, dict[str, ParamValue], int], np.ndarray]
 
 
 @dataclass(frozen=True)
 class Distribution:
+    """A named sampler with its parameter names and defaults (a plug-in)."""
+
     name: str
     params: tuple[str, ...]
     sample: Sampler
@@ -69,11 +73,15 @@ _add(
 
 
 def draw(
-    dist_name: str, rng: np.random.Generator, params: dict[str, np.ndarray], n: int, integer: bool
+    dist_name: str,
+    rng: np.random.Generator,
+    params: Mapping[str, ParamValue],
+    n: int,
+    integer: bool,
 ) -> np.ndarray:
     """Draw n values; an integer column rounds continuous draws (uniform ints are inclusive)."""
     dist = DISTRIBUTIONS.get(dist_name)
-    full = {**dict(dist.defaults), **params}
+    full: dict[str, ParamValue] = {**dict(dist.defaults), **params}
     if integer and dist_name == "uniform":
         low = np.asarray(full["low"], dtype=np.int64)
         high = np.asarray(full["high"], dtype=np.int64)

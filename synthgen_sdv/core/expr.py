@@ -46,6 +46,7 @@ class ExpressionError(ValueError):
 
 @lru_cache(maxsize=1024)
 def parse(expr: str) -> ast.Expression:
+    """Parse and check an expression against the whitelist; raise ExpressionError."""
     try:
         tree = ast.parse(expr.strip(), mode="eval")
     except SyntaxError as exc:
@@ -110,6 +111,7 @@ def evaluate(expr: str, env: Mapping[str, Any], n: int) -> pd.Series:
 
 
 def broadcast(value: Any, n: int) -> pd.Series:
+    """A scalar or Series as a Series of n rows."""
     if isinstance(value, pd.Series):
         return value.reset_index(drop=True)
     if isinstance(value, np.ndarray):
@@ -205,7 +207,7 @@ def _np1(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return lambda x: pd.Series(fn(x.to_numpy(dtype=float))) if isinstance(x, pd.Series) else fn(x)
 
 
-for _name, _fn in {
+_BUILTINS: dict[str, Callable[..., Any]] = {
     "where": _where,
     "round": _round,
     "abs": lambda x: abs(x),
@@ -234,5 +236,6 @@ for _name, _fn in {
     "weekday": lambda d: _dt(d).weekday if isinstance(d, pd.Series) else pd.Timestamp(d).weekday(),
     "yyyymmdd": lambda d: _dt(d).year * 10000 + _dt(d).month * 100 + _dt(d).day,
     "strftime": lambda d, fmt: _dt(d).strftime(fmt),
-}.items():
+}
+for _name, _fn in _BUILTINS.items():
     _register(_name, _fn)

@@ -7,6 +7,7 @@ import pandas as pd
 
 
 def with_nulls(values: pd.Series, mask: np.ndarray) -> pd.Series:
+    """``values`` with the rows in ``mask`` set to null, in the dtype's own null."""
     if not mask.any():
         return values
     if pd.api.types.is_integer_dtype(values.dtype):

@@ -33,8 +33,13 @@ class Progress:
         return not self.quiet and bool(getattr(self._out, "isatty", lambda: False)())
 
     def say(self, message: str) -> None:
-        """One line, flushed at once (a stage started, a decision made)."""
-        if not self.quiet:
+        """One line, flushed at once (a stage started, a decision made); on a terminal through
+        tqdm, so that it does not break a bar that is being drawn."""
+        if self.quiet:
+            return
+        if self.interactive:
+            tqdm.write(message, file=self._out)
+        else:
             print(message, file=self._out, flush=True)
 
     def bar(

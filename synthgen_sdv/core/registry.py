@@ -19,6 +19,8 @@ class Registry(Generic[T]):
         self._items: dict[str, T] = {}
 
     def register(self, name: str) -> Callable[[T], T]:
+        """A decorator that registers a plug-in under ``name`` (twice is an error)."""
+
         def decorator(obj: T) -> T:
             if name in self._items:
                 raise ValueError(f"{self.what} '{name}' is registered twice")
@@ -28,12 +30,14 @@ class Registry(Generic[T]):
         return decorator
 
     def get(self, name: str) -> T:
+        """The plug-in named ``name``; an unknown name raises InputError with a hint."""
         try:
             return self._items[name]
         except KeyError:
             raise InputError(self.unknown_message(name)) from None
 
     def unknown_message(self, name: str) -> str:
+        """The error text for an unknown name: the known ones and the closest match."""
         known = ", ".join(sorted(self._items))
         close = difflib.get_close_matches(name, list(self._items), n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
@@ -46,4 +50,5 @@ class Registry(Generic[T]):
         return iter(sorted(self._items))
 
     def items(self) -> list[tuple[str, T]]:
+        """(name, plug-in) pairs sorted by name, so unions built from them are stable."""
         return sorted(self._items.items())

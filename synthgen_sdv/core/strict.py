@@ -4,4 +4,6 @@ from pydantic import BaseModel, ConfigDict
 
 
 class StrictModel(BaseModel):
+    """Frozen, and unknown keys are errors (a typo is reported, never silently ignored)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)

@@ -8,18 +8,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
-
 from synthgen_sdv.core.errors import SynthgenError
 from synthgen_sdv.core.registry import Registry
-from synthgen_sdv.engines.metadata import SchemaMetadata, TableMeta, load_schema_metadata
+from synthgen_sdv.core.strict import StrictModel
 from synthgen_sdv.engines.reader import TableSource, table_source
+from synthgen_sdv.io.models import SchemaMetadata, TableMeta
+from synthgen_sdv.io.reader import load_schema_metadata
 
 
-class LoadOptions(BaseModel):
+class LoadOptions(StrictModel):
     """Every engine's options; each engine reads the ones it needs."""
-
-    model_config = ConfigDict(extra="forbid")
 
     database: Path | None = None  # duckdb file; default OUT/warehouse.duckdb
     spark_master: str = "local[2]"
@@ -42,20 +40,25 @@ class Dialect:
     }
 
     def quote(self, ident: str) -> str:
+        """A quoted identifier (names from metadata are never trusted as bare SQL)."""
         return '"' + ident.replace('"', '""') + '"'
 
     @staticmethod
     def literal(text: str) -> str:
+        """A SQL string literal, quotes doubled."""
         return "'" + text.replace("'", "''") + "'"
 
     def year(self, expr: str) -> str:
+        """The year of a date or timestamp expression, in this dialect."""
         return f"EXTRACT(YEAR FROM {expr})"
 
     def month(self, expr: str) -> str:
+        """The month of a date or timestamp expression, in this dialect."""
         return f"EXTRACT(MONTH FROM {expr})"
 
 
 def name_of(meta: TableMeta, schema: SchemaMetadata) -> str:
+    """The name under which ``meta`` is one of ``schema``'s tables."""
     return next(n for n, m in schema.tables.items() if m is meta)
 
 
@@ -94,6 +97,8 @@ def create_table_sql(
 
 @dataclass
 class TableLoad:
+    """One table loaded: rows counted in the engine, the file it came from, seconds taken."""
+
     table: str
     rows: int
     source: str
@@ -102,12 +107,15 @@ class TableLoad:
 
 @dataclass
 class LoadResult:
+    """What one engine's load did, table by table."""
+
     engine: str
     target: str
     tables: list[TableLoad] = field(default_factory=list)
     seconds: float = 0.0
 
     def to_text(self) -> str:
+        """A line per table under a headline, as ``load`` prints it."""
         width = max((len(t.table) for t in self.tables), default=5)
         lines = [
             f"loaded {len(self.tables)} tables into {self.engine} ({self.target}) "
@@ -141,6 +149,8 @@ class Loader(ABC):
         self.target = ""
 
     def load(self, out_dir: str | Path) -> LoadResult:
+        """Load every table of ``out_dir`` in foreign-key order; refuse row counts that differ
+        from the metadata."""
         out = Path(out_dir)
         schema = load_schema_metadata(out)
         order = schema.table_order()
@@ -186,8 +196,6 @@ ENGINES: Registry[type[Loader]] = Registry("engine")
 
 
 def get_engine(name: str) -> type[Loader]:
-    # Engine modules register themselves on import; import them here, not at package import,
-    # so the core stays light (their heavy packages are imported lazily inside them anyway).
-    from synthgen_sdv.engines import duckdb_engine, snowflake_engine, spark_engine  # noqa: F401
-
+    """The loader class registered as ``name`` (``engines/__init__`` imports every engine
+    module, so all are registered; their heavy packages are imported only when loading)."""
     return ENGINES.get(name)

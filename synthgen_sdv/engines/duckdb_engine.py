@@ -16,9 +16,12 @@ from synthgen_sdv.engines.base import (
     create_table_sql,
 )
 from synthgen_sdv.engines.reader import csv_header
+from synthgen_sdv.io import layout
 
 
 class DuckDBDialect(Dialect):
+    """DuckDB's spelling: the ANSI defaults."""
+
     name = "duckdb"
 
 
@@ -62,7 +65,7 @@ class DuckDBLoader(Loader):
     def _load(self, plan: LoadPlan) -> list[TableLoad]:
         import duckdb
 
-        path = Path(self.options.database or plan.out_dir / "warehouse.duckdb")
+        path = Path(self.options.database or plan.out_dir / layout.WAREHOUSE)
         path.parent.mkdir(parents=True, exist_ok=True)
         self.target = str(path)
         try:
@@ -109,14 +112,17 @@ class DuckDBLoader(Loader):
         return loads
 
     def table_ref(self, table: str) -> str:
+        """The quoted table name in the loaded database."""
         return self.dialect.quote(table)
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
+        """Rows of a read-only query."""
         if self._con is None:
             raise SynthgenError("duckdb: query() before load()")
         return self._con.execute(sql).fetchall()
 
     def close(self) -> None:
+        """Close the database connection."""
         if self._con is not None:
             self._con.close()
             self._con = None

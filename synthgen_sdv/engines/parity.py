@@ -13,8 +13,9 @@ from typing import Any
 import pyarrow.compute as pc
 
 from synthgen_sdv.engines.base import Dialect, Loader
-from synthgen_sdv.engines.metadata import SchemaMetadata, load_schema_metadata
 from synthgen_sdv.engines.reader import table_source
+from synthgen_sdv.io.models import SchemaMetadata
+from synthgen_sdv.io.reader import load_schema_metadata
 
 MAX_GROUPS = 50  # a VARCHAR column with at most this many values is a grouping dimension
 REL_TOL = 1e-9
@@ -145,6 +146,7 @@ def _sort_key(row: tuple) -> tuple:
 
 
 def normalize_rows(rows: Sequence[Sequence[Any]]) -> list[tuple]:
+    """Rows as comparable tuples in a stable order (engines return them in any order)."""
     normalized = [tuple(normalize_value(v) for v in row) for row in rows]
     return sorted(normalized, key=_sort_key)
 
@@ -158,6 +160,7 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def rows_equal(left: list[tuple], right: list[tuple]) -> bool:
+    """Whether two normalized result sets are equal (floats within a tolerance)."""
     return len(left) == len(right) and all(
         len(x) == len(y) and all(_same(a, b) for a, b in zip(x, y, strict=True))
         for x, y in zip(left, right, strict=True)
@@ -166,15 +169,19 @@ def rows_equal(left: list[tuple], right: list[tuple]) -> bool:
 
 @dataclass
 class ParityReport:
+    """The parity queries' results compared across engines, and what differed."""
+
     engines: list[str]
     results: dict[str, dict[str, list[tuple]]]  # engine -> query name -> normalized rows
     mismatches: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
+        """True when every engine gave the same rows for every query."""
         return not self.mismatches
 
     def to_text(self) -> str:
+        """One line per mismatch and the result."""
         n = len(next(iter(self.results.values()), {}))
         head = f"parity: {n} queries on {', '.join(self.engines)}: "
         if self.ok:
@@ -183,6 +190,7 @@ class ParityReport:
 
 
 def run_queries(loader: Loader, queries: list[ParityQuery]) -> dict[str, list[tuple]]:
+    """Every parity query run on ``loader``, rows normalized."""
     return {
         q.name: normalize_rows(loader.query(q.sql(loader.dialect, loader.table_ref)))
         for q in queries

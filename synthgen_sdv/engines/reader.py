@@ -14,7 +14,9 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from synthgen_sdv.core.errors import InputError
-from synthgen_sdv.engines.metadata import SchemaMetadata, TableMeta, load_schema_metadata
+from synthgen_sdv.io import layout
+from synthgen_sdv.io.models import SchemaMetadata, TableMeta
+from synthgen_sdv.io.reader import load_schema_metadata
 
 VARIANTS = ("clean", "dirty")
 FORMATS = ("parquet", "csv")
@@ -82,19 +84,28 @@ def table_source(
         declared = meta.dirty.files if meta.dirty else {}
         for f in formats:
             for path in (
-                out_dir / declared[f] if f in declared else None,
-                out_dir / "data_dirty" / f"{table}.{f}",
+                _declared(out_dir, declared, f, f"tables.{table}.dirty.files.{f}"),
+                layout.table_path(out_dir, layout.DATA_DIRTY, table, f".{f}"),
             ):
                 if path is not None and path.is_file():
                     return TableSource(table, path, f, True)
-    candidates = [(f, out_dir / meta.files[f]) for f in formats if f in meta.files]
-    candidates += [(f, out_dir / "data" / f"{table}.{f}") for f in formats]
-    for fmt, path in candidates:
-        if path.is_file():
-            return TableSource(table, path, fmt, False)
+    candidates = [
+        (f, _declared(out_dir, meta.files, f, f"tables.{table}.files.{f}"))
+        for f in formats
+        if f in meta.files
+    ]
+    candidates += [(f, layout.table_path(out_dir, layout.DATA, table, f".{f}")) for f in formats]
+    for found, path in candidates:
+        if path is not None and path.is_file():
+            return TableSource(table, path, found, False)
     raise InputError(
         f"table '{table}': no data file; looked for {', '.join(str(p) for _, p in candidates)}"
     )
+
+
+def _declared(out_dir: Path, files: dict[str, str], fmt: str, where: str) -> Path | None:
+    """The file schema_metadata.json names for ``fmt``, refused if it leads out of the folder."""
+    return layout.inside(out_dir, files[fmt], where) if fmt in files else None
 
 
 def dirty_tables(out_dir: str | Path, schema: SchemaMetadata) -> list[str]:
@@ -103,11 +114,12 @@ def dirty_tables(out_dir: str | Path, schema: SchemaMetadata) -> list[str]:
     return [
         t
         for t in schema.tables
-        if any((out / "data_dirty" / f"{t}.{fmt}").is_file() for fmt in FORMATS)
+        if any(layout.table_path(out, layout.DATA_DIRTY, t, f".{fmt}").is_file() for fmt in FORMATS)
     ]
 
 
 def csv_header(path: Path) -> list[str]:
+    """The column names of a CSV file (its header row)."""
     with path.open(newline="", encoding="utf-8") as fh:
         return next(csv.reader(fh), [])
 

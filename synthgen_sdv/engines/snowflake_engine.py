@@ -8,9 +8,10 @@ import time
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import SecretStr
 
 from synthgen_sdv.core.errors import InputError, MissingExtraError, SynthgenError
+from synthgen_sdv.core.strict import StrictModel
 from synthgen_sdv.engines.base import (
     ENGINES,
     Dialect,
@@ -36,6 +37,8 @@ REQUIRED = ("account", "user", "password", "database", "schema")
 
 
 class SnowflakeDialect(Dialect):
+    """Snowflake's spelling: TIMESTAMP_NTZ, and quoted identifiers as given."""
+
     name = "snowflake"
     types: ClassVar[dict[str, str]] = {
         **Dialect.types,
@@ -45,15 +48,14 @@ class SnowflakeDialect(Dialect):
     }
 
     def quote(self, ident: str) -> str:
+        """A quoted identifier (Snowflake folds unquoted names to upper case)."""
         # Upper case inside quotes is what an unquoted name resolves to, so users can query the
         # tables without quotes, and reserved words still work as column names.
         return '"' + ident.upper().replace('"', '""') + '"'
 
 
-class SnowflakeSettings(BaseModel):
+class SnowflakeSettings(StrictModel):
     """Connection settings; the password is a SecretStr so it never shows in a repr or log."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     account: str
     user: str
@@ -64,6 +66,7 @@ class SnowflakeSettings(BaseModel):
     role: str | None = None
 
     def connect_kwargs(self) -> dict[str, Any]:
+        """Arguments for ``snowflake.connector.connect`` (password or key pair)."""
         kwargs = {
             "account": self.account,
             "user": self.user,
@@ -238,13 +241,16 @@ class SnowflakeLoader(Loader):
         return loads
 
     def table_ref(self, table: str) -> str:
+        """The fully qualified, quoted table name."""
         return self.dialect.quote(table)
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
+        """Rows of a read-only query."""
         conn = self._conn or self._connect()
         return conn.cursor().execute(sql).fetchall()
 
     def close(self) -> None:
+        """Close the Snowflake connection."""
         if self._conn is not None:
             self._conn.close()
             self._conn = None

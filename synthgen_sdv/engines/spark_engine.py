@@ -8,11 +8,14 @@ from typing import Any, ClassVar
 
 from synthgen_sdv.core.errors import MissingExtraError, SynthgenError
 from synthgen_sdv.engines.base import ENGINES, Dialect, Loader, LoadPlan, TableLoad
-from synthgen_sdv.engines.metadata import TableMeta
 from synthgen_sdv.engines.reader import csv_header
+from synthgen_sdv.io import layout
+from synthgen_sdv.io.models import TableMeta
 
 
 class SparkDialect(Dialect):
+    """Spark SQL's spelling: backquoted identifiers and its type names."""
+
     name = "spark"
     types: ClassVar[dict[str, str]] = {
         **Dialect.types,
@@ -21,6 +24,7 @@ class SparkDialect(Dialect):
     }
 
     def quote(self, ident: str) -> str:
+        """A backquoted identifier."""
         return "`" + ident.replace("`", "``") + "`"
 
 
@@ -78,6 +82,7 @@ class SparkLoader(Loader):
 
     @property
     def spark(self):
+        """The Spark session, started on first use (pyspark is an optional extra)."""
         if self._spark is None:
             SparkSession, _ = _pyspark()
             self._own_session = SparkSession.getActiveSession() is None
@@ -114,7 +119,7 @@ class SparkLoader(Loader):
 
     def _load(self, plan: LoadPlan) -> list[TableLoad]:
         db = self.options.spark_database
-        base = Path(self.options.spark_path or plan.out_dir / "spark").resolve()
+        base = Path(self.options.spark_path or plan.out_dir / layout.SPARK).resolve()
         self.target = f"database {db}, files under {base}"
         q = self.dialect.quote
         self.spark.sql(f"CREATE DATABASE IF NOT EXISTS {q(db)}")
@@ -126,7 +131,7 @@ class SparkLoader(Loader):
                 df = self._read(plan, table)
                 (
                     df.write.mode("overwrite")
-                    .option("path", str(base / table))
+                    .option("path", str(layout.inside(base, table, f"table {table!r}")))
                     .saveAsTable(f"{q(db)}.{q(table)}")
                 )
                 if meta.description:
@@ -148,12 +153,15 @@ class SparkLoader(Loader):
         return loads
 
     def table_ref(self, table: str) -> str:
+        """The database-qualified, quoted table name."""
         return f"{self.dialect.quote(self.options.spark_database)}.{self.dialect.quote(table)}"
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
+        """Rows of a read-only query."""
         return [tuple(row) for row in self.spark.sql(sql).collect()]
 
     def close(self) -> None:
+        """Stop the Spark session this loader started."""
         if self._spark is not None and self._own_session:
             self._spark.stop()
         self._spark = None

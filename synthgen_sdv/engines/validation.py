@@ -2,238 +2,35 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from synthgen_sdv.core.errors import InputError
-from synthgen_sdv.core.registry import Registry
-from synthgen_sdv.engines.metadata import (
-    Anomaly,
-    Labels,
-    SchemaMetadata,
-    load_labels,
-    load_schema_metadata,
+from synthgen_sdv.engines.check_context import (
+    CHECK_ORDER,
+    CHECKS,
+    EXPECTED,
+    FAIL,
+    MAX_EXAMPLES,
+    PASS,
+    WARN,
+    CheckContext,
+    CheckResult,
+    ValidationReport,
+    collapse_passing,
+    plain_value,
 )
-from synthgen_sdv.engines.reader import VARIANTS, TableRead, read_table
-
-MAX_EXAMPLES = 5
-CHECK_ORDER = [
-    "row_count",
-    "column_types",
-    "nullability",
-    "primary_key",
-    "foreign_key",
-    "csv_parquet",
-    "labels",
-]
-PASS, FAIL, EXPECTED, WARN = "PASS", "FAIL", "EXPECTED", "WARN"
-
-
-@dataclass
-class CheckResult:
-    """One line of the report: a check on one table (and column), and what it found."""
-
-    check: str
-    variant: str
-    table: str
-    column: str | None
-    status: str
-    message: str
-    failed: int = 0
-    expected: int = 0
-    examples: list[dict[str, Any]] = field(default_factory=list)
-    anomaly_ids: list[str] = field(default_factory=list)
-
-    def line(self) -> str:
-        where = self.table + (f".{self.column}" if self.column else "")
-        text = f"{self.status:<8} {self.variant:<5} {self.check:<13} {where}: {self.message}"
-        if self.examples:
-            shown = "; ".join(", ".join(f"{k}={v}" for k, v in ex.items()) for ex in self.examples)
-            text += f"\n{'':<29}e.g. {shown}"
-        return text
-
-
-@dataclass
-class ValidationReport:
-    out_dir: str
-    results: list[CheckResult]
-
-    @property
-    def ok(self) -> bool:
-        return not any(r.status == FAIL for r in self.results)
-
-    def summary(self) -> str:
-        lines = []
-        for variant in dict.fromkeys(r.variant for r in self.results):
-            rs = [r for r in self.results if r.variant == variant]
-            counts = {s: sum(r.status == s for r in rs) for s in (PASS, EXPECTED, WARN, FAIL)}
-            lines.append(
-                f"{variant}: {len(rs)} checks, {counts[PASS]} passed, "
-                f"{counts[EXPECTED]} failed as labeled (expected), {counts[WARN]} "
-                f"warnings, {counts[FAIL]} failed unexpectedly"
-            )
-        lines.append("RESULT: " + ("OK" if self.ok else "FAILED (unexpected failures above)"))
-        return "\n".join(lines)
-
-    def to_text(self) -> str:
-        return "\n".join(
-            [f"validate {self.out_dir}", *(r.line() for r in self.results), self.summary()]
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "schema": "synthgen_sdv.validation_report",
-            "version": 1,
-            "out_dir": self.out_dir,
-            "ok": self.ok,
-            "results": [asdict(r) for r in self.results],
-        }
-
-
-def _plain(value: Any) -> Any:
-    """A JSON- and report-friendly scalar; NULL becomes None."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and np.isnan(value):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.date().isoformat() if value == value.normalize() else value.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-class CheckContext:
-    """What checks see: metadata, labels and the tables of one variant, read once."""
-
-    def __init__(self, out_dir: Path, schema: SchemaMetadata, labels: Labels, variant: str):
-        self.out_dir = out_dir
-        self.schema = schema
-        self.variant = variant
-        self.labels = labels if variant == "dirty" else Labels()
-        self.tables: dict[str, TableRead] = {
-            t: read_table(out_dir, schema, t, variant) for t in schema.tables
-        }
-
-    def anomalies_for(self, table: str, column: str | None) -> list[Anomaly]:
-        return [
-            a
-            for a in self.labels.anomalies
-            if a.table == table and (column is None or a.column is None or a.column == column)
-        ]
-
-    def key_of(self, table: str, positions: np.ndarray) -> list[dict[str, Any]]:
-        """The primary key (or the row position when there is none) of rows, for examples."""
-        frame = self.tables[table].frame
-        pk = [c for c in self.schema.tables[table].pk_columns if c in frame.columns]
-        out = []
-        for pos in positions:
-            ref = {c: _plain(frame.at[int(pos), c]) for c in pk} if pk else {}
-            ref = ref or {"row": int(pos)}
-            out.append(ref)
-        return out
-
-    def classify(
-        self, table: str, column: str | None, positions: Iterable[int]
-    ) -> tuple[np.ndarray, np.ndarray, list[str]]:
-        """Split failing row positions into labeled (expected) and unlabeled ones.
-
-        A label names rows by the values of its `primary_key` column when it has one,
-        else by 0-based row position in the (dirty) table file.
-        """
-        positions = np.asarray(sorted(set(int(p) for p in positions)), dtype=np.int64)
-        expected = np.zeros(len(positions), dtype=bool)
-        ids: list[str] = []
-        frame = self.tables[table].frame
-        for anomaly in self.anomalies_for(table, column):
-            if anomaly.primary_key and anomaly.primary_key in frame.columns:
-                keys = {_plain(k) for k in anomaly.rows}
-                values = frame[anomaly.primary_key].to_numpy(dtype=object)[positions]
-                hit = np.array([_plain(v) in keys for v in values], dtype=bool)
-            else:
-                hit = np.isin(positions, np.asarray(anomaly.rows, dtype=np.int64))
-            if hit.any():
-                ids.append(anomaly.id)
-            expected |= hit
-        return positions[expected], positions[~expected], ids
-
-    def result(
-        self,
-        check: str,
-        table: str,
-        column: str | None,
-        positions: Iterable[int],
-        what: str,
-        ok_message: str,
-        example: Callable[[int], dict[str, Any]] | None = None,
-    ) -> CheckResult:
-        """PASS, EXPECTED (every failing row is labeled) or FAIL, with examples."""
-        exp_pos, bad_pos, ids = self.classify(table, column, positions)
-        n_exp, n_bad = len(exp_pos), len(bad_pos)
-        if n_exp + n_bad == 0:
-            return CheckResult(check, self.variant, table, column, PASS, ok_message)
-        shown = bad_pos if n_bad else exp_pos
-        examples: list[dict[str, Any]] = []
-        head = shown[: MAX_EXAMPLES * 4]
-        for pos, ref in zip(head, self.key_of(table, head), strict=True):
-            ex = {**ref, **example(int(pos))} if example is not None else ref
-            if ex not in examples:
-                examples.append(ex)
-            if len(examples) == MAX_EXAMPLES:
-                break
-        labeled = f"{n_exp} labeled ({', '.join(ids)})" if n_exp else "none labeled"
-        message = f"{n_exp + n_bad} {what}; {labeled}"
-        status = FAIL if n_bad else EXPECTED
-        if n_bad and n_exp:
-            message += f"; {n_bad} not labeled"
-        return CheckResult(
-            check,
-            self.variant,
-            table,
-            column,
-            status,
-            message,
-            failed=n_bad,
-            expected=n_exp,
-            examples=examples,
-            anomaly_ids=ids,
-        )
-
-
-def _collapse(
-    per_column: list[CheckResult], check: str, variant: str, table: str, ok_message: str
-) -> list[CheckResult]:
-    """Passing columns of a table as one line; each other column keeps its own line."""
-    other = [r for r in per_column if r.status != PASS]
-    n_ok = len(per_column) - len(other)
-    if not n_ok:
-        return other
-    names = [r.column for r in per_column if r.status == PASS]
-    listed = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
-    word = "other " if other else ""
-    return [
-        *other,
-        CheckResult(
-            check, variant, table, None, PASS, f"{n_ok} {word}column(s) {ok_message} ({listed})"
-        ),
-    ]
-
-
-Check = Callable[[CheckContext], list[CheckResult]]
-CHECKS: Registry[Check] = Registry("validation check")
+from synthgen_sdv.engines.reader import VARIANTS, read_table
+from synthgen_sdv.io import files
+from synthgen_sdv.io.reader import load_labels, load_schema_metadata
 
 
 @CHECKS.register("row_count")
 def check_row_count(ctx: CheckContext) -> list[CheckResult]:
+    """Row counts of each table's file against the metadata (the dirty variant has its own)."""
     results = []
     for name, meta in ctx.schema.tables.items():
         read = ctx.tables[name]
@@ -315,6 +112,7 @@ def check_row_count(ctx: CheckContext) -> list[CheckResult]:
 
 @CHECKS.register("primary_key")
 def check_primary_key(ctx: CheckContext) -> list[CheckResult]:
+    """Primary keys are unique and never empty."""
     results = []
     for name, meta in ctx.schema.tables.items():
         pk = meta.pk_columns
@@ -358,6 +156,7 @@ def _comparable(series: pd.Series, sql_type: str) -> pd.Series:
 
 @CHECKS.register("foreign_key")
 def check_foreign_key(ctx: CheckContext) -> list[CheckResult]:
+    """Every foreign key value is a key of its parent."""
     results = []
     for name, meta in ctx.schema.tables.items():
         child = ctx.tables[name].frame
@@ -379,7 +178,7 @@ def check_foreign_key(ctx: CheckContext) -> list[CheckResult]:
                 np.flatnonzero(orphan),
                 f"orphan rows (value not in {target})",
                 f"{int(values.notna().sum())} values all found in {target}",
-                example=lambda p, c=fk.column, v=values: {c: _plain(v.iloc[p])},
+                example=lambda p, c=fk.column, v=values: {c: plain_value(v.iloc[p])},
             )
             res.message = f"-> {target}: {res.message}"
             results.append(res)
@@ -388,6 +187,7 @@ def check_foreign_key(ctx: CheckContext) -> list[CheckResult]:
 
 @CHECKS.register("column_types")
 def check_column_types(ctx: CheckContext) -> list[CheckResult]:
+    """Every value parses as its declared SQL type (Parquet columns are stored as declared)."""
     results = []
     for name, meta in ctx.schema.tables.items():
         per_column: list[CheckResult] = []
@@ -442,7 +242,7 @@ def check_column_types(ctx: CheckContext) -> list[CheckResult]:
             elif mismatch:
                 res.message += f" (Parquet stores {mismatch})"
             per_column.append(res)
-        results += _collapse(
+        results += collapse_passing(
             per_column, "column_types", ctx.variant, name, f"of the declared types ({fmt})"
         )
     return results
@@ -450,6 +250,7 @@ def check_column_types(ctx: CheckContext) -> list[CheckResult]:
 
 @CHECKS.register("nullability")
 def check_nullability(ctx: CheckContext) -> list[CheckResult]:
+    """NOT NULL columns hold no NULL."""
     results = []
     for name, meta in ctx.schema.tables.items():
         per_column: list[CheckResult] = []
@@ -470,7 +271,9 @@ def check_nullability(ctx: CheckContext) -> list[CheckResult]:
                     "no NULLs (NOT NULL)",
                 )
             )
-        results += _collapse(per_column, "nullability", ctx.variant, name, "NOT NULL without NULLs")
+        results += collapse_passing(
+            per_column, "nullability", ctx.variant, name, "NOT NULL without NULLs"
+        )
     return results
 
 
@@ -519,14 +322,14 @@ def check_csv_parquet(ctx: CheckContext) -> list[CheckResult]:
                 "rows where CSV and Parquet differ",
                 "same in CSV and Parquet",
                 example=lambda p, c=column, o=other, r=read: {
-                    "parquet": _plain(r.frame[c].iloc[p]),
-                    "csv": _plain(o.frame[c].iloc[p]),
+                    "parquet": plain_value(r.frame[c].iloc[p]),
+                    "csv": plain_value(o.frame[c].iloc[p]),
                 },
             )
             for column in meta.columns
             if column in read.frame.columns and column in other.frame.columns
         ]
-        results += _collapse(
+        results += collapse_passing(
             per_column, "csv_parquet", ctx.variant, name, "with the same values in CSV and Parquet"
         )
     return results
@@ -560,8 +363,8 @@ def check_labels(ctx: CheckContext) -> list[CheckResult]:
             )
             continue
         if anomaly.primary_key and anomaly.primary_key in frame.columns:
-            present = {_plain(v) for v in frame[anomaly.primary_key].to_numpy(dtype=object)}
-            missing = [k for k in anomaly.rows if _plain(k) not in present]
+            present = {plain_value(v) for v in frame[anomaly.primary_key].to_numpy(dtype=object)}
+            missing = [k for k in anomaly.rows if plain_value(k) not in present]
         else:
             missing = [r for r in anomaly.rows if not 0 <= int(r) < len(frame)]
         if missing:
@@ -620,7 +423,5 @@ def validate(
 
 
 def write_json(report: ValidationReport, path: str | Path) -> None:
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text(
-        json.dumps(report.to_json(), indent=2, default=str) + "\n", encoding="utf-8"
-    )
+    """The report as JSON (``validate --json``), written atomically."""
+    files.write_json(Path(path), report.to_json())

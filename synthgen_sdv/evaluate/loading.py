@@ -17,14 +17,18 @@ import pandas as pd
 
 from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.evaluate.relations import Dataset, metadata_dict
+from synthgen_sdv.io import files as io_files
+from synthgen_sdv.io import layout
+from synthgen_sdv.io.models import SCHEMA_METADATA_NAME, VERSION
+from synthgen_sdv.io.reader import read_versioned
 
-SCHEMA_FILE = Path("metadata") / "schema_metadata.json"
-SCHEMA_NAME = "synthgen_sdv.schema_metadata"
-SUPPORTED_VERSIONS = (1,)
+SCHEMA_FILE = Path(layout.SCHEMA_METADATA)
 
 
 @dataclass
 class OutputFolder:
+    """An output folder read for scoring: its tables, SDV metadata and whole schema document."""
+
     path: Path
     data: Dataset
     metadata: dict  # SDV multi-table metadata dict
@@ -43,18 +47,8 @@ def read_sdv_metadata(out_dir: str | Path) -> tuple[dict, dict]:
             f"{root}: no {SCHEMA_FILE}; an output folder needs it (with an 'sdv_metadata' key) "
             "to be compared"
         )
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: not valid JSON ({exc})") from None
-    if not isinstance(doc, dict):
-        raise InputError(f"{path}: expected a JSON object")
-    if "schema" in doc and doc["schema"] != SCHEMA_NAME:
-        raise InputError(f"{path}: schema is '{doc['schema']}', expected '{SCHEMA_NAME}'")
-    if "version" in doc and doc["version"] not in SUPPORTED_VERSIONS:
-        raise InputError(
-            f"{path}: version {doc['version']} is not supported (supported: {SUPPORTED_VERSIONS})"
-        )
+    # Lenient on a missing schema / version (a minimal folder made by hand), strict on a wrong one.
+    doc = read_versioned(path, SCHEMA_METADATA_NAME, strict=False)
     if "sdv_metadata" not in doc:
         raise InputError(f"{path}: no 'sdv_metadata' key (the SDV multi-table metadata dict)")
     try:
@@ -88,8 +82,8 @@ def read_output_folder(out_dir: str | Path) -> OutputFolder:
     files: dict[str, str] = {}
     missing = []
     for table, tmeta in md["tables"].items():
-        parquet = root / "data" / f"{table}.parquet"
-        csv = root / "data" / f"{table}.csv"
+        parquet = layout.table_path(root, layout.DATA, table, ".parquet")
+        csv = layout.table_path(root, layout.DATA, table, ".csv")
         if parquet.is_file():
             df = pd.read_parquet(parquet)
             files[table] = str(parquet.relative_to(root))
@@ -114,11 +108,11 @@ def write_output_folder(out_dir: str | Path, data: Dataset, metadata: dict, fmt:
     every schema_metadata field lives in ``synthgen_sdv.io``.
     """
     root = Path(out_dir)
-    (root / "data").mkdir(parents=True, exist_ok=True)
-    (root / "metadata").mkdir(parents=True, exist_ok=True)
+    (root / layout.DATA).mkdir(parents=True, exist_ok=True)
+    (root / layout.METADATA).mkdir(parents=True, exist_ok=True)
     for table, df in data.items():
         if fmt == "parquet":
-            df.to_parquet(root / "data" / f"{table}.parquet", index=False)
+            df.to_parquet(layout.table_path(root, layout.DATA, table, ".parquet"), index=False)
         else:
             out = df.copy()
             for col in out.columns:
@@ -126,7 +120,11 @@ def write_output_folder(out_dir: str | Path, data: Dataset, metadata: dict, fmt:
                     dated = (out[col].dropna() == out[col].dropna().dt.normalize()).all()
                     fmt_dt = "%Y-%m-%d" if dated else "%Y-%m-%d %H:%M:%S"
                     out[col] = out[col].dt.strftime(fmt_dt)
-            out.to_csv(root / "data" / f"{table}.csv", index=False)
-    doc = {"schema": SCHEMA_NAME, "version": 1, "sdv_metadata": metadata_dict(metadata)}
-    (root / SCHEMA_FILE).write_text(json.dumps(doc, indent=2), encoding="utf-8")
+            out.to_csv(layout.table_path(root, layout.DATA, table, ".csv"), index=False)
+    doc = {
+        "schema": SCHEMA_METADATA_NAME,
+        "version": VERSION,
+        "sdv_metadata": metadata_dict(metadata),
+    }
+    io_files.write_text(root / SCHEMA_FILE, json.dumps(doc, indent=2))
     return root

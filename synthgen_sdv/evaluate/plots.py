@@ -1,11 +1,14 @@
 """PNG plots of a comparison: property scores, distributions, correlations, cardinalities.
 
 Every function takes already-sampled data (the same samples SDMetrics scored), writes one PNG
-with matplotlib's Agg backend (no display needed) and returns its path.
+with matplotlib's Agg backend (no display needed) and returns its path. ``pyplot``,
+``candidate_colors``, ``line_style`` and ``save_figure`` are the shared look of every plot of
+the package (the ablation's too): one colour per candidate, the ceiling dashed, atomic PNGs.
 """
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +18,16 @@ from matplotlib.ticker import FuncFormatter
 
 from synthgen_sdv.evaluate.metrics import as_number
 from synthgen_sdv.evaluate.relations import Dataset, TableGraph
+from synthgen_sdv.io import files
 
 REAL = "holdout (real)"
 REAL_COLOR = "#222222"
 CAP = 1.2
 
 
-def _plt():
+def pyplot():
+    """matplotlib.pyplot on the Agg backend: plots are files, so no display is ever needed.
+    Imported on first use, so scoring without plots does not pay for matplotlib."""
     import matplotlib
 
     matplotlib.use("Agg", force=True)
@@ -30,15 +36,17 @@ def _plt():
     return plt
 
 
-def _colors(names: list[str]) -> dict[str, Any]:
-    plt = _plt()
+def candidate_colors(names: list[str]) -> dict[str, Any]:
+    """One tab10 colour per candidate, by position, so a candidate keeps its colour across plots."""
+    plt = pyplot()
     cmap = plt.get_cmap("tab10")
     return {n: cmap(i % 10) for i, n in enumerate(names)}
 
 
-def _style(name: str, colors: dict[str, Any]) -> dict[str, Any]:
-    """Real data solid black; the train ceiling dashed so it stays visible under a candidate."""
-    if name == REAL:
+def line_style(name: str, colors: dict[str, Any]) -> dict[str, Any]:
+    """Real data (a name without a candidate colour) solid black; the train ceiling dashed so
+    it stays visible under a candidate."""
+    if name not in colors:
         return {"color": REAL_COLOR, "linewidth": 2.0}
     return {
         "color": colors[name],
@@ -47,22 +55,34 @@ def _style(name: str, colors: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _save(fig, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=110, bbox_inches="tight")
-    _plt().close(fig)
-    tmp.replace(path)
-    return path
+def save_figure(fig: Any, path: Path) -> Path:
+    """Write ``fig`` as a PNG atomically (``io.files``) and close it."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    pyplot().close(fig)
+    return files.write_bytes(path, buffer.getvalue())
+
+
+def _legend_below(fig: Any, ax: Any, offset: float) -> None:
+    """One legend for a grid of panels, centred under it (the panels share their candidates)."""
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(
+        handles,
+        labels,
+        loc="lower center",
+        ncol=min(5, len(labels)),
+        fontsize=8,
+        bbox_to_anchor=(0.5, offset),
+    )
 
 
 def plot_property_scores(
     summary: dict[str, dict[str, Any]], columns: list[str], path: Path
 ) -> Path:
     """Grouped bars: one group per score column, one bar per candidate; blanks marked n/a."""
-    plt = _plt()
+    plt = pyplot()
     names = list(summary)
-    colors = _colors(names)
+    colors = candidate_colors(names)
     width_in = min(16.0, max(8.0, 0.4 * len(columns) * (len(names) + 1)))
     fig, ax = plt.subplots(figsize=(width_in, 4.5))
     width = 0.8 / max(1, len(names))
@@ -90,13 +110,13 @@ def plot_property_scores(
     ax.set_ylim(0, CAP + 0.12)
     ax.set_ylabel("score / ratio")
     ax.set_title(
-        "Scores per candidate: 1 is best for scores and ML ratio; DCR ratio near or above 1 "
-        f"is good (^ = above {CAP}, bar capped)",
+        f"Scores per candidate: 1 is best (^ = above {CAP}, bar capped); DCR baseline: "
+        "compare with the ceiling (unseen real rows)",
         fontsize=10,
     )
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=min(4, len(names)))
     ax.grid(axis="y", alpha=0.3)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def key_columns(graph: TableGraph, table: str, real: pd.DataFrame, limit: int = 4) -> list[str]:
@@ -130,19 +150,24 @@ def _numeric(s: pd.Series, sdtype: str) -> pd.Series:
 
 
 def plot_distributions(
-    real: Dataset, candidates: dict[str, Dataset], graph: TableGraph, table: str, path: Path
+    real: Dataset,
+    candidates: dict[str, Dataset],
+    graph: TableGraph,
+    table: str,
+    path: Path,
+    real_label: str = REAL,
 ) -> Path | None:
     """Real vs candidate histograms (numeric) or category shares (categorical) of key columns."""
     cols = key_columns(graph, table, real[table])
     if not cols:
         return None
-    plt = _plt()
-    colors = _colors(list(candidates))
+    plt = pyplot()
+    colors = candidate_colors(list(candidates))
     fig, axes = plt.subplots(1, len(cols), figsize=(4.2 * len(cols), 3.4), squeeze=False)
     for ax, col in zip(axes[0], cols, strict=True):
         sdtype = graph.sdtype(table, col)
         if sdtype in ("numerical", "datetime"):
-            series = {REAL: _numeric(real[table][col], sdtype).dropna()}
+            series = {real_label: _numeric(real[table][col], sdtype).dropna()}
             series.update(
                 {n: _numeric(d[table][col], sdtype).dropna() for n, d in candidates.items()}
             )
@@ -158,7 +183,7 @@ def plot_distributions(
                     density=True,
                     histtype="step",
                     label=name,
-                    **_style(name, colors),
+                    **line_style(name, colors),
                 )
             ax.set_xlabel("year" if sdtype == "datetime" else col)
             if sdtype == "numerical":
@@ -175,7 +200,7 @@ def plot_distributions(
                 real_share.reindex(cats).fillna(0),
                 width,
                 color=REAL_COLOR,
-                label=REAL,
+                label=real_label,
             )
             for i, (name, d) in enumerate(candidates.items()):
                 share = (
@@ -186,18 +211,10 @@ def plot_distributions(
             ax.set_xticklabels([_short(c) for c in cats], rotation=30, ha="right", fontsize=8)
             ax.set_ylabel("share of rows")
         ax.set_title(f"{table}.{col}", fontsize=10)
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(
-        handles,
-        labels,
-        loc="lower center",
-        ncol=min(5, len(labels)),
-        fontsize=8,
-        bbox_to_anchor=(0.5, -0.08),
-    )
-    fig.suptitle(f"{table}: real holdout vs candidates", fontsize=11)
+    _legend_below(fig, axes[0][0], -0.08)
+    fig.suptitle(f"{table}: {real_label} vs candidates", fontsize=11)
     fig.tight_layout(rect=(0, 0, 1, 0.95))
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def _corr(df: pd.DataFrame, graph: TableGraph, table: str, cols: list[str]) -> pd.DataFrame:
@@ -211,14 +228,15 @@ def plot_correlations(
     graph: TableGraph,
     table: str,
     path: Path,
+    real_label: str = REAL,
     max_columns: int = 10,
 ) -> Path | None:
     """Pearson correlation heatmaps of numerical/datetime columns: holdout, then each candidate."""
     cols = graph.columns(table, ("numerical", "datetime"))[:max_columns]
     if len(cols) < 2:
         return None
-    plt = _plt()
-    panels = {REAL: real, **candidates}
+    plt = pyplot()
+    panels = {real_label: real, **candidates}
     fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels) + 1, 3.4), squeeze=False)
     im = None
     for ax, (name, data) in zip(axes[0], panels.items(), strict=True):
@@ -242,26 +260,27 @@ def plot_correlations(
                 )
         ax.set_title(name, fontsize=9)
     fig.colorbar(im, ax=axes[0].tolist(), shrink=0.8, label="Pearson r")
-    fig.suptitle(f"{table}: correlations, real holdout vs candidates", fontsize=11)
-    return _save(fig, path)
+    fig.suptitle(f"{table}: correlations, {real_label} vs candidates", fontsize=11)
+    return save_figure(fig, path)
 
 
 def plot_cardinality(
     real_counts: dict[str, pd.Series],
     candidate_counts: dict[str, dict[str, pd.Series]],
     path: Path,
+    real_label: str = REAL,
 ) -> Path | None:
     """Per relationship: histogram of children per parent row, holdout vs candidates."""
     rels = list(real_counts)
     if not rels:
         return None
-    plt = _plt()
-    colors = _colors(list(candidate_counts))
+    plt = pyplot()
+    colors = candidate_colors(list(candidate_counts))
     ncols = min(3, len(rels))
     nrows = -(-len(rels) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.3 * nrows), squeeze=False)
     for ax, rel in zip(axes.flat, rels, strict=False):
-        series = {REAL: real_counts[rel]}
+        series = {real_label: real_counts[rel]}
         series.update({n: c[rel] for n, c in candidate_counts.items() if rel in c})
         hi = max(1, int(np.nanquantile(pd.concat(list(series.values())), 0.99)))
         bins = np.arange(0, hi + 2) - 0.5 if hi <= 40 else np.linspace(0, hi, 31)
@@ -272,7 +291,7 @@ def plot_cardinality(
                 density=True,
                 histtype="step",
                 label=name,
-                **_style(name, colors),
+                **line_style(name, colors),
             )
         child, parent = rel.split(" -> ")
         ax.set_title(f"{child.split('.')[0]} per {parent.split('.')[0]}", fontsize=10)
@@ -280,15 +299,7 @@ def plot_cardinality(
         ax.set_ylabel("share of parents")
     for ax in list(axes.flat)[len(rels) :]:
         ax.axis("off")
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(
-        handles,
-        labels,
-        loc="lower center",
-        ncol=min(5, len(labels)),
-        fontsize=8,
-        bbox_to_anchor=(0.5, -0.06),
-    )
-    fig.suptitle("Cardinality: children per parent, real holdout vs candidates", fontsize=11)
+    _legend_below(fig, axes.flat[0], -0.06)
+    fig.suptitle(f"Cardinality: children per parent, {real_label} vs candidates", fontsize=11)
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.25 / (3.3 * nrows)))
-    return _save(fig, path)
+    return save_figure(fig, path)

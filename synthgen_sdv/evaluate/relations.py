@@ -15,6 +15,7 @@ import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
 from synthgen_sdv.core.errors import InputError
+from synthgen_sdv.core.metadata import subgraph
 
 Dataset = dict[str, pd.DataFrame]
 
@@ -25,6 +26,8 @@ VALUE_SDTYPES = ("numerical", "datetime", "categorical", "boolean")
 
 @dataclass(frozen=True)
 class Relationship:
+    """One foreign key: ``child.child_key`` references ``parent.parent_key``."""
+
     parent: str
     parent_key: str
     child: str
@@ -32,6 +35,7 @@ class Relationship:
 
     @property
     def label(self) -> str:
+        """'child.key -> parent.key', as reports name a relationship."""
         return f"{self.child}.{self.child_key} -> {self.parent}.{self.parent_key}"
 
 
@@ -79,13 +83,16 @@ class TableGraph:
             raise InputError(f"metadata relationships form a cycle: {exc.args[1]}") from None
 
     def parents_of(self, table: str) -> list[Relationship]:
+        """The relationships in which ``table`` is the child (self references left out)."""
         return [r for r in self.relationships if r.child == table and r.parent != table]
 
     def children_of(self, table: str) -> list[Relationship]:
+        """The relationships in which ``table`` is the parent (self references left out)."""
         return [r for r in self.relationships if r.parent == table and r.child != table]
 
     @property
     def roots(self) -> list[str]:
+        """Tables without parents, in dependency order: where a split or sample can start."""
         return [t for t in self.order if not self.parents_of(t)]
 
     def descendants(self, table: str) -> list[str]:
@@ -126,6 +133,7 @@ class TableGraph:
         return [c for c, m in cols.items() if c not in keys and m.get("sdtype") in sdtypes]
 
     def sdtype(self, table: str, column: str) -> str:
+        """The column's SDV sdtype, which decides how metrics and plots read it."""
         return self.metadata["tables"][table]["columns"][column]["sdtype"]
 
 
@@ -198,16 +206,10 @@ def coerce_like(data: Dataset, reference: Dataset, graph: TableGraph) -> Dataset
 
 
 def subset_metadata(metadata: dict, tables: list[str]) -> dict:
-    """The metadata of ``tables`` only, with the relationships among them."""
+    """The metadata of ``tables`` only (in the metadata's order), with the relationships among
+    them."""
     keep = set(tables)
-    out = {k: v for k, v in metadata.items() if k not in ("tables", "relationships")}
-    out["tables"] = {t: m for t, m in metadata["tables"].items() if t in keep}
-    out["relationships"] = [
-        r
-        for r in metadata.get("relationships", [])
-        if r["parent_table_name"] in keep and r["child_table_name"] in keep
-    ]
-    return out
+    return subgraph(metadata, [t for t in metadata["tables"] if t in keep])
 
 
 def identifier_like(
@@ -238,3 +240,45 @@ def identifier_like(
             cols[col] = meta
         out["tables"][table] = {**tmeta, "columns": cols}
     return out, changed
+
+
+def scorable_metadata(metadata: Any) -> tuple[dict, list[str]]:
+    """The metadata the evaluation reads, and what was left out of it.
+
+    SDV metadata V1 has no composite keys, but your own data's metadata may (``primary_key:
+    [a, b]``; see ``detect``): such a table is scored without a primary key (its columns stay,
+    as ids), and a relationship on a composite key is left out. Returns a copy when anything
+    changed; the notes say what, for the report.
+    """
+    md = metadata_dict(metadata)
+    notes: list[str] = []
+    tables = {}
+    for name, tmeta in md["tables"].items():
+        pk = tmeta.get("primary_key")
+        if isinstance(pk, list | tuple):
+            notes.append(f"{name}: composite primary key ({', '.join(pk)}) scored as plain ids")
+            tmeta = {k: v for k, v in tmeta.items() if k != "primary_key"}
+        tables[name] = tmeta
+    rels = []
+    for rel in md.get("relationships", []):
+        if isinstance(rel["parent_primary_key"], list | tuple) or isinstance(
+            rel["child_foreign_key"], list | tuple
+        ):
+            notes.append(
+                f"{rel['child_table_name']} -> {rel['parent_table_name']}: a composite foreign "
+                "key, not scored"
+            )
+            continue
+        rels.append(rel)
+    if not notes:
+        return md, []
+    return {**md, "tables": tables, "relationships": rels}, notes
+
+
+def without_self_references(metadata: dict) -> dict:
+    """``metadata`` without relationships from a table to itself: SDMetrics' reports fail on
+    them (its pair trends look the table up under a joined name); referential integrity still
+    checks them on the full metadata."""
+    rels = metadata.get("relationships", [])
+    kept = [r for r in rels if r["parent_table_name"] != r["child_table_name"]]
+    return metadata if len(kept) == len(rels) else {**metadata, "relationships": kept}

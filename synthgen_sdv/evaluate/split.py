@@ -34,6 +34,8 @@ from synthgen_sdv.evaluate.relations import Dataset, TableGraph, check_dataset
 
 @dataclass
 class Split:
+    """Train and holdout (every root row with all its descendants on one side), and how."""
+
     train: Dataset
     holdout: Dataset
     info: dict[str, Any] = field(default_factory=dict)
@@ -41,6 +43,8 @@ class Split:
 
 @dataclass
 class Sample:
+    """A root-entity subsample and what was kept of each table."""
+
     data: Dataset
     info: dict[str, Any] = field(default_factory=dict)
 

@@ -26,16 +26,15 @@ from synthgen_sdv.anomalies import ChunkInfo
 from synthgen_sdv.core.nulls import with_nulls
 from synthgen_sdv.core.seeds import rng_for
 from synthgen_sdv.io.sink import Sink
-from synthgen_sdv.kinds import ColumnContext, LookupColumn
-from synthgen_sdv.kinds.conditional import ConditionalColumn
+from synthgen_sdv.kinds import ColumnContext
 from synthgen_sdv.kinds.derived import infer_logical_type
-from synthgen_sdv.kinds.faker_kind import FakerColumn
-from synthgen_sdv.kinds.sequence import SequenceColumn
 from synthgen_sdv.schema.plan import Family, Plan, TablePlan
 
 
 @dataclass
 class GenerationResult:
+    """What a run produced besides the files: counts, types, labels, and the kept tables."""
+
     row_counts: dict[str, int]
     dirty_row_counts: dict[str, int]
     types: dict[str, dict[str, str]]
@@ -51,7 +50,7 @@ class GenerationResult:
 _STATE: dict[str, Any] = {}
 
 
-class _Env(Mapping[str, Any]):
+class ExpressionEnv(Mapping[str, Any]):
     """Names an expression can read: own columns, '<alias>.<column>' of parents, implicit ones."""
 
     def __init__(self, tp: TablePlan, n: int):
@@ -63,6 +62,8 @@ class _Env(Mapping[str, Any]):
     def add_parent(
         self, lookup_col: str, frame: pd.DataFrame, pos: np.ndarray, nulls: np.ndarray | None
     ) -> None:
+        """Make a looked-up table's columns readable, at row positions ``pos`` (``nulls``:
+        rows whose key is null read nulls)."""
         for alias, col in self.tp.parent_alias.items():
             if col == lookup_col:
                 self.parents[alias] = (frame, pos, nulls)
@@ -89,9 +90,9 @@ class _Env(Mapping[str, Any]):
         return len(self.own)
 
 
-def _parent_env(plan: Plan, child: TablePlan, frame: pd.DataFrame) -> _Env:
+def _parent_env(plan: Plan, child: TablePlan, frame: pd.DataFrame) -> ExpressionEnv:
     """An env over parent rows, for children_per_parent count expressions."""
-    env = _Env(child, len(frame))
+    env = ExpressionEnv(child, len(frame))
     env.add_parent(child.driver, frame, np.arange(len(frame)), None)  # type: ignore[arg-type]
     return env
 
@@ -106,7 +107,7 @@ def generate_table_chunk(
     driver: tuple[pd.DataFrame, np.ndarray] | None,
 ) -> pd.DataFrame:
     """One chunk of one table, with every column (hidden ones too) in declared order."""
-    env = _Env(tp, n)
+    env = ExpressionEnv(tp, n)
     values: dict[str, Any] = {}
     groups = None
 
@@ -132,9 +133,9 @@ def generate_table_chunk(
         groups = pos
     for col in tp.lookups:
         spec = tp.lookup(col)
-        target = materialized[spec.table]
+        target = materialized[spec.foreign_key_target]
         ctx = context(col)
-        pos = spec.positions(ctx, len(target), groups if spec.distinct_per_parent else None)
+        pos = spec.positions(ctx, len(target), groups)
         nulls = ctx.sub_rng("nulls").random(n) < spec.null_rate if spec.null_rate else None
         if (pos < 0).any():  # a distinct lookup that ran out of parents
             nulls = (pos < 0) if nulls is None else (nulls | (pos < 0))
@@ -145,7 +146,7 @@ def generate_table_chunk(
         env.add_parent(col, target, pos, nulls)
     for col in tp.order:
         spec = tp.columns[col]
-        if isinstance(spec, SequenceColumn) and row_offset is None:
+        if spec.is_key_sequence and row_offset is None:
             values[col] = pd.Series(np.zeros(n, dtype=np.int64))  # assigned by the main process
             continue
         ctx = context(col)
@@ -178,7 +179,7 @@ def _family_chunk(
     for name in family.members[1:]:
         tp = plan.tables[name]
         spec = tp.lookup(tp.driver)  # type: ignore[arg-type]
-        pframe = frames[spec.table]
+        pframe = frames[spec.foreign_key_target]
         ctx = ColumnContext(
             n=len(pframe),
             seed=plan.seed,
@@ -188,10 +189,10 @@ def _family_chunk(
             env=_parent_env(plan, tp, pframe),
             locale=plan.locale,
         )
-        counts = spec.children_per_parent.draw_counts(ctx)  # type: ignore[union-attr]
-        for col in tp.lookups:  # no more distinct picks per parent than there are parents
-            if tp.lookup(col).distinct_per_parent:
-                counts = np.minimum(counts, len(materialized[tp.lookup(col).table]))
+        counts = spec.children_counts(ctx)
+        for col in tp.lookups:  # e.g. no more distinct picks per parent than there are parents
+            lookup = tp.lookup(col)
+            counts = lookup.limit_children(counts, len(materialized[lookup.foreign_key_target]))
         pos = np.repeat(np.arange(len(pframe)), counts)
         frames[name] = generate_table_chunk(
             plan, tp, chunk, len(pos), None, materialized, (pframe, pos)
@@ -201,20 +202,10 @@ def _family_chunk(
         tp = plan.tables[name]
         for col in tp.rollups:
             spec = tp.columns[col]
-            child_pos = positions[spec.table]  # type: ignore[attr-defined]
-            frames[name][col] = _rollup(spec, frames[spec.table], child_pos, len(frames[name]))  # type: ignore[attr-defined]
+            child = spec.rollup_source
+            assert child is not None  # the plan lists rollup columns only
+            frames[name][col] = spec.aggregate(frames[child], positions[child], len(frames[name]))
     return chunk, frames, positions
-
-
-def _rollup(spec: Any, child: pd.DataFrame, pos: np.ndarray, n: int) -> pd.Series:
-    if spec.agg == "count":
-        return pd.Series(np.bincount(pos, minlength=n).astype(np.int64))
-    values = pd.to_numeric(child[spec.column], errors="coerce")
-    grouped = values.groupby(pos).agg(spec.agg).reindex(range(n))
-    if spec.agg == "sum":
-        grouped = grouped.fillna(0.0)
-    out = grouped.astype(float).reset_index(drop=True)
-    return out.round(spec.round) if spec.round is not None else out
 
 
 # --- the main process ------------------------------------------------------------------------
@@ -314,11 +305,7 @@ class Engine:
         """Build Faker pools before forking, so workers inherit them instead of each rebuilding."""
         for name in family.members:
             for col, spec in self.plan.tables[name].columns.items():
-                branches = spec.branches() if isinstance(spec, ConditionalColumn) else [("", spec)]
-                for case, branch in branches:
-                    if isinstance(branch, FakerColumn):
-                        path = (f"case={case}",) if case else ()
-                        branch.values(self.plan.seed, name, col, path, self.plan.locale)
+                spec.warm_up(self.plan.seed, name, col, self.plan.locale)
 
 
 def _emitted(tp: TablePlan, frame: pd.DataFrame) -> pd.DataFrame:
@@ -335,9 +322,9 @@ def _assign_keys(
 ) -> None:
     """Sequence keys continue where the previous chunk stopped; the driver FK follows its parent."""
     for col, spec in tp.columns.items():
-        if isinstance(spec, SequenceColumn):
-            frame[col] = spec.values(offset, len(frame)).to_numpy()
-    parent = tp.lookup(tp.driver).table  # type: ignore[arg-type]
+        if spec.is_key_sequence:
+            frame[col] = spec.key_values(offset, len(frame)).to_numpy()
+    parent = tp.lookup(tp.driver).foreign_key_target  # type: ignore[arg-type]
     key = tp.target_column(tp.driver, plan)  # type: ignore[arg-type]
     frame[tp.driver] = frames[parent][key].to_numpy()[pos]
 
@@ -364,10 +351,11 @@ class _RunState:
         for col in tp.emitted:
             spec = tp.columns[col]
             kind = spec.logical_type()
-            if kind == "inferred" and isinstance(spec, LookupColumn):
-                target = self.plan.tables[spec.table]
+            parent = spec.foreign_key_target
+            if kind == "inferred" and parent is not None:
+                target = self.plan.tables[parent]
                 kind = (
-                    self.types.get(spec.table, {}).get(tp.target_column(col, self.plan))
+                    self.types.get(parent, {}).get(tp.target_column(col, self.plan))
                     or target.columns[tp.target_column(col, self.plan)].logical_type()
                 )
             if kind == "inferred":
@@ -413,7 +401,11 @@ class _RunState:
         chunk: int,
         materialized: Mapping[str, pd.DataFrame],
     ) -> pd.DataFrame:
-        lookups = {c: s.table for c, s in tp.columns.items() if isinstance(s, LookupColumn)}
+        lookups = {
+            c: s.foreign_key_target
+            for c, s in tp.columns.items()
+            if s.foreign_key_target is not None
+        }
         info = ChunkInfo(
             primary_key=tp.primary_key,
             logical_types=self.types[tp.name],
@@ -433,12 +425,13 @@ class _RunState:
     def _orphan_base(self, tp: TablePlan, materialized: Mapping[str, pd.DataFrame]) -> dict:
         out: dict[str, Any] = {}
         for col, spec in tp.columns.items():
-            if not isinstance(spec, LookupColumn):
+            parent = spec.foreign_key_target
+            if parent is None:
                 continue
             if self.types.get(tp.name, {}).get(col) == "string":
                 out[col] = "ORPHAN-"
-            elif spec.table in materialized and len(materialized[spec.table]):
-                keys = pd.to_numeric(materialized[spec.table][tp.target_column(col, self.plan)])
+            elif parent in materialized and len(materialized[parent]):
+                keys = pd.to_numeric(materialized[parent][tp.target_column(col, self.plan)])
                 out[col] = int(keys.max()) + 1_000_000
             else:
                 out[col] = 10**12
@@ -452,14 +445,14 @@ class _RunState:
 
     def _record_links(self, tp: TablePlan, frame: pd.DataFrame) -> None:
         for col, spec in tp.columns.items():
-            if isinstance(spec, LookupColumn) and spec.ground_truth:
+            if spec.foreign_key_target is not None and spec.ground_truth:
                 linked = frame[frame[col].notna()]
                 for key, target in zip(linked[tp.primary_key], linked[col], strict=True):
                     self.links.append(
                         {
                             "table": tp.name,
                             "key": _plain(key),
-                            "links_to": {"table": spec.table, "key": _plain(target)},
+                            "links_to": {"table": spec.foreign_key_target, "key": _plain(target)},
                             "via": col,
                         }
                     )

@@ -14,14 +14,9 @@ import numpy as np
 import pandas as pd
 
 from synthgen_sdv.core import expr as expressions
-from synthgen_sdv.generate.engine import _Env, _rollup
-from synthgen_sdv.kinds import ColumnContext, LookupColumn, RollupColumn
-from synthgen_sdv.kinds.derived import DerivedColumn
-from synthgen_sdv.kinds.sequence import SequenceColumn
-from synthgen_sdv.kinds.template import TemplateColumn
+from synthgen_sdv.generate.engine import ExpressionEnv
+from synthgen_sdv.kinds import ColumnContext
 from synthgen_sdv.schema.plan import Plan, TablePlan
-
-RECOMPUTED = (DerivedColumn, TemplateColumn)
 
 
 def recomputed_columns(plan: Plan, table: str) -> list[str]:
@@ -34,9 +29,9 @@ def recomputed_columns(plan: Plan, table: str) -> list[str]:
     out: list[str] = []
     for col in tp.order + tp.rollups:
         spec = tp.columns[col]
-        if isinstance(spec, RollupColumn):
+        if spec.rollup_source is not None:
             out.append(col)
-        elif isinstance(spec, RECOMPUTED) and spec.emit:
+        elif spec.recomputed_after_sampling and spec.emit:
             own = {d for d in spec.deps() if "." not in d}
             if all(tp.columns[d].emit or d in out for d in own if d in tp.columns):
                 out.append(col)
@@ -47,8 +42,8 @@ def count_columns(plan: Plan, table: str) -> dict[str, str]:
     """Parent columns that count children: {parent column: child table}."""
     out = {}
     for child, tp in plan.tables.items():
-        if tp.driver and tp.lookup(tp.driver).table == table:
-            count = tp.lookup(tp.driver).children_per_parent.count  # type: ignore[union-attr]
+        if tp.driver and tp.driver_target == table:
+            count = tp.lookup(tp.driver).children_count_expression
             if isinstance(count, str):
                 refs = expressions.references(count)
                 name = count.strip()
@@ -72,11 +67,12 @@ def rederive(
         keys = pd.Index(frame[tp.primary_key])
         for col in tp.rollups:
             spec = tp.columns[col]
-            child_tp = plan.tables[spec.table]  # type: ignore[attr-defined]
-            child = out[spec.table]  # type: ignore[attr-defined]
-            pos = keys.get_indexer(child[child_tp.driver])
+            source = spec.rollup_source
+            assert source is not None  # the plan lists rollup columns only
+            child = out[source]
+            pos = keys.get_indexer(child[plan.tables[source].driver])
             keep = pos >= 0
-            frame[col] = _rollup(spec, child[keep], pos[keep], len(frame))
+            frame[col] = spec.aggregate(child[keep], pos[keep], len(frame))
         for col, child_name in count_columns(plan, name).items():
             child = out[child_name]
             counts = child[plan.tables[child_name].driver].value_counts()
@@ -94,17 +90,16 @@ def renumber_keys(
     for name in [t for t in plan.table_order if t in modeled]:
         tp = plan.tables[name]
         spec = tp.columns[tp.primary_key]
-        if not isinstance(spec, SequenceColumn):
+        if not spec.is_key_sequence:
             continue
         old = out[name][tp.primary_key]
-        new = spec.values(0, len(old))
+        new = spec.key_values(0, len(old))
         mapping = pd.Series(new.to_numpy(), index=pd.Index(old))
         out[name][tp.primary_key] = new.to_numpy()
         for child in modeled:
             for col, cspec in plan.tables[child].columns.items():
                 if (
-                    isinstance(cspec, LookupColumn)
-                    and cspec.table == name
+                    cspec.foreign_key_target == name
                     and col in out[child]
                     and plan.tables[child].target_column(col, plan) == tp.primary_key
                 ):
@@ -115,12 +110,13 @@ def renumber_keys(
 def _derive_table(plan: Plan, tp: TablePlan, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     frame = tables[tp.name].reset_index(drop=True).copy()
     n = len(frame)
-    env = _Env(tp, n)
+    env = ExpressionEnv(tp, n)
     env.own.update({c: frame[c] for c in frame.columns})
     for col, spec in tp.columns.items():
-        if not isinstance(spec, LookupColumn) or col not in frame or spec.table not in tables:
+        target = spec.foreign_key_target
+        if target is None or col not in frame or target not in tables:
             continue
-        parent = tables[spec.table].reset_index(drop=True)
+        parent = tables[target].reset_index(drop=True)
         idx = pd.Index(parent[tp.target_column(col, plan)]).get_indexer(frame[col])
         missing = idx < 0
         env.add_parent(col, parent, np.where(missing, 0, idx), missing if missing.any() else None)
@@ -128,8 +124,8 @@ def _derive_table(plan: Plan, tp: TablePlan, tables: dict[str, pd.DataFrame]) ->
         env.own["index_in_parent"] = frame.groupby(tp.driver, sort=False).cumcount()
     for col in recomputed_columns(plan, tp.name):
         spec = tp.columns[col]
-        if isinstance(spec, RollupColumn):
-            continue
+        if spec.rollup_source is not None:
+            continue  # aggregated after the children are derived
         ctx = ColumnContext(
             n=n, seed=plan.seed, table=tp.name, column=col, chunk=0, env=env, locale=plan.locale
         )

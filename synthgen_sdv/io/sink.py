@@ -12,6 +12,7 @@ class Sink:
         """Called once per table before its first chunk."""
 
     def write(self, table: str, frame: pd.DataFrame, dirty: pd.DataFrame | None) -> None:
+        """Take the next chunk of ``table`` (and its dirty copy, when it has anomalies)."""
         raise NotImplementedError
 
     def end(self, table: str) -> None:
@@ -22,4 +23,4 @@ class NullSink(Sink):
     """Discards every chunk: for runs that keep their tables in memory (``Engine(keep=...)``)."""
 
     def write(self, table: str, frame: pd.DataFrame, dirty: pd.DataFrame | None) -> None:
-        pass
+        """Keep nothing."""

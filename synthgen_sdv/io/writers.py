@@ -15,6 +15,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from synthgen_sdv.core.registry import Registry
+from synthgen_sdv.io import layout
 from synthgen_sdv.io.sink import Sink
 
 ARROW_TYPES = {
@@ -28,6 +29,8 @@ ARROW_TYPES = {
 
 
 def to_arrow(frame: pd.DataFrame, types: dict[str, str]) -> pa.Table:
+    """One Arrow table of ``frame`` in the declared logical ``types`` (the same schema for every
+    chunk)."""
     arrays = []
     for col, kind in types.items():
         s = frame[col]
@@ -50,6 +53,7 @@ def _strings(s: pd.Series) -> pa.Array:
 
 
 def schema_for(types: dict[str, str]) -> pa.Schema:
+    """The Arrow schema of logical ``types``."""
     return pa.schema([pa.field(c, ARROW_TYPES[k]) for c, k in types.items()])
 
 
@@ -62,10 +66,12 @@ class TableWriter(ABC):
         self.path, self.types = path, types
 
     @abstractmethod
-    def write(self, table: pa.Table) -> None: ...
+    def write(self, table: pa.Table) -> None:
+        """Append a chunk (an Arrow table in the declared types)."""
 
     @abstractmethod
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Finish the file (a writer holds it open between chunks)."""
 
 
 WRITERS: Registry[type[TableWriter]] = Registry("output format")
@@ -73,6 +79,8 @@ WRITERS: Registry[type[TableWriter]] = Registry("output format")
 
 @WRITERS.register("parquet")
 class ParquetWriter(TableWriter):
+    """Parquet files, zstd-compressed."""
+
     suffix = ".parquet"
 
     def __init__(self, path: Path, types: dict[str, str]):
@@ -80,10 +88,12 @@ class ParquetWriter(TableWriter):
         self._writer = pq.ParquetWriter(path, schema_for(types), compression="zstd")
 
     def write(self, table: pa.Table) -> None:
+        """Append a chunk (empty chunks write nothing)."""
         if table.num_rows:
             self._writer.write_table(table)
 
     def close(self) -> None:
+        """Finish the file."""
         self._writer.close()
 
 
@@ -100,10 +110,12 @@ class CsvWriter(TableWriter):
         )
 
     def write(self, table: pa.Table) -> None:
+        """Append a chunk (empty chunks write nothing)."""
         if table.num_rows:
             self._writer.write_table(table)
 
     def close(self) -> None:
+        """Finish the file."""
         self._writer.close()
 
 
@@ -117,22 +129,30 @@ class FileSink(Sink):
         self.files: dict[str, dict[str, str]] = {}
         self.dirty_files: dict[str, dict[str, str]] = {}
 
-    def _open(self, folder: str, table: str, types: dict[str, str], record: dict) -> list:
+    def _open(
+        self,
+        folder: str,
+        table: str,
+        types: dict[str, str],
+        record: dict[str, dict[str, str]],
+    ) -> list[TableWriter]:
         (self.root / folder).mkdir(parents=True, exist_ok=True)
         writers = []
         for fmt in self.formats:
             cls = WRITERS.get(fmt)
-            rel = f"{folder}/{table}{cls.suffix}"
-            writers.append(cls(self.root / rel, types))
-            record.setdefault(table, {})[fmt] = rel
+            path = layout.table_path(self.root, folder, table, cls.suffix)
+            writers.append(cls(path, types))
+            record.setdefault(table, {})[fmt] = layout.table_file(folder, table, cls.suffix)
         return writers
 
-    def begin(self, table, types, dirty_types) -> None:
-        self._clean[table] = self._open("data", table, types, self.files)
+    def begin(self, table: str, types: dict[str, str], dirty_types: dict[str, str] | None) -> None:
+        """Open the table's files in data/ (and data_dirty/ when it has a dirty variant)."""
+        self._clean[table] = self._open(layout.DATA, table, types, self.files)
         if dirty_types is not None:
-            self._dirty[table] = self._open("data_dirty", table, dirty_types, self.dirty_files)
+            self._dirty[table] = self._open(layout.DATA_DIRTY, table, dirty_types, self.dirty_files)
 
-    def write(self, table, frame, dirty) -> None:
+    def write(self, table: str, frame: pd.DataFrame, dirty: pd.DataFrame | None) -> None:
+        """Append a chunk to the table's files, the dirty copy to its data_dirty/ files."""
         self._write(self._clean[table], frame)
         if dirty is not None:
             self._write(self._dirty[table], dirty)
@@ -144,6 +164,32 @@ class FileSink(Sink):
             for w in writers:
                 w.write(arrow)
 
-    def end(self, table) -> None:
+    def end(self, table: str) -> None:
+        """Close the table's files."""
         for w in [*self._clean.pop(table, []), *self._dirty.pop(table, [])]:
             w.close()
+
+
+def to_logical_types(frame: pd.DataFrame, types: dict[str, str]) -> pd.DataFrame:
+    """``frame`` with each column in its logical type, index reset.
+
+    Tables that did not come from the engine (sampled by SDV, which may hand back floats for
+    integers, or read from a user's files) are made to fit the writers' types first.
+    """
+    out = {}
+    for col in frame.columns:
+        s, kind = frame[col], types.get(col, "string")
+        if kind == "int":
+            s = pd.to_numeric(s, errors="coerce").round().astype("Int64")
+        elif kind == "float":
+            s = pd.to_numeric(s, errors="coerce").astype("float64")
+        elif kind in ("date", "datetime"):
+            s = pd.to_datetime(s, errors="coerce")
+            if kind == "date":
+                s = s.dt.normalize()
+        elif kind == "bool":
+            s = s.astype("boolean")
+        else:
+            s = s.astype(object).where(s.notna(), None)
+        out[col] = s
+    return pd.DataFrame(out, index=frame.index).reset_index(drop=True)

@@ -2,11 +2,19 @@
 
 Public ``generate`` checks what every kind must guarantee (length, nulls); kinds implement
 ``_generate``. A kind reads other columns only through ``ctx`` and declares them in ``deps``.
+
+A kind also says what else it can do, through the capabilities below (defaults here,
+overrides in the kind's own module), so the plan and the engine never test for concrete
+classes and a new kind is added in one module: ``foreign_key_target`` / ``as_foreign_key``
+(its values are keys of another table), ``is_key_sequence`` (keys the engine numbers in row
+order), ``rollup_source`` (an aggregate of a child table), ``recomputed_after_sampling``,
+``allowed_in_case``, ``branches``, ``warm_up`` and ``environment_problems``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from abc import abstractmethod
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -43,17 +51,77 @@ class ColumnKind(StrictModel):
     ground_truth: bool = Field(False, description="record this hidden link in labels.json")
     sdtype: str | None = Field(None, description="override the SDV sdtype")
 
-    #: set by kinds whose values are keys into another table
-    is_lookup: ClassVar[bool] = False
+    #: keys the engine numbers in row order across chunks (see ``key_values``)
+    is_key_sequence: ClassVar[bool] = False
+    #: not modeled by a synthesizer: recomputed from the config after sampling
+    recomputed_after_sampling: ClassVar[bool] = False
+    #: may be one case of a conditional column (keys and aggregates may not)
+    allowed_in_case: ClassVar[bool] = True
+
+    @property
+    def foreign_key_target(self) -> str | None:
+        """The table whose keys this column holds (a foreign key); None for other kinds."""
+        return None
+
+    @property
+    def foreign_key_column(self) -> str | None:
+        """The target's key column when it is not the target's primary key."""
+        return None
+
+    @property
+    def is_driver(self) -> bool:
+        """True when this table is generated per row of the target (children per parent)."""
+        return False
+
+    @property
+    def rollup_source(self) -> str | None:
+        """The child table this column aggregates per row (computed after the children)."""
+        return None
+
+    def as_foreign_key(self) -> ForeignKeyKind | None:
+        """The foreign-key contract of this column, typed, or None when it holds no keys."""
+        return None
+
+    def branches(self) -> list[tuple[str, ColumnKind]]:
+        """Named sub-specs this column delegates to (conditional cases), in order."""
+        return []
+
+    def environment_problems(self, locale: str) -> list[tuple[str, str]]:
+        """(field, message) for what this column needs from the installed libraries but
+        cannot get (a Faker provider), checked once by the plan, not at generation time."""
+        return []
+
+    def rollup_problems(self, child_columns: Collection[str]) -> list[tuple[str, str]]:
+        """(field, message) for what this aggregate reads but the child table lacks."""
+        return []
+
+    def warm_up(
+        self, seed: int, table: str, column: str, locale: str, path: tuple[str, ...] = ()
+    ) -> None:
+        """Build per-process caches (Faker pools) before workers fork, so they inherit them."""
+        for case, branch in self.branches():
+            branch.warm_up(seed, table, column, locale, (*path, f"case={case}"))
+
+    def key_values(self, offset: int, n: int) -> pd.Series:
+        """Keys of rows ``offset .. offset + n - 1`` (kinds with ``is_key_sequence``)."""
+        raise NotImplementedError(f"kind '{self.kind}' does not number keys")
+
+    def aggregate(self, child: pd.DataFrame, pos: np.ndarray, n: int) -> pd.Series:
+        """Values for ``n`` parent rows from child rows at parent positions ``pos``
+        (kinds with a ``rollup_source``)."""
+        raise NotImplementedError(f"kind '{self.kind}' does not aggregate child rows")
 
     def deps(self) -> set[str]:
         """Names this column reads: own columns or '<parent>.<column>'."""
         return set()
 
     def logical_type(self) -> str:
+        """The type the column is written as (int, float, string, bool, date, datetime) or
+        'inferred' when only the values tell."""
         raise NotImplementedError
 
     def default_sdtype(self) -> str:
+        """SDV's sdtype when the config gives none: follows the logical type."""
         return {
             "int": "numerical",
             "float": "numerical",
@@ -66,6 +134,8 @@ class ColumnKind(StrictModel):
         raise NotImplementedError
 
     def generate(self, ctx: ColumnContext) -> pd.Series:
+        """``ctx.n`` values: the kind's own ``_generate``, length-checked, with ``null_rate``
+        applied from its own seed stream."""
         values = self._generate(ctx)
         if len(values) != ctx.n:
             raise AssertionError(
@@ -79,10 +149,45 @@ class ColumnKind(StrictModel):
         return values
 
 
+class ForeignKeyKind(ColumnKind):
+    """The contract of kinds whose values are keys of another table: the engine draws them,
+    either per row (popularity) or by generating this table per target row (a driver)."""
+
+    @property
+    @abstractmethod
+    def foreign_key_target(self) -> str:
+        """The looked-up table."""
+
+    def as_foreign_key(self) -> ForeignKeyKind:
+        """Foreign-key kinds are their own contract."""
+        return self
+
+    @abstractmethod
+    def positions(
+        self, ctx: ColumnContext, n_parents: int, groups: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Row positions in the target table, one per row (-1: no target row left);
+        ``groups`` holds each row's driving parent, for draws distinct within one."""
+
+    @abstractmethod
+    def children_counts(self, ctx: ColumnContext) -> np.ndarray:
+        """For a driver: how many rows to generate per target row (``ctx.env``: its columns)."""
+
+    @property
+    @abstractmethod
+    def children_count_expression(self) -> Param | None:
+        """For a driver: the children count as configured (a number or an expression)."""
+
+    def limit_children(self, counts: np.ndarray, n_targets: int) -> np.ndarray:
+        """Cap per-parent row counts when this lookup cannot serve more (distinct picks)."""
+        return counts
+
+
 KINDS: Registry[type[ColumnKind]] = Registry("column kind")
 
 
 def register_kind(name: str) -> Callable[[type[ColumnKind]], type[ColumnKind]]:
+    """Register a kind under its YAML ``kind`` tag (it joins the ``ColumnSpec`` union)."""
     return KINDS.register(name)
 
 
@@ -104,14 +209,17 @@ class ColumnContext:
 
     @property
     def rng(self) -> np.random.Generator:
+        """The column's generator for this chunk: a function of (seed, table, column, chunk)."""
         if self._rng is None:
             self._rng = rng_for(self.seed, self.table, self.column, *self.path, self.chunk)
         return self._rng
 
     def sub_rng(self, name: str) -> np.random.Generator:
+        """A separate named stream (nulls, time of day), so using it never shifts ``rng``."""
         return rng_for(self.seed, self.table, self.column, *self.path, name, self.chunk)
 
     def eval(self, expr: str) -> pd.Series:
+        """An expression over the columns this context may read, one value per row."""
         return expressions.evaluate(expr, self.env, self.n)
 
     def param(self, value: Param) -> Any:
@@ -148,7 +256,7 @@ class _SubsetEnv(Mapping[str, Any]):
             return value.iloc[self._idx].reset_index(drop=True)
         return value
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self._env)
 
     def __len__(self) -> int:
@@ -156,6 +264,7 @@ class _SubsetEnv(Mapping[str, Any]):
 
 
 def param_deps(*values: Param | None) -> set[str]:
+    """Names read by parameters given as expressions (numbers read nothing)."""
     out: set[str] = set()
     for v in values:
         if isinstance(v, str):

@@ -31,9 +31,11 @@ class CategoricalColumn(ColumnKind):
         return v
 
     def logical_type(self) -> str:
+        """The configured dtype of the values."""
         return self.dtype
 
     def choices(self) -> tuple[list[Any], np.ndarray]:
+        """The values and their probabilities (weights normalized; a list: equal weights)."""
         if isinstance(self.values, dict):
             vals, weights = list(self.values), np.array(list(self.values.values()), float)
         else:
@@ -53,13 +55,17 @@ class CategoricalColumn(ColumnKind):
 
 @register_kind("boolean")
 class BooleanColumn(ColumnKind):
+    """True with probability ``p`` (a number or a per-row expression)."""
+
     kind: Literal["boolean"]
     p: Param = 0.5
 
     def deps(self) -> set[str]:
+        """Columns the probability expression reads."""
         return param_deps(self.p)
 
     def logical_type(self) -> str:
+        """Always bool."""
         return "bool"
 
     def _generate(self, ctx: ColumnContext) -> pd.Series:

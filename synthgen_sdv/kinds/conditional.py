@@ -23,10 +23,14 @@ def case_key(value: Any) -> str:
 
 @register_kind("conditional")
 class ConditionalColumn(ColumnKind):
+    """A column whose distribution depends on another column's value, one spec per case."""
+
     kind: Literal["conditional"]
     on: str
     cases: dict[str, ColumnSpec]
     default: ColumnSpec | None = None
+
+    allowed_in_case = False
 
     @model_validator(mode="before")
     @classmethod
@@ -40,21 +44,24 @@ class ConditionalColumn(ColumnKind):
     @model_validator(mode="after")
     def _no_nested_keys(self):
         for name, spec in self.branches():
-            if spec.is_lookup or spec.kind in ("sequence", "rollup", "conditional"):
+            if not spec.allowed_in_case:
                 raise ValueError(f"case '{name}': kind '{spec.kind}' cannot be a case")
         return self
 
     def branches(self) -> list[tuple[str, ColumnKind]]:
+        """The cases in order, then the default."""
         out = list(self.cases.items())
         return [*out, ("default", self.default)] if self.default is not None else out
 
     def deps(self) -> set[str]:
+        """The column the cases depend on, and whatever any case reads."""
         out = {self.on}
         for _, spec in self.branches():
             out |= spec.deps()
         return out
 
     def logical_type(self) -> str:
+        """The cases' common type; 'inferred' when they differ."""
         types = {spec.logical_type() for _, spec in self.branches()}
         return types.pop() if len(types) == 1 else "inferred"
 

@@ -45,12 +45,15 @@ class _DateRange(ColumnKind):
         return self
 
     def deps(self) -> set[str]:
+        """The ``after`` bound's references."""
         return param_deps(self.after)
 
     def default_sdtype(self) -> str:
+        """datetime, even when written as text with a ``format``."""
         return "datetime"
 
     def draw_days(self, ctx: ColumnContext) -> np.ndarray:
+        """One day per row by inverse CDF, at or after the per-row ``after`` bound if any."""
         days = np.arange(np.datetime64(self.start, "D"), np.datetime64(self.end, "D") + 1)
         weights = np.ones(len(days))
         if self.seasonality:
@@ -74,9 +77,12 @@ class _DateRange(ColumnKind):
 
 @register_kind("date")
 class DateColumn(_DateRange):
+    """Days in a range, weighted by month and weekday (text when ``format`` is given)."""
+
     kind: Literal["date"]
 
     def logical_type(self) -> str:
+        """date, or string when written with a ``format``."""
         return "string" if self.format else "date"
 
     def _generate(self, ctx: ColumnContext) -> pd.Series:
@@ -86,6 +92,8 @@ class DateColumn(_DateRange):
 
 @register_kind("datetime")
 class DateTimeColumn(_DateRange):
+    """Timestamps: a weighted day plus a time, optionally weighted by hour of day."""
+
     kind: Literal["datetime"]
     hours: list[float] | None = None
 
@@ -97,6 +105,7 @@ class DateTimeColumn(_DateRange):
         return v
 
     def logical_type(self) -> str:
+        """datetime, or string when written with a ``format``."""
         return "string" if self.format else "datetime"
 
     def _generate(self, ctx: ColumnContext) -> pd.Series:

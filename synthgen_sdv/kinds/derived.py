@@ -15,10 +15,14 @@ _CASTS = {"int": "int64", "float": "float64", "bool": "bool", "string": "object"
 
 @register_kind("derived")
 class DerivedColumn(ColumnKind):
+    """A safe expression over earlier columns and looked-up parent columns."""
+
     kind: Literal["derived"]
     expr: str
     dtype: Literal["int", "float", "bool", "string", "date", "datetime"] | None = None
     round: int | None = None
+
+    recomputed_after_sampling = True
 
     @field_validator("expr")
     @classmethod
@@ -30,9 +34,11 @@ class DerivedColumn(ColumnKind):
         return v
 
     def deps(self) -> set[str]:
+        """The names the expression reads."""
         return expressions.references(self.expr)
 
     def logical_type(self) -> str:
+        """The configured dtype, or 'inferred' from the values."""
         # without an explicit dtype, a derived value is a date when it is datetime-like
         return self.dtype or "inferred"
 
@@ -41,6 +47,8 @@ class DerivedColumn(ColumnKind):
 
 
 def cast(values: pd.Series, dtype: str | None, digits: int | None = None) -> pd.Series:
+    """Round and cast an expression's result to the configured dtype (nullable ints stay
+    nullable)."""
     if digits is not None:
         values = values.astype(float).round(digits)
     if dtype in ("date", "datetime"):

@@ -18,6 +18,7 @@ from synthgen_sdv.kinds.base import ColumnContext, ColumnKind, register_kind
 def faker_pool(
     provider: str, locale: str, size: int, seed: int, args: tuple[tuple[str, Any], ...] = ()
 ) -> np.ndarray:
+    """``size`` values of a Faker provider, seeded; cached per process (workers inherit it)."""
     fake = Faker(locale)
     fake.seed_instance(seed)
     fn = getattr(fake, provider)
@@ -27,6 +28,7 @@ def faker_pool(
 
 @lru_cache(maxsize=64)
 def has_provider(provider: str, locale: str) -> bool:
+    """Whether the installed Faker has this provider for this locale."""
     try:
         return callable(getattr(Faker(locale), provider))
     except AttributeError:
@@ -35,6 +37,8 @@ def has_provider(provider: str, locale: str) -> bool:
 
 @register_kind("faker")
 class FakerColumn(ColumnKind):
+    """Values of a Faker provider, drawn from a seeded per-column pool."""
+
     kind: Literal["faker"]
     provider: str
     locale: str | None = None
@@ -42,9 +46,11 @@ class FakerColumn(ColumnKind):
     args: dict[str, Any] = Field(default_factory=dict)
 
     def logical_type(self) -> str:
+        """Always string."""
         return "string"
 
     def default_sdtype(self) -> str:
+        """The provider name for PII columns (SDV's PII sdtypes are Faker providers)."""
         # SDV names its PII sdtypes after Faker providers
         return self.provider if self.pii else "categorical"
 
@@ -60,6 +66,19 @@ class FakerColumn(ColumnKind):
             pool_seed,
             tuple(sorted(self.args.items())),
         )
+
+    def environment_problems(self, locale: str) -> list[tuple[str, str]]:
+        """The provider must exist in the installed Faker for the column's locale."""
+        loc = self.locale or locale
+        if has_provider(self.provider, loc):
+            return []
+        return [("provider", f"Faker has no provider '{self.provider}' for locale '{loc}'")]
+
+    def warm_up(
+        self, seed: int, table: str, column: str, locale: str, path: tuple[str, ...] = ()
+    ) -> None:
+        """Build the pool now (before workers fork), so every worker inherits it."""
+        self.values(seed, table, column, path, locale)
 
     def _generate(self, ctx: ColumnContext) -> pd.Series:
         pool = self.values(ctx.seed, ctx.table, ctx.column, ctx.path, ctx.locale)

@@ -9,6 +9,7 @@ Two ways to relate to a parent:
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Literal
 
 import numpy as np
@@ -17,7 +18,14 @@ from pydantic import Field, model_validator
 
 from synthgen_sdv.core.seeds import rng_for
 from synthgen_sdv.core.strict import StrictModel
-from synthgen_sdv.kinds.base import ColumnContext, ColumnKind, Param, param_deps, register_kind
+from synthgen_sdv.kinds.base import (
+    ColumnContext,
+    ColumnKind,
+    ForeignKeyKind,
+    Param,
+    param_deps,
+    register_kind,
+)
 from synthgen_sdv.kinds.numeric import DistributionFields, check_distribution_params
 
 
@@ -51,6 +59,7 @@ class ChildrenPerParent(DistributionFields):
         return self
 
     def deps(self) -> set[str]:
+        """Parent columns the count expressions read."""
         return param_deps(self.count, *self.given_params().values())
 
     def draw_counts(self, ctx: ColumnContext) -> np.ndarray:
@@ -68,12 +77,16 @@ class ChildrenPerParent(DistributionFields):
 
 
 class Popularity(StrictModel):
+    """How often each parent key is drawn: all alike, or a power law over a seeded ranking."""
+
     distribution: Literal["uniform", "zipf"] = "uniform"
     a: float = Field(1.0, gt=0, description="zipf exponent: weight of rank r is r^-a")
 
 
 @register_kind("lookup")
-class LookupColumn(ColumnKind):
+class LookupColumn(ForeignKeyKind):
+    """Keys of another table: per parent row (children_per_parent) or drawn by popularity."""
+
     kind: Literal["lookup"]
     table: str
     column: str | None = Field(
@@ -84,7 +97,7 @@ class LookupColumn(ColumnKind):
     distinct: bool = Field(False, description="each parent at most once in the whole table")
     distinct_per_parent: bool = Field(False, description="no repeat within one driving parent")
 
-    is_lookup = True
+    allowed_in_case = False
 
     @model_validator(mode="after")
     def _one_relation(self):
@@ -95,19 +108,49 @@ class LookupColumn(ColumnKind):
         return self
 
     @property
+    def foreign_key_target(self) -> str:
+        """The looked-up table."""
+        return self.table
+
+    @property
+    def foreign_key_column(self) -> str | None:
+        """The configured target column (None: the target's primary key)."""
+        return self.column
+
+    @property
     def is_driver(self) -> bool:
+        """A children_per_parent lookup makes this table a child generated per parent row."""
         return self.children_per_parent is not None
 
+    @property
+    def children_count_expression(self) -> Param | None:
+        """The configured per-parent count (rederive sets a parent column it names)."""
+        return self.children_per_parent.count if self.children_per_parent else None
+
+    def children_counts(self, ctx: ColumnContext) -> np.ndarray:
+        """One children count per parent row."""
+        if self.children_per_parent is None:
+            raise AssertionError(f"lookup to '{self.table}' has no children_per_parent")
+        return self.children_per_parent.draw_counts(ctx)
+
+    def limit_children(self, counts: np.ndarray, n_targets: int) -> np.ndarray:
+        """Distinct picks per parent: no more rows per parent than there are targets."""
+        return np.minimum(counts, n_targets) if self.distinct_per_parent else counts
+
     def deps(self) -> set[str]:
+        """Parent columns the children count reads."""
         return self.children_per_parent.deps() if self.children_per_parent else set()
 
     def logical_type(self) -> str:
+        """The parent key's type: 'inferred' here, set by the engine from the parent."""
         return "inferred"  # the parent key's type, set by the plan
 
     def default_sdtype(self) -> str:
+        """Keys are ids."""
         return "id"
 
     def weights(self, seed: int, table: str, column: str, n_parents: int) -> np.ndarray:
+        """Draw probability per parent row, the same in every chunk."""
         pop = self.popularity or Popularity()
         if pop.distribution == "uniform" or n_parents == 0:
             return np.full(n_parents, 1.0 / max(n_parents, 1))
@@ -118,7 +161,8 @@ class LookupColumn(ColumnKind):
     def positions(
         self, ctx: ColumnContext, n_parents: int, groups: np.ndarray | None = None
     ) -> np.ndarray:
-        """Row positions in the parent table, one per row of this chunk."""
+        """Row positions in the parent table, one per row of this chunk; ``groups`` (each
+        row's driving parent) is used only by ``distinct_per_parent`` lookups."""
         if n_parents == 0:
             raise ValueError(f"lookup target '{self.table}' has no rows")
         w = self.weights(ctx.seed, ctx.table, ctx.column, n_parents)
@@ -162,8 +206,36 @@ class RollupColumn(ColumnKind):
     agg: Literal["sum", "count", "mean", "min", "max"] = "sum"
     round: int | None = None
 
+    recomputed_after_sampling = True
+    allowed_in_case = False
+
+    @property
+    def rollup_source(self) -> str:
+        """The child table aggregated per row."""
+        return self.table
+
+    def rollup_problems(self, child_columns: Collection[str]) -> list[tuple[str, str]]:
+        """The aggregated column must exist in the child; every agg but count needs one."""
+        if self.column and self.column not in child_columns:
+            return [("column", f"'{self.table}' has no column '{self.column}'")]
+        if self.agg != "count" and not self.column:
+            return [("column", f"agg '{self.agg}' needs a column")]
+        return []
+
     def logical_type(self) -> str:
+        """int for counts, float for every other aggregate."""
         return "int" if self.agg == "count" else "float"
+
+    def aggregate(self, child: pd.DataFrame, pos: np.ndarray, n: int) -> pd.Series:
+        """The aggregate per parent row; a parent without children sums to 0 (others: null)."""
+        if self.agg == "count":
+            return pd.Series(np.bincount(pos, minlength=n).astype(np.int64))
+        values = pd.to_numeric(child[self.column], errors="coerce")
+        grouped = values.groupby(pos).agg(self.agg).reindex(range(n))
+        if self.agg == "sum":
+            grouped = grouped.fillna(0.0)
+        out = grouped.astype(float).reset_index(drop=True)
+        return out.round(self.round) if self.round is not None else out
 
     def _generate(self, ctx: ColumnContext) -> pd.Series:
         raise AssertionError("rollup columns are computed by the engine after their children")

@@ -30,9 +30,11 @@ class DistributionFields(StrictModel):
     value: Param | None = None
 
     def given_params(self) -> dict[str, Param]:
+        """The parameters set in the config, by name."""
         return {k: getattr(self, k) for k in _PARAM_NAMES if getattr(self, k) is not None}
 
     def drawn(self, name: str, ctx: ColumnContext, integer: bool) -> np.ndarray:
+        """Draw from distribution ``name`` with these parameters (expressions per row)."""
         params = {k: ctx.param(v) for k, v in self.given_params().items()}
         return draw(name, ctx.rng, params, ctx.n, integer)
 
@@ -49,9 +51,11 @@ class _Numeric(ColumnKind, DistributionFields):
         return self
 
     def deps(self) -> set[str]:
+        """Names the parameter expressions read."""
         return param_deps(*self.given_params().values())
 
     def draw(self, ctx: ColumnContext, integer: bool) -> np.ndarray:
+        """Draws, clipped to [min, max] and rounded as configured."""
         values = self.drawn(self.distribution, ctx, integer).astype(float)
         if self.min is not None or self.max is not None:
             values = np.clip(values, self.min, self.max)
@@ -61,6 +65,7 @@ class _Numeric(ColumnKind, DistributionFields):
 
 
 def check_distribution_params(name: str, given: dict[str, object]) -> None:
+    """Raise a ValueError naming missing and unknown parameters of a distribution."""
     if name not in DISTRIBUTIONS:
         raise ValueError(DISTRIBUTIONS.unknown_message(name))
     dist = DISTRIBUTIONS.get(name)
@@ -81,9 +86,12 @@ def check_distribution_params(name: str, given: dict[str, object]) -> None:
 
 @register_kind("int")
 class IntColumn(_Numeric):
+    """Integers from a named distribution (continuous draws rounded), clipped."""
+
     kind: Literal["int"]
 
     def logical_type(self) -> str:
+        """Always int."""
         return "int"
 
     def _generate(self, ctx: ColumnContext) -> pd.Series:
@@ -92,9 +100,12 @@ class IntColumn(_Numeric):
 
 @register_kind("float")
 class FloatColumn(_Numeric):
+    """Floats from a named distribution, clipped and rounded."""
+
     kind: Literal["float"]
 
     def logical_type(self) -> str:
+        """Always float."""
         return "float"
 
     def _generate(self, ctx: ColumnContext) -> pd.Series:

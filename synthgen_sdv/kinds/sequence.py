@@ -12,18 +12,26 @@ from synthgen_sdv.kinds.base import ColumnContext, ColumnKind, register_kind
 
 @register_kind("sequence")
 class SequenceColumn(ColumnKind):
+    """Keys numbered in row order; the engine numbers child tables' keys across chunks."""
+
     kind: Literal["sequence"]
     start: int = 1
     step: int = 1
     format: str | None = None
 
+    is_key_sequence = True
+    allowed_in_case = False
+
     def logical_type(self) -> str:
+        """int, or string when formatted."""
         return "string" if self.format else "int"
 
     def default_sdtype(self) -> str:
+        """Keys are ids."""
         return "id"
 
-    def values(self, offset: int, n: int) -> pd.Series:
+    def key_values(self, offset: int, n: int) -> pd.Series:
+        """The keys of rows ``offset`` .. ``offset + n - 1`` (formatted when configured)."""
         numbers = self.start + (offset + np.arange(n, dtype=np.int64)) * self.step
         if self.format:
             return pd.Series([self.format.format(int(v)) for v in numbers], dtype=object)
@@ -32,4 +40,4 @@ class SequenceColumn(ColumnKind):
     def _generate(self, ctx: ColumnContext) -> pd.Series:
         if ctx.row_offset is None:
             raise AssertionError("sequence keys of child tables are assigned by the engine")
-        return self.values(ctx.row_offset, ctx.n)
+        return self.key_values(ctx.row_offset, ctx.n)

@@ -17,10 +17,14 @@ def _fields(template: str) -> list[tuple[str, str | None, str]]:
 
 @register_kind("template")
 class TemplateColumn(ColumnKind):
+    """Text built from other columns with a Python format template."""
+
     kind: Literal["template"]
     template: str
     lower: bool = False
     upper: bool = False
+
+    recomputed_after_sampling = True
 
     @field_validator("template")
     @classmethod
@@ -34,9 +38,11 @@ class TemplateColumn(ColumnKind):
         return v
 
     def deps(self) -> set[str]:
+        """The columns the template's fields name."""
         return {name for _, name, _ in _fields(self.template) if name}
 
     def logical_type(self) -> str:
+        """Always string."""
         return "string"
 
     def _generate(self, ctx: ColumnContext) -> pd.Series:

@@ -10,12 +10,13 @@ import pyarrow.compute as pc
 from synthgen_sdv.core.version import __version__
 from synthgen_sdv.lineage.operations import DIRECT, INDIRECT
 from synthgen_sdv.lineage.runner import FAILED, LineageRun, StepRun
-from synthgen_sdv.lineage.tables import json_value
+from synthgen_sdv.lineage.tables import json_value, schema_of
 
 PRODUCER = f"https://github.com/synthgen-sdv/synthgen_sdv/tree/v{__version__}"
 
 
 def iso(ts) -> str:
+    """A timestamp as OpenLineage writes it: milliseconds, ``Z`` for UTC."""
     return ts.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
@@ -270,8 +271,6 @@ def _assertions(mod, step: StepRun, t: str, table: pa.Table) -> list:
 
 
 def _schema_of_table(run: LineageRun, t: str) -> dict[str, str]:
-    from synthgen_sdv.lineage.tables import schema_of
-
     table = run.sources.get(t) if t in run.sources else run.tables.get(t)
     return schema_of(table) if table is not None else {}
 

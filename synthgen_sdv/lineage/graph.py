@@ -7,6 +7,7 @@ schema_metadata.json). Every node carries a label: the fault kind that hit it, o
 
 from __future__ import annotations
 
+import io
 import json
 import math
 from pathlib import Path
@@ -16,6 +17,8 @@ import networkx as nx
 import numpy as np
 
 from synthgen_sdv.core.errors import MissingExtraError
+from synthgen_sdv.io import files, layout
+from synthgen_sdv.io.reader import read_json
 from synthgen_sdv.lineage.faults import FAULTS
 from synthgen_sdv.lineage.operations import OPERATIONS
 from synthgen_sdv.lineage.verify import read_labels, read_lineage
@@ -30,6 +33,7 @@ INDIRECT_SUBTYPES = ("JOIN", "FILTER", "GROUP_BY", "SORT", "WINDOW")
 
 
 def label_names() -> list[str]:
+    """Node labels of a step, index = class id: 'normal' first, then every fault kind."""
     return ["normal", *FAULTS]
 
 
@@ -38,14 +42,17 @@ def _onehot(value: str, options: tuple[str, ...] | list[str]) -> list[float]:
 
 
 def dataset_id(table: str) -> str:
+    """Graph node id of a dataset (a table)."""
     return f"dataset:{table}"
 
 
 def column_id(table: str, column: str) -> str:
+    """Graph node id of a column."""
     return f"column:{table}.{column}"
 
 
 def job_id(step: str) -> str:
+    """Graph node id of a job (an ETL step)."""
     return f"job:{step}"
 
 
@@ -167,8 +174,7 @@ def build_graph(out_dir: str | Path) -> nx.MultiDiGraph:
 
 def _silo_links(out_dir: Path) -> list[dict[str, Any]]:
     """Table pairs that share entities without any declared key (labels.json entity_links)."""
-    path = out_dir / "metadata" / "labels.json"
-    links = json.loads(path.read_text(encoding="utf-8")).get("entity_links", [])
+    links = read_json(out_dir / layout.LABELS).get("entity_links", [])
     counts: dict[tuple[str, str], int] = {}
     for link in links:
         pair = (link["table"], link["links_to"]["table"])
@@ -177,10 +183,10 @@ def _silo_links(out_dir: Path) -> list[dict[str, Any]]:
 
 
 def _add_foreign_keys(g: nx.MultiDiGraph, out_dir: Path) -> None:
-    meta = out_dir / "metadata" / "schema_metadata.json"
+    meta = out_dir / layout.SCHEMA_METADATA
     if not meta.exists():
         return
-    tables = json.loads(meta.read_text(encoding="utf-8")).get("tables", {})
+    tables = read_json(meta).get("tables", {})
     for t, info in sorted(tables.items()):
         for fk in info.get("foreign_keys", []) or []:
             child = column_id(t, fk["column"])
@@ -222,6 +228,7 @@ def _features(node: dict[str, Any]) -> list[float]:
 
 
 def feature_names() -> dict[str, list[str]]:
+    """The names of each node type's feature vector, in the order ``to_pyg`` fills them."""
     return {
         "dataset": [*(f"layer={x}" for x in LAYERS), "log1p_rows", "n_columns", "missing"],
         "column": [*(f"type={x}" for x in SQL_TYPES), "is_key", "declared", "present"],
@@ -303,22 +310,24 @@ def to_arrays(g: nx.MultiDiGraph) -> tuple[dict[str, np.ndarray], dict[str, Any]
 def export_graph(out_dir: str | Path, prefix: str | Path | None = None) -> dict[str, Path]:
     """Write ``<prefix>.graph.json`` (networkx node-link), ``<prefix>.npz``, ``<prefix>.json``."""
     out_dir = Path(out_dir)
-    prefix = Path(prefix) if prefix else out_dir / "metadata" / "lineage_graph"
+    prefix = Path(prefix) if prefix else out_dir / layout.LINEAGE_GRAPH
     prefix.parent.mkdir(parents=True, exist_ok=True)
     g = build_graph(out_dir)
     graph_path = prefix.with_name(prefix.name + ".graph.json")
     data = nx.node_link_data(g, edges="edges")
-    graph_path.write_text(json.dumps(data, sort_keys=True, indent=1) + "\n", encoding="utf-8")
+    files.write_text(graph_path, json.dumps(data, sort_keys=True, indent=1) + "\n")
     arrays, meta = to_arrays(g)
     npz_path = prefix.with_name(prefix.name + ".npz")
-    with open(npz_path, "wb") as fh:
-        np.savez_compressed(fh, **arrays)
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    files.write_bytes(npz_path, buffer.getvalue())
     meta_path = prefix.with_name(prefix.name + ".json")
-    meta_path.write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+    files.write_json(meta_path, meta, indent=1)
     return {"graph": graph_path, "npz": npz_path, "meta": meta_path}
 
 
 def load_graph(graph_path: str | Path) -> nx.MultiDiGraph:
+    """Read a graph written by ``export_graph`` back into networkx."""
     data = json.loads(Path(graph_path).read_text(encoding="utf-8"))
     return nx.node_link_graph(data, edges="edges", directed=True, multigraph=True)
 

@@ -1,4 +1,8 @@
-"""ETL operation plug-ins: each turns a step's params into DuckDB SQL plus column-level lineage."""
+"""ETL operation plug-ins: each turns a step's params into DuckDB SQL plus column-level lineage.
+
+``Operation.check`` runs the checks every operation shares (output count, tables read are
+inputs) around the operation's own ``_check``; ``plan`` builds the SQL of each output.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from synthgen_sdv.core.registry import Registry
+from synthgen_sdv.core.strict import StrictModel
+from synthgen_sdv.lineage.models import Step
 
 # OpenLineage transformation words (ColumnLineageDatasetFacet 1-2-0).
 IDENTITY = "IDENTITY"
@@ -17,11 +23,7 @@ AGGREGATION = "AGGREGATION"
 DIRECT = "DIRECT"
 INDIRECT = "INDIRECT"
 
-OPERATIONS: Registry[Operation] = Registry("operation")
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+OPERATIONS: Registry[type[Operation]] = Registry("operation")
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ def references(expr: str, schemas: Schemas, tables: list[str]) -> tuple[tuple[st
 
 
 def quote(name: str) -> str:
+    """A (dotted) name as quoted SQL identifiers, so any column name is safe in a query."""
     return ".".join(f'"{part}"' for part in name.split("."))
 
 
@@ -85,7 +88,10 @@ def _is_plain_ref(expr: str, schemas: Schemas, tables: list[str]) -> bool:
     return len(references(expr, schemas, tables)) == 1
 
 
-def field_lineage(expr: str, schemas: Schemas, tables: list[str], aggregate: bool = False):
+def field_lineage(
+    expr: str, schemas: Schemas, tables: list[str], aggregate: bool = False
+) -> FieldLineage:
+    """The lineage of a column computed by ``expr``: its inputs and the OpenLineage subtype."""
     refs = references(expr, schemas, tables)
     if _is_plain_ref(expr, schemas, tables):
         subtype = IDENTITY
@@ -114,7 +120,8 @@ class Operation:
     description: ClassVar[str] = ""
     outputs: ClassVar[int | None] = 1  # how many outputs a step must declare (None: any)
 
-    def check(self, step: Any, params: Any) -> list[tuple[tuple, str]]:
+    def check(self, step: Step, params: Any) -> list[tuple[tuple, str]]:
+        """Static problems of ``params`` at ``step`` as (YAML location, message) pairs."""
         problems = []
         if self.outputs is not None and len(step.outputs) != self.outputs:
             problems.append(
@@ -125,23 +132,32 @@ class Operation:
                 problems.append(
                     (("params",), f"reads table '{name}', which is not listed in inputs")
                 )
-        return problems
+        return problems + self._check(step, params)
 
-    def tables_read(self, params: Any) -> list[str]:
+    def _check(self, step: Step, params: Any) -> list[tuple[tuple, str]]:
         return []
 
-    def plan(self, step: Any, params: Any, schemas: Schemas) -> list[OutputPlan]:
+    def tables_read(self, params: Any) -> list[str]:
+        """Tables the params name besides the step's first input (each must be an input)."""
+        return []
+
+    def plan(self, step: Step, params: Any, schemas: Schemas) -> list[OutputPlan]:
+        """The SQL and column lineage of each output, given the inputs' column names."""
         raise NotImplementedError
 
 
 # --------------------------------------------------------------------------- select-shaped ops
-class Join(_Strict):
+class Join(StrictModel):
+    """One joined table: which, on what condition, inner or left."""
+
     table: str
     condition: str = Field(description="SQL join condition (YAML reads a bare `on` key as true)")
     how: Literal["inner", "left"] = "left"
 
 
-class QueryParams(_Strict):
+class QueryParams(StrictModel):
+    """A select-shaped step: columns copied and derived from a table, its joins and a filter."""
+
     source: str | None = Field(default=None, description="the FROM table; default: first input")
     select: list[str] = Field(default_factory=list, description="columns copied as they are")
     derive: dict[str, str] = Field(default_factory=dict, description="new column -> SQL")
@@ -149,17 +165,35 @@ class QueryParams(_Strict):
     where: str | None = None
 
 
-def _select_list(params, schemas, tables, aggregate=False):
+def _named(
+    exprs: dict[str, str], schemas: Schemas, tables: list[str], aggregate: bool = False
+) -> tuple[list[str], dict[str, FieldLineage]]:
+    """``expr AS name`` select items and their lineage, for computed columns."""
+    cols = [f"{expr} AS {quote(name)}" for name, expr in exprs.items()]
+    fields = {name: field_lineage(expr, schemas, tables, aggregate) for name, expr in exprs.items()}
+    return cols, fields
+
+
+def _select_list(
+    params: Any, schemas: Schemas, tables: list[str]
+) -> tuple[list[str], dict[str, FieldLineage]]:
+    """The copied (``select``) then computed (``derive``) columns of a step and their lineage."""
     cols: list[str] = []
     fields: dict[str, FieldLineage] = {}
     for ref in params.select:
         name = ref.split(".")[-1]
         cols.append(f"{quote(ref)} AS {quote(name)}")
-        fields[name] = field_lineage(ref, schemas, tables, aggregate)
-    for name, expr in params.derive.items():
-        cols.append(f"{expr} AS {quote(name)}")
-        fields[name] = field_lineage(expr, schemas, tables, aggregate)
-    return cols, fields
+        fields[name] = field_lineage(ref, schemas, tables)
+    derived, derived_fields = _named(params.derive, schemas, tables)
+    return cols + derived, {**fields, **derived_fields}
+
+
+def _where(params: Any, schemas: Schemas, tables: list[str]) -> tuple[str, tuple]:
+    """The WHERE clause (or nothing) and the columns the joins and the filter read."""
+    indirect = _indirect([j.condition for j in params.joins], "JOIN", schemas, tables)
+    if not params.where:
+        return "", indirect
+    return f" WHERE {params.where}", indirect + _indirect([params.where], "FILTER", schemas, tables)
 
 
 def _from_clause(params, step) -> tuple[str, list[str]]:
@@ -172,63 +206,71 @@ def _from_clause(params, step) -> tuple[str, list[str]]:
     return sql, tables
 
 
-class SelectOperation(Operation):
-    Params = QueryParams
+class _QueryOperation(Operation):
+    """An operation over a FROM table and its joins (select-shaped steps and aggregates)."""
 
-    def tables_read(self, params):
+    def tables_read(self, params: Any) -> list[str]:
+        """The FROM table when it is named, and every joined table."""
         return [t for t in [params.source] if t] + [j.table for j in params.joins]
 
-    def check(self, step, params):
-        problems = super().check(step, params)
+
+class SelectOperation(_QueryOperation):
+    """SELECT columns FROM a table [JOIN ...] [WHERE ...]: extract, filter, derive and join."""
+
+    Params = QueryParams
+    # A param the operation cannot do without, and what to say when it is missing.
+    needs: ClassVar[tuple[str, str] | None] = None
+
+    def _check(self, step: Step, params: Any) -> list[tuple[tuple, str]]:
+        problems = []
         if not params.select and not params.derive:
             problems.append((("params",), "select or derive must name at least one column"))
+        if self.needs and not getattr(params, self.needs[0]):
+            problems.append((("params", self.needs[0]), self.needs[1]))
         return problems
 
-    def plan(self, step, params, schemas):
+    def plan(self, step: Step, params: Any, schemas: Schemas) -> list[OutputPlan]:
+        """SELECT the columns FROM the table, its joins and filter, ORDER BY the step's key."""
         from_sql, tables = _from_clause(params, step)
         cols, fields = _select_list(params, schemas, tables)
-        sql = f"SELECT {', '.join(cols)} {from_sql}"
-        indirect = _indirect([j.condition for j in params.joins], "JOIN", schemas, tables)
-        if params.where:
-            sql += f" WHERE {params.where}"
-            indirect += _indirect([params.where], "FILTER", schemas, tables)
-        sql += f" ORDER BY {_order_by(step.key)}"
+        where, indirect = _where(params, schemas, tables)
+        sql = f"SELECT {', '.join(cols)} {from_sql}{where} ORDER BY {_order_by(step.key)}"
         return [OutputPlan(step.outputs[0], sql, fields, indirect)]
 
 
 @OPERATIONS.register("extract")
 class Extract(SelectOperation):
+    """Copy a source table into staging, renaming and casting columns."""
+
     description = "copy a source table into staging, renaming and casting columns"
 
 
 @OPERATIONS.register("filter")
 class Filter(SelectOperation):
-    description = "keep the rows that satisfy a condition"
+    """Keep the rows that satisfy a condition."""
 
-    def check(self, step, params):
-        problems = super().check(step, params)
-        if not params.where:
-            problems.append((("params", "where"), "a filter needs a where condition"))
-        return problems
+    description = "keep the rows that satisfy a condition"
+    needs = ("where", "a filter needs a where condition")
 
 
 @OPERATIONS.register("derive")
 class Derive(SelectOperation):
+    """Add computed columns."""
+
     description = "add computed columns"
 
 
 @OPERATIONS.register("join")
 class JoinOperation(SelectOperation):
+    """Combine a table with others on key conditions."""
+
     description = "combine a table with others on key conditions"
-
-    def check(self, step, params):
-        problems = super().check(step, params)
-        if not params.joins:
-            problems.append((("params", "joins"), "a join needs at least one entry in joins"))
-        return problems
+    needs = ("joins", "a join needs at least one entry in joins")
 
 
-class AggregateParams(_Strict):
+class AggregateParams(StrictModel):
+    """A GROUP BY step: group columns and measures over a table, its joins and a filter."""
+
     source: str | None = None
     joins: list[Join] = Field(default_factory=list)
     where: str | None = None
@@ -237,35 +279,32 @@ class AggregateParams(_Strict):
 
 
 @OPERATIONS.register("aggregate")
-class Aggregate(Operation):
+class Aggregate(_QueryOperation):
+    """Group rows and compute measures."""
+
     Params = AggregateParams
     description = "group rows and compute measures"
 
-    def tables_read(self, params):
-        return [t for t in [params.source] if t] + [j.table for j in params.joins]
-
-    def plan(self, step, params, schemas):
+    def plan(self, step: Step, params: Any, schemas: Schemas) -> list[OutputPlan]:
+        """SELECT the group columns and measures, GROUP BY the group columns."""
         from_sql, tables = _from_clause(params, step)
-        cols, fields = [], {}
-        for name, expr in params.group_by.items():
-            cols.append(f"{expr} AS {quote(name)}")
-            fields[name] = field_lineage(expr, schemas, tables)
-        for name, expr in params.measures.items():
-            cols.append(f"{expr} AS {quote(name)}")
-            fields[name] = field_lineage(expr, schemas, tables, aggregate=True)
-        sql = f"SELECT {', '.join(cols)} {from_sql}"
-        indirect = _indirect([j.condition for j in params.joins], "JOIN", schemas, tables)
-        if params.where:
-            sql += f" WHERE {params.where}"
-            indirect += _indirect([params.where], "FILTER", schemas, tables)
-        sql += f" GROUP BY {', '.join(params.group_by.values())}"
+        group_cols, group_fields = _named(params.group_by, schemas, tables)
+        measure_cols, measure_fields = _named(params.measures, schemas, tables, aggregate=True)
+        cols, fields = group_cols + measure_cols, {**group_fields, **measure_fields}
+        where, indirect = _where(params, schemas, tables)
+        group = ", ".join(params.group_by.values())
         indirect += _indirect(list(params.group_by.values()), "GROUP_BY", schemas, tables)
-        sql += f" ORDER BY {_order_by(step.key)}"
+        sql = (
+            f"SELECT {', '.join(cols)} {from_sql}{where} GROUP BY {group} "
+            f"ORDER BY {_order_by(step.key)}"
+        )
         return [OutputPlan(step.outputs[0], sql, fields, indirect)]
 
 
 # --------------------------------------------------------------------------- set and window ops
-class UnionParams(_Strict):
+class UnionParams(StrictModel):
+    """Stacked inputs: the columns they share, the input's name as a column, merge priority."""
+
     columns: list[str] = Field(min_length=1, description="columns every input has")
     source_column: str | None = Field(default=None, description="add the input's name as a column")
     priority: list[str] | None = Field(default=None, description="merge: which input wins a key")
@@ -296,28 +335,34 @@ def _union_fields(step, params, schemas) -> dict[str, FieldLineage]:
 
 @OPERATIONS.register("union")
 class Union(Operation):
+    """Stack tables with the same columns."""
+
     Params = UnionParams
     description = "stack tables with the same columns"
 
-    def plan(self, step, params, schemas):
+    def plan(self, step: Step, params: Any, schemas: Schemas) -> list[OutputPlan]:
+        """UNION ALL of the inputs' shared columns, ORDER BY the step's key."""
         sql = f"SELECT * FROM ({_union_sql(step, params, False)}) ORDER BY {_order_by(step.key)}"
         return [OutputPlan(step.outputs[0], sql, _union_fields(step, params, schemas))]
 
 
 @OPERATIONS.register("merge")
 class Merge(Operation):
+    """Stack branches of one entity and keep one row per key by input priority."""
+
     Params = UnionParams
     description = "stack branches of one entity and keep one row per key by input priority"
 
-    def check(self, step, params):
-        problems = super().check(step, params)
+    def _check(self, step: Step, params: Any) -> list[tuple[tuple, str]]:
+        problems = []
         if params.priority and sorted(params.priority) != sorted(step.inputs):
             problems.append((("params", "priority"), "priority must list every input once"))
         if len(step.inputs) < 2:
             problems.append((("inputs",), "a merge needs at least two inputs"))
         return problems
 
-    def plan(self, step, params, schemas):
+    def plan(self, step: Step, params: Any, schemas: Schemas) -> list[OutputPlan]:
+        """The first row per key of the stacked inputs, by input priority (a window)."""
         cols = [*params.columns, *([params.source_column] if params.source_column else [])]
         key = ", ".join(quote(k) for k in step.key)
         sql = (
@@ -330,7 +375,9 @@ class Merge(Operation):
         return [OutputPlan(step.outputs[0], sql, _union_fields(step, params, schemas), indirect)]
 
 
-class DedupParams(_Strict):
+class DedupParams(StrictModel):
+    """Columns kept, what makes rows duplicates, and which duplicate is kept."""
+
     select: list[str] = Field(default_factory=list)
     derive: dict[str, str] = Field(default_factory=dict)
     partition_by: list[str] = Field(min_length=1, description="SQL that identifies a duplicate")
@@ -339,10 +386,13 @@ class DedupParams(_Strict):
 
 @OPERATIONS.register("deduplicate")
 class Deduplicate(Operation):
+    """Keep one row per duplicate group."""
+
     Params = DedupParams
     description = "keep one row per duplicate group"
 
-    def plan(self, step, params, schemas):
+    def plan(self, step: Step, params: Any, schemas: Schemas) -> list[OutputPlan]:
+        """The first row of each duplicate group (QUALIFY ROW_NUMBER() = 1)."""
         tables = [step.inputs[0]]
         cols, fields = _select_list(params, schemas, tables)
         window = f"PARTITION BY {', '.join(params.partition_by)} ORDER BY {params.order_by}"
@@ -355,7 +405,9 @@ class Deduplicate(Operation):
         return [OutputPlan(step.outputs[0], sql, fields, indirect)]
 
 
-class Scd2Params(_Strict):
+class Scd2Params(StrictModel):
+    """A type-2 dimension: natural and surrogate keys, columns, and when a version starts."""
+
     natural_key: str
     surrogate_key: str
     select: list[str] = Field(min_length=1)
@@ -365,10 +417,13 @@ class Scd2Params(_Strict):
 
 @OPERATIONS.register("scd2")
 class Scd2(Operation):
+    """Slowly changing dimension type 2: versioned rows with validity ranges."""
+
     Params = Scd2Params
     description = "slowly changing dimension type 2: versioned rows with validity ranges"
 
-    def plan(self, step, params, schemas):
+    def plan(self, step: Step, params: Any, schemas: Schemas) -> list[OutputPlan]:
+        """Versioned rows with a surrogate key, valid_from, valid_to and is_current."""
         tables = [step.inputs[0]]
         cols, fields = _select_list(params, schemas, tables)
         nk = quote(params.natural_key)
@@ -398,7 +453,9 @@ class Scd2(Operation):
         return [OutputPlan(step.outputs[0], sql, fields)]
 
 
-class IncrementalParams(_Strict):
+class IncrementalParams(StrictModel):
+    """An insert-only load: columns, the time column and the previous run's watermark."""
+
     select: list[str] = Field(min_length=1)
     derive: dict[str, str] = Field(default_factory=dict)
     time_column: str = Field(description="input column compared with the watermark")
@@ -409,10 +466,13 @@ class IncrementalParams(_Strict):
 
 @OPERATIONS.register("incremental_load")
 class IncrementalLoad(Operation):
+    """Insert-only load: rows after the previous run's watermark are appended."""
+
     Params = IncrementalParams
     description = "insert-only load: rows after the previous run's watermark are appended"
 
-    def plan(self, step, params, schemas):
+    def plan(self, step: Step, params: Any, schemas: Schemas) -> list[OutputPlan]:
+        """The rows up to the watermark, then the new batch; counts the inserted rows."""
         tables = [step.inputs[0]]
         cols, fields = _select_list(params, schemas, tables)
         src, tc = quote(tables[0]), quote(params.time_column)
@@ -427,7 +487,9 @@ class IncrementalLoad(Operation):
         return [OutputPlan(step.outputs[0], sql, fields, indirect, stats)]
 
 
-class SplitParams(_Strict):
+class SplitParams(StrictModel):
+    """Columns kept and the condition routing rows to each output."""
+
     select: list[str] = Field(default_factory=list)
     derive: dict[str, str] = Field(default_factory=dict)
     routes: dict[str, str] = Field(min_length=2, description="output table -> SQL condition")
@@ -435,17 +497,20 @@ class SplitParams(_Strict):
 
 @OPERATIONS.register("split")
 class Split(Operation):
+    """Route the rows of one table into several branches."""
+
     Params = SplitParams
     description = "route the rows of one table into several branches"
     outputs = None
 
-    def check(self, step, params):
-        problems = super().check(step, params)
+    def _check(self, step: Step, params: Any) -> list[tuple[tuple, str]]:
+        problems = []
         if sorted(params.routes) != sorted(step.outputs):
             problems.append((("params", "routes"), "routes must name every output once"))
         return problems
 
-    def plan(self, step, params, schemas):
+    def plan(self, step: Step, params: Any, schemas: Schemas) -> list[OutputPlan]:
+        """One SELECT per route: the rows that satisfy its condition."""
         tables = [step.inputs[0]]
         cols, fields = _select_list(params, schemas, tables)
         plans = []

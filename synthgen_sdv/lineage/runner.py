@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-import sys
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,9 +11,11 @@ import pandas as pd
 import pyarrow as pa
 
 from synthgen_sdv.core.errors import InputError, SynthgenError
-from synthgen_sdv.lineage.faults import FAULTS, FaultContext, fault_rng
+from synthgen_sdv.core.progress import Progress, stderr_progress
+from synthgen_sdv.core.seeds import json_hash, stable_uuid
+from synthgen_sdv.lineage.faults import FAULTS, Rerun
+from synthgen_sdv.lineage.models import NORMAL, LineageSpec, Step
 from synthgen_sdv.lineage.operations import OPERATIONS, OutputPlan
-from synthgen_sdv.lineage.spec import NORMAL, LineageSpec, Step
 from synthgen_sdv.lineage.tables import (
     connect,
     execute,
@@ -53,6 +51,7 @@ class StepRun:
 
     @property
     def duration_ms(self) -> int:
+        """The step's simulated duration (event times follow a cost model)."""
         return int((self.ended_at - self.started_at).total_seconds() * 1000)
 
 
@@ -70,6 +69,7 @@ class LineageRun:
 
     @property
     def labels(self) -> list[dict]:
+        """The fault labels of the run, one per faulted step, in step order."""
         return [s.label for s in self.steps if s.label]
 
     def dataset(self, table: str) -> tuple[str, str]:
@@ -82,14 +82,8 @@ class LineageRun:
 
 
 def spec_hash(spec: LineageSpec) -> str:
-    text = json.dumps(spec.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
-
-
-def stable_uuid(*parts: Any) -> str:
-    """A UUID that depends only on its parts (OpenLineage run ids must not change per run)."""
-    digest = hashlib.sha256(":".join(map(str, parts)).encode()).digest()
-    return str(uuid.UUID(bytes=digest[:16], version=4))
+    """The hash of the pipeline as validated, stored in the lineage file to tie it to its spec."""
+    return json_hash(spec.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
 
 
 def _simulated_ms(rows_in: int, rows_out: int) -> int:
@@ -117,6 +111,15 @@ def _plan(step: Step, op_params: Any, inputs: dict[str, pa.Table]) -> list[Outpu
     return op.plan(step, op_params, schemas)
 
 
+def _rerun_of(step: Step, what: str) -> Rerun:
+    """How a fault re-runs this step's SQL on the inputs or params the faulty job had."""
+
+    def rerun(inputs: dict[str, pa.Table], op_params: Any) -> dict[str, pa.Table]:
+        return execute_plans(_plan(step, op_params, inputs), inputs, what)[0]
+
+    return rerun
+
+
 def _check_key(step: Step, table: str, out: pa.Table) -> None:
     missing = [k for k in step.key if k not in out.column_names]
     if missing:
@@ -137,9 +140,13 @@ def run_lineage(
     spec: LineageSpec,
     seed: int,
     *,
-    progress: bool = False,
+    progress: Progress | bool = False,
 ) -> LineageRun:
-    """Run every step for real (DuckDB, in memory), inject faults at labeled steps, record all."""
+    """Run every step for real (DuckDB, in memory), inject faults at labeled steps, record all.
+
+    ``progress`` reports a line per step: a ``Progress``, or True for stage lines on stderr.
+    """
+    reporter = progress if isinstance(progress, Progress) else stderr_progress(progress)
     needed = [t for s in spec.sources.values() for t in s.tables]
     missing = [t for t in needed if t not in tables]
     if missing:
@@ -161,8 +168,7 @@ def run_lineage(
     start = spec.run_start
     for index, step in enumerate(spec.steps):
         t0 = time.perf_counter()
-        if progress:
-            print(f"lineage [{index + 1}/{len(spec.steps)}] {step.id}", file=sys.stderr)
+        reporter.say(f"lineage [{index + 1}/{len(spec.steps)}] {step.id}")
         inputs = {t: available[t] for t in step.inputs}
         op_params = OPERATIONS.get(step.operation).Params.model_validate(step.params)
         plans = _plan(step, op_params, inputs)
@@ -173,26 +179,17 @@ def run_lineage(
         outputs: dict[str, pa.Table | None] = dict(clean)
         status, error, label = COMPLETED, None, None
         if step.label != NORMAL:
-            fault = FAULTS.get(step.label)()
-
-            def rerun(new_inputs, new_params, _step=step, _what=what):
-                return execute_plans(_plan(_step, new_params, new_inputs), new_inputs, _what)[0]
-
-            ctx = FaultContext(
-                step=step,
-                params=fault.Params.model_validate(step.fault_params),
+            outcome = FAULTS.get(step.label)().inject(
+                step,
+                seed=seed,
                 op_params=op_params,
-                rng=fault_rng(seed, step.id),
                 inputs=inputs,
                 clean=clean,
-                plans={p.table: p for p in plans},
-                rerun=rerun,
+                rerun=_rerun_of(step, what),
             )
-            outcome = fault.inject(ctx)
             outputs = outcome.outputs
-            status, error = outcome.status, outcome.error_message
+            status, error, label = outcome.status, outcome.error_message, outcome.label
             stats = {**stats, **outcome.stats}
-            label = _label(run, step, fault, outcome)
         # Simulated schedule: a step starts when the last of its inputs was written.
         started = max([start, *(ended[t] for t in step.inputs if t in ended)])
         rows_in = {t: inputs[t].num_rows for t in step.inputs}
@@ -233,32 +230,6 @@ def run_lineage(
     if run.labels:
         _add_downstream(run)
     return run
-
-
-def _label(run: LineageRun, step: Step, fault, outcome) -> dict:
-    from synthgen_sdv.lineage.tables import as_tuple
-
-    rows = [list(r) if len(r) > 1 else r[0] for r in (as_tuple(x) for x in outcome.rows)]
-    return {
-        "id": f"lineage.{step.id}.{step.label}",
-        "step": step.id,
-        "kind": step.label,
-        "layer": step.layer,
-        "domain": step.domain,
-        "operation": step.operation,
-        "scope": fault.scope,
-        "tables": [outcome.table],
-        "columns": list(outcome.columns),
-        "primary_key": list(step.key),
-        "rows": rows,
-        "row_count": len(rows),
-        "status": outcome.status,
-        "params": dict(step.fault_params),
-        "details": outcome.details,
-        "description": fault.description,
-        "evidence": fault.evidence,
-        "downstream_tables": [],
-    }
 
 
 def _add_downstream(run: LineageRun) -> None:

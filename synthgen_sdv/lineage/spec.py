@@ -1,80 +1,37 @@
-"""Strict models of ``lineage.yml`` (the ETL pipeline) and a loader that reports every problem."""
+"""Loads ``lineage.yml`` into its strict models (``models``), reporting every problem at once.
+
+Beyond the models' own checks it cross-checks tables against the generated ones and each step's
+``params`` and ``fault_params`` against its operation and fault plug-ins.
+"""
 
 from __future__ import annotations
 
 import difflib
 import graphlib
 from collections.abc import Iterable
-from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from synthgen_sdv.core.errors import ConfigError, Problem
+from synthgen_sdv.lineage.faults import FAULTS
+from synthgen_sdv.lineage.models import LAYERS, NORMAL, LineageSpec, SourceSystem, Step
+from synthgen_sdv.lineage.operations import OPERATIONS
 
-NORMAL = "normal"
-LAYERS = ("staging", "core", "mart")
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SourceSystem(_Strict):
-    """An operational system the warehouse extracts from (crm, pos, erp, ...)."""
-
-    namespace: str = Field(description="OpenLineage dataset namespace, e.g. postgres://crm:5432")
-    description: str = ""
-    tables: list[str] = Field(min_length=1)
-
-
-class Step(_Strict):
-    """One ETL job: reads tables, runs an operation, writes tables, is labeled normal or a fault."""
-
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    description: str = ""
-    layer: Literal["staging", "core", "mart"]
-    domain: str
-    operation: str
-    inputs: list[str] = Field(min_length=1)
-    outputs: list[str] = Field(min_length=1)
-    key: list[str] = Field(min_length=1, description="columns identifying an output row")
-    time_column: str | None = Field(
-        default=None, description="output column that says how fresh a row is (for lag faults)"
-    )
-    params: dict[str, Any] = Field(default_factory=dict)
-    label: str = NORMAL
-    fault_params: dict[str, Any] = Field(default_factory=dict)
-
-
-class LineageSpec(_Strict):
-    """The whole pipeline; steps are kept in the order they are written (a topological order)."""
-
-    version: Literal[1]
-    namespace: str = Field(description="OpenLineage job namespace")
-    warehouse_namespace: str = Field(description="namespace of staging, core and mart datasets")
-    parent_job: str = "nightly_warehouse_load"
-    run_start: datetime = Field(description="fixed start time of the simulated run (UTC)")
-    sources: dict[str, SourceSystem]
-    steps: list[Step] = Field(min_length=1)
-
-    def source_system(self, table: str) -> str | None:
-        for name, system in self.sources.items():
-            if table in system.tables:
-                return name
-        return None
-
-    def producers(self) -> dict[str, Step]:
-        return {out: step for step in self.steps for out in step.outputs}
-
-    def step(self, step_id: str) -> Step:
-        for step in self.steps:
-            if step.id == step_id:
-                return step
-        raise KeyError(step_id)
+# The models are importable from here too, as before the loader was split from them.
+__all__ = [
+    "LAYERS",
+    "NORMAL",
+    "LineageSpec",
+    "SourceSystem",
+    "Step",
+    "default_lineage_path",
+    "load_lineage_spec",
+    "parse_lineage_spec",
+]
 
 
 # --------------------------------------------------------------------------- YAML with lines
@@ -101,6 +58,7 @@ def _line_map(text: str) -> dict[tuple, int]:
 
 
 def format_path(loc: Iterable[Any]) -> str:
+    """A location as users read it in the YAML: ``steps[3].fault_params.fraction``."""
     out = ""
     for part in loc:
         if isinstance(part, int):
@@ -164,6 +122,7 @@ def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
 
 
 def unknown_key_message(key: str, model: type[BaseModel] | None) -> str:
+    """An unknown key's message lists the keys allowed there, so a typo is fixed in one go."""
     if model is None:
         return f"unknown key '{key}'"
     allowed = list(model.model_fields)
@@ -171,6 +130,7 @@ def unknown_key_message(key: str, model: type[BaseModel] | None) -> str:
 
 
 def closest(name: str, options: Iterable[str]) -> str:
+    """A "did you mean" hint for the closest option, or nothing when none is close."""
     close = difflib.get_close_matches(name, list(options), n=1)
     return f"; did you mean '{close[0]}'?" if close else ""
 
@@ -184,9 +144,6 @@ def parse_lineage_spec(
     lines: dict[tuple, int] | None = None,
 ) -> LineageSpec:
     """Validate an already parsed document; raises ConfigError listing every problem."""
-    # Imported here: the plug-in modules import the registry, which must not import specs.
-    from synthgen_sdv.lineage.faults import FAULTS
-
     problems = _Problems(file, lines or {})
     tables = set(table_names)
     if not isinstance(data, dict):
@@ -328,9 +285,6 @@ def _shape(raw: Any) -> SimpleNamespace | None:
 
 
 def _check_operation_and_label(problems: _Problems, i: int, step: Step) -> None:
-    from synthgen_sdv.lineage.faults import FAULTS
-    from synthgen_sdv.lineage.operations import OPERATIONS
-
     if step.operation not in OPERATIONS:
         problems.add(("steps", i, "operation"), OPERATIONS.unknown_message(step.operation))
     else:

@@ -58,6 +58,7 @@ def _normalize_column(col: pa.ChunkedArray) -> pa.ChunkedArray:
 
 
 def sql_type(t: pa.DataType) -> str:
+    """The SQL type name of an Arrow type, as the lineage file and events declare schemas."""
     if pa.types.is_integer(t):
         return "BIGINT"
     if pa.types.is_floating(t):
@@ -74,6 +75,7 @@ def sql_type(t: pa.DataType) -> str:
 
 
 def schema_of(table: pa.Table) -> dict[str, str]:
+    """Column -> SQL type: what a step declares and what the verifier compares."""
     return {f.name: sql_type(f.type) for f in table.schema}
 
 
@@ -92,6 +94,7 @@ def connect(tables: dict[str, pa.Table]):
 
 
 def execute(con, sql: str, what: str) -> pa.Table:
+    """Run one query; a failure names the step (``what``) and shows the SQL."""
     try:
         rel = con.sql(sql)
         # duckdb 2.x calls it to_arrow_table, 1.x arrow.
@@ -105,6 +108,7 @@ def execute(con, sql: str, what: str) -> pa.Table:
 
 
 def scalar(con, sql: str) -> int:
+    """The single integer a stats query returns (e.g. rows_inserted)."""
     return int(con.execute(sql).fetchone()[0])
 
 
@@ -134,19 +138,23 @@ def key_list(df: pd.DataFrame, key: list[str]) -> list:
 
 
 def key_tuples(df: pd.DataFrame, key: list[str]) -> list[tuple]:
+    """Row keys as tuples of JSON-safe values: comparable with keys read back from labels."""
     cols = [[json_value(v) for v in df[k].tolist()] for k in key]
     return list(zip(*cols, strict=True))
 
 
 def as_tuple(k: Any) -> tuple:
+    """A key in label form (a scalar or a list) as a tuple."""
     return tuple(k) if isinstance(k, list | tuple) else (k,)
 
 
 def to_pandas(table: pa.Table) -> pd.DataFrame:
+    """An Arrow table as pandas, dates as ``datetime.date`` so they survive a round trip."""
     return table.to_pandas(date_as_object=True)
 
 
 def from_pandas(df: pd.DataFrame, schema: pa.Schema | None = None) -> pa.Table:
+    """A DataFrame back in Arrow (in ``schema`` when given), without pandas metadata."""
     table = pa.Table.from_pandas(df.reset_index(drop=True), schema=schema, preserve_index=False)
     return table.replace_schema_metadata(None)
 
@@ -171,10 +179,12 @@ class TableDiff:
 
     @property
     def schema_changed(self) -> bool:
+        """True when a column is missing, extra or of another type."""
         return bool(self.missing_columns or self.extra_columns or self.retyped_columns)
 
     @property
     def changed_keys(self) -> set[tuple]:
+        """Keys of the rows with at least one changed value."""
         out: set[tuple] = set()
         for keys in self.changed.values():
             out |= keys
@@ -210,6 +220,7 @@ def _equal(a: pd.Series, b: pd.Series) -> np.ndarray:
 
 
 def diff_tables(expected: pa.Table, actual: pa.Table | None, key: list[str]) -> TableDiff:
+    """How ``actual`` differs from ``expected``, row by row (by ``key``) and cell by cell."""
     exp = to_pandas(expected)
     diff = TableDiff(expected=exp)
     diff.expected_keys = set(key_tuples(exp, key))

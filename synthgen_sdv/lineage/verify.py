@@ -3,18 +3,18 @@ checks that the stored output differs exactly as its label says (and not at all 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow.parquet as pq
-import yaml
 
 from synthgen_sdv.core.errors import InputError
+from synthgen_sdv.io import layout
+from synthgen_sdv.io.reader import read_json, read_versioned
 from synthgen_sdv.lineage.faults import FAULTS
 from synthgen_sdv.lineage.runner import COMPLETED
 from synthgen_sdv.lineage.tables import connect, diff_tables, execute, schema_of, to_arrow
-from synthgen_sdv.lineage.writer import DATA_DIR, LINEAGE_FILE, LINEAGE_SCHEMA, LINEAGE_VERSION
+from synthgen_sdv.lineage.writer import LINEAGE_SCHEMA
 
 
 @dataclass
@@ -28,9 +28,11 @@ class VerifyReport:
 
     @property
     def ok(self) -> bool:
+        """True when every step re-executed as recorded and every label was proven."""
         return not self.problems
 
     def summary(self) -> str:
+        """One line for the CLI: steps re-run, labels proven, problems."""
         return (
             f"{self.steps_checked} steps re-executed; {self.labels_proven}/{self.labels_total} "
             f"fault labels proven by the data; {len(self.problems)} problem(s)"
@@ -38,28 +40,25 @@ class VerifyReport:
 
 
 def read_lineage(out_dir: Path) -> dict:
-    path = out_dir / "metadata" / LINEAGE_FILE
+    """generation_lineage.yaml of ``out_dir``, its schema and version checked."""
+    path = out_dir / layout.GENERATION_LINEAGE
     if not path.exists():
         raise InputError(
             f"{path} does not exist; run `python -m synthgen_sdv lineage --data {out_dir}`"
         )
-    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if doc.get("schema") != LINEAGE_SCHEMA or doc.get("version") != LINEAGE_VERSION:
-        raise InputError(
-            f"{path}: expected schema {LINEAGE_SCHEMA} version {LINEAGE_VERSION}, found "
-            f"{doc.get('schema')} version {doc.get('version')}"
-        )
-    return doc
+    return read_versioned(path, LINEAGE_SCHEMA)
 
 
 def read_labels(out_dir: Path) -> list[dict]:
-    path = out_dir / "metadata" / "labels.json"
+    """The ETL fault labels: the ``lineage`` section of labels.json."""
+    path = out_dir / layout.LABELS
     if not path.exists():
         raise InputError(f"{path} does not exist; the lineage labels live there under 'lineage'")
-    return json.loads(path.read_text(encoding="utf-8")).get("lineage", [])
+    return read_json(path).get("lineage", [])
 
 
 def verify_lineage(out_dir: str | Path) -> VerifyReport:
+    """Re-execute every recorded step on its stored inputs; prove each fault label from the data."""
     out_dir = Path(out_dir)
     doc = read_lineage(out_dir)
     labels = read_labels(out_dir)
@@ -85,7 +84,7 @@ def verify_lineage(out_dir: str | Path) -> VerifyReport:
     tables = {}
     for ds in pipeline["datasets"]:
         if ds["layer"] == "source":
-            path = out_dir / ds["file"]
+            path = layout.inside(out_dir, ds["file"], f"datasets[{ds['table']}].file")
             if not path.exists():
                 raise InputError(f"{path} does not exist; the verifier re-runs steps from it")
             tables[ds["table"]] = to_arrow(pq.read_table(path))
@@ -123,7 +122,7 @@ def verify_lineage(out_dir: str | Path) -> VerifyReport:
             step_ok = False
         for out in rec["outputs"]:
             t = out["table"]
-            path = out_dir / DATA_DIR / f"{t}.parquet"
+            path = layout.table_path(out_dir, layout.LINEAGE_DATA, t, ".parquet")
             actual = to_arrow(pq.read_table(path)) if path.exists() else None
             if actual is not None:
                 tables[t] = actual

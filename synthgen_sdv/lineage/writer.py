@@ -2,31 +2,26 @@
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
 import yaml
 
+from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.core.version import __version__
+from synthgen_sdv.io import artifacts, files, layout
+from synthgen_sdv.io.models import LINEAGE_NAME, VERSION
+from synthgen_sdv.io.reader import read_json
 from synthgen_sdv.lineage.events import column_lineage_dict, iso, write_events
-from synthgen_sdv.lineage.runner import LineageRun
+from synthgen_sdv.lineage.runner import LineageRun, run_lineage
+from synthgen_sdv.lineage.spec import default_lineage_path, load_lineage_spec
+from synthgen_sdv.lineage.tables import sql_type
 
-LINEAGE_SCHEMA = "synthgen_sdv.generation_lineage"
-LINEAGE_VERSION = 1
-LINEAGE_FILE = "generation_lineage.yaml"
-DATA_DIR = "lineage_data"
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+LINEAGE_SCHEMA = LINEAGE_NAME
+LINEAGE_VERSION = VERSION
+LINEAGE_FILE = Path(layout.GENERATION_LINEAGE).name
+DATA_DIR = layout.LINEAGE_DATA
 
 
 def lineage_document(run: LineageRun, extra_sections: dict[str, Any] | None = None) -> dict:
@@ -56,7 +51,7 @@ def lineage_document(run: LineageRun, extra_sections: dict[str, Any] | None = No
                 "system": spec.source_system(t),
                 "produced_by": None,
                 "rows": table.num_rows,
-                "file": f"data/{t}.parquet",
+                "file": layout.table_file(layout.DATA, t, ".parquet"),
                 "schema": {f.name: _sql(f.type) for f in table.schema},
             }
         )
@@ -73,7 +68,11 @@ def lineage_document(run: LineageRun, extra_sections: dict[str, Any] | None = No
                 "domain": s.step.domain,
                 "produced_by": producers[t].id,
                 "rows": s.rows_out[t],
-                "file": f"{DATA_DIR}/{t}.parquet" if s.rows_out[t] is not None else None,
+                "file": (
+                    layout.table_file(DATA_DIR, t, ".parquet")
+                    if s.rows_out[t] is not None
+                    else None
+                ),
                 "schema": s.declared_schema[t],
             }
             if s.actual_schema.get(t) != s.declared_schema[t]:
@@ -140,8 +139,6 @@ def lineage_document(run: LineageRun, extra_sections: dict[str, Any] | None = No
 
 
 def _sql(t) -> str:
-    from synthgen_sdv.lineage.tables import sql_type
-
     return sql_type(t)
 
 
@@ -157,7 +154,7 @@ def write_lineage_data(run: LineageRun, folder: Path) -> list[Path]:
         old.unlink()
     paths = []
     for name, table in sorted(run.tables.items()):
-        path = folder / f"{name}.parquet"
+        path = layout.inside(folder, f"{name}.parquet", f"table {name!r}")
         pq.write_table(table, path)
         paths.append(path)
     return paths
@@ -177,26 +174,20 @@ def write_lineage(
     metadata_dir = Path(metadata_dir)
     doc = lineage_document(run, extra_sections)
     path = metadata_dir / LINEAGE_FILE
-    _atomic_write(path, yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100))
-    write_events(run, metadata_dir / "openlineage")
-    return {"lineage": path, "openlineage": metadata_dir / "openlineage"}
+    files.write_text(path, yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100))
+    events = metadata_dir / Path(layout.OPENLINEAGE).name
+    write_events(run, events)
+    return {"lineage": path, "openlineage": events}
 
 
 def merge_labels(run: LineageRun, labels_path: Path) -> Path:
     """Put this run's labels under "lineage" in labels.json, keeping every other section."""
     if labels_path.exists():
-        doc = json.loads(labels_path.read_text(encoding="utf-8"))
+        doc = read_json(labels_path)
     else:
-        doc = {
-            "schema": "synthgen_sdv.labels",
-            "version": 1,
-            "generator": {"name": "synthgen_sdv", "version": __version__},
-            "seed": run.seed,
-            "anomalies": [],
-            "entity_links": [],
-        }
+        doc = artifacts.labels_document(run.seed, None, [], [])
     doc["lineage"] = lineage_labels(run)
-    _atomic_write(labels_path, json.dumps(doc, indent=2, sort_keys=False) + "\n")
+    files.write_json(labels_path, doc)
     return labels_path
 
 
@@ -214,27 +205,23 @@ def run_for_output(
     The hook for ``generate``: call it on the staged folder with ``write_labels=False`` and put
     ``lineage_labels(run)`` into labels.json yourself (``extra_sections`` carries ``tables``).
     """
-    from synthgen_sdv.core.errors import InputError
-    from synthgen_sdv.lineage.runner import run_lineage
-    from synthgen_sdv.lineage.spec import default_lineage_path, load_lineage_spec
-
     out_dir = Path(out_dir)
-    data_dir = out_dir / "data"
-    files = {p.stem: p for p in sorted(data_dir.glob("*.parquet"))} if data_dir.is_dir() else {}
-    if not files:
+    data_dir = out_dir / layout.DATA
+    tables = {p.stem: p for p in sorted(data_dir.glob("*.parquet"))} if data_dir.is_dir() else {}
+    if not tables:
         raise InputError(
             f"{data_dir} has no .parquet tables; the lineage runner reads the Parquet output "
             "(generate with parquet among the formats)"
         )
-    spec = load_lineage_spec(spec_path or default_lineage_path(), files)
+    spec = load_lineage_spec(spec_path or default_lineage_path(), tables)
     needed = [t for s in spec.sources.values() for t in s.tables]
-    run = run_lineage({t: pq.read_table(files[t]) for t in needed}, spec, seed, progress=progress)
+    run = run_lineage({t: pq.read_table(tables[t]) for t in needed}, spec, seed, progress=progress)
     if extra_sections is None:
-        extra_sections = _kept_sections(out_dir / "metadata" / LINEAGE_FILE)
-    write_lineage(run, out_dir / "metadata", extra_sections=extra_sections)
+        extra_sections = _kept_sections(out_dir / layout.GENERATION_LINEAGE)
+    write_lineage(run, out_dir / layout.METADATA, extra_sections=extra_sections)
     write_lineage_data(run, out_dir / DATA_DIR)
     if write_labels:
-        merge_labels(run, out_dir / "metadata" / "labels.json")
+        merge_labels(run, out_dir / layout.LABELS)
     return run
 
 

@@ -7,47 +7,75 @@ them imports another.
 from __future__ import annotations
 
 import contextlib
-import sys
 from dataclasses import dataclass
 from typing import Any
 
 from synthgen_sdv.core.errors import InputError
-from synthgen_sdv.core.seeds import json_hash
+from synthgen_sdv.core.progress import Progress
 from synthgen_sdv.generate.engine import Engine
 from synthgen_sdv.generate.rederive import recomputed_columns, rederive, renumber_keys
 from synthgen_sdv.io import artifacts
 from synthgen_sdv.io.sink import NullSink
 from synthgen_sdv.schema.plan import Plan
 from synthgen_sdv.synth import SYNTHESIZERS
+from synthgen_sdv.synth.base import Synthesizer
+
+#: stage lines of callers that pass no reporter (the study and the ablation capture them)
+STAGES = Progress()
 
 
-def say(msg: str) -> None:
-    """A stage line on stderr."""
-    print(msg, file=sys.stderr, flush=True)
+def _line(reporter: Progress | None, msg: str) -> None:
+    """A stage line: through ``reporter`` when given (it may be quiet), else always."""
+    (reporter or STAGES).say(msg)
 
 
 @dataclass
 class Bootstrap:
+    """The rule-based tables a synthesizer learns from (clean, in memory) and their types."""
+
     tables: dict[str, Any]  # clean emitted tables
     types: dict[str, dict[str, str]]
     seconds: float
 
 
-def bootstrap(plan: Plan, workers: int = 1, progress: bool = True) -> Bootstrap:
+def bootstrap(
+    plan: Plan, workers: int = 1, progress: bool = True, *, reporter: Progress | None = None
+) -> Bootstrap:
     """The rule-based dataset the synthesizer learns from, kept in memory (clean)."""
-    say(f"[1/4] bootstrap: rule-based data at scale {plan.scale:g} (seed {plan.seed})")
+    _line(reporter, f"[1/4] bootstrap: rule-based data at scale {plan.scale:g} (seed {plan.seed})")
+    log = (reporter or STAGES).say if progress else None
     result = Engine(
         plan,
         workers=workers,
         keep=set(plan.tables),
         progress=progress,
-        log=say if progress else None,
+        log=log,
     ).run(NullSink())
     return Bootstrap(result.tables, result.types, result.seconds)
 
 
-def model_hash(plan: Plan, model: str, modeled: list[str]) -> str:
-    return json_hash({"config": plan.config_hash, "model": model, "tables": sorted(modeled)})
+def check_modeled(modeled: list[str], tables: list[str]) -> None:
+    """Refuse modeled tables that do not exist, naming the ones that do."""
+    missing = [t for t in modeled if t not in tables]
+    if missing:
+        raise InputError(
+            f"--tables: unknown table(s) {', '.join(missing)}; tables are: {', '.join(tables)}"
+        )
+
+
+def fit_synthesizer(
+    model: str,
+    tables: dict[str, Any],
+    metadata: dict[str, Any],
+    modeled: list[str],
+    seed: int,
+    verbose: bool = True,
+    params: dict[str, Any] | None = None,
+) -> Synthesizer:
+    """A registered synthesizer fitted on ``modeled`` of ``tables`` (whatever they came from)."""
+    synth = SYNTHESIZERS.get(model)(seed=seed, verbose=verbose, **(params or {}))
+    synth.fit(tables, metadata, modeled=modeled)
+    return synth
 
 
 def fit_metadata(plan: Plan, boot: Bootstrap, modeled: list[str]) -> tuple[dict, dict]:
@@ -67,6 +95,12 @@ def fit_metadata(plan: Plan, boot: Bootstrap, modeled: list[str]) -> tuple[dict,
     return tables, meta
 
 
+def fit_line(model: str, tables: dict[str, Any], modeled: list[str]) -> str:
+    """The stage line of a fit: which synthesizer, on how many rows of which tables."""
+    rows = ", ".join(f"{t} {len(tables[t]):,}" for t in modeled)
+    return f"[2/4] fit '{model}' on {rows} rows"
+
+
 def fit_model(
     plan: Plan,
     boot: Bootstrap,
@@ -74,27 +108,30 @@ def fit_model(
     modeled: list[str],
     progress: bool = True,
     params: dict[str, Any] | None = None,
-):
-    missing = [t for t in modeled if t not in plan.tables]
-    if missing:
-        raise InputError(
-            f"--tables: unknown table(s) {', '.join(missing)}; tables are: {', '.join(plan.tables)}"
-        )
-    synth = SYNTHESIZERS.get(model)(seed=plan.seed, verbose=progress, **(params or {}))
+) -> Synthesizer:
+    """Fit ``model`` on the ``modeled`` tables of a bootstrap (recomputed columns left out)."""
+    check_modeled(modeled, list(plan.tables))
     tables, meta = fit_metadata(plan, boot, modeled)
-    rows = ", ".join(f"{t} {len(boot.tables[t]):,}" for t in modeled)
-    say(f"[2/4] fit '{model}' on {rows} rows")
-    synth.fit(tables, meta, modeled=modeled)
-    return synth
+    STAGES.say(fit_line(model, boot.tables, modeled))
+    return fit_synthesizer(model, tables, meta, modeled, plan.seed, progress, params)
+
+
+def finish_sampled(
+    plan: Plan, boot: Bootstrap, sampled: dict[str, Any], modeled: list[str]
+) -> dict[str, Any]:
+    """Sampled tables made exact: keys renumbered like the config's, derived columns and
+    totals recomputed from it, dtypes as in the bootstrap."""
+    renumbered = renumber_keys(plan, sampled, modeled)
+    tables = rederive(plan, {**boot.tables, **renumbered}, modeled)
+    return {t: like(tables[t][plan.tables[t].emitted], boot.tables[t]) for t in modeled}
 
 
 def sample_model(
     plan: Plan, boot: Bootstrap, synth: Any, modeled: list[str], scale: float
 ) -> dict[str, Any]:
-    say(f"[3/4] sample at {scale:g}x the fitted rows; recompute derived columns and totals")
-    sampled = renumber_keys(plan, synth.sample(scale), modeled)
-    tables = rederive(plan, {**boot.tables, **sampled}, modeled)
-    return {t: like(tables[t][plan.tables[t].emitted], boot.tables[t]) for t in modeled}
+    """Sample ``scale`` times the fitted rows and finish them (``finish_sampled``)."""
+    STAGES.say(f"[3/4] sample at {scale:g}x the fitted rows; recompute derived columns and totals")
+    return finish_sampled(plan, boot, synth.sample(scale), modeled)
 
 
 def like(frame: Any, reference: Any) -> Any:

@@ -4,21 +4,109 @@ Each column gets its own marginal (fitted distribution, category weights, date r
 and weekday weights, null rate) and each relationship its children-per-parent counts; nothing
 else. No cross-column dependency is inferred: that is exactly what makes it a baseline for
 synthesizers that learn joint distributions.
+
+``infer_config`` returns the typed config (``TablesSpec``, ``RunConfig``; ``loaded()`` gives what
+``resolve_plan`` takes), validated in memory, so the baseline is generated without a YAML
+round trip through disk. ``yaml_files`` renders it as the tables.yml and config.yaml that
+``infer-config`` writes (``runs.baseline.write_inferred`` writes them).
 """
 
 from __future__ import annotations
 
-import tempfile
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import yaml
+from pydantic import ValidationError
 
+from synthgen_sdv.core.errors import ConfigError
 from synthgen_sdv.kinds.faker_kind import has_provider
+from synthgen_sdv.schema.loader import RUN_FILE, TABLES_FILE, LoadedConfig, validation_problems
+from synthgen_sdv.schema.models import RunConfig, TablesSpec
+from synthgen_sdv.schema.yamlio import line_map
 
 MAX_CATEGORIES = 200
+TABLES_HEADER = "# Inferred by synthgen_sdv infer-config: per-column marginals, no dependencies.\n"
+#: where problems of a config that exists only in memory point
+IN_MEMORY = Path("(inferred)")
+
+
+@dataclass(frozen=True)
+class InferredConfig:
+    """The inferred baseline: typed (what the engine runs) and as the documents a person reads
+    and edits. The documents keep the order in which things were inferred (key, then columns in
+    table order, each column's kind first), which the models' field order would not."""
+
+    tables: TablesSpec
+    run: RunConfig
+    tables_doc: dict[str, Any]
+    run_doc: dict[str, Any]
+
+    def loaded(self, config_dir: Path | None = None) -> LoadedConfig:
+        """The config as ``resolve_plan`` takes it; a problem it finds names the line in
+        ``config_dir``/tables.yml (where ``yaml_files`` were written, if they were)."""
+        return LoadedConfig(
+            tables=self.tables,
+            run=self.run,
+            config_dir=Path(config_dir) if config_dir else IN_MEMORY,
+            tables_lines=line_map(self._texts[TABLES_FILE]),
+            invalid_tables=frozenset(),
+            invalid_columns=frozenset(),
+            problems=(),
+        )
+
+    def yaml_files(self) -> dict[str, str]:
+        """{file name: text} of tables.yml and config.yaml, as ``infer-config`` writes them."""
+        return dict(self._texts)
+
+    @cached_property
+    def _texts(self) -> dict[str, str]:
+        return {
+            TABLES_FILE: TABLES_HEADER
+            + yaml.safe_dump(self.tables_doc, sort_keys=False, allow_unicode=True),
+            RUN_FILE: yaml.safe_dump(self.run_doc, sort_keys=False),
+        }
+
+
+def infer_config(
+    tables: dict[str, pd.DataFrame],
+    metadata: dict[str, Any],
+    seed: int = 0,
+    domain: str = "inferred",
+) -> InferredConfig:
+    """Profile ``tables`` (described by SDV ``metadata``) into a typed config whose config.yaml
+    generates exactly the inferred sizes with ``seed``. A profile the models refuse is our bug,
+    reported as a ``ConfigError`` with the YAML path of each problem."""
+    tables_doc = infer_tables_config(tables, metadata, domain)
+    run_doc = run_config(tables_doc, seed)
+    problems = []
+    try:
+        tables_spec = TablesSpec.model_validate(tables_doc)
+    except ValidationError as exc:
+        path = IN_MEMORY / TABLES_FILE
+        problems += validation_problems(exc, (), TablesSpec, tables_doc, {}, path)
+    try:
+        run = RunConfig.model_validate(run_doc)
+    except ValidationError as exc:
+        problems += validation_problems(exc, (), RunConfig, run_doc, {}, IN_MEMORY / RUN_FILE)
+    if problems:
+        raise ConfigError(problems)
+    return InferredConfig(tables_spec, run, tables_doc, run_doc)
+
+
+def run_config(tables_doc: dict[str, Any], seed: int = 0) -> dict[str, Any]:
+    """The config.yaml document: scale 1 and ``seed``, so the inferred sizes come out as seen."""
+    return {
+        "version": 1,
+        "seed": seed,
+        "scale": 1.0,
+        "output": {"dir": "output", "formats": ["parquet"]},
+        "synthesis": {"model": "hma", "tables": list(tables_doc["tables"])},
+    }
 
 
 def infer_tables_config(
@@ -190,41 +278,3 @@ def _dates(d: pd.Series) -> dict[str, Any]:
 def _weights(counts: pd.Series) -> list[float]:
     total = counts.sum()
     return [round(float(c) / float(total) * len(counts), 4) if total else 1.0 for c in counts]
-
-
-def write_config(doc: dict[str, Any], config_dir: Path, seed: int = 0) -> Path:
-    """Write tables.yml and a config.yaml that generates exactly the inferred sizes."""
-    config_dir.mkdir(parents=True, exist_ok=True)
-    head = "# Inferred by synthgen_sdv infer-config: per-column marginals, no dependencies.\n"
-    (config_dir / "tables.yml").write_text(
-        head + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8"
-    )
-    run = {
-        "version": 1,
-        "seed": seed,
-        "scale": 1.0,
-        "output": {"dir": "output", "formats": ["parquet"]},
-        "synthesis": {"model": "hma", "tables": list(doc["tables"])},
-    }
-    (config_dir / "config.yaml").write_text(yaml.safe_dump(run, sort_keys=False), encoding="utf-8")
-    return config_dir
-
-
-def generate_baseline(
-    tables: dict[str, pd.DataFrame],
-    metadata: dict[str, Any],
-    seed: int,
-    scale: float = 1.0,
-    config_dir: Path | None = None,
-) -> dict[str, pd.DataFrame]:
-    """Infer a config from ``tables`` and generate it with the rule-based engine, in memory."""
-    from synthgen_sdv.generate.engine import Engine
-    from synthgen_sdv.io.sink import NullSink
-    from synthgen_sdv.schema.loader import load_config
-    from synthgen_sdv.schema.plan import resolve_plan
-
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = write_config(infer_tables_config(tables, metadata), config_dir or Path(tmp), seed)
-        plan = resolve_plan(load_config(folder), seed=seed, scale=scale)
-        result = Engine(plan, keep=set(plan.tables), progress=False).run(NullSink())
-    return result.tables

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic_core import ErrorDetails
 
 from synthgen_sdv.anomalies import ANOMALIES
 from synthgen_sdv.core.errors import ConfigError, Problem
@@ -43,6 +44,7 @@ class LoadedConfig:
     lineage: Any = None
 
     def problem(self, loc: tuple[Any, ...], message: str) -> Problem:
+        """A problem at a YAML path of tables.yml, with its file and line."""
         return Problem(
             path=format_loc(loc),
             message=message,
@@ -52,6 +54,7 @@ class LoadedConfig:
 
 
 def default_config_dir() -> Path:
+    """The built-in configs/ of a source checkout, else ./configs."""
     if DEFAULT_CONFIG_DIR.is_dir():
         return DEFAULT_CONFIG_DIR
     return Path.cwd() / "configs"
@@ -154,7 +157,7 @@ def _table(name, raw_table, lines, path, problems, invalid_columns) -> TableSpec
         return None
 
 
-def _problems(
+def validation_problems(
     exc: ValidationError,
     prefix: tuple[Any, ...],
     model: type[BaseModel] | None,
@@ -162,6 +165,8 @@ def _problems(
     lines: LineMap,
     path: Path,
 ) -> list[Problem]:
+    """A pydantic error as Problems with YAML path, line and a 'did you mean' hint, so any
+    strict config model read from YAML (not only tables.yml) reports errors the same way."""
     out = []
     for err in exc.errors():
         loc = _strip_tags(tuple(err["loc"]), raw)
@@ -175,6 +180,9 @@ def _problems(
             )
         )
     return out
+
+
+_problems = validation_problems  # the name used before it was public
 
 
 def _strip_tags(loc: tuple[Any, ...], raw: Any) -> tuple[Any, ...]:
@@ -198,7 +206,10 @@ def _strip_tags(loc: tuple[Any, ...], raw: Any) -> tuple[Any, ...]:
     return tuple(out)
 
 
-def _message(err: dict[str, Any], loc: tuple[Any, ...], model, raw) -> str:
+def _message(
+    err: ErrorDetails, loc: tuple[Any, ...], model: type[BaseModel] | None, raw: Any
+) -> str:
+    """One validation error in the config's words: allowed keys, known kinds, the bad value."""
     kind = err["type"]
     if kind == "extra_forbidden":
         allowed = _allowed_keys(model, loc[:-1], raw)

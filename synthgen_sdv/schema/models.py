@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, Union
 
 from pydantic import Field, field_validator
 
-from synthgen_sdv.anomalies import ANOMALIES
+from synthgen_sdv.anomalies import ANOMALIES, AnomalyKind
 from synthgen_sdv.core.strict import StrictModel
 from synthgen_sdv.kinds import ColumnSpec
 
-AnomalySpec = Annotated[
-    Union[tuple(cls for _, cls in ANOMALIES.items())],  # noqa: UP007
-    Field(discriminator="kind"),
-]
+if TYPE_CHECKING:
+    # statically every anomaly is an AnomalyKind; pydantic needs the tagged union at run time
+    AnomalySpec: TypeAlias = AnomalyKind
+else:
+    AnomalySpec = Annotated[
+        Union[tuple(cls for _, cls in ANOMALIES.items())],  # noqa: UP007
+        Field(discriminator="kind"),
+    ]
+OutputFormat = Literal["csv", "parquet"]
 
 
 class TableSpec(StrictModel):
+    """One table of tables.yml: its row count (or a driving parent), key and columns."""
+
     domain: str
     description: str = ""
     rows: int | None = Field(None, ge=0, description="rows at scale 1; children follow parents")
@@ -33,23 +40,35 @@ class TableSpec(StrictModel):
 
 
 class Defaults(StrictModel):
+    """Settings every table shares (chunk size, Faker locale)."""
+
     chunk_size: int = Field(50_000, ge=1)
     locale: str = "en_US"
 
 
 class TablesSpec(StrictModel):
+    """The whole of tables.yml: tables and the anomalies injected into their dirty copies."""
+
     version: Literal[1] = 1
     defaults: Defaults = Defaults()
     tables: dict[str, TableSpec]
     anomalies: list[AnomalySpec] = Field(default_factory=list)
 
 
+def _default_formats() -> list[OutputFormat]:
+    return ["parquet", "csv"]
+
+
 class OutputConfig(StrictModel):
+    """Where and in which file formats a run writes its tables."""
+
     dir: str = "output"
-    formats: list[Literal["csv", "parquet"]] = Field(default_factory=lambda: ["parquet", "csv"])
+    formats: list[OutputFormat] = Field(default_factory=_default_formats)
 
 
 class SynthesisConfig(StrictModel):
+    """Which synthesizer fit-sample uses, on which tables, at which scale."""
+
     model: str = "hma"
     tables: list[str] = Field(default_factory=lambda: ["customers", "orders", "transactions"])
     scale: float = Field(1.0, gt=0)
@@ -57,6 +76,8 @@ class SynthesisConfig(StrictModel):
 
 
 class RunConfig(StrictModel):
+    """config.yaml: seed, scale, workers, output and synthesis settings."""
+
     version: Literal[1] = 1
     seed: int = Field(42, ge=0)
     scale: float = Field(1.0, gt=0)

@@ -9,26 +9,26 @@ from __future__ import annotations
 
 import difflib
 import graphlib
-import hashlib
-import json
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from synthgen_sdv.core import expr as expressions
 from synthgen_sdv.core.errors import ConfigError, Problem
-from synthgen_sdv.kinds import ColumnKind, LookupColumn, RollupColumn
-from synthgen_sdv.kinds.conditional import ConditionalColumn
-from synthgen_sdv.kinds.faker_kind import FakerColumn, has_provider
-from synthgen_sdv.kinds.sequence import SequenceColumn
+from synthgen_sdv.core.seeds import json_hash
+from synthgen_sdv.kinds import ColumnKind, ForeignKeyKind
 from synthgen_sdv.schema.loader import LoadedConfig
-from synthgen_sdv.schema.models import TableSpec
+from synthgen_sdv.schema.models import AnomalySpec, TableSpec
 
 IMPLICIT = {"index_in_parent"}
+Report = Callable[[tuple[Any, ...], str], None]  # records one problem at a YAML location
 
 
 @dataclass(frozen=True)
 class TablePlan:
+    """One table resolved: its row count or driver, and its columns in generation order."""
+
     name: str
     spec: TableSpec
     rows: int | None  # scaled rows of a root table; None when driven by a parent
@@ -41,24 +41,35 @@ class TablePlan:
 
     @property
     def columns(self) -> dict[str, ColumnKind]:
+        """Every column's spec, hidden ones too, in declared order."""
         return self.spec.columns
 
     @property
     def emitted(self) -> list[str]:
+        """The columns written to files (not ``emit: false`` helpers)."""
         return [c for c, spec in self.spec.columns.items() if spec.emit]
 
     @property
     def primary_key(self) -> str:
+        """The key labels and foreign keys name rows by."""
         return self.spec.primary_key
 
-    def lookup(self, column: str) -> LookupColumn:
-        spec = self.spec.columns[column]
-        assert isinstance(spec, LookupColumn)
+    def lookup(self, column: str) -> ForeignKeyKind:
+        """The foreign-key contract of a lookup column (the driver or a popularity lookup)."""
+        spec = self.spec.columns[column].as_foreign_key()
+        if spec is None:
+            raise KeyError(f"{self.name}.{column} holds no foreign keys")
         return spec
 
     def target_column(self, column: str, plan: Plan) -> str:
+        """The parent column a lookup's keys come from (default: the parent's primary key)."""
         spec = self.lookup(column)
-        return spec.column or plan.tables[spec.table].primary_key
+        return spec.foreign_key_column or plan.tables[spec.foreign_key_target].primary_key
+
+    @property
+    def driver_target(self) -> str | None:
+        """The parent table this table is generated per row of, if any."""
+        return self.lookup(self.driver).foreign_key_target if self.driver else None
 
 
 @dataclass(frozen=True)
@@ -71,6 +82,8 @@ class Family:
 
 @dataclass(frozen=True)
 class Plan:
+    """The resolved config: tables, families in generation order, seed, scale, anomalies."""
+
     loaded: LoadedConfig
     seed: int
     scale: float
@@ -80,10 +93,11 @@ class Plan:
     families: tuple[Family, ...]
     materialized: frozenset[str]
     config_hash: str
-    anomalies: tuple[Any, ...] = field(default_factory=tuple)
+    anomalies: tuple[AnomalySpec, ...] = field(default_factory=tuple)
 
     @property
     def table_order(self) -> list[str]:
+        """Every table in generation order (families in order, members in order)."""
         return [t for f in self.families for t in f.members]
 
     def with_pinned(self, pinned: set[str]) -> tuple[Family, ...]:
@@ -97,8 +111,7 @@ class Plan:
         for family in self.families:
             heads: dict[str, list[str]] = {}
             for name in family.members:
-                tp = self.tables[name]
-                parent = tp.lookup(tp.driver).table if tp.driver else None
+                parent = self.tables[name].driver_target
                 if name in pinned:
                     heads[name] = [name]
                 elif parent is None or parent in pinned:
@@ -113,12 +126,12 @@ class Plan:
         return tuple(first + rest)
 
     def children(self, table: str) -> list[str]:
-        return [
-            t for t, tp in self.tables.items() if tp.driver and tp.lookup(tp.driver).table == table
-        ]
+        """Tables generated per row of ``table``."""
+        return [t for t, tp in self.tables.items() if tp.driver_target == table]
 
 
 def scaled_rows(rows: int, scaling: str, scale: float) -> int:
+    """A root table's rows at ``scale`` under its scaling rule (dimensions grow slower)."""
     factor = {
         "linear": scale,
         "sqrt": math.sqrt(scale),
@@ -164,7 +177,7 @@ def resolve_plan(loaded: LoadedConfig, seed: int | None = None, scale: float | N
             )
         elif table.primary_key in cols and not cols[table.primary_key].emit:
             bad((*loc, "primary_key"), "the primary key column must be emitted (emit: true)")
-        drivers = [c for c, s in cols.items() if isinstance(s, LookupColumn) and s.is_driver]
+        drivers = [c for c, s in cols.items() if s.is_driver]
         if len(drivers) > 1:
             bad(
                 (*loc, "columns"),
@@ -182,37 +195,35 @@ def resolve_plan(loaded: LoadedConfig, seed: int | None = None, scale: float | N
         aliases: dict[str, str] = {}
         targets_count: dict[str, int] = {}
         for col in cols.values():
-            if isinstance(col, LookupColumn):
-                targets_count[col.table] = targets_count.get(col.table, 0) + 1
+            if col.foreign_key_target is not None:
+                targets_count[col.foreign_key_target] = (
+                    targets_count.get(col.foreign_key_target, 0) + 1
+                )
         for cname, col in cols.items():
             cloc = (*loc, "columns", cname)
-            if isinstance(col, LookupColumn):
-                if col.table not in known:
-                    bad((*cloc, "table"), unknown_table(col.table))
+            parent = col.foreign_key_target
+            if parent is not None:
+                if parent not in known:
+                    bad((*cloc, "table"), unknown_table(parent))
                     continue
-                if col.table in tables:
-                    target = tables[col.table]
-                    key = col.column or target.primary_key
+                if parent in tables:
+                    target = tables[parent]
+                    key = col.foreign_key_column or target.primary_key
                     if key not in target.columns:
-                        bad((*cloc, "column"), f"'{col.table}' has no column '{key}'")
-                    if col.table == tname:
+                        bad((*cloc, "column"), f"'{parent}' has no column '{key}'")
+                    if parent == tname:
                         bad((*cloc, "table"), "a table cannot look up its own keys")
-                    deps_between[tname].add(col.table)
+                    deps_between[tname].add(parent)
                     if col.is_driver:
-                        driver_of[tname] = col.table
+                        driver_of[tname] = parent
                 aliases[cname] = cname
-                if targets_count[col.table] == 1:
-                    aliases[col.table] = cname
-            if isinstance(col, RollupColumn) and col.table not in known:
-                bad((*cloc, "table"), unknown_table(col.table))
-            if isinstance(col, FakerColumn) and not has_provider(
-                col.provider, col.locale or spec.defaults.locale
-            ):
-                bad(
-                    (*cloc, "provider"),
-                    f"Faker has no provider '{col.provider}' for locale "
-                    f"'{col.locale or spec.defaults.locale}'",
-                )
+                if targets_count[parent] == 1:
+                    aliases[parent] = cname
+            source = col.rollup_source
+            if source is not None and source not in known:
+                bad((*cloc, "table"), unknown_table(source))
+            for where, message in col.environment_problems(spec.defaults.locale):
+                bad((*cloc, where), message)
             if col.references:
                 _check_reference(col.references, tables, known, (*cloc, "references"), bad)
         table_plans[tname] = TablePlan(tname, table, None, driver, (), (), (), aliases, tname)
@@ -238,28 +249,24 @@ def resolve_plan(loaded: LoadedConfig, seed: int | None = None, scale: float | N
     # rollups need the child to be driven by this table
     for tname, tp in table_plans.items():
         for cname, col in tp.columns.items():
-            if isinstance(col, RollupColumn) and col.table in tables:
-                if driver_of.get(col.table) != tname:
-                    bad(
-                        ("tables", tname, "columns", cname, "table"),
-                        f"rollup needs '{col.table}' to be generated per row of '{tname}' "
-                        f"(a children_per_parent lookup to '{tname}')",
-                    )
-                elif col.column and col.column not in tables[col.table].columns:
-                    bad(
-                        ("tables", tname, "columns", cname, "column"),
-                        f"'{col.table}' has no column '{col.column}'",
-                    )
-                elif col.agg != "count" and not col.column:
-                    bad(
-                        ("tables", tname, "columns", cname, "column"),
-                        f"agg '{col.agg}' needs a column",
-                    )
+            source = col.rollup_source
+            if source is None or source not in tables:
+                continue
+            cloc = ("tables", tname, "columns", cname)
+            if driver_of.get(source) != tname:
+                bad(
+                    (*cloc, "table"),
+                    f"rollup needs '{source}' to be generated per row of '{tname}' "
+                    f"(a children_per_parent lookup to '{tname}')",
+                )
+            else:
+                for where, message in col.rollup_problems(tables[source].columns):
+                    bad((*cloc, where), message)
 
     families: list[Family] = []
     materialized: set[str] = set()
     if not cyclic:
-        families, materialized = _families(table_plans, tables, driver_of, bad)
+        families, materialized = _families(tables, driver_of, bad)
 
     _check_anomalies(loaded, tables, bad)
     if problems:
@@ -296,12 +303,18 @@ def resolve_plan(loaded: LoadedConfig, seed: int | None = None, scale: float | N
 
 
 def config_hash(loaded: LoadedConfig, seed: int, scale: float) -> str:
+    """``sha256:`` of the tables config with seed and scale (stored in every artifact)."""
     doc = {"tables": loaded.tables.model_dump(mode="json"), "seed": seed, "scale": scale}
-    text = json.dumps(doc, sort_keys=True, default=str)
-    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+    return json_hash(doc, sort_keys=True, default=str)
 
 
-def _check_reference(ref, tables, known, loc, bad) -> None:
+def _check_reference(
+    ref: str,
+    tables: Mapping[str, TableSpec],
+    known: set[str],
+    loc: tuple[Any, ...],
+    bad: Report,
+) -> None:
     if "." not in ref:
         bad(loc, f"'{ref}' must be '<table>.<column>'")
         return
@@ -312,21 +325,25 @@ def _check_reference(ref, tables, known, loc, bad) -> None:
         bad(loc, f"'{t}' has no column '{c}'")
 
 
-def _column_order(tname, tp: TablePlan, tables, loaded, bad):
+def _column_order(
+    tname: str,
+    tp: TablePlan,
+    tables: Mapping[str, TableSpec],
+    loaded: LoadedConfig,
+    bad: Report,
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """Check every name a column reads, and order the columns so each comes after its inputs."""
     cols = tp.columns
     graph: dict[str, set[str]] = {}
-    lookups = [c for c, s in cols.items() if isinstance(s, LookupColumn) and not s.is_driver]
-    rollups = [c for c, s in cols.items() if isinstance(s, RollupColumn)]
+    lookups = [c for c, s in cols.items() if s.foreign_key_target is not None and not s.is_driver]
+    rollups = [c for c, s in cols.items() if s.rollup_source is not None]
     driven_keys = _driven_sequence_keys(tables)
     for cname, col in cols.items():
         cloc = ("tables", tname, "columns", cname)
         if (tname, cname) in loaded.invalid_columns:
             continue
-        is_driver = isinstance(col, LookupColumn) and col.is_driver
+        is_driver = col.is_driver
         refs = col.deps()
-        if isinstance(col, ConditionalColumn):
-            refs = refs | {col.on}
         own: set[str] = set()
         for ref in sorted(refs):
             if "." in ref:
@@ -344,23 +361,24 @@ def _column_order(tname, tp: TablePlan, tables, loaded, bad):
                     bad(
                         cloc,
                         f"a children_per_parent count may only read its parent's columns; "
-                        f"'{ref}' is not a column of '{col.table}'",
+                        f"'{ref}' is not a column of '{col.foreign_key_target}'",
                     )
                     continue
-                target = tables.get(cols[lookup_col].table)  # type: ignore[union-attr]
+                parent_table = tp.lookup(lookup_col).foreign_key_target
+                target = tables.get(parent_table)
                 if target is None:
                     continue
-                if (cols[lookup_col].table, pcol) in loaded.invalid_columns:  # type: ignore[union-attr]
+                if (parent_table, pcol) in loaded.invalid_columns:
                     continue  # already reported where it is defined
                 if pcol not in target.columns:
                     close = difflib.get_close_matches(pcol, list(target.columns), n=1)
                     hint = f"; did you mean '{parent_name}.{close[0]}'?" if close else ""
                     bad(
                         cloc,
-                        f"expression reads '{ref}', but '{cols[lookup_col].table}' has "  # type: ignore[union-attr]
+                        f"expression reads '{ref}', but '{parent_table}' has "
                         f"no column '{pcol}'{hint}",
                     )
-                elif (cols[lookup_col].table, pcol) in driven_keys:  # type: ignore[union-attr]
+                elif (parent_table, pcol) in driven_keys:
                     bad(
                         cloc,
                         f"'{ref}' is a key assigned after generation and cannot be read "
@@ -375,7 +393,7 @@ def _column_order(tname, tp: TablePlan, tables, loaded, bad):
                 bad(
                     cloc,
                     f"a children_per_parent count may only read parent columns "
-                    f"('{col.table}.<column>'), not '{ref}'",
+                    f"('{col.foreign_key_target}.<column>'), not '{ref}'",
                 )
             elif ref not in cols:
                 if (tname, ref) in loaded.invalid_columns:
@@ -393,7 +411,7 @@ def _column_order(tname, tp: TablePlan, tables, loaded, bad):
                 bad(cloc, f"'{ref}' is a key assigned after generation and cannot be read")
             else:
                 own.add(ref)
-        if not is_driver and not isinstance(col, RollupColumn):
+        if not is_driver and col.rollup_source is None:
             graph[cname] = own - {cname}
             if cname in refs:
                 bad(cloc, "a column cannot read itself")
@@ -410,15 +428,18 @@ def _column_order(tname, tp: TablePlan, tables, loaded, bad):
     return tuple(c for c in order if c in lookups), tuple(rest), tuple(rollups)
 
 
-def _driven_sequence_keys(tables) -> set[tuple[str, str]]:
+def _driven_sequence_keys(tables: Mapping[str, TableSpec]) -> set[tuple[str, str]]:
+    """Keys of driven tables: numbered by the engine after generation, so unreadable."""
     out = set()
     for tname, table in tables.items():
-        if any(isinstance(s, LookupColumn) and s.is_driver for s in table.columns.values()):
-            out |= {(tname, c) for c, s in table.columns.items() if isinstance(s, SequenceColumn)}
+        if any(s.is_driver for s in table.columns.values()):
+            out |= {(tname, c) for c, s in table.columns.items() if s.is_key_sequence}
     return out
 
 
-def _families(table_plans, tables, driver_of, bad):
+def _families(
+    tables: Mapping[str, TableSpec], driver_of: dict[str, str], bad: Report
+) -> tuple[list[Family], set[str]]:
     """Group driven tables under their root; order families so lookups read finished tables."""
 
     def root_of(t: str) -> str:
@@ -428,37 +449,36 @@ def _families(table_plans, tables, driver_of, bad):
             t = driver_of[t]
         return t
 
+    def looked_up(t: str) -> dict[str, str]:
+        """Lookup column -> target, for targets that are tables of this config."""
+        return {
+            c: s.foreign_key_target
+            for c, s in tables[t].columns.items()
+            if s.foreign_key_target is not None and s.foreign_key_target in tables
+        }
+
     members: dict[str, list[str]] = {}
     order = list(
-        graphlib.TopologicalSorter(
-            {
-                t: {
-                    tables[t].columns[c].table
-                    for c in tables[t].columns  # type: ignore[union-attr]
-                    if isinstance(tables[t].columns[c], LookupColumn)
-                    and tables[t].columns[c].table in tables
-                }  # type: ignore[union-attr]
-                for t in tables
-            }
-        ).static_order()
+        graphlib.TopologicalSorter({t: set(looked_up(t).values()) for t in tables}).static_order()
     )
     for t in order:
         members.setdefault(root_of(t), []).append(t)
     materialized: set[str] = set()
     fam_deps: dict[str, set[str]] = {r: set() for r in members}
     for t in tables:
-        for cname, col in tables[t].columns.items():
-            if isinstance(col, LookupColumn) and not col.is_driver and col.table in tables:
-                if root_of(col.table) == root_of(t):
-                    bad(
-                        ("tables", t, "columns", cname),
-                        f"'{col.table}' is generated together "
-                        f"with '{t}' (same parent chain); a popularity lookup needs a table "
-                        "that is finished first",
-                    )
-                    continue
-                materialized.add(col.table)
-                fam_deps[root_of(t)].add(root_of(col.table))
+        for cname, target in looked_up(t).items():
+            if tables[t].columns[cname].is_driver:
+                continue
+            if root_of(target) == root_of(t):
+                bad(
+                    ("tables", t, "columns", cname),
+                    f"'{target}' is generated together "
+                    f"with '{t}' (same parent chain); a popularity lookup needs a table "
+                    "that is finished first",
+                )
+                continue
+            materialized.add(target)
+            fam_deps[root_of(t)].add(root_of(target))
     try:
         fam_order = list(graphlib.TopologicalSorter(fam_deps).static_order())
     except graphlib.CycleError as exc:
@@ -469,7 +489,7 @@ def _families(table_plans, tables, driver_of, bad):
     return [Family(r, tuple(members[r])) for r in fam_order], materialized
 
 
-def _check_anomalies(loaded, tables, bad) -> None:
+def _check_anomalies(loaded: LoadedConfig, tables: Mapping[str, TableSpec], bad: Report) -> None:
     for i, anomaly in enumerate(loaded.tables.anomalies):
         loc = ("anomalies", i)
         if anomaly.table not in tables:
@@ -487,10 +507,10 @@ def _check_anomalies(loaded, tables, bad) -> None:
                 bad((*loc, "column"), f"'{anomaly.table}' has no column '{anomaly.column}'")
             elif not cols[anomaly.column].emit:
                 bad((*loc, "column"), f"'{anomaly.column}' is not emitted")
-            elif anomaly.kind == "orphan_fk" and not isinstance(cols[anomaly.column], LookupColumn):
+            elif anomaly.needs_foreign_key and cols[anomaly.column].foreign_key_target is None:
                 bad(
                     (*loc, "column"),
-                    f"orphan_fk needs a lookup column; '{anomaly.column}' is "
+                    f"{anomaly.kind} needs a lookup column; '{anomaly.column}' is "
                     f"'{cols[anomaly.column].kind}'",
                 )
             elif anomaly.column == tables[anomaly.table].primary_key:
@@ -503,4 +523,5 @@ def _check_anomalies(loaded, tables, bad) -> None:
 
 
 def expression_names(expr: str) -> set[str]:
+    """Names an expression reads (for callers outside the plan)."""
     return expressions.references(expr)

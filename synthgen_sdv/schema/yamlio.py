@@ -53,6 +53,15 @@ def load_yaml(path: Path) -> tuple[Any, LineMap]:
     return data, lines
 
 
+def line_map(text: str) -> LineMap:
+    """The line of every key path of YAML ``text`` made in memory (``load_yaml`` reads a file)."""
+    lines: LineMap = {}
+    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    if node is not None:
+        _walk(node, (), lines)
+    return lines
+
+
 def line_for(lines: LineMap, loc: tuple[Any, ...]) -> int | None:
     """The line of the deepest known prefix of a location."""
     key = tuple(str(p) for p in loc)

@@ -7,8 +7,9 @@ Versioned model files: ``synth.store.save_model`` / ``load_model``.
 """
 
 from synthgen_sdv.synth import copula, hma, mostly  # noqa: F401  (register the synthesizers)
-from synthgen_sdv.synth.base import NOT_REPRODUCIBLE, SYNTHESIZERS, Synthesizer, seeded
+from synthgen_sdv.synth.base import SYNTHESIZERS, Synthesizer
 from synthgen_sdv.synth.prepare import Prepared, prepare_for_fit, restore_after_sample
+from synthgen_sdv.synth.seeding import NOT_REPRODUCIBLE, seeded
 from synthgen_sdv.synth.store import load_model, save_model
 
 __all__ = [

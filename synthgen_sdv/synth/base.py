@@ -1,4 +1,4 @@
-"""The synthesizer interface every multi-table model implements, its registry, and seeding.
+"""The synthesizer interface every multi-table model implements, and its registry.
 
 Public API::
 
@@ -16,9 +16,10 @@ calls ``_sample`` and puts those columns back, so every foreign key resolves.
 Reproducibility: SDV has no seed argument (sdv issues #586, #2022). Randomness enters through
 numpy's global RNG (copulas' sampling, SDV's HMA sampling seed, scipy fits), per-object
 ``RandomState``s (copulas models, RDT transformers), Python's ``random`` and torch (CTGAN-like
-models). ``seeded(seed)`` seeds numpy / random / torch and RDT's shared fit state and restores
-them afterwards, and the synthesizers reset SDV's own sampling seeds from ``derive_seed``
-before every ``sample`` call, so ``sample`` is a function of (fitted model, seed, scale).
+models). ``seeded(seed)`` (``seeding``) seeds numpy / random / torch and RDT's shared fit state
+and restores them afterwards, and the synthesizers reset SDV's own sampling seeds from
+``derive_seed`` before every ``sample`` call, so ``sample`` is a function of (fitted model,
+seed, scale).
 What stays outside our control is listed in ``NOT_REPRODUCIBLE``.
 """
 
@@ -26,75 +27,37 @@ from __future__ import annotations
 
 import contextlib
 import pickle
-import random
-import sys
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-import numpy as np
 import pandas as pd
 
-from synthgen_sdv.core import seeds
+from synthgen_sdv.core.errors import InputError
+from synthgen_sdv.core.progress import Progress
 from synthgen_sdv.core.registry import Registry
-
-NOT_REPRODUCIBLE = (
-    "Same seed + same input tables + same library versions on the same platform give "
-    "identical sampled tables, across processes and PYTHONHASHSEED values (tested). Not "
-    "covered: (1) other numpy/scipy/BLAS builds or thread counts: eigen-decompositions, SVD "
-    "and SLSQP can differ in the last bits, which can flip a rounding or a category boundary; "
-    "(2) other Faker versions change the regenerated PII values (and RDT's Faker-made key "
-    "values); (3) the pickled model carries SDV's wall-clock fields (creation / fit dates, "
-    "synthesizer id), so model files differ byte-wise between fits; (4) hma_stock seeds every "
-    "per-parent child model with SDV's fixed 73251: reproducible, but not controlled by our "
-    "seed (our seed moves only the root-table draws and HMA's numpy seed)."
+from synthgen_sdv.synth.prepare import Prepared, prepare_for_fit, restore_after_sample
+from synthgen_sdv.synth.seeding import (  # noqa: F401  (re-exported: the interface's seeding)
+    NOT_REPRODUCIBLE,
+    derive_seed,
+    seeded,
 )
 
 
-def derive_seed(seed: int, *parts: object) -> int:
-    """The project's named seed, cut to 32 bits (what numpy's and torch's global seeds take)."""
-    return seeds.derive_seed(int(seed), *parts) % 2**32
-
-
-@contextlib.contextmanager
-def seeded(seed: int) -> Iterator[None]:
-    """Seed every global RNG that SDV / RDT / copulas / torch draw from; restore on exit."""
-    from rdt.transformers.base import BaseTransformer
-
-    np_state = np.random.get_state()
-    py_state = random.getstate()
-    fit_state = BaseTransformer.INITIAL_FIT_STATE.get_state()
-    torch = sys.modules.get("torch")  # only if already imported: never pay for importing it
-    torch_state = torch.random.get_rng_state() if torch is not None else None
-    np.random.seed(derive_seed(seed, "numpy"))
-    random.seed(derive_seed(seed, "random"))
-    # RDT shares one RandomState(42) between every transformer's fit, so a fit depends on how
-    # many fits ran before it in the process unless it is reset here
-    BaseTransformer.INITIAL_FIT_STATE.seed(derive_seed(seed, "rdt_fit"))
-    if torch is not None:
-        torch.manual_seed(derive_seed(seed, "torch"))
-    try:
-        yield
-    finally:
-        np.random.set_state(np_state)
-        random.setstate(py_state)
-        BaseTransformer.INITIAL_FIT_STATE.set_state(fit_state)
-        if torch is not None:
-            torch.random.set_rng_state(torch_state)
-
-
 class Stages:
-    """Reports each stage: a line on stderr (``tqdm.write``, so it coexists with SDV's bars)
-    when verbose, and ``progress(stage, seconds)`` when a callback is given (``seconds`` is
-    None when the stage starts)."""
+    """Reports each stage: a line through ``core.progress`` when verbose, and
+    ``progress(stage, seconds)`` when a callback is given (``seconds`` is None when the stage
+    starts)."""
 
     def __init__(self, name: str, enabled: bool, progress: Callable | None = None):
         self.name, self.enabled, self.progress = name, enabled, progress
+        self.reporter = Progress(quiet=not enabled)
 
     @contextlib.contextmanager
     def stage(self, what: str) -> Iterator[None]:
+        """Report the start and the duration of one stage."""
         start = time.perf_counter()
         self._report(what, None)
         yield
@@ -103,11 +66,8 @@ class Stages:
     def _report(self, what: str, seconds: float | None) -> None:
         if self.progress is not None:
             self.progress(what, seconds)
-        if self.enabled:
-            from tqdm import tqdm
-
-            done = "..." if seconds is None else f"{seconds:.1f}s"
-            tqdm.write(f"[{self.name}] {what}: {done}", file=sys.stderr)
+        done = "..." if seconds is None else f"{seconds:.1f}s"
+        self.reporter.say(f"[{self.name}] {what}: {done}")
 
 
 class Synthesizer(ABC):
@@ -128,7 +88,7 @@ class Synthesizer(ABC):
         self.verbose = bool(verbose)
         self.pii = pii
         self.reattach_condition = reattach_condition
-        self.prepared = None  # synthgen_sdv.synth.prepare.Prepared after fit
+        self.prepared: Prepared | None = None  # set by fit
         self.timings: dict[str, float] = {}
 
     # ------------------------------------------------------------------ public
@@ -136,8 +96,6 @@ class Synthesizer(ABC):
         self, tables: dict[str, pd.DataFrame], metadata, modeled: Sequence[str] | None = None
     ) -> Synthesizer:
         """Fit on ``tables`` (all tables; only ``modeled`` ones, default all, are learned)."""
-        from synthgen_sdv.synth.prepare import prepare_for_fit
-
         stages = Stages(self.name, self.verbose, self.progress)
         metadata_dict = metadata if isinstance(metadata, dict) else metadata.to_dict()
         with stages.stage("prepare (limits, PII, keys to unmodeled tables)"):
@@ -157,21 +115,33 @@ class Synthesizer(ABC):
         self.timings["fit_s"] = time.perf_counter() - start
         return self
 
-    def sample(self, scale: float = 1.0) -> dict[str, pd.DataFrame]:
-        """Sample every modeled table; root tables get ``scale`` x their fitted rows."""
-        from synthgen_sdv.core.errors import InputError
-        from synthgen_sdv.synth.prepare import restore_after_sample
+    def sample(self, scale: float = 1.0, seed: int | None = None) -> dict[str, pd.DataFrame]:
+        """Sample every modeled table; root tables get ``scale`` x their fitted rows.
 
+        ``seed`` is the seed of this draw (default: the fitting seed): the same fitted model,
+        seed and scale give the same tables, and another seed gives a fresh draw.
+        """
         if self.prepared is None:
             raise InputError(f"synthesizer '{self.name}' is not fitted; call fit() or load one")
         if not (isinstance(scale, int | float) and scale > 0):
             raise InputError(f"scale must be a number > 0, got {scale!r}")
         stages = Stages(self.name, self.verbose, self.progress)
         start = time.perf_counter()
-        with stages.stage(f"sample scale={scale}"), seeded(derive_seed(self.seed, "sample", scale)):
-            raw = self._sample(float(scale))
-        with stages.stage("restore keys to unmodeled tables and PII"):
-            out = restore_after_sample(raw, self.prepared, derive_seed(self.seed, "restore", scale))
+        fit_seed = self.seed
+        # the hooks derive their sampling seeds from ``self.seed``: it is this draw's seed
+        # while ``_sample`` runs, and the fitting seed again afterwards
+        self.seed = fit_seed if seed is None else int(seed)
+        try:
+            with (
+                stages.stage(f"sample scale={scale}"),
+                seeded(derive_seed(self.seed, "sample", scale)),
+            ):
+                raw = self._sample(float(scale))
+            with stages.stage("restore keys to unmodeled tables and PII"):
+                restore_seed = derive_seed(self.seed, "restore", scale)
+                out = restore_after_sample(raw, self.prepared, restore_seed)
+        finally:
+            self.seed = fit_seed
         self.timings["sample_s"] = time.perf_counter() - start
         return out
 
@@ -200,8 +170,6 @@ class Synthesizer(ABC):
         with open(path, "rb") as fh:
             obj = pickle.load(fh)
         if not isinstance(obj, cls):
-            from synthgen_sdv.core.errors import InputError
-
             raise InputError(f"{path}: holds a {type(obj).__name__}, not a {cls.__name__}")
         return obj
 

@@ -24,7 +24,9 @@ from typing import Any
 
 import pandas as pd
 
-from synthgen_sdv.synth.base import SYNTHESIZERS, Synthesizer, derive_seed
+from synthgen_sdv.synth.base import SYNTHESIZERS, Synthesizer
+from synthgen_sdv.synth.fast_hma import FastHMASynthesizer
+from synthgen_sdv.synth.seeding import derive_seed
 from synthgen_sdv.synth.treatment import (
     DEFAULT_RULES,
     apply_sdtypes,
@@ -34,6 +36,7 @@ from synthgen_sdv.synth.treatment import (
 
 
 def root_tables(metadata: dict) -> list[str]:
+    """Tables that are no relationship's child (HMA models them as roots)."""
     children = {r["child_table_name"] for r in metadata.get("relationships", [])}
     return [t for t in metadata["tables"] if t not in children]
 
@@ -160,8 +163,6 @@ class FastHMA(_HMABase):
         self.multiparent, self.candidates, self.childless = multiparent, candidates, childless
 
     def _make(self, metadata):
-        from synthgen_sdv.synth.fast_hma import FastHMASynthesizer
-
         return FastHMASynthesizer(
             metadata,
             verbose=self.verbose,

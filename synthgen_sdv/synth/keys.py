@@ -34,6 +34,8 @@ REJECTION_TRIES = 64
 
 @dataclass
 class CompositeKey:
+    """A composite key hidden from HMA: one free column is redrawn where combinations repeat."""
+
     table: str
     columns: list[str]
     free: str
@@ -43,6 +45,7 @@ class CompositeKey:
     observed: np.ndarray
 
     def describe(self) -> str:
+        """What was hidden and how it is rebuilt, for the run's notes."""
         return (
             f"{self.table}: composite key ({', '.join(self.columns)}) modeled without a key; "
             f"repeated combinations get a new '{self.free}' after sampling"
@@ -51,6 +54,8 @@ class CompositeKey:
 
 @dataclass
 class SelfReference:
+    """A self reference hidden from HMA, rebuilt after sampling with the learned shape."""
+
     table: str
     column: str
     key: str
@@ -59,6 +64,7 @@ class SelfReference:
     acyclic: bool
 
     def describe(self) -> str:
+        """What was hidden and how it is rebuilt, for the run's notes."""
         return (
             f"{self.table}.{self.column} -> {self.table}.{self.key}: self reference hidden from "
             f"the synthesizer, rebuilt from sampled keys (null rate {self.null_rate:.2f}, "
@@ -77,6 +83,7 @@ class HiddenKeys:
     self_references: list[SelfReference] = field(default_factory=list)
 
     def describe(self) -> list[str]:
+        """One note per hidden key."""
         return [k.describe() for k in (*self.composites, *self.self_references)]
 
 

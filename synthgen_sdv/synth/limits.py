@@ -23,6 +23,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from synthgen_sdv.core.errors import InputError
+from synthgen_sdv.core.metadata import subgraph
 
 MAX_ESTIMATED_COLUMNS = 1000  # SDV prints its PerformanceAlert above this
 
@@ -34,11 +35,7 @@ HOW_TO_CHOOSE = (
 
 
 def _relationships(metadata: dict, modeled: set[str]) -> list[dict]:
-    return [
-        r
-        for r in metadata.get("relationships", [])
-        if r["parent_table_name"] in modeled and r["child_table_name"] in modeled
-    ]
+    return subgraph(metadata, list(modeled))["relationships"]
 
 
 def check_modeled_subgraph(

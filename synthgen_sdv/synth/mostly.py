@@ -45,7 +45,8 @@ import numpy as np
 import pandas as pd
 
 from synthgen_sdv.core.errors import MissingExtraError, SynthgenError
-from synthgen_sdv.synth.base import SYNTHESIZERS, Synthesizer, derive_seed
+from synthgen_sdv.synth.base import SYNTHESIZERS, Synthesizer
+from synthgen_sdv.synth.seeding import derive_seed
 
 PURPOSE = "The 'mostly' synthesizer"
 
@@ -135,6 +136,7 @@ class MostlyTables(Synthesizer):
         self.columns: dict[str, list[str]] = {}
 
     def fit(self, tables, metadata, modeled=None):
+        """Fail at once when the extra is missing, then fit as every synthesizer does."""
         import_mostly()  # fail before any preparation work when the extra is missing
         return super().fit(tables, metadata, modeled)
 

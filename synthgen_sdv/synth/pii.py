@@ -56,6 +56,8 @@ POOL_MAX = 5000
 
 @dataclass(frozen=True)
 class PiiColumn:
+    """A PII column left out of the model and regenerated with Faker after sampling."""
+
     table: str
     column: str
     sdtype: str
@@ -64,6 +66,7 @@ class PiiColumn:
     locale: str = "en_US"
 
     def describe(self) -> dict:
+        """The column's entry in the synthesizer's parameters (generation lineage)."""
         return {
             "table": self.table,
             "column": self.column,

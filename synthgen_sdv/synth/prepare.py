@@ -11,12 +11,13 @@ Synthesizers call both; they are public for callers that drive SDV themselves.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from copy import deepcopy
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from synthgen_sdv.core.errors import InputError
+from synthgen_sdv.core.metadata import subgraph
 from synthgen_sdv.synth.limits import check_modeled_subgraph
 from synthgen_sdv.synth.pii import PiiColumn, pii_columns
 from synthgen_sdv.synth.reattach import (
@@ -24,10 +25,13 @@ from synthgen_sdv.synth.reattach import (
     learn_key_frequencies,
     unmodeled_foreign_keys,
 )
+from synthgen_sdv.synth.seeding import derive_seed
 
 
 @dataclass
 class Prepared:
+    """What the model learns from, and what ``restore_after_sample`` needs to undo it."""
+
     modeled: list[str]
     model_tables: dict[str, pd.DataFrame]
     model_metadata: dict
@@ -38,6 +42,7 @@ class Prepared:
     warnings: list[str] = field(default_factory=list)
 
     def describe(self) -> dict:
+        """What was not modeled and why, for the lineage file."""
         return {
             "reattached_keys": [k.describe() for k in self.keys],
             "pii_regenerated": [p.describe() for p in self.pii],
@@ -68,19 +73,10 @@ def prepare_for_fit(
 ) -> Prepared:
     """Reduce ``tables`` / ``metadata`` to what the synthesizer models (see module doc)."""
     if pii not in ("regenerate", "model"):
-        from synthgen_sdv.core.errors import InputError
-
         raise InputError(f"pii must be 'regenerate' or 'model', got '{pii}'")
     modeled = list(modeled) if modeled else list(metadata["tables"])
     warnings = check_modeled_subgraph(metadata, modeled, tables)
-    keep = set(modeled)
-    sub = {k: v for k, v in metadata.items() if k not in ("tables", "relationships")}
-    sub["tables"] = {t: deepcopy(metadata["tables"][t]) for t in modeled}
-    sub["relationships"] = [
-        deepcopy(r)
-        for r in metadata.get("relationships", [])
-        if r["parent_table_name"] in keep and r["child_table_name"] in keep
-    ]
+    sub = subgraph(metadata, modeled, copy=True)
     drop: dict[str, list[str]] = {t: [] for t in modeled}
 
     pii_cols: list[PiiColumn] = []
@@ -125,8 +121,6 @@ def restore_after_sample(
     sampled: dict[str, pd.DataFrame], prepared: Prepared, seed: int
 ) -> dict[str, pd.DataFrame]:
     """Re-attach unmodeled keys, regenerate PII, restore column order (a new dict)."""
-    from synthgen_sdv.synth.base import derive_seed
-
     out = {t: df.reset_index(drop=True).copy() for t, df in sampled.items()}
     for kf in prepared.keys:
         rng = np.random.default_rng(derive_seed(seed, "reattach", kf.table, kf.column))

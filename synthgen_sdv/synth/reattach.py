@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from synthgen_sdv.core.errors import InputError
+
 MAX_CONDITION_CARDINALITY = 100
 MIN_INFORMATION_SHARE = 0.5  # MI(key, column) / H(column): the column must mostly follow the key
 
@@ -61,6 +63,7 @@ class KeyFrequencies:
     by_condition: dict = field(default_factory=dict)  # value -> (key indices, probabilities)
 
     def describe(self) -> dict:
+        """The re-attached key's entry in the synthesizer's parameters (generation lineage)."""
         return {
             "table": self.table,
             "column": self.column,
@@ -140,8 +143,6 @@ def learn_key_frequencies(
         chosen = best if best_share >= MIN_INFORMATION_SHARE else None
     elif condition is not None:
         if condition not in tables[child]:
-            from synthgen_sdv.core.errors import InputError
-
             raise InputError(f"{child}.{fk}: condition column '{condition}' does not exist")
         chosen = condition
     by_condition = {}

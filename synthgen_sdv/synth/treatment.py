@@ -63,6 +63,7 @@ class EmpiricalUnivariate:
         self._p = self._q = self._qu = self._pu = None
 
     def fit(self, x) -> None:
+        """Learn the quantile knots of ``x`` (NaNs ignored)."""
         x = np.asarray(x, dtype=float)
         x = x[~np.isnan(x)]
         self._p = np.linspace(0.0, 1.0, self.n_quantiles)
@@ -72,14 +73,17 @@ class EmpiricalUnivariate:
         self._pu = np.bincount(inverse, self._p) / np.bincount(inverse)
 
     def cdf(self, x):
+        """The empirical CDF, interpolated between knots (0.5 for a constant column)."""
         if len(self._qu) == 1:
             return np.full(np.shape(x), 0.5)
         return np.interp(x, self._qu, self._pu)
 
     def ppf(self, u):
+        """The inverse CDF: real quantiles interpolated, so samples keep the real marginal."""
         return np.interp(u, self._p, self._q)
 
     def to_dict(self) -> dict:
+        """What the parameters report shows for this marginal."""
         return {"type": "empirical", "knots": len(self._q)}
 
 
@@ -204,6 +208,7 @@ class ColumnTreatment:
     params: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
+        """The treatment's entry in the generation lineage."""
         return {
             "table": self.table,
             "column": self.column,

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from synthgen_sdv.core.errors import InputError
-from synthgen_sdv.runs.byo import load_user_data, save_metadata
+from synthgen_sdv.detect.load import load_user_data
+from synthgen_sdv.detect.userdata import save_metadata
 
 NORTHWIND = Path(__file__).resolve().parents[2].parent / "shared/datasets/northwind"
 needs_northwind = pytest.mark.skipif(
@@ -234,7 +235,7 @@ def test_data_dir_errors(tmp_path):
 def test_parquet_input_and_schema_metadata_as_metadata(tmp_path):
     # a folder written by this project reads back with its own schema_metadata.json
     from synthgen_sdv.io.output import staged_output
-    from synthgen_sdv.runs.byo import write_user_output
+    from synthgen_sdv.runs.output import write_user_output
 
     src = tmp_path / "src"
     src.mkdir()

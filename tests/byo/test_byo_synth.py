@@ -11,12 +11,26 @@ import pytest
 import yaml
 
 from synthgen_sdv.core.errors import InputError
+from synthgen_sdv.detect.load import load_user_data
 from synthgen_sdv.io.output import staged_output
-from synthgen_sdv.runs.byo import load_user_data, synthesize, write_user_output
+from synthgen_sdv.runs.fit_sample import fit, run_fit_sample
+from synthgen_sdv.runs.from_user import UserSource
+from synthgen_sdv.runs.output import write_user_output
+from synthgen_sdv.runs.sample import sample
 from synthgen_sdv.synth.keys import hide_keys, rebuild_keys
 
 NORTHWIND = Path(__file__).resolve().parents[2].parent / "shared/datasets/northwind"
 SUBGRAPH = ["customers", "orders", "order_details"]
+
+
+def synthesize(user, model="hma", tables=None, scale=1.0, seed=0):
+    """Fit on your own (loaded) data and sample: the first half of fit-sample --data-dir."""
+    return sample(fit(UserSource(user=user, seed=seed), model, tables), scale)
+
+
+def run_user_fit_sample(data, out, metadata_file=None, model="hma", scale=1.0, seed=0):
+    source = UserSource(data, metadata_file, seed)
+    return source, run_fit_sample(source, out, ["parquet"], model, scale=scale)
 
 
 @pytest.fixture(scope="module")
@@ -241,7 +255,6 @@ def test_hma_on_all_of_northwind(northwind, tmp_path):
 
 def test_run_user_fit_sample_writes_detected_metadata(tmp_path):
     from synthgen_sdv.engines.validation import validate
-    from synthgen_sdv.runs.byo import run_user_fit_sample
 
     data = tmp_path / "data"
     data.mkdir()
@@ -249,35 +262,29 @@ def test_run_user_fit_sample_writes_detected_metadata(tmp_path):
     rows = "\n".join(f"{i},T{i % 3 + 1},{'' if i < 2 else i % 2},{i % 4}" for i in range(12))
     (data / "players.csv").write_text("player_id,team_id,mentor_id,goals\n" + rows + "\n")
     out = tmp_path / "out"
-    outcome = run_user_fit_sample(
-        data, out, model="gaussian_copula", scale=2.0, seed=5, progress=False
-    )
-    assert outcome.metadata_path == out.resolve() / "metadata" / "detected_metadata.json"
+    _, outcome = run_user_fit_sample(data, out, model="gaussian_copula", scale=2.0, seed=5)
+    metadata_path = outcome.files["metadata"]
+    assert metadata_path == out.resolve() / "metadata" / "detected_metadata.json"
     assert validate(out).ok
-    assert len(outcome.result.tables["teams"]) == 6
+    assert len(outcome.sampled.tables["teams"]) == 6
     rels = {
         (r["child_table_name"], r["child_foreign_key"])
-        for r in outcome.result.metadata["relationships"]
+        for r in outcome.sampled.metadata["relationships"]
     }
     assert rels == {("players", "team_id"), ("players", "mentor_id")}
     # edit the saved file in place and rerun into the same folder: the edit is kept
-    md = json.loads(outcome.metadata_path.read_text())
+    md = json.loads(metadata_path.read_text())
     md["tables"]["teams"]["columns"]["size"] = {"sdtype": "categorical"}
-    outcome.metadata_path.write_text(json.dumps(md, indent=1))
-    again = run_user_fit_sample(
-        data,
-        out,
-        metadata_file=outcome.metadata_path,
-        model="gaussian_copula",
-        seed=5,
-        progress=False,
+    metadata_path.write_text(json.dumps(md, indent=1))
+    source, again = run_user_fit_sample(
+        data, out, metadata_file=metadata_path, model="gaussian_copula", seed=5
     )
-    assert again.user.metadata["tables"]["teams"]["columns"]["size"]["sdtype"] == "categorical"
-    assert json.loads(again.metadata_path.read_text()) == md
+    assert source.user.metadata["tables"]["teams"]["columns"]["size"]["sdtype"] == "categorical"
+    assert json.loads(again.files["metadata"].read_text()) == md
 
     (data / "teams.csv").write_text("team_id,captain_id\nT1,1\nT2,2\nT3,3\n")
     with pytest.raises(InputError) as err:
-        run_user_fit_sample(data, tmp_path / "cycle", model="gaussian_copula", progress=False)
+        run_user_fit_sample(data, tmp_path / "cycle", model="gaussian_copula")
     saved = tmp_path / "cycle.detected_metadata.json"
     assert f"rerun with --metadata {saved}" in str(err.value)
     assert "form a cycle" in str(err.value)

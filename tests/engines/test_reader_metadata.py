@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from synthgen_sdv.core.errors import InputError
-from synthgen_sdv.engines.metadata import load_schema_metadata
 from synthgen_sdv.engines.reader import read_table, read_tables
+from synthgen_sdv.io.reader import load_schema_metadata
 
 
 def test_clean_tables_have_declared_dtypes_from_parquet_and_csv(fixture_dir):

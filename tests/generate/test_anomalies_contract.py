@@ -46,8 +46,18 @@ def make(kind: str, rate: float = 0.05):
     return ANOMALIES.get(kind)(kind=kind, table="t", column=COLUMN[kind], rate=rate)
 
 
+NEEDS_FOREIGN_KEY = {"orphan_fk"}  # the target column must hold keys of another table
+
+
 def test_every_anomaly_kind_is_covered():
     assert set(ANOMALIES) == set(COLUMN)
+
+
+@pytest.mark.parametrize("kind", sorted(COLUMN))
+def test_anomaly_declares_what_its_column_must_be(kind):
+    anomaly = make(kind)
+    assert anomaly.needs_column is (COLUMN[kind] is not None)
+    assert anomaly.needs_foreign_key is (kind in NEEDS_FOREIGN_KEY)
 
 
 @pytest.mark.parametrize("kind", sorted(COLUMN))

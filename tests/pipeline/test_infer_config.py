@@ -10,8 +10,12 @@ import pandas as pd
 import yaml
 from scipy.stats import ks_2samp
 
+from synthgen_sdv.core.metadata import subgraph
+from synthgen_sdv.runs.baseline import generate_baseline, write_inferred
 from synthgen_sdv.runs.config import load_project
-from synthgen_sdv.schema.infer import generate_baseline, infer_tables_config
+from synthgen_sdv.schema.infer import infer_config, infer_tables_config
+from synthgen_sdv.schema.loader import load_config
+from synthgen_sdv.schema.models import TablesSpec
 from synthgen_sdv.schema.plan import resolve_plan
 from tests.generate.helpers import read, schema
 
@@ -42,21 +46,17 @@ def test_infer_config_command_writes_a_loadable_config(default_output, tmp_path)
     assert resolve_plan(load_project(out)).tables["orders"].driver == "customer_id"
 
 
+MODELED = ["customers", "orders", "transactions"]
+
+
+def _modeled(out):
+    """The modeled tables of an output folder and their SDV metadata subgraph."""
+    return {t: read(out, t) for t in MODELED}, subgraph(schema(out)["sdv_metadata"], MODELED)
+
+
 def test_baseline_keeps_marginals_and_loses_dependencies(default_output):
-    doc = schema(default_output)
-    modeled = ["customers", "orders", "transactions"]
-    real = {t: read(default_output, t) for t in modeled}
-    meta = doc["sdv_metadata"]
-    meta = {
-        **meta,
-        "tables": {t: meta["tables"][t] for t in modeled},
-        "relationships": [
-            r
-            for r in meta["relationships"]
-            if r["parent_table_name"] in modeled and r["child_table_name"] in modeled
-        ],
-    }
-    assert set(infer_tables_config(real, meta)["tables"]) == set(modeled)
+    real, meta = _modeled(default_output)
+    assert set(infer_tables_config(real, meta)["tables"]) == set(MODELED)
     base = generate_baseline(real, meta, seed=3)
     c_real, c_base = real["customers"], base["customers"]
     assert len(c_base) == len(c_real)
@@ -82,3 +82,13 @@ def test_baseline_keeps_marginals_and_loses_dependencies(default_output):
         )[0, 1]
         > 0.5
     )
+
+
+def test_inference_is_typed_and_equals_what_its_yaml_loads_to(default_output, tmp_path):
+    real, meta = _modeled(default_output)
+    inferred = infer_config(real, meta, seed=3)
+    assert isinstance(inferred.tables, TablesSpec) and list(inferred.tables.tables) == MODELED
+    from_disk = load_config(write_inferred(inferred, tmp_path / "cfg"))
+    assert from_disk.tables == inferred.tables and from_disk.run == inferred.run
+    in_memory = resolve_plan(inferred.loaded(), seed=3)
+    assert in_memory.config_hash == resolve_plan(from_disk, seed=3).config_hash

@@ -1,0 +1,211 @@
+"""Metadata the user gave (SDV JSON, or a schema_metadata.json), checked against the data.
+
+Every problem is collected and raised as one ``InputError`` naming the file, table and column.
+"""
+
+from __future__ import annotations
+
+from copy import deepcopy
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synthgen_sdv.core.errors import InputError
+from synthgen_sdv.detect.types import type_column
+from synthgen_sdv.detect.userdata import UserData
+from synthgen_sdv.io.reader import read_json
+
+
+def read_metadata_file(path: Path) -> dict:
+    """The SDV metadata dict in ``path`` (SDV JSON, or our schema_metadata.json)."""
+    doc: Any = read_json(path, f"--metadata {path}")
+    if "sdv_metadata" in doc:
+        doc = doc["sdv_metadata"]
+    if not isinstance(doc, dict) or not isinstance(doc.get("tables"), dict):
+        raise InputError(
+            f"--metadata {path}: expected SDV metadata (a JSON object with a 'tables' object) "
+            "or a schema_metadata.json with an 'sdv_metadata' key"
+        )
+    return doc
+
+
+def _examples(values) -> str:
+    return ", ".join(repr(v.item() if isinstance(v, np.generic) else v) for v in list(values)[:5])
+
+
+def check_metadata(
+    data_dir: Path, files: dict[str, Path], raw: dict[str, pd.DataFrame], path: Path
+) -> UserData:
+    """The user's metadata checked against the data: every problem at once, with where."""
+    md = deepcopy(read_metadata_file(path))
+    md.setdefault("METADATA_SPEC_VERSION", "V1")
+    md.setdefault("relationships", [])
+    problems: list[str] = []
+    notes: list[str] = [f"metadata read from {path}"]
+    where = {t: f"{files[t].name}" for t in files}
+
+    for name in files:
+        if name not in md["tables"]:
+            notes.append(f"{files[name].name}: table '{name}' is not in the metadata; ignored")
+    formats: dict[tuple[str, str], str] = {}
+    use: dict[str, pd.DataFrame] = {}
+    for name, tmeta in md["tables"].items():
+        at = f"tables.{name}"
+        if name not in files:
+            problems.append(
+                f"{at}: no file {name}.csv or {name}.parquet in {data_dir}; tables there: "
+                f"{', '.join(files)}"
+            )
+            continue
+        cols = tmeta.get("columns") if isinstance(tmeta, dict) else None
+        if not isinstance(cols, dict):
+            problems.append(f"{at}.columns: missing (an object of column -> {{sdtype: ...}})")
+            continue
+        df = raw[name]
+        missing = [c for c in cols if c not in df.columns]
+        extra = [c for c in df.columns if c not in cols]
+        for c in missing:
+            problems.append(f"{at}.columns.{c}: not a column of {where[name]}")
+        if extra:
+            problems.append(
+                f"{at}.columns: {where[name]} has columns the metadata does not describe: "
+                f'{", ".join(extra)}; add them (e.g. {{"sdtype": "categorical"}})'
+            )
+        for c, cmeta in cols.items():
+            if not isinstance(cmeta, dict) or not isinstance(cmeta.get("sdtype"), str):
+                problems.append(f"{at}.columns.{c}: needs an 'sdtype' (e.g. categorical)")
+            elif cmeta["sdtype"] == "datetime" and cmeta.get("datetime_format"):
+                formats[(name, c)] = cmeta["datetime_format"]
+        use[name] = df[[c for c in df.columns if c in cols]]
+
+    frames, types = {}, {}
+    for name, df in use.items():
+        cols = md["tables"][name]["columns"]
+        typed, types[name] = {}, {}
+        for col in df.columns:
+            at = f"tables.{name}.columns.{col}"
+            sdtype = cols[col].get("sdtype") if isinstance(cols[col], dict) else None
+            try:
+                kind, series, _ = type_column(df[col], formats.get((name, col)))
+            except ValueError as exc:
+                bad = _unparsed(df[col], formats[(name, col)])
+                problems.append(f"{at} ({where[name]}): {exc}; e.g. {_examples(bad)}")
+                kind, series = "string", df[col]
+            if sdtype == "datetime" and kind not in ("date", "datetime"):
+                problems.append(
+                    f"{at} ({where[name]}): sdtype datetime but values like "
+                    f"{_examples(df[col].dropna().unique())} are not dates; add a "
+                    "'datetime_format' (e.g. \"%d/%m/%Y\") or change the sdtype"
+                )
+            elif sdtype == "numerical" and kind not in ("int", "float"):
+                bad = df[col].dropna()
+                bad = bad[pd.to_numeric(bad, errors="coerce").isna()].unique()
+                problems.append(
+                    f"{at} ({where[name]}): sdtype numerical but values like {_examples(bad)} "
+                    "are not numbers; use sdtype categorical"
+                )
+            elif sdtype == "boolean" and kind not in ("bool", "int"):
+                problems.append(
+                    f"{at} ({where[name]}): sdtype boolean but values are {kind}; use "
+                    "true/false values or another sdtype"
+                )
+            elif sdtype not in ("datetime",) and kind in ("date", "datetime"):
+                kind, series = "string", df[col].astype(object)  # dates kept as labels
+            typed[col], types[name][col] = series, kind
+        frames[name] = pd.DataFrame(typed, index=df.index)
+
+    keys: dict[str, Any] = {}
+    for name, df in frames.items():
+        pk = md["tables"][name].get("primary_key")
+        if isinstance(pk, list) and len(pk) == 1:
+            pk = md["tables"][name]["primary_key"] = pk[0]
+        keys[name] = pk
+        if pk is None:
+            continue
+        cols = pk if isinstance(pk, list) else [pk]
+        at = f"tables.{name}.primary_key"
+        absent = [c for c in cols if c not in df.columns]
+        if absent or not all(isinstance(c, str) for c in cols):
+            problems.append(f"{at}: {pk!r} is not a column of {where[name]}")
+            continue
+        nulls = df[cols].isna().any(axis=1)
+        if nulls.any():
+            problems.append(
+                f"{at} ({where[name]}): {int(nulls.sum())} rows have an empty key (first at "
+                f"data row {int(np.flatnonzero(nulls.to_numpy())[0]) + 1}); a key is never empty"
+            )
+        dup = df[cols].duplicated(keep=False) & ~nulls
+        if dup.any():
+            shown = df.loc[dup, cols].drop_duplicates().head(3).to_dict("records")
+            problems.append(
+                f"{at} ({where[name]}): {int(dup.sum())} rows share a key value, e.g. {shown}; "
+                "a primary key is unique: choose another column or a composite key (a list)"
+            )
+
+    for i, rel in enumerate(md["relationships"]):
+        problems.extend(_check_relationship(i, rel, md, frames, types, keys, where))
+
+    if problems:
+        n = len(problems)
+        raise InputError(
+            f"--metadata {path}: {n} problem{'s' if n != 1 else ''} with the data in "
+            f"{data_dir}:\n" + "\n".join(f"  - {p}" for p in problems)
+        )
+    md["tables"] = {t: md["tables"][t] for t in frames}
+    kept = {t: files[t] for t in frames}
+    return UserData(data_dir, kept, frames, md, types, notes, [], metadata_file=path)
+
+
+def _unparsed(series: pd.Series, fmt: str) -> pd.Series:
+    values = series.dropna()
+    return values[pd.to_datetime(values, format=fmt, errors="coerce").isna()].unique()
+
+
+def _check_relationship(i, rel, md, frames, types, keys, where) -> list[str]:
+    at = f"relationships[{i}]"
+    need = ("parent_table_name", "parent_primary_key", "child_table_name", "child_foreign_key")
+    if not isinstance(rel, dict) or any(not isinstance(rel.get(k), str) for k in need):
+        return [f"{at}: needs the text fields {', '.join(need)}"]
+    parent, pk = rel["parent_table_name"], rel["parent_primary_key"]
+    child, fk = rel["child_table_name"], rel["child_foreign_key"]
+    at = f"{at} ({child}.{fk} -> {parent}.{pk})"
+    problems = []
+    for role, t in (("parent_table_name", parent), ("child_table_name", child)):
+        if t not in md["tables"]:
+            problems.append(
+                f"{at}.{role}: '{t}' is not a table of the metadata; tables: "
+                f"{', '.join(md['tables'])}"
+            )
+    if problems or parent not in frames or child not in frames:
+        return problems
+    if isinstance(keys.get(parent), list):
+        problems.append(
+            f"{at}: {parent} has a composite key {keys[parent]}; SDV metadata cannot point a "
+            f"foreign key at part of it. Give {parent} a single-column key and reference it, "
+            "or drop the relationship"
+        )
+        return problems
+    if keys.get(parent) != pk:
+        problems.append(
+            f"{at}.parent_primary_key: '{pk}' is not the primary key of {parent} "
+            f"(it is {keys.get(parent)!r}); a relationship points at the parent's primary key"
+        )
+        return problems
+    if fk not in frames[child].columns:
+        return [f"{at}.child_foreign_key: '{fk}' is not a column of {where[child]}"]
+    if types[child][fk] != types[parent][pk]:
+        return [
+            f"{at}: {child}.{fk} holds {types[child][fk]} values but {parent}.{pk} holds "
+            f"{types[parent][pk]} values; they cannot match"
+        ]
+    values = frames[child][fk].dropna()
+    outside = values[~values.isin(set(frames[parent][pk]))]
+    if len(outside):
+        problems.append(
+            f"{at}: {len(outside)} rows of {child}.{fk} ({where[child]}) point to no "
+            f"{parent}.{pk}, e.g. {_examples(outside.unique())}; every foreign key value must "
+            f"be a key of {parent} (fix the data, empty those values, or drop the relationship)"
+        )
+    return problems

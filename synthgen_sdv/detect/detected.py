@@ -1,0 +1,119 @@
+"""Metadata detected from the data alone: types, primary keys, relationships, sdtypes."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from synthgen_sdv.detect.keys import Relationship, detect_primary_key, detect_relationships
+from synthgen_sdv.detect.sdtypes import column_sdtype, sdv_sdtypes, text_regex
+from synthgen_sdv.detect.types import type_column
+from synthgen_sdv.detect.userdata import UserData
+
+MIN_ROWS_UNIQUE_NOTE = 20  # below this, a distinct-valued text column is unremarkable
+
+
+def _type_frames(raw: dict[str, pd.DataFrame], formats: dict | None = None):
+    frames, types, fmts, notes = {}, {}, {}, []
+    for name, df in raw.items():
+        cols, types[name], fmts[name] = {}, {}, {}
+        for col in df.columns:
+            kind, series, fmt = type_column(df[col], (formats or {}).get((name, col)))
+            cols[col], types[name][col], fmts[name][col] = series, kind, fmt
+            if fmt and df[col].dtype == object and formats is None:
+                notes.append(f"{name}.{col}: {kind}s stored as text (format {fmt}), parsed")
+        frames[name] = pd.DataFrame(cols, index=df.index)
+    return frames, types, fmts, notes
+
+
+def detect_metadata(
+    data_dir: Path, files: dict[str, Path], raw: dict[str, pd.DataFrame]
+) -> UserData:
+    """Type every column and detect keys, relationships and sdtypes, each with its reason."""
+    frames, types, fmts, notes = _type_frames(raw)
+    sdv_cols, sdv_pks = sdv_sdtypes(frames)
+    reasons: list[str] = []
+    keys: dict[str, str | list[str] | None] = {}
+    for name, df in frames.items():
+        keys[name], why = detect_primary_key(name, df, types[name], sdv_pks.get(name))
+        reasons.append(f"{name} key: {why}")
+        if isinstance(keys[name], list):
+            reasons.append(
+                f"{name}: composite key; sdv 1.37.4 cannot model it, so it is modeled without a "
+                "key and the combination is made unique again after sampling"
+            )
+    rels, rel_notes = detect_relationships(frames, types, keys)
+    notes.extend(rel_notes)
+    sdv_rels = {
+        (r["child_table_name"], r["child_foreign_key"], r["parent_table_name"])
+        for r in _sdv_relationships(frames)
+    }
+    for r in rels:
+        by_sdv = "" if (r.child, r.column, r.parent) in sdv_rels else " (sdv's detection missed it)"
+        what = "self reference" if r.parent == r.child else "foreign key"
+        reasons.append(
+            f"{what} {r.child}.{r.column} -> {r.parent}.{r.parent_key}: {r.reason}{by_sdv}"
+        )
+    metadata = _build_metadata(frames, types, fmts, keys, rels, sdv_cols, notes)
+    return UserData(data_dir, files, frames, metadata, types, notes, reasons)
+
+
+def _sdv_relationships(frames: dict[str, pd.DataFrame]) -> list[dict]:
+    from sdv.metadata import Metadata  # heavy; only when detecting
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return Metadata.detect_from_dataframes(frames).to_dict().get("relationships", [])
+        except Exception:  # only used to say what sdv missed; never fatal
+            return []
+
+
+def _build_metadata(frames, types, fmts, keys, rels: list[Relationship], sdv_cols, notes):
+    tables: dict[str, Any] = {}
+    fk_cols = {(r.child, r.column) for r in rels}
+    for name, df in frames.items():
+        pk = keys[name]
+        key_cols = set(pk if isinstance(pk, list) else [pk] if pk else [])
+        columns = {}
+        for col in df.columns:
+            if col in key_cols or (name, col) in fk_cols:
+                entry: dict[str, Any] = {"sdtype": "id"}
+                if col == pk and types[name][col] == "string":
+                    regex = text_regex(df[col])
+                    if regex:
+                        entry["regex_format"] = regex
+                columns[col] = entry
+                continue
+            entry, note = column_sdtype(
+                name, col, types[name][col], sdv_cols[name].get(col), df[col], fmts[name][col]
+            )
+            columns[col] = entry
+            if note:
+                notes.append(note)
+        copied = [
+            c
+            for c, m in columns.items()
+            if m["sdtype"] == "categorical"
+            and types[name][c] == "string"
+            and len(df) >= MIN_ROWS_UNIQUE_NOTE
+            and df[c].notna().all()
+            and df[c].is_unique
+        ]
+        if copied:
+            notes.append(
+                f"{name}: {', '.join(copied)}: every value is distinct text, modeled as a "
+                "category, so sampled values are copies of input values; if that is private, "
+                'set "pii": true on the column in the metadata file (then it is regenerated)'
+            )
+        tables[name] = {"columns": columns}
+        if pk:
+            tables[name]["primary_key"] = pk
+    return {
+        "METADATA_SPEC_VERSION": "V1",
+        "tables": tables,
+        "relationships": [r.as_sdv() for r in rels],
+    }

@@ -1,0 +1,295 @@
+"""Privacy: SDMetrics' distance to closest record (DCR) metrics, per held-out table.
+
+- ``dcr_baseline``: ``DCRBaselineProtection``, the median DCR of candidate rows to the train
+  rows it learned from, divided by the median DCR of uniformly random rows in the same ranges
+  (capped at 1). Random rows are a generous yardstick: real data is clustered, so unseen REAL
+  rows score well below 1 too. The ceiling row therefore shows what the holdout (real rows the
+  generator never saw) scores against train: a candidate near that value sits as close to
+  train as new real data does; one far below it copies rows.
+- ``dcr_overfitting``: ``DCROverfittingProtection``, the share of candidate rows closer to
+  train than to an equal-sized holdout sample; score = min(2 x (1 - share), 1), so 1 means no
+  more rows near train than near unseen data. Needs a holdout, so the written-output section
+  has only the baseline.
+
+Both run per table of the root's subtree (shared tables hold the same rows in train and holdout,
+so there is no baseline for them); the worst table is the score. SDMetrics' DCR is quadratic
+(a pandas cross join), so rows are sampled first (seeded; ``EvalOptions.dcr_*``), and the
+random baseline is seeded too, so the same inputs give the same scores. Distances follow
+SDMetrics: numbers and dates as |difference| / range, categories and booleans 0 or 1, averaged
+over the value columns; keys and PII are not compared.
+
+The home-made DCR ratio (``dcr_ratio``) stays beside them for what they cannot see; its module
+says what and shows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synthgen_sdv.evaluate.metrics.base import (
+    METRICS,
+    EvalContext,
+    Metric,
+    as_number,
+    nan_to_none,
+    sample_rows,
+)
+from synthgen_sdv.evaluate.relations import TableGraph
+
+SCORED_SDTYPES = ("numerical", "datetime", "categorical", "boolean")
+
+
+def dcr_frame(df: pd.DataFrame, graph: TableGraph, table: str) -> tuple[pd.DataFrame, dict]:
+    """The value columns in the dtypes SDMetrics' DCR expects, with their single-table metadata.
+
+    Numbers as float, dates as datetime64, booleans and categories as Python objects with
+    None for null: a candidate read from CSV then compares value for value with Parquet data.
+    """
+    cols: dict[str, pd.Series] = {}
+    meta: dict[str, dict[str, str]] = {}
+    for col in graph.columns(table, SCORED_SDTYPES):
+        sdtype = graph.sdtype(table, col)
+        s = df[col]
+        if sdtype == "numerical":
+            cols[col] = as_number(s, sdtype)
+        elif sdtype == "datetime":
+            cols[col] = pd.to_datetime(s, errors="coerce").astype("datetime64[ns]")
+        elif sdtype == "boolean":
+            cols[col] = as_number(s, sdtype).map({1.0: True, 0.0: False}).astype(object)
+        else:
+            cols[col] = s.astype(object).map(str, na_action="ignore")
+        meta[col] = {"sdtype": sdtype}
+    frame = pd.DataFrame(cols, index=df.index).reset_index(drop=True)
+    return frame, {"columns": meta}
+
+
+@contextmanager
+def _seeded(seed: int) -> Iterator[None]:
+    """SDMetrics draws its random baseline and null masks from numpy's global generator and a
+    class attribute: seed both for the call, then put them back."""
+    from sdmetrics.single_table import DCRBaselineProtection
+
+    state = np.random.get_state()
+    before = DCRBaselineProtection._seed
+    np.random.seed(seed)
+    DCRBaselineProtection._seed = seed
+    try:
+        yield
+    finally:
+        DCRBaselineProtection._seed = before
+        np.random.set_state(state)
+
+
+class _DCRMetric(Metric):
+    """Shared walk over the held-out tables; a subclass scores one table."""
+
+    def _table(self, ctx: EvalContext, table: str) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _ceiling_reason(self) -> str | None:
+        """None when the ceiling row is scored, else why not."""
+        return None
+
+    def _frames(self, ctx: EvalContext, table: str) -> dict[str, Any]:
+        """Sampled, encoded train / holdout rows of ``table``, made once per comparison."""
+        key = f"dcr:{table}"
+        if key not in ctx.shared:
+            opts = ctx.options
+            train, meta = dcr_frame(
+                sample_rows(ctx.train[table], opts.dcr_reference_rows, opts.seed), ctx.graph, table
+            )
+            n_eq = min(len(train), len(ctx.holdout[table]))
+            # Same-sized train and holdout references make "closer to train" a fair coin (0.5)
+            # for a candidate that did not memorise its training rows.
+            holdout_ref, _ = dcr_frame(
+                sample_rows(ctx.holdout[table], n_eq, opts.seed + 2), ctx.graph, table
+            )
+            # a random part of train, not its first rows (those are a few root entities)
+            train_eq, _ = dcr_frame(
+                sample_rows(ctx.train[table], len(holdout_ref), opts.seed + 1), ctx.graph, table
+            )
+            holdout_query, _ = dcr_frame(
+                sample_rows(ctx.holdout[table], opts.dcr_query_rows, opts.seed + 3),
+                ctx.graph,
+                table,
+            )
+            ctx.shared[key] = {
+                "train": train,
+                "train_eq": train_eq,
+                "holdout_ref": holdout_ref,
+                "holdout_query": holdout_query,
+                "metadata": {"tables": {table: meta}},
+            }
+        return ctx.shared[key]
+
+    def _query(self, ctx: EvalContext, table: str) -> pd.DataFrame:
+        opts = ctx.options
+        frame, _ = dcr_frame(
+            sample_rows(ctx.candidate[table], opts.dcr_query_rows, opts.seed + 4), ctx.graph, table
+        )
+        return frame
+
+    def compute(self, ctx: EvalContext) -> dict[str, Any]:
+        """Per held-out table the SDMetrics breakdown; the worst table scores (copying is a
+        risk wherever it happens)."""
+        root = ctx.options.root_table or ctx.graph.entity_root(ctx.train)
+        held_out = {root, *ctx.graph.descendants(root)}
+        skip = self._ceiling_reason() if ctx.is_ceiling else None
+        by_table: dict[str, Any] = {}
+        for table in ctx.graph.tables:
+            if table not in held_out:
+                by_table[table] = {
+                    "score": None,
+                    "reason": f"'{table}' is outside the '{root}' subtree: a shared table is not "
+                    "split (the holdout holds train's rows), so there is no baseline",
+                }
+            elif skip:
+                by_table[table] = {"score": None, "reason": skip}
+            elif not ctx.graph.columns(table, SCORED_SDTYPES):
+                by_table[table] = {"score": None, "reason": "no value columns to compare"}
+            elif len(ctx.candidate[table]) == 0 or len(ctx.train[table]) == 0:
+                by_table[table] = {"score": None, "reason": "no rows to compare"}
+            else:
+                by_table[table] = self._table(ctx, table)
+        scores = {t: e["score"] for t, e in by_table.items() if e.get("score") is not None}
+        worst = min(scores, key=lambda t: scores[t]) if scores else None
+        if worst is not None:
+            reason = None
+        elif skip:
+            reason = skip
+        else:
+            reason = "no held-out table has rows and value columns to compare"
+        return {
+            "score": scores[worst] if worst else None,
+            "reason": reason,
+            "worst_table": worst,
+            "by_table": by_table,
+        }
+
+
+def _baseline_entry(
+    frames: dict[str, Any], table: str, query: pd.DataFrame, what: str, seed: int
+) -> dict[str, Any]:
+    """One DCRBaselineProtection breakdown, with its random rows seeded."""
+    from sdmetrics.single_table import DCRBaselineProtection
+
+    with _seeded(seed):
+        out = DCRBaselineProtection.compute_breakdown(
+            real_data=frames["train"],
+            synthetic_data=query,
+            metadata=frames["metadata"],
+            table_name=table,
+        )
+    medians = out["median_DCR_to_real_data"]
+    entry = {
+        "score": nan_to_none(out["score"]),
+        "reason": None,
+        "median_dcr": nan_to_none(medians["synthetic_data"]),
+        "median_dcr_random": nan_to_none(medians["random_data_baseline"]),
+        "query_rows": len(query),
+        "reference_rows": len(frames["train"]),
+        "scored": what,
+    }
+    if entry["score"] is None:
+        entry["reason"] = "the random rows sit on train rows (median distance 0)"
+    return entry
+
+
+@METRICS.register("dcr_baseline")
+class DCRBaseline(_DCRMetric):
+    """SDMetrics' DCRBaselineProtection of the candidate against train, per held-out table.
+
+    The ceiling row scores the holdout instead: what unseen real rows reach. A table where
+    that is 0 (unseen real rows have exact copies in train, as in a table of a few discrete
+    columns) cannot tell copying from realism, so it is left blank with that reason.
+    """
+
+    title = "DCR baseline"
+
+    def _table(self, ctx: EvalContext, table: str) -> dict[str, Any]:
+        frames = self._frames(ctx, table)
+        real: dict[str, Any] | None = None
+        if ctx.has_holdout:
+            if "real_baseline" not in frames:
+                frames["real_baseline"] = _baseline_entry(
+                    frames,
+                    table,
+                    frames["holdout_query"],
+                    "holdout rows (unseen real data)",
+                    ctx.options.seed,
+                )
+            real = frames["real_baseline"]
+        if ctx.is_ceiling and real is not None:
+            entry = dict(real)
+        else:
+            query = self._query(ctx, table)
+            entry = _baseline_entry(frames, table, query, "candidate rows", ctx.options.seed)
+        if real is not None:
+            entry["holdout_score"] = real["score"]
+            if real["median_dcr"] == 0:
+                entry.update(
+                    score=None,
+                    reason="unseen real rows have exact copies in train (median distance 0), "
+                    "so distance cannot tell copying from realism here (see DCR ratio)",
+                )
+        return entry
+
+
+@METRICS.register("dcr_overfitting")
+class DCROverfitting(_DCRMetric):
+    """SDMetrics' DCROverfittingProtection: candidate rows closer to train than to the holdout."""
+
+    title = "DCR overfitting"
+
+    def _ceiling_reason(self) -> str | None:
+        return "the ceiling is the training data itself (every row is in train)"
+
+    def _table(self, ctx: EvalContext, table: str) -> dict[str, Any]:
+        from sdmetrics.single_table import DCROverfittingProtection
+
+        frames = self._frames(ctx, table)
+        if len(frames["holdout_ref"]) < ctx.options.dcr_min_rows:
+            return {
+                "score": None,
+                "reason": f"only {len(frames['holdout_ref'])} holdout rows "
+                f"(< {ctx.options.dcr_min_rows}); the comparison would be noise",
+            }
+        query = self._query(ctx, table)
+        out = DCROverfittingProtection.compute_breakdown(
+            real_training_data=frames["train_eq"],
+            synthetic_data=query,
+            real_validation_data=frames["holdout_ref"],
+            metadata=frames["metadata"],
+            table_name=table,
+        )
+        shares = out["synthetic_data_percentages"]
+        return {
+            "score": nan_to_none(out["score"]),
+            "reason": None,
+            "share_closer_to_train": nan_to_none(shares["closer_to_training"]),
+            "query_rows": len(query),
+            "reference_rows": len(frames["train_eq"]),
+        }
+
+    def compute(self, ctx: EvalContext) -> dict[str, Any]:
+        """As the base, plus the worst share of rows closer to train (0.5 is ideal)."""
+        result = super().compute(ctx)
+        shares = [
+            e["share_closer_to_train"]
+            for e in result["by_table"].values()
+            if e.get("share_closer_to_train") is not None
+        ]
+        result["share_closer_to_train_max"] = max(shares) if shares else None
+        return result
+
+    def columns(self, result: dict[str, Any]) -> dict[str, Any]:
+        """The score, and the share of rows closer to train than to the holdout (0.5 ideal)."""
+        return {
+            "DCR overfitting": result.get("score"),
+            "closer to train": result.get("share_closer_to_train_max"),
+        }

@@ -1,0 +1,146 @@
+"""The one reader of versioned documents: schema_metadata.json, labels.json, lineage, ablation.
+
+Every document we write carries ``schema`` and ``version``; a reader refuses another schema or a
+version it does not know, and says which synthgen_sdv to use instead. Damaged or missing files
+are ``InputError`` (exit 2) naming the file, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from synthgen_sdv.core.errors import InputError
+from synthgen_sdv.io import layout
+from synthgen_sdv.io.models import (
+    LABELS_NAME,
+    SCHEMA_METADATA_NAME,
+    SUPPORTED_VERSIONS,
+    Labels,
+    SchemaMetadata,
+)
+
+
+def read_json(path: Path, label: str | None = None, hint: str = "") -> dict[str, Any]:
+    """The JSON object in ``path``; ``label`` starts the error messages (default: the path)."""
+    label = label or str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{label}: not found") from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"{label}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
+            + (f"; {hint}" if hint else "")
+        ) from None
+    if not isinstance(doc, dict):
+        raise InputError(f"{label}: expected a JSON object, found {type(doc).__name__}")
+    return doc
+
+
+def read_yaml(path: Path, label: str | None = None) -> dict[str, Any]:
+    """The YAML mapping in ``path`` (a generation_lineage.yaml)."""
+    label = label or str(path)
+    try:
+        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{label}: not found") from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"{label}: not valid YAML ({exc})") from None
+    if not isinstance(doc, dict):
+        raise InputError(f"{label}: expected a YAML mapping, found {type(doc).__name__}")
+    return doc
+
+
+def check_header(path: Path, doc: dict[str, Any], schema: str, strict: bool = True) -> None:
+    """Refuse a document of another schema or of a version this synthgen_sdv cannot read.
+
+    ``strict=False`` accepts a document without ``schema`` / ``version`` keys (a minimal
+    folder written by hand or by another tool), but never a wrong one.
+    """
+    if (strict or "schema" in doc) and doc.get("schema") != schema:
+        raise InputError(f"{path}: 'schema' is {doc.get('schema')!r}, expected {schema!r}")
+    if (strict or "version" in doc) and doc.get("version") not in SUPPORTED_VERSIONS:
+        known = ", ".join(map(str, SUPPORTED_VERSIONS))
+        raise InputError(
+            f"{path}: unknown version {doc.get('version')!r}; this synthgen_sdv "
+            f"reads version {known}; use the synthgen_sdv that wrote it"
+        )
+
+
+def read_versioned(path: Path, schema: str, strict: bool = True, hint: str = "") -> dict[str, Any]:
+    """A versioned JSON or YAML document (by suffix), its schema and version checked."""
+    path = Path(path)
+    doc = read_yaml(path) if path.suffix in (".yaml", ".yml") else read_json(path, hint=hint)
+    check_header(path, doc, schema, strict)
+    return doc
+
+
+def _problems(path: Path, exc: ValidationError) -> InputError:
+    lines = [f"  - {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+    return InputError(f"{path}: {len(lines)} problem(s):\n" + "\n".join(lines))
+
+
+def load_schema_metadata(out_dir: str | Path) -> SchemaMetadata:
+    """The checked schema metadata of an output folder; InputError (exit 2) if it is not one."""
+    out = Path(out_dir)
+    path = out / layout.SCHEMA_METADATA
+    if not out.is_dir():
+        raise InputError(
+            f"{out}: no such directory; pass an output folder made by "
+            "`python -m synthgen_sdv generate --out DIR`"
+        )
+    if not path.is_file():
+        raise InputError(f"{out} is not a synthgen_sdv output folder: {path} is missing")
+    data = read_versioned(
+        path,
+        SCHEMA_METADATA_NAME,
+        hint="the schema metadata is damaged, regenerate the output folder",
+    )
+    try:
+        meta = SchemaMetadata.model_validate(data)
+    except ValidationError as exc:
+        raise _problems(path, exc) from None
+    problems = []
+    for name, table in meta.tables.items():
+        for pk in table.pk_columns:
+            if pk not in table.columns:
+                problems.append(f"tables.{name}.primary_key: column '{pk}' is not in its columns")
+        for i, fk in enumerate(table.foreign_keys):
+            where = f"tables.{name}.foreign_keys[{i}]"
+            if fk.column not in table.columns:
+                problems.append(f"{where}.column: '{fk.column}' is not a column of {name}")
+            parent = meta.tables.get(fk.parent_table)
+            if parent is None:
+                problems.append(
+                    f"{where}.parent_table: '{fk.parent_table}' is not a table; "
+                    f"tables are: {', '.join(meta.tables)}"
+                )
+            elif fk.parent_column not in parent.columns:
+                problems.append(
+                    f"{where}.parent_column: '{fk.parent_column}' is not a column "
+                    f"of {fk.parent_table}"
+                )
+    if problems:
+        raise InputError(
+            f"{path}: {len(problems)} problem(s):\n" + "\n".join(f"  - {p}" for p in problems)
+        )
+    return meta
+
+
+def load_labels(out_dir: str | Path) -> Labels:
+    """The labels of an output folder; empty when labels.json is absent."""
+    path = Path(out_dir) / layout.LABELS
+    if not path.is_file():
+        return Labels()
+    data = read_versioned(path, LABELS_NAME, hint="the labels file is damaged")
+    try:
+        return Labels.model_validate(data)
+    except ValidationError as exc:
+        raise _problems(path, exc) from None
