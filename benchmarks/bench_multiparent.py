@@ -13,8 +13,8 @@ sample seconds (wall, and CPU), SDMetrics' multi-table QualityReport (called dir
 ``evaluate_quality`` breaks with sdmetrics 0.32) with its four properties, the shared-ancestor
 consistency of every multi-parent child in the real and the synthetic data
 (``synth.multiparent.consistency``), the worst single-value share excess over every column
-(``synth.artifacts``), and dangling keys. ``hma_stock`` runs with a time limit (15 minutes
-for fit + sample by default) and is reported as not finished past it.
+(``evaluate.metrics.artifacts``), and dangling keys. ``hma_stock`` runs with a time limit
+(15 minutes for fit + sample by default) and is reported as not finished past it.
 
 Methods: one ``hma`` fit per database, then one sample per assignment method
 (``synth.parent_assignment.METHODS``), the default with ``keep_blocks=True`` ("blocks
@@ -88,7 +88,7 @@ def quality(report) -> dict:
 
 
 def assessed(real: dict, out: dict, metadata: dict, skip_md: dict) -> dict:
-    from synthgen_sdv.synth.artifacts import column_artifacts, skip_columns
+    from synthgen_sdv.evaluate.metrics.artifacts import column_artifacts, skip_columns
     from synthgen_sdv.synth.multiparent import consistency
 
     rels = metadata["relationships"]

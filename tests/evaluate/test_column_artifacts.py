@@ -1,4 +1,4 @@
-"""The per-column artifact check (synth/artifacts.py): pure pandas, compared with SDMetrics."""
+"""The per-column artifact check (evaluate.metrics.artifacts): pure pandas, against SDMetrics."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthgen_sdv.synth.artifacts import (
+from synthgen_sdv.evaluate.metrics.artifacts import (
     column_artifacts,
     key_columns,
     shape_complement,
