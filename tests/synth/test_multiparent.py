@@ -1,17 +1,22 @@
 """Children with several modeled parents: valid keys, no per-parent-row models, linear work,
-capacities, shared-ancestor consistency (synth/multiparent.py, parent_assignment.py,
-hma_sampling.py)."""
+depth 3 and 4, six and nine tables, capacities, shared-ancestor consistency
+(synth/multiparent.py, parent_assignment.py, hma_sampling.py)."""
 
 from __future__ import annotations
 
-import time
 import warnings
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
 import pytest
 from sdv.multi_table import HMASynthesizer
 
+from synthgen_sdv.generate.engine import Engine
+from synthgen_sdv.io import artifacts
+from synthgen_sdv.io.sink import NullSink
+from synthgen_sdv.schema.loader import load_config
+from synthgen_sdv.schema.plan import resolve_plan
 from synthgen_sdv.synth import SYNTHESIZERS
 from synthgen_sdv.synth.multiparent import consistency, learn_links
 from synthgen_sdv.synth.parent_assignment import (
@@ -21,6 +26,7 @@ from synthgen_sdv.synth.parent_assignment import (
     assign_parents,
     child_models,
 )
+from tests.conftest import ROOT
 from tests.synth.multiparent_data import (
     RELATIONSHIPS,
     multiparent_metadata,
@@ -42,10 +48,10 @@ def fitted(real):
         return SYNTHESIZERS.get("hma")(seed=5).fit(real, multiparent_metadata())
 
 
-@pytest.fixture(scope="module")
-def sampled(fitted):
-    """Sampled twice (scales 1 and 2) with stock's per-parent-row paths booby-trapped."""
-    calls = []
+@contextmanager
+def stock_paths_trapped():
+    """Yields the list of stock per-parent-row paths called meanwhile (each also raises)."""
+    calls: list[str] = []
 
     def trap(name):
         def boom(*args, **kwargs):
@@ -66,19 +72,29 @@ def sampled(fitted):
         for name in STOCK_PER_ROW:
             setattr(HMASynthesizer, name, trap(name))
         HMASynthesizer._recreate_child_synthesizer = recreate_checked
-        out = {}
-        for scale in (1.0, 2.0):
-            start = time.perf_counter()
-            tables = fitted.sample(scale)
-            out[scale] = (
-                tables,
-                dict(fitted.model.last_assignment),
-                time.perf_counter() - start,
-            )
+        yield calls
     finally:
         for name, fn in originals.items():
             setattr(HMASynthesizer, name, fn)
         HMASynthesizer._recreate_child_synthesizer = recreate
+
+
+def assert_keys_resolve(tables, relationships):
+    for r in relationships:
+        child, parent = tables[r["child_table_name"]], tables[r["parent_table_name"]]
+        fk = child[r["child_foreign_key"]].dropna()
+        assert len(fk), r
+        assert fk.isin(parent[r["parent_primary_key"]]).all(), r
+
+
+@pytest.fixture(scope="module")
+def sampled(fitted):
+    """Sampled twice (scales 1 and 2) with stock's per-parent-row paths booby-trapped."""
+    out = {}
+    with stock_paths_trapped() as calls:
+        for scale in (1.0, 2.0):
+            tables = fitted.sample(scale)
+            out[scale] = (tables, dict(fitted.model.last_assignment))
     return out, calls
 
 
@@ -88,12 +104,10 @@ def test_no_per_parent_row_model_on_any_path(sampled):
 
 
 def test_every_key_of_every_parent_resolves(sampled, real):
-    for tables, _, _ in sampled[0].values():
+    for tables, _ in sampled[0].values():
         for r in RELATIONSHIPS:
-            child, parent = tables[r["child_table_name"]], tables[r["parent_table_name"]]
-            fk = child[r["child_foreign_key"]]
-            assert fk.notna().all(), r
-            assert fk.isin(parent[r["parent_primary_key"]]).all(), r
+            assert tables[r["child_table_name"]][r["child_foreign_key"]].notna().all(), r
+        assert_keys_resolve(tables, RELATIONSHIPS)
         assert len(tables) == len(real)  # six tables, depth 4 (regions -> ... -> lines)
 
 
@@ -115,12 +129,12 @@ def test_shared_grandparent_consistency_is_kept(real, sampled):
 
     want = rate(real)
     assert 0.6 < want < 0.9  # the fixture: 80% of orders at a store of the customer's region
-    for tables, _, _ in sampled[0].values():
+    for tables, _ in sampled[0].values():
         assert rate(tables) == pytest.approx(want, abs=0.08)
 
 
 def test_sampling_work_is_linear_in_rows(sampled):
-    (_, stats1, t1), (_, stats2, t2) = sampled[0][1.0], sampled[0][2.0]
+    (_, stats1), (_, stats2) = sampled[0][1.0], sampled[0][2.0]
     rows1 = sum(s.rows for s in stats1.values())
     rows2 = sum(s.rows for s in stats2.values())
     pairs1 = sum(s.scored_pairs for s in stats1.values())
@@ -131,7 +145,6 @@ def test_sampling_work_is_linear_in_rows(sampled):
     bound = 3 * 16
     assert pairs1 / rows1 < bound and pairs2 / rows2 < bound
     assert pairs2 / pairs1 == pytest.approx(rows2 / rows1, rel=0.3)
-    assert t2 / t1 < 4  # wall time, generous: the machine is noisy
 
 
 def _job(rng, n_parents, per_parent=3, k=2):
@@ -303,7 +316,13 @@ _SAMPLE_SCRIPT = """
 import hashlib, warnings
 warnings.simplefilter("ignore")
 import pandas as pd
+from synthgen_sdv.generate.engine import Engine
+from synthgen_sdv.io import artifacts
+from synthgen_sdv.io.sink import NullSink
+from synthgen_sdv.schema.loader import load_config
+from synthgen_sdv.schema.plan import resolve_plan
 from synthgen_sdv.synth import SYNTHESIZERS
+from tests.conftest import ROOT
 from tests.synth.multiparent_data import multiparent_metadata, multiparent_tables
 synth = SYNTHESIZERS.get("hma")(seed=3).fit(multiparent_tables(120), multiparent_metadata())
 out = synth.sample(1.0)
@@ -335,3 +354,50 @@ def test_same_seed_same_tables_for_any_hash_seed():
         )
         digests.add(done.stdout.strip().splitlines()[-1])
     assert len(digests) == 1
+
+
+def test_depth_three_child_under_two_parents_sharing_a_grandparent(real):
+    # regions -> customers -> orders and regions -> stores -> orders: orders is the deepest
+    names = ("regions", "stores", "customers", "orders")
+    tables = {t: real[t] for t in names}
+    md = multiparent_metadata()
+    md["tables"] = {t: md["tables"][t] for t in names}
+    md["relationships"] = [r for r in RELATIONSHIPS if r["child_table_name"] in names[1:]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        synth = SYNTHESIZERS.get("hma")(seed=2).fit(tables, md)
+    with stock_paths_trapped() as calls:
+        out = synth.sample(1.0)
+    assert calls == []
+    assert_keys_resolve(out, md["relationships"])
+    assert synth.model._child_links["orders"].primary == "customer_id"
+    want = next(r["rate"] for r in consistency(tables, md["relationships"]))
+    got = next(r["rate"] for r in consistency(out, md["relationships"]))
+    assert got == pytest.approx(want, abs=0.08)
+
+
+def test_nine_generated_tables_with_three_parent_children():
+    # tests/configs/multiparent (benchmarks/bench_multiparent.py's generated_9) at 5% scale,
+    # made by the engine with every key kept: orders, order_lines and payments have 3 parents
+    plan = resolve_plan(load_config(ROOT / "tests" / "configs" / "multiparent"), scale=0.05)
+    result = Engine(plan, keep=set(plan.tables), progress=False).run(NullSink())
+    md = artifacts.sdv_metadata(plan, result.types)
+    tables = {t: result.tables[t] for t in md["tables"]}
+    parents: dict[str, set[str]] = {}
+    for r in md["relationships"]:
+        parents.setdefault(r["child_table_name"], set()).add(r["parent_table_name"])
+    assert {t for t, p in parents.items() if len(p) == 3} == {"order_lines", "orders", "payments"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        synth = SYNTHESIZERS.get("hma")(seed=3).fit(tables, md)
+        with stock_paths_trapped() as calls:
+            out = synth.sample(1.0)
+    assert calls == []
+    assert len(out) == 9
+    assert_keys_resolve(out, md["relationships"])
+    # derived keys (a line's store is its order's store) are functional in the data: kept
+    orders = out["orders"].set_index("order_id")
+    for child, key in (("order_lines", "store_id"), ("payments", "employee_id")):
+        rows = out[child]
+        same = rows[key].to_numpy() == orders.loc[rows["order_id"], key].to_numpy()
+        assert same.all(), child
