@@ -222,6 +222,21 @@ class _Segments:
         return np.where(total > 1e-9, pos, -1)
 
 
+def _take(rng, idx, chosen, remaining, out, todo, late) -> None:
+    """Rows ``idx`` take their ``chosen`` parent while it has room (in random order within a
+    parent); the others try again. A row with no room left on its side (its block, or outside
+    it) is settled at the end, on its side, over capacity: consistency with the data wins over
+    exact counts."""
+    stuck = chosen < 0
+    todo[idx[stuck]] = False
+    late[idx[stuck]] = True
+    rows, parents = idx[~stuck], chosen[~stuck]
+    accept = rank_within(parents, rng) < remaining[parents]
+    out[rows[accept]] = parents[accept]
+    np.subtract.at(remaining, parents[accept], 1.0)
+    todo[rows[accept]] = False
+
+
 def assign_parents(
     rng: np.random.Generator,
     n_rows: int,
@@ -310,16 +325,7 @@ def assign_parents(
         g = _choose_groups(rng, idx, gll, remaining, group, seg, ctx, n_groups)
         models = job if by_candidates else None
         chosen = _choose(rng, idx, g, ctx, seg, cum, models, candidates, stats)
-        # no room left on the row's side (its block, or outside it): settled at the end, on
-        # its side, over capacity; consistency with the data wins over exact counts
-        stuck = chosen < 0
-        todo[idx[stuck]] = False
-        late[idx[stuck]] = True
-        rows, parents = idx[~stuck], chosen[~stuck]
-        accept = rank_within(parents, rng) < remaining[parents]
-        out[rows[accept]] = parents[accept]
-        np.subtract.at(remaining, parents[accept], 1.0)
-        todo[rows[accept]] = False
+        _take(rng, idx, chosen, remaining, out, todo, late)
 
     flat = _Segments(np.zeros(P, dtype=np.int64), parent_block, n_blocks + 1)
     for _ in range(rounds):  # the last few rows: capacity only, one cluster, until settled
@@ -328,14 +334,7 @@ def assign_parents(
             break
         cum = flat.cumulative(remaining[flat.order])
         chosen = _choose(rng, idx, np.zeros(len(idx), np.int64), ctx, flat, cum, None, 1, stats)
-        stuck = chosen < 0
-        todo[idx[stuck]] = False
-        late[idx[stuck]] = True
-        rows, parents = idx[~stuck], chosen[~stuck]
-        accept = rank_within(parents, rng) < remaining[parents]
-        out[rows[accept]] = parents[accept]
-        np.subtract.at(remaining, parents[accept], 1.0)
-        todo[rows[accept]] = False
+        _take(rng, idx, chosen, remaining, out, todo, late)
 
     idx = np.flatnonzero(todo | late)
     if len(idx) and not settle:
