@@ -365,7 +365,8 @@ class UserSource(Source):
             return fit_source(source, name, modeled, params)
 
         def sample_of(fitted: Fitted) -> dict[str, pd.DataFrame]:
-            return {t: sample(fitted).tables[t] for t in meta["tables"]}
+            tables = sample(fitted).tables  # once: a sample per table cost N samples
+            return {t: tables[t] for t in meta["tables"]}
 
         reference = {t: user.tables[t] for t in meta["tables"]}
         return reference, meta, root, Learner(fit_on, sample_of)

@@ -11,6 +11,9 @@ Parameters (``SYNTHESIZERS.get("hma")(seed=..., **params)``):
     root_distribution: marginal for root-table columns (SDV's HMA default is "beta")
     truncnorm_fit: "moments" or "mle" (stock SLSQP) for table-level truncnorm marginals
     calibrate_counts: rank-map sampled children-per-parent counts onto the real distribution
+    multiparent / candidates: how a multi-parent child's other keys are assigned
+        ("candidates", "clusters", "clusters+candidates" or "prior"; synth/parent_assignment.py)
+    childless: child-model parameters of parents without children, "donor" or "mean" (stock)
     pii / reattach_condition: see ``Synthesizer``
 """
 
@@ -84,17 +87,20 @@ class _HMABase(Synthesizer):
 
     def _root_parameters(self, table: str, table_meta: dict) -> dict:
         """Marginals of a root table: its columns are modeled once, so each gets the family
-        that fits its encoding: uniform for uniform-encoded categoricals, normal for
-        quantile-normalized numbers, ``root_distribution`` for the rest."""
-        quantile = {
-            t.column for t in self.treatments if t.table == table and t.treatment == "quantile"
+        that fits its encoding: normal for normal scores (quantile-normalized numbers and
+        dates, normal-encoded categories), uniform for uniform-encoded categoricals,
+        ``root_distribution`` for the rest."""
+        scores = {
+            t.column
+            for t in self.treatments
+            if t.table == table and t.treatment in ("quantile", "normal")
         }
         per_column = {}
         for col, meta in table_meta["columns"].items():
-            if meta["sdtype"] in ("categorical", "boolean"):
-                per_column[col] = "uniform"
-            elif col in quantile:
+            if col in scores:
                 per_column[col] = "norm"
+            elif meta["sdtype"] in ("categorical", "boolean"):
+                per_column[col] = "uniform"
         return {
             "default_distribution": self.root_distribution,
             "numerical_distributions": per_column,
@@ -139,6 +145,9 @@ class FastHMA(_HMABase):
         root_distribution: str | None = "beta",
         truncnorm_fit: str = "moments",
         calibrate_counts: bool = True,
+        multiparent: str = "candidates",
+        candidates: int = 16,
+        childless: str = "donor",
         **kwargs,
     ):
         super().__init__(
@@ -151,6 +160,7 @@ class FastHMA(_HMABase):
             calibrate_counts=calibrate_counts,
             **kwargs,
         )
+        self.multiparent, self.candidates, self.childless = multiparent, candidates, childless
 
     def _make(self, metadata):
         return FastHMASynthesizer(
@@ -159,7 +169,18 @@ class FastHMA(_HMABase):
             shrinkage=self.shrinkage,
             truncnorm_fit=self.truncnorm_fit,
             calibrate_counts=self.calibrate_counts,
+            multiparent=self.multiparent,
+            candidates=self.candidates,
+            childless=self.childless,
         )
+
+    def _params(self) -> dict[str, Any]:
+        return {
+            **super()._params(),
+            "multiparent": self.multiparent,
+            "candidates": self.candidates,
+            "childless": self.childless,
+        }
 
 
 @SYNTHESIZERS.register("hma_stock")

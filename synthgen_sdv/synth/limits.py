@@ -5,9 +5,10 @@ Measured on sdv 1.37.4 (``HMASynthesizer(Metadata)``): it refuses self-reference
 ("not supported in SDV Community"). It accepts several root trees, tables with no
 relationship, a child with two parents, two foreign keys to the same parent, a child without a
 primary key and diamonds; chains of any depth are accepted (1.38+ refuses deeper than 2).
-A child with a second modeled parent is accepted but HMA assigns that second key with one
-likelihood model per parent row (slow, the loop the fast HMA removes elsewhere), and every
-level of depth multiplies the number of columns the root table models; both only warn.
+A child with a second modeled parent is accepted: stock HMA assigns that second key with one
+likelihood model per parent row for every child row (quadratic; minutes on tens of thousands
+of rows), the fast ``hma`` in linear time (``synth/multiparent.py``); every level of depth
+multiplies the number of columns the root table models; both only warn.
 
 ``check_modeled_subgraph(metadata_dict, modeled, tables)`` raises ``InputError`` listing every
 problem at once, naming the tables and chains at fault and how to choose a subgraph with
@@ -109,9 +110,10 @@ def check_modeled_subgraph(
         if len(parents) > 1:
             warnings.append(
                 f"table '{child}' has {len(parents)} modeled parents ({', '.join(parents)}); "
-                f"HMA samples it under '{parents[0]}' and assigns the other keys with one "
-                "model per parent row (slow); leaving the others out re-attaches their keys "
-                "from real frequencies instead"
+                "hma samples it under one of them and assigns the other keys in linear time, "
+                "keeping shared ancestors as consistent as in the data; hma_stock assigns "
+                "them with one model per parent row for every child row (slow on large "
+                "tables); leaving parents out re-attaches their keys from real frequencies"
             )
     depth = {t: 0 for t in order}
     for t in order:
