@@ -24,7 +24,7 @@ def run_byo(args: argparse.Namespace) -> int:
     fmt = {"both": ["parquet", "csv"], "csv": ["csv"], "parquet": ["parquet"]}
     seed = args.seed if args.seed is not None else run.seed
     outcome = run_fit_sample(
-        UserSource(args.data_dir, args.metadata, seed),
+        UserSource(args.data_dir, args.metadata, seed, bad_rows=args.bad_rows),
         args.out or Path(run.output.dir),
         fmt[args.format] if args.format else list(run.output.formats),
         args.model or run.synthesis.model,

@@ -63,6 +63,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="SDV metadata JSON for --data-dir (default: detected, saved for editing)",
     )
+    p.add_argument(
+        "--bad-rows",
+        choices=["error", "drop", "repair"],
+        default="error",
+        help="--data-dir rows with another number of fields than the header, or repeating or "
+        "lacking their table's key: error (default: exit 2 naming file, column and lines), "
+        "drop them, or repair (pad short rows; repeated keys keep their first row)",
+    )
     p.add_argument("--no-compare", action="store_true", help="skip the comparison report")
     p.set_defaults(func=run_fit_sample)
     register_fit(sub)

@@ -1,10 +1,13 @@
 """Your own data as fit-sample's source: a folder of CSV / Parquet tables and its metadata.
 
 sdv 1.37.4 cannot model composite keys or self references, so they are hidden from the
-synthesizer (``synth.keys``) and rebuilt after sampling. Parents of the modeled tables that are
-not modeled are copied from the input (the re-attached foreign keys point at their real keys);
-other tables are left out. The metadata used is saved in the output as
-``metadata/detected_metadata.json``, to be edited and passed back with ``--metadata``.
+synthesizer (``synth.keys``) and rebuilt after sampling; date keys are given to it as integers
+and foreign keys left out of the modeled graph (a cycle's weakest link, ``detect.graph``) are
+re-attached after sampling (``detect.modeling``). Parents of the modeled tables that are not
+modeled are copied from the input (the re-attached foreign keys point at their real keys);
+other tables are left out. No column but a key may come out as SDV's placeholder ids. The
+metadata used is saved in the output as ``metadata/detected_metadata.json``, to be edited and
+passed back with ``--metadata``.
 """
 
 from __future__ import annotations
@@ -21,21 +24,28 @@ from synthgen_sdv.core.errors import InputError, SynthgenError
 from synthgen_sdv.core.metadata import subgraph
 from synthgen_sdv.core.progress import Progress
 from synthgen_sdv.core.seeds import json_hash
+from synthgen_sdv.detect.graph import limit_columns, relationship_of
 from synthgen_sdv.detect.load import load_user_data
+from synthgen_sdv.detect.modeling import FitState, fit_tables, placeholder_columns, restore
 from synthgen_sdv.detect.userdata import UserData, save_metadata
 from synthgen_sdv.io import files, layout
 from synthgen_sdv.io.writers import to_logical_types
 from synthgen_sdv.runs.output import FramesOutput, Output
 from synthgen_sdv.runs.source import Fitted, FitView, Sampled, Source
 from synthgen_sdv.synth.keys import HiddenKeys, hide_keys, rebuild_keys
+from synthgen_sdv.synth.limits import check_modeled_subgraph
 from synthgen_sdv.synth.seeding import derive_seed
 
 
-def closure_of_parents(metadata: dict[str, Any], tables: list[str]) -> list[str]:
-    """``tables`` plus every table they refer to, transitively (parents first is not needed)."""
+def closure_of_parents(
+    metadata: dict[str, Any], tables: list[str], extra: list[dict] | None = None
+) -> list[str]:
+    """``tables`` plus every table they refer to, transitively (parents first is not needed);
+    ``extra`` relationships (links left out of the model) count too."""
     out = list(tables)
+    rels = [*metadata.get("relationships", []), *(extra or [])]
     for t in out:
-        for r in metadata.get("relationships", []):
+        for r in rels:
             if r["child_table_name"] == t and r["parent_table_name"] not in out:
                 out.append(r["parent_table_name"])
     return out
@@ -54,11 +64,13 @@ class UserSource(Source):
         metadata_file: str | Path | None = None,
         seed: int = 0,
         user: UserData | None = None,
+        bad_rows: str = "error",
     ):
         if data_dir is None and user is None:
             raise ValueError("UserSource needs a data_dir or a loaded user")
         self.data_dir, self.metadata_file, self._seed = data_dir, metadata_file, seed
         self.user = user
+        self.bad_rows = bad_rows
 
     @property
     def seed(self) -> int:
@@ -70,7 +82,7 @@ class UserSource(Source):
         if self.user is None:
             assert self.data_dir is not None
             progress.say(f"[1/4] read your tables in {self.data_dir}")
-            self.user = load_user_data(self.data_dir, self.metadata_file)
+            self.user = load_user_data(self.data_dir, self.metadata_file, self.bad_rows)
             progress.say(self.user.describe())
 
     @property
@@ -93,25 +105,40 @@ class UserSource(Source):
         return self.table_names()
 
     def fit_view(self, modeled: list[str]) -> FitView:
-        """The tables with composite keys and self references hidden (rebuilt in ``finish``)."""
-        hidden = hide_keys(self._user.tables, self._user.metadata, modeled)
-        return FitView(hidden.tables, hidden.metadata, state=hidden)
+        """The tables with composite keys, self references and left-out links hidden and date
+        keys as integers (all undone in ``finish``); checked against what HMA can model."""
+        user = self._user
+        tables, metadata, state = fit_tables(user, modeled)
+        hidden = hide_keys(tables, metadata, modeled)
+        rels = [
+            relationship_of(r, user.tables, user.metadata) for r in hidden.metadata["relationships"]
+        ]
+        cuts = limit_columns(subgraph(hidden.metadata, modeled), rels)
+        if cuts:
+            tables, metadata, state = fit_tables(user, modeled, cuts)
+            hidden = hide_keys(tables, metadata, modeled)
+        check_modeled_subgraph(hidden.metadata, modeled, hidden.tables)
+        return FitView(hidden.tables, hidden.metadata, state=(hidden, state))
 
     def finish(self, sampled: dict[str, pd.DataFrame], fitted: Fitted, scale: float) -> Sampled:
         """Hidden keys rebuilt, values in their logical types, unmodeled parents copied."""
         user, synth, model, modeled = self._user, fitted.synthesizer, fitted.model, fitted.modeled
         if fitted.view is None:
             fitted.view = self.fit_view(modeled)
-        hidden: HiddenKeys = fitted.view.state
+        hidden: HiddenKeys
+        state: FitState
+        hidden, state = fitted.view.state
         rng = np.random.default_rng(derive_seed(self.seed, "byo_keys", scale))
         rebuilt, notes = rebuild_keys(sampled, hidden, user.tables, rng)
-        notes = hidden.describe() + notes + list(synth.prepared.warnings)
+        rebuilt = restore(rebuilt, state, user.tables, rng)
+        notes = hidden.describe() + state.describe() + notes + list(synth.prepared.warnings)
         for kf in synth.prepared.keys:
             notes.append(
                 f"{kf.table}.{kf.column} -> {kf.parent_table}.{kf.parent_column}: parent not "
                 "modeled; keys drawn from its real keys with their real frequencies"
             )
-        out_names = closure_of_parents(user.metadata, modeled)
+        left = [lo.relationship.as_sdv() for lo, _ in state.left_out]
+        out_names = closure_of_parents(user.metadata, modeled, left)
         out: dict[str, pd.DataFrame] = {}
         sources: dict[str, str] = {}
         for name in out_names:
@@ -131,6 +158,7 @@ class UserSource(Source):
             )
         keep = set(out_names)
         metadata = subgraph(user.metadata, [t for t in user.metadata["tables"] if t in keep], True)
+        _refuse_placeholders(out, metadata, left)
         info = synth.params()
         rebuilt_keys = {
             k.table: k.describe() for k in (*hidden.composites, *hidden.self_references)
@@ -148,6 +176,11 @@ class UserSource(Source):
                 )
                 if name in rebuilt_keys:
                     entry["keys_rebuilt_after_sampling"] = rebuilt_keys[name]
+                reattached = [
+                    lo.as_dict() for lo, _ in state.left_out if lo.relationship.child == name
+                ]
+                if reattached:
+                    entry["foreign_keys_left_out_of_the_model"] = reattached
             lineage[name] = entry
         types = {t: user.types[t] for t in out_names}
         return Sampled(
@@ -177,7 +210,7 @@ class UserSource(Source):
 
     def model_hash(self, model: str, modeled: list[str]) -> str:
         """The metadata, the synthesizer and the tables."""
-        metadata = json_hash(self._user.metadata, sort_keys=True, default=str)
+        metadata = json_hash(self._user.document(), sort_keys=True, default=str)
         return json_hash({"metadata": metadata, "model": model, "tables": sorted(modeled)})
 
     @contextlib.contextmanager
@@ -202,3 +235,21 @@ class UserSource(Source):
         what = "detected metadata" if self._user.metadata_file is None else "metadata used (a copy)"
         progress.say(f"{what} saved in {path}; edit it and rerun with --metadata {path}")
         return {"metadata": path}
+
+
+def _refuse_placeholders(tables: dict[str, pd.DataFrame], metadata: dict, left: list[dict]) -> None:
+    """No column but a key may come out as SDV's generated placeholder ids."""
+    keys = {
+        (r["child_table_name"], r["child_foreign_key"])
+        for r in [*metadata.get("relationships", []), *left]
+    }
+    for name, tmeta in metadata["tables"].items():
+        pk = tmeta.get("primary_key")
+        keys |= {(name, c) for c in (pk if isinstance(pk, list) else [pk] if pk else [])}
+    bad = placeholder_columns(tables, keys)
+    if bad:
+        raise SynthgenError(
+            f"{', '.join(bad)}: the synthesizer filled these columns with generated placeholder "
+            "ids although they are not keys; give them another sdtype (e.g. categorical) in the "
+            "metadata file"
+        )
