@@ -24,6 +24,7 @@ from synthgen_sdv.core.errors import InputError, SynthgenError
 from synthgen_sdv.core.metadata import subgraph
 from synthgen_sdv.core.progress import Progress
 from synthgen_sdv.core.seeds import json_hash
+from synthgen_sdv.detect import graph
 from synthgen_sdv.detect.graph import limit_columns, relationship_of
 from synthgen_sdv.detect.load import load_user_data
 from synthgen_sdv.detect.modeling import FitState, fit_tables, placeholder_columns, restore
@@ -113,7 +114,7 @@ class UserSource(Source):
         rels = [
             relationship_of(r, user.tables, user.metadata) for r in hidden.metadata["relationships"]
         ]
-        cuts = limit_columns(subgraph(hidden.metadata, modeled), rels)
+        cuts = limit_columns(subgraph(hidden.metadata, modeled), rels, graph.MODELABLE_COLUMNS)
         if cuts:
             tables, metadata, state = fit_tables(user, modeled, cuts)
             hidden = hide_keys(tables, metadata, modeled)

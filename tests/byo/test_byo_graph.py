@@ -1,0 +1,79 @@
+"""What HMA cannot take as it is still runs: date keys, cycles, chains too deep to fit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from synthgen_sdv.detect import graph
+from synthgen_sdv.engines.validation import validate
+from synthgen_sdv.runs.fit_sample import run_fit_sample
+from synthgen_sdv.runs.from_user import UserSource
+
+
+def _write(folder, tables: dict[str, pd.DataFrame]):
+    folder.mkdir()
+    for name, frame in tables.items():
+        frame.to_csv(folder / f"{name}.csv", index=False)
+    return folder
+
+
+def test_a_date_key_goes_through_hma_and_comes_back_as_dates(tmp_path):
+    rng = np.random.default_rng(0)
+    days = pd.date_range("2021-03-01", periods=30)
+    data = _write(
+        tmp_path / "data",
+        {
+            "times": pd.DataFrame({"time_id": days.strftime("%Y-%m-%d"), "dow": days.dayofweek}),
+            "channels": pd.DataFrame({"channel_id": [1, 2, 3], "name": ["web", "shop", "tel"]}),
+            "costs": pd.DataFrame(
+                {
+                    "time_id": rng.choice(days.strftime("%Y-%m-%d"), 200),
+                    "channel_id": rng.integers(1, 4, 200),
+                    "unit_cost": rng.gamma(2.0, 10.0, 200).round(2),
+                }
+            ),
+        },
+    )
+    out = tmp_path / "out"
+    outcome = run_fit_sample(UserSource(data, seed=4), out, ["parquet"], "hma", scale=2.0)
+    assert validate(out).ok
+    times, costs = outcome.sampled.tables["times"], outcome.sampled.tables["costs"]
+    assert pd.api.types.is_datetime64_any_dtype(times["time_id"]) and times["time_id"].is_unique
+    assert len(times) == 60
+    # the sampled keys in order onto the real dates, then one (the real step) day after another
+    assert times["time_id"].min() == days[0]
+    assert times["time_id"].max() == days[-1] + pd.Timedelta(days=30)
+    assert costs["time_id"].isin(set(times["time_id"])).all()
+    assert any(
+        "times.time_id: date key given to the synthesizer as integers" in n
+        for n in outcome.sampled.notes
+    )
+
+
+def test_a_chain_too_deep_for_hma_leaves_out_links_and_says_why(tmp_path, monkeypatch):
+    rng = np.random.default_rng(1)
+    n = [4, 12, 40, 120]
+    names = ["regions", "countries", "cities", "shops"]
+    tables = {}
+    for i, (name, rows) in enumerate(zip(names, n, strict=True)):
+        frame = pd.DataFrame({f"{name[:-1]}_id": np.arange(1, rows + 1)})
+        if i:
+            parent = names[i - 1][:-1]
+            frame[f"{parent}_id"] = np.r_[
+                np.arange(1, n[i - 1] + 1), rng.integers(1, n[i - 1] + 1, rows - n[i - 1])
+            ]
+        frame["size"] = rng.normal(10, 2, rows).round(1)
+        frame["kind"] = rng.choice(["a", "b"], rows)
+        tables[name] = frame
+    data = _write(tmp_path / "data", tables)
+    monkeypatch.setattr(graph, "MODELABLE_COLUMNS", 60)
+    out = tmp_path / "out"
+    outcome = run_fit_sample(UserSource(data, seed=2), out, ["parquet"], "hma")
+    assert validate(out).ok
+    cut = [x for x in outcome.sampled.notes if "left out of the model (HMA would model" in x]
+    assert cut, outcome.sampled.notes
+    sampled = outcome.sampled.tables
+    for i in range(1, 4):
+        child, parent = names[i], names[i - 1][:-1]
+        assert sampled[child][f"{parent}_id"].isin(set(sampled[names[i - 1]][f"{parent}_id"])).all()
