@@ -35,7 +35,7 @@ ID_WORDS = frozenset({"id", "key", "fk", "ref", "guid", "uuid"})  # names that s
 HOW = {
     Level.SAME: "same name as",
     Level.TABLE: "named after",
-    Level.ABBREVIATION: "named by an abbreviation of",
+    Level.ABBREVIATION: "named (by an abbreviation, a staff role or the table's name) after",
     Level.QUALIFIED: "its name starts with",
     Level.NONE: "by values alone:",
 }

@@ -16,12 +16,14 @@ Two things in real schemas that sdv 1.37.4's HMA cannot take as they are:
 from __future__ import annotations
 
 from copy import deepcopy
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from synthgen_sdv.detect.graph import LeftOut, LinkShape
+from synthgen_sdv.detect.links import Relationship
 from synthgen_sdv.detect.userdata import UserData
 
 PLACEHOLDER = "sdv-id-"  # how SDV fills an id column it has to generate
@@ -78,6 +80,53 @@ class FitState:
                 f"{shape.referenced_share:.0%} of {r.parent} rows referred to"
             )
         return notes
+
+    def to_record(self) -> dict[str, Any]:
+        """As JSON, for a model folder (``from_record`` reads it back)."""
+        return {
+            "date_keys": [
+                {
+                    "table": d.table,
+                    "column": d.column,
+                    "real": [str(x) for x in d.real.astype("datetime64[ns]")],
+                    "step_ns": int(d.step.astype("timedelta64[ns]").astype(np.int64)),
+                    "references": [list(r) for r in d.references],
+                }
+                for d in self.date_keys
+            ],
+            "left_out": [
+                {
+                    "relationship": asdict(lo.relationship),
+                    "reason": lo.reason,
+                    "null_rate": shape.null_rate,
+                    "referenced_share": shape.referenced_share,
+                    "counts": shape.counts.tolist(),
+                }
+                for lo, shape in self.left_out
+            ],
+        }
+
+    @classmethod
+    def from_record(cls, doc: dict[str, Any]) -> FitState:
+        """The state ``to_record`` wrote."""
+        dates = [
+            DateKey(
+                d["table"],
+                d["column"],
+                np.array(d["real"], dtype="datetime64[ns]"),
+                np.timedelta64(d["step_ns"], "ns"),
+                [(t, c) for t, c in d["references"]],
+            )
+            for d in doc.get("date_keys", [])
+        ]
+        left = [
+            (
+                LeftOut(Relationship(**x["relationship"]), x["reason"]),
+                LinkShape(x["null_rate"], x["referenced_share"], np.array(x["counts"], np.int64)),
+            )
+            for x in doc.get("left_out", [])
+        ]
+        return cls(dates, left)
 
 
 def fit_tables(

@@ -17,6 +17,11 @@ A column's *stem* is its name without the key word that ends it (``id``, ``key``
   ``ship_via`` -> ``shippers``, at least 3 letters);
 * ``QUALIFIED``: the stem starts with the table's name and adds to it (``ProductAssemblyID``
   -> ``Product``): a weak hint that needs strong evidence from values.
+
+Two more names count as ``ABBREVIATION`` (every value must still be a parent key): a column
+named exactly as a table, with no key word (``customers.region`` -> ``regions``), and a
+staff role before the key word pointing at the one table of staff (``SupportRepId``,
+``sales_agent_id`` -> ``employees``).
 """
 
 from __future__ import annotations
@@ -56,6 +61,27 @@ GUID_NAMES = frozenset({"rowguid", "guid", "uuid", "row_guid", "objectguid"})
 GUID_RE = re.compile(
     r"^\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}?$"
 )
+# The last word of a reference to a member of staff (SupportRepId, account_manager_id), and
+# the (singular) last word of a table of staff.
+STAFF_ROLE_WORDS = frozenset(
+    {
+        "rep",
+        "representative",
+        "agent",
+        "clerk",
+        "salesperson",
+        "salesman",
+        "seller",
+        "cashier",
+        "buyer",
+        "approver",
+        "handler",
+        "assignee",
+        "manager",
+        "supervisor",
+    }
+)
+STAFF_TABLE_WORDS = frozenset({"employee", "staff", "worker", "personnel"})
 MIN_ABBREVIATION = 3  # "stor" abbreviates "store"; "st" abbreviates too much
 _IRREGULAR = {"people": "person", "children": "child", "men": "man", "women": "woman"}
 
@@ -173,9 +199,13 @@ def name_level(column: str, parent: str, parent_key: str | None) -> Level:
         if _joined(cw) == _joined(kw):
             return Level.SAME
     stem, key = split_key(column)
+    tw, raw = table_words(parent), words(parent)
+    if key is None and cw and cw[-1] not in RELATION_WORDS and cw in (tw, raw):
+        return Level.ABBREVIATION  # customers.region -> regions: the table's name, no key word
     if key is None or not stem:
         return Level.NONE
-    tw, raw = table_words(parent), words(parent)
+    if key not in RELATION_WORDS and stem[-1] in STAFF_ROLE_WORDS and tw[-1] in STAFF_TABLE_WORDS:
+        return Level.ABBREVIATION  # SupportRepId -> employees: a staff role
     if parent_key is not None and key not in RELATION_WORDS:
         kw = words(parent_key)
         if len(kw) >= 2 and len(cw) > len(kw) and cw[-len(kw) :] == kw:

@@ -69,12 +69,6 @@ EXCEPTIONS = {
         "declared key is a superset of both; the pair with the table's own identifier "
         "(ord_num) is chosen",
     ),
-    ("chinook", "fk", "Customer.SupportRepId -> Employee.EmployeeId"): (
-        None,
-        "'SupportRep' names no table, and the values 3..5 are small integers inside the "
-        "dense 1..N keys of 9 tables: no evidence from names or values; it is reported as a "
-        "column named after a table not in the folder",
-    ),
 }
 
 
@@ -143,8 +137,6 @@ def test_what_is_not_linked_is_said(detected):
     assert [lo.relationship.label() for lo in user.left_out] == [
         "departments.manager_id -> employees.employee_id"
     ]
-    notes = "\n".join(detected["chinook"][0].notes)
-    assert "Customer.SupportRepId ('support rep')" in notes
     notes = "\n".join(detected["adventureworks_purchasing"][0].notes)
     assert "PurchaseOrderHeader.EmployeeID ('employee')" in notes  # an absent parent
     assert "rowguid" not in json.dumps(

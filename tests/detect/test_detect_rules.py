@@ -54,7 +54,13 @@ def _keys(user) -> dict:
         ("ship_via", "shippers", "shipper_id", Level.ABBREVIATION),
         ("stor_id", "stores", "store_id", Level.ABBREVIATION),
         ("ProductAssemblyID", "Product", "ProductID", Level.QUALIFIED),
-        ("SupportRepId", "Employee", "EmployeeId", Level.NONE),
+        ("SupportRepId", "Employee", "EmployeeId", Level.ABBREVIATION),  # a staff role
+        ("account_manager_id", "staff", "staff_id", Level.ABBREVIATION),
+        ("SupportRepId", "Customer", "CustomerId", Level.NONE),
+        ("region", "regions", "region_code", Level.ABBREVIATION),  # the table's name, no key word
+        ("Region", "Region", "RegionID", Level.ABBREVIATION),
+        ("region_name", "regions", "region_code", Level.NONE),
+        ("status", "orders", "order_id", Level.NONE),
         ("rental_duration", "rental", "rental_id", Level.NONE),
         ("prod_category_id", "promotions", "promo_id", Level.NONE),
         ("id", "orders", "id", Level.NONE),  # every table's "id" says nothing
@@ -151,7 +157,8 @@ def test_roles_hierarchies_and_strong_values(tmp_path):
                     "HeaderID": np.arange(1, 31),
                     "ShipToAddressID": rng.integers(1, 41, 30),
                     "BillToAddressID": rng.integers(1, 41, 30),
-                    "SalesRepId": rng.integers(1, 4, 30),  # names no table, small integers
+                    "SalesRepId": rng.integers(1, 4, 30),  # a staff role: the Employee table
+                    "TerritoryId": rng.integers(1, 4, 30),  # names no table, small integers
                 }
             ),
             "Part": pd.DataFrame({"PartID": part_ids, "Name": [f"p{i}" for i in part_ids]}),
@@ -173,6 +180,7 @@ def test_roles_hierarchies_and_strong_values(tmp_path):
     assert _rels(user) == {
         ("Header", "ShipToAddressID", "Address"),
         ("Header", "BillToAddressID", "Address"),
+        ("Header", "SalesRepId", "Employee"),
         ("Bom", "ComponentID", "Part"),
         ("Employee", "ReportsTo", "Employee"),
     }
@@ -180,7 +188,7 @@ def test_roles_hierarchies_and_strong_values(tmp_path):
     assert "Bom.ComponentID -> Part.PartID: by values alone" in why
     assert "its name names no table in the folder" in why
     assert "self reference Employee.ReportsTo -> Employee.EmployeeId: named for a hierarchy" in why
-    assert "Header.SalesRepId ('sales rep')" in "\n".join(user.notes)
+    assert "Header.TerritoryId ('territory')" in "\n".join(user.notes)
 
 
 def test_primary_keys_by_name_link_history_extension_and_none(tmp_path):
