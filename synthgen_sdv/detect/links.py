@@ -220,6 +220,16 @@ class _Finder:
                 f"{child}.{col}: its values are keys of {', '.join(sorted(chosen))}; "
                 "ambiguous, not used as a foreign key (declare it in a metadata file if it is one)",
             )
+        elif keyless := [
+            t for t in self.frames if t not in self.parents and name_level(col, t, None) >= Level.ABBREVIATION
+        ]:
+            t = keyless[0]
+            why = "it has no rows" if self.frames[t].empty else "no column of it is a key"
+            self.pending[(child, col)] = (
+                "note",
+                f"{child}.{col}: named after table {t}, which has no primary key ({why}); not "
+                f"used as a foreign key (name {t}'s key in a metadata file if it has one)",
+            )
         elif (
             word in ID_WORDS
             and len(words(col)) > 1

@@ -169,8 +169,9 @@ class UserSource(Source):
         return list(self._user.metadata["tables"])
 
     def default_tables(self) -> list[str]:
-        """All of them."""
-        return self.table_names()
+        """All of them but empty ones (SDV cannot fit a table without rows; such a table is
+        named among those not written)."""
+        return [t for t in self.table_names() if len(self._user.tables[t])]
 
     def fit_view(self, modeled: list[str]) -> FitView:
         """The tables with composite keys, self references and left-out links hidden and date

@@ -218,3 +218,62 @@ def test_no_column_but_a_key_is_made_of_placeholder_ids(tmp_path):
         )
     }
     assert placeholder_columns(tables, {("t", "t_id")}) == ["t.token"]
+
+
+def test_an_empty_table_is_left_out_and_a_column_named_after_it_is_said(tmp_path):
+    from synthgen_sdv.runs.fit_sample import run_fit_sample
+    from synthgen_sdv.runs.from_user import UserSource
+
+    folder = _folder(
+        tmp_path,
+        {
+            "regions.csv": "region_id,name\n",
+            "shops.csv": "shop_id,region_id,size\n"
+            + "".join(f"{i},{i % 3},{i}\n" for i in range(9)),
+        },
+    )
+    user = load_user_data(folder)
+    assert user.metadata["relationships"] == []
+    assert (
+        "shops.region_id: named after table regions, which has no primary key (it has no rows)"
+        in "\n".join(user.notes)
+    )
+    out = tmp_path / "out"
+    outcome = run_fit_sample(UserSource(folder, seed=1), out, ["parquet"], "gaussian_copula")
+    assert list(outcome.sampled.tables) == ["shops"]
+    assert any(n.startswith("not written: regions") for n in outcome.sampled.notes)
+
+
+def test_a_cycle_run_says_which_link_is_left_out_and_why(tmp_path):
+    """The command's stage lines name the link left out of the model and the reason."""
+    import io
+
+    from synthgen_sdv.core.progress import Progress
+    from synthgen_sdv.runs.fit_sample import run_fit_sample
+    from synthgen_sdv.runs.from_user import UserSource
+
+    folder = _folder(
+        tmp_path,
+        {
+            "store.csv": "store_id,manager_staff_id,city\n1,1,a\n2,5,b\n3,9,c\n",
+            "staff.csv": "staff_id,store_id,grade\n"
+            + "".join(f"{i},{(i - 1) % 3 + 1},{i % 4}\n" for i in range(1, 13)),
+        },
+    )
+    said = io.StringIO()
+    outcome = run_fit_sample(
+        UserSource(folder, seed=1),
+        tmp_path / "out",
+        ["parquet"],
+        "hma",
+        compare=False,
+        progress=Progress(stream=said),
+    )
+    text = said.getvalue()
+    assert (
+        "left out of the model: store.manager_staff_id -> staff.staff_id: closes the cycle" in text
+    )
+    assert "its evidence is the weakest of the cycle" in text
+    store, staff = outcome.sampled.tables["store"], outcome.sampled.tables["staff"]
+    assert store["manager_staff_id"].isin(set(staff["staff_id"])).all()
+    assert staff["store_id"].isin(set(store["store_id"])).all()
