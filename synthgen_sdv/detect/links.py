@@ -221,7 +221,9 @@ class _Finder:
                 "ambiguous, not used as a foreign key (declare it in a metadata file if it is one)",
             )
         elif keyless := [
-            t for t in self.frames if t not in self.parents and name_level(col, t, None) >= Level.ABBREVIATION
+            t
+            for t in self.frames
+            if t not in self.parents and name_level(col, t, None) >= Level.ABBREVIATION
         ]:
             t = keyless[0]
             why = "it has no rows" if self.frames[t].empty else "no column of it is a key"
