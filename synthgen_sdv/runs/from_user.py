@@ -195,7 +195,10 @@ class UserSource(Source):
             return self.inputs[name]
         user = self._user
         file = user.files.get(name)
-        return {"file": str(file) if file else "(in memory)", "rows": len(user.tables[name])}
+        out: dict[str, Any] = {"file": str(file) if file else "(in memory)"}
+        if file is not None and file.name in user.dialects:
+            out["read_as"] = user.dialects[file.name]  # the CSV dialect detected
+        return {**out, "rows": len(user.tables[name])}
 
     def finish(
         self, sampled: dict[str, pd.DataFrame], fitted: Fitted, scale: float, seed: int

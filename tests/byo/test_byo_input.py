@@ -96,6 +96,9 @@ def test_semicolon_folder_end_to_end_has_no_placeholder_columns(tmp_path):
     assert list(sales.columns) == ["sale_id", "store_id", "amount"]
     assert pd.api.types.is_float_dtype(sales["amount"])
     assert not sales.astype(str).apply(lambda c: c.str.startswith("sdv-id-").all()).any()
+    # the dialect read is recorded with each input file
+    read_as = outcome.sampled.lineage["sales"]["input"]["read_as"]
+    assert read_as == "delimiter ';', quote '\"', decimal mark ','"
 
 
 def test_a_key_with_duplicates_exits_2_naming_file_column_and_lines(tmp_path):
