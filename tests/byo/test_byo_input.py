@@ -280,3 +280,12 @@ def test_a_cycle_run_says_which_link_is_left_out_and_why(tmp_path):
     store, staff = outcome.sampled.tables["store"], outcome.sampled.tables["staff"]
     assert store["manager_staff_id"].isin(set(staff["staff_id"])).all()
     assert staff["store_id"].isin(set(store["store_id"])).all()
+
+
+def test_the_python_api_takes_bad_rows_too(tmp_path):
+    import synthgen_sdv as sg
+
+    folder = _folder(tmp_path, {"items.csv": "item_id,name\n1,a\n2,b,x\n3,c\n"})
+    with pytest.raises(InputError, match="line 3 has 3 fields"):
+        sg.read(folder)
+    assert sg.read(folder, bad_rows="drop").tables["items"]["item_id"].tolist() == [1, 3]
