@@ -19,22 +19,9 @@ from synthgen_sdv.detect.modeling import placeholder_columns
 from synthgen_sdv.engines.validation import validate
 from synthgen_sdv.runs.fit_sample import run_fit_sample
 from synthgen_sdv.runs.from_user import UserSource
+from tests.detect.test_corpus_keys import corpus as _databases
 
-ROOT = Path(__file__).resolve().parents[2]
-CORPUS = ROOT / "tests/data/corpus"
-SHARED = ROOT.parent / "shared/datasets"
 FIRST_ROWS = 40
-
-
-def _databases() -> dict[str, tuple[Path, Path]]:
-    dbs = {
-        d.name: (d, d / "keys.json")
-        for d in sorted(CORPUS.iterdir())
-        if (d / "keys.json").is_file()
-    }
-    for name in ("northwind", "berka"):
-        dbs[name] = (SHARED / name, CORPUS / "_shared_keys" / f"{name}.json")
-    return dbs
 
 
 def _read(path: Path) -> tuple[list[str], list[list[str]]]:
