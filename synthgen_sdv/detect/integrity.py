@@ -52,6 +52,13 @@ def key_problem(frame: pd.DataFrame, table: str, cols: list[str]) -> KeyProblem 
     )
 
 
+def _rows(n: int, verb: str) -> str:
+    """``1 row repeats``, ``2 rows repeat``, ``1 row has``."""
+    if n != 1:
+        return f"{n} rows {verb}"
+    return f"1 row {'has' if verb == 'have' else verb + 's'}"
+
+
 def describe(problem: KeyProblem, raw: RawTable, frame: pd.DataFrame) -> str:
     """``customers.csv, column customer_id: 2 rows repeat a value, e.g. 7 (lines 3, 9)...``."""
     parts = []
@@ -59,13 +66,16 @@ def describe(problem: KeyProblem, raw: RawTable, frame: pd.DataFrame) -> str:
     if len(problem.repeated):
         first = problem.repeated[0]
         value = frame.iloc[first][cols].tolist()
-        same = np.flatnonzero((frame[cols] == frame.iloc[first][cols]).all(axis=1).to_numpy())
+        # an empty key compares as <NA>, which all() would skip: it is not the same value
+        equal = (frame[cols] == frame.iloc[first][cols]).astype("boolean").fillna(False)
+        same = np.flatnonzero(equal.all(axis=1).to_numpy(dtype=bool))
         shown = ", ".join(repr(v.item() if isinstance(v, np.generic) else v) for v in value)
         parts.append(
-            f"{len(problem.repeated)} rows repeat a key value, e.g. {shown} on {raw.where(same)}"
+            f"{_rows(len(problem.repeated), 'repeat')} a key value, e.g. {shown} on "
+            f"{raw.where(same)}"
         )
     if len(problem.empty):
-        parts.append(f"{len(problem.empty)} rows have no key ({raw.where(problem.empty)})")
+        parts.append(f"{_rows(len(problem.empty), 'have')} no key ({raw.where(problem.empty)})")
     return f"{raw.path.name}, column {problem.column}: " + "; ".join(parts)
 
 

@@ -135,7 +135,7 @@ def test_bad_metadata_lists_every_problem(northwind, tmp_path):
     msg = str(err.value)
     assert msg.startswith(f"--metadata {path}: ")
     assert "tables.orders.primary_key (orders.csv): orders.csv, column customer_id: " in msg
-    assert "rows repeat a key value, e.g. " in msg and "--bad-rows drop" in msg
+    assert "repeat a key value, e.g. " in msg and "--bad-rows drop" in msg
     assert "tables.customers.columns.segment: not a column of customers.csv" in msg
     assert "tables.products.columns.quantity_per_unit (products.csv): sdtype numerical" in msg
     assert "'10 boxes x 30 bags'" in msg

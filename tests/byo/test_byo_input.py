@@ -113,9 +113,9 @@ def test_a_key_with_duplicates_exits_2_naming_file_column_and_lines(tmp_path):
         load_user_data(folder)
     msg = str(err.value)
     assert (
-        "customers.csv, column customer_id: 1 rows repeat a key value, e.g. 2 on lines 3, 4" in msg
+        "customers.csv, column customer_id: 1 row repeats a key value, e.g. 2 on lines 3, 4;" in msg
     )
-    assert "1 rows have no key (lines 6)" in msg and "--bad-rows drop" in msg
+    assert "1 row has no key (lines 6)" in msg and "--bad-rows drop" in msg
     user = load_user_data(folder, bad_rows="drop")
     assert user.tables["customers"]["customer_id"].tolist() == [1, 2, 3]
     assert user.metadata["tables"]["customers"]["primary_key"] == "customer_id"
@@ -148,7 +148,7 @@ def test_a_declared_key_with_duplicates(tmp_path):
     with pytest.raises(
         InputError,
         match=r"tables\.t\.primary_key \(t\.csv\): t\.csv, column "
-        r"code: 1 rows repeat a key value, e\.g\. 'A' on lines 2, 4",
+        r"code: 1 row repeats a key value, e\.g\. 'A' on lines 2, 4",
     ):
         load_user_data(folder, meta)
     user = load_user_data(folder, meta, bad_rows="drop")
