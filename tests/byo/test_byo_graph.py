@@ -77,3 +77,46 @@ def test_a_chain_too_deep_for_hma_leaves_out_links_and_says_why(tmp_path, monkey
     for i in range(1, 4):
         child, parent = names[i], names[i - 1][:-1]
         assert sampled[child][f"{parent}_id"].isin(set(sampled[names[i - 1]][f"{parent}_id"])).all()
+
+
+def test_a_model_folder_keeps_date_keys_and_links_left_out(tmp_path):
+    """fit --data-dir then sample --model-dir without the data: the date key comes back as
+    dates and the cycle's left-out link is re-attached, from what the model folder keeps."""
+    import shutil
+
+    from synthgen_sdv.cli import main
+
+    rng = np.random.default_rng(3)
+    days = pd.date_range("2022-01-01", periods=20)
+    data = _write(
+        tmp_path / "data",
+        {
+            "times": pd.DataFrame({"time_id": days.strftime("%Y-%m-%d"), "dow": days.dayofweek}),
+            "store": pd.DataFrame({"store_id": [1, 2, 3], "manager_staff_id": [1, 5, 9]}),
+            "staff": pd.DataFrame(
+                {"staff_id": np.arange(1, 13), "store_id": np.arange(12) % 3 + 1}
+            ),
+            "sales": pd.DataFrame(
+                {
+                    "sale_id": np.arange(1, 121),
+                    "time_id": rng.choice(days.strftime("%Y-%m-%d"), 120),
+                    "staff_id": rng.integers(1, 13, 120),
+                    "amount": rng.gamma(2.0, 5.0, 120).round(2),
+                }
+            ),
+        },
+    )
+    model = tmp_path / "M"
+    quiet = "--no-progress"
+    fit = ["fit", "--data-dir", str(data), "--model-dir", str(model), quiet]
+    assert main([*fit, "--model", "gaussian_copula"]) == 0
+    shutil.rmtree(data)
+    out = tmp_path / "out"
+    assert main(["sample", "--model-dir", str(model), "--out", str(out), "--seed", "1", quiet]) == 0
+    assert validate(out).ok
+    tables = {p.stem: pd.read_parquet(p) for p in (out / "data").glob("*.parquet")}
+    keys = pd.to_datetime(tables["times"]["time_id"])  # written as Parquet dates
+    assert keys.is_unique and keys.min() == days[0] and keys.max() == days[-1]
+    assert tables["sales"]["time_id"].isin(set(tables["times"]["time_id"])).all()
+    assert tables["store"]["manager_staff_id"].isin(set(tables["staff"]["staff_id"])).all()
+    assert tables["staff"]["store_id"].isin(set(tables["store"]["store_id"])).all()
