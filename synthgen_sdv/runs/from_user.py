@@ -233,7 +233,10 @@ class UserSource(Source):
                 sources[name] = "copied from input (parent of a modeled table, not modeled)"
                 notes.append(f"{name}: not modeled; copied from the input as the parent it is")
         left_out = [t for t in user.metadata["tables"] if t not in out_names]
-        if left_out:
+        empty = [t for t in left_out if t in user.tables and user.tables[t].empty]
+        if empty:
+            notes.append(f"not written: {', '.join(empty)} (no rows: nothing to learn from)")
+        if left_out := [t for t in left_out if t not in empty]:
             notes.append(
                 f"not written: {', '.join(left_out)} (not modeled, and no modeled table refers "
                 "to them); add them to --tables to synthesize them too"
