@@ -100,6 +100,21 @@ def break_cycles(rels: list[Relationship]) -> tuple[list[Relationship], list[Lef
         kept.remove(weakest)
 
 
+def empty_links(rels: list[Relationship], frames: dict[str, pd.DataFrame]) -> list[LeftOut]:
+    """Links whose column has no value at all (sakila's ``film.original_language_id``): there
+    is nothing for HMA to learn from them (its per-parent statistics need a parent referred
+    to), so they are left out and re-attached as empty after sampling."""
+    return [
+        LeftOut(
+            r,
+            "the column has no values, so there is nothing to model; left out of the model "
+            "and written empty, as it is in the input",
+        )
+        for r in rels
+        if r.parent != r.child and frames[r.child][r.column].notna().sum() == 0
+    ]
+
+
 @dataclass
 class LinkShape:
     """How a left-out foreign key uses its parent: null rate, share of parents referred to,

@@ -34,7 +34,7 @@ from synthgen_sdv.core.errors import InputError, SynthgenError
 from synthgen_sdv.core.metadata import subgraph
 from synthgen_sdv.core.progress import Progress
 from synthgen_sdv.detect import graph
-from synthgen_sdv.detect.graph import limit_columns, relationship_of
+from synthgen_sdv.detect.graph import empty_links, limit_columns, relationship_of
 from synthgen_sdv.detect.load import load_user_data
 from synthgen_sdv.detect.modeling import FitState, fit_tables, placeholder_columns, restore
 from synthgen_sdv.detect.userdata import UserData, save_metadata
@@ -177,14 +177,23 @@ class UserSource(Source):
         """The tables with composite keys, self references and left-out links hidden and date
         keys as integers (all undone in ``finish``); checked against what HMA can model."""
         user = self._user
-        tables, metadata, state = fit_tables(user, modeled)
+        chosen = set(modeled)
+        empty = empty_links(
+            [
+                relationship_of(r, user.tables, user.metadata)
+                for r in user.metadata["relationships"]
+                if r["child_table_name"] in chosen
+            ],
+            user.tables,
+        )
+        tables, metadata, state = fit_tables(user, modeled, empty)
         hidden = hide_keys(tables, metadata, modeled)
         rels = [
             relationship_of(r, user.tables, user.metadata) for r in hidden.metadata["relationships"]
         ]
         cuts = limit_columns(subgraph(hidden.metadata, modeled), rels, graph.MODELABLE_COLUMNS)
         if cuts:
-            tables, metadata, state = fit_tables(user, modeled, cuts)
+            tables, metadata, state = fit_tables(user, modeled, [*empty, *cuts])
             hidden = hide_keys(tables, metadata, modeled)
         check_modeled_subgraph(hidden.metadata, modeled, hidden.tables)
         return FitView(hidden.tables, hidden.metadata, state=(hidden, state))

@@ -120,3 +120,33 @@ def test_a_model_folder_keeps_date_keys_and_links_left_out(tmp_path):
     assert tables["sales"]["time_id"].isin(set(tables["times"]["time_id"])).all()
     assert tables["store"]["manager_staff_id"].isin(set(tables["staff"]["staff_id"])).all()
     assert tables["staff"]["store_id"].isin(set(tables["store"]["store_id"])).all()
+
+
+def test_a_foreign_key_without_values_is_left_out_and_written_empty(tmp_path):
+    """sakila's film.original_language_id: named after language, never filled. HMA learns
+    nothing from it (and its per-parent statistics need a parent referred to)."""
+    rng = np.random.default_rng(5)
+    data = _write(
+        tmp_path / "data",
+        {
+            "language": pd.DataFrame({"language_id": [1, 2, 3], "name": ["en", "fr", "de"]}),
+            "film": pd.DataFrame(
+                {
+                    "film_id": np.arange(1, 41),
+                    "language_id": rng.integers(1, 4, 40),
+                    "original_language_id": [None] * 40,
+                    "length": rng.integers(60, 180, 40),
+                }
+            ),
+        },
+    )
+    out = tmp_path / "out"
+    outcome = run_fit_sample(UserSource(data, seed=1), out, ["parquet"], "hma", compare=False)
+    assert validate(out).ok
+    film = outcome.sampled.tables["film"]
+    assert film["original_language_id"].isna().all() and film["language_id"].notna().all()
+    assert any(
+        "film.original_language_id -> language.language_id: left out of the model (the column "
+        "has no values" in n
+        for n in outcome.sampled.notes
+    )
