@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from synthgen_sdv.core.errors import InputError
+from synthgen_sdv.core.names import check_column_name, check_table_name
 from synthgen_sdv.detect.dialect import (
     SAMPLE_BYTES,
     Dialect,
@@ -64,6 +65,7 @@ def table_files(data_dir: Path) -> dict[str, Path]:
     for path in sorted(data_dir.iterdir()):
         if path.suffix.lower() not in SUFFIXES or not path.is_file():
             continue
+        check_table_name(path.stem, f"--data-dir {data_dir}: {path.name}")  # a file name later
         if path.stem in files or path.stem.lower() in folded:
             other = files.get(path.stem) or files[folded[path.stem.lower()]]
             raise InputError(
@@ -280,6 +282,7 @@ def _check_columns(raw: RawTable) -> None:
         if problem:
             problems.append(problem)
             continue
+        check_column_name(text, f"{raw.path}: column")  # core.names: the package's rule
         if text.lower() in folded:
             problems.append(f"{name}: column '{text}' appears twice (names ignore case)")
         folded.setdefault(text.lower(), text)
