@@ -203,6 +203,11 @@ def register_sample(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="processes; output is the same for any value",
     )
+    p.add_argument(
+        "--no-lineage",
+        action="store_true",
+        help="skip executing the ETL pipeline of lineage.yml (sampled and rule tables only)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bars or stage lines")
     p.set_defaults(func=run_sample)
 
@@ -372,6 +377,7 @@ def run_sample(args: argparse.Namespace) -> int:
             guard=lambda source, est_out, est: check_size(
                 args, est_out, est, source.memory_budget()
             ),
+            etl=not args.no_lineage,
         )
     print_summary(outcome)
     how = "drawn" if outcome.sampled.sampling["seed_drawn"] else "given"

@@ -7,6 +7,7 @@ them imports another.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,11 +115,15 @@ def fit_model(
 
 
 def finish_sampled(
-    plan: Plan, boot: Bootstrap, sampled: dict[str, Any], modeled: list[str]
+    plan: Plan,
+    boot: Bootstrap,
+    sampled: dict[str, Any],
+    modeled: list[str],
+    offsets: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
-    """Sampled tables made exact: keys renumbered like the config's, derived columns and
-    totals recomputed from it, dtypes as in the bootstrap."""
-    renumbered = renumber_keys(plan, sampled, modeled)
+    """Sampled tables made exact: keys renumbered like the config's (after ``offsets`` rows
+    of each table, for a batch), derived columns and totals recomputed, bootstrap dtypes."""
+    renumbered = renumber_keys(plan, sampled, modeled, offsets)
     tables = rederive(plan, {**boot.tables, **renumbered}, modeled)
     return {t: like(tables[t][plan.tables[t].emitted], boot.tables[t]) for t in modeled}
 

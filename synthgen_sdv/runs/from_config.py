@@ -14,6 +14,7 @@ follow the sample's seed, and so do the tables generated on top of them.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,7 @@ class ConfigSource(Source):
     load_key = "bootstrap_s"
     finish_line = "recompute derived columns and totals"
     write_line = "sampled tables as sampled, the other tables by rules on top of them"
+    batched = True
 
     def __init__(
         self, plan: Plan, workers: int = 1, etl: bool = True, boot: Bootstrap | None = None
@@ -177,8 +179,30 @@ class ConfigSource(Source):
         self, sampled: dict[str, pd.DataFrame], fitted: Fitted, scale: float, seed: int
     ) -> Sampled:
         """Keys renumbered, identities recomputed; the lineage of each sampled table."""
+        return self.whole(self.finish_tables(sampled, fitted), fitted, scale, seed)
+
+    def finish_tables(
+        self,
+        sampled: dict[str, pd.DataFrame],
+        fitted: Fitted,
+        offsets: Mapping[str, int] | None = None,
+    ) -> dict[str, pd.DataFrame]:
+        """Keys renumbered like the config's (after ``offsets``), identities recomputed."""
+        return finish_sampled(self.plan, self._boot, sampled, fitted.modeled, offsets)
+
+    def renumbered(self, fitted: Fitted) -> set[str]:
+        """Modeled tables with sequence keys (``renumber_keys`` gives them the config's)."""
+        tables = self.plan.tables
+        return {
+            t for t in fitted.modeled if tables[t].columns[tables[t].primary_key].is_key_sequence
+        }
+
+    def whole(
+        self, tables: dict[str, pd.DataFrame], fitted: Fitted, scale: float, seed: int
+    ) -> Sampled:
+        """The finished tables with the lineage of each sampled table."""
         plan, boot, model, modeled = self.plan, self._boot, fitted.model, fitted.modeled
-        pinned = finish_sampled(plan, boot, sampled, modeled)
+        pinned = tables
         info = fitted.synthesizer.params()
         lineage = {
             name: {

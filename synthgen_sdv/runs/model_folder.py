@@ -42,14 +42,17 @@ def run_sample(
     progress: Progress = QUIET,
     overwrite: bool = False,
     guard: Callable[[Source, Path, Estimate], None] | None = None,
+    etl: bool = True,
 ) -> FitSampleOutcome:
     """``sample``: load the model folder, sample (a fresh seed unless ``seed``), write ``out``
     (default: the source's output folder) in ``formats`` (default: the source's). ``guard``
-    sees the source's estimate of the sample before it starts (the CLI's size check)."""
+    sees the source's estimate of the sample before it starts (the CLI's size check); ``etl``
+    False skips the source's ETL pipeline (lineage.yml of a config)."""
     started = time.perf_counter()
     progress.stages(3)  # load, sample, write
     fitted = load_fitted(model_dir, workers)
     source = fitted.source
+    source.etl = etl
     drawn = seed is None
     seed = draw_seed() if seed is None else seed
     out = Path(out) if out is not None else source.default_out()
@@ -60,7 +63,9 @@ def run_sample(
         if estimate is not None:
             guard(source, out, estimate)
     t = time.perf_counter()
-    sampled = sample(fitted, scale, progress, seed=seed, num_rows=num_rows, drawn=drawn)
+    sampled = sample(
+        fitted, scale, progress, seed=seed, num_rows=num_rows, drawn=drawn, workers=workers
+    )
     timings = {"sample_s": time.perf_counter() - t}
     for note in sampled.notes:
         progress.say(f"  - {note}")

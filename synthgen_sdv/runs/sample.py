@@ -20,11 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.core.progress import QUIET, Progress
 from synthgen_sdv.generate.engine import GenerationResult
 from synthgen_sdv.runs.output import Written, write_output
 from synthgen_sdv.runs.source import Fitted, Sampled, Source
+from synthgen_sdv.synth.batches import plan_batches, sample_batches
 from synthgen_sdv.synth.store import save_model
 
 #: seeds drawn for a fresh sample are below this (any int the CLI's --seed takes)
@@ -123,10 +126,13 @@ def sample(
     seed: int | None = None,
     num_rows: Mapping[str, int] | None = None,
     drawn: bool = False,
+    workers: int | None = None,
 ) -> Sampled:
     """Sample ``scale`` times the fitted rows (or ``num_rows`` of root tables) with ``seed``
     (default: the fitting seed) and let the source make them whole. ``drawn`` says the seed
-    was drawn fresh (recorded with it)."""
+    was drawn fresh (recorded with it). A source that can (``Source.batched``) samples in
+    batches of root rows (``synth.batches``), in ``workers`` processes (default: the
+    source's); the tables are the same for any number of workers."""
     if num_rows:
         scale = rows_scale(fitted, num_rows)
     if isinstance(scale, bool) or not isinstance(scale, int | float) or not scale > 0:
@@ -136,8 +142,12 @@ def sample(
     progress.stage(
         f"sample at {scale:g}x the fitted rows (seed {seed}); {fitted.source.finish_line}"
     )
-    raw = fitted.synthesizer.sample(scale, seed=seed)
-    sampled = fitted.source.finish(raw, fitted, scale, seed)
+    if fitted.source.batched:
+        workers = workers or int(getattr(fitted.source, "workers", 1))
+        sampled = sample_in_batches(fitted, scale, seed, workers, progress)
+    else:
+        raw = fitted.synthesizer.sample(scale, seed=seed)
+        sampled = fitted.source.finish(raw, fitted, scale, seed)
     sampled.sampling = {
         "seed": seed,
         "seed_drawn": drawn,
@@ -156,6 +166,34 @@ def sample(
             if got != n:
                 sampled.notes.append(f"{table}: {got} rows sampled, {n} asked (--num-rows)")
     return sampled
+
+
+def sample_in_batches(
+    fitted: Fitted, scale: float, seed: int, workers: int = 1, progress: Progress = QUIET
+) -> Sampled:
+    """``scale`` drawn batch by batch (``synth.batches.plan_batches``), each finished by the
+    source with its keys after the rows of the batches before it, then put together."""
+    source, modeled = fitted.source, fitted.modeled
+    batches = plan_batches(scale, seed, fitted.rows)
+    if len(batches) > 1:
+        progress.say(
+            f"  {len(batches)} batches of up to {batches[0].scale:g}x the fitted rows"
+            f" ({workers} worker{'s' if workers > 1 else ''})"
+        )
+    parts: dict[str, list[pd.DataFrame]] = {t: [] for t in modeled}
+    offsets = dict.fromkeys(modeled, 0)
+    renumbered = source.renumbered(fitted)
+    for _batch, raw in sample_batches(fitted.synthesizer, batches, workers, renumbered=renumbered):
+        tables = source.finish_tables(raw, fitted, offsets)
+        for name in modeled:
+            parts[name].append(tables[name])
+            offsets[name] += len(tables[name])
+    whole = {}
+    for name in modeled:  # one table at a time: its batches are let go once joined
+        frames = parts.pop(name)
+        whole[name] = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+        del frames
+    return source.whole(whole, fitted, scale, seed)
 
 
 def write_sampled(
