@@ -85,6 +85,14 @@ def _data_args(p: argparse.ArgumentParser) -> None:
         help="SDV metadata JSON for --data-dir (default: detected, saved for editing)",
     )
     p.add_argument(
+        "--bad-rows",
+        choices=["error", "drop", "repair"],
+        default=None,
+        help="--data-dir rows with another number of fields than the header, or repeating or "
+        "lacking their table's key: error (default: exit 2 naming file, column and lines), "
+        "drop them, or repair (pad short rows; repeated keys keep their first row)",
+    )
+    p.add_argument(
         "--model", default=None, help="synthesizer: hma (default), hma_stock, gaussian_copula"
     )
     p.add_argument(
@@ -250,9 +258,14 @@ def _source(args: argparse.Namespace) -> tuple[Source, str, dict[str, Path | Non
         check_tables(args.data_dir, _tables(args))
         run = load_config().run  # seed and synthesizer default to the built-in config.yaml
         seed = args.seed if args.seed is not None else run.seed
-        source: Source = UserSource(args.data_dir, args.metadata, seed)
+        bad_rows = args.bad_rows or "error"
+        source: Source = UserSource(args.data_dir, args.metadata, seed, bad_rows=bad_rows)
         return source, args.model or run.synthesis.model, {"--data-dir": args.data_dir}
-    refuse_given(args, ("metadata",), "a metadata file describes --data-dir; give that too")
+    refuse_given(
+        args,
+        ("metadata", "bad_rows"),
+        "a metadata file and --bad-rows describe --data-dir; give that too",
+    )
     args.scale, sample_scale = args.bootstrap_scale, getattr(args, "scale", None)
     plan = load_plan(args)
     args.scale = sample_scale

@@ -1,6 +1,10 @@
 """Metadata the user gave (SDV JSON, or a schema_metadata.json), checked against the data.
 
 Every problem is collected and raised as one ``InputError`` naming the file, table and column.
+A primary key that repeats or is empty is one of them, with the lines at fault, unless
+``--bad-rows drop`` leaves those rows out. Relationships that form a cycle are broken at the
+weakest link (``detect.graph``); links listed under ``unmodeled_relationships`` (as the saved
+detected metadata does) are checked too and stay out of the model.
 """
 
 from __future__ import annotations
@@ -13,8 +17,11 @@ import numpy as np
 import pandas as pd
 
 from synthgen_sdv.core.errors import InputError
+from synthgen_sdv.detect.graph import LeftOut, break_cycles, relationship_of
+from synthgen_sdv.detect.integrity import describe, key_problem
+from synthgen_sdv.detect.reading import RawTable
 from synthgen_sdv.detect.types import type_column
-from synthgen_sdv.detect.userdata import UserData
+from synthgen_sdv.detect.userdata import UNMODELED, UserData
 from synthgen_sdv.io.reader import read_json
 
 
@@ -36,12 +43,20 @@ def _examples(values) -> str:
 
 
 def check_metadata(
-    data_dir: Path, files: dict[str, Path], raw: dict[str, pd.DataFrame], path: Path
+    data_dir: Path,
+    files: dict[str, Path],
+    raws: dict[str, RawTable],
+    path: Path,
+    bad_rows: str = "error",
 ) -> UserData:
     """The user's metadata checked against the data: every problem at once, with where."""
+    raw = {t: r.frame for t, r in raws.items()}
     md = deepcopy(read_metadata_file(path))
     md.setdefault("METADATA_SPEC_VERSION", "V1")
     md.setdefault("relationships", [])
+    unmodeled = md.pop(UNMODELED, [])
+    if not isinstance(unmodeled, list) or not isinstance(md["relationships"], list):
+        raise InputError(f"--metadata {path}: relationships and {UNMODELED} must be lists")
     problems: list[str] = []
     notes: list[str] = [f"metadata read from {path}"]
     where = {t: f"{files[t].name}" for t in files}
@@ -130,22 +145,30 @@ def check_metadata(
         if absent or not all(isinstance(c, str) for c in cols):
             problems.append(f"{at}: {pk!r} is not a column of {where[name]}")
             continue
-        nulls = df[cols].isna().any(axis=1)
-        if nulls.any():
+        problem = key_problem(df, name, cols)
+        if problem is None:
+            continue
+        said = describe(problem, raws[name], df)
+        if bad_rows not in ("drop", "repair"):
             problems.append(
-                f"{at} ({where[name]}): {int(nulls.sum())} rows have an empty key (first at "
-                f"data row {int(np.flatnonzero(nulls.to_numpy())[0]) + 1}); a key is never empty"
+                f"{at} ({where[name]}): {said}; a primary key is unique and never empty: choose "
+                "another column or a composite key (a list), or pass --bad-rows drop to keep "
+                "the first row of each key value"
             )
-        dup = df[cols].duplicated(keep=False) & ~nulls
-        if dup.any():
-            shown = df.loc[dup, cols].drop_duplicates().head(3).to_dict("records")
-            problems.append(
-                f"{at} ({where[name]}): {int(dup.sum())} rows share a key value, e.g. {shown}; "
-                "a primary key is unique: choose another column or a composite key (a list)"
-            )
+            continue
+        drop = np.union1d(problem.repeated, problem.empty)
+        keep = np.ones(len(df), bool)
+        keep[drop] = False
+        frames[name] = df[keep].reset_index(drop=True)
+        raws[name].drop_rows(drop)
+        notes.append(f"{said}: {len(drop)} rows left out (--bad-rows {bad_rows})")
 
     for i, rel in enumerate(md["relationships"]):
         problems.extend(_check_relationship(i, rel, md, frames, types, keys, where))
+    for i, rel in enumerate(unmodeled):
+        found = _check_relationship(i, rel, md, frames, types, keys, where)
+        problems.extend(p.replace("relationships[", f"{UNMODELED}[", 1) for p in found)
+    problems.extend(_placeholder_ids(md, keys, unmodeled, where))
 
     if problems:
         n = len(problems)
@@ -155,7 +178,36 @@ def check_metadata(
         )
     md["tables"] = {t: md["tables"][t] for t in frames}
     kept = {t: files[t] for t in frames}
-    return UserData(data_dir, kept, frames, md, types, notes, [], metadata_file=path)
+    rels, left_out = break_cycles([relationship_of(r, frames, md) for r in md["relationships"]])
+    md["relationships"] = [r.as_sdv() for r in rels]
+    left_out += [
+        LeftOut(relationship_of(r, frames, md), str(r.get("reason") or f"listed in {UNMODELED}"))
+        for r in unmodeled
+    ]
+    reasons = [f"left out of the model: {lo.relationship.label()}: {lo.reason}" for lo in left_out]
+    return UserData(
+        data_dir, kept, frames, md, types, notes, reasons, metadata_file=path, left_out=left_out
+    )
+
+
+def _placeholder_ids(md: dict, keys: dict, unmodeled: list, where: dict) -> list[str]:
+    """sdtype id on a column that is no key: SDV would fill it with placeholder ids."""
+    referencing = {
+        (r["child_table_name"], r["child_foreign_key"])
+        for r in [*md["relationships"], *unmodeled]
+        if isinstance(r, dict)
+    }
+    problems = []
+    for name, key in keys.items():
+        own = set(key if isinstance(key, list) else [key] if key else [])
+        for col, cmeta in md["tables"][name]["columns"].items():
+            if cmeta.get("sdtype") == "id" and col not in own and (name, col) not in referencing:
+                problems.append(
+                    f"tables.{name}.columns.{col} ({where[name]}): sdtype id, but the column is "
+                    "neither a key nor a foreign key, so every value would be replaced by a "
+                    "generated placeholder id; use categorical (or declare the key)"
+                )
+    return problems
 
 
 def _unparsed(series: pd.Series, fmt: str) -> pd.Series:

@@ -8,7 +8,11 @@ from typing import Any
 
 import pandas as pd
 
-from synthgen_sdv.detect.keys import Relationship, detect_primary_key, detect_relationships
+from synthgen_sdv.detect.graph import break_cycles
+from synthgen_sdv.detect.integrity import refuse_or_drop
+from synthgen_sdv.detect.keys import detect_primary_keys
+from synthgen_sdv.detect.links import Relationship, detect_relationships
+from synthgen_sdv.detect.reading import RawTable
 from synthgen_sdv.detect.sdtypes import column_sdtype, sdv_sdtypes, text_regex
 from synthgen_sdv.detect.types import type_column
 from synthgen_sdv.detect.userdata import UserData
@@ -30,35 +34,58 @@ def _type_frames(raw: dict[str, pd.DataFrame], formats: dict | None = None):
 
 
 def detect_metadata(
-    data_dir: Path, files: dict[str, Path], raw: dict[str, pd.DataFrame]
+    data_dir: Path,
+    files: dict[str, Path],
+    raws: dict[str, RawTable],
+    bad_rows: str = "error",
 ) -> UserData:
     """Type every column and detect keys, relationships and sdtypes, each with its reason."""
-    frames, types, fmts, notes = _type_frames(raw)
-    sdv_cols, sdv_pks = sdv_sdtypes(frames)
-    reasons: list[str] = []
-    keys: dict[str, str | list[str] | None] = {}
-    for name, df in frames.items():
-        keys[name], why = detect_primary_key(name, df, types[name], sdv_pks.get(name))
-        reasons.append(f"{name} key: {why}")
-        if isinstance(keys[name], list):
+    frames, types, fmts, notes = _type_frames({t: r.frame for t, r in raws.items()})
+    keys, why, problems = detect_primary_keys(frames, types)
+    if problems:
+        refuse_or_drop(problems, raws, frames, bad_rows, notes)
+        keys, why, problems = detect_primary_keys(frames, types)
+    sdv_cols, _ = sdv_sdtypes(frames)
+    reasons = [f"{name} key: {why[name]}" for name in frames]
+    for name, key in keys.items():
+        if isinstance(key, list):
             reasons.append(
                 f"{name}: composite key; sdv 1.37.4 cannot model it, so it is modeled without a "
                 "key and the combination is made unique again after sampling"
             )
-    rels, rel_notes = detect_relationships(frames, types, keys)
+    found, rel_notes = detect_relationships(frames, types, keys)
     notes.extend(rel_notes)
+    _type_empty_references(found, frames, types)
+    rels, left_out = break_cycles(found)
     sdv_rels = {
         (r["child_table_name"], r["child_foreign_key"], r["parent_table_name"])
         for r in _sdv_relationships(frames)
     }
-    for r in rels:
+    for r in found:
         by_sdv = "" if (r.child, r.column, r.parent) in sdv_rels else " (sdv's detection missed it)"
         what = "self reference" if r.parent == r.child else "foreign key"
-        reasons.append(
-            f"{what} {r.child}.{r.column} -> {r.parent}.{r.parent_key}: {r.reason}{by_sdv}"
+        reasons.append(f"{what} {r.label()}: {r.reason}{by_sdv}")
+    for lo in left_out:
+        reasons.append(f"left out of the model: {lo.relationship.label()}: {lo.reason}")
+    metadata = _build_metadata(frames, types, fmts, keys, found, sdv_cols, notes)
+    metadata["relationships"] = [r.as_sdv() for r in rels]
+    return UserData(data_dir, files, frames, metadata, types, notes, reasons, left_out=left_out)
+
+
+def _type_empty_references(
+    rels: list[Relationship], frames: dict[str, pd.DataFrame], types: dict[str, dict[str, str]]
+) -> None:
+    """A foreign key column without any value takes its parent key's type (it reads as text)."""
+    for r in rels:
+        column = frames[r.child][r.column]
+        if column.notna().any():
+            continue
+        kind = types[r.parent][r.parent_key]
+        types[r.child][r.column] = kind
+        dtype = {"int": "Int64", "date": "datetime64[ns]", "datetime": "datetime64[ns]"}
+        frames[r.child][r.column] = pd.Series(
+            pd.array([None] * len(column), dtype=dtype.get(kind, object)), index=column.index
         )
-    metadata = _build_metadata(frames, types, fmts, keys, rels, sdv_cols, notes)
-    return UserData(data_dir, files, frames, metadata, types, notes, reasons)
 
 
 def _sdv_relationships(frames: dict[str, pd.DataFrame]) -> list[dict]:
@@ -112,8 +139,4 @@ def _build_metadata(frames, types, fmts, keys, rels: list[Relationship], sdv_col
         tables[name] = {"columns": columns}
         if pk:
             tables[name]["primary_key"] = pk
-    return {
-        "METADATA_SPEC_VERSION": "V1",
-        "tables": tables,
-        "relationships": [r.as_sdv() for r in rels],
-    }
+    return {"METADATA_SPEC_VERSION": "V1", "tables": tables, "relationships": []}

@@ -1,214 +1,241 @@
-"""Detecting primary keys (composite ones too) and foreign keys, each with its reason.
+"""Detecting primary keys (composite ones too), each with its reason, names first.
 
-sdv's detection finds no composite primary key and relationships by equal column names only
-(measured on Northwind, sdv 1.37.4: ``orders.ship_via -> shippers`` and the self reference
-``employees.reports_to -> employees`` are missed). Here a key is a unique, never-empty column
-named like one, or a unique key-like pair; a foreign key is found by name (``<parent>_id``, or
-the parent key's own name) or by values with a name hint, and ambiguity becomes a note.
+sdv's own detection finds no composite key and takes the first unique id-like column (on
+AdventureWorks, a ``rowguid``). Here, in order, a table's key is:
+
+1. a unique, never-empty column named after the table (``customer_id`` in ``customers``,
+   ``id``); a date or text key counts when it is named so (``times.time_id``). A column named
+   so that repeats or is empty is a problem (``KeyProblem``) unless it repeats once per period
+   (``employee_id`` with ``start_date``: a history table);
+2. for a link table named after the tables it links (``film_actor``, ``titleauthor``), the
+   columns referring to them; else a unique column whose name the table's name abbreviates or
+   starts with (``stor_id`` in ``stores``, ``SalesOrderID`` in ``SalesOrderHeader``);
+3. a unique column named like a key that refers to no other table (``au_id``);
+4. a minimal composite key of 2 to 4 never-empty columns named like keys, references or the
+   start of a period, preferring the table's own identifiers (``order_id, line_item_id``)
+   and period starts (``employee_id, start_date``); references alone make pairs only (a fact
+   table's references together are not its key); then a unique reference (a 1:1 extension);
+   then a GUID (``rowguid``: an alternate key, chosen only when nothing else is a key);
+5. otherwise none: the table is modeled without a key.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from itertools import combinations
 
 import pandas as pd
 
-# The last word of a column name that says "this refers to a row": order_id, ship_via,
-# reports_to, created_by, parent_ref.
-KEY_WORDS = {"id", "key", "code", "ref", "no", "num", "via", "to", "by", "parent", "fk"}
-MIN_PREFIX = 3  # "ship_via" ~ "shippers": a common prefix this long counts as a name hint
-MAX_COMPOSITE_COLUMNS = 8  # pairs are searched among the first key-like columns only
+from synthgen_sdv.detect.integrity import KeyProblem, key_problem
+from synthgen_sdv.detect.names import (
+    GUID_RE,
+    Level,
+    guid_named,
+    key_named,
+    link_parts,
+    name_level,
+    named_after_table,
+    period_start_named,
+)
+
+Key = str | list[str] | None
+KEY_TYPES = ("int", "string")
+DATE_TYPES = ("date", "datetime")
+MAX_COMPOSITE = 4
+MAX_CANDIDATES = 8  # composite keys are searched among the first candidate columns only
 
 
-@dataclass
-class Relationship:
-    """One detected or declared foreign key, with the reason it was accepted."""
-
-    parent: str
-    parent_key: str
-    child: str
-    column: str
-    reason: str = ""
-
-    def as_sdv(self) -> dict[str, str]:
-        """The relationship as an entry of SDV's ``relationships`` list."""
-        return {
-            "parent_table_name": self.parent,
-            "parent_primary_key": self.parent_key,
-            "child_table_name": self.child,
-            "child_foreign_key": self.column,
-        }
-
-
-def singular(name: str) -> str:
-    """``customers`` -> ``customer``: table names are plural, key columns singular."""
-    low = name.lower()
-    if low.endswith("ies"):
-        return name[:-3] + "y"
-    if low.endswith(("sses", "xes", "ches", "shes")):
-        return name[:-2]
-    if low.endswith("s") and not low.endswith("ss"):
-        return name[:-1]
-    return name
-
-
-def key_like(column: str) -> bool:
-    """Whether a column's name says it refers to a row (``order_id``, ``ship_via``,
-    ``reports_to``)."""
-    low = column.lower()
-    return low.split("_")[-1] in KEY_WORDS or low.endswith("id")
-
-
-def _key_typed(kind: str) -> bool:
-    return kind in ("int", "string")
-
-
-def _unique_non_null(frame: pd.DataFrame, cols: list[str]) -> bool:
+def unique_non_null(frame: pd.DataFrame, cols: list[str]) -> bool:
+    """Whether ``cols`` together identify every row (no empty value, no repeat)."""
     sub = frame[cols]
     return len(sub) > 0 and not sub.isna().any().any() and not sub.duplicated().any()
 
 
-def detect_primary_key(
-    table: str, frame: pd.DataFrame, types: dict[str, str], sdv_guess: str | None
-) -> tuple[str | list[str] | None, str]:
-    """(primary key, reason): a unique non-null int/text column, else a unique key-like pair."""
-    single = [c for c in frame.columns if _key_typed(types[c]) and _unique_non_null(frame, [c])]
-    sing = singular(table).lower()
-    wanted = {f"{sing}_id", f"{table.lower()}_id", "id", f"{sing}id", f"{sing}_key"}
-    for c in single:
-        if c.lower() in wanted:
-            return c, f"'{c}' is unique, never empty, and named after the table"
-    if sdv_guess in single:
-        return sdv_guess, f"'{sdv_guess}' is unique, never empty (sdv's guess)"
-    for c in single:
-        if key_like(c):
-            return c, f"'{c}' is unique, never empty and named like a key"
-    keyish = [
-        c for c in frame.columns if _key_typed(types[c]) and key_like(c) and frame[c].notna().all()
-    ][:MAX_COMPOSITE_COLUMNS]
-    for i, a in enumerate(keyish):
-        for b in keyish[i + 1 :]:
-            if _unique_non_null(frame, [a, b]):
-                return [a, b], f"no single column is a key; the pair ({a}, {b}) is unique"
-    return None, "no unique, never-empty key column or key-like pair: the table has no key"
+class _Detector:
+    def __init__(self, frames: dict[str, pd.DataFrame], types: dict[str, dict[str, str]]):
+        self.frames, self.types = frames, types
+        self.names = list(frames)
+        self.keys: dict[str, Key] = {}
+        self.why: dict[str, str] = {}
+        self.problems: list[KeyProblem] = []
 
+    def set(self, table: str, key: Key, why: str) -> None:
+        self.keys[table] = key
+        self.why[table] = why
 
-def _common_prefix(a: str, b: str) -> int:
-    n = 0
-    for x, y in zip(a.lower(), b.lower(), strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
-
-
-def _values_in(child: pd.Series, parent: pd.Series) -> tuple[bool, pd.Series]:
-    values = pd.Series(child.dropna().unique())
-    outside = values[~values.isin(set(parent.dropna()))]
-    return len(values) > 0 and outside.empty, outside
-
-
-def detect_relationships(
-    frames: dict[str, pd.DataFrame],
-    types: dict[str, dict[str, str]],
-    keys: dict[str, str | list[str] | None],
-) -> tuple[list[Relationship], list[str]]:
-    """Foreign keys by name (same name as the parent key, or ``<parent>_id``) and by values.
-
-    A value-only match needs every child value to be a parent key, at least 2 distinct values,
-    and a name hint: a common prefix with the parent's name (ship_via ~ shippers); or, for a
-    reference to the column's own table, a key-like last word (reports_to) and the shape of a
-    hierarchy (some rows empty: the top; no row points to itself). Several equally good
-    parents are ambiguous and are reported, not guessed.
-    """
-    rels: list[Relationship] = []
-    notes: list[str] = []
-    parents = {t: k for t, k in keys.items() if isinstance(k, str)}
-    for child, frame in frames.items():
-        own_pk = keys.get(child)
-        for col in frame.columns:
-            kind = types[child][col]
-            if col == own_pk or not _key_typed(kind):
+    def reference(self, table: str, col: str) -> tuple[str, Level] | None:
+        """The other table ``col``'s name points at most strongly (abbreviation or better)."""
+        best: tuple[str, Level] | None = None
+        for p in self.names:
+            if p == table:
                 continue
-            named = [
-                p
-                for p, pk in parents.items()
-                if p != child
-                and (col == pk or col.lower() in (f"{singular(p).lower()}_id", f"{p.lower()}_id"))
-            ]
-            if named:
-                p = named[0]
-                pk = parents[p]
-                if types[p][pk] != kind:
-                    notes.append(
-                        f"{child}.{col}: named like {p}.{pk} but holds {kind} values and "
-                        f"{p}.{pk} holds {types[p][pk]} values; not used as a foreign key"
-                    )
-                    continue
-                ok, outside = _values_in(frame[col], frames[p][pk])
-                if ok:
-                    rels.append(Relationship(p, pk, child, col, _name_reason(col, p, pk, frame)))
-                else:
-                    shown = ", ".join(map(str, outside.head(5)))
-                    notes.append(
-                        f"{child}.{col}: named like {p}.{pk} but {len(outside)} of its values "
-                        f"are not {p} keys (e.g. {shown}); not used as a foreign key. Fix the "
-                        "data or declare the relationship in a metadata file after fixing it"
-                    )
-                continue
-            if frame[col].nunique() < 2:
-                continue
-            contained = [
-                p
-                for p, pk in parents.items()
-                if types[p][pk] == kind and _values_in(frame[col], frames[p][pk])[0]
-            ]
-            if not contained:
-                continue
-            scored = {p: _common_prefix(col, singular(p)) for p in contained}
-            best = max(scored.values())
-            chosen, why = None, ""
-            if best >= MIN_PREFIX and list(scored.values()).count(best) == 1:
-                chosen = max(scored, key=scored.get)
-                why = f"its name starts like '{chosen}'"
-            elif child in contained and key_like(col) and _hierarchy(frame, col, own_pk):
-                chosen, why = (
-                    child,
-                    (
-                        "it looks like a hierarchy in its own table (key-like name, empty on "
-                        "the top rows, no row points to itself)"
-                    ),
+            pk = self.keys.get(p)
+            level = name_level(col, p, pk if isinstance(pk, str) else None)
+            if level >= Level.ABBREVIATION and (best is None or level > best[1]):
+                best = (p, level)
+        return best
+
+    def named(self, table: str) -> None:
+        frame, types = self.frames[table], self.types[table]
+        named = [
+            c
+            for c in frame.columns
+            if named_after_table(c, table) == Level.TABLE and types[c] in KEY_TYPES + DATE_TYPES
+        ]
+        for c in named:
+            if unique_non_null(frame, [c]):
+                self.set(table, c, f"'{c}' is unique, never empty, and named after the table")
+                return
+        if not named:
+            return
+        c = named[0]
+        for s in frame.columns:
+            period = s != c and types[s] in DATE_TYPES and period_start_named(s)
+            if period and unique_non_null(frame, [c, s]):
+                self.set(
+                    table,
+                    [c, s],
+                    f"'{c}' is named after the table and repeats once per '{s}' (a history "
+                    f"table): ({c}, {s}) is unique",
                 )
-            elif len(contained) == 1 and key_like(col):
-                chosen, why = contained[0], "its name is key-like"
-            if chosen is None:
-                if key_like(col) or best >= MIN_PREFIX:
-                    notes.append(
-                        f"{child}.{col}: its values are keys of {', '.join(contained)}; "
-                        "ambiguous, not used as a foreign key (declare it in a metadata file "
-                        "if it is one)"
+                return
+        problem = key_problem(frame, table, [c])
+        if problem is not None:
+            self.problems.append(problem)
+
+    def link(self, table: str) -> bool:
+        parts = link_parts(table, self.names)
+        if not parts:
+            return False
+        frame, types = self.frames[table], self.types[table]
+        cols = []
+        for p in parts:
+            pk = self.keys.get(p)
+            scored = [
+                (name_level(c, p, pk if isinstance(pk, str) else None), -i, c)
+                for i, c in enumerate(frame.columns)
+                if types[c] in KEY_TYPES and frame[c].notna().all() and c not in cols
+            ]
+            best = max(scored, default=(Level.NONE, 0, ""))
+            if best[0] < Level.ABBREVIATION:
+                return False
+            cols.append(best[2])
+        cols = [c for c in frame.columns if c in cols]
+        if not unique_non_null(frame, cols):
+            return False
+        self.set(
+            table,
+            cols,
+            f"a link table named after {', '.join(parts)}: ({', '.join(cols)}) refer to them "
+            "and are unique together",
+        )
+        return True
+
+    def abbreviated(self, table: str) -> bool:
+        frame, types = self.frames[table], self.types[table]
+        for level, how in ((Level.ABBREVIATION, "abbreviates"), (Level.QUALIFIED, "starts with")):
+            for c in frame.columns:
+                if (
+                    named_after_table(c, table) == level
+                    and types[c] in KEY_TYPES
+                    and unique_non_null(frame, [c])
+                ):
+                    self.set(
+                        table, c, f"'{c}' is unique, never empty, and the table's name {how} it"
                     )
-                continue
-            pk = parents[chosen]
-            n = frame[col].nunique()
-            rels.append(
-                Relationship(
-                    chosen,
-                    pk,
-                    child,
-                    col,
-                    f"all {n} distinct values are {chosen}.{pk} values and {why}",
-                )
-            )
-    return rels, notes
-
-
-def _hierarchy(frame: pd.DataFrame, col: str, own_pk) -> bool:
-    if not isinstance(own_pk, str) or not frame[col].isna().any():
+                    return True
         return False
-    return not (frame[col] == frame[own_pk]).fillna(False).any()
+
+    def own_identifier(self, table: str) -> bool:
+        frame, types = self.frames[table], self.types[table]
+        for c in frame.columns:
+            if (
+                types[c] in KEY_TYPES
+                and key_named(c)
+                and not guid_named(c)
+                and self.reference(table, c) is None
+                and unique_non_null(frame, [c])
+            ):
+                self.set(table, c, f"'{c}' is unique, never empty, and named like a key")
+                return True
+        return False
+
+    def composite(self, table: str) -> bool:
+        frame, types = self.frames[table], self.types[table]
+        role: dict[str, str] = {}
+        for c in frame.columns:
+            if not frame[c].notna().all() or guid_named(c) or unique_non_null(frame, [c]):
+                continue
+            if types[c] in DATE_TYPES and period_start_named(c):
+                role[c] = "period"
+            elif types[c] in KEY_TYPES and self.reference(table, c) is not None:
+                role[c] = "reference"
+            elif types[c] in KEY_TYPES and key_named(c):
+                role[c] = "own"
+            if len(role) >= MAX_CANDIDATES:
+                break
+        position = {c: i for i, c in enumerate(frame.columns)}
+        for size in range(2, MAX_COMPOSITE + 1):
+            found = []
+            for combo in combinations(role, size):
+                own = sum(role[c] == "own" for c in combo)
+                period = any(role[c] == "period" for c in combo)
+                if size > 2 and not own and not period:
+                    continue
+                if all(role[c] == "period" for c in combo):
+                    continue
+                if unique_non_null(frame, list(combo)) and not any(
+                    unique_non_null(frame, list(sub)) for sub in combinations(combo, size - 1)
+                ):
+                    found.append(((-own, -int(period), [position[c] for c in combo]), combo))
+            if found:
+                combo = min(found)[1]
+                kinds = ", ".join(f"{c} ({role[c]})" for c in combo)
+                self.set(
+                    table,
+                    list(combo),
+                    f"no single column is a key; ({', '.join(combo)}) is unique together and "
+                    f"no part of it is: {kinds}",
+                )
+                return True
+        return False
+
+    def fallback(self, table: str) -> None:
+        frame, types = self.frames[table], self.types[table]
+        for c in frame.columns:
+            if types[c] in KEY_TYPES and self.reference(table, c) and unique_non_null(frame, [c]):
+                self.set(table, c, f"'{c}' refers to another table and is unique here (1:1)")
+                return
+        for c in frame.columns:
+            if types[c] != "string" or not unique_non_null(frame, [c]):
+                continue
+            if guid_named(c) or frame[c].astype(str).str.match(GUID_RE).all():
+                self.set(table, c, f"'{c}' holds a unique GUID per row and nothing else is a key")
+                return
+        self.set(table, None, "no unique, never-empty column or combination named like a key")
+
+    def run(self) -> None:
+        for t in self.names:
+            self.named(t)
+        stuck = {p.table for p in self.problems}
+        rest = [t for t in self.names if t not in self.keys and t not in stuck]
+        for t in rest:
+            if not self.link(t):
+                self.abbreviated(t)
+        rest = [t for t in rest if t not in self.keys]
+        for t in rest:
+            self.own_identifier(t)
+        for t in [t for t in rest if t not in self.keys]:
+            if not (self.link(t) or self.composite(t)):
+                self.fallback(t)
+        for t in stuck:
+            self.set(t, None, "its key column repeats or is empty (see the problem reported)")
 
 
-def _name_reason(col: str, parent: str, pk: str, frame: pd.DataFrame) -> str:
-    how = "same name as" if col == pk else "named after"
-    return f"{how} {parent}.{pk}; all {frame[col].nunique()} distinct values are {parent} keys"
+def detect_primary_keys(
+    frames: dict[str, pd.DataFrame], types: dict[str, dict[str, str]]
+) -> tuple[dict[str, Key], dict[str, str], list[KeyProblem]]:
+    """(key per table, why per table, problems): see the module docstring for the order."""
+    d = _Detector(frames, types)
+    d.run()
+    keys = {t: d.keys.get(t) for t in frames}
+    return keys, {t: d.why.get(t, "") for t in frames}, d.problems

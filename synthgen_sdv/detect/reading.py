@@ -1,19 +1,59 @@
 """Reading a folder of user tables: one table per *.csv / *.parquet file, named by its stem.
 
 CSV files are read as text (empty field = NULL) so that every column is typed from its values
-(``detect.types``), not from pandas' guesses.
+(``detect.types``), not from pandas' guesses. Their dialect is detected (``detect.dialect``)
+and every record is counted: a row with more or fewer fields than the header (a *ragged* row)
+is an error naming the file, its lines and what they hold, unless ``bad_rows`` says to drop
+them or to repair them (short rows padded with empty fields; long rows whose extra fields are
+empty trimmed, other long rows dropped). Table and column names are checked
+(``check_name``), and every row remembers the file line it came from, for messages.
 """
 
 from __future__ import annotations
 
+import csv
+from array import array
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.core.names import check_column_name, check_table_name
+from synthgen_sdv.detect.dialect import (
+    SAMPLE_BYTES,
+    Dialect,
+    decimal_comma_columns,
+    sniff,
+    to_decimal_point,
+)
 
 SUFFIXES = (".csv", ".parquet")
+BAD_ROWS = ("error", "drop", "repair")
+MAX_NAME = 128
+MAX_SHOWN = 3  # example rows in a message
+FIX_HINT = (
+    "pass --bad-rows drop to leave such rows out, or --bad-rows repair to pad short rows "
+    "with empty fields"
+)
+
+
+def check_name(name: str, what: str) -> str | None:
+    """Why ``name`` cannot be a table or column name, or None when it can.
+
+    A name is not empty, at most ``MAX_NAME`` characters, not ``.`` or ``..``, and holds no
+    path separator or control character (it becomes a file name and a SQL identifier).
+    """
+    if not name or not name.strip():
+        return f"{what} has an empty name"
+    if name in (".", ".."):
+        return f"{what} is named '{name}'"
+    if len(name) > MAX_NAME:
+        return f"{what} '{name[:40]}...' has a name longer than {MAX_NAME} characters"
+    if any(c in name for c in "/\\") or any(ord(c) < 32 or ord(c) == 127 for c in name):
+        return f"{what} {name!r} has a path separator or control character in its name"
+    return None
 
 
 def table_files(data_dir: Path) -> dict[str, Path]:
@@ -21,36 +61,231 @@ def table_files(data_dir: Path) -> dict[str, Path]:
     if not data_dir.is_dir():
         raise InputError(f"--data-dir {data_dir}: no such directory")
     files: dict[str, Path] = {}
+    folded: dict[str, str] = {}
     for path in sorted(data_dir.iterdir()):
         if path.suffix.lower() not in SUFFIXES or not path.is_file():
             continue
         check_table_name(path.stem, f"--data-dir {data_dir}: {path.name}")  # a file name later
-        if path.stem in files:
+        if path.stem in files or path.stem.lower() in folded:
+            other = files.get(path.stem) or files[folded[path.stem.lower()]]
             raise InputError(
                 f"--data-dir {data_dir}: table '{path.stem}' has two files "
-                f"({files[path.stem].name}, {path.name}); keep one"
+                f"({other.name}, {path.name}); keep one (table names ignore case)"
             )
+        problem = check_name(path.stem, f"file {path.name}: the table")
+        if problem:
+            raise InputError(f"--data-dir {data_dir}: {problem}; rename the file")
         files[path.stem] = path
+        folded[path.stem.lower()] = path.stem
     if not files:
         raise InputError(f"--data-dir {data_dir}: no .csv or .parquet files in it")
     return files
 
 
-def read_raw(path: Path) -> pd.DataFrame:
-    """A CSV as text (empty field = NULL), a Parquet file as stored; column names checked
-    (``core.names``)."""
-    frame = _read(path)
-    for column in frame.columns:
-        check_column_name(column, f"{path}: column")
-    return frame
+@dataclass
+class RawTable:
+    """One file as read: its rows as text (CSV) or as stored (Parquet), where each row came
+    from, the dialect detected and what was changed while reading."""
+
+    path: Path
+    frame: pd.DataFrame
+    lines: np.ndarray | None = None  # file line of each row (CSV); None: row numbers
+    dialect: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def where(self, positions) -> str:
+        """``lines 5, 9`` (CSV) or ``rows 3, 7`` (Parquet) of rows at ``positions``."""
+        pos = [int(p) for p in list(positions)[:MAX_SHOWN]]
+        if self.lines is None:
+            return "rows " + ", ".join(str(p + 1) for p in pos)
+        return "lines " + ", ".join(str(int(self.lines[p])) for p in pos)
+
+    def drop_rows(self, positions: np.ndarray) -> None:
+        """Leave the rows at ``positions`` out (their line numbers go with them)."""
+        keep = np.ones(len(self.frame), bool)
+        keep[positions] = False
+        self.frame = self.frame[keep].reset_index(drop=True)
+        if self.lines is not None:
+            self.lines = self.lines[keep]
 
 
-def _read(path: Path) -> pd.DataFrame:
+def read_raw(path: Path, bad_rows: str = "error") -> RawTable:
+    """A CSV as text (dialect detected, ragged rows refused or fixed), a Parquet as stored."""
     try:
         if path.suffix.lower() == ".parquet":
-            return pd.read_parquet(path)
-        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+            raw = RawTable(path, pd.read_parquet(path), dialect="parquet")
+        else:
+            raw = _read_csv(path, bad_rows)
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not UTF-8 text ({exc.reason}); save it as UTF-8") from None
+    except InputError:
+        raise
     except Exception as exc:  # pandas / pyarrow parse errors carry the line; pass them on
         raise InputError(f"{path}: cannot read it: {exc}") from None
+    _check_columns(raw)
+    return raw
+
+
+def _csv_kwargs(dialect: Dialect) -> dict:
+    return {"delimiter": dialect.delimiter, "quotechar": dialect.quotechar, "doublequote": True}
+
+
+def _read_csv(path: Path, bad_rows: str) -> RawTable:
+    with open(path, "rb") as fh:
+        head = fh.read(SAMPLE_BYTES)
+    sample = head.decode("utf-8-sig", errors="ignore" if len(head) == SAMPLE_BYTES else "strict")
+    dialect = sniff(sample)
+    header, lines, ragged = _scan(path, dialect)
+    if header is None:
+        raise InputError(f"{path}: empty file; a table needs a header row")
+    if ragged:
+        frame, lines, note = _fix_ragged(path, dialect, header, ragged, bad_rows)
+    else:
+        frame = pd.read_csv(
+            path,
+            sep=dialect.delimiter,
+            quotechar=dialect.quotechar,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            encoding="utf-8-sig",
+            skip_blank_lines=True,
+            header=0,
+            names=_unique_names(header),
+            index_col=False,
+        )
+        note = None
+    raw = RawTable(path, frame, lines, dialect.describe())
+    if note:
+        raw.notes.append(note)
+    commas = decimal_comma_columns(frame, dialect)
+    for col in commas:
+        frame[col] = to_decimal_point(frame[col])
+    if commas:
+        raw.dialect = dialect.describe(",")
+        raw.notes.append(
+            f"{path.name}: {', '.join(commas)}: numbers with a decimal comma, read as numbers"
+        )
+    raw.frame = frame
+    return raw
+
+
+def _unique_names(header: list[str]) -> list[str]:
+    # duplicates are refused by _check_columns; here they only must not crash pandas
+    seen: dict[str, int] = {}
+    out = []
+    for name in header:
+        n = seen.get(name, 0)
+        seen[name] = n + 1
+        out.append(name if n == 0 else f"{name}\x00{n}")
+    return out
+
+
+def _scan(path: Path, dialect: Dialect) -> tuple[list[str] | None, np.ndarray, list]:
+    """(header, first line of every record, ragged records as (row, line, fields, values))."""
+    header = None
+    starts = array("q")
+    ragged: list[tuple[int, int, int, list[str]]] = []
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh, **_csv_kwargs(dialect))
+        last = 0
+        try:
+            for row in reader:
+                start, last = last + 1, reader.line_num
+                if not row or row == [""]:
+                    continue  # a blank line, as pandas skips it
+                if header is None:
+                    header = row
+                    continue
+                if len(row) != len(header):
+                    ragged.append((len(starts), start, len(row), row))
+                starts.append(start)
+        except csv.Error as exc:
+            raise InputError(f"{path}: line {reader.line_num}: {exc}") from None
+    return header, np.frombuffer(starts, dtype=np.int64).copy(), ragged
+
+
+def _fix_ragged(path: Path, dialect: Dialect, header: list[str], ragged: list, bad_rows: str):
+    n = len(header)
+    if bad_rows not in ("drop", "repair"):
+        shown = "; ".join(
+            f"line {line} has {k} fields: {_clip(values)}" for _, line, k, values in ragged[:3]
+        )
+        raise InputError(
+            f"{path}: {len(ragged)} rows do not have the header's {n} fields "
+            f"({_clip(header)}); {shown}. A delimiter or quote inside an unquoted value, or a "
+            f"missing value, shifts every later column: fix the file, or {FIX_HINT}"
+        )
+    rows, starts, dropped, repaired = [], [], 0, 0
+    bad = {row: k for row, _, k, _ in ragged}
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh, **_csv_kwargs(dialect))
+        last, seen_header, index = 0, False, 0
+        for row in reader:
+            start, last = last + 1, reader.line_num
+            if not row or row == [""]:
+                continue
+            if not seen_header:
+                seen_header = True
+                continue
+            if index in bad:
+                fixed = _repair(row, n) if bad_rows == "repair" else None
+                index += 1
+                if fixed is None:
+                    dropped += 1
+                    continue
+                row, repaired = fixed, repaired + 1
+            else:
+                index += 1
+            rows.append([v if v != "" else None for v in row])
+            starts.append(start)
+    frame = pd.DataFrame(rows, columns=_unique_names(header), dtype=object)
+    what = [f"{dropped} dropped"] if dropped else []
+    if repaired:
+        what.append(f"{repaired} repaired (padded with empty fields or trailing empties cut)")
+    note = (
+        f"{path.name}: {len(ragged)} rows had another number of fields than the header's {n} "
+        f"(first at line {ragged[0][1]}): {', '.join(what)} (--bad-rows {bad_rows})"
+    )
+    return frame, np.asarray(starts, dtype=np.int64), note
+
+
+def _repair(row: list[str], n: int) -> list[str] | None:
+    if len(row) < n:
+        return row + [""] * (n - len(row))
+    if all(v == "" for v in row[n:]):
+        return row[:n]
+    return None
+
+
+def _clip(values: list[str], limit: int = 80) -> str:
+    text = ", ".join(repr(v) for v in values)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _check_columns(raw: RawTable) -> None:
+    """Refuse unusable column names; drop a nameless, empty column (a trailing delimiter)."""
+    frame, name = raw.frame, raw.path.name
+    problems = []
+    empty_unnamed = [
+        c
+        for c in frame.columns
+        if (not str(c).strip() or str(c).startswith("Unnamed: ")) and frame[c].isna().all()
+    ]
+    if empty_unnamed:
+        frame = frame.drop(columns=empty_unnamed)
+        raw.notes.append(f"{name}: {len(empty_unnamed)} empty column(s) without a name left out")
+    folded: dict[str, str] = {}
+    for col in frame.columns:
+        text = str(col).split("\x00")[0]
+        problem = check_name(text, f"a column of {name}")
+        if problem:
+            problems.append(problem)
+            continue
+        check_column_name(text, f"{raw.path}: column")  # core.names: the package's rule
+        if text.lower() in folded:
+            problems.append(f"{name}: column '{text}' appears twice (names ignore case)")
+        folded.setdefault(text.lower(), text)
+    if problems:
+        raise InputError(f"{raw.path}: " + "; ".join(dict.fromkeys(problems)))
+    raw.frame = frame.rename(columns=str)

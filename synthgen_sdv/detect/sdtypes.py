@@ -98,4 +98,6 @@ def column_sdtype(
             )
     if sdtype in ("numerical", "datetime", "boolean"):
         guess = {"sdtype": "categorical"}
+    if sdtype == "id":  # not a key: SDV would write generated placeholder ids into it
+        return {"sdtype": "categorical"}, None
     return guess, None

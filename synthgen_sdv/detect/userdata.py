@@ -1,8 +1,10 @@
 """Your own data as the rest of the package sees it: typed tables, their SDV metadata, and why.
 
 The metadata dict is SDV's (``METADATA_SPEC_VERSION`` V1) with one extension: ``primary_key``
-may be a list of columns (a composite key). ``reasons`` and ``notes`` say what was detected or
-changed, so the user can check it and edit the saved file (``save_metadata``).
+may be a list of columns (a composite key). Its relationships never form a cycle: foreign keys
+left out of the model (``detect.graph``) are in ``left_out``, and the saved file lists them
+under ``unmodeled_relationships`` with their reason. ``reasons`` and ``notes`` say what was
+detected or changed, so the user can check it and edit the saved file (``save_metadata``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from synthgen_sdv.detect.graph import LeftOut
 from synthgen_sdv.io import files
+
+UNMODELED = "unmodeled_relationships"  # the saved file's list of links left out of the model
 
 
 @dataclass
@@ -31,6 +36,15 @@ class UserData:
     notes: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     metadata_file: Path | None = None
+    left_out: list[LeftOut] = field(default_factory=list)
+    dialects: dict[str, str] = field(default_factory=dict)  # file name -> CSV dialect read
+
+    def document(self) -> dict:
+        """The metadata as saved: SDV's dict plus the links left out, with their reasons."""
+        doc = dict(self.metadata)
+        if self.left_out:
+            doc[UNMODELED] = [lo.as_dict() for lo in self.left_out]
+        return doc
 
     def describe(self) -> str:
         """A human summary: tables, keys, relationships (with reasons), notes."""
@@ -53,6 +67,16 @@ class UserData:
                     f"  {r['child_table_name']}.{r['child_foreign_key']} -> "
                     f"{r['parent_table_name']}.{r['parent_primary_key']}"
                 )
+        if self.left_out:
+            lines.append("left out of the model (values re-attached after sampling):")
+            lines.extend(f"  {lo.relationship.label()}" for lo in self.left_out)
+        if self.dialects:
+            groups: dict[str, list[str]] = {}
+            for name, dialect in self.dialects.items():
+                groups.setdefault(dialect, []).append(name)
+            for dialect, names in groups.items():
+                which = f"all {len(names)} files" if len(groups) == 1 else ", ".join(names)
+                lines.append(f"read as {dialect} ({which})")
         for title, items in (("why:", self.reasons), ("notes:", self.notes)):
             if items:
                 lines.append(title)
@@ -62,4 +86,4 @@ class UserData:
 
 def save_metadata(user: UserData, path: str | Path) -> Path:
     """Write the metadata as editable JSON (pass it back with ``--metadata``); return the path."""
-    return files.write_json(Path(path), user.metadata)
+    return files.write_json(Path(path), user.document())

@@ -86,15 +86,19 @@ def generate(
     return ds
 
 
-def read(path: str | Path, metadata: str | Path | None = None) -> Dataset:
+def read(
+    path: str | Path, metadata: str | Path | None = None, *, bad_rows: str = "error"
+) -> Dataset:
     """A Dataset from a folder: an output folder of this package (any command's), or a folder
     of your CSV / Parquet files, one table per file (column types, primary and foreign keys
-    detected; or ``metadata``, an SDV metadata JSON, checked against the data).
+    detected; or ``metadata``, an SDV metadata JSON, checked against the data). Rows with
+    another number of fields than the header, or repeating or lacking their table's key, raise
+    an error naming file, column and lines unless ``bad_rows`` is "drop" or "repair".
 
     >>> ds = sg.read("output")            # written by generate / fit-sample / sample
     >>> shop = sg.read("my_csv_folder")   # detected: print(shop.notes) says why
     """
-    return read_dataset(path, metadata)
+    return read_dataset(path, metadata, bad_rows)
 
 
 class Model:
@@ -282,10 +286,12 @@ def fit_sample(
     compare: bool = True,
     workers: int | None = None,
     verbose: bool = False,
+    bad_rows: str = "error",
 ) -> FitSampleResult:
     """The ``fit-sample`` command: learn from a config's rule-based bootstrap (or your files
     in ``data_dir``), sample, write ``out`` and the holdout comparison report (every
     candidate learns from a train split by root entity and is scored against the holdout).
+    ``bad_rows`` is ``--bad-rows`` for the files of ``data_dir``.
 
     >>> result = sg.fit_sample(out="fs_out", bootstrap_scale=0.2, synthesizer="hma")
     >>> result.report.summary; result.dataset.tables["orders"].head()
@@ -299,7 +305,8 @@ def fit_sample(
                 "data_dir fits on your files: config_dir and bootstrap_scale do not apply"
             )
         run = load_config().run
-        source = UserSource(data_dir, metadata, seed if seed is not None else run.seed)
+        seed = seed if seed is not None else run.seed
+        source = UserSource(data_dir, metadata, seed, bad_rows=bad_rows)
         model = synthesizer or run.synthesis.model
     else:
         plan = project_plan(Path(config_dir) if config_dir else None, seed, bootstrap_scale)

@@ -487,9 +487,12 @@ def from_user_data(user: UserData) -> Dataset:
     )
 
 
-def read_dataset(path: str | Path, metadata: str | Path | None = None) -> Dataset:
+def read_dataset(
+    path: str | Path, metadata: str | Path | None = None, bad_rows: str = "error"
+) -> Dataset:
     """An output folder (it has metadata/schema_metadata.json) or a folder of CSV / Parquet
-    tables, one per file (types, keys and relationships detected, or ``metadata`` checked)."""
+    tables, one per file (types, keys and relationships detected, or ``metadata`` checked;
+    ``bad_rows``: what to do with ragged rows and repeated keys, as ``--bad-rows``)."""
     root = Path(path)
     if not root.is_dir():
         raise InputError(f"{root}: no such folder")
@@ -500,4 +503,4 @@ def read_dataset(path: str | Path, metadata: str | Path | None = None) -> Datase
                 "metadata= applies to a folder of CSV / Parquet files"
             )
         return _read_output(root)
-    return from_user_data(load_user_data(root, metadata))
+    return from_user_data(load_user_data(root, metadata, bad_rows))

@@ -1,10 +1,13 @@
 """Your own data as fit-sample's source: a folder of CSV / Parquet tables and its metadata.
 
 sdv 1.37.4 cannot model composite keys or self references, so they are hidden from the
-synthesizer (``synth.keys``) and rebuilt after sampling. Parents of the modeled tables that are
-not modeled are copied from the input (the re-attached foreign keys point at their real keys);
-other tables are left out. The metadata used is saved in the output as
-``metadata/detected_metadata.json``, to be edited and passed back with ``--metadata``.
+synthesizer (``synth.keys``) and rebuilt after sampling; date keys are given to it as integers
+and foreign keys left out of the modeled graph (a cycle's weakest link, ``detect.graph``) are
+re-attached after sampling (``detect.modeling``). Parents of the modeled tables that are not
+modeled are copied from the input (the re-attached foreign keys point at their real keys);
+other tables are left out. No column but a key may come out as SDV's placeholder ids. The
+metadata used is saved in the output as ``metadata/detected_metadata.json``, to be edited and
+passed back with ``--metadata``.
 
 A model folder keeps what sampling needs without the data folder (``source/``): the metadata,
 the logical types and column order, how the hidden keys are rebuilt, and the parents that are
@@ -30,7 +33,10 @@ from pydantic import BaseModel
 from synthgen_sdv.core.errors import InputError, SynthgenError
 from synthgen_sdv.core.metadata import subgraph
 from synthgen_sdv.core.progress import Progress
+from synthgen_sdv.detect import graph
+from synthgen_sdv.detect.graph import empty_links, limit_columns, relationship_of
 from synthgen_sdv.detect.load import load_user_data
+from synthgen_sdv.detect.modeling import FitState, fit_tables, placeholder_columns, restore
 from synthgen_sdv.detect.userdata import UserData, save_metadata
 from synthgen_sdv.evaluate import WrittenOutput
 from synthgen_sdv.evaluate.relations import TableGraph, scorable_metadata
@@ -62,6 +68,7 @@ from synthgen_sdv.synth.keys import (
     hide_keys,
     rebuild_keys,
 )
+from synthgen_sdv.synth.limits import check_modeled_subgraph
 from synthgen_sdv.synth.seeding import derive_seed
 from synthgen_sdv.synth.store import SavedModel
 
@@ -69,11 +76,15 @@ from synthgen_sdv.synth.store import SavedModel
 USER_FOLDER = "source"
 
 
-def closure_of_parents(metadata: dict[str, Any], tables: list[str]) -> list[str]:
-    """``tables`` plus every table they refer to, transitively (parents first is not needed)."""
+def closure_of_parents(
+    metadata: dict[str, Any], tables: list[str], extra: list[dict] | None = None
+) -> list[str]:
+    """``tables`` plus every table they refer to, transitively (parents first is not needed);
+    ``extra`` relationships (links left out of the model) count too."""
     out = list(tables)
+    rels = [*metadata.get("relationships", []), *(extra or [])]
     for t in out:
-        for r in metadata.get("relationships", []):
+        for r in rels:
             if r["child_table_name"] == t and r["parent_table_name"] not in out:
                 out.append(r["parent_table_name"])
     return out
@@ -120,11 +131,13 @@ class UserSource(Source):
         metadata_file: str | Path | None = None,
         seed: int = 0,
         user: UserData | None = None,
+        bad_rows: str = "error",
     ):
         if data_dir is None and user is None:
             raise ValueError("UserSource needs a data_dir or a loaded user")
         self.data_dir, self.metadata_file, self._seed = data_dir, metadata_file, seed
         self.user = user
+        self.bad_rows = bad_rows
         self.inputs: dict[str, dict[str, Any]] | None = None  # a model folder's record
 
     @property
@@ -137,7 +150,7 @@ class UserSource(Source):
         if self.user is None:
             assert self.data_dir is not None
             progress.stage(f"read your tables in {self.data_dir}")
-            self.user = load_user_data(self.data_dir, self.metadata_file)
+            self.user = load_user_data(self.data_dir, self.metadata_file, self.bad_rows)
             progress.say(self.user.describe())
 
     @property
@@ -156,13 +169,34 @@ class UserSource(Source):
         return list(self._user.metadata["tables"])
 
     def default_tables(self) -> list[str]:
-        """All of them."""
-        return self.table_names()
+        """All of them but empty ones (SDV cannot fit a table without rows; such a table is
+        named among those not written)."""
+        return [t for t in self.table_names() if len(self._user.tables[t])]
 
     def fit_view(self, modeled: list[str]) -> FitView:
-        """The tables with composite keys and self references hidden (rebuilt in ``finish``)."""
-        hidden = hide_keys(self._user.tables, self._user.metadata, modeled)
-        return FitView(hidden.tables, hidden.metadata, state=hidden)
+        """The tables with composite keys, self references and left-out links hidden and date
+        keys as integers (all undone in ``finish``); checked against what HMA can model."""
+        user = self._user
+        chosen = set(modeled)
+        empty = empty_links(
+            [
+                relationship_of(r, user.tables, user.metadata)
+                for r in user.metadata["relationships"]
+                if r["child_table_name"] in chosen
+            ],
+            user.tables,
+        )
+        tables, metadata, state = fit_tables(user, modeled, empty)
+        hidden = hide_keys(tables, metadata, modeled)
+        rels = [
+            relationship_of(r, user.tables, user.metadata) for r in hidden.metadata["relationships"]
+        ]
+        cuts = limit_columns(subgraph(hidden.metadata, modeled), rels, graph.MODELABLE_COLUMNS)
+        if cuts:
+            tables, metadata, state = fit_tables(user, modeled, [*empty, *cuts])
+            hidden = hide_keys(tables, metadata, modeled)
+        check_modeled_subgraph(hidden.metadata, modeled, hidden.tables)
+        return FitView(hidden.tables, hidden.metadata, state=(hidden, state))
 
     def _input(self, name: str) -> dict[str, Any]:
         """The input file and row count of a table (for the lineage file)."""
@@ -170,7 +204,10 @@ class UserSource(Source):
             return self.inputs[name]
         user = self._user
         file = user.files.get(name)
-        return {"file": str(file) if file else "(in memory)", "rows": len(user.tables[name])}
+        out: dict[str, Any] = {"file": str(file) if file else "(in memory)"}
+        if file is not None and file.name in user.dialects:
+            out["read_as"] = user.dialects[file.name]  # the CSV dialect detected
+        return {**out, "rows": len(user.tables[name])}
 
     def finish(
         self, sampled: dict[str, pd.DataFrame], fitted: Fitted, scale: float, seed: int
@@ -179,16 +216,20 @@ class UserSource(Source):
         user, synth, model, modeled = self._user, fitted.synthesizer, fitted.model, fitted.modeled
         if fitted.view is None:
             fitted.view = self.fit_view(modeled)
-        hidden: HiddenKeys = fitted.view.state
+        hidden: HiddenKeys
+        state: FitState
+        hidden, state = fitted.view.state
         rng = np.random.default_rng(derive_seed(seed, "byo_keys", scale))
         rebuilt, notes = rebuild_keys(sampled, hidden, user.tables, rng)
-        notes = hidden.describe() + notes + list(synth.prepared.warnings)
+        rebuilt = restore(rebuilt, state, user.tables, rng)
+        notes = hidden.describe() + state.describe() + notes + list(synth.prepared.warnings)
         for kf in synth.prepared.keys:
             notes.append(
                 f"{kf.table}.{kf.column} -> {kf.parent_table}.{kf.parent_column}: parent not "
                 "modeled; keys drawn from its real keys with their real frequencies"
             )
-        out_names = closure_of_parents(user.metadata, modeled)
+        left = [lo.relationship.as_sdv() for lo, _ in state.left_out]
+        out_names = closure_of_parents(user.metadata, modeled, left)
         out: dict[str, pd.DataFrame] = {}
         sources: dict[str, str] = {}
         for name in out_names:
@@ -201,13 +242,17 @@ class UserSource(Source):
                 sources[name] = "copied from input (parent of a modeled table, not modeled)"
                 notes.append(f"{name}: not modeled; copied from the input as the parent it is")
         left_out = [t for t in user.metadata["tables"] if t not in out_names]
-        if left_out:
+        empty = [t for t in left_out if t in user.tables and user.tables[t].empty]
+        if empty:
+            notes.append(f"not written: {', '.join(empty)} (no rows: nothing to learn from)")
+        if left_out := [t for t in left_out if t not in empty]:
             notes.append(
                 f"not written: {', '.join(left_out)} (not modeled, and no modeled table refers "
                 "to them); add them to --tables to synthesize them too"
             )
         keep = set(out_names)
         metadata = subgraph(user.metadata, [t for t in user.metadata["tables"] if t in keep], True)
+        _refuse_placeholders(out, metadata, left)
         info = synth.params()
         rebuilt_keys = {
             k.table: k.describe() for k in (*hidden.composites, *hidden.self_references)
@@ -231,6 +276,11 @@ class UserSource(Source):
                 )
                 if name in rebuilt_keys:
                     entry["keys_rebuilt_after_sampling"] = rebuilt_keys[name]
+                reattached = [
+                    lo.as_dict() for lo, _ in state.left_out if lo.relationship.child == name
+                ]
+                if reattached:
+                    entry["foreign_keys_left_out_of_the_model"] = reattached
             lineage[name] = entry
         types = {t: user.types[t] for t in out_names}
         return Sampled(
@@ -279,13 +329,17 @@ class UserSource(Source):
         user, modeled = self._user, fitted.modeled
         if fitted.view is None:
             fitted.view = self.fit_view(modeled)
-        hidden: HiddenKeys = fitted.view.state
-        kept = closure_of_parents(user.metadata, modeled)
+        hidden: HiddenKeys
+        state: FitState
+        hidden, state = fitted.view.state
+        left = [lo.relationship.as_sdv() for lo, _ in state.left_out]
+        kept = closure_of_parents(user.metadata, modeled, left)
         copied = [t for t in kept if t not in modeled]
         folder = USER_FOLDER
         out = {
             f"{folder}/metadata.json": json.dumps(user.metadata, indent=2, default=str).encode(),
             f"{folder}/types.json": json.dumps(user.types, indent=2).encode(),
+            f"{folder}/fit_state.json": json.dumps(state.to_record(), indent=2).encode(),
         }
         for name in copied:
             out[f"{folder}/tables/{name}.parquet"] = _parquet(user.tables[name], user.types[name])
@@ -344,7 +398,8 @@ class UserSource(Source):
         source = cls(user=user, seed=record.seed)
         source.inputs = record.inputs
         m = saved.manifest
-        view = FitView({}, hidden.metadata, state=hidden)
+        state = FitState.from_record(json.loads(saved.read(f"{folder}/fit_state.json")))
+        view = FitView({}, hidden.metadata, state=(hidden, state))
         return Fitted(source, saved.synthesizer, m.model, list(m.tables), dict(m.rows), view)
 
     def study_setup(
@@ -442,3 +497,21 @@ class UserSource(Source):
         what = "detected metadata" if self._user.metadata_file is None else "metadata used (a copy)"
         progress.say(f"{what} saved in {path}; edit it and rerun with --metadata {path}")
         return {"metadata": path}
+
+
+def _refuse_placeholders(tables: dict[str, pd.DataFrame], metadata: dict, left: list[dict]) -> None:
+    """No column but a key may come out as SDV's generated placeholder ids."""
+    keys = {
+        (r["child_table_name"], r["child_foreign_key"])
+        for r in [*metadata.get("relationships", []), *left]
+    }
+    for name, tmeta in metadata["tables"].items():
+        pk = tmeta.get("primary_key")
+        keys |= {(name, c) for c in (pk if isinstance(pk, list) else [pk] if pk else [])}
+    bad = placeholder_columns(tables, keys)
+    if bad:
+        raise SynthgenError(
+            f"{', '.join(bad)}: the synthesizer filled these columns with generated placeholder "
+            "ids although they are not keys; give them another sdtype (e.g. categorical) in the "
+            "metadata file"
+        )

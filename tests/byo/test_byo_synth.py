@@ -223,13 +223,28 @@ def test_composite_key_repeats_get_a_new_free_value():
     ]
 
 
-def test_what_cannot_be_modeled_says_why(tmp_path):
-    (tmp_path / "a.csv").write_text("a_id,b_id\n1,1\n2,2\n")
-    (tmp_path / "b.csv").write_text("b_id,a_id\n1,1\n2,2\n")
+def test_a_cycle_still_runs_without_its_weakest_link(tmp_path):
+    (tmp_path / "a.csv").write_text("a_id,b_id\n1,1\n2,2\n3,2\n")
+    (tmp_path / "b.csv").write_text("b_id,a_id\n1,1\n2,\n")
     user = load_user_data(tmp_path)
-    assert len(user.metadata["relationships"]) == 2
-    with pytest.raises(InputError, match=r"form a cycle \((a -> b -> a|b -> a -> b)\)"):
-        synthesize(user, model="gaussian_copula")
+    # both links are named after their parents; b.a_id is optional: it is left out
+    assert user.metadata["relationships"] == [
+        {
+            "parent_table_name": "b",
+            "parent_primary_key": "b_id",
+            "child_table_name": "a",
+            "child_foreign_key": "b_id",
+        }
+    ]
+    [left] = user.left_out
+    assert left.relationship.label() == "b.a_id -> a.a_id"
+    assert "closes the cycle" in left.reason and "optional" in left.reason
+    result = synthesize(user, model="gaussian_copula", scale=2.0, seed=3)
+    b, a = result.tables["b"], result.tables["a"]
+    assert b["a_id"].dropna().isin(set(a["a_id"])).all()  # re-attached to sampled keys
+    assert b["a_id"].isna().any() and b["a_id"].notna().any()
+    assert any("b.a_id -> a.a_id: left out of the model" in n for n in result.notes)
+    assert "foreign_keys_left_out_of_the_model" in result.lineage["b"]
     with pytest.raises(InputError, match=r"unknown table.*c; tables are: a, b"):
         synthesize(user, model="gaussian_copula", tables=["a", "c"])
 
@@ -282,10 +297,18 @@ def test_run_user_fit_sample_writes_detected_metadata(tmp_path):
     assert source.user.metadata["tables"]["teams"]["columns"]["size"]["sdtype"] == "categorical"
     assert json.loads(again.files["metadata"].read_text()) == md
 
-    (data / "teams.csv").write_text("team_id,captain_id\nT1,1\nT2,2\nT3,3\n")
+    # a captain among the players closes a cycle: the run still runs without that link
+    (data / "teams.csv").write_text("team_id,captain_player_id\nT1,1\nT2,2\nT3,3\n")
+    _, cycle = run_user_fit_sample(data, tmp_path / "cycle", model="gaussian_copula")
+    assert validate(tmp_path / "cycle").ok
+    teams, players = cycle.sampled.tables["teams"], cycle.sampled.tables["players"]
+    assert teams["captain_player_id"].isin(set(players["player_id"])).all()
+    saved = json.loads(cycle.files["metadata"].read_text())
+    assert saved["unmodeled_relationships"][0]["child_foreign_key"] == "captain_player_id"
+    # a failure with detected metadata saves it beside the output and says how to fix it
+    source = UserSource(data, seed=0)
     with pytest.raises(InputError) as err:
-        run_user_fit_sample(data, tmp_path / "cycle", model="gaussian_copula")
-    saved = tmp_path / "cycle.detected_metadata.json"
-    assert f"rerun with --metadata {saved}" in str(err.value)
-    assert "form a cycle" in str(err.value)
-    assert saved.is_file() and not (tmp_path / "cycle").exists()
+        run_fit_sample(source, tmp_path / "bad", ["parquet"], "gaussian_copula", ["teams", "x"])
+    saved_path = tmp_path / "bad.detected_metadata.json"
+    assert f"rerun with --metadata {saved_path}" in str(err.value)
+    assert saved_path.is_file() and not (tmp_path / "bad").exists()

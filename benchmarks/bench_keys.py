@@ -1,0 +1,238 @@
+"""Detected vs declared keys on the corpus of real databases -> reports/keys.md, reports/keys.json
+
+    python benchmarks/bench_keys.py            # detection only (seconds)
+    python benchmarks/bench_keys.py --fit      # also fit-sample --data-dir + validate each one
+    python benchmarks/bench_keys.py --fit --scale 1 --timeout 900 --only chinook,pubs
+
+For every database of tests/data/corpus (and Northwind, Berka from ../shared/datasets): keys
+detected with no metadata, scored with ``synthgen_sdv.detect.score.score_keys`` (primary and
+foreign keys separately: precision, recall, what was missed and invented), the links left out
+of the model and why. With ``--fit``, each database also goes through
+``python -m synthgen_sdv fit-sample --data-dir D --out O --model hma --no-compare`` with no
+metadata edits, then ``validate O``, and every foreign key of the detected schema (the links
+left out of the model too) is checked to resolve in the output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _report import REPORTS, machine, machine_md  # noqa: E402
+
+from synthgen_sdv.detect.load import load_user_data  # noqa: E402
+from synthgen_sdv.detect.score import score_keys  # noqa: E402
+
+CORPUS = ROOT / "tests/data/corpus"
+SHARED = ROOT.parent / "shared/datasets"
+
+
+def databases() -> dict[str, tuple[Path, dict]]:
+    dbs = {
+        d.name: (d, json.loads((d / "keys.json").read_text()))
+        for d in sorted(CORPUS.iterdir())
+        if (d / "keys.json").is_file()
+    }
+    for name in ("northwind", "berka"):
+        if (SHARED / name).is_dir():
+            keys = json.loads((CORPUS / "_shared_keys" / f"{name}.json").read_text())
+            dbs[name] = (SHARED / name, keys)
+    return dbs
+
+
+def detect(folder: Path, keys: dict) -> dict:
+    started = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        user = load_user_data(folder)
+    seconds = time.perf_counter() - started
+    score = score_keys(user.document(), keys).as_dict()
+    return {
+        "tables": len(user.tables),
+        "rows": int(sum(len(t) for t in user.tables.values())),
+        "detect_s": round(seconds, 2),
+        **score,
+        "left_out": [lo.as_dict() for lo in user.left_out],
+        "notes": [n for n in user.notes if "named like keys of tables" in n or "ambiguous" in n],
+    }
+
+
+def _read_output(out: Path) -> dict[str, pd.DataFrame]:
+    return {p.stem: pd.read_parquet(p) for p in sorted((out / "data").glob("*.parquet"))}
+
+
+def fit_sample(folder: Path, out: Path, scale: float, timeout: float) -> dict:
+    cmd = [sys.executable, "-m", "synthgen_sdv", "fit-sample", "--data-dir", str(folder)]
+    cmd += ["--out", str(out), "--model", "hma", "--no-compare", "--format", "parquet"]
+    cmd += ["--scale", str(scale), "--no-progress"]
+    started = time.perf_counter()
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"exit": "timeout", "seconds": round(timeout), "error": [f"over {timeout:.0f} s"]}
+    seconds = time.perf_counter() - started
+    result = {"exit": proc.returncode, "seconds": round(seconds, 1)}
+    stages = [x for x in proc.stdout.splitlines() if x.startswith("time: ")]
+    if stages:  # "time: load 0.7 s, fit 29.2 s, sample 133.3 s, write 0.4 s"
+        result["stages"] = stages[-1].removeprefix("time: ")
+    if proc.returncode:
+        result["error"] = (proc.stderr or proc.stdout).strip().splitlines()[-1:]
+        return result
+    val = subprocess.run(
+        [sys.executable, "-m", "synthgen_sdv", "validate", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    result["validate"] = val.stdout.strip().splitlines()[-1] if val.stdout else val.stderr
+    doc = json.loads((out / "metadata" / "detected_metadata.json").read_text())
+    tables = _read_output(out)
+    dangling = []
+    links = [*doc.get("relationships", []), *doc.get("unmodeled_relationships", [])]
+    for r in links:
+        child, parent = r["child_table_name"], r["parent_table_name"]
+        if child not in tables or parent not in tables:
+            continue
+        values = tables[child][r["child_foreign_key"]].dropna()
+        keys = set(tables[parent][r["parent_primary_key"]].dropna())
+        bad = int((~values.isin(keys)).sum())
+        if bad:
+            dangling.append(f"{child}.{r['child_foreign_key']}: {bad} rows")
+    result["foreign_keys_checked"] = len(links)
+    result["dangling"] = dangling
+    return result
+
+
+def _pct(x: float) -> str:
+    return f"{x:.2f}"
+
+
+def markdown(rows: dict, info: dict, fitted: bool) -> str:
+    lines = [
+        "# Key detection on the corpus: detected vs declared keys",
+        "",
+        f"Written by `benchmarks/bench_keys.py` on {info['date']}. {machine_md(info)}",
+        "",
+        "Keys detected with no metadata (`fit-sample --data-dir` does the same), scored by "
+        "`synthgen_sdv.detect.score.score_keys` against each database's declared keys "
+        "(`tests/data/corpus/*/keys.json`). Precision: share of detected keys that are "
+        "declared; recall: share of declared keys detected.",
+        "",
+        "| database | tables | rows | detect s | pk precision | pk recall | fk precision | "
+        "fk recall | links left out of the model |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    totals = {"primary_keys": [0, 0, 0], "foreign_keys": [0, 0, 0]}
+    for name, r in rows.items():
+        for kind in totals:
+            k = r[kind]
+            totals[kind][0] += len(k["found"])
+            totals[kind][1] += len(k["missed"])
+            totals[kind][2] += len(k["invented"])
+        left = "; ".join(
+            f"{x['child_table_name']}.{x['child_foreign_key']} -> {x['parent_table_name']}"
+            for x in r["left_out"]
+        )
+        lines.append(
+            f"| {name} | {r['tables']} | {r['rows']:,} | {r['detect_s']} | "
+            f"{_pct(r['primary_keys']['precision'])} | {_pct(r['primary_keys']['recall'])} | "
+            f"{_pct(r['foreign_keys']['precision'])} | {_pct(r['foreign_keys']['recall'])} | "
+            f"{left or '-'} |"
+        )
+    p, f = totals["primary_keys"], totals["foreign_keys"]
+    lines.append(
+        f"| **all** | | | | {_pct(p[0] / max(p[0] + p[2], 1))} | {_pct(p[0] / max(p[0] + p[1], 1))}"
+        f" | {_pct(f[0] / max(f[0] + f[2], 1))} | {_pct(f[0] / max(f[0] + f[1], 1))} | |"
+    )
+    lines += ["", "## Missed and invented", ""]
+    for name, r in rows.items():
+        for kind in ("primary_keys", "foreign_keys"):
+            k = r[kind]
+            for what in ("missed", "invented"):
+                for item in k[what]:
+                    lines.append(f"- {name}, {kind.replace('_', ' ')} {what}: `{item}`")
+    lines.append(
+        "\nEach one is an exception explained in `tests/detect/test_corpus_keys.py` "
+        "(a declared key the data and names cannot tell)."
+    )
+    if fitted:
+        lines += [
+            "",
+            "## fit-sample --data-dir on each database (no metadata edits)",
+            "",
+            f"Each run: `fit-sample --data-dir D --model hma --no-compare --scale {info['scale']}`"
+            f" (a timeout of {info['timeout']:.0f} s), then `validate`, then every foreign key of "
+            "the detected schema (the links left out of the model too) is checked to resolve in "
+            f"the output. Load average at start: {info['load']} on 2 cores (a shared machine: "
+            "wall times are inflated).",
+            "",
+            "| database | exit | seconds | stages | validate | foreign keys checked | dangling |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for name, r in rows.items():
+            fs = r["fit_sample"]
+            lines.append(
+                f"| {name} | {fs['exit']} | {fs['seconds']} | {fs.get('stages', '-')} | "
+                f"{fs.get('validate', ' '.join(fs.get('error', [])))} | "
+                f"{fs.get('foreign_keys_checked', '-')} | "
+                f"{', '.join(fs.get('dangling', [])) or 'none'} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--fit", action="store_true", help="also run fit-sample + validate")
+    parser.add_argument(
+        "--only", default="", help="comma-separated databases (the others kept from keys.json)"
+    )
+    parser.add_argument("--scale", type=float, default=0.25, help="fit-sample --scale")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds per fit-sample")
+    args = parser.parse_args()
+    only = {x for x in args.only.split(",") if x}
+    load = [round(x, 1) for x in os.getloadavg()]
+    rows = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, (folder, keys) in databases().items():
+            if only and name not in only:
+                continue
+            rows[name] = detect(folder, keys)
+            print(name, json.dumps({k: rows[name][k] for k in ("detect_s",)}), flush=True)
+        if args.fit:  # smallest first
+            for name in sorted(rows, key=lambda n: rows[n]["rows"]):
+                folder = databases()[name][0]
+                fs = fit_sample(folder, Path(tmp) / name, args.scale, args.timeout)
+                rows[name]["fit_sample"] = fs
+                print(name, json.dumps(fs), flush=True)
+    if only and (REPORTS / "keys.json").is_file():  # the other databases as last measured
+        before = json.loads((REPORTS / "keys.json").read_text())["databases"]
+        rows = {n: rows.get(n, r) for n, r in before.items()} | rows
+    info = {
+        **machine(),
+        "date": dt.date.today().isoformat(),
+        "scale": args.scale,
+        "timeout": args.timeout,
+        "load": load,
+    }
+    REPORTS.mkdir(exist_ok=True)
+    (REPORTS / "keys.json").write_text(json.dumps({"machine": info, "databases": rows}, indent=2))
+    (REPORTS / "keys.md").write_text(markdown(rows, info, args.fit))
+    print(f"wrote {REPORTS / 'keys.md'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,259 @@
+"""A graph of tables HMA can model: no cycles; the weakest link of a cycle is left out, and why.
+
+sdv 1.37.4's HMA needs the tables and their foreign keys to form a graph without cycles (self
+references are hidden and rebuilt by ``synth.keys``). Real schemas have cycles: a store has a
+manager among its staff and every staff member works in a store; a department has a manager
+among the employees it employs. ``break_cycles`` leaves out, cycle by cycle, the link with
+the least evidence: the weakest name (found by values alone < a name that only starts like the
+table < an abbreviation < the table's name or a role of it < the key's own name), then one with
+empty values (optional), then the later one. A link left out is kept as ``LeftOut``, with the
+reason, and its values are re-attached after sampling (``LinkShape``) so that they still point
+at keys of the sampled parent, with the real share of parents referred to and the real number
+of rows per parent.
+"""
+
+from __future__ import annotations
+
+import graphlib
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from synthgen_sdv.detect.links import Relationship
+from synthgen_sdv.detect.names import name_level
+
+
+@dataclass
+class LeftOut:
+    """A foreign key left out of the modeled graph, and why."""
+
+    relationship: Relationship
+    reason: str
+
+    def as_dict(self) -> dict[str, str]:
+        """The entry of ``unmodeled_relationships`` in the saved metadata."""
+        return {**self.relationship.as_sdv(), "reason": self.reason}
+
+
+def relationship_of(rel: dict, frames: dict[str, pd.DataFrame], metadata: dict) -> Relationship:
+    """An SDV relationship entry with the strength of its name, its emptiness and whether it
+    is part of the child's key (to choose which link to leave out)."""
+    child, col = rel["child_table_name"], rel["child_foreign_key"]
+    parent, pk = rel["parent_table_name"], rel["parent_primary_key"]
+    own = metadata["tables"][child].get("primary_key")
+    return Relationship(
+        parent,
+        pk,
+        child,
+        col,
+        "declared in the metadata file",
+        int(name_level(col, parent, pk)),
+        bool(frames[child][col].isna().any()),
+        col in (own if isinstance(own, list) else [own]),
+    )
+
+
+def _strength(r: Relationship) -> tuple:
+    # a column of the child's key is never left out while another link can be
+    return (r.in_key, r.level, not r.nullable)
+
+
+def _weakness(r: Relationship, others: list[Relationship]) -> str:
+    weaker_name = all(r.level <= o.level for o in others) and any(r.level < o.level for o in others)
+    if weaker_name:
+        return f"its evidence is the weakest of the cycle ({r.reason.split(';')[0]})"
+    if r.nullable and not all(o.nullable for o in others):
+        return "it is optional (some rows have no value) and the others are not"
+    return "the links of the cycle are equally strong; the last one found is left out"
+
+
+def break_cycles(rels: list[Relationship]) -> tuple[list[Relationship], list[LeftOut]]:
+    """(links kept, links left out): cycles between tables broken at their weakest link."""
+    kept = list(rels)
+    left: list[LeftOut] = []
+    while True:
+        graph: dict[str, set[str]] = {}
+        for r in kept:
+            graph.setdefault(r.parent, set())
+            if r.parent != r.child:
+                graph.setdefault(r.child, set()).add(r.parent)
+        try:
+            graphlib.TopologicalSorter(graph).prepare()
+            return kept, left
+        except graphlib.CycleError as exc:
+            cycle: list[str] = exc.args[1]
+        # each node of the cycle is a parent of the next one
+        pairs = {(cycle[i + 1], cycle[i]) for i in range(len(cycle) - 1)}
+        on_cycle = [r for r in kept if (r.child, r.parent) in pairs]
+        weakest = min(reversed(on_cycle), key=_strength)
+        others = [r for r in on_cycle if r is not weakest]
+        path = " -> ".join(reversed(cycle))
+        left.append(
+            LeftOut(
+                weakest,
+                f"closes the cycle {path} (each table refers to the next), which HMA cannot "
+                f"model; left out of the model because {_weakness(weakest, others)}. Its "
+                f"values are re-attached after sampling to keys of the sampled {weakest.parent}",
+            )
+        )
+        kept.remove(weakest)
+
+
+def empty_links(rels: list[Relationship], frames: dict[str, pd.DataFrame]) -> list[LeftOut]:
+    """Links whose column has no value at all (sakila's ``film.original_language_id``): there
+    is nothing for HMA to learn from them (its per-parent statistics need a parent referred
+    to), so they are left out and re-attached as empty after sampling."""
+    return [
+        LeftOut(
+            r,
+            "the column has no values, so there is nothing to model; left out of the model "
+            "and written empty, as it is in the input",
+        )
+        for r in rels
+        if r.parent != r.child and frames[r.child][r.column].notna().sum() == 0
+    ]
+
+
+@dataclass
+class LinkShape:
+    """How a left-out foreign key uses its parent: null rate, share of parents referred to,
+    and the number of rows per referred parent (learned from the real tables)."""
+
+    null_rate: float
+    referenced_share: float
+    counts: np.ndarray  # rows per referred parent key, one entry per referred key
+
+    @classmethod
+    def learn(cls, child: pd.Series, parent_keys: pd.Series) -> LinkShape:
+        """The shape of ``child`` (the foreign key column) over ``parent_keys``."""
+        values = child.dropna()
+        counts = values.value_counts().to_numpy(dtype=np.int64)
+        parents = max(int(parent_keys.nunique()), 1)
+        return cls(
+            float(child.isna().mean()) if len(child) else 0.0,
+            min(1.0, len(counts) / parents),
+            counts if len(counts) else np.ones(1, np.int64),
+        )
+
+    def draw(self, rows: int, parent_keys: pd.Series, rng: np.random.Generator) -> pd.Series:
+        """A foreign key column of ``rows`` rows over the (sampled) ``parent_keys``."""
+        keys = parent_keys.dropna().unique()
+        out = np.full(rows, None, dtype=object)
+        if rows == 0 or len(keys) == 0:
+            return pd.Series(out)
+        filled = np.flatnonzero(rng.random(rows) >= self.null_rate)
+        k = int(min(len(keys), max(1, round(self.referenced_share * len(keys)))))
+        chosen = keys[rng.permutation(len(keys))[:k]]
+        weights = rng.choice(self.counts, size=k).astype(float)
+        out[filled] = chosen[rng.choice(k, size=len(filled), p=weights / weights.sum())]
+        return pd.Series(out)
+
+
+PARAMETERS = 4  # per modeled column: a beta or truncated normal has 4 parameters
+# Above this many estimated columns, links are left out (``limit_columns``). sdv alerts at
+# 1,000; a table modeling 5,000 columns needs a 5,000 x 5,000 correlation matrix (200 MB) and
+# minutes to fit; at Chinook's 18,776 (17,951 in Artist's 275 rows) fitting did not finish in
+# five minutes on this project's 2-core machine.
+MODELABLE_COLUMNS = 5_000
+
+
+def estimate_columns(metadata: dict) -> int:
+    """The columns HMA models for ``metadata``: sdv's own count, computed in a fixed order.
+
+    sdv 1.37.4's ``HMASynthesizer._estimate_num_columns`` walks Python sets and stops at a
+    cap, so on a deep schema its number changes from run to run (sakila: 8.5e7 or 8.9e33 by
+    hash seed). This is its formula without either: every child adds, per foreign key to its
+    parent, a row count, ``PARAMETERS`` per column it models and their pairwise correlations.
+    """
+    tables = metadata["tables"]
+    rels = [
+        r
+        for r in metadata.get("relationships", [])
+        if r["parent_table_name"] != r["child_table_name"]
+    ]
+    fks: dict[tuple[str, str], int] = {}
+    for r in rels:
+        pair = (r["parent_table_name"], r["child_table_name"])
+        fks[pair] = fks.get(pair, 0) + 1
+    data = {}
+    for name, tmeta in tables.items():
+        pk = tmeta.get("primary_key")
+        keys = {r["child_foreign_key"] for r in rels if r["child_table_name"] == name}
+        keys |= set(pk if isinstance(pk, list) else [pk] if pk else [])
+        data[name] = sum(
+            1
+            for col, cmeta in tmeta["columns"].items()
+            if cmeta.get("sdtype") != "id" or (col not in keys and not cmeta.get("pii", False))
+        )
+    extended: dict[str, int] = {}
+
+    def walk(table: str, path: tuple[str, ...]) -> int:
+        if table in extended:
+            return extended[table]
+        total = 0
+        for parent, child in sorted(fks):
+            if parent != table or child in path:
+                continue
+            n, cols = fks[(parent, child)], data[child] + walk(child, (*path, child))
+            total += n if cols == 0 else n * (1 + PARAMETERS * cols + (cols - 1) * cols // 2)
+        extended[table] = total
+        return total
+
+    return sum(data[t] + walk(t, (t,)) for t in sorted(tables))
+
+
+def limit_columns(
+    metadata: dict,
+    rels: list[Relationship],
+    limit: int = MODELABLE_COLUMNS,
+    estimate=estimate_columns,
+) -> list[LeftOut]:
+    """Links to leave out so that HMA models at most about ``limit`` columns.
+
+    Every level of a chain multiplies the columns HMA's root tables model (sakila's 6-level
+    chain: 10**33). Link by link, the weakest one whose removal brings the estimate under
+    ``limit`` is left out (among equals, one of a table with other parents, so that every
+    table stays attached); when none does, the one that lowers it most. Links found unneeded
+    afterwards are put back, strongest first. A link whose column is part of its table's key
+    is never left out.
+    """
+    md = {**metadata, "relationships": list(metadata.get("relationships", []))}
+    current = estimate(md)
+    left: list[LeftOut] = []
+    candidates = [r for r in rels if r.as_sdv() in md["relationships"] and not r.in_key]
+    while current > limit and candidates:
+        trials = []
+        for r in candidates:
+            trial = {**md, "relationships": [x for x in md["relationships"] if x != r.as_sdv()]}
+            # a link of a child with other parents goes first: the child stays attached
+            alone = not any(
+                x["child_table_name"] == r.child and x["parent_table_name"] != r.parent
+                for x in trial["relationships"]
+            )
+            trials.append((estimate(trial), (*_strength(r), alone), r))
+        under = [t for t in trials if t[0] <= limit]
+        after, _, chosen = (
+            min(under, key=lambda t: (t[1], t[0])) if under else min(trials, key=lambda t: t[:2])
+        )
+        if after >= current:
+            break
+        why = "the weakest link whose removal is enough" if under else "the most effective link"
+        left.append(
+            LeftOut(
+                chosen,
+                f"HMA would model about {current:,} columns for these tables (every level of "
+                f"a chain multiplies them; more than {limit:,} do not fit in reasonable time "
+                f"and memory); left out as {why}, bringing the estimate to {after:,}. Its "
+                f"values are re-attached after sampling to keys of {chosen.parent}",
+            )
+        )
+        md["relationships"] = [x for x in md["relationships"] if x != chosen.as_sdv()]
+        candidates.remove(chosen)
+        current = after
+    for lo in sorted(left, key=lambda x: _strength(x.relationship), reverse=True):
+        back = [*md["relationships"], lo.relationship.as_sdv()]  # not needed after all?
+        if current <= limit and estimate({**md, "relationships": back}) <= limit:
+            md["relationships"] = back
+            left.remove(lo)
+    return left

@@ -1,0 +1,294 @@
+"""Detecting foreign keys: evidence from names first, values as a check or, when strong, alone.
+
+For each column, the tables its name points at (``names.name_level``) are tried strongest
+first. A name that is the parent key's own, names the table (also after a role:
+``ShipToAddressID``) or abbreviates it needs only that every value is a parent key. A weaker
+hint (``ProductAssemblyID`` -> ``Product``) or none at all needs inclusion that is unlikely by
+chance (``evidence.Inclusion.strong``), in exactly one table. A column pointing at its own
+table (``reports_to``, ``ParentProductCategoryID``) is a self reference when it has the shape
+of a hierarchy: named for one, empty on the top rows, no row pointing at itself. When tables
+share a key name because one extends the other 1:1 (``pub_info.pub_id`` ->
+``publishers.pub_id``), references go to the table extended. Ambiguity is a note, never a key,
+and so is a column named after a table that is not in the folder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from synthgen_sdv.detect.evidence import Inclusion, Keys, inclusion
+from synthgen_sdv.detect.names import (
+    Level,
+    hierarchy_named,
+    key_named,
+    name_level,
+    named_after_table,
+    split_key,
+    words,
+)
+
+REFERENCE_TYPES = ("int", "string", "date", "datetime")
+_FAMILY = {"int": "int", "string": "string", "date": "date", "datetime": "date"}
+ID_WORDS = frozenset({"id", "key", "fk", "ref", "guid", "uuid"})  # names that say "a row's id"
+HOW = {
+    Level.SAME: "same name as",
+    Level.TABLE: "named after",
+    Level.ABBREVIATION: "named (by an abbreviation, a staff role or the table's name) after",
+    Level.QUALIFIED: "its name starts with",
+    Level.NONE: "by values alone:",
+}
+
+
+@dataclass
+class Relationship:
+    """One foreign key, with the reason it was accepted and how strong its evidence is."""
+
+    parent: str
+    parent_key: str
+    child: str
+    column: str
+    reason: str = ""
+    level: int = int(Level.NONE)  # names.Level of the column's name for the parent
+    nullable: bool = False
+    in_key: bool = False  # the column is (part of) the child's primary key
+
+    def as_sdv(self) -> dict[str, str]:
+        """The relationship as an entry of SDV's ``relationships`` list."""
+        return {
+            "parent_table_name": self.parent,
+            "parent_primary_key": self.parent_key,
+            "child_table_name": self.child,
+            "child_foreign_key": self.column,
+        }
+
+    def label(self) -> str:
+        """``orders.customer_id -> customers.customer_id``."""
+        return f"{self.child}.{self.column} -> {self.parent}.{self.parent_key}"
+
+
+def compatible(a: str, b: str) -> bool:
+    """Whether values of logical types ``a`` and ``b`` can be equal keys."""
+    return _FAMILY.get(a) is not None and _FAMILY.get(a) == _FAMILY.get(b)
+
+
+class _Finder:
+    def __init__(self, frames, types, keys):
+        self.frames, self.types, self.keys = frames, types, keys
+        self.parents = {t: k for t, k in keys.items() if isinstance(k, str)}
+        self.key_sets = {t: Keys.of(frames[t][k], types[t][k]) for t, k in self.parents.items()}
+        self.rels: list[Relationship] = []
+        self.notes: list[str] = []
+        self.absent: list[str] = []
+        # columns not linked on the first pass: their note (None: nothing to say)
+        self.pending: dict[tuple[str, str], tuple[str, str] | None] = {}
+        self.extends = self._extensions()
+
+    def _extensions(self) -> dict[str, str]:
+        """``{table: table it extends}`` for tables whose keys share a name (1:1)."""
+        out: dict[str, str] = {}
+        names = list(self.parents)
+        for i, a in enumerate(names):
+            for b in names[i + 1 :]:
+                ka, kb = self.parents[a], self.parents[b]
+                if name_level(ka, b, kb) != Level.SAME:
+                    continue
+                if not compatible(self.types[a][ka], self.types[b][kb]):
+                    continue
+                sa, sb = set(self.key_sets[a].index), set(self.key_sets[b].index)
+                if sa < sb:
+                    out[a] = b
+                elif sb < sa:
+                    out[b] = a
+                elif sa == sb:
+                    la, lb = named_after_table(ka, a), named_after_table(kb, b)
+                    if la != lb:
+                        out[a if la < lb else b] = b if la < lb else a
+        return out
+
+    def add(self, parent: str, child: str, col: str, level: Level, inc: Inclusion, why: str = ""):
+        pk = self.parents[parent]
+        reason = why or f"{HOW[Level(level)]} {parent}.{pk}; {inc.describe()}"
+        nullable = bool(self.frames[child][col].isna().any())
+        own = self.keys.get(child)
+        in_key = col in (own if isinstance(own, list) else [own])
+        self.rels.append(Relationship(parent, pk, child, col, reason, int(level), nullable, in_key))
+
+    def column(self, child: str, col: str) -> None:
+        kind = self.types[child][col]
+        own = self.keys.get(child)
+        if kind not in REFERENCE_TYPES:
+            return
+        levels = {p: name_level(col, p, pk) for p, pk in self.parents.items() if p != child}
+        top = max(levels.values(), default=Level.NONE)
+        if col == own and top < Level.ABBREVIATION:
+            return  # a table's own key refers elsewhere only when named so (1:1)
+        if top >= Level.ABBREVIATION:
+            self.named(child, col, [p for p, lv in levels.items() if lv == top], top)
+            return
+        if isinstance(own, str) and col != own and self.self_reference(child, col):
+            return
+        self.by_values(child, col, levels)
+
+    def named(self, child: str, col: str, candidates: list[str], level: Level) -> None:
+        kind = self.types[child][col]
+        values = self.frames[child][col]
+        if col == self.keys.get(child):  # a table's own key refers elsewhere only 1:1
+            base = [self.extends[child]] if self.extends.get(child) in candidates else []
+        else:  # a reference to a table and its 1:1 extensions goes to the table extended
+            base = [p for p in candidates if self.extends.get(p) not in candidates]
+        if len(base) != 1:
+            if base:
+                self.notes.append(
+                    f"{child}.{col}: named like the keys of {', '.join(sorted(base))}; "
+                    "ambiguous, not used as a foreign key (declare it in a metadata file)"
+                )
+            return
+        p = base[0]
+        pk = self.parents[p]
+        if values.notna().sum() == 0:
+            if level >= Level.TABLE:
+                self.add(p, child, col, level, inclusion(values, self.key_sets[p], kind))
+            return
+        if not compatible(kind, self.types[p][pk]):
+            self.notes.append(
+                f"{child}.{col}: named like {p}.{pk} but holds {kind} values and {p}.{pk} "
+                f"holds {self.types[p][pk]} values; not used as a foreign key"
+            )
+            return
+        inc = inclusion(values, self.key_sets[p], kind)
+        if inc.contained:
+            self.add(p, child, col, level, inc)
+            return
+        shown = ", ".join(map(str, inc.outside.head(5)))
+        self.notes.append(
+            f"{child}.{col}: named like {p}.{pk} but {len(inc.outside)} of its values are not "
+            f"{p} keys (e.g. {shown}); not used as a foreign key. Fix the data or declare the "
+            "relationship in a metadata file after fixing it"
+        )
+
+    def self_reference(self, child: str, col: str) -> bool:
+        frame, own = self.frames[child], self.keys[child]
+        kind = self.types[child][col]
+        if not (key_named(col) or hierarchy_named(col)):
+            return False
+        if not compatible(kind, self.types[child][own]) or not frame[col].isna().any():
+            return False
+        inc = inclusion(frame[col], self.key_sets[child], kind)
+        if not inc.contained or inc.distinct == 0 or (frame[col] == frame[own]).fillna(False).any():
+            return False
+        level = name_level(col, child, own)
+        if not (level >= Level.TABLE or hierarchy_named(col) or inc.strong):
+            return False
+        why = "named for a hierarchy" if hierarchy_named(col) else f"{HOW[level]} {child}.{own}"
+        self.add(
+            child,
+            child,
+            col,
+            level,
+            inc,
+            f"{why}; a hierarchy in its own table: {inc.describe()}, empty on the top rows, no "
+            "row points to itself",
+        )
+        return True
+
+    def by_values(self, child: str, col: str, levels: dict[str, Level]) -> None:
+        frame, kind = self.frames[child], self.types[child][col]
+        if not key_named(col) or kind not in ("int", "string") or frame[col].nunique() < 1:
+            return
+        strong = {}
+        for p, pk in self.parents.items():
+            if p == child or not compatible(kind, self.types[p][pk]):
+                continue
+            inc = inclusion(frame[col], self.key_sets[p], kind)
+            if inc.strong:
+                strong[p] = inc
+        qualified = [p for p in strong if levels.get(p) == Level.QUALIFIED]
+        chosen = qualified if len(qualified) == 1 else list(strong)
+        stem, word = split_key(col)
+        if len(chosen) == 1:
+            p = chosen[0]
+            level = levels.get(p, Level.NONE)
+            unnamed = "" if level else " (its name names no table in the folder)"
+            self.add(p, child, col, level, strong[p], "")
+            self.rels[-1].reason += unnamed
+            return
+        if len(chosen) > 1:
+            self.pending[(child, col)] = (
+                "note",
+                f"{child}.{col}: its values are keys of {', '.join(sorted(chosen))}; "
+                "ambiguous, not used as a foreign key (declare it in a metadata file if it is one)",
+            )
+        elif keyless := [
+            t
+            for t in self.frames
+            if t not in self.parents and name_level(col, t, None) >= Level.ABBREVIATION
+        ]:
+            t = keyless[0]
+            why = "it has no rows" if self.frames[t].empty else "no column of it is a key"
+            self.pending[(child, col)] = (
+                "note",
+                f"{child}.{col}: named after table {t}, which has no primary key ({why}); not "
+                f"used as a foreign key (name {t}'s key in a metadata file if it has one)",
+            )
+        elif (
+            word in ID_WORDS
+            and len(words(col)) > 1
+            and all(lv == Level.NONE for lv in levels.values())
+        ):
+            self.pending[(child, col)] = ("absent", f"{child}.{col} ('{' '.join(stem)}')")
+        else:
+            self.pending[(child, col)] = None
+
+    def by_analogy(self, child: str, col: str) -> bool:
+        """A column named like a foreign key found elsewhere refers to the same parent."""
+        name = "".join(words(col))
+        parents = {
+            (r.parent, r.child, r.column)
+            for r in self.rels
+            if "".join(words(r.column)) == name and (r.child, r.column) != (child, col)
+        }
+        if len({p for p, _, _ in parents}) != 1:
+            return False
+        parent, other, other_col = next(iter(parents))
+        pk = self.parents[parent]
+        kind = self.types[child][col]
+        if parent == child or not compatible(kind, self.types[parent][pk]):
+            return False
+        inc = inclusion(self.frames[child][col], self.key_sets[parent], kind)
+        if not inc.contained or inc.distinct == 0:
+            return False
+        self.add(
+            parent,
+            child,
+            col,
+            Level.ABBREVIATION,
+            inc,
+            f"same name as {other}.{other_col}, a foreign key to {parent}.{pk}; {inc.describe()}",
+        )
+        return True
+
+    def run(self) -> tuple[list[Relationship], list[str]]:
+        for child, frame in self.frames.items():
+            for col in frame.columns:
+                self.column(child, col)
+        for (child, col), note in self.pending.items():
+            if self.by_analogy(child, col) or note is None:
+                continue
+            (self.absent if note[0] == "absent" else self.notes).append(note[1])
+        if self.absent:
+            self.notes.append(
+                "named like keys of tables that are not in the folder, kept as plain columns "
+                f"(not linked to another table): {', '.join(self.absent)}"
+            )
+        return self.rels, self.notes
+
+
+def detect_relationships(
+    frames: dict[str, pd.DataFrame],
+    types: dict[str, dict[str, str]],
+    keys: dict[str, str | list[str] | None],
+) -> tuple[list[Relationship], list[str]]:
+    """Foreign keys of every table (see the module docstring) and notes on what was not used."""
+    return _Finder(frames, types, keys).run()

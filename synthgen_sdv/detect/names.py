@@ -1,0 +1,252 @@
+"""What a column's name says about the row it refers to: evidence from names, strongest first.
+
+Names are compared as words, so ``ShipToAddressID``, ``ship_to_address_id`` and
+``shiptoaddressid`` agree: CamelCase and snake_case are split into lower-case words, and a
+table name's last word is made singular (``order_details`` -> ``order detail``).
+
+A column's *stem* is its name without the key word that ends it (``id``, ``key``, ``code``,
+``no``, ``num``, ``ref``...) or the preposition of a reference (``ship_via``, ``reports_to``,
+``created_by``). How a column relates to a table ``P`` with key ``K``, strongest first
+(``Level``):
+
+* ``SAME``: the column has the key's own name (``customer_id`` -> ``customers.customer_id``);
+* ``TABLE``: the stem is the table's name (``VendorID`` -> ``Vendor``), or the name ends with
+  the key's name or the stem with the table's name after a role (``ShipToAddressID`` ->
+  ``Address.AddressID``, ``manager_staff_id`` -> ``staff``, ``original_language_id``);
+* ``ABBREVIATION``: the stem abbreviates the table's name (``stor_id`` -> ``stores``,
+  ``ship_via`` -> ``shippers``, at least 3 letters);
+* ``QUALIFIED``: the stem starts with the table's name and adds to it (``ProductAssemblyID``
+  -> ``Product``): a weak hint that needs strong evidence from values.
+
+Two more names count as ``ABBREVIATION`` (every value must still be a parent key): a column
+named exactly as a table, with no key word (``customers.region`` -> ``regions``), and a
+staff role before the key word pointing at the one table of staff (``SupportRepId``,
+``sales_agent_id`` -> ``employees``).
+"""
+
+from __future__ import annotations
+
+import re
+from enum import IntEnum
+
+_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+# The last word of a name that says "this identifies a row".
+KEY_WORDS = frozenset({"id", "key", "code", "no", "num", "nr", "ref", "fk", "guid", "uuid"})
+# The last word of a reference named by its preposition: ship_via, reports_to, created_by.
+RELATION_WORDS = frozenset({"via", "to", "by"})
+LEADING_KEY_WORDS = frozenset({"id", "fk"})  # id_customer, fk_customer
+# Words of a column that points at a row of its own table (a hierarchy).
+HIERARCHY_WORDS = frozenset(
+    {
+        "parent",
+        "manager",
+        "boss",
+        "supervisor",
+        "superior",
+        "mentor",
+        "head",
+        "lead",
+        "reports",
+        "predecessor",
+        "successor",
+        "previous",
+        "referrer",
+        "referred",
+        "sponsor",
+    }
+)
+# Words of a date column that starts a period (a history table's key: employee + start_date).
+PERIOD_START_WORDS = frozenset({"start", "from", "begin", "effective", "valid"})
+GUID_NAMES = frozenset({"rowguid", "guid", "uuid", "row_guid", "objectguid"})
+GUID_RE = re.compile(
+    r"^\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}?$"
+)
+# The last word of a reference to a member of staff (SupportRepId, account_manager_id), and
+# the (singular) last word of a table of staff.
+STAFF_ROLE_WORDS = frozenset(
+    {
+        "rep",
+        "representative",
+        "agent",
+        "clerk",
+        "salesperson",
+        "salesman",
+        "seller",
+        "cashier",
+        "buyer",
+        "approver",
+        "handler",
+        "assignee",
+        "manager",
+        "supervisor",
+    }
+)
+STAFF_TABLE_WORDS = frozenset({"employee", "staff", "worker", "personnel"})
+MIN_ABBREVIATION = 3  # "stor" abbreviates "store"; "st" abbreviates too much
+_IRREGULAR = {"people": "person", "children": "child", "men": "man", "women": "woman"}
+
+
+class Level(IntEnum):
+    """How strongly a column's name points at a table (see the module docstring)."""
+
+    NONE = 0
+    QUALIFIED = 1
+    ABBREVIATION = 2
+    TABLE = 3
+    SAME = 4
+
+
+def words(name: str) -> tuple[str, ...]:
+    """``ShipToAddressID`` -> ``('ship', 'to', 'address', 'id')``; ``au_id`` -> ``('au', 'id')``."""
+    return tuple(w.lower() for w in _WORD.findall(name))
+
+
+def singular_word(word: str) -> str:
+    """``categories`` -> ``category``, ``addresses`` -> ``address``, ``status`` stays."""
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "ches", "shes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+def table_words(table: str) -> tuple[str, ...]:
+    """A table's name as words, its last word singular: ``OrderDetails`` -> order, detail."""
+    w = words(table)
+    return (*w[:-1], singular_word(w[-1])) if w else w
+
+
+def split_key(name: str) -> tuple[tuple[str, ...], str | None]:
+    """(stem, key word) of a column name; the key word is None when the name has none.
+
+    ``SupportRepId`` -> ``(('support', 'rep'), 'id')``, ``ship_via`` -> ``(('ship',), 'via')``,
+    ``fk_customer`` -> ``(('customer',), 'fk')``, ``customerid`` -> ``(('customer',), 'id')``.
+    """
+    w = words(name)
+    if len(w) >= 2 and (w[-1] in KEY_WORDS or w[-1] in RELATION_WORDS):
+        return w[:-1], w[-1]
+    if len(w) >= 2 and w[0] in LEADING_KEY_WORDS:
+        return w[1:], w[0]
+    if len(w) == 1 and len(w[0]) > 5 and w[0].endswith("id") and w[0] not in GUID_NAMES:
+        return (w[0][:-2],), "id"  # a glued name, customerid; compared by letters only
+    return (), None
+
+
+def key_named(name: str) -> bool:
+    """Whether a name says it identifies or refers to a row (``order_id``, ``ship_via``)."""
+    return split_key(name)[1] is not None or name.lower() == "id"
+
+
+def guid_named(name: str) -> bool:
+    """``rowguid``, ``guid``, ``uuid``, ``RowGuid``: a row's global id (an alternate key)."""
+    joined = "".join(words(name))
+    return joined in {g.replace("_", "") for g in GUID_NAMES} or joined.endswith(("guid", "uuid"))
+
+
+def hierarchy_named(name: str) -> bool:
+    """A name for a reference to a row of the same table: ``reports_to``, ``parent_id``."""
+    stem, key = split_key(name)
+    return key in RELATION_WORDS or any(w in HIERARCHY_WORDS for w in stem)
+
+
+def period_start_named(name: str) -> bool:
+    """``start_date``, ``StartDate``, ``valid_from``, ``effective_date``: a period's start."""
+    return any(w in PERIOD_START_WORDS for w in words(name))
+
+
+def _joined(ws: tuple[str, ...]) -> str:
+    return "".join(ws)
+
+
+def _abbreviates(short: str, long: str) -> bool:
+    return len(short) >= MIN_ABBREVIATION and len(short) < len(long) and long.startswith(short)
+
+
+def named_after_table(column: str, table: str) -> Level:
+    """How a table's own key column is named after it: ``TABLE`` for ``customer_id`` in
+    ``customers`` (and ``id``), ``ABBREVIATION`` for ``stor_id`` in ``stores``, ``QUALIFIED``
+    for a name the table's name starts with (``SalesOrderID`` in ``SalesOrderHeader``,
+    ``pub_id`` in ``pub_info``)."""
+    if column.lower() == "id":
+        return Level.TABLE
+    stem, key = split_key(column)
+    if key is None or key in RELATION_WORDS or not stem:
+        return Level.NONE
+    tw, raw = table_words(table), words(table)
+    s = _joined(stem)
+    if s in (_joined(tw), _joined(raw)):
+        return Level.TABLE
+    if len(stem) == 1 and len(tw) == 1 and _abbreviates(s, tw[0]):
+        return Level.ABBREVIATION
+    if len(stem) < len(raw) and raw[: len(stem)] == stem:
+        return Level.QUALIFIED
+    if len(stem) == 1 and len(raw) > 1 and _abbreviates(s, raw[0]):
+        return Level.QUALIFIED  # emp_id in employee_info
+    return Level.NONE
+
+
+def name_level(column: str, parent: str, parent_key: str | None) -> Level:
+    """How strongly ``column``'s name points at ``parent`` (whose key is ``parent_key``)."""
+    cw = words(column)
+    if _joined(cw) == "id":
+        return Level.NONE  # every table's "id": the name says nothing about which
+    if parent_key is not None:
+        kw = words(parent_key)
+        if _joined(cw) == _joined(kw):
+            return Level.SAME
+    stem, key = split_key(column)
+    tw, raw = table_words(parent), words(parent)
+    if key is None and cw and cw[-1] not in RELATION_WORDS and cw in (tw, raw):
+        return Level.ABBREVIATION  # customers.region -> regions: the table's name, no key word
+    if key is None or not stem:
+        return Level.NONE
+    if key not in RELATION_WORDS and stem[-1] in STAFF_ROLE_WORDS and tw[-1] in STAFF_TABLE_WORDS:
+        return Level.ABBREVIATION  # SupportRepId -> employees: a staff role
+    if parent_key is not None and key not in RELATION_WORDS:
+        kw = words(parent_key)
+        if len(kw) >= 2 and len(cw) > len(kw) and cw[-len(kw) :] == kw:
+            return Level.TABLE  # ShipToAddressID ends with AddressID
+    for name in (tw, raw):
+        if _joined(stem) == _joined(name):
+            return Level.TABLE
+        if len(stem) > len(name) and stem[-len(name) :] == name:
+            return Level.TABLE  # home_store_id: a role, then the table's name
+    if len(stem) == 1 and len(tw) == 1 and _abbreviates(stem[0], tw[0]):
+        return Level.ABBREVIATION  # stor_id -> stores; a multi-word table is only QUALIFIED
+    if len(stem) > len(tw) and stem[: len(tw)] == tw:
+        return Level.QUALIFIED  # ProductAssemblyID: Product, then what kind
+    if len(stem) > 1 and len(tw) == 1 and _abbreviates(stem[0], tw[0]):
+        return Level.QUALIFIED  # prod_category_id: an abbreviation, then what kind
+    return Level.NONE
+
+
+def link_parts(table: str, tables: list[str]) -> list[str] | None:
+    """The tables a link table's name is made of (``film_actor`` -> film, actor;
+    ``titleauthor`` -> titles, authors; ``PlaylistTrack``), or None."""
+    name = _joined(words(table))
+    names = {}
+    for t in tables:
+        if t == table:
+            continue
+        for form in {_joined(table_words(t)), _joined(words(t))}:
+            if len(form) >= MIN_ABBREVIATION:
+                names.setdefault(form, t)
+
+    def split(rest: str) -> list[str] | None:
+        if not rest:
+            return []
+        for form in sorted(names, key=len, reverse=True):
+            if rest.startswith(form):
+                tail = split(rest[len(form) :])
+                if tail is not None:
+                    return [names[form], *tail]
+        return None
+
+    parts = split(name)
+    if parts is None or len(parts) < 2 or len(set(parts)) != len(parts):
+        return None
+    return parts
