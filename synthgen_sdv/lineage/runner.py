@@ -24,6 +24,7 @@ import pyarrow as pa
 from synthgen_sdv.core.errors import InputError, SynthgenError
 from synthgen_sdv.core.progress import Progress, stderr_progress
 from synthgen_sdv.core.seeds import json_hash, stable_uuid
+from synthgen_sdv.io import layout
 from synthgen_sdv.lineage.faults import FAULTS, Rerun
 from synthgen_sdv.lineage.models import NORMAL, LineageSpec, Step
 from synthgen_sdv.lineage.operations import OPERATIONS, OutputPlan
@@ -347,7 +348,8 @@ def _run_step(
         ws.tables[name] = relation
         run.tables[name] = table_info(ws, relation, list(step.key))
         if data_out is not None:
-            ws.write_parquet(relation, data_out / f"{name}.parquet")
+            path = layout.inside(data_out, f"{name}.parquet", f"table {name!r}")
+            ws.write_parquet(relation, path)
     ws.keep_only(set())
     rows_out = {t: (run.tables[t].rows if o is not None else None) for t, o in outputs.items()}
     ms = _simulated_ms(sum(rows_in.values()), sum(v or 0 for v in rows_out.values()))

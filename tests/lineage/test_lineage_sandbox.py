@@ -76,11 +76,19 @@ def test_a_sealed_workspace_refuses_every_file_access(tmp_path):
     assert not target.exists()
 
 
-def test_a_step_that_reads_a_file_fails_with_exit_2_and_writes_nothing(tmp_path, capsys):
+@pytest.mark.parametrize(
+    "reads",
+    [
+        f"(SELECT content FROM read_text('{HOST_FILE}'))",
+        f"(SELECT count(*) FROM read_csv('{HOST_FILE}'))",
+        "(SELECT count(*) FROM read_parquet('{data}/orders.parquet'))",
+        "(SELECT count(*) FROM glob('/etc/*'))",
+    ],
+    ids=["read_text", "read_csv", "read_parquet", "glob"],
+)
+def test_a_step_that_reads_a_file_fails_with_exit_2_and_writes_nothing(tmp_path, capsys, reads):
     out = _data(tmp_path)
-    spec = _spec(
-        tmp_path, "extract_customers", host=f"(SELECT content FROM read_text('{HOST_FILE}'))"
-    )
+    spec = _spec(tmp_path, "extract_customers", host=reads.format(data=out / "data"))
     assert main(["lineage", "--data", str(out), "--spec", str(spec), "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert "step 'extract_customers'" in err and "read or write a file" in err, err
