@@ -131,9 +131,13 @@ def bench(scale: float, seed: int, root: Path, sides: dict[str, Path], verify: b
         check=True,
     )
     gen_s = time.perf_counter() - t
-    rows = duckdb.connect().execute(
-        f"SELECT count(*) FROM read_parquet('{out / 'data'}/*.parquet', union_by_name=true)"
-    ).fetchone()[0]
+    rows = (
+        duckdb.connect()
+        .execute(
+            f"SELECT count(*) FROM read_parquet('{out / 'data'}/*.parquet', union_by_name=true)"
+        )
+        .fetchone()[0]
+    )
     result: dict = {"scale": scale, "source_rows": int(rows), "generate_s": round(gen_s, 2)}
     for side, path in sides.items():
         r = timed(["-m", "synthgen_sdv", "lineage", "--data", str(out), "--no-progress"], path)
