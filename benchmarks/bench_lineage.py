@@ -1,7 +1,7 @@
 """Lineage stage time and peak RSS per scale, before (a git ref) vs this tree: reports/lineage.md
 
     python benchmarks/bench_lineage.py [--scales 1,10,100] [--seed 42] [--before main]
-                                       [--no-before] [--verify]
+                                       [--no-before] [--verify] [--whole 100]
 
 Per scale: generate the default config once (Parquet, no ETL), then for each side (``before``:
 the package as of ``--before``, extracted with ``git archive``; ``after``: this tree) run
@@ -9,8 +9,9 @@ the package as of ``--before``, extracted with ``git archive``; ``after``: this 
 (``wait4``: the process's max resident set, DuckDB's threads included). With ``--verify`` also
 time ``validate-lineage`` for each side. Then compare the two sides' results: the ``lineage``
 labels in labels.json (equal as JSON) and every step output in lineage_data/ (equal as
-multisets of rows, by DuckDB ``EXCEPT ALL`` both ways). Exits 1 when a side fails or the
-results differ.
+multisets of rows, by DuckDB ``EXCEPT ALL`` both ways). ``--whole`` scales also time the whole
+default run (``generate``, lineage included) per side, its peak RSS covering its workers (their
+usage counts in the process's once reaped). Exits 1 when a side fails or the results differ.
 """
 
 from __future__ import annotations
@@ -161,6 +162,20 @@ def bench(scale: float, seed: int, root: Path, sides: dict[str, Path], verify: b
     return result
 
 
+def whole(scale: float, seed: int, root: Path, sides: dict[str, Path]) -> dict:
+    """The whole default run (``generate``: tables, dirty copies, labels, lineage) per side."""
+    result: dict = {"scale": scale}
+    for side, path in sides.items():
+        out = root / f"whole_{scale:g}_{side}"
+        args = ["-m", "synthgen_sdv", "generate", "--scale", f"{scale:g}", "--seed", str(seed)]
+        args += ["--format", "parquet", "--out", str(out), "--no-progress"]
+        r = timed(args, path)
+        print(f"scale {scale:g} {side} whole run: {r['seconds']} s, {r['peak_mb']} MB", flush=True)
+        result[side] = {"generate": r}
+        shutil.rmtree(out, ignore_errors=True)
+    return result
+
+
 def _cell(r: dict, side: str, what: str = "lineage") -> str:
     e = r.get(side, {}).get(what)
     if e is None:
@@ -170,7 +185,9 @@ def _cell(r: dict, side: str, what: str = "lineage") -> str:
     return f"{e['seconds']} s / {e['peak_mb']:,.0f} MB"
 
 
-def markdown(results: list[dict], args, before_commit: str | None, info: dict) -> str:
+def markdown(
+    results: list[dict], wholes: list[dict], args, before_commit: str | None, info: dict
+) -> str:
     lines = [
         "## Lineage stage: time and peak memory (`benchmarks/bench_lineage.py`)",
         "",
@@ -207,6 +224,25 @@ def markdown(results: list[dict], args, before_commit: str | None, info: dict) -
             f"{_cell(r, 'after')} | {ratio_t} | {ratio_m} | {_cell(r, 'before', 'validate')} | "
             f"{_cell(r, 'after', 'validate')} | {same} |"
         )
+    if wholes:
+        lines += [
+            "",
+            "The whole default run, `generate --scale N --format parquet` (tables, dirty copies, "
+            "labels and the lineage pipeline), wall time / peak RSS of the process and its "
+            "workers:",
+            "",
+            "| scale | before | after | memory after/before |",
+            "|---|---|---|---|",
+        ]
+        for r in wholes:
+            b, a = r.get("before", {}).get("generate"), r.get("after", {}).get("generate")
+            ratio = "–"
+            if b and a and b["rc"] == 0 and a["rc"] == 0:
+                ratio = f"{a['peak_mb'] / b['peak_mb']:.2f}"
+            lines.append(
+                f"| {r['scale']:g} | {_cell(r, 'before', 'generate')} | "
+                f"{_cell(r, 'after', 'generate')} | {ratio} |"
+            )
     lines += ["", f"Command: `python benchmarks/bench_lineage.py {args.argv}`", ""]
     lines += [machine_md(info), ""]
     return "\n".join(lines)
@@ -220,6 +256,9 @@ def main() -> int:
     ap.add_argument("--no-before", action="store_true", help="measure this tree only")
     ap.add_argument("--verify", action="store_true", help="also time validate-lineage")
     ap.add_argument("--before-max-scale", type=float, default=float("inf"))
+    ap.add_argument(
+        "--whole", default="", help="scales at which to also measure the whole default run"
+    )
     args = ap.parse_args()
     args.argv = " ".join(sys.argv[1:])
     results = []
@@ -236,12 +275,19 @@ def main() -> int:
                 k: v for k, v in sides.items() if k == "after" or scale <= args.before_max_scale
             }
             results.append(bench(scale, args.seed, root, chosen, args.verify))
+        wholes = []
+        for scale in [float(s) for s in args.whole.split(",") if s]:
+            chosen = {
+                k: v for k, v in sides.items() if k == "after" or scale <= args.before_max_scale
+            }
+            wholes.append(whole(scale, args.seed, root, chosen))
     info = machine()
-    md = markdown(results, args, before_commit, info)
+    md = markdown(results, wholes, args, before_commit, info)
     data = {
         "machine": info,
         "before": {"ref": args.before, "commit": before_commit},
         "results": results,
+        "whole_run": wholes,
     }
     write_section("lineage", md, data)
     (REPORTS / "lineage.md").write_text("# Lineage stage benchmark\n\n" + md.split("\n", 1)[1])
@@ -251,6 +297,7 @@ def main() -> int:
         for s in ("before", "after")
         if s in r and any(r[s][w]["rc"] != 0 for w in ("lineage", "validate") if w in r[s])
     ]
+    failed += [r for r in wholes for s in ("before", "after") if s in r and r[s]["generate"]["rc"]]
     differ = [
         r
         for r in results
