@@ -64,7 +64,10 @@ def timed(args: list[str], pythonpath: Path) -> dict:
     env = {**os.environ, "PYTHONPATH": str(pythonpath)}
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, *args], env=env, stdout=out, stderr=err)
+        # cwd: ``python -m`` puts the working folder before PYTHONPATH on sys.path.
+        proc = subprocess.Popen(
+            [sys.executable, *args], env=env, stdout=out, stderr=err, cwd=pythonpath
+        )
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - t
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -129,6 +132,7 @@ def bench(scale: float, seed: int, root: Path, sides: dict[str, Path], verify: b
     subprocess.run(
         [sys.executable, "-c", GENERATE, str(out), str(seed), str(scale)],
         env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
         check=True,
     )
     gen_s = time.perf_counter() - t
