@@ -20,6 +20,7 @@ from synthgen_sdv.lineage.runner import WORK_PREFIX, plan_step, workspace
 from synthgen_sdv.lineage.spec import default_lineage_path
 from synthgen_sdv.lineage.tables import to_arrow
 from synthgen_sdv.lineage.verify import step_from_record
+from synthgen_sdv.lineage.workspace import Limits
 from tests.fixtures.lineage_sample import sample_tables
 
 HOST_FILE = "/etc/hostname"
@@ -197,3 +198,22 @@ def test_validate_lineage_json_names_the_tampered_step(lineage_copy, tmp_path):
     assert main(["validate-lineage", str(lineage_copy), "--json", str(report)]) == 1
     problems = json.loads(report.read_text())["problems"]
     assert any("step 'build_fact_sales' check sql" in p for p in problems), problems
+
+
+def test_a_sealed_workspace_spills_what_does_not_fit_its_memory_limit(tmp_path):
+    """External access off does not stop DuckDB from spilling: a sort of twice the memory limit's
+    worth of data completes, and the work folder is gone afterwards."""
+    with workspace(tmp_path, Limits(memory_mb=32)) as ws:
+        ws.load_arrow("seed", pa.table({"n": [1_000_000]}))
+        ws.seal()
+        assert ws.scalar("SELECT current_setting('memory_limit')").startswith("30.5 MiB")
+        with ws.views({"seed": ws.table("seed")}):
+            big = ws.run_step_sql(
+                "SELECT i, md5(i::VARCHAR) || md5((i * 7)::VARCHAR) AS s "
+                "FROM seed, range((SELECT n FROM seed)) t(i) ORDER BY s",
+                "step 'big'",
+            )
+        size = ws.scalar(f"SELECT sum(strlen(s) + 8) FROM {big}")
+        assert size > 2 * 32 * 2**20, size
+        assert ws.count(big) == 1_000_000
+    assert not list(tmp_path.glob(f"{WORK_PREFIX}*"))
