@@ -20,10 +20,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from synthgen_sdv.anomalies import ChunkInfo
 from synthgen_sdv.core.nulls import with_nulls
+from synthgen_sdv.core.progress import Progress
 from synthgen_sdv.core.seeds import rng_for
 from synthgen_sdv.io.sink import Sink
 from synthgen_sdv.kinds import ColumnContext
@@ -247,14 +247,13 @@ class Engine:
                 if (t in plan.materialized or t in self.keep) and t not in given
             }
             offsets = dict.fromkeys(family.members, 0)
-            bar = tqdm(
+            chunks = Progress(quiet=not self.progress).bar(  # a bar on a terminal only
+                self._chunks(family, n_chunks, materialized),
                 total=n_chunks,
                 desc=" + ".join(family.members),
                 unit="chunk",
-                disable=not self.progress,
-                leave=False,
             )
-            for chunk, frames, positions in self._chunks(family, n_chunks, materialized):
+            for chunk, frames, positions in chunks:
                 for name in family.members:
                     frame = frames[name]
                     tp = plan.tables[name]
@@ -264,8 +263,6 @@ class Engine:
                     state.emit(sink, name, frame, chunk, materialized)
                     if name in collected:
                         collected[name].append(frame)
-                bar.update(1)
-            bar.close()
             for name in family.members:
                 state.finish(sink, name)
                 if name in collected:
@@ -359,7 +356,7 @@ class _RunState:
                     or target.columns[tp.target_column(col, self.plan)].logical_type()
                 )
             if kind == "inferred":
-                kind = infer_logical_type(frame[col]) if len(frame) else "string"
+                kind = infer_logical_type(frame[col])  # an empty chunk still has its dtype
             out[col] = kind
         return out
 

@@ -10,6 +10,8 @@ real count. The identities then hold exactly, whatever the model.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -82,10 +84,14 @@ def rederive(
 
 
 def renumber_keys(
-    plan: Plan, tables: dict[str, pd.DataFrame], modeled: list[str]
+    plan: Plan,
+    tables: dict[str, pd.DataFrame],
+    modeled: list[str],
+    offsets: Mapping[str, int] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Give sampled rows the config's own keys (1, 2, ... or 'LC-000001', ...), in sampled order,
-    and carry the new keys into every modeled table that refers to them."""
+    and carry the new keys into every modeled table that refers to them. ``offsets`` start a
+    table's keys after that many rows (a batch after others: keys stay unique)."""
     out = {t: tables[t].reset_index(drop=True).copy() for t in modeled}
     for name in [t for t in plan.table_order if t in modeled]:
         tp = plan.tables[name]
@@ -93,7 +99,7 @@ def renumber_keys(
         if not spec.is_key_sequence:
             continue
         old = out[name][tp.primary_key]
-        new = spec.key_values(0, len(old))
+        new = spec.key_values((offsets or {}).get(name, 0), len(old))
         mapping = pd.Series(new.to_numpy(), index=pd.Index(old))
         out[name][tp.primary_key] = new.to_numpy()
         for child in modeled:

@@ -8,6 +8,7 @@ from typing import Literal
 import pandas as pd
 from pydantic import field_validator
 
+from synthgen_sdv.core import bounds
 from synthgen_sdv.kinds.base import ColumnContext, ColumnKind, register_kind
 
 
@@ -35,6 +36,15 @@ class TemplateColumn(ColumnKind):
             raise ValueError(f"bad template {v!r}: {exc}") from None
         if any(name == "" for _, name, _ in parts):
             raise ValueError("template fields need column names, like {first_name}")
+        limit = bounds.MAX_FORMAT_CHARS * 10
+        if len(v) > limit:
+            raise ValueError(f"template is {len(v):,} characters long; the limit is {limit:,}")
+        for _, name, spec in parts:
+            if name and not name.replace(".", "").replace("_", "").isalnum():
+                raise ValueError(f"template field {{{name}}} must name a column, like {{name}}")
+            problem = bounds.format_spec_problem(spec) if spec else None
+            if problem:
+                raise ValueError(problem)
         return v
 
     def deps(self) -> set[str]:
@@ -53,7 +63,12 @@ class TemplateColumn(ColumnKind):
             if name:
                 col = ctx.env[name]
                 col = col if isinstance(col, pd.Series) else pd.Series([col] * ctx.n)
-                text = col.map(lambda v, s=spec: format(v, s)) if spec else col.astype(str)
+                try:
+                    text = col.map(lambda v, s=spec: format(v, s)) if spec else col.astype(str)
+                except (TypeError, ValueError) as exc:
+                    raise ctx.config_error(
+                        f"template field {{{name}:{spec}}} cannot format {col.dtype} values: {exc}"
+                    ) from None
                 out = out + text.reset_index(drop=True)
         if self.lower:
             out = out.str.lower()

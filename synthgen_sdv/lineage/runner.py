@@ -272,8 +272,8 @@ def run_lineage(
     ``tables`` are the source tables: Parquet files or in-memory tables. Each step output is
     written to ``data_out/<table>.parquet`` when given. ``work_dir`` holds the DuckDB database
     and its spill files while the run lasts (default: the system's temp folder); ``limits``
-    bound DuckDB's memory and threads. ``progress`` reports a line per step: a ``Progress``, or
-    True for stage lines on stderr.
+    bound DuckDB's memory and threads. ``progress`` (a ``Progress``, or True for stderr) shows a
+    bar over the steps on a terminal, a line per step with ``-v``, and one summary line at the end.
     """
     reporter = progress if isinstance(progress, Progress) else stderr_progress(progress)
     needed = [t for s in spec.sources.values() for t in s.tables]
@@ -295,11 +295,18 @@ def run_lineage(
             tables={},
         )
         ended: dict[str, datetime] = {}
-        for index, step in enumerate(spec.steps):
-            reporter.say(f"lineage [{index + 1}/{len(spec.steps)}] {step.id}")
+        began = time.perf_counter()
+        steps = reporter.bar(spec.steps, desc="ETL steps", unit="step")  # a bar on a terminal
+        for index, step in enumerate(steps):
+            reporter.detail(f"lineage [{index + 1}/{len(spec.steps)}] {step.id}")
             run.steps.append(_run_step(ws, run, index, step, ended, data_out))
     if run.labels:
         _add_downstream(run)
+    failed = sum(s.status == FAILED for s in run.steps)
+    reporter.say(
+        f"ETL: {len(run.steps)} steps ({failed} failed as injected), {len(run.labels)} faults "
+        f"labeled in {time.perf_counter() - began:.1f} s"
+    )
     return run
 
 

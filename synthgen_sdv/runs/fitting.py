@@ -7,6 +7,7 @@ them imports another.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,11 +25,6 @@ from synthgen_sdv.synth.base import Synthesizer
 STAGES = Progress()
 
 
-def _line(reporter: Progress | None, msg: str) -> None:
-    """A stage line: through ``reporter`` when given (it may be quiet), else always."""
-    (reporter or STAGES).say(msg)
-
-
 @dataclass
 class Bootstrap:
     """The rule-based tables a synthesizer learns from (clean, in memory) and their types."""
@@ -42,8 +38,10 @@ def bootstrap(
     plan: Plan, workers: int = 1, progress: bool = True, *, reporter: Progress | None = None
 ) -> Bootstrap:
     """The rule-based dataset the synthesizer learns from, kept in memory (clean)."""
-    _line(reporter, f"[1/4] bootstrap: rule-based data at scale {plan.scale:g} (seed {plan.seed})")
-    log = (reporter or STAGES).say if progress else None
+    (reporter or STAGES).stage(
+        f"bootstrap: rule-based data at scale {plan.scale:g} (seed {plan.seed})"
+    )
+    log = (reporter or STAGES).detail if progress else None  # a line per table with -v
     result = Engine(
         plan,
         workers=workers,
@@ -98,7 +96,7 @@ def fit_metadata(plan: Plan, boot: Bootstrap, modeled: list[str]) -> tuple[dict,
 def fit_line(model: str, tables: dict[str, Any], modeled: list[str]) -> str:
     """The stage line of a fit: which synthesizer, on how many rows of which tables."""
     rows = ", ".join(f"{t} {len(tables[t]):,}" for t in modeled)
-    return f"[2/4] fit '{model}' on {rows} rows"
+    return f"fit '{model}' on {rows} rows"
 
 
 def fit_model(
@@ -112,16 +110,20 @@ def fit_model(
     """Fit ``model`` on the ``modeled`` tables of a bootstrap (recomputed columns left out)."""
     check_modeled(modeled, list(plan.tables))
     tables, meta = fit_metadata(plan, boot, modeled)
-    STAGES.say(fit_line(model, boot.tables, modeled))
+    STAGES.detail(fit_line(model, boot.tables, modeled))
     return fit_synthesizer(model, tables, meta, modeled, plan.seed, progress, params)
 
 
 def finish_sampled(
-    plan: Plan, boot: Bootstrap, sampled: dict[str, Any], modeled: list[str]
+    plan: Plan,
+    boot: Bootstrap,
+    sampled: dict[str, Any],
+    modeled: list[str],
+    offsets: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
-    """Sampled tables made exact: keys renumbered like the config's, derived columns and
-    totals recomputed from it, dtypes as in the bootstrap."""
-    renumbered = renumber_keys(plan, sampled, modeled)
+    """Sampled tables made exact: keys renumbered like the config's (after ``offsets`` rows
+    of each table, for a batch), derived columns and totals recomputed, bootstrap dtypes."""
+    renumbered = renumber_keys(plan, sampled, modeled, offsets)
     tables = rederive(plan, {**boot.tables, **renumbered}, modeled)
     return {t: like(tables[t][plan.tables[t].emitted], boot.tables[t]) for t in modeled}
 
@@ -130,7 +132,7 @@ def sample_model(
     plan: Plan, boot: Bootstrap, synth: Any, modeled: list[str], scale: float
 ) -> dict[str, Any]:
     """Sample ``scale`` times the fitted rows and finish them (``finish_sampled``)."""
-    STAGES.say(f"[3/4] sample at {scale:g}x the fitted rows; recompute derived columns and totals")
+    STAGES.detail(f"sample at {scale:g}x the fitted rows; recompute derived columns and totals")
     return finish_sampled(plan, boot, synth.sample(scale), modeled)
 
 

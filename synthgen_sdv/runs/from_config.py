@@ -14,6 +14,7 @@ follow the sample's seed, and so do the tables generated on top of them.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from synthgen_sdv.generate.rederive import recomputed_columns
 from synthgen_sdv.io import artifacts
 from synthgen_sdv.runs.config import load_project
 from synthgen_sdv.runs.dataset import Dataset, materialize
+from synthgen_sdv.runs.estimate import Estimate, estimate_fit_sample
 from synthgen_sdv.runs.fitting import Bootstrap, bootstrap, finish_sampled, fit_metadata
 from synthgen_sdv.runs.output import Output, PlanOutput
 from synthgen_sdv.runs.source import (
@@ -79,6 +81,7 @@ class ConfigSource(Source):
     load_key = "bootstrap_s"
     finish_line = "recompute derived columns and totals"
     write_line = "sampled tables as sampled, the other tables by rules on top of them"
+    batched = True
 
     def __init__(
         self, plan: Plan, workers: int = 1, etl: bool = True, boot: Bootstrap | None = None
@@ -142,6 +145,31 @@ class ConfigSource(Source):
         """config.yaml's synthesis.params."""
         return self.plan.loaded.run.synthesis.params
 
+    def memory_budget(self) -> str | None:
+        """config.yaml's memory_budget."""
+        return self.plan.loaded.run.memory_budget
+
+    def estimate(
+        self,
+        formats: list[str],
+        modeled: list[str] | None,
+        scale: float,
+        *,
+        fit: bool = True,
+        compare: bool = True,
+    ) -> Estimate:
+        """The plan's pilot scaled to the bootstrap and the sample (``runs.estimate``)."""
+        return estimate_fit_sample(
+            self.plan,
+            formats,
+            list(modeled or self.default_tables()),
+            scale,
+            self.workers,
+            etl=self.etl,
+            fit=fit,
+            compare=compare,
+        )
+
     def fit_view(self, modeled: list[str]) -> FitView:
         """The bootstrap without recomputed columns (they are derived again after sampling)."""
         tables, meta = fit_metadata(self.plan, self._boot, modeled)
@@ -151,8 +179,30 @@ class ConfigSource(Source):
         self, sampled: dict[str, pd.DataFrame], fitted: Fitted, scale: float, seed: int
     ) -> Sampled:
         """Keys renumbered, identities recomputed; the lineage of each sampled table."""
+        return self.whole(self.finish_tables(sampled, fitted), fitted, scale, seed)
+
+    def finish_tables(
+        self,
+        sampled: dict[str, pd.DataFrame],
+        fitted: Fitted,
+        offsets: Mapping[str, int] | None = None,
+    ) -> dict[str, pd.DataFrame]:
+        """Keys renumbered like the config's (after ``offsets``), identities recomputed."""
+        return finish_sampled(self.plan, self._boot, sampled, fitted.modeled, offsets)
+
+    def renumbered(self, fitted: Fitted) -> set[str]:
+        """Modeled tables with sequence keys (``renumber_keys`` gives them the config's)."""
+        tables = self.plan.tables
+        return {
+            t for t in fitted.modeled if tables[t].columns[tables[t].primary_key].is_key_sequence
+        }
+
+    def whole(
+        self, tables: dict[str, pd.DataFrame], fitted: Fitted, scale: float, seed: int
+    ) -> Sampled:
+        """The finished tables with the lineage of each sampled table."""
         plan, boot, model, modeled = self.plan, self._boot, fitted.model, fitted.modeled
-        pinned = finish_sampled(plan, boot, sampled, modeled)
+        pinned = tables
         info = fitted.synthesizer.params()
         lineage = {
             name: {

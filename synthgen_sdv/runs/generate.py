@@ -28,9 +28,11 @@ def run_generate(
     workers: int = 1,
     progress: Progress = QUIET,
     etl: bool = True,
+    overwrite: bool = False,
 ) -> GenerateOutcome:
-    """Every table of ``plan`` to files; ``etl`` also executes lineage.yml over them."""
+    """Every table of ``plan`` to files; ``etl`` also executes lineage.yml over them. An earlier
+    output in ``out`` is replaced only with ``overwrite``."""
     started = time.perf_counter()
     output = PlanOutput(plan, workers=workers, progress=progress, etl_enabled=etl)
-    written = write_output(Path(out), formats, output)
+    written = write_output(Path(out), formats, output, overwrite=overwrite)
     return GenerateOutcome(Path(out).resolve(), written.result, time.perf_counter() - started)

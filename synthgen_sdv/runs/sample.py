@@ -20,11 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.core.progress import QUIET, Progress
 from synthgen_sdv.generate.engine import GenerationResult
 from synthgen_sdv.runs.output import Written, write_output
 from synthgen_sdv.runs.source import Fitted, Sampled, Source
+from synthgen_sdv.synth.batches import plan_batches, sample_batches
 from synthgen_sdv.synth.store import save_model
 
 #: seeds drawn for a fresh sample are below this (any int the CLI's --seed takes)
@@ -123,21 +126,28 @@ def sample(
     seed: int | None = None,
     num_rows: Mapping[str, int] | None = None,
     drawn: bool = False,
+    workers: int | None = None,
 ) -> Sampled:
     """Sample ``scale`` times the fitted rows (or ``num_rows`` of root tables) with ``seed``
     (default: the fitting seed) and let the source make them whole. ``drawn`` says the seed
-    was drawn fresh (recorded with it)."""
+    was drawn fresh (recorded with it). A source that can (``Source.batched``) samples in
+    batches of root rows (``synth.batches``), in ``workers`` processes (default: the
+    source's); the tables are the same for any number of workers."""
     if num_rows:
         scale = rows_scale(fitted, num_rows)
     if isinstance(scale, bool) or not isinstance(scale, int | float) or not scale > 0:
         raise InputError(f"scale must be a number > 0, got {scale!r}")
     seed = fitted.seed if seed is None else int(seed)
     fitted.source.load(progress)
-    progress.say(
-        f"[3/4] sample at {scale:g}x the fitted rows (seed {seed}); {fitted.source.finish_line}"
+    progress.stage(
+        f"sample at {scale:g}x the fitted rows (seed {seed}); {fitted.source.finish_line}"
     )
-    raw = fitted.synthesizer.sample(scale, seed=seed)
-    sampled = fitted.source.finish(raw, fitted, scale, seed)
+    if fitted.source.batched:
+        workers = workers or int(getattr(fitted.source, "workers", 1))
+        sampled = sample_in_batches(fitted, scale, seed, workers, progress)
+    else:
+        raw = fitted.synthesizer.sample(scale, seed=seed)
+        sampled = fitted.source.finish(raw, fitted, scale, seed)
     sampled.sampling = {
         "seed": seed,
         "seed_drawn": drawn,
@@ -158,6 +168,34 @@ def sample(
     return sampled
 
 
+def sample_in_batches(
+    fitted: Fitted, scale: float, seed: int, workers: int = 1, progress: Progress = QUIET
+) -> Sampled:
+    """``scale`` drawn batch by batch (``synth.batches.plan_batches``), each finished by the
+    source with its keys after the rows of the batches before it, then put together."""
+    source, modeled = fitted.source, fitted.modeled
+    batches = plan_batches(scale, seed, fitted.rows)
+    if len(batches) > 1:
+        progress.say(
+            f"  {len(batches)} batches of up to {batches[0].scale:g}x the fitted rows"
+            f" ({workers} worker{'s' if workers > 1 else ''})"
+        )
+    parts: dict[str, list[pd.DataFrame]] = {t: [] for t in modeled}
+    offsets = dict.fromkeys(modeled, 0)
+    renumbered = source.renumbered(fitted)
+    for _batch, raw in sample_batches(fitted.synthesizer, batches, workers, renumbered=renumbered):
+        tables = source.finish_tables(raw, fitted, offsets)
+        for name in modeled:
+            parts[name].append(tables[name])
+            offsets[name] += len(tables[name])
+    whole = {}
+    for name in modeled:  # one table at a time: its batches are let go once joined
+        frames = parts.pop(name)
+        whole[name] = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+        del frames
+    return source.whole(whole, fitted, scale, seed)
+
+
 def write_sampled(
     source: Source,
     sampled: Sampled,
@@ -165,17 +203,19 @@ def write_sampled(
     formats: list[str],
     progress: Progress = QUIET,
     extra: Callable[[Path], None] | None = None,
+    overwrite: bool = False,
 ) -> Written:
     """Write ``sampled`` with the one writer (``extra`` adds to the staged folder)."""
-    progress.say(f"[4/4] write: {source.write_line}")
+    progress.stage(f"write: {source.write_line}")
     output = source.output(sampled, progress)
     output.sampling = sampled.sampling
-    return write_output(Path(out), formats, output, extra)
+    return write_output(Path(out), formats, output, extra, overwrite)
 
 
-def save_fitted(fitted: Fitted, model_dir: str | Path) -> Path:
+def save_fitted(fitted: Fitted, model_dir: str | Path, overwrite: bool = False) -> Path:
     """Save ``fitted`` as a model folder: the synthesizer and what its source needs to sample
-    without its data (``Source.model_record``)."""
+    without its data (``Source.model_record``); an earlier model folder there is replaced only
+    with ``overwrite``."""
     record, files = fitted.source.model_record(fitted)
     return save_model(
         fitted.synthesizer,
@@ -184,4 +224,5 @@ def save_fitted(fitted: Fitted, model_dir: str | Path) -> Path:
         rows=fitted.rows,
         source=record,
         files=files,
+        overwrite=overwrite,
     )

@@ -11,7 +11,7 @@ fitting, sampling, timing and the one writer, is the same for every source (``ru
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +30,7 @@ from synthgen_sdv.synth.store import SavedModel
 
 if TYPE_CHECKING:
     from synthgen_sdv.runs.dataset import Dataset
+    from synthgen_sdv.runs.estimate import Estimate
 
 
 @dataclass
@@ -97,6 +98,11 @@ class Source(ABC):
     finish_line = ""
     #: what the writer writes, for the stage line of writing
     write_line = ""
+    #: whether a large sample may be drawn in batches of root rows (``synth.batches``): the
+    #: source finishes each batch on its own (``finish_tables``) and then all of them (``whole``)
+    batched = False
+    #: whether the output runs the source's ETL pipeline, if it has one (a config's lineage.yml)
+    etl = True
 
     @property
     @abstractmethod
@@ -145,6 +151,23 @@ class Source(ABC):
         """Synthesizer parameters when none are given (None: the synthesizer's defaults)."""
         return None
 
+    def memory_budget(self) -> str | None:
+        """The source's own memory budget for the guard (None: the default share)."""
+        return None
+
+    def estimate(
+        self,
+        formats: list[str],
+        modeled: list[str] | None,
+        scale: float,
+        *,
+        fit: bool = True,
+        compare: bool = True,
+    ) -> Estimate | None:
+        """Rows, bytes and peak memory of a run before any work (``runs.estimate``); None when
+        the source cannot say before loading its data."""
+        return None
+
     @abstractmethod
     def fit_view(self, modeled: list[str]) -> FitView:
         """The tables and SDV metadata the synthesizer sees (what it cannot model left out)."""
@@ -155,6 +178,28 @@ class Source(ABC):
     ) -> Sampled:
         """Raw synthesizer output made whole: keys, recomputed columns, copied parents
         (``seed``: the seed of this sample, for anything the source draws)."""
+
+    def finish_tables(
+        self,
+        sampled: dict[str, pd.DataFrame],
+        fitted: Fitted,
+        offsets: Mapping[str, int] | None = None,
+    ) -> dict[str, pd.DataFrame]:
+        """One batch of raw synthesizer output made exact, its keys after ``offsets`` rows of
+        each table (only sources with ``batched``)."""
+        raise NotImplementedError(f"{type(self).__name__} does not sample in batches")
+
+    def renumbered(self, fitted: Fitted) -> set[str]:
+        """Modeled tables whose primary keys ``finish_tables`` replaces by its own (so the
+        synthesizer need not draw them realistically; default: none)."""
+        return set()
+
+    def whole(
+        self, tables: dict[str, pd.DataFrame], fitted: Fitted, scale: float, seed: int
+    ) -> Sampled:
+        """The batches' finished tables, together, as ``finish`` would return them (only
+        sources with ``batched``)."""
+        raise NotImplementedError(f"{type(self).__name__} does not sample in batches")
 
     @abstractmethod
     def output(self, sampled: Sampled, progress: Progress) -> Output:

@@ -9,14 +9,25 @@ numeric suffix keeps values distinct), and its null rate is kept.
 
 Public API: ``pii_columns(tables, metadata, table)`` -> ``[PiiColumn]``;
 ``PiiColumn.generate(n, seed)`` -> numpy array.
+
+A sample drawn in batches (``synth.batches``) would pay for a new pool in every batch, which
+costs as much as the rows of a whole batch: inside ``shared_pools(seed, batch)`` each column's
+pool is drawn once from ``seed`` and reused by every batch (rows still index into it with the
+batch's own seed), and a unique column's values of batch ``b`` > 0 carry a ``b-<lap>`` suffix,
+so they stay distinct across batches too.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from synthgen_sdv.core import seeds
 
 # sdtype -> Faker provider method
 FAKER_METHODS = {
@@ -53,6 +64,21 @@ FAKER_METHODS = {
 PII_SDTYPES = frozenset(FAKER_METHODS)
 POOL_MAX = 5000
 
+#: the pool seed and batch of ``shared_pools`` while it is active, and the pools drawn
+_SHARED: dict[str, Any] = {}
+_POOLS: dict[tuple, np.ndarray] = {}
+
+
+@contextlib.contextmanager
+def shared_pools(seed: int, batch: int) -> Iterator[None]:
+    """Within: pools come from ``seed`` (drawn once per column, then reused) and unique
+    columns are suffixed for ``batch`` (see the module docstring)."""
+    _SHARED.update(seed=int(seed), batch=int(batch))
+    try:
+        yield
+    finally:
+        _SHARED.clear()
+
 
 @dataclass(frozen=True)
 class PiiColumn:
@@ -76,28 +102,49 @@ class PiiColumn:
             "generator": f"faker.{FAKER_METHODS.get(self.sdtype, 'bothify')}",
         }
 
-    def generate(self, n: int, seed: int) -> np.ndarray:
-        """``n`` fake values (object array), reproducible for a seed."""
+    def _pool(self, size: int, seed: int) -> np.ndarray:
         from faker import Faker
 
         fake = Faker(self.locale)
         fake.seed_instance(seed)
         method = getattr(fake, FAKER_METHODS.get(self.sdtype, ""), None)
         make = method if method is not None else (lambda: fake.bothify("??-########"))
-        size = max(1, min(n, POOL_MAX))
         pool: dict[str, None] = {}
         for _ in range(size * 3):  # distinct values; Faker repeats for small vocabularies
             pool[str(make())] = None
             if len(pool) >= size:
                 break
-        values = np.array(list(pool), dtype=object)
+        return np.array(list(pool), dtype=object)
+
+    def generate(self, n: int, seed: int) -> np.ndarray:
+        """``n`` fake values (object array), reproducible for a seed (and, inside
+        ``shared_pools``, its pool seed and batch)."""
+        batch = 0
+        if _SHARED:
+            pool_seed = seeds.derive_seed(_SHARED["seed"], "pii_pool", self.table, self.column)
+            key = (_SHARED["seed"], self.locale, self.sdtype, pool_seed)
+            if key not in _POOLS:
+                for old in [k for k in _POOLS if k[0] != key[0]]:
+                    del _POOLS[old]  # another sample's: keep only the pools of this one
+                _POOLS[key] = self._pool(POOL_MAX, pool_seed)
+            values, batch = _POOLS[key], _SHARED["batch"]
+        else:
+            values = self._pool(max(1, min(n, POOL_MAX)), seed)
         rng = np.random.default_rng(seed)
         if self.unique:
             m = len(values)
             idx = np.concatenate([rng.permutation(m) for _ in range(-(-n // m))])[:n]
             out = values[idx]
             lap = np.arange(n) // m
-            if (lap > 0).any():
+            if batch:
+                out = np.array(
+                    [
+                        _suffix(v, f"{batch}-{k}", self.sdtype)
+                        for v, k in zip(out, lap, strict=True)
+                    ],
+                    dtype=object,
+                )
+            elif (lap > 0).any():
                 out = np.array(
                     [_suffix(v, k, self.sdtype) if k else v for v, k in zip(out, lap, strict=True)],
                     dtype=object,
@@ -109,7 +156,7 @@ class PiiColumn:
         return out
 
 
-def _suffix(value: str, k: int, sdtype: str) -> str:
+def _suffix(value: str, k: int | str, sdtype: str) -> str:
     if sdtype == "email" and "@" in value:
         local, domain = value.split("@", 1)
         return f"{local}{k}@{domain}"

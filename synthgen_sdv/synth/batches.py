@@ -1,0 +1,192 @@
+"""Sampling a large scale in batches of root rows: bounded memory and parallel workers.
+
+A sample at ``scale`` is cut into batches, each a synthesizer ``sample`` call at a part of
+the scale: every batch holds whole root rows with all their descendants, so foreign keys never
+cross batches and each batch can be finished (keys, derived columns, totals) on its own. The
+caller gives each batch its key offsets (the rows of the batches before it), which makes keys
+unique across batches.
+
+The batch plan depends only on the model and the asked scale: a batch is ``batch_scale``
+times the fitted rows, with ``batch_scale`` the largest whole multiple of the fitted rows that
+keeps a batch under ``BATCH_ROWS`` rows (at least 1). Batch ``i`` samples with the seed
+``batch_seed(seed, i)``; batch 0 uses the seed itself, so a sample that fits in one batch is
+exactly the unbatched one. Output is therefore a function of (model, seed, scale) and the same
+for any number of workers; it does depend on ``BATCH_ROWS``, which is a constant of the code,
+not an option (changing it is a deliberate change of output bytes).
+
+Keys the caller renumbers (``renumbered``: a config renumbers its sequence keys in sampled
+order) need not be drawn the way SDV draws them, one Faker ``random_int`` call per row with a
+uniqueness check (1.4 million Python calls at a million transactions): ``counted_keys`` makes
+them a counter instead. RDT draws them from the transformer's own Faker, not from the global
+RNGs the other columns come from, so the other columns, and the renumbered output, are the
+same bytes either way.
+
+PII columns are regenerated per batch from pools drawn once per sample (``pii.shared_pools``):
+a pool costs as much as a batch's rows, so it is not drawn again for every batch.
+
+Whole multiples keep row counts exact: the root rows of full batches are whole multiples of
+the fitted rows, so the batches' rows add up to ``round(rows * scale)`` like one call's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import multiprocessing as mp
+from collections import deque
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synthgen_sdv.synth import pii
+from synthgen_sdv.synth.base import Synthesizer
+from synthgen_sdv.synth.seeding import derive_seed
+
+#: about how many rows (all modeled tables together) one batch samples
+BATCH_ROWS = 200_000
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One synthesizer call: its position, its part of the scale and its seed."""
+
+    index: int
+    scale: float
+    seed: int
+
+
+def batch_scale(fitted_rows: Mapping[str, int]) -> int:
+    """The scale of one full batch: the largest whole multiple of the fitted rows of every
+    modeled table that stays under ``BATCH_ROWS`` rows (at least 1)."""
+    total = sum(int(n) for n in fitted_rows.values())
+    return max(1, BATCH_ROWS // max(total, 1))
+
+
+def batch_seed(seed: int, index: int) -> int:
+    """The seed of batch ``index``: the sample's own seed for the first batch (so one batch is
+    the unbatched sample), a named derivation of it for the others."""
+    return int(seed) if index == 0 else derive_seed(int(seed), "batch", index)
+
+
+def plan_batches(scale: float, seed: int, fitted_rows: Mapping[str, int]) -> list[Batch]:
+    """The batches of a sample at ``scale``: full batches of ``batch_scale`` and the rest."""
+    step = batch_scale(fitted_rows)
+    count = max(1, math.ceil(scale / step - 1e-9))
+    if count == 1:  # the scale as given: a synthesizer's seeds derive from it (2 is not 2.0)
+        return [Batch(0, scale, batch_seed(seed, 0))]
+    out = []
+    for i in range(count):
+        part = step if i < count - 1 else scale - step * (count - 1)
+        out.append(Batch(i, float(part), batch_seed(seed, i)))
+    return out
+
+
+def _key_transformers(synthesizer: Synthesizer, tables: Collection[str]) -> list[Any]:
+    """RDT's Faker generators of the primary keys of ``tables`` (none if the model is not an
+    SDV multi-table model with the private layout this reads)."""
+    model = getattr(synthesizer, "model", None)
+    out = []
+    for name, table in getattr(model, "_table_synthesizers", {}).items():
+        processor = getattr(table, "_data_processor", None)
+        if name not in tables or processor is None:
+            continue
+        key = getattr(processor, "_primary_key", None)
+        fields = getattr(getattr(processor, "_hyper_transformer", None), "field_transformers", {})
+        transformer = fields.get(key)
+        if (
+            type(transformer).__name__ == "AnonymizedFaker"
+            and getattr(transformer, "function_name", None) == "random_int"
+            and hasattr(transformer, "_reverse_transform_with_fallback")
+        ):
+            out.append(transformer)
+    return out
+
+
+@contextlib.contextmanager
+def counted_keys(synthesizer: Synthesizer, tables: Collection[str]) -> Iterator[None]:
+    """While sampling, the primary keys of ``tables`` are 0, 1, 2, ... (unique, as SDV's are)
+    instead of one Faker draw per row; only for keys the caller renumbers anyway."""
+    patched = _key_transformers(synthesizer, tables)
+    for transformer in patched:
+        start = [0]
+
+        def count(size: int, start: list[int] = start) -> np.ndarray:
+            values = np.arange(start[0], start[0] + size).astype(object)
+            start[0] += size
+            return values
+
+        transformer._reverse_transform_with_fallback = count
+    try:
+        yield
+    finally:
+        for transformer in patched:
+            del transformer._reverse_transform_with_fallback
+
+
+# --- sampling, in order, in this process or in forked workers ---------------------------------
+
+_STATE: dict[str, Any] = {}
+
+
+def _sample_one(batch: Batch) -> tuple[Batch, dict[str, pd.DataFrame]]:
+    synthesizer: Synthesizer = _STATE["synthesizer"]
+    pools = (
+        pii.shared_pools(_STATE["seed"], batch.index)
+        if _STATE["batches"] > 1
+        else contextlib.nullcontext()
+    )
+    with counted_keys(synthesizer, _STATE["renumbered"]), pools:
+        return batch, synthesizer.sample(batch.scale, seed=batch.seed)
+
+
+def _warm_pools(synthesizer: Synthesizer, seed: int) -> None:
+    """Draw the shared PII pools before forking, so workers inherit them instead of each
+    drawing its own."""
+    prepared = synthesizer.prepared
+    with pii.shared_pools(seed, 0):
+        for column in prepared.pii if prepared is not None else ():
+            column.generate(1, seed)
+
+
+def sample_batches(
+    synthesizer: Synthesizer,
+    batches: list[Batch],
+    workers: int = 1,
+    renumbered: Collection[str] = (),
+) -> Iterator[tuple[Batch, dict[str, pd.DataFrame]]]:
+    """Sample ``batches`` and yield ``(batch, tables)`` in batch order. The primary keys of
+    ``renumbered`` tables are counted, not drawn (``counted_keys``).
+
+    With ``workers`` > 1 batches are sampled in forked processes (they inherit the fitted
+    synthesizer without pickling it); at most ``workers + 1`` batches are in flight, so memory
+    stays bounded however slowly the caller consumes them.
+    """
+    _STATE.update(
+        synthesizer=synthesizer,
+        renumbered=set(renumbered),
+        seed=batches[0].seed,
+        batches=len(batches),
+    )
+    try:
+        if workers <= 1 or len(batches) == 1:
+            yield from map(_sample_one, batches)
+            return
+        _warm_pools(synthesizer, batches[0].seed)
+        ctx = mp.get_context("fork")
+        with ctx.Pool(min(workers, len(batches))) as pool:
+            pending: deque = deque()
+            todo = iter(batches)
+            for batch in todo:
+                pending.append(pool.apply_async(_sample_one, (batch,)))
+                if len(pending) > workers:
+                    break
+            while pending:
+                yield pending.popleft().get()
+                nxt = next(todo, None)
+                if nxt is not None:
+                    pending.append(pool.apply_async(_sample_one, (nxt,)))
+    finally:
+        _STATE.clear()
