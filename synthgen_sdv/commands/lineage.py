@@ -22,8 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "lineage",
         help="run the ETL pipeline (configs/lineage.yml) with labeled faults over DIR/data",
         description=(
-            "Execute every step of the lineage pipeline over DIR/data/*.parquet (DuckDB, in "
-            "memory), inject the labeled faults and write DIR/metadata/generation_lineage.yaml, "
+            "Execute every step of the lineage pipeline over DIR/data/*.parquet (DuckDB with a "
+            "memory limit, spilling to disk, no file access for step SQL), inject the labeled "
+            "faults and write DIR/metadata/generation_lineage.yaml, "
             "DIR/metadata/openlineage/*.jsonl, the 'lineage' section of DIR/metadata/labels.json "
             "and the step outputs as DIR/lineage_data/<table>.parquet. DIR is updated whole "
             "(a copy is changed and swapped in), so an interrupted run changes nothing."
@@ -57,8 +58,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "validate-lineage",
         help="prove every lineage label from the data; exit 1 when one is not shown",
         description=(
-            "Re-run each step's recorded SQL on the stored inputs and compare with the stored "
-            "output: a labeled step must differ exactly as its label says (kind, rows, columns), "
+            "Regenerate each step's SQL from its recorded operation and params (a stored copy "
+            "that differs is reported as tampering and never run), run it on the stored inputs "
+            "and compare with the stored output: a labeled step must differ exactly as its "
+            "label says (kind, rows, columns), "
             "a normal step must not differ at all. Exit 1 naming the step and check otherwise. "
             "Nothing in DIR is changed."
         ),

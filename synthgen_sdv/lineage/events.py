@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.compute as pc
-
 from synthgen_sdv.core.version import __version__
 from synthgen_sdv.io import layout
 from synthgen_sdv.lineage.operations import DIRECT, INDIRECT
-from synthgen_sdv.lineage.runner import FAILED, LineageRun, StepRun
-from synthgen_sdv.lineage.tables import json_value, schema_of
+from synthgen_sdv.lineage.runner import FAILED, LineageRun, StepRun, TableInfo
 
 PRODUCER = f"https://github.com/synthgen-sdv/synthgen_sdv/tree/v{__version__}"
 
@@ -40,21 +36,6 @@ def column_lineage_dict(run: LineageRun, step: StepRun, table: str) -> dict:
         }
     dataset = [ref(t, c, INDIRECT, sub) for t, c, sub in plan.indirect]
     return {"fields": fields, "dataset": dataset}
-
-
-def _column_metrics(table: pa.Table) -> dict:
-    metrics = {}
-    for name in table.column_names:
-        col = table.column(name)
-        m = {"nullCount": col.null_count}
-        if pa.types.is_integer(col.type) or pa.types.is_floating(col.type):
-            mm = pc.min_max(col)
-            m["min"] = json_value(mm["min"].as_py())
-            m["max"] = json_value(mm["max"].as_py())
-            m["sum"] = round(float(pc.sum(col).as_py() or 0.0), 6)
-        m["distinctCount"] = int(pc.count_distinct(col).as_py())
-        metrics[name] = {k: v for k, v in m.items() if v is not None}
-    return metrics
 
 
 def build_events(run: LineageRun, step: StepRun) -> list:
@@ -142,10 +123,10 @@ def build_events(run: LineageRun, step: StepRun) -> list:
                 if table is not None:
                     facets["dataQualityMetrics"] = (
                         data_quality_metrics_dataset.DataQualityMetricsDatasetFacet(
-                            rowCount=table.num_rows,
+                            rowCount=table.rows,
                             columnMetrics={
                                 c: data_quality_metrics_dataset.ColumnMetrics(**m)
-                                for c, m in _column_metrics(table).items()
+                                for c, m in table.metrics.items()
                             },
                             **p,
                         )
@@ -158,7 +139,7 @@ def build_events(run: LineageRun, step: StepRun) -> list:
                     )
                     output_facets["outputStatistics"] = (
                         output_statistics_output_dataset.OutputStatisticsOutputDatasetFacet(
-                            rowCount=table.num_rows, fileCount=1, **p
+                            rowCount=table.rows, fileCount=1, **p
                         )
                     )
             out.append(
@@ -228,40 +209,36 @@ def _input_field(mod, f: dict):
     )
 
 
-def _assertions(mod, step: StepRun, t: str, table: pa.Table) -> list:
+def _assertions(mod, step: StepRun, t: str, table: TableInfo) -> list:
     """The checks a careful pipeline runs after each write: key present, key unique, not empty."""
     key = list(step.step.key)
-    present = all(k in table.column_names for k in key)
     out = [
         mod.Assertion(
             assertion="row_count",
-            success=table.num_rows > 0,
+            success=table.rows > 0,
             expected="> 0",
-            actual=str(table.num_rows),
+            actual=str(table.rows),
         ),
     ]
-    if present:
-        n_distinct = table.select(key).group_by(key).aggregate([]).num_rows
+    if table.distinct_keys is not None:
         out.append(
             mod.Assertion(
                 assertion="unique",
                 column=",".join(key),
-                success=n_distinct == table.num_rows,
-                expected=str(table.num_rows),
-                actual=str(n_distinct),
+                success=table.distinct_keys == table.rows,
+                expected=str(table.rows),
+                actual=str(table.distinct_keys),
             )
         )
-        nulls = sum(table.column(k).null_count for k in key)
         for k in key:
             out.append(
                 mod.Assertion(
                     assertion="not_null",
                     column=k,
-                    success=table.column(k).null_count == 0,
-                    actual=str(table.column(k).null_count),
+                    success=table.key_nulls[k] == 0,
+                    actual=str(table.key_nulls[k]),
                 )
             )
-        del nulls
     else:
         out.append(
             mod.Assertion(
@@ -273,7 +250,7 @@ def _assertions(mod, step: StepRun, t: str, table: pa.Table) -> list:
 
 def _schema_of_table(run: LineageRun, t: str) -> dict[str, str]:
     table = run.sources.get(t) if t in run.sources else run.tables.get(t)
-    return schema_of(table) if table is not None else {}
+    return table.schema if table is not None else {}
 
 
 def build_parent_events(run: LineageRun) -> list:

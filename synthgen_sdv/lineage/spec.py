@@ -16,10 +16,11 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from synthgen_sdv.core.errors import ConfigError, Problem
+from synthgen_sdv.core.errors import ConfigError, InputError, Problem
 from synthgen_sdv.lineage.faults import FAULTS
 from synthgen_sdv.lineage.models import LAYERS, NORMAL, LineageSpec, SourceSystem, Step
 from synthgen_sdv.lineage.operations import OPERATIONS
+from synthgen_sdv.lineage.workspace import check_select
 from synthgen_sdv.schema.yamlio import parse_yaml
 
 # The models are importable from here too, as before the loader was split from them.
@@ -295,8 +296,11 @@ def _check_operation_and_label(problems: _Problems, i: int, step: Step) -> None:
         except ValidationError as exc:
             problems.add_validation(("steps", i, "params"), exc, op.Params)
         else:
-            for loc, msg in op.check(step, parsed):
+            found = op.check(step, parsed)
+            for loc, msg in found:
                 problems.add(("steps", i, *loc), msg)
+            if not found:
+                _check_statements(problems, i, step, op, parsed)
     if step.label == NORMAL:
         if step.fault_params:
             problems.add(("steps", i, "fault_params"), "a normal step takes no fault_params")
@@ -314,6 +318,17 @@ def _check_operation_and_label(problems: _Problems, i: int, step: Step) -> None:
         fault.Params.model_validate(step.fault_params)
     except ValidationError as exc:
         problems.add_validation(("steps", i, "fault_params"), exc, fault.Params)
+
+
+def _check_statements(problems: _Problems, i: int, step: Step, op: Any, params: Any) -> None:
+    """Each SQL the step would run must be one SELECT: a ';' in a param cannot add a COPY."""
+    for plan in op.plan(step, params, {}):
+        for sql in [plan.sql, *plan.stats_sql.values()]:
+            try:
+                check_select(sql, f"step '{step.id}' ({plan.table})")
+            except InputError as exc:
+                problems.add(("steps", i, "params"), str(exc).splitlines()[0])
+                return
 
 
 def load_lineage_spec(path: str | Path, table_names: Iterable[str]) -> LineageSpec:

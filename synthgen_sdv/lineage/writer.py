@@ -1,11 +1,17 @@
-"""Writes a LineageRun: generation_lineage.yaml, OpenLineage events, labels, step output tables."""
+"""Writes a LineageRun: generation_lineage.yaml, OpenLineage events, labels, step output tables.
+
+``run_for_output`` runs the pipeline over an output folder and puts its results in place only
+when the whole run succeeded: the step outputs and events are written into a work folder inside
+the output and renamed into place at the end, so a failed run leaves the earlier lineage as it
+was and writes nothing.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 import yaml
 
 from synthgen_sdv.core.errors import InputError
@@ -15,9 +21,9 @@ from synthgen_sdv.io import artifacts, files, layout
 from synthgen_sdv.io.models import LINEAGE_NAME, VERSION
 from synthgen_sdv.io.reader import read_json
 from synthgen_sdv.lineage.events import column_lineage_dict, iso, write_events
-from synthgen_sdv.lineage.runner import LineageRun, run_lineage
+from synthgen_sdv.lineage.runner import LineageRun, run_lineage, work_folder
 from synthgen_sdv.lineage.spec import default_lineage_path, load_lineage_spec
-from synthgen_sdv.lineage.tables import sql_type
+from synthgen_sdv.lineage.workspace import Limits
 
 LINEAGE_SCHEMA = LINEAGE_NAME
 LINEAGE_VERSION = VERSION
@@ -51,9 +57,9 @@ def lineage_document(run: LineageRun, extra_sections: dict[str, Any] | None = No
                 "layer": "source",
                 "system": spec.source_system(t),
                 "produced_by": None,
-                "rows": table.num_rows,
+                "rows": table.rows,
                 "file": layout.table_file(layout.DATA, t, ".parquet"),
-                "schema": {f.name: _sql(f.type) for f in table.schema},
+                "schema": dict(table.schema),
             }
         )
     step_docs = []
@@ -139,26 +145,9 @@ def lineage_document(run: LineageRun, extra_sections: dict[str, Any] | None = No
     return doc
 
 
-def _sql(t) -> str:
-    return sql_type(t)
-
-
 def lineage_labels(run: LineageRun) -> list[dict]:
     """Label dicts for metadata/labels.json under the key "lineage"."""
     return [dict(label) for label in run.labels]
-
-
-def write_lineage_data(run: LineageRun, folder: Path) -> list[Path]:
-    """Each executed step output as Parquet (what the verifier reads back)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("*.parquet"):
-        old.unlink()
-    paths = []
-    for name, table in sorted(run.tables.items()):
-        path = layout.inside(folder, f"{name}.parquet", f"table {name!r}")
-        pq.write_table(table, path)
-        paths.append(path)
-    return paths
 
 
 def write_lineage(
@@ -199,12 +188,15 @@ def run_for_output(
     spec_path: str | Path | None = None,
     extra_sections: dict[str, Any] | None = None,
     write_labels: bool = True,
+    limits: Limits | None = None,
     progress: Progress | bool = False,
 ) -> LineageRun:
     """Run the pipeline over ``out_dir/data/*.parquet`` and write every lineage output there.
 
     The hook for ``generate``: call it on the staged folder with ``write_labels=False`` and put
     ``lineage_labels(run)`` into labels.json yourself (``extra_sections`` carries ``tables``).
+    DuckDB works in a folder inside ``out_dir`` (its database and spill files), removed at the
+    end; ``limits`` bound its memory.
     """
     out_dir = Path(out_dir)
     data_dir = out_dir / layout.DATA
@@ -216,14 +208,40 @@ def run_for_output(
         )
     spec = load_lineage_spec(spec_path or default_lineage_path(), tables)
     needed = [t for s in spec.sources.values() for t in s.tables]
-    run = run_lineage({t: pq.read_table(tables[t]) for t in needed}, spec, seed, progress=progress)
     if extra_sections is None:
         extra_sections = _kept_sections(out_dir / layout.GENERATION_LINEAGE)
-    write_lineage(run, out_dir / layout.METADATA, extra_sections=extra_sections)
-    write_lineage_data(run, out_dir / DATA_DIR)
+    with work_folder(out_dir) as staged:
+        run = run_lineage(
+            {t: tables[t] for t in needed},
+            spec,
+            seed,
+            data_out=staged / DATA_DIR,
+            work_dir=staged,
+            limits=limits,
+            progress=progress,
+        )
+        (staged / DATA_DIR).mkdir(exist_ok=True)
+        doc = lineage_document(run, extra_sections)
+        events = staged / Path(layout.OPENLINEAGE).name
+        write_events(run, events)
+        # Everything is written: now swap it in (renames within the output folder).
+        _swap(staged / DATA_DIR, out_dir / DATA_DIR, staged / "old-data")
+        _swap(events, out_dir / layout.OPENLINEAGE, staged / "old-events")
+        files.write_text(
+            out_dir / layout.GENERATION_LINEAGE,
+            yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100),
+        )
     if write_labels:
         merge_labels(run, out_dir / layout.LABELS)
     return run
+
+
+def _swap(new: Path, dest: Path, old: Path) -> None:
+    """Put folder ``new`` at ``dest``; an earlier ``dest`` moves to ``old`` (removed later)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if dest.exists():
+        os.replace(dest, old)
+    os.replace(new, dest)
 
 
 _OWN_KEYS = {"schema", "version", "generator", "seed", "lineage_config_hash", "pipeline"}

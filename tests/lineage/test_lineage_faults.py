@@ -8,16 +8,27 @@ import pytest
 
 from synthgen_sdv.core.errors import SynthgenError
 from synthgen_sdv.core.strict import StrictModel
+from synthgen_sdv.lineage.diff import diff_tables
 from synthgen_sdv.lineage.faults import FAULTS
 from synthgen_sdv.lineage.models import Step
-from synthgen_sdv.lineage.tables import diff_tables, to_arrow
+from synthgen_sdv.lineage.runner import workspace
+from synthgen_sdv.lineage.tables import to_arrow
 
 SCOPES = {"rows", "cells", "column", "schema", "table"}
 SIGNS = {
     "output_missing", "schema_changed", "missing_rows", "extra_rows", "duplicate_rows",
     "changed_values",
 }  # fmt: skip
-CLEAN = {"out": to_arrow(pd.DataFrame({"id": range(8), "v": [float(x) for x in range(8)]}))}
+OUT = to_arrow(pd.DataFrame({"id": range(8), "v": [float(x) for x in range(8)]}))
+
+
+@pytest.fixture
+def ws(tmp_path):
+    """A sealed workspace holding the clean output ``out`` (8 rows) as table ``out``."""
+    with workspace(tmp_path) as w:
+        w.load_arrow("out", OUT)
+        w.seal()
+        yield w
 
 
 def _step(label: str, operation: str = "extract", **fault_params) -> Step:
@@ -48,12 +59,14 @@ def test_every_fault_declares_its_contract(kind):
     assert fault.status in ("COMPLETED", "FAILED")
 
 
-def test_inject_labels_what_the_fault_did():
+def test_inject_labels_what_the_fault_did(ws):
     step = _step("partial_write", fraction=0.25)
+    clean = {"out": ws.table("out")}
     outcome = FAULTS.get("partial_write")().inject(
-        step, seed=1, op_params=None, inputs={"src": CLEAN["out"]}, clean=CLEAN, rerun=_no_rerun
-    )
-    assert outcome.outputs["out"].num_rows == 6 and outcome.status == "COMPLETED"
+        step, seed=1, op_params=None, ws=ws, inputs={"src": clean["out"]}, clean=clean,
+        rerun=_no_rerun,
+    )  # fmt: skip
+    assert ws.count(outcome.outputs["out"]) == 6 and outcome.status == "COMPLETED"
     label = outcome.label
     assert label["id"] == "lineage.load.partial_write" and label["tables"] == ["out"]
     assert label["rows"] == [6, 7] and label["row_count"] == 2 and label["scope"] == "rows"
@@ -61,12 +74,13 @@ def test_inject_labels_what_the_fault_did():
     assert label["params"] == {"fraction": 0.25} and label["downstream_tables"] == []
 
 
-def test_a_fault_on_a_table_the_step_does_not_write_names_its_outputs():
+def test_a_fault_on_a_table_the_step_does_not_write_names_its_outputs(ws):
     step = _step("duplicate_load", table="elsewhere")
     with pytest.raises(SynthgenError, match="'elsewhere' is not an output of the step; outputs"):
         FAULTS.get("duplicate_load")().inject(
-            step, seed=1, op_params=None, inputs={}, clean=CLEAN, rerun=_no_rerun
-        )
+            step, seed=1, op_params=None, ws=ws, inputs={}, clean={"out": ws.table("out")},
+            rerun=_no_rerun,
+        )  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -83,8 +97,8 @@ def test_a_fault_for_one_operation_says_which(kind, message):
 
 
 @pytest.mark.parametrize("kind", ["null_propagation", "stale_dimension"])
-def test_verify_reports_a_missing_output_of_a_cell_fault(kind):
-    diff = diff_tables(CLEAN["out"], None, ["id"])
+def test_verify_reports_a_missing_output_of_a_cell_fault(kind, ws):
+    diff = diff_tables(ws, ws.table("out"), None, ["id"])
     label = {"kind": kind, "rows": [1], "columns": ["v"], "primary_key": ["id"]}
     problems = FAULTS.get(kind)().verify(diff, label, {"status": "COMPLETED"})
     assert f"the data shows output_missing (1), which a {kind} does not make" in problems

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 from pydantic import BaseModel, Field
 
@@ -23,13 +22,16 @@ from synthgen_sdv.core.errors import SynthgenError
 from synthgen_sdv.core.registry import Registry
 from synthgen_sdv.core.seeds import digest
 from synthgen_sdv.core.strict import StrictModel
+from synthgen_sdv.lineage.diff import TableDiff
 from synthgen_sdv.lineage.models import Step
-from synthgen_sdv.lineage.tables import TableDiff, as_tuple, from_pandas, key_tuples, to_pandas
+from synthgen_sdv.lineage.tables import as_tuple
+from synthgen_sdv.lineage.workspace import Workspace, ident, key_list
 
 FAULTS: Registry[type[Fault]] = Registry("fault kind")
 
-#: Re-runs the step's SQL on other inputs or operation params; returns every output.
-Rerun = Callable[[dict[str, pa.Table], Any], dict[str, pa.Table]]
+#: Re-runs the step's SQL with some inputs replaced (table -> relation SQL) or other operation
+#: params; returns every output as a relation of the workspace.
+Rerun = Callable[[dict[str, str], Any], dict[str, str]]
 
 #: The label scopes whose ``columns`` name every column whose values the fault changed.
 CELL_SCOPES = frozenset({"cells", "column"})
@@ -48,13 +50,16 @@ def batch_size(n: int, fraction: float) -> int:
 
 
 def sorted_keys(keys: Iterable[tuple]) -> list[tuple]:
-    """Row keys in a stable order, whatever their types (None and mixed types included)."""
+    """Row keys in a stable order, whatever their types (None and mixed types included).
+
+    ``workspace.key_order`` (ORDER BY the key, NULLs last) gives this order in SQL.
+    """
     return sorted(keys, key=lambda t: tuple((v is None, str(type(v)), v) for v in t))
 
 
-def key_rows(frame: pd.DataFrame, key: list[str], keys: set[tuple]) -> pd.DataFrame:
-    """The rows of ``frame`` whose key is one of ``keys``."""
-    return frame[[t in keys for t in key_tuples(frame, key)]]
+def _scalar(key: Any) -> Any:
+    """A one-column key as its value (a 1-tuple from older callers, or already a scalar)."""
+    return as_tuple(key)[0] if isinstance(key, tuple) else key
 
 
 class TableParams(StrictModel):
@@ -65,20 +70,30 @@ class TableParams(StrictModel):
 
 @dataclass
 class FaultContext:
-    """What a fault can see and do at its step."""
+    """What a fault can see and do at its step: relations of the workspace, never whole tables.
+
+    ``inputs`` and ``clean`` map table names to physical tables, whose rows are in order (the
+    clean outputs in key order), so ``rowid`` is a row's position.
+    """
 
     step: Step
     params: Any  # the fault's own ``Params``, validated
     op_params: Any  # the step's operation params, validated
     rng: np.random.Generator
-    inputs: dict[str, pa.Table]
-    clean: dict[str, pa.Table]
+    ws: Workspace
+    inputs: dict[str, str]
+    clean: dict[str, str]
     rerun: Rerun
 
     @property
     def key(self) -> list[str]:
         """The columns that identify an output row (labels name rows by them)."""
         return list(self.step.key)
+
+    @property
+    def keys_sql(self) -> str:
+        """The key columns as a select list."""
+        return key_list(self.key)
 
     def target(self) -> str:
         """The output the fault hits: ``fault_params.table``, else the step's first output."""
@@ -99,34 +114,46 @@ class FaultContext:
             )
         return np.sort(self.rng.choice(n, size=batch_size(n, fraction), replace=False))
 
-    def require_column(self, table: str, column: str, what: str) -> None:
-        """Fail with the fault_params path when a named column is not in the output."""
-        if column not in self.clean[table].column_names:
+    def types(self, relation: str) -> dict[str, str]:
+        """Column -> DuckDB type of a relation."""
+        return dict(self.ws.describe(relation))
+
+    def require_column(self, table: str, column: str, what: str) -> str:
+        """The column's DuckDB type; fails with the fault_params path when it is not there."""
+        types = self.types(self.clean[table])
+        if column not in types:
             raise SynthgenError(
                 f"steps.{self.step.id}.fault_params.{what}: column '{column}' is not in output "
-                f"'{table}'; columns: {', '.join(self.clean[table].column_names)}"
+                f"'{table}'; columns: {', '.join(types)}"
             )
+        return types[column]
 
-    def frame(self, table: str) -> pd.DataFrame:
-        """The clean output as a DataFrame, for a fault that edits it."""
-        return to_pandas(self.clean[table])
+    def positions(self, positions: Iterable[int]) -> str:
+        """A relation of row positions (column ``pos``) for ``rowid IN (...)``; see ``done``."""
+        return self.ws.register(pa.table({"pos": pa.array(np.asarray(positions), pa.int64())}))
 
-    def rebuild(self, table: str, frame: pd.DataFrame) -> pa.Table:
-        """An edited output back in the clean output's Arrow schema."""
-        return from_pandas(frame, self.clean[table].schema)
+    def keys_where(self, relation: str, where: str, order: str = "rowid") -> list:
+        """Label-form keys of the rows of ``relation`` that satisfy ``where``, in ``order``."""
+        return self.ws.keys(
+            f"SELECT {self.keys_sql} FROM {relation} WHERE {where} ORDER BY {order}"
+        )
 
-    def inputs_with(self, table: str, frame: pd.DataFrame) -> dict[str, pa.Table]:
-        """The step's inputs with one of them replaced (in its own schema), for a re-run."""
-        return {**self.inputs, table: from_pandas(frame, self.inputs[table].schema)}
+    def table(self, sql: str) -> str:
+        """A new physical table (an output the fault writes) from a SELECT."""
+        return self.ws.new_table(sql)
+
+    def time_max(self, relation: str, column: str) -> Any:
+        """The latest value of a time column (a datetime; None when every value is NULL)."""
+        return self.ws.scalar(f"SELECT max(CAST({ident(column)} AS TIMESTAMP)) FROM {relation}")
 
 
 @dataclass
 class FaultEffect:
     """What ``_inject`` did: the outputs it replaced and the ground truth about them."""
 
-    outputs: dict[str, pa.Table | None]  # None: the fault leaves no table
+    outputs: dict[str, str | None]  # relations; None: the fault leaves no table
     columns: list[str]
-    rows: list[tuple]
+    rows: list  # keys in label form (see Workspace.keys)
     details: dict[str, Any] = field(default_factory=dict)
     error_message: str | None = None
     stats: dict[str, int] = field(default_factory=dict)
@@ -136,7 +163,7 @@ class FaultEffect:
 class FaultOutcome:
     """What ``inject`` gives the runner: every output of the step, its status and the label."""
 
-    outputs: dict[str, pa.Table | None]
+    outputs: dict[str, str | None]
     status: str
     error_message: str | None
     stats: dict[str, int]
@@ -192,8 +219,9 @@ class Fault:
         *,
         seed: int,
         op_params: Any,
-        inputs: dict[str, pa.Table],
-        clean: dict[str, pa.Table],
+        ws: Workspace,
+        inputs: dict[str, str],
+        clean: dict[str, str],
         rerun: Rerun,
     ) -> FaultOutcome:
         """Apply the fault to the step's clean outputs and label what it did.
@@ -206,6 +234,7 @@ class Fault:
             params=self.Params.model_validate(step.fault_params),
             op_params=op_params,
             rng=fault_rng(seed, step.id),
+            ws=ws,
             inputs=inputs,
             clean=clean,
             rerun=rerun,
@@ -231,7 +260,7 @@ class Fault:
 
     def label(self, step: Step, table: str, effect: FaultEffect) -> dict[str, Any]:
         """The ground truth of one injected fault, as it goes into labels.json."""
-        rows = [list(r) if len(r) > 1 else r[0] for r in (as_tuple(x) for x in effect.rows)]
+        rows = [list(r) if isinstance(r, tuple) and len(r) > 1 else _scalar(r) for r in effect.rows]
         return {
             "id": f"lineage.{step.id}.{step.label}",
             "step": step.id,
@@ -255,13 +284,6 @@ class Fault:
         }
 
     # ----------------------------------------------------------------------- in the verifier
-    def affected(self, diff: TableDiff) -> set[tuple]:
-        """Keys of the rows the data shows as touched (what the label's rows must be)."""
-        keys = set(diff.missing_keys) | diff.extra_keys | diff.duplicate_keys | diff.changed_keys
-        if diff.schema_changed:
-            keys |= diff.expected_keys
-        return keys
-
     def verify(self, diff: TableDiff, label: dict, record: dict) -> list[str]:
         """Problems where the data does not show exactly what the label says (empty: proven)."""
         problems = []
@@ -278,12 +300,11 @@ class Fault:
         for sign in sorted(self.required):
             if sign not in signs:
                 problems.append(f"the data shows no {sign}, which a {label['kind']} must make")
-        labeled = {as_tuple(k) for k in label.get("rows", [])}
-        affected = self.affected(diff)
-        if labeled != affected:
+        only_labeled, only_data = diff.compare(label.get("rows", []), diff.affected())
+        if only_labeled or only_data:
             problems.append(
-                f"label rows do not match the data: {len(labeled - affected)} labeled row(s) show "
-                f"no sign, {len(affected - labeled)} affected row(s) are not labeled"
+                f"label rows do not match the data: {only_labeled} labeled row(s) show "
+                f"no sign, {only_data} affected row(s) are not labeled"
             )
         if self.scope in CELL_SCOPES:
             extra = set(diff.changed) - set(label.get("columns", []))

@@ -7,25 +7,25 @@ join and re-runs the step, so the output is what that bug would produce, rows an
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-import numpy as np
-import pandas as pd
+import pyarrow as pa
 from pydantic import Field
 
 from synthgen_sdv.core.errors import SynthgenError
 from synthgen_sdv.core.strict import StrictModel
+from synthgen_sdv.lineage.diff import TableDiff, diff_tables
 from synthgen_sdv.lineage.faults.base import (
     FAULTS,
     Fault,
     FaultContext,
     FaultEffect,
     TableParams,
-    key_rows,
-    sorted_keys,
 )
 from synthgen_sdv.lineage.operations import references
-from synthgen_sdv.lineage.tables import TableDiff, diff_tables, json_value, key_tuples, to_pandas
+from synthgen_sdv.lineage.tables import json_value
+from synthgen_sdv.lineage.workspace import ident, literal
 
 
 class JoinFaultParams(StrictModel):
@@ -89,7 +89,7 @@ def _left_join(ctx: FaultContext) -> tuple[int, Any]:
 def _join_column(ctx: FaultContext, i: int) -> str:
     """The joined table's column in the join condition (its key)."""
     j = ctx.op_params.joins[i]
-    schemas = {t: tb.column_names for t, tb in ctx.inputs.items()}
+    schemas = {t: ctx.ws.columns(rel) for t, rel in ctx.inputs.items()}
     cols = [c for t, c in references(j.condition, schemas, list(schemas)) if t == j.table]
     if not cols:
         raise SynthgenError(f"step '{ctx.step.id}': cannot find {j.table}'s key in '{j.condition}'")
@@ -108,21 +108,41 @@ def _rerun(
 ) -> tuple[dict[str, Any], TableDiff]:
     """Every output of the step re-run as the faulty job ran it, and how the target changed."""
     faulted = ctx.rerun(inputs, op_params)
-    return faulted, diff_tables(ctx.clean[table], faulted[table], ctx.key)
+    return faulted, diff_tables(ctx.ws, ctx.clean[table], faulted[table], ctx.key)
 
 
 def _changed_cells(faulted: dict[str, Any], diff: TableDiff, details: dict) -> FaultEffect:
     """A re-run whose rows all survived: the label names the changed cells."""
-    return FaultEffect(faulted, sorted(diff.changed), sorted_keys(diff.changed_keys), details)
+    return FaultEffect(faulted, sorted(diff.changed), diff.keys("changed"), details)
 
 
-def _changed_to_null(diff: TableDiff, label: dict, why: str = "") -> list[str]:
+def _changed_to_null(diff: TableDiff, why: str = "") -> list[str]:
     """Columns whose changed values are not all NULL (a missing match or a nulled input)."""
-    return [
-        f"{col}: changed values are not NULL{why}"
-        for col, keys in diff.changed.items()
-        if key_rows(diff.actual, label["primary_key"], keys)[col].notna().any()
-    ]
+    problems = []
+    for col in diff.changed:
+        keys = diff.key_set("changed", column=col)
+        not_null = diff.ws.scalar(
+            f"SELECT count(*) FROM {diff.actual} a JOIN ({keys}) c "
+            f"ON {_match(diff.key)} WHERE a.{ident(col)} IS NOT NULL"
+        )
+        if not_null:
+            problems.append(f"{col}: changed values are not NULL{why}")
+    return problems
+
+
+def _match(key: list[str]) -> str:
+    return " AND ".join(f"a.{ident(k)} IS NOT DISTINCT FROM c.{ident(k)}" for k in key)
+
+
+def _snapshot(ctx: FaultContext, relation: str, column: str, lag_days: int) -> dt.datetime:
+    """The time ``lag_days`` before the latest value of ``column`` (a dimension's dates)."""
+    latest = ctx.time_max(relation, column)
+    if latest is None:
+        raise SynthgenError(
+            f"step '{ctx.step.id}': '{column}' has no values, so a {ctx.step.label} fault has "
+            "no snapshot to go back to"
+        )
+    return latest - dt.timedelta(days=lag_days)
 
 
 @FAULTS.register("partial_join")
@@ -139,20 +159,28 @@ class PartialJoin(Fault):
 
     def _inject(self, ctx: FaultContext, table: str) -> FaultEffect:
         i, j = _join(ctx)
-        col = _join_column(ctx, i)
-        dim = to_pandas(ctx.inputs[j.table])
-        values = pd.unique(dim[col].dropna())
-        drop = set(values[ctx.sample(len(values), ctx.params.fraction)].tolist())
-        inputs = ctx.inputs_with(j.table, dim[~dim[col].isin(drop)])
-        faulted, diff = _rerun(ctx, table, inputs, _with_join(ctx.op_params, i, how="inner"))
+        col = ident(_join_column(ctx, i))
+        dim = ctx.inputs[j.table]
+        # The join key's values in the order they first appear, as pandas.unique gives them.
+        values = ctx.ws.column(
+            f"SELECT {col} FROM {dim} WHERE {col} IS NOT NULL GROUP BY {col} ORDER BY min(rowid)"
+        )
+        drop = values.take(pa.array(ctx.sample(len(values), ctx.params.fraction)))
+        dropped = ctx.ws.register(pa.table({"v": drop}))
+        kept = (
+            f"(SELECT * FROM {dim} WHERE {col} IS NULL OR {col} NOT IN (SELECT v FROM {dropped}))"
+        )
+        faulted, diff = _rerun(
+            ctx, table, {j.table: kept}, _with_join(ctx.op_params, i, how="inner")
+        )
         return FaultEffect(
             faulted,
             [],
-            sorted_keys(diff.missing_keys),
+            diff.keys("missing"),
             {
                 "join_table": j.table,
-                "join_column": col,
-                "unmatched_keys": sorted(json_value(v) for v in drop),
+                "join_column": _join_column(ctx, i),
+                "unmatched_keys": sorted(json_value(v) for v in drop.to_pylist()),
             },
         )
 
@@ -160,20 +188,32 @@ class PartialJoin(Fault):
         # When the join column is in the output, the lost rows must be exactly those whose key
         # the job could not match: all lost rows carry one, and no surviving row does.
         col = label["details"]["join_column"]
-        exp = diff.expected
-        if col not in exp.columns:
+        types = dict(diff.ws.describe(diff.expected))
+        if col not in types:
             return []
-        unmatched = set(label["details"]["unmatched_keys"])
-        lost = np.array([k in diff.missing_keys for k in key_tuples(exp, label["primary_key"])])
-        values = np.array([json_value(v) in unmatched for v in exp[col].tolist()], dtype=bool)
+        unmatched = diff.ws.register(_values_table(label["details"]["unmatched_keys"]))
+        lost_matched, kept_unmatched = diff.ws.rows(
+            f"SELECT count_if(__hit AND NOT __unmatched), count_if(NOT __hit AND __unmatched) "
+            f"FROM (SELECT __hit, COALESCE({ident(col)} IN (SELECT TRY_CAST(v AS {types[col]}) "
+            f"FROM {unmatched}), false) AS __unmatched FROM ({diff.flagged('missing')}))"
+        )[0]
         problems = []
-        if (lost & ~values).any():
-            problems.append(f"{int((lost & ~values).sum())} lost row(s) have a matched {col}")
-        if (~lost & values).any():
-            problems.append(
-                f"{int((~lost & values).sum())} row(s) with an unmatched {col} survived"
-            )
+        if lost_matched:
+            problems.append(f"{lost_matched} lost row(s) have a matched {col}")
+        if kept_unmatched:
+            problems.append(f"{kept_unmatched} row(s) with an unmatched {col} survived")
         return problems
+
+
+def _values_table(values: list) -> pa.Table:
+    """JSON values as a one-column table (text when their types are mixed)."""
+    try:
+        arr = pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        arr = pa.array([None if v is None else str(v) for v in values], pa.string())
+    if pa.types.is_null(arr.type):
+        arr = arr.cast(pa.string())
+    return pa.table({"v": arr})
 
 
 @FAULTS.register("stale_dimension")
@@ -190,29 +230,32 @@ class StaleDimension(Fault):
 
     def _inject(self, ctx: FaultContext, table: str) -> FaultEffect:
         i, j = _left_join(ctx)
-        dim = to_pandas(ctx.inputs[j.table])
+        dim = ctx.inputs[j.table]
         dc = ctx.params.date_column
-        if dc not in dim.columns:
+        if dc not in ctx.ws.columns(dim):
             raise SynthgenError(
                 f"steps.{ctx.step.id}.fault_params.date_column: '{dc}' is not a column of {j.table}"
             )
-        when = pd.to_datetime(dim[dc])
-        snapshot = when.max() - pd.Timedelta(days=ctx.params.lag_days)
-        inputs = ctx.inputs_with(j.table, dim[(when <= snapshot).to_numpy()])
+        snapshot = _snapshot(ctx, dim, dc, ctx.params.lag_days)
+        # Members that appeared after the snapshot (or with no date) are not in it.
+        inputs = {
+            j.table: f"(SELECT * FROM {dim} WHERE CAST({ident(dc)} AS TIMESTAMP) <= "
+            f"{literal(snapshot)})"
+        }
         faulted, diff = _rerun(ctx, table, inputs, ctx.op_params)
         return _changed_cells(
             faulted,
             diff,
             {
                 "dimension": j.table,
-                "snapshot_date": json_value(snapshot.date()),
+                "snapshot_date": snapshot.date().isoformat(),
                 "date_column": dc,
                 "join_column": _join_column(ctx, i),
             },
         )
 
     def _verify_details(self, diff: TableDiff, label: dict, record: dict) -> list[str]:
-        return _changed_to_null(diff, label, ", not a missing dimension member")
+        return _changed_to_null(diff, ", not a missing dimension member")
 
 
 @FAULTS.register("wrong_join_key")
@@ -231,7 +274,7 @@ class WrongJoinKey(Fault):
         faulted, diff = _rerun(
             ctx, table, ctx.inputs, _with_join(ctx.op_params, i, condition=wrong)
         )
-        if diff.missing_keys or diff.extra_keys or diff.duplicate_keys:
+        if {"missing_rows", "extra_rows", "duplicate_rows"} & set(diff.signs()):
             raise SynthgenError(
                 f"step '{ctx.step.id}': wrong_condition '{wrong}' changes the row set; "
                 "pick a condition that matches at most one row of the joined table"
@@ -253,18 +296,19 @@ class NullPropagation(Fault):
 
     def _inject(self, ctx: FaultContext, table: str) -> FaultEffect:
         t = ctx.params.input_table or ctx.step.inputs[0]
-        src = to_pandas(ctx.inputs[t])
+        src = ctx.inputs[t]
         col = ctx.params.input_column
-        if col not in src.columns:
+        if col not in ctx.ws.columns(src):
             raise SynthgenError(
                 f"steps.{ctx.step.id}.fault_params.input_column: '{col}' is not a column of {t}"
             )
-        hit = ctx.sample(len(src), ctx.params.fraction)
-        src = src.copy()
-        src[col] = src[col].astype(object)
-        src.iloc[hit, src.columns.get_loc(col)] = None
-        faulted, diff = _rerun(ctx, table, ctx.inputs_with(t, src), ctx.op_params)
-        if diff.missing_keys or diff.extra_keys:
+        hit = ctx.sample(ctx.ws.count(src), ctx.params.fraction)
+        nulled = (
+            f"(SELECT * REPLACE (CASE WHEN rowid IN (SELECT pos FROM {ctx.positions(hit)}) "
+            f"THEN NULL ELSE {ident(col)} END AS {ident(col)}) FROM {src})"
+        )
+        faulted, diff = _rerun(ctx, table, {t: nulled}, ctx.op_params)
+        if {"missing_rows", "extra_rows"} & set(diff.signs()):
             raise SynthgenError(
                 f"step '{ctx.step.id}': NULLs in {t}.{col} change the row set; choose a column "
                 "that is not a key or filter"
@@ -272,4 +316,4 @@ class NullPropagation(Fault):
         return _changed_cells(faulted, diff, {"input": f"{t}.{col}", "input_rows_nulled": len(hit)})
 
     def _verify_details(self, diff: TableDiff, label: dict, record: dict) -> list[str]:
-        return _changed_to_null(diff, label)
+        return _changed_to_null(diff)

@@ -6,24 +6,25 @@ entity kept side by side, a renamed, retyped or dropped column. Each edits the c
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Literal
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 from pydantic import Field
 
+from synthgen_sdv.core.errors import SynthgenError
 from synthgen_sdv.core.strict import StrictModel
+from synthgen_sdv.lineage.diff import TableDiff
 from synthgen_sdv.lineage.faults.base import (
     FAULTS,
     Fault,
     FaultContext,
     FaultEffect,
     TableParams,
-    sorted_keys,
 )
 from synthgen_sdv.lineage.models import Step
-from synthgen_sdv.lineage.tables import TableDiff, key_tuples, to_pandas
+from synthgen_sdv.lineage.workspace import ident, key_match, key_order, literal, sql_type
 
 
 class ScaleParams(TableParams):
@@ -58,12 +59,43 @@ class DriftParams(TableParams):
     new_type: Literal["VARCHAR", "DOUBLE", "BIGINT"] | None = None
 
 
-_ARROW = {"VARCHAR": pa.string(), "DOUBLE": pa.float64(), "BIGINT": pa.int64()}
+def _values_at(ctx: FaultContext, relation: str, column: str, positions: str) -> pa.Array:
+    """A column's values at the registered ``positions``, in row order."""
+    return ctx.ws.column(
+        f"SELECT {ident(column)} FROM {relation} WHERE rowid IN (SELECT pos FROM {positions}) "
+        "ORDER BY rowid"
+    )
 
 
-def _keyed(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
-    """``frame`` with a text form of each row's key, to merge expected and actual rows on."""
-    return frame.assign(_k=[repr(k) for k in key_tuples(frame, key)])
+def _edited(
+    ctx: FaultContext, relation: str, positions: np.ndarray, new: dict[str, pa.Array], join: str
+) -> str:
+    """SQL for the rows of ``relation`` (``join`` LEFT: all; INNER: the edited ones) with the
+    ``new`` values at ``positions``, and each row's position as ``__p``."""
+    types = ctx.types(relation)
+    updates = ctx.ws.register(pa.table({"__pos": pa.array(positions, pa.int64()), **new}))
+    cols = ", ".join(
+        f"CASE WHEN u.__pos IS NULL THEN c.{ident(c)} ELSE CAST(u.{ident(c)} AS {t}) END "
+        f"AS {ident(c)}"
+        if c in new
+        else f"c.{ident(c)}"
+        for c, t in types.items()
+    )
+    return (
+        f"SELECT {cols}, c.rowid AS __p FROM {relation} c {join} JOIN {updates} u "
+        "ON c.rowid = u.__pos"
+    )
+
+
+def _kind(ctx: FaultContext, table: str, column: str, what: str) -> str:
+    """The column's SQL type; only numbers and text can be edited by value faults."""
+    kind = sql_type(ctx.require_column(table, column, what))
+    if kind not in {"BIGINT", "DOUBLE", "VARCHAR"}:
+        raise SynthgenError(
+            f"steps.{ctx.step.id}.fault_params.{what}: column '{column}' is {kind}; a "
+            f"{ctx.step.label} fault changes numbers or text"
+        )
+    return kind
 
 
 @FAULTS.register("unit_scale_change")
@@ -77,14 +109,19 @@ class UnitScaleChange(Fault):
     signs = frozenset({"changed_values"})
 
     def _inject(self, ctx: FaultContext, table: str) -> FaultEffect:
-        col = ctx.params.column
-        ctx.require_column(table, col, "column")
-        df = ctx.frame(table)
-        df[col] = df[col] * ctx.params.factor
+        col, clean = ctx.params.column, ctx.clean[table]
+        kind = sql_type(ctx.require_column(table, col, "column"))
+        scaled = f"{ident(col)} * {literal(float(ctx.params.factor))}"
+        if kind == "BIGINT":
+            scaled = f"CAST({scaled} AS BIGINT)"
+        out = ctx.table(f"SELECT * REPLACE ({scaled} AS {ident(col)}) FROM {clean} ORDER BY rowid")
+        nonzero = f"{ident(col)} IS NOT NULL AND {ident(col)} <> 0"
+        if kind == "DOUBLE":
+            nonzero += f" AND NOT isnan({ident(col)})"
         return FaultEffect(
-            {table: ctx.rebuild(table, df)},
+            {table: out},
             [col],
-            key_tuples(df[df[col].notna() & (df[col] != 0)], ctx.key),
+            ctx.keys_where(out, nonzero),
             {
                 "column": col,
                 "factor": ctx.params.factor,
@@ -97,12 +134,16 @@ class UnitScaleChange(Fault):
         col, factor = label["details"]["column"], label["details"]["factor"]
         if col not in diff.changed:
             return []
-        pk = label["primary_key"]
-        exp, act = _keyed(diff.expected, pk), _keyed(diff.actual, pk)
-        merged = exp[["_k", col]].merge(act[["_k", col]], on="_k", suffixes=("_e", "_a"))
-        ok = np.isclose(merged[f"{col}_e"] * factor, merged[f"{col}_a"], equal_nan=True)
-        if not ok.all():
-            return [f"{col}: {int((~ok).sum())} value(s) are not the expected x {factor}"]
+        c = ident(col)
+        x, a = f"CAST(e.{c} AS DOUBLE) * {literal(float(factor))}", f"CAST(a.{c} AS DOUBLE)"
+        # numpy.isclose's defaults: relative 1e-5, absolute 1e-8; NULL only matches NULL.
+        bad = diff.ws.scalar(
+            f"SELECT count(*) FROM {diff.expected} e JOIN {diff.actual} a "
+            f"ON {key_match(diff.key, 'e', 'a')} WHERE NOT COALESCE(({x} IS NULL AND {a} IS NULL) "
+            f"OR {x} = {a} OR abs({x} - {a}) <= 1e-8 + 1e-5 * abs({a}), false)"
+        )
+        if bad:
+            return [f"{col}: {bad} value(s) are not the expected x {factor}"]
         return []
 
 
@@ -120,45 +161,55 @@ class MixedOperation(Fault):
     applies_to = "incremental_load"
 
     def _inject(self, ctx: FaultContext, table: str) -> FaultEffect:
-        df = ctx.frame(table)
-        tc, wm = ctx.op_params.time_column, pd.Timestamp(ctx.op_params.watermark)
+        clean = ctx.clean[table]
+        tc, wm = ctx.op_params.time_column, dt.datetime.fromisoformat(ctx.op_params.watermark)
         ctx.require_column(table, tc, "time_column (of the load)")
-        existing = np.flatnonzero((pd.to_datetime(df[tc]) <= wm).to_numpy())
-        hit = existing[ctx.sample(len(existing), ctx.params.fraction)]
+        earlier = f"COALESCE(CAST({ident(tc)} AS TIMESTAMP) <= {literal(wm)}, false)"
+        existing = ctx.ws.column(f"SELECT rowid FROM {clean} WHERE {earlier} ORDER BY rowid")
+        hit = existing.to_numpy()[ctx.sample(len(existing), ctx.params.fraction)]
+        positions = ctx.positions(hit)
+        new = {}
         for col in ctx.params.columns:
-            ctx.require_column(table, col, "columns")
-            if pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(df[col]):
-                bump = 1 + ctx.rng.uniform(0.05, 0.3, size=len(hit))
-                new = df[col].iloc[hit].to_numpy(dtype=float) * bump
-                if pd.api.types.is_integer_dtype(df[col]):
-                    new = np.maximum(df[col].iloc[hit].to_numpy() + 1, np.round(new)).astype(
-                        "int64"
-                    )
-                else:
-                    new = np.round(new, 2)
-                df.iloc[hit, df.columns.get_loc(col)] = new
-            else:
-                choices = sorted(df[col].dropna().astype(str).unique())
-                cur = df[col].iloc[hit].astype(str).to_numpy()
-                new = [next((c for c in choices if c != v), v + "*") for v in cur]
-                df.iloc[hit, df.columns.get_loc(col)] = new
-        inserted = int((pd.to_datetime(df[tc]) > wm).sum())
+            kind = _kind(ctx, table, col, "columns")
+            current = _values_at(ctx, clean, col, positions)
+            new[col] = self._update(ctx, clean, col, kind, current)
+        edited = _edited(ctx, clean, hit, new, "LEFT")
+        out = ctx.table(f"SELECT * EXCLUDE (__p) FROM ({edited}) ORDER BY __p")
+        inserted = ctx.ws.scalar(f"SELECT count_if(NOT {earlier}) FROM {out}")
         return FaultEffect(
-            {table: ctx.rebuild(table, df)},
+            {table: out},
             list(ctx.params.columns),
-            sorted_keys(key_tuples(df.iloc[hit], ctx.key)),
+            ctx.keys_where(clean, f"rowid IN (SELECT pos FROM {positions})", key_order(ctx.key)),
             {"time_column": tc, "watermark": ctx.op_params.watermark},
-            stats={"rows_inserted": inserted, "rows_updated": len(hit)},
+            stats={"rows_inserted": int(inserted), "rows_updated": len(hit)},
         )
+
+    @staticmethod
+    def _update(ctx: FaultContext, clean: str, col: str, kind: str, current: pa.Array) -> pa.Array:
+        """Stray new values: numbers 5-30 % up (integers at least +1), text another value."""
+        if kind == "VARCHAR":
+            two = [r[0] for r in ctx.ws.rows(
+                f"SELECT DISTINCT {ident(col)} FROM {clean} WHERE {ident(col)} IS NOT NULL "
+                f"ORDER BY {ident(col)} LIMIT 2"
+            )]  # fmt: skip
+            cur = ["None" if v is None else str(v) for v in current.to_pylist()]
+            return pa.array([next((c for c in two if c != v), v + "*") for v in cur], pa.string())
+        bump = 1 + ctx.rng.uniform(0.05, 0.3, size=len(current))
+        values = current.to_numpy(zero_copy_only=False).astype(float)
+        if kind == "BIGINT":
+            new = np.maximum(values + 1, np.round(values * bump))
+            return pa.array(new, pa.float64(), from_pandas=True).cast(pa.int64())
+        return pa.array(np.round(values * bump, 2), pa.float64(), from_pandas=True)
 
     def _verify_details(self, diff: TableDiff, label: dict, record: dict) -> list[str]:
         problems = []
-        tc, wm = label["details"]["time_column"], pd.Timestamp(label["details"]["watermark"])
-        exp = diff.expected
-        keys = key_tuples(exp, label["primary_key"])
-        changed = diff.changed_keys
-        old = pd.to_datetime(exp[tc]) <= wm
-        if any(k in changed and not o for k, o in zip(keys, old, strict=True)):
+        tc = ident(label["details"]["time_column"])
+        wm = literal(dt.datetime.fromisoformat(label["details"]["watermark"]))
+        newer = diff.ws.scalar(
+            f"SELECT count_if(__hit AND NOT COALESCE(CAST({tc} AS TIMESTAMP) <= {wm}, false)) "
+            f"FROM ({diff.flagged('changed')})"
+        )
+        if newer:
             problems.append("changed rows include rows of the new batch, not only earlier loads")
         if not record.get("stats", {}).get("rows_updated"):
             problems.append("the run reports no updated rows")
@@ -177,51 +228,55 @@ class MergeConflict(Fault):
     applies_to = "merge"
 
     def _inject(self, ctx: FaultContext, table: str) -> FaultEffect:
-        df = ctx.frame(table)
+        clean, keys = ctx.clean[table], ctx.keys_sql
         # Only keys that both branches carry can conflict.
         other = [t for t in ctx.step.inputs if t != ctx.step.inputs[0]]
-        in_other: set[tuple] = set()
-        for t in other:
-            in_other |= set(key_tuples(to_pandas(ctx.inputs[t]), ctx.key))
-        keys = key_tuples(df, ctx.key)
-        both = np.flatnonzero([k in in_other for k in keys])
-        hit = both[ctx.sample(len(both), ctx.params.fraction)]
-        losers = df.iloc[hit].copy()
+        in_other = " UNION ".join(f"SELECT {keys} FROM {ctx.inputs[t]}" for t in other)
+        both = ctx.ws.column(
+            f"SELECT c.rowid FROM {clean} c SEMI JOIN ({in_other}) o "
+            f"ON {key_match(ctx.key, 'c', 'o')} ORDER BY c.rowid"
+        )
+        hit = both.to_numpy()[ctx.sample(len(both), ctx.params.fraction)]
+        positions = ctx.positions(hit)
         src = getattr(ctx.op_params, "source_column", None)
+        new: dict[str, pa.Array] = {}
         if src:
-            losers[src] = other[0]
+            new[src] = pa.array([other[0]] * len(hit), pa.string())
         for col in ctx.params.columns:
-            ctx.require_column(table, col, "columns")
+            kind = _kind(ctx, table, col, "columns")
             if col == src:
                 continue
-            if pd.api.types.is_numeric_dtype(losers[col]):
-                losers[col] = losers[col] * 1.1
+            current = _values_at(ctx, clean, col, positions)
+            if kind == "VARCHAR":
+                text = ["None" if v is None else str(v) for v in current.to_pylist()]
+                new[col] = pa.array([v.upper() + " " for v in text], pa.string())
             else:
-                losers[col] = losers[col].astype(str).str.upper() + " "
-        merged = pd.concat([df, losers]).sort_values(ctx.key, kind="stable")
+                values = current.to_numpy(zero_copy_only=False).astype(float) * 1.1
+                new[col] = pa.array(values, pa.float64(), from_pandas=True)
+        # Each losing version lands right after the kept one (a stable sort by key).
+        losers = _edited(ctx, clean, hit, new, "INNER")
+        merged = ctx.table(
+            f"SELECT * EXCLUDE (__p, __loser) FROM (SELECT *, rowid AS __p, 0 AS __loser "
+            f"FROM {clean} UNION ALL SELECT *, 1 FROM ({losers})) "
+            f"ORDER BY {key_order(ctx.key)}, __loser, __p"
+        )
         return FaultEffect(
-            {table: ctx.rebuild(table, merged)},
+            {table: merged},
             sorted({*ctx.params.columns, *([src] if src else [])}),
-            sorted_keys(key_tuples(losers, ctx.key)),
+            ctx.keys_where(clean, f"rowid IN (SELECT pos FROM {positions})", key_order(ctx.key)),
             {"branches": list(ctx.step.inputs)},
         )
 
     def _verify_details(self, diff: TableDiff, label: dict, record: dict) -> list[str]:
         problems = []
-        same = diff.duplicate_keys - set(diff.conflicting_duplicates)
-        if same:
+        if diff.identical_duplicates:
             problems.append(
-                f"{len(same)} duplicated key(s) have identical copies: a reload, not a conflict"
+                f"{diff.identical_duplicates} duplicated key(s) have identical copies: a reload, "
+                "not a conflict"
             )
-        cols = (
-            set().union(*diff.conflicting_duplicates.values())
-            if diff.conflicting_duplicates
-            else set()
-        )
-        if cols - set(label.get("columns", [])):
-            problems.append(
-                f"copies also disagree on unlabeled columns: {sorted(cols - set(label['columns']))}"
-            )
+        extra = set(diff.conflicts) - set(label.get("columns", []))
+        if extra:
+            problems.append(f"copies also disagree on unlabeled columns: {sorted(extra)}")
         return problems
 
 
@@ -248,22 +303,21 @@ class SchemaDrift(Fault):
         return problems
 
     def _inject(self, ctx: FaultContext, table: str) -> FaultEffect:
-        p = ctx.params
+        p, clean = ctx.params, ctx.clean[table]
         ctx.require_column(table, p.column, "column")
-        clean = ctx.clean[table]
-        i = clean.column_names.index(p.column)
-        if p.change == "rename":
-            out = clean.rename_columns(
-                [p.new_name if c == p.column else c for c in clean.column_names]
-            )
-        elif p.change == "drop":
-            out = clean.drop_columns([p.column])
-        else:
-            out = clean.set_column(i, p.column, clean.column(i).cast(_ARROW[p.new_type]))
+        cols = []
+        for c in ctx.ws.columns(clean):
+            if c != p.column:
+                cols.append(ident(c))
+            elif p.change == "rename":
+                cols.append(f"{ident(c)} AS {ident(p.new_name)}")
+            elif p.change == "retype":
+                cols.append(f"CAST({ident(c)} AS {p.new_type}) AS {ident(c)}")
+        out = ctx.table(f"SELECT {', '.join(cols)} FROM {clean} ORDER BY rowid")
         return FaultEffect(
             {table: out},
             [p.column],
-            key_tuples(to_pandas(clean), ctx.key),
+            ctx.keys_where(clean, "true"),
             {
                 "change": p.change,
                 "column": p.column,
@@ -281,11 +335,14 @@ class SchemaDrift(Fault):
                     f"expected '{col}' renamed to '{d['new_name']}', found missing "
                     f"{diff.missing_columns} and extra {diff.extra_columns}"
                 ]
-            same = (
-                diff.expected[col].astype(str).to_numpy()
-                == diff.actual[d["new_name"]].astype(str).to_numpy()
+            # Row by row (the rename keeps the order): the same values under the new name.
+            differ = diff.ws.scalar(
+                f"SELECT count(*) FROM (SELECT rowid AS r, CAST({ident(col)} AS VARCHAR) AS v "
+                f"FROM {diff.expected}) e FULL JOIN (SELECT rowid AS r, "
+                f"CAST({ident(d['new_name'])} AS VARCHAR) AS v FROM {diff.actual}) a "
+                "ON e.r = a.r WHERE e.r IS NULL OR a.r IS NULL OR e.v IS DISTINCT FROM a.v"
             )
-            if not same.all():
+            if differ:
                 return [f"renamed column '{d['new_name']}' does not hold the values of '{col}'"]
         elif d["change"] == "drop":
             if diff.missing_columns != [col] or diff.extra_columns:

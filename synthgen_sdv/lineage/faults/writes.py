@@ -7,12 +7,13 @@ re-runs the SQL on the inputs as they were at the previous run.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Literal
 
-import numpy as np
-import pandas as pd
 from pydantic import Field
 
+from synthgen_sdv.core.errors import SynthgenError
+from synthgen_sdv.lineage.diff import TableDiff, diff_tables
 from synthgen_sdv.lineage.faults.base import (
     FAULTS,
     Fault,
@@ -20,17 +21,9 @@ from synthgen_sdv.lineage.faults.base import (
     FaultEffect,
     TableParams,
     batch_size,
-    sorted_keys,
 )
 from synthgen_sdv.lineage.models import Step
-from synthgen_sdv.lineage.tables import (
-    TableDiff,
-    diff_tables,
-    from_pandas,
-    json_value,
-    key_tuples,
-    to_pandas,
-)
+from synthgen_sdv.lineage.workspace import ident, literal
 
 
 class FractionParams(TableParams):
@@ -76,14 +69,22 @@ def _needs_time_column(step: Step, kind: str) -> list[tuple[tuple, str]]:
     return []
 
 
-def _time_cutoff(
-    ctx: FaultContext, table: str, frame: pd.DataFrame
-) -> tuple[pd.Series, pd.Timestamp]:
-    """The output's times (by the step's time_column) and the time ``lag_days`` before the last."""
+def _time_cutoff(ctx: FaultContext, table: str) -> dt.datetime:
+    """The time ``lag_days`` before the output's latest value of the step's time_column."""
     tc = ctx.step.time_column
     ctx.require_column(table, tc, "time_column")
-    times = pd.to_datetime(frame[tc])
-    return times, times.max() - pd.Timedelta(days=ctx.params.lag_days)
+    latest = ctx.time_max(ctx.clean[table], tc)
+    if latest is None:
+        raise SynthgenError(
+            f"step '{ctx.step.id}': time_column '{tc}' of '{table}' has no values, so a "
+            f"{ctx.step.label} fault has no time to lag behind"
+        )
+    return latest - dt.timedelta(days=ctx.params.lag_days)
+
+
+def _after(column: str, cutoff: dt.datetime) -> str:
+    """SQL: the row's time is after ``cutoff`` (NULL times are not)."""
+    return f"COALESCE(CAST({ident(column)} AS TIMESTAMP) > {literal(cutoff)}, false)"
 
 
 @FAULTS.register("partial_write")
@@ -97,20 +98,18 @@ class PartialWrite(Fault):
     signs = frozenset({"missing_rows"})
 
     def _inject(self, ctx: FaultContext, table: str) -> FaultEffect:
-        df = ctx.frame(table)
-        n = len(df)
+        clean = ctx.clean[table]
+        n = ctx.ws.count(clean)
         if ctx.params.mode == "tail":
-            lost = np.arange(n - batch_size(n, ctx.params.fraction), n)
+            k = batch_size(n, ctx.params.fraction)
+            lost = f"rowid >= {n - k}"
         else:
-            lost = ctx.sample(n, ctx.params.fraction)
-        keep = np.ones(n, dtype=bool)
-        keep[lost] = False
-        return FaultEffect(
-            {table: ctx.rebuild(table, df[keep])},
-            [],
-            key_tuples(df.iloc[lost], ctx.key),
-            {"rows_expected": n, "rows_written": n - len(lost)},
-        )
+            positions = ctx.sample(n, ctx.params.fraction)
+            k = len(positions)
+            lost = f"rowid IN (SELECT pos FROM {ctx.positions(positions)})"
+        out = ctx.table(f"SELECT * FROM {clean} WHERE NOT ({lost}) ORDER BY rowid")
+        rows = ctx.keys_where(clean, lost)
+        return FaultEffect({table: out}, [], rows, {"rows_expected": n, "rows_written": n - k})
 
 
 @FAULTS.register("duplicate_load")
@@ -124,21 +123,28 @@ class DuplicateLoad(Fault):
     signs = frozenset({"duplicate_rows"})
 
     def _inject(self, ctx: FaultContext, table: str) -> FaultEffect:
-        df = ctx.frame(table)
-        n = len(df)
+        clean = ctx.clean[table]
+        n = ctx.ws.count(clean)
         k = batch_size(n, ctx.params.fraction)
         start = int(ctx.rng.integers(0, n - k + 1))
-        batch = df.iloc[start : start + k]
+        batch = f"rowid >= {start} AND rowid < {start + k}"
+        # The batch lands again after the whole table, as a retried load appends it.
+        out = ctx.table(
+            f"SELECT * EXCLUDE (__again, __pos) FROM (SELECT *, 0 AS __again, rowid AS __pos "
+            f"FROM {clean} UNION ALL SELECT *, 1, rowid FROM {clean} WHERE {batch}) "
+            "ORDER BY __again, __pos"
+        )
         return FaultEffect(
-            {table: ctx.rebuild(table, pd.concat([df, batch]))},
+            {table: out},
             [],
-            key_tuples(batch, ctx.key),
+            ctx.keys_where(clean, batch),
             {"batch_start_row": start, "batch_rows": k},
         )
 
     def _verify_details(self, diff: TableDiff, label: dict, record: dict) -> list[str]:
-        if diff.conflicting_duplicates:
-            return [f"{len(diff.conflicting_duplicates)} duplicated key(s) differ between copies"]
+        differ = diff.counts.get("duplicate", 0) - diff.identical_duplicates
+        if differ:
+            return [f"{differ} duplicated key(s) differ between copies"]
         return []
 
 
@@ -158,26 +164,28 @@ class DelayedWrite(Fault):
         return _needs_time_column(step, "delayed_write")
 
     def _inject(self, ctx: FaultContext, table: str) -> FaultEffect:
-        df = ctx.frame(table)
-        times, cutoff = _time_cutoff(ctx, table, df)
-        late = (times > cutoff).to_numpy()
+        clean, tc = ctx.clean[table], ctx.step.time_column
+        cutoff = _time_cutoff(ctx, table)
+        late = _after(tc, cutoff)
         return FaultEffect(
-            {table: ctx.rebuild(table, df[~late])},
-            [ctx.step.time_column],
-            key_tuples(df[late], ctx.key),
-            {"time_column": ctx.step.time_column, "cutoff": json_value(cutoff.date())},
+            {table: ctx.table(f"SELECT * FROM {clean} WHERE NOT {late} ORDER BY rowid")},
+            [tc],
+            ctx.keys_where(clean, late),
+            {"time_column": tc, "cutoff": cutoff.date().isoformat()},
         )
 
     def _verify_details(self, diff: TableDiff, label: dict, record: dict) -> list[str]:
-        tc = label["details"]["time_column"]
-        exp = diff.expected
-        missing = np.array([k in diff.missing_keys for k in key_tuples(exp, label["primary_key"])])
-        if not missing.any() or missing.all():
-            return [] if missing.any() else ["no rows are missing"]
-        times = pd.to_datetime(exp[tc])
-        if times[missing].min() <= times[~missing].max():
+        tc = ident(label["details"]["time_column"])
+        n_missing, n, first_missing, last_kept = diff.ws.rows(
+            f"SELECT count_if(__hit), count(*), min(CAST({tc} AS TIMESTAMP)) FILTER (__hit), "
+            f"max(CAST({tc} AS TIMESTAMP)) FILTER (NOT __hit) FROM ({diff.flagged('missing')})"
+        )[0]
+        if not n_missing or n_missing == n:
+            return [] if n_missing else ["no rows are missing"]
+        if first_missing is not None and last_kept is not None and first_missing <= last_kept:
             return [
-                f"missing rows are not the latest by {tc}: the output does not lag, it has holes"
+                f"missing rows are not the latest by {label['details']['time_column']}: "
+                "the output does not lag, it has holes"
             ]
         return []
 
@@ -217,31 +225,25 @@ class JobFailure(Fault):
 
     def _inject(self, ctx: FaultContext, table: str) -> FaultEffect:
         message = _ERRORS[int(ctx.rng.integers(0, len(_ERRORS)))]
-        df = ctx.frame(table)
+        clean = ctx.clean[table]
         if ctx.params.mode == "missing":
-            return FaultEffect(
-                {table: None}, [], key_tuples(df, ctx.key), {"mode": "missing"}, message
-            )
+            rows = ctx.keys_where(clean, "true")
+            return FaultEffect({table: None}, [], rows, {"mode": "missing"}, message)
         # The stale table is what the previous (successful) run wrote: the same SQL over the
         # inputs as they were lag_days earlier.
-        _, cutoff = _time_cutoff(ctx, table, df)
+        cutoff = _time_cutoff(ctx, table)
         old_inputs = {}
-        for t, source in ctx.inputs.items():
-            tdf = to_pandas(source)
-            date_cols = [
-                c for c in tdf.columns if str(source.schema.field(c).type) == "date32[day]"
-            ]
-            keep = np.ones(len(tdf), dtype=bool)
-            # Rows dated after the cutoff did not exist yet (any date column of the input).
-            for c in date_cols[:1]:
-                keep &= ~(pd.to_datetime(tdf[c]) > cutoff).to_numpy()
-            old_inputs[t] = from_pandas(tdf[keep], source.schema) if date_cols else source
+        for t, rel in ctx.inputs.items():
+            dates = [c for c, kind in ctx.types(rel).items() if kind == "DATE"]
+            if dates:
+                # Rows dated after the cutoff did not exist yet (the input's first date column).
+                old_inputs[t] = f"(SELECT * FROM {rel} WHERE NOT {_after(dates[0], cutoff)})"
         stale = ctx.rerun(old_inputs, ctx.op_params)[table]
-        diff = diff_tables(ctx.clean[table], stale, ctx.key)
+        diff = diff_tables(ctx.ws, clean, stale, ctx.key)
         return FaultEffect(
             {table: stale},
             sorted(diff.changed),
-            sorted_keys(diff.missing_keys | diff.changed_keys),
-            {"mode": "stale", "previous_run_cutoff": json_value(cutoff.date())},
+            diff.keys("missing", "changed"),
+            {"mode": "stale", "previous_run_cutoff": cutoff.date().isoformat()},
             message,
         )
