@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from synthgen_sdv.core.registry import Registry
+from synthgen_sdv.core.values import format_datetimes, text
 
 FUNCTIONS: Registry[Callable[..., Any]] = Registry("expression function")
 
@@ -116,7 +117,13 @@ def broadcast(value: Any, n: int) -> pd.Series:
         return value.reset_index(drop=True)
     if isinstance(value, np.ndarray):
         return pd.Series(value)
-    return pd.Series([value] * n) if n else pd.Series([], dtype=object)
+    if not n:
+        return pd.Series([], dtype=object)
+    if isinstance(value, bool | int | float) and not isinstance(value, np.generic):
+        return pd.Series(np.full(n, value))  # a constant without a Python list of n items
+    if isinstance(value, pd.Timestamp) and value.tz is None:
+        return pd.Series(np.full(n, value.as_unit("ns").to_datetime64()))
+    return pd.Series([value] * n)
 
 
 def _eval(node: ast.AST, env: Mapping[str, Any]) -> Any:
@@ -166,8 +173,19 @@ def _series(x: Any) -> pd.Series:
 
 def _dt(x: Any) -> Any:
     if isinstance(x, pd.Series):
+        if pd.api.types.is_datetime64_any_dtype(x.dtype):
+            return x.dt  # pd.to_datetime would scan values to decide on caching
         return pd.to_datetime(x).dt
     return pd.Timestamp(x)
+
+
+def _strftime(d: Any, fmt: str) -> Any:
+    """Dates as text; datetime Series in a vectorized pass when the format allows it."""
+    if isinstance(d, pd.Series) and pd.api.types.is_datetime64_any_dtype(d.dtype):
+        fast = format_datetimes(d.to_numpy(), fmt)
+        if fast is not None:
+            return text(fast)
+    return _dt(d).strftime(fmt)
 
 
 def _register(name: str, fn: Callable[..., Any]) -> None:
@@ -190,7 +208,7 @@ def _add_months(d: Any, months: Any) -> Any:
     s = pd.to_datetime(_series(d)) if isinstance(d, pd.Series) else pd.Timestamp(d)
     if not isinstance(s, pd.Series):
         if isinstance(months, pd.Series):
-            s = pd.Series([s] * len(months))
+            s = broadcast(s, len(months))
         else:
             return s + pd.DateOffset(months=int(months))
     months_arr = np.asarray(broadcast(months, len(s)), dtype="int64")
@@ -235,7 +253,7 @@ _BUILTINS: dict[str, Callable[..., Any]] = {
     "quarter": lambda d: _dt(d).quarter,
     "weekday": lambda d: _dt(d).weekday if isinstance(d, pd.Series) else pd.Timestamp(d).weekday(),
     "yyyymmdd": lambda d: _dt(d).year * 10000 + _dt(d).month * 100 + _dt(d).day,
-    "strftime": lambda d, fmt: _dt(d).strftime(fmt),
+    "strftime": lambda d, fmt: _strftime(d, fmt),
 }
 for _name, _fn in _BUILTINS.items():
     _register(_name, _fn)

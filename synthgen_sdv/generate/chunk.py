@@ -231,18 +231,20 @@ def family_chunk(
         out.positions[name] = pos
         if offsets is not None:
             assign_keys(plan, tp, out, offsets[name])
-    if only is None:
-        for name in family.members[1:] if given else family.members:  # given tables are final
-            tp = plan.tables[name]
-            for col in tp.rollups:
-                spec = tp.columns[col]
-                child = spec.rollup_source
-                assert child is not None  # the plan lists rollup columns only
-                child_frame = out.frame(child)
-                out.tables[name][col] = spec.aggregate(
-                    child_frame, out.positions[child], out.rows[name]
-                )
     return out
+
+
+def add_rollups(plan: Plan, family: Family, made: FamilyChunk, given: bool) -> None:
+    """Aggregates of children (order total = sum of its lines), once keys are numbered."""
+    for name in family.members[1:] if given else family.members:  # given tables are final
+        tp = plan.tables[name]
+        for col in tp.rollups:
+            spec = tp.columns[col]
+            child = spec.rollup_source
+            assert child is not None  # the plan lists rollup columns only
+            made.tables[name][col] = spec.aggregate(
+                made.tables[child], made.positions[child], made.rows[name]
+            )
 
 
 def assign_keys(plan: Plan, tp: TablePlan, chunk: FamilyChunk, offset: int) -> None:

@@ -26,6 +26,7 @@ from tqdm.auto import tqdm
 
 from synthgen_sdv.generate.executors import Executor, LocalExecutor
 from synthgen_sdv.generate.labels import LabelCollector
+from synthgen_sdv.generate.ledger import Ledger
 from synthgen_sdv.generate.prepass import closure, inferred_columns
 from synthgen_sdv.generate.tasks import (
     ChunkResult,
@@ -51,6 +52,7 @@ class GenerationResult:
     anomalies: list[dict[str, Any]]
     entity_links: list[dict[str, Any]]
     seconds: float
+    entity_link_files: list[dict[str, Any]] = field(default_factory=list)  # large link groups
     nullable: dict[str, set[str]] = field(default_factory=dict)  # columns seen with nulls
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # the kept clean tables
     kept_bytes: dict[str, int] = field(default_factory=dict)  # memory of tables kept for lookups
@@ -101,7 +103,7 @@ class Engine:
         materialized: dict[str, pd.DataFrame] = dict(pinned or {})
         given = frozenset(pinned or ())
         families = plan.with_pinned(set(given)) if given else plan.families
-        state = _RunState(plan, LabelCollector(plan))
+        state = _RunState(plan, LabelCollector(plan, sink.root))
         for family in families:
             t0 = time.perf_counter()
             self._family(family, sink, state, materialized, given)
@@ -113,6 +115,7 @@ class Engine:
             types=state.types,
             anomalies=state.labels.anomalies(),
             entity_links=state.labels.entity_links(),
+            entity_link_files=state.labels.entity_link_files(),
             seconds=time.perf_counter() - started,
             nullable=state.nulls,
             tables={
@@ -173,15 +176,34 @@ class Engine:
             job.probe_columns = inferred_columns(plan, family, state.types)
             if len(family.members) > 1:
                 job.count_columns = closure(plan, family, {})
-            with self.executor.session(job) as session:
-                types, offsets = self._prepass(job, session, n_chunks, state.types)
-                dirty = dirty_types(job, types)
-                tasks = [(c, offsets[c], types) for c in range(n_chunks)]
-                for result in session.map(chunk_task, tasks):
-                    collected.add(result, types, dirty, sink, state)
-                    bar.update(1)
+            if self.executor.shares_memory:  # counts posted as chunks finish: no pre-pass
+                types = family_types(job, state.types, self._probe(job))
+                if len(family.members) > 1:
+                    job.ledger = Ledger(n_chunks, family.members)
+                with self.executor.session(job) as session:
+                    dirty = dirty_types(job, types)
+                    start = None if job.ledger else dict.fromkeys(family.members, 0)
+                    tasks = [(c, start, types) for c in range(n_chunks)]
+                    for result in session.map(chunk_task, tasks):
+                        collected.add(result, types, dirty, sink, state)
+                        bar.update(1)
+            else:
+                with self.executor.session(job) as session:
+                    types, offsets = self._prepass(job, session, n_chunks, state.types)
+                    dirty = dirty_types(job, types)
+                    tasks = [(c, offsets[c], types) for c in range(n_chunks)]
+                    for result in session.map(chunk_task, tasks):
+                        collected.add(result, types, dirty, sink, state)
+                        bar.update(1)
         bar.close()
         collected.finish(sink, state, materialized)
+
+    @staticmethod
+    def _probe(job: FamilyJob) -> CountResult:
+        """Chunk 0's values of the columns typed by their values (made here, only those)."""
+        if job.probe_columns:
+            return count_task(job, 0)
+        return CountResult(0, {job.family.root: 1})
 
     def _prepass(
         self, job: FamilyJob, session: Any, n_chunks: int, known: Types

@@ -34,6 +34,9 @@ class Executor(ABC):
 
     #: processes (or Spark cores) the executor uses, for messages
     parallelism: int = 1
+    #: tasks run in argument order in processes forked from this one, so a ``Ledger`` made
+    #: before the session is shared (keys need no pre-pass); False: tasks are independent
+    shares_memory: bool = False
 
     @abstractmethod
     def session(self, job: FamilyJob) -> Any:
@@ -85,6 +88,8 @@ class LocalExecutor(Executor):
     Workers are forked per family, after the tables it looks up exist, so they inherit the
     plan, the kept tables and the Faker pools without pickling.
     """
+
+    shares_memory = True
 
     def __init__(self, workers: int = 1):
         self.parallelism = max(1, workers)

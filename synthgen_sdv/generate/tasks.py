@@ -16,15 +16,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from synthgen_sdv.anomalies import ChunkInfo
 from synthgen_sdv.core.seeds import rng_for
-from synthgen_sdv.generate.chunk import FamilyChunk, family_chunk
+from synthgen_sdv.generate.chunk import FamilyChunk, add_rollups, assign_keys, family_chunk
+from synthgen_sdv.generate.ledger import Ledger
 from synthgen_sdv.generate.prepass import Needed, closure, table_types
 from synthgen_sdv.io import layout
-from synthgen_sdv.io.writers import encode_chunk, to_arrow
+from synthgen_sdv.io.writers import encode_chunk, schema_for, to_arrow
 from synthgen_sdv.schema.plan import Family, Plan
 
 Types = dict[str, dict[str, str]]
@@ -43,6 +44,7 @@ class FamilyJob:
     given: frozenset[str] = frozenset()
     count_columns: Needed | None = None  # what the pre-pass makes (None: whole chunks)
     probe_columns: Needed = field(default_factory=dict)  # columns typed by their values
+    ledger: Ledger | None = None  # shared row counts, when workers take chunks in order
 
     def anomalies(self, table: str) -> list[tuple[int, Any]]:
         """(index in the config, anomaly) of every anomaly of ``table``."""
@@ -67,9 +69,9 @@ class TableChunk:
     pieces: dict[tuple[str, str], bytes]  # (data | data_dirty, format) -> encoded piece
     dirty_rows: int = 0
     deferred_rows: int = 0
-    touched: dict[int, list[Any]] = field(default_factory=dict)  # anomaly index -> keys
+    touched: dict[int, pa.Array] = field(default_factory=dict)  # anomaly index -> keys
     deferred: list[dict[tuple[str, str], bytes]] = field(default_factory=list)  # late rows
-    links: dict[str, tuple[list[Any], list[Any]]] = field(default_factory=dict)
+    links: dict[str, tuple[pa.Array, pa.Array]] = field(default_factory=dict)
     kept: pd.DataFrame | None = None
 
 
@@ -103,7 +105,7 @@ def family_types(job: FamilyJob, known: Types, chunk0: CountResult | FamilyChunk
     out: Types = {}
     for name in job.family.members:
         out[name] = table_types(
-            job.plan, name, {**known, **out}, values.get(name, {}), chunk0.rows[name]
+            job.plan, name, {**known, **out}, values.get(name, {}), chunk0.rows.get(name, 1)
         )
     return out
 
@@ -125,13 +127,28 @@ def dirty_types(job: FamilyJob, types: Types) -> Types:
 def chunk_task(
     job: FamilyJob,
     chunk: int,
-    offsets: Mapping[str, int],
+    offsets: Mapping[str, int] | None,
     types: Types | None,
     known: Types | None = None,
 ) -> ChunkResult:
-    """Make chunk ``chunk`` whole and encode it (``types`` None: decide them from this chunk,
-    which is chunk 0; ``known`` gives the types of tables it looks up)."""
-    made = family_chunk(job.plan, job.family, chunk, job.materialized, offsets)
+    """Make chunk ``chunk`` whole and encode it. ``offsets``: where its rows start in each
+    member table (None: from ``job.ledger``, once the chunks before it are counted);
+    ``types`` None: decide them from this chunk, which is chunk 0 (``known``: the types of
+    the tables it looks up)."""
+    if offsets is None:
+        assert job.ledger is not None
+        try:
+            made = family_chunk(job.plan, job.family, chunk, job.materialized)
+            job.ledger.post(chunk, made.rows)
+        except BaseException:
+            job.ledger.fail()
+            raise
+        offsets = job.ledger.offsets(chunk)
+        for name in job.family.members[1:]:
+            assign_keys(job.plan, job.plan.tables[name], made, offsets[name])
+    else:
+        made = family_chunk(job.plan, job.family, chunk, job.materialized, offsets)
+    add_rollups(job.plan, job.family, made, job.family.root in job.given)
     decided = None
     if types is None:
         types = decided = family_types(job, known or {}, made)
@@ -150,11 +167,10 @@ def _table_chunk(
     dirty_types: dict[str, str] | None,
 ) -> TableChunk:
     plan = job.plan
-    tp = plan.tables[name]
-    clean = made.frame(name, tp.emitted)
-    arrow = to_arrow(clean, types)
+    cols = made.tables[name]
+    arrow = to_arrow(cols, types)
     result = TableChunk(
-        rows=len(clean),
+        rows=arrow.num_rows,
         nulls=[
             f.name for f, col in zip(arrow.schema, arrow.columns, strict=True) if col.null_count
         ],
@@ -164,18 +180,20 @@ def _table_chunk(
     if name in job.kept:
         result.kept = made.frame(name, job.kept[name])
     if dirty_types is not None:
-        frame, result.touched, deferred = _corrupt(job, name, clean, made.chunk, types)
-        result.dirty_rows = len(frame)
-        result.pieces.update(encode_chunk(job.formats, layout.DATA_DIRTY, frame, dirty_types))
+        dirty, result.touched, deferred = _corrupt(job, name, arrow, made.chunk, types)
+        dirty = dirty.cast(schema_for(dirty_types))
+        result.dirty_rows = dirty.num_rows
+        result.pieces.update(encode_chunk(job.formats, layout.DATA_DIRTY, dirty, dirty_types))
         for late in deferred:  # appended after the last chunk
+            late = late.cast(schema_for(dirty_types))
             result.deferred.append(encode_chunk(job.formats, layout.DATA_DIRTY, late, dirty_types))
-            result.deferred_rows += len(late)
+            result.deferred_rows += late.num_rows
     return result
 
 
 def _corrupt(
-    job: FamilyJob, name: str, clean: pd.DataFrame, chunk: int, types: dict[str, str]
-) -> tuple[pd.DataFrame, dict[int, list[Any]], list[pd.DataFrame]]:
+    job: FamilyJob, name: str, clean: pa.Table, chunk: int, types: dict[str, str]
+) -> tuple[pa.Table, dict[int, pa.Array], list[pa.Table]]:
     plan = job.plan
     tp = plan.tables[name]
     lookups = {
@@ -187,20 +205,20 @@ def _corrupt(
         lookup_targets=lookups,
         orphan_base=orphan_base(plan, name, types, job.materialized),
     )
-    frame = clean
-    touched: dict[int, list[Any]] = {}
-    deferred: list[pd.DataFrame] = []
+    table = clean
+    touched: dict[int, pa.Array] = {}
+    deferred: list[pa.Table] = []
     for i, anomaly in job.anomalies(name):
         rng = rng_for(plan.seed, "anomaly", i, name, chunk)
-        result = anomaly.apply(frame, rng, info)
-        frame = result.frame
-        touched[i] = [_plain(v) for v in result.rows]
-        if result.deferred is not None and len(result.deferred):
+        result = anomaly.apply(table, rng, info)
+        table = result.table
+        touched[i] = result.rows
+        if result.deferred is not None and result.deferred.num_rows:
             deferred.append(result.deferred)
-    return frame, touched, deferred
+    return table, touched, deferred
 
 
-def _links(plan: Plan, name: str, made: FamilyChunk) -> dict[str, tuple[list[Any], list[Any]]]:
+def _links(plan: Plan, name: str, made: FamilyChunk) -> dict[str, tuple[pa.Array, pa.Array]]:
     """Hidden links of ``ground_truth`` lookups: (this table's keys, the target's keys)."""
     tp = plan.tables[name]
     cols = made.tables[name]
@@ -208,7 +226,8 @@ def _links(plan: Plan, name: str, made: FamilyChunk) -> dict[str, tuple[list[Any
     for col, spec in tp.columns.items():
         if spec.foreign_key_target is not None and spec.ground_truth:
             mask = cols[col].notna().to_numpy()
-            out[col] = (cols[tp.primary_key][mask].tolist(), cols[col][mask].tolist())
+            keys, targets = cols[tp.primary_key][mask], cols[col][mask]
+            out[col] = (_plain_array(keys), _plain_array(targets))
     return out
 
 
@@ -232,5 +251,7 @@ def orphan_base(
     return out
 
 
-def _plain(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
+def _plain_array(values: pd.Series) -> pa.Array:
+    """A column's values as an Arrow array of its plain type (nullable ints as int64)."""
+    arr = pa.array(values.reset_index(drop=True))
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr

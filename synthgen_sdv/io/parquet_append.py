@@ -39,6 +39,22 @@ _CM_DATA_PAGE, _CM_INDEX_PAGE, _CM_DICT_PAGE, _CM_BLOOM = 9, 10, 11, 14
 _FILE_ENCRYPTION = 8
 
 Struct = list[tuple[int, int, Any]]  # (field id, type, value), in file order
+Spec = dict[int, Any] | None  # field id -> nested spec (a struct or a list of them) or True
+
+
+class Raw:
+    """A field value kept as its encoded bytes (not needed, so not decoded)."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Raw) and other.data == self.data
+
+    def __hash__(self) -> int:
+        return hash(self.data)
 
 
 class ParquetAppendError(ValueError):
@@ -70,7 +86,57 @@ class _Compact:
         n = self._varint()
         return (n >> 1) ^ -(n & 1)
 
-    def _value(self, ttype: int) -> Any:
+    def _skip(self, ttype: int) -> None:
+        """Move past a value without building it."""
+        if ttype in (_TRUE, _FALSE, _BYTE):
+            self.pos += 1
+        elif ttype in (_I16, _I32, _I64):
+            while self._byte() & 0x80:
+                pass
+        elif ttype == _DOUBLE:
+            self.pos += 8
+        elif ttype == _BINARY:
+            n = self._varint()  # read first: `pos += varint()` would add to the old pos
+            self.pos += n
+        elif ttype in (_LIST, _SET):
+            header = self._byte()
+            size, etype = header >> 4, header & 0x0F
+            if size == 15:
+                size = self._varint()
+            if etype in (_TRUE, _FALSE, _BYTE):
+                self.pos = self.pos + size
+            else:
+                for _ in range(size):
+                    self._skip(etype)
+        elif ttype == _MAP:
+            size = self._varint()
+            if size:
+                kinds = self._byte()
+                for _ in range(size):
+                    self._skip(kinds >> 4)
+                    self._skip(kinds & 0x0F)
+        elif ttype == _STRUCT:
+            while True:
+                header = self._byte()
+                if header == 0:
+                    return
+                if not header >> 4:
+                    self._zigzag()
+                ftype = header & 0x0F
+                if ftype not in (_TRUE, _FALSE):
+                    self._skip(ftype)
+        else:
+            raise ParquetAppendError(f"unknown thrift compact type {ttype}")
+
+    def _value(self, ttype: int, spec: Spec = None) -> Any:
+        if spec is not None and ttype in (_LIST, _SET):
+            header = self._byte()
+            size, etype = header >> 4, header & 0x0F
+            if size == 15:
+                size = self._varint()
+            return (etype, [self._value(etype, spec) for _ in range(size)])
+        if spec is not None and ttype == _STRUCT:
+            return self.read_struct(spec)
         if ttype in (_TRUE, _FALSE):  # inside a list: one byte, 1 = true
             return self._byte() == _TRUE
         if ttype == _BYTE:
@@ -103,8 +169,12 @@ class _Compact:
             return self.read_struct()
         raise ParquetAppendError(f"unknown thrift compact type {ttype}")
 
-    def read_struct(self) -> Struct:
-        """The next struct's fields; booleans keep their type (_TRUE or _FALSE) as value."""
+    def read_struct(self, spec: Spec = None) -> Struct:
+        """The next struct's fields; booleans keep their type (_TRUE or _FALSE) as value.
+
+        ``spec`` (field id -> nested spec, or True) names the fields to decode; the others
+        are kept as ``Raw`` bytes, written back as they were. None decodes everything.
+        """
         fields: Struct = []
         last = 0
         while True:
@@ -113,7 +183,17 @@ class _Compact:
                 return fields
             delta, ttype = header >> 4, header & 0x0F
             fid = last + delta if delta else self._zigzag()
-            value = ttype == _TRUE if ttype in (_TRUE, _FALSE) else self._value(ttype)
+            if ttype in (_TRUE, _FALSE):
+                value: Any = ttype == _TRUE
+            elif spec is None:
+                value = self._value(ttype)
+            elif fid in spec:
+                inner = spec[fid]
+                value = self._value(ttype, inner if isinstance(inner, dict) else None)
+            else:
+                start = self.pos
+                self._skip(ttype)
+                value = Raw(self.data[start : self.pos])
             fields.append((fid, ttype, value))
             last = fid
 
@@ -131,7 +211,9 @@ class _Compact:
 
     @classmethod
     def _w_value(cls, out: bytearray, ttype: int, value: Any) -> None:
-        if ttype in (_TRUE, _FALSE):
+        if isinstance(value, Raw):
+            out += value.data
+        elif ttype in (_TRUE, _FALSE):
             out.append(_TRUE if value else _FALSE)
         elif ttype == _BYTE:
             out.append(value & 0xFF)
@@ -205,15 +287,36 @@ def _shift(fields: Struct, fids: tuple[int, ...], delta: int) -> Struct:
     return [(f, t, v + delta if f in fids and v else v) for f, t, v in fields]
 
 
+#: what appending needs decoded: row counts and every byte offset (the rest stays raw)
+_COLUMN_META: dict[int, Any] = {
+    f: True for f in (_CM_DATA_PAGE, _CM_INDEX_PAGE, _CM_DICT_PAGE, _CM_BLOOM)
+}
+_COLUMN_CHUNK: dict[int, Any] = {
+    _CC_FILE_OFFSET: True,
+    _CC_META: _COLUMN_META,
+    _CC_OFFSET_INDEX: True,
+    _CC_COLUMN_INDEX: True,
+    _CC_CRYPTO: True,
+    _CC_ENCRYPTED_META: True,
+}
+_ROW_GROUP: dict[int, Any] = {_RG_COLUMNS: _COLUMN_CHUNK, _RG_FILE_OFFSET: True, _RG_ORDINAL: True}
+_FOOTER: dict[int, Any] = {
+    _FILE_NUM_ROWS: True,
+    _FILE_ROW_GROUPS: _ROW_GROUP,
+    _FILE_ENCRYPTION: True,
+}
+
+
 def split_piece(data: bytes) -> tuple[bytes, Struct]:
-    """A complete Parquet file's body (after the leading magic) and its decoded footer."""
+    """A complete Parquet file's body (after the leading magic) and its footer, decoded as far
+    as appending needs."""
     if len(data) < 12 or data[:4] != MAGIC or data[-4:] != MAGIC:
         raise ParquetAppendError("not a Parquet file (no PAR1 magic at both ends)")
     footer_len = int.from_bytes(data[-8:-4], "little")
     start = len(data) - 8 - footer_len
     if start < 4:
         raise ParquetAppendError("damaged Parquet footer length")
-    footer = decode_struct(data[start : len(data) - 8])
+    footer = _Compact(data[start : len(data) - 8]).read_struct(_FOOTER)
     if _get(footer, _FILE_ENCRYPTION) is not None:
         raise ParquetAppendError("encrypted Parquet pieces cannot be appended")
     return data[4:start], footer

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 
@@ -12,6 +14,8 @@ class Sink:
 
     #: the formats chunks are encoded in before they reach ``append`` (none: keep nothing)
     formats: tuple[str, ...] = ()
+    #: the (staged) output folder, where labels too large for labels.json go; None: none
+    root: Path | None = None
 
     def begin(self, table: str, types: dict[str, str], dirty_types: dict[str, str] | None) -> None:
         """Called once per table before its first chunk."""

@@ -10,9 +10,11 @@ types, never from a chunk's pandas dtypes, so every piece of a table has the sam
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -32,24 +34,32 @@ ARROW_TYPES = {
 }
 
 
-def to_arrow(frame: pd.DataFrame, types: dict[str, str]) -> pa.Table:
-    """One Arrow table of ``frame`` in the declared logical ``types`` (the same schema for every
-    chunk)."""
-    arrays = []
-    for col, kind in types.items():
-        s = frame[col]
-        if kind in ("date", "datetime"):
-            values = pd.to_datetime(s).to_numpy()
-            unit = "datetime64[D]" if kind == "date" else "datetime64[us]"
-            arrays.append(pa.array(values.astype(unit), type=ARROW_TYPES[kind], from_pandas=True))
-        elif kind == "string":
-            arrays.append(_strings(s))
-        else:
-            arrays.append(pa.array(s, type=ARROW_TYPES[kind], from_pandas=True))
+def to_arrow(frame: pd.DataFrame | Mapping[str, pd.Series], types: dict[str, str]) -> pa.Table:
+    """One Arrow table of ``frame`` (or its columns) in the declared logical ``types`` (the same
+    schema for every chunk)."""
+    arrays = [_column(frame[col], kind) for col, kind in types.items()]
     return pa.Table.from_arrays(arrays, schema=schema_for(types))
 
 
+def _column(s: pd.Series, kind: str) -> pa.Array:
+    if kind in ("date", "datetime"):
+        if not pd.api.types.is_datetime64_any_dtype(s.dtype):
+            s = pd.to_datetime(s)
+        values = s.to_numpy().astype("datetime64[D]" if kind == "date" else "datetime64[us]")
+        return pa.array(values, type=ARROW_TYPES[kind], from_pandas=True)
+    if kind == "string":
+        return _strings(s)
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind == {"int": "i", "float": "f"}.get(kind):
+        return pa.array(s.to_numpy(), type=ARROW_TYPES[kind], from_pandas=True)
+    return pa.array(s, type=ARROW_TYPES[kind], from_pandas=True)
+
+
 def _strings(s: pd.Series) -> pa.Array:
+    if isinstance(s.dtype, pd.ArrowDtype):
+        arr = pa.array(s)
+        arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+        if arr.type == pa.string():
+            return arr
     try:
         return pa.array(s, type=pa.string(), from_pandas=True)
     except (pa.ArrowTypeError, pa.ArrowInvalid):  # mixed values (e.g. drifted numbers): as text
@@ -95,14 +105,19 @@ def _register(name: str, fmt: TableFormat) -> None:
     WRITERS.register(name)(fmt)
 
 
-#: Parquet settings of every piece (they must be the same for pieces of one file)
-PARQUET_OPTIONS: dict[str, Any] = {"compression": "zstd"}
+def parquet_options(schema: pa.Schema) -> dict[str, Any]:
+    """Parquet settings of every piece of a table (the same for all pieces of one file): zstd,
+    and dictionary pages only for text, where values repeat (pools, categories); numbers,
+    dates and keys are mostly distinct, so a dictionary costs time and bytes (measured in
+    benchmarks/bench_generate.py)."""
+    text = [f.name for f in schema if pa.types.is_string(f.type)]
+    return {"compression": "zstd", "use_dictionary": text or False}
 
 
 class _ParquetAppender(Appender):
     def __init__(self, path: Path, schema: pa.Schema):
         self._fh = open(path, "wb")  # noqa: SIM115 - closed in close()
-        self._appender = ParquetAppender(self._fh, schema, **PARQUET_OPTIONS)
+        self._appender = ParquetAppender(self._fh, schema, **parquet_options(schema))
 
     def append(self, piece: bytes) -> None:
         self._appender.append(piece)
@@ -121,7 +136,7 @@ class ParquetFormat(TableFormat):
 
     def encode(self, table: pa.Table) -> bytes:
         """A complete Parquet file of the chunk (one row group)."""
-        return encode_piece(table, **PARQUET_OPTIONS)
+        return encode_piece(table, **parquet_options(table.schema))
 
     def open(self, path: Path, schema: pa.Schema) -> Appender:
         """The table's Parquet file."""
@@ -173,7 +188,7 @@ class FileSink(Sink):
     """Appends clean pieces to data/ and dirty ones to data_dirty/, in every format asked."""
 
     def __init__(self, root: Path, formats: list[str]):
-        self.root = root
+        self.root: Path | None = root
         self.formats = tuple(formats)
         self._open: dict[tuple[str, str, str], Appender] = {}  # (table, folder, format)
         self._types: dict[tuple[str, str], dict[str, str]] = {}
@@ -183,11 +198,13 @@ class FileSink(Sink):
     def _open_all(
         self, folder: str, table: str, types: dict[str, str], record: dict[str, dict[str, str]]
     ) -> None:
-        (self.root / folder).mkdir(parents=True, exist_ok=True)
+        root = self.root
+        assert root is not None
+        (root / folder).mkdir(parents=True, exist_ok=True)
         self._types[(table, folder)] = types
         for fmt in self.formats:
             writer = WRITERS.get(fmt)
-            path = layout.table_path(self.root, folder, table, writer.suffix)
+            path = layout.table_path(root, folder, table, writer.suffix)
             self._open[(table, folder, fmt)] = writer.open(path, schema_for(types))
             record.setdefault(table, {})[fmt] = layout.table_file(folder, table, writer.suffix)
 

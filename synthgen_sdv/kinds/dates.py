@@ -11,9 +11,20 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pydantic import field_validator, model_validator
 
+from synthgen_sdv.core.values import format_datetimes, text
 from synthgen_sdv.kinds.base import ColumnContext, ColumnKind, param_deps, register_kind
+
+
+def formatted(values: np.ndarray, fmt: str) -> pd.Series:
+    """Days or timestamps (numpy datetime64) as text in ``fmt``, vectorized for numeric
+    directives, else through pandas (the same text either way)."""
+    fast = format_datetimes(values, fmt)
+    if fast is not None:
+        return text(fast)
+    return text(pa.array(pd.Series(values).dt.strftime(fmt).to_numpy(dtype=object)))
 
 
 class _DateRange(ColumnKind):
@@ -66,7 +77,10 @@ class _DateRange(ColumnKind):
         u = ctx.rng.random(ctx.n)
         if self.after is None:
             return days[np.minimum(np.searchsorted(cdf, u, side="right"), len(days) - 1)]
-        lower = pd.to_datetime(ctx.eval(self.after)).to_numpy().astype("datetime64[D]")
+        bound = ctx.eval(self.after)
+        if not pd.api.types.is_datetime64_any_dtype(bound.dtype):
+            bound = pd.to_datetime(bound)
+        lower = bound.to_numpy().astype("datetime64[D]")
         lo_idx = np.searchsorted(days, lower)
         base = np.where(lo_idx > 0, cdf[np.maximum(lo_idx - 1, 0)], 0.0)
         idx = np.searchsorted(cdf, base + u * (1.0 - base), side="right")
@@ -86,8 +100,12 @@ class DateColumn(_DateRange):
         return "string" if self.format else "date"
 
     def _generate(self, ctx: ColumnContext) -> pd.Series:
-        values = pd.Series(self.draw_days(ctx).astype("datetime64[ns]"))
-        return values.dt.strftime(self.format).astype(object) if self.format else values
+        days = self.draw_days(ctx)
+        return (
+            formatted(days, self.format)
+            if self.format
+            else pd.Series(days.astype("datetime64[ns]"))
+        )
 
 
 @register_kind("datetime")
@@ -117,5 +135,9 @@ class DateTimeColumn(_DateRange):
         else:
             hour = rng.integers(0, 24, ctx.n)
         seconds = hour * 3600 + rng.integers(0, 3600, ctx.n)
-        values = pd.Series((days + seconds.astype("timedelta64[s]")).astype("datetime64[ns]"))
-        return values.dt.strftime(self.format).astype(object) if self.format else values
+        stamps = days + seconds.astype("timedelta64[s]")
+        return (
+            formatted(stamps, self.format)
+            if self.format
+            else pd.Series(stamps.astype("datetime64[ns]"))
+        )

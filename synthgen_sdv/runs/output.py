@@ -217,6 +217,7 @@ class PlanOutput(Output):
             result.anomalies,
             result.entity_links,
             etl_labels,
+            result.entity_link_files,
         )
 
 
