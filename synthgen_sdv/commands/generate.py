@@ -32,6 +32,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--no-lineage", action="store_true", help="skip executing the ETL pipeline of lineage.yml"
     )
+    p.add_argument(
+        "--engine",
+        choices=["local", "spark"],
+        default="local",
+        help="where chunks are made: local processes (--workers) or Spark tasks; "
+        "the files are the same",
+    )
+    p.add_argument(
+        "--spark-master",
+        default=None,
+        help="Spark master URL for --engine spark (default local[2]; e.g. spark://host:7077)",
+    )
     p.set_defaults(func=run)
 
 
@@ -47,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
         formats(args, plan),
         workers=workers(args, plan),
         progress=progress(args),
+        engine=args.engine,
+        spark_master=args.spark_master,
     )
     counts = outcome.result.row_counts
     width = max(map(len, counts))

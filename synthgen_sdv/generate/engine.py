@@ -22,8 +22,10 @@ from itertools import accumulate
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 from tqdm.auto import tqdm
 
+from synthgen_sdv.core.values import is_text
 from synthgen_sdv.generate.executors import Executor, LocalExecutor
 from synthgen_sdv.generate.labels import LabelCollector
 from synthgen_sdv.generate.ledger import Ledger
@@ -279,4 +281,18 @@ class _Collected:
                 sink.append(name, pieces)
             sink.end(name)
             if name in self.kept:
-                materialized[name] = pd.concat(self.kept.pop(name), ignore_index=True)
+                materialized[name] = compact(pd.concat(self.kept.pop(name), ignore_index=True))
+
+
+def compact(frame: pd.DataFrame) -> pd.DataFrame:
+    """A kept table in less memory: text that repeats (pool draws, categories) as pandas
+    categoricals, one small code per row; unique text (e-mails) stays as it is."""
+    out = {}
+    for col in frame.columns:
+        values = frame[col]
+        if is_text(values) and len(values):
+            encoded = pa.chunked_array([pa.array(values)]).combine_chunks().dictionary_encode()
+            if len(encoded.dictionary) <= len(values) // 4:
+                values = encoded.to_pandas()
+        out[col] = values
+    return pd.DataFrame(out, index=frame.index)

@@ -42,6 +42,9 @@ class Executor(ABC):
     def session(self, job: FamilyJob) -> Any:
         """A context manager yielding a ``Session`` for ``job``."""
 
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release what the executor started (a Spark session)."""
+
 
 class _Inline(Session):
     def __init__(self, job: FamilyJob):

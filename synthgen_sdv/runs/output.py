@@ -26,6 +26,7 @@ import pandas as pd
 from synthgen_sdv.core.progress import QUIET, Progress
 from synthgen_sdv.core.seeds import json_hash
 from synthgen_sdv.generate.engine import Engine, GenerationResult
+from synthgen_sdv.generate.executors import Executor
 from synthgen_sdv.io import artifacts, files, layout
 from synthgen_sdv.io.output import staged_output
 from synthgen_sdv.io.writers import FileSink, to_logical_types
@@ -146,6 +147,7 @@ class PlanOutput(Output):
     pinned: Mapping[str, pd.DataFrame] | None = None
     sources: dict[str, str] | None = None
     pinned_lineage: dict[str, dict[str, Any]] = field(default_factory=dict)
+    executor: Executor | None = None  # where chunks are made (default: ``workers`` processes)
 
     def __post_init__(self) -> None:
         self.seed, self.config_hash = self.plan.seed, self.plan.config_hash
@@ -154,7 +156,11 @@ class PlanOutput(Output):
         """The engine's run over the plan (the pinned tables as given)."""
         bars = not self.progress.quiet
         engine = Engine(
-            self.plan, workers=self.workers, progress=bars, log=self.progress.say if bars else None
+            self.plan,
+            workers=self.workers,
+            progress=bars,
+            log=self.progress.say if bars else None,
+            executor=self.executor,
         )
         return engine.run(sink, pinned=self.pinned)
 

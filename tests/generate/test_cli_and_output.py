@@ -25,6 +25,15 @@ def test_help_lists_the_options():
     assert proc.returncode == 0
     for opt in ("--config-dir", "--scale", "--seed", "--out", "--format", "--workers"):
         assert opt in proc.stdout
+    assert "--engine" in proc.stdout and "--spark-master" in proc.stdout
+
+
+def test_spark_master_without_the_spark_engine_is_refused(tmp_path):
+    out = tmp_path / "o"
+    proc = cli("generate", "--config-dir", str(TINY), "--out", str(out), "--spark-master", "x")
+    assert proc.returncode == 2, proc.stderr
+    assert "--spark-master x: it needs --engine spark" in proc.stderr
+    assert not out.exists()
 
 
 def test_generate_prints_a_summary_and_writes_the_format_asked(tmp_path):
