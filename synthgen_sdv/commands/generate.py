@@ -40,6 +40,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "the files are the same",
     )
     p.add_argument(
+        "--compression",
+        default="snappy",
+        help="Parquet codec: snappy (default, fastest to write), zstd (about half the bytes), "
+        "lz4, gzip, brotli or none",
+    )
+    p.add_argument(
         "--spark-master",
         default=None,
         help="Spark master URL for --engine spark (default local[2]; e.g. spark://host:7077)",
@@ -61,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
         progress=progress(args),
         engine=args.engine,
         spark_master=args.spark_master,
+        compression=args.compression,
     )
     counts = outcome.result.row_counts
     width = max(map(len, counts))

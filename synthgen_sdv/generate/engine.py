@@ -158,7 +158,13 @@ class Engine:
         rows = len(materialized[family.root]) if family.root in materialized else root.rows
         n_chunks = max(1, math.ceil((rows or 0) / plan.chunk_size))
         job = FamilyJob(
-            plan, family, materialized, sink.formats, self._kept_columns(family, given), given
+            plan,
+            family,
+            materialized,
+            sink.formats,
+            self._kept_columns(family, given),
+            sink.compression,
+            given,
         )
         bar = tqdm(
             total=n_chunks,
@@ -291,7 +297,10 @@ def compact(frame: pd.DataFrame) -> pd.DataFrame:
     for col in frame.columns:
         values = frame[col]
         if is_text(values) and len(values):
-            encoded = pa.chunked_array([pa.array(values)]).combine_chunks().dictionary_encode()
+            arr = pa.array(values)
+            if isinstance(arr, pa.ChunkedArray):
+                arr = arr.combine_chunks()
+            encoded = arr.dictionary_encode()
             if len(encoded.dictionary) <= len(values) // 4:
                 values = encoded.to_pandas()
         out[col] = values

@@ -41,6 +41,7 @@ class FamilyJob:
     materialized: Mapping[str, pd.DataFrame]
     formats: tuple[str, ...]
     kept: dict[str, list[str]]  # table -> columns returned to the main process
+    compression: str = "snappy"
     given: frozenset[str] = frozenset()
     count_columns: Needed | None = None  # what the pre-pass makes (None: whole chunks)
     probe_columns: Needed = field(default_factory=dict)  # columns typed by their values
@@ -174,7 +175,7 @@ def _table_chunk(
         nulls=[
             f.name for f, col in zip(arrow.schema, arrow.columns, strict=True) if col.null_count
         ],
-        pieces=encode_chunk(job.formats, layout.DATA, arrow, types),
+        pieces=encode_chunk(job.formats, layout.DATA, arrow, types, job.compression),
         links=_links(plan, name, made),
     )
     if name in job.kept:
@@ -183,10 +184,14 @@ def _table_chunk(
         dirty, result.touched, deferred = _corrupt(job, name, arrow, made.chunk, types)
         dirty = dirty.cast(schema_for(dirty_types))
         result.dirty_rows = dirty.num_rows
-        result.pieces.update(encode_chunk(job.formats, layout.DATA_DIRTY, dirty, dirty_types))
+        result.pieces.update(
+            encode_chunk(job.formats, layout.DATA_DIRTY, dirty, dirty_types, job.compression)
+        )
         for late in deferred:  # appended after the last chunk
             late = late.cast(schema_for(dirty_types))
-            result.deferred.append(encode_chunk(job.formats, layout.DATA_DIRTY, late, dirty_types))
+            result.deferred.append(
+                encode_chunk(job.formats, layout.DATA_DIRTY, late, dirty_types, job.compression)
+            )
             result.deferred_rows += late.num_rows
     return result
 

@@ -16,6 +16,8 @@ class Sink:
     formats: tuple[str, ...] = ()
     #: the (staged) output folder, where labels too large for labels.json go; None: none
     root: Path | None = None
+    #: the Parquet codec of the pieces (``io.writers.COMPRESSIONS``)
+    compression: str = "snappy"
 
     def begin(self, table: str, types: dict[str, str], dirty_types: dict[str, str] | None) -> None:
         """Called once per table before its first chunk."""

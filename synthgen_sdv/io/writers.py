@@ -78,12 +78,12 @@ class TableFormat(ABC):
     suffix: str
 
     @abstractmethod
-    def encode(self, table: pa.Table) -> bytes:
+    def encode(self, table: pa.Table, compression: str = "snappy") -> bytes:
         """One chunk (an Arrow table in the declared types) as a piece."""
 
     @abstractmethod
-    def open(self, path: Path, schema: pa.Schema) -> Appender:
-        """The table's file, ready to take pieces."""
+    def open(self, path: Path, schema: pa.Schema, compression: str = "snappy") -> Appender:
+        """The table's file, ready to take pieces (encoded with the same ``compression``)."""
 
 
 class Appender(ABC):
@@ -105,19 +105,25 @@ def _register(name: str, fmt: TableFormat) -> None:
     WRITERS.register(name)(fmt)
 
 
-def parquet_options(schema: pa.Schema) -> dict[str, Any]:
-    """Parquet settings of every piece of a table (the same for all pieces of one file): zstd,
-    and dictionary pages only for text, where values repeat (pools, categories); numbers,
-    dates and keys are mostly distinct, so a dictionary costs time and bytes (measured in
-    benchmarks/bench_generate.py)."""
+#: Parquet codecs a run may choose; snappy by default (as Spark and tpcgen-cli): it encodes
+#: about 1.5x faster than zstd for about 1.8x the bytes (benchmarks/bench_encoding.py)
+COMPRESSIONS = ("snappy", "zstd", "lz4", "gzip", "brotli", "none")
+DEFAULT_COMPRESSION = "snappy"
+
+
+def parquet_options(schema: pa.Schema, compression: str = DEFAULT_COMPRESSION) -> dict[str, Any]:
+    """Parquet settings of every piece of a table (the same for all pieces of one file):
+    the codec, and dictionary pages only for text, where values repeat (pools, categories);
+    numbers, dates and keys are mostly distinct, so a dictionary costs time and bytes."""
     text = [f.name for f in schema if pa.types.is_string(f.type)]
-    return {"compression": "zstd", "use_dictionary": text or False}
+    return {"compression": compression, "use_dictionary": text or False}
 
 
 class _ParquetAppender(Appender):
-    def __init__(self, path: Path, schema: pa.Schema):
+    def __init__(self, path: Path, schema: pa.Schema, compression: str):
         self._fh = open(path, "wb")  # noqa: SIM115 - closed in close()
-        self._appender = ParquetAppender(self._fh, schema, **parquet_options(schema))
+        options = parquet_options(schema, compression)
+        self._appender = ParquetAppender(self._fh, schema, **options)
 
     def append(self, piece: bytes) -> None:
         self._appender.append(piece)
@@ -134,13 +140,15 @@ class ParquetFormat(TableFormat):
 
     suffix = ".parquet"
 
-    def encode(self, table: pa.Table) -> bytes:
+    def encode(self, table: pa.Table, compression: str = DEFAULT_COMPRESSION) -> bytes:
         """A complete Parquet file of the chunk (one row group)."""
-        return encode_piece(table, **parquet_options(table.schema))
+        return encode_piece(table, **parquet_options(table.schema, compression))
 
-    def open(self, path: Path, schema: pa.Schema) -> Appender:
+    def open(
+        self, path: Path, schema: pa.Schema, compression: str = DEFAULT_COMPRESSION
+    ) -> Appender:
         """The table's Parquet file."""
-        return _ParquetAppender(path, schema)
+        return _ParquetAppender(path, schema, compression)
 
 
 _CSV_OPTIONS = {"quoting_style": "needed"}
@@ -166,14 +174,16 @@ class CsvFormat(TableFormat):
 
     suffix = ".csv"
 
-    def encode(self, table: pa.Table) -> bytes:
-        """The chunk's rows as CSV text, no header."""
+    def encode(self, table: pa.Table, compression: str = DEFAULT_COMPRESSION) -> bytes:
+        """The chunk's rows as CSV text, no header (CSV is not compressed)."""
         buf = pa.BufferOutputStream()
         options = pacsv.WriteOptions(include_header=False, **_CSV_OPTIONS)
         pacsv.write_csv(table, buf, write_options=options)
         return buf.getvalue().to_pybytes()
 
-    def open(self, path: Path, schema: pa.Schema) -> Appender:
+    def open(
+        self, path: Path, schema: pa.Schema, compression: str = DEFAULT_COMPRESSION
+    ) -> Appender:
         """The table's CSV file, its header written."""
         return _CsvAppender(path, schema)
 
@@ -187,9 +197,10 @@ Pieces = dict[tuple[str, str], bytes]  # (data | data_dirty, format) -> an encod
 class FileSink(Sink):
     """Appends clean pieces to data/ and dirty ones to data_dirty/, in every format asked."""
 
-    def __init__(self, root: Path, formats: list[str]):
+    def __init__(self, root: Path, formats: list[str], compression: str = DEFAULT_COMPRESSION):
         self.root: Path | None = root
         self.formats = tuple(formats)
+        self.compression = compression
         self._open: dict[tuple[str, str, str], Appender] = {}  # (table, folder, format)
         self._types: dict[tuple[str, str], dict[str, str]] = {}
         self.files: dict[str, dict[str, str]] = {}
@@ -205,7 +216,9 @@ class FileSink(Sink):
         for fmt in self.formats:
             writer = WRITERS.get(fmt)
             path = layout.table_path(root, folder, table, writer.suffix)
-            self._open[(table, folder, fmt)] = writer.open(path, schema_for(types))
+            self._open[(table, folder, fmt)] = writer.open(
+                path, schema_for(types), self.compression
+            )
             record.setdefault(table, {})[fmt] = layout.table_file(folder, table, writer.suffix)
 
     def begin(self, table: str, types: dict[str, str], dirty_types: dict[str, str] | None) -> None:
@@ -221,12 +234,12 @@ class FileSink(Sink):
 
     def write(self, table: str, frame: pd.DataFrame, dirty: pd.DataFrame | None) -> None:
         """Encode a chunk given as frames here, and append it."""
-        self.append(
-            table, encode_chunk(self.formats, layout.DATA, frame, self._types[(table, layout.DATA)])
-        )
+        types = self._types[(table, layout.DATA)]
+        self.append(table, encode_chunk(self.formats, layout.DATA, frame, types, self.compression))
         if dirty is not None:
             types = self._types[(table, layout.DATA_DIRTY)]
-            self.append(table, encode_chunk(self.formats, layout.DATA_DIRTY, dirty, types))
+            pieces = encode_chunk(self.formats, layout.DATA_DIRTY, dirty, types, self.compression)
+            self.append(table, pieces)
 
     def end(self, table: str) -> None:
         """Close the table's files."""
@@ -235,13 +248,17 @@ class FileSink(Sink):
 
 
 def encode_chunk(
-    formats: tuple[str, ...], folder: str, frame: pd.DataFrame | pa.Table, types: dict[str, str]
+    formats: tuple[str, ...],
+    folder: str,
+    frame: pd.DataFrame | pa.Table,
+    types: dict[str, str],
+    compression: str = DEFAULT_COMPRESSION,
 ) -> Pieces:
     """A chunk encoded in every format (nothing for an empty chunk)."""
     table = frame if isinstance(frame, pa.Table) else to_arrow(frame, types)
     if not table.num_rows:
         return {}
-    return {(folder, fmt): WRITERS.get(fmt).encode(table) for fmt in formats}
+    return {(folder, fmt): WRITERS.get(fmt).encode(table, compression) for fmt in formats}
 
 
 def to_logical_types(frame: pd.DataFrame, types: dict[str, str]) -> pd.DataFrame:

@@ -11,6 +11,7 @@ from synthgen_sdv.core.progress import QUIET, Progress
 from synthgen_sdv.generate.engine import GenerationResult
 from synthgen_sdv.generate.executors import EXECUTORS, Executor
 from synthgen_sdv.generate.spark import SparkExecutor
+from synthgen_sdv.io.writers import COMPRESSIONS, DEFAULT_COMPRESSION
 from synthgen_sdv.runs.output import PlanOutput, write_output
 from synthgen_sdv.schema.plan import Plan
 
@@ -42,22 +43,32 @@ def run_generate(
     etl: bool = True,
     engine: str | Executor = "local",
     spark_master: str | None = None,
+    compression: str = DEFAULT_COMPRESSION,
 ) -> GenerateOutcome:
     """Every table of ``plan`` to files; ``etl`` also executes lineage.yml over them.
 
     ``engine`` says where chunks are made: ``local`` (``workers`` processes), ``spark`` (tasks
     of a Spark application at ``spark_master``, default ``local[2]``), or an executor; the
-    files are the same either way.
+    files are the same either way. ``compression``: the Parquet codec (snappy, zstd, ...).
     """
     started = time.perf_counter()
     if spark_master and engine != "spark":
         raise InputError(f"--spark-master {spark_master}: it needs --engine spark")
+    if compression not in COMPRESSIONS:
+        raise InputError(
+            f"--compression {compression}: unknown Parquet codec; known: {', '.join(COMPRESSIONS)}"
+        )
     executor = (
         engine if isinstance(engine, Executor) else executor_for(engine, workers, spark_master)
     )
     try:
         output = PlanOutput(
-            plan, workers=workers, progress=progress, etl_enabled=etl, executor=executor
+            plan,
+            workers=workers,
+            progress=progress,
+            etl_enabled=etl,
+            executor=executor,
+            compression=compression,
         )
         written = write_output(Path(out), formats, output)
     finally:

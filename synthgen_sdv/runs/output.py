@@ -29,7 +29,7 @@ from synthgen_sdv.generate.engine import Engine, GenerationResult
 from synthgen_sdv.generate.executors import Executor
 from synthgen_sdv.io import artifacts, files, layout
 from synthgen_sdv.io.output import staged_output
-from synthgen_sdv.io.writers import FileSink, to_logical_types
+from synthgen_sdv.io.writers import DEFAULT_COMPRESSION, FileSink, to_logical_types
 from synthgen_sdv.lineage.writer import lineage_labels, run_for_output
 from synthgen_sdv.schema.plan import Plan
 
@@ -47,6 +47,7 @@ class Output(ABC):
 
     seed: int
     config_hash: str
+    compression: str = DEFAULT_COMPRESSION  # the Parquet codec
 
     @abstractmethod
     def produce(self, sink: FileSink) -> GenerationResult:
@@ -78,7 +79,7 @@ class Output(ABC):
 
 def write_into(tmp: Path, formats: list[str], output: Output) -> Written:
     """Write ``output`` into the folder ``tmp`` (already staged): data, then metadata."""
-    sink = FileSink(tmp, formats)
+    sink = FileSink(tmp, formats, output.compression)
     result = output.produce(sink)
     meta = output.schema_metadata(result, sink)
     files.write_json(tmp / layout.SCHEMA_METADATA, meta)
@@ -148,6 +149,7 @@ class PlanOutput(Output):
     sources: dict[str, str] | None = None
     pinned_lineage: dict[str, dict[str, Any]] = field(default_factory=dict)
     executor: Executor | None = None  # where chunks are made (default: ``workers`` processes)
+    compression: str = DEFAULT_COMPRESSION
 
     def __post_init__(self) -> None:
         self.seed, self.config_hash = self.plan.seed, self.plan.config_hash

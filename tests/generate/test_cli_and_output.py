@@ -132,3 +132,23 @@ def test_staged_output_rejects_a_file(tmp_path):
     f.write_text("x")
     with pytest.raises(InputError), staged_output(f):
         pass
+
+
+@pytest.mark.parametrize(("codec", "stored"), [("snappy", "SNAPPY"), ("zstd", "ZSTD")])
+def test_compression_sets_the_parquet_codec(tmp_path, codec, stored):
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "o"
+    args = ["generate", "--config-dir", str(TINY), "--out", str(out), "--format", "parquet"]
+    proc = cli(*args, "--compression", codec, "--no-progress")
+    assert proc.returncode == 0, proc.stderr
+    meta = pq.ParquetFile(out / "data" / "orders.parquet").metadata
+    assert meta.row_group(0).column(0).compression == stored
+
+
+def test_unknown_compression_is_refused(tmp_path):
+    out = tmp_path / "o"
+    proc = cli("generate", "--config-dir", str(TINY), "--out", str(out), "--compression", "zip")
+    assert proc.returncode == 2, proc.stderr
+    assert "--compression zip: unknown Parquet codec; known: snappy, zstd" in proc.stderr
+    assert not out.exists()
