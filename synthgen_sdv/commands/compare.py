@@ -19,7 +19,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "--reference is the train split the candidates learned from and --holdout the unseen "
             "real rows. Without it, --reference is split by root entity here (seeded), which is "
             "honest only if the candidates did not learn from those holdout rows. Writes "
-            "comparison.json, comparison.md and plots/ into --out."
+            "comparison.json, comparison.md, comparison.html (one self-contained file) and "
+            "plots/ into --out."
         ),
     )
     p.add_argument(
@@ -107,7 +108,8 @@ def _pairs(values: list[str], flag: str) -> dict[str, str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Compare the folders, say where the report went and print its headline table."""
+    """Compare the folders, say where the report went, print its sentence and headline table."""
+    from synthgen_sdv.evaluate.markdown import summary_markdown
     from synthgen_sdv.runs.compare import check_metrics, run_compare
 
     # Argument mistakes first, before minutes of reading data.
@@ -131,6 +133,9 @@ def run(args: argparse.Namespace) -> int:
         skip_identifier_like=not args.keep_identifier_like,
         make_plots=not args.no_plots,
     )
-    print(f"wrote {report.files['markdown']} and {report.files['json']}", file=sys.stderr)
-    print(report.files["markdown"].read_text(encoding="utf-8").split("\n\n")[1])
+    written = ", ".join(str(report.files[k]) for k in ("markdown", "html", "json"))
+    print(f"wrote {written}", file=sys.stderr)
+    print(report.headline)
+    print()
+    print(summary_markdown(report.data), end="")
     return 0

@@ -1,4 +1,16 @@
-"""`fit-sample`, `fit`, `sample`: the realistic stage (SDV HMA behind the synthesizer interface)."""
+"""`fit-sample`, `fit`, `sample`: the realistic stage (SDV HMA behind the synthesizer interface).
+
+What the flags mean:
+
+* the data a model learns from: a config's rule-based bootstrap (``--config-dir``, its size
+  ``--bootstrap-scale``) or your own files (``--data-dir`` with ``--metadata``), never both;
+* ``--seed``: the seed of fitting (fit, fit-sample) or of the draw (sample: a fresh one when
+  not given, printed and recorded so the sample can be drawn again);
+* ``--scale`` / ``--num-rows``: how much is sampled (fit-sample, sample); ``fit`` samples
+  nothing, so it takes neither, nor ``--out`` or ``--format``;
+* ``--model-dir``: the model folder ``fit`` writes and ``sample`` reads (nothing else: the
+  folder holds the config or your metadata, the tables and the seed).
+"""
 
 from __future__ import annotations
 
@@ -6,36 +18,103 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from synthgen_sdv.commands.common import (
-    add_config_args,
-    formats,
-    load_plan,
-    out_dir,
-    progress,
-    workers,
-)
+from synthgen_sdv.commands.common import load_plan, progress, workers
 from synthgen_sdv.core.errors import InputError
-from synthgen_sdv.schema.plan import Plan
 
 if TYPE_CHECKING:
     from synthgen_sdv.runs.sample import FitSampleOutcome
+    from synthgen_sdv.runs.source import Source
 
 
-def _synth_args(p: argparse.ArgumentParser, sample: bool = True) -> None:
+def num_rows_arg(text: str) -> dict[str, int]:
+    """``table=N[,table=N...]`` -> {table: N}; argparse reports a bad value (exit 2)."""
+    out: dict[str, int] = {}
+    for part in (p.strip() for p in text.split(",")):
+        name, sep, value = part.partition("=")
+        if not sep or not name.strip() or not value.strip().isdigit() or int(value) <= 0:
+            raise argparse.ArgumentTypeError(
+                f"'{part}': expected table=N with N a whole number > 0 (e.g. customers=500)"
+            )
+        out[name.strip()] = int(value)
+    return out
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
+    return value
+
+
+def _data_args(p: argparse.ArgumentParser) -> None:
+    """Where the model learns from: a config's bootstrap, or your own files."""
+    p.add_argument(
+        "--config-dir",
+        type=Path,
+        default=None,
+        help="folder with tables.yml, lineage.yml, config.yaml (default: built-in configs/)",
+    )
+    p.add_argument(
+        "--bootstrap-scale",
+        type=_positive,
+        default=None,
+        help="scale of the rule-based data the model learns from (default: config.yaml)",
+    )
+    p.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="fit on your own CSV/Parquet files (one table per file) instead of a config",
+    )
+    p.add_argument(
+        "--metadata",
+        type=Path,
+        default=None,
+        help="SDV metadata JSON for --data-dir (default: detected, saved for editing)",
+    )
     p.add_argument(
         "--model", default=None, help="synthesizer: hma (default), hma_stock, gaussian_copula"
     )
     p.add_argument(
         "--tables",
         default=None,
-        help="modeled tables, comma-separated (default: config.yaml synthesis.tables)",
+        help="modeled tables, comma-separated (default: config.yaml synthesis.tables; "
+        "with --data-dir: every table)",
     )
+    p.add_argument("--seed", type=int, default=None, help="seed of fitting (default: config.yaml)")
     p.add_argument(
-        "--bootstrap-scale",
-        type=float,
-        default=None,
-        help="scale of the rule-based data the model learns from (default: config.yaml)",
+        "--workers", type=int, default=None, help="processes; output is the same for any value"
     )
+
+
+def _sample_args(p: argparse.ArgumentParser, seed: bool = False) -> None:
+    """How much is sampled, and where it is written."""
+    size = p.add_mutually_exclusive_group()
+    size.add_argument(
+        "--scale",
+        type=_positive,
+        default=None,
+        help="rows of each root table as a multiple of the fitted rows (default 1)",
+    )
+    size.add_argument(
+        "--num-rows",
+        type=num_rows_arg,
+        action="append",
+        default=None,
+        metavar="TABLE=N",
+        help="rows of a root table (repeatable or comma-separated); the other tables follow",
+    )
+    if seed:
+        p.add_argument(
+            "--seed",
+            type=int,
+            default=None,
+            help="seed of the draw (default: a fresh one, printed and recorded)",
+        )
+    p.add_argument("--out", type=Path, default=None, help="output folder (default: output)")
     p.add_argument("--format", choices=["csv", "parquet", "both"], default=None)
 
 
@@ -47,66 +126,117 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="With no arguments: generate the default config by rules, fit SDV's HMA on "
         "customers -> orders -> transactions, sample at the configured scale and write "
         "data/, metadata/ and reports/ into the output folder. --scale is the output "
-        "size relative to the fitted data.",
+        "size relative to the fitted data. With --data-dir: the same on your own files.",
     )
-    add_config_args(p)
-    _synth_args(p)
-    p.add_argument(
-        "--data-dir",
-        type=Path,
-        default=None,
-        help="fit on your own CSV/Parquet files instead of the bootstrap",
-    )
-    p.add_argument(
-        "--metadata",
-        type=Path,
-        default=None,
-        help="SDV metadata JSON for --data-dir (default: detected, saved for editing)",
-    )
+    _data_args(p)
+    _sample_args(p)
     p.add_argument("--no-compare", action="store_true", help="skip the comparison report")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars or stage lines")
     p.set_defaults(func=run_fit_sample)
     register_fit(sub)
     register_sample(sub)
 
 
-def modeled_tables(args: argparse.Namespace, plan: Plan) -> list[str]:
-    """--tables, else config.yaml's synthesis.tables."""
-    if args.tables:
-        return [t.strip() for t in args.tables.split(",") if t.strip()]
-    return list(plan.loaded.run.synthesis.tables)
+def register_fit(sub: argparse._SubParsersAction) -> None:
+    """Add ``fit``."""
+    p = sub.add_parser(
+        "fit",
+        help="fit a synthesizer and save it as a model folder",
+        description="Fit a synthesizer on a config's bootstrap (or on --data-dir) and save a "
+        "model folder: the model, the config (or your metadata and the parents copied from "
+        "your data), the tables and the seed, so `sample --model-dir` needs nothing else. "
+        "model.pkl is a pickle, and loading a pickle runs code: only sample model folders you "
+        "trust, or set SYNTHGEN_SDV_MODEL_KEY when fitting and sampling so that models "
+        "signed with another key are refused.",
+    )
+    _data_args(p)
+    p.add_argument("--model-dir", type=Path, required=True, help="folder to save the model in")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars or stage lines")
+    p.set_defaults(func=run_fit)
 
 
-def _plan(args: argparse.Namespace) -> tuple[Plan, float, str]:
-    sample_scale, args.scale = args.scale, args.bootstrap_scale
+def register_sample(sub: argparse._SubParsersAction) -> None:
+    """Add ``sample``."""
+    p = sub.add_parser(
+        "sample",
+        help="sample from a model folder and write an output folder",
+        description="Load a model folder saved by `fit` (checked before it is unpickled: "
+        "versions, the SHA-256 of every file, and the signature when SYNTHGEN_SDV_MODEL_KEY is "
+        "set) and sample. Without --seed a fresh seed is drawn, printed and recorded in "
+        "metadata/schema_metadata.json (sampling.seed), so any sample can be drawn again.",
+    )
+    p.add_argument("--model-dir", type=Path, required=True, help="folder written by `fit`")
+    _sample_args(p, seed=True)
+    p.add_argument(
+        "--workers", type=int, default=None, help="processes; output is the same for any value"
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bars or stage lines")
+    p.set_defaults(func=run_sample)
+
+
+def _tables(args: argparse.Namespace) -> list[str] | None:
+    if not args.tables:
+        return None
+    return [t.strip() for t in args.tables.split(",") if t.strip()]
+
+
+def _num_rows(args: argparse.Namespace) -> dict[str, int] | None:
+    if not args.num_rows:
+        return None
+    merged: dict[str, int] = {}
+    for part in args.num_rows:
+        merged.update(part)
+    return merged
+
+
+def _source(args: argparse.Namespace) -> tuple[Source, str]:
+    """The source the flags describe, and the synthesizer name."""
+    from synthgen_sdv.runs.from_config import ConfigSource
+    from synthgen_sdv.runs.from_user import UserSource
+    from synthgen_sdv.schema.loader import load_config
+
+    if args.data_dir is not None:
+        flags = ("--config-dir", "--bootstrap-scale", "--workers")
+        given = [f for f in flags if getattr(args, f[2:].replace("-", "_")) is not None]
+        if given:
+            raise InputError(
+                f"--data-dir fits on your files: {' and '.join(given)} do not apply to it"
+            )
+        run = load_config().run  # seed and synthesizer default to the built-in config.yaml
+        seed = args.seed if args.seed is not None else run.seed
+        source: Source = UserSource(args.data_dir, args.metadata, seed)
+        return source, args.model or run.synthesis.model
+    if args.metadata is not None:
+        raise InputError("--metadata describes the files of --data-dir; give --data-dir too")
+    args.scale, sample_scale = args.bootstrap_scale, getattr(args, "scale", None)
     plan = load_plan(args)
     args.scale = sample_scale
-    synthesis = plan.loaded.run.synthesis
-    scale = args.scale if args.scale is not None else synthesis.scale
-    if scale <= 0:
-        raise InputError(f"--scale must be > 0, got {scale}")
-    return plan, scale, args.model or synthesis.model
+    source = ConfigSource(plan, workers(args, plan))
+    return source, args.model or plan.loaded.run.synthesis.model
+
+
+def _formats(args: argparse.Namespace) -> list[str] | None:
+    if args.format == "both":
+        return ["parquet", "csv"]
+    return [args.format] if args.format else None
 
 
 def run_fit_sample(args: argparse.Namespace) -> int:
     """fit-sample on the config's bootstrap (or, with --data-dir, on your own files)."""
     from synthgen_sdv.runs.fit_sample import run_fit_sample as run
-    from synthgen_sdv.runs.from_config import ConfigSource
 
-    if args.data_dir is not None:
-        from synthgen_sdv.commands.byo import run_byo
-
-        return run_byo(args)
-    plan, scale, model = _plan(args)
+    source, model = _source(args)
     outcome = run(
-        ConfigSource(plan, workers(args, plan)),
-        out_dir(args, plan),
-        formats(args, plan),
+        source,
+        args.out if args.out is not None else source.default_out(),
+        _formats(args) or source.default_formats(),
         model,
-        modeled_tables(args, plan),
-        scale,
-        params=plan.loaded.run.synthesis.params,
+        _tables(args),
+        args.scale if args.scale is not None else source.default_scale(),
+        params=source.default_params(),
         compare=not args.no_compare,
         progress=progress(args),
+        num_rows=_num_rows(args),
     )
     print_summary(outcome)
     return 0
@@ -125,75 +255,55 @@ def print_summary(outcome: FitSampleOutcome) -> None:
     t = outcome.timings
     print("time: " + ", ".join(f"{k.removesuffix('_s')} {v:.1f} s" for k, v in t.items()))
     if outcome.report:
-        print(f"comparison report: {outcome.report['path']}")
-        for name, row in outcome.report["summary"].items():
+        print(f"comparison report: {outcome.report['path']} (and comparison.html beside it)")
+        print(f"  {outcome.report['headline']}")
+        rows = dict(outcome.report["summary"])
+        if outcome.report.get("written_summary"):
+            rows["written output"] = outcome.report["written_summary"]
+        for name, row in rows.items():
             cells = ", ".join(
                 f"{k} {v:.3f}" for k, v in row.items() if isinstance(v, float) and k in SUMMARY_KEYS
             )
-            print(f"  {name:<16} {cells}")
-
-
-def register_fit(sub: argparse._SubParsersAction) -> None:
-    """Add ``fit``."""
-    p = sub.add_parser(
-        "fit",
-        help="bootstrap and fit a synthesizer; save it with a manifest",
-        description="Fit and save a model (model.pkl + manifest.json). A model "
-        "file is a pickle: load only files you trust.",
-    )
-    add_config_args(p)
-    _synth_args(p)
-    p.add_argument("--model-dir", type=Path, required=True, help="folder to save the model in")
-    p.set_defaults(func=run_fit)
-
-
-def register_sample(sub: argparse._SubParsersAction) -> None:
-    """Add ``sample``."""
-    p = sub.add_parser(
-        "sample",
-        help="sample from a saved model and write an output folder",
-        description="Load a model saved by `fit` (refused when made by other "
-        "versions or another config) and sample. Only load model "
-        "folders you trust: they are pickles.",
-    )
-    add_config_args(p)
-    _synth_args(p)
-    p.add_argument("--model-dir", type=Path, required=True, help="folder written by `fit`")
-    p.set_defaults(func=run_sample)
+            spikes = row.get("Spikes")
+            print(f"  {name:<16} {cells}" + (f", Spikes {spikes}" if spikes is not None else ""))
+    if "metadata" in outcome.files:
+        print(f"metadata used (edit and rerun with --metadata): {outcome.files['metadata']}")
 
 
 def run_fit(args: argparse.Namespace) -> int:
-    """fit: bootstrap, fit, save the model."""
+    """fit: bootstrap (or read your files), fit, save the model folder."""
     from synthgen_sdv.runs.fit_sample import run_fit as run
-    from synthgen_sdv.runs.from_config import ConfigSource
 
-    plan, _scale, model = _plan(args)
-    modeled = modeled_tables(args, plan)
+    source, model = _source(args)
     outcome = run(
-        ConfigSource(plan, workers(args, plan)),
-        model,
-        args.model_dir,
-        modeled,
-        plan.loaded.run.synthesis.params,
-        progress(args),
+        source, model, args.model_dir, _tables(args), source.default_params(), progress(args)
     )
-    print(f"saved '{model}' fitted on {', '.join(modeled)} to {outcome.path}")
+    print(
+        f"saved '{outcome.model}' fitted on {', '.join(outcome.modeled)} (seed {source.seed}) "
+        f"to {outcome.path}"
+    )
+    print(f"sample it with: python -m synthgen_sdv sample --model-dir {outcome.path} --out DIR")
     return 0
 
 
 def run_sample(args: argparse.Namespace) -> int:
-    """sample: load a saved model (checked against this config), sample, write."""
-    from synthgen_sdv.runs.from_config import ConfigSource
-    from synthgen_sdv.runs.sample import run_sample as run
+    """sample: load a model folder, sample (a fresh seed unless --seed), write."""
+    from synthgen_sdv.runs.model_folder import run_sample as run
 
-    plan, scale, _model = _plan(args)
     outcome = run(
-        ConfigSource(plan, workers(args, plan)),
         args.model_dir,
-        out_dir(args, plan),
-        formats(args, plan),
-        scale,
+        args.out,
+        _formats(args),
+        args.scale if args.scale is not None else 1.0,
+        args.seed,
+        _num_rows(args),
+        args.workers or 1,
         progress(args),
     )
     print_summary(outcome)
+    how = "drawn" if outcome.sampled.sampling["seed_drawn"] else "given"
+    print(
+        f"seed {outcome.seed} ({how}; recorded in metadata/schema_metadata.json): the same "
+        f"sample again with --model-dir {args.model_dir} --seed {outcome.seed}"
+    )
     return 0

@@ -44,8 +44,9 @@ def candidate_colors(names: list[str]) -> dict[str, Any]:
 
 
 def line_style(name: str, colors: dict[str, Any]) -> dict[str, Any]:
-    """Real data solid black; the train ceiling dashed so it stays visible under a candidate."""
-    if name == REAL:
+    """Real data (a name without a candidate colour) solid black; the train ceiling dashed so
+    it stays visible under a candidate."""
+    if name not in colors:
         return {"color": REAL_COLOR, "linewidth": 2.0}
     return {
         "color": colors[name],
@@ -109,8 +110,8 @@ def plot_property_scores(
     ax.set_ylim(0, CAP + 0.12)
     ax.set_ylabel("score / ratio")
     ax.set_title(
-        "Scores per candidate: 1 is best for scores and ML ratio; DCR ratio near or above 1 "
-        f"is good (^ = above {CAP}, bar capped)",
+        f"Scores per candidate: 1 is best (^ = above {CAP}, bar capped); DCR baseline: "
+        "compare with the ceiling (unseen real rows)",
         fontsize=10,
     )
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=min(4, len(names)))
@@ -149,7 +150,12 @@ def _numeric(s: pd.Series, sdtype: str) -> pd.Series:
 
 
 def plot_distributions(
-    real: Dataset, candidates: dict[str, Dataset], graph: TableGraph, table: str, path: Path
+    real: Dataset,
+    candidates: dict[str, Dataset],
+    graph: TableGraph,
+    table: str,
+    path: Path,
+    real_label: str = REAL,
 ) -> Path | None:
     """Real vs candidate histograms (numeric) or category shares (categorical) of key columns."""
     cols = key_columns(graph, table, real[table])
@@ -161,7 +167,7 @@ def plot_distributions(
     for ax, col in zip(axes[0], cols, strict=True):
         sdtype = graph.sdtype(table, col)
         if sdtype in ("numerical", "datetime"):
-            series = {REAL: _numeric(real[table][col], sdtype).dropna()}
+            series = {real_label: _numeric(real[table][col], sdtype).dropna()}
             series.update(
                 {n: _numeric(d[table][col], sdtype).dropna() for n, d in candidates.items()}
             )
@@ -194,7 +200,7 @@ def plot_distributions(
                 real_share.reindex(cats).fillna(0),
                 width,
                 color=REAL_COLOR,
-                label=REAL,
+                label=real_label,
             )
             for i, (name, d) in enumerate(candidates.items()):
                 share = (
@@ -206,7 +212,7 @@ def plot_distributions(
             ax.set_ylabel("share of rows")
         ax.set_title(f"{table}.{col}", fontsize=10)
     _legend_below(fig, axes[0][0], -0.08)
-    fig.suptitle(f"{table}: real holdout vs candidates", fontsize=11)
+    fig.suptitle(f"{table}: {real_label} vs candidates", fontsize=11)
     fig.tight_layout(rect=(0, 0, 1, 0.95))
     return save_figure(fig, path)
 
@@ -222,6 +228,7 @@ def plot_correlations(
     graph: TableGraph,
     table: str,
     path: Path,
+    real_label: str = REAL,
     max_columns: int = 10,
 ) -> Path | None:
     """Pearson correlation heatmaps of numerical/datetime columns: holdout, then each candidate."""
@@ -229,7 +236,7 @@ def plot_correlations(
     if len(cols) < 2:
         return None
     plt = pyplot()
-    panels = {REAL: real, **candidates}
+    panels = {real_label: real, **candidates}
     fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels) + 1, 3.4), squeeze=False)
     im = None
     for ax, (name, data) in zip(axes[0], panels.items(), strict=True):
@@ -253,7 +260,7 @@ def plot_correlations(
                 )
         ax.set_title(name, fontsize=9)
     fig.colorbar(im, ax=axes[0].tolist(), shrink=0.8, label="Pearson r")
-    fig.suptitle(f"{table}: correlations, real holdout vs candidates", fontsize=11)
+    fig.suptitle(f"{table}: correlations, {real_label} vs candidates", fontsize=11)
     return save_figure(fig, path)
 
 
@@ -261,6 +268,7 @@ def plot_cardinality(
     real_counts: dict[str, pd.Series],
     candidate_counts: dict[str, dict[str, pd.Series]],
     path: Path,
+    real_label: str = REAL,
 ) -> Path | None:
     """Per relationship: histogram of children per parent row, holdout vs candidates."""
     rels = list(real_counts)
@@ -272,7 +280,7 @@ def plot_cardinality(
     nrows = -(-len(rels) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.3 * nrows), squeeze=False)
     for ax, rel in zip(axes.flat, rels, strict=False):
-        series = {REAL: real_counts[rel]}
+        series = {real_label: real_counts[rel]}
         series.update({n: c[rel] for n, c in candidate_counts.items() if rel in c})
         hi = max(1, int(np.nanquantile(pd.concat(list(series.values())), 0.99)))
         bins = np.arange(0, hi + 2) - 0.5 if hi <= 40 else np.linspace(0, hi, 31)
@@ -292,6 +300,6 @@ def plot_cardinality(
     for ax in list(axes.flat)[len(rels) :]:
         ax.axis("off")
     _legend_below(fig, axes.flat[0], -0.06)
-    fig.suptitle("Cardinality: children per parent, real holdout vs candidates", fontsize=11)
+    fig.suptitle(f"Cardinality: children per parent, {real_label} vs candidates", fontsize=11)
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.25 / (3.3 * nrows)))
     return save_figure(fig, path)

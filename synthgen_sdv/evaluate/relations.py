@@ -240,3 +240,45 @@ def identifier_like(
             cols[col] = meta
         out["tables"][table] = {**tmeta, "columns": cols}
     return out, changed
+
+
+def scorable_metadata(metadata: Any) -> tuple[dict, list[str]]:
+    """The metadata the evaluation reads, and what was left out of it.
+
+    SDV metadata V1 has no composite keys, but your own data's metadata may (``primary_key:
+    [a, b]``; see ``detect``): such a table is scored without a primary key (its columns stay,
+    as ids), and a relationship on a composite key is left out. Returns a copy when anything
+    changed; the notes say what, for the report.
+    """
+    md = metadata_dict(metadata)
+    notes: list[str] = []
+    tables = {}
+    for name, tmeta in md["tables"].items():
+        pk = tmeta.get("primary_key")
+        if isinstance(pk, list | tuple):
+            notes.append(f"{name}: composite primary key ({', '.join(pk)}) scored as plain ids")
+            tmeta = {k: v for k, v in tmeta.items() if k != "primary_key"}
+        tables[name] = tmeta
+    rels = []
+    for rel in md.get("relationships", []):
+        if isinstance(rel["parent_primary_key"], list | tuple) or isinstance(
+            rel["child_foreign_key"], list | tuple
+        ):
+            notes.append(
+                f"{rel['child_table_name']} -> {rel['parent_table_name']}: a composite foreign "
+                "key, not scored"
+            )
+            continue
+        rels.append(rel)
+    if not notes:
+        return md, []
+    return {**md, "tables": tables, "relationships": rels}, notes
+
+
+def without_self_references(metadata: dict) -> dict:
+    """``metadata`` without relationships from a table to itself: SDMetrics' reports fail on
+    them (its pair trends look the table up under a joined name); referential integrity still
+    checks them on the full metadata."""
+    rels = metadata.get("relationships", [])
+    kept = [r for r in rels if r["parent_table_name"] != r["child_table_name"]]
+    return metadata if len(kept) == len(rels) else {**metadata, "relationships": kept}

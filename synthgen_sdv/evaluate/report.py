@@ -1,41 +1,45 @@
-"""Scores candidate datasets against a real holdout and writes comparison.json, .md and plots.
+"""Scores candidate datasets against a real holdout and writes comparison.json, .md, .html.
 
 API::
 
     report = compare(reference_train, holdout, {"hma": hma_data, "rules": rule_data}, metadata,
-                     out_dir, candidate_stats={"hma": {"fit_seconds": 75.2, ...}})
+                     out_dir, candidate_stats={"hma": {"fit_seconds": 75.2, ...}},
+                     reference_label="the rule-based bootstrap",
+                     written=WrittenOutput(data=written, fitted_on=full_input))
     report.summary          # {candidate: {column: value}}; also in comparison.md
     report.data             # exactly what comparison.json holds
 
-Protocol: candidates learn from ``reference_train`` only and are scored against ``holdout``;
-the row ``train (ceiling)`` scores the real train split itself against the holdout, which is
-the best any generator can reach. SDMetrics runs on root-entity subsamples (``subsample_by_root``)
-of equal root count for holdout and every candidate, so size-dependent properties compare like
-with like and a 10M-row candidate costs no more than a small one. ``notes`` (the
-"Read with care" section) says what the sizes and the metadata make unreliable: a small
-holdout, chance-level column pairs, identifier-like columns hidden from SDMetrics, shared
-tables that are not held out, candidates that beat the real data or sit on training rows.
-Files are written to temporary names and renamed, so a crash leaves no half-written report.
-The JSON Schema of comparison.json is in ``report_schema``, the Markdown in ``markdown``.
+Protocol (section 1): candidates learn from ``reference_train`` only and are scored against
+``holdout``; the row ``train (ceiling)`` scores the real train split itself against the
+holdout, which is the best any generator can reach. SDMetrics runs on root-entity subsamples
+(``subsample_by_root``) of equal root count for holdout and every candidate, so
+size-dependent properties compare like with like and a 10M-row candidate costs no more than a
+small one. ``written`` (section 2) scores what a run actually wrote against the data it was
+fitted on, with the metrics that need no holdout (``WRITTEN_METRICS``). Both open with one
+sentence saying what was compared with what at what sizes (``headline``). ``notes`` (the
+"Read with care" section) says what the sizes and the metadata make unreliable. Files are
+written to temporary names and renamed, so a crash leaves no half-written report. The JSON
+Schema of comparison.json is in ``report_schema``; what the Markdown and HTML show, in
+``markdown``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from synthgen_sdv.core.errors import InputError, SynthgenError
+from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.core.progress import Progress
 from synthgen_sdv.core.version import __version__
+from synthgen_sdv.evaluate import notes as cautions
 from synthgen_sdv.evaluate import plots
-from synthgen_sdv.evaluate.markdown import render_markdown
+from synthgen_sdv.evaluate.headline import headline
+from synthgen_sdv.evaluate.markdown import render_html, render_markdown
 from synthgen_sdv.evaluate.metrics import (
     METRICS,
-    EvalContext,
     EvalOptions,
     clean,
     sdmetrics_thresholds,
@@ -45,31 +49,50 @@ from synthgen_sdv.evaluate.relations import (
     TableGraph,
     check_dataset,
     coerce_like,
-    identifier_like,
-    metadata_dict,
-    subset_metadata,
+    scorable_metadata,
 )
 from synthgen_sdv.evaluate.report_schema import COMPARISON_JSON_SCHEMA, SCHEMA, VERSION
-from synthgen_sdv.evaluate.split import children_per_parent, subsample_by_root
+from synthgen_sdv.evaluate.scoring import make_scoring
+from synthgen_sdv.evaluate.split import children_per_parent
 from synthgen_sdv.io.files import write_json, write_text
 
 __all__ = [
     "CEILING",
     "COMPARISON_JSON_SCHEMA",
     "DEFAULT_METRICS",
+    "WRITTEN",
+    "WRITTEN_METRICS",
     "ComparisonReport",
+    "WrittenOutput",
     "compare",
+    "render_html",
     "render_markdown",
 ]
 
 CEILING = "train (ceiling)"
+WRITTEN = "written output"
+SCOPES = ("all", "held_out")
+#: summary columns that are not 0..1 scores, left out of the score bars
+NOT_SCORES = ("time s", "peak MB", "ML synth", "ML real", "closer to train", "Spikes")
 
 DEFAULT_METRICS = [
     "quality",
     "diagnostic",
     "referential_integrity",
+    "column_artifacts",
     "ml_utility",
-    "privacy_dcr",
+    "dcr_baseline",
+    "dcr_overfitting",
+    "dcr_ratio",
+    "resources",
+]
+#: section 2 has no holdout: no ML utility (it would test on rows the model saw), no overfitting
+WRITTEN_METRICS = [
+    "quality",
+    "diagnostic",
+    "referential_integrity",
+    "column_artifacts",
+    "dcr_baseline",
     "resources",
 ]
 
@@ -78,30 +101,55 @@ PROTOCOL = (
     "which no candidate saw. The row '{ceiling}' scores the real train split itself against the "
     "holdout: two real samples of one population differ by that much, so it is the ceiling a "
     "generator can reach. The diagnostic report (validity: keys, ranges, categories, "
-    "relationships) checks each candidate against the train split it learned from, since a "
-    "generator is bound by what it saw, not by the holdout's narrower range. "
-    "SDMetrics reports (quality, diagnostic) and the plots use root-entity "
+    "relationships) and the per-column check check each candidate against the train split it "
+    "learned from, since a generator is bound by what it saw, not by the holdout's narrower "
+    "range. SDMetrics reports (quality, diagnostic) and the plots use root-entity "
     "subsamples: the holdout is cut to at most {max_root} '{root}' rows and every candidate to "
     "the same number of root rows (method subsample_by_root, seed {seed}), each root row with "
     "all its descendants; shared tables that no table references are capped at {max_shared} "
-    "rows. Referential integrity, ML utility and privacy use the full candidate (row caps "
-    "below). ML utility: a model trained on the candidate and tested on the holdout (TSTR) "
-    "versus one trained on the real train split (TRTR); ratio = TSTR / TRTR. Privacy: distance "
-    "to closest record (DCR) of candidate rows to train rows, divided by the holdout's own DCR "
-    "to train (median; mean where real rows repeat), per held-out table ('{root}' and its "
-    "descendants), worst table shown; a ratio well below 1 or a share 'closer to train' well "
-    "above 0.5 means rows were copied from the training data."
+    "rows. Referential integrity, the per-column check, ML utility and privacy use the full "
+    "candidate (row caps below). ML utility: a model trained on the candidate and tested on the "
+    "holdout (TSTR) versus one trained on the real train split (TRTR); ratio = TSTR / TRTR. "
+    "Privacy: SDMetrics' DCRBaselineProtection (median distance to the closest train row, over "
+    "that of uniformly random rows; the ceiling row shows what the holdout's unseen real rows "
+    "score) and DCROverfittingProtection (share of rows closer to train than to an equal-sized "
+    "holdout sample), per held-out table ('{root}' and its descendants, {dcr_query} rows "
+    "against {dcr_ref}), worst table shown; and the DCR ratio (median distance to the closest "
+    "train row, candidate rows over holdout rows)."
 )
 
 SUMMARY_NOTES = {
     "Quality": "SDMetrics QualityReport overall (mean of the non-blank properties)",
     "RI (worst)": "share of child foreign keys that resolve, worst relationship",
+    "Spikes": "columns where one value takes more than twice its real share plus one "
+    "percentage point (0 is the goal; see the per-column check)",
+    "Worst shape": "the lowest KS/TV complement of any column against what it learned from",
     "ML ratio": "TSTR / TRTR score",
-    "DCR ratio": "DCR candidate->train / holdout->train (median; mean where real rows repeat), "
-    "worst held-out table",
+    "DCR baseline": "SDMetrics DCRBaselineProtection, worst held-out table (1 = as far from "
+    "train as random rows; compare with the ceiling row: unseen real rows)",
+    "DCR overfitting": "SDMetrics DCROverfittingProtection, worst held-out table (1 = no more "
+    "rows near train than near unseen real rows)",
     "closer to train": "share of candidate rows nearer to train than to an equal-size holdout "
     "sample (0.5 is ideal; worst held-out table)",
+    "DCR ratio": "median distance to the closest train row, candidate rows / holdout rows "
+    "(about 1 = new rows as real data; near 0 = copies). Kept beside SDMetrics' because it "
+    "compares with the whole train sample: SDMetrics' overfitting score uses an equal-sized "
+    "train sample, so it misses most copies of train rows",
 }
+
+
+@dataclass
+class WrittenOutput:
+    """What a run wrote (``data``) and the data it was fitted on (``fitted_on``), for section 2.
+
+    Both hold the tables of ``compare``'s metadata. ``stats`` are the run's measured
+    ``fit_seconds`` / ``sample_seconds``; ``metrics`` default to ``WRITTEN_METRICS``.
+    """
+
+    data: Dataset
+    fitted_on: Dataset
+    stats: dict[str, Any] = field(default_factory=dict)
+    metrics: list[str] = field(default_factory=lambda: list(WRITTEN_METRICS))
 
 
 @dataclass
@@ -117,9 +165,24 @@ class ComparisonReport:
         """{candidate: {column: value}}: the numbers of comparison.md's first table."""
         return {c["name"]: c["summary"] for c in self.data["candidates"]}
 
+    @property
+    def written_summary(self) -> dict[str, Any] | None:
+        """Section 2's numbers (the written output against its input), or None."""
+        written = self.data.get("written")
+        return written["candidates"][0]["summary"] if written else None
+
+    @property
+    def headline(self) -> str:
+        """The sentence the report opens with."""
+        return self.data["headline"]
+
     def result(self, candidate: str, metric: str) -> dict[str, Any]:
-        """One metric's full result for one candidate (KeyError for an unknown candidate)."""
-        for c in self.data["candidates"]:
+        """One metric's full result for one candidate of section 1, or ``WRITTEN`` for
+        section 2 (KeyError for an unknown candidate)."""
+        entries = list(self.data["candidates"])
+        if self.data.get("written"):
+            entries += self.data["written"]["candidates"]
+        for c in entries:
             if c["name"] == candidate:
                 return c["results"][metric]
         raise KeyError(candidate)
@@ -157,6 +220,11 @@ def compare(
     make_plots: bool = True,
     split_info: dict[str, Any] | None = None,
     protocol_note: str | None = None,
+    reference_label: str = "the reference data",
+    trained_on_train: bool = True,
+    holdout_label: str | None = None,
+    written: WrittenOutput | None = None,
+    failures: dict[str, str] | None = None,
     progress: Callable[[str], None] = _say,
 ) -> ComparisonReport:
     """Score every candidate (and the train ceiling) against the holdout; write the report.
@@ -167,21 +235,30 @@ def compare(
     same rows in train and holdout, so they score 1 for the ceiling by construction.
     ``skip_identifier_like`` hides near-unique categorical columns from SDMetrics (see
     ``relations.identifier_like``); the columns are listed in the report.
+    ``reference_label`` names where train came from in the opening sentence ("the rule-based
+    bootstrap"); ``trained_on_train=False`` says the candidates were made elsewhere (the
+    ``compare`` command), ``holdout_label`` where a given holdout came from. ``written`` adds
+    section 2: a run's output against the data it was fitted on. ``failures`` names candidates
+    that could not be made (and why), for the notes.
     """
     if not candidates and not include_ceiling:
         raise InputError("nothing to compare: no candidates and include_ceiling=False")
     if scope not in SCOPES:
         raise InputError(f"scope must be one of {list(SCOPES)}, got '{scope}'")
-    md = metadata_dict(metadata)
+    md, left_out = scorable_metadata(metadata)
     graph = TableGraph(md)
     check_dataset(reference_train, graph, "reference train")
     check_dataset(holdout, graph, "holdout")
     for name, data in candidates.items():
         check_dataset(data, graph, f"candidate '{name}'")
+    if written is not None:
+        check_dataset(written.data, graph, "written output")
+        check_dataset(written.fitted_on, graph, "the data the written output was fitted on")
     if CEILING in candidates:
         raise InputError(f"'{CEILING}' is reserved for the ceiling row; rename that candidate")
     names = metrics or DEFAULT_METRICS
-    metric_objs = {n: METRICS.get(n)() for n in names}
+    for n in [*names, *(written.metrics if written else [])]:
+        METRICS.get(n)
     root = root_table or graph.entity_root(reference_train)
     if root not in graph.roots:
         raise InputError(f"root table '{root}' is not a table without parents: {graph.roots}")
@@ -192,111 +269,77 @@ def compare(
         raise InputError(
             f"candidate_stats for unknown candidates {unknown}; candidates: {sorted(candidates)}"
         )
-
-    hold_sample = subsample_by_root(
-        holdout, md, max_root_rows, seed=seed, root_table=root, max_shared_rows=max_shared_rows
+    sizes = {
+        "max_root_rows": max_root_rows,
+        "max_shared_rows": max_shared_rows,
+        "scope": scope,
+        "skip_identifier_like": skip_identifier_like,
+        "progress": progress,
+    }
+    scoring, hold_sample, id_like = make_scoring(
+        reference_train, holdout, md, graph, names, options, **sizes
     )
-    score_md, id_like = identifier_like(md, holdout) if skip_identifier_like else (md, [])
-    if scope == "held_out":
-        score_md = subset_metadata(score_md, [root, *graph.descendants(root)])
-    score_tables = list(score_md["tables"])
-    id_like = [c for c in id_like if c.split(".", 1)[0] in score_tables]
-    hold_scored = {t: hold_sample.data[t] for t in score_tables}
-    n_roots = len(hold_sample.data[root])
     entries: list[tuple[str, str, Dataset]] = []
     if include_ceiling:
         entries.append((CEILING, "ceiling", reference_train))
     entries += [(n, "candidate", coerce_like(d, holdout, graph)) for n, d in candidates.items()]
-
-    shared: dict[str, Any] = {}
     out_candidates = []
     samples: dict[str, Dataset] = {}
     for name, role, data in entries:
-        start = time.perf_counter()
-        sample = subsample_by_root(
-            data, md, n_roots, seed=seed + 1, root_table=root, max_shared_rows=max_shared_rows
-        )
-        samples[name] = sample.data
-        ctx = EvalContext(
-            name=name,
-            train=reference_train,
-            holdout=holdout,
-            candidate=data,
-            candidate_sample={t: sample.data[t] for t in score_tables},
-            holdout_sample=hold_scored,
-            metadata=md,
-            sample_metadata=score_md,
-            graph=graph,
-            options=options,
-            is_ceiling=role == "ceiling",
-            stats=stats.get(name, {}),
-            shared=shared,
-        )
-        results, summary = {}, {}
-        for mname, metric in metric_objs.items():
-            progress(f"{name}: {mname}")
-            try:
-                res = clean(metric.compute(ctx))
-            except SynthgenError:
-                raise
-            except Exception as exc:  # one broken candidate must not sink the whole report
-                progress(f"{name}: {mname} failed: {type(exc).__name__}: {exc}")
-                res = {"score": None, "reason": f"failed: {type(exc).__name__}: {exc}"}
-            res.setdefault("reason", None)
-            results[mname] = res
-            summary.update(clean(metric.columns(res)))
-        out_candidates.append(
-            {
-                "name": name,
-                "role": role,
-                "rows": _rows(data),
-                "summary": summary,
-                "results": results,
-                "sample": sample.info,
-                "eval_seconds": round(time.perf_counter() - start, 3),
-            }
-        )
+        entry, samples[name] = scoring.score(name, role, data, stats.get(name, {}))
+        out_candidates.append(entry)
 
     columns = list(out_candidates[0]["summary"]) if out_candidates else []
-    notes = _notes(root, n_roots, out_candidates)
+    n_roots = scoring.n_roots
+    notes = [
+        f"'{name}' is not in the table: it failed on the train split ({why})."
+        for name, why in (failures or {}).items()
+    ]
+    notes += cautions.size_notes(root, n_roots, out_candidates)
     if id_like:
-        notes.append(
-            "Not scored by SDMetrics (categorical, but at least 90% of the holdout's values are "
-            "distinct, so every pair with them would score 0 for any sample that does not copy "
-            "them): " + ", ".join(id_like) + ". Declare them with a PII sdtype (email, "
-            "first_name, ...) or pass skip_identifier_like=False / --keep-identifier-like."
-        )
+        notes.append(cautions.identifier_note(id_like))
+    if left_out:
+        notes.append("Keys the evaluation cannot read: " + "; ".join(left_out) + ".")
     quality = out_candidates[0]["results"].get("quality", {}) if out_candidates else {}
-    chance, n_assoc = _chance_level_pairs(quality, score_md, hold_scored)
+    chance, n_assoc = cautions.chance_level_pairs(quality, scoring.score_md, scoring.hold_scored)
     if chance:
-        notes.append(
-            f"{len(chance)} of the {n_assoc} column pairs scored by association "
-            "(Column Pair Trends, Intertable Trends) "
-            "have a holdout Cramer's V within 1.5x of what independent columns of that size "
-            "give (many values, few rows), so they pass the threshold by chance and score low "
-            "for every candidate, the ceiling too: "
-            + "; ".join(chance[:6])
-            + ("; ..." if len(chance) > 6 else "")
-            + "."
-        )
-    shared_tables = [t for t in graph.tables if t not in {root, *graph.descendants(root)}]
+        notes.append(cautions.chance_note(chance, n_assoc))
+    subtree = [root, *graph.descendants(root)]
+    shared_tables = [t for t in graph.tables if t not in subtree]
     if scope == "all" and shared_tables:
-        notes.append(
-            "Shared tables (" + ", ".join(shared_tables) + ") are not held out: train and "
-            "holdout hold the same rows, so the ceiling scores them 1 by construction, and a "
-            "candidate that copies them does too. Use scope 'held_out' (--scope held_out) to "
-            "score only the held-out tables."
-        )
+        notes.append(cautions.shared_note(shared_tables))
     protocol = PROTOCOL.format(
-        ceiling=CEILING, max_root=max_root_rows, root=root, seed=seed, max_shared=max_shared_rows
+        ceiling=CEILING,
+        max_root=max_root_rows,
+        root=root,
+        seed=seed,
+        max_shared=max_shared_rows,
+        dcr_query=options.dcr_query_rows,
+        dcr_ref=options.dcr_reference_rows,
     )
     if protocol_note:
         protocol += " " + protocol_note
+    written_doc = None
+    written_samples: tuple[Dataset, Dataset] | None = None
+    if written is not None:
+        progress("the written output against the data it was fitted on")
+        written_doc, written_samples = _written_section(written, md, graph, options, sizes)
+    hold_kept = {t: v["kept"] for t, v in hold_sample.info["rows"].items()}
     data = {
         "schema": SCHEMA,
         "version": VERSION,
         "generator": {"name": "synthgen_sdv", "version": __version__},
         "created_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "headline": headline(
+            subtree,
+            _rows(reference_train),
+            _rows(holdout),
+            hold_kept,
+            reference_label,
+            trained_on_train=trained_on_train,
+            holdout_label=holdout_label,
+            written=written_doc,
+        ),
         "protocol": protocol,
         "thresholds": sdmetrics_thresholds(),
         "sample_sizes": {
@@ -314,16 +357,19 @@ def compare(
             "max_root_rows": max_root_rows,
             "max_shared_rows": max_shared_rows,
             "scope": scope,
-            "scored_tables": score_tables,
+            "scored_tables": list(scoring.score_md["tables"]),
             "identifier_like_skipped": id_like,
             "root_table": root,
             "root_chosen_by": "argument" if root_table else "auto (PII columns, subtree, rows)",
+            "reference_label": reference_label,
+            "trained_on_train": trained_on_train,
         },
         "metrics": names,
         "columns": columns,
         "column_notes": {k: v for k, v in SUMMARY_NOTES.items() if k in columns},
         "notes": notes,
         "candidates": out_candidates,
+        "written": written_doc,
         "plots": {},
     }
     out = Path(out_dir)
@@ -331,124 +377,86 @@ def compare(
     files: dict[str, Path] = {}
     if make_plots:
         progress("plots")
-        data["plots"] = _make_plots(out, score_md, hold_sample.data, samples, data)
+        data["plots"] = _make_plots(out, scoring.score_md, hold_sample.data, samples, data)
+        if written_doc is not None and written_samples is not None:
+            fitted, output = written_samples
+            written_doc["plots"] = _make_plots(
+                out,
+                scoring.score_md,
+                fitted,
+                {WRITTEN: output},
+                written_doc,
+                prefix="written_",
+                real_label="fitted on (real)",
+            )
         files.update({k: out / v for k, v in data["plots"].items()})
-    files["json"] = write_json(out / "comparison.json", clean(data), indent=2)
+        if written_doc is not None:
+            files.update({f"written_{k}": out / v for k, v in written_doc["plots"].items()})
+    data = clean(data)
+    files["json"] = write_json(out / "comparison.json", data, indent=2)
     files["markdown"] = write_text(out / "comparison.md", render_markdown(data))
-    return ComparisonReport(data=clean(data), out_dir=out, files=files)
+    files["html"] = write_text(out / "comparison.html", render_html(data, out))
+    return ComparisonReport(data=data, out_dir=out, files=files)
 
 
-SMALL_HOLDOUT_ROOTS = 200
-SCOPES = ("all", "held_out")
-
-
-def _chance_level_pairs(
-    quality: dict[str, Any], score_md: dict, real: Dataset, factor: float = 1.5
-) -> tuple[list[str], int]:
-    """Scored pairs (Column Pair Trends and Intertable Trends) whose holdout Cramer's V is near
-    chance level.
-
-    For independent columns with k1 and k2 levels over n rows, chi-square is about
-    (k1-1)(k2-1), so Cramer's V is about sqrt((k1-1)(k2-1) / (n (min(k1,k2)-1))). SDMetrics
-    bins numbers into 10 bins. A pair whose real V is under ``factor`` times that is scored
-    but carries no real association to reproduce. Intertable pairs join a parent column
-    (Column 1) to a child column (Column 2) over the child's rows.
-    """
-    props = quality.get("properties") or {}
-    flagged, scored = [], 0
-    for prop in ("Column Pair Trends", "Intertable Trends"):
-        for d in props.get(prop, {}).get("details", []):
-            if d.get("Metric") != "ContingencySimilarity" or not d.get("Meets Threshold?"):
-                continue
-            scored += 1
-            if prop == "Column Pair Trends":
-                tables = (d["Table"], d["Table"])
-            else:
-                tables = (d["Parent Table"], d["Child Table"])
-            levels = []
-            for table, col in zip(tables, (d["Column 1"], d["Column 2"]), strict=True):
-                k = real[table][col].nunique()
-                numeric = score_md["tables"][table]["columns"][col]["sdtype"] in (
-                    "numerical",
-                    "datetime",
-                )
-                levels.append(min(k, 10) if numeric else k)
-            k1, k2 = levels
-            n = len(real[tables[1]])
-            v = d.get("Real Association")
-            if v is None or n == 0 or min(k1, k2) < 2:
-                continue
-            chance = ((k1 - 1) * (k2 - 1) / (n * (min(k1, k2) - 1))) ** 0.5
-            if v < factor * chance:
-                where = (
-                    f"{tables[0]}.{d['Column 1']} x {d['Column 2']}"
-                    if tables[0] == tables[1]
-                    else f"{tables[0]}.{d['Column 1']} x {tables[1]}.{d['Column 2']}"
-                )
-                flagged.append(f"{where} (V {v:.2f}, chance {chance:.2f})")
-    return flagged, scored
-
-
-def _notes(root: str, n_roots: int, candidates: list[dict[str, Any]]) -> list[str]:
-    """Cautions that follow from the sizes actually scored."""
-    notes = []
-    if n_roots < SMALL_HOLDOUT_ROOTS:
-        notes.append(
-            f"The holdout has only {n_roots} '{root}' rows. Every score is noisy at this size, "
-            "and Cramer's V is biased upward on small samples, so pairs with no real "
-            "association can pass the 0.3 threshold. 'closer to train' also drifts above 0.5 "
-            "without any copying, because a generator reproduces quirks of its small training "
-            "sample (values seen only in train). Compare candidates with the ceiling row and "
-            "with each other, not with 1.0 or 0.5."
-        )
-    for c in candidates:
-        summary = c["summary"]
-        if c["role"] == "candidate" and (summary.get("ML ratio") or 0) > 1.1:
-            notes.append(
-                f"'{c['name']}' beats the real train split on ML utility (ratio "
-                f"{summary['ML ratio']:.2f}): check that it never saw the holdout rows."
-            )
-        dcr = summary.get("DCR ratio")
-        if c["role"] == "candidate" and dcr is not None and dcr < 0.5:
-            notes.append(
-                f"'{c['name']}' sits much closer to the training rows than new real rows do "
-                f"(DCR ratio {dcr:.2f}): it may reproduce training records."
-            )
-        kept = c["sample"].get("root_rows_kept", n_roots)
-        if kept < n_roots:
-            notes.append(
-                f"'{c['name']}' has {kept} '{root}' rows, fewer than the {n_roots} scored in "
-                "the holdout: size-dependent scores (Cardinality from shared tables) are not "
-                "like for like."
-            )
-    return notes
+def _written_section(
+    written: WrittenOutput,
+    md: dict,
+    graph: TableGraph,
+    options: EvalOptions,
+    sizes: dict[str, Any],
+) -> tuple[dict[str, Any], tuple[Dataset, Dataset]]:
+    """Section 2: the written output scored like a candidate, with the data it was fitted on
+    standing in for both train and holdout (so only metrics that need no holdout run)."""
+    fitted = written.fitted_on
+    scoring, fitted_sample, _ = make_scoring(
+        fitted, fitted, md, graph, written.metrics, options, **sizes
+    )
+    scoring.has_holdout = False
+    data = coerce_like(written.data, fitted, graph)
+    entry, sample = scoring.score(WRITTEN, "written", data, written.stats)
+    doc = {
+        "rows": _rows(written.data),
+        "fitted_rows": _rows(fitted),
+        "fitted_evaluated": fitted_sample.info,
+        "metrics": list(written.metrics),
+        "columns": list(entry["summary"]),
+        "candidates": [entry],
+        "plots": {},
+    }
+    return doc, (fitted_sample.data, sample)
 
 
 def _make_plots(
-    out: Path, md: dict, real: Dataset, samples: dict[str, Dataset], data: dict
+    out: Path,
+    md: dict,
+    real: Dataset,
+    samples: dict[str, Dataset],
+    data: dict,
+    prefix: str = "",
+    real_label: str = plots.REAL,
 ) -> dict[str, str]:
-    """Plots of the tables SDMetrics scored (``md``), from the same samples."""
+    """Plots of the tables SDMetrics scored (``md``), from the same samples; ``prefix`` names
+    the files of a second section, ``real_label`` what the real side is."""
     graph = TableGraph(md)
+    folder = out / "plots"
     written: dict[str, Path | None] = {}
     summary = {c["name"]: c["summary"] for c in data["candidates"]}
-    score_cols = [
-        c
-        for c in data["columns"]
-        if c not in ("time s", "peak MB", "ML synth", "ML real", "closer to train")
-    ]
+    score_cols = [c for c in data["columns"] if c not in NOT_SCORES]
     written["property_scores"] = plots.plot_property_scores(
-        summary, score_cols, out / "plots" / "property_scores.png"
+        summary, score_cols, folder / f"{prefix}property_scores.png"
     )
     for table in graph.tables:
         written[f"distributions_{table}"] = plots.plot_distributions(
-            real, samples, graph, table, out / "plots" / f"distributions_{table}.png"
+            real, samples, graph, table, folder / f"{prefix}distributions_{table}.png", real_label
         )
         written[f"correlations_{table}"] = plots.plot_correlations(
-            real, samples, graph, table, out / "plots" / f"correlations_{table}.png"
+            real, samples, graph, table, folder / f"{prefix}correlations_{table}.png", real_label
         )
     written["cardinality"] = plots.plot_cardinality(
         children_per_parent(real, md),
         {n: children_per_parent(d, md) for n, d in samples.items()},
-        out / "plots" / "cardinality.png",
+        folder / f"{prefix}cardinality.png",
+        real_label,
     )
     return {k: str(p.relative_to(out)) for k, p in written.items() if p is not None}

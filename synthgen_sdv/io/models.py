@@ -99,6 +99,8 @@ class SchemaMetadata(_Artifact):
     scale: float | None = None
     sdv_metadata: dict[str, Any] = Field(default_factory=dict)
     tables: dict[str, TableMeta]
+    #: how sampled tables were drawn (seed, scale, rows asked, the model), when they were
+    sampling: dict[str, Any] | None = None
 
     def table_order(self) -> list[str]:
         """Parents before children, so loads satisfy foreign keys; ties keep metadata order."""

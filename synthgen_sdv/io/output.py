@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -28,10 +28,13 @@ def check_replaceable(out: Path) -> None:
 
 
 @contextmanager
-def staged_output(out: Path) -> Iterator[Path]:
-    """Yield a temporary folder; on success it replaces ``out``, on failure it is removed."""
+def staged_output(out: Path, check: Callable[[Path], None] = check_replaceable) -> Iterator[Path]:
+    """Yield a temporary folder; on success it replaces ``out``, on failure it is removed.
+
+    ``check`` refuses an ``out`` that may not be replaced (default: not an output folder; a
+    model folder passes its own)."""
     out = out.resolve()
-    check_replaceable(out)
+    check(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     tmp.chmod(0o755)  # mkdtemp makes it private; an output folder is an ordinary folder

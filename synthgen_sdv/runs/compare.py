@@ -79,10 +79,12 @@ def run_compare(
         data[name] = folder.data
 
     split_info = None
+    holdout_label = None
     if holdout is not None:
         hold = read_output_folder(holdout)
         check_dataset(hold.data, graph, f"--holdout {holdout}")
         train, held = ref.data, hold.data
+        holdout_label = str(holdout)
         note = f"Train: {reference}; holdout: {holdout} (given by the caller)."
     else:
         split = split_by_root(ref.data, ref.metadata, holdout_fraction, seed, root_table)
@@ -109,4 +111,7 @@ def run_compare(
         make_plots=make_plots,
         split_info=split_info,
         protocol_note=note,
+        reference_label=str(reference),
+        trained_on_train=False,
+        holdout_label=holdout_label,
     )

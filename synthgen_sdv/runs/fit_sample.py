@@ -3,17 +3,21 @@
 ``run_fit_sample(source, out, formats, model)`` loads the source (the rule-based bootstrap, or a
 folder of your tables), fits a registered synthesizer on the modeled tables, samples, lets the
 source finish the sampled tables, writes the output folder with the one writer and, where the
-source has one, the comparison report. ``fit`` and ``run_fit`` are its first half (``fit``
-saves the model for ``sample``)::
+source has one, the comparison report. ``fit`` and ``run_fit`` are its first half (``run_fit``
+saves a model folder that ``sample`` needs nothing else for)::
 
     source = ConfigSource(plan)                       # or UserSource(data_dir, seed=0)
     fitted = fit(source, "hma")                       # Fitted
-    sampled = sample(fitted, scale=2.0)               # Sampled: tables, sources, lineage, notes
+    sampled = sample(fitted, scale=2.0, seed=7)       # Sampled: tables, sources, lineage, notes
+
+fit-sample samples with the run's seed (the fitting seed), so the same config and seed give
+the same output, byte for byte.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,10 +25,11 @@ from typing import Any
 from synthgen_sdv.core.progress import QUIET, Progress
 from synthgen_sdv.io import layout
 from synthgen_sdv.io.output import check_replaceable
-from synthgen_sdv.runs.fitting import fit_line, fit_synthesizer
-from synthgen_sdv.runs.sample import FitSampleOutcome, sample, write_sampled
+from synthgen_sdv.runs.fitting import check_modeled, fit_line, fit_synthesizer
+from synthgen_sdv.runs.sample import FitSampleOutcome, sample, save_fitted, write_sampled
 from synthgen_sdv.runs.source import Fitted, Source
-from synthgen_sdv.synth.store import save_model
+from synthgen_sdv.synth import SYNTHESIZERS
+from synthgen_sdv.synth.store import check_model_dir, signing_key
 
 
 def fit(
@@ -34,7 +39,13 @@ def fit(
     params: dict[str, Any] | None = None,
     progress: Progress = QUIET,
 ) -> Fitted:
-    """Fit ``model`` on ``modeled`` tables of ``source`` (default: the source's choice)."""
+    """Fit ``model`` on ``modeled`` tables of ``source`` (default: the source's choice).
+    Names are checked before any work: the synthesizer, and the tables when the source knows
+    them before loading."""
+    SYNTHESIZERS.get(model)
+    early = source.early_names()
+    if modeled and early is not None:
+        check_modeled(list(modeled), early)
     source.load(progress)
     modeled = list(modeled) if modeled else source.default_tables()
     source.check_modeled(modeled)
@@ -43,7 +54,8 @@ def fit(
     synth = fit_synthesizer(
         model, view.tables, view.metadata, modeled, source.seed, not progress.quiet, params
     )
-    return Fitted(source, synth, model, modeled, view)
+    rows = {t: len(view.tables[t]) for t in modeled}
+    return Fitted(source, synth, model, modeled, rows, view)
 
 
 @dataclass
@@ -64,11 +76,13 @@ def run_fit(
     params: dict[str, Any] | None = None,
     progress: Progress = QUIET,
 ) -> FitOutcome:
-    """``fit``: fit and save the model (``model.pkl`` + ``manifest.json``) in ``model_dir``."""
+    """``fit``: fit and save a model folder in ``model_dir`` (``synth.store``): the model and
+    what sampling needs besides it, so ``sample`` reads neither the data nor a config."""
     started = time.perf_counter()
+    check_model_dir(Path(model_dir).resolve())  # fail before minutes of fitting, not after
+    signing_key()  # a key too short to sign with, too
     fitted = fit(source, model, modeled, params, progress)
-    identity = source.model_hash(fitted.model, fitted.modeled)
-    path = save_model(fitted.synthesizer, model_dir, identity)
+    path = save_fitted(fitted, model_dir)
     return FitOutcome(path, fitted.model, fitted.modeled, time.perf_counter() - started)
 
 
@@ -82,8 +96,10 @@ def run_fit_sample(
     params: dict[str, Any] | None = None,
     compare: bool = True,
     progress: Progress = QUIET,
+    num_rows: Mapping[str, int] | None = None,
 ) -> FitSampleOutcome:
-    """Load, fit, sample, write ``out`` atomically, and compare when the source can."""
+    """Load, fit, sample (with the run's seed; ``num_rows`` instead of ``scale`` sizes root
+    tables), write ``out`` atomically, and compare when the source can."""
     started = time.perf_counter()
     out = Path(out)
     check_replaceable(out.resolve())  # fail before minutes of fitting, not after
@@ -95,7 +111,7 @@ def run_fit_sample(
         fitted = fit(source, model, modeled, params, progress)
         timings["fit_s"] = time.perf_counter() - t
         t = time.perf_counter()
-        sampled = sample(fitted, scale, progress)
+        sampled = sample(fitted, scale, progress, num_rows=num_rows)
         timings["sample_s"] = time.perf_counter() - t
     for note in sampled.notes:
         progress.say(f"  - {note}")
@@ -103,10 +119,20 @@ def run_fit_sample(
 
     def comparison(tmp: Path) -> None:
         began = time.perf_counter()
-        study = source.compare(tmp / layout.REPORTS, fitted.model, fitted.modeled, params, progress)
+        study = source.compare(
+            tmp / layout.REPORTS,
+            fitted.model,
+            fitted.modeled,
+            params,
+            progress,
+            sampled=sampled,
+            timings=timings,
+        )
         if study is not None:
             report["path"] = out.resolve() / layout.COMPARISON_MD
             report["summary"] = study.report.summary
+            report["headline"] = study.report.headline
+            report["written_summary"] = study.report.written_summary
             report["seconds"] = time.perf_counter() - began
 
     t = time.perf_counter()

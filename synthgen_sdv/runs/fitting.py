@@ -12,7 +12,6 @@ from typing import Any
 
 from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.core.progress import Progress
-from synthgen_sdv.core.seeds import json_hash
 from synthgen_sdv.generate.engine import Engine
 from synthgen_sdv.generate.rederive import recomputed_columns, rederive, renumber_keys
 from synthgen_sdv.io import artifacts
@@ -53,11 +52,6 @@ def bootstrap(
         log=log,
     ).run(NullSink())
     return Bootstrap(result.tables, result.types, result.seconds)
-
-
-def model_hash(plan: Plan, model: str, modeled: list[str]) -> str:
-    """What a saved model was fitted for: the config, the synthesizer and the tables."""
-    return json_hash({"config": plan.config_hash, "model": model, "tables": sorted(modeled)})
 
 
 def check_modeled(modeled: list[str], tables: list[str]) -> None:

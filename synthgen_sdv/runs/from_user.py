@@ -5,30 +5,68 @@ synthesizer (``synth.keys``) and rebuilt after sampling. Parents of the modeled 
 not modeled are copied from the input (the re-attached foreign keys point at their real keys);
 other tables are left out. The metadata used is saved in the output as
 ``metadata/detected_metadata.json``, to be edited and passed back with ``--metadata``.
+
+A model folder keeps what sampling needs without the data folder (``source/``): the metadata,
+the logical types and column order, how the hidden keys are rebuilt, and the parents that are
+copied (so those rows are in the model folder, as Parquet).
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
+import json
 from collections.abc import Iterator
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from pydantic import BaseModel
 
 from synthgen_sdv.core.errors import InputError, SynthgenError
 from synthgen_sdv.core.metadata import subgraph
 from synthgen_sdv.core.progress import Progress
-from synthgen_sdv.core.seeds import json_hash
 from synthgen_sdv.detect.load import load_user_data
 from synthgen_sdv.detect.userdata import UserData, save_metadata
+from synthgen_sdv.evaluate import WrittenOutput
+from synthgen_sdv.evaluate.relations import TableGraph, scorable_metadata
 from synthgen_sdv.io import files, layout
-from synthgen_sdv.io.writers import to_logical_types
+from synthgen_sdv.io.writers import to_arrow, to_logical_types
+from synthgen_sdv.runs.dataset import Dataset
+from synthgen_sdv.runs.fit_sample import fit as fit_source
 from synthgen_sdv.runs.output import FramesOutput, Output
-from synthgen_sdv.runs.source import Fitted, FitView, Sampled, Source
-from synthgen_sdv.synth.keys import HiddenKeys, hide_keys, rebuild_keys
+from synthgen_sdv.runs.sample import sample
+from synthgen_sdv.runs.source import (
+    SOURCE_KINDS,
+    Fitted,
+    FitView,
+    Sampled,
+    Source,
+    source_record,
+)
+from synthgen_sdv.runs.study import (
+    COMPARED_MODELS,
+    Learner,
+    StudyResult,
+    holdout_study,
+    written_stats,
+)
+from synthgen_sdv.synth.keys import (
+    CompositeKey,
+    HiddenKeys,
+    SelfReference,
+    hide_keys,
+    rebuild_keys,
+)
 from synthgen_sdv.synth.seeding import derive_seed
+from synthgen_sdv.synth.store import SavedModel
+
+#: where a model folder keeps what sampling your data needs
+USER_FOLDER = "source"
 
 
 def closure_of_parents(metadata: dict[str, Any], tables: list[str]) -> list[str]:
@@ -41,10 +79,38 @@ def closure_of_parents(metadata: dict[str, Any], tables: list[str]) -> list[str]
     return out
 
 
+class UserRecord(BaseModel):
+    """The manifest's ``source`` section of a model fitted on your own data."""
+
+    kind: str
+    seed: int
+    data_dir: str
+    metadata_file: str | None
+    inputs: dict[str, dict[str, Any]]
+    columns: dict[str, list[str]]
+    copied: list[str]
+    self_references: list[dict[str, Any]]
+    composites: list[dict[str, Any]]
+
+
+def _parquet(frame: pd.DataFrame, types: dict[str, str] | None = None) -> bytes:
+    """``frame`` as Parquet bytes (in its logical ``types`` when given)."""
+    table = to_arrow(frame, types) if types else pa.Table.from_pandas(frame, preserve_index=False)
+    buf = io.BytesIO()
+    pq.write_table(table, buf)
+    return buf.getvalue()
+
+
+def _frame(data: bytes) -> pd.DataFrame:
+    return pq.read_table(io.BytesIO(data)).to_pandas()
+
+
+@SOURCE_KINDS.register("user")
 class UserSource(Source):
     """The tables of ``data_dir`` (typed, with detected or checked metadata) read on ``load``;
     or an already loaded ``user``."""
 
+    kind = "user"
     finish_line = "rebuild hidden keys, copy the parents not modeled"
     write_line = "the sampled tables and the parents they refer to"
 
@@ -59,6 +125,7 @@ class UserSource(Source):
             raise ValueError("UserSource needs a data_dir or a loaded user")
         self.data_dir, self.metadata_file, self._seed = data_dir, metadata_file, seed
         self.user = user
+        self.inputs: dict[str, dict[str, Any]] | None = None  # a model folder's record
 
     @property
     def seed(self) -> int:
@@ -97,13 +164,23 @@ class UserSource(Source):
         hidden = hide_keys(self._user.tables, self._user.metadata, modeled)
         return FitView(hidden.tables, hidden.metadata, state=hidden)
 
-    def finish(self, sampled: dict[str, pd.DataFrame], fitted: Fitted, scale: float) -> Sampled:
+    def _input(self, name: str) -> dict[str, Any]:
+        """The input file and row count of a table (for the lineage file)."""
+        if self.inputs is not None:
+            return self.inputs[name]
+        user = self._user
+        file = user.files.get(name)
+        return {"file": str(file) if file else "(in memory)", "rows": len(user.tables[name])}
+
+    def finish(
+        self, sampled: dict[str, pd.DataFrame], fitted: Fitted, scale: float, seed: int
+    ) -> Sampled:
         """Hidden keys rebuilt, values in their logical types, unmodeled parents copied."""
         user, synth, model, modeled = self._user, fitted.synthesizer, fitted.model, fitted.modeled
         if fitted.view is None:
             fitted.view = self.fit_view(modeled)
         hidden: HiddenKeys = fitted.view.state
-        rng = np.random.default_rng(derive_seed(self.seed, "byo_keys", scale))
+        rng = np.random.default_rng(derive_seed(seed, "byo_keys", scale))
         rebuilt, notes = rebuild_keys(sampled, hidden, user.tables, rng)
         notes = hidden.describe() + notes + list(synth.prepared.warnings)
         for kf in synth.prepared.keys:
@@ -139,12 +216,18 @@ class UserSource(Source):
         for name in out_names:
             entry: dict[str, Any] = {
                 "source": "synthesizer" if name in modeled else "copied from input",
-                "input": {"file": str(user.files[name]), "rows": len(user.tables[name])},
+                "input": self._input(name),
                 "rows": len(out[name]),
             }
             if name in modeled:
                 entry.update(
-                    {"model": model, "seed": self.seed, "sample_scale": scale, "synthesizer": info}
+                    {
+                        "model": model,
+                        "seed": self.seed,
+                        "sample_seed": seed,
+                        "sample_scale": scale,
+                        "synthesizer": info,
+                    }
                 )
                 if name in rebuilt_keys:
                     entry["keys_rebuilt_after_sampling"] = rebuilt_keys[name]
@@ -167,6 +250,21 @@ class UserSource(Source):
             extra=self._save_metadata,
         )
 
+    def dataset(self, sampled: Sampled, progress: Progress) -> Dataset:
+        """The sampled tables and the copied parents (in their logical types, as a loaded
+        model's are), with the metadata used."""
+        return Dataset(
+            tables={t: to_logical_types(df, sampled.types[t]) for t, df in sampled.tables.items()},
+            metadata_dict=sampled.metadata,
+            types=sampled.types,
+            sources=dict(sampled.sources),
+            lineage=sampled.lineage,
+            sampling=sampled.sampling,
+            seed=self.seed,
+            scale=sampled.scale,
+            notes=list(sampled.notes),
+        )
+
     def _save_metadata(self, tmp: Path) -> None:
         user = self._user
         path = tmp / layout.DETECTED_METADATA
@@ -175,10 +273,151 @@ class UserSource(Source):
         else:  # verbatim, so --metadata OUT/metadata/detected_metadata.json --out OUT reruns
             files.write_bytes(path, user.metadata_file.read_bytes())
 
-    def model_hash(self, model: str, modeled: list[str]) -> str:
-        """The metadata, the synthesizer and the tables."""
-        metadata = json_hash(self._user.metadata, sort_keys=True, default=str)
-        return json_hash({"metadata": metadata, "model": model, "tables": sorted(modeled)})
+    def model_record(self, fitted: Fitted) -> tuple[dict[str, Any], dict[str, bytes]]:
+        """The metadata, types, column order and hidden keys, and the parents that are copied
+        (as Parquet): enough to sample without the data folder."""
+        user, modeled = self._user, fitted.modeled
+        if fitted.view is None:
+            fitted.view = self.fit_view(modeled)
+        hidden: HiddenKeys = fitted.view.state
+        kept = closure_of_parents(user.metadata, modeled)
+        copied = [t for t in kept if t not in modeled]
+        folder = USER_FOLDER
+        out = {
+            f"{folder}/metadata.json": json.dumps(user.metadata, indent=2, default=str).encode(),
+            f"{folder}/types.json": json.dumps(user.types, indent=2).encode(),
+        }
+        for name in copied:
+            out[f"{folder}/tables/{name}.parquet"] = _parquet(user.tables[name], user.types[name])
+        composites = []
+        for i, ck in enumerate(hidden.composites):
+            doc = {k: v for k, v in asdict(ck).items() if k != "observed"}
+            doc["observed"] = f"{folder}/keys/{i}.parquet"
+            values = pd.Series(ck.observed)
+            try:
+                out[doc["observed"]] = _parquet(pd.DataFrame({"observed": values}))
+            except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed values: kept as text
+                out[doc["observed"]] = _parquet(pd.DataFrame({"observed": values.astype(str)}))
+            composites.append(doc)
+        record = UserRecord(
+            kind=self.kind,
+            seed=self.seed,
+            data_dir=str(user.data_dir),
+            metadata_file=str(user.metadata_file) if user.metadata_file else None,
+            inputs={t: self._input(t) for t in kept},
+            columns={t: list(user.tables[t].columns) for t in kept},
+            copied=copied,
+            self_references=[asdict(r) for r in hidden.self_references],
+            composites=composites,
+        )
+        return record.model_dump(), out
+
+    @classmethod
+    def from_model(cls, saved: SavedModel, workers: int = 1) -> Fitted:
+        """Your metadata and copied parents from the model folder; no data folder is read."""
+        record = source_record(UserRecord, saved)
+        folder = USER_FOLDER
+        metadata = json.loads(saved.read(f"{folder}/metadata.json"))
+        types = json.loads(saved.read(f"{folder}/types.json"))
+        tables: dict[str, pd.DataFrame] = {}
+        for name, columns in record.columns.items():
+            if name in record.copied:
+                frame = _frame(saved.read(f"{folder}/tables/{name}.parquet"))
+                tables[name] = to_logical_types(frame[columns], types[name])
+            else:
+                tables[name] = pd.DataFrame(columns=columns)  # sampled: only its columns matter
+        composites = []
+        for doc in record.composites:
+            observed = _frame(saved.read(doc["observed"]))["observed"].to_numpy()
+            parent = tuple(doc["parent"]) if doc.get("parent") else None
+            composites.append(CompositeKey(**{**doc, "parent": parent, "observed": observed}))
+        hidden = HiddenKeys(
+            {}, metadata, composites, [SelfReference(**r) for r in record.self_references]
+        )
+        user = UserData(
+            data_dir=Path(record.data_dir),
+            files={t: Path(i["file"]) for t, i in record.inputs.items()},
+            tables=tables,
+            metadata=metadata,
+            types=types,
+        )
+        source = cls(user=user, seed=record.seed)
+        source.inputs = record.inputs
+        m = saved.manifest
+        view = FitView({}, hidden.metadata, state=hidden)
+        return Fitted(source, saved.synthesizer, m.model, list(m.tables), dict(m.rows), view)
+
+    def study_setup(
+        self, modeled: list[str], params: dict[str, Any] | None = None
+    ) -> tuple[dict[str, pd.DataFrame], dict[str, Any], str, Learner]:
+        """What a holdout study of your data needs: the tables scored (the modeled ones and the
+        parents copied with them), their metadata as the evaluation reads it, the entity root
+        of the modeled tables (where the split cuts) and how a synthesizer learns from a train
+        split (this source's fit and finish on the train tables)."""
+        user = self._user
+        names = set(closure_of_parents(user.metadata, modeled))
+        full = subgraph(user.metadata, [t for t in user.metadata["tables"] if t in names])
+        meta, _ = scorable_metadata(full)
+        root = TableGraph(subgraph(meta, modeled)).entity_root(user.tables)
+
+        def fit_on(train: dict[str, pd.DataFrame], name: str) -> Fitted:
+            source = UserSource(user=replace(user, tables=train), seed=self.seed)
+            return fit_source(source, name, modeled, params)
+
+        def sample_of(fitted: Fitted) -> dict[str, pd.DataFrame]:
+            return {t: sample(fitted).tables[t] for t in meta["tables"]}
+
+        reference = {t: user.tables[t] for t in meta["tables"]}
+        return reference, meta, root, Learner(fit_on, sample_of)
+
+    def compare(
+        self,
+        report_dir: Path,
+        model: str,
+        modeled: list[str],
+        params: dict[str, Any] | None,
+        progress: Progress,
+        *,
+        sampled: Sampled | None = None,
+        timings: dict[str, float] | None = None,
+    ) -> StudyResult | None:
+        """The holdout comparison of ``model``, gaussian_copula and the rule-based baseline,
+        as for a config: your tables split by root entity (a large input subsampled first);
+        with ``sampled``, the output against your tables as section 2. A comparison that
+        cannot be made (one root row, say) is said on ``progress``; the output is still
+        written."""
+        user = self._user
+        reference, meta, root, learner = self.study_setup(modeled, params)
+        written = None
+        if sampled is not None:
+            written = WrittenOutput(
+                data={t: sampled.tables[t] for t in meta["tables"]},
+                fitted_on=reference,
+                stats=written_stats(timings),
+            )
+        others = [m for m in COMPARED_MODELS if m != model]
+        try:
+            return holdout_study(
+                reference,
+                meta,
+                root,
+                [model, *others],
+                learner,
+                report_dir,
+                seed=self.seed,
+                label=self.label,
+                context=user.tables,
+                written=written,
+                tolerate_failures=True,
+            )
+        except Exception as exc:  # the output is what was asked for; the report is extra
+            progress.say(f"[compare] no comparison report: {type(exc).__name__}: {exc}")
+            return None
+
+    @property
+    def label(self) -> str:
+        """How the report's opening sentence names your data."""
+        return f"your tables in {self._user.data_dir}"
 
     @contextlib.contextmanager
     def fitting(self, out: Path) -> Iterator[None]:

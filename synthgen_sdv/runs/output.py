@@ -28,6 +28,7 @@ from synthgen_sdv.core.seeds import json_hash
 from synthgen_sdv.generate.engine import Engine, GenerationResult
 from synthgen_sdv.generate.executors import Executor
 from synthgen_sdv.io import artifacts, files, layout
+from synthgen_sdv.io.models import TableMeta
 from synthgen_sdv.io.output import staged_output
 from synthgen_sdv.io.writers import DEFAULT_COMPRESSION, FileSink, to_logical_types
 from synthgen_sdv.lineage.writer import lineage_labels, run_for_output
@@ -48,6 +49,8 @@ class Output(ABC):
     seed: int
     config_hash: str
     compression: str = DEFAULT_COMPRESSION  # the Parquet codec
+    #: the ``sampling`` section of schema_metadata.json (seed, scale, model), when sampled
+    sampling: dict[str, Any] | None = None
 
     @abstractmethod
     def produce(self, sink: FileSink) -> GenerationResult:
@@ -82,6 +85,8 @@ def write_into(tmp: Path, formats: list[str], output: Output) -> Written:
     sink = FileSink(tmp, formats, output.compression)
     result = output.produce(sink)
     meta = output.schema_metadata(result, sink)
+    if output.sampling:
+        meta["sampling"] = output.sampling
     files.write_json(tmp / layout.SCHEMA_METADATA, meta)
     tables_lineage = output.lineage_tables(result)
     etl_labels = output.etl(tmp, tables_lineage, sink.formats)
@@ -268,11 +273,15 @@ class FramesOutput(Output):
             seconds=time.perf_counter() - started,
         )
 
-    def schema_metadata(self, result: GenerationResult, sink: FileSink) -> dict[str, Any]:
-        """Described by the your-own-data adapter (``io.artifacts.describe_frames``)."""
-        tables = artifacts.describe_frames(
+    def describe(self, result: GenerationResult, sink: FileSink) -> dict[str, TableMeta]:
+        """Each written table, by the your-own-data adapter (``io.artifacts.describe_frames``)."""
+        return artifacts.describe_frames(
             self.tables, self.metadata, self.types, sink.files, self.sources, self.descriptions
         )
+
+    def schema_metadata(self, result: GenerationResult, sink: FileSink) -> dict[str, Any]:
+        """The document of the tables ``describe`` describes."""
+        tables = self.describe(result, sink)
         return artifacts.schema_metadata_document(
             self.seed,
             self.config_hash,

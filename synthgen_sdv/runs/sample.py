@@ -1,23 +1,34 @@
 """Sampling a fitted synthesizer and writing the output folder: the second half of fit-sample,
-and the whole of ``sample`` (a model saved by ``fit``).
+and the whole of ``sample`` (a model folder saved by ``fit``).
 
-``sample(fitted, scale)`` returns the sampled tables made whole by their source (``Sampled``);
-``run_sample`` loads a saved model, checks that it was made for this source, samples and writes.
+``sample(fitted, scale, seed=...)`` returns the sampled tables made whole by their source
+(``Sampled``). The seed is an argument of the draw, not a part of the model: the same model,
+seed and scale give the same tables, and ``runs.model_folder.run_sample`` draws a fresh seed
+when none is given and records it in the output's schema_metadata.json (``sampling.seed``),
+so that any sample can be drawn again. ``num_rows`` asks for row counts of root tables instead
+of a scale (the other tables follow their parents)::
+
+    fitted = model_folder.load_fitted("model")         # no data, no config needed
+    sampled = sample(fitted, num_rows={"customers": 500}, seed=7)
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
+import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.core.progress import QUIET, Progress
 from synthgen_sdv.generate.engine import GenerationResult
 from synthgen_sdv.runs.output import Written, write_output
 from synthgen_sdv.runs.source import Fitted, Sampled, Source
-from synthgen_sdv.synth.store import load_model, read_manifest
+from synthgen_sdv.synth.store import save_model
+
+#: seeds drawn for a fresh sample are below this (any int the CLI's --seed takes)
+SEED_RANGE = 2**31
 
 
 @dataclass
@@ -43,12 +54,108 @@ class FitSampleOutcome:
         """The fitted synthesizer's parameters."""
         return self.sampled.params
 
+    @property
+    def seed(self) -> int:
+        """The seed the tables were sampled with."""
+        return int(self.sampled.sampling["seed"])
 
-def sample(fitted: Fitted, scale: float = 1.0, progress: Progress = QUIET) -> Sampled:
-    """Sample ``scale`` times the fitted rows and let the source make them whole."""
+
+def draw_seed() -> int:
+    """A fresh seed for a sample nobody gave a seed to (recorded, so it can be reused)."""
+    return secrets.randbelow(SEED_RANGE)
+
+
+def root_tables(fitted: Fitted) -> list[str]:
+    """The modeled tables without a modeled parent: the tables a scale (or ``num_rows``) sizes."""
+    prepared = fitted.synthesizer.prepared
+    metadata = prepared.model_metadata if prepared is not None else {"relationships": []}
+    children = {
+        r["child_table_name"]
+        for r in metadata.get("relationships", [])
+        if r["parent_table_name"] != r["child_table_name"]
+    }
+    return [t for t in fitted.modeled if t not in children]
+
+
+def rows_scale(fitted: Fitted, num_rows: Mapping[str, int]) -> float:
+    """The scale that gives each root table of ``num_rows`` its row count.
+
+    The synthesizers sample every root table at one scale (SDV's HMA takes one), so several
+    roots must ask for the same multiple of their fitted rows; child tables follow their
+    parents and cannot be sized directly.
+    """
+    roots = root_tables(fitted)
+    scales: dict[str, float] = {}
+    for table, n in num_rows.items():
+        if table not in fitted.modeled:
+            raise InputError(
+                f"--num-rows {table}: not a modeled table; modeled tables are: "
+                f"{', '.join(fitted.modeled)} (root tables: {', '.join(roots)})"
+            )
+        if table not in roots:
+            raise InputError(
+                f"--num-rows {table}: its rows follow its parents' sampled children; give the "
+                f"row count of a root table instead ({', '.join(roots)})"
+            )
+        if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
+            raise InputError(f"--num-rows {table}={n!r}: a row count must be an integer > 0")
+        fitted_rows = fitted.rows.get(table, 0)
+        if fitted_rows <= 0:
+            raise InputError(f"--num-rows {table}: the model learned from 0 rows of it")
+        scales[table] = n / fitted_rows
+    if len({round(s, 9) for s in scales.values()}) > 1:
+        asked = ", ".join(
+            f"{t}={num_rows[t]} ({s:.4g}x its {fitted.rows[t]} fitted rows)"
+            for t, s in scales.items()
+        )
+        raise InputError(
+            f"--num-rows: {asked}: every root table is sampled at the same multiple of its "
+            "fitted rows; give one root table, or counts in the fitted proportions"
+        )
+    return next(iter(scales.values()))
+
+
+def sample(
+    fitted: Fitted,
+    scale: float = 1.0,
+    progress: Progress = QUIET,
+    *,
+    seed: int | None = None,
+    num_rows: Mapping[str, int] | None = None,
+    drawn: bool = False,
+) -> Sampled:
+    """Sample ``scale`` times the fitted rows (or ``num_rows`` of root tables) with ``seed``
+    (default: the fitting seed) and let the source make them whole. ``drawn`` says the seed
+    was drawn fresh (recorded with it)."""
+    if num_rows:
+        scale = rows_scale(fitted, num_rows)
+    if isinstance(scale, bool) or not isinstance(scale, int | float) or not scale > 0:
+        raise InputError(f"scale must be a number > 0, got {scale!r}")
+    seed = fitted.seed if seed is None else int(seed)
     fitted.source.load(progress)
-    progress.say(f"[3/4] sample at {scale:g}x the fitted rows; {fitted.source.finish_line}")
-    return fitted.source.finish(fitted.synthesizer.sample(scale), fitted, scale)
+    progress.say(
+        f"[3/4] sample at {scale:g}x the fitted rows (seed {seed}); {fitted.source.finish_line}"
+    )
+    raw = fitted.synthesizer.sample(scale, seed=seed)
+    sampled = fitted.source.finish(raw, fitted, scale, seed)
+    sampled.sampling = {
+        "seed": seed,
+        "seed_drawn": drawn,
+        "scale": scale,
+        "num_rows": dict(num_rows) if num_rows else None,
+        "model": {
+            "synthesizer": fitted.model,
+            "tables": list(fitted.modeled),
+            "fitted_rows": dict(fitted.rows),
+            "fit_seed": fitted.seed,
+        },
+    }
+    if num_rows:
+        for table, n in num_rows.items():
+            got = len(sampled.tables.get(table, ()))
+            if got != n:
+                sampled.notes.append(f"{table}: {got} rows sampled, {n} asked (--num-rows)")
+    return sampled
 
 
 def write_sampled(
@@ -61,37 +168,20 @@ def write_sampled(
 ) -> Written:
     """Write ``sampled`` with the one writer (``extra`` adds to the staged folder)."""
     progress.say(f"[4/4] write: {source.write_line}")
-    return write_output(Path(out), formats, source.output(sampled, progress), extra)
+    output = source.output(sampled, progress)
+    output.sampling = sampled.sampling
+    return write_output(Path(out), formats, output, extra)
 
 
-def load_fitted(source: Source, model_dir: Path) -> Fitted:
-    """A model saved by ``fit``, refused (before unpickling) unless made for ``source`` with the
-    installed versions. Only load model folders you trust: they are pickles."""
-    manifest = read_manifest(model_dir)
-    model, modeled = manifest["synthesizer"]["name"], list(manifest["tables"])
-    synth = load_model(model_dir, source.model_hash(model, modeled))
-    return Fitted(source, synth, model, modeled)
-
-
-def run_sample(
-    source: Source,
-    model_dir: Path,
-    out: Path,
-    formats: list[str],
-    scale: float = 1.0,
-    progress: Progress = QUIET,
-) -> FitSampleOutcome:
-    """``sample``: load the model in ``model_dir``, sample at ``scale``, write ``out``."""
-    started = time.perf_counter()
-    fitted = load_fitted(source, model_dir)
-    source.load(progress)
-    t = time.perf_counter()
-    sampled = sample(fitted, scale, progress)
-    timings = {"sample_s": time.perf_counter() - t}
-    t = time.perf_counter()
-    written = write_sampled(source, sampled, out, formats, progress)
-    timings["write_s"] = time.perf_counter() - t
-    final = Path(out).resolve()
-    files = source.done(final, progress)
-    seconds = time.perf_counter() - started
-    return FitSampleOutcome(final, written.result, sampled, timings, None, files, seconds)
+def save_fitted(fitted: Fitted, model_dir: str | Path) -> Path:
+    """Save ``fitted`` as a model folder: the synthesizer and what its source needs to sample
+    without its data (``Source.model_record``)."""
+    record, files = fitted.source.model_record(fitted)
+    return save_model(
+        fitted.synthesizer,
+        model_dir,
+        fit_seed=fitted.seed,
+        rows=fitted.rows,
+        source=record,
+        files=files,
+    )

@@ -2,9 +2,10 @@
 
 A ``Source`` is the reference tables with their SDV metadata and logical types, plus what only
 it knows: which view of the tables a synthesizer learns from (``fit_view``), how sampled tables
-are made whole (``finish``) and how they are written (``output``). Everything else, fitting,
-sampling, timing and the one writer, is the same for every source (``runs.fit_sample``,
-``runs.sample``); a new kind of input is a new ``Source``.
+are made whole (``finish``), how they are written (``output``) and what a model folder must
+hold to sample without the reference (``model_record`` / ``from_model``). Everything else,
+fitting, sampling, timing and the one writer, is the same for every source (``runs.fit_sample``,
+``runs.sample``); a new kind of input is a new ``Source``, registered in ``SOURCE_KINDS``.
 """
 
 from __future__ import annotations
@@ -14,14 +15,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
+from pydantic import BaseModel, ValidationError
 
+from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.core.progress import Progress
+from synthgen_sdv.core.registry import Registry
 from synthgen_sdv.runs.fitting import check_modeled
 from synthgen_sdv.runs.output import Output
 from synthgen_sdv.synth.base import Synthesizer
+from synthgen_sdv.synth.store import SavedModel
+
+if TYPE_CHECKING:
+    from synthgen_sdv.runs.dataset import Dataset
 
 
 @dataclass
@@ -35,13 +43,24 @@ class FitView:
 
 @dataclass
 class Fitted:
-    """A synthesizer fitted on ``modeled`` tables of ``source``: what ``sample`` needs."""
+    """A synthesizer fitted on ``modeled`` tables of ``source``: what ``sample`` needs.
+
+    ``rows`` are the fitted rows of each modeled table (what ``scale`` multiplies);
+    ``seed`` is the fitting seed (the default seed of a sample, not a part of the model's
+    identity: any seed samples any model).
+    """
 
     source: Source
     synthesizer: Synthesizer
     model: str
     modeled: list[str]
-    view: FitView | None = None  # None for a model loaded from disk (rebuilt when needed)
+    rows: dict[str, int] = field(default_factory=dict)
+    view: FitView | None = None  # a loaded model keeps only the state ``finish`` needs
+
+    @property
+    def seed(self) -> int:
+        """The fitting seed."""
+        return self.source.seed
 
 
 @dataclass
@@ -63,11 +82,15 @@ class Sampled:
     metadata: dict[str, Any]
     types: dict[str, dict[str, str]]
     notes: list[str] = field(default_factory=list)
+    #: the ``sampling`` section of schema_metadata.json: seed, scale, rows asked, the model
+    sampling: dict[str, Any] = field(default_factory=dict)
 
 
 class Source(ABC):
     """The data a synthesizer learns from, and the source-specific steps around it."""
 
+    #: the name of the source in a model folder's manifest (``SOURCE_KINDS``)
+    kind = ""
     #: the timings key of ``load`` (the stage a run reports first)
     load_key = "load_s"
     #: what ``finish`` does, for the stage line of sampling
@@ -101,21 +124,55 @@ class Source(ABC):
         """Refuse unknown tables before anything is fitted."""
         check_modeled(modeled, self.table_names())
 
+    def early_names(self) -> list[str] | None:
+        """The table names when they are known before ``load`` (to refuse a typo before any
+        work); None when only the loaded data says."""
+        return None
+
+    def default_out(self) -> Path:
+        """Where a sample is written when no folder is given."""
+        return Path("output")
+
+    def default_formats(self) -> list[str]:
+        """The file formats a sample is written in when none are given."""
+        return ["parquet", "csv"]
+
+    def default_scale(self) -> float:
+        """How much fit-sample samples when no scale is given (a multiple of fitted rows)."""
+        return 1.0
+
+    def default_params(self) -> dict[str, Any] | None:
+        """Synthesizer parameters when none are given (None: the synthesizer's defaults)."""
+        return None
+
     @abstractmethod
     def fit_view(self, modeled: list[str]) -> FitView:
         """The tables and SDV metadata the synthesizer sees (what it cannot model left out)."""
 
     @abstractmethod
-    def finish(self, sampled: dict[str, pd.DataFrame], fitted: Fitted, scale: float) -> Sampled:
-        """Raw synthesizer output made whole: keys, recomputed columns, copied parents."""
+    def finish(
+        self, sampled: dict[str, pd.DataFrame], fitted: Fitted, scale: float, seed: int
+    ) -> Sampled:
+        """Raw synthesizer output made whole: keys, recomputed columns, copied parents
+        (``seed``: the seed of this sample, for anything the source draws)."""
 
     @abstractmethod
     def output(self, sampled: Sampled, progress: Progress) -> Output:
         """What the one writer writes for ``sampled``."""
 
     @abstractmethod
-    def model_hash(self, model: str, modeled: list[str]) -> str:
-        """The identity a saved model is checked against before it is loaded."""
+    def dataset(self, sampled: Sampled, progress: Progress) -> Dataset:
+        """``sampled`` in memory as the tables ``output`` would write (the Python API)."""
+
+    @abstractmethod
+    def model_record(self, fitted: Fitted) -> tuple[dict[str, Any], dict[str, bytes]]:
+        """What a model folder needs to sample without this source's data: the manifest's
+        ``source`` section (with ``kind``) and files by path inside the folder."""
+
+    @classmethod
+    @abstractmethod
+    def from_model(cls, saved: SavedModel, workers: int = 1) -> Fitted:
+        """The source rebuilt from a checked model folder (``model_record``), with its model."""
 
     def compare(
         self,
@@ -124,8 +181,12 @@ class Source(ABC):
         modeled: list[str],
         params: dict[str, Any] | None,
         progress: Progress,
+        *,
+        sampled: Sampled | None = None,
+        timings: dict[str, float] | None = None,
     ) -> Any | None:
-        """Write the comparison report into ``report_dir``; None when the source has none."""
+        """Write the comparison report into ``report_dir`` (with ``sampled``, the output being
+        written, scored against the source in its section 2); None when the source has none."""
         return None
 
     @contextmanager
@@ -136,3 +197,21 @@ class Source(ABC):
     def done(self, out: Path, progress: Progress) -> dict[str, Path]:
         """Files of interest in the written ``out`` (said on ``progress``), by name."""
         return {}
+
+
+#: source kinds by the name a model folder records (``Source.kind``)
+SOURCE_KINDS: Registry[type[Source]] = Registry("model source")
+
+R = TypeVar("R", bound=BaseModel)
+
+
+def source_record(model: type[R], saved: SavedModel) -> R:
+    """The manifest's ``source`` section as ``model``; a missing or wrong key is an
+    ``InputError`` (exit 2) naming it."""
+    try:
+        return model.model_validate(saved.manifest.source)
+    except ValidationError as exc:
+        lines = [f"  - source.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        raise InputError(
+            f"{saved.directory}/manifest.json: {len(lines)} problem(s):\n" + "\n".join(lines)
+        ) from None

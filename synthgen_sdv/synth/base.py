@@ -115,18 +115,33 @@ class Synthesizer(ABC):
         self.timings["fit_s"] = time.perf_counter() - start
         return self
 
-    def sample(self, scale: float = 1.0) -> dict[str, pd.DataFrame]:
-        """Sample every modeled table; root tables get ``scale`` x their fitted rows."""
+    def sample(self, scale: float = 1.0, seed: int | None = None) -> dict[str, pd.DataFrame]:
+        """Sample every modeled table; root tables get ``scale`` x their fitted rows.
+
+        ``seed`` is the seed of this draw (default: the fitting seed): the same fitted model,
+        seed and scale give the same tables, and another seed gives a fresh draw.
+        """
         if self.prepared is None:
             raise InputError(f"synthesizer '{self.name}' is not fitted; call fit() or load one")
         if not (isinstance(scale, int | float) and scale > 0):
             raise InputError(f"scale must be a number > 0, got {scale!r}")
         stages = Stages(self.name, self.verbose, self.progress)
         start = time.perf_counter()
-        with stages.stage(f"sample scale={scale}"), seeded(derive_seed(self.seed, "sample", scale)):
-            raw = self._sample(float(scale))
-        with stages.stage("restore keys to unmodeled tables and PII"):
-            out = restore_after_sample(raw, self.prepared, derive_seed(self.seed, "restore", scale))
+        fit_seed = self.seed
+        # the hooks derive their sampling seeds from ``self.seed``: it is this draw's seed
+        # while ``_sample`` runs, and the fitting seed again afterwards
+        self.seed = fit_seed if seed is None else int(seed)
+        try:
+            with (
+                stages.stage(f"sample scale={scale}"),
+                seeded(derive_seed(self.seed, "sample", scale)),
+            ):
+                raw = self._sample(float(scale))
+            with stages.stage("restore keys to unmodeled tables and PII"):
+                restore_seed = derive_seed(self.seed, "restore", scale)
+                out = restore_after_sample(raw, self.prepared, restore_seed)
+        finally:
+            self.seed = fit_seed
         self.timings["sample_s"] = time.perf_counter() - start
         return out
 

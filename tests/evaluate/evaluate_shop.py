@@ -81,7 +81,15 @@ def shop_metadata() -> dict:
     }
 
 
-def make_shop(n_customers: int = 200, seed: int = 0, id_offset: int = 0) -> dict[str, pd.DataFrame]:
+def make_shop(
+    n_customers: int = 200,
+    seed: int = 0,
+    id_offset: int = 0,
+    products: pd.DataFrame | None = None,
+) -> dict[str, pd.DataFrame]:
+    """A shop of ``n_customers``; ``products`` reuses another shop's catalogue (same prices), so
+    the result is a fresh sample of the same process rather than a different shop."""
+    catalogue = products
     rng = np.random.default_rng(seed)
     seg_idx = rng.choice(3, size=n_customers, p=[0.5, 0.35, 0.15])
     income = np.round(
@@ -106,6 +114,8 @@ def make_shop(n_customers: int = 200, seed: int = 0, id_offset: int = 0) -> dict
             "list_price": np.round(rng.uniform(2, 80, n_products), 2),
         }
     )
+    if catalogue is not None:  # drawn above all the same, so the other columns do not change
+        products = catalogue.copy()
     n_orders_per = rng.poisson(0.5 + income / 30_000)
     cust_of_order = np.repeat(customers["customer_id"].to_numpy(), n_orders_per)
     seg_of_order = np.repeat(seg_idx, n_orders_per)

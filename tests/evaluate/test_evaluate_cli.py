@@ -68,7 +68,11 @@ def test_compare_cli_writes_report(run, folders, tmp_path, capsys):
     assert "cannot know whether the candidates learned from those rows" in doc["protocol"]
     assert doc["candidates"][1]["summary"]["time s"] == 2.0
     assert doc["plots"] == {}
-    assert "| **rules** |" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert printed.startswith("Each candidate was scored against the 24 held-out customers")
+    assert f"split from {folders['ref']}, with the other 96 customers" in printed
+    assert "| **rules** |" in printed
+    assert (out / "comparison.html").is_file()
 
 
 def test_compare_cli_missing_metadata_exits_2(run, folders, tmp_path, capsys):
@@ -111,7 +115,7 @@ def test_compare_cli_tables_differ_exits_2(run, folders, tmp_path, capsys):
         (["--candidate", "noequals"], "expected NAME=VALUE"),
         (["--candidate", "a=X", "--candidate", "a=Y"], "name 'a' is given twice"),
         (["--candidate", "a=X", "--stats", "b=s.json"], "no --candidate named 'b'"),
-        (["--candidate", "a=X", "--metrics", "quality,privcy_dcr"], "did you mean 'privacy_dcr'"),
+        (["--candidate", "a=X", "--metrics", "quality,dcr_ration"], "did you mean 'dcr_ratio'"),
     ],
 )
 def test_compare_cli_bad_arguments_exit_2(run, folders, tmp_path, capsys, args, message):

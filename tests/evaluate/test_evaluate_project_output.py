@@ -22,7 +22,7 @@ def test_compare_on_the_default_generated_output(default_output, tmp_path):
         {"copy": split.train},
         folder.metadata,
         tmp_path,
-        metrics=["quality", "referential_integrity", "privacy_dcr"],
+        metrics=["quality", "referential_integrity", "dcr_ratio"],
         scope="held_out",
         make_plots=False,
         progress=lambda _m: None,

@@ -41,5 +41,7 @@ def test_compare_scores_a_real_hma_sample(metadata, tmp_path):
     assert 0.4 < hma["Quality"] <= 1.0
     assert 0.0 <= hma["Column Shapes"] <= 1.0
     assert hma["DCR ratio"] is not None and hma["DCR ratio"] > 0.2  # HMA does not copy rows
+    # on 27 held-out customers "closer to train" is noisy: only its range is checked here
+    assert hma["DCR overfitting"] is not None and 0.0 <= hma["DCR overfitting"] <= 1.0
     assert hma["ML synth"] is not None and ceiling["ML real"] == hma["ML real"]
     assert hma["time s"] == pytest.approx(seconds)

@@ -50,6 +50,15 @@ def test_notebooks_are_committed_without_outputs(name):
     assert code and all(not c.outputs and c.execution_count is None for c in code)
 
 
+@pytest.mark.parametrize("name", ["quality_report", "ablation", "data_validation"])
+def test_notebooks_use_the_python_api(name):
+    """The notebooks call ``synthgen_sdv``'s API in the kernel, never the command line."""
+    book = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    code = "\n".join(c.source for c in book.cells if c.cell_type == "code")
+    assert "import synthgen_sdv as sg" in code
+    assert "subprocess" not in code and "python -m synthgen_sdv" not in code
+
+
 def test_quality_report(tmp_path, monkeypatch):
     texts, images = execute(
         "quality_report",
@@ -68,6 +77,7 @@ def test_quality_report(tmp_path, monkeypatch):
     assert {"train (ceiling)", "gaussian_copula", "rules_baseline"} <= set(quality)
     assert texts[-1].rstrip().endswith("RESULT: OK")
     assert "property_scores.png" in everything and images >= 5  # every plot is shown
+    assert "the saved model repeats a draw from its seed: True" in everything
 
 
 def test_ablation(tmp_path, monkeypatch):

@@ -126,29 +126,18 @@ def test_tiny_fit_sample_with_gaussian_copula(tmp_path):
     assert np.allclose(orders.set_index("order_id").loc[totals.index, "total"], totals, atol=0.011)
 
 
-def test_fit_then_sample_and_refusal_on_another_config(tmp_path):
+def test_fit_then_sample_from_the_model_folder_alone(tmp_path):
     model = tmp_path / "model"
     proc = cli("fit", "--config-dir", str(TINY), "--model-dir", str(model))
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert (model / "model.pkl").exists() and (model / "manifest.json").exists()
+    assert (model / "source" / "tables.yml").read_bytes() == (TINY / "tables.yml").read_bytes()
     out = tmp_path / "o"
-    proc = cli("sample", "--config-dir", str(TINY), "--model-dir", str(model), "--out", str(out))
+    proc = cli("sample", "--model-dir", str(model), "--out", str(out), "--seed", "99")
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert_keys_resolve(out)
-    proc = cli(
-        "sample",
-        "--config-dir",
-        str(TINY),
-        "--model-dir",
-        str(model),
-        "--out",
-        str(tmp_path / "o2"),
-        "--seed",
-        "99",
-    )
-    assert proc.returncode == 2
-    assert "refusing to load" in proc.stderr and "config hash" in proc.stderr
-    assert "Traceback" not in proc.stderr
+    assert schema(out)["sampling"]["seed"] == 99 and schema(out)["seed"] == 7
+    assert schema(out)["tables"]["lines"]["source"] == "synthesizer:gaussian_copula"
 
 
 def test_unknown_modeled_table_is_a_clear_error(tmp_path):

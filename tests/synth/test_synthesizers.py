@@ -72,6 +72,12 @@ def test_sample_is_a_function_of_model_seed_and_scale(fitted_hma):
     again = fitted_hma.sample(1.0)
     for table in MODELED:
         pd.testing.assert_frame_equal(first[table], again[table])
+    # the seed of a draw is an argument: another seed, another draw; the fitting seed stays
+    other, same = fitted_hma.sample(0.5, seed=99), fitted_hma.sample(0.5, seed=99)
+    assert not other["customers"].equals(fitted_hma.sample(0.5)["customers"])
+    for table in MODELED:
+        pd.testing.assert_frame_equal(other[table], same[table])
+    assert fitted_hma.seed == 7
 
 
 def test_seeded_restores_global_rng_state():
@@ -85,27 +91,31 @@ def test_seeded_restores_global_rng_state():
         assert np.random.random() == inside
 
 
+def _save(synth, folder):
+    rows = {t: 1 for t in synth.prepared.modeled}
+    return save_model(synth, folder, fit_seed=synth.seed, rows=rows, source={"kind": "test"})
+
+
 def test_save_load_same_samples_and_guards(fitted_hma, tmp_path):
-    save_model(fitted_hma, tmp_path / "m", config_hash="abc")
-    loaded = load_model(tmp_path / "m", expected_config_hash="abc")
+    _save(fitted_hma, tmp_path / "m")
+    loaded = load_model(tmp_path / "m").synthesizer
     a, b = fitted_hma.sample(1.0), loaded.sample(1.0)
     for table in MODELED:
         pd.testing.assert_frame_equal(a[table], b[table])
     manifest = json.loads((tmp_path / "m" / MANIFEST_FILE).read_text())
     assert manifest["synthesizer"]["name"] == "hma" and manifest["tables"] == MODELED
     assert {"sdv", "rdt", "sdmetrics", "python", "synthgen_sdv"} <= set(manifest["versions"])
+    assert manifest["fit_seed"] == 7 and "model.pkl" in manifest["files"]
 
-    with pytest.raises(InputError, match=r"config hash abc \(saved\) != other"):
-        load_model(tmp_path / "m", expected_config_hash="other")
     manifest["versions"]["sdv"] = "1.38.0"
     (tmp_path / "m" / MANIFEST_FILE).write_text(json.dumps(manifest))
     with pytest.raises(InputError, match=r"sdv 1.38.0 \(saved\) != 1.37.4 \(installed\)"):
-        load_model(tmp_path / "m", expected_config_hash="abc")
+        load_model(tmp_path / "m")
 
 
 def test_pickle_holds_no_training_rows(fitted_hma, tmp_path):
-    save_model(fitted_hma, tmp_path / "m", config_hash="x")
-    loaded = load_model(tmp_path / "m", expected_config_hash="x")
+    _save(fitted_hma, tmp_path / "m")
+    loaded = load_model(tmp_path / "m").synthesizer
     assert loaded.prepared.model_tables == {}
 
 
@@ -130,8 +140,8 @@ def test_progress_callback_sees_every_stage(tiny, tmp_path):
     stages = [s for s, t in seen if t is not None]
     assert stages[0].startswith("prepare") and stages[1].startswith("fit")
     assert any(s.startswith("sample") for s in stages)
-    save_model(synth, tmp_path / "m", config_hash="h")  # the callback is not pickled
-    assert load_model(tmp_path / "m", "h").progress is None
+    _save(synth, tmp_path / "m")  # the callback is not pickled
+    assert load_model(tmp_path / "m").synthesizer.progress is None
 
 
 def _awkward():

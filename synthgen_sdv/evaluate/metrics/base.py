@@ -51,8 +51,9 @@ class EvalOptions:
     target: str | None = None  # "table.column"; None picks one from the metadata
     root_table: str | None = None  # the entity root; None picks one from the metadata
     max_model_rows: int = 20_000  # ML utility: rows to train / test on, each
-    dcr_reference_rows: int = 5_000  # privacy: train (and holdout) rows searched
-    dcr_query_rows: int = 2_000  # privacy: candidate / holdout rows whose DCR is measured
+    # privacy: SDMetrics' DCR is a cross join (query x reference rows), so both are sampled
+    dcr_reference_rows: int = 1_000  # train (and holdout) rows searched
+    dcr_query_rows: int = 500  # candidate / holdout rows whose DCR is measured
     dcr_min_rows: int = 20  # privacy: fewer holdout rows than this give no ratio
 
 
@@ -63,7 +64,7 @@ class EvalContext:
     ``candidate`` is the full candidate; ``candidate_sample`` and ``holdout_sample`` are the
     root-subsampled versions SDMetrics runs on, with ``sample_metadata`` (which may cover
     fewer tables and hide identifier-like columns). ``shared`` caches work common to all candidates
-    (the real-train baseline model, the DCR encoders).
+    (the real-train baseline model, the DCR samples).
     """
 
     name: str
@@ -79,6 +80,8 @@ class EvalContext:
     stats: dict[str, Any] = field(default_factory=dict)
     sample_metadata: dict | None = None  # what SDMetrics scores; default ``metadata``
     shared: dict[str, Any] = field(default_factory=dict)
+    # False for the written-output section: ``holdout`` is then the fitted data itself
+    has_holdout: bool = True
 
 
 def clean(value: Any) -> Any:

@@ -1,10 +1,31 @@
-"""Privacy: distance to closest record (DCR) of candidate rows to train rows, against the
-holdout's own distance to train, per held-out table (the root's subtree; shared dimension tables
-have no baseline). The score is the worst table's ratio of medians (of means where real rows
-repeat so the holdout's median is 0)."""
+"""Privacy: SDMetrics' distance to closest record (DCR) metrics, per held-out table.
+
+- ``dcr_baseline``: ``DCRBaselineProtection``, the median DCR of candidate rows to the train
+  rows it learned from, divided by the median DCR of uniformly random rows in the same ranges
+  (capped at 1). Random rows are a generous yardstick: real data is clustered, so unseen REAL
+  rows score well below 1 too. The ceiling row therefore shows what the holdout (real rows the
+  generator never saw) scores against train: a candidate near that value sits as close to
+  train as new real data does; one far below it copies rows.
+- ``dcr_overfitting``: ``DCROverfittingProtection``, the share of candidate rows closer to
+  train than to an equal-sized holdout sample; score = min(2 x (1 - share), 1), so 1 means no
+  more rows near train than near unseen data. Needs a holdout, so the written-output section
+  has only the baseline.
+
+Both run per table of the root's subtree (shared tables hold the same rows in train and holdout,
+so there is no baseline for them); the worst table is the score. SDMetrics' DCR is quadratic
+(a pandas cross join), so rows are sampled first (seeded; ``EvalOptions.dcr_*``), and the
+random baseline is seeded too, so the same inputs give the same scores. Distances follow
+SDMetrics: numbers and dates as |difference| / range, categories and booleans 0 or 1, averaged
+over the value columns; keys and PII are not compared.
+
+The home-made DCR ratio (``dcr_ratio``) stays beside them for what they cannot see; its module
+says what and shows it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -14,184 +35,261 @@ from synthgen_sdv.evaluate.metrics.base import (
     METRICS,
     EvalContext,
     Metric,
+    as_number,
+    nan_to_none,
     sample_rows,
-    value_frame,
 )
+from synthgen_sdv.evaluate.relations import TableGraph
+
+SCORED_SDTYPES = ("numerical", "datetime", "categorical", "boolean")
 
 
-class _Encoder:
-    """Scaled numeric + one-hot categorical (train's top 20 values + other), fit on train."""
+def dcr_frame(df: pd.DataFrame, graph: TableGraph, table: str) -> tuple[pd.DataFrame, dict]:
+    """The value columns in the dtypes SDMetrics' DCR expects, with their single-table metadata.
 
-    def __init__(self, frame: pd.DataFrame):
-        self.num = [c for c in frame.columns if frame[c].dtype != object]
-        self.cat = [c for c in frame.columns if frame[c].dtype == object]
-        # Mean, not median: a train row sitting exactly on the fill value for nulls would make
-        # every candidate row with a null look "closer to train" than to the holdout.
-        self.center = frame[self.num].mean()
-        scale = frame[self.num].std().replace(0, 1.0).fillna(1.0)
-        self.scale = scale
-        self.levels = {c: frame[c].value_counts().index[:20].tolist() for c in self.cat}
-
-    def __call__(self, frame: pd.DataFrame) -> np.ndarray:
-        parts = []
-        if self.num:
-            x = (frame[self.num].astype(float) - self.center) / self.scale
-            parts.append(x.fillna(0.0).to_numpy())
-            parts.append(frame[self.num].isna().to_numpy(dtype=float))
-        for c in self.cat:
-            vals = frame[c].to_numpy()
-            onehot = np.stack(
-                [vals == lv for lv in self.levels[c]] + [~np.isin(vals, self.levels[c])], axis=1
-            )
-            parts.append(onehot.astype(float))
-        return np.hstack(parts) if parts else np.zeros((len(frame), 0))
+    Numbers as float, dates as datetime64, booleans and categories as Python objects with
+    None for null: a candidate read from CSV then compares value for value with Parquet data.
+    """
+    cols: dict[str, pd.Series] = {}
+    meta: dict[str, dict[str, str]] = {}
+    for col in graph.columns(table, SCORED_SDTYPES):
+        sdtype = graph.sdtype(table, col)
+        s = df[col]
+        if sdtype == "numerical":
+            cols[col] = as_number(s, sdtype)
+        elif sdtype == "datetime":
+            cols[col] = pd.to_datetime(s, errors="coerce").astype("datetime64[ns]")
+        elif sdtype == "boolean":
+            cols[col] = as_number(s, sdtype).map({1.0: True, 0.0: False}).astype(object)
+        else:
+            cols[col] = s.astype(object).map(str, na_action="ignore")
+        meta[col] = {"sdtype": sdtype}
+    frame = pd.DataFrame(cols, index=df.index).reset_index(drop=True)
+    return frame, {"columns": meta}
 
 
-def _nearest(ref: np.ndarray, query: np.ndarray) -> np.ndarray:
-    from sklearn.neighbors import NearestNeighbors
+@contextmanager
+def _seeded(seed: int) -> Iterator[None]:
+    """SDMetrics draws its random baseline and null masks from numpy's global generator and a
+    class attribute: seed both for the call, then put them back."""
+    from sdmetrics.single_table import DCRBaselineProtection
 
-    nn = NearestNeighbors(n_neighbors=1).fit(ref)
-    return nn.kneighbors(query, return_distance=True)[0][:, 0]
+    state = np.random.get_state()
+    before = DCRBaselineProtection._seed
+    np.random.seed(seed)
+    DCRBaselineProtection._seed = seed
+    try:
+        yield
+    finally:
+        DCRBaselineProtection._seed = before
+        np.random.set_state(state)
 
 
-@METRICS.register("privacy_dcr")
-class PrivacyDCR(Metric):
-    """Distance to closest record: candidate -> train versus holdout -> train, per table."""
+class _DCRMetric(Metric):
+    """Shared walk over the held-out tables; a subclass scores one table."""
 
-    title = "DCR ratio (worst)"
+    def _table(self, ctx: EvalContext, table: str) -> dict[str, Any]:
+        raise NotImplementedError
 
-    def _baseline(self, ctx: EvalContext, table: str) -> dict[str, Any] | None:
+    def _ceiling_reason(self) -> str | None:
+        """None when the ceiling row is scored, else why not."""
+        return None
+
+    def _frames(self, ctx: EvalContext, table: str) -> dict[str, Any]:
+        """Sampled, encoded train / holdout rows of ``table``, made once per comparison."""
         key = f"dcr:{table}"
         if key not in ctx.shared:
             opts = ctx.options
-            # Sample raw rows first: encoding a 10M-row table to sample 5,000 of it is waste.
-            n_hold = max(opts.dcr_reference_rows, opts.dcr_query_rows)
-            train = value_frame(
+            train, meta = dcr_frame(
                 sample_rows(ctx.train[table], opts.dcr_reference_rows, opts.seed), ctx.graph, table
             )
-            holdout = value_frame(
-                sample_rows(ctx.holdout[table], n_hold, opts.seed + 5), ctx.graph, table
+            n_eq = min(len(train), len(ctx.holdout[table]))
+            # Same-sized train and holdout references make "closer to train" a fair coin (0.5)
+            # for a candidate that did not memorise its training rows.
+            holdout_ref, _ = dcr_frame(
+                sample_rows(ctx.holdout[table], n_eq, opts.seed + 2), ctx.graph, table
             )
-            if train.shape[1] == 0 or len(train) == 0 or len(holdout) == 0:
-                ctx.shared[key] = None
-                return None
-            train_ref = train
-            enc = _Encoder(train_ref)
-            t_ref = enc(train_ref)
-            # Same-sized train and holdout references make "closer to train than to holdout"
-            # a fair coin (0.5) for a candidate that did not memorise its training rows.
-            n_eq = min(len(train_ref), len(holdout))
-            t_eq = t_ref[np.random.default_rng(opts.seed + 1).permutation(len(t_ref))[:n_eq]]
-            h_ref = enc(sample_rows(holdout, n_eq, opts.seed + 2))
-            hq = sample_rows(holdout, opts.dcr_query_rows, opts.seed + 3)
-            h_dcr = _nearest(t_ref, enc(hq))
+            # a random part of train, not its first rows (those are a few root entities)
+            train_eq, _ = dcr_frame(
+                sample_rows(ctx.train[table], len(holdout_ref), opts.seed + 1), ctx.graph, table
+            )
+            holdout_query, _ = dcr_frame(
+                sample_rows(ctx.holdout[table], opts.dcr_query_rows, opts.seed + 3),
+                ctx.graph,
+                table,
+            )
             ctx.shared[key] = {
-                "enc": enc,
-                "train_ref": t_ref,
-                "train_eq": t_eq,
-                "holdout_ref": h_ref,
-                "reference_rows": len(t_ref),
-                "equal_reference_rows": n_eq,
-                "holdout_dcr": h_dcr,
-                "holdout_query_rows": len(hq),
+                "train": train,
+                "train_eq": train_eq,
+                "holdout_ref": holdout_ref,
+                "holdout_query": holdout_query,
+                "metadata": {"tables": {table: meta}},
             }
         return ctx.shared[key]
 
-    def compute(self, ctx: EvalContext) -> dict[str, Any]:
-        """Per held-out table the candidate's DCR against the holdout's; the worst table
-        scores (copying is a risk wherever it happens)."""
+    def _query(self, ctx: EvalContext, table: str) -> pd.DataFrame:
         opts = ctx.options
-        by_table: dict[str, Any] = {}
-        root = opts.root_table or ctx.graph.entity_root(ctx.train)
+        frame, _ = dcr_frame(
+            sample_rows(ctx.candidate[table], opts.dcr_query_rows, opts.seed + 4), ctx.graph, table
+        )
+        return frame
+
+    def compute(self, ctx: EvalContext) -> dict[str, Any]:
+        """Per held-out table the SDMetrics breakdown; the worst table scores (copying is a
+        risk wherever it happens)."""
+        root = ctx.options.root_table or ctx.graph.entity_root(ctx.train)
         held_out = {root, *ctx.graph.descendants(root)}
+        skip = self._ceiling_reason() if ctx.is_ceiling else None
+        by_table: dict[str, Any] = {}
         for table in ctx.graph.tables:
             if table not in held_out:
                 by_table[table] = {
                     "score": None,
-                    "reason": f"not held out: '{table}' is outside the '{root}' subtree, so the "
-                    "holdout shares train's rows and there is no baseline",
+                    "reason": f"'{table}' is outside the '{root}' subtree: a shared table is not "
+                    "split (the holdout holds train's rows), so there is no baseline",
                 }
-                continue
-            base = self._baseline(ctx, table)
-            if base is None:
-                continue
-            h_dcr = base["holdout_dcr"]
-            entry: dict[str, Any] = {
-                "reference_rows": base["reference_rows"],
-                "equal_reference_rows": base["equal_reference_rows"],
-                "holdout_query_rows": base["holdout_query_rows"],
-                "holdout_dcr_median": float(np.median(h_dcr)),
-                "holdout_dcr_p05": float(np.quantile(h_dcr, 0.05)),
-                "holdout_share_exact": float(np.mean(h_dcr < 1e-9)),
-            }
-            if ctx.is_ceiling:
-                entry.update(score=None, reason="the ceiling is the training data itself")
-                by_table[table] = entry
-                continue
-            cand = value_frame(
-                sample_rows(ctx.candidate[table], opts.dcr_query_rows, opts.seed + 4),
-                ctx.graph,
-                table,
-            )
-            if len(cand) == 0:
-                entry.update(score=None, reason="the candidate table is empty")
-                by_table[table] = entry
-                continue
-            q = base["enc"](cand)
-            s_dcr = _nearest(base["train_ref"], q)
-            s_eq = _nearest(base["train_eq"], q)
-            s_hold = _nearest(base["holdout_ref"], q)
-            # Distances within 1% of each other are ties (half each): when a candidate column
-            # is all null, every row sits on the fill value and a hair's difference would
-            # otherwise call all of them "closer" to one side. A copy (distance 0) never ties.
-            tol = np.maximum(0.01 * np.maximum(s_eq, s_hold), 1e-9)
-            closer = np.mean(s_eq < s_hold - tol) + 0.5 * np.mean(np.abs(s_eq - s_hold) <= tol)
-            entry.update(
-                candidate_query_rows=len(q),
-                candidate_dcr_median=float(np.median(s_dcr)),
-                candidate_dcr_p05=float(np.quantile(s_dcr, 0.05)),
-                candidate_share_exact=float(np.mean(s_dcr < 1e-9)),
-                share_closer_to_train=float(closer),
-            )
-            entry.update(self._ratio(s_dcr, h_dcr, opts.dcr_min_rows))
-            by_table[table] = entry
-        scores = [e["score"] for e in by_table.values() if e.get("score") is not None]
-        closer = [
-            e["share_closer_to_train"] for e in by_table.values() if "share_closer_to_train" in e
-        ]
-        if ctx.is_ceiling:
-            reason = "the ceiling is the training data itself (distance 0 by definition)"
+            elif skip:
+                by_table[table] = {"score": None, "reason": skip}
+            elif not ctx.graph.columns(table, SCORED_SDTYPES):
+                by_table[table] = {"score": None, "reason": "no value columns to compare"}
+            elif len(ctx.candidate[table]) == 0 or len(ctx.train[table]) == 0:
+                by_table[table] = {"score": None, "reason": "no rows to compare"}
+            else:
+                by_table[table] = self._table(ctx, table)
+        scores = {t: e["score"] for t, e in by_table.items() if e.get("score") is not None}
+        worst = min(scores, key=lambda t: scores[t]) if scores else None
+        if worst is not None:
+            reason = None
+        elif skip:
+            reason = skip
         else:
-            reason = None if scores else "no table has value columns to compare"
+            reason = "no held-out table has rows and value columns to compare"
         return {
-            "score": min(scores) if scores and not ctx.is_ceiling else None,
+            "score": scores[worst] if worst else None,
             "reason": reason,
-            "share_closer_to_train_max": max(closer) if closer else None,
-            "encoding": "numeric and datetime standardised by train mean/std, nulls at the mean "
-            "plus a null flag; "
-            "categorical one-hot on train's top 20 values + other; Euclidean distance",
+            "worst_table": worst,
             "by_table": by_table,
         }
 
-    @staticmethod
-    def _ratio(s_dcr: np.ndarray, h_dcr: np.ndarray, min_rows: int) -> dict[str, Any]:
-        if len(h_dcr) < min_rows:
+
+def _baseline_entry(
+    frames: dict[str, Any], table: str, query: pd.DataFrame, what: str, seed: int
+) -> dict[str, Any]:
+    """One DCRBaselineProtection breakdown, with its random rows seeded."""
+    from sdmetrics.single_table import DCRBaselineProtection
+
+    with _seeded(seed):
+        out = DCRBaselineProtection.compute_breakdown(
+            real_data=frames["train"],
+            synthetic_data=query,
+            metadata=frames["metadata"],
+            table_name=table,
+        )
+    medians = out["median_DCR_to_real_data"]
+    entry = {
+        "score": nan_to_none(out["score"]),
+        "reason": None,
+        "median_dcr": nan_to_none(medians["synthetic_data"]),
+        "median_dcr_random": nan_to_none(medians["random_data_baseline"]),
+        "query_rows": len(query),
+        "reference_rows": len(frames["train"]),
+        "scored": what,
+    }
+    if entry["score"] is None:
+        entry["reason"] = "the random rows sit on train rows (median distance 0)"
+    return entry
+
+
+@METRICS.register("dcr_baseline")
+class DCRBaseline(_DCRMetric):
+    """SDMetrics' DCRBaselineProtection of the candidate against train, per held-out table.
+
+    The ceiling row scores the holdout instead: what unseen real rows reach. A table where
+    that is 0 (unseen real rows have exact copies in train, as in a table of a few discrete
+    columns) cannot tell copying from realism, so it is left blank with that reason.
+    """
+
+    title = "DCR baseline"
+
+    def _table(self, ctx: EvalContext, table: str) -> dict[str, Any]:
+        frames = self._frames(ctx, table)
+        real: dict[str, Any] | None = None
+        if ctx.has_holdout:
+            if "real_baseline" not in frames:
+                frames["real_baseline"] = _baseline_entry(
+                    frames,
+                    table,
+                    frames["holdout_query"],
+                    "holdout rows (unseen real data)",
+                    ctx.options.seed,
+                )
+            real = frames["real_baseline"]
+        if ctx.is_ceiling and real is not None:
+            entry = dict(real)
+        else:
+            query = self._query(ctx, table)
+            entry = _baseline_entry(frames, table, query, "candidate rows", ctx.options.seed)
+        if real is not None:
+            entry["holdout_score"] = real["score"]
+            if real["median_dcr"] == 0:
+                entry.update(
+                    score=None,
+                    reason="unseen real rows have exact copies in train (median distance 0), "
+                    "so distance cannot tell copying from realism here (see DCR ratio)",
+                )
+        return entry
+
+
+@METRICS.register("dcr_overfitting")
+class DCROverfitting(_DCRMetric):
+    """SDMetrics' DCROverfittingProtection: candidate rows closer to train than to the holdout."""
+
+    title = "DCR overfitting"
+
+    def _ceiling_reason(self) -> str | None:
+        return "the ceiling is the training data itself (every row is in train)"
+
+    def _table(self, ctx: EvalContext, table: str) -> dict[str, Any]:
+        from sdmetrics.single_table import DCROverfittingProtection
+
+        frames = self._frames(ctx, table)
+        if len(frames["holdout_ref"]) < ctx.options.dcr_min_rows:
             return {
                 "score": None,
-                "reason": f"only {len(h_dcr)} holdout rows (< {min_rows}); baseline too noisy",
+                "reason": f"only {len(frames['holdout_ref'])} holdout rows "
+                f"(< {ctx.options.dcr_min_rows}); the comparison would be noise",
             }
-        h_med, h_mean = float(np.median(h_dcr)), float(np.mean(h_dcr))
-        if h_med > 0:
-            return {"score": float(np.median(s_dcr)) / h_med, "ratio_of": "median", "reason": None}
-        # Real rows repeat in a low-dimensional value space (median 0); means still separate
-        # a generator that copies rows from one that does not.
-        if h_mean > 0:
-            return {"score": float(np.mean(s_dcr)) / h_mean, "ratio_of": "mean", "reason": None}
-        return {"score": None, "reason": "every holdout row has an exact copy in train"}
+        query = self._query(ctx, table)
+        out = DCROverfittingProtection.compute_breakdown(
+            real_training_data=frames["train_eq"],
+            synthetic_data=query,
+            real_validation_data=frames["holdout_ref"],
+            metadata=frames["metadata"],
+            table_name=table,
+        )
+        shares = out["synthetic_data_percentages"]
+        return {
+            "score": nan_to_none(out["score"]),
+            "reason": None,
+            "share_closer_to_train": nan_to_none(shares["closer_to_training"]),
+            "query_rows": len(query),
+            "reference_rows": len(frames["train_eq"]),
+        }
+
+    def compute(self, ctx: EvalContext) -> dict[str, Any]:
+        """As the base, plus the worst share of rows closer to train (0.5 is ideal)."""
+        result = super().compute(ctx)
+        shares = [
+            e["share_closer_to_train"]
+            for e in result["by_table"].values()
+            if e.get("share_closer_to_train") is not None
+        ]
+        result["share_closer_to_train_max"] = max(shares) if shares else None
+        return result
 
     def columns(self, result: dict[str, Any]) -> dict[str, Any]:
-        """The ratio, and the share of rows closer to train than to the holdout (0.5 ideal)."""
+        """The score, and the share of rows closer to train than to the holdout (0.5 ideal)."""
         return {
-            "DCR ratio": result.get("score"),
+            "DCR overfitting": result.get("score"),
             "closer to train": result.get("share_closer_to_train_max"),
         }

@@ -19,10 +19,12 @@ SCORES = (
     ("Diagnostic", "higher"),
     ("RI (worst)", "higher"),
     ("ML ratio", "higher"),
+    ("Spikes", "lower"),
+    ("DCR overfitting", "higher"),
     ("DCR ratio", "about 1"),
 )
 COSTS = (("fit s", "lower"), ("sample s", "lower"), ("time s", "lower"), ("peak MB", "lower"))
-BOUNDED = {m for m, _ in SCORES} - {"DCR ratio"}  # 0..1 scores
+BOUNDED = {m for m, _ in SCORES} - {"DCR ratio", "Spikes"}  # 0..1 scores
 
 
 def aggregate(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -220,6 +220,10 @@ MEANINGS = {
     "RI (worst)": "share of foreign keys that resolve, worst relationship (1 = all resolve)",
     "ML ratio": "macro F1 (or R^2) of a model trained on the candidate / of one trained on "
     "real train, both tested on the holdout (1 = as useful as real data)",
+    "Spikes": "columns where one value takes more than twice its real share plus one "
+    "percentage point (the per-column check; 0 is the goal)",
+    "DCR overfitting": "SDMetrics DCROverfittingProtection, worst held-out table (1 = no more "
+    "rows near train than near unseen real rows)",
     "DCR ratio": "distance to closest train record, candidate rows / holdout rows, worst "
     "held-out table (about 1 or above = no sign of copying train; well below 1 = memorisation)",
     "fit s": "seconds to fit on train (the baseline infers a config instead: 0)",
