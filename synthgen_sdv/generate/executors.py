@@ -8,6 +8,7 @@ the output the same for any number of workers.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 from abc import ABC, abstractmethod
 from collections import deque
@@ -105,11 +106,13 @@ class LocalExecutor(Executor):
             yield _Inline(job)
             return
         _JOB = job
+        gc.freeze()  # objects made so far are not scanned again, so forked pages stay shared
         try:
             with mp.get_context("fork").Pool(self.parallelism) as pool:
                 yield _Forked(pool, window=2 * self.parallelism)
         finally:
             _JOB = None
+            gc.unfreeze()
 
 
 EXECUTORS: Registry[Callable[..., Executor]] = Registry("generation engine")
