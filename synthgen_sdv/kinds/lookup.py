@@ -9,7 +9,7 @@ Two ways to relate to a parent:
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from functools import lru_cache
 from typing import Literal
 
@@ -177,11 +177,15 @@ class LookupColumn(ForeignKeyKind):
                 out[inside] = order[rows[inside]]
             return out
         w = self.weights(ctx.seed, ctx.table, ctx.column, n_parents)
-        if self.distinct_per_parent and groups is not None and ctx.n:
-            return _distinct_within(ctx.rng, w, groups)
+        rng = ctx.rng
         if pop.distribution == "uniform":
-            return ctx.rng.integers(0, n_parents, ctx.n)
-        return sampler(ctx.seed, ctx.table, ctx.column, n_parents, pop.a).draw(ctx.rng, ctx.n)
+            draw = lambda size: rng.integers(0, n_parents, size)  # noqa: E731
+        else:
+            alias = sampler(ctx.seed, ctx.table, ctx.column, n_parents, pop.a)
+            draw = lambda size: alias.draw(rng, size)  # noqa: E731
+        if self.distinct_per_parent and groups is not None and ctx.n:
+            return _distinct_within(rng, w, groups, draw)
+        return draw(ctx.n)
 
 
 @lru_cache(maxsize=256)
@@ -291,9 +295,19 @@ def keyed_permutation(index: np.ndarray, n: int, key: int, rounds: int = 4) -> n
     return out.astype(np.int64)
 
 
-def _distinct_within(rng: np.random.Generator, w: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """Weighted draws without replacement inside each group (Gumbel top-k), vectorized, a
-    block of groups at a time so memory stays bounded."""
+def _distinct_within(
+    rng: np.random.Generator,
+    w: np.ndarray,
+    groups: np.ndarray,
+    draw: Callable[[int], np.ndarray],
+) -> np.ndarray:
+    """Weighted draws without replacement inside each group (e.g. the distinct stores of one
+    product), vectorized over the groups.
+
+    A group that needs at most half of the targets reads a stream of draws with replacement
+    (``draw``) and keeps the first ``k`` distinct values: that is sampling without replacement
+    exactly, and costs O(rows), not O(groups x targets). Larger groups take the top ``k`` of
+    Gumbel-perturbed log weights, a block of groups at a time (bounded memory)."""
     out = np.empty(len(groups), dtype=np.int64)
     order = np.argsort(groups, kind="stable")
     sorted_groups = groups[order]
@@ -301,22 +315,58 @@ def _distinct_within(rng: np.random.Generator, w: np.ndarray, groups: np.ndarray
     sizes = np.diff(np.r_[starts, len(groups)])
     within = np.arange(len(groups)) - np.repeat(starts, sizes)
     group_of_row = np.repeat(np.arange(len(starts)), sizes)
-    log_w = np.log(w)
     k = int(min(sizes.max(), len(w)))
-    block = max(1, 4_000_000 // max(len(w), 1))
-    ranked = np.empty((len(starts), k), dtype=np.int64)
-    for b in range(0, len(starts), block):
-        scores = log_w[None, :] + rng.gumbel(size=(min(block, len(starts) - b), len(w)))
-        if k < len(w):
+    ranked = np.full((len(starts), k), -1, dtype=np.int64)
+    streamed = sizes * 2 <= len(w)
+    _first_distinct(ranked, np.flatnonzero(streamed), np.minimum(sizes, len(w)), draw)
+    _gumbel_top(ranked, np.flatnonzero(~streamed), np.log(w), k, rng)
+    out[order] = ranked[group_of_row, within]
+    return out
+
+
+def _first_distinct(
+    ranked: np.ndarray, rows: np.ndarray, need: np.ndarray, draw: Callable[[int], np.ndarray]
+) -> None:
+    """Fill ``ranked[g, :need[g]]`` for the groups ``rows`` with the first distinct values of
+    each group's stream of draws, a round of draws per still-short group at a time."""
+    width = ranked.shape[1]
+    pending = rows
+    while len(pending):
+        m = 2 * width
+        fresh = draw(len(pending) * m).reshape(len(pending), m)
+        vals = np.concatenate([ranked[pending], fresh], axis=1)  # kept values first, in order
+        valid = vals >= 0
+        sort = np.argsort(np.where(valid, vals, -1), axis=1, kind="stable")
+        sv = np.take_along_axis(vals, sort, axis=1)
+        first_sorted = np.ones_like(sv, dtype=bool)
+        first_sorted[:, 1:] = sv[:, 1:] != sv[:, :-1]
+        first = np.zeros_like(first_sorted)
+        np.put_along_axis(first, sort, first_sorted, axis=1)
+        first &= valid
+        take = first & (np.cumsum(first, axis=1) <= need[pending][:, None])
+        counts = take.sum(axis=1)
+        r, c = np.nonzero(take)
+        slot = np.arange(len(r)) - np.repeat(np.r_[0, np.cumsum(counts)[:-1]], counts)
+        ranked[pending[r], slot] = vals[r, c]
+        pending = pending[counts < need[pending]]
+
+
+def _gumbel_top(
+    ranked: np.ndarray, rows: np.ndarray, log_w: np.ndarray, k: int, rng: np.random.Generator
+) -> None:
+    """Fill ``ranked[rows]`` with the top ``k`` of Gumbel-perturbed log weights per group."""
+    block = max(1, 4_000_000 // max(len(log_w), 1))
+    for b in range(0, len(rows), block):
+        these = rows[b : b + block]
+        scores = log_w[None, :] + rng.gumbel(size=(len(these), len(log_w)))
+        if k < len(log_w):
             top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
             top_scores = np.take_along_axis(scores, top, axis=1)
-            ranked[b : b + len(scores)] = np.take_along_axis(
+            ranked[these] = np.take_along_axis(
                 top, np.argsort(-top_scores, axis=1, kind="stable"), axis=1
             )
         else:
-            ranked[b : b + len(scores)] = np.argsort(-scores, axis=1, kind="stable")
-    out[order] = ranked[group_of_row, within]
-    return out
+            ranked[these] = np.argsort(-scores, axis=1, kind="stable")
 
 
 @register_kind("rollup")
