@@ -58,7 +58,6 @@ def run(args: argparse.Namespace) -> int:
     from synthgen_sdv.runs.generate import run_generate
 
     plan = load_plan(args)
-    # --no-lineage is accepted but, as before this layout, not passed on (etl stays on)
     outcome = run_generate(
         plan,
         out_dir(args, plan),
@@ -68,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
         engine=args.engine,
         spark_master=args.spark_master,
         compression=args.compression,
+        etl=not args.no_lineage,
     )
     counts = outcome.result.row_counts
     width = max(map(len, counts))

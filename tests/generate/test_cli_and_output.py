@@ -152,3 +152,18 @@ def test_unknown_compression_is_refused(tmp_path):
     assert proc.returncode == 2, proc.stderr
     assert "--compression zip: unknown Parquet codec; known: snappy, zstd" in proc.stderr
     assert not out.exists()
+
+
+@pytest.mark.slow
+def test_no_lineage_skips_the_etl_pipeline(tmp_path):
+    from tests.conftest import DEFAULT
+
+    base = ["generate", "--config-dir", str(DEFAULT), "--scale", "0.05", "--format", "parquet"]
+    skipped, ran = tmp_path / "skipped", tmp_path / "ran"
+    proc = cli(*base, "--out", str(skipped), "--no-lineage", "--no-progress")
+    assert proc.returncode == 0, proc.stderr
+    assert (skipped / "data" / "orders.parquet").exists()
+    assert not (skipped / "lineage_data").exists()
+    proc = cli(*base, "--out", str(ran), "--no-progress")
+    assert proc.returncode == 0, proc.stderr
+    assert any((ran / "lineage_data").iterdir())
