@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from synthgen_sdv.core.nulls import with_nulls
-from synthgen_sdv.core.values import text
+from synthgen_sdv.core.values import is_text, take, text
 from synthgen_sdv.kinds import ColumnContext
 from synthgen_sdv.schema.plan import Family, Plan, TablePlan
 
@@ -137,7 +137,13 @@ def generate_table_chunk(
         if (pos < 0).any():  # a distinct lookup that ran out of parents
             nulls = (pos < 0) if nulls is None else (nulls | (pos < 0))
             pos = np.where(pos < 0, 0, pos)
-        keys = pd.Series(target[tp.target_column(col, plan)].to_numpy()[pos])
+        parent_keys = target[tp.target_column(col, plan)]
+        # text keys stay Arrow-backed, the dtype of the parent's key column
+        keys = (
+            take(parent_keys, pos)
+            if is_text(parent_keys)
+            else pd.Series(parent_keys.to_numpy()[pos])
+        )
         values[col] = with_nulls(keys, nulls) if nulls is not None else keys
         env.own[col] = values[col]
         env.add_parent(col, target, pos, nulls)

@@ -204,7 +204,7 @@ class Engine:
                         collected.add(result, types, dirty, sink, state)
                         bar.update(1)
         bar.close()
-        collected.finish(sink, state, materialized)
+        collected.finish(sink, state, materialized, self.keep)
 
     @staticmethod
     def _probe(job: FamilyJob) -> CountResult:
@@ -281,13 +281,21 @@ class _Collected:
             if part.kept is not None:
                 self.kept.setdefault(name, []).append(part.kept)
 
-    def finish(self, sink: Sink, state: _RunState, materialized: dict[str, pd.DataFrame]) -> None:
+    def finish(
+        self,
+        sink: Sink,
+        state: _RunState,
+        materialized: dict[str, pd.DataFrame],
+        keep: set[str],
+    ) -> None:
         for name in self.family.members:
             for pieces in self.deferred.pop(name, []):
                 sink.append(name, pieces)
             sink.end(name)
             if name in self.kept:
-                materialized[name] = compact(pd.concat(self.kept.pop(name), ignore_index=True))
+                frame = pd.concat(self.kept.pop(name), ignore_index=True)
+                # tables kept for the caller stay as generated (dtypes included)
+                materialized[name] = frame if name in keep else compact(frame)
 
 
 def compact(frame: pd.DataFrame) -> pd.DataFrame:

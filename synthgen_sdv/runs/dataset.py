@@ -28,6 +28,7 @@ from sdv.metadata import Metadata
 from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.core.metadata import subgraph
 from synthgen_sdv.core.progress import QUIET, Progress
+from synthgen_sdv.core.values import text
 from synthgen_sdv.detect.load import load_user_data
 from synthgen_sdv.detect.types import type_column
 from synthgen_sdv.detect.userdata import UserData
@@ -57,7 +58,14 @@ _ARROW_LOGICAL = (
 
 
 class CollectSink(Sink):
-    """Keeps what a writer would write: clean and dirty chunks, and both sets of types."""
+    """Keeps what a writer would write: clean and dirty chunks, and both sets of types.
+
+    The engine hands chunks over as Parquet pieces (encoded where they were made, as for the
+    files); dirty pieces are decoded here (integers with nulls as ``Int64``, text
+    Arrow-backed, dates as datetime64). Clean pieces are dropped: ``materialize`` takes the
+    clean tables from the engine's kept frames, the very frames a bootstrap keeps."""
+
+    formats = ("parquet",)
 
     def __init__(self) -> None:
         self.clean: dict[str, list[pd.DataFrame]] = {}
@@ -76,6 +84,12 @@ class CollectSink(Sink):
         if dirty is not None:
             self.dirty[table].append(dirty)
 
+    def append(self, table: str, pieces: dict[tuple[str, str], bytes]) -> None:
+        """Decode the chunk's dirty piece and keep it (the clean one: see the class)."""
+        for (folder, _fmt), piece in pieces.items():
+            if folder == layout.DATA_DIRTY:
+                self.dirty[table].append(_decoded(piece))
+
     @staticmethod
     def _joined(parts: dict[str, list[pd.DataFrame]]) -> dict[str, pd.DataFrame]:
         return {t: pd.concat(fs, ignore_index=True) for t, fs in parts.items() if fs}
@@ -87,6 +101,20 @@ class CollectSink(Sink):
     def dirty_tables(self) -> dict[str, pd.DataFrame]:
         """The dirty tables, whole."""
         return self._joined(self.dirty)
+
+
+def _decoded(piece: bytes) -> pd.DataFrame:
+    """A Parquet piece as a frame (see ``CollectSink``)."""
+    table = pq.read_table(pa.BufferReader(piece))
+    cols: dict[str, pd.Series] = {}
+    for name, col in zip(table.column_names, table.columns, strict=True):
+        if pa.types.is_string(col.type):
+            cols[name] = text(col)
+        elif pa.types.is_integer(col.type) and col.null_count:
+            cols[name] = col.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+        else:
+            cols[name] = col.to_pandas(date_as_object=False)
+    return pd.DataFrame(cols, index=pd.RangeIndex(table.num_rows))
 
 
 @dataclass
@@ -353,9 +381,15 @@ def materialize(
     given, the tables that depend on them generated on top of them)."""
     sink = CollectSink()
     bars = not progress.quiet
-    engine = Engine(plan, workers=workers, progress=bars, log=progress.say if bars else None)
+    engine = Engine(
+        plan,
+        workers=workers,
+        keep=set(plan.tables),
+        progress=bars,
+        log=progress.say if bars else None,
+    )
     result = engine.run(sink, pinned=pinned)
-    tables = sink.tables()
+    tables = {**sink.tables(), **result.tables}
     for name in result.types:  # a table with no rows still has its columns
         tables.setdefault(name, pd.DataFrame(columns=list(result.types[name])))
     labels = artifacts.labels_document(
