@@ -59,6 +59,16 @@ class AnomalyKind(StrictModel):
     #: logical types of the column this anomaly accepts (None: any)
     accepts: ClassVar[tuple[str, ...] | None] = None
 
+    def column_problems(self, logical_type: str) -> list[str]:
+        """What is wrong with applying this anomaly to a column of ``logical_type`` (checked
+        by the plan; 'inferred' types are known only from the values, so they pass)."""
+        if self.accepts is None or logical_type == "inferred" or logical_type in self.accepts:
+            return []
+        return [
+            f"{self.kind} applies to {', '.join(self.accepts)} columns; "
+            f"'{self.column}' is {logical_type}"
+        ]
+
     def dirty_type(self, logical_type: str) -> str:
         """Logical type of the column after this anomaly (format drift turns dates into text)."""
         return logical_type

@@ -7,9 +7,10 @@ from typing import Literal
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from synthgen_sdv.anomalies.base import AnomalyKind, AnomalyResult, ChunkInfo, register_anomaly
+from synthgen_sdv.core import bounds
 from synthgen_sdv.core.values import format_datetimes
 
 
@@ -139,6 +140,24 @@ class FormatDrift(AnomalyKind):
     kind: Literal["format_drift"]
     format: str = Field("%m/%d/%Y", description="strftime format (dates) or format spec (numbers)")
     accepts = ("date", "datetime", "int", "float")
+
+    @field_validator("format")
+    @classmethod
+    def _bounded(cls, v):
+        problem = bounds.strftime_problem(v) if "%" in v else bounds.format_spec_problem(v)
+        if problem:
+            raise ValueError(problem)
+        return v
+
+    def column_problems(self, logical_type: str) -> list[str]:
+        """A number format must format the column's numbers (``d`` cannot format floats)."""
+        out = super().column_problems(logical_type)
+        if not out and logical_type in ("int", "float") and not self.format.startswith("%"):
+            try:
+                format(1 if logical_type == "int" else 1.5, self.format)
+            except ValueError as exc:
+                out.append(f"format {self.format!r} cannot format {logical_type} values: {exc}")
+        return out
 
     def dirty_type(self, logical_type: str) -> str:
         """The column becomes text in the dirty copy."""

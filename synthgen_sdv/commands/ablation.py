@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from synthgen_sdv.commands.common import add_overwrite, claimed, echo
 from synthgen_sdv.core.errors import InputError
 
 
@@ -27,8 +28,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="grid YAML (default: the built-in configs/ablation.yml)",
     )
     p.add_argument(
-        "--out", type=Path, default=None, metavar="DIR", help="default: the grid's 'out' (ablation)"
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="folder to write (replaced whole, atomically; default: the grid's 'out', ablation)",
     )
+    add_overwrite(p)
     p.add_argument("--config-dir", type=Path, default=None, help="data config folder override")
     p.add_argument("--seeds", default=None, metavar="N,N", help="override the grid's seeds")
     p.add_argument("--scales", default=None, metavar="S,S", help="override the grid's scales")
@@ -62,16 +68,19 @@ def run(args: argparse.Namespace) -> int:
     }
     cfg = apply_overrides(cfg, overrides)
     out = args.out if args.out is not None else cfg.out
-    result = run_ablation(
-        cfg,
-        out,
-        config_path=path,
-        progress=not args.no_progress,
-        quiet_cells=not args.verbose_cells,
-        resume=not args.no_resume,
-    )
-    print(f"wrote {result.out / 'ablation.md'}, ablation.json and plots/")
-    print(_summary(result.doc))
+    inputs = {"--config-dir": cfg.config_dir, "--config": path}
+    with claimed(args, out, inputs):
+        result = run_ablation(
+            cfg,
+            out,
+            config_path=path,
+            progress=not args.no_progress,
+            quiet_cells=not args.verbose_cells,
+            resume=not args.no_resume,
+            overwrite=args.overwrite,
+        )
+    echo(f"wrote {result.out / 'ablation.md'}, ablation.json and plots/")
+    echo(_summary(result.doc))
     return 0
 
 

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
+from synthgen_sdv.commands.common import (
+    add_deprecated_dir_flag,
+    add_dir_arg,
+    add_out,
+    claimed,
+    echo,
+    input_dir,
+    note,
+)
 from synthgen_sdv.core.errors import InputError
 
 
@@ -15,21 +23,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "compare",
         help="score synthetic output folders against a real reference (SDMetrics, ML, privacy)",
         description=(
-            "Score each --candidate output folder against the real data. With --holdout, "
-            "--reference is the train split the candidates learned from and --holdout the unseen "
-            "real rows. Without it, --reference is split by root entity here (seeded), which is "
+            "Score each --candidate output folder against the real data in DIR. With "
+            "--holdout, DIR is the train split the candidates learned from and --holdout the "
+            "unseen real rows. Without it, DIR is split by root entity here (seeded), which is "
             "honest only if the candidates did not learn from those holdout rows. Writes "
             "comparison.json, comparison.md, comparison.html (one self-contained file) and "
-            "plots/ into --out."
+            "plots/ into the folder --out (whole, atomically; an earlier report is replaced "
+            "only with --overwrite)."
         ),
     )
-    p.add_argument(
-        "--reference",
-        required=True,
-        type=Path,
-        metavar="DIR",
-        help="real output folder (data/ + metadata/schema_metadata.json)",
-    )
+    add_dir_arg(p, "the real reference: an output folder (data/ + metadata/schema_metadata.json)")
+    add_deprecated_dir_flag(p, "--reference")
     p.add_argument(
         "--candidate",
         required=True,
@@ -38,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="NAME=DIR",
         help="a candidate output folder; repeat for more",
     )
-    p.add_argument("--out", required=True, type=Path, metavar="REPORT_DIR")
+    add_out(p, "", required=True)
     p.add_argument(
         "--holdout",
         type=Path,
@@ -110,32 +114,41 @@ def _pairs(values: list[str], flag: str) -> dict[str, str]:
 def run(args: argparse.Namespace) -> int:
     """Compare the folders, say where the report went, print its sentence and headline table."""
     from synthgen_sdv.evaluate.markdown import summary_markdown
-    from synthgen_sdv.runs.compare import check_metrics, run_compare
+    from synthgen_sdv.io.output import staged_output
+    from synthgen_sdv.runs.compare import check_metrics, read_stats, run_compare
 
     # Argument mistakes first, before minutes of reading data.
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None
     check_metrics(metrics)
     candidates = _pairs(args.candidate, "--candidate")  # as typed: messages quote them
     stats_files = _pairs(args.stats, "--stats")
-    report = run_compare(
-        args.reference,
-        candidates,
-        args.out,
-        holdout=args.holdout,
-        holdout_fraction=args.holdout_fraction,
-        seed=args.seed,
-        root_table=args.root_table,
-        target=args.target,
-        max_root_rows=args.max_root_rows,
-        metrics=metrics,
-        stats_files=stats_files,
-        scope=args.scope,
-        skip_identifier_like=not args.keep_identifier_like,
-        make_plots=not args.no_plots,
-    )
-    written = ", ".join(str(report.files[k]) for k in ("markdown", "html", "json"))
-    print(f"wrote {written}", file=sys.stderr)
-    print(report.headline)
-    print()
-    print(summary_markdown(report.data), end="")
+    reference = input_dir(args, "compare", "--reference")
+    inputs: dict[str, Path | None] = {"DIR": reference, "--holdout": args.holdout}
+    inputs.update({f"--candidate {n}": Path(p) for n, p in candidates.items()})
+    read_stats(stats_files, candidates)  # names and files: argument mistakes come first
+    for name, folder in inputs.items():  # a missing folder is named before --out is looked at
+        if folder is not None and not folder.is_dir():
+            raise InputError(f"{name} {folder}: not a directory")
+    with claimed(args, args.out, inputs), staged_output(args.out) as tmp:
+        report = run_compare(
+            reference,
+            candidates,
+            tmp,
+            holdout=args.holdout,
+            holdout_fraction=args.holdout_fraction,
+            seed=args.seed,
+            root_table=args.root_table,
+            target=args.target,
+            max_root_rows=args.max_root_rows,
+            metrics=metrics,
+            stats_files=stats_files,
+            scope=args.scope,
+            skip_identifier_like=not args.keep_identifier_like,
+            make_plots=not args.no_plots,
+        )
+    written = ", ".join(str(args.out / report.files[k].name) for k in ("markdown", "html", "json"))
+    note(f"wrote {written}")
+    echo(report.headline)
+    echo()
+    echo(summary_markdown(report.data).rstrip("\n"))
     return 0

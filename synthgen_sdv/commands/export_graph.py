@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+
+from synthgen_sdv.commands.common import (
+    add_dir_arg,
+    add_out,
+    claimed,
+    echo,
+    input_dir,
+    note,
+    refuse_given,
+)
+
+GRAPH_NAME = "lineage_graph"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -14,28 +25,34 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Build a graph of datasets, columns and jobs (edges: reads, writes, has_column, "
             "derives_from, influences, foreign_key) with node/edge features and fault labels. "
-            "Writes PREFIX.graph.json (networkx node-link), PREFIX.npz (x, y, edge_index, "
-            "edge_attr per type) and PREFIX.json (type maps, feature names, label names)."
+            "Writes lineage_graph.graph.json (networkx node-link), lineage_graph.npz (x, y, "
+            "edge_index, edge_attr per type) and lineage_graph.json (type maps, feature names, "
+            "label names) into DIR/metadata/, or into the folder --out."
         ),
     )
-    p.add_argument("out_dir", type=Path, metavar="DIR", help="output folder with metadata/")
-    p.add_argument(
-        "--out",
-        type=Path,
-        default=None,
-        metavar="FILE_PREFIX",
-        help="path prefix of the files (default: DIR/metadata/lineage_graph)",
-    )
+    add_dir_arg(p, "output folder with metadata/")
+    add_out(p, "DIR/metadata")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Export the graph; print its size and the files written."""
+    """Export the graph (into DIR, updated whole, or into the folder --out); print its size."""
+    from synthgen_sdv.io import layout
+    from synthgen_sdv.io.output import staged_output, staged_update
     from synthgen_sdv.runs.lineage import run_export_graph
 
-    paths, g = run_export_graph(args.out_dir, args.out)
-    print(
-        f"graph: {g.number_of_nodes()} nodes, {g.number_of_edges()} edges -> "
-        + ", ".join(str(p) for p in paths.values())
-    )
+    folder = input_dir(args, "export-graph")
+    if args.out is None:
+        refuse_given(
+            args, ("overwrite",), "it applies to --out (the graph in DIR is always replaced)"
+        )
+        with staged_update(folder, say=note) as tmp:
+            paths, g = run_export_graph(tmp, tmp / layout.LINEAGE_GRAPH)
+        where = folder / layout.LINEAGE_GRAPH
+    else:
+        with claimed(args, args.out, {"DIR": folder}), staged_output(args.out) as tmp:
+            paths, g = run_export_graph(folder, tmp / GRAPH_NAME)
+        where = args.out / GRAPH_NAME
+    names = ", ".join(str(where.with_name(p.name)) for p in paths.values())
+    echo(f"graph: {g.number_of_nodes()} nodes, {g.number_of_edges()} edges -> {names}")
     return 0

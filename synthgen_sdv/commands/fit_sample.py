@@ -18,7 +18,26 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from synthgen_sdv.commands.common import load_plan, progress, workers
+from synthgen_sdv.commands.common import (
+    add_format,
+    add_guard_args,
+    add_no_lineage,
+    add_out,
+    add_overwrite,
+    check_model_name,
+    check_size,
+    claimed,
+    config_dir,
+    echo,
+    load_plan,
+    progress,
+    refuse_given,
+    scale_arg,
+    seed_arg,
+    split_names,
+    workers,
+    workers_arg,
+)
 from synthgen_sdv.core.errors import InputError
 
 if TYPE_CHECKING:
@@ -39,16 +58,6 @@ def num_rows_arg(text: str) -> dict[str, int]:
     return out
 
 
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
-    return value
-
-
 def _data_args(p: argparse.ArgumentParser) -> None:
     """Where the model learns from: a config's bootstrap, or your own files."""
     p.add_argument(
@@ -59,7 +68,7 @@ def _data_args(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--bootstrap-scale",
-        type=_positive,
+        type=scale_arg,
         default=None,
         help="scale of the rule-based data the model learns from (default: config.yaml)",
     )
@@ -84,9 +93,14 @@ def _data_args(p: argparse.ArgumentParser) -> None:
         help="modeled tables, comma-separated (default: config.yaml synthesis.tables; "
         "with --data-dir: every table)",
     )
-    p.add_argument("--seed", type=int, default=None, help="seed of fitting (default: config.yaml)")
     p.add_argument(
-        "--workers", type=int, default=None, help="processes; output is the same for any value"
+        "--seed", type=seed_arg, default=None, help="seed of fitting (default: config.yaml)"
+    )
+    p.add_argument(
+        "--workers",
+        type=workers_arg,
+        default=None,
+        help="processes; output is the same for any value",
     )
 
 
@@ -95,7 +109,7 @@ def _sample_args(p: argparse.ArgumentParser, seed: bool = False) -> None:
     size = p.add_mutually_exclusive_group()
     size.add_argument(
         "--scale",
-        type=_positive,
+        type=scale_arg,
         default=None,
         help="rows of each root table as a multiple of the fitted rows (default 1)",
     )
@@ -110,12 +124,13 @@ def _sample_args(p: argparse.ArgumentParser, seed: bool = False) -> None:
     if seed:
         p.add_argument(
             "--seed",
-            type=int,
+            type=seed_arg,
             default=None,
             help="seed of the draw (default: a fresh one, printed and recorded)",
         )
-    p.add_argument("--out", type=Path, default=None, help="output folder (default: output)")
-    p.add_argument("--format", choices=["csv", "parquet", "both"], default=None)
+    add_out(p, "./output" if seed else "config.yaml output.dir")
+    add_format(p)
+    add_guard_args(p)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -130,6 +145,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     _data_args(p)
     _sample_args(p)
+    add_no_lineage(p)
     p.add_argument("--no-compare", action="store_true", help="skip the comparison report")
     p.add_argument("--no-progress", action="store_true", help="no progress bars or stage lines")
     p.set_defaults(func=run_fit_sample)
@@ -150,7 +166,13 @@ def register_fit(sub: argparse._SubParsersAction) -> None:
         "signed with another key are refused.",
     )
     _data_args(p)
-    p.add_argument("--model-dir", type=Path, required=True, help="folder to save the model in")
+    p.add_argument(
+        "--model-dir",
+        type=Path,
+        required=True,
+        help="folder to save the model in (replaced whole, atomically)",
+    )
+    add_overwrite(p, "--model-dir")
     p.add_argument("--no-progress", action="store_true", help="no progress bars or stage lines")
     p.set_defaults(func=run_fit)
 
@@ -168,16 +190,31 @@ def register_sample(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model-dir", type=Path, required=True, help="folder written by `fit`")
     _sample_args(p, seed=True)
     p.add_argument(
-        "--workers", type=int, default=None, help="processes; output is the same for any value"
+        "--workers",
+        type=workers_arg,
+        default=None,
+        help="processes; output is the same for any value",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bars or stage lines")
     p.set_defaults(func=run_sample)
 
 
 def _tables(args: argparse.Namespace) -> list[str] | None:
-    if not args.tables:
-        return None
-    return [t.strip() for t in args.tables.split(",") if t.strip()]
+    return split_names(args.tables, "--tables")
+
+
+def check_tables(data_dir: Path, tables: list[str] | None) -> None:
+    """--tables against the tables of --data-dir (one per file), before anything is read."""
+    from synthgen_sdv.detect.reading import table_files
+
+    if tables:
+        known = list(table_files(data_dir))
+        missing = [t for t in tables if t not in known]
+        if missing:
+            raise InputError(
+                f"--tables: unknown table(s) {', '.join(missing)}; the tables of --data-dir "
+                f"{data_dir} are: {', '.join(known)}"
+            )
 
 
 def _num_rows(args: argparse.Namespace) -> dict[str, int] | None:
@@ -189,30 +226,38 @@ def _num_rows(args: argparse.Namespace) -> dict[str, int] | None:
     return merged
 
 
-def _source(args: argparse.Namespace) -> tuple[Source, str]:
-    """The source the flags describe, and the synthesizer name."""
+def _source(args: argparse.Namespace) -> tuple[Source, str, dict[str, Path | None]]:
+    """The source the flags describe, the synthesizer name and the run's input folders (which
+    the output folder must not contain); every name checked before any work starts."""
+    from synthgen_sdv.runs.fitting import check_modeled
     from synthgen_sdv.runs.from_config import ConfigSource
     from synthgen_sdv.runs.from_user import UserSource
     from synthgen_sdv.schema.loader import load_config
 
+    check_model_name(args.model)
     if args.data_dir is not None:
-        flags = ("--config-dir", "--bootstrap-scale", "--workers")
-        given = [f for f in flags if getattr(args, f[2:].replace("-", "_")) is not None]
-        if given:
-            raise InputError(
-                f"--data-dir fits on your files: {' and '.join(given)} do not apply to it"
-            )
+        refuse_given(
+            args,
+            ("config_dir", "bootstrap_scale", "workers", "no_lineage"),
+            "--data-dir fits on your files: there is no config, bootstrap or ETL pipeline to "
+            "apply these to",
+        )
+        check_tables(args.data_dir, _tables(args))
         run = load_config().run  # seed and synthesizer default to the built-in config.yaml
         seed = args.seed if args.seed is not None else run.seed
         source: Source = UserSource(args.data_dir, args.metadata, seed)
-        return source, args.model or run.synthesis.model
-    if args.metadata is not None:
-        raise InputError("--metadata describes the files of --data-dir; give --data-dir too")
+        return source, args.model or run.synthesis.model, {"--data-dir": args.data_dir}
+    refuse_given(args, ("metadata",), "a metadata file describes --data-dir; give that too")
     args.scale, sample_scale = args.bootstrap_scale, getattr(args, "scale", None)
     plan = load_plan(args)
     args.scale = sample_scale
-    source = ConfigSource(plan, workers(args, plan))
-    return source, args.model or plan.loaded.run.synthesis.model
+    tables = _tables(args)
+    if tables:
+        check_modeled(tables, list(plan.tables))
+    source = ConfigSource(plan, workers(args, plan), etl=not getattr(args, "no_lineage", False))
+    model = args.model or plan.loaded.run.synthesis.model
+    check_model_name(model)
+    return source, model, {"--config-dir": config_dir(plan)}
 
 
 def _formats(args: argparse.Namespace) -> list[str] | None:
@@ -225,19 +270,28 @@ def run_fit_sample(args: argparse.Namespace) -> int:
     """fit-sample on the config's bootstrap (or, with --data-dir, on your own files)."""
     from synthgen_sdv.runs.fit_sample import run_fit_sample as run
 
-    source, model = _source(args)
-    outcome = run(
-        source,
-        args.out if args.out is not None else source.default_out(),
-        _formats(args) or source.default_formats(),
-        model,
-        _tables(args),
-        args.scale if args.scale is not None else source.default_scale(),
-        params=source.default_params(),
-        compare=not args.no_compare,
-        progress=progress(args),
-        num_rows=_num_rows(args),
-    )
+    source, model, inputs = _source(args)
+    out = args.out if args.out is not None else source.default_out()
+    scale = args.scale if args.scale is not None else source.default_scale()
+    fmts = _formats(args) or source.default_formats()
+    estimate = source.estimate(fmts, _tables(args), scale, compare=not args.no_compare)
+    if estimate is not None:  # before the bootstrap or the fit starts
+        check_size(args, out, estimate, source.memory_budget())
+    # --metadata may sit in --out (OUT/metadata/detected_metadata.json, edited and passed
+    # back): it is read whole before the new folder replaces the old one
+    with claimed(args, out, inputs):
+        outcome = run(
+            source,
+            out,
+            fmts,
+            model,
+            _tables(args),
+            scale,
+            params=source.default_params(),
+            compare=not args.no_compare,
+            progress=progress(args),
+            num_rows=_num_rows(args),
+        )
     print_summary(outcome)
     return 0
 
@@ -249,14 +303,14 @@ def print_summary(outcome: FitSampleOutcome) -> None:
     """Tables written and where each came from, stage times, the comparison's headline."""
     counts = outcome.result.row_counts
     width = max(map(len, counts))
-    print(f"wrote {len(counts)} tables to {outcome.out}")
+    echo(f"wrote {len(counts)} tables to {outcome.out}")
     for name, rows in counts.items():
-        print(f"  {name:<{width}}  {rows:>12,} rows  {outcome.sources.get(name, 'rules')}")
+        echo(f"  {name:<{width}}  {rows:>12,} rows  {outcome.sources.get(name, 'rules')}")
     t = outcome.timings
-    print("time: " + ", ".join(f"{k.removesuffix('_s')} {v:.1f} s" for k, v in t.items()))
+    echo("time: " + ", ".join(f"{k.removesuffix('_s')} {v:.1f} s" for k, v in t.items()))
     if outcome.report:
-        print(f"comparison report: {outcome.report['path']} (and comparison.html beside it)")
-        print(f"  {outcome.report['headline']}")
+        echo(f"comparison report: {outcome.report['path']} (and comparison.html beside it)")
+        echo(f"  {outcome.report['headline']}")
         rows = dict(outcome.report["summary"])
         if outcome.report.get("written_summary"):
             rows["written output"] = outcome.report["written_summary"]
@@ -265,24 +319,25 @@ def print_summary(outcome: FitSampleOutcome) -> None:
                 f"{k} {v:.3f}" for k, v in row.items() if isinstance(v, float) and k in SUMMARY_KEYS
             )
             spikes = row.get("Spikes")
-            print(f"  {name:<16} {cells}" + (f", Spikes {spikes}" if spikes is not None else ""))
+            echo(f"  {name:<16} {cells}" + (f", Spikes {spikes}" if spikes is not None else ""))
     if "metadata" in outcome.files:
-        print(f"metadata used (edit and rerun with --metadata): {outcome.files['metadata']}")
+        echo(f"metadata used (edit and rerun with --metadata): {outcome.files['metadata']}")
 
 
 def run_fit(args: argparse.Namespace) -> int:
     """fit: bootstrap (or read your files), fit, save the model folder."""
     from synthgen_sdv.runs.fit_sample import run_fit as run
 
-    source, model = _source(args)
-    outcome = run(
-        source, model, args.model_dir, _tables(args), source.default_params(), progress(args)
-    )
-    print(
+    source, model, inputs = _source(args)
+    with claimed(args, args.model_dir, inputs, flag="--model-dir"):
+        outcome = run(
+            source, model, args.model_dir, _tables(args), source.default_params(), progress(args)
+        )
+    echo(
         f"saved '{outcome.model}' fitted on {', '.join(outcome.modeled)} (seed {source.seed}) "
         f"to {outcome.path}"
     )
-    print(f"sample it with: python -m synthgen_sdv sample --model-dir {outcome.path} --out DIR")
+    echo(f"sample it with: python -m synthgen_sdv sample --model-dir {outcome.path} --out DIR")
     return 0
 
 
@@ -290,19 +345,24 @@ def run_sample(args: argparse.Namespace) -> int:
     """sample: load a model folder, sample (a fresh seed unless --seed), write."""
     from synthgen_sdv.runs.model_folder import run_sample as run
 
-    outcome = run(
-        args.model_dir,
-        args.out,
-        _formats(args),
-        args.scale if args.scale is not None else 1.0,
-        args.seed,
-        _num_rows(args),
-        args.workers or 1,
-        progress(args),
-    )
+    out = args.out if args.out is not None else Path("output")
+    with claimed(args, out, {"--model-dir": args.model_dir}):
+        outcome = run(
+            args.model_dir,
+            out,
+            _formats(args),
+            args.scale if args.scale is not None else 1.0,
+            args.seed,
+            _num_rows(args),
+            args.workers or 1,
+            progress(args),
+            guard=lambda source, est_out, est: check_size(
+                args, est_out, est, source.memory_budget()
+            ),
+        )
     print_summary(outcome)
     how = "drawn" if outcome.sampled.sampling["seed_drawn"] else "given"
-    print(
+    echo(
         f"seed {outcome.seed} ({how}; recorded in metadata/schema_metadata.json): the same "
         f"sample again with --model-dir {args.model_dir} --seed {outcome.seed}"
     )

@@ -6,6 +6,13 @@ import argparse
 
 from synthgen_sdv.commands.common import (
     add_config_args,
+    add_format,
+    add_guard_args,
+    add_no_lineage,
+    check_size,
+    claimed,
+    config_dir,
+    echo,
     formats,
     load_plan,
     out_dir,
@@ -20,18 +27,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "generate",
         help="generate every table from the YAML config (rule-based)",
         description="Generate every table of tables.yml, its schema metadata and "
-        "labels, into --out (written atomically).",
+        "labels, and run the ETL pipeline of lineage.yml over them, into --out (written "
+        "atomically; an earlier output is replaced only with --overwrite).",
     )
     add_config_args(p)
-    p.add_argument(
-        "--format",
-        choices=["csv", "parquet", "both"],
-        default=None,
-        help="file format (default: config.yaml output.formats)",
-    )
-    p.add_argument(
-        "--no-lineage", action="store_true", help="skip executing the ETL pipeline of lineage.yml"
-    )
+    add_guard_args(p)
+    add_format(p)
+    add_no_lineage(p)
     p.add_argument(
         "--engine",
         choices=["local", "spark"],
@@ -55,27 +57,32 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Generate, then print the tables written with their row counts."""
+    from synthgen_sdv.runs.estimate import estimate_generate
     from synthgen_sdv.runs.generate import run_generate
 
     plan = load_plan(args)
-    outcome = run_generate(
-        plan,
-        out_dir(args, plan),
-        formats(args, plan),
-        workers=workers(args, plan),
-        progress=progress(args),
-        engine=args.engine,
-        spark_master=args.spark_master,
-        compression=args.compression,
-        etl=not args.no_lineage,
-    )
+    out, fmts, n_workers = out_dir(args, plan), formats(args, plan), workers(args, plan)
+    estimate = estimate_generate(plan, fmts, n_workers, etl=not args.no_lineage)
+    check_size(args, out, estimate, plan.loaded.run.memory_budget)
+    with claimed(args, out, {"--config-dir": config_dir(plan)}):
+        outcome = run_generate(
+            plan,
+            out,
+            fmts,
+            workers=n_workers,
+            progress=progress(args),
+            etl=not args.no_lineage,
+            engine=args.engine,
+            spark_master=args.spark_master,
+            compression=args.compression,
+        )
     counts = outcome.result.row_counts
     width = max(map(len, counts))
-    print(f"wrote {len(counts)} tables to {outcome.out}")
+    echo(f"wrote {len(counts)} tables to {outcome.out}")
     for name, rows in counts.items():
         dirty = outcome.result.dirty_row_counts.get(name)
         extra = f"  (+ data_dirty: {dirty:,} rows)" if dirty is not None else ""
-        print(f"  {name:<{width}}  {rows:>12,} rows{extra}")
+        echo(f"  {name:<{width}}  {rows:>12,} rows{extra}")
     total = sum(counts.values())
-    print(f"{total:,} rows in {outcome.seconds:.1f} s (seed {plan.seed}, scale {plan.scale:g})")
+    echo(f"{total:,} rows in {outcome.seconds:.1f} s (seed {plan.seed}, scale {plan.scale:g})")
     return 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from synthgen_sdv.commands.common import add_overwrite, claimed, echo
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``infer-config`` subcommand."""
@@ -14,7 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Profile a dataset and write tables.yml + config.yaml that "
         "reproduce each column's marginal distribution and each "
         "relationship's children-per-parent counts, without "
-        "cross-column dependencies (the rule-based baseline).",
+        "cross-column dependencies (the rule-based baseline). Its config.yaml writes to "
+        "<data>_generated, never to the data folder.",
     )
     p.add_argument(
         "--data-dir",
@@ -27,8 +30,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--out",
         type=Path,
         default=Path("inferred_config"),
-        help="folder for tables.yml and config.yaml (default: ./inferred_config)",
+        metavar="DIR",
+        help="folder for tables.yml and config.yaml (replaced whole, atomically; default: "
+        "./inferred_config)",
     )
+    add_overwrite(p)
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=run)
 
@@ -37,9 +43,12 @@ def run(args: argparse.Namespace) -> int:
     """Infer and write the config, then say how to generate it."""
     from synthgen_sdv.runs.infer import run_infer_config
 
-    outcome = run_infer_config(args.data_dir, args.out, args.metadata, args.seed)
-    print(
+    with claimed(args, args.out, {"--data-dir": args.data_dir}):
+        outcome = run_infer_config(args.data_dir, args.out, args.metadata, args.seed)
+    out = outcome.plan.loaded.run.output.dir
+    echo(
         f"wrote {outcome.folder / 'tables.yml'} and config.yaml: {len(outcome.plan.tables)} "
-        f"tables; generate it with: python -m synthgen_sdv generate --config-dir {outcome.folder}"
+        f"tables; generate it with: python -m synthgen_sdv generate --config-dir "
+        f"{outcome.folder} (writes ./{out})"
     )
     return 0

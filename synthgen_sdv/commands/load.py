@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-DEFAULT_DIR = "output"
+from synthgen_sdv.commands.common import add_dir_arg, echo, input_dir, note
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -15,17 +15,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="load an output folder into duckdb (default), spark or snowflake",
         description=(
             "Create tables from metadata/schema_metadata.json (types, keys, comments) and load "
-            "data/ in foreign-key order. Rerunning replaces the tables. With --parity, run "
-            "the same generated analytical queries on every engine given and compare."
+            "data/ in foreign-key order. Rerunning replaces the tables (DuckDB in one "
+            "transaction); nothing else in DIR is touched. With --parity, run the same "
+            "generated analytical queries on every engine given and compare."
         ),
     )
-    parser.add_argument(
-        "out_dir",
-        nargs="?",
-        default=DEFAULT_DIR,
-        metavar="DIR",
-        help=f"output folder (default: ./{DEFAULT_DIR})",
-    )
+    add_dir_arg(parser, "output folder to load")
     parser.add_argument(
         "--engine",
         action="append",
@@ -78,22 +73,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _engine_names(args: argparse.Namespace) -> list[str]:
+    """--engine names (repeated or comma-separated), each checked before anything is read."""
+    from synthgen_sdv.engines.base import get_engine
+
     names = [n.strip() for item in (args.engines or ["duckdb"]) for n in item.split(",")]
     names = list(dict.fromkeys(n for n in names if n))
     if args.parity and len(names) == 1 and names[0] != "duckdb":
         names.insert(0, "duckdb")
+    for name in names:
+        get_engine(name)
     return names
 
 
 def run(args: argparse.Namespace) -> int:
     """Load into each engine (printing each as it finishes), then the parity report."""
     from synthgen_sdv.engines.base import LoadOptions
+    from synthgen_sdv.io.output import claim
     from synthgen_sdv.runs.load import run_load
 
     def show(result, loader) -> None:
-        print(result.to_text(), flush=True)
+        echo(result.to_text())
         for warning in getattr(loader, "warnings", []):
-            print(f"  warning: {warning}")
+            echo(f"  warning: {warning}")
 
     options = LoadOptions(
         database=args.database,
@@ -102,9 +103,11 @@ def run(args: argparse.Namespace) -> int:
         spark_path=args.spark_path,
         env_file=args.env_file,
     )
-    outcome = run_load(
-        args.out_dir, _engine_names(args), options, args.parity, args.json_path, on_load=show
-    )
+    names = _engine_names(args)
+    folder = input_dir(args, "load")
+    # the lock: no other run replaces DIR while its warehouse is being loaded
+    with claim(folder, update=True, swapped=False, flag="DIR", say=note, who="synthgen_sdv load"):
+        outcome = run_load(folder, names, options, args.parity, args.json_path, on_load=show)
     if outcome.parity is not None:
-        print(outcome.parity.to_text())
+        echo(outcome.parity.to_text())
     return 0 if outcome.ok else 1

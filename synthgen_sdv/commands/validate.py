@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-DEFAULT_DIR = "output"
+from synthgen_sdv.commands.common import add_dir_arg, echo, input_dir
+from synthgen_sdv.core.progress import verbose
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -15,17 +17,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Check an output folder against metadata/schema_metadata.json. In the dirty variant "
             "(data_dirty/ over data/), failures on rows listed in metadata/labels.json are "
-            "expected; anything else fails. Exit 1 on an unexpected failure, 2 when DIR is "
-            "not an output folder."
+            "expected; anything else fails. Prints failures, expected failures, warnings and a "
+            "summary (-v: every passing check too). Exit 1 on an unexpected failure, 2 when DIR "
+            "is not an output folder. Nothing in DIR is changed."
         ),
     )
-    parser.add_argument(
-        "out_dir",
-        nargs="?",
-        default=DEFAULT_DIR,
-        metavar="DIR",
-        help=f"output folder (default: ./{DEFAULT_DIR})",
-    )
+    add_dir_arg(parser, "output folder to check")
     parser.add_argument(
         "--variant",
         choices=["clean", "dirty", "both"],
@@ -33,7 +30,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="which tables to check (default: both)",
     )
     parser.add_argument(
-        "--json", dest="json_path", metavar="FILE", help="also write the report as JSON to FILE"
+        "--json",
+        dest="json_path",
+        type=Path,
+        metavar="FILE",
+        help="also write the report as JSON to FILE",
     )
     parser.add_argument(
         "--check",
@@ -46,10 +47,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Validate DIR; print every check and the summary."""
+    """Validate DIR; print what did not pass (everything with -v) and the summary."""
+    from synthgen_sdv.engines.validation import CHECKS  # with every built-in check registered
     from synthgen_sdv.runs.validate import run_validate
 
+    for name in args.checks or []:  # an unknown check is refused before anything is read
+        CHECKS.get(name)
     variants = ["clean", "dirty"] if args.variant == "both" else [args.variant]
-    report = run_validate(args.out_dir, variants, args.checks, args.json_path)
-    print(report.to_text())
+    report = run_validate(input_dir(args, "validate"), variants, args.checks, args.json_path)
+    echo(report.to_text(passed=verbose()))
     return 0 if report.ok else 1

@@ -43,6 +43,11 @@ class ConfigError(InputError):
         head = f"{n} problem{'s' if n != 1 else ''} in the configuration:"
         super().__init__("\n".join([head, *(f"  - {p}" for p in self.problems)]))
 
+    def __reduce__(self):
+        # raised in a worker process (a per-row expression, a parameter): it must unpickle
+        # with its problems, not with its message taken for them
+        return (type(self), (self.problems,))
+
 
 class MissingExtraError(SynthgenError):
     """An optional dependency is not installed; say which pip command fixes it."""

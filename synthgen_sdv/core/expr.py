@@ -4,11 +4,21 @@ Expressions are parsed with ``ast`` and only a whitelist of node types and funct
 evaluated, over pandas Series; Python ``eval`` is never used, so a config file cannot run code.
 Names are the row's own columns, ``<parent>.<column>`` for looked-up parents, and
 ``index_in_parent`` for child tables.
+
+Every expression is bounded (``core.bounds``): its length, node count and depth are checked when
+it is parsed, every part that reads no column is evaluated then too (so ``10**10**10``,
+``'x' * 10**9``, ``1 / 0`` and ``date('2005-02-30')`` are config errors before any work), and
+the operators that can grow a value (``**``, ``*`` on text, ``+`` on text, ``round``,
+``strftime``) check the size of their result before making it. Division by a column that is 0
+in some rows gives null in those rows (as SQL's ``x / NULLIF(y, 0)``); a divisor that is 0
+whatever the row is a config error.
 """
 
 from __future__ import annotations
 
 import ast
+import inspect
+import math
 import operator
 from collections.abc import Callable, Mapping
 from functools import lru_cache
@@ -16,20 +26,118 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
+from synthgen_sdv.core import bounds
+from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.core.registry import Registry
-from synthgen_sdv.core.values import format_datetimes, text
+from synthgen_sdv.core.values import as_arrow_text, format_datetimes, is_text, text
 
 FUNCTIONS: Registry[Callable[..., Any]] = Registry("expression function")
 
+
+class ExpressionError(InputError, ValueError):
+    """An expression that cannot be parsed, uses something not allowed, exceeds a limit or
+    cannot be evaluated on its inputs (a ValueError too, so config validators report it)."""
+
+
+def _text_len(x: Any) -> int:
+    """The longest text in ``x`` (0 when it holds no text)."""
+    if isinstance(x, str):
+        return len(x)
+    if isinstance(x, pd.Series) and x.dtype == object and len(x):
+        return int(x.map(lambda v: len(v) if isinstance(v, str) else 0).max())
+    if isinstance(x, pd.Series) and is_text(x) and len(x):  # Arrow-backed text (core.values)
+        return int(pc.max(pc.utf8_length(as_arrow_text(x))).as_py() or 0)
+    return 0
+
+
+def _largest(x: Any) -> float:
+    """The largest number in ``x`` (0 for anything that is not a number)."""
+    if isinstance(x, bool | np.bool_):
+        return float(x)
+    if isinstance(x, int | float | np.integer | np.floating):
+        return float(x)
+    if isinstance(x, pd.Series) and pd.api.types.is_numeric_dtype(x.dtype) and len(x):
+        top = x.max()
+        return 0.0 if pd.isna(top) else float(top)
+    return 0.0
+
+
+def _check_text(length: float, what: str) -> None:
+    if length > bounds.MAX_TEXT_CHARS:
+        raise ExpressionError(
+            f"{what} would make text values of {length:,.0f} characters; the limit is "
+            f"{bounds.MAX_TEXT_CHARS:,}"
+        )
+
+
+def _check_int(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        problem = bounds.int_bits_problem(value.bit_length())
+        if problem:
+            raise ExpressionError(problem)
+    return value
+
+
+def _add(a: Any, b: Any) -> Any:
+    if _text_len(a) or _text_len(b):
+        _check_text(_text_len(a) + _text_len(b), "'+'")
+    return _check_int(operator.add(a, b))
+
+
+def _mul(a: Any, b: Any) -> Any:
+    for value, times in ((a, b), (b, a)):
+        if _text_len(value):
+            _check_text(_text_len(value) * max(_largest(times), 0), "repeating text with '*'")
+    if isinstance(a, int) and isinstance(b, int):
+        problem = bounds.int_bits_problem(a.bit_length() + b.bit_length())
+        if problem:
+            raise ExpressionError(problem)
+    return operator.mul(a, b)
+
+
+def _pow(a: Any, b: Any) -> Any:
+    if isinstance(a, int | float) and isinstance(b, int | float) and abs(a) > 1 and b > 0:
+        bits = float(b) * math.log2(abs(a))
+        problem = bounds.int_bits_problem(bits) if isinstance(a, int) else None
+        if problem or bits > 1024:  # floats overflow at 2**1024
+            raise ExpressionError(problem or f"{a!r} ** {b!r} overflows a floating-point number")
+    out = operator.pow(a, b)
+    if isinstance(out, complex):
+        raise ExpressionError(f"{a!r} ** {b!r} is not a real number")
+    return out
+
+
+def _is_zero(b: Any) -> bool:
+    return not isinstance(b, pd.Series | np.ndarray) and isinstance(b, int | float) and b == 0
+
+
+def _divide(op: Callable[[Any, Any], Any], symbol: str) -> Callable[[Any, Any], Any]:
+    """``op`` where a zero divisor gives null in its rows (a constant zero is an error)."""
+
+    def divide(a: Any, b: Any) -> Any:
+        if _is_zero(b):
+            raise ExpressionError(f"division by zero ('{symbol} 0')")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = op(a, b)
+        if isinstance(b, pd.Series) and isinstance(out, pd.Series):
+            zero = (b == 0).to_numpy()
+            if zero.any():
+                out = out.astype(float).mask(zero)
+        return out
+
+    return divide
+
+
 _BINOPS: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Add: operator.add,
+    ast.Add: _add,
     ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
-    ast.FloorDiv: operator.floordiv,
-    ast.Mod: operator.mod,
-    ast.Pow: operator.pow,
+    ast.Mult: _mul,
+    ast.Div: _divide(operator.truediv, "/"),
+    ast.FloorDiv: _divide(operator.floordiv, "//"),
+    ast.Mod: _divide(operator.mod, "%"),
+    ast.Pow: _pow,
 }
 _CMPOPS: dict[type, Callable[[Any, Any], Any]] = {
     ast.Eq: operator.eq,
@@ -41,20 +149,107 @@ _CMPOPS: dict[type, Callable[[Any, Any], Any]] = {
 }
 
 
-class ExpressionError(ValueError):
-    """An expression that cannot be parsed or uses something not allowed."""
+#: errors an operator or function raises on inputs it cannot take (the input's fault)
+_EVAL_ERRORS = (TypeError, ValueError, ArithmeticError, AttributeError, IndexError)
 
 
 @lru_cache(maxsize=1024)
 def parse(expr: str) -> ast.Expression:
-    """Parse and check an expression against the whitelist; raise ExpressionError."""
+    """Parse and check an expression against the whitelist and the limits, and evaluate the
+    parts that read no column (so their errors are found now); raise ExpressionError."""
+    if not isinstance(expr, str):
+        raise ExpressionError(f"an expression must be text, got {expr!r}")
+    text = expr.strip()
+    if len(text) > bounds.MAX_EXPRESSION_CHARS:
+        raise ExpressionError(
+            f"expression is {len(text):,} characters long; the limit is "
+            f"{bounds.MAX_EXPRESSION_CHARS:,}"
+        )
     try:
-        tree = ast.parse(expr.strip(), mode="eval")
+        tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
-        raise ExpressionError(f"cannot parse expression {expr!r}: {exc.msg}") from None
+        raise ExpressionError(f"cannot parse expression {_short(expr)}: {exc.msg}") from None
+    except (ValueError, RecursionError, MemoryError) as exc:
+        raise ExpressionError(f"cannot parse expression {_short(expr)}: {exc}") from None
+    _check_shape(tree)
     for node in ast.walk(tree):
         _check_node(node)
+    try:
+        _fold_constants(tree.body)
+    except ExpressionError:
+        raise
+    except _EVAL_ERRORS as exc:
+        raise ExpressionError(f"cannot evaluate {_short(expr)}: {exc}") from None
     return tree
+
+
+def _short(expr: str) -> str:
+    return repr(expr if len(expr) <= 80 else expr[:77] + "...")
+
+
+def _check_shape(tree: ast.AST) -> None:
+    """Node count and depth, walked without recursion (a deep tree must not overflow here)."""
+    count, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if count > bounds.MAX_EXPRESSION_NODES:
+            raise ExpressionError(
+                f"expression has more than {bounds.MAX_EXPRESSION_NODES} parts; split it into "
+                "helper columns (emit: false)"
+            )
+        if depth > bounds.MAX_EXPRESSION_DEPTH:
+            raise ExpressionError(
+                f"expression is nested more than {bounds.MAX_EXPRESSION_DEPTH} levels deep; "
+                "split it into helper columns (emit: false)"
+            )
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+
+
+def _reads_columns(node: ast.AST) -> bool:
+    functions = {id(n.func) for n in ast.walk(node) if isinstance(n, ast.Call)}
+    return any(
+        isinstance(n, ast.Attribute)
+        or (isinstance(n, ast.Name) and n.id not in _NAMED and id(n) not in functions)
+        for n in ast.walk(node)
+    )
+
+
+def _fold_constants(node: ast.AST) -> None:
+    """Evaluate every largest part that reads no column; a zero divisor is an error too."""
+    if isinstance(node, ast.Constant) or not isinstance(node, ast.expr):
+        return
+    if not _reads_columns(node):
+        try:
+            _check_int_range(_eval(node, {}), ast.unparse(node))
+        except ExpressionError:
+            raise
+        except _EVAL_ERRORS as exc:
+            raise ExpressionError(
+                f"cannot evaluate {_short(ast.unparse(node))}: {type(exc).__name__}: {exc}"
+            ) from None
+        return
+    divides = isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div | ast.FloorDiv | ast.Mod)
+    if divides and not _reads_columns(node.right):  # type: ignore[attr-defined]
+        right = node.right  # type: ignore[attr-defined]
+        _fold_constants(right)
+        if _is_zero(_eval(right, {})):
+            raise ExpressionError(
+                f"division by zero: {_short(ast.unparse(node))} divides by "
+                f"{ast.unparse(right)}, which is 0"
+            )
+    if isinstance(node, ast.Call) and node.func.id in _CONSTANT_ARGS:  # type: ignore[attr-defined]
+        index, check = _CONSTANT_ARGS[node.func.id]  # type: ignore[attr-defined]
+        if len(node.args) > index and not _reads_columns(node.args[index]):
+            check(_eval(node.args[index], {}))
+    for child in ast.iter_child_nodes(node):
+        _fold_constants(child)
+
+
+def _check_int_range(value: Any, what: str) -> None:
+    """A result is written as a 64-bit integer at most."""
+    if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
+        raise ExpressionError(f"{_short(what)} does not fit in a 64-bit integer")
 
 
 def _check_node(node: ast.AST) -> None:
@@ -89,6 +284,10 @@ def _check_node(node: ast.AST) -> None:
             raise ExpressionError(FUNCTIONS.unknown_message(node.func.id))
         if node.keywords:
             raise ExpressionError(f"{node.func.id}(): keyword arguments are not supported")
+        try:
+            inspect.signature(FUNCTIONS.get(node.func.id)).bind(*node.args)
+        except TypeError as exc:
+            raise ExpressionError(f"{node.func.id}(): {exc}") from None
 
 
 def references(expr: str) -> set[str]:
@@ -106,8 +305,19 @@ def references(expr: str) -> set[str]:
 
 
 def evaluate(expr: str, env: Mapping[str, Any], n: int) -> pd.Series:
-    """Evaluate over ``env`` (name -> Series or scalar) and broadcast the result to n rows."""
-    value = _eval(parse(expr).body, env)
+    """Evaluate over ``env`` (name -> Series or scalar) and broadcast the result to n rows;
+    an input the expression cannot take raises ExpressionError naming the expression."""
+    tree = parse(expr)
+    try:
+        with np.errstate(all="ignore"):  # log(0) is -inf, 0/0 null: values, not warnings
+            value = _eval(tree.body, env)
+        _check_int_range(value, expr)
+    except ExpressionError:
+        raise
+    except _EVAL_ERRORS as exc:
+        raise ExpressionError(
+            f"cannot evaluate {_short(expr)}: {type(exc).__name__}: {exc}"
+        ) from None
     return broadcast(value, n)
 
 
@@ -126,12 +336,15 @@ def broadcast(value: Any, n: int) -> pd.Series:
     return pd.Series([value] * n)
 
 
+_NAMED = {"True": True, "False": False, "None": None}
+
+
 def _eval(node: ast.AST, env: Mapping[str, Any]) -> Any:
     if isinstance(node, ast.Constant):
         return node.value
     if isinstance(node, ast.Name):
-        if node.id in ("True", "False", "None"):
-            return {"True": True, "False": False, "None": None}[node.id]
+        if node.id in _NAMED:
+            return _NAMED[node.id]
         return env[node.id]
     if isinstance(node, ast.Attribute):
         return env[f"{node.value.id}.{node.attr}"]  # type: ignore[attr-defined]
@@ -179,15 +392,6 @@ def _dt(x: Any) -> Any:
     return pd.Timestamp(x)
 
 
-def _strftime(d: Any, fmt: str) -> Any:
-    """Dates as text; datetime Series in a vectorized pass when the format allows it."""
-    if isinstance(d, pd.Series) and pd.api.types.is_datetime64_any_dtype(d.dtype):
-        fast = format_datetimes(d.to_numpy(), fmt)
-        if fast is not None:
-            return text(fast)
-    return _dt(d).strftime(fmt)
-
-
 def _register(name: str, fn: Callable[..., Any]) -> None:
     FUNCTIONS.register(name)(fn)
 
@@ -200,8 +404,42 @@ def _where(cond: Any, a: Any, b: Any) -> Any:
     return a_s.where(cond.fillna(False).astype(bool).to_numpy(), b_s)
 
 
+def _check_digits(digits: Any) -> None:
+    if isinstance(digits, pd.Series) or abs(int(digits)) > bounds.MAX_ROUND_DIGITS:
+        raise ExpressionError(
+            f"round(): digits must be a number from -{bounds.MAX_ROUND_DIGITS} to "
+            f"{bounds.MAX_ROUND_DIGITS}"
+        )
+
+
 def _round(x: Any, digits: int = 0) -> Any:
+    _check_digits(digits)
     return x.round(int(digits)) if isinstance(x, pd.Series) else round(x, int(digits))
+
+
+def _check_strftime(fmt: Any) -> None:
+    if not isinstance(fmt, str):
+        raise ExpressionError("strftime(): the format must be a text constant, like '%d/%m/%Y'")
+    problem = bounds.strftime_problem(fmt)
+    if problem:
+        raise ExpressionError(f"strftime(): {problem}")
+
+
+def _strftime(d: Any, fmt: Any) -> Any:
+    """Dates as text; datetime Series in a vectorized pass when the format allows it."""
+    _check_strftime(fmt)
+    if isinstance(d, pd.Series) and pd.api.types.is_datetime64_any_dtype(d.dtype):
+        fast = format_datetimes(d.to_numpy(), fmt)
+        if fast is not None:
+            return text(fast)
+    return _dt(d).strftime(fmt)
+
+
+#: arguments checked when the expression is parsed, if they read no column: (index, check)
+_CONSTANT_ARGS: dict[str, tuple[int, Callable[[Any], None]]] = {
+    "round": (1, _check_digits),
+    "strftime": (1, _check_strftime),
+}
 
 
 def _add_months(d: Any, months: Any) -> Any:
@@ -253,7 +491,7 @@ _BUILTINS: dict[str, Callable[..., Any]] = {
     "quarter": lambda d: _dt(d).quarter,
     "weekday": lambda d: _dt(d).weekday if isinstance(d, pd.Series) else pd.Timestamp(d).weekday(),
     "yyyymmdd": lambda d: _dt(d).year * 10000 + _dt(d).month * 100 + _dt(d).day,
-    "strftime": lambda d, fmt: _strftime(d, fmt),
+    "strftime": _strftime,
 }
 for _name, _fn in _BUILTINS.items():
     _register(_name, _fn)

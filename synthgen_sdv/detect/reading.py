@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from synthgen_sdv.core.errors import InputError
+from synthgen_sdv.core.names import check_column_name, check_table_name
 
 SUFFIXES = (".csv", ".parquet")
 
@@ -23,6 +24,7 @@ def table_files(data_dir: Path) -> dict[str, Path]:
     for path in sorted(data_dir.iterdir()):
         if path.suffix.lower() not in SUFFIXES or not path.is_file():
             continue
+        check_table_name(path.stem, f"--data-dir {data_dir}: {path.name}")  # a file name later
         if path.stem in files:
             raise InputError(
                 f"--data-dir {data_dir}: table '{path.stem}' has two files "
@@ -35,7 +37,15 @@ def table_files(data_dir: Path) -> dict[str, Path]:
 
 
 def read_raw(path: Path) -> pd.DataFrame:
-    """A CSV as text (empty field = NULL), a Parquet file as stored."""
+    """A CSV as text (empty field = NULL), a Parquet file as stored; column names checked
+    (``core.names``)."""
+    frame = _read(path)
+    for column in frame.columns:
+        check_column_name(column, f"{path}: column")
+    return frame
+
+
+def _read(path: Path) -> pd.DataFrame:
     try:
         if path.suffix.lower() == ".parquet":
             return pd.read_parquet(path)

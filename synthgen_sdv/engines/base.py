@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from synthgen_sdv.core.errors import SynthgenError
+from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.core.registry import Registry
 from synthgen_sdv.core.strict import StrictModel
 from synthgen_sdv.engines.reader import TableSource, table_source
@@ -165,7 +165,7 @@ class Loader(ABC):
             if schema.tables[t.table].row_count not in (None, t.rows)
         ]
         if wrong:
-            raise SynthgenError(
+            raise InputError(  # the folder's files and its metadata disagree: bad input
                 f"{self.name}: row counts differ after loading:\n  " + "\n  ".join(wrong)
             )
         return result

@@ -84,11 +84,11 @@ class ValidationReport:
         lines.append("RESULT: " + ("OK" if self.ok else "FAILED (unexpected failures above)"))
         return "\n".join(lines)
 
-    def to_text(self) -> str:
-        """Every result line and the summary."""
-        return "\n".join(
-            [f"validate {self.out_dir}", *(r.line() for r in self.results), self.summary()]
-        )
+    def to_text(self, passed: bool = True) -> str:
+        """The result lines and the summary; ``passed=False`` leaves out the PASS lines (the
+        CLI's default: failures, expected failures and warnings are what a reader needs)."""
+        shown = [r.line() for r in self.results if passed or r.status != PASS]
+        return "\n".join([f"validate {self.out_dir}", *shown, self.summary()])
 
     def to_json(self) -> dict[str, Any]:
         """The versioned JSON report (``validate --json``)."""

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from synthgen_sdv.core.errors import SynthgenError
+from synthgen_sdv.core.errors import InputError, SynthgenError
 from synthgen_sdv.engines.base import (
     ENGINES,
     Dialect,
@@ -65,6 +65,13 @@ class DuckDBLoader(Loader):
     def _load(self, plan: LoadPlan) -> list[TableLoad]:
         import duckdb
 
+        DATA_ERRORS = (
+            duckdb.ConstraintException,
+            duckdb.ConversionException,
+            duckdb.InvalidInputException,
+            duckdb.OutOfRangeException,
+        )
+
         path = Path(self.options.database or plan.out_dir / layout.WAREHOUSE)
         path.parent.mkdir(parents=True, exist_ok=True)
         self.target = str(path)
@@ -75,11 +82,13 @@ class DuckDBLoader(Loader):
         self._con = con
         q = self.dialect.quote
         loads = []
+        current = None
         try:
             con.execute("BEGIN TRANSACTION")
             for table in reversed(plan.order):
                 con.execute(f"DROP TABLE IF EXISTS {q(table)}")
             for table in plan.order:
+                current = table
                 start = time.perf_counter()
                 meta = plan.schema.tables[table]
                 con.execute(create_table_sql(self.dialect, q(table), meta, plan.schema))
@@ -103,11 +112,16 @@ class DuckDBLoader(Loader):
                         table, int(rows), str(plan.sources[table].path), time.perf_counter() - start
                     )
                 )
+            current = None
             con.execute("COMMIT")
         except duckdb.Error as exc:
             con.execute("ROLLBACK")
-            raise SynthgenError(
-                f"duckdb: loading into {path} failed, nothing was changed: {exc}"
+            # the data breaks its own metadata (a duplicate key, a dangling foreign key, a value
+            # of another type): bad input, exit 2, naming the table
+            cls = InputError if isinstance(exc, DATA_ERRORS) else SynthgenError
+            where = f"table {current!r} of {plan.out_dir}" if current else str(plan.out_dir)
+            raise cls(
+                f"duckdb: loading {where} into {path} failed, nothing was changed: {exc}"
             ) from None
         return loads
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 from typing import Any, ClassVar
 
-from synthgen_sdv.core.errors import MissingExtraError, SynthgenError
+from synthgen_sdv.core.errors import InputError, MissingExtraError, SynthgenError
 from synthgen_sdv.engines.base import ENGINES, Dialect, Loader, LoadPlan, TableLoad
 from synthgen_sdv.engines.reader import csv_header
 from synthgen_sdv.io import layout
 from synthgen_sdv.io.models import TableMeta
+from synthgen_sdv.io.output import clean_stale, new_tmp, swap_in
 
 
 class SparkDialect(Dialect):
@@ -37,6 +39,21 @@ def _pyspark():
     from pyspark.sql import types as T
 
     return SparkSession, T
+
+
+def check_spark_targets(targets: dict[str, Path]) -> None:
+    """Refuse to replace a table's folder that Spark did not write (files other than its
+    ``part-*`` files and ``_``/``.`` bookkeeping): --spark-path may point at a folder of yours."""
+    for table, path in targets.items():
+        if not path.exists():
+            continue
+        if not path.is_dir() or any(
+            not c.name.startswith(("part-", "_", ".")) for c in path.iterdir()
+        ):
+            raise InputError(
+                f"spark: {path} exists and does not hold Spark table files, so loading "
+                f"'{table}' would replace it; choose another --spark-path or move it"
+            )
 
 
 def spark_schema(meta: TableMeta, order: list[str] | None = None):
@@ -69,8 +86,9 @@ def spark_schema(meta: TableMeta, order: list[str] | None = None):
 
 @ENGINES.register("spark")
 class SparkLoader(Loader):
-    """Saves each table with `saveAsTable` as Parquet under OUT/spark/<table> (or --spark-path),
-    overwriting on rerun; Spark has no PRIMARY/FOREIGN KEY constraints to declare."""
+    """Writes each table as Parquet under OUT/spark/<table> (or --spark-path) and registers it
+    over those files; a rerun writes all tables aside first and then swaps each folder in, so
+    a failed load changes nothing. Spark has no PRIMARY/FOREIGN KEY constraints to declare."""
 
     name = "spark"
     dialect = SparkDialect()
@@ -118,38 +136,51 @@ class SparkLoader(Loader):
         return df.select(*meta.columns)
 
     def _load(self, plan: LoadPlan) -> list[TableLoad]:
+        """Write every table's Parquet files into a staging folder first (a failure there
+        changes nothing), then swap each table's folder in and register it over its files."""
         db = self.options.spark_database
         base = Path(self.options.spark_path or plan.out_dir / layout.SPARK).resolve()
         self.target = f"database {db}, files under {base}"
+        targets = {t: layout.inside(base, t, f"table {t!r}") for t in plan.order}
+        check_spark_targets(targets)
         q = self.dialect.quote
-        self.spark.sql(f"CREATE DATABASE IF NOT EXISTS {q(db)}")
-        loads = []
-        for table in plan.order:
-            start = time.perf_counter()
-            meta = plan.schema.tables[table]
-            try:
-                df = self._read(plan, table)
-                (
-                    df.write.mode("overwrite")
-                    .option("path", str(layout.inside(base, table, f"table {table!r}")))
-                    .saveAsTable(f"{q(db)}.{q(table)}")
+        base.mkdir(parents=True, exist_ok=True)
+        clean_stale(base)  # staging folders of loads that were killed
+        staging = new_tmp(base)
+        try:
+            for table in plan.order:
+                try:
+                    self._read(plan, table).write.mode("error").parquet(str(staging / table))
+                except SynthgenError:
+                    raise
+                except Exception as exc:  # Py4J and Spark analysis errors have no common base
+                    msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                    raise SynthgenError(
+                        f"spark: loading {table} from {plan.sources[table].path} failed, "
+                        f"nothing was changed: {msg}"
+                    ) from None
+            self.spark.sql(f"CREATE DATABASE IF NOT EXISTS {q(db)}")
+            loads = []
+            for table in plan.order:
+                start = time.perf_counter()
+                meta = plan.schema.tables[table]
+                swap_in(staging / table, targets[table])
+                self.spark.sql(f"DROP TABLE IF EXISTS {self.table_ref(table)}")  # files stay
+                self.spark.catalog.createTable(
+                    f"{db}.{table}",
+                    path=str(targets[table]),
+                    source="parquet",
+                    schema=spark_schema(meta),
+                    description=meta.description or None,
                 )
-                if meta.description:
-                    self.spark.sql(
-                        f"ALTER TABLE {self.table_ref(table)} SET TBLPROPERTIES "
-                        f"('comment' = {self.dialect.literal(meta.description)})"
+                rows = self.spark.table(self.table_ref(table)).count()
+                loads.append(
+                    TableLoad(
+                        table, int(rows), str(plan.sources[table].path), time.perf_counter() - start
                     )
-                rows = self.spark.table(f"{q(db)}.{q(table)}").count()
-            except Exception as exc:  # Py4J and Spark analysis errors have no common base
-                msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                raise SynthgenError(
-                    f"spark: loading {table} from {plan.sources[table].path} failed: {msg}"
-                ) from None
-            loads.append(
-                TableLoad(
-                    table, int(rows), str(plan.sources[table].path), time.perf_counter() - start
                 )
-            )
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
         return loads
 
     def table_ref(self, table: str) -> str:

@@ -55,6 +55,7 @@ from synthgen_sdv.evaluate.report_schema import COMPARISON_JSON_SCHEMA, SCHEMA, 
 from synthgen_sdv.evaluate.scoring import make_scoring
 from synthgen_sdv.evaluate.split import children_per_parent
 from synthgen_sdv.io.files import write_json, write_text
+from synthgen_sdv.io.layout import named_path
 
 __all__ = [
     "CEILING",
@@ -193,7 +194,7 @@ _REPORTER = Progress()
 
 def _say(message: str) -> None:
     """The default progress callback: a ``[compare]`` line on stderr."""
-    _REPORTER.say(f"[compare] {message}")
+    _REPORTER.detail(f"[compare] {message}")  # a line per metric and candidate: -v only
 
 
 def _rows(data: Dataset) -> dict[str, int]:
@@ -448,10 +449,20 @@ def _make_plots(
     )
     for table in graph.tables:
         written[f"distributions_{table}"] = plots.plot_distributions(
-            real, samples, graph, table, folder / f"{prefix}distributions_{table}.png", real_label
+            real,
+            samples,
+            graph,
+            table,
+            named_path(folder, table, ".png", f"{prefix}distributions_"),
+            real_label,
         )
         written[f"correlations_{table}"] = plots.plot_correlations(
-            real, samples, graph, table, folder / f"{prefix}correlations_{table}.png", real_label
+            real,
+            samples,
+            graph,
+            table,
+            named_path(folder, table, ".png", f"{prefix}correlations_"),
+            real_label,
         )
     written["cardinality"] = plots.plot_cardinality(
         children_per_parent(real, md),

@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 from tqdm.auto import tqdm
 
+from synthgen_sdv.core.progress import Progress
 from synthgen_sdv.core.values import is_text
 from synthgen_sdv.generate.executors import Executor, LocalExecutor
 from synthgen_sdv.generate.labels import LabelCollector
@@ -170,9 +171,9 @@ class Engine:
             total=n_chunks,
             desc=" + ".join(family.members),
             unit="chunk",
-            disable=not self.progress,
+            disable=not Progress(quiet=not self.progress).interactive or n_chunks <= 1,
             leave=False,
-        )
+        )  # a bar on a terminal only
         collected = _Collected(family)
         if n_chunks == 1:  # one chunk: no pre-pass, its types are its own
             zero = dict.fromkeys(family.members, 0)

@@ -1,8 +1,9 @@
 """Atomic file writes: a reader sees the old file or the new one, never half of one.
 
 Each write goes to a temporary file in the same folder (same filesystem, so the final
-``os.replace`` is atomic) and is made 0644 like any ordinary file (``mkstemp`` makes 0600).
-Folders are made whole by ``io.output.staged_output``.
+``os.replace`` is atomic) and gets the mode of any ordinary file: 0666 less the umask, so 0644
+under the usual umask 022 (``mkstemp`` alone makes 0600). Folders are made whole by
+``io.output.staged_output``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,25 @@ from typing import Any
 
 import yaml
 
-FILE_MODE = 0o644
+
+def _umask() -> int:
+    """The process umask, read once (setting it to read it is not thread-safe, so at import)."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+UMASK = _umask()
+FILE_MODE = 0o666 & ~UMASK  # 0644 under umask 022, as open() would make it
+
+
+def folder_mode() -> int:
+    """The mode of an ordinary new folder (0755 under umask 022)."""
+    return 0o777 & ~UMASK
 
 
 def write_bytes(path: Path, data: bytes, mode: int = FILE_MODE) -> Path:

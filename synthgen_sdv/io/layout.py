@@ -16,6 +16,12 @@ OUT/
   warehouse.duckdb, spark/          what `load` creates by default
 ```
 
+A folder is *ours* (``folder_kind``), and so may be replaced with ``--overwrite``, when its
+marker document parses and carries our schema name and a version: ``schema_metadata.json`` for
+an output, ``ablation.json``, a model's ``manifest.json``, ``comparison.json``, an inferred
+config's ``inferred_config.json``, an exported graph's ``lineage_graph.json``. A file that merely
+exists (``{}``) does not make a folder ours.
+
 Relative paths are POSIX text (``data/orders.parquet``), as schema_metadata.json records them.
 ``inside`` is the one way to turn a table name or a path read from metadata into a file: it
 refuses anything that would leave the folder (``../x``, an absolute path), because a metadata
@@ -24,9 +30,13 @@ file or a table name may come from someone else.
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from synthgen_sdv.core.errors import InputError
+from synthgen_sdv.core.names import table_name_problem
 
 DATA = "data"
 DATA_DIRTY = "data_dirty"
@@ -45,9 +55,98 @@ LINEAGE_GRAPH = f"{METADATA}/lineage_graph"
 COMPARISON_MD = f"{REPORTS}/comparison.md"
 WAREHOUSE = "warehouse.duckdb"
 ABLATION_JSON = "ablation.json"  # the marker of an ablation folder (runs/ablation writes it)
+INFERRED_CONFIG = "inferred_config.json"  # the marker of a folder infer-config wrote
 
-#: files whose presence says "a synthgen_sdv command wrote this folder" (safe to replace)
-MARKERS = (SCHEMA_METADATA, ABLATION_JSON)
+
+@dataclass(frozen=True)
+class FolderKind:
+    """A kind of folder our commands write, recognised by a versioned marker document.
+
+    ``entries`` are the top-level names our commands put in such a folder (None: not checked);
+    anything else in it was put there by someone else, so the folder is not replaced whole.
+    The schema names are spelled here rather than imported, because their owners sit above
+    ``io``; tests/cli checks that they agree.
+    """
+
+    label: str
+    marker: str
+    schema: str
+    entries: frozenset[str] | None = None
+
+
+OUTPUT_KIND = FolderKind(
+    "a synthgen_sdv output",
+    SCHEMA_METADATA,
+    "synthgen_sdv.schema_metadata",
+    frozenset({DATA, DATA_DIRTY, LINEAGE_DATA, METADATA, REPORTS, WAREHOUSE, SPARK})
+    | {f"{WAREHOUSE}.wal"},
+)
+
+FOLDER_KINDS = (
+    OUTPUT_KIND,
+    FolderKind(
+        "an ablation",
+        ABLATION_JSON,
+        "synthgen_sdv.runs.ablation",
+        frozenset({ABLATION_JSON, "ablation.md", "plots", "cells"}),
+    ),
+    FolderKind("a saved model", "manifest.json", "synthgen_sdv.model_manifest"),
+    FolderKind(
+        "a comparison report",
+        "comparison.json",
+        "synthgen_sdv.comparison",
+        frozenset({"comparison.json", "comparison.md", "comparison.html", "plots"})
+        | {"baseline_config"},
+    ),
+    FolderKind(
+        "a config inferred by infer-config",
+        INFERRED_CONFIG,
+        "synthgen_sdv.inferred_config",
+        frozenset({INFERRED_CONFIG, "tables.yml", "config.yaml"}),
+    ),
+    FolderKind(
+        "an exported lineage graph",
+        "lineage_graph.json",
+        "synthgen_sdv.lineage_graph",
+        frozenset({f"lineage_graph{s}" for s in (".json", ".graph.json", ".npz")}),
+    ),
+)
+
+#: the marker files (a folder holding one that parses as ours is ours)
+MARKERS = tuple(k.marker for k in FOLDER_KINDS)
+MAX_MARKER_BYTES = 64 << 20  # a marker larger than this is not read (and not ours)
+
+
+def marker_document(folder: Path, kind: FolderKind) -> dict[str, Any] | None:
+    """The parsed marker of ``kind`` in ``folder`` when it is ours (our schema name, an integer
+    version >= 1), else None: a missing, unreadable, empty or foreign file does not count."""
+    path = folder / kind.marker
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_MARKER_BYTES:
+            return None
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(doc, dict) or doc.get("schema") != kind.schema:
+        return None
+    version = doc.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        return None
+    return doc
+
+
+def is_output(folder: Path) -> bool:
+    """True when ``folder`` is an output folder of ours (a valid schema_metadata.json)."""
+    return marker_document(folder, OUTPUT_KIND) is not None
+
+
+def folder_kind(folder: Path) -> tuple[FolderKind, dict[str, Any]] | None:
+    """What kind of our folders ``folder`` is, with its marker document; None if not ours."""
+    for kind in FOLDER_KINDS:
+        doc = marker_document(folder, kind)
+        if doc is not None:
+            return kind, doc
+    return None
 
 
 def table_file(folder: str, table: str, suffix: str) -> str:
@@ -72,6 +171,16 @@ def inside(root: Path, relative: str | Path, what: str = "path") -> Path:
 
 
 def table_path(root: Path, folder: str, table: str, suffix: str) -> Path:
-    """The file of ``table`` in ``root/folder`` (``data/orders.parquet``); the name may not
-    lead out of that folder."""
-    return inside(root / folder, f"{table}{suffix}", f"table {table!r}")
+    """The file of ``table`` in ``root/folder`` (``data/orders.parquet``); the name must be an
+    identifier (``core.names``) and may not lead out of that folder."""
+    return named_path(root / folder, table, suffix)
+
+
+def named_path(folder: Path, name: str, suffix: str = "", prefix: str = "") -> Path:
+    """``folder/<prefix><name><suffix>`` for a table name (a plot per table, a step's events):
+    refused (InputError) unless ``name`` is a valid table name and the file stays in
+    ``folder``."""
+    problem = table_name_problem(name)
+    if problem:
+        raise InputError(f"{problem}; refused as a file name in {folder}")
+    return inside(folder, f"{prefix}{name}{suffix}", f"table {name!r}")

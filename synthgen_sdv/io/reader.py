@@ -18,6 +18,7 @@ import yaml
 from pydantic import ValidationError
 
 from synthgen_sdv.core.errors import InputError
+from synthgen_sdv.core.names import column_name_problem, table_name_problem
 from synthgen_sdv.io import layout
 from synthgen_sdv.io.models import (
     LABELS_NAME,
@@ -62,15 +63,22 @@ def read_yaml(path: Path, label: str | None = None) -> dict[str, Any]:
     return doc
 
 
-def check_header(path: Path, doc: dict[str, Any], schema: str, strict: bool = True) -> None:
-    """Refuse a document of another schema or of a version this synthgen_sdv cannot read.
+def check_header(
+    path: Path,
+    doc: dict[str, Any],
+    schema: str,
+    strict: bool = True,
+    versions: tuple[int, ...] = SUPPORTED_VERSIONS,
+) -> None:
+    """Refuse a document of another schema or of a version this synthgen_sdv cannot read
+    (``versions``: the ones its reader knows; documents are versioned each on their own).
 
     ``strict=False`` accepts a document without ``schema`` / ``version`` keys (a minimal
     folder written by hand or by another tool), but never a wrong one.
     """
     if (strict or "schema" in doc) and doc.get("schema") != schema:
         raise InputError(f"{path}: 'schema' is {doc.get('schema')!r}, expected {schema!r}")
-    supported = SUPPORTED.get(schema, SUPPORTED_VERSIONS)
+    supported = versions if versions != SUPPORTED_VERSIONS else SUPPORTED.get(schema, versions)
     if (strict or "version" in doc) and doc.get("version") not in supported:
         known = ", ".join(map(str, supported))
         raise InputError(
@@ -79,11 +87,17 @@ def check_header(path: Path, doc: dict[str, Any], schema: str, strict: bool = Tr
         )
 
 
-def read_versioned(path: Path, schema: str, strict: bool = True, hint: str = "") -> dict[str, Any]:
+def read_versioned(
+    path: Path,
+    schema: str,
+    strict: bool = True,
+    hint: str = "",
+    versions: tuple[int, ...] = SUPPORTED_VERSIONS,
+) -> dict[str, Any]:
     """A versioned JSON or YAML document (by suffix), its schema and version checked."""
     path = Path(path)
     doc = read_yaml(path) if path.suffix in (".yaml", ".yml") else read_json(path, hint=hint)
-    check_header(path, doc, schema, strict)
+    check_header(path, doc, schema, strict, versions)
     return doc
 
 
@@ -114,6 +128,13 @@ def load_schema_metadata(out_dir: str | Path) -> SchemaMetadata:
         raise _problems(path, exc) from None
     problems = []
     for name, table in meta.tables.items():
+        bad = table_name_problem(name)  # names become file names and SQL identifiers
+        if bad:
+            problems.append(f"tables: {bad}")
+            continue
+        problems += [
+            f"tables.{name}.columns: {p}" for p in map(column_name_problem, table.columns) if p
+        ]
         for pk in table.pk_columns:
             if pk not in table.columns:
                 problems.append(f"tables.{name}.primary_key: column '{pk}' is not in its columns")

@@ -13,16 +13,19 @@ order), ``rollup_source`` (an aggregate of a child table), ``recomputed_after_sa
 
 from __future__ import annotations
 
+import math
 from abc import abstractmethod
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from pydantic import Field
+from pydantic import AfterValidator, Field, PlainValidator
 
 from synthgen_sdv.core import expr as expressions
+from synthgen_sdv.core.distributions import ParameterError
+from synthgen_sdv.core.errors import ConfigError, Problem
 from synthgen_sdv.core.nulls import with_nulls
 from synthgen_sdv.core.registry import Registry
 from synthgen_sdv.core.seeds import rng_for
@@ -36,7 +39,32 @@ SQL_TYPES = {
     "date": "DATE",
     "datetime": "TIMESTAMP",
 }
-Param = float | int | str
+
+
+def _expression(value: str) -> str:
+    """An expression is checked (whitelist, limits, constant parts) when the config loads."""
+    try:
+        expressions.parse(value)
+    except expressions.ExpressionError as exc:
+        raise ValueError(str(exc)) from None
+    return value
+
+
+def _param(value: Any) -> float | int | str:
+    """A parameter: a finite number, or an expression (text) checked when the config loads."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(
+            f"must be a number or an expression in quotes, got {type(value).__name__} {value!r}"
+        )
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"must be a finite number, got {value}")
+    return _expression(value) if isinstance(value, str) else value
+
+
+#: text that is a safe expression (see ``core.expr``)
+Expression = Annotated[str, AfterValidator(_expression)]
+#: a number, or an expression evaluated per row
+Param = Annotated[float | int | str, PlainValidator(_param)]
 
 
 class ColumnKind(StrictModel):
@@ -182,6 +210,22 @@ class ForeignKeyKind(ColumnKind):
         """Cap per-parent row counts when this lookup cannot serve more (distinct picks)."""
         return counts
 
+    def expected_children(self) -> float | None:
+        """For a driver: the mean rows per target row when the config fixes it (a number or
+        a distribution with numeric parameters), else None (an expression over the parent)."""
+        return None
+
+    def with_children_cap(self, cap: int) -> ForeignKeyKind:
+        """For a driver: the same lookup with at most ``cap`` rows per target row (the run
+        estimate's pilot uses it, so that no config can make the pilot itself large)."""
+        return self
+
+    @property
+    def never_has_children(self) -> bool:
+        """For a driver: True when every parent row gets 0 rows, whatever the data (the plan
+        refuses popularity lookups into such a table)."""
+        return False
+
 
 KINDS: Registry[type[ColumnKind]] = Registry("column kind")
 
@@ -218,15 +262,42 @@ class ColumnContext:
         """A separate named stream (nulls, time of day), so using it never shifts ``rng``."""
         return rng_for(self.seed, self.table, self.column, *self.path, name, self.chunk)
 
+    @property
+    def yaml_path(self) -> str:
+        """Where this column is in tables.yml ('tables.t.columns.c.cases.x'), for errors."""
+        parts = ["tables", self.table, "columns", self.column]
+        for step in self.path:
+            name, _, case = step.partition("=")
+            parts += ["cases", case] if name == "case" and case != "default" else ["default"]
+        return ".".join(parts)
+
+    def config_error(self, message: str) -> ConfigError:
+        """An error of this column's config found while generating (an expression's value,
+        a parameter per row): reported like a config problem, with its YAML path."""
+        return ConfigError([Problem(path=self.yaml_path, message=message)])
+
     def eval(self, expr: str) -> pd.Series:
         """An expression over the columns this context may read, one value per row."""
-        return expressions.evaluate(expr, self.env, self.n)
+        try:
+            return expressions.evaluate(expr, self.env, self.n)
+        except expressions.ExpressionError as exc:
+            raise self.config_error(str(exc)) from None
 
     def param(self, value: Param) -> Any:
         """A distribution parameter: a number, or an expression evaluated per row."""
         if isinstance(value, str):
-            return self.eval(value).to_numpy(dtype=float)
+            values = self.eval(value)
+            try:
+                return values.to_numpy(dtype=float, na_value=np.nan)
+            except (TypeError, ValueError):
+                raise self.config_error(
+                    f"parameter {value!r} must give numbers, got {values.dtype} values"
+                ) from None
         return value
+
+    def parameter_error(self, exc: ParameterError) -> ConfigError:
+        """A parameter outside its range in some rows, as this column's config error."""
+        return self.config_error(str(exc))
 
     def subset(self, mask: np.ndarray, case: str) -> ColumnContext:
         """The same context restricted to some rows, with its own seed stream (conditional)."""

@@ -7,7 +7,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from pydantic import field_validator
+from pydantic import field_validator, model_validator
 
 from synthgen_sdv.core.values import text
 from synthgen_sdv.kinds.base import ColumnContext, ColumnKind, Param, param_deps, register_kind
@@ -30,7 +30,28 @@ class CategoricalColumn(ColumnKind):
             raise ValueError("weights must be >= 0")
         if isinstance(v, dict) and sum(v.values()) <= 0:
             raise ValueError("weights must not all be 0")
+        if any(isinstance(x, float) and x != x for x in v):
+            raise ValueError("values must not be NaN (use null_rate for missing values)")
         return v
+
+    @model_validator(mode="after")
+    def _castable(self):
+        cast = {"string": str, "int": int, "float": float, "bool": bool}[self.dtype]
+        for value in self.values:
+            if (
+                value is None
+                or (self.dtype != "string" and isinstance(value, dict | list))
+                or (self.dtype == "bool" and not isinstance(value, bool))
+                or (self.dtype == "int" and isinstance(value, float) and not value.is_integer())
+            ):
+                raise ValueError(f"value {value!r} is not a {self.dtype}")
+            try:
+                cast(value)
+            except (TypeError, ValueError, OverflowError):
+                raise ValueError(f"value {value!r} is not a {self.dtype}") from None
+            if self.dtype == "int" and not -(2**63) <= int(value) < 2**63:
+                raise ValueError(f"value {value!r} does not fit in a 64-bit integer")
+        return self
 
     def logical_type(self) -> str:
         """The configured dtype of the values."""
@@ -60,6 +81,13 @@ class BooleanColumn(ColumnKind):
 
     kind: Literal["boolean"]
     p: Param = 0.5
+
+    @field_validator("p")
+    @classmethod
+    def _probability(cls, v):
+        if isinstance(v, int | float) and not 0 <= v <= 1:
+            raise ValueError(f"p must be from 0 to 1 (got {v:g})")
+        return v
 
     def deps(self) -> set[str]:
         """Columns the probability expression reads."""

@@ -14,8 +14,24 @@ import pandas as pd
 import pyarrow as pa
 from pydantic import field_validator, model_validator
 
+from synthgen_sdv.core import bounds
 from synthgen_sdv.core.values import format_datetimes, text
-from synthgen_sdv.kinds.base import ColumnContext, ColumnKind, param_deps, register_kind
+from synthgen_sdv.kinds.base import (
+    ColumnContext,
+    ColumnKind,
+    Expression,
+    param_deps,
+    register_kind,
+)
+
+#: the days pandas' nanosecond timestamps can hold (outside, values would silently wrap)
+FIRST_DAY, LAST_DAY = dt.date(1678, 1, 1), dt.date(2261, 12, 31)
+
+
+def _weights(v: list[float] | None, n: int, what: str) -> list[float] | None:
+    if v is not None and (len(v) != n or min(v) < 0 or sum(v) <= 0):
+        raise ValueError(f"needs {n} non-negative {what}, not all 0")
+    return v
 
 
 def formatted(values: np.ndarray, fmt: str) -> pd.Series:
@@ -32,28 +48,55 @@ class _DateRange(ColumnKind):
     end: dt.date
     seasonality: list[float] | None = None
     weekdays: list[float] | None = None
-    after: str | None = None
+    after: Expression | None = None
     format: str | None = None
 
     @field_validator("seasonality")
     @classmethod
     def _twelve(cls, v):
-        if v is not None and (len(v) != 12 or min(v) < 0):
-            raise ValueError("needs 12 non-negative month weights (January first)")
-        return v
+        return _weights(v, 12, "month weights (January first)")
 
     @field_validator("weekdays")
     @classmethod
     def _seven(cls, v):
-        if v is not None and (len(v) != 7 or min(v) < 0):
-            raise ValueError("needs 7 non-negative weekday weights (Monday first)")
+        return _weights(v, 7, "weekday weights (Monday first)")
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _plain_date(cls, v):
+        if isinstance(v, dt.datetime):  # YAML reads '2021-01-01 10:00' as a datetime
+            raise ValueError(f"needs a date like 2021-01-31, got {v}")
+        return v
+
+    @field_validator("format")
+    @classmethod
+    def _format(cls, v):
+        problem = bounds.strftime_problem(v) if v is not None else None
+        if problem:
+            raise ValueError(problem)
         return v
 
     @model_validator(mode="after")
     def _ordered(self):
         if self.end < self.start:
             raise ValueError(f"end {self.end} is before start {self.start}")
+        if self.start < FIRST_DAY or self.end > LAST_DAY:
+            raise ValueError(f"dates must be from {FIRST_DAY} to {LAST_DAY}")
+        if (self.seasonality or self.weekdays) and self.day_weights().sum() <= 0:
+            raise ValueError("seasonality and weekdays give every day in the range weight 0")
         return self
+
+    def day_weights(self) -> np.ndarray:
+        """The weight of each day of the range (month seasonality times weekday pattern)."""
+        days = np.arange(np.datetime64(self.start, "D"), np.datetime64(self.end, "D") + 1)
+        weights = np.ones(len(days))
+        if self.seasonality:
+            months = days.astype("datetime64[M]").astype(np.int64) % 12
+            weights *= np.asarray(self.seasonality)[months]
+        if self.weekdays:
+            weekday = (days.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday
+            weights *= np.asarray(self.weekdays)[weekday]
+        return weights
 
     def deps(self) -> set[str]:
         """The ``after`` bound's references."""
@@ -66,21 +109,20 @@ class _DateRange(ColumnKind):
     def draw_days(self, ctx: ColumnContext) -> np.ndarray:
         """One day per row by inverse CDF, at or after the per-row ``after`` bound if any."""
         days = np.arange(np.datetime64(self.start, "D"), np.datetime64(self.end, "D") + 1)
-        weights = np.ones(len(days))
-        if self.seasonality:
-            months = days.astype("datetime64[M]").astype(np.int64) % 12
-            weights *= np.asarray(self.seasonality)[months]
-        if self.weekdays:
-            weekday = (days.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday
-            weights *= np.asarray(self.weekdays)[weekday]
+        weights = self.day_weights()
         cdf = np.cumsum(weights) / weights.sum()
         u = ctx.rng.random(ctx.n)
         if self.after is None:
             return days[np.minimum(np.searchsorted(cdf, u, side="right"), len(days) - 1)]
         bound = ctx.eval(self.after)
-        if not pd.api.types.is_datetime64_any_dtype(bound.dtype):
-            bound = pd.to_datetime(bound)
-        lower = bound.to_numpy().astype("datetime64[D]")
+        try:
+            if not pd.api.types.is_datetime64_any_dtype(bound.dtype):
+                bound = pd.to_datetime(bound)
+            lower = bound.to_numpy().astype("datetime64[D]")
+        except (TypeError, ValueError, OverflowError):
+            raise ctx.config_error(
+                f"after: {self.after!r} must give dates, got {bound.dtype} values"
+            ) from None
         lo_idx = np.searchsorted(days, lower)
         base = np.where(lo_idx > 0, cdf[np.maximum(lo_idx - 1, 0)], 0.0)
         idx = np.searchsorted(cdf, base + u * (1.0 - base), side="right")
@@ -118,9 +160,7 @@ class DateTimeColumn(_DateRange):
     @field_validator("hours")
     @classmethod
     def _day(cls, v):
-        if v is not None and (len(v) != 24 or min(v) < 0):
-            raise ValueError("needs 24 non-negative hour weights (midnight first)")
-        return v
+        return _weights(v, 24, "hour weights (midnight first)")
 
     def logical_type(self) -> str:
         """datetime, or string when written with a ``format``."""

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Literal
 
 import pandas as pd
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
+from synthgen_sdv.core import bounds
 from synthgen_sdv.core import expr as expressions
 from synthgen_sdv.core.values import is_text
 from synthgen_sdv.kinds.base import ColumnContext, ColumnKind, register_kind
@@ -21,7 +22,7 @@ class DerivedColumn(ColumnKind):
     kind: Literal["derived"]
     expr: str
     dtype: Literal["int", "float", "bool", "string", "date", "datetime"] | None = None
-    round: int | None = None
+    round: int | None = Field(None, ge=-bounds.MAX_ROUND_DIGITS, le=bounds.MAX_ROUND_DIGITS)
 
     recomputed_after_sampling = True
 
@@ -44,7 +45,14 @@ class DerivedColumn(ColumnKind):
         return self.dtype or "inferred"
 
     def _generate(self, ctx: ColumnContext) -> pd.Series:
-        return cast(ctx.eval(self.expr), self.dtype, self.round)
+        values = ctx.eval(self.expr)
+        try:
+            return cast(values, self.dtype, self.round)
+        except (TypeError, ValueError, OverflowError) as exc:
+            wanted = f"dtype {self.dtype}" if self.dtype else f"round: {self.round}"
+            raise ctx.config_error(
+                f"{self.expr!r} gives {values.dtype} values that cannot take {wanted}: {exc}"
+            ) from None
 
 
 def cast(values: pd.Series, dtype: str | None, digits: int | None = None) -> pd.Series:

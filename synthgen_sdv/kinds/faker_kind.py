@@ -9,7 +9,10 @@ that the cache removes. A damaged or foreign cache file is ignored and rebuilt.
 from __future__ import annotations
 
 import contextlib
+import inspect
+import json
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -21,6 +24,7 @@ import pyarrow as pa
 from faker import Faker
 from pydantic import Field
 
+from synthgen_sdv.core import bounds
 from synthgen_sdv.core.seeds import content_hash, derive_seed
 from synthgen_sdv.core.values import text
 from synthgen_sdv.kinds.base import ColumnContext, ColumnKind, register_kind
@@ -69,6 +73,15 @@ def _write_cached(path: Path, values: pa.Array) -> None:
 _SCHEMA = pa.schema([pa.field("value", pa.string())])
 
 
+#: provider arguments that size what a call makes (nb_words, max_chars, digits, ...)
+_SIZE_ARG = re.compile(
+    r"nb|chars|length|size|digits|count|elements|words|sentences|paragraph|files"
+)
+MAX_SIZE_ARG = 10_000
+#: the memory one column's pool of values may take
+MAX_POOL_BYTES = 100 * 2**20
+
+
 @lru_cache(maxsize=256)
 def faker_pool(
     provider: str, locale: str, size: int, seed: int, args: tuple[tuple[str, Any], ...] = ()
@@ -88,13 +101,72 @@ def faker_pool(
     return values
 
 
-@lru_cache(maxsize=64)
-def has_provider(provider: str, locale: str) -> bool:
-    """Whether the installed Faker has this provider for this locale."""
+@lru_cache(maxsize=16)
+def _providers(locale: str) -> tuple[Faker | None, frozenset[str]]:
+    """A Faker for ``locale`` and the public methods of its providers (None: no such locale)."""
     try:
-        return callable(getattr(Faker(locale), provider))
-    except AttributeError:
-        return False
+        fake = Faker(locale)
+    except (AttributeError, ValueError, TypeError):
+        return None, frozenset()
+    names: set[str] = set()
+    for provider in fake.factories[0].get_providers():
+        names |= {
+            n for n in dir(provider) if not n.startswith("_") and callable(getattr(provider, n))
+        }
+    return fake, frozenset(names)
+
+
+def has_provider(provider: str, locale: str) -> bool:
+    """Whether ``provider`` is a public method of a Faker provider for ``locale`` (not any
+    attribute of the Faker object: ``__class__`` or ``seed_instance`` are not providers)."""
+    return provider in _providers(locale)[1]
+
+
+_CHECKED: dict[tuple[str, str, str, int], str | None] = {}
+
+
+def provider_problem(provider: str, locale: str, args: dict[str, Any], pool: int) -> str | None:
+    """Why values of ``provider(**args)`` cannot be drawn (no such provider, arguments it does
+    not take, values too large for a pool of ``pool``), or None; one seeded trial call,
+    remembered per process."""
+    key = (provider, locale, json.dumps(args, sort_keys=True, default=repr), pool)
+    if key not in _CHECKED:
+        _CHECKED[key] = _provider_problem(provider, locale, args, pool)
+    return _CHECKED[key]
+
+
+def _provider_problem(provider: str, locale: str, args: dict[str, Any], pool: int) -> str | None:
+    fake, names = _providers(locale)
+    if fake is None:
+        return f"Faker has no locale '{locale}'"
+    if provider not in names:
+        return f"Faker has no provider '{provider}' for locale '{locale}'"
+    for name, value in args.items():
+        if _SIZE_ARG.search(name) and isinstance(value, int | float) and abs(value) > MAX_SIZE_ARG:
+            return f"args.{name}: {value} is above the limit of {MAX_SIZE_ARG:,}"
+    fn = getattr(fake, provider)
+    try:
+        inspect.signature(fn).bind(**args)
+    except TypeError as exc:
+        return f"'{provider}' does not take these args: {exc}"
+    except ValueError:
+        pass  # no signature to check: the trial call tells
+    fake.seed_instance(0)
+    try:
+        text = str(fn(**args))
+    except Exception as exc:  # any failure of a third-party call with the user's arguments
+        return f"calling '{provider}' with args {args} fails: {type(exc).__name__}: {exc}"
+    if len(text) > bounds.MAX_TEXT_CHARS:
+        return (
+            f"'{provider}' makes values of {len(text):,} characters; the limit is "
+            f"{bounds.MAX_TEXT_CHARS:,}"
+        )
+    if len(text) * pool > MAX_POOL_BYTES:
+        return (
+            f"a pool of {pool:,} values of about {len(text):,} characters would take "
+            f"{len(text) * pool / 2**20:,.0f} MB; the limit is {MAX_POOL_BYTES // 2**20} MB"
+        )
+    return None
 
 
 @register_kind("faker")
@@ -130,11 +202,15 @@ class FakerColumn(ColumnKind):
         )
 
     def environment_problems(self, locale: str) -> list[tuple[str, str]]:
-        """The provider must exist in the installed Faker for the column's locale."""
+        """The provider must be a public provider method of the installed Faker for the
+        column's locale, take the configured args, and make values of bounded size."""
         loc = self.locale or locale
-        if has_provider(self.provider, loc):
+        problem = provider_problem(self.provider, loc, self.args, self.pool)
+        if problem is None:
             return []
-        return [("provider", f"Faker has no provider '{self.provider}' for locale '{loc}'")]
+        in_args = problem.startswith(("args.", f"'{self.provider}' does not"))
+        where = "args" if in_args else "provider"
+        return [(where, problem)]
 
     def warm_up(
         self, seed: int, table: str, column: str, locale: str, path: tuple[str, ...] = ()

@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
+from synthgen_sdv.core import bounds
+from synthgen_sdv.core.distributions import DISTRIBUTIONS
 from synthgen_sdv.core.seeds import derive_seed, rng_for
 from synthgen_sdv.core.strict import StrictModel
 from synthgen_sdv.kinds.base import (
@@ -57,11 +59,40 @@ class ChildrenPerParent(DistributionFields):
             raise ValueError(f"parameters {', '.join(given)} need a 'distribution'")
         if self.distribution is not None:
             check_distribution_params(self.distribution, given)
+        if isinstance(self.count, int | float) and self.count < 0:
+            raise ValueError(f"'count' must be >= 0 (got {self.count:g})")
+        if self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
         return self
 
     def deps(self) -> set[str]:
         """Parent columns the count expressions read."""
         return param_deps(self.count, *self.given_params().values())
+
+    def expected(self) -> float | None:
+        """The mean count when the config fixes it (clipped to min/max), else None."""
+        if isinstance(self.count, str):
+            return None
+        if self.count is not None:
+            mean: float | None = float(self.count)
+        elif self.counts is not None:
+            weights = sum(self.counts.values())
+            mean = sum(k * w for k, w in self.counts.items()) / weights
+        else:
+            dist = DISTRIBUTIONS.get(self.distribution)  # type: ignore[arg-type]
+            mean = dist.expected(self.given_params())
+        if mean is None:
+            return None
+        return float(np.clip(mean, self.min, self.max if self.max is not None else np.inf))
+
+    @property
+    def always_zero(self) -> bool:
+        """Every parent gets 0 children, whatever its columns."""
+        if self.max == 0 or (isinstance(self.count, int | float) and round(self.count) == 0):
+            return True
+        if self.counts is not None:
+            return all(k == 0 or w == 0 for k, w in self.counts.items())
+        return self.distribution == "constant" and self.value == 0 and self.min == 0
 
     def draw_counts(self, ctx: ColumnContext) -> np.ndarray:
         """One count per parent row; ``ctx.env`` holds the parent's columns."""
@@ -134,6 +165,23 @@ class LookupColumn(ForeignKeyKind):
             raise AssertionError(f"lookup to '{self.table}' has no children_per_parent")
         return self.children_per_parent.draw_counts(ctx)
 
+    def expected_children(self) -> float | None:
+        """The configured mean children per parent, when it is a number."""
+        return self.children_per_parent.expected() if self.children_per_parent else None
+
+    def with_children_cap(self, cap: int) -> LookupColumn:
+        """At most ``cap`` children per parent (for the run estimate's pilot)."""
+        cpp = self.children_per_parent
+        if cpp is None:
+            return self
+        capped = cpp.model_copy(update={"max": min(cap, cpp.max if cpp.max is not None else cap)})
+        return self.model_copy(update={"children_per_parent": capped})
+
+    @property
+    def never_has_children(self) -> bool:
+        """A children count that is 0 for every parent."""
+        return self.children_per_parent is not None and self.children_per_parent.always_zero
+
     def limit_children(self, counts: np.ndarray, n_targets: int) -> np.ndarray:
         """Distinct picks per parent: no more rows per parent than there are targets."""
         return np.minimum(counts, n_targets) if self.distinct_per_parent else counts
@@ -161,7 +209,10 @@ class LookupColumn(ForeignKeyKind):
         """Row positions in the parent table, one per row of this chunk; ``groups`` (each
         row's driving parent) is used only by ``distinct_per_parent`` lookups."""
         if n_parents == 0:
-            raise ValueError(f"lookup target '{self.table}' has no rows")
+            raise ctx.config_error(
+                f"lookup target '{self.table}' has no rows; a lookup needs at least one row "
+                "to draw keys from (give it rows, or drop the lookup)"
+            )
         pop = self.popularity or Popularity()
         if self.distinct:
             # once every parent is used, the remaining rows get no link (-1: null), e.g. a
@@ -377,7 +428,7 @@ class RollupColumn(ColumnKind):
     table: str
     column: str | None = None
     agg: Literal["sum", "count", "mean", "min", "max"] = "sum"
-    round: int | None = None
+    round: int | None = Field(None, ge=-bounds.MAX_ROUND_DIGITS, le=bounds.MAX_ROUND_DIGITS)
 
     recomputed_after_sampling = True
     allowed_in_case = False

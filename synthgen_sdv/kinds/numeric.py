@@ -6,9 +6,10 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
-from synthgen_sdv.core.distributions import DISTRIBUTIONS, draw
+from synthgen_sdv.core import bounds
+from synthgen_sdv.core.distributions import DISTRIBUTIONS, ParameterError, draw
 from synthgen_sdv.core.strict import StrictModel
 from synthgen_sdv.kinds.base import ColumnContext, ColumnKind, Param, param_deps, register_kind
 
@@ -36,18 +37,27 @@ class DistributionFields(StrictModel):
     def drawn(self, name: str, ctx: ColumnContext, integer: bool) -> np.ndarray:
         """Draw from distribution ``name`` with these parameters (expressions per row)."""
         params = {k: ctx.param(v) for k, v in self.given_params().items()}
-        return draw(name, ctx.rng, params, ctx.n, integer)
+        try:
+            return draw(name, ctx.rng, params, ctx.n, integer)
+        except ParameterError as exc:
+            raise ctx.parameter_error(exc) from None
+
+
+#: ``round`` of a column: digits from -MAX to MAX (numpy's round overflows beyond ~300)
+RoundDigits = Field(None, ge=-bounds.MAX_ROUND_DIGITS, le=bounds.MAX_ROUND_DIGITS)
 
 
 class _Numeric(ColumnKind, DistributionFields):
     distribution: str = "uniform"
     min: float | None = None
     max: float | None = None
-    round: int | None = None
+    round: int | None = RoundDigits
 
     @model_validator(mode="after")
     def _check_params(self):
         check_distribution_params(self.distribution, self.given_params())
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min:g}) is greater than max ({self.max:g})")
         return self
 
     def deps(self) -> set[str]:
@@ -82,6 +92,9 @@ def check_distribution_params(name: str, given: dict[str, object]) -> None:
             f"distribution '{name}' {' and '.join(parts)}; "
             f"its parameters are: {', '.join(dist.params)}"
         )
+    wrong = dist.problems(given)
+    if wrong:
+        raise ValueError(f"distribution '{name}': {'; '.join(wrong)}")
 
 
 @register_kind("int")
@@ -95,7 +108,17 @@ class IntColumn(_Numeric):
         return "int"
 
     def _generate(self, ctx: ColumnContext) -> pd.Series:
-        return pd.Series(self.draw(ctx, integer=True).astype(np.int64))
+        values = self.draw(ctx, integer=True)
+        if (np.abs(values) > 2.0**62).any():
+            raise ctx.config_error(
+                "values beyond the range of 64-bit integers; check the distribution's "
+                "parameters, or use kind: float"
+            )
+        if np.isnan(values).any():  # rows whose parameters are null: nullable integers
+            return pd.Series(pd.array(np.where(np.isnan(values), 0, values), dtype="Int64")).mask(
+                np.isnan(values)
+            )
+        return pd.Series(values.astype(np.int64))
 
 
 @register_kind("float")

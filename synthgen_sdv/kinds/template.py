@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import field_validator
 
+from synthgen_sdv.core import bounds
 from synthgen_sdv.core.values import as_arrow_text, text
 from synthgen_sdv.kinds.base import ColumnContext, ColumnKind, register_kind
 
@@ -39,6 +40,15 @@ class TemplateColumn(ColumnKind):
             raise ValueError(f"bad template {v!r}: {exc}") from None
         if any(name == "" for _, name, _ in parts):
             raise ValueError("template fields need column names, like {first_name}")
+        limit = bounds.MAX_FORMAT_CHARS * 10
+        if len(v) > limit:
+            raise ValueError(f"template is {len(v):,} characters long; the limit is {limit:,}")
+        for _, name, spec in parts:
+            if name and not name.replace(".", "").replace("_", "").isalnum():
+                raise ValueError(f"template field {{{name}}} must name a column, like {{name}}")
+            problem = bounds.format_spec_problem(spec) if spec else None
+            if problem:
+                raise ValueError(problem)
         return v
 
     def deps(self) -> set[str]:
@@ -58,7 +68,13 @@ class TemplateColumn(ColumnKind):
                 col = ctx.env[name]
                 col = col if isinstance(col, pd.Series) else pd.Series([col] * ctx.n)
                 if spec:
-                    col = col.map(lambda v, s=spec: format(v, s))
+                    try:
+                        col = col.map(lambda v, s=spec: format(v, s))
+                    except (TypeError, ValueError) as exc:
+                        raise ctx.config_error(
+                            f"template field {{{name}:{spec}}} cannot format {col.dtype} values: "
+                            f"{exc}"
+                        ) from None
                 parts.append(as_arrow_text(col.reset_index(drop=True)))
         if not any(isinstance(p, pa.Array) for p in parts):  # no field: the literal n times
             return text(pa.array(["".join(map(str, parts))] * ctx.n, type=pa.string()))

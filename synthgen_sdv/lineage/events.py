@@ -8,6 +8,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from synthgen_sdv.core.version import __version__
+from synthgen_sdv.io import layout
 from synthgen_sdv.lineage.operations import DIRECT, INDIRECT
 from synthgen_sdv.lineage.runner import FAILED, LineageRun, StepRun
 from synthgen_sdv.lineage.tables import json_value, schema_of
@@ -329,13 +330,13 @@ def write_events(run: LineageRun, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("*.jsonl"):
         old.unlink()
-    parent = folder / f"000_{run.spec.parent_job}.jsonl"
+    parent = layout.named_path(folder, run.spec.parent_job, ".jsonl", prefix="000_")
     transport = FileTransport(FileConfig(log_file_path=str(parent), append=True))
     for event in build_parent_events(run):
         transport.emit(event)
     paths = [parent]
     for step in run.steps:
-        path = folder / f"{step.index + 1:03d}_{step.step.id}.jsonl"
+        path = layout.named_path(folder, step.step.id, ".jsonl", prefix=f"{step.index + 1:03d}_")
         transport = FileTransport(FileConfig(log_file_path=str(path), append=True))
         for event in build_events(run, step):
             transport.emit(event)

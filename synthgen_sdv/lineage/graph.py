@@ -16,7 +16,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from synthgen_sdv.core.errors import MissingExtraError
+from synthgen_sdv.core.errors import InputError, MissingExtraError
 from synthgen_sdv.io import files, layout
 from synthgen_sdv.io.reader import read_json
 from synthgen_sdv.lineage.faults import FAULTS
@@ -60,6 +60,12 @@ def build_graph(out_dir: str | Path) -> nx.MultiDiGraph:
     """The lineage + schema graph of an output folder (read from its metadata files)."""
     out_dir = Path(out_dir)
     doc = read_lineage(out_dir)
+    if "pipeline" not in doc:
+        raise InputError(
+            f"{out_dir}: {layout.GENERATION_LINEAGE} has no ETL pipeline (the output was made "
+            "with --no-lineage, or from your own data); run `python -m synthgen_sdv lineage "
+            "DIR` first"
+        )
     labels = read_labels(out_dir)
     pipeline = doc["pipeline"]
     table_label: dict[str, str] = {}

@@ -144,7 +144,8 @@ def run_lineage(
 ) -> LineageRun:
     """Run every step for real (DuckDB, in memory), inject faults at labeled steps, record all.
 
-    ``progress`` reports a line per step: a ``Progress``, or True for stage lines on stderr.
+    ``progress`` (a ``Progress``, or True for stderr) shows a bar over the steps on a terminal,
+    a line per step with ``-v``, and one summary line at the end.
     """
     reporter = progress if isinstance(progress, Progress) else stderr_progress(progress)
     needed = [t for s in spec.sources.values() for t in s.tables]
@@ -166,9 +167,11 @@ def run_lineage(
     available: dict[str, pa.Table] = dict(sources)
     ended: dict[str, datetime] = {}
     start = spec.run_start
-    for index, step in enumerate(spec.steps):
+    began = time.perf_counter()
+    steps = reporter.bar(spec.steps, desc="ETL steps", unit="step")  # a bar on a terminal
+    for index, step in enumerate(steps):
         t0 = time.perf_counter()
-        reporter.say(f"lineage [{index + 1}/{len(spec.steps)}] {step.id}")
+        reporter.detail(f"lineage [{index + 1}/{len(spec.steps)}] {step.id}")
         inputs = {t: available[t] for t in step.inputs}
         op_params = OPERATIONS.get(step.operation).Params.model_validate(step.params)
         plans = _plan(step, op_params, inputs)
@@ -229,6 +232,11 @@ def run_lineage(
         )
     if run.labels:
         _add_downstream(run)
+    failed = sum(s.status == FAILED for s in run.steps)
+    reporter.say(
+        f"ETL: {len(run.steps)} steps ({failed} failed as injected), {len(run.labels)} faults "
+        f"labeled in {time.perf_counter() - began:.1f} s"
+    )
     return run
 
 

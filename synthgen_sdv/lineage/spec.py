@@ -20,6 +20,7 @@ from synthgen_sdv.core.errors import ConfigError, Problem
 from synthgen_sdv.lineage.faults import FAULTS
 from synthgen_sdv.lineage.models import LAYERS, NORMAL, LineageSpec, SourceSystem, Step
 from synthgen_sdv.lineage.operations import OPERATIONS
+from synthgen_sdv.schema.yamlio import parse_yaml
 
 # The models are importable from here too, as before the loader was split from them.
 __all__ = [
@@ -324,8 +325,9 @@ def load_lineage_spec(path: str | Path, table_names: Iterable[str]) -> LineageSp
         raise ConfigError(
             [Problem(path="(file)", message=f"cannot read: {exc}", file=str(path))]
         ) from None
+    # bounded: an alias bomb, deep nesting, duplicate keys or 2005-02-30 raise ConfigError
+    data, _ = parse_yaml(text, str(path))
     try:
-        data = yaml.safe_load(text)
         lines = _line_map(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

@@ -9,6 +9,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from synthgen_sdv.core.errors import InputError
+from synthgen_sdv.core.progress import Progress
 from synthgen_sdv.core.version import __version__
 from synthgen_sdv.io import artifacts, files, layout
 from synthgen_sdv.io.models import LINEAGE_NAME, VERSION
@@ -198,7 +199,7 @@ def run_for_output(
     spec_path: str | Path | None = None,
     extra_sections: dict[str, Any] | None = None,
     write_labels: bool = True,
-    progress: bool = False,
+    progress: Progress | bool = False,
 ) -> LineageRun:
     """Run the pipeline over ``out_dir/data/*.parquet`` and write every lineage output there.
 

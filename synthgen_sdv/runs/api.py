@@ -37,7 +37,13 @@ from synthgen_sdv.runs.ablation import (
 )
 from synthgen_sdv.runs.comparison import Comparison, compare
 from synthgen_sdv.runs.config import project_plan
-from synthgen_sdv.runs.dataset import FORMATS, Dataset, materialize, read_dataset
+from synthgen_sdv.runs.dataset import (
+    FORMATS,
+    Dataset,
+    materialize,
+    read_dataset,
+    refuse_without_overwrite,
+)
 from synthgen_sdv.runs.fit_sample import fit as fit_source
 from synthgen_sdv.runs.fit_sample import run_fit_sample
 from synthgen_sdv.runs.fitting import Bootstrap
@@ -49,7 +55,6 @@ from synthgen_sdv.runs.sample import draw_seed, sample, save_fitted
 from synthgen_sdv.runs.source import Fitted, Source
 from synthgen_sdv.runs.validate import run_validate
 from synthgen_sdv.schema.loader import load_config
-from synthgen_sdv.synth.store import check_model_dir
 
 
 def _progress(verbose: bool) -> Progress:
@@ -168,11 +173,8 @@ class Model:
 
         >>> model.save("model"); sg.load_model("model").sample(seed=3)
         """
-        folder = Path(path)
-        check_model_dir(folder.resolve())
-        if folder.exists() and any(folder.iterdir()) and not overwrite:
-            raise InputError(f"{folder}: exists; pass overwrite=True to replace the model there")
-        return save_fitted(self._fitted, folder)
+        refuse_without_overwrite(Path(path), overwrite)
+        return save_fitted(self._fitted, Path(path), overwrite)
 
 
 def _source_of(data: Dataset, seed: int | None, workers: int) -> Source:

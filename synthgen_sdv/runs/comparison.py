@@ -19,7 +19,7 @@ from synthgen_sdv.core.metadata import subgraph
 from synthgen_sdv.evaluate.markdown import render_markdown
 from synthgen_sdv.evaluate.report import ComparisonReport
 from synthgen_sdv.evaluate.report import compare as compare_datasets
-from synthgen_sdv.evaluate.report_schema import SCHEMA
+from synthgen_sdv.evaluate.report_schema import SCHEMA, VERSION
 from synthgen_sdv.evaluate.split import split_by_root
 from synthgen_sdv.io import artifacts
 from synthgen_sdv.io.reader import read_versioned
@@ -45,7 +45,7 @@ class Comparison:
         """
         path = Path(path)
         file = path / "comparison.json" if path.is_dir() else path
-        data = read_versioned(file, SCHEMA)
+        data = read_versioned(file, SCHEMA, versions=(VERSION,))
         files = {"json": file, "markdown": file.with_name("comparison.md")}
         files.update({k: file.parent / v for k, v in (data.get("plots") or {}).items()})
         return cls(ComparisonReport(data=data, out_dir=file.parent, files=files))

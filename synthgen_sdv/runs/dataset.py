@@ -181,12 +181,8 @@ class Dataset:
         if format not in FORMATS:
             raise InputError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
         out = Path(path)
-        if out.exists() and (not out.is_dir() or any(out.iterdir())) and not overwrite:
-            raise InputError(
-                f"{out}: exists; pass overwrite=True to replace it (only an output folder is "
-                "ever replaced)"
-            )
-        write_output(out, FORMATS[format], self._output())
+        refuse_without_overwrite(out, overwrite)
+        write_output(out, FORMATS[format], self._output(), overwrite=overwrite)
         return out.resolve()
 
     def validate(self) -> ValidationReport:
@@ -366,6 +362,16 @@ class DatasetOutput(FramesOutput):
         if not labels:
             return None
         return {**labels, "anomalies": result.anomalies}
+
+
+def refuse_without_overwrite(out: Path, overwrite: bool) -> None:
+    """A library caller's folder that holds anything is replaced only with ``overwrite=True``
+    (said in the API's own spelling; the writer's claim then checks that it is ours)."""
+    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not overwrite:
+        raise InputError(
+            f"{out}: exists; pass overwrite=True to replace it (only a folder synthgen_sdv "
+            "wrote is ever replaced)"
+        )
 
 
 def materialize(

@@ -29,7 +29,7 @@ from synthgen_sdv.runs.fitting import check_modeled, fit_line, fit_synthesizer
 from synthgen_sdv.runs.sample import FitSampleOutcome, sample, save_fitted, write_sampled
 from synthgen_sdv.runs.source import Fitted, Source
 from synthgen_sdv.synth import SYNTHESIZERS
-from synthgen_sdv.synth.store import check_model_dir, signing_key
+from synthgen_sdv.synth.store import signing_key
 
 
 def fit(
@@ -50,7 +50,7 @@ def fit(
     modeled = list(modeled) if modeled else source.default_tables()
     source.check_modeled(modeled)
     view = source.fit_view(modeled)
-    progress.say(fit_line(model, source.tables, modeled))
+    progress.stage(fit_line(model, source.tables, modeled))
     synth = fit_synthesizer(
         model, view.tables, view.metadata, modeled, source.seed, not progress.quiet, params
     )
@@ -75,14 +75,17 @@ def run_fit(
     modeled: list[str] | None = None,
     params: dict[str, Any] | None = None,
     progress: Progress = QUIET,
+    overwrite: bool = False,
 ) -> FitOutcome:
     """``fit``: fit and save a model folder in ``model_dir`` (``synth.store``): the model and
-    what sampling needs besides it, so ``sample`` reads neither the data nor a config."""
+    what sampling needs besides it, so ``sample`` reads neither the data nor a config. An
+    earlier model there is replaced only with ``overwrite``."""
     started = time.perf_counter()
-    check_model_dir(Path(model_dir).resolve())  # fail before minutes of fitting, not after
+    check_replaceable(Path(model_dir), overwrite, "--model-dir")  # before the fit, not after
     signing_key()  # a key too short to sign with, too
+    progress.stages(2)  # load (bootstrap or read), fit
     fitted = fit(source, model, modeled, params, progress)
-    path = save_fitted(fitted, model_dir)
+    path = save_fitted(fitted, model_dir, overwrite)
     return FitOutcome(path, fitted.model, fitted.modeled, time.perf_counter() - started)
 
 
@@ -97,12 +100,15 @@ def run_fit_sample(
     compare: bool = True,
     progress: Progress = QUIET,
     num_rows: Mapping[str, int] | None = None,
+    overwrite: bool = False,
 ) -> FitSampleOutcome:
     """Load, fit, sample (with the run's seed; ``num_rows`` instead of ``scale`` sizes root
-    tables), write ``out`` atomically, and compare when the source can."""
+    tables), write ``out`` atomically, and compare when the source can. An earlier output in
+    ``out`` is replaced only with ``overwrite``."""
     started = time.perf_counter()
     out = Path(out)
-    check_replaceable(out.resolve())  # fail before minutes of fitting, not after
+    check_replaceable(out.resolve(), overwrite)  # fail before minutes of fitting, not after
+    progress.stages(5 if compare else 4)  # load, fit, sample, write (, compare): one count
     t = time.perf_counter()
     source.load(progress)
     timings = {source.load_key: time.perf_counter() - t}
@@ -118,6 +124,7 @@ def run_fit_sample(
     report: dict[str, Any] = {}
 
     def comparison(tmp: Path) -> None:
+        progress.stage("compare with a holdout of the data the model learned from")
         began = time.perf_counter()
         study = source.compare(
             tmp / layout.REPORTS,
@@ -137,7 +144,7 @@ def run_fit_sample(
 
     t = time.perf_counter()
     written = write_sampled(
-        source, sampled, out, formats, progress, comparison if compare else None
+        source, sampled, out, formats, progress, comparison if compare else None, overwrite
     )
     timings["write_s"] = time.perf_counter() - t
     if report:

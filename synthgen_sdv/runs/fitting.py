@@ -24,11 +24,6 @@ from synthgen_sdv.synth.base import Synthesizer
 STAGES = Progress()
 
 
-def _line(reporter: Progress | None, msg: str) -> None:
-    """A stage line: through ``reporter`` when given (it may be quiet), else always."""
-    (reporter or STAGES).say(msg)
-
-
 @dataclass
 class Bootstrap:
     """The rule-based tables a synthesizer learns from (clean, in memory) and their types."""
@@ -42,8 +37,10 @@ def bootstrap(
     plan: Plan, workers: int = 1, progress: bool = True, *, reporter: Progress | None = None
 ) -> Bootstrap:
     """The rule-based dataset the synthesizer learns from, kept in memory (clean)."""
-    _line(reporter, f"[1/4] bootstrap: rule-based data at scale {plan.scale:g} (seed {plan.seed})")
-    log = (reporter or STAGES).say if progress else None
+    (reporter or STAGES).stage(
+        f"bootstrap: rule-based data at scale {plan.scale:g} (seed {plan.seed})"
+    )
+    log = (reporter or STAGES).detail if progress else None  # a line per table with -v
     result = Engine(
         plan,
         workers=workers,
@@ -98,7 +95,7 @@ def fit_metadata(plan: Plan, boot: Bootstrap, modeled: list[str]) -> tuple[dict,
 def fit_line(model: str, tables: dict[str, Any], modeled: list[str]) -> str:
     """The stage line of a fit: which synthesizer, on how many rows of which tables."""
     rows = ", ".join(f"{t} {len(tables[t]):,}" for t in modeled)
-    return f"[2/4] fit '{model}' on {rows} rows"
+    return f"fit '{model}' on {rows} rows"
 
 
 def fit_model(
@@ -112,7 +109,7 @@ def fit_model(
     """Fit ``model`` on the ``modeled`` tables of a bootstrap (recomputed columns left out)."""
     check_modeled(modeled, list(plan.tables))
     tables, meta = fit_metadata(plan, boot, modeled)
-    STAGES.say(fit_line(model, boot.tables, modeled))
+    STAGES.detail(fit_line(model, boot.tables, modeled))
     return fit_synthesizer(model, tables, meta, modeled, plan.seed, progress, params)
 
 
@@ -130,7 +127,7 @@ def sample_model(
     plan: Plan, boot: Bootstrap, synth: Any, modeled: list[str], scale: float
 ) -> dict[str, Any]:
     """Sample ``scale`` times the fitted rows and finish them (``finish_sampled``)."""
-    STAGES.say(f"[3/4] sample at {scale:g}x the fitted rows; recompute derived columns and totals")
+    STAGES.detail(f"sample at {scale:g}x the fitted rows; recompute derived columns and totals")
     return finish_sampled(plan, boot, synth.sample(scale), modeled)
 
 

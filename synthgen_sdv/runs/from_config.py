@@ -28,6 +28,7 @@ from synthgen_sdv.generate.rederive import recomputed_columns
 from synthgen_sdv.io import artifacts
 from synthgen_sdv.runs.config import load_project
 from synthgen_sdv.runs.dataset import Dataset, materialize
+from synthgen_sdv.runs.estimate import Estimate, estimate_fit_sample
 from synthgen_sdv.runs.fitting import Bootstrap, bootstrap, finish_sampled, fit_metadata
 from synthgen_sdv.runs.output import Output, PlanOutput
 from synthgen_sdv.runs.source import (
@@ -141,6 +142,31 @@ class ConfigSource(Source):
     def default_params(self) -> dict[str, Any] | None:
         """config.yaml's synthesis.params."""
         return self.plan.loaded.run.synthesis.params
+
+    def memory_budget(self) -> str | None:
+        """config.yaml's memory_budget."""
+        return self.plan.loaded.run.memory_budget
+
+    def estimate(
+        self,
+        formats: list[str],
+        modeled: list[str] | None,
+        scale: float,
+        *,
+        fit: bool = True,
+        compare: bool = True,
+    ) -> Estimate:
+        """The plan's pilot scaled to the bootstrap and the sample (``runs.estimate``)."""
+        return estimate_fit_sample(
+            self.plan,
+            formats,
+            list(modeled or self.default_tables()),
+            scale,
+            self.workers,
+            etl=self.etl,
+            fit=fit,
+            compare=compare,
+        )
 
     def fit_view(self, modeled: list[str]) -> FitView:
         """The bootstrap without recomputed columns (they are derived again after sampling)."""

@@ -136,7 +136,7 @@ class UserSource(Source):
         """Read the folder, detect or check the metadata, and say what was found and why."""
         if self.user is None:
             assert self.data_dir is not None
-            progress.say(f"[1/4] read your tables in {self.data_dir}")
+            progress.stage(f"read your tables in {self.data_dir}")
             self.user = load_user_data(self.data_dir, self.metadata_file)
             progress.say(self.user.describe())
 

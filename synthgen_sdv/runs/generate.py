@@ -44,12 +44,14 @@ def run_generate(
     engine: str | Executor = "local",
     spark_master: str | None = None,
     compression: str = DEFAULT_COMPRESSION,
+    overwrite: bool = False,
 ) -> GenerateOutcome:
     """Every table of ``plan`` to files; ``etl`` also executes lineage.yml over them.
 
     ``engine`` says where chunks are made: ``local`` (``workers`` processes), ``spark`` (tasks
     of a Spark application at ``spark_master``, default ``local[2]``), or an executor; the
     files are the same either way. ``compression``: the Parquet codec (snappy, zstd, ...).
+    An earlier output in ``out`` is replaced only with ``overwrite``.
     """
     started = time.perf_counter()
     if spark_master and engine != "spark":
@@ -70,7 +72,7 @@ def run_generate(
             executor=executor,
             compression=compression,
         )
-        written = write_output(Path(out), formats, output)
+        written = write_output(Path(out), formats, output, overwrite=overwrite)
     finally:
         if not isinstance(engine, Executor):
             executor.close()

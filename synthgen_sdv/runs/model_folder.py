@@ -6,13 +6,20 @@ themselves sample (their holdout study fits and samples)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from synthgen_sdv.core.progress import QUIET, Progress
 from synthgen_sdv.runs import from_config, from_user  # noqa: F401  (register SOURCE_KINDS)
-from synthgen_sdv.runs.sample import FitSampleOutcome, draw_seed, sample, write_sampled
-from synthgen_sdv.runs.source import SOURCE_KINDS, Fitted
+from synthgen_sdv.runs.estimate import Estimate
+from synthgen_sdv.runs.sample import (
+    FitSampleOutcome,
+    draw_seed,
+    rows_scale,
+    sample,
+    write_sampled,
+)
+from synthgen_sdv.runs.source import SOURCE_KINDS, Fitted, Source
 from synthgen_sdv.synth.store import load_model
 
 
@@ -33,22 +40,32 @@ def run_sample(
     num_rows: Mapping[str, int] | None = None,
     workers: int = 1,
     progress: Progress = QUIET,
+    overwrite: bool = False,
+    guard: Callable[[Source, Path, Estimate], None] | None = None,
 ) -> FitSampleOutcome:
     """``sample``: load the model folder, sample (a fresh seed unless ``seed``), write ``out``
-    (default: the source's output folder) in ``formats`` (default: the source's)."""
+    (default: the source's output folder) in ``formats`` (default: the source's). ``guard``
+    sees the source's estimate of the sample before it starts (the CLI's size check)."""
     started = time.perf_counter()
+    progress.stages(3)  # load, sample, write
     fitted = load_fitted(model_dir, workers)
     source = fitted.source
     drawn = seed is None
     seed = draw_seed() if seed is None else seed
+    out = Path(out) if out is not None else source.default_out()
+    formats = formats or source.default_formats()
+    if guard is not None:
+        size = rows_scale(fitted, num_rows) if num_rows else scale
+        estimate = source.estimate(formats, fitted.modeled, size, fit=False, compare=False)
+        if estimate is not None:
+            guard(source, out, estimate)
     t = time.perf_counter()
     sampled = sample(fitted, scale, progress, seed=seed, num_rows=num_rows, drawn=drawn)
     timings = {"sample_s": time.perf_counter() - t}
     for note in sampled.notes:
         progress.say(f"  - {note}")
     t = time.perf_counter()
-    out = Path(out) if out is not None else source.default_out()
-    written = write_sampled(source, sampled, out, formats or source.default_formats(), progress)
+    written = write_sampled(source, sampled, out, formats, progress, overwrite=overwrite)
     timings["write_s"] = time.perf_counter() - t
     final = out.resolve()
     files = source.done(final, progress)

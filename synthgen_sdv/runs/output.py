@@ -106,9 +106,11 @@ def write_output(
     formats: list[str],
     output: Output,
     extra: Callable[[Path], None] | None = None,
+    overwrite: bool = False,
 ) -> Written:
-    """Write ``output`` into ``out`` atomically; ``extra`` adds to the staged folder (reports)."""
-    with staged_output(out) as tmp:
+    """Write ``output`` into ``out`` atomically; ``extra`` adds to the staged folder (reports).
+    An earlier output in ``out`` is replaced only with ``overwrite`` (``io.output``)."""
+    with staged_output(out, overwrite) as tmp:
         written = write_into(tmp, formats, output)
         if extra:
             extra(tmp)
@@ -162,11 +164,13 @@ class PlanOutput(Output):
     def produce(self, sink: FileSink) -> GenerationResult:
         """The engine's run over the plan (the pinned tables as given)."""
         bars = not self.progress.quiet
+        # a line per table family: the stages of `generate`, sub-steps of fit-sample's write
+        log = self.progress.detail if self.pinned else self.progress.say
         engine = Engine(
             self.plan,
             workers=self.workers,
             progress=bars,
-            log=self.progress.say if bars else None,
+            log=log if bars else None,
             executor=self.executor,
         )
         return engine.run(sink, pinned=self.pinned)
@@ -219,6 +223,7 @@ class PlanOutput(Output):
             spec_path=spec_path,
             write_labels=False,
             extra_sections={"config_hash": self.plan.config_hash, "tables": tables_lineage},
+            progress=self.progress,
         )
         return lineage_labels(run)
 

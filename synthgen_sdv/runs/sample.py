@@ -133,8 +133,8 @@ def sample(
         raise InputError(f"scale must be a number > 0, got {scale!r}")
     seed = fitted.seed if seed is None else int(seed)
     fitted.source.load(progress)
-    progress.say(
-        f"[3/4] sample at {scale:g}x the fitted rows (seed {seed}); {fitted.source.finish_line}"
+    progress.stage(
+        f"sample at {scale:g}x the fitted rows (seed {seed}); {fitted.source.finish_line}"
     )
     raw = fitted.synthesizer.sample(scale, seed=seed)
     sampled = fitted.source.finish(raw, fitted, scale, seed)
@@ -165,17 +165,19 @@ def write_sampled(
     formats: list[str],
     progress: Progress = QUIET,
     extra: Callable[[Path], None] | None = None,
+    overwrite: bool = False,
 ) -> Written:
     """Write ``sampled`` with the one writer (``extra`` adds to the staged folder)."""
-    progress.say(f"[4/4] write: {source.write_line}")
+    progress.stage(f"write: {source.write_line}")
     output = source.output(sampled, progress)
     output.sampling = sampled.sampling
-    return write_output(Path(out), formats, output, extra)
+    return write_output(Path(out), formats, output, extra, overwrite)
 
 
-def save_fitted(fitted: Fitted, model_dir: str | Path) -> Path:
+def save_fitted(fitted: Fitted, model_dir: str | Path, overwrite: bool = False) -> Path:
     """Save ``fitted`` as a model folder: the synthesizer and what its source needs to sample
-    without its data (``Source.model_record``)."""
+    without its data (``Source.model_record``); an earlier model folder there is replaced only
+    with ``overwrite``."""
     record, files = fitted.source.model_record(fitted)
     return save_model(
         fitted.synthesizer,
@@ -184,4 +186,5 @@ def save_fitted(fitted: Fitted, model_dir: str | Path) -> Path:
         rows=fitted.rows,
         source=record,
         files=files,
+        overwrite=overwrite,
     )

@@ -30,6 +30,7 @@ from synthgen_sdv.synth.store import SavedModel
 
 if TYPE_CHECKING:
     from synthgen_sdv.runs.dataset import Dataset
+    from synthgen_sdv.runs.estimate import Estimate
 
 
 @dataclass
@@ -143,6 +144,23 @@ class Source(ABC):
 
     def default_params(self) -> dict[str, Any] | None:
         """Synthesizer parameters when none are given (None: the synthesizer's defaults)."""
+        return None
+
+    def memory_budget(self) -> str | None:
+        """The source's own memory budget for the guard (None: the default share)."""
+        return None
+
+    def estimate(
+        self,
+        formats: list[str],
+        modeled: list[str] | None,
+        scale: float,
+        *,
+        fit: bool = True,
+        compare: bool = True,
+    ) -> Estimate | None:
+        """Rows, bytes and peak memory of a run before any work (``runs.estimate``); None when
+        the source cannot say before loading its data."""
         return None
 
     @abstractmethod

@@ -19,6 +19,7 @@ from pydantic_core import ErrorDetails
 
 from synthgen_sdv.anomalies import ANOMALIES
 from synthgen_sdv.core.errors import ConfigError, Problem
+from synthgen_sdv.core.names import column_name_problem, table_name_problem
 from synthgen_sdv.kinds import KINDS, ColumnSpec
 from synthgen_sdv.schema.models import AnomalySpec, Defaults, RunConfig, TableSpec, TablesSpec
 from synthgen_sdv.schema.yamlio import LineMap, format_loc, line_for, load_yaml
@@ -136,6 +137,11 @@ def _tables_spec(raw: Any, lines: LineMap, path: Path, problems: list[Problem]):
 
 def _table(name, raw_table, lines, path, problems, invalid_columns) -> TableSpec | None:
     loc = ("tables", name)
+    bad_name = table_name_problem(name)  # a table name becomes a file name: core.names
+    if bad_name:
+        line = line_for(lines, loc)
+        problems.append(Problem(format_loc(loc), bad_name, file=str(path), line=line))
+        return None
     if not isinstance(raw_table, dict):
         problems.append(
             Problem(format_loc(loc), "must be a mapping", file=str(path), line=line_for(lines, loc))
@@ -145,6 +151,14 @@ def _table(name, raw_table, lines, path, problems, invalid_columns) -> TableSpec
     raw_columns = raw_table.get("columns")
     if isinstance(raw_columns, dict):
         for col, raw_col in raw_columns.items():
+            bad_name = column_name_problem(str(col))
+            if bad_name:
+                at = (*loc, "columns", str(col))
+                problems.append(
+                    Problem(format_loc(at), bad_name, file=str(path), line=line_for(lines, at))
+                )
+                invalid_columns.add((name, str(col)))
+                continue
             try:
                 columns[str(col)] = _COLUMN.validate_python(raw_col)
             except ValidationError as exc:
@@ -240,7 +254,7 @@ def _allowed_keys(model: type[BaseModel] | None, loc: tuple[Any, ...], raw: Any)
     node = raw
     for part in loc:
         node = node.get(part) if isinstance(node, dict) else None
-    if isinstance(node, dict) and "kind" in node:
+    if isinstance(node, dict) and isinstance(node.get("kind"), str):
         for registry in (KINDS, ANOMALIES):
             if node["kind"] in registry and (model is None or not loc or len(loc) > 0):
                 cls = registry.get(node["kind"])

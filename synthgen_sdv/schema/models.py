@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, Union
 from pydantic import Field, field_validator
 
 from synthgen_sdv.anomalies import ANOMALIES, AnomalyKind
+from synthgen_sdv.core.errors import InputError
+from synthgen_sdv.core.sizes import parse_size
 from synthgen_sdv.core.strict import StrictModel
 from synthgen_sdv.kinds import ColumnSpec
 
@@ -20,13 +22,25 @@ else:
     ]
 OutputFormat = Literal["csv", "parquet"]
 
+#: far beyond any machine: the run's estimate (runs.estimate) refuses sizes the machine
+#: cannot hold long before these; they only keep the arithmetic finite
+MAX_ROWS = 10**12
+MAX_SCALE = 1e9
+MAX_CHUNK = 10_000_000
+MAX_WORKERS = 1024
+
 
 class TableSpec(StrictModel):
     """One table of tables.yml: its row count (or a driving parent), key and columns."""
 
     domain: str
     description: str = ""
-    rows: int | None = Field(None, ge=0, description="rows at scale 1; children follow parents")
+    rows: int | None = Field(
+        None,
+        ge=0,
+        le=MAX_ROWS,
+        description="rows at scale 1 (0: an empty table); children follow parents",
+    )
     scaling: Literal["linear", "sqrt", "log", "fixed"] = "linear"
     primary_key: str
     columns: dict[str, ColumnSpec]
@@ -42,7 +56,7 @@ class TableSpec(StrictModel):
 class Defaults(StrictModel):
     """Settings every table shares (chunk size, Faker locale)."""
 
-    chunk_size: int = Field(50_000, ge=1)
+    chunk_size: int = Field(50_000, ge=1, le=MAX_CHUNK)
     locale: str = "en_US"
 
 
@@ -71,7 +85,7 @@ class SynthesisConfig(StrictModel):
 
     model: str = "hma"
     tables: list[str] = Field(default_factory=lambda: ["customers", "orders", "transactions"])
-    scale: float = Field(1.0, gt=0)
+    scale: float = Field(1.0, gt=0, le=MAX_SCALE)
     params: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -79,8 +93,23 @@ class RunConfig(StrictModel):
     """config.yaml: seed, scale, workers, output and synthesis settings."""
 
     version: Literal[1] = 1
-    seed: int = Field(42, ge=0)
-    scale: float = Field(1.0, gt=0)
-    workers: int = Field(1, ge=1)
+    seed: int = Field(42, ge=0, le=2**63 - 1)
+    scale: float = Field(1.0, gt=0, le=MAX_SCALE)
+    workers: int = Field(1, ge=1, le=MAX_WORKERS)
+    memory_budget: str | None = Field(
+        None,
+        description="peak memory a run may need (e.g. '8GB', '75%' of available RAM); "
+        "a run whose estimate exceeds it stops before any work unless --force",
+    )
     output: OutputConfig = OutputConfig()
     synthesis: SynthesisConfig = SynthesisConfig()
+
+    @field_validator("memory_budget")
+    @classmethod
+    def _size(cls, v):
+        if v is not None:
+            try:
+                parse_size(v, what="memory_budget")
+            except InputError as exc:
+                raise ValueError(str(exc).removeprefix("memory_budget: ")) from None
+        return v

@@ -131,7 +131,13 @@ class Plan:
 
 
 def scaled_rows(rows: int, scaling: str, scale: float) -> int:
-    """A root table's rows at ``scale`` under its scaling rule (dimensions grow slower)."""
+    """A root table's rows at ``scale`` under its scaling rule (dimensions grow slower).
+
+    ``rows: 0`` is an empty table at any scale; any other table keeps at least one row however
+    small the scale, so a small scale never empties a table that lookups need.
+    """
+    if rows == 0:
+        return 0
     factor = {
         "linear": scale,
         "sqrt": math.sqrt(scale),
@@ -269,6 +275,7 @@ def resolve_plan(loaded: LoadedConfig, seed: int | None = None, scale: float | N
         families, materialized = _families(tables, driver_of, bad)
 
     _check_anomalies(loaded, tables, bad)
+    _check_empty_targets(tables, driver_of, bad)
     if problems:
         raise ConfigError(problems)
 
@@ -489,6 +496,46 @@ def _families(
     return [Family(r, tuple(members[r])) for r in fam_order], materialized
 
 
+def _check_empty_targets(
+    tables: Mapping[str, TableSpec], driver_of: dict[str, str], bad: Report
+) -> None:
+    """A popularity lookup draws keys from its target: a target that is empty whatever the
+    scale (``rows: 0``, or generated per row of an empty table, or with 0 children per
+    parent) leaves it nothing to draw."""
+    empty: dict[str, str] = {}  # table -> why
+
+    def why_empty(t: str, seen: frozenset[str] = frozenset()) -> str | None:
+        if t in empty or t not in tables or t in seen:
+            return empty.get(t)
+        spec = tables[t]
+        reason = None
+        if spec.rows == 0 and t not in driver_of:
+            reason = f"'{t}' has rows: 0"
+        elif t in driver_of:
+            driver = next(s for s in spec.columns.values() if s.is_driver).as_foreign_key()
+            parent_reason = why_empty(driver_of[t], seen | {t})
+            if parent_reason:
+                reason = f"'{t}' is generated per row of '{driver_of[t]}' and {parent_reason}"
+            elif driver is not None and driver.never_has_children:
+                reason = f"'{t}' gets 0 rows per row of '{driver_of[t]}'"
+        if reason:
+            empty[t] = reason
+        return reason
+
+    for tname, table in tables.items():
+        for cname, col in table.columns.items():
+            target = col.foreign_key_target
+            if target is None or col.is_driver:
+                continue
+            reason = why_empty(target)
+            if reason:
+                bad(
+                    ("tables", tname, "columns", cname, "table"),
+                    f"lookup target '{target}' has no rows ({reason}); a lookup needs at "
+                    "least one row to draw keys from",
+                )
+
+
 def _check_anomalies(loaded: LoadedConfig, tables: Mapping[str, TableSpec], bad: Report) -> None:
     for i, anomaly in enumerate(loaded.tables.anomalies):
         loc = ("anomalies", i)
@@ -518,6 +565,9 @@ def _check_anomalies(loaded: LoadedConfig, tables: Mapping[str, TableSpec], bad:
                     (*loc, "column"),
                     "anomalies cannot change primary keys (labels name rows by them)",
                 )
+            else:
+                for message in anomaly.column_problems(cols[anomaly.column].logical_type()):
+                    bad((*loc, "column"), message)
         elif anomaly.column is not None:
             bad((*loc, "column"), f"anomaly '{anomaly.kind}' applies to whole rows; drop 'column'")
 

@@ -1,4 +1,17 @@
-"""YAML loading that remembers the line of every key, so errors can point into the file."""
+"""YAML loading that is bounded and remembers the line of every key, so errors point into the file.
+
+Config files are untrusted input. ``parse_yaml`` reads one with PyYAML's safe loader and
+refuses, as config errors with the file, line and YAML path:
+
+- files over ``MAX_YAML_BYTES`` and nesting deeper than ``MAX_YAML_DEPTH``;
+- alias bombs: anchors and aliases are allowed (``<<: *defaults`` is handy), but the document
+  they expand to may have at most ``MAX_YAML_NODES`` nodes, and an alias inside its own anchor
+  is refused. The size is counted on the composed node graph, where an alias is the same node
+  object as its anchor, so nothing is ever expanded to count it, and the line map walks each
+  node once;
+- duplicate keys in one mapping (YAML itself keeps the last one silently);
+- scalars that look like a date or a number but are not one (``2005-02-30``).
+"""
 
 from __future__ import annotations
 
@@ -7,50 +20,221 @@ from typing import Any
 
 import yaml
 
+from synthgen_sdv.core import bounds
 from synthgen_sdv.core.errors import ConfigError, Problem
 
 LineMap = dict[tuple[str, ...], int]
+_MERGE = "tag:yaml.org,2002:merge"
 
 
-def _walk(node: yaml.Node, path: tuple[str, ...], lines: LineMap) -> None:
-    lines.setdefault(path, node.start_mark.line + 1)
+class _Refused(yaml.YAMLError):
+    """A problem at one node, found while composing or constructing the document."""
+
+    def __init__(self, node_or_mark: Any, message: str):
+        super().__init__(message)
+        self.node = node_or_mark if isinstance(node_or_mark, yaml.Node) else None
+        self.mark = node_or_mark.start_mark if self.node is not None else node_or_mark
+        self.message = message
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader with a depth limit, duplicate-key detection and scalar errors that
+    name their node instead of escaping as a bare ValueError."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self.depth = 0
+        # (mapping, repeated key node, key, first key node)
+        self.duplicates: list[tuple[yaml.Node, yaml.Node, Any, yaml.Node]] = []
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self.depth += 1
+        try:
+            if self.depth > bounds.MAX_YAML_DEPTH:
+                raise _Refused(
+                    self.peek_event().start_mark,
+                    f"nested more than {bounds.MAX_YAML_DEPTH} levels deep",
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError) as exc:  # 2005-02-30, a 10,000-digit number
+            raise _Refused(node, f"invalid value {_clip(node.value)}: {exc}") from None
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, yaml.Node] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == _MERGE:
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    if key in seen:
+                        self.duplicates.append((node, key_node, key, seen[key]))
+                    else:
+                        seen[key] = key_node
+                except TypeError:
+                    pass  # an unhashable key: the safe constructor reports it below
+        return super().construct_mapping(node, deep=deep)
+
+
+def _clip(value: Any) -> str:
+    text = repr(value) if isinstance(value, str) else type(value).__name__
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _expanded_size(root: yaml.Node) -> tuple[int, int]:
+    """(nodes, depth) of the document with every alias expanded, computed once per node object
+    (without recursion and without expanding); an alias inside its own anchor is refused."""
+    size: dict[int, tuple[int, int]] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            on_path.discard(key)
+            kids = _children(node)
+            nodes = 1 + sum(size[id(k)][0] for k in kids)
+            depth = 1 + max((size[id(k)][1] for k in kids), default=0)
+            size[key] = (nodes, depth)
+            continue
+        if key in size:
+            continue
+        if key in on_path:
+            raise _Refused(node, "an alias refers to the anchor it is inside (a recursive alias)")
+        on_path.add(key)
+        stack.append((node, True))
+        for kid in _children(node):
+            if id(kid) in on_path:
+                raise _Refused(
+                    kid, "an alias refers to the anchor it is inside (a recursive alias)"
+                )
+            if id(kid) not in size:
+                stack.append((kid, False))
+    return size[id(root)]
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            child = (*path, str(key.value))
-            lines[child] = key.start_mark.line + 1
-            _walk(value, child, lines)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, value in enumerate(node.value):
-            _walk(value, (*path, str(i)), lines)
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _walk(root: yaml.Node, lines: LineMap, paths: dict[int, tuple[str, ...]]) -> None:
+    """Line of every key path, each node visited once (an alias's subtree keeps the lines of
+    its anchor), and the first path of every node (for errors found later)."""
+    stack: list[tuple[yaml.Node, tuple[str, ...]]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        if id(node) in paths:
+            continue
+        paths[id(node)] = path
+        lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                child = (*path, str(key.value))
+                lines.setdefault(child, key.start_mark.line + 1)
+                paths.setdefault(id(key), child)
+                stack.append((value, child))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, value in enumerate(node.value):
+                stack.append((value, (*path, str(i))))
+
+
+def parse_yaml(text: str, file: str | None = None) -> tuple[Any, LineMap]:
+    """Parse YAML ``text`` (from ``file``, for messages) into plain values and a map from key
+    path to line; anything unbounded, ambiguous or invalid raises ConfigError."""
+
+    def refuse(path: tuple[str, ...] | None, line: int | None, message: str) -> ConfigError:
+        where = format_loc(path) if path else "(syntax)"
+        return ConfigError([Problem(path=where, message=message, file=file, line=line)])
+
+    if len(text) > bounds.MAX_YAML_BYTES:
+        raise refuse(
+            None,
+            None,
+            f"file is {len(text):,} characters long; the limit is {bounds.MAX_YAML_BYTES:,}",
+        )
+    loader = _Loader(text)
+    lines: LineMap = {}
+    paths: dict[int, tuple[str, ...]] = {}
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, lines
+        _walk(node, lines, paths)
+        nodes, depth = _expanded_size(node)
+        if nodes > bounds.MAX_YAML_NODES or depth > bounds.MAX_YAML_DEPTH:
+            raise refuse(
+                None,
+                None,
+                f"with its aliases expanded the document has {nodes:,} nodes and is "
+                f"{depth} levels deep; the limits are {bounds.MAX_YAML_NODES:,} nodes and "
+                f"{bounds.MAX_YAML_DEPTH} levels (an alias bomb?)",
+            )
+        data = loader.construct_document(node)
+    except _Refused as exc:
+        path = paths.get(id(exc.node)) if exc.node is not None else None
+        raise refuse(path, exc.mark.line + 1 if exc.mark else None, exc.message) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).replace("\n", " ")
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise refuse(
+            None, mark.line + 1 if mark else None, f"not valid YAML: {problem}{where}"
+        ) from None
+    except RecursionError:
+        raise refuse(None, None, "nested too deeply to read") from None
+    finally:
+        loader.dispose()
+    if loader.duplicates:
+        problems = []
+        for mapping, key_node, key, first in loader.duplicates:
+            path = (*paths.get(id(mapping), ()), str(key))
+            problems.append(
+                Problem(
+                    path=format_loc(path),
+                    message=f"duplicate key {key!r} (first on line {first.start_mark.line + 1}); "
+                    "YAML would keep only the last one: remove or rename one of them",
+                    file=file,
+                    line=key_node.start_mark.line + 1,
+                )
+            )
+        raise ConfigError(problems)
+    return data, lines
 
 
 def load_yaml(path: Path) -> tuple[Any, LineMap]:
-    """Parse a YAML file into plain Python values plus a map from key path to line number."""
+    """Read and parse a YAML file (``parse_yaml``), with the file named in every problem."""
     try:
+        size = path.stat().st_size
+        if size > bounds.MAX_YAML_BYTES:
+            raise ConfigError(
+                [
+                    Problem(
+                        path="(file)",
+                        message=f"file is {size:,} bytes; the limit is {bounds.MAX_YAML_BYTES:,}",
+                        file=str(path),
+                    )
+                ]
+            )
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(
             [Problem(path="(file)", message="file not found", file=str(path))]
         ) from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+    except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(
-            [
-                Problem(
-                    path="(syntax)",
-                    message=str(exc).replace("\n", " "),
-                    file=str(path),
-                    line=mark.line + 1 if mark else None,
-                )
-            ]
+            [Problem(path="(file)", message=f"cannot read: {exc}", file=str(path))]
         ) from None
-    lines: LineMap = {}
-    if node is not None:
-        _walk(node, (), lines)
-    return data, lines
+    return parse_yaml(text, str(path))
 
 
 def line_map(text: str) -> LineMap:
@@ -58,7 +242,7 @@ def line_map(text: str) -> LineMap:
     lines: LineMap = {}
     node = yaml.compose(text, Loader=yaml.SafeLoader)
     if node is not None:
-        _walk(node, (), lines)
+        _walk(node, lines, {})
     return lines
 
 

@@ -67,7 +67,7 @@ class Stages:
         if self.progress is not None:
             self.progress(what, seconds)
         done = "..." if seconds is None else f"{seconds:.1f}s"
-        self.reporter.say(f"[{self.name}] {what}: {done}")
+        self.reporter.detail(f"[{self.name}] {what}: {done}")  # sub-steps: -v only
 
 
 class Synthesizer(ABC):

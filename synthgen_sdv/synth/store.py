@@ -146,26 +146,6 @@ def _signature(doc: Mapping[str, Any], key: bytes) -> str:
     return SIGNATURE_PREFIX + hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def check_model_dir(directory: Path) -> None:
-    """Replace only an empty folder or a model folder: never a folder of someone else's."""
-    if not directory.exists():
-        return
-    if not directory.is_dir():
-        raise InputError(f"--model-dir {directory}: exists and is not a folder")
-    if not any(directory.iterdir()):
-        return
-    manifest = directory / MANIFEST_FILE
-    try:
-        ours = json.loads(manifest.read_text(encoding="utf-8")).get("schema") == SCHEMA
-    except (OSError, ValueError, AttributeError):
-        ours = False
-    if not ours:
-        raise InputError(
-            f"--model-dir {directory}: exists and is not a synthgen_sdv model folder (no "
-            f"{MANIFEST_FILE} of schema {SCHEMA}); choose another folder or remove it"
-        )
-
-
 def save_model(
     synth: Synthesizer,
     directory: str | Path,
@@ -174,6 +154,7 @@ def save_model(
     rows: Mapping[str, int],
     source: Mapping[str, Any],
     files: Mapping[str, bytes] | None = None,
+    overwrite: bool = False,
 ) -> Path:
     """Write ``model.pkl``, the source's ``files`` (relative paths, e.g. ``source/tables.yml``)
     and manifest.json into ``directory`` atomically; return the folder.
@@ -210,7 +191,7 @@ def save_model(
     key = signing_key()
     if key is not None:
         manifest["signature"] = _signature(manifest, key)
-    with staged_output(directory, check=check_model_dir) as tmp:
+    with staged_output(directory, overwrite, flag="--model-dir") as tmp:
         io_files.write_bytes(tmp / MODEL_FILE, payload, mode=MODEL_MODE)
         for rel, data in extra.items():
             io_files.write_bytes(inside(tmp, rel, "model file"), data)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from synthgen_sdv.cli import main
+from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.runs.ablation import (
     SCHEMA,
     cache_key,
@@ -93,7 +94,9 @@ def test_a_rerun_reuses_cached_cells_and_replaces_the_folder(tiny_run, tmp_path,
     first["candidates"]["gaussian_copula"]["metrics"]["Quality"] = 0.123  # marks the reuse
     (cache / "seed1-scale1.json").write_text(json.dumps(first))
     lines = []
-    result = run_ablation(cfg, out, path, log=lines.append)
+    with pytest.raises(InputError, match="pass --overwrite"):  # an earlier ablation is there
+        run_ablation(cfg, out, path, log=lines.append)
+    result = run_ablation(cfg, out, path, log=lines.append, overwrite=True)
     assert "cell 1/2 seed 1 scale 1: ok (cached)" in lines[0]
     assert result.doc["cells"][0]["candidates"]["gaussian_copula"]["metrics"]["Quality"] == 0.123
     again, earlier = (c["cells"][1]["candidates"] for c in (result.doc, before))

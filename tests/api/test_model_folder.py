@@ -14,7 +14,8 @@ import pytest
 
 import synthgen_sdv as sg
 from synthgen_sdv.core.errors import InputError
-from synthgen_sdv.synth.store import KEY_ENV, check_model_dir, load_model, read_manifest
+from synthgen_sdv.io.output import check_replaceable
+from synthgen_sdv.synth.store import KEY_ENV, load_model, read_manifest
 from tests.conftest import TINY
 
 KEY = "team-secret-0123456789"
@@ -165,6 +166,6 @@ def test_fit_writes_only_model_folders(tmp_path):
     mine = tmp_path / "project"
     mine.mkdir()
     (mine / "manifest.json").write_text('{"name": "my web app"}')
-    with pytest.raises(InputError, match="not a synthgen_sdv model folder"):
-        check_model_dir(mine)
-    check_model_dir(tmp_path / "new")  # absent: fine
+    with pytest.raises(InputError, match="is not a synthgen_sdv output folder"):
+        check_replaceable(mine, overwrite=True, flag="--model-dir")
+    check_replaceable(tmp_path / "new", flag="--model-dir")  # absent: fine

@@ -30,7 +30,7 @@ def synthesize(user, model="hma", tables=None, scale=1.0, seed=0):
 
 def run_user_fit_sample(data, out, metadata_file=None, model="hma", scale=1.0, seed=0):
     source = UserSource(data, metadata_file, seed)
-    return source, run_fit_sample(source, out, ["parquet"], model, scale=scale)
+    return source, run_fit_sample(source, out, ["parquet"], model, scale=scale, overwrite=True)
 
 
 @pytest.fixture(scope="module")

@@ -181,8 +181,9 @@ def test_a_failed_duckdb_load_leaves_the_previous_warehouse_untouched(fresh_dir,
     rows[0]["order_id"] = 999999  # an orphan: DuckDB enforces the FOREIGN KEY
     pq.write_table(table.from_pylist(rows, schema=table.schema), path)
     (fresh_dir / "data" / "order_items.csv").unlink()
-    assert main(["load", str(fresh_dir)]) == 1
-    assert "nothing was changed" in capsys.readouterr().err
+    assert main(["load", str(fresh_dir)]) == 2  # the data breaks its metadata: bad input
+    err = capsys.readouterr().err
+    assert "nothing was changed" in err and "table 'order_items'" in err
     con = duckdb.connect(str(fresh_dir / "warehouse.duckdb"), read_only=True)
     assert con.execute("SELECT COUNT(*), MIN(order_id) FROM order_items").fetchone()[0] == 360
     assert con.execute("SELECT COUNT(*) FROM order_items WHERE order_id = 999999").fetchone() == (

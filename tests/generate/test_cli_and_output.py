@@ -90,7 +90,7 @@ def test_bad_arguments_exit_2_without_traceback(tmp_path):
     assert proc.returncode == 2 and "folder not found" in proc.stderr
     assert "Traceback" not in proc.stderr
     proc = cli("generate", "--config-dir", str(TINY), "--scale", "0", "--out", str(tmp_path / "o"))
-    assert proc.returncode == 2 and "--scale must be > 0" in proc.stderr
+    assert proc.returncode == 2 and "argument --scale: must be a finite number > 0" in proc.stderr
 
 
 def test_refuses_to_replace_a_folder_that_is_not_an_output(tmp_path):
@@ -106,7 +106,7 @@ def test_failed_run_keeps_the_previous_output_and_leaves_no_temp(tmp_path):
     out = tmp_path / "o"
     assert cli("generate", "--config-dir", str(TINY), "--out", str(out)).returncode == 0
     before = tree_hashes(out)
-    with pytest.raises(RuntimeError), staged_output(out) as tmp:
+    with pytest.raises(RuntimeError), staged_output(out, overwrite=True) as tmp:
         (tmp / "data").mkdir()
         (tmp / "data" / "half.csv").write_text("a,b\n1,")
         raise RuntimeError("interrupted")
@@ -120,9 +120,9 @@ def test_rerun_replaces_an_earlier_output_whole(tmp_path):
         cli("generate", "--config-dir", str(TINY), "--out", str(out), "--seed", "1").returncode == 0
     )
     (out / "data" / "stale.csv").write_text("x")
-    assert (
-        cli("generate", "--config-dir", str(TINY), "--out", str(out), "--seed", "2").returncode == 0
-    )
+    args = ("generate", "--config-dir", str(TINY), "--out", str(out), "--seed", "2")
+    assert cli(*args).returncode == 2  # an earlier output is replaced only with --overwrite
+    assert cli(*args, "--overwrite").returncode == 0
     assert not (out / "data" / "stale.csv").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]
 

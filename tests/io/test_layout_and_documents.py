@@ -33,7 +33,7 @@ def test_inside_refuses_what_leaves_the_folder(tmp_path, bad):
 
 
 def test_a_table_name_cannot_leave_its_folder(tmp_path):
-    with pytest.raises(InputError, match=r"table '\.\./metadata/labels'"):
+    with pytest.raises(InputError, match=r"table name '\.\./metadata/labels'"):
         layout.table_path(tmp_path, layout.DATA, "../metadata/labels", ".json")
 
 

@@ -36,8 +36,8 @@ def exported(lineage_out, tmp_path_factory):
          "links_to": {"table": "customers", "key": 3}, "via": "source_customer"},
     ]  # fmt: skip
     labels_path.write_text(json.dumps(labels))
-    prefix = root / "g"
-    assert main(["export-graph", str(lineage_out), "--out", str(prefix)]) == 0
+    prefix = root / "g" / "lineage_graph"  # --out is a folder; the files are lineage_graph.*
+    assert main(["export-graph", str(lineage_out), "--out", str(prefix.parent)]) == 0
     doc = yaml.safe_load((lineage_out / "metadata" / "generation_lineage.yaml").read_text())
     return prefix, doc
 
@@ -72,7 +72,7 @@ def _expected_counts(doc) -> dict[str, int]:
 
 def test_graph_loads_in_networkx_with_the_lineage_counts(exported):
     prefix, doc = exported
-    g = load_graph(prefix.with_name("g.graph.json"))
+    g = load_graph(prefix.with_name("lineage_graph.graph.json"))
     assert isinstance(g, nx.MultiDiGraph)
     want = _expected_counts(doc)
     by_type = {}
@@ -85,13 +85,13 @@ def test_graph_loads_in_networkx_with_the_lineage_counts(exported):
     assert edges == {k: v for k, v in want.items() if k not in ("dataset", "column", "job")}
     assert g.number_of_nodes() == sum(by_type.values())
     # Plain networkx JSON, no project code needed to read it.
-    raw = json.loads(prefix.with_name("g.graph.json").read_text())
+    raw = json.loads(prefix.with_name("lineage_graph.graph.json").read_text())
     assert nx.node_link_graph(raw, edges="edges").number_of_edges() == g.number_of_edges()
 
 
 def test_graph_carries_labels_and_lineage_paths(exported):
     prefix, _ = exported
-    g = load_graph(prefix.with_name("g.graph.json"))
+    g = load_graph(prefix.with_name("lineage_graph.graph.json"))
     assert g.nodes["job:build_fact_sales"]["label"] == "partial_join"
     assert g.nodes["dataset:fact_sales"]["label"] == "partial_join"
     assert g.nodes["job:extract_orders"]["label"] == "normal"
@@ -111,8 +111,8 @@ def test_graph_carries_labels_and_lineage_paths(exported):
 
 def test_arrays_match_the_graph(exported):
     prefix, doc = exported
-    arrays = np.load(prefix.with_name("g.npz"))
-    meta = json.loads(prefix.with_name("g.json").read_text())
+    arrays = np.load(prefix.with_name("lineage_graph.npz"))
+    meta = json.loads(prefix.with_name("lineage_graph.json").read_text())
     want = _expected_counts(doc)
     for t in ("dataset", "column", "job"):
         x, y = arrays[f"x__{t}"], arrays[f"y__{t}"]

@@ -19,14 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from synthgen_sdv.core.progress import Progress
+from synthgen_sdv.core.progress import Progress, capture_all
 from synthgen_sdv.core.seeds import content_hash
 from synthgen_sdv.core.version import __version__
 from synthgen_sdv.io.files import write_json
 from synthgen_sdv.io.output import check_replaceable, staged_output
 from synthgen_sdv.runs.ablation.config import AblationConfig
 from synthgen_sdv.runs.ablation.provenance import source_revision
-from synthgen_sdv.runs.ablation.report import SCHEMA, build_doc, write_outputs
+from synthgen_sdv.runs.ablation.report import build_doc, write_outputs
 from synthgen_sdv.runs.config import load_project
 from synthgen_sdv.runs.fitting import bootstrap
 from synthgen_sdv.runs.study import BASELINE, run_study
@@ -67,7 +67,7 @@ def _quiet(enabled: bool) -> Iterator[io.StringIO]:
     if not enabled:
         yield buf
         return
-    with contextlib.redirect_stderr(buf):
+    with capture_all(buf):  # our stage lines and third-party prints alike
         yield buf
 
 
@@ -191,11 +191,13 @@ def run_ablation(
     quiet_cells: bool = True,
     resume: bool = True,
     log: Callable[[str], None] | None = None,
+    overwrite: bool = False,
 ) -> AblationResult:
-    """Run every cell (cached cells are reused), aggregate, write the staged output folder."""
+    """Run every cell (cached cells are reused), aggregate, write the staged output folder
+    (an earlier ablation in ``out`` is replaced only with ``overwrite``)."""
     say = log or Progress().say
     out = Path(out).resolve()
-    _check_out(out)
+    check_replaceable(out, overwrite)  # before hours of cells, not after
     cache = out.parent / f".{out.name}.cells"
     if not resume:
         shutil.rmtree(cache, ignore_errors=True)
@@ -227,7 +229,7 @@ def run_ablation(
             say(_cell_line(i, len(grid), cell))
         cells.append(cell)
     doc = build_doc(cfg, cells, config_path, time.perf_counter() - started, source)
-    with staged_output(out) as tmp:
+    with staged_output(out, overwrite) as tmp:
         write_outputs(doc, tmp)
         for seed, scale in grid:
             md = cache / _cell_name(seed, scale) / "comparison.md"
@@ -246,19 +248,6 @@ def _warm_up(cfg: AblationConfig, folder: Path, say: Callable[[str], None] | Non
     with contextlib.suppress(Exception):
         run_cell(cfg, cfg.seeds[0], min(cfg.scales) / 10, folder)
     shutil.rmtree(folder, ignore_errors=True)
-
-
-def _check_out(out: Path) -> None:
-    """An earlier ablation folder may be replaced; any other folder only if it is ours."""
-    if not _is_ablation(out):
-        check_replaceable(out)
-
-
-def _is_ablation(out: Path) -> bool:
-    try:
-        return json.loads((out / "ablation.json").read_text(encoding="utf-8"))["schema"] == SCHEMA
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
 
 
 def _cell_line(i: int, n: int, cell: dict[str, Any]) -> str:
