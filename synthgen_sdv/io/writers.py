@@ -18,8 +18,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
 from synthgen_sdv.core.registry import Registry
+from synthgen_sdv.core.values import text
 from synthgen_sdv.io import layout
 from synthgen_sdv.io.parquet_append import ParquetAppender, encode_piece
 from synthgen_sdv.io.sink import Sink
@@ -284,3 +286,18 @@ def to_logical_types(frame: pd.DataFrame, types: dict[str, str]) -> pd.DataFrame
             s = s.astype(object).where(s.notna(), None)
         out[col] = s
     return pd.DataFrame(out, index=frame.index).reset_index(drop=True)
+
+
+def decode_parquet(piece: bytes) -> pd.DataFrame:
+    """An encoded Parquet piece as a frame, for sinks that keep chunks in memory: integers
+    with nulls as ``Int64``, text Arrow-backed (``core.values.text``), dates as datetime64."""
+    table = pq.read_table(pa.BufferReader(piece))
+    cols: dict[str, pd.Series] = {}
+    for name, col in zip(table.column_names, table.columns, strict=True):
+        if pa.types.is_string(col.type):
+            cols[name] = text(col)
+        elif pa.types.is_integer(col.type) and col.null_count:
+            cols[name] = col.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+        else:
+            cols[name] = col.to_pandas(date_as_object=False)
+    return pd.DataFrame(cols, index=pd.RangeIndex(table.num_rows))

@@ -28,7 +28,6 @@ from sdv.metadata import Metadata
 from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.core.metadata import subgraph
 from synthgen_sdv.core.progress import QUIET, Progress
-from synthgen_sdv.core.values import text
 from synthgen_sdv.detect.load import load_user_data
 from synthgen_sdv.detect.types import type_column
 from synthgen_sdv.detect.userdata import UserData
@@ -40,7 +39,7 @@ from synthgen_sdv.io import artifacts, layout
 from synthgen_sdv.io.models import DirtyMeta, TableMeta
 from synthgen_sdv.io.reader import load_labels, load_schema_metadata, read_json, read_yaml
 from synthgen_sdv.io.sink import Sink
-from synthgen_sdv.io.writers import FileSink, to_logical_types
+from synthgen_sdv.io.writers import FileSink, decode_parquet, to_logical_types
 from synthgen_sdv.kinds.base import SQL_TYPES
 from synthgen_sdv.runs.output import FramesOutput, PlanOutput, write_output
 from synthgen_sdv.schema.plan import Plan
@@ -88,7 +87,7 @@ class CollectSink(Sink):
         """Decode the chunk's dirty piece and keep it (the clean one: see the class)."""
         for (folder, _fmt), piece in pieces.items():
             if folder == layout.DATA_DIRTY:
-                self.dirty[table].append(_decoded(piece))
+                self.dirty[table].append(decode_parquet(piece))
 
     @staticmethod
     def _joined(parts: dict[str, list[pd.DataFrame]]) -> dict[str, pd.DataFrame]:
@@ -101,20 +100,6 @@ class CollectSink(Sink):
     def dirty_tables(self) -> dict[str, pd.DataFrame]:
         """The dirty tables, whole."""
         return self._joined(self.dirty)
-
-
-def _decoded(piece: bytes) -> pd.DataFrame:
-    """A Parquet piece as a frame (see ``CollectSink``)."""
-    table = pq.read_table(pa.BufferReader(piece))
-    cols: dict[str, pd.Series] = {}
-    for name, col in zip(table.column_names, table.columns, strict=True):
-        if pa.types.is_string(col.type):
-            cols[name] = text(col)
-        elif pa.types.is_integer(col.type) and col.null_count:
-            cols[name] = col.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
-        else:
-            cols[name] = col.to_pandas(date_as_object=False)
-    return pd.DataFrame(cols, index=pd.RangeIndex(table.num_rows))
 
 
 @dataclass
