@@ -1,7 +1,9 @@
 """The anomaly contract: a strict config model that corrupts a copy of a clean chunk.
 
-Anomalies run after clean generation on a copy, so the clean data stays available for
-fitting; each returns the primary keys of the rows it touched, which become labels.
+Anomalies run after clean generation on the chunk as it is written (an Arrow table in its
+declared types), making a new table, so the clean data stays as it was; each returns the
+primary keys of the rows it touched, which become labels. Arrow tables share the buffers of
+untouched columns, so a dirty copy costs only the columns an anomaly changes.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
 from pydantic import Field
 
 from synthgen_sdv.core.registry import Registry
@@ -33,9 +35,13 @@ class AnomalyResult:
     """A corrupted chunk, the primary keys of the rows touched (the labels) and any rows
     to append after the last chunk (late arrivals)."""
 
-    frame: pd.DataFrame
-    rows: list[Any]
-    deferred: pd.DataFrame | None = None  # rows to append after the last chunk
+    table: pa.Table
+    rows: pa.Array
+    deferred: pa.Table | None = None  # rows to append after the last chunk
+
+    def keys(self) -> list[Any]:
+        """The touched keys as Python values."""
+        return self.rows.to_pylist()
 
 
 class AnomalyKind(StrictModel):
@@ -72,10 +78,8 @@ class AnomalyKind(StrictModel):
         exact = self.rate * n
         return min(n, int(exact) + int(rng.random() < exact - int(exact)))
 
-    def apply(
-        self, frame: pd.DataFrame, rng: np.random.Generator, info: ChunkInfo
-    ) -> AnomalyResult:
-        """Corrupt a copy of ``frame`` (never the clean chunk itself)."""
+    def apply(self, table: pa.Table, rng: np.random.Generator, info: ChunkInfo) -> AnomalyResult:
+        """A corrupted copy of ``table`` (the clean chunk itself is never changed)."""
         raise NotImplementedError
 
     def params(self) -> dict[str, Any]:

@@ -1,20 +1,36 @@
-"""The built-in anomaly kinds."""
+"""The built-in anomaly kinds, on Arrow tables (see ``anomalies.base``)."""
 
 from __future__ import annotations
 
 from typing import Literal
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import Field, field_validator
 
 from synthgen_sdv.anomalies.base import AnomalyKind, AnomalyResult, ChunkInfo, register_anomaly
 from synthgen_sdv.core import bounds
-from synthgen_sdv.core.nulls import with_nulls
+from synthgen_sdv.core.values import format_datetimes
 
 
 def _pick(rng: np.random.Generator, n: int, k: int) -> np.ndarray:
     return np.sort(rng.choice(n, size=k, replace=False)) if k else np.array([], dtype=np.int64)
+
+
+def _keys(table: pa.Table, info: ChunkInfo, idx: np.ndarray) -> pa.Array:
+    return table.column(info.primary_key).combine_chunks().take(pa.array(idx, type=pa.int64()))
+
+
+def _replaced(table: pa.Table, column: str, values: pa.Array) -> pa.Table:
+    i = table.schema.get_field_index(column)
+    return table.set_column(i, table.schema.field(i).with_type(values.type), values)
+
+
+def _mask(n: int, idx: np.ndarray) -> pa.Array:
+    mask = np.zeros(n, dtype=bool)
+    mask[idx] = True
+    return pa.array(mask)
 
 
 @register_anomaly("null_burst")
@@ -23,19 +39,17 @@ class NullBurst(AnomalyKind):
 
     kind: Literal["null_burst"]
 
-    def apply(
-        self, frame: pd.DataFrame, rng: np.random.Generator, info: ChunkInfo
-    ) -> AnomalyResult:
+    def apply(self, table: pa.Table, rng: np.random.Generator, info: ChunkInfo) -> AnomalyResult:
         """See the class docstring; the touched rows' primary keys are the labels."""
-        k = self.count(len(frame), rng)
+        n = table.num_rows
+        k = self.count(n, rng)
         if not k:
-            return AnomalyResult(frame, [])
-        start = int(rng.integers(0, len(frame) - k + 1))
-        mask = np.zeros(len(frame), dtype=bool)
-        mask[start : start + k] = True
-        out = frame.copy()
-        out[self.column] = with_nulls(out[self.column], mask)
-        return AnomalyResult(out, frame[info.primary_key].to_numpy()[mask].tolist())
+            return AnomalyResult(table, _keys(table, info, np.array([], dtype=np.int64)))
+        start = int(rng.integers(0, n - k + 1))
+        idx = np.arange(start, start + k)
+        col = table.column(self.column).combine_chunks()
+        nulled = pc.if_else(_mask(n, idx), pa.scalar(None, col.type), col)
+        return AnomalyResult(_replaced(table, self.column, nulled), _keys(table, info, idx))  # type: ignore[arg-type]
 
 
 @register_anomaly("duplicate_rows")
@@ -45,18 +59,14 @@ class DuplicateRows(AnomalyKind):
     kind: Literal["duplicate_rows"]
     needs_column = False
 
-    def apply(
-        self, frame: pd.DataFrame, rng: np.random.Generator, info: ChunkInfo
-    ) -> AnomalyResult:
+    def apply(self, table: pa.Table, rng: np.random.Generator, info: ChunkInfo) -> AnomalyResult:
         """See the class docstring; the touched rows' primary keys are the labels."""
-        idx = _pick(rng, len(frame), self.count(len(frame), rng))
+        n = table.num_rows
+        idx = _pick(rng, n, self.count(n, rng))
         if not len(idx):
-            return AnomalyResult(frame, [])
-        order = np.sort(np.r_[np.arange(len(frame)), idx], kind="stable")
-        return AnomalyResult(
-            frame.iloc[order].reset_index(drop=True),
-            frame[info.primary_key].to_numpy()[idx].tolist(),
-        )
+            return AnomalyResult(table, _keys(table, info, idx))
+        order = np.sort(np.r_[np.arange(n), idx], kind="stable")
+        return AnomalyResult(table.take(pa.array(order)), _keys(table, info, idx))
 
 
 @register_anomaly("outliers")
@@ -67,20 +77,19 @@ class Outliers(AnomalyKind):
     factor: float = Field(10.0, description="multiplier applied to the touched values")
     accepts = ("int", "float")
 
-    def apply(
-        self, frame: pd.DataFrame, rng: np.random.Generator, info: ChunkInfo
-    ) -> AnomalyResult:
+    def apply(self, table: pa.Table, rng: np.random.Generator, info: ChunkInfo) -> AnomalyResult:
         """See the class docstring; the touched rows' primary keys are the labels."""
-        idx = _pick(rng, len(frame), self.count(len(frame), rng))
-        out = frame.copy()
-        col = out[self.column]
-        values = col.to_numpy(dtype=float, na_value=np.nan).copy()
-        values[idx] = values[idx] * self.factor
-        if pd.api.types.is_integer_dtype(col.dtype):
-            out[self.column] = pd.Series(np.rint(values)).astype(col.dtype)
+        n = table.num_rows
+        idx = _pick(rng, n, self.count(n, rng))
+        col = table.column(self.column).combine_chunks()  # type: ignore[arg-type]
+        touched = col.take(pa.array(idx, type=pa.int64()))
+        scaled = touched.to_numpy(zero_copy_only=False).astype(float) * self.factor
+        if pa.types.is_integer(col.type):
+            new = pa.array(np.rint(scaled), mask=np.isnan(scaled)).cast(col.type)
         else:
-            out[self.column] = values
-        return AnomalyResult(out, frame[info.primary_key].to_numpy()[idx].tolist())
+            new = pa.array(scaled, type=col.type, from_pandas=True)
+        out = pc.replace_with_mask(col, _mask(n, idx), new) if len(idx) else col
+        return AnomalyResult(_replaced(table, self.column, out), _keys(table, info, idx))  # type: ignore[arg-type]
 
 
 @register_anomaly("orphan_fk")
@@ -90,23 +99,35 @@ class OrphanForeignKey(AnomalyKind):
     kind: Literal["orphan_fk"]
     needs_foreign_key = True
 
-    def apply(
-        self, frame: pd.DataFrame, rng: np.random.Generator, info: ChunkInfo
-    ) -> AnomalyResult:
+    def apply(self, table: pa.Table, rng: np.random.Generator, info: ChunkInfo) -> AnomalyResult:
         """See the class docstring; the touched rows' primary keys are the labels."""
-        idx = _pick(rng, len(frame), self.count(len(frame), rng))
-        out = frame.copy()
-        base = info.orphan_base[self.column]
+        n = table.num_rows
+        idx = _pick(rng, n, self.count(n, rng))
+        col = table.column(self.column).combine_chunks()  # type: ignore[arg-type]
+        base = info.orphan_base[self.column]  # type: ignore[index]
         offsets = rng.integers(0, 1_000_000, len(idx))
         if isinstance(base, str):
-            bad = np.array([f"{base}{o:07d}" for o in offsets], dtype=object)
-            out[self.column] = out[self.column].astype(object)
+            bad = pa.array([f"{base}{o:07d}" for o in offsets], type=pa.string())
+            col = col.cast(pa.string())
         else:
-            bad = int(base) + offsets
-        values = out[self.column].to_numpy().copy()
-        values[idx] = bad
-        out[self.column] = pd.Series(values, dtype=out[self.column].dtype)
-        return AnomalyResult(out, frame[info.primary_key].to_numpy()[idx].tolist())
+            bad = pa.array(int(base) + offsets, type=col.type)
+        out = pc.replace_with_mask(col, _mask(n, idx), bad) if len(idx) else col
+        return AnomalyResult(_replaced(table, self.column, out), _keys(table, info, idx))  # type: ignore[arg-type]
+
+
+def _text(values: pa.Array, kind: str, fmt: str | None = None) -> pa.Array:
+    """Values as text: dates and timestamps with ``fmt`` (default ISO), numbers as Python
+    prints them, or with a format spec (``fmt``, like ',.2f')."""
+    if kind in ("date", "datetime"):
+        iso = "%Y-%m-%d" if kind == "date" else "%Y-%m-%d %H:%M:%S"
+        stamps = values.cast(pa.timestamp("s"), safe=False)
+        fast = format_datetimes(stamps.to_numpy(zero_copy_only=False), fmt or iso)
+        return fast if fast is not None else pc.strftime(stamps, format=fmt or iso)
+    spec = fmt or ""
+    return pa.array(
+        [None if v is None else (format(v, spec) if spec else str(v)) for v in values.to_pylist()],
+        type=pa.string(),
+    )
 
 
 @register_anomaly("format_drift")
@@ -142,28 +163,22 @@ class FormatDrift(AnomalyKind):
         """The column becomes text in the dirty copy."""
         return "string"
 
-    def apply(
-        self, frame: pd.DataFrame, rng: np.random.Generator, info: ChunkInfo
-    ) -> AnomalyResult:
+    def apply(self, table: pa.Table, rng: np.random.Generator, info: ChunkInfo) -> AnomalyResult:
         """See the class docstring; the touched rows' primary keys are the labels."""
-        idx = _pick(rng, len(frame), self.count(len(frame), rng))
-        out = frame.copy()
-        col = out[self.column]
-        kind = info.logical_types[self.column]
-        if kind in ("date", "datetime"):
-            iso = "%Y-%m-%d" if kind == "date" else "%Y-%m-%d %H:%M:%S"
-            text = col.dt.strftime(iso).astype(object)
-            text.iloc[idx] = col.iloc[idx].dt.strftime(self.format).to_numpy()
-        else:
-            text = (
-                col.astype(object)
-                .where(col.notna(), None)
-                .map(lambda v: None if v is None else str(v))
-            )
-            spec = self.format if not self.format.startswith("%") else ",.2f"
-            text.iloc[idx] = [None if pd.isna(v) else format(v, spec) for v in col.iloc[idx]]
-        out[self.column] = text
-        return AnomalyResult(out, frame[info.primary_key].to_numpy()[idx].tolist())
+        n = table.num_rows
+        idx = _pick(rng, n, self.count(n, rng))
+        col = table.column(self.column).combine_chunks()  # type: ignore[arg-type]
+        kind = info.logical_types[self.column]  # type: ignore[index]
+        out = _text(col, kind)
+        if len(idx):
+            touched = col.take(pa.array(idx, type=pa.int64()))
+            if kind in ("date", "datetime"):
+                drifted = _text(touched, kind, self.format)
+            else:
+                spec = self.format if not self.format.startswith("%") else ",.2f"
+                drifted = _text(touched, kind, spec)
+            out = pc.replace_with_mask(out, _mask(n, idx), drifted)
+        return AnomalyResult(_replaced(table, self.column, out), _keys(table, info, idx))  # type: ignore[arg-type]
 
 
 @register_anomaly("late_arriving")
@@ -173,15 +188,14 @@ class LateArriving(AnomalyKind):
     kind: Literal["late_arriving"]
     needs_column = False
 
-    def apply(
-        self, frame: pd.DataFrame, rng: np.random.Generator, info: ChunkInfo
-    ) -> AnomalyResult:
+    def apply(self, table: pa.Table, rng: np.random.Generator, info: ChunkInfo) -> AnomalyResult:
         """See the class docstring; the touched rows' primary keys are the labels."""
-        idx = _pick(rng, len(frame), self.count(len(frame), rng))
-        keep = np.ones(len(frame), dtype=bool)
+        n = table.num_rows
+        idx = _pick(rng, n, self.count(n, rng))
+        keep = np.ones(n, dtype=bool)
         keep[idx] = False
         return AnomalyResult(
-            frame[keep].reset_index(drop=True),
-            frame[info.primary_key].to_numpy()[idx].tolist(),
-            deferred=frame.iloc[idx].reset_index(drop=True),
+            table.filter(pa.array(keep)),
+            _keys(table, info, idx),
+            deferred=table.take(pa.array(idx, type=pa.int64())),
         )

@@ -34,6 +34,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_guard_args(p)
     add_format(p)
     add_no_lineage(p)
+    p.add_argument(
+        "--engine",
+        choices=["local", "spark"],
+        default="local",
+        help="where chunks are made: local processes (--workers) or Spark tasks; "
+        "the files are the same",
+    )
+    p.add_argument(
+        "--compression",
+        default="snappy",
+        help="Parquet codec: snappy (default, fastest to write), zstd (about half the bytes), "
+        "lz4, gzip, brotli or none",
+    )
+    p.add_argument(
+        "--spark-master",
+        default=None,
+        help="Spark master URL for --engine spark (default local[2]; e.g. spark://host:7077)",
+    )
     p.set_defaults(func=run)
 
 
@@ -54,6 +72,9 @@ def run(args: argparse.Namespace) -> int:
             workers=n_workers,
             progress=progress(args),
             etl=not args.no_lineage,
+            engine=args.engine,
+            spark_master=args.spark_master,
+            compression=args.compression,
         )
     counts = outcome.result.row_counts
     width = max(map(len, counts))

@@ -26,10 +26,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from synthgen_sdv.core import bounds
 from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.core.registry import Registry
+from synthgen_sdv.core.values import as_arrow_text, format_datetimes, is_text, text
 
 FUNCTIONS: Registry[Callable[..., Any]] = Registry("expression function")
 
@@ -45,6 +47,8 @@ def _text_len(x: Any) -> int:
         return len(x)
     if isinstance(x, pd.Series) and x.dtype == object and len(x):
         return int(x.map(lambda v: len(v) if isinstance(v, str) else 0).max())
+    if isinstance(x, pd.Series) and is_text(x) and len(x):  # Arrow-backed text (core.values)
+        return int(pc.max(pc.utf8_length(as_arrow_text(x))).as_py() or 0)
     return 0
 
 
@@ -83,9 +87,9 @@ def _add(a: Any, b: Any) -> Any:
 
 
 def _mul(a: Any, b: Any) -> Any:
-    for text, times in ((a, b), (b, a)):
-        if _text_len(text):
-            _check_text(_text_len(text) * max(_largest(times), 0), "repeating text with '*'")
+    for value, times in ((a, b), (b, a)):
+        if _text_len(value):
+            _check_text(_text_len(value) * max(_largest(times), 0), "repeating text with '*'")
     if isinstance(a, int) and isinstance(b, int):
         problem = bounds.int_bits_problem(a.bit_length() + b.bit_length())
         if problem:
@@ -323,7 +327,13 @@ def broadcast(value: Any, n: int) -> pd.Series:
         return value.reset_index(drop=True)
     if isinstance(value, np.ndarray):
         return pd.Series(value)
-    return pd.Series([value] * n) if n else pd.Series([], dtype=object)
+    if not n:
+        return pd.Series([], dtype=object)
+    if isinstance(value, bool | int | float) and not isinstance(value, np.generic):
+        return pd.Series(np.full(n, value))  # a constant without a Python list of n items
+    if isinstance(value, pd.Timestamp) and value.tz is None:
+        return pd.Series(np.full(n, value.as_unit("ns").to_datetime64()))
+    return pd.Series([value] * n)
 
 
 _NAMED = {"True": True, "False": False, "None": None}
@@ -376,6 +386,8 @@ def _series(x: Any) -> pd.Series:
 
 def _dt(x: Any) -> Any:
     if isinstance(x, pd.Series):
+        if pd.api.types.is_datetime64_any_dtype(x.dtype):
+            return x.dt  # pd.to_datetime would scan values to decide on caching
         return pd.to_datetime(x).dt
     return pd.Timestamp(x)
 
@@ -414,7 +426,12 @@ def _check_strftime(fmt: Any) -> None:
 
 
 def _strftime(d: Any, fmt: Any) -> Any:
+    """Dates as text; datetime Series in a vectorized pass when the format allows it."""
     _check_strftime(fmt)
+    if isinstance(d, pd.Series) and pd.api.types.is_datetime64_any_dtype(d.dtype):
+        fast = format_datetimes(d.to_numpy(), fmt)
+        if fast is not None:
+            return text(fast)
     return _dt(d).strftime(fmt)
 
 
@@ -429,7 +446,7 @@ def _add_months(d: Any, months: Any) -> Any:
     s = pd.to_datetime(_series(d)) if isinstance(d, pd.Series) else pd.Timestamp(d)
     if not isinstance(s, pd.Series):
         if isinstance(months, pd.Series):
-            s = pd.Series([s] * len(months))
+            s = broadcast(s, len(months))
         else:
             return s + pd.DateOffset(months=int(months))
     months_arr = np.asarray(broadcast(months, len(s)), dtype="int64")

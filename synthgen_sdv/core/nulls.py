@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 
 def with_nulls(values: pd.Series, mask: np.ndarray) -> pd.Series:
     """``values`` with the rows in ``mask`` set to null, in the dtype's own null."""
     if not mask.any():
         return values
+    if isinstance(values.dtype, pd.ArrowDtype):  # Arrow-backed text stays Arrow-backed
+        arr = pa.array(values)
+        nulled = pc.if_else(pa.array(mask), pa.scalar(None, arr.type), arr)
+        return pd.Series(pd.arrays.ArrowExtensionArray(nulled), index=values.index)
     if pd.api.types.is_integer_dtype(values.dtype):
         values = values.astype("Int64")
     elif pd.api.types.is_bool_dtype(values.dtype):

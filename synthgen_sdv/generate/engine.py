@@ -1,34 +1,48 @@
-"""The chunked, seeded rule-based engine: a plan in, clean (and dirty) table chunks out.
+"""The chunked, seeded rule-based engine: a plan in, clean (and dirty) tables out.
 
 Tables are generated family by family (a root table and the tables generated per its rows,
-such as customers -> orders -> transactions -> returns). A family is cut into fixed-size
-chunks of its root; every value in a chunk depends only on (seed, table, column, chunk), so
-workers may generate chunks in any order. Keys of driven tables depend on how many rows the
-earlier chunks had, so the main process assigns them in chunk order: output is the same for
-any number of workers. Tables that others look up by popularity are kept in memory whole;
-everything else streams to the sink, so memory stays flat as scale grows.
+such as customers -> orders -> transactions -> returns), in an order where every table a
+family looks up by popularity is finished. A family is cut into fixed-size chunks of its root;
+every value in a chunk depends only on (seed, table, column, chunk) and on where the chunk's
+rows start in each table, which a pre-pass of row counts gives before any chunk is made
+(``prepass``). So each chunk is a self-contained task (``tasks``): made, corrupted and encoded
+in a worker process or a Spark task (``executors``), while the main process only appends the
+pieces in chunk order and records counts and labels. Output is the same for any number of
+workers. Only the columns other tables read of tables that are looked up by popularity are kept
+in memory (their size is reported); everything else streams to the files.
 """
 
 from __future__ import annotations
 
 import math
-import multiprocessing as mp
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any
 
-import numpy as np
 import pandas as pd
+import pyarrow as pa
+from tqdm.auto import tqdm
 
-from synthgen_sdv.anomalies import ChunkInfo
-from synthgen_sdv.core.nulls import with_nulls
 from synthgen_sdv.core.progress import Progress
-from synthgen_sdv.core.seeds import rng_for
+from synthgen_sdv.core.values import is_text
+from synthgen_sdv.generate.executors import Executor, LocalExecutor
+from synthgen_sdv.generate.labels import LabelCollector
+from synthgen_sdv.generate.ledger import Ledger
+from synthgen_sdv.generate.prepass import closure, inferred_columns
+from synthgen_sdv.generate.tasks import (
+    ChunkResult,
+    CountResult,
+    FamilyJob,
+    Types,
+    chunk_task,
+    count_task,
+    dirty_types,
+    family_types,
+)
 from synthgen_sdv.io.sink import Sink
-from synthgen_sdv.kinds import ColumnContext
-from synthgen_sdv.kinds.derived import infer_logical_type
-from synthgen_sdv.schema.plan import Family, Plan, TablePlan
+from synthgen_sdv.schema.plan import Family, Plan
 
 
 @dataclass
@@ -41,178 +55,32 @@ class GenerationResult:
     anomalies: list[dict[str, Any]]
     entity_links: list[dict[str, Any]]
     seconds: float
+    entity_link_files: list[dict[str, Any]] = field(default_factory=list)  # large link groups
     nullable: dict[str, set[str]] = field(default_factory=dict)  # columns seen with nulls
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # the kept clean tables
+    kept_bytes: dict[str, int] = field(default_factory=dict)  # memory of tables kept for lookups
 
 
-# --- the per-chunk work (runs in workers) ---------------------------------------------------
-
-_STATE: dict[str, Any] = {}
-
-
-class ExpressionEnv(Mapping[str, Any]):
-    """Names an expression can read: own columns, '<alias>.<column>' of parents, implicit ones."""
-
-    def __init__(self, tp: TablePlan, n: int):
-        self.tp, self.n = tp, n
-        self.own: dict[str, Any] = {}
-        self.parents: dict[str, tuple[pd.DataFrame, np.ndarray, np.ndarray | None]] = {}
-        self._cache: dict[str, pd.Series] = {}
-
-    def add_parent(
-        self, lookup_col: str, frame: pd.DataFrame, pos: np.ndarray, nulls: np.ndarray | None
-    ) -> None:
-        """Make a looked-up table's columns readable, at row positions ``pos`` (``nulls``:
-        rows whose key is null read nulls)."""
-        for alias, col in self.tp.parent_alias.items():
-            if col == lookup_col:
-                self.parents[alias] = (frame, pos, nulls)
-
-    def __getitem__(self, key: str) -> Any:
-        if key in self.own:
-            return self.own[key]
-        if key in self._cache:
-            return self._cache[key]
-        alias, _, col = key.partition(".")
-        if alias not in self.parents:
-            raise KeyError(key)
-        frame, pos, nulls = self.parents[alias]
-        values = frame[col].iloc[pos].reset_index(drop=True)
-        if nulls is not None:
-            values = with_nulls(values, nulls)
-        self._cache[key] = values
-        return values
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.own)
-
-    def __len__(self) -> int:
-        return len(self.own)
-
-
-def _parent_env(plan: Plan, child: TablePlan, frame: pd.DataFrame) -> ExpressionEnv:
-    """An env over parent rows, for children_per_parent count expressions."""
-    env = ExpressionEnv(child, len(frame))
-    env.add_parent(child.driver, frame, np.arange(len(frame)), None)  # type: ignore[arg-type]
-    return env
-
-
-def generate_table_chunk(
-    plan: Plan,
-    tp: TablePlan,
-    chunk: int,
-    n: int,
-    row_offset: int | None,
-    materialized: Mapping[str, pd.DataFrame],
-    driver: tuple[pd.DataFrame, np.ndarray] | None,
-) -> pd.DataFrame:
-    """One chunk of one table, with every column (hidden ones too) in declared order."""
-    env = ExpressionEnv(tp, n)
-    values: dict[str, Any] = {}
-    groups = None
-
-    def context(col: str) -> ColumnContext:
-        return ColumnContext(
-            n=n,
-            seed=plan.seed,
-            table=tp.name,
-            column=col,
-            chunk=chunk,
-            env=env,
-            locale=plan.locale,
-            row_offset=row_offset,
-        )
-
-    if driver is not None:
-        pframe, pos = driver
-        env.add_parent(tp.driver, pframe, pos, None)  # type: ignore[arg-type]
-        starts = np.r_[0, np.flatnonzero(np.diff(pos)) + 1] if len(pos) else np.array([], int)
-        sizes = np.diff(np.r_[starts, len(pos)])
-        env.own["index_in_parent"] = pd.Series(np.arange(len(pos)) - np.repeat(starts, sizes))
-        values[tp.driver] = pd.Series(np.zeros(n, dtype=np.int64))  # keys set by the main process
-        groups = pos
-    for col in tp.lookups:
-        spec = tp.lookup(col)
-        target = materialized[spec.foreign_key_target]
-        ctx = context(col)
-        pos = spec.positions(ctx, len(target), groups)
-        nulls = ctx.sub_rng("nulls").random(n) < spec.null_rate if spec.null_rate else None
-        if (pos < 0).any():  # a distinct lookup that ran out of parents
-            nulls = (pos < 0) if nulls is None else (nulls | (pos < 0))
-            pos = np.where(pos < 0, 0, pos)
-        keys = pd.Series(target[tp.target_column(col, plan)].to_numpy()[pos])
-        values[col] = with_nulls(keys, nulls) if nulls is not None else keys
-        env.own[col] = values[col]
-        env.add_parent(col, target, pos, nulls)
-    for col in tp.order:
-        spec = tp.columns[col]
-        if spec.is_key_sequence and row_offset is None:
-            values[col] = pd.Series(np.zeros(n, dtype=np.int64))  # assigned by the main process
-            continue
-        ctx = context(col)
-        values[col] = spec.generate(ctx)
-        env.own[col] = values[col]
-    for col in tp.rollups:
-        values[col] = pd.Series(np.zeros(n))
-    return pd.DataFrame({c: values[c] for c in tp.columns}, index=pd.RangeIndex(n))
-
-
-def _family_chunk(
-    args: tuple[Family, int],
-) -> tuple[int, dict[str, pd.DataFrame], dict[str, np.ndarray]]:
-    family, chunk = args
-    plan: Plan = _STATE["plan"]
-    materialized: Mapping[str, pd.DataFrame] = _STATE["materialized"]
-    root = plan.tables[family.root]
-    start = chunk * plan.chunk_size
-    given = family.root in materialized  # a table given whole (pinned), not generated
-    rows = len(materialized[family.root]) if given else root.rows
-    n = min(plan.chunk_size, rows - start)  # type: ignore[operator]
-    frames: dict[str, pd.DataFrame] = {}
-    positions: dict[str, np.ndarray] = {}
-    if given:
-        frames[family.root] = (
-            materialized[family.root].iloc[start : start + n].reset_index(drop=True)
-        )
-    else:
-        frames[family.root] = generate_table_chunk(plan, root, chunk, n, start, materialized, None)
-    for name in family.members[1:]:
-        tp = plan.tables[name]
-        spec = tp.lookup(tp.driver)  # type: ignore[arg-type]
-        pframe = frames[spec.foreign_key_target]
-        ctx = ColumnContext(
-            n=len(pframe),
-            seed=plan.seed,
-            table=name,
-            column=tp.driver,  # type: ignore[arg-type]
-            chunk=chunk,
-            env=_parent_env(plan, tp, pframe),
-            locale=plan.locale,
-        )
-        counts = spec.children_counts(ctx)
-        for col in tp.lookups:  # e.g. no more distinct picks per parent than there are parents
-            lookup = tp.lookup(col)
-            counts = lookup.limit_children(counts, len(materialized[lookup.foreign_key_target]))
-        pos = np.repeat(np.arange(len(pframe)), counts)
-        frames[name] = generate_table_chunk(
-            plan, tp, chunk, len(pos), None, materialized, (pframe, pos)
-        )
-        positions[name] = pos
-    for name in family.members[1:] if given else family.members:  # given tables are final
-        tp = plan.tables[name]
-        for col in tp.rollups:
-            spec = tp.columns[col]
-            child = spec.rollup_source
-            assert child is not None  # the plan lists rollup columns only
-            frames[name][col] = spec.aggregate(frames[child], positions[child], len(frames[name]))
-    return chunk, frames, positions
-
-
-# --- the main process ------------------------------------------------------------------------
+def lookup_reads(plan: Plan) -> dict[str, set[str]]:
+    """Columns of each table that other tables read through popularity lookups: the target
+    key, and the columns their expressions name (``customers.email``)."""
+    out: dict[str, set[str]] = {}
+    for tp in plan.tables.values():
+        for col in tp.lookups:
+            target = tp.lookup(col).foreign_key_target
+            cols = out.setdefault(target, set())
+            cols.add(tp.target_column(col, plan))
+            aliases = {a for a, c in tp.parent_alias.items() if c == col}
+            for spec in tp.columns.values():
+                for ref in spec.deps():
+                    alias, dot, pcol = ref.partition(".")
+                    if dot and alias in aliases:
+                        cols.add(pcol)
+    return out
 
 
 class Engine:
-    """Runs a plan: families in order, chunks in order, keys and anomalies applied in main."""
+    """Runs a plan: families in order, each one's chunks as tasks on ``executor``."""
 
     def __init__(
         self,
@@ -221,10 +89,13 @@ class Engine:
         keep: set[str] | None = None,
         progress: bool = True,
         log: Callable[[str], None] | None = None,
+        executor: Executor | None = None,
     ):
-        self.plan, self.workers, self.progress = plan, max(1, workers), progress
+        self.plan, self.progress = plan, progress
+        self.executor = executor or LocalExecutor(workers)
         self.keep = set(keep or ())
         self.log = log or (lambda _msg: None)
+        self._reads = lookup_reads(plan)
 
     def run(self, sink: Sink, pinned: Mapping[str, pd.DataFrame] | None = None) -> GenerationResult:
         """Generate every table. ``pinned`` tables are given whole (sampled by a synthesizer):
@@ -233,246 +104,213 @@ class Engine:
         started = time.perf_counter()
         plan = self.plan
         materialized: dict[str, pd.DataFrame] = dict(pinned or {})
-        given = set(pinned or ())
-        families = plan.with_pinned(given) if given else plan.families
-        state = _RunState(plan)
+        given = frozenset(pinned or ())
+        families = plan.with_pinned(set(given)) if given else plan.families
+        state = _RunState(plan, LabelCollector(plan, sink.root))
         for family in families:
             t0 = time.perf_counter()
-            root = plan.tables[family.root]
-            rows = len(materialized[family.root]) if family.root in materialized else root.rows
-            n_chunks = max(1, math.ceil(rows / plan.chunk_size))  # type: ignore[operator]
-            collected: dict[str, list[pd.DataFrame]] = {
-                t: []
-                for t in family.members
-                if (t in plan.materialized or t in self.keep) and t not in given
-            }
-            offsets = dict.fromkeys(family.members, 0)
-            chunks = Progress(quiet=not self.progress).bar(  # a bar on a terminal only
-                self._chunks(family, n_chunks, materialized),
-                total=n_chunks,
-                desc=" + ".join(family.members),
-                unit="chunk",
-            )
-            for chunk, frames, positions in chunks:
-                for name in family.members:
-                    frame = frames[name]
-                    tp = plan.tables[name]
-                    if tp.driver is not None and name not in given:
-                        _assign_keys(plan, tp, frame, frames, positions[name], offsets[name])
-                    offsets[name] += len(frame)
-                    state.emit(sink, name, frame, chunk, materialized)
-                    if name in collected:
-                        collected[name].append(frame)
-            for name in family.members:
-                state.finish(sink, name)
-                if name in collected:
-                    full = (
-                        pd.concat(collected[name], ignore_index=True)
-                        if collected[name]
-                        else pd.DataFrame(columns=list(plan.tables[name].columns))
-                    )
-                    materialized[name] = full
+            self._family(family, sink, state, materialized, given)
             rows = ", ".join(f"{t} {state.rows[t]:,}" for t in family.members)
             self.log(f"generated {rows} rows in {time.perf_counter() - t0:.1f} s")
         return GenerationResult(
             row_counts={t: state.rows[t] for t in plan.tables if t in state.rows},
             dirty_row_counts=dict(state.dirty_rows),
             types=state.types,
-            anomalies=state.labels(),
-            entity_links=state.links,
+            anomalies=state.labels.anomalies(),
+            entity_links=state.labels.entity_links(),
+            entity_link_files=state.labels.entity_link_files(),
             seconds=time.perf_counter() - started,
             nullable=state.nulls,
             tables={
-                t: _emitted(plan.tables[t], materialized[t]) for t in self.keep if t in materialized
+                t: materialized[t][plan.tables[t].emitted].reset_index(drop=True)
+                for t in self.keep
+                if t in materialized
+            },
+            kept_bytes={
+                t: int(materialized[t].memory_usage(deep=True).sum())
+                for t in plan.materialized
+                if t in materialized and t not in given
             },
         )
 
-    def _chunks(self, family: Family, n_chunks: int, materialized: dict[str, pd.DataFrame]):
-        _STATE["plan"], _STATE["materialized"] = self.plan, materialized
-        tasks = [(family, c) for c in range(n_chunks)]
-        if self.workers == 1 or n_chunks == 1:
-            yield from map(_family_chunk, tasks)
-            return
-        self._warm_pools(family)
-        ctx = mp.get_context("fork")  # workers inherit the plan and kept tables without pickling
-        with ctx.Pool(min(self.workers, n_chunks)) as pool:
-            yield from pool.imap(_family_chunk, tasks)
-
-    def _warm_pools(self, family: Family) -> None:
-        """Build Faker pools before forking, so workers inherit them instead of each rebuilding."""
+    def _kept_columns(self, family: Family, given: frozenset[str]) -> dict[str, list[str]]:
+        out = {}
         for name in family.members:
-            for col, spec in self.plan.tables[name].columns.items():
-                spec.warm_up(self.plan.seed, name, col, self.plan.locale)
+            tp = self.plan.tables[name]
+            if name in given:
+                continue
+            cols = set(self._reads.get(name, ())) if name in self.plan.materialized else set()
+            if name in self.keep:
+                cols |= set(tp.emitted)
+            if cols:
+                out[name] = [c for c in tp.columns if c in cols]
+        return out
 
+    def _family(
+        self,
+        family: Family,
+        sink: Sink,
+        state: _RunState,
+        materialized: dict[str, pd.DataFrame],
+        given: frozenset[str],
+    ) -> None:
+        plan = self.plan
+        root = plan.tables[family.root]
+        rows = len(materialized[family.root]) if family.root in materialized else root.rows
+        n_chunks = max(1, math.ceil((rows or 0) / plan.chunk_size))
+        job = FamilyJob(
+            plan,
+            family,
+            materialized,
+            sink.formats,
+            self._kept_columns(family, given),
+            sink.compression,
+            given,
+        )
+        bar = tqdm(
+            total=n_chunks,
+            desc=" + ".join(family.members),
+            unit="chunk",
+            disable=not Progress(quiet=not self.progress).interactive or n_chunks <= 1,
+            leave=False,
+        )  # a bar on a terminal only
+        collected = _Collected(family)
+        if n_chunks == 1:  # one chunk: no pre-pass, its types are its own
+            zero = dict.fromkeys(family.members, 0)
+            result = chunk_task(job, 0, zero, None, state.types)
+            assert result.types is not None
+            collected.add(result, result.types, dirty_types(job, result.types), sink, state)
+            bar.update(1)
+        else:
+            job.probe_columns = inferred_columns(plan, family, state.types)
+            if len(family.members) > 1:
+                job.count_columns = closure(plan, family, {})
+            if self.executor.shares_memory:  # counts posted as chunks finish: no pre-pass
+                types = family_types(job, state.types, self._probe(job))
+                if len(family.members) > 1:
+                    job.ledger = Ledger(n_chunks, family.members)
+                with self.executor.session(job) as session:
+                    dirty = dirty_types(job, types)
+                    start = None if job.ledger else dict.fromkeys(family.members, 0)
+                    tasks = [(c, start, types) for c in range(n_chunks)]
+                    for result in session.map(chunk_task, tasks):
+                        collected.add(result, types, dirty, sink, state)
+                        bar.update(1)
+            else:
+                with self.executor.session(job) as session:
+                    types, offsets = self._prepass(job, session, n_chunks, state.types)
+                    dirty = dirty_types(job, types)
+                    tasks = [(c, offsets[c], types) for c in range(n_chunks)]
+                    for result in session.map(chunk_task, tasks):
+                        collected.add(result, types, dirty, sink, state)
+                        bar.update(1)
+        bar.close()
+        collected.finish(sink, state, materialized, self.keep)
 
-def _emitted(tp: TablePlan, frame: pd.DataFrame) -> pd.DataFrame:
-    return frame[tp.emitted].reset_index(drop=True)
+    @staticmethod
+    def _probe(job: FamilyJob) -> CountResult:
+        """Chunk 0's values of the columns typed by their values (made here, only those)."""
+        if job.probe_columns:
+            return count_task(job, 0)
+        return CountResult(0, {job.family.root: 1})
 
-
-def _assign_keys(
-    plan: Plan,
-    tp: TablePlan,
-    frame: pd.DataFrame,
-    frames: dict[str, pd.DataFrame],
-    pos: np.ndarray,
-    offset: int,
-) -> None:
-    """Sequence keys continue where the previous chunk stopped; the driver FK follows its parent."""
-    for col, spec in tp.columns.items():
-        if spec.is_key_sequence:
-            frame[col] = spec.key_values(offset, len(frame)).to_numpy()
-    parent = tp.lookup(tp.driver).foreign_key_target  # type: ignore[arg-type]
-    key = tp.target_column(tp.driver, plan)  # type: ignore[arg-type]
-    frame[tp.driver] = frames[parent][key].to_numpy()[pos]
+    def _prepass(
+        self, job: FamilyJob, session: Any, n_chunks: int, known: Types
+    ) -> tuple[Types, list[dict[str, int]]]:
+        """Types (from chunk 0 when values tell them) and each chunk's first row per table."""
+        family = job.family
+        if len(family.members) > 1:
+            counts = list(session.map(count_task, [(c,) for c in range(n_chunks)]))
+        elif job.probe_columns:
+            counts = list(session.map(count_task, [(0,)]))
+        else:
+            counts = [CountResult(0, {family.root: 1})]
+        types = family_types(job, known, counts[0])
+        offsets = [dict.fromkeys(family.members, 0)]
+        if len(family.members) > 1:
+            sums = accumulate(
+                (c.rows for c in counts[:-1]),
+                lambda acc, rows: {t: acc[t] + rows[t] for t in family.members},
+                initial=dict.fromkeys(family.members, 0),
+            )
+            offsets = list(sums)
+        else:
+            offsets = offsets * n_chunks
+        return types, offsets
 
 
 class _RunState:
-    """Types, anomalies and labels, accumulated in chunk order in the main process."""
+    """Counts, types, columns with nulls and labels, accumulated over families."""
 
-    def __init__(self, plan: Plan):
+    def __init__(self, plan: Plan, labels: LabelCollector):
         self.plan = plan
+        self.labels = labels
         self.rows: dict[str, int] = {}
         self.dirty_rows: dict[str, int] = {}
         self.types: dict[str, dict[str, str]] = {}
         self.nulls: dict[str, set[str]] = {}
-        self.dirty_types: dict[str, dict[str, str]] = {}
-        self.deferred: dict[str, list[pd.DataFrame]] = {}
-        self.touched: dict[int, list[Any]] = {}
-        self.links: list[dict[str, Any]] = []
-        self.by_table: dict[str, list[tuple[int, Any]]] = {}
-        for i, anomaly in enumerate(plan.anomalies):
-            self.by_table.setdefault(anomaly.table, []).append((i, anomaly))
 
-    def _types(self, tp: TablePlan, frame: pd.DataFrame) -> dict[str, str]:
-        out = {}
-        for col in tp.emitted:
-            spec = tp.columns[col]
-            kind = spec.logical_type()
-            parent = spec.foreign_key_target
-            if kind == "inferred" and parent is not None:
-                target = self.plan.tables[parent]
-                kind = (
-                    self.types.get(parent, {}).get(tp.target_column(col, self.plan))
-                    or target.columns[tp.target_column(col, self.plan)].logical_type()
-                )
-            if kind == "inferred":
-                kind = infer_logical_type(frame[col])  # an empty chunk still has its dtype
-            out[col] = kind
-        return out
 
-    def emit(
+class _Collected:
+    """One family's results as they arrive in chunk order: appended, counted, labeled."""
+
+    def __init__(self, family: Family):
+        self.family = family
+        self.deferred: dict[str, list[dict[tuple[str, str], bytes]]] = {}
+        self.kept: dict[str, list[pd.DataFrame]] = {}
+
+    def add(
+        self, result: ChunkResult, types: Types, dirty: Types, sink: Sink, state: _RunState
+    ) -> None:
+        for name in self.family.members:
+            part = result.tables[name]
+            if name not in state.rows:
+                state.types[name] = types[name]
+                sink.begin(name, types[name], dirty.get(name))
+                state.rows[name] = 0
+                state.nulls[name] = set()
+                if name in dirty:
+                    state.dirty_rows[name] = 0
+            sink.append(name, part.pieces)
+            state.rows[name] += part.rows
+            state.nulls[name].update(part.nulls)
+            if name in dirty:
+                state.dirty_rows[name] += part.dirty_rows + part.deferred_rows
+            state.labels.add(name, result.chunk, part.touched, part.links)
+            if part.deferred:
+                self.deferred.setdefault(name, []).extend(part.deferred)
+            if part.kept is not None:
+                self.kept.setdefault(name, []).append(part.kept)
+
+    def finish(
         self,
         sink: Sink,
-        name: str,
-        frame: pd.DataFrame,
-        chunk: int,
-        materialized: Mapping[str, pd.DataFrame],
+        state: _RunState,
+        materialized: dict[str, pd.DataFrame],
+        keep: set[str],
     ) -> None:
-        tp = self.plan.tables[name]
-        if name not in self.types:
-            self.types[name] = self._types(tp, frame)
-            dirty = None
-            if name in self.by_table:
-                dirty = dict(self.types[name])
-                for _, anomaly in self.by_table[name]:
-                    if anomaly.column:
-                        dirty[anomaly.column] = anomaly.dirty_type(dirty[anomaly.column])
-                self.dirty_types[name] = dirty
-            sink.begin(name, self.types[name], dirty)
-            self.rows[name] = 0
-        self._record_links(tp, frame)
-        clean = _emitted(tp, frame)
-        self.rows[name] += len(clean)
-        self.nulls.setdefault(name, set()).update(clean.columns[clean.isna().any()].tolist())
-        dirty_frame = (
-            self._corrupt(tp, clean, chunk, materialized) if name in self.by_table else None
-        )
-        if dirty_frame is not None:
-            self.dirty_rows[name] = self.dirty_rows.get(name, 0) + len(dirty_frame)
-        sink.write(name, clean, dirty_frame)
-
-    def _corrupt(
-        self,
-        tp: TablePlan,
-        clean: pd.DataFrame,
-        chunk: int,
-        materialized: Mapping[str, pd.DataFrame],
-    ) -> pd.DataFrame:
-        lookups = {
-            c: s.foreign_key_target
-            for c, s in tp.columns.items()
-            if s.foreign_key_target is not None
-        }
-        info = ChunkInfo(
-            primary_key=tp.primary_key,
-            logical_types=self.types[tp.name],
-            lookup_targets=lookups,
-            orphan_base=self._orphan_base(tp, materialized),
-        )
-        frame = clean
-        for i, anomaly in self.by_table[tp.name]:
-            rng = rng_for(self.plan.seed, "anomaly", i, tp.name, chunk)
-            result = anomaly.apply(frame, rng, info)
-            frame = result.frame
-            self.touched.setdefault(i, []).extend(_plain(v) for v in result.rows)
-            if result.deferred is not None and len(result.deferred):
-                self.deferred.setdefault(tp.name, []).append(result.deferred)
-        return frame
-
-    def _orphan_base(self, tp: TablePlan, materialized: Mapping[str, pd.DataFrame]) -> dict:
-        out: dict[str, Any] = {}
-        for col, spec in tp.columns.items():
-            parent = spec.foreign_key_target
-            if parent is None:
-                continue
-            if self.types.get(tp.name, {}).get(col) == "string":
-                out[col] = "ORPHAN-"
-            elif parent in materialized and len(materialized[parent]):
-                keys = pd.to_numeric(materialized[parent][tp.target_column(col, self.plan)])
-                out[col] = int(keys.max()) + 1_000_000
-            else:
-                out[col] = 10**12
-        return out
-
-    def finish(self, sink: Sink, name: str) -> None:
-        for extra in self.deferred.pop(name, []):
-            self.dirty_rows[name] = self.dirty_rows.get(name, 0) + len(extra)
-            sink.write(name, extra.iloc[0:0], extra)
-        sink.end(name)
-
-    def _record_links(self, tp: TablePlan, frame: pd.DataFrame) -> None:
-        for col, spec in tp.columns.items():
-            if spec.foreign_key_target is not None and spec.ground_truth:
-                linked = frame[frame[col].notna()]
-                for key, target in zip(linked[tp.primary_key], linked[col], strict=True):
-                    self.links.append(
-                        {
-                            "table": tp.name,
-                            "key": _plain(key),
-                            "links_to": {"table": spec.foreign_key_target, "key": _plain(target)},
-                            "via": col,
-                        }
-                    )
-
-    def labels(self) -> list[dict[str, Any]]:
-        out = []
-        for i, anomaly in enumerate(self.plan.anomalies):
-            tp = self.plan.tables[anomaly.table]
-            out.append(
-                {
-                    "id": f"{anomaly.table}.{anomaly.kind}.{i}",
-                    "kind": anomaly.kind,
-                    "table": anomaly.table,
-                    "column": anomaly.column,
-                    "primary_key": tp.primary_key,
-                    "rows": self.touched.get(i, []),
-                    "params": anomaly.params(),
-                    "description": anomaly.description
-                    or type(anomaly).__doc__.strip().splitlines()[0],
-                }
-            )
-        return out
+        for name in self.family.members:
+            for pieces in self.deferred.pop(name, []):
+                sink.append(name, pieces)
+            sink.end(name)
+            if name in self.kept:
+                frame = pd.concat(self.kept.pop(name), ignore_index=True)
+                # tables kept for the caller stay as generated (dtypes included)
+                materialized[name] = frame if name in keep else compact(frame)
 
 
-def _plain(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
+def compact(frame: pd.DataFrame) -> pd.DataFrame:
+    """A kept table in less memory: text that repeats (pool draws, categories) as pandas
+    categoricals, one small code per row; unique text (e-mails) stays as it is."""
+    out = {}
+    for col in frame.columns:
+        values = frame[col]
+        if is_text(values) and len(values):
+            arr = pa.array(values)
+            if isinstance(arr, pa.ChunkedArray):
+                arr = arr.combine_chunks()
+            encoded = arr.dictionary_encode()
+            if len(encoded.dictionary) <= len(values) // 4:
+                values = encoded.to_pandas()
+        out[col] = values
+    return pd.DataFrame(out, index=frame.index)

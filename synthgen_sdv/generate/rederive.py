@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from synthgen_sdv.core import expr as expressions
-from synthgen_sdv.generate.engine import ExpressionEnv
+from synthgen_sdv.generate.chunk import ExpressionEnv
 from synthgen_sdv.kinds import ColumnContext
 from synthgen_sdv.schema.plan import Plan, TablePlan
 

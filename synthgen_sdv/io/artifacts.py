@@ -28,6 +28,7 @@ from synthgen_sdv.io.models import (
     LINEAGE_NAME,
     SCHEMA_METADATA_NAME,
     VERSION,
+    VERSIONS,
     ColumnMeta,
     DirtyMeta,
     ForeignKey,
@@ -64,7 +65,7 @@ def header(schema: str, plan_seed: int, config_hash: str | None, **extra: Any) -
     """The fields every versioned document starts with (``config_hash`` None: left out)."""
     doc: dict[str, Any] = {
         "schema": schema,
-        "version": VERSION,
+        "version": VERSIONS.get(schema, VERSION),
         "generator": {"name": "synthgen_sdv", "version": __version__},
         "seed": plan_seed,
     }
@@ -102,10 +103,24 @@ def labels_document(
     anomalies: list[dict[str, Any]],
     entity_links: list[dict[str, Any]],
     lineage: list[dict[str, Any]] | None = None,
+    entity_link_files: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """labels.json: injected anomalies, hidden entity links, ETL fault labels."""
+    """labels.json: injected anomalies, hidden entity links, ETL fault labels.
+
+    Version 2: an anomaly's keys are listed under ``rows`` or, when there are many, kept in the
+    Parquet file ``rows_file`` (column ``key``), and ``row_count`` says how many either way;
+    large groups of entity links are files listed under ``entity_link_files`` (columns
+    ``key``, ``links_to``) instead of ``entity_links`` entries.
+    """
     doc = header(LABELS, seed, config_hash)
-    doc.update({"anomalies": anomalies, "entity_links": entity_links, "lineage": lineage or []})
+    doc.update(
+        {
+            "anomalies": anomalies,
+            "entity_links": entity_links,
+            "entity_link_files": entity_link_files or [],
+            "lineage": lineage or [],
+        }
+    )
     return doc
 
 

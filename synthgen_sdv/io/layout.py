@@ -7,6 +7,7 @@ OUT/
   lineage_data/<table>.parquet      outputs of the executed ETL steps
   metadata/schema_metadata.json     the folder's contract (versioned; its presence marks ours)
   metadata/labels.json              anomaly, entity-link and ETL fault labels (versioned)
+  metadata/labels/*.parquet         label rows too many to list in labels.json (it names them)
   metadata/generation_lineage.yaml  how each table was made, and the ETL DAG (versioned)
   metadata/openlineage/             OpenLineage RunEvents per step
   metadata/detected_metadata.json   the your-own-data metadata used (editable)
@@ -46,6 +47,7 @@ SPARK = "spark"
 
 SCHEMA_METADATA = f"{METADATA}/schema_metadata.json"
 LABELS = f"{METADATA}/labels.json"
+LABELS_DIR = f"{METADATA}/labels"  # label rows too many for labels.json, as Parquet
 GENERATION_LINEAGE = f"{METADATA}/generation_lineage.yaml"
 OPENLINEAGE = f"{METADATA}/openlineage"
 DETECTED_METADATA = f"{METADATA}/detected_metadata.json"

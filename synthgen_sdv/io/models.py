@@ -18,6 +18,9 @@ LABELS_NAME = "synthgen_sdv.labels"
 LINEAGE_NAME = "synthgen_sdv.generation_lineage"
 SUPPORTED_VERSIONS = (1,)
 VERSION = 1
+#: documents whose version moved on, and the versions a reader accepts for each
+VERSIONS = {LABELS_NAME: 2}
+SUPPORTED = {LABELS_NAME: (1, 2)}
 SQL_TYPES = ("BIGINT", "DOUBLE", "VARCHAR", "BOOLEAN", "DATE", "TIMESTAMP")
 SqlType = Literal["BIGINT", "DOUBLE", "VARCHAR", "BOOLEAN", "DATE", "TIMESTAMP"]
 
@@ -123,7 +126,8 @@ class SchemaMetadata(_Artifact):
 
 
 class Anomaly(_Artifact):
-    """One injected anomaly and the primary keys of the rows it touched."""
+    """One injected anomaly and the primary keys of the rows it touched (``rows``; when they
+    are many, the Parquet file ``rows_file`` holds them and the reader fills ``rows`` in)."""
 
     id: str
     kind: str
@@ -131,7 +135,19 @@ class Anomaly(_Artifact):
     column: str | None = None
     primary_key: str | None = None
     rows: list[Any] = Field(default_factory=list)
+    row_count: int | None = None
+    rows_file: str | None = None
     params: dict[str, Any] = Field(default_factory=dict)
+
+
+class EntityLinkFile(_Artifact):
+    """A group of entity links kept as Parquet (columns ``key`` and ``links_to``)."""
+
+    table: str
+    via: str
+    links_to: str
+    file: str
+    rows: int
 
 
 class Labels(_Artifact):
@@ -144,4 +160,5 @@ class Labels(_Artifact):
     config_hash: str | None = None
     anomalies: list[Anomaly] = Field(default_factory=list)
     entity_links: list[dict[str, Any]] = Field(default_factory=list)
+    entity_link_files: list[EntityLinkFile] = Field(default_factory=list)
     lineage: list[dict[str, Any]] = Field(default_factory=list)

@@ -8,9 +8,12 @@ are ``InputError`` (exit 2) naming the file, never a traceback.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import yaml
 from pydantic import ValidationError
 
@@ -20,6 +23,7 @@ from synthgen_sdv.io import layout
 from synthgen_sdv.io.models import (
     LABELS_NAME,
     SCHEMA_METADATA_NAME,
+    SUPPORTED,
     SUPPORTED_VERSIONS,
     Labels,
     SchemaMetadata,
@@ -74,8 +78,9 @@ def check_header(
     """
     if (strict or "schema" in doc) and doc.get("schema") != schema:
         raise InputError(f"{path}: 'schema' is {doc.get('schema')!r}, expected {schema!r}")
-    if (strict or "version" in doc) and doc.get("version") not in versions:
-        known = ", ".join(map(str, versions))
+    supported = versions if versions != SUPPORTED_VERSIONS else SUPPORTED.get(schema, versions)
+    if (strict or "version" in doc) and doc.get("version") not in supported:
+        known = ", ".join(map(str, supported))
         raise InputError(
             f"{path}: unknown version {doc.get('version')!r}; this synthgen_sdv "
             f"reads version {known}; use the synthgen_sdv that wrote it"
@@ -156,12 +161,47 @@ def load_schema_metadata(out_dir: str | Path) -> SchemaMetadata:
 
 
 def load_labels(out_dir: str | Path) -> Labels:
-    """The labels of an output folder; empty when labels.json is absent."""
-    path = Path(out_dir) / layout.LABELS
+    """The labels of an output folder, every anomaly's ``rows`` filled in (from its
+    ``rows_file`` when labels.json names one); empty when labels.json is absent."""
+    out = Path(out_dir)
+    path = out / layout.LABELS
     if not path.is_file():
         return Labels()
     data = read_versioned(path, LABELS_NAME, hint="the labels file is damaged")
     try:
-        return Labels.model_validate(data)
+        labels = Labels.model_validate(data)
     except ValidationError as exc:
         raise _problems(path, exc) from None
+    anomalies = []
+    for anomaly in labels.anomalies:
+        if anomaly.rows_file:
+            rows = _label_column(out, anomaly.rows_file, "key", f"label {anomaly.id}")
+            anomaly = anomaly.model_copy(update={"rows": rows})
+        anomalies.append(anomaly)
+    return labels.model_copy(update={"anomalies": anomalies})
+
+
+def _label_column(out: Path, relative: str, column: str, what: str) -> list[Any]:
+    file = layout.inside(out, relative, f"{what}: file")
+    try:
+        return pq.read_table(file, columns=[column]).column(column).to_pylist()
+    except (OSError, pa.ArrowException, KeyError) as exc:
+        raise InputError(f"{file}: cannot read {what} ({exc}); regenerate the output") from None
+
+
+def iter_entity_links(out_dir: str | Path) -> Iterator[dict[str, Any]]:
+    """Every entity link of an output folder, inline ones and those in Parquet files, one
+    dict at a time (``{table, key, links_to: {table, key}, via}``), without holding them all."""
+    out = Path(out_dir)
+    labels = load_labels(out)
+    yield from labels.entity_links
+    for group in labels.entity_link_files:
+        file = layout.inside(out, group.file, "entity links file")
+        for batch in pq.ParquetFile(file).iter_batches(columns=["key", "links_to"]):
+            for key, target in zip(*(c.to_pylist() for c in batch.columns), strict=True):
+                yield {
+                    "table": group.table,
+                    "key": key,
+                    "links_to": {"table": group.links_to, "key": target},
+                    "via": group.via,
+                }

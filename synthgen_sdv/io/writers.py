@@ -1,21 +1,29 @@
-"""Table writers (CSV, Parquet): plug-ins that stream chunks to data/ and data_dirty/.
+"""Table formats (CSV, Parquet): plug-ins that encode chunks as pieces and append them to
+data/ and data_dirty/.
 
-Column types come from the plan's logical types, never from a chunk's pandas dtypes, so every
-chunk of a table has the same schema and files are byte-identical for the same input.
+A chunk is encoded where it is made (a worker, a Spark task) as a self-contained piece; the
+main process appends pieces in chunk order to one file per table (``FileSink``), so files are
+the same whichever process encoded which chunk. Column types come from the plan's logical
+types, never from a chunk's pandas dtypes, so every piece of a table has the same schema.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from synthgen_sdv.core.registry import Registry
+from synthgen_sdv.core.values import text
 from synthgen_sdv.io import layout
+from synthgen_sdv.io.parquet_append import ParquetAppender, encode_piece
 from synthgen_sdv.io.sink import Sink
 
 ARROW_TYPES = {
@@ -28,24 +36,32 @@ ARROW_TYPES = {
 }
 
 
-def to_arrow(frame: pd.DataFrame, types: dict[str, str]) -> pa.Table:
-    """One Arrow table of ``frame`` in the declared logical ``types`` (the same schema for every
-    chunk)."""
-    arrays = []
-    for col, kind in types.items():
-        s = frame[col]
-        if kind in ("date", "datetime"):
-            values = pd.to_datetime(s).to_numpy()
-            unit = "datetime64[D]" if kind == "date" else "datetime64[us]"
-            arrays.append(pa.array(values.astype(unit), type=ARROW_TYPES[kind], from_pandas=True))
-        elif kind == "string":
-            arrays.append(_strings(s))
-        else:
-            arrays.append(pa.array(s, type=ARROW_TYPES[kind], from_pandas=True))
+def to_arrow(frame: pd.DataFrame | Mapping[str, pd.Series], types: dict[str, str]) -> pa.Table:
+    """One Arrow table of ``frame`` (or its columns) in the declared logical ``types`` (the same
+    schema for every chunk)."""
+    arrays = [_column(frame[col], kind) for col, kind in types.items()]
     return pa.Table.from_arrays(arrays, schema=schema_for(types))
 
 
+def _column(s: pd.Series, kind: str) -> pa.Array:
+    if kind in ("date", "datetime"):
+        if not pd.api.types.is_datetime64_any_dtype(s.dtype):
+            s = pd.to_datetime(s)
+        values = s.to_numpy().astype("datetime64[D]" if kind == "date" else "datetime64[us]")
+        return pa.array(values, type=ARROW_TYPES[kind], from_pandas=True)
+    if kind == "string":
+        return _strings(s)
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind == {"int": "i", "float": "f"}.get(kind):
+        return pa.array(s.to_numpy(), type=ARROW_TYPES[kind], from_pandas=True)
+    return pa.array(s, type=ARROW_TYPES[kind], from_pandas=True)
+
+
 def _strings(s: pd.Series) -> pa.Array:
+    if isinstance(s.dtype, pd.ArrowDtype):
+        arr = pa.array(s)
+        arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+        if arr.type == pa.string():
+            return arr
     try:
         return pa.array(s, type=pa.string(), from_pandas=True)
     except (pa.ArrowTypeError, pa.ArrowInvalid):  # mixed values (e.g. drifted numbers): as text
@@ -57,117 +73,194 @@ def schema_for(types: dict[str, str]) -> pa.Schema:
     return pa.schema([pa.field(c, ARROW_TYPES[k]) for c, k in types.items()])
 
 
-class TableWriter(ABC):
-    """Writes one table file chunk by chunk."""
+class TableFormat(ABC):
+    """An output format: encodes a chunk as a self-contained piece, and appends pieces, in
+    order, into one file per table (so pieces can be encoded by any process)."""
 
     suffix: str
 
-    def __init__(self, path: Path, types: dict[str, str]):
-        self.path, self.types = path, types
+    @abstractmethod
+    def encode(self, table: pa.Table, compression: str = "snappy") -> bytes:
+        """One chunk (an Arrow table in the declared types) as a piece."""
 
     @abstractmethod
-    def write(self, table: pa.Table) -> None:
-        """Append a chunk (an Arrow table in the declared types)."""
+    def open(self, path: Path, schema: pa.Schema, compression: str = "snappy") -> Appender:
+        """The table's file, ready to take pieces (encoded with the same ``compression``)."""
+
+
+class Appender(ABC):
+    """One table's file, taking encoded pieces in order."""
+
+    @abstractmethod
+    def append(self, piece: bytes) -> None:
+        """Add a piece (as encoded by the format) after the previous ones."""
 
     @abstractmethod
     def close(self) -> None:
-        """Finish the file (a writer holds it open between chunks)."""
+        """Finish the file (a footer, for Parquet)."""
 
 
-WRITERS: Registry[type[TableWriter]] = Registry("output format")
+WRITERS: Registry[TableFormat] = Registry("output format")
 
 
-@WRITERS.register("parquet")
-class ParquetWriter(TableWriter):
-    """Parquet files, zstd-compressed."""
+def _register(name: str, fmt: TableFormat) -> None:
+    WRITERS.register(name)(fmt)
+
+
+#: Parquet codecs a run may choose; snappy by default (as Spark and tpcgen-cli): it encodes
+#: about 1.5x faster than zstd for about 1.8x the bytes (benchmarks/bench_encoding.py)
+COMPRESSIONS = ("snappy", "zstd", "lz4", "gzip", "brotli", "none")
+DEFAULT_COMPRESSION = "snappy"
+
+
+def parquet_options(schema: pa.Schema, compression: str = DEFAULT_COMPRESSION) -> dict[str, Any]:
+    """Parquet settings of every piece of a table (the same for all pieces of one file):
+    the codec, and dictionary pages only for text, where values repeat (pools, categories);
+    numbers, dates and keys are mostly distinct, so a dictionary costs time and bytes."""
+    text = [f.name for f in schema if pa.types.is_string(f.type)]
+    return {"compression": compression, "use_dictionary": text or False}
+
+
+class _ParquetAppender(Appender):
+    def __init__(self, path: Path, schema: pa.Schema, compression: str):
+        self._fh = open(path, "wb")  # noqa: SIM115 - closed in close()
+        options = parquet_options(schema, compression)
+        self._appender = ParquetAppender(self._fh, schema, **options)
+
+    def append(self, piece: bytes) -> None:
+        self._appender.append(piece)
+
+    def close(self) -> None:
+        try:
+            self._appender.close()
+        finally:
+            self._fh.close()
+
+
+class ParquetFormat(TableFormat):
+    """Parquet, zstd-compressed; a piece is a complete small file, appended without decoding."""
 
     suffix = ".parquet"
 
-    def __init__(self, path: Path, types: dict[str, str]):
-        super().__init__(path, types)
-        self._writer = pq.ParquetWriter(path, schema_for(types), compression="zstd")
+    def encode(self, table: pa.Table, compression: str = DEFAULT_COMPRESSION) -> bytes:
+        """A complete Parquet file of the chunk (one row group)."""
+        return encode_piece(table, **parquet_options(table.schema, compression))
 
-    def write(self, table: pa.Table) -> None:
-        """Append a chunk (empty chunks write nothing)."""
-        if table.num_rows:
-            self._writer.write_table(table)
+    def open(
+        self, path: Path, schema: pa.Schema, compression: str = DEFAULT_COMPRESSION
+    ) -> Appender:
+        """The table's Parquet file."""
+        return _ParquetAppender(path, schema, compression)
+
+
+_CSV_OPTIONS = {"quoting_style": "needed"}
+
+
+class _CsvAppender(Appender):
+    def __init__(self, path: Path, schema: pa.Schema):
+        self._fh = open(path, "wb")  # noqa: SIM115 - closed in close()
+        header = pa.BufferOutputStream()
+        pacsv.CSVWriter(header, schema, write_options=pacsv.WriteOptions(**_CSV_OPTIONS)).close()
+        self._fh.write(header.getvalue().to_pybytes())
+
+    def append(self, piece: bytes) -> None:
+        self._fh.write(piece)
 
     def close(self) -> None:
-        """Finish the file."""
-        self._writer.close()
+        self._fh.close()
 
 
-@WRITERS.register("csv")
-class CsvWriter(TableWriter):
-    """Arrow's CSV writer: header row, empty field = NULL ("" = empty text), ISO dates."""
+class CsvFormat(TableFormat):
+    """Arrow's CSV writer: header row, empty field = NULL ("" = empty text), ISO dates; a piece
+    is the chunk's rows without the header."""
 
     suffix = ".csv"
 
-    def __init__(self, path: Path, types: dict[str, str]):
-        super().__init__(path, types)
-        self._writer = pacsv.CSVWriter(
-            str(path), schema_for(types), write_options=pacsv.WriteOptions(quoting_style="needed")
-        )
+    def encode(self, table: pa.Table, compression: str = DEFAULT_COMPRESSION) -> bytes:
+        """The chunk's rows as CSV text, no header (CSV is not compressed)."""
+        buf = pa.BufferOutputStream()
+        options = pacsv.WriteOptions(include_header=False, **_CSV_OPTIONS)
+        pacsv.write_csv(table, buf, write_options=options)
+        return buf.getvalue().to_pybytes()
 
-    def write(self, table: pa.Table) -> None:
-        """Append a chunk (empty chunks write nothing)."""
-        if table.num_rows:
-            self._writer.write_table(table)
+    def open(
+        self, path: Path, schema: pa.Schema, compression: str = DEFAULT_COMPRESSION
+    ) -> Appender:
+        """The table's CSV file, its header written."""
+        return _CsvAppender(path, schema)
 
-    def close(self) -> None:
-        """Finish the file."""
-        self._writer.close()
+
+_register("parquet", ParquetFormat())
+_register("csv", CsvFormat())
+
+Pieces = dict[tuple[str, str], bytes]  # (data | data_dirty, format) -> an encoded piece
 
 
 class FileSink(Sink):
-    """Streams clean chunks to data/ and dirty chunks to data_dirty/, in every format asked."""
+    """Appends clean pieces to data/ and dirty ones to data_dirty/, in every format asked."""
 
-    def __init__(self, root: Path, formats: list[str]):
-        self.root, self.formats = root, formats
-        self._clean: dict[str, list[TableWriter]] = {}
-        self._dirty: dict[str, list[TableWriter]] = {}
+    def __init__(self, root: Path, formats: list[str], compression: str = DEFAULT_COMPRESSION):
+        self.root: Path | None = root
+        self.formats = tuple(formats)
+        self.compression = compression
+        self._open: dict[tuple[str, str, str], Appender] = {}  # (table, folder, format)
+        self._types: dict[tuple[str, str], dict[str, str]] = {}
         self.files: dict[str, dict[str, str]] = {}
         self.dirty_files: dict[str, dict[str, str]] = {}
 
-    def _open(
-        self,
-        folder: str,
-        table: str,
-        types: dict[str, str],
-        record: dict[str, dict[str, str]],
-    ) -> list[TableWriter]:
-        (self.root / folder).mkdir(parents=True, exist_ok=True)
-        writers = []
+    def _open_all(
+        self, folder: str, table: str, types: dict[str, str], record: dict[str, dict[str, str]]
+    ) -> None:
+        root = self.root
+        assert root is not None
+        (root / folder).mkdir(parents=True, exist_ok=True)
+        self._types[(table, folder)] = types
         for fmt in self.formats:
-            cls = WRITERS.get(fmt)
-            path = layout.table_path(self.root, folder, table, cls.suffix)
-            writers.append(cls(path, types))
-            record.setdefault(table, {})[fmt] = layout.table_file(folder, table, cls.suffix)
-        return writers
+            writer = WRITERS.get(fmt)
+            path = layout.table_path(root, folder, table, writer.suffix)
+            self._open[(table, folder, fmt)] = writer.open(
+                path, schema_for(types), self.compression
+            )
+            record.setdefault(table, {})[fmt] = layout.table_file(folder, table, writer.suffix)
 
     def begin(self, table: str, types: dict[str, str], dirty_types: dict[str, str] | None) -> None:
         """Open the table's files in data/ (and data_dirty/ when it has a dirty variant)."""
-        self._clean[table] = self._open(layout.DATA, table, types, self.files)
+        self._open_all(layout.DATA, table, types, self.files)
         if dirty_types is not None:
-            self._dirty[table] = self._open(layout.DATA_DIRTY, table, dirty_types, self.dirty_files)
+            self._open_all(layout.DATA_DIRTY, table, dirty_types, self.dirty_files)
+
+    def append(self, table: str, pieces: Pieces) -> None:
+        """Append encoded pieces (from ``encode_chunk``) to the table's files."""
+        for (folder, fmt), piece in pieces.items():
+            self._open[(table, folder, fmt)].append(piece)
 
     def write(self, table: str, frame: pd.DataFrame, dirty: pd.DataFrame | None) -> None:
-        """Append a chunk to the table's files, the dirty copy to its data_dirty/ files."""
-        self._write(self._clean[table], frame)
+        """Encode a chunk given as frames here, and append it."""
+        types = self._types[(table, layout.DATA)]
+        self.append(table, encode_chunk(self.formats, layout.DATA, frame, types, self.compression))
         if dirty is not None:
-            self._write(self._dirty[table], dirty)
-
-    @staticmethod
-    def _write(writers: list[TableWriter], frame: pd.DataFrame) -> None:
-        if writers and len(frame):
-            arrow = to_arrow(frame, writers[0].types)  # converted once for every format
-            for w in writers:
-                w.write(arrow)
+            types = self._types[(table, layout.DATA_DIRTY)]
+            pieces = encode_chunk(self.formats, layout.DATA_DIRTY, dirty, types, self.compression)
+            self.append(table, pieces)
 
     def end(self, table: str) -> None:
         """Close the table's files."""
-        for w in [*self._clean.pop(table, []), *self._dirty.pop(table, [])]:
-            w.close()
+        for key in [k for k in self._open if k[0] == table]:
+            self._open.pop(key).close()
+
+
+def encode_chunk(
+    formats: tuple[str, ...],
+    folder: str,
+    frame: pd.DataFrame | pa.Table,
+    types: dict[str, str],
+    compression: str = DEFAULT_COMPRESSION,
+) -> Pieces:
+    """A chunk encoded in every format (nothing for an empty chunk)."""
+    table = frame if isinstance(frame, pa.Table) else to_arrow(frame, types)
+    if not table.num_rows:
+        return {}
+    return {(folder, fmt): WRITERS.get(fmt).encode(table, compression) for fmt in formats}
 
 
 def to_logical_types(frame: pd.DataFrame, types: dict[str, str]) -> pd.DataFrame:
@@ -193,3 +286,18 @@ def to_logical_types(frame: pd.DataFrame, types: dict[str, str]) -> pd.DataFrame
             s = s.astype(object).where(s.notna(), None)
         out[col] = s
     return pd.DataFrame(out, index=frame.index).reset_index(drop=True)
+
+
+def decode_parquet(piece: bytes) -> pd.DataFrame:
+    """An encoded Parquet piece as a frame, for sinks that keep chunks in memory: integers
+    with nulls as ``Int64``, text Arrow-backed (``core.values.text``), dates as datetime64."""
+    table = pq.read_table(pa.BufferReader(piece))
+    cols: dict[str, pd.Series] = {}
+    for name, col in zip(table.column_names, table.columns, strict=True):
+        if pa.types.is_string(col.type):
+            cols[name] = text(col)
+        elif pa.types.is_integer(col.type) and col.null_count:
+            cols[name] = col.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+        else:
+            cols[name] = col.to_pandas(date_as_object=False)
+    return pd.DataFrame(cols, index=pd.RangeIndex(table.num_rows))

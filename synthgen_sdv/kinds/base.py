@@ -134,7 +134,7 @@ class ColumnKind(StrictModel):
         """Keys of rows ``offset .. offset + n - 1`` (kinds with ``is_key_sequence``)."""
         raise NotImplementedError(f"kind '{self.kind}' does not number keys")
 
-    def aggregate(self, child: pd.DataFrame, pos: np.ndarray, n: int) -> pd.Series:
+    def aggregate(self, child: Mapping[str, pd.Series], pos: np.ndarray, n: int) -> pd.Series:
         """Values for ``n`` parent rows from child rows at parent positions ``pos``
         (kinds with a ``rollup_source``)."""
         raise NotImplementedError(f"kind '{self.kind}' does not aggregate child rows")

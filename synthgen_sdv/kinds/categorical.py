@@ -6,8 +6,10 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pydantic import field_validator, model_validator
 
+from synthgen_sdv.core.values import text
 from synthgen_sdv.kinds.base import ColumnContext, ColumnKind, Param, param_deps, register_kind
 
 
@@ -66,12 +68,11 @@ class CategoricalColumn(ColumnKind):
     def _generate(self, ctx: ColumnContext) -> pd.Series:
         vals, weights = self.choices()
         idx = ctx.rng.choice(len(vals), size=ctx.n, p=weights)
-        cast = {"string": str, "int": int, "float": float, "bool": bool}[self.dtype]
-        table = np.array([cast(v) for v in vals], dtype=object)
-        out = pd.Series(table[idx])
-        if self.dtype != "string":
-            out = out.astype({"int": "int64", "float": "float64", "bool": "bool"}[self.dtype])
-        return out
+        if self.dtype == "string":
+            return text(pa.array([str(v) for v in vals], type=pa.string()).take(pa.array(idx)))
+        cast = {"int": int, "float": float, "bool": bool}[self.dtype]
+        numpy_type = {"int": np.int64, "float": np.float64, "bool": np.bool_}[self.dtype]
+        return pd.Series(np.array([cast(v) for v in vals], dtype=numpy_type)[idx])
 
 
 @register_kind("boolean")

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from pydantic import model_validator
 
+from synthgen_sdv.core.values import scatter
 from synthgen_sdv.kinds.base import ColumnContext, ColumnKind, register_kind
 
 if TYPE_CHECKING:  # the discriminated union, bound by model_rebuild in kinds/__init__.py
@@ -66,9 +67,7 @@ class ConditionalColumn(ColumnKind):
         return types.pop() if len(types) == 1 else "inferred"
 
     def _generate(self, ctx: ColumnContext) -> pd.Series:
-        on = ctx.env[self.on]
-        keys = on.map(case_key) if isinstance(on, pd.Series) else pd.Series([case_key(on)] * ctx.n)
-        keys = keys.to_numpy()
+        keys = case_keys(ctx.env[self.on], ctx.n)
         pieces: list[tuple[np.ndarray, pd.Series]] = []
         covered = np.zeros(ctx.n, dtype=bool)
         for name, spec in self.cases.items():
@@ -84,10 +83,23 @@ class ConditionalColumn(ColumnKind):
         return _assemble(pieces, ctx.n)
 
 
+def case_keys(on: Any, n: int) -> np.ndarray:
+    """Each row's case as text (``case_key``), computed once per distinct value."""
+    if not isinstance(on, pd.Series):
+        return np.full(n, case_key(on), dtype=object)
+    codes, uniques = pd.factorize(on, use_na_sentinel=True)
+    null = case_key(on[on.isna()].iloc[0]) if (codes < 0).any() else ""
+    names = np.array([*(case_key(v) for v in uniques), null], dtype=object)
+    return names[codes]  # code -1 (null) takes the last entry
+
+
 def _assemble(pieces: list[tuple[np.ndarray, pd.Series]], n: int) -> pd.Series:
     """Put per-case values back in row order; rows no case covers stay null."""
     if not pieces:
         return pd.Series([None] * n, dtype=object)
+    fast = scatter(pieces, n)
+    if fast is not None:
+        return fast
     parts = [pd.Series(values.to_numpy(), index=idx) for idx, values in pieces]
     dtypes = {str(p.dtype) for p in parts}
     if len(dtypes) > 1:

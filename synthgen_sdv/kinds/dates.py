@@ -11,9 +11,11 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pydantic import field_validator, model_validator
 
 from synthgen_sdv.core import bounds
+from synthgen_sdv.core.values import format_datetimes, text
 from synthgen_sdv.kinds.base import (
     ColumnContext,
     ColumnKind,
@@ -30,6 +32,15 @@ def _weights(v: list[float] | None, n: int, what: str) -> list[float] | None:
     if v is not None and (len(v) != n or min(v) < 0 or sum(v) <= 0):
         raise ValueError(f"needs {n} non-negative {what}, not all 0")
     return v
+
+
+def formatted(values: np.ndarray, fmt: str) -> pd.Series:
+    """Days or timestamps (numpy datetime64) as text in ``fmt``, vectorized for numeric
+    directives, else through pandas (the same text either way)."""
+    fast = format_datetimes(values, fmt)
+    if fast is not None:
+        return text(fast)
+    return text(pa.array(pd.Series(values).dt.strftime(fmt).to_numpy(dtype=object)))
 
 
 class _DateRange(ColumnKind):
@@ -105,7 +116,9 @@ class _DateRange(ColumnKind):
             return days[np.minimum(np.searchsorted(cdf, u, side="right"), len(days) - 1)]
         bound = ctx.eval(self.after)
         try:
-            lower = pd.to_datetime(bound).to_numpy().astype("datetime64[D]")
+            if not pd.api.types.is_datetime64_any_dtype(bound.dtype):
+                bound = pd.to_datetime(bound)
+            lower = bound.to_numpy().astype("datetime64[D]")
         except (TypeError, ValueError, OverflowError):
             raise ctx.config_error(
                 f"after: {self.after!r} must give dates, got {bound.dtype} values"
@@ -129,8 +142,12 @@ class DateColumn(_DateRange):
         return "string" if self.format else "date"
 
     def _generate(self, ctx: ColumnContext) -> pd.Series:
-        values = pd.Series(self.draw_days(ctx).astype("datetime64[ns]"))
-        return values.dt.strftime(self.format).astype(object) if self.format else values
+        days = self.draw_days(ctx)
+        return (
+            formatted(days, self.format)
+            if self.format
+            else pd.Series(days.astype("datetime64[ns]"))
+        )
 
 
 @register_kind("datetime")
@@ -158,5 +175,9 @@ class DateTimeColumn(_DateRange):
         else:
             hour = rng.integers(0, 24, ctx.n)
         seconds = hour * 3600 + rng.integers(0, 3600, ctx.n)
-        values = pd.Series((days + seconds.astype("timedelta64[s]")).astype("datetime64[ns]"))
-        return values.dt.strftime(self.format).astype(object) if self.format else values
+        stamps = days + seconds.astype("timedelta64[s]")
+        return (
+            formatted(stamps, self.format)
+            if self.format
+            else pd.Series(stamps.astype("datetime64[ns]"))
+        )

@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 
 from synthgen_sdv.core import bounds
 from synthgen_sdv.core import expr as expressions
+from synthgen_sdv.core.values import is_text
 from synthgen_sdv.kinds.base import ColumnContext, ColumnKind, register_kind
 
 _CASTS = {"int": "int64", "float": "float64", "bool": "bool", "string": "object"}
@@ -60,10 +61,13 @@ def cast(values: pd.Series, dtype: str | None, digits: int | None = None) -> pd.
     if digits is not None:
         values = values.astype(float).round(digits)
     if dtype in ("date", "datetime"):
-        values = pd.to_datetime(values)
+        if not pd.api.types.is_datetime64_any_dtype(values.dtype):
+            values = pd.to_datetime(values)
         return values.dt.normalize() if dtype == "date" else values
     if dtype == "int" and values.isna().any():
         return values.astype("Int64")
+    if dtype == "string" and is_text(values):
+        return values
     if dtype in _CASTS:
         return values.astype(_CASTS[dtype])
     return values

@@ -9,7 +9,8 @@ Two ways to relate to a parent:
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Mapping
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -18,7 +19,7 @@ from pydantic import Field, model_validator
 
 from synthgen_sdv.core import bounds
 from synthgen_sdv.core.distributions import DISTRIBUTIONS
-from synthgen_sdv.core.seeds import rng_for
+from synthgen_sdv.core.seeds import derive_seed, rng_for
 from synthgen_sdv.core.strict import StrictModel
 from synthgen_sdv.kinds.base import (
     ColumnContext,
@@ -200,11 +201,7 @@ class LookupColumn(ForeignKeyKind):
     def weights(self, seed: int, table: str, column: str, n_parents: int) -> np.ndarray:
         """Draw probability per parent row, the same in every chunk."""
         pop = self.popularity or Popularity()
-        if pop.distribution == "uniform" or n_parents == 0:
-            return np.full(n_parents, 1.0 / max(n_parents, 1))
-        rank = rng_for(seed, table, column, "popularity").permutation(n_parents)
-        w = 1.0 / np.power(rank + 1.0, pop.a)
-        return w / w.sum()
+        return popularity_weights(seed, table, column, n_parents, pop.distribution, pop.a)
 
     def positions(
         self, ctx: ColumnContext, n_parents: int, groups: np.ndarray | None = None
@@ -216,35 +213,211 @@ class LookupColumn(ForeignKeyKind):
                 f"lookup target '{self.table}' has no rows; a lookup needs at least one row "
                 "to draw keys from (give it rows, or drop the lookup)"
             )
-        w = self.weights(ctx.seed, ctx.table, ctx.column, n_parents)
+        pop = self.popularity or Popularity()
         if self.distinct:
-            order = rng_for(ctx.seed, ctx.table, ctx.column, "distinct").choice(
-                n_parents, size=n_parents, replace=False, p=w
-            )
             # once every parent is used, the remaining rows get no link (-1: null), e.g. a
             # legacy table generated on fewer sampled customers than it was configured for
-            start = ctx.row_offset or 0
+            rows = (ctx.row_offset or 0) + np.arange(ctx.n, dtype=np.int64)
             out = np.full(ctx.n, -1, dtype=np.int64)
-            taken = order[start : start + ctx.n]
-            out[: len(taken)] = taken
+            inside = rows < n_parents
+            if pop.distribution == "uniform":
+                key = derive_seed(ctx.seed, ctx.table, ctx.column, "distinct")
+                out[inside] = keyed_permutation(rows[inside], n_parents, key)
+            else:
+                order = weighted_order(ctx.seed, ctx.table, ctx.column, n_parents, pop.a)
+                out[inside] = order[rows[inside]]
             return out
+        w = self.weights(ctx.seed, ctx.table, ctx.column, n_parents)
+        rng = ctx.rng
+        if pop.distribution == "uniform":
+            draw = lambda size: rng.integers(0, n_parents, size)  # noqa: E731
+        else:
+            alias = sampler(ctx.seed, ctx.table, ctx.column, n_parents, pop.a)
+            draw = lambda size: alias.draw(rng, size)  # noqa: E731
         if self.distinct_per_parent and groups is not None and ctx.n:
-            return _distinct_within(ctx.rng, w, groups)
-        return ctx.rng.choice(n_parents, size=ctx.n, p=w)
+            return _distinct_within(rng, w, groups, draw)
+        return draw(ctx.n)
 
 
-def _distinct_within(rng: np.random.Generator, w: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """Weighted draws without replacement inside each group (Gumbel top-k), vectorized."""
+@lru_cache(maxsize=256)
+def popularity_weights(
+    seed: int, table: str, column: str, n_parents: int, distribution: str, a: float
+) -> np.ndarray:
+    """Draw probability per parent row: all alike, or a power law over a seeded ranking (the
+    same ranking in every chunk and process; cached per process)."""
+    if distribution == "uniform" or n_parents == 0:
+        w = np.full(n_parents, 1.0 / max(n_parents, 1))
+    else:
+        rank = rng_for(seed, table, column, "popularity").permutation(n_parents)
+        w = 1.0 / np.power(rank + 1.0, a)
+        w /= w.sum()
+    w.flags.writeable = False
+    return w
+
+
+class AliasSampler:
+    """Draws from a fixed discrete distribution in O(1) per draw (Vose's alias method);
+    for very many parents, inverse-CDF search, which needs no Python loop to build."""
+
+    _ALIAS_MAX = 50_000
+
+    def __init__(self, weights: np.ndarray):
+        n = len(weights)
+        self.n = n
+        self.cdf: np.ndarray | None = None
+        if n > self._ALIAS_MAX:
+            self.cdf = np.cumsum(weights)
+            self.cdf /= self.cdf[-1]
+            return
+        prob = weights * n
+        alias = np.zeros(n, dtype=np.int64)
+        small = [i for i in range(n) if prob[i] < 1.0]
+        large = [i for i in range(n) if prob[i] >= 1.0]
+        while small and large:
+            s, g = small.pop(), large.pop()
+            alias[s] = g
+            prob[g] = prob[g] + prob[s] - 1.0
+            (small if prob[g] < 1.0 else large).append(g)
+        for i in small + large:
+            prob[i] = 1.0
+        self.prob, self.alias = prob, alias
+
+    def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """``size`` row positions."""
+        if self.cdf is not None:
+            return np.minimum(np.searchsorted(self.cdf, rng.random(size), side="right"), self.n - 1)
+        i = rng.integers(0, self.n, size)
+        return np.where(rng.random(size) < self.prob[i], i, self.alias[i])
+
+
+@lru_cache(maxsize=256)
+def sampler(seed: int, table: str, column: str, n_parents: int, a: float) -> AliasSampler:
+    """The zipf popularity sampler of a lookup column (built once per process)."""
+    return AliasSampler(popularity_weights(seed, table, column, n_parents, "zipf", a))
+
+
+@lru_cache(maxsize=16)
+def weighted_order(seed: int, table: str, column: str, n_parents: int, a: float) -> np.ndarray:
+    """Parents in the order a distinct zipf lookup takes them: a weighted random permutation
+    (Efraimidis-Spirakis keys u^(1/w)), computed once per process rather than per chunk."""
+    w = popularity_weights(seed, table, column, n_parents, "zipf", a)
+    u = rng_for(seed, table, column, "distinct").random(n_parents)
+    keys = np.log(u) / w  # the order of u^(1/w), without underflow
+    order = np.argsort(-keys, kind="stable")
+    order.flags.writeable = False
+    return order
+
+
+_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finalizer: a well-mixed 64-bit hash of each value."""
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def keyed_permutation(index: np.ndarray, n: int, key: int, rounds: int = 4) -> np.ndarray:
+    """A pseudo-random bijection of [0, n) applied to ``index`` (all < n), from ``key``.
+
+    A balanced Feistel network over the smallest even number of bits covering n, with cycle
+    walking back into [0, n): O(1) per value, no memory and no state, so chunk ``c`` of a
+    distinct lookup needs only its own rows, never a permutation of all parents.
+    """
+    bits = max(2, int(n - 1).bit_length())
+    bits += bits % 2
+    half = np.uint64(bits // 2)
+    low = np.uint64((1 << (bits // 2)) - 1)
+    keys = [np.uint64(derive_seed(key, "feistel", r)) for r in range(rounds)]
+
+    def permute(x: np.ndarray) -> np.ndarray:
+        left, right = x >> half, x & low
+        for k in keys:
+            left, right = right, left ^ (_mix(right ^ k) & low)
+        return (left << half) | right
+
+    with np.errstate(over="ignore"):
+        out = permute(index.astype(np.uint64))
+        todo = out >= np.uint64(n)
+        while todo.any():
+            out[todo] = permute(out[todo])
+            todo = out >= np.uint64(n)
+    return out.astype(np.int64)
+
+
+def _distinct_within(
+    rng: np.random.Generator,
+    w: np.ndarray,
+    groups: np.ndarray,
+    draw: Callable[[int], np.ndarray],
+) -> np.ndarray:
+    """Weighted draws without replacement inside each group (e.g. the distinct stores of one
+    product), vectorized over the groups.
+
+    A group that needs at most half of the targets reads a stream of draws with replacement
+    (``draw``) and keeps the first ``k`` distinct values: that is sampling without replacement
+    exactly, and costs O(rows), not O(groups x targets). Larger groups take the top ``k`` of
+    Gumbel-perturbed log weights, a block of groups at a time (bounded memory)."""
     out = np.empty(len(groups), dtype=np.int64)
     order = np.argsort(groups, kind="stable")
     sorted_groups = groups[order]
     starts = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]])
     sizes = np.diff(np.r_[starts, len(groups)])
-    scores = np.log(w)[None, :] + rng.gumbel(size=(len(starts), len(w)))
-    ranked = np.argsort(-scores, axis=1)
     within = np.arange(len(groups)) - np.repeat(starts, sizes)
-    out[order] = ranked[np.repeat(np.arange(len(starts)), sizes), within]
+    group_of_row = np.repeat(np.arange(len(starts)), sizes)
+    k = int(min(sizes.max(), len(w)))
+    ranked = np.full((len(starts), k), -1, dtype=np.int64)
+    streamed = sizes * 2 <= len(w)
+    _first_distinct(ranked, np.flatnonzero(streamed), np.minimum(sizes, len(w)), draw)
+    _gumbel_top(ranked, np.flatnonzero(~streamed), np.log(w), k, rng)
+    out[order] = ranked[group_of_row, within]
     return out
+
+
+def _first_distinct(
+    ranked: np.ndarray, rows: np.ndarray, need: np.ndarray, draw: Callable[[int], np.ndarray]
+) -> None:
+    """Fill ``ranked[g, :need[g]]`` for the groups ``rows`` with the first distinct values of
+    each group's stream of draws, a round of draws per still-short group at a time."""
+    width = ranked.shape[1]
+    pending = rows
+    while len(pending):
+        m = 2 * width
+        fresh = draw(len(pending) * m).reshape(len(pending), m)
+        vals = np.concatenate([ranked[pending], fresh], axis=1)  # kept values first, in order
+        valid = vals >= 0
+        sort = np.argsort(np.where(valid, vals, -1), axis=1, kind="stable")
+        sv = np.take_along_axis(vals, sort, axis=1)
+        first_sorted = np.ones_like(sv, dtype=bool)
+        first_sorted[:, 1:] = sv[:, 1:] != sv[:, :-1]
+        first = np.zeros_like(first_sorted)
+        np.put_along_axis(first, sort, first_sorted, axis=1)
+        first &= valid
+        take = first & (np.cumsum(first, axis=1) <= need[pending][:, None])
+        counts = take.sum(axis=1)
+        r, c = np.nonzero(take)
+        slot = np.arange(len(r)) - np.repeat(np.r_[0, np.cumsum(counts)[:-1]], counts)
+        ranked[pending[r], slot] = vals[r, c]
+        pending = pending[counts < need[pending]]
+
+
+def _gumbel_top(
+    ranked: np.ndarray, rows: np.ndarray, log_w: np.ndarray, k: int, rng: np.random.Generator
+) -> None:
+    """Fill ``ranked[rows]`` with the top ``k`` of Gumbel-perturbed log weights per group."""
+    block = max(1, 4_000_000 // max(len(log_w), 1))
+    for b in range(0, len(rows), block):
+        these = rows[b : b + block]
+        scores = log_w[None, :] + rng.gumbel(size=(len(these), len(log_w)))
+        if k < len(log_w):
+            top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+            top_scores = np.take_along_axis(scores, top, axis=1)
+            ranked[these] = np.take_along_axis(
+                top, np.argsort(-top_scores, axis=1, kind="stable"), axis=1
+            )
+        else:
+            ranked[these] = np.argsort(-scores, axis=1, kind="stable")
 
 
 @register_kind("rollup")
@@ -277,11 +450,17 @@ class RollupColumn(ColumnKind):
         """int for counts, float for every other aggregate."""
         return "int" if self.agg == "count" else "float"
 
-    def aggregate(self, child: pd.DataFrame, pos: np.ndarray, n: int) -> pd.Series:
+    def aggregate(self, child: Mapping[str, pd.Series], pos: np.ndarray, n: int) -> pd.Series:
         """The aggregate per parent row; a parent without children sums to 0 (others: null)."""
         if self.agg == "count":
             return pd.Series(np.bincount(pos, minlength=n).astype(np.int64))
         values = pd.to_numeric(child[self.column], errors="coerce")
+        if self.agg == "sum":  # the common case, without a groupby
+            numbers = values.to_numpy(dtype=float, na_value=np.nan)
+            valid = ~np.isnan(numbers)
+            sums = np.bincount(pos[valid], weights=numbers[valid], minlength=n)
+            out = pd.Series(sums.astype(float))
+            return out.round(self.round) if self.round is not None else out
         grouped = values.groupby(pos).agg(self.agg).reindex(range(n))
         if self.agg == "sum":
             grouped = grouped.fillna(0.0)

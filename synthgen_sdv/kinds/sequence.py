@@ -7,9 +7,11 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pydantic import Field, field_validator
 
 from synthgen_sdv.core import bounds
+from synthgen_sdv.core.values import format_numbers, text
 from synthgen_sdv.kinds.base import ColumnContext, ColumnKind, register_kind
 
 
@@ -69,7 +71,10 @@ class SequenceColumn(ColumnKind):
         """The keys of rows ``offset`` .. ``offset + n - 1`` (formatted when configured)."""
         numbers = self.start + (offset + np.arange(n, dtype=np.int64)) * self.step
         if self.format:
-            return pd.Series([self.format.format(int(v)) for v in numbers], dtype=object)
+            fast = format_numbers(numbers, self.format)
+            if fast is not None:
+                return fast
+            return text(pa.array([self.format.format(int(v)) for v in numbers], type=pa.string()))
         return pd.Series(numbers)
 
     def _generate(self, ctx: ColumnContext) -> pd.Series:

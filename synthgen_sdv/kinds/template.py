@@ -1,4 +1,5 @@
-"""Text built from other columns with a Python format template, vectorized per field."""
+"""Text built from other columns with a Python format template, joined in Arrow (a field with
+a format spec is formatted per value, as Python does)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ import string
 from typing import Literal
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import field_validator
 
 from synthgen_sdv.core import bounds
+from synthgen_sdv.core.values import as_arrow_text, text
 from synthgen_sdv.kinds.base import ColumnContext, ColumnKind, register_kind
 
 
@@ -56,22 +60,27 @@ class TemplateColumn(ColumnKind):
         return "string"
 
     def _generate(self, ctx: ColumnContext) -> pd.Series:
-        out = pd.Series([""] * ctx.n, dtype=object)
+        parts: list[pa.Array | str] = []
         for literal, name, spec in _fields(self.template):
             if literal:
-                out = out + literal
+                parts.append(literal)
             if name:
                 col = ctx.env[name]
                 col = col if isinstance(col, pd.Series) else pd.Series([col] * ctx.n)
-                try:
-                    text = col.map(lambda v, s=spec: format(v, s)) if spec else col.astype(str)
-                except (TypeError, ValueError) as exc:
-                    raise ctx.config_error(
-                        f"template field {{{name}:{spec}}} cannot format {col.dtype} values: {exc}"
-                    ) from None
-                out = out + text.reset_index(drop=True)
+                if spec:
+                    try:
+                        col = col.map(lambda v, s=spec: format(v, s))
+                    except (TypeError, ValueError) as exc:
+                        raise ctx.config_error(
+                            f"template field {{{name}:{spec}}} cannot format {col.dtype} values: "
+                            f"{exc}"
+                        ) from None
+                parts.append(as_arrow_text(col.reset_index(drop=True)))
+        if not any(isinstance(p, pa.Array) for p in parts):  # no field: the literal n times
+            return text(pa.array(["".join(map(str, parts))] * ctx.n, type=pa.string()))
+        out = pc.binary_join_element_wise(*parts, "")
         if self.lower:
-            out = out.str.lower()
+            out = pc.utf8_lower(out)
         if self.upper:
-            out = out.str.upper()
-        return out
+            out = pc.utf8_upper(out)
+        return text(out)

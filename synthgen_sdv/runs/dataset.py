@@ -39,7 +39,7 @@ from synthgen_sdv.io import artifacts, layout
 from synthgen_sdv.io.models import DirtyMeta, TableMeta
 from synthgen_sdv.io.reader import load_labels, load_schema_metadata, read_json, read_yaml
 from synthgen_sdv.io.sink import Sink
-from synthgen_sdv.io.writers import FileSink, to_logical_types
+from synthgen_sdv.io.writers import FileSink, decode_parquet, to_logical_types
 from synthgen_sdv.kinds.base import SQL_TYPES
 from synthgen_sdv.runs.output import FramesOutput, PlanOutput, write_output
 from synthgen_sdv.schema.plan import Plan
@@ -57,7 +57,14 @@ _ARROW_LOGICAL = (
 
 
 class CollectSink(Sink):
-    """Keeps what a writer would write: clean and dirty chunks, and both sets of types."""
+    """Keeps what a writer would write: clean and dirty chunks, and both sets of types.
+
+    The engine hands chunks over as Parquet pieces (encoded where they were made, as for the
+    files); dirty pieces are decoded here (integers with nulls as ``Int64``, text
+    Arrow-backed, dates as datetime64). Clean pieces are dropped: ``materialize`` takes the
+    clean tables from the engine's kept frames, the very frames a bootstrap keeps."""
+
+    formats = ("parquet",)
 
     def __init__(self) -> None:
         self.clean: dict[str, list[pd.DataFrame]] = {}
@@ -75,6 +82,12 @@ class CollectSink(Sink):
         self.clean[table].append(frame)
         if dirty is not None:
             self.dirty[table].append(dirty)
+
+    def append(self, table: str, pieces: dict[tuple[str, str], bytes]) -> None:
+        """Decode the chunk's dirty piece and keep it (the clean one: see the class)."""
+        for (folder, _fmt), piece in pieces.items():
+            if folder == layout.DATA_DIRTY:
+                self.dirty[table].append(decode_parquet(piece))
 
     @staticmethod
     def _joined(parts: dict[str, list[pd.DataFrame]]) -> dict[str, pd.DataFrame]:
@@ -359,9 +372,15 @@ def materialize(
     given, the tables that depend on them generated on top of them)."""
     sink = CollectSink()
     bars = not progress.quiet
-    engine = Engine(plan, workers=workers, progress=bars, log=progress.say if bars else None)
+    engine = Engine(
+        plan,
+        workers=workers,
+        keep=set(plan.tables),
+        progress=bars,
+        log=progress.say if bars else None,
+    )
     result = engine.run(sink, pinned=pinned)
-    tables = sink.tables()
+    tables = {**sink.tables(), **result.tables}
     for name in result.types:  # a table with no rows still has its columns
         tables.setdefault(name, pd.DataFrame(columns=list(result.types[name])))
     labels = artifacts.labels_document(

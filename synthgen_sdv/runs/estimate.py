@@ -50,8 +50,9 @@ import pyarrow.parquet as pq
 
 from synthgen_sdv.core.sizes import human_bytes
 from synthgen_sdv.generate.engine import Engine
+from synthgen_sdv.io.layout import DATA, DATA_DIRTY
 from synthgen_sdv.io.sink import Sink
-from synthgen_sdv.io.writers import to_arrow
+from synthgen_sdv.io.writers import decode_parquet, to_arrow
 from synthgen_sdv.schema.plan import Plan
 
 #: the scout: rows of each root and at most this many rows per parent row (so at most
@@ -183,6 +184,17 @@ class _MeasuringSink(Sink):
         """Remember the table's types."""
         self.types[table], self.dirty_types[table] = types, dirty_types
         self.clean.setdefault(table, [])
+
+    formats = ("parquet",)  # the engine hands chunks over encoded: decoded in ``append``
+
+    def append(self, table: str, pieces: dict[tuple[str, str], bytes]) -> None:
+        """Decode the chunk's clean piece (and count its dirty rows), as ``write`` would."""
+        clean = pieces.get((DATA, "parquet"))
+        dirty = pieces.get((DATA_DIRTY, "parquet"))
+        if clean is None and dirty is None:
+            return
+        frame = decode_parquet(clean) if clean is not None else pd.DataFrame()
+        self.write(table, frame, decode_parquet(dirty) if dirty is not None else None)
 
     def write(self, table: str, frame: pd.DataFrame, dirty: pd.DataFrame | None) -> None:
         """Keep the chunk; stop the pilot once it has made PILOT_MAX_ROWS rows."""

@@ -6,8 +6,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.core.progress import QUIET, Progress
 from synthgen_sdv.generate.engine import GenerationResult
+from synthgen_sdv.generate.executors import EXECUTORS, Executor
+from synthgen_sdv.generate.spark import SparkExecutor
+from synthgen_sdv.io.writers import COMPRESSIONS, DEFAULT_COMPRESSION
 from synthgen_sdv.runs.output import PlanOutput, write_output
 from synthgen_sdv.schema.plan import Plan
 
@@ -21,6 +25,15 @@ class GenerateOutcome:
     seconds: float
 
 
+def executor_for(
+    engine: str = "local", workers: int = 1, spark_master: str | None = None
+) -> Executor:
+    """Where chunks run: ``local`` (``workers`` processes) or ``spark`` (``spark_master``)."""
+    if engine == "spark":
+        return SparkExecutor(spark_master)
+    return EXECUTORS.get(engine)(workers)
+
+
 def run_generate(
     plan: Plan,
     out: Path,
@@ -28,11 +41,39 @@ def run_generate(
     workers: int = 1,
     progress: Progress = QUIET,
     etl: bool = True,
+    engine: str | Executor = "local",
+    spark_master: str | None = None,
+    compression: str = DEFAULT_COMPRESSION,
     overwrite: bool = False,
 ) -> GenerateOutcome:
-    """Every table of ``plan`` to files; ``etl`` also executes lineage.yml over them. An earlier
-    output in ``out`` is replaced only with ``overwrite``."""
+    """Every table of ``plan`` to files; ``etl`` also executes lineage.yml over them.
+
+    ``engine`` says where chunks are made: ``local`` (``workers`` processes), ``spark`` (tasks
+    of a Spark application at ``spark_master``, default ``local[2]``), or an executor; the
+    files are the same either way. ``compression``: the Parquet codec (snappy, zstd, ...).
+    An earlier output in ``out`` is replaced only with ``overwrite``.
+    """
     started = time.perf_counter()
-    output = PlanOutput(plan, workers=workers, progress=progress, etl_enabled=etl)
-    written = write_output(Path(out), formats, output, overwrite=overwrite)
+    if spark_master and engine != "spark":
+        raise InputError(f"--spark-master {spark_master}: it needs --engine spark")
+    if compression not in COMPRESSIONS:
+        raise InputError(
+            f"--compression {compression}: unknown Parquet codec; known: {', '.join(COMPRESSIONS)}"
+        )
+    executor = (
+        engine if isinstance(engine, Executor) else executor_for(engine, workers, spark_master)
+    )
+    try:
+        output = PlanOutput(
+            plan,
+            workers=workers,
+            progress=progress,
+            etl_enabled=etl,
+            executor=executor,
+            compression=compression,
+        )
+        written = write_output(Path(out), formats, output, overwrite=overwrite)
+    finally:
+        if not isinstance(engine, Executor):
+            executor.close()
     return GenerateOutcome(Path(out).resolve(), written.result, time.perf_counter() - started)

@@ -26,10 +26,11 @@ import pandas as pd
 from synthgen_sdv.core.progress import QUIET, Progress
 from synthgen_sdv.core.seeds import json_hash
 from synthgen_sdv.generate.engine import Engine, GenerationResult
+from synthgen_sdv.generate.executors import Executor
 from synthgen_sdv.io import artifacts, files, layout
 from synthgen_sdv.io.models import TableMeta
 from synthgen_sdv.io.output import staged_output
-from synthgen_sdv.io.writers import FileSink, to_logical_types
+from synthgen_sdv.io.writers import DEFAULT_COMPRESSION, FileSink, to_logical_types
 from synthgen_sdv.lineage.writer import lineage_labels, run_for_output
 from synthgen_sdv.schema.plan import Plan
 
@@ -47,6 +48,7 @@ class Output(ABC):
 
     seed: int
     config_hash: str
+    compression: str = DEFAULT_COMPRESSION  # the Parquet codec
     #: the ``sampling`` section of schema_metadata.json (seed, scale, model), when sampled
     sampling: dict[str, Any] | None = None
 
@@ -80,7 +82,7 @@ class Output(ABC):
 
 def write_into(tmp: Path, formats: list[str], output: Output) -> Written:
     """Write ``output`` into the folder ``tmp`` (already staged): data, then metadata."""
-    sink = FileSink(tmp, formats)
+    sink = FileSink(tmp, formats, output.compression)
     result = output.produce(sink)
     meta = output.schema_metadata(result, sink)
     if output.sampling:
@@ -153,6 +155,8 @@ class PlanOutput(Output):
     pinned: Mapping[str, pd.DataFrame] | None = None
     sources: dict[str, str] | None = None
     pinned_lineage: dict[str, dict[str, Any]] = field(default_factory=dict)
+    executor: Executor | None = None  # where chunks are made (default: ``workers`` processes)
+    compression: str = DEFAULT_COMPRESSION
 
     def __post_init__(self) -> None:
         self.seed, self.config_hash = self.plan.seed, self.plan.config_hash
@@ -162,7 +166,13 @@ class PlanOutput(Output):
         bars = not self.progress.quiet
         # a line per table family: the stages of `generate`, sub-steps of fit-sample's write
         log = self.progress.detail if self.pinned else self.progress.say
-        engine = Engine(self.plan, workers=self.workers, progress=bars, log=log if bars else None)
+        engine = Engine(
+            self.plan,
+            workers=self.workers,
+            progress=bars,
+            log=log if bars else None,
+            executor=self.executor,
+        )
         return engine.run(sink, pinned=self.pinned)
 
     def schema_metadata(self, result: GenerationResult, sink: FileSink) -> dict[str, Any]:
@@ -225,6 +235,7 @@ class PlanOutput(Output):
             result.anomalies,
             result.entity_links,
             etl_labels,
+            result.entity_link_files,
         )
 
 

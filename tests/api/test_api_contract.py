@@ -261,7 +261,9 @@ def test_a_model_of_your_own_data_is_self_contained_too(ds, tmp_path):
 
 def test_compare_score_properties_markdown(ds, model, tmp_path):
     a = model.sample(scale=1.0, seed=5)
-    report = sg.compare(reference=ds, candidates={"hma": a})
+    # seed 1: seed 0's split of the tiny data holds out a region whose one customer has no
+    # orders, which leaves Intertable Trends nothing to score
+    report = sg.compare(reference=ds, candidates={"hma": a}, seed=1)
     assert 0.0 <= report.score <= 1.0
     assert report.score == report.scores["hma"] and "train (ceiling)" in report.scores
     props = report.properties

@@ -25,6 +25,15 @@ def test_help_lists_the_options():
     assert proc.returncode == 0
     for opt in ("--config-dir", "--scale", "--seed", "--out", "--format", "--workers"):
         assert opt in proc.stdout
+    assert "--engine" in proc.stdout and "--spark-master" in proc.stdout
+
+
+def test_spark_master_without_the_spark_engine_is_refused(tmp_path):
+    out = tmp_path / "o"
+    proc = cli("generate", "--config-dir", str(TINY), "--out", str(out), "--spark-master", "x")
+    assert proc.returncode == 2, proc.stderr
+    assert "--spark-master x: it needs --engine spark" in proc.stderr
+    assert not out.exists()
 
 
 def test_generate_prints_a_summary_and_writes_the_format_asked(tmp_path):
@@ -123,3 +132,38 @@ def test_staged_output_rejects_a_file(tmp_path):
     f.write_text("x")
     with pytest.raises(InputError), staged_output(f):
         pass
+
+
+@pytest.mark.parametrize(("codec", "stored"), [("snappy", "SNAPPY"), ("zstd", "ZSTD")])
+def test_compression_sets_the_parquet_codec(tmp_path, codec, stored):
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "o"
+    args = ["generate", "--config-dir", str(TINY), "--out", str(out), "--format", "parquet"]
+    proc = cli(*args, "--compression", codec, "--no-progress")
+    assert proc.returncode == 0, proc.stderr
+    meta = pq.ParquetFile(out / "data" / "orders.parquet").metadata
+    assert meta.row_group(0).column(0).compression == stored
+
+
+def test_unknown_compression_is_refused(tmp_path):
+    out = tmp_path / "o"
+    proc = cli("generate", "--config-dir", str(TINY), "--out", str(out), "--compression", "zip")
+    assert proc.returncode == 2, proc.stderr
+    assert "--compression zip: unknown Parquet codec; known: snappy, zstd" in proc.stderr
+    assert not out.exists()
+
+
+@pytest.mark.slow
+def test_no_lineage_skips_the_etl_pipeline(tmp_path):
+    from tests.conftest import DEFAULT
+
+    base = ["generate", "--config-dir", str(DEFAULT), "--scale", "0.05", "--format", "parquet"]
+    skipped, ran = tmp_path / "skipped", tmp_path / "ran"
+    proc = cli(*base, "--out", str(skipped), "--no-lineage", "--no-progress")
+    assert proc.returncode == 0, proc.stderr
+    assert (skipped / "data" / "orders.parquet").exists()
+    assert not (skipped / "lineage_data").exists()
+    proc = cli(*base, "--out", str(ran), "--no-progress")
+    assert proc.returncode == 0, proc.stderr
+    assert any((ran / "lineage_data").iterdir())

@@ -1,0 +1,172 @@
+"""How generated values are held cheaply: text as Arrow-backed Series, lookups as takes.
+
+Text drawn from pools or built from other columns stays in Arrow buffers (``text``): no Python
+``str`` object per value, and the writers hand it to Parquet or CSV without converting. Numbers,
+booleans and dates stay numpy-backed. Either way a kind returns a pandas Series, so expressions
+and the synthesizer side read them as before.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+def text(values: pa.Array | pa.ChunkedArray) -> pd.Series:
+    """An Arrow string array as a Series (no copy)."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if values.type != pa.string():
+        values = values.cast(pa.string())
+    return pd.Series(pd.arrays.ArrowExtensionArray(values))
+
+
+def is_text(values: pd.Series) -> bool:
+    """Whether the Series is Arrow-backed (the way kinds hold text)."""
+    return isinstance(values.dtype, pd.ArrowDtype)
+
+
+def as_arrow_text(values: pd.Series) -> pa.Array:
+    """The values as an Arrow string array (text as is; other values as Python ``str``)."""
+    if is_text(values):
+        arr = pa.array(values)
+        return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    if pd.api.types.is_integer_dtype(values.dtype) and not values.hasnans:
+        return pc.cast(pa.array(values.to_numpy()), pa.string())  # same digits as str(int)
+    return pa.array(values.astype(str).to_numpy(dtype=object), type=pa.string())
+
+
+def take(values: pd.Series, pos: np.ndarray) -> pd.Series:
+    """``values`` at row positions ``pos``, dtype kept, index 0..n-1."""
+    if is_text(values):
+        return text(pa.array(values).take(pa.array(pos)))
+    return pd.Series(values.array.take(pos))
+
+
+def scatter(pieces: list[tuple[np.ndarray, pd.Series]], n: int) -> pd.Series | None:
+    """Pieces of one column (row positions, values) put back in row order, when they share a
+    dtype; rows no piece covers are null. None when the dtypes differ."""
+    dtypes = {str(v.dtype) for _, v in pieces}
+    if len(dtypes) != 1:
+        return None
+    first = pieces[0][1]
+    covered = sum(len(idx) for idx, _ in pieces) == n
+    if is_text(first):
+        order = np.concatenate([idx for idx, _ in pieces])
+        values = pa.concat_arrays([pa.array(v) for _, v in pieces])
+        where = np.full(n, len(values), dtype=np.int64)  # uncovered rows: a null appended
+        where[order] = np.arange(len(order))
+        if not covered:
+            values = pa.concat_arrays([values, pa.nulls(1, values.type)])
+        return text(values.take(pa.array(where)))
+    if not isinstance(first.dtype, np.dtype):
+        return None  # extension dtypes (nullable ints, ...): the caller's general path
+    if not covered:
+        if first.dtype.kind in "iub":
+            return None
+        out = np.full(n, np.nan if first.dtype.kind == "f" else None, dtype=first.dtype)
+    else:
+        out = np.empty(n, dtype=first.dtype)
+    for idx, values in pieces:
+        out[idx] = values.to_numpy()
+    return pd.Series(out)
+
+
+def format_numbers(numbers: np.ndarray, template: str) -> pd.Series | None:
+    """``template.format(v)`` for every integer, vectorized for templates like
+    ``'LC-{:06d}'`` (one field, zero padding or none) over numbers >= 0; None otherwise."""
+    parts = list(string.Formatter().parse(template))
+    fields = [p for p in parts if p[1] is not None]
+    if len(fields) != 1 or fields[0][1] not in ("", "0") or fields[0][3]:
+        return None
+    spec = fields[0][2] or ""
+    if spec not in ("", "d") and not (
+        spec.startswith("0") and spec.rstrip("d")[1:].isdigit() and spec.count("d") <= 1
+    ):
+        return None
+    if len(numbers) and numbers.min() < 0:
+        return None
+    digits = pc.cast(pa.array(numbers, type=pa.int64()), pa.string())
+    width = int(spec.rstrip("d")[1:]) if spec.startswith("0") else 0
+    if width:
+        digits = pc.utf8_lpad(digits, width, "0")
+    out = []
+    for literal, name, _, _ in parts:
+        out.append(literal)  # parse() has unescaped '{{' already
+        if name is not None:
+            out.append(digits)
+    return text(pc.binary_join_element_wise(*[x for x in out if not isinstance(x, str) or x], ""))
+
+
+#: strftime directives ``format_datetimes`` writes itself (as Python does, in ASCII digits)
+_FIELDS = {
+    "Y": ("year", 4),
+    "m": ("month", 2),
+    "d": ("day", 2),
+    "H": ("hour", 2),
+    "M": ("minute", 2),
+    "S": ("second", 2),
+    "y": ("year2", 2),
+    "j": ("yday", 3),
+}
+
+
+@lru_cache(maxsize=8)
+def _padded(width: int) -> pa.Array:
+    """'0', '1', ... zero-padded to ``width`` digits: date fields are looked up, not printed."""
+    return pa.array([f"{i:0{width}d}" for i in range(10**width)], type=pa.string())
+
+
+def _date_fields(values: np.ndarray) -> dict[str, np.ndarray]:
+    days = values.astype("datetime64[D]")
+    years = days.astype("datetime64[Y]")
+    months = days.astype("datetime64[M]")
+    seconds = (values.astype("datetime64[s]") - days).astype(np.int64)
+    year = years.astype(np.int64) + 1970
+    return {
+        "year": year,
+        "year2": year % 100,
+        "month": months.astype(np.int64) % 12 + 1,
+        "day": (days - months).astype(np.int64) + 1,
+        "yday": (days - years).astype(np.int64) + 1,
+        "hour": seconds // 3600,
+        "minute": seconds // 60 % 60,
+        "second": seconds % 60,
+    }
+
+
+def format_datetimes(values: np.ndarray, fmt: str) -> pa.Array | None:
+    """``strftime(fmt)`` of numpy datetimes (years 1000-9999) for the numeric directives in
+    ``_FIELDS`` and ``%%``, in a few vectorized passes; None for any other directive (let
+    pandas do it). NaT gives null."""
+    pieces = re.split(r"(%.)", fmt)
+    if any(p.startswith("%") and p[1:] not in _FIELDS and p != "%%" for p in pieces if p):
+        return None
+    nat = np.isnat(values)
+    safe = np.where(nat, np.datetime64("2000-01-01"), values) if nat.any() else values
+    fields = _date_fields(safe)
+    parts: list[pa.Array | str] = []
+    for piece in pieces:
+        if not piece:
+            continue
+        if piece == "%%":
+            parts.append("%")
+        elif piece.startswith("%"):
+            name, width = _FIELDS[piece[1:]]
+            table = _padded(width)
+            parts.append(table.take(pa.array(np.clip(fields[name], 0, len(table) - 1))))
+        else:
+            parts.append(piece)
+    if not any(isinstance(p, pa.Array) for p in parts):
+        out = pa.array(["".join(p for p in parts if isinstance(p, str))] * len(values))
+    else:
+        out = pc.binary_join_element_wise(*parts, "")
+    if nat.any():
+        out = pc.if_else(pa.array(nat), pa.scalar(None, pa.string()), out)
+    return out

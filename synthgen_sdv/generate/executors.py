@@ -1,0 +1,119 @@
+"""Where chunk tasks run: in this process, or in forked worker processes (Spark: ``spark.py``).
+
+An executor opens a session per family with the family's ``FamilyJob`` and maps a task
+function over small argument tuples, yielding results in argument order. Results are small
+(encoded pieces and a few arrays), so the main process only appends them; order is what makes
+the output the same for any number of workers.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing as mp
+from abc import ABC, abstractmethod
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from synthgen_sdv.core.registry import Registry
+from synthgen_sdv.generate.tasks import FamilyJob
+
+Task = Callable[..., Any]  # task(job, *args)
+
+
+class Session(ABC):
+    """A family's tasks, running where the executor put them."""
+
+    @abstractmethod
+    def map(self, task: Task, items: Iterable[tuple[Any, ...]]) -> Iterator[Any]:
+        """``task(job, *item)`` for every item, results in item order."""
+
+
+class Executor(ABC):
+    """Opens a session per family (``with executor.session(job) as s: s.map(...)``)."""
+
+    #: processes (or Spark cores) the executor uses, for messages
+    parallelism: int = 1
+    #: tasks run in argument order in processes forked from this one, so a ``Ledger`` made
+    #: before the session is shared (keys need no pre-pass); False: tasks are independent
+    shares_memory: bool = False
+
+    @abstractmethod
+    def session(self, job: FamilyJob) -> Any:
+        """A context manager yielding a ``Session`` for ``job``."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release what the executor started (a Spark session)."""
+
+
+class _Inline(Session):
+    def __init__(self, job: FamilyJob):
+        self.job = job
+
+    def map(self, task: Task, items: Iterable[tuple[Any, ...]]) -> Iterator[Any]:
+        for item in items:
+            yield task(self.job, *item)
+
+
+_JOB: FamilyJob | None = None  # the job of the forked pool's session (inherited, not pickled)
+
+
+def _call(args: tuple[Task, tuple[Any, ...]]) -> Any:
+    task, item = args
+    assert _JOB is not None  # set before the pool forks
+    return task(_JOB, *item)
+
+
+class _Forked(Session):
+    def __init__(self, pool: Any, window: int):
+        self.pool, self.window = pool, window
+
+    def map(self, task: Task, items: Iterable[tuple[Any, ...]]) -> Iterator[Any]:
+        """Ordered, with at most ``window`` tasks in flight (bounded memory in the main
+        process, whatever the number of chunks)."""
+        pending: deque[Any] = deque()
+        it = iter(items)
+        for item in it:
+            pending.append(self.pool.apply_async(_call, ((task, item),)))
+            if len(pending) >= self.window:
+                break
+        while pending:
+            result = pending.popleft().get()
+            item = next(it, None)
+            if item is not None:
+                pending.append(self.pool.apply_async(_call, ((task, item),)))
+            yield result
+
+
+class LocalExecutor(Executor):
+    """``workers`` forked processes (1: everything in this process).
+
+    Workers are forked per family, after the tables it looks up exist, so they inherit the
+    plan, the kept tables and the Faker pools without pickling.
+    """
+
+    shares_memory = True
+
+    def __init__(self, workers: int = 1):
+        self.parallelism = max(1, workers)
+
+    @contextmanager
+    def session(self, job: FamilyJob) -> Iterator[Session]:
+        """Tasks inline for one worker; else a fork pool for the family."""
+        global _JOB
+        if self.parallelism == 1:
+            yield _Inline(job)
+            return
+        _JOB = job
+        gc.freeze()  # objects made so far are not scanned again, so forked pages stay shared
+        try:
+            with mp.get_context("fork").Pool(self.parallelism) as pool:
+                yield _Forked(pool, window=2 * self.parallelism)
+        finally:
+            _JOB = None
+            gc.unfreeze()
+
+
+EXECUTORS: Registry[Callable[..., Executor]] = Registry("generation engine")
+EXECUTORS.register("local")(LocalExecutor)

@@ -1,0 +1,262 @@
+"""The work of one chunk, as a worker process or a Spark task does it.
+
+``count_task`` is the pre-pass (rows per member table, and the types chunk 0 tells);
+``chunk_task`` makes the whole chunk, applies the anomalies to a copy, encodes the clean and
+dirty pieces in every output format and returns them with what the main process records (row
+counts, columns seen with nulls, touched keys, entity links, late rows, the columns of tables
+that are kept). Nothing but bytes and small arrays goes back, so the main process only appends.
+
+A task reads only its ``FamilyJob`` and its arguments: its output is a function of (seed, chunk,
+offsets), whichever process runs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from synthgen_sdv.anomalies import ChunkInfo
+from synthgen_sdv.core.seeds import rng_for
+from synthgen_sdv.generate.chunk import FamilyChunk, add_rollups, assign_keys, family_chunk
+from synthgen_sdv.generate.ledger import Ledger
+from synthgen_sdv.generate.prepass import Needed, closure, table_types
+from synthgen_sdv.io import layout
+from synthgen_sdv.io.writers import encode_chunk, schema_for, to_arrow
+from synthgen_sdv.schema.plan import Family, Plan
+
+Types = dict[str, dict[str, str]]
+
+
+@dataclass
+class FamilyJob:
+    """What every chunk task of a family needs; set once per family (inherited by forked
+    workers, broadcast to Spark executors)."""
+
+    plan: Plan
+    family: Family
+    materialized: Mapping[str, pd.DataFrame]
+    formats: tuple[str, ...]
+    kept: dict[str, list[str]]  # table -> columns returned to the main process
+    compression: str = "snappy"
+    given: frozenset[str] = frozenset()
+    count_columns: Needed | None = None  # what the pre-pass makes (None: whole chunks)
+    probe_columns: Needed = field(default_factory=dict)  # columns typed by their values
+    ledger: Ledger | None = None  # shared row counts, when workers take chunks in order
+
+    def anomalies(self, table: str) -> list[tuple[int, Any]]:
+        """(index in the config, anomaly) of every anomaly of ``table``."""
+        return [(i, a) for i, a in enumerate(self.plan.anomalies) if a.table == table]
+
+
+@dataclass
+class CountResult:
+    """Rows per member table in one chunk (and the inferred types, for chunk 0)."""
+
+    chunk: int
+    rows: dict[str, int]
+    values: dict[str, dict[str, pd.Series]] = field(default_factory=dict)
+
+
+@dataclass
+class TableChunk:
+    """One member table's share of a chunk, as the main process records it."""
+
+    rows: int
+    nulls: list[str]
+    pieces: dict[tuple[str, str], bytes]  # (data | data_dirty, format) -> encoded piece
+    dirty_rows: int = 0
+    deferred_rows: int = 0
+    touched: dict[int, pa.Array] = field(default_factory=dict)  # anomaly index -> keys
+    deferred: list[dict[tuple[str, str], bytes]] = field(default_factory=list)  # late rows
+    links: dict[str, tuple[pa.Array, pa.Array]] = field(default_factory=dict)
+    kept: pd.DataFrame | None = None
+
+
+@dataclass
+class ChunkResult:
+    """Every member table's share of one chunk, and the types when the chunk decided them."""
+
+    chunk: int
+    tables: dict[str, TableChunk]
+    types: Types | None = None
+
+
+def count_task(job: FamilyJob, chunk: int) -> CountResult:
+    """The pre-pass of one chunk: rows per member (and chunk 0's values of probed columns)."""
+    wanted = job.probe_columns if chunk == 0 else {}
+    only = job.count_columns
+    if wanted and only is not None:
+        only = closure(job.plan, job.family, {**_union(only, wanted)})
+    made = family_chunk(job.plan, job.family, chunk, job.materialized, None, only)
+    values = {t: {c: made.tables[t][c] for c in cols} for t, cols in wanted.items()}
+    return CountResult(chunk, dict(made.rows), values)
+
+
+def _union(a: Needed, b: Needed) -> Needed:
+    return {t: set(a.get(t, ())) | set(b.get(t, ())) for t in set(a) | set(b)}
+
+
+def family_types(job: FamilyJob, known: Types, chunk0: CountResult | FamilyChunk) -> Types:
+    """Logical types of every member (clean), from the config or chunk 0's values."""
+    values = chunk0.values if isinstance(chunk0, CountResult) else chunk0.tables
+    out: Types = {}
+    for name in job.family.members:
+        out[name] = table_types(
+            job.plan, name, {**known, **out}, values.get(name, {}), chunk0.rows.get(name, 1)
+        )
+    return out
+
+
+def dirty_types(job: FamilyJob, types: Types) -> Types:
+    """Types of the dirty copies (an anomaly may turn a column into text)."""
+    out: Types = {}
+    for name in job.family.members:
+        anomalies = job.anomalies(name)
+        if anomalies:
+            dirty = dict(types[name])
+            for _, anomaly in anomalies:
+                if anomaly.column:
+                    dirty[anomaly.column] = anomaly.dirty_type(dirty[anomaly.column])
+            out[name] = dirty
+    return out
+
+
+def chunk_task(
+    job: FamilyJob,
+    chunk: int,
+    offsets: Mapping[str, int] | None,
+    types: Types | None,
+    known: Types | None = None,
+) -> ChunkResult:
+    """Make chunk ``chunk`` whole and encode it. ``offsets``: where its rows start in each
+    member table (None: from ``job.ledger``, once the chunks before it are counted);
+    ``types`` None: decide them from this chunk, which is chunk 0 (``known``: the types of
+    the tables it looks up)."""
+    if offsets is None:
+        assert job.ledger is not None
+        try:
+            made = family_chunk(job.plan, job.family, chunk, job.materialized)
+            job.ledger.post(chunk, made.rows)
+        except BaseException:
+            job.ledger.fail()
+            raise
+        offsets = job.ledger.offsets(chunk)
+        for name in job.family.members[1:]:
+            assign_keys(job.plan, job.plan.tables[name], made, offsets[name])
+    else:
+        made = family_chunk(job.plan, job.family, chunk, job.materialized, offsets)
+    add_rollups(job.plan, job.family, made, job.family.root in job.given)
+    decided = None
+    if types is None:
+        types = decided = family_types(job, known or {}, made)
+    dirty = dirty_types(job, types)
+    out = {}
+    for name in job.family.members:
+        out[name] = _table_chunk(job, made, name, types[name], dirty.get(name))
+    return ChunkResult(chunk, out, decided)
+
+
+def _table_chunk(
+    job: FamilyJob,
+    made: FamilyChunk,
+    name: str,
+    types: dict[str, str],
+    dirty_types: dict[str, str] | None,
+) -> TableChunk:
+    plan = job.plan
+    cols = made.tables[name]
+    arrow = to_arrow(cols, types)
+    result = TableChunk(
+        rows=arrow.num_rows,
+        nulls=[
+            f.name for f, col in zip(arrow.schema, arrow.columns, strict=True) if col.null_count
+        ],
+        pieces=encode_chunk(job.formats, layout.DATA, arrow, types, job.compression),
+        links=_links(plan, name, made),
+    )
+    if name in job.kept:
+        result.kept = made.frame(name, job.kept[name])
+    if dirty_types is not None:
+        dirty, result.touched, deferred = _corrupt(job, name, arrow, made.chunk, types)
+        dirty = dirty.cast(schema_for(dirty_types))
+        result.dirty_rows = dirty.num_rows
+        result.pieces.update(
+            encode_chunk(job.formats, layout.DATA_DIRTY, dirty, dirty_types, job.compression)
+        )
+        for late in deferred:  # appended after the last chunk
+            late = late.cast(schema_for(dirty_types))
+            result.deferred.append(
+                encode_chunk(job.formats, layout.DATA_DIRTY, late, dirty_types, job.compression)
+            )
+            result.deferred_rows += late.num_rows
+    return result
+
+
+def _corrupt(
+    job: FamilyJob, name: str, clean: pa.Table, chunk: int, types: dict[str, str]
+) -> tuple[pa.Table, dict[int, pa.Array], list[pa.Table]]:
+    plan = job.plan
+    tp = plan.tables[name]
+    lookups = {
+        c: s.foreign_key_target for c, s in tp.columns.items() if s.foreign_key_target is not None
+    }
+    info = ChunkInfo(
+        primary_key=tp.primary_key,
+        logical_types=types,
+        lookup_targets=lookups,
+        orphan_base=orphan_base(plan, name, types, job.materialized),
+    )
+    table = clean
+    touched: dict[int, pa.Array] = {}
+    deferred: list[pa.Table] = []
+    for i, anomaly in job.anomalies(name):
+        rng = rng_for(plan.seed, "anomaly", i, name, chunk)
+        result = anomaly.apply(table, rng, info)
+        table = result.table
+        touched[i] = result.rows
+        if result.deferred is not None and result.deferred.num_rows:
+            deferred.append(result.deferred)
+    return table, touched, deferred
+
+
+def _links(plan: Plan, name: str, made: FamilyChunk) -> dict[str, tuple[pa.Array, pa.Array]]:
+    """Hidden links of ``ground_truth`` lookups: (this table's keys, the target's keys)."""
+    tp = plan.tables[name]
+    cols = made.tables[name]
+    out = {}
+    for col, spec in tp.columns.items():
+        if spec.foreign_key_target is not None and spec.ground_truth:
+            mask = cols[col].notna().to_numpy()
+            keys, targets = cols[tp.primary_key][mask], cols[col][mask]
+            out[col] = (_plain_array(keys), _plain_array(targets))
+    return out
+
+
+def orphan_base(
+    plan: Plan, table: str, types: Mapping[str, str], materialized: Mapping
+) -> dict[str, Any]:
+    """Per foreign-key column: the first key that no parent row has (orphan_fk anomalies)."""
+    tp = plan.tables[table]
+    out: dict[str, Any] = {}
+    for col, spec in tp.columns.items():
+        parent = spec.foreign_key_target
+        if parent is None:
+            continue
+        if types.get(col) == "string":
+            out[col] = "ORPHAN-"
+        elif parent in materialized and len(materialized[parent]):
+            keys = pd.to_numeric(materialized[parent][tp.target_column(col, plan)])
+            out[col] = int(keys.max()) + 1_000_000
+        else:
+            out[col] = 10**12
+    return out
+
+
+def _plain_array(values: pd.Series) -> pa.Array:
+    """A column's values as an Arrow array of its plain type (nullable ints as int64)."""
+    arr = pa.array(values.reset_index(drop=True))
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr

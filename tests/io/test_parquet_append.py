@@ -1,0 +1,101 @@
+"""Appending encoded Parquet pieces into one file, without decoding: the file must read back as
+the concatenated tables in pyarrow and DuckDB, and equal what one writer makes."""
+
+from __future__ import annotations
+
+import io
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from synthgen_sdv.io.parquet_append import (
+    ParquetAppender,
+    ParquetAppendError,
+    decode_struct,
+    encode_piece,
+    encode_struct,
+)
+
+
+def _table(n: int, start: int, seed: int) -> pa.Table:
+    rng = np.random.default_rng(seed)
+    return pa.table(
+        {
+            "id": pa.array(np.arange(start, start + n, dtype=np.int64)),
+            "name": pa.array([f"n{i % 7}" if i % 5 else None for i in range(n)]),
+            "x": rng.random(n),
+            "day": pa.array(np.arange(n).astype("datetime64[D]")),
+            "ts": pa.array(np.arange(n).astype("datetime64[us]")),
+            "flag": pa.array(rng.random(n) > 0.5),
+        }
+    )
+
+
+PIECES = [_table(1000, 0, 1), _table(17, 1000, 2), _table(3000, 1017, 3)]
+
+
+def _appended(pieces: list[pa.Table], **options) -> bytes:
+    out = io.BytesIO()
+    appender = ParquetAppender(out, pieces[0].schema, **options)
+    for t in pieces:
+        appender.append(encode_piece(t, **options))
+    appender.close()
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"compression": "zstd"},
+        {"compression": "snappy", "use_dictionary": ["name"]},
+        {"compression": "zstd", "write_page_index": True},
+        {"compression": "none", "bloom_filter_options": {"name": {"ndv": 10}}},
+    ],
+)
+def test_appended_file_reads_back_as_the_concatenation(tmp_path, options):
+    data = _appended(PIECES, **options)
+    expected = pa.concat_tables(PIECES)
+    assert pq.read_table(io.BytesIO(data)).equals(expected)
+    meta = pq.ParquetFile(io.BytesIO(data)).metadata
+    assert meta.num_rows == expected.num_rows and meta.num_row_groups == len(PIECES)
+    path = tmp_path / "t.parquet"
+    path.write_bytes(data)
+    got = duckdb.sql(f"select count(*), sum(id), count(name) from '{path}'").fetchall()[0]
+    assert got == (4017, sum(range(4017)), expected["name"].length() - expected["name"].null_count)
+    # statistics moved with their row groups
+    assert meta.row_group(2).column(0).statistics.min == 1017
+
+
+def test_appended_file_is_byte_identical_to_one_writer():
+    one = io.BytesIO()
+    with pq.ParquetWriter(one, PIECES[0].schema, compression="zstd") as writer:
+        for t in PIECES:
+            writer.write_table(t)
+    assert _appended(PIECES, compression="zstd") == one.getvalue()
+
+
+def test_footer_decodes_and_encodes_to_the_same_bytes():
+    data = encode_piece(PIECES[0], compression="zstd", write_page_index=True)
+    length = int.from_bytes(data[-8:-4], "little")
+    footer = data[-8 - length : -8]
+    assert encode_struct(decode_struct(footer)) == footer
+
+
+def test_no_piece_gives_an_empty_file_with_the_schema():
+    out = io.BytesIO()
+    ParquetAppender(out, PIECES[0].schema, compression="zstd").close()
+    table = pq.read_table(io.BytesIO(out.getvalue()))
+    assert table.num_rows == 0 and table.schema.equals(PIECES[0].schema)
+
+
+def test_a_piece_of_another_schema_is_refused():
+    appender = ParquetAppender(io.BytesIO(), PIECES[0].schema, compression="zstd")
+    appender.append(encode_piece(PIECES[0], compression="zstd"))
+    other = PIECES[1].drop_columns(["flag"])
+    with pytest.raises(ParquetAppendError, match="another schema"):
+        appender.append(encode_piece(other, compression="zstd"))
+    with pytest.raises(ParquetAppendError, match="not a Parquet file"):
+        appender.append(b"id,name\n1,a\n")
