@@ -150,7 +150,14 @@ _CMPOPS: dict[type, Callable[[Any, Any], Any]] = {
 
 
 #: errors an operator or function raises on inputs it cannot take (the input's fault)
-_EVAL_ERRORS = (TypeError, ValueError, ArithmeticError, AttributeError, IndexError)
+_EVAL_ERRORS = (
+    TypeError,
+    ValueError,
+    ArithmeticError,
+    AttributeError,
+    IndexError,
+    NotImplementedError,  # pandas: an operator its dtype lacks (bool / bool)
+)
 
 
 @lru_cache(maxsize=1024)
@@ -339,15 +346,25 @@ def broadcast(value: Any, n: int) -> pd.Series:
 _NAMED = {"True": True, "False": False, "None": None}
 
 
+def _lookup(name: str, env: Mapping[str, Any]) -> Any:
+    """A name's values; an unknown name is an expression error naming it and the known ones
+    (the config's checks normally catch it first, with its YAML path)."""
+    try:
+        return env[name]
+    except KeyError:
+        known = ", ".join(sorted(env)[:20])
+        raise ExpressionError(f"unknown name {name!r}; known here: {known}") from None
+
+
 def _eval(node: ast.AST, env: Mapping[str, Any]) -> Any:
     if isinstance(node, ast.Constant):
         return node.value
     if isinstance(node, ast.Name):
         if node.id in _NAMED:
             return _NAMED[node.id]
-        return env[node.id]
+        return _lookup(node.id, env)
     if isinstance(node, ast.Attribute):
-        return env[f"{node.value.id}.{node.attr}"]  # type: ignore[attr-defined]
+        return _lookup(f"{node.value.id}.{node.attr}", env)  # type: ignore[attr-defined]
     if isinstance(node, ast.BinOp):
         return _BINOPS[type(node.op)](_eval(node.left, env), _eval(node.right, env))
     if isinstance(node, ast.UnaryOp):

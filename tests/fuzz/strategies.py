@@ -25,8 +25,9 @@ from hypothesis import strategies as st
 from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.core.expr import evaluate
 from synthgen_sdv.generate.engine import Engine
+from synthgen_sdv.io.layout import DATA
 from synthgen_sdv.io.sink import Sink
-from synthgen_sdv.io.writers import to_arrow
+from synthgen_sdv.io.writers import decode_parquet, to_arrow
 from synthgen_sdv.runs.config import load_project
 from synthgen_sdv.runs.estimate import estimate_generate
 from synthgen_sdv.schema.plan import resolve_plan
@@ -530,8 +531,11 @@ def mutations(draw) -> str:
 
 
 class ConvertingSink(Sink):
-    """Converts every chunk to Arrow in its declared types, as the writers do, and keeps
-    nothing: generation and conversion are exercised without writing files."""
+    """Takes every chunk as the writers do, encoded to Parquet in its declared types (by the
+    engine's tasks), decodes it and keeps nothing: generation and encoding are exercised
+    without writing files."""
+
+    formats = ("parquet",)
 
     def __init__(self) -> None:
         self.types: dict[str, tuple[dict[str, str], dict[str, str] | None]] = {}
@@ -539,6 +543,12 @@ class ConvertingSink(Sink):
 
     def begin(self, table: str, types: dict[str, str], dirty_types: dict[str, str] | None) -> None:
         self.types[table] = (types, dirty_types)
+
+    def append(self, table: str, pieces: dict[tuple[str, str], bytes]) -> None:
+        for (folder, _fmt), piece in pieces.items():
+            frame = decode_parquet(piece)
+            if folder == DATA:
+                self.rows += len(frame)
 
     def write(self, table: str, frame: pd.DataFrame, dirty: pd.DataFrame | None) -> None:
         types, dirty_types = self.types[table]
