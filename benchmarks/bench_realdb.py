@@ -365,6 +365,80 @@ def _worst(scores: dict | None) -> str:
     return f"{w['table']}.{w['column']} = {value}: {share}{flag}"
 
 
+def _cpu(run: dict) -> float | None:
+    if run.get("status") != "ok" or run.get("fit_cpu_s") is None:
+        return None
+    return run["fit_cpu_s"] + (run.get("sample_cpu_s") or 0.0)
+
+
+def acceptance_md(doc: dict) -> list[str]:
+    """The issue's checks per database, computed from the rows above: hma's CPU against
+    stock's (where stock finished), hma's output quality and properties against stock's, the
+    0.90 floor where the ceiling reaches 0.95, and the per-column check."""
+    lines = [
+        "",
+        "## hma against stock HMA and the quality floor",
+        "",
+        "CPU ratio: stock's fit + sample CPU seconds over hma's (goal: at least 10 where stock "
+        "finishes). Beats stock: hma's output quality and each property above stock's (the "
+        "output against its input, as in the table above). Floor: hma's holdout quality at least "
+        "0.90 where the ceiling reaches 0.95. Artifacts: every column passes the per-column check.",
+        "",
+        "| database | CPU ratio | beats stock on | loses to stock on | holdout vs floor | "
+        "artifacts |",
+        "|---|---:|---|---|---|---|",
+    ]
+    for name, db in doc["databases"].items():
+        ours = db["runs"].get("hma", {}).get("full", {})
+        stock = db["runs"].get("hma_stock", {}).get("full", {})
+        hold = db["runs"].get("hma", {}).get("holdout", {})
+        a, b = _cpu(ours), _cpu(stock)
+        ratio = f"{b / a:.1f}x" if a and b else f"stock {stock.get('status', 'not run')}"
+        wins, losses = [], []
+        sa, sb = ours.get("scores") or {}, stock.get("scores") or {}
+        if sa and sb and stock.get("status") == "ok":
+            pa, pb = sa.get("properties") or {}, sb.get("properties") or {}
+            for label, x, y in [("Quality", sa.get("quality"), sb.get("quality"))] + [
+                (p, pa.get(p), pb.get(p)) for p in PROPERTIES
+            ]:
+                if x is not None and y is not None:
+                    (wins if x >= y else losses).append(f"{label} {x:.3f} vs {y:.3f}")
+        floor = "n/a"
+        if hold.get("status") == "ok":
+            q, c = hold["holdout"].get("quality"), hold["ceiling"].get("quality")
+            if q is not None and c is not None:
+                floor = f"{q:.3f} (ceiling {c:.3f})" + (
+                    "" if c < 0.95 else (" ok" if q >= 0.90 else " **below 0.90**")
+                )
+        failing = sa.get("failing") if sa else None
+        worst_ok = (sa.get("worst_column") or {}).get("ok") if sa else None
+        artifacts = (
+            "n/a"
+            if not sa
+            else ("ok" if not failing and worst_ok is not False else f"fails: {failing}")
+        )
+        lines.append(
+            f"| {name} | {ratio} | {', '.join(wins) or '-'} | {', '.join(losses) or '-'} | "
+            f"{floor} | {artifacts} |"
+        )
+    return lines
+
+
+def merged_md(doc: dict) -> list[str]:
+    """One sentence per earlier run whose rows were merged in (--merge-from)."""
+    return [
+        line
+        for m in doc.get("merged_from", [])
+        for line in (
+            f"Rows of {', '.join(m['models'])} come from an earlier run of this script "
+            f"({m['file']}: code {m['commit']}, keys {m['keys']}, load average "
+            f"{m['load_average']}), merged with --merge-from: measured apart, so compare their "
+            "CPU seconds rather than wall times.",
+            "",
+        )
+    ]
+
+
 def markdown(doc: dict) -> str:
     lines = [
         "# Real databases: fit-sample --data-dir on the corpus",
@@ -374,6 +448,7 @@ def markdown(doc: dict) -> str:
         f"{doc['machine']['cores']} cores (a shared machine: wall times are inflated, CPU "
         "seconds less so). Code: " + (doc.get("commit") or "unknown") + ".",
         "",
+        *merged_md(doc),
         "Quality, its four properties, RI and the worst column score each synthesizer's output "
         "(fitted on every table, as many rows sampled) against its whole input: SDMetrics' "
         "multi-table QualityReport on root-entity subsamples of equal size, the per-column "
@@ -428,6 +503,7 @@ def markdown(doc: dict) -> str:
                 )
                 + " |"
             )
+    lines += acceptance_md(doc)
     lines += ["", "## Keys: detected against declared", ""]
     lines += ["| database | pk P / R | fk P / R | missed | invented |", "|---|---|---|---|---|"]
     for name, db in doc["databases"].items():
@@ -488,6 +564,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--stock-holdout", action="store_true", help="also the holdout for stock")
     p.add_argument("--no-holdout", action="store_true")
     p.add_argument("--work", type=Path, help="keep each run's reports here")
+    p.add_argument(
+        "--merge-from",
+        type=Path,
+        help="another run's realdb.json: its rows of models not run now are added (said so)",
+    )
     p.add_argument("--one", nargs=3, metavar=("DB", "MODEL", "PHASE"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     work = args.work or Path(tempfile.mkdtemp(prefix="bench_realdb_"))
@@ -546,8 +627,32 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 db["runs"].setdefault(model, {})[phase] = res
                 write(doc)
+    if args.merge_from:
+        merge_runs(doc, json.loads(args.merge_from.read_text()), args.merge_from, models)
+        write(doc)
     print(f"wrote {REPORTS / 'realdb.md'} and {REPORTS / 'realdb.json'}", file=sys.stderr)
     return 0
+
+
+def merge_runs(doc: dict, other: dict, path: Path, models: list[str]) -> None:
+    """Add ``other``'s runs of the models this run did not run, per database, and say so."""
+    added: set[str] = set()
+    for name, db in doc["databases"].items():
+        for model, runs in other.get("databases", {}).get(name, {}).get("runs", {}).items():
+            if model not in models and model not in db["runs"]:
+                db["runs"][model] = runs
+                added.add(model)
+    if added:
+        doc["models"] = [*doc["models"], *sorted(added - set(doc["models"]))]
+        doc.setdefault("merged_from", []).append(
+            {
+                "file": path.name,
+                "models": sorted(added),
+                "commit": other.get("commit"),
+                "keys": other.get("keys"),
+                "load_average": other.get("load_average"),
+            }
+        )
 
 
 if __name__ == "__main__":

@@ -61,11 +61,13 @@ class EmpiricalUnivariate:
     def __init__(self, n_quantiles: int = 1001):
         self.n_quantiles = n_quantiles
         self._p = self._q = self._qu = self._pu = None
+        self._n = 0
 
     def fit(self, x) -> None:
         """Learn the quantile knots of ``x`` (NaNs ignored)."""
         x = np.asarray(x, dtype=float)
         x = x[~np.isnan(x)]
+        self._n = len(x)
         self._p = np.linspace(0.0, 1.0, self.n_quantiles)
         self._q = np.quantile(x, self._p)
         # a value repeated over several knots gets the mean of their probabilities
@@ -81,6 +83,23 @@ class EmpiricalUnivariate:
     def ppf(self, u):
         """The inverse CDF: real quantiles interpolated, so samples keep the real marginal."""
         return np.interp(u, self._p, self._q)
+
+    def ppf_scores(self, z):
+        """``ppf`` of normal scores. A score further out than any of the ``n`` real values
+        reaches (``Phi(z)`` beyond ``[0.5/n, 1 - 0.5/n]``) carries no information about the
+        column: HMA's per-parent normals with inflated spreads make many (27% of a product
+        weight on a real database), and mapped to the extreme knot they piled up on the
+        minimum or maximum. They go to a quantile spread over the whole marginal instead (a
+        uniform made from the score's own digits: deterministic, no random state), so the
+        column keeps its per-value shares."""
+        z = np.asarray(z, dtype=float)
+        u = special.ndtr(z)
+        if self._n:
+            edge = special.ndtri(1 - 0.5 / self._n) if self._n > 1 else 0.0
+            out = np.abs(z) > edge
+            if out.any():
+                u = np.where(out, np.modf(np.abs(z) * 7919.0)[0], u)
+        return self.ppf(u)
 
     def to_dict(self) -> dict:
         """What the parameters report shows for this marginal."""
@@ -102,6 +121,16 @@ class QuantileNormalizer(GaussianNormalizer):
 
     def _get_univariate(self):
         return EmpiricalUnivariate(self.n_quantiles)
+
+    def _reverse_transform(self, data):
+        """Normal scores back through the real quantiles (``EmpiricalUnivariate.ppf_scores``:
+        scores beyond the data's reach spread over the marginal, not piled on an extreme)."""
+        data = np.array(data.to_numpy() if isinstance(data, pd.Series) else data, dtype=float)
+        if data.ndim > 1:
+            data[:, 0] = self._univariate.ppf_scores(data[:, 0])
+        else:
+            data = self._univariate.ppf_scores(data)
+        return super(GaussianNormalizer, self)._reverse_transform(data)
 
 
 def _to_scores(u) -> np.ndarray:
