@@ -62,10 +62,14 @@ def _strings(s: pd.Series) -> pa.Array:
         arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
         if arr.type == pa.string():
             return arr
+    if len(s) == 0:  # an empty column keeps its declared type, whatever pandas typed it
+        return pa.array([], type=pa.string())
     try:
         return pa.array(s, type=pa.string(), from_pandas=True)
     except (pa.ArrowTypeError, pa.ArrowInvalid):  # mixed values (e.g. drifted numbers): as text
-        return pa.array(s.map(lambda v: None if pd.isna(v) else str(v)), type=pa.string())
+        return pa.array(
+            s.map(lambda v: None if pd.isna(v) else str(v)), type=pa.string(), from_pandas=True
+        )
 
 
 def schema_for(types: dict[str, str]) -> pa.Schema:
