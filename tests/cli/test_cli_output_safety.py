@@ -32,7 +32,14 @@ def paused_run(out: Path) -> subprocess.Popen:
         [sys.executable, str(STAGED_RUN), "pause", "--", *generate_args(out, "--overwrite")],
         stderr=subprocess.PIPE,
         text=True,
+        # Ctrl-C as a terminal delivers it, even when this suite runs in a background job
+        # (which starts with SIGINT ignored, and Python then installs no handler)
+        preexec_fn=_default_sigint,
     )
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def siblings(path: Path) -> list[str]:
