@@ -30,7 +30,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from _report import REPORTS, machine, machine_md  # noqa: E402  (a sibling module)
-from bench_realdb import PROPERTIES, SEED, load  # noqa: E402
+from bench_realdb import PROPERTIES, SEED, holdout, load  # noqa: E402
 
 #: name -> (synthesizer, params); the first is the reference
 VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
@@ -56,26 +56,14 @@ def run(db: str, variant: str, work: Path) -> dict[str, Any]:
     """One holdout study of ``variant`` on ``db``."""
     warnings.filterwarnings("ignore")
     from synthgen_sdv.runs.from_user import UserSource
-    from synthgen_sdv.runs.study import holdout_study
 
     model, params = VARIANTS[variant]
     user = load(db, "detected", work)
     source = UserSource(user=user, seed=SEED)
     modeled = source.default_tables()
-    reference, meta, root, learner = source.study_setup(modeled, params or None)
     started = time.perf_counter()
-    study = holdout_study(
-        reference,
-        meta,
-        root,
-        [model],
-        learner,
-        work / f"{db}.{variant}".replace(" ", "_"),
-        seed=SEED,
-        label=source.label,
-        context=user.tables,
-        baseline=False,
-        make_plots=False,
+    study, _root = holdout(
+        source, model, modeled, params or None, work / f"{db}.{variant}".replace(" ", "_")
     )
     report = study.report
     row, ceiling = report.summary[model], report.summary["train (ceiling)"]

@@ -197,6 +197,28 @@ def _summary(report, name: str) -> dict[str, Any]:
     }
 
 
+def holdout(source, model: str, modeled: list[str], params, report_dir: Path):
+    """The report's holdout protocol for one synthesizer on ``source``'s tables (no baseline,
+    no plots): the study and the root table it split on."""
+    from synthgen_sdv.runs.study import holdout_study
+
+    reference, meta, root, learner = source.study_setup(modeled, params)
+    study = holdout_study(
+        reference,
+        meta,
+        root,
+        [model],
+        learner,
+        report_dir,
+        seed=SEED,
+        label=source.label,
+        context=source.tables,
+        baseline=False,
+        make_plots=False,
+    )
+    return study, root
+
+
 def run_one(name: str, model: str, phase: str, keys_mode: str, work: Path, out: Path) -> None:
     """Fit, sample and score one (database, synthesizer, phase); the result goes to ``out``
     (JSON), written after each step so a run killed at its limit still says how far it got;
@@ -221,7 +243,6 @@ def _run_one(name: str, model: str, phase: str, keys_mode: str, work: Path, out:
     from synthgen_sdv.runs.fit_sample import fit
     from synthgen_sdv.runs.from_user import UserSource
     from synthgen_sdv.runs.sample import sample
-    from synthgen_sdv.runs.study import holdout_study
 
     result: dict[str, Any] = {"db": name, "model": model, "phase": phase, "step": "load"}
 
@@ -276,21 +297,8 @@ def _run_one(name: str, model: str, phase: str, keys_mode: str, work: Path, out:
     else:
         result["step"] = "holdout"
         save()
-        reference, meta, root, learner = source.study_setup(modeled)
+        study, root = holdout(source, model, modeled, None, report_dir)
         result["root_table"] = root
-        study = holdout_study(
-            reference,
-            meta,
-            root,
-            [model],
-            learner,
-            report_dir,
-            seed=SEED,
-            label=source.label,
-            context=user.tables,
-            baseline=False,
-            make_plots=False,
-        )
         report = study.report
         result["holdout"] = _summary(report, model)
         result["ceiling"] = _summary(report, "train (ceiling)")
