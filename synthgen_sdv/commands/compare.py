@@ -13,6 +13,7 @@ from synthgen_sdv.commands.common import (
     echo,
     input_dir,
     note,
+    seed_arg,
 )
 from synthgen_sdv.core.errors import InputError
 
@@ -55,7 +56,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=0.2,
         help="share of root rows held out when splitting --reference (default 0.2)",
     )
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=seed_arg, default=0)
     p.add_argument(
         "--root-table",
         metavar="TABLE",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from synthgen_sdv.commands.common import add_overwrite, claimed, echo
+from synthgen_sdv.commands.common import add_overwrite, claimed, echo, seed_arg
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "./inferred_config)",
     )
     add_overwrite(p)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=seed_arg, default=0)
     p.set_defaults(func=run)
 
 

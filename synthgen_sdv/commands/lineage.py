@@ -12,6 +12,7 @@ from synthgen_sdv.commands.common import (
     input_dir,
     note,
     progress,
+    seed_arg,
 )
 from synthgen_sdv.core.errors import InputError
 
@@ -47,7 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--seed",
-        type=int,
+        type=seed_arg,
         default=None,
         help="fault seed (default: the seed in metadata/schema_metadata.json, else 42)",
     )
