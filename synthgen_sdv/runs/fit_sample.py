@@ -24,10 +24,11 @@ from typing import Any
 
 from synthgen_sdv.core.progress import QUIET, Progress
 from synthgen_sdv.io import layout
+from synthgen_sdv.io.spill import Spill
 from synthgen_sdv.io.output import check_replaceable
 from synthgen_sdv.runs.fitting import check_modeled, fit_line, fit_synthesizer
 from synthgen_sdv.runs.sample import FitSampleOutcome, sample, save_fitted, write_sampled
-from synthgen_sdv.runs.source import Fitted, Source
+from synthgen_sdv.runs.source import Fitted, Sampled, Source
 from synthgen_sdv.synth import SYNTHESIZERS
 from synthgen_sdv.synth.store import signing_key
 
@@ -112,13 +113,34 @@ def run_fit_sample(
     t = time.perf_counter()
     source.load(progress)
     timings = {source.load_key: time.perf_counter() - t}
-    with source.fitting(out):
-        t = time.perf_counter()
-        fitted = fit(source, model, modeled, params, progress)
-        timings["fit_s"] = time.perf_counter() - t
-        t = time.perf_counter()
-        sampled = sample(fitted, scale, progress, num_rows=num_rows)
-        timings["sample_s"] = time.perf_counter() - t
+    with Spill(out.resolve().parent) as spill:  # batches on disk until written, then gone
+        with source.fitting(out):
+            t = time.perf_counter()
+            fitted = fit(source, model, modeled, params, progress)
+            timings["fit_s"] = time.perf_counter() - t
+            t = time.perf_counter()
+            sampled = sample(fitted, scale, progress, num_rows=num_rows, spill=spill)
+            timings["sample_s"] = time.perf_counter() - t
+        outcome = _write(
+            source, fitted, sampled, out, formats, timings, params, compare, progress, overwrite
+        )
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+def _write(
+    source: Source,
+    fitted: Fitted,
+    sampled: Sampled,
+    out: Path,
+    formats: list[str],
+    timings: dict[str, float],
+    params: dict[str, Any] | None,
+    compare: bool,
+    progress: Progress,
+    overwrite: bool,
+) -> FitSampleOutcome:
+    """fit-sample's write (and comparison) of ``sampled``, while its spilled batches exist."""
     for note in sampled.notes:
         progress.say(f"  - {note}")
     report: dict[str, Any] = {}
@@ -152,5 +174,4 @@ def run_fit_sample(
         timings["compare_s"] = report["seconds"]
     final = out.resolve()
     files = source.done(final, progress)
-    seconds = time.perf_counter() - started
-    return FitSampleOutcome(final, written.result, sampled, timings, report or None, files, seconds)
+    return FitSampleOutcome(final, written.result, sampled, timings, report or None, files)

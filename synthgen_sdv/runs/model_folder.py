@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from synthgen_sdv.core.progress import QUIET, Progress
+from synthgen_sdv.io.spill import Spill
 from synthgen_sdv.runs import from_config, from_user  # noqa: F401  (register SOURCE_KINDS)
 from synthgen_sdv.runs.estimate import Estimate
 from synthgen_sdv.runs.sample import (
@@ -62,16 +63,24 @@ def run_sample(
         estimate = source.estimate(formats, fitted.modeled, size, fit=False, compare=False)
         if estimate is not None:
             guard(source, out, estimate)
-    t = time.perf_counter()
-    sampled = sample(
-        fitted, scale, progress, seed=seed, num_rows=num_rows, drawn=drawn, workers=workers
-    )
-    timings = {"sample_s": time.perf_counter() - t}
-    for note in sampled.notes:
-        progress.say(f"  - {note}")
-    t = time.perf_counter()
-    written = write_sampled(source, sampled, out, formats, progress, overwrite=overwrite)
-    timings["write_s"] = time.perf_counter() - t
+    with Spill(out.resolve().parent) as spill:  # batches on disk until written, then gone
+        t = time.perf_counter()
+        sampled = sample(
+            fitted,
+            scale,
+            progress,
+            seed=seed,
+            num_rows=num_rows,
+            drawn=drawn,
+            workers=workers,
+            spill=spill,
+        )
+        timings = {"sample_s": time.perf_counter() - t}
+        for note in sampled.notes:
+            progress.say(f"  - {note}")
+        t = time.perf_counter()
+        written = write_sampled(source, sampled, out, formats, progress, overwrite=overwrite)
+        timings["write_s"] = time.perf_counter() - t
     final = out.resolve()
     files = source.done(final, progress)
     seconds = time.perf_counter() - started

@@ -15,6 +15,7 @@ of a scale (the other tables follow their parents)::
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ import pandas as pd
 from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.core.progress import QUIET, Progress
 from synthgen_sdv.generate.engine import GenerationResult
+from synthgen_sdv.io.spill import Spill
 from synthgen_sdv.runs.output import Written, write_output
 from synthgen_sdv.runs.source import Fitted, Sampled, Source
 from synthgen_sdv.synth.batches import plan_batches, sample_batches
@@ -127,12 +129,16 @@ def sample(
     num_rows: Mapping[str, int] | None = None,
     drawn: bool = False,
     workers: int | None = None,
+    spill: Spill | None = None,
 ) -> Sampled:
     """Sample ``scale`` times the fitted rows (or ``num_rows`` of root tables) with ``seed``
     (default: the fitting seed) and let the source make them whole. ``drawn`` says the seed
     was drawn fresh (recorded with it). A source that can (``Source.batched``) samples in
     batches of root rows (``synth.batches``), in ``workers`` processes (default: the
-    source's); the tables are the same for any number of workers."""
+    source's); the tables are the same for any number of workers. With ``spill``, a sample of
+    several batches goes to disk batch by batch and its tables are ``io.spill.SpilledTable``s
+    (read a chunk at a time by the writer), so memory does not grow with the scale; they live
+    as long as ``spill``."""
     if num_rows:
         scale = rows_scale(fitted, num_rows)
     if isinstance(scale, bool) or not isinstance(scale, int | float) or not scale > 0:
@@ -144,7 +150,7 @@ def sample(
     )
     if fitted.source.batched:
         workers = workers or int(getattr(fitted.source, "workers", 1))
-        sampled = sample_in_batches(fitted, scale, seed, workers, progress)
+        sampled = sample_in_batches(fitted, scale, seed, workers, progress, spill)
     else:
         raw = fitted.synthesizer.sample(scale, seed=seed)
         sampled = fitted.source.finish(raw, fitted, scale, seed)
@@ -169,31 +175,74 @@ def sample(
 
 
 def sample_in_batches(
-    fitted: Fitted, scale: float, seed: int, workers: int = 1, progress: Progress = QUIET
+    fitted: Fitted,
+    scale: float,
+    seed: int,
+    workers: int = 1,
+    progress: Progress = QUIET,
+    spill: Spill | None = None,
 ) -> Sampled:
     """``scale`` drawn batch by batch (``synth.batches.plan_batches``), each finished by the
-    source with its keys after the rows of the batches before it, then put together."""
+    source with its keys after the rows of the batches before it, then put together: in
+    memory, or (several batches and a ``spill``) as parts on disk."""
     source, modeled = fitted.source, fitted.modeled
     batches = plan_batches(scale, seed, fitted.rows)
     if len(batches) > 1:
+        where = "spilled to disk batch by batch" if spill is not None else "in memory"
         progress.say(
             f"  {len(batches)} batches of up to {batches[0].scale:g}x the fitted rows"
-            f" ({workers} worker{'s' if workers > 1 else ''})"
+            f" ({workers} worker{'s' if workers > 1 else ''}; {where})"
         )
+    spill = spill if len(batches) > 1 else None
     parts: dict[str, list[pd.DataFrame]] = {t: [] for t in modeled}
     offsets = dict.fromkeys(modeled, 0)
     renumbered = source.renumbered(fitted)
-    for _batch, raw in sample_batches(fitted.synthesizer, batches, workers, renumbered=renumbered):
+    bar = BatchLines(progress, len(batches), scale) if len(batches) > 1 else None
+    for batch, raw in sample_batches(fitted.synthesizer, batches, workers, renumbered=renumbered):
         tables = source.finish_tables(raw, fitted, offsets)
+        del raw
         for name in modeled:
-            parts[name].append(tables[name])
+            if spill is not None:
+                spill.append(name, tables[name])
+            else:
+                parts[name].append(tables[name])
             offsets[name] += len(tables[name])
+        if bar is not None:
+            bar.done(batch.scale, offsets)
+    if spill is not None:
+        return source.whole(dict(spill.tables()), fitted, scale, seed)
     whole = {}
     for name in modeled:  # one table at a time: its batches are let go once joined
         frames = parts.pop(name)
         whole[name] = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
         del frames
     return source.whole(whole, fitted, scale, seed)
+
+
+class BatchLines:
+    """A line per sampled batch (at most one every ``every`` seconds, and the last): the
+    batch, the rows of each table so far, the time taken and an ETA from the scale left."""
+
+    def __init__(self, progress: Progress, batches: int, scale: float, every: float = 2.0):
+        self.progress, self.batches, self.scale, self.every = progress, batches, scale, every
+        self.started = self.last = time.perf_counter()
+        self.count, self.sampled = 0, 0.0
+
+    def done(self, part: float, rows: Mapping[str, int]) -> None:
+        """Batch of ``part`` of the scale finished; ``rows``: rows of each table so far."""
+        self.count += 1
+        self.sampled += part
+        now = time.perf_counter()
+        if now - self.last < self.every and self.count < self.batches:
+            return
+        self.last = now
+        took = now - self.started
+        left = took * (self.scale - self.sampled) / self.sampled if self.sampled else 0.0
+        counts = ", ".join(f"{t} {n:,}" for t, n in rows.items())
+        eta = f", ETA {left:.0f} s" if self.count < self.batches else ""
+        self.progress.say(
+            f"  batch {self.count}/{self.batches}: {counts} rows; {took:.1f} s{eta}"
+        )
 
 
 def write_sampled(

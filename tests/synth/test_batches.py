@@ -149,3 +149,61 @@ def test_a_batched_sample_writes_the_same_files_for_any_number_of_workers(
     o = pd.read_parquet(outs[0] / "data" / "orders.parquet")
     assert len(c) == 5 * model._fitted.rows["customers"] and c["customer_id"].is_unique
     assert o["customer_id"].isin(c["customer_id"]).all()
+
+
+def test_a_spilled_sample_writes_the_files_of_the_sample_held_in_memory(
+    model, small_batches, tmp_path
+):
+    from synthgen_sdv.io.spill import Spill, SpilledTable
+    from synthgen_sdv.runs.model_folder import load_fitted
+    from synthgen_sdv.runs.sample import write_sampled
+
+    folder = model.save(tmp_path / "M")
+    outs = {}
+    for spilled in (False, True):
+        fitted = load_fitted(folder)
+        fitted.source.etl = False
+        with Spill(tmp_path) as spill:
+            sampled = sample(fitted, 5, seed=3, spill=spill if spilled else None)
+            kinds = {type(t) for t in sampled.tables.values()}
+            assert kinds == ({SpilledTable} if spilled else {pd.DataFrame})
+            out = tmp_path / f"out{spilled}"
+            write_sampled(fitted.source, sampled, out, ["parquet", "csv"])
+            if spilled:
+                whole = {t: s.frame() for t, s in sampled.tables.items()}
+                parts = len(sampled.tables["customers"].parts)
+        outs[spilled] = out
+    assert parts == 3  # one part per batch
+    assert not list(tmp_path.glob(".synthgen-spill-*"))  # the spill is gone once closed
+    names = sorted(p.name for p in (outs[False] / "data").iterdir())
+    assert len(names) > 6
+    for name in names:
+        assert (outs[False] / "data" / name).read_bytes() == (outs[True] / "data" / name).read_bytes()
+    memory = _draw(model, 5, seed=3)
+    for name, frame in memory.items():
+        pd.testing.assert_frame_equal(whole[name], frame)
+
+
+def test_a_spilled_table_reads_slices_across_parts_and_columns(tmp_path):
+    from synthgen_sdv.io.spill import Spill
+
+    frame = pd.DataFrame(
+        {
+            "k": np.arange(10, dtype=np.int64),
+            "s": pd.array([f"v{i}" for i in range(10)], dtype="string[pyarrow]"),
+            "n": pd.array([1, None, 3, 4, None, 6, 7, 8, 9, 10], dtype="Int64"),
+            "d": pd.date_range("2021-01-01", periods=10),
+        }
+    )
+    with Spill(tmp_path) as spill:
+        for lo, hi in ((0, 3), (3, 4), (4, 10)):
+            spill.append("t", frame.iloc[lo:hi].reset_index(drop=True))
+        table = spill.tables()["t"]
+        assert len(table) == 10 and list(table.columns) == list(frame.columns)
+        for lo, hi in ((0, 10), (2, 5), (3, 4), (5, 9), (9, 20), (7, 7)):
+            pd.testing.assert_frame_equal(table.iloc[lo:hi], frame.iloc[lo:hi].reset_index(drop=True))
+        pd.testing.assert_series_equal(table["s"], frame["s"])
+        pd.testing.assert_frame_equal(table.frame(), frame)
+        with pytest.raises(KeyError):
+            table["nope"]
+    assert not spill.root.exists()
