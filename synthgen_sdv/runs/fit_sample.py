@@ -24,8 +24,8 @@ from typing import Any
 
 from synthgen_sdv.core.progress import QUIET, Progress
 from synthgen_sdv.io import layout
-from synthgen_sdv.io.spill import Spill
 from synthgen_sdv.io.output import check_replaceable
+from synthgen_sdv.io.spill import Spill
 from synthgen_sdv.runs.fitting import check_modeled, fit_line, fit_synthesizer
 from synthgen_sdv.runs.sample import FitSampleOutcome, sample, save_fitted, write_sampled
 from synthgen_sdv.runs.source import Fitted, Sampled, Source

@@ -240,9 +240,7 @@ class BatchLines:
         left = took * (self.scale - self.sampled) / self.sampled if self.sampled else 0.0
         counts = ", ".join(f"{t} {n:,}" for t, n in rows.items())
         eta = f", ETA {left:.0f} s" if self.count < self.batches else ""
-        self.progress.say(
-            f"  batch {self.count}/{self.batches}: {counts} rows; {took:.1f} s{eta}"
-        )
+        self.progress.say(f"  batch {self.count}/{self.batches}: {counts} rows; {took:.1f} s{eta}")
 
 
 def write_sampled(

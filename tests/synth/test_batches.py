@@ -178,7 +178,9 @@ def test_a_spilled_sample_writes_the_files_of_the_sample_held_in_memory(
     names = sorted(p.name for p in (outs[False] / "data").iterdir())
     assert len(names) > 6
     for name in names:
-        assert (outs[False] / "data" / name).read_bytes() == (outs[True] / "data" / name).read_bytes()
+        assert (outs[False] / "data" / name).read_bytes() == (
+            outs[True] / "data" / name
+        ).read_bytes()
     memory = _draw(model, 5, seed=3)
     for name, frame in memory.items():
         pd.testing.assert_frame_equal(whole[name], frame)
@@ -201,7 +203,9 @@ def test_a_spilled_table_reads_slices_across_parts_and_columns(tmp_path):
         table = spill.tables()["t"]
         assert len(table) == 10 and list(table.columns) == list(frame.columns)
         for lo, hi in ((0, 10), (2, 5), (3, 4), (5, 9), (9, 20), (7, 7)):
-            pd.testing.assert_frame_equal(table.iloc[lo:hi], frame.iloc[lo:hi].reset_index(drop=True))
+            pd.testing.assert_frame_equal(
+                table.iloc[lo:hi], frame.iloc[lo:hi].reset_index(drop=True)
+            )
         pd.testing.assert_series_equal(table["s"], frame["s"])
         pd.testing.assert_frame_equal(table.frame(), frame)
         with pytest.raises(KeyError):
