@@ -286,9 +286,13 @@ def describe_frames(
     files: dict[str, dict[str, str]],
     sources: dict[str, str] | None = None,
     descriptions: dict[str, str] | None = None,
+    nullable: Mapping[str, set[str]] | None = None,
+    rows: Mapping[str, int] | None = None,
 ) -> dict[str, TableMeta]:
     """The your-own-data adapter: tables described by their SDV metadata (with composite keys
-    and self references) and logical types; nullability is what the frames hold."""
+    and self references) and logical types; nullability is what the frames hold, or what
+    ``nullable`` says (columns seen with nulls while writing a table not held in memory), and
+    row counts ``len`` of each, or ``rows``."""
     rels = metadata.get("relationships", [])
     out = {}
     for name, frame in tables.items():
@@ -300,7 +304,11 @@ def describe_frames(
             columns[col] = ColumnMeta(
                 sql_type=SQL_TYPES[types[name][col]],
                 logical_type=types[name][col],
-                nullable=bool(frame[col].isna().any()),
+                nullable=(
+                    col in nullable[name]
+                    if nullable is not None and name in nullable
+                    else bool(frame[col].isna().any())
+                ),
                 kind="user",
                 sdtype=cmeta.get("sdtype"),
                 pii=bool(cmeta.get("pii", False)),
@@ -310,7 +318,7 @@ def describe_frames(
         out[name] = TableMeta(
             domain="user",
             description=(descriptions or {}).get(name, f"{name} ({source})"),
-            row_count=len(frame),
+            row_count=rows[name] if rows is not None and name in rows else len(frame),
             primary_key=tmeta.get("primary_key"),
             foreign_keys=[
                 ForeignKey(

@@ -187,8 +187,12 @@ class ConfigSource(Source):
         sampled: dict[str, pd.DataFrame],
         fitted: Fitted,
         offsets: Mapping[str, int] | None = None,
+        *,
+        seed: int | None = None,
+        scale: float = 1.0,
     ) -> dict[str, pd.DataFrame]:
-        """Keys renumbered like the config's (after ``offsets``), identities recomputed."""
+        """Keys renumbered like the config's (after ``offsets``), identities recomputed (the
+        rules draw nothing here: ``seed`` and ``scale`` are not needed)."""
         return finish_sampled(self.plan, self._boot, sampled, fitted.modeled, offsets)
 
     def renumbered(self, fitted: Fitted) -> set[str]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ from synthgen_sdv.detect.userdata import UserData, save_metadata
 from synthgen_sdv.evaluate import WrittenOutput
 from synthgen_sdv.evaluate.relations import TableGraph, scorable_metadata
 from synthgen_sdv.io import files, layout
+from synthgen_sdv.io.spill import SpilledTable, in_memory
 from synthgen_sdv.io.writers import to_arrow, to_logical_types
 from synthgen_sdv.runs.dataset import Dataset
 from synthgen_sdv.runs.fit_sample import fit as fit_source
@@ -61,6 +62,7 @@ from synthgen_sdv.runs.study import (
     holdout_study,
     written_stats,
 )
+from synthgen_sdv.synth.batches import countable_keys, shift_keys
 from synthgen_sdv.synth.keys import (
     CompositeKey,
     HiddenKeys,
@@ -122,6 +124,7 @@ class UserSource(Source):
     or an already loaded ``user``."""
 
     kind = "user"
+    batched = True
     finish_line = "rebuild hidden keys, copy the parents not modeled"
     write_line = "the sampled tables and the parents they refer to"
 
@@ -209,20 +212,81 @@ class UserSource(Source):
             out["read_as"] = user.dialects[file.name]  # the CSV dialect detected
         return {**out, "rows": len(user.tables[name])}
 
+    def _state(self, fitted: Fitted) -> tuple[HiddenKeys, FitState]:
+        if fitted.view is None:
+            fitted.view = self.fit_view(fitted.modeled)
+        return fitted.view.state  # type: ignore[no-any-return]
+
+    def _rebuilt(
+        self, sampled: dict[str, pd.DataFrame], fitted: Fitted, seed: int, scale: float
+    ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+        """Hidden keys rebuilt, left-out links re-attached, values in their logical types."""
+        user = self._user
+        hidden, state = self._state(fitted)
+        rng = np.random.default_rng(derive_seed(seed, "byo_keys", scale))
+        rebuilt, notes = rebuild_keys(sampled, hidden, user.tables, rng)
+        rebuilt = restore(rebuilt, state, user.tables, rng)
+        out = {
+            name: to_logical_types(frame[list(user.tables[name].columns)], user.types[name])
+            for name, frame in rebuilt.items()
+        }
+        return out, notes
+
+    def batchable(self, fitted: Fitted) -> bool:
+        """Batches need keys that can be counted across them: every modeled table's primary
+        key an integer SDV draws at random (``synth.batches.countable_keys``) and no composite
+        key (its combinations could repeat across batches)."""
+        hidden, _ = self._state(fitted)
+        tables = _modeled_metadata(fitted)["tables"]
+        keyed = {t for t in fitted.modeled if tables.get(t, {}).get("primary_key")}
+        return not hidden.composites and keyed <= self.renumbered(fitted)
+
+    def renumbered(self, fitted: Fitted) -> set[str]:
+        """Modeled tables whose integer keys are counted (1, 2, ... across the batches)."""
+        return countable_keys(fitted.synthesizer, fitted.modeled)
+
+    def finish_tables(
+        self,
+        sampled: dict[str, pd.DataFrame],
+        fitted: Fitted,
+        offsets: Mapping[str, int] | None = None,
+        *,
+        seed: int | None = None,
+        scale: float = 1.0,
+    ) -> dict[str, pd.DataFrame]:
+        """One batch: counted keys after ``offsets`` rows (foreign keys along), then as
+        ``finish`` (with the batch's ``seed`` and ``scale``)."""
+        meta = _modeled_metadata(fitted)
+        counted = {t: meta["tables"][t]["primary_key"] for t in self.renumbered(fitted)}
+        shifted = shift_keys(sampled, counted, meta["relationships"], offsets or {})
+        tables, _notes = self._rebuilt(shifted, fitted, self.seed if seed is None else seed, scale)
+        _refuse_placeholders(tables, subgraph(self._user.metadata, list(tables), True), [])
+        return tables
+
+    def whole(
+        self, tables: dict[str, pd.DataFrame], fitted: Fitted, scale: float, seed: int
+    ) -> Sampled:
+        """The batches' tables (in memory or spilled), with the copied parents and lineage."""
+        return self._assemble(tables, [], fitted, scale, seed)
+
     def finish(
         self, sampled: dict[str, pd.DataFrame], fitted: Fitted, scale: float, seed: int
     ) -> Sampled:
         """Hidden keys rebuilt, values in their logical types, unmodeled parents copied."""
+        rebuilt, notes = self._rebuilt(sampled, fitted, seed, scale)
+        return self._assemble(rebuilt, notes, fitted, scale, seed)
+
+    def _assemble(
+        self,
+        rebuilt: dict[str, Any],
+        rebuild_notes: list[str],
+        fitted: Fitted,
+        scale: float,
+        seed: int,
+    ) -> Sampled:
         user, synth, model, modeled = self._user, fitted.synthesizer, fitted.model, fitted.modeled
-        if fitted.view is None:
-            fitted.view = self.fit_view(modeled)
-        hidden: HiddenKeys
-        state: FitState
-        hidden, state = fitted.view.state
-        rng = np.random.default_rng(derive_seed(seed, "byo_keys", scale))
-        rebuilt, notes = rebuild_keys(sampled, hidden, user.tables, rng)
-        rebuilt = restore(rebuilt, state, user.tables, rng)
-        notes = hidden.describe() + state.describe() + notes + list(synth.prepared.warnings)
+        hidden, state = self._state(fitted)
+        notes = hidden.describe() + state.describe() + rebuild_notes + list(synth.prepared.warnings)
         for kf in synth.prepared.keys:
             notes.append(
                 f"{kf.table}.{kf.column} -> {kf.parent_table}.{kf.parent_column}: parent not "
@@ -234,8 +298,7 @@ class UserSource(Source):
         sources: dict[str, str] = {}
         for name in out_names:
             if name in rebuilt:
-                frame = rebuilt[name][list(user.tables[name].columns)]
-                out[name] = to_logical_types(frame, user.types[name])
+                out[name] = rebuilt[name]
                 sources[name] = f"synthesizer:{model}"
             else:
                 out[name] = user.tables[name]
@@ -252,7 +315,8 @@ class UserSource(Source):
             )
         keep = set(out_names)
         metadata = subgraph(user.metadata, [t for t in user.metadata["tables"] if t in keep], True)
-        _refuse_placeholders(out, metadata, left)
+        if not any(isinstance(t, SpilledTable) for t in out.values()):  # else: per batch
+            _refuse_placeholders(out, metadata, left)
         info = synth.params()
         rebuilt_keys = {
             k.table: k.describe() for k in (*hidden.composites, *hidden.self_references)
@@ -298,6 +362,7 @@ class UserSource(Source):
             sources=sampled.sources,
             lineage=sampled.lineage,
             extra=self._save_metadata,
+            progress=progress,
         )
 
     def dataset(self, sampled: Sampled, progress: Progress) -> Dataset:
@@ -447,7 +512,7 @@ class UserSource(Source):
         written = None
         if sampled is not None:
             written = WrittenOutput(
-                data={t: sampled.tables[t] for t in meta["tables"]},
+                data={t: in_memory(sampled.tables[t]) for t in meta["tables"]},
                 fitted_on=reference,
                 stats=written_stats(timings),
             )
@@ -497,6 +562,12 @@ class UserSource(Source):
         what = "detected metadata" if self._user.metadata_file is None else "metadata used (a copy)"
         progress.say(f"{what} saved in {path}; edit it and rerun with --metadata {path}")
         return {"metadata": path}
+
+
+def _modeled_metadata(fitted: Fitted) -> dict[str, Any]:
+    """The SDV metadata the synthesizer modeled (keys hidden, links left out)."""
+    prepared = fitted.synthesizer.prepared
+    return prepared.model_metadata if prepared is not None else {"tables": {}, "relationships": []}
 
 
 def _refuse_placeholders(tables: dict[str, pd.DataFrame], metadata: dict, left: list[dict]) -> None:

@@ -30,6 +30,7 @@ from synthgen_sdv.generate.executors import Executor
 from synthgen_sdv.io import artifacts, files, layout
 from synthgen_sdv.io.models import TableMeta
 from synthgen_sdv.io.output import staged_output
+from synthgen_sdv.io.spill import SpilledTable
 from synthgen_sdv.io.writers import DEFAULT_COMPRESSION, FileSink, to_logical_types
 from synthgen_sdv.lineage.writer import lineage_labels, run_for_output
 from synthgen_sdv.schema.plan import Plan
@@ -256,19 +257,32 @@ class FramesOutput(Output):
     descriptions: dict[str, str] | None = None
     lineage: dict[str, Any] | None = None
     extra: Callable[[Path], None] | None = None
+    progress: Progress = field(default_factory=lambda: QUIET)
+    #: columns seen with nulls in tables written a part at a time (filled by ``produce``)
+    nullable: dict[str, set[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.config_hash = json_hash(self.metadata, sort_keys=True, default=str)
 
     def produce(self, sink: FileSink) -> GenerationResult:
-        """Each table in its logical types, into data/."""
+        """Each table in its logical types, into data/: a spilled table a part at a time (the
+        columns seen with nulls noted on the way, for ``describe``)."""
         started = time.perf_counter()
         types: dict[str, dict[str, str]] = {}
-        for name, frame in self.tables.items():
-            types[name] = {c: self.types[name][c] for c in frame.columns}
+        for name, table in self.tables.items():
+            types[name] = {c: self.types[name][c] for c in table.columns}
             sink.begin(name, types[name], None)
-            sink.write(name, to_logical_types(frame, types[name]), None)
+            if isinstance(table, SpilledTable):
+                seen: set[str] = set()
+                for i, part in enumerate(table.frames(), 1):
+                    seen.update(c for c in part.columns if part[c].isna().any())
+                    sink.write(name, to_logical_types(part, types[name]), None)
+                    self.progress.detail(f"  {name}: part {i}/{len(table.parts)} written")
+                self.nullable[name] = seen
+            else:
+                sink.write(name, to_logical_types(table, types[name]), None)
             sink.end(name)
+            self.progress.detail(f"  {name}: {len(table):,} rows written")
         return GenerationResult(
             row_counts={name: len(frame) for name, frame in self.tables.items()},
             dirty_row_counts={},
@@ -276,12 +290,20 @@ class FramesOutput(Output):
             anomalies=[],
             entity_links=[],
             seconds=time.perf_counter() - started,
+            nullable=dict(self.nullable),
         )
 
     def describe(self, result: GenerationResult, sink: FileSink) -> dict[str, TableMeta]:
         """Each written table, by the your-own-data adapter (``io.artifacts.describe_frames``)."""
         return artifacts.describe_frames(
-            self.tables, self.metadata, self.types, sink.files, self.sources, self.descriptions
+            self.tables,
+            self.metadata,
+            self.types,
+            sink.files,
+            self.sources,
+            self.descriptions,
+            nullable=self.nullable,
+            rows=result.row_counts,
         )
 
     def schema_metadata(self, result: GenerationResult, sink: FileSink) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from synthgen_sdv.generate.engine import GenerationResult
 from synthgen_sdv.io.spill import Spill
 from synthgen_sdv.runs.output import Written, write_output
 from synthgen_sdv.runs.source import Fitted, Sampled, Source
-from synthgen_sdv.synth.batches import plan_batches, sample_batches
+from synthgen_sdv.synth.batches import Batch, plan_batches, sample_batches
 from synthgen_sdv.synth.store import save_model
 
 #: seeds drawn for a fresh sample are below this (any int the CLI's --seed takes)
@@ -148,9 +148,10 @@ def sample(
     progress.stage(
         f"sample at {scale:g}x the fitted rows (seed {seed}); {fitted.source.finish_line}"
     )
-    if fitted.source.batched:
+    batches = plan_batches(scale, seed, fitted.rows) if fitted.source.batchable(fitted) else []
+    if len(batches) > 1:
         workers = workers or int(getattr(fitted.source, "workers", 1))
-        sampled = sample_in_batches(fitted, scale, seed, workers, progress, spill)
+        sampled = sample_in_batches(fitted, batches, scale, seed, workers, progress, spill)
     else:
         raw = fitted.synthesizer.sample(scale, seed=seed)
         sampled = fitted.source.finish(raw, fitted, scale, seed)
@@ -176,6 +177,7 @@ def sample(
 
 def sample_in_batches(
     fitted: Fitted,
+    batches: list[Batch],
     scale: float,
     seed: int,
     workers: int = 1,
@@ -186,7 +188,6 @@ def sample_in_batches(
     source with its keys after the rows of the batches before it, then put together: in
     memory, or (several batches and a ``spill``) as parts on disk."""
     source, modeled = fitted.source, fitted.modeled
-    batches = plan_batches(scale, seed, fitted.rows)
     if len(batches) > 1:
         where = "spilled to disk batch by batch" if spill is not None else "in memory"
         progress.say(
@@ -199,7 +200,7 @@ def sample_in_batches(
     renumbered = source.renumbered(fitted)
     bar = BatchLines(progress, len(batches), scale) if len(batches) > 1 else None
     for batch, raw in sample_batches(fitted.synthesizer, batches, workers, renumbered=renumbered):
-        tables = source.finish_tables(raw, fitted, offsets)
+        tables = source.finish_tables(raw, fitted, offsets, seed=batch.seed, scale=batch.scale)
         del raw
         for name in modeled:
             if spill is not None:

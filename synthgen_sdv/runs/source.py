@@ -184,10 +184,19 @@ class Source(ABC):
         sampled: dict[str, pd.DataFrame],
         fitted: Fitted,
         offsets: Mapping[str, int] | None = None,
+        *,
+        seed: int | None = None,
+        scale: float = 1.0,
     ) -> dict[str, pd.DataFrame]:
         """One batch of raw synthesizer output made exact, its keys after ``offsets`` rows of
-        each table (only sources with ``batched``)."""
+        each table (only sources with ``batched``; ``seed`` and ``scale``: the batch's, for
+        anything the source draws)."""
         raise NotImplementedError(f"{type(self).__name__} does not sample in batches")
+
+    def batchable(self, fitted: Fitted) -> bool:
+        """Whether this model's sample may be cut into batches (``batched``, and nothing in the
+        model that needs the whole sample at once)."""
+        return self.batched
 
     def renumbered(self, fitted: Fitted) -> set[str]:
         """Modeled tables whose primary keys ``finish_tables`` replaces by its own (so the

@@ -84,11 +84,11 @@ def plan_batches(scale: float, seed: int, fitted_rows: Mapping[str, int]) -> lis
     return out
 
 
-def _key_transformers(synthesizer: Synthesizer, tables: Collection[str]) -> list[Any]:
-    """RDT's Faker generators of the primary keys of ``tables`` (none if the model is not an
-    SDV multi-table model with the private layout this reads)."""
+def _key_transformers(synthesizer: Synthesizer, tables: Collection[str]) -> dict[str, Any]:
+    """RDT's Faker generators of the primary keys of ``tables``, by table (none if the model is
+    not an SDV multi-table model with the private layout this reads)."""
     model = getattr(synthesizer, "model", None)
-    out = []
+    out = {}
     for name, table in getattr(model, "_table_synthesizers", {}).items():
         processor = getattr(table, "_data_processor", None)
         if name not in tables or processor is None:
@@ -101,7 +101,40 @@ def _key_transformers(synthesizer: Synthesizer, tables: Collection[str]) -> list
             and getattr(transformer, "function_name", None) == "random_int"
             and hasattr(transformer, "_reverse_transform_with_fallback")
         ):
-            out.append(transformer)
+            out[name] = transformer
+    return out
+
+
+def countable_keys(synthesizer: Synthesizer, tables: Collection[str]) -> set[str]:
+    """Tables of ``tables`` whose primary keys SDV draws as random integers: ``counted_keys``
+    can count them instead, and ``shift_keys`` make them unique across batches."""
+    return set(_key_transformers(synthesizer, tables))
+
+
+def shift_keys(
+    tables: Mapping[str, pd.DataFrame],
+    counted: Mapping[str, str],
+    relationships: list[dict[str, Any]],
+    offset: Mapping[str, int],
+    start: int = 1,
+) -> dict[str, pd.DataFrame]:
+    """One batch's counted keys (0, 1, ... per batch, ``counted``: table -> key column) made
+    global: ``start`` plus the rows of the batches before, and the foreign keys of
+    ``relationships`` that point at them moved along (so they still resolve)."""
+    out = dict(tables)
+    moved = {t: start + int(offset.get(t, 0)) for t in counted if t in out}
+    for table, shift in moved.items():
+        frame = out[table].copy()
+        frame[counted[table]] = pd.to_numeric(frame[counted[table]]).astype("int64") + shift
+        out[table] = frame
+    for r in relationships:
+        parent, child = r["parent_table_name"], r["child_table_name"]
+        if parent in moved and child in out and parent != child:
+            frame = out[child].copy()
+            col = r["child_foreign_key"]
+            keys = pd.to_numeric(frame[col]).astype("Int64") + moved[parent]
+            frame[col] = keys if keys.hasnans else keys.astype("int64")
+            out[child] = frame
     return out
 
 
@@ -109,7 +142,7 @@ def _key_transformers(synthesizer: Synthesizer, tables: Collection[str]) -> list
 def counted_keys(synthesizer: Synthesizer, tables: Collection[str]) -> Iterator[None]:
     """While sampling, the primary keys of ``tables`` are 0, 1, 2, ... (unique, as SDV's are)
     instead of one Faker draw per row; only for keys the caller renumbers anyway."""
-    patched = _key_transformers(synthesizer, tables)
+    patched = list(_key_transformers(synthesizer, tables).values())
     for transformer in patched:
         start = [0]
 
