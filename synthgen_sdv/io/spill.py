@@ -47,13 +47,14 @@ class SpilledTable:
         for n in rows:
             self.starts.append(self.starts[-1] + n)
         self._kept: dict[str, pd.Series] = {}
+        self._asked: set[str] = set()
         self._last: tuple[int, pd.DataFrame] | None = None  # the part read last (chunks walk on)
 
     def __len__(self) -> int:
         return self.starts[-1]
 
     def __getstate__(self) -> dict[str, Any]:  # to a Spark task: paths, not what was read
-        return {**self.__dict__, "_kept": {}, "_last": None}
+        return {**self.__dict__, "_kept": {}, "_asked": set(), "_last": None}
 
     @property
     def columns(self) -> pd.Index:
@@ -94,17 +95,19 @@ class SpilledTable:
     def __getitem__(self, key: str | list[str]) -> Any:
         if isinstance(key, list):
             return self.frame()[key]
-        if key not in self._kept:
-            if key not in self._columns:
-                raise KeyError(key)
-            pieces = [
-                _frame(pq.read_table(p, columns=[key]), d)[key]
-                for p, d in zip(self.parts, self.dtypes, strict=True)
-            ]
-            self._kept[key] = (
-                pieces[0] if len(pieces) == 1 else pd.concat(pieces, ignore_index=True)
-            )
-        return self._kept[key]
+        if key in self._kept:
+            return self._kept[key]
+        if key not in self._columns:
+            raise KeyError(key)
+        pieces = [
+            _frame(pq.read_table(p, columns=[key]), d)[key]
+            for p, d in zip(self.parts, self.dtypes, strict=True)
+        ]
+        column = pieces[0] if len(pieces) == 1 else pd.concat(pieces, ignore_index=True)
+        if key in self._asked:  # read again: a lookup's column, kept (once is a scan: not)
+            self._kept[key] = column
+        self._asked.add(key)
+        return column
 
     def frames(self) -> Iterator[pd.DataFrame]:
         """The table a part (one batch) at a time."""
