@@ -31,7 +31,9 @@ from enum import IntEnum
 
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 # The last word of a name that says "this identifies a row".
-KEY_WORDS = frozenset({"id", "key", "code", "no", "num", "nr", "ref", "fk", "guid", "uuid"})
+KEY_WORDS = frozenset(
+    {"id", "key", "code", "no", "num", "nbr", "nr", "number", "ref", "fk", "guid", "uuid"}
+)
 # The last word of a reference named by its preposition: ship_via, reports_to, created_by.
 RELATION_WORDS = frozenset({"via", "to", "by"})
 LEADING_KEY_WORDS = frozenset({"id", "fk"})  # id_customer, fk_customer
@@ -168,15 +170,18 @@ def _abbreviates(short: str, long: str) -> bool:
 
 def named_after_table(column: str, table: str) -> Level:
     """How a table's own key column is named after it: ``TABLE`` for ``customer_id`` in
-    ``customers`` (and ``id``), ``ABBREVIATION`` for ``stor_id`` in ``stores``, ``QUALIFIED``
+    ``customers`` (and ``id``, and a column named just like the table: ``productLine`` in
+    ``productlines``), ``ABBREVIATION`` for ``stor_id`` in ``stores``, ``QUALIFIED``
     for a name the table's name starts with (``SalesOrderID`` in ``SalesOrderHeader``,
     ``pub_id`` in ``pub_info``)."""
     if column.lower() == "id":
         return Level.TABLE
     stem, key = split_key(column)
+    tw, raw = table_words(table), words(table)
+    if key is None and _joined(words(column)) in (_joined(tw), _joined(raw)):
+        return Level.TABLE  # productLine in productlines: a natural key, the table's name
     if key is None or key in RELATION_WORDS or not stem:
         return Level.NONE
-    tw, raw = table_words(table), words(table)
     s = _joined(stem)
     if s in (_joined(tw), _joined(raw)):
         return Level.TABLE
