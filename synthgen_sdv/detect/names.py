@@ -84,6 +84,9 @@ STAFF_ROLE_WORDS = frozenset(
     }
 )
 STAFF_TABLE_WORDS = frozenset({"employee", "staff", "worker", "personnel"})
+# Words that say what kind of table a name is, not what it holds: dim_customer, fact_sales,
+# tbl_orders, lkp_status, stg_orders, customer_dim.
+TABLE_AFFIXES = frozenset({"dim", "dimension", "fact", "tbl", "table", "lkp", "lookup", "stg"})
 MIN_ABBREVIATION = 3  # "stor" abbreviates "store"; "st" abbreviates too much
 _IRREGULAR = {"people": "person", "children": "child", "men": "man", "women": "woman"}
 
@@ -117,8 +120,14 @@ def singular_word(word: str) -> str:
 
 
 def table_words(table: str) -> tuple[str, ...]:
-    """A table's name as words, its last word singular: ``OrderDetails`` -> order, detail."""
+    """A table's name as words, its last word singular, a warehouse or naming-scheme affix
+    dropped: ``OrderDetails`` -> order, detail; ``dim_customer``, ``tbl_Customers``,
+    ``customer_dim`` -> customer."""
     w = words(table)
+    if len(w) > 1 and w[0] in TABLE_AFFIXES:
+        w = w[1:]
+    elif len(w) > 1 and w[-1] in TABLE_AFFIXES:
+        w = w[:-1]
     return (*w[:-1], singular_word(w[-1])) if w else w
 
 

@@ -365,3 +365,37 @@ def test_number_keys_and_natural_keys_named_like_the_table(tmp_path):
     rels = _rels(user)
     assert ("orders", "customerNumber", "customers") in rels
     assert ("products", "productLine", "productlines") in rels
+
+
+def test_warehouse_prefixes_do_not_hide_the_table_a_key_names(tmp_path):
+    """``fact_sales.customer_id`` -> ``dim_customer.id``; ``tbl_Orders`` as ``Orders``."""
+    rng = np.random.default_rng(4)
+    _write(
+        tmp_path,
+        {
+            "dim_customer": pd.DataFrame(
+                {"id": np.arange(1, 41), "segment": rng.integers(0, 3, 40)}
+            ),
+            "dim_product": pd.DataFrame({"id": np.arange(1, 31), "price": rng.random(30)}),
+            "fact_sales": pd.DataFrame(
+                {
+                    "id": np.arange(1, 201),
+                    "customer_id": rng.integers(1, 41, 200),
+                    "product_id": rng.integers(1, 31, 200),
+                    "amount": rng.random(200),
+                }
+            ),
+            "tbl_Orders": pd.DataFrame(
+                {"OrderID": np.arange(1, 51), "customer_id": rng.integers(1, 41, 50)}
+            ),
+        },
+    )
+    user = load_user_data(tmp_path)
+    keys = _keys(user)
+    assert keys["dim_customer"] == "id" and keys["fact_sales"] == "id"
+    assert keys["tbl_Orders"] == "OrderID"
+    rels = _rels(user)
+    assert ("fact_sales", "customer_id", "dim_customer") in rels
+    assert ("fact_sales", "product_id", "dim_product") in rels
+    assert ("tbl_Orders", "customer_id", "dim_customer") in rels
+    assert len(rels) == 3
