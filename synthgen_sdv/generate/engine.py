@@ -15,6 +15,8 @@ in memory (their size is reported); everything else streams to the files.
 from __future__ import annotations
 
 import math
+import os
+import shutil
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -175,6 +177,27 @@ class Engine:
             leave=False,
         )  # a bar on a terminal only
         collected = _Collected(family)
+        if n_chunks > 1 and sink.spools and sink.root is not None and self.executor.spools:
+            job.spool = str(sink.root / _SPOOL)
+            os.makedirs(job.spool, exist_ok=True)
+        try:
+            self._chunks(job, n_chunks, collected, sink, state, bar)
+        finally:
+            if job.spool:
+                shutil.rmtree(job.spool, ignore_errors=True)
+        bar.close()
+        collected.finish(sink, state, materialized, self.keep)
+
+    def _chunks(
+        self,
+        job: FamilyJob,
+        n_chunks: int,
+        collected: _Collected,
+        sink: Sink,
+        state: _RunState,
+        bar: Any,
+    ) -> None:
+        plan, family = self.plan, job.family
         if n_chunks == 1:  # one chunk: no pre-pass, its types are its own
             zero = dict.fromkeys(family.members, 0)
             result = chunk_task(job, 0, zero, None, state.types)
@@ -204,8 +227,6 @@ class Engine:
                     for result in session.map(chunk_task, tasks):
                         collected.add(result, types, dirty, sink, state)
                         bar.update(1)
-        bar.close()
-        collected.finish(sink, state, materialized, self.keep)
 
     @staticmethod
     def _probe(job: FamilyJob) -> CountResult:
@@ -237,6 +258,9 @@ class Engine:
         else:
             offsets = offsets * n_chunks
         return types, offsets
+
+
+_SPOOL = ".spool"  # in the staged output folder: pieces left by local workers, per family
 
 
 class _RunState:
@@ -281,6 +305,8 @@ class _Collected:
                 self.deferred.setdefault(name, []).extend(part.deferred)
             if part.kept is not None:
                 self.kept.setdefault(name, []).append(part.kept)
+        if result.spooled:
+            os.unlink(result.spooled)
 
     def finish(
         self,
