@@ -171,6 +171,50 @@ def run_ours(scale: float, fmt: str, workers: int, engine: str = "local") -> dic
     }
 
 
+def run_whole(scale: float, workers: int | None = None) -> dict:
+    """The whole default run, as a user starts it: ``python -m synthgen_sdv generate --scale N
+    --format parquet`` (tables, dirty copies, labels and the lineage pipeline); wall time and
+    the peak memory of the process tree."""
+    out = Path(tempfile.mkdtemp(prefix="bench_whole_")) / "out"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    cmd = [sys.executable, "-m", "synthgen_sdv", "generate", "--scale", f"{scale:g}"]
+    cmd += ["--format", "parquet", "--out", str(out), "--no-progress", "--force"]
+    if workers is not None:
+        cmd += ["--workers", str(workers)]
+    try:
+        res = measured(cmd, env=env, cwd=ROOT)
+        res.pop("stdout")
+        res["bytes"] = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    finally:
+        shutil.rmtree(out.parent, ignore_errors=True)
+    return {"scale": scale, "workers": workers, **res}
+
+
+def whole_lines(wholes: list[dict]) -> list[str]:
+    """The whole default run's table (report section)."""
+    if not wholes:
+        return []
+    rows = [
+        f"| {w['scale']:g} | {w['workers'] or 'default'} | {w['process_s']:.1f} | "
+        f"{w['cpu_s']:.1f} | {w['peak_rss_mb']:,.0f} / {w['peak_pss_mb']:,.0f} | "
+        f"{w['peak_single_rss_mb']:,.0f} | {w['bytes'] / 2**20:,.0f} | {w['load']:.1f} |"
+        for w in wholes
+    ]
+    return [
+        "",
+        "### The whole default run (`python -m synthgen_sdv generate --scale N --format "
+        "parquet`: tables, dirty copies, labels, lineage pipeline)",
+        "",
+        "**peak MB**: the process tree polled every 0.1 s, sum of RSS / sum of PSS; "
+        "**largest process**: the biggest single RSS seen. The goal (issue 11): under 1 GB.",
+        "",
+        "| scale | workers | wall s | cpu s | peak MB rss / pss | largest process MB "
+        "| MB written | load |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|",
+        *rows,
+    ]
+
+
 def _tpcgen_cells(out: Path, fmt: str) -> tuple[int, int]:
     rows = cells = 0
     for f in out.rglob(f"*.{fmt}"):
@@ -251,6 +295,14 @@ def main() -> None:
     ap.add_argument(
         "--big-formats", nargs="+", default=["parquet"], help="formats above scale 1000"
     )
+    ap.add_argument(
+        "--whole-scales",
+        type=float,
+        nargs="*",
+        default=[],
+        help="scales of the whole default run (generate with lineage), peak memory",
+    )
+    ap.add_argument("--whole-only", action="store_true", help="only the whole default runs")
     ap.add_argument("--quick", action="store_true", help="scales 1 10, tpcgen SF1, 1 rep")
     ap.add_argument(
         "--section", default="generate", help="section of reports/benchmarks.md to (re)write"
@@ -259,6 +311,19 @@ def main() -> None:
     if args.quick:
         args.scales, args.tpcgen, args.reps, args.speedup_scales = [1, 10], [1], 1, [10]
         args.spark_scales = []
+    if args.whole_scales:
+        wholes = []
+        for scale in args.whole_scales:
+            wholes.append(run_whole(scale))
+            w = wholes[-1]
+            print(
+                f"whole run scale {scale:g}: {w['process_s']:.1f} s, peak {w['peak_rss_mb']:.0f} "
+                f"MB rss / {w['peak_pss_mb']:.0f} MB pss (load {w['load']:.1f})",
+                flush=True,
+            )
+        report_whole(wholes)
+    if args.whole_only:
+        return
     results: list[dict] = []
 
     def note(r: dict) -> None:
@@ -337,6 +402,22 @@ def _ratio_rows(results: list[dict]) -> list[str]:
             f"{r['all_cells'] / r['time_s'] / 1e6:,.2f} M |"
         )
     return rows
+
+
+def report_whole(wholes: list[dict]) -> None:
+    """Section 'generate-whole' of reports/benchmarks.md (and its json)."""
+    info = machine()
+    lines = [
+        "## The whole default run: time and peak memory (`benchmarks/bench_generate.py`)",
+        "",
+        machine_md(info),
+        "",
+        f"Command: `python benchmarks/bench_generate.py {' '.join(sys.argv[1:])}`, "
+        f"run {time.strftime('%Y-%m-%d %H:%M')}.",
+        *whole_lines(wholes),
+    ]
+    data = {"machine": info, "command": sys.argv, "whole_runs": wholes}
+    write_section("generate-whole", "\n".join(lines), data)
 
 
 def report(results: list[dict], args: argparse.Namespace) -> None:
