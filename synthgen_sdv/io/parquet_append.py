@@ -372,17 +372,17 @@ class ParquetAppender:
         """Append a complete Parquet file (its row groups) written with the same settings: its
         bytes, or a ``Spooled`` body whose footer the worker decoded (``spool_piece``)."""
         if isinstance(piece, Spooled):
-            self._add_footer(piece.meta)
+            footer, key = piece.meta
+            self._add_footer(footer, key)
             copy_range(piece.path, piece.offset, piece.length, self._sink)
             self._pos += piece.length
             return
         body, footer = split_piece(piece)
-        self._add_footer(footer)
+        self._add_footer(footer, _template_key(footer))
         self._sink.write(body)
         self._pos += len(body)
 
-    def _add_footer(self, footer: Struct) -> None:
-        key = _template_key(footer)
+    def _add_footer(self, footer: Struct, key: bytes) -> None:
         if self._template is None:
             self._template, self._key = footer, key
         elif key != self._key:
@@ -412,11 +412,12 @@ class ParquetAppender:
 
 def spool_piece(piece: bytes, fh: BinaryIO, path: str) -> Spooled:
     """Write a piece's body to the open spool file ``fh`` (at ``path``), in a worker, and
-    decode its footer there: the main process then only copies the body (``append``)."""
+    decode its footer there: the main process then only copies the body (``append``).
+    ``meta``: the footer and its template key (what must match the file's first piece)."""
     body, footer = split_piece(piece)
     offset = fh.tell()
     fh.write(body)
-    return Spooled(path, offset, len(body), footer)
+    return Spooled(path, offset, len(body), (footer, _template_key(footer)))
 
 
 def encode_piece(table: pa.Table, **write_options: Any) -> bytes:
