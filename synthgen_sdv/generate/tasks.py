@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -157,9 +158,21 @@ def chunk_task(
     if types is None:
         types = decided = family_types(job, known or {}, made)
     dirty = dirty_types(job, types)
+    arrows = {name: to_arrow(made.tables[name], types[name]) for name in job.family.members}
+    # the clean pieces encode in a thread (Arrow releases the GIL) while this one corrupts and
+    # encodes the dirty copies: a second core's work when the process has one
+    encoder = _encoder()
+    clean = {
+        name: encoder.submit(
+            encode_chunk, job.formats, layout.DATA, arrows[name], types[name], job.compression
+        )
+        for name in job.family.members
+    }
     out = {}
     for name in job.family.members:
-        out[name] = _table_chunk(job, made, name, types[name], dirty.get(name))
+        out[name] = _table_chunk(job, made, name, arrows[name], types[name], dirty.get(name))
+    for name in job.family.members:
+        out[name].pieces = {**clean[name].result(), **out[name].pieces}
     spooled = _spool(job, chunk, out) if job.spool else None
     return ChunkResult(chunk, out, decided, spooled)
 
@@ -175,22 +188,33 @@ def _spool(job: FamilyJob, chunk: int, tables: dict[str, TableChunk]) -> str:
     return path
 
 
+_ENCODER: tuple[int, ThreadPoolExecutor] | None = None  # (pid, pool): threads do not fork
+
+
+def _encoder() -> ThreadPoolExecutor:
+    """This process's encoding thread (made again in a forked worker)."""
+    global _ENCODER
+    if _ENCODER is None or _ENCODER[0] != os.getpid():
+        _ENCODER = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="encode"))
+    return _ENCODER[1]
+
+
 def _table_chunk(
     job: FamilyJob,
     made: FamilyChunk,
     name: str,
+    arrow: pa.Table,
     types: dict[str, str],
     dirty_types: dict[str, str] | None,
 ) -> TableChunk:
+    """A member's share of the chunk but its clean pieces (encoded by ``chunk_task``)."""
     plan = job.plan
-    cols = made.tables[name]
-    arrow = to_arrow(cols, types)
     result = TableChunk(
         rows=arrow.num_rows,
         nulls=[
             f.name for f, col in zip(arrow.schema, arrow.columns, strict=True) if col.null_count
         ],
-        pieces=encode_chunk(job.formats, layout.DATA, arrow, types, job.compression),
+        pieces={},
         links=_links(plan, name, made),
     )
     if name in job.kept:
