@@ -82,7 +82,7 @@ class Sink:
 class NullSink(Sink):
     """Discards every chunk: for runs that keep their tables in memory (``Engine(keep=...)``)."""
 
-    def append(self, table: str, pieces: dict[tuple[str, str], bytes]) -> None:
+    def append(self, table: str, pieces: dict[tuple[str, str], Piece]) -> None:
         """Keep nothing."""
 
     def write(self, table: str, frame: pd.DataFrame, dirty: pd.DataFrame | None) -> None:
