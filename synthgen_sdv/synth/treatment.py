@@ -122,6 +122,20 @@ class QuantileNormalizer(GaussianNormalizer):
     def _get_univariate(self):
         return EmpiricalUnivariate(self.n_quantiles)
 
+    def _fit(self, data):
+        """RDT's fit, then the marginal again on the known values only (RDT fits it on the
+        mean-imputed column: a point mass at the mean; see ``spread_null_scores``)."""
+        super()._fit(data)
+        known = pd.to_numeric(pd.Series(data), errors="coerce").dropna()
+        if len(known) < len(data) and len(known):
+            self._univariate = EmpiricalUnivariate(self.n_quantiles)
+            self._univariate.fit(known.to_numpy(dtype=float))
+
+    def _transform(self, data):
+        """Normal scores of the known values; null rows get spread scores, not the mean's."""
+        transformed = super()._transform(data)
+        return spread_null_scores(transformed, pd.Series(data).isna().to_numpy())
+
     def _reverse_transform(self, data):
         """Normal scores back through the real quantiles (``EmpiricalUnivariate.ppf_scores``:
         scores beyond the data's reach spread over the marginal, not piled on an extreme)."""
@@ -135,6 +149,32 @@ class QuantileNormalizer(GaussianNormalizer):
 
 def _to_scores(u) -> np.ndarray:
     return special.ndtri(np.clip(np.asarray(u, dtype=float), _U_EPS, 1 - _U_EPS))
+
+
+def spread_null_scores(transformed, is_null) -> np.ndarray:
+    """The model's input with every null row's score replaced by a standard-normal score.
+
+    RDT imputes a null with the column's mean *before* the marginal and the copula see it, so a
+    column with 33% nulls was modeled with a 33% point mass at its mean (one value, which the
+    data never holds), and since nulls are put back apart from the value, rows drawn from that
+    mass came out non-null at the mean: 28.5% of a product weight on a real database. Here the
+    marginal is fitted on the known values only and a null row's score is a draw from the
+    standard normal (evenly spaced quantiles in a fixed shuffled order: deterministic, exactly
+    normal), so the copula sees no point mass and the null rows carry no value information.
+    Missingness is modeled by RDT's null transformer as before (its share, or its indicator).
+    """
+    out = np.array(transformed, dtype=float, copy=True)
+    is_null = np.asarray(is_null, dtype=bool)
+    k = int(is_null.sum())
+    if k == 0:
+        return out
+    scores = special.ndtri((np.arange(k) + 0.5) / k)
+    np.random.default_rng(k).shuffle(scores)
+    if out.ndim > 1:
+        out[is_null, 0] = scores
+    else:
+        out[is_null] = scores
+    return out
 
 
 class _NormalScores:
@@ -212,9 +252,8 @@ class QuantileDatetime(UnixTimestampEncoder):
         self.null_transformer.fit(pd.Series(self._scores(stamps)))
 
     def _transform(self, data):
-        return self.null_transformer.transform(
-            pd.Series(self._scores(self._transform_helper(data)))
-        )
+        scores = pd.Series(self._scores(self._transform_helper(data)))
+        return spread_null_scores(self.null_transformer.transform(scores), scores.isna())
 
     def _reverse_transform_helper(self, data):
         if not isinstance(data, np.ndarray):
