@@ -217,14 +217,22 @@ def test_gaussian_copula_survives_a_parent_whose_children_sit_under_one_row():
     ids = {"sdtype": "id"}
     metadata = {
         "tables": {
-            "store": {"primary_key": "sid", "columns": {"sid": ids, "size": {"sdtype": "numerical"}}},
+            "store": {
+                "primary_key": "sid",
+                "columns": {"sid": ids, "size": {"sdtype": "numerical"}},
+            },
             "customer": {
                 "primary_key": "cid",
                 "columns": {"cid": ids, "age": {"sdtype": "numerical"}},
             },
             "shipment": {
                 "primary_key": "shid",
-                "columns": {"shid": ids, "sid": ids, "cid": ids, "status": {"sdtype": "categorical"}},
+                "columns": {
+                    "shid": ids,
+                    "sid": ids,
+                    "cid": ids,
+                    "status": {"sdtype": "categorical"},
+                },
             },
             "item": {
                 "primary_key": "iid",
