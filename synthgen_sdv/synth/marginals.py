@@ -11,6 +11,10 @@ random order) and the real values are laid over that order in their real shares 
 remainder rounding). Dependence that runs through the ranks is kept, the marginal is the
 data's, and no value can pile up. Nulls keep the rows the model gave them.
 
+The same holds for a categorical column whose values are numbers (a level 0..4 detected as a
+category) and for categories ordered by a related number: both have an order the copula sees.
+Unordered categories are left to the model (their encoder's order carries no meaning).
+
 Public API: ``learn_shares(tables, treatments)`` -> list of ``DiscreteShares``;
 ``keep_shares(sampled, shares, seed)`` -> the sampled tables with each column re-labelled.
 """
@@ -31,8 +35,9 @@ class DiscreteShares:
 
     table: str
     column: str
-    values: tuple
+    values: tuple  # in the model's order: ascending numbers, or the ordered categories
     shares: tuple
+    numeric: bool = True
 
     def counts(self, n: int) -> np.ndarray:
         """How many of ``n`` rows take each value: largest-remainder rounding of the shares."""
@@ -51,9 +56,8 @@ class DiscreteShares:
         n = int(known.sum())
         if n == 0:
             return column
-        sampled = pd.to_numeric(column[known], errors="coerce").to_numpy(dtype=float)
         # rank by sampled value; ties (most rows of a discrete column) in a random order
-        order = np.lexsort((rng.random(n), np.nan_to_num(sampled, nan=np.inf)))
+        order = np.lexsort((rng.random(n), self._rank_keys(column[known])))
         labels = np.repeat(np.asarray(self.values, dtype=object), self.counts(n))
         values = np.empty(n, dtype=object)
         values[order] = labels
@@ -64,25 +68,51 @@ class DiscreteShares:
         except (TypeError, ValueError):
             return out.infer_objects()
 
+    def _rank_keys(self, sampled: pd.Series) -> np.ndarray:
+        """Where each sampled value sits in the column's order: its number for a numeric
+        column, else its position in the model's category order (unknown values last)."""
+        numeric = pd.to_numeric(sampled, errors="coerce")
+        if self.numeric and numeric.notna().all():
+            return numeric.to_numpy(dtype=float)
+        position = {v: i for i, v in enumerate(self.values)}
+        return np.array([position.get(v, np.inf) for v in sampled], dtype=float)
+
+
+def _numeric_values(col: pd.Series) -> bool:
+    known = col.dropna()
+    return len(known) > 0 and bool(pd.to_numeric(known, errors="coerce").notna().all())
+
 
 def learn_shares(tables: dict[str, pd.DataFrame], treatments) -> list[DiscreteShares]:
-    """The real per-value shares of every column the treatments model as ``discrete``."""
+    """The real per-value shares of every column whose values have an order the copula sees:
+    numbers modeled as categories (``discrete``, or a categorical of numbers such as a level
+    0..4) in numeric order, and categories ``ordered`` by a related number in that order."""
     out: list[DiscreteShares] = []
+    done: set[tuple[str, str]] = set()
     for t in treatments:
-        if t.treatment != "discrete" or t.table not in tables:
+        key = (t.table, t.column)
+        if key in done or t.table not in tables or t.column not in tables[t.table]:
             continue
         col = tables[t.table][t.column]
-        numeric = pd.to_numeric(col, errors="coerce")
-        if numeric.notna().sum() != col.notna().sum():
-            continue  # not a number after all: leave it to the model
-        freq = col[numeric.notna()].value_counts(normalize=True)
-        freq = freq.sort_index()
+        if t.treatment in ("discrete", "normal", "ordered") and _numeric_values(col):
+            freq = col.dropna().value_counts(normalize=True)
+            numbers = pd.to_numeric(pd.Series(freq.index), errors="coerce").to_numpy()
+            freq = freq.iloc[np.argsort(numbers, kind="stable")]
+            numeric = True
+        elif t.treatment == "ordered" and "order" in t.params:
+            freq = col.dropna().value_counts(normalize=True)
+            freq = freq.reindex([v for v in t.params["order"] if v in freq.index])
+            numeric = False
+        else:
+            continue
+        done.add(key)
         out.append(
             DiscreteShares(
                 t.table,
                 t.column,
                 tuple(freq.index.tolist()),
                 tuple(float(s) for s in freq.to_numpy()),
+                numeric,
             )
         )
     return out

@@ -261,7 +261,7 @@ class QuantileDatetime(UnixTimestampEncoder):
         z = np.asarray(self.null_transformer.reverse_transform(data), dtype=float)
         x = np.full(len(z), np.nan)
         ok = ~np.isnan(z)
-        x[ok] = self._univariate.ppf(special.ndtr(z[ok]))
+        x[ok] = self._univariate.ppf_scores(z[ok])  # scores out of reach: not onto the max
         return pd.Series(np.round(x))  # a Series, as RDT's own helper returns
 
 

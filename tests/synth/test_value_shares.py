@@ -43,6 +43,7 @@ def _parent_child(seed: int = 0, parents: int = 150):
     score = np.minimum(rng.normal(80, 15, n), 100.0).round(1)
     days = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 900, n), "D")
     day = pd.Series(days).where(rng.random(n) >= 0.25)
+    level = np.where(video[owner], 0, 1 + rng.binomial(2, 0.3, n))  # 0..3, a category
     tables = {
         "p": pd.DataFrame({"pid": np.arange(parents), "kind": np.where(video, "v", "a")}),
         "c": pd.DataFrame(
@@ -53,6 +54,7 @@ def _parent_child(seed: int = 0, parents: int = 150):
                 "price": np.where(video[owner], 1.99, 0.99),
                 "score": score,
                 "day": day,
+                "level": level,
             }
         ),
     }
@@ -71,6 +73,7 @@ def _parent_child(seed: int = 0, parents: int = 150):
                     "price": {"sdtype": "numerical"},
                     "score": {"sdtype": "numerical"},
                     "day": {"sdtype": "datetime", "datetime_format": "%Y-%m-%d"},
+                    "level": {"sdtype": "categorical"},
                 },
             },
         },
@@ -117,7 +120,7 @@ def test_a_nullable_date_is_modeled_without_a_point_mass():
 
 
 @pytest.mark.parametrize("model", MODELS)
-@pytest.mark.parametrize("column", ["weight", "price", "score", "day"])
+@pytest.mark.parametrize("column", ["weight", "price", "score", "day", "level"])
 def test_no_value_exceeds_twice_its_real_share_plus_a_point(planted, model, column):
     tables, _, out = planted
     real, synthetic = tables["c"][column], out[model]["c"][column]
@@ -132,6 +135,10 @@ def test_a_two_valued_number_keeps_its_shares_and_its_nulls(planted, model):
     assert set(synthetic["price"].unique()) == {0.99, 1.99}
     real_share = (real["price"] == 1.99).mean()
     assert abs((synthetic["price"] == 1.99).mean() - real_share) < 0.005
+    # a category whose values are numbers (a level detected as categorical) too
+    shares = real["level"].value_counts(normalize=True)
+    got = synthetic["level"].value_counts(normalize=True).reindex(shares.index)
+    assert (got - shares).abs().max() < 0.005, (shares, got)
     # the rare value still goes with the parents that hold it where the model links them
     assert abs(synthetic["weight"].isna().mean() - 0.3) < 0.06
     assert abs(synthetic["day"].isna().mean() - 0.25) < 0.06
