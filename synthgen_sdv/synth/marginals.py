@@ -78,34 +78,20 @@ class DiscreteShares:
         return np.array([position.get(v, np.inf) for v in sampled], dtype=float)
 
 
-def _numeric_values(col: pd.Series) -> bool:
-    known = col.dropna()
-    return len(known) > 0 and bool(pd.to_numeric(known, errors="coerce").notna().all())
-
-
 def learn_shares(tables: dict[str, pd.DataFrame], treatments) -> list[DiscreteShares]:
-    """The real per-value shares of every column whose values have an order the copula sees:
-    numbers modeled as categories (``discrete``, or a categorical of numbers such as a level
-    0..4) in numeric order, and categories ``ordered`` by a related number in that order."""
+    """The real per-value shares of every column with the ``shares`` treatment (rule of that
+    name in ``treatment``): numbers in numeric order, ordered categories in their order."""
     out: list[DiscreteShares] = []
-    done: set[tuple[str, str]] = set()
     for t in treatments:
-        key = (t.table, t.column)
-        if key in done or t.table not in tables or t.column not in tables[t.table]:
+        if t.treatment != "shares" or t.column not in tables.get(t.table, {}):
             continue
-        col = tables[t.table][t.column]
-        if t.treatment in ("discrete", "normal", "ordered") and _numeric_values(col):
-            freq = col.dropna().value_counts(normalize=True)
+        freq = tables[t.table][t.column].dropna().value_counts(normalize=True)
+        numeric = "order" not in t.params
+        if numeric:
             numbers = pd.to_numeric(pd.Series(freq.index), errors="coerce").to_numpy()
             freq = freq.iloc[np.argsort(numbers, kind="stable")]
-            numeric = True
-        elif t.treatment == "ordered" and "order" in t.params:
-            freq = col.dropna().value_counts(normalize=True)
-            freq = freq.reindex([v for v in t.params["order"] if v in freq.index])
-            numeric = False
         else:
-            continue
-        done.add(key)
+            freq = freq.reindex([v for v in t.params["order"] if v in freq.index])
         out.append(
             DiscreteShares(
                 t.table,

@@ -25,7 +25,13 @@ ordered):
   (``Phi^-1`` of the slice position) the space is unbounded and a draw in the tail lands on an
   extreme value with the tail's probability, i.e. with about its real share.
 * ``quantile`` also covers datetimes (``QuantileDatetime``): SDV clips a datetime draw to the
-  data's range, which piled 13% of ``payments.paid_date`` on the last day.
+  data's range, which piled 13% of ``payments.paid_date`` on the last day. Nullable numbers and
+  datetimes are fitted on their known values (``spread_null_scores``), never with a point mass
+  at an imputed mean.
+* ``shares``: a column whose values have an order the copula sees (a discrete number, a
+  category whose values are numbers, an ordered category) is re-labelled by rank after
+  sampling so every value keeps its real share (``marginals``): HMA's per-parent noise moved
+  a unit price of 1.99 from 5% of rows to 18%.
 
 Public API: ``choose_treatments(tables, metadata_dict, rules=...)`` -> list of
 ``ColumnTreatment``; ``apply_sdtypes(metadata_dict, treatments)``;
@@ -49,8 +55,8 @@ from rdt.transformers import (
 from rdt.transformers.null import NullTransformer
 from scipy import special
 
-ALL_RULES = ("discrete", "log", "quantile", "ordered", "normal")
-DEFAULT_RULES = ("discrete", "quantile", "ordered", "normal")
+ALL_RULES = ("discrete", "log", "quantile", "ordered", "normal", "shares")
+DEFAULT_RULES = ("discrete", "quantile", "ordered", "normal", "shares")
 # how far into the tails a category's slice may reach: Phi^-1(1e-9) = -6.0
 _U_EPS = 1e-9
 
@@ -391,11 +397,11 @@ def choose_treatments(
                 )
                 for col in categorical
             )
-        if "ordered" not in rules:
-            continue
-        for col in categorical:
+        orders: dict[str, list] = {}
+        for col in categorical if "ordered" in rules else []:
             if col in discrete:
                 order = sorted(df[col].dropna().unique().tolist())
+                orders[col] = order
                 out.append(
                     ColumnTreatment(
                         table,
@@ -416,6 +422,7 @@ def choose_treatments(
             if best is None or best_eta < order_min_eta2:
                 continue
             means = numeric_view[best].groupby(df[col], observed=True).mean().sort_values()
+            orders[col] = means.index.tolist()
             out.append(
                 ColumnTreatment(
                     table,
@@ -424,6 +431,33 @@ def choose_treatments(
                     f"ordered by mean {best} (correlation ratio {best_eta:.2f})",
                     {"order": means.index.tolist(), "by": best},
                 )
+            )
+        if "shares" in rules:
+            out.extend(_share_treatments(table, df, categorical, orders))
+    return out
+
+
+def _share_treatments(
+    table: str, df: pd.DataFrame, categorical: list[str], orders: dict[str, list]
+) -> list[ColumnTreatment]:
+    """Rule ``shares`` for the columns whose order the copula sees: numbers in numeric order,
+    ordered categories in their order (``marginals.learn_shares`` reads ``params``)."""
+    out = []
+    for col in categorical:
+        known = df[col].dropna()
+        if col in orders:  # the copula's own order (a discrete number's is its numeric order)
+            out.append(
+                ColumnTreatment(
+                    table,
+                    col,
+                    "shares",
+                    "ordered values: real per-value shares by rank",
+                    {"order": orders[col]},
+                )
+            )
+        elif len(known) and bool(pd.to_numeric(known, errors="coerce").notna().all()):
+            out.append(
+                ColumnTreatment(table, col, "shares", "numbers: real per-value shares by rank")
             )
     return out
 
