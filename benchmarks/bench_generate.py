@@ -57,10 +57,11 @@ from pathlib import Path
 from synthgen_sdv.runs.config import load_project
 from synthgen_sdv.runs.generate import run_generate
 from synthgen_sdv.schema.plan import resolve_plan
-scale, out, fmt, workers, engine = sys.argv[1:6]
+scale, out, fmt, workers, engine, dirty = sys.argv[1:7]
 plan = resolve_plan(load_project(), scale=float(scale))
 t, (m0, k0) = time.perf_counter(), cpu()
-outcome = run_generate(plan, Path(out), [fmt], workers=int(workers), etl=False, engine=engine)
+outcome = run_generate(plan, Path(out), [fmt], workers=int(workers), etl=False, engine=engine,
+                       dirty=dirty == "1")
 seconds, (m1, k1) = time.perf_counter() - t, cpu()
 main_cpu, workers_cpu = m1 - m0, k1 - k0
 gen_cpu = main_cpu + workers_cpu
@@ -146,11 +147,14 @@ def measured(cmd: list[str], env: dict | None = None, cwd: Path | None = None) -
     }
 
 
-def run_ours(scale: float, fmt: str, workers: int, engine: str = "local") -> dict:
+def run_ours(
+    scale: float, fmt: str, workers: int, engine: str = "local", dirty: bool = True
+) -> dict:
     out = Path(tempfile.mkdtemp(prefix="bench_gen_")) / "out"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     try:
         cmd = [sys.executable, "-c", RUN, str(scale), str(out), fmt, str(workers), engine]
+        cmd.append("1" if dirty else "0")
         res = measured(cmd, env=env, cwd=ROOT)
         res.update(json.loads(res.pop("stdout").strip().splitlines()[-1]))
         res["bytes"] = sum(p.stat().st_size for p in (out / "data").rglob("*") if p.is_file())
@@ -160,8 +164,10 @@ def run_ours(scale: float, fmt: str, workers: int, engine: str = "local") -> dic
     finally:
         shutil.rmtree(out.parent, ignore_errors=True)
     return {
-        "generator": "synthgen_sdv" if engine == "local" else f"synthgen_sdv ({engine} local[2])",
+        "generator": ("synthgen_sdv" if engine == "local" else f"synthgen_sdv ({engine} local[2])")
+        + ("" if dirty else " --no-dirty"),
         "engine": engine,
+        "dirty": dirty,
         "scale": scale,
         "format": fmt,
         "workers": workers,
@@ -169,6 +175,50 @@ def run_ours(scale: float, fmt: str, workers: int, engine: str = "local") -> dic
         **res,
         "window_cpu_s": res["gen_cpu_s"],
     }
+
+
+def run_whole(scale: float, workers: int | None = None) -> dict:
+    """The whole default run, as a user starts it: ``python -m synthgen_sdv generate --scale N
+    --format parquet`` (tables, dirty copies, labels and the lineage pipeline); wall time and
+    the peak memory of the process tree."""
+    out = Path(tempfile.mkdtemp(prefix="bench_whole_")) / "out"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    cmd = [sys.executable, "-m", "synthgen_sdv", "generate", "--scale", f"{scale:g}"]
+    cmd += ["--format", "parquet", "--out", str(out), "--no-progress", "--force"]
+    if workers is not None:
+        cmd += ["--workers", str(workers)]
+    try:
+        res = measured(cmd, env=env, cwd=ROOT)
+        res.pop("stdout")
+        res["bytes"] = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    finally:
+        shutil.rmtree(out.parent, ignore_errors=True)
+    return {"scale": scale, "workers": workers, **res}
+
+
+def whole_lines(wholes: list[dict]) -> list[str]:
+    """The whole default run's table (report section)."""
+    if not wholes:
+        return []
+    rows = [
+        f"| {w['scale']:g} | {w['workers'] or 'default'} | {w['process_s']:.1f} | "
+        f"{w['cpu_s']:.1f} | {w['peak_rss_mb']:,.0f} / {w['peak_pss_mb']:,.0f} | "
+        f"{w['peak_single_rss_mb']:,.0f} | {w['bytes'] / 2**20:,.0f} | {w['load']:.1f} |"
+        for w in wholes
+    ]
+    return [
+        "",
+        "### The whole default run (`python -m synthgen_sdv generate --scale N --format "
+        "parquet`: tables, dirty copies, labels, lineage pipeline)",
+        "",
+        "**peak MB**: the process tree polled every 0.1 s, sum of RSS / sum of PSS; "
+        "**largest process**: the biggest single RSS seen. The goal (issue 11): under 1 GB.",
+        "",
+        "| scale | workers | wall s | cpu s | peak MB rss / pss | largest process MB "
+        "| MB written | load |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|",
+        *rows,
+    ]
 
 
 def _tpcgen_cells(out: Path, fmt: str) -> tuple[int, int]:
@@ -247,10 +297,25 @@ def main() -> None:
     ap.add_argument("--big-reps", type=int, default=1, help="repetitions above scale 100")
     ap.add_argument("--speedup-scales", type=float, nargs="*", default=[100, 1000])
     ap.add_argument("--spark-scales", type=float, nargs="*", default=[100, 1000])
+    ap.add_argument(
+        "--no-dirty-scales",
+        type=float,
+        nargs="*",
+        default=[100, 1000],
+        help="scales also run clean-only (generate --no-dirty), reported on their own rows",
+    )
     ap.add_argument("--formats", nargs="+", default=["parquet", "csv"])
     ap.add_argument(
         "--big-formats", nargs="+", default=["parquet"], help="formats above scale 1000"
     )
+    ap.add_argument(
+        "--whole-scales",
+        type=float,
+        nargs="*",
+        default=[],
+        help="scales of the whole default run (generate with lineage), peak memory",
+    )
+    ap.add_argument("--whole-only", action="store_true", help="only the whole default runs")
     ap.add_argument("--quick", action="store_true", help="scales 1 10, tpcgen SF1, 1 rep")
     ap.add_argument(
         "--section", default="generate", help="section of reports/benchmarks.md to (re)write"
@@ -258,7 +323,20 @@ def main() -> None:
     args = ap.parse_args()
     if args.quick:
         args.scales, args.tpcgen, args.reps, args.speedup_scales = [1, 10], [1], 1, [10]
-        args.spark_scales = []
+        args.spark_scales, args.no_dirty_scales = [], [10]
+    if args.whole_scales:
+        wholes = []
+        for scale in args.whole_scales:
+            wholes.append(run_whole(scale))
+            w = wholes[-1]
+            print(
+                f"whole run scale {scale:g}: {w['process_s']:.1f} s, peak {w['peak_rss_mb']:.0f} "
+                f"MB rss / {w['peak_pss_mb']:.0f} MB pss (load {w['load']:.1f})",
+                flush=True,
+            )
+        report_whole(wholes)
+    if args.whole_only:
+        return
     results: list[dict] = []
 
     def note(r: dict) -> None:
@@ -287,6 +365,12 @@ def main() -> None:
                 note(runs[-1])
                 if scale in (100, 1000) and fmt == "parquet" and small_sf is not None:
                     tpcgen_rep(small_sf, fmt)  # interleaved, so both see the same machine
+            results.append(best(runs))
+        if scale in args.no_dirty_scales:  # clean tables only: reported as such, never as full
+            runs = []
+            for _ in range(reps):
+                runs.append(run_ours(scale, "parquet", args.workers, dirty=False))
+                note(runs[-1])
             results.append(best(runs))
         if scale in args.speedup_scales:
             runs = []
@@ -331,12 +415,30 @@ def _ratio_rows(results: list[dict]) -> list[str]:
         workers = int(r["workers"])
         bound = max(r.get("main_cpu_s", 0.0), r["window_cpu_s"] / workers)
         rows.append(
-            f"| {r['scale']:g} | {r['format']} | {r['workers']} | {ours / 1e6:,.2f} M | "
+            f"| {r['scale']:g} | {r['format']} | {r['workers']} | "
+            f"{'full (clean + dirty)' if r.get('dirty', True) else 'clean only (--no-dirty)'} | "
+            f"{ours / 1e6:,.2f} M | "
             f"SF{t['scale']:g}: {theirs / 1e6:,.2f} M | **{ours / theirs:.2f}x** | {proc:.2f}x | "
             f"{cpu:.2f}x | {(r['cells'] / bound) / (t['cells'] / (t['cpu_s'] / 2)):.2f}x | "
             f"{r['all_cells'] / r['time_s'] / 1e6:,.2f} M |"
         )
     return rows
+
+
+def report_whole(wholes: list[dict]) -> None:
+    """Section 'generate-whole' of reports/benchmarks.md (and its json)."""
+    info = machine()
+    lines = [
+        "## The whole default run: time and peak memory (`benchmarks/bench_generate.py`)",
+        "",
+        machine_md(info),
+        "",
+        f"Command: `python benchmarks/bench_generate.py {' '.join(sys.argv[1:])}`, "
+        f"run {time.strftime('%Y-%m-%d %H:%M')}.",
+        *whole_lines(wholes),
+    ]
+    data = {"machine": info, "command": sys.argv, "whole_runs": wholes}
+    write_section("generate-whole", "\n".join(lines), data)
 
 
 def report(results: list[dict], args: argparse.Namespace) -> None:
@@ -391,19 +493,24 @@ def report(results: list[dict], args: argparse.Namespace) -> None:
         "cells / max(main process CPU, all CPU / workers), tpcgen's cells / (its CPU / 2); a "
         "projection for an idle machine from CPU seconds, not a measurement.",
         "",
-        "| scale | format | workers | ours (gen s) | tpcgen | ratio | ratio, process s | "
+        "**run**: *full* writes the clean tables and their dirty copies with labels (the "
+        "default); *clean only* is `generate --no-dirty` (no data_dirty/, no anomaly labels). "
+        "Both count the clean cells only.",
+        "",
+        "| scale | format | workers | run | ours (gen s) | tpcgen | ratio | ratio, process s | "
         "ratio, cpu | ratio, 2-core bound | ours, all cells |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
         *_ratio_rows(results),
     ]
     speedups = []
     for r in results:
-        if r["engine"] == "local" and r["workers"] == 1:
+        if r["engine"] == "local" and r["workers"] == 1 and r.get("dirty", True):
             two = next(
                 (
                     x
                     for x in results
                     if x["engine"] == "local"
+                    and x.get("dirty", True)
                     and x["workers"] == args.workers
                     and x["scale"] == r["scale"]
                     and x["format"] == r["format"]
@@ -434,6 +541,7 @@ def report(results: list[dict], args: argparse.Namespace) -> None:
                     x
                     for x in results
                     if x["engine"] == "local"
+                    and x.get("dirty", True)
                     and x["scale"] == r["scale"]
                     and x["format"] == r["format"]
                     and x["workers"] == 2

@@ -52,6 +52,7 @@ ABLATION = [
     ("hma, without 'quantile'", "hma", {"rules": ["discrete", "ordered"]}),
     ("hma, 'log' instead of 'quantile'", "hma", {"rules": ["discrete", "log", "ordered"]}),
     ("hma, without 'ordered'", "hma", {"rules": ["discrete", "quantile"]}),
+    ("hma, without 'shares'", "hma", {"rules": ["discrete", "quantile", "ordered", "normal"]}),
     ("hma, shrinkage 0", "hma", {"shrinkage": 0.0}),
     ("hma, shrinkage 20", "hma", {"shrinkage": 20.0}),
     ("hma, no count calibration", "hma", {"calibrate_counts": False}),

@@ -119,7 +119,7 @@ class TableGraph:
         columns (SDV PII sdtypes such as first_name, email), then the most descendant tables,
         then the most rows. A root of fewer than ``MIN_ENTITIES`` rows (7 offices above
         employees above customers; 4 regions) is too coarse to split 80/20, so the entity
-        descends to its child with descendants, ranked the same way, until it has enough rows;
+        descends to its child with descendants and enough rows, ranked the same way;
         the tables above it are then shared, as dimensions are. Pass ``root_table`` where the
         modeled subgraph is known.
         """
@@ -137,10 +137,12 @@ class TableGraph:
             below = {
                 r.child
                 for r in self.children_of(entity)
-                if self.descendants(r.child) and self.primary_keys.get(r.child)
+                if self.descendants(r.child)
+                and self.primary_keys.get(r.child)
+                and rows(r.child) >= MIN_ENTITIES
             }
             if not below:
-                break
+                break  # nothing below is big enough either: the split says it cannot cut
             entity = sorted(below, key=rank)[0]
         return entity
 

@@ -14,7 +14,12 @@ in memory (their size is reported); everything else streams to the files.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import gc
 import math
+import os
+import shutil
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -112,6 +117,18 @@ class Engine:
             self._family(family, sink, state, materialized, given)
             rows = ", ".join(f"{t} {state.rows[t]:,}" for t in family.members)
             self.log(f"generated {rows} rows in {time.perf_counter() - t0:.1f} s")
+        kept_bytes = {
+            t: int(materialized[t].memory_usage(deep=True).sum())
+            for t in plan.materialized
+            if t in materialized and t not in given
+        }
+        tables = {
+            t: materialized[t][plan.tables[t].emitted].reset_index(drop=True)
+            for t in self.keep
+            if t in materialized
+        }
+        materialized.clear()
+        release_memory()
         return GenerationResult(
             row_counts={t: state.rows[t] for t in plan.tables if t in state.rows},
             dirty_row_counts=dict(state.dirty_rows),
@@ -121,16 +138,8 @@ class Engine:
             entity_link_files=state.labels.entity_link_files(),
             seconds=time.perf_counter() - started,
             nullable=state.nulls,
-            tables={
-                t: materialized[t][plan.tables[t].emitted].reset_index(drop=True)
-                for t in self.keep
-                if t in materialized
-            },
-            kept_bytes={
-                t: int(materialized[t].memory_usage(deep=True).sum())
-                for t in plan.materialized
-                if t in materialized and t not in given
-            },
+            tables=tables,
+            kept_bytes=kept_bytes,
         )
 
     def _kept_columns(self, family: Family, given: frozenset[str]) -> dict[str, list[str]]:
@@ -175,6 +184,27 @@ class Engine:
             leave=False,
         )  # a bar on a terminal only
         collected = _Collected(family)
+        if n_chunks > 1 and sink.spools and sink.root is not None and self.executor.spools:
+            job.spool = str(sink.root / _SPOOL)
+            os.makedirs(job.spool, exist_ok=True)
+        try:
+            self._chunks(job, n_chunks, collected, sink, state, bar)
+        finally:
+            if job.spool:
+                shutil.rmtree(job.spool, ignore_errors=True)
+        bar.close()
+        collected.finish(sink, state, materialized, self.keep)
+
+    def _chunks(
+        self,
+        job: FamilyJob,
+        n_chunks: int,
+        collected: _Collected,
+        sink: Sink,
+        state: _RunState,
+        bar: Any,
+    ) -> None:
+        plan, family = self.plan, job.family
         if n_chunks == 1:  # one chunk: no pre-pass, its types are its own
             zero = dict.fromkeys(family.members, 0)
             result = chunk_task(job, 0, zero, None, state.types)
@@ -204,8 +234,6 @@ class Engine:
                     for result in session.map(chunk_task, tasks):
                         collected.add(result, types, dirty, sink, state)
                         bar.update(1)
-        bar.close()
-        collected.finish(sink, state, materialized, self.keep)
 
     @staticmethod
     def _probe(job: FamilyJob) -> CountResult:
@@ -237,6 +265,19 @@ class Engine:
         else:
             offsets = offsets * n_chunks
         return types, offsets
+
+
+def release_memory() -> None:
+    """Give the memory of the kept tables and chunks back to the system once a run is done,
+    so what runs next in the process (the lineage pipeline) starts from a small footprint:
+    freed Arrow buffers and glibc's free lists are otherwise kept by the process."""
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+_SPOOL = ".spool"  # in the staged output folder: pieces left by local workers, per family
 
 
 class _RunState:
@@ -281,6 +322,8 @@ class _Collected:
                 self.deferred.setdefault(name, []).extend(part.deferred)
             if part.kept is not None:
                 self.kept.setdefault(name, []).append(part.kept)
+        if result.spooled:
+            os.unlink(result.spooled)
 
     def finish(
         self,

@@ -42,9 +42,10 @@ class _Stream:
         self.buffer.append(arrays)
         self.buffered += len(arrays[0])
         self.rows += len(arrays[0])
-        if root is not None and (
-            (self.writer is not None and self.buffered >= _BLOCK) or self.rows > INLINE_MAX
-        ):
+        if root is None:
+            return
+        # spill once past INLINE_MAX, then write a block at a time (not a row group per chunk)
+        if self.buffered >= _BLOCK if self.writer is not None else self.rows > INLINE_MAX:
             self.flush(root)
 
     def _table(self) -> pa.Table:

@@ -12,7 +12,9 @@ offsets), whichever process runs it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +27,7 @@ from synthgen_sdv.generate.chunk import FamilyChunk, add_rollups, assign_keys, f
 from synthgen_sdv.generate.ledger import Ledger
 from synthgen_sdv.generate.prepass import Needed, closure, table_types
 from synthgen_sdv.io import layout
-from synthgen_sdv.io.writers import encode_chunk, schema_for, to_arrow
+from synthgen_sdv.io.writers import Pieces, encode_chunk, schema_for, spool_pieces, to_arrow
 from synthgen_sdv.schema.plan import Family, Plan
 
 Types = dict[str, dict[str, str]]
@@ -46,6 +48,7 @@ class FamilyJob:
     count_columns: Needed | None = None  # what the pre-pass makes (None: whole chunks)
     probe_columns: Needed = field(default_factory=dict)  # columns typed by their values
     ledger: Ledger | None = None  # shared row counts, when workers take chunks in order
+    spool: str | None = None  # folder where local workers leave encoded pieces (None: return)
 
     def anomalies(self, table: str) -> list[tuple[int, Any]]:
         """(index in the config, anomaly) of every anomaly of ``table``."""
@@ -67,11 +70,11 @@ class TableChunk:
 
     rows: int
     nulls: list[str]
-    pieces: dict[tuple[str, str], bytes]  # (data | data_dirty, format) -> encoded piece
+    pieces: Pieces  # (data | data_dirty, format) -> encoded piece (or where it was spooled)
     dirty_rows: int = 0
     deferred_rows: int = 0
     touched: dict[int, pa.Array] = field(default_factory=dict)  # anomaly index -> keys
-    deferred: list[dict[tuple[str, str], bytes]] = field(default_factory=list)  # late rows
+    deferred: list[Pieces] = field(default_factory=list)  # late rows
     links: dict[str, tuple[pa.Array, pa.Array]] = field(default_factory=dict)
     kept: pd.DataFrame | None = None
 
@@ -83,6 +86,7 @@ class ChunkResult:
     chunk: int
     tables: dict[str, TableChunk]
     types: Types | None = None
+    spooled: str | None = None  # the file holding the pieces (removed once appended)
 
 
 def count_task(job: FamilyJob, chunk: int) -> CountResult:
@@ -154,28 +158,63 @@ def chunk_task(
     if types is None:
         types = decided = family_types(job, known or {}, made)
     dirty = dirty_types(job, types)
+    arrows = {name: to_arrow(made.tables[name], types[name]) for name in job.family.members}
+    # the clean pieces encode in a thread (Arrow releases the GIL) while this one corrupts and
+    # encodes the dirty copies: a second core's work when the process has one
+    encoder = _encoder()
+    clean = {
+        name: encoder.submit(
+            encode_chunk, job.formats, layout.DATA, arrows[name], types[name], job.compression
+        )
+        for name in job.family.members
+    }
     out = {}
     for name in job.family.members:
-        out[name] = _table_chunk(job, made, name, types[name], dirty.get(name))
-    return ChunkResult(chunk, out, decided)
+        out[name] = _table_chunk(job, made, name, arrows[name], types[name], dirty.get(name))
+    for name in job.family.members:
+        out[name].pieces = {**clean[name].result(), **out[name].pieces}
+    spooled = _spool(job, chunk, out) if job.spool else None
+    return ChunkResult(chunk, out, decided, spooled)
+
+
+def _spool(job: FamilyJob, chunk: int, tables: dict[str, TableChunk]) -> str:
+    """Leave the chunk's pieces in one file of the spool folder (late rows stay bytes): the
+    main process copies them into the tables' files instead of unpickling and writing them."""
+    assert job.spool is not None
+    path = os.path.join(job.spool, f"{job.family.root}-{chunk:07d}.part")
+    with open(path, "wb") as fh:
+        for part in tables.values():
+            part.pieces = spool_pieces(part.pieces, fh, path)
+    return path
+
+
+_ENCODER: tuple[int, ThreadPoolExecutor] | None = None  # (pid, pool): threads do not fork
+
+
+def _encoder() -> ThreadPoolExecutor:
+    """This process's encoding thread (made again in a forked worker)."""
+    global _ENCODER
+    if _ENCODER is None or _ENCODER[0] != os.getpid():
+        _ENCODER = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="encode"))
+    return _ENCODER[1]
 
 
 def _table_chunk(
     job: FamilyJob,
     made: FamilyChunk,
     name: str,
+    arrow: pa.Table,
     types: dict[str, str],
     dirty_types: dict[str, str] | None,
 ) -> TableChunk:
+    """A member's share of the chunk but its clean pieces (encoded by ``chunk_task``)."""
     plan = job.plan
-    cols = made.tables[name]
-    arrow = to_arrow(cols, types)
     result = TableChunk(
         rows=arrow.num_rows,
         nulls=[
             f.name for f, col in zip(arrow.schema, arrow.columns, strict=True) if col.null_count
         ],
-        pieces=encode_chunk(job.formats, layout.DATA, arrow, types, job.compression),
+        pieces={},
         links=_links(plan, name, made),
     )
     if name in job.kept:

@@ -25,6 +25,8 @@ from typing import Any, BinaryIO
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from synthgen_sdv.io.sink import Spooled, copy_range
+
 MAGIC = b"PAR1"
 
 # compact protocol type ids
@@ -366,10 +368,21 @@ class ParquetAppender:
         """Rows appended so far."""
         return self._rows
 
-    def append(self, piece: bytes) -> None:
-        """Append a complete Parquet file (its row groups) written with the same settings."""
+    def append(self, piece: bytes | Spooled) -> None:
+        """Append a complete Parquet file (its row groups) written with the same settings: its
+        bytes, or a ``Spooled`` body whose footer the worker decoded (``spool_piece``)."""
+        if isinstance(piece, Spooled):
+            footer, key = piece.meta
+            self._add_footer(footer, key)
+            copy_range(piece.path, piece.offset, piece.length, self._sink)
+            self._pos += piece.length
+            return
         body, footer = split_piece(piece)
-        key = _template_key(footer)
+        self._add_footer(footer, _template_key(footer))
+        self._sink.write(body)
+        self._pos += len(body)
+
+    def _add_footer(self, footer: Struct, key: bytes) -> None:
         if self._template is None:
             self._template, self._key = footer, key
         elif key != self._key:
@@ -381,8 +394,6 @@ class ParquetAppender:
         for rg in groups:
             self._row_groups.append(_moved_row_group(rg, delta, len(self._row_groups)))
         self._rows += _get(footer, _FILE_NUM_ROWS, 0)
-        self._sink.write(body)
-        self._pos += len(body)
 
     def close(self) -> None:
         """Write the footer (the first piece's, with every row group and the total rows)."""
@@ -397,6 +408,16 @@ class ParquetAppender:
         self._sink.write(data)
         self._sink.write(len(data).to_bytes(4, "little"))
         self._sink.write(MAGIC)
+
+
+def spool_piece(piece: bytes, fh: BinaryIO, path: str) -> Spooled:
+    """Write a piece's body to the open spool file ``fh`` (at ``path``), in a worker, and
+    decode its footer there: the main process then only copies the body (``append``).
+    ``meta``: the footer and its template key (what must match the file's first piece)."""
+    body, footer = split_piece(piece)
+    offset = fh.tell()
+    fh.write(body)
+    return Spooled(path, offset, len(body), (footer, _template_key(footer)))
 
 
 def encode_piece(table: pa.Table, **write_options: Any) -> bytes:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -23,8 +23,8 @@ import pyarrow.parquet as pq
 from synthgen_sdv.core.registry import Registry
 from synthgen_sdv.core.values import text
 from synthgen_sdv.io import layout
-from synthgen_sdv.io.parquet_append import ParquetAppender, encode_piece
-from synthgen_sdv.io.sink import Sink
+from synthgen_sdv.io.parquet_append import ParquetAppender, encode_piece, spool_piece
+from synthgen_sdv.io.sink import Piece, Sink, Spooled, copy_range
 
 ARROW_TYPES = {
     "int": pa.int64(),
@@ -91,13 +91,21 @@ class TableFormat(ABC):
     def open(self, path: Path, schema: pa.Schema, compression: str = "snappy") -> Appender:
         """The table's file, ready to take pieces (encoded with the same ``compression``)."""
 
+    def spool(self, piece: bytes, fh: BinaryIO, path: str) -> Spooled:
+        """Leave ``piece`` in the open spool file ``fh`` (a worker does, so the main process
+        copies it without unpickling); formats that parse pieces parse them here."""
+        offset = fh.tell()
+        fh.write(piece)
+        return Spooled(path, offset, len(piece))
+
 
 class Appender(ABC):
     """One table's file, taking encoded pieces in order."""
 
     @abstractmethod
-    def append(self, piece: bytes) -> None:
-        """Add a piece (as encoded by the format) after the previous ones."""
+    def append(self, piece: Piece) -> None:
+        """Add a piece (as encoded by the format, or spooled by ``spool``) after the
+        previous ones."""
 
     @abstractmethod
     def close(self) -> None:
@@ -131,7 +139,7 @@ class _ParquetAppender(Appender):
         options = parquet_options(schema, compression)
         self._appender = ParquetAppender(self._fh, schema, **options)
 
-    def append(self, piece: bytes) -> None:
+    def append(self, piece: Piece) -> None:
         self._appender.append(piece)
 
     def close(self) -> None:
@@ -156,6 +164,10 @@ class ParquetFormat(TableFormat):
         """The table's Parquet file."""
         return _ParquetAppender(path, schema, compression)
 
+    def spool(self, piece: bytes, fh: BinaryIO, path: str) -> Spooled:
+        """The piece's body, its footer decoded here (in the worker)."""
+        return spool_piece(piece, fh, path)
+
 
 _CSV_OPTIONS = {"quoting_style": "needed"}
 
@@ -167,8 +179,11 @@ class _CsvAppender(Appender):
         pacsv.CSVWriter(header, schema, write_options=pacsv.WriteOptions(**_CSV_OPTIONS)).close()
         self._fh.write(header.getvalue().to_pybytes())
 
-    def append(self, piece: bytes) -> None:
-        self._fh.write(piece)
+    def append(self, piece: Piece) -> None:
+        if isinstance(piece, Spooled):
+            copy_range(piece.path, piece.offset, piece.length, self._fh)
+        else:
+            self._fh.write(piece)
 
     def close(self) -> None:
         self._fh.close()
@@ -197,11 +212,22 @@ class CsvFormat(TableFormat):
 _register("parquet", ParquetFormat())
 _register("csv", CsvFormat())
 
-Pieces = dict[tuple[str, str], bytes]  # (data | data_dirty, format) -> an encoded piece
+Pieces = dict[tuple[str, str], Piece]  # (data | data_dirty, format) -> an encoded piece
+
+
+def spool_pieces(pieces: Pieces, fh: BinaryIO, path: str) -> Pieces:
+    """``pieces`` left in the open spool file ``fh`` (at ``path``), each by its format."""
+    out: Pieces = {}
+    for (folder, fmt), piece in pieces.items():
+        assert isinstance(piece, bytes)
+        out[(folder, fmt)] = WRITERS.get(fmt).spool(piece, fh, path)
+    return out
 
 
 class FileSink(Sink):
     """Appends clean pieces to data/ and dirty ones to data_dirty/, in every format asked."""
+
+    spools = True
 
     def __init__(self, root: Path, formats: list[str], compression: str = DEFAULT_COMPRESSION):
         self.root: Path | None = root

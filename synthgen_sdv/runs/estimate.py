@@ -53,6 +53,7 @@ from synthgen_sdv.generate.engine import Engine
 from synthgen_sdv.io.layout import DATA, DATA_DIRTY
 from synthgen_sdv.io.sink import Sink
 from synthgen_sdv.io.writers import decode_parquet, to_arrow
+from synthgen_sdv.lineage.workspace import Limits
 from synthgen_sdv.schema.plan import Plan
 
 #: the scout: rows of each root and at most this many rows per parent row (so at most
@@ -89,9 +90,14 @@ class MemoryModel:
     worker_bytes: int = 80 * 2**20
     #: the lineage pipeline: DuckDB and its buffers, whatever the data
     lineage_fixed: int = 100 * 2**20
-    #: the lineage pipeline: every data table in memory as Arrow plus the step outputs (about
-    #: five times the data) and DuckDB's working memory, relative to the tables' pandas size
+    #: the lineage pipeline: DuckDB's working memory and the Arrow batches of the step outputs,
+    #: relative to the tables' pandas size, while that is below DuckDB's memory limit ...
     lineage_factor: float = 10.0
+    #: ... which caps it: DuckDB spills past its limit (``lineage.workspace.Limits``, which a
+    #: retry may double), so the pipeline's memory stops growing with the data; this many
+    #: times the limit, plus ``lineage_stream`` for the batches and per-step results
+    lineage_limit_factor: float = 2.0
+    lineage_stream: int = 700 * 2**20
     #: SDV, RDT, SDMetrics, torch and scikit-learn once imported (fit-sample and sample import
     #: them after the estimate is made)
     synth_libraries: int = 330 * 2**20
@@ -454,7 +460,9 @@ def _memory_parts(
     if workers > 1:
         parts["workers"] = workers * (model.worker_bytes + chunk)
     if etl and plan.loaded.lineage is not None:
-        parts["lineage"] = model.lineage_fixed + _table_bytes(sizes, sizes) * model.lineage_factor
+        cap = Limits.from_env().memory_mb * 2**20 * model.lineage_limit_factor
+        working = min(_table_bytes(sizes, sizes) * model.lineage_factor, cap + model.lineage_stream)
+        parts["lineage"] = model.lineage_fixed + working
     return {k: _round(v) for k, v in parts.items()}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,12 @@ def executor_for(
     return EXECUTORS.get(engine)(workers)
 
 
+def clean_only(plan: Plan) -> Plan:
+    """``plan`` without its anomalies: no data_dirty/ and no anomaly labels (``--no-dirty``),
+    for runs that need the clean tables only; the clean tables are the same bytes."""
+    return dataclasses.replace(plan, anomalies=())
+
+
 def run_generate(
     plan: Plan,
     out: Path,
@@ -45,15 +52,19 @@ def run_generate(
     spark_master: str | None = None,
     compression: str = DEFAULT_COMPRESSION,
     overwrite: bool = False,
+    dirty: bool = True,
 ) -> GenerateOutcome:
     """Every table of ``plan`` to files; ``etl`` also executes lineage.yml over them.
 
     ``engine`` says where chunks are made: ``local`` (``workers`` processes), ``spark`` (tasks
     of a Spark application at ``spark_master``, default ``local[2]``), or an executor; the
     files are the same either way. ``compression``: the Parquet codec (snappy, zstd, ...).
-    An earlier output in ``out`` is replaced only with ``overwrite``.
+    An earlier output in ``out`` is replaced only with ``overwrite``. ``dirty`` False skips the
+    dirty copies and their labels (``clean_only``).
     """
     started = time.perf_counter()
+    if not dirty:
+        plan = clean_only(plan)
     if spark_master and engine != "spark":
         raise InputError(f"--spark-master {spark_master}: it needs --engine spark")
     if compression not in COMPRESSIONS:

@@ -38,6 +38,7 @@ import pandas as pd
 from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.core.progress import Progress
 from synthgen_sdv.core.registry import Registry
+from synthgen_sdv.synth.marginals import keep_shares, learn_shares
 from synthgen_sdv.synth.prepare import Prepared, prepare_for_fit, restore_after_sample
 from synthgen_sdv.synth.seeding import (  # noqa: F401  (re-exported: the interface's seeding)
     NOT_REPRODUCIBLE,
@@ -89,6 +90,7 @@ class Synthesizer(ABC):
         self.pii = pii
         self.reattach_condition = reattach_condition
         self.prepared: Prepared | None = None  # set by fit
+        self.shares: list = []  # set by fit (``marginals``)
         self.timings: dict[str, float] = {}
 
     # ------------------------------------------------------------------ public
@@ -112,6 +114,8 @@ class Synthesizer(ABC):
             seeded(derive_seed(self.seed, "fit")),
         ):
             self._fit(self.prepared.model_tables, self.prepared.model_metadata)
+        # discrete columns keep their real per-value shares (``marginals``)
+        self.shares = learn_shares(self.prepared.model_tables, getattr(self, "treatments", []))
         self.timings["fit_s"] = time.perf_counter() - start
         return self
 
@@ -137,6 +141,7 @@ class Synthesizer(ABC):
                 seeded(derive_seed(self.seed, "sample", scale)),
             ):
                 raw = self._sample(float(scale))
+                raw = keep_shares(raw, getattr(self, "shares", []), self.seed)
             with stages.stage("restore keys to unmodeled tables and PII"):
                 restore_seed = derive_seed(self.seed, "restore", scale)
                 out = restore_after_sample(raw, self.prepared, restore_seed)

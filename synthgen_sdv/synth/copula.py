@@ -76,6 +76,13 @@ class GaussianCopulaTables(Synthesizer):
             if tmeta.get("primary_key"):
                 single["primary_key"] = tmeta["primary_key"]
             data = tables[table].drop(columns=fks)
+            self.sizes[table] = len(data)
+            self.primary_keys[table] = tmeta.get("primary_key")
+            if not single["columns"]:
+                # a table of foreign keys only (a link table): nothing for a copula to learn;
+                # its rows come from the child counts and its keys from the parents
+                self.models[table] = None
+                continue
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 model = GaussianCopulaSynthesizer(
@@ -87,8 +94,6 @@ class GaussianCopulaTables(Synthesizer):
                     model.update_transformers(transformers[table])
                 model.fit(data)
             self.models[table] = model
-            self.sizes[table] = len(data)
-            self.primary_keys[table] = tmeta.get("primary_key")
         for r in self.relationships:
             parent, child = r["parent_table_name"], r["child_table_name"]
             fk, pk = r["child_foreign_key"], r["parent_primary_key"]
@@ -97,34 +102,50 @@ class GaussianCopulaTables(Synthesizer):
             self.count_values[(child, fk)] = per_parent.to_numpy(dtype=np.int64)
             self.null_rates[(child, fk)] = float(tables[child][fk].isna().mean())
 
+    def _rows(self, table: str, n: int) -> pd.DataFrame:
+        """``n`` rows of the table's own columns (none for a table of foreign keys only)."""
+        model = self.models[table]
+        if model is None:
+            return pd.DataFrame(index=pd.RangeIndex(n))
+        model.reset_sampling()
+        if getattr(model, "_model", None) is not None:  # None: a table of keys only
+            model._set_random_state(derive_seed(self.seed, "table", table))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return model.sample(max(n, 1)).iloc[:n].reset_index(drop=True)
+
+    def _driver(self, rels: list[dict]) -> dict:
+        """The relationship whose counts set the child's rows: the parent with the most rows
+        (a 23-row parent where one row holds every child gives 0 children in most draws)."""
+        return max(rels, key=lambda r: self.sizes[r["parent_table_name"]])
+
     def _sample(self, scale: float) -> dict[str, pd.DataFrame]:
         out: dict[str, pd.DataFrame] = {}
         for table in self.order:
-            model = self.models[table]
-            model.reset_sampling()
-            if getattr(model, "_model", None) is not None:  # None: a table of keys only
-                model._set_random_state(derive_seed(self.seed, "table", table))
             rels = [r for r in self.relationships if r["child_table_name"] == table]
             rng = np.random.default_rng(derive_seed(self.seed, "counts", table))
             if not rels:
-                n = max(1, round(self.sizes[table] * scale))
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    out[table] = model.sample(n)
+                out[table] = self._rows(table, max(1, round(self.sizes[table] * scale)))
                 continue
-            first, others = rels[0], rels[1:]
+            first = self._driver(rels)
+            others = [r for r in rels if r is not first]
             parent_keys = out[first["parent_table_name"]][first["parent_primary_key"]].to_numpy()
             counts = rng.choice(
                 self.count_values[(table, first["child_foreign_key"])], size=len(parent_keys)
             )
             n = int(counts.sum())
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                df = model.sample(max(n, 1)).iloc[:n].reset_index(drop=True)
+            if n == 0 and self.sizes[table] and len(parent_keys):
+                # the data has rows here: at least one child, under a parent drawn uniformly
+                counts[rng.integers(len(parent_keys))] = 1
+                n = 1
+            df = self._rows(table, n)
             fk_values = pd.Series(np.repeat(parent_keys, counts), dtype=object)
             df[first["child_foreign_key"]] = self._with_nulls(fk_values, table, first, rng)
             for r in others:
                 keys = out[r["parent_table_name"]][r["parent_primary_key"]].to_numpy()
+                if len(keys) == 0:  # the parent came out empty: no key can resolve but null
+                    df[r["child_foreign_key"]] = pd.Series([None] * n, dtype=object)
+                    continue
                 weights = rng.choice(
                     self.count_values[(table, r["child_foreign_key"])], size=len(keys)
                 ).astype(float)

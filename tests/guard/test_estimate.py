@@ -173,3 +173,14 @@ def test_the_estimate_is_calibrated_against_real_runs(tmp_path):
         assert 0.85 < est["rows"] / row["rows"] < 1.2, row
         assert 0.6 < est["disk_bytes"] / row["disk_bytes"] < 1.8, row
         assert 0.8 < est["peak_memory_bytes"] / row["peak_rss_bytes"] < 2.5, row
+
+
+def test_the_lineage_part_stops_growing_at_duckdbs_memory_limit():
+    """DuckDB spills past its limit, so the lineage estimate is capped: the default run at
+    scale 3000 is not refused for lineage memory it does not use (it ran under 1 GB)."""
+    parts = {
+        s: estimate_generate(project_plan(DEFAULT, scale=s), ["parquet"]).memory_parts["lineage"]
+        for s in (1000, 3000)
+    }
+    assert parts[1000] == parts[3000]
+    assert parts[3000] < 2 * 2**30

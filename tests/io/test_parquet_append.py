@@ -99,3 +99,25 @@ def test_a_piece_of_another_schema_is_refused():
         appender.append(encode_piece(other, compression="zstd"))
     with pytest.raises(ParquetAppendError, match="not a Parquet file"):
         appender.append(b"id,name\n1,a\n")
+
+
+def test_spooled_pieces_append_to_the_same_bytes_as_pieces_in_memory(tmp_path):
+    """A worker leaves a piece's body in a spool file and decodes its footer there; the main
+    process copies the body (copy_file_range) and must write the very same file."""
+    from synthgen_sdv.io.parquet_append import spool_piece
+
+    pieces = [encode_piece(t, compression="snappy") for t in PIECES]
+    spool = tmp_path / "chunk.part"
+    with open(spool, "wb") as fh:
+        fh.write(b"junk before")  # spooled bodies sit anywhere in the file
+        refs = [spool_piece(p, fh, str(spool)) for p in pieces]
+    target = tmp_path / "t.parquet"
+    with open(target, "wb") as out:
+        appender = ParquetAppender(out, PIECES[0].schema, compression="snappy")
+        appender.append(pieces[0])  # bytes and spooled pieces mix
+        for ref in refs[1:]:
+            appender.append(ref)
+        appender.close()
+    assert target.read_bytes() == _appended(PIECES, compression="snappy")
+    assert pq.read_table(target).equals(pa.concat_tables(PIECES))
+    assert duckdb.connect().execute(f"SELECT count(*) FROM '{target}'").fetchone()[0] == 4017

@@ -1,0 +1,120 @@
+"""Per-value shares of discrete numerical columns, kept whatever the copula samples.
+
+A number with few distinct values (a unit price of 0.99 or 1.99, a bill-of-materials level,
+a quantity of 1..9) is modeled as an ordered category in normal-score space (``treatment``).
+HMA then samples each child row from its parent's normal, whose mean and spread are themselves
+drawn from the parent's copula; a rare value in the upper tail picks up that noise from every
+parent: 1.99 went from 5.0% of a real invoice table to 17.9%. The ranks the copula gives are
+informative (which rows are high); the shares it gives are not. So after sampling, each such
+column is re-labelled by rank: its rows are ordered by the sampled value (ties in a seeded
+random order) and the real values are laid over that order in their real shares (largest
+remainder rounding). Dependence that runs through the ranks is kept, the marginal is the
+data's, and no value can pile up. Nulls keep the rows the model gave them.
+
+The same holds for a categorical column whose values are numbers (a level 0..4 detected as a
+category) and for categories ordered by a related number: both have an order the copula sees.
+Unordered categories are left to the model (their encoder's order carries no meaning).
+
+Public API: ``learn_shares(tables, treatments)`` -> list of ``DiscreteShares``;
+``keep_shares(sampled, shares, seed)`` -> the sampled tables with each column re-labelled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from synthgen_sdv.synth.seeding import derive_seed
+
+
+@dataclass(frozen=True)
+class DiscreteShares:
+    """The real values of one discrete column, ascending, and the share of each (non-null)."""
+
+    table: str
+    column: str
+    values: tuple  # in the model's order: ascending numbers, or the ordered categories
+    shares: tuple
+    numeric: bool = True
+
+    def counts(self, n: int) -> np.ndarray:
+        """How many of ``n`` rows take each value: largest-remainder rounding of the shares."""
+        exact = np.asarray(self.shares, dtype=float) * n
+        counts = np.floor(exact).astype(np.int64)
+        short = n - int(counts.sum())
+        if short > 0:
+            # stable: ties in the remainder go to the earlier (smaller) value
+            order = np.argsort(-(exact - counts), kind="stable")
+            counts[order[:short]] += 1
+        return counts
+
+    def relabel(self, column: pd.Series, rng: np.random.Generator) -> pd.Series:
+        """``column`` with its non-null rows re-labelled by rank into the real shares."""
+        known = column.notna().to_numpy()
+        n = int(known.sum())
+        if n == 0:
+            return column
+        # rank by sampled value; ties (most rows of a discrete column) in a random order
+        order = np.lexsort((rng.random(n), self._rank_keys(column[known])))
+        labels = np.repeat(np.asarray(self.values, dtype=object), self.counts(n))
+        values = np.empty(n, dtype=object)
+        values[order] = labels
+        out = column.astype(object).copy()
+        out[known] = values
+        try:
+            return out.astype(column.dtype)
+        except (TypeError, ValueError):
+            return out.infer_objects()
+
+    def _rank_keys(self, sampled: pd.Series) -> np.ndarray:
+        """Where each sampled value sits in the column's order: its number for a numeric
+        column, else its position in the model's category order (unknown values last)."""
+        numeric = pd.to_numeric(sampled, errors="coerce")
+        if self.numeric and numeric.notna().all():
+            return numeric.to_numpy(dtype=float)
+        position = {v: i for i, v in enumerate(self.values)}
+        return np.array([position.get(v, np.inf) for v in sampled], dtype=float)
+
+
+def learn_shares(tables: dict[str, pd.DataFrame], treatments) -> list[DiscreteShares]:
+    """The real per-value shares of every column with the ``shares`` treatment (rule of that
+    name in ``treatment``): numbers in numeric order, ordered categories in their order."""
+    out: list[DiscreteShares] = []
+    for t in treatments:
+        if t.treatment != "shares" or t.column not in tables.get(t.table, {}):
+            continue
+        freq = tables[t.table][t.column].dropna().value_counts(normalize=True)
+        numeric = "order" not in t.params
+        if numeric:
+            numbers = pd.to_numeric(pd.Series(freq.index), errors="coerce").to_numpy()
+            freq = freq.iloc[np.argsort(numbers, kind="stable")]
+        else:
+            freq = freq.reindex([v for v in t.params["order"] if v in freq.index])
+        out.append(
+            DiscreteShares(
+                t.table,
+                t.column,
+                tuple(freq.index.tolist()),
+                tuple(float(s) for s in freq.to_numpy()),
+                numeric,
+            )
+        )
+    return out
+
+
+def keep_shares(
+    sampled: dict[str, pd.DataFrame], shares: list[DiscreteShares], seed: int
+) -> dict[str, pd.DataFrame]:
+    """The sampled tables with every learned discrete column re-labelled to its real shares."""
+    out = dict(sampled)
+    for s in shares:
+        df = out.get(s.table)
+        if df is None or s.column not in df or len(df) == 0:
+            continue
+        rng = np.random.default_rng(derive_seed(seed, "shares", s.table, s.column))
+        df = df.copy() if df is sampled.get(s.table) else df
+        df[s.column] = s.relabel(df[s.column], rng).to_numpy()
+        out[s.table] = df
+    return out
