@@ -83,6 +83,7 @@ class ConfigSource(Source):
     finish_line = "recompute derived columns and totals"
     write_line = "sampled tables as sampled, the other tables by rules on top of them"
     batched = True
+    batch_alone = True
 
     def __init__(
         self, plan: Plan, workers: int = 1, etl: bool = True, boot: Bootstrap | None = None

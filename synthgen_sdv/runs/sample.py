@@ -149,7 +149,7 @@ def sample(
         f"sample at {scale:g}x the fitted rows (seed {seed}); {fitted.source.finish_line}"
     )
     batches = plan_batches(scale, seed, fitted.rows) if fitted.source.batchable(fitted) else []
-    if len(batches) > 1:
+    if len(batches) > 1 or (batches and fitted.source.batch_alone):
         workers = workers or int(getattr(fitted.source, "workers", 1))
         sampled = sample_in_batches(fitted, batches, scale, seed, workers, progress, spill)
     else:

@@ -101,6 +101,9 @@ class Source(ABC):
     #: whether a large sample may be drawn in batches of root rows (``synth.batches``): the
     #: source finishes each batch on its own (``finish_tables``) and then all of them (``whole``)
     batched = False
+    #: whether a sample of one batch goes the batched way too (counted keys, ``finish_tables``)
+    #: rather than one plain draw and ``finish`` (a config's samples always have)
+    batch_alone = False
     #: whether the output runs the source's ETL pipeline, if it has one (a config's lineage.yml)
     etl = True
 
