@@ -36,17 +36,20 @@ from __future__ import annotations
 
 import logging
 import warnings
-from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-from copulas.univariate import TruncatedGaussian
 from rdt.transformers import FloatFormatter
-from scipy import special, stats
+from scipy import special
 from sdv.multi_table import HMASynthesizer
 from sdv.multi_table.hma import DEFAULT_EXTENDED_COLUMNS_DISTRIBUTION
-from sdv.single_table import GaussianCopulaSynthesizer
 
+from synthgen_sdv.synth.fast_copula import (
+    FastCopulaSynthesizer,
+    MomentCopulaSynthesizer,
+    univariate_parameters,
+)
+from synthgen_sdv.synth.fastmath import truncnorm_cdf, truncnorm_ppf
 from synthgen_sdv.synth.hma_sampling import MultiParentSampling
 
 LOGGER = logging.getLogger(__name__)
@@ -127,7 +130,7 @@ def per_parent_parameters(
                 cdf = np.full(n, np.nan)
                 live = ~const[codes]
                 g = codes[live]
-                cdf[live] = stats.truncnorm.cdf(x[live], a[g], b[g], loc=loc[g], scale=scale[g])
+                cdf[live] = truncnorm_cdf(x[live], a[g], b[g], loc[g], scale[g])
                 a, b = np.where(const, mn, a), np.where(const, mn, b)
                 loc, scale = np.where(const, mn, loc), np.where(const, 0.0, scale)
                 params = {"a": a, "b": b, "loc": loc, "scale": scale}
@@ -191,38 +194,6 @@ def _nearest_correlation(mats: np.ndarray) -> np.ndarray:
     return mats
 
 
-class MomentTruncatedGaussian(TruncatedGaussian):
-    """copulas' TruncatedGaussian with ``loc``/``scale`` = mean/std instead of an SLSQP fit.
-
-    Same bounds and constant handling; used (``truncnorm_fit="moments"``) for the hundreds of
-    extended columns of a root table, where SLSQP is most of what is left of the fit time.
-    """
-
-    def _fit(self, X):
-        X = np.asarray(X, dtype=float)
-        if self.min is None:
-            self.min = X.min() - EPSILON
-        if self.max is None:
-            self.max = X.max() + EPSILON
-        loc = X.mean()
-        scale = min(X.std(), (self.max - self.min) ** 2)
-        self._params = {
-            "a": (self.min - loc) / scale,
-            "b": (self.max - loc) / scale,
-            "loc": loc,
-            "scale": scale,
-        }
-
-
-class MomentCopulaSynthesizer(GaussianCopulaSynthesizer):
-    """GaussianCopulaSynthesizer whose ``truncnorm`` is fitted by moments."""
-
-    _DISTRIBUTIONS: ClassVar[dict] = {
-        **GaussianCopulaSynthesizer._DISTRIBUTIONS,
-        "truncnorm": MomentTruncatedGaussian,
-    }
-
-
 class _Range(FloatFormatter):
     """The only thing HMA reads from an extension column's formatter: its min and max."""
 
@@ -259,8 +230,10 @@ class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
     ):
         if truncnorm_fit not in ("mle", "moments"):
             raise ValueError(f"truncnorm_fit must be 'mle' or 'moments', got '{truncnorm_fit}'")
-        if truncnorm_fit == "moments":
-            self._synthesizer = MomentCopulaSynthesizer  # read by _initialize_models
+        # read by _initialize_models: table copulas whose draws reuse one correlation factor
+        self._synthesizer = (
+            MomentCopulaSynthesizer if truncnorm_fit == "moments" else FastCopulaSynthesizer
+        )
         super().__init__(metadata, locales=locales or ["en_US"], verbose=verbose)
         self.shrinkage = float(shrinkage)
         self.truncnorm_fit = truncnorm_fit
@@ -329,6 +302,36 @@ class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
         rng = np.random.default_rng(np.random.randint(0, 2**31 - 1))
         pick = rng.choice(donors, size=int(empty.sum()))
         table.loc[empty, columns] = table[columns].to_numpy()[pick]
+
+    @staticmethod
+    def _clear_nans(table_data, ignore_cols=None):
+        """Stock's fill (column mean, 0 if all NaN, mode for others), visiting only the
+        columns that hold a NaN: stock visits every column of tables hundreds wide, twice."""
+        ignore = set(ignore_cols or ())
+        holes = table_data.columns[table_data.isna().any().to_numpy()]
+        for column in holes:
+            if column in ignore:
+                continue
+            column_data = table_data[column]
+            if column_data.dtype in (int, float):
+                fill_value = 0 if column_data.isna().all() else column_data.mean()
+            else:
+                fill_value = column_data.mode()[0]
+            table_data[column] = column_data.fillna(fill_value)
+
+    def _model_tables(self, augmented_data):
+        """Stock's loop over the tables, keeping the per-column fallback parameters without
+        flattening each table's whole correlation matrix first (``univariate_parameters``)."""
+        for table_name, table in augmented_data.items():
+            keys = self._pop_foreign_keys(table, table_name)
+            self._clear_nans(table)
+            if not table.empty:
+                synthesizer = self._table_synthesizers[table_name]
+                self._set_extended_columns_distributions(synthesizer, table_name, table.columns)
+                synthesizer.fit_processed_data(table)
+                self._default_parameters[table_name] = univariate_parameters(synthesizer)
+            for fk_column_name, fk_values in keys.items():
+                table[fk_column_name] = fk_values
 
     # ---------------------------------------------------------------- fit
     def _child_distributions(self, child_name: str, columns) -> list[str]:
@@ -507,12 +510,12 @@ class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
                     x = loc + scale * special.ndtr(z[:, j])
                 else:
                     with np.errstate(all="ignore"):
-                        x = stats.truncnorm.ppf(
+                        x = truncnorm_ppf(
                             special.ndtr(z[:, j]),
                             p["a"][owner],
                             p["b"][owner],
-                            loc=loc,
-                            scale=scale,
+                            loc,
+                            scale,
                         )
                 raw[col] = np.where(np.isfinite(x), x, loc)
         raw_frame = pd.DataFrame(raw, index=pd.RangeIndex(n))
