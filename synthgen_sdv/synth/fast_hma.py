@@ -352,22 +352,25 @@ class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
         one_to_one = (
             primary_key and primary_key in foreign_key_columns and (foreign_key == primary_key)
         )
-        if one_to_one or any(d not in CLOSED_FORM for d in dists):
+        if any(d not in CLOSED_FORM for d in dists):
             LOGGER.warning(
                 "%s.%s: no closed form (distributions %s); using stock HMA's per-parent loop",
                 child_name,
                 foreign_key,
-                sorted(set(dists) - set(CLOSED_FORM)) or "one-to-one",
+                sorted(set(dists) - set(CLOSED_FORM)),
             )
             return super()._get_extension(child_name, child_table, foreign_key, progress_bar_desc)
 
-        keys = child_table[foreign_key]
+        # a one-to-one child's key is its primary key, which the data processor made the
+        # index: each parent has at most one row, whose values become that parent's
+        # parameters (loc = the value, scale 0), so the child extends its parent's row
+        keys = child_table.index.to_series() if one_to_one else child_table[foreign_key]
         null = keys.isna().to_numpy()
         if null.any():
             # the rows without a parent get one ordinary synthesizer, as in stock HMA
             super()._get_extension(child_name, child_table[null], foreign_key, progress_bar_desc)
-            child_table = child_table[~null]
-        codes, uniques = pd.factorize(child_table[foreign_key], sort=False)
+            child_table, keys = child_table[~null], keys[~null]
+        codes, uniques = pd.factorize(keys, sort=False)
         X = child_table[columns].to_numpy(dtype=float)
         ext = per_parent_parameters(X, codes, len(uniques), columns, dists, self.shrinkage)
         ext.columns = f"__{child_name}__{foreign_key}__" + ext.columns
