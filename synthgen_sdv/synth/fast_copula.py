@@ -119,5 +119,5 @@ def univariate_parameters(synthesizer: GaussianCopulaSynthesizer) -> dict:
     """
     model = synthesizer._model
     return flatten_dict(
-        {"univariates": dict(zip(model.columns, [u.to_dict() for u in model.univariates]))}
+        {"univariates": dict(zip(model.columns, [u.to_dict() for u in model.univariates], strict=True))}
     )

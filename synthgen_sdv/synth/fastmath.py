@@ -86,4 +86,3 @@ def truncnorm_ppf(q, a, b, loc=0.0, scale=1.0) -> np.ndarray:
     x = np.clip(np.where(flip, -x, x), a, b)
     bad = ~((a < b) & (q >= 0) & (q <= 1) & (np.asarray(scale) > 0))
     return np.where(bad, np.nan, loc + scale * x)
-

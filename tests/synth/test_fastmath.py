@@ -35,13 +35,17 @@ def test_per_element_parameters_broadcast_like_scipy():
     loc, scale = rng.normal(size=500), rng.uniform(0.1, 3, 500)
     x = loc + scale * rng.uniform(a, b)
     np.testing.assert_allclose(
-        truncnorm_cdf(x, a, b, loc, scale), stats.truncnorm.cdf(x, a, b, loc=loc, scale=scale),
-        rtol=1e-9, atol=1e-12,
+        truncnorm_cdf(x, a, b, loc, scale),
+        stats.truncnorm.cdf(x, a, b, loc=loc, scale=scale),
+        rtol=1e-9,
+        atol=1e-12,
     )
     q = rng.uniform(size=500)
     np.testing.assert_allclose(
-        truncnorm_ppf(q, a, b, loc, scale), stats.truncnorm.ppf(q, a, b, loc=loc, scale=scale),
-        rtol=1e-9, atol=1e-12,
+        truncnorm_ppf(q, a, b, loc, scale),
+        stats.truncnorm.ppf(q, a, b, loc=loc, scale=scale),
+        rtol=1e-9,
+        atol=1e-12,
     )
 
 
