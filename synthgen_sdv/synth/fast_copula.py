@@ -118,6 +118,5 @@ def univariate_parameters(synthesizer: GaussianCopulaSynthesizer) -> dict:
     extended columns takes longer than fitting it.
     """
     model = synthesizer._model
-    return flatten_dict(
-        {"univariates": dict(zip(model.columns, [u.to_dict() for u in model.univariates], strict=True))}
-    )
+    params = [u.to_dict() for u in model.univariates]
+    return flatten_dict({"univariates": dict(zip(model.columns, params, strict=True))})
