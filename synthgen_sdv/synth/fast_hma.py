@@ -472,19 +472,28 @@ class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
         counts = counts[keep]
         n = int(counts.sum())
         owner = np.repeat(np.arange(len(keep)), counts)
-        flat = parent.iloc[keep][[c for c in parent.columns if c.startswith(prefix)]]
-        flat = flat.astype(float).fillna(1e-6)
-        for col in flat.columns:  # same clipping as stock _extract_parameters
-            formatter = self.extended_columns[child_name][col]
-            flat[col] = np.clip(flat[col].to_numpy(), formatter._min_value, formatter._max_value)
+        # the parents' parameters as one float matrix, NaN -> 1e-6 and clipped to the learned
+        # range as stock's _extract_parameters does (a pandas Series per parameter and
+        # correlation pair cost more than the draw itself on wide children)
+        names = [c for c in parent.columns if c.startswith(prefix)]
+        ranges = [self.extended_columns[child_name][c] for c in names]
+        values = parent[names].to_numpy(dtype=float)[keep]
+        values = np.clip(
+            np.where(np.isnan(values), 1e-6, values),
+            np.array([r._min_value for r in ranges], dtype=float),
+            np.array([r._max_value for r in ranges], dtype=float),
+        )
+        position = {c[len(prefix) :]: i for i, c in enumerate(names)}
         defaults = self._default_parameters.get(child_name, {})
 
         raw = {}
         if k:
             corr = np.zeros((len(keep), k, k))
-            for i in range(1, k):
-                for j in range(i):
-                    corr[:, i, j] = corr[:, j, i] = flat[f"{prefix}correlation__{i - 1}__{j}"]
+            rows, cols = np.tril_indices(k, -1)  # the order of correlation__{i-1}__{j}
+            pairs = values[
+                :, [position[f"correlation__{i - 1}__{j}"] for i, j in zip(rows, cols, strict=True)]
+            ]
+            corr[:, rows, cols] = corr[:, cols, rows] = pairs
             mx = np.abs(corr).max(axis=(1, 2))
             corr = np.where((mx > 1)[:, None, None], corr / np.maximum(mx, 1)[:, None, None], corr)
             corr = _nearest_correlation(corr + np.eye(k))
@@ -497,7 +506,7 @@ class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
                 z[e] = np.einsum("rij,rj->ri", factor[owner[e]], noise[e])
             for j, (col, dist) in enumerate(zip(columns, dists, strict=True)):
                 p = {
-                    name: flat[f"{prefix}univariates__{col}__{name}"].to_numpy().copy()
+                    name: values[:, position[f"univariates__{col}__{name}"]].copy()
                     for name in PARAM_NAMES[dist]
                 }
                 if dist == "truncnorm":  # stock falls back to the table-level fit (argcheck)

@@ -16,6 +16,7 @@ from sdv.multi_table import HMASynthesizer
 from synthgen_sdv.synth.fast_copula import (
     FastGaussianMultivariate,
     MomentCopulaSynthesizer,
+    sampling_factor,
     univariate_parameters,
 )
 from synthgen_sdv.synth.fast_hma import FastHMASynthesizer
@@ -36,31 +37,38 @@ def _frame(n: int = 300, seed: int = 1) -> pd.DataFrame:
     )
 
 
-def test_draws_are_the_same_bytes_as_copulas_multivariate_normal():
-    data = _frame()
+@pytest.mark.parametrize("rows", [300, 8])  # 8 rows of 30 columns: a singular matrix
+def test_correlation_equals_copulas(rows):
+    rng = np.random.default_rng(rows)
+    data = pd.DataFrame(rng.normal(size=(rows, 30))).add_prefix("c")
+    data["c1"] = data["c0"] * 2  # perfectly correlated pair
     stock, fast = GaussianMultivariate(NORMAL), FastGaussianMultivariate(NORMAL)
     for model in (stock, fast):
         model.fit(data)
-    pd.testing.assert_frame_equal(fast.correlation, stock.correlation)
-    for seed in (0, 7):  # the second call reuses the cached factor
-        np.random.seed(seed)
-        want = stock.sample(50)
-        np.random.seed(seed)
-        got = fast.sample(50)
-        pd.testing.assert_frame_equal(got, want, check_exact=True)
+    pd.testing.assert_frame_equal(fast.correlation, stock.correlation, rtol=1e-12, atol=1e-12)
 
 
-def test_cached_factor_follows_a_new_correlation():
+@pytest.mark.parametrize("rank", [40, 7])
+def test_sampling_factor_is_a_square_root(rank):
+    rng = np.random.default_rng(rank)
+    z = rng.normal(size=(rank + 1, 40))
+    corr = np.nan_to_num(np.corrcoef(z.T))
+    factor = sampling_factor(corr)
+    np.testing.assert_allclose(factor.T @ factor, corr, atol=1e-9)
+
+
+def test_draws_follow_the_correlation_and_repeat_with_the_seed():
+    data = _frame(2000)
     fast = FastGaussianMultivariate(NORMAL)
-    fast.fit(_frame())
-    fast.sample(5)
-    fast.fit(_frame(seed=2))  # refitted: a new matrix, a new factor
-    stock = GaussianMultivariate(NORMAL)
-    stock.fit(_frame(seed=2))
-    np.random.seed(3)
-    want = stock.sample(20)
-    np.random.seed(3)
-    pd.testing.assert_frame_equal(fast.sample(20), want, check_exact=True)
+    fast.fit(data)
+    np.random.seed(4)
+    first = fast._get_normal_samples(20000, None)
+    np.testing.assert_allclose(first.corr().to_numpy(), fast.correlation.to_numpy(), atol=0.03)
+    np.random.seed(4)
+    pd.testing.assert_frame_equal(fast._get_normal_samples(20000, None), first, check_exact=True)
+    fast.fit(_frame(2000, seed=2))  # refitted: a new matrix, a new factor
+    again = fast._get_normal_samples(20000, None)
+    np.testing.assert_allclose(again.corr().to_numpy(), fast.correlation.to_numpy(), atol=0.03)
 
 
 def test_univariate_parameters_are_stocks_univariate_entries():
