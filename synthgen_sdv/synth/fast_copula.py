@@ -24,7 +24,7 @@ import pandas as pd
 from copulas.multivariate import GaussianMultivariate
 from copulas.univariate import TruncatedGaussian
 from copulas.utils import random_state
-from scipy import special
+from scipy import special, stats
 from sdv.single_table import GaussianCopulaSynthesizer
 from sdv.single_table.utils import flatten_dict
 
@@ -77,12 +77,38 @@ class FastGaussianMultivariate(GaussianMultivariate):
         eigenvalues (a symmetric matrix: the same number, at a third of an SVD's cost)."""
         result = self._transform_to_normal(X)
         correlation = np.nan_to_num(pd.DataFrame(data=result).corr().to_numpy(), nan=0.0)
-        if correlation.size:
+        k = correlation.shape[0]
+        if k and len(result) <= k:  # rank <= rows - 1 < k: singular, no need to decompose
+            correlation = correlation + np.identity(k) * EPSILON
+        elif k:
             with serial_blas():
                 vals = np.abs(np.linalg.eigvalsh(correlation))
             if not vals.min() > vals.max() * sys.float_info.epsilon:  # cond > 1 / eps
-                correlation = correlation + np.identity(correlation.shape[0]) * EPSILON
+                correlation = correlation + np.identity(k) * EPSILON
         return pd.DataFrame(correlation, index=self.columns, columns=self.columns)
+
+    def _transform_to_normal(self, X):
+        """copulas' normal scores, with every (non-constant) moment-fitted truncated normal
+        column's CDF computed in one array operation instead of one call per column."""
+        batch = [
+            j
+            for j, u in enumerate(self.univariates)
+            if type(u) is MomentTruncatedGaussian and "cumulative_distribution" not in vars(u)
+        ]
+        if not isinstance(X, pd.DataFrame) or len(batch) < 2 or list(X.columns) != self.columns:
+            return super()._transform_to_normal(X)
+        values = X.to_numpy(dtype=float)
+        U = np.empty_like(values)
+        params = [self.univariates[j]._params for j in batch]
+        U[:, batch] = truncnorm_cdf(
+            values[:, batch],
+            *(np.array([p[n] for p in params]) for n in ("a", "b", "loc", "scale")),
+        )
+        batched = set(batch)
+        for j, univariate in enumerate(self.univariates):
+            if j not in batched:
+                U[:, j] = univariate.cdf(values[:, j])
+        return stats.norm.ppf(U.clip(EPSILON, 1 - EPSILON))
 
     def _normal_draws(self, num_rows: int) -> np.ndarray:
         correlation = self.correlation

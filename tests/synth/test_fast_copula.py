@@ -16,6 +16,7 @@ from sdv.multi_table import HMASynthesizer
 from synthgen_sdv.synth.fast_copula import (
     FastGaussianMultivariate,
     MomentCopulaSynthesizer,
+    MomentTruncatedGaussian,
     sampling_factor,
     univariate_parameters,
 )
@@ -45,6 +46,20 @@ def test_correlation_equals_copulas(rows):
     stock, fast = GaussianMultivariate(NORMAL), FastGaussianMultivariate(NORMAL)
     for model in (stock, fast):
         model.fit(data)
+    pd.testing.assert_frame_equal(fast.correlation, stock.correlation, rtol=1e-12, atol=1e-12)
+
+
+def test_batched_truncnorm_scores_equal_per_column_scores():
+    data = _frame(200)
+    data["const"] = 3.0  # a constant column keeps copulas' step function
+    dist = {c: MomentTruncatedGaussian for c in data.columns}
+    dist["w"] = NORMAL  # a column outside the batch
+    stock, fast = GaussianMultivariate(dist), FastGaussianMultivariate(dist)
+    for model in (stock, fast):
+        model.fit(data)
+    np.testing.assert_allclose(
+        fast._transform_to_normal(data), stock._transform_to_normal(data), rtol=1e-12
+    )
     pd.testing.assert_frame_equal(fast.correlation, stock.correlation, rtol=1e-12, atol=1e-12)
 
 
