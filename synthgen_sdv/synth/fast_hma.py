@@ -259,18 +259,8 @@ class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
             for foreign_key in self.metadata._get_foreign_keys(table_name, child_name):
                 desc = f"Tables '{table_name}' and '{child_name}' ('{foreign_key}')"
                 extension = self._get_extension(child_name, child_table.copy(), foreign_key, desc)
-                extension = extension.astype(float)
-                for column in extension.columns:
-                    if extension[column].isna().all():
-                        extension[column] = extension[column].fillna(1e-6)
-                    values = extension[column]
-                    self.extended_columns[child_name][column] = _Range(values.min(), values.max())
-                table = table.merge(extension, how="left", right_index=True, left_index=True)
                 num_rows_key = f"__{child_name}__{foreign_key}__num_rows"
-                table[num_rows_key] = table[num_rows_key].fillna(0)
-                if self.childless == "donor":
-                    ext_columns = [c for c in extension.columns if c != num_rows_key]
-                    self._fill_childless(table, ext_columns, num_rows_key)
+                table = self._extend(table, child_name, extension.astype(float), num_rows_key)
                 self._max_child_rows[num_rows_key] = table[num_rows_key].max()
                 self._min_child_rows[num_rows_key] = table[num_rows_key].min()
                 self._real_child_counts[num_rows_key] = np.sort(table[num_rows_key].to_numpy(float))
@@ -285,23 +275,57 @@ class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
         self._clear_nans(table, ignore_cols=self.metadata._get_all_foreign_keys(table_name))
         return table
 
+    def _extend(self, table, child_name, extension, num_rows_key):
+        """``table`` left-joined with a child's per-parent parameters, as stock's merge (a
+        parent without children: NaN, and 0 rows), with childless parents given a donor's
+        parameters (``childless="donor"``); done on one float matrix, where pandas visits
+        each of hundreds of extension columns several times."""
+        values = extension.to_numpy(dtype=float, copy=True)
+        values[:, np.isnan(values).all(axis=0)] = 1e-6  # stock: an all-NaN column -> 1e-6
+        if len(values):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # nanmin of a partly-NaN column
+                lows, highs = np.nanmin(values, axis=0), np.nanmax(values, axis=0)
+        else:
+            lows = highs = np.full(values.shape[1], np.nan)
+        for column, low, high in zip(extension.columns, lows, highs, strict=True):
+            self.extended_columns[child_name][column] = _Range(low, high)
+        position = extension.index.get_indexer(table.index)
+        block = np.full((len(table), values.shape[1]), np.nan)
+        block[position >= 0] = values[position[position >= 0]]
+        j = extension.columns.get_loc(num_rows_key)
+        block[:, j] = np.nan_to_num(block[:, j], nan=0.0)
+        if self.childless == "donor":
+            others = np.arange(block.shape[1]) != j
+            self._donor_fill(block, block[:, j] <= 0, others)
+        added = pd.DataFrame(block, index=table.index, columns=extension.columns)
+        return pd.concat([table, added], axis=1)
+
     @staticmethod
-    def _fill_childless(table: pd.DataFrame, columns: list[str], num_rows_key: str) -> None:
-        """Give each parent without children the child-model parameters of a random parent
-        with children (the whole block, so they stay consistent with each other).
+    def _donor_fill(block: np.ndarray, empty: np.ndarray, columns: np.ndarray) -> None:
+        """Give each parent without children (``empty`` rows of ``block``) the child-model
+        parameters (``columns``) of a random parent with children: the whole block, so they
+        stay consistent with each other.
 
         Stock fills them with the column mean. Where most parents have no child (Berka: 85%
         of accounts have no loan) the parent-level copula then learns a spike at the mean and
         samples mean parameters for the parents that do get children: 49% of the synthetic
         loans took the middle duration (36 months) against 19% in the data.
         """
-        empty = (table[num_rows_key] <= 0).to_numpy()
         donors = np.flatnonzero(~empty)
-        if not columns or not empty.any() or not len(donors):
+        if not columns.any() or not empty.any() or not len(donors):
             return
         rng = np.random.default_rng(np.random.randint(0, 2**31 - 1))
         pick = rng.choice(donors, size=int(empty.sum()))
-        table.loc[empty, columns] = table[columns].to_numpy()[pick]
+        block[np.ix_(empty, columns)] = block[pick][:, columns]
+
+    @staticmethod
+    def _fill_childless(table: pd.DataFrame, columns: list[str], num_rows_key: str) -> None:
+        """``_donor_fill`` on a frame: ``columns`` of the rows whose ``num_rows_key`` is 0."""
+        block = table[columns].to_numpy(dtype=float, copy=True)
+        empty = (table[num_rows_key] <= 0).to_numpy()
+        FastHMASynthesizer._donor_fill(block, empty, np.ones(len(columns), bool))
+        table[columns] = block
 
     @staticmethod
     def _clear_nans(table_data, ignore_cols=None):
