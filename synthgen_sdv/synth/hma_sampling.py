@@ -379,16 +379,21 @@ class MultiParentSampling:
         correlations) and the flat parameters the ``cluster`` method groups."""
         prefix = f"__{child}__{fk}__"
         ranges = self.extended_columns[child]
+        names = [c for c in parent.columns if c.startswith(prefix)]
+        try:  # one float matrix; a column pandas cannot cast is read value by value
+            values = parent[names].to_numpy(dtype=float)
+        except (TypeError, ValueError):
+            values = parent[names].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+        values = np.where(np.isnan(values), 1e-6, values)
+        position = {c: i for i, c in enumerate(names)}
 
         def param(name: str) -> np.ndarray:
             col = prefix + name
-            if col not in parent:
+            if col not in position:
                 return np.full(len(parent), 1e-6)
-            v = pd.to_numeric(parent[col], errors="coerce").astype(float).fillna(1e-6)
-            r = ranges.get(name)
-            if r is not None:
-                v = v.clip(r._min_value, r._max_value)
-            return v.to_numpy()
+            v = values[:, position[col]]
+            r = ranges.get(col)  # the learned range, keyed by the full column name
+            return v if r is None else np.clip(v, r._min_value, r._max_value)
 
         k = len(columns)
         loc = np.zeros((len(parent), k))
