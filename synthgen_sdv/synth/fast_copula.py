@@ -90,20 +90,12 @@ class FastGaussianMultivariate(GaussianMultivariate):
     def _transform_to_normal(self, X):
         """copulas' normal scores, with every (non-constant) moment-fitted truncated normal
         column's CDF computed in one array operation instead of one call per column."""
-        batch = [
-            j
-            for j, u in enumerate(self.univariates)
-            if type(u) is MomentTruncatedGaussian and "cumulative_distribution" not in vars(u)
-        ]
+        batch, params = self._truncnorm_batch("cumulative_distribution")
         if not isinstance(X, pd.DataFrame) or len(batch) < 2 or list(X.columns) != self.columns:
             return super()._transform_to_normal(X)
         values = X.to_numpy(dtype=float)
         U = np.empty_like(values)
-        params = [self.univariates[j]._params for j in batch]
-        U[:, batch] = truncnorm_cdf(
-            values[:, batch],
-            *(np.array([p[n] for p in params]) for n in ("a", "b", "loc", "scale")),
-        )
+        U[:, batch] = truncnorm_cdf(values[:, batch], *params)
         batched = set(batch)
         for j, univariate in enumerate(self.univariates):
             if j not in batched:
@@ -129,16 +121,31 @@ class FastGaussianMultivariate(GaussianMultivariate):
             return super().sample(num_rows, conditions=conditions)
         return self._sample_unconditional(num_rows)
 
+    def _truncnorm_batch(self, method: str) -> tuple[list[int], list[np.ndarray]]:
+        """Columns whose ``method`` is ``MomentTruncatedGaussian``'s own (a constant column
+        has copulas' step function instead), with their a, b, loc and scale as arrays."""
+        batch = [
+            j
+            for j, u in enumerate(self.univariates)
+            if type(u) is MomentTruncatedGaussian and method not in vars(u)
+        ]
+        params = [self.univariates[j]._params for j in batch]
+        return batch, [np.array([p[n] for p in params]) for n in ("a", "b", "loc", "scale")]
+
     @random_state
     def _sample_unconditional(self, num_rows):
         self.check_fit()
         uniform = special.ndtr(self._normal_draws(num_rows))  # stats.norm.cdf's values
-        output = {
-            column: univariate.percent_point(uniform[:, j])
-            for j, (column, univariate) in enumerate(
-                zip(self.columns, self.univariates, strict=True)
+        batch, params = self._truncnorm_batch("percent_point")
+        values = np.empty_like(uniform)
+        if batch:
+            values[:, batch] = truncnorm_ppf(uniform[:, batch], *params)
+        batched = set(batch)
+        output = {}
+        for j, (column, univariate) in enumerate(zip(self.columns, self.univariates, strict=True)):
+            output[column] = (
+                values[:, j] if j in batched else univariate.percent_point(uniform[:, j])
             )
-        }
         return pd.DataFrame(data=output)
 
 

@@ -63,6 +63,22 @@ def test_batched_truncnorm_scores_equal_per_column_scores():
     pd.testing.assert_frame_equal(fast.correlation, stock.correlation, rtol=1e-12, atol=1e-12)
 
 
+def test_batched_truncnorm_draws_equal_per_column_quantiles():
+    data = _frame(200)
+    data["const"] = 3.0
+    dist = {c: MomentTruncatedGaussian for c in data.columns}
+    dist["w"] = NORMAL
+    fast = FastGaussianMultivariate(dist)
+    fast.fit(data)
+    np.random.seed(1)
+    got = fast.sample(100)
+    np.random.seed(1)
+    uniform = stats.norm.cdf(fast._normal_draws(100))
+    for j, (column, univariate) in enumerate(zip(fast.columns, fast.univariates, strict=True)):
+        np.testing.assert_array_equal(got[column], univariate.percent_point(uniform[:, j]))
+    assert (got["const"] == 3.0).all()
+
+
 @pytest.mark.parametrize("rank", [40, 7])
 def test_sampling_factor_is_a_square_root(rank):
     rng = np.random.default_rng(rank)
