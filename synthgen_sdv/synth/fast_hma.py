@@ -23,8 +23,11 @@ Equivalence with stock (tested in tests/synth/test_fast_hma.py):
   maximum likelihood; here they are the group mean and standard deviation (the point SLSQP
   starts from), with the same bounds ``min - eps`` / ``max + eps``. This is the documented
   difference; correlations are computed with these marginals the same way stock does.
-* child distributions other than ``norm`` / ``truncnorm`` / ``uniform`` have no closed form
-  here: such a relationship falls back to stock's per-parent loop (correct, but slow).
+* child distributions other than ``norm`` / ``truncnorm`` / ``uniform`` (``beta``, ``gamma``,
+  set by a user) have no closed form per parent: they are modeled per parent as ``truncnorm``
+  (group moments, bounded by the group's range). No path fits or samples one model per parent
+  row; a one-to-one child (its primary key is the foreign key) is a child of one row per
+  parent, whose values become that parent's parameters.
 
 Deliberate sampling differences: stock seeds every per-parent child copula with the same fixed
 seed (so the first child of every parent gets the same normal draw); here draws are independent.
@@ -377,13 +380,15 @@ class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
             primary_key and primary_key in foreign_key_columns and (foreign_key == primary_key)
         )
         if any(d not in CLOSED_FORM for d in dists):
-            LOGGER.warning(
-                "%s.%s: no closed form (distributions %s); using stock HMA's per-parent loop",
+            # no closed form per parent (beta, gamma, ...): a truncated normal within each
+            # parent's range, rather than stock's one copula fitted per parent row
+            LOGGER.info(
+                "%s.%s: per-parent %s modeled as truncnorm (closed form)",
                 child_name,
                 foreign_key,
                 sorted(set(dists) - set(CLOSED_FORM)),
             )
-            return super()._get_extension(child_name, child_table, foreign_key, progress_bar_desc)
+            dists = [d if d in CLOSED_FORM else "truncnorm" for d in dists]
 
         # a one-to-one child's key is its primary key, which the data processor made the
         # index: each parent has at most one row, whose values become that parent's
@@ -454,15 +459,11 @@ class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
                 continue
             parent = sampled_data[table_name]
             num_rows_key = f"__{child_name}__{foreign_key}__num_rows"
-            if (child_name, foreign_key) not in self._fast_columns:
-                self._sample_children_stock(child_name, table_name, sampled_data, foreign_key)
-            else:
-                counts = parent[num_rows_key].fillna(0).round().clip(lower=0).astype(int)
-                counts = counts.to_numpy()
-                if counts.sum() == 0:  # stock forces one row under the largest parent
-                    counts[int(pd.to_numeric(parent[num_rows_key], errors="coerce").argmax())] = 1
-                rows = self._draw_in_batches(child_name, table_name, foreign_key, parent, counts)
-                sampled_data[child_name] = rows
+            counts = parent[num_rows_key].fillna(0).round().clip(lower=0).astype(int).to_numpy()
+            if counts.sum() == 0:  # stock forces one row under the largest parent
+                counts[int(pd.to_numeric(parent[num_rows_key], errors="coerce").argmax())] = 1
+            rows = self._draw_in_batches(child_name, table_name, foreign_key, parent, counts)
+            sampled_data[child_name] = rows
             self._progress().table(
                 child_name, len(sampled_data.get(child_name, ())), f"under {table_name}"
             )
@@ -473,20 +474,6 @@ class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
             if num_null_rows > 0:
                 self._add_child_rows(child_name, table_name, None, sampled_data, num_null_rows)
             self._sample_children(table_name=child_name, sampled_data=sampled_data, scale=scale)
-
-    def _sample_children_stock(self, child_name, table_name, sampled_data, foreign_key=None):
-        """Stock's loop (one child model per parent row), for relationships without a closed
-        form; the sampling key is moved first because stock samples under the first one."""
-        if foreign_key is not None:
-            keys = self.metadata._get_foreign_keys(table_name, child_name)
-            if keys and keys[0] != foreign_key:
-                LOGGER.warning("%s: stock loop samples under %s", child_name, keys[0])
-        parents = sampled_data[table_name].astype(object)
-        rows = self._progress().bar(
-            parents.iterrows(), total=len(parents), desc=f"{child_name} (per parent row)"
-        )
-        for _, row in rows:
-            self._add_child_rows(child_name, table_name, row, sampled_data)
 
     def _draw_children(self, child_name, parent_name, foreign_key, parent, counts):
         columns, dists = self._fast_columns[(child_name, foreign_key)]
@@ -535,7 +522,8 @@ class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
                 }
                 if dist == "truncnorm":  # stock falls back to the table-level fit (argcheck)
                     bad = ~(p["a"] < p["b"])
-                    if bad.any() and f"univariates__{col}__a" in defaults:
+                    table_level = str(defaults.get(f"univariates__{col}__type", ""))
+                    if bad.any() and "TruncatedGaussian" in table_level:
                         for name in PARAM_NAMES[dist]:
                             p[name][bad] = defaults[f"univariates__{col}__{name}"]
                 scale = np.maximum(p["scale"], 0.0)[owner]

@@ -228,3 +228,47 @@ def test_one_to_one_parameters_equal_stocks(one_to_one):
     stock, fast = augmented["HMASynthesizer"], augmented["FastHMASynthesizer"]
     for col in ("__info__pid__univariates__score__loc", "__info__pid__num_rows"):
         np.testing.assert_allclose(fast[col].to_numpy(float), stock[col].to_numpy(float))
+
+
+def test_a_beta_child_column_is_modeled_per_parent_in_closed_form(caplog):
+    rng = np.random.default_rng(8)
+    parents = pd.DataFrame({"pid": np.arange(40), "size": rng.normal(10, 2, 40)})
+    fk = rng.integers(0, 40, 300)
+    kids = pd.DataFrame({"kid": np.arange(300), "pid": fk, "x": rng.beta(2, 5, 300) * 10})
+    metadata = Metadata.load_from_dict(
+        {
+            "tables": {
+                "parent": {
+                    "primary_key": "pid",
+                    "columns": {"pid": {"sdtype": "id"}, "size": {"sdtype": "numerical"}},
+                },
+                "kid": {
+                    "primary_key": "kid",
+                    "columns": {
+                        "kid": {"sdtype": "id"},
+                        "pid": {"sdtype": "id"},
+                        "x": {"sdtype": "numerical"},
+                    },
+                },
+            },
+            "relationships": [
+                {
+                    "parent_table_name": "parent",
+                    "parent_primary_key": "pid",
+                    "child_table_name": "kid",
+                    "child_foreign_key": "pid",
+                }
+            ],
+        }
+    )
+    model = FastHMASynthesizer(metadata)
+    model.set_table_parameters("kid", {"default_distribution": "beta"})
+    with warnings.catch_warnings(), caplog.at_level(logging.INFO):
+        warnings.simplefilter("ignore")
+        model.fit({"parent": parents, "kid": kids})
+        np.random.seed(0)
+        out = model.sample(scale=1.0)
+    assert "per-parent loop" not in caplog.text
+    assert model._fast_columns[("kid", "pid")][1] == ["truncnorm"]
+    assert set(out["kid"]["pid"]) <= set(out["parent"]["pid"])
+    assert out["kid"]["x"].between(kids["x"].min() - 1e-6, kids["x"].max() + 1e-6).all()
