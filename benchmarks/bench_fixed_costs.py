@@ -114,7 +114,7 @@ def spawn(tree: Path, name: str, model: str) -> dict:
 
 
 def best(tree: Path, name: str, model: str, repeat: int) -> dict:
-    """The run with the least fit + sample CPU of ``repeat`` fresh processes."""
+    """The run with the least fit + sample CPU of ``repeat`` fresh processes (stock too)."""
     runs = [spawn(tree, name, model) for _ in range(repeat)]
     ok = [r for r in runs if "error" not in r]
     if not ok:
@@ -242,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
                 row["before"] = best(base_tree, name, "hma", args.repeat)
             row["now"] = best(REPO, name, "hma", args.repeat)
             if name in args.stock.split(","):
-                row["stock"] = best(REPO, name, "hma_stock", 1)
+                row["stock"] = best(REPO, name, "hma_stock", args.repeat)
             print(f"[fixed_costs] {name}: {json.dumps({k: _total(v) for k, v in row.items()})}")
             REPORTS.mkdir(exist_ok=True)
             (REPORTS / "fixed_costs.json").write_text(json.dumps(doc, indent=2) + "\n")
