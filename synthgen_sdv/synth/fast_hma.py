@@ -23,8 +23,11 @@ Equivalence with stock (tested in tests/synth/test_fast_hma.py):
   maximum likelihood; here they are the group mean and standard deviation (the point SLSQP
   starts from), with the same bounds ``min - eps`` / ``max + eps``. This is the documented
   difference; correlations are computed with these marginals the same way stock does.
-* child distributions other than ``norm`` / ``truncnorm`` / ``uniform`` have no closed form
-  here: such a relationship falls back to stock's per-parent loop (correct, but slow).
+* child distributions other than ``norm`` / ``truncnorm`` / ``uniform`` (``beta``, ``gamma``,
+  set by a user) have no closed form per parent: they are modeled per parent as ``truncnorm``
+  (group moments, bounded by the group's range). No path fits or samples one model per parent
+  row; a one-to-one child (its primary key is the foreign key) is a child of one row per
+  parent, whose values become that parent's parameters.
 
 Deliberate sampling differences: stock seeds every per-parent child copula with the same fixed
 seed (so the first child of every parent gets the same normal draw); here draws are independent.
@@ -36,17 +39,20 @@ from __future__ import annotations
 
 import logging
 import warnings
-from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-from copulas.univariate import TruncatedGaussian
 from rdt.transformers import FloatFormatter
-from scipy import special, stats
+from scipy import special
 from sdv.multi_table import HMASynthesizer
 from sdv.multi_table.hma import DEFAULT_EXTENDED_COLUMNS_DISTRIBUTION
-from sdv.single_table import GaussianCopulaSynthesizer
 
+from synthgen_sdv.synth.fast_copula import (
+    FastCopulaSynthesizer,
+    MomentCopulaSynthesizer,
+    univariate_parameters,
+)
+from synthgen_sdv.synth.fastmath import truncnorm_cdf, truncnorm_ppf
 from synthgen_sdv.synth.hma_sampling import MultiParentSampling
 
 LOGGER = logging.getLogger(__name__)
@@ -127,7 +133,7 @@ def per_parent_parameters(
                 cdf = np.full(n, np.nan)
                 live = ~const[codes]
                 g = codes[live]
-                cdf[live] = stats.truncnorm.cdf(x[live], a[g], b[g], loc=loc[g], scale=scale[g])
+                cdf[live] = truncnorm_cdf(x[live], a[g], b[g], loc[g], scale[g])
                 a, b = np.where(const, mn, a), np.where(const, mn, b)
                 loc, scale = np.where(const, mn, loc), np.where(const, 0.0, scale)
                 params = {"a": a, "b": b, "loc": loc, "scale": scale}
@@ -191,38 +197,6 @@ def _nearest_correlation(mats: np.ndarray) -> np.ndarray:
     return mats
 
 
-class MomentTruncatedGaussian(TruncatedGaussian):
-    """copulas' TruncatedGaussian with ``loc``/``scale`` = mean/std instead of an SLSQP fit.
-
-    Same bounds and constant handling; used (``truncnorm_fit="moments"``) for the hundreds of
-    extended columns of a root table, where SLSQP is most of what is left of the fit time.
-    """
-
-    def _fit(self, X):
-        X = np.asarray(X, dtype=float)
-        if self.min is None:
-            self.min = X.min() - EPSILON
-        if self.max is None:
-            self.max = X.max() + EPSILON
-        loc = X.mean()
-        scale = min(X.std(), (self.max - self.min) ** 2)
-        self._params = {
-            "a": (self.min - loc) / scale,
-            "b": (self.max - loc) / scale,
-            "loc": loc,
-            "scale": scale,
-        }
-
-
-class MomentCopulaSynthesizer(GaussianCopulaSynthesizer):
-    """GaussianCopulaSynthesizer whose ``truncnorm`` is fitted by moments."""
-
-    _DISTRIBUTIONS: ClassVar[dict] = {
-        **GaussianCopulaSynthesizer._DISTRIBUTIONS,
-        "truncnorm": MomentTruncatedGaussian,
-    }
-
-
 class _Range(FloatFormatter):
     """The only thing HMA reads from an extension column's formatter: its min and max."""
 
@@ -259,8 +233,10 @@ class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
     ):
         if truncnorm_fit not in ("mle", "moments"):
             raise ValueError(f"truncnorm_fit must be 'mle' or 'moments', got '{truncnorm_fit}'")
-        if truncnorm_fit == "moments":
-            self._synthesizer = MomentCopulaSynthesizer  # read by _initialize_models
+        # read by _initialize_models: table copulas whose draws reuse one correlation factor
+        self._synthesizer = (
+            MomentCopulaSynthesizer if truncnorm_fit == "moments" else FastCopulaSynthesizer
+        )
         super().__init__(metadata, locales=locales or ["en_US"], verbose=verbose)
         self.shrinkage = float(shrinkage)
         self.truncnorm_fit = truncnorm_fit
@@ -286,18 +262,8 @@ class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
             for foreign_key in self.metadata._get_foreign_keys(table_name, child_name):
                 desc = f"Tables '{table_name}' and '{child_name}' ('{foreign_key}')"
                 extension = self._get_extension(child_name, child_table.copy(), foreign_key, desc)
-                extension = extension.astype(float)
-                for column in extension.columns:
-                    if extension[column].isna().all():
-                        extension[column] = extension[column].fillna(1e-6)
-                    values = extension[column]
-                    self.extended_columns[child_name][column] = _Range(values.min(), values.max())
-                table = table.merge(extension, how="left", right_index=True, left_index=True)
                 num_rows_key = f"__{child_name}__{foreign_key}__num_rows"
-                table[num_rows_key] = table[num_rows_key].fillna(0)
-                if self.childless == "donor":
-                    ext_columns = [c for c in extension.columns if c != num_rows_key]
-                    self._fill_childless(table, ext_columns, num_rows_key)
+                table = self._extend(table, child_name, extension.astype(float), num_rows_key)
                 self._max_child_rows[num_rows_key] = table[num_rows_key].max()
                 self._min_child_rows[num_rows_key] = table[num_rows_key].min()
                 self._real_child_counts[num_rows_key] = np.sort(table[num_rows_key].to_numpy(float))
@@ -312,23 +278,87 @@ class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
         self._clear_nans(table, ignore_cols=self.metadata._get_all_foreign_keys(table_name))
         return table
 
+    def _extend(self, table, child_name, extension, num_rows_key):
+        """``table`` left-joined with a child's per-parent parameters, as stock's merge (a
+        parent without children: NaN, and 0 rows), with childless parents given a donor's
+        parameters (``childless="donor"``); done on one float matrix, where pandas visits
+        each of hundreds of extension columns several times."""
+        values = extension.to_numpy(dtype=float, copy=True)
+        values[:, np.isnan(values).all(axis=0)] = 1e-6  # stock: an all-NaN column -> 1e-6
+        if len(values):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # nanmin of a partly-NaN column
+                lows, highs = np.nanmin(values, axis=0), np.nanmax(values, axis=0)
+        else:
+            lows = highs = np.full(values.shape[1], np.nan)
+        for column, low, high in zip(extension.columns, lows, highs, strict=True):
+            self.extended_columns[child_name][column] = _Range(low, high)
+        position = extension.index.get_indexer(table.index)
+        block = np.full((len(table), values.shape[1]), np.nan)
+        block[position >= 0] = values[position[position >= 0]]
+        j = extension.columns.get_loc(num_rows_key)
+        block[:, j] = np.nan_to_num(block[:, j], nan=0.0)
+        if self.childless == "donor":
+            others = np.arange(block.shape[1]) != j
+            self._donor_fill(block, block[:, j] <= 0, others)
+        added = pd.DataFrame(block, index=table.index, columns=extension.columns)
+        return pd.concat([table, added], axis=1)
+
     @staticmethod
-    def _fill_childless(table: pd.DataFrame, columns: list[str], num_rows_key: str) -> None:
-        """Give each parent without children the child-model parameters of a random parent
-        with children (the whole block, so they stay consistent with each other).
+    def _donor_fill(block: np.ndarray, empty: np.ndarray, columns: np.ndarray) -> None:
+        """Give each parent without children (``empty`` rows of ``block``) the child-model
+        parameters (``columns``) of a random parent with children: the whole block, so they
+        stay consistent with each other.
 
         Stock fills them with the column mean. Where most parents have no child (Berka: 85%
         of accounts have no loan) the parent-level copula then learns a spike at the mean and
         samples mean parameters for the parents that do get children: 49% of the synthetic
         loans took the middle duration (36 months) against 19% in the data.
         """
-        empty = (table[num_rows_key] <= 0).to_numpy()
         donors = np.flatnonzero(~empty)
-        if not columns or not empty.any() or not len(donors):
+        if not columns.any() or not empty.any() or not len(donors):
             return
         rng = np.random.default_rng(np.random.randint(0, 2**31 - 1))
         pick = rng.choice(donors, size=int(empty.sum()))
-        table.loc[empty, columns] = table[columns].to_numpy()[pick]
+        block[np.ix_(empty, columns)] = block[pick][:, columns]
+
+    @staticmethod
+    def _fill_childless(table: pd.DataFrame, columns: list[str], num_rows_key: str) -> None:
+        """``_donor_fill`` on a frame: ``columns`` of the rows whose ``num_rows_key`` is 0."""
+        block = table[columns].to_numpy(dtype=float, copy=True)
+        empty = (table[num_rows_key] <= 0).to_numpy()
+        FastHMASynthesizer._donor_fill(block, empty, np.ones(len(columns), bool))
+        table[columns] = block
+
+    @staticmethod
+    def _clear_nans(table_data, ignore_cols=None):
+        """Stock's fill (column mean, 0 if all NaN, mode for others), visiting only the
+        columns that hold a NaN: stock visits every column of tables hundreds wide, twice."""
+        ignore = set(ignore_cols or ())
+        holes = table_data.columns[table_data.isna().any().to_numpy()]
+        for column in holes:
+            if column in ignore:
+                continue
+            column_data = table_data[column]
+            if column_data.dtype in (int, float):
+                fill_value = 0 if column_data.isna().all() else column_data.mean()
+            else:
+                fill_value = column_data.mode()[0]
+            table_data[column] = column_data.fillna(fill_value)
+
+    def _model_tables(self, augmented_data):
+        """Stock's loop over the tables, keeping the per-column fallback parameters without
+        flattening each table's whole correlation matrix first (``univariate_parameters``)."""
+        for table_name, table in augmented_data.items():
+            keys = self._pop_foreign_keys(table, table_name)
+            self._clear_nans(table)
+            if not table.empty:
+                synthesizer = self._table_synthesizers[table_name]
+                self._set_extended_columns_distributions(synthesizer, table_name, table.columns)
+                synthesizer.fit_processed_data(table)
+                self._default_parameters[table_name] = univariate_parameters(synthesizer)
+            for fk_column_name, fk_values in keys.items():
+                table[fk_column_name] = fk_values
 
     # ---------------------------------------------------------------- fit
     def _child_distributions(self, child_name: str, columns) -> list[str]:
@@ -349,22 +379,27 @@ class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
         one_to_one = (
             primary_key and primary_key in foreign_key_columns and (foreign_key == primary_key)
         )
-        if one_to_one or any(d not in CLOSED_FORM for d in dists):
-            LOGGER.warning(
-                "%s.%s: no closed form (distributions %s); using stock HMA's per-parent loop",
+        if any(d not in CLOSED_FORM for d in dists):
+            # no closed form per parent (beta, gamma, ...): a truncated normal within each
+            # parent's range, rather than stock's one copula fitted per parent row
+            LOGGER.info(
+                "%s.%s: per-parent %s modeled as truncnorm (closed form)",
                 child_name,
                 foreign_key,
-                sorted(set(dists) - set(CLOSED_FORM)) or "one-to-one",
+                sorted(set(dists) - set(CLOSED_FORM)),
             )
-            return super()._get_extension(child_name, child_table, foreign_key, progress_bar_desc)
+            dists = [d if d in CLOSED_FORM else "truncnorm" for d in dists]
 
-        keys = child_table[foreign_key]
+        # a one-to-one child's key is its primary key, which the data processor made the
+        # index: each parent has at most one row, whose values become that parent's
+        # parameters (loc = the value, scale 0), so the child extends its parent's row
+        keys = child_table.index.to_series() if one_to_one else child_table[foreign_key]
         null = keys.isna().to_numpy()
         if null.any():
             # the rows without a parent get one ordinary synthesizer, as in stock HMA
             super()._get_extension(child_name, child_table[null], foreign_key, progress_bar_desc)
-            child_table = child_table[~null]
-        codes, uniques = pd.factorize(child_table[foreign_key], sort=False)
+            child_table, keys = child_table[~null], keys[~null]
+        codes, uniques = pd.factorize(keys, sort=False)
         X = child_table[columns].to_numpy(dtype=float)
         ext = per_parent_parameters(X, codes, len(uniques), columns, dists, self.shrinkage)
         ext.columns = f"__{child_name}__{foreign_key}__" + ext.columns
@@ -424,15 +459,11 @@ class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
                 continue
             parent = sampled_data[table_name]
             num_rows_key = f"__{child_name}__{foreign_key}__num_rows"
-            if (child_name, foreign_key) not in self._fast_columns:
-                self._sample_children_stock(child_name, table_name, sampled_data, foreign_key)
-            else:
-                counts = parent[num_rows_key].fillna(0).round().clip(lower=0).astype(int)
-                counts = counts.to_numpy()
-                if counts.sum() == 0:  # stock forces one row under the largest parent
-                    counts[int(pd.to_numeric(parent[num_rows_key], errors="coerce").argmax())] = 1
-                rows = self._draw_in_batches(child_name, table_name, foreign_key, parent, counts)
-                sampled_data[child_name] = rows
+            counts = parent[num_rows_key].fillna(0).round().clip(lower=0).astype(int).to_numpy()
+            if counts.sum() == 0:  # stock forces one row under the largest parent
+                counts[int(pd.to_numeric(parent[num_rows_key], errors="coerce").argmax())] = 1
+            rows = self._draw_in_batches(child_name, table_name, foreign_key, parent, counts)
+            sampled_data[child_name] = rows
             self._progress().table(
                 child_name, len(sampled_data.get(child_name, ())), f"under {table_name}"
             )
@@ -444,20 +475,6 @@ class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
                 self._add_child_rows(child_name, table_name, None, sampled_data, num_null_rows)
             self._sample_children(table_name=child_name, sampled_data=sampled_data, scale=scale)
 
-    def _sample_children_stock(self, child_name, table_name, sampled_data, foreign_key=None):
-        """Stock's loop (one child model per parent row), for relationships without a closed
-        form; the sampling key is moved first because stock samples under the first one."""
-        if foreign_key is not None:
-            keys = self.metadata._get_foreign_keys(table_name, child_name)
-            if keys and keys[0] != foreign_key:
-                LOGGER.warning("%s: stock loop samples under %s", child_name, keys[0])
-        parents = sampled_data[table_name].astype(object)
-        rows = self._progress().bar(
-            parents.iterrows(), total=len(parents), desc=f"{child_name} (per parent row)"
-        )
-        for _, row in rows:
-            self._add_child_rows(child_name, table_name, row, sampled_data)
-
     def _draw_children(self, child_name, parent_name, foreign_key, parent, counts):
         columns, dists = self._fast_columns[(child_name, foreign_key)]
         prefix = f"__{child_name}__{foreign_key}__"
@@ -466,19 +483,28 @@ class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
         counts = counts[keep]
         n = int(counts.sum())
         owner = np.repeat(np.arange(len(keep)), counts)
-        flat = parent.iloc[keep][[c for c in parent.columns if c.startswith(prefix)]]
-        flat = flat.astype(float).fillna(1e-6)
-        for col in flat.columns:  # same clipping as stock _extract_parameters
-            formatter = self.extended_columns[child_name][col]
-            flat[col] = np.clip(flat[col].to_numpy(), formatter._min_value, formatter._max_value)
+        # the parents' parameters as one float matrix, NaN -> 1e-6 and clipped to the learned
+        # range as stock's _extract_parameters does (a pandas Series per parameter and
+        # correlation pair cost more than the draw itself on wide children)
+        names = [c for c in parent.columns if c.startswith(prefix)]
+        ranges = [self.extended_columns[child_name][c] for c in names]
+        values = parent[names].to_numpy(dtype=float)[keep]
+        values = np.clip(
+            np.where(np.isnan(values), 1e-6, values),
+            np.array([r._min_value for r in ranges], dtype=float),
+            np.array([r._max_value for r in ranges], dtype=float),
+        )
+        position = {c[len(prefix) :]: i for i, c in enumerate(names)}
         defaults = self._default_parameters.get(child_name, {})
 
         raw = {}
         if k:
             corr = np.zeros((len(keep), k, k))
-            for i in range(1, k):
-                for j in range(i):
-                    corr[:, i, j] = corr[:, j, i] = flat[f"{prefix}correlation__{i - 1}__{j}"]
+            rows, cols = np.tril_indices(k, -1)  # the order of correlation__{i-1}__{j}
+            pairs = values[
+                :, [position[f"correlation__{i - 1}__{j}"] for i, j in zip(rows, cols, strict=True)]
+            ]
+            corr[:, rows, cols] = corr[:, cols, rows] = pairs
             mx = np.abs(corr).max(axis=(1, 2))
             corr = np.where((mx > 1)[:, None, None], corr / np.maximum(mx, 1)[:, None, None], corr)
             corr = _nearest_correlation(corr + np.eye(k))
@@ -491,12 +517,13 @@ class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
                 z[e] = np.einsum("rij,rj->ri", factor[owner[e]], noise[e])
             for j, (col, dist) in enumerate(zip(columns, dists, strict=True)):
                 p = {
-                    name: flat[f"{prefix}univariates__{col}__{name}"].to_numpy().copy()
+                    name: values[:, position[f"univariates__{col}__{name}"]].copy()
                     for name in PARAM_NAMES[dist]
                 }
                 if dist == "truncnorm":  # stock falls back to the table-level fit (argcheck)
                     bad = ~(p["a"] < p["b"])
-                    if bad.any() and f"univariates__{col}__a" in defaults:
+                    table_level = str(defaults.get(f"univariates__{col}__type", ""))
+                    if bad.any() and "TruncatedGaussian" in table_level:
                         for name in PARAM_NAMES[dist]:
                             p[name][bad] = defaults[f"univariates__{col}__{name}"]
                 scale = np.maximum(p["scale"], 0.0)[owner]
@@ -507,12 +534,12 @@ class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
                     x = loc + scale * special.ndtr(z[:, j])
                 else:
                     with np.errstate(all="ignore"):
-                        x = stats.truncnorm.ppf(
+                        x = truncnorm_ppf(
                             special.ndtr(z[:, j]),
                             p["a"][owner],
                             p["b"][owner],
-                            loc=loc,
-                            scale=scale,
+                            loc,
+                            scale,
                         )
                 raw[col] = np.where(np.isfinite(x), x, loc)
         raw_frame = pd.DataFrame(raw, index=pd.RangeIndex(n))

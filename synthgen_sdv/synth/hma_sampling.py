@@ -13,6 +13,9 @@ replaces three things of sdv 1.37.4's ``BaseHierarchicalSampler._sample``:
   one child model per parent row for every child row (``_find_parent_ids``). The per-parent
   learned child models it needs are read from the sampled parents' extension columns exactly
   as stock reads them (``_extract_parameters``: NaN -> 1e-6, clipped to the learned range).
+* **One BLAS thread** for fit and sample (``synth.fastmath.serial_blas``): the dense work is
+  many small decompositions (table correlations, batches of per-parent matrices), where a
+  second OpenBLAS thread mostly spins; that cost 3-6x the CPU on this shared 2-core machine.
 * **Progress**: a line per sampled table and per assigned key, with rows so far, elapsed time
   and an ETA (the total is known up front: table sizes x scale); bars per batch of parents on
   a terminal (``core.progress.Progress``: lines only in logs). Quiet unless ``verbose``.
@@ -32,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from synthgen_sdv.core.progress import QUIET, Progress
+from synthgen_sdv.synth.fastmath import serial_blas
 from synthgen_sdv.synth.multiparent import ChildLinks, block_ids, learn_links
 from synthgen_sdv.synth.parent_assignment import (
     DEFAULT_METHOD,
@@ -137,7 +141,8 @@ class MultiParentSampling:
             if r["child_table_name"] in data
         }
         self._child_links = learn_links(dict(data), relationships, null_rates)
-        return super().fit(data)
+        with serial_blas():
+            return super().fit(data)
 
     def describe_links(self) -> list[str]:
         """One line per multi-parent child: its sampling key and constraints."""
@@ -165,6 +170,10 @@ class MultiParentSampling:
         return self._sampling or SampleProgress(QUIET, 1)
 
     def _sample(self, scale=1.0):
+        with serial_blas():
+            return self._sample_tables(scale)
+
+    def _sample_tables(self, scale):
         total = sum(round(n * scale) for n in self._table_sizes.values())
         self._sampling = SampleProgress(Progress(quiet=not self.verbose), total)
         self.last_assignment = {}
@@ -370,16 +379,21 @@ class MultiParentSampling:
         correlations) and the flat parameters the ``cluster`` method groups."""
         prefix = f"__{child}__{fk}__"
         ranges = self.extended_columns[child]
+        names = [c for c in parent.columns if c.startswith(prefix)]
+        try:  # one float matrix; a column pandas cannot cast is read value by value
+            values = parent[names].to_numpy(dtype=float)
+        except (TypeError, ValueError):
+            values = parent[names].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+        values = np.where(np.isnan(values), 1e-6, values)
+        position = {c: i for i, c in enumerate(names)}
 
         def param(name: str) -> np.ndarray:
             col = prefix + name
-            if col not in parent:
+            if col not in position:
                 return np.full(len(parent), 1e-6)
-            v = pd.to_numeric(parent[col], errors="coerce").astype(float).fillna(1e-6)
-            r = ranges.get(name)
-            if r is not None:
-                v = v.clip(r._min_value, r._max_value)
-            return v.to_numpy()
+            v = values[:, position[col]]
+            r = ranges.get(col)  # the learned range, keyed by the full column name
+            return v if r is None else np.clip(v, r._min_value, r._max_value)
 
         k = len(columns)
         loc = np.zeros((len(parent), k))
