@@ -8,9 +8,9 @@ relation to ``rental.rental_date`` (SDMetrics' Intertable Trends for the pair: 0
 ``c - anchor`` before fitting (a duration in seconds for dates) and rebuilt after sampling from
 the sampled anchor: the parent row its sampled foreign key points at, or its own row.
 
-An anchor is taken only where it explains the column: a numeric or datetime column of the same
-kind whose residual spread is at most ``MAX_RESIDUAL`` of the column's own (variance), over the
-rows where both are present, and the foreign key is never null. Anchors in parents are tried
+An anchor is taken only where it explains the column (``core.tight``: a numeric or datetime
+column of the same kind, the residual keeps at most a tenth of the column's variance) and the
+foreign key is never null. Anchors in parents are tried
 first, then in the row; a column used as an anchor is not itself re-expressed in the same
 table, so each table rebuilds in one pass, parents before children.
 
@@ -27,9 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-MAX_RESIDUAL = 0.1  # var(c - anchor) / var(c) at most this
-MIN_ROWS = 10
-MIN_DISTINCT = 20  # a column with fewer values is a code or a count: the copula keeps it exact
+from synthgen_sdv.core.tight import MIN_DISTINCT, MIN_ROWS, is_tight, residual_share
+from synthgen_sdv.core.tight import as_numbers as _numbers
 
 
 @dataclass
@@ -53,12 +52,6 @@ class Anchor:
         by_key = pd.Series(parent[self.anchor].to_numpy(), index=parent[self.parent_key])
         by_key = by_key[~by_key.index.duplicated()]
         return pd.Series(by_key.reindex(df[self.foreign_key]).to_numpy(), index=df.index)
-
-
-def _numbers(s: pd.Series) -> np.ndarray:
-    if s.dtype.kind == "M":
-        return np.where(s.isna(), np.nan, s.astype("int64").to_numpy() / 1e9)
-    return pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64")
 
 
 def _kind(meta: dict) -> str | None:
@@ -142,14 +135,9 @@ def _parents_first(metadata: dict[str, Any]) -> list[str]:
     return order
 
 
-def _residual_share(c: np.ndarray, a: np.ndarray) -> float:
-    both = ~(np.isnan(c) | np.isnan(a))
-    if both.sum() < MIN_ROWS:
-        return np.inf
-    var = np.var(c[both])
-    if not var > 0:
-        return np.inf
-    return float(np.var(c[both] - a[both]) / var)
+def _covers(c: np.ndarray, a: np.ndarray) -> bool:
+    """The anchor is present wherever the column is (else the rebuilt value would be lost)."""
+    return not bool((np.isnan(a) & ~np.isnan(c)).any())
 
 
 def find_anchors(tables: dict[str, pd.DataFrame], metadata: dict[str, Any]) -> list[Anchor]:
@@ -212,8 +200,9 @@ def _best_parent_anchor(table, column, df, tables, metadata, keys, found) -> Anc
             cand = Anchor(
                 table, column, p, parent, fk, r["parent_primary_key"], str(df[column].dtype)
             )
-            share = _residual_share(c, _numbers(cand.anchor_values(df, tables)))
-            if share <= MAX_RESIDUAL and (best is None or share < best[0]):
+            a = _numbers(cand.anchor_values(df, tables))
+            share = residual_share(c, a) if _covers(c, a) else np.inf
+            if is_tight(share) and (best is None or share < best[0]):
                 best = (share, cand)
     return None if best is None else best[1]
 
@@ -225,7 +214,8 @@ def _best_row_anchor(table, column, df, cols, meta, anchored, used) -> Anchor | 
     for p in cols:
         if p == column or p in anchored or _kind(meta[p]) != kind:
             continue
-        share = _residual_share(c, _numbers(df[p]))
-        if share <= MAX_RESIDUAL and (best is None or share < best[0]):
+        a = _numbers(df[p])
+        share = residual_share(c, a) if _covers(c, a) else np.inf
+        if is_tight(share) and (best is None or share < best[0]):
             best = (share, Anchor(table, column, p, dtype=str(df[column].dtype)))
     return None if best is None else best[1]

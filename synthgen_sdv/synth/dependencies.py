@@ -211,7 +211,7 @@ def table_lookups(table: str, df: pd.DataFrame, meta: dict, keys: set[str]) -> l
     for c in unresolved:
         rep = group_of[c]
         sources = [rep] if rep in roots and c != rep else [a for a in roots if rep in fd[a]]
-        if c == rep and rep in roots or not sources:
+        if (c == rep and rep in roots) or not sources:
             continue
         lookups.append(_lookup(table, df, c, min(sources, key=lambda a: (codes[a][1], rank[a]))))
     return lookups
