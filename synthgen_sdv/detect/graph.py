@@ -170,18 +170,17 @@ class LinkShape:
         k = int(min(len(keys), max(1, round(self.referenced_share * len(keys)))))
         chosen = keys[rng.permutation(len(keys))[:k]]
         weights = rng.choice(self.counts, size=k).astype(float)
-        matched = self._matched(
-            filled, chosen, weights, rng, child_frame, parent_frame, parent_keys
-        )
+        slots = _slots(weights, len(filled))
+        matched = self._matched(filled, chosen, slots, child_frame, parent_frame, parent_keys)
         if matched is None:
-            matched = chosen[rng.choice(k, size=len(filled), p=weights / weights.sum())]
+            matched = rng.permutation(np.repeat(chosen, slots))
         out[filled] = matched
         return pd.Series(out)
 
-    def _matched(self, filled, chosen, weights, rng, child_frame, parent_frame, parent_keys):
+    def _matched(self, filled, chosen, slots, child_frame, parent_frame, parent_keys):
         """Keys for the ``filled`` rows by rank: the rows sorted by their value minus the
-        offset take the chosen parents' slots sorted by the parent's value (each parent's
-        number of slots drawn from the real counts), so the pair stays in step."""
+        offset take the chosen parents' slots sorted by the parent's value, so the pair stays
+        in step."""
         if self.anchor is None or child_frame is None or parent_frame is None:
             return None
         col, pcol = self.anchor
@@ -193,13 +192,23 @@ class LinkShape:
         anchor = by_key[~by_key.index.duplicated()].reindex(chosen).to_numpy()
         if np.isnan(target).all() or np.isnan(anchor).all():
             return None
-        slots = rng.multinomial(len(filled), weights / weights.sum())
         order = np.argsort(np.nan_to_num(anchor, nan=np.inf), kind="stable")
         slot_keys = np.repeat(chosen[order], slots[order])
         rows = np.argsort(np.nan_to_num(target, nan=np.inf), kind="stable")
         out = np.empty(len(filled), dtype=object)
         out[rows] = slot_keys
         return out
+
+
+def _slots(counts: np.ndarray, rows: int) -> np.ndarray:
+    """Rows per chosen parent: the drawn real counts scaled to ``rows`` (largest remainders),
+    so the rows-per-parent shape is the real one rather than a multinomial's."""
+    share = counts / counts.sum() * rows
+    slots = np.floor(share).astype(np.int64)
+    rest = rows - int(slots.sum())
+    if rest > 0:
+        slots[np.argsort(slots - share, kind="stable")[:rest]] += 1
+    return slots
 
 
 def _tight_pair(
