@@ -43,6 +43,7 @@ class Anchor:
     foreign_key: str | None = None
     parent_key: str | None = None
     dtype: str = "float64"  # the column's dtype, rebuilt
+    step: float = 0.0  # the data's resolution (ns for dates, 10**-decimals for numbers), 0: none
 
     def anchor_values(self, df: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd.Series:
         """The anchor's value for each row of ``df``."""
@@ -76,6 +77,7 @@ class Anchors:
             return cls(), tables, metadata
         out_tables, out_meta = dict(tables), deepcopy(metadata)
         for a in found:
+            a.step = _step(tables[a.table][a.column])
             df = out_tables[a.table] = out_tables[a.table].copy()
             offset = _numbers(df[a.column]) - _numbers(a.anchor_values(tables[a.table], tables))
             df[a.column] = offset
@@ -96,10 +98,8 @@ class Anchors:
             if a.table not in out or (a.parent is not None and a.parent not in out):
                 continue
             df = out[a.table] = out[a.table].copy()
-            value = _numbers(a.anchor_values(df, out)) + pd.to_numeric(
-                df[a.column], errors="coerce"
-            ).to_numpy(dtype="float64")
-            df[a.column] = _typed(value, a.dtype).to_numpy()
+            offset = pd.to_numeric(df[a.column], errors="coerce").to_numpy(dtype="float64")
+            df[a.column] = _rebuilt(a.anchor_values(df, out), offset, a).to_numpy()
         return out
 
     def describe(self) -> list[dict[str, str]]:
@@ -114,12 +114,40 @@ class Anchors:
         ]
 
 
-def _typed(value: np.ndarray, dtype: str) -> pd.Series:
-    if dtype.startswith("datetime64"):
-        ns = np.where(np.isnan(value), np.nan, np.round(value * 1e9))
-        return pd.Series(pd.to_datetime(ns, unit="ns")).astype(dtype)
-    if dtype.startswith(("int", "Int", "uint", "UInt")):
-        return pd.Series(np.round(value)).astype("Int64" if np.isnan(value).any() else dtype)
+def _step(column: pd.Series) -> float:
+    """The resolution the data is written at: a date's coarsest whole unit in ns (a day, an
+    hour, ..., a nanosecond), a number's 10**-decimals (at most 6), 0 when finer."""
+    values = column.dropna()
+    if column.dtype.kind == "M":
+        ns = values.astype("int64").to_numpy()
+        for unit in (86_400e9, 3_600e9, 60e9, 1e9, 1e6, 1e3):
+            if (ns % int(unit) == 0).all():
+                return unit
+        return 1.0
+    x = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64")
+    for decimals in range(7):
+        if np.allclose(x * 10**decimals, np.round(x * 10**decimals), rtol=0, atol=1e-6):
+            return 10.0**-decimals
+    return 0.0
+
+
+def _rebuilt(anchor: pd.Series, offset: np.ndarray, a: Anchor) -> pd.Series:
+    """``anchor + offset`` at the data's resolution and dtype (dates in integer ns)."""
+    if a.dtype.startswith("datetime64"):
+        base = pd.to_datetime(anchor).astype("datetime64[ns]")
+        missing = base.isna().to_numpy() | np.isnan(offset)
+        ns = base.astype("int64").to_numpy() + np.round(np.nan_to_num(offset) * 1e9).astype("int64")
+        if a.step >= 1:
+            step = int(a.step)
+            ns = (ns + step // 2) // step * step
+        out = pd.Series(ns.astype("datetime64[ns]"))
+        out[missing] = pd.NaT
+        return out.astype(a.dtype)
+    value = _numbers(anchor) + offset
+    if a.step > 0:
+        value = np.round(np.round(value / a.step) * a.step, 6)
+    if a.dtype.startswith(("int", "Int", "uint", "UInt")):
+        return pd.Series(np.round(value)).astype("Int64" if np.isnan(value).any() else a.dtype)
     return pd.Series(value)
 
 
