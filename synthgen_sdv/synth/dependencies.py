@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 MIN_REPEATS = 4  # repeated determinant rows (n - distinct values) needed as evidence
+MIN_ROWS = 20  # a smaller table is left as it is (a handful of rows prove no dependency)
 MIN_GROUP = 2.0  # rows per determinant value on average
 SCREEN_ROWS = 4000  # dependencies are screened on a prefix of this many rows, then confirmed
 #: which column of a group that determine each other is modeled: numbers keep their order for
@@ -162,7 +163,7 @@ def table_lookups(table: str, df: pd.DataFrame, meta: dict, keys: set[str]) -> l
     coarsest modeled column that determines it."""
     n = len(df)
     cols = [c for c in meta["columns"] if c in df.columns and c not in keys]
-    if n < 2 * MIN_REPEATS or len(cols) < 2:
+    if n < MIN_ROWS or len(cols) < 2:
         return []
     codes = {c: _codes(df[c]) for c in cols}
     dependents = [c for c in cols if codes[c][1] > 1]
@@ -192,28 +193,29 @@ def table_lookups(table: str, df: pd.DataFrame, meta: dict, keys: set[str]) -> l
     lookups: list[Lookup] = []
     unresolved: list[str] = []
     for b in labels:
-        numbers = [a for a in fd if b in fd[a] and a not in labels]
+        numbers = [
+            a
+            for a in fd
+            if b in fd[a] and meta["columns"][a].get("sdtype") in ("numerical", "datetime")
+        ]
         if numbers:
             lookups.append(
                 _lookup(table, df, b, min(numbers, key=lambda a: (codes[a][1], rank[a])))
             )
         else:
             unresolved.append(b)
-    # labels only other labels determine: one per group that determine each other is modeled
-    group_of: dict[str, str] = {}
+    # labels only other labels determine: only a label's synonyms (a group that determine
+    # each other: a category and its description) are looked up, from one of them; a label is
+    # not looked up from a finer label (a country from a city): the finer one is modeled
+    # worse (more categories per parent), and the coarse one would inherit that
+    done: set[str] = set()
     for c in unresolved:
-        if c not in group_of:
-            members = [c] + [d for d in unresolved if d in fd[c] and c in fd[d]]
-            for m in members:
-                group_of.setdefault(m, min(members, key=rank.__getitem__))
-    reps = set(group_of.values())
-    roots = {r for r in reps if not any(a != r and r in fd[a] for a in reps)}
-    for c in unresolved:
-        rep = group_of[c]
-        sources = [rep] if rep in roots and c != rep else [a for a in roots if rep in fd[a]]
-        if (c == rep and rep in roots) or not sources:
+        if c in done:
             continue
-        lookups.append(_lookup(table, df, c, min(sources, key=lambda a: (codes[a][1], rank[a]))))
+        members = [c] + [d for d in unresolved if d != c and d in fd[c] and c in fd[d]]
+        rep = min(members, key=rank.__getitem__)
+        done.update(members)
+        lookups += [_lookup(table, df, m, rep) for m in members if m != rep]
     return lookups
 
 

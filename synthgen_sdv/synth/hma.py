@@ -18,6 +18,7 @@ Parameters (``SYNTHESIZERS.get("hma")(seed=..., **params)``):
         (``dependencies``)
     anchors: columns tight to a parent's or their row's column are modeled as an offset from
         it (``anchors``)
+    clusters: K > 0 adds ClavaDDPM's relation-aware latent classes (``clusters``); 0 = off
     pii / reattach_condition: see ``Synthesizer``
 """
 
@@ -30,6 +31,7 @@ import pandas as pd
 
 from synthgen_sdv.synth.anchors import Anchors
 from synthgen_sdv.synth.base import SYNTHESIZERS, Synthesizer
+from synthgen_sdv.synth.clusters import Clusters
 from synthgen_sdv.synth.dependencies import Dependencies
 from synthgen_sdv.synth.fast_hma import FastHMASynthesizer
 from synthgen_sdv.synth.seeding import derive_seed
@@ -61,9 +63,12 @@ class _HMABase(Synthesizer):
         calibrate_counts: bool = False,
         lookups: bool = False,
         anchors: bool = False,
+        clusters: int = 0,
         **kwargs,
     ):
         super().__init__(seed=seed, verbose=verbose, **kwargs)
+        self.clusters = int(clusters)
+        self.classes: Clusters | None = None
         self.calibrate_counts = bool(calibrate_counts)
         self.lookups, self.anchors = bool(lookups), bool(anchors)
         self.dependencies: Dependencies | None = None
@@ -88,6 +93,9 @@ class _HMABase(Synthesizer):
             self.dependencies, tables, metadata = Dependencies.fit(tables, metadata)
         if self.anchors:
             self.anchored, tables, metadata = Anchors.fit(tables, metadata)
+        self.classes = None
+        if getattr(self, "clusters", 0):
+            self.classes, tables, metadata = Clusters.fit(tables, metadata, self.clusters)
         self.treatments = choose_treatments(tables, metadata, self.rules) if self.rules else []
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SDV's "save metadata" / dtype chatter
@@ -135,6 +143,8 @@ class _HMABase(Synthesizer):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             out = model.sample(scale=scale)
+        if getattr(self, "classes", None) is not None:
+            out = self.classes.restore(out)
         if getattr(self, "anchored", None) is not None:
             out = self.anchored.restore(out)
         if getattr(self, "dependencies", None) is not None:
@@ -150,6 +160,7 @@ class _HMABase(Synthesizer):
             "calibrate_counts": self.calibrate_counts,
             "lookups": getattr(self, "lookups", False),
             "anchors": getattr(self, "anchors", False),
+            "clusters": getattr(self, "clusters", 0),
             "pii": self.pii,
             "reattach_condition": self.reattach_condition,
         }
