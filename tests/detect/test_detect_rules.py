@@ -367,9 +367,9 @@ def test_link_shape_follows_a_tight_pair_of_columns():
 
     def correlation(drawn):
         dates = sampled_rentals.set_index("rental_id")["rental_date"].reindex(drawn.to_numpy())
-        return np.corrcoef(
-            sampled_payments["payment_date"].astype("int64"), dates.astype("int64")
-        )[0, 1]
+        return np.corrcoef(sampled_payments["payment_date"].astype("int64"), dates.astype("int64"))[
+            0, 1
+        ]
 
     matched = shape.draw(300, keys, np.random.default_rng(3), sampled_payments, sampled_rentals)
     unmatched = shape.draw(300, keys, np.random.default_rng(3))
