@@ -30,6 +30,8 @@ import pandas as pd
 from synthgen_sdv.core.tight import MIN_DISTINCT, MIN_ROWS, is_tight, residual_share
 from synthgen_sdv.core.tight import as_numbers as _numbers
 
+SPIKE_SHARE = 0.02  # a parent value this common must be common among the children too
+
 
 @dataclass
 class Anchor:
@@ -168,6 +170,20 @@ def _covers(c: np.ndarray, a: np.ndarray) -> bool:
     return not bool((np.isnan(a) & ~np.isnan(c)).any())
 
 
+def _inside(c: np.ndarray, joined: np.ndarray, parents: np.ndarray) -> bool:
+    """No value common among the parents (plus the typical offset) is rare among the children:
+    a list price of 0 held by the products never sold would come back as a child value when
+    HMA gives such a parent children."""
+    both = ~(np.isnan(c) | np.isnan(joined))
+    offset = np.median(c[both] - joined[both])
+    values = pd.Series(parents[~np.isnan(parents)]).value_counts(normalize=True)
+    child = c[~np.isnan(c)]
+    for v, share in values[values >= SPIKE_SHARE].items():
+        if np.isclose(child, v + offset).mean() < share / 4:
+            return False
+    return True
+
+
 def find_anchors(tables: dict[str, pd.DataFrame], metadata: dict[str, Any]) -> list[Anchor]:
     """Each column's best anchor (parents' columns first, then its row's)."""
     keys = _key_columns(metadata)
@@ -229,7 +245,9 @@ def _best_parent_anchor(table, column, df, tables, metadata, keys, found) -> Anc
                 table, column, p, parent, fk, r["parent_primary_key"], str(df[column].dtype)
             )
             a = _numbers(cand.anchor_values(df, tables))
-            share = residual_share(c, a) if _covers(c, a) else np.inf
+            if not (_covers(c, a) and _inside(c, a, _numbers(tables[parent][p]))):
+                continue
+            share = residual_share(c, a)
             if is_tight(share) and (best is None or share < best[0]):
                 best = (share, cand)
     return None if best is None else best[1]
