@@ -30,7 +30,7 @@ import pandas as pd
 from synthgen_sdv.core.tight import MIN_DISTINCT, MIN_ROWS, is_tight, residual_share
 from synthgen_sdv.core.tight import as_numbers as _numbers
 
-SPIKE_SHARE = 0.02  # a parent value this common must be common among the children too
+SPIKE_SHARE = 0.1  # a parent value this common must be common among the children too
 
 
 @dataclass
@@ -171,15 +171,13 @@ def _covers(c: np.ndarray, a: np.ndarray) -> bool:
 
 
 def _inside(c: np.ndarray, joined: np.ndarray, parents: np.ndarray) -> bool:
-    """No value common among the parents (plus the typical offset) is rare among the children:
-    a list price of 0 held by the products never sold would come back as a child value when
-    HMA gives such a parent children."""
-    both = ~(np.isnan(c) | np.isnan(joined))
-    offset = np.median(c[both] - joined[both])
+    """Every value common among the parents is common among the parents children point at:
+    the list price 0 of products never sold would otherwise come back as a child's price
+    when HMA gives such a product children."""
     values = pd.Series(parents[~np.isnan(parents)]).value_counts(normalize=True)
-    child = c[~np.isnan(c)]
+    referred = joined[~np.isnan(joined)]
     for v, share in values[values >= SPIKE_SHARE].items():
-        if np.isclose(child, v + offset).mean() < share / 4:
+        if np.isclose(referred, v).mean() < share / 4:
             return False
     return True
 
