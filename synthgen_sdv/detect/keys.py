@@ -76,15 +76,19 @@ class _Detector:
 
     def named(self, table: str) -> None:
         frame, types = self.frames[table], self.types[table]
-        named = [
-            c
-            for c in frame.columns
-            if named_after_table(c, table) == Level.TABLE and types[c] in KEY_TYPES + DATE_TYPES
-        ]
+        named = sorted(
+            (
+                c
+                for c in frame.columns
+                if named_after_table(c, table) == Level.TABLE and types[c] in KEY_TYPES + DATE_TYPES
+            ),
+            key=lambda c: not key_named(c),  # country_id before country (its name)
+        )
         for c in named:
             if unique_non_null(frame, [c]):
                 self.set(table, c, f"'{c}' is unique, never empty, and named after the table")
                 return
+        named = [c for c in named if key_named(c)]  # a repeating name (status) is no problem
         if not named:
             return
         c = named[0]

@@ -31,7 +31,9 @@ from enum import IntEnum
 
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 # The last word of a name that says "this identifies a row".
-KEY_WORDS = frozenset({"id", "key", "code", "no", "num", "nr", "ref", "fk", "guid", "uuid"})
+KEY_WORDS = frozenset(
+    {"id", "key", "code", "no", "num", "nbr", "nr", "number", "ref", "fk", "guid", "uuid"}
+)
 # The last word of a reference named by its preposition: ship_via, reports_to, created_by.
 RELATION_WORDS = frozenset({"via", "to", "by"})
 LEADING_KEY_WORDS = frozenset({"id", "fk"})  # id_customer, fk_customer
@@ -82,6 +84,9 @@ STAFF_ROLE_WORDS = frozenset(
     }
 )
 STAFF_TABLE_WORDS = frozenset({"employee", "staff", "worker", "personnel"})
+# Words that say what kind of table a name is, not what it holds: dim_customer, fact_sales,
+# tbl_orders, lkp_status, stg_orders, customer_dim.
+TABLE_AFFIXES = frozenset({"dim", "dimension", "fact", "tbl", "table", "lkp", "lookup", "stg"})
 MIN_ABBREVIATION = 3  # "stor" abbreviates "store"; "st" abbreviates too much
 _IRREGULAR = {"people": "person", "children": "child", "men": "man", "women": "woman"}
 
@@ -115,8 +120,14 @@ def singular_word(word: str) -> str:
 
 
 def table_words(table: str) -> tuple[str, ...]:
-    """A table's name as words, its last word singular: ``OrderDetails`` -> order, detail."""
+    """A table's name as words, its last word singular, a warehouse or naming-scheme affix
+    dropped: ``OrderDetails`` -> order, detail; ``dim_customer``, ``tbl_Customers``,
+    ``customer_dim`` -> customer."""
     w = words(table)
+    if len(w) > 1 and w[0] in TABLE_AFFIXES:
+        w = w[1:]
+    elif len(w) > 1 and w[-1] in TABLE_AFFIXES:
+        w = w[:-1]
     return (*w[:-1], singular_word(w[-1])) if w else w
 
 
@@ -168,15 +179,18 @@ def _abbreviates(short: str, long: str) -> bool:
 
 def named_after_table(column: str, table: str) -> Level:
     """How a table's own key column is named after it: ``TABLE`` for ``customer_id`` in
-    ``customers`` (and ``id``), ``ABBREVIATION`` for ``stor_id`` in ``stores``, ``QUALIFIED``
+    ``customers`` (and ``id``, and a column named just like the table: ``productLine`` in
+    ``productlines``), ``ABBREVIATION`` for ``stor_id`` in ``stores``, ``QUALIFIED``
     for a name the table's name starts with (``SalesOrderID`` in ``SalesOrderHeader``,
     ``pub_id`` in ``pub_info``)."""
     if column.lower() == "id":
         return Level.TABLE
     stem, key = split_key(column)
+    tw, raw = table_words(table), words(table)
+    if key is None and _joined(words(column)) in (_joined(tw), _joined(raw)):
+        return Level.TABLE  # productLine in productlines: a natural key, the table's name
     if key is None or key in RELATION_WORDS or not stem:
         return Level.NONE
-    tw, raw = table_words(table), words(table)
     s = _joined(stem)
     if s in (_joined(tw), _joined(raw)):
         return Level.TABLE

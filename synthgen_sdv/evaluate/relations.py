@@ -22,6 +22,9 @@ Dataset = dict[str, pd.DataFrame]
 # sdtypes the metrics can read as values; every other sdtype (id, email, name, ...) is an
 # identifier or PII and says nothing about realism that the id-free columns do not.
 VALUE_SDTYPES = ("numerical", "datetime", "categorical", "boolean")
+# Fewer rows than this in the entity table make a root-entity split too coarse (see
+# TableGraph.entity_root).
+MIN_ENTITIES = 20
 
 
 @dataclass(frozen=True)
@@ -109,21 +112,22 @@ class TableGraph:
         return [c for c, m in cols.items() if m.get("sdtype") not in (*VALUE_SDTYPES, "id")]
 
     def entity_root(self, data: Dataset | None = None) -> str:
-        """The root table whose rows are the data subjects (customers, not stores or dates).
+        """The table whose rows are the data subjects (customers, not stores or dates).
 
         Structure alone cannot tell customers from a date dimension (both are roots above
         orders), so: among roots with descendants, prefer the one with the most personal-data
         columns (SDV PII sdtypes such as first_name, email), then the most descendant tables,
         then the most rows that have children (a split cuts along those: a promotions table
         whose one "no promotion" row holds every sale would leave the holdout all or nothing),
-        then the most rows. Pass ``root_table`` where the modeled subgraph is known.
+        then the most rows. A root of fewer than ``MIN_ENTITIES`` rows (7 offices above
+        employees above customers; 4 regions) is too coarse to split 80/20, so the entity
+        descends to its child with descendants, ranked the same way, until it has enough rows;
+        the tables above it are then shared, as dimensions are. Pass ``root_table`` where the
+        modeled subgraph is known.
         """
 
-        def rank(t: str) -> tuple[int, int, int, int, int, str]:
-            rows = len(data[t]) if data is not None and t in data else 0
-            n_desc = len(self.descendants(t))
-            # a store's city is personal data of no one: more PII columns, more of a subject
-            return (-min(n_desc, 1), -len(self.pii_columns(t)), -n_desc, -owners(t), -rows, t)
+        def rows(t: str) -> int:
+            return len(data[t]) if data is not None and t in data else 0
 
         def owners(t: str) -> int:
             if data is None or t not in data or self.primary_keys.get(t) is None:
@@ -134,7 +138,22 @@ class TableGraph:
             ]
             return int(pd.concat(held, axis=1).any(axis=1).sum()) if held else 0
 
-        return sorted(self.roots, key=rank)[0]
+        def rank(t: str) -> tuple[int, int, int, int, int, str]:
+            n_desc = len(self.descendants(t))
+            # a store's city is personal data of no one: more PII columns, more of a subject
+            return (-min(n_desc, 1), -len(self.pii_columns(t)), -n_desc, -owners(t), -rows(t), t)
+
+        entity = sorted(self.roots, key=rank)[0]
+        while data is not None and rows(entity) < MIN_ENTITIES:
+            below = {
+                r.child
+                for r in self.children_of(entity)
+                if self.descendants(r.child) and self.primary_keys.get(r.child)
+            }
+            if not below:
+                break
+            entity = sorted(below, key=rank)[0]
+        return entity
 
     def columns(self, table: str, sdtypes: tuple[str, ...] = VALUE_SDTYPES) -> list[str]:
         """Non-key columns of ``table`` whose sdtype is in ``sdtypes``, in metadata order."""

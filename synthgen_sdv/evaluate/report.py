@@ -261,8 +261,11 @@ def compare(
     for n in [*names, *(written.metrics if written else [])]:
         METRICS.get(n)
     root = root_table or graph.entity_root(reference_train)
-    if root not in graph.roots:
-        raise InputError(f"root table '{root}' is not a table without parents: {graph.roots}")
+    if root not in graph.tables or graph.primary_keys.get(root) is None:
+        raise InputError(
+            f"root table '{root}' is not a table with a primary key to split by: "
+            f"{[t for t in graph.tables if graph.primary_keys.get(t)]}"
+        )
     options = EvalOptions(seed=seed, target=target, root_table=root)
     stats = candidate_stats or {}
     unknown = sorted(set(stats) - set(candidates))

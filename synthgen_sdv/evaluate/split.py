@@ -3,7 +3,9 @@
 Method (the same for ``split_by_root`` and ``subsample_by_root``):
 
 1. The *entity root* is the table without parents that owns the most descendant tables
-   (``customers`` in customers -> orders -> transactions); ``root_table=`` overrides it.
+   (``customers`` in customers -> orders -> transactions), or, when that root has too few rows
+   to split, the table below it that does (``TableGraph.entity_root``); ``root_table=``
+   overrides it. Tables above the entity are shared (step 4).
 2. Root rows are drawn with ``numpy.random.default_rng(seed)`` (a permutation).
 3. Every descendant table, in parent-first order, keeps a row when each of its non-null foreign
    keys into the root's subtree points at a kept row. A row whose keys into the subtree are all
@@ -11,7 +13,8 @@ Method (the same for ``split_by_root`` and ``subsample_by_root``):
    same rate, so a sample keeps the input's share of orphans rather than hiding them. A row
    whose parents landed in different parts (possible only with two paths from the root) is
    dropped and counted.
-4. Tables outside the root's subtree (dimensions such as ``products``) are shared: kept whole in
+4. Tables outside the root's subtree (dimensions such as ``products``, and the tables above an
+   entity that has parents) are shared: kept whole in
    every part, so foreign keys into them still resolve. ``subsample_by_root`` may cap shared
    tables that nothing references (``max_shared_rows``) by a uniform row sample.
 5. Self-referencing foreign keys (``employees.manager_id``) that no longer resolve are set to
@@ -101,8 +104,6 @@ def _prepare(dataset: Dataset, metadata: Any, root_table: str | None) -> tuple[T
     root = root_table or graph.entity_root(dataset)
     if root not in graph.tables:
         raise InputError(f"root table '{root}' is not in the metadata; tables: {graph.tables}")
-    if graph.parents_of(root):
-        raise InputError(f"root table '{root}' has parents; choose one of {graph.roots}")
     if graph.primary_keys.get(root) is None:
         raise InputError(f"root table '{root}' has no primary key to split by")
     return graph, root

@@ -69,6 +69,16 @@ EXCEPTIONS = {
         "declared key is a superset of both; the pair with the table's own identifier "
         "(ord_num) is chosen",
     ),
+    ("classicmodels", "pk", "orderdetails(orderNumber, productCode)"): (
+        "orderdetails(orderNumber, orderLineNumber)",
+        "both pairs are unique; the pair with the table's own identifier (orderLineNumber) is "
+        "chosen, as Oracle's order_items declares (order_id, line_item_id)",
+    ),
+    ("classicmodels", "pk", "payments(customerNumber, checkNumber)"): (
+        "payments.checkNumber",
+        "checkNumber is unique alone and named like a key; the declared key adds the "
+        "customer's, which the data does not need (as SalesOrderDetail)",
+    ),
 }
 
 
@@ -124,7 +134,7 @@ def test_corpus_precision_and_recall(detected):
     assert pk_missed == sum(1 for k in EXCEPTIONS if k[1] == "pk")
     assert pk_invented == sum(1 for k, v in EXCEPTIONS.items() if k[1] == "pk" and v[0])
     assert fk_missed == sum(1 for k in EXCEPTIONS if k[1] == "fk") and fk_invented == 0
-    assert pk_found + pk_missed == 93 and fk_found + fk_missed == 112  # declared in the corpus
+    assert pk_found + pk_missed == 101 and fk_found + fk_missed == 120  # declared in the corpus
 
 
 def test_what_is_not_linked_is_said(detected):

@@ -64,6 +64,11 @@ def _keys(user) -> dict:
         ("rental_duration", "rental", "rental_id", Level.NONE),
         ("prod_category_id", "promotions", "promo_id", Level.NONE),
         ("id", "orders", "id", Level.NONE),  # every table's "id" says nothing
+        ("customerNumber", "customers", "customerNumber", Level.SAME),
+        ("salesRepEmployeeNumber", "employees", "employeeNumber", Level.TABLE),
+        ("order_nbr", "orders", "order_id", Level.TABLE),
+        ("productLine", "productlines", "productLine", Level.SAME),
+        ("phone_number", "customers", "customer_id", Level.NONE),
     ],
 )
 def test_name_levels(column, parent, key, level):
@@ -84,6 +89,10 @@ def test_names_split_camel_and_snake_case():
     assert named_after_table("stor_id", "stores") == Level.ABBREVIATION
     assert named_after_table("SalesOrderID", "SalesOrderHeader") == Level.QUALIFIED
     assert named_after_table("au_id", "authors") == Level.NONE  # "au" abbreviates too much
+    assert named_after_table("orderNumber", "orders") == Level.TABLE
+    assert named_after_table("productLine", "productlines") == Level.TABLE  # a natural key
+    assert named_after_table("country", "countries") == Level.TABLE
+    assert named_after_table("name", "countries") == Level.NONE
     names = ["film", "actor", "category", "titles", "authors", "Playlist", "Track", "orders"]
     assert link_parts("film_actor", names) == ["film", "actor"]
     assert link_parts("titleauthor", names) == ["titles", "authors"]
@@ -376,3 +385,68 @@ def test_link_shape_follows_a_tight_pair_of_columns():
     assert matched.nunique() == 300
     assert correlation(matched) > 0.99
     assert abs(correlation(unmatched)) < 0.3
+
+
+def test_number_keys_and_natural_keys_named_like_the_table(tmp_path):
+    """ClassicModels' naming: ``customerNumber`` keys, a text key named like its table
+    (``productlines.productLine``); a repeating column named like its table is no problem, and
+    the table's ``..._id`` wins over its name column."""
+    _write(
+        tmp_path,
+        {
+            "customers": pd.DataFrame(
+                {"customerNumber": [103, 112, 114], "phone_number": ["1", "2", "3"]}
+            ),
+            "orders": pd.DataFrame(
+                {"orderNumber": [10, 11, 12, 13], "customerNumber": [103, 103, 114, 112]}
+            ),
+            "productlines": pd.DataFrame({"productLine": ["Cars", "Ships"], "text": ["a", "b"]}),
+            "products": pd.DataFrame(
+                {"productCode": ["S1", "S2", "S3"], "productLine": ["Cars", "Cars", "Ships"]}
+            ),
+            "country": pd.DataFrame({"country_id": [1, 2], "country": ["Chad", "Peru"]}),
+            "status": pd.DataFrame({"status": ["open", "open", "done"], "n": [1, 2, 3]}),
+        },
+    )
+    user = load_user_data(tmp_path)
+    keys = _keys(user)
+    assert keys["customers"] == "customerNumber" and keys["orders"] == "orderNumber"
+    assert keys["productlines"] == "productLine" and keys["products"] == "productCode"
+    assert keys["country"] == "country_id" and keys["status"] is None
+    rels = _rels(user)
+    assert ("orders", "customerNumber", "customers") in rels
+    assert ("products", "productLine", "productlines") in rels
+
+
+def test_warehouse_prefixes_do_not_hide_the_table_a_key_names(tmp_path):
+    """``fact_sales.customer_id`` -> ``dim_customer.id``; ``tbl_Orders`` as ``Orders``."""
+    rng = np.random.default_rng(4)
+    _write(
+        tmp_path,
+        {
+            "dim_customer": pd.DataFrame(
+                {"id": np.arange(1, 41), "segment": rng.integers(0, 3, 40)}
+            ),
+            "dim_product": pd.DataFrame({"id": np.arange(1, 31), "price": rng.random(30)}),
+            "fact_sales": pd.DataFrame(
+                {
+                    "id": np.arange(1, 201),
+                    "customer_id": rng.integers(1, 41, 200),
+                    "product_id": rng.integers(1, 31, 200),
+                    "amount": rng.random(200),
+                }
+            ),
+            "tbl_Orders": pd.DataFrame(
+                {"OrderID": np.arange(1, 51), "customer_id": rng.integers(1, 41, 50)}
+            ),
+        },
+    )
+    user = load_user_data(tmp_path)
+    keys = _keys(user)
+    assert keys["dim_customer"] == "id" and keys["fact_sales"] == "id"
+    assert keys["tbl_Orders"] == "OrderID"
+    rels = _rels(user)
+    assert ("fact_sales", "customer_id", "dim_customer") in rels
+    assert ("fact_sales", "product_id", "dim_product") in rels
+    assert ("tbl_Orders", "customer_id", "dim_customer") in rels
+    assert len(rels) == 3

@@ -73,8 +73,45 @@ def test_split_rejects_bad_fraction_and_mismatched_tables(shop, metadata):
     broken = {k: v for k, v in shop.items() if k != "orders"}
     with pytest.raises(InputError, match=r"missing tables \['orders'\]"):
         split_by_root(broken, metadata)
-    with pytest.raises(InputError, match="root table 'orders' has parents"):
-        split_by_root(shop, metadata, root_table="orders")
+
+
+def test_split_by_an_entity_with_parents_shares_the_tables_above(shop, metadata):
+    split = split_by_root(shop, metadata, holdout_fraction=0.25, seed=3, root_table="orders")
+    assert split.info["root_table"] == "orders"
+    assert set(split.info["shared_tables"]) == {"customers", "products"}
+    pd.testing.assert_frame_equal(split.train["customers"], shop["customers"])
+    pd.testing.assert_frame_equal(split.holdout["customers"], shop["customers"])
+    train, hold = (set(p["orders"]["order_id"]) for p in (split.train, split.holdout))
+    assert not train & hold and train | hold == set(shop["orders"]["order_id"])
+    assert _all_resolve(split.train, metadata) and _all_resolve(split.holdout, metadata)
+
+
+def test_a_root_too_small_to_split_hands_the_entity_down(shop, metadata):
+    """7 offices above customers: the split cuts customers (enough rows), not offices."""
+    md = shop_metadata()
+    md["tables"]["offices"] = {
+        "primary_key": "office_id",
+        "columns": {"office_id": {"sdtype": "id"}, "city": {"sdtype": "categorical"}},
+    }
+    md["tables"]["customers"]["columns"]["office_id"] = {"sdtype": "id"}
+    md["relationships"].append(
+        {
+            "parent_table_name": "offices",
+            "parent_primary_key": "office_id",
+            "child_table_name": "customers",
+            "child_foreign_key": "office_id",
+        }
+    )
+    data = dict(shop)
+    data["offices"] = pd.DataFrame({"office_id": range(7), "city": list("abcdefg")})
+    data["customers"] = shop["customers"].assign(office_id=np.arange(len(shop["customers"])) % 7)
+    graph = TableGraph(md)
+    assert len(data["customers"]) >= 20 and graph.roots[0] in ("offices", "products")
+    assert graph.entity_root(data) == "customers"
+    assert graph.entity_root({**data, "offices": data["customers"]}) == "offices"  # 20+ rows
+    split = split_by_root(data, md, 0.2, seed=1)
+    assert split.info["root_table"] == "customers" and "offices" in split.info["shared_tables"]
+    assert _all_resolve(split.train, md) and _all_resolve(split.holdout, md)
 
 
 def test_subsample_bounds_roots_keeps_ri_and_reports_sizes(shop, metadata):
