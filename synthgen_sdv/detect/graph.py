@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from synthgen_sdv.core.tight import MIN_DISTINCT, as_numbers, is_tight, kind_of, residual_share
 from synthgen_sdv.detect.links import Relationship
 from synthgen_sdv.detect.names import name_level
 
@@ -118,26 +119,49 @@ def empty_links(rels: list[Relationship], frames: dict[str, pd.DataFrame]) -> li
 @dataclass
 class LinkShape:
     """How a left-out foreign key uses its parent: null rate, share of parents referred to,
-    and the number of rows per referred parent (learned from the real tables)."""
+    the number of rows per referred parent (learned from the real tables) and, when a column
+    of the child is tight to a column of the parent (``core.tight``: a payment's date is its
+    rental's date), that pair and its median offset, so the re-attached key points at a parent
+    whose value fits rather than at a random one."""
 
     null_rate: float
     referenced_share: float
     counts: np.ndarray  # rows per referred parent key, one entry per referred key
+    anchor: tuple[str, str] | None = None  # (child column, parent column)
+    offset: float = 0.0  # median of child - parent over the real rows (seconds for dates)
 
     @classmethod
-    def learn(cls, child: pd.Series, parent_keys: pd.Series) -> LinkShape:
-        """The shape of ``child`` (the foreign key column) over ``parent_keys``."""
+    def learn(
+        cls,
+        child: pd.Series,
+        parent_keys: pd.Series,
+        child_frame: pd.DataFrame | None = None,
+        parent_frame: pd.DataFrame | None = None,
+    ) -> LinkShape:
+        """The shape of ``child`` (the foreign key column) over ``parent_keys``; with the two
+        frames, also the tightest pair of columns between them, if any."""
         values = child.dropna()
         counts = values.value_counts().to_numpy(dtype=np.int64)
         parents = max(int(parent_keys.nunique()), 1)
-        return cls(
+        shape = cls(
             float(child.isna().mean()) if len(child) else 0.0,
             min(1.0, len(counts) / parents),
             counts if len(counts) else np.ones(1, np.int64),
         )
+        if child_frame is not None and parent_frame is not None:
+            shape.anchor, shape.offset = _tight_pair(child, parent_keys, child_frame, parent_frame)
+        return shape
 
-    def draw(self, rows: int, parent_keys: pd.Series, rng: np.random.Generator) -> pd.Series:
-        """A foreign key column of ``rows`` rows over the (sampled) ``parent_keys``."""
+    def draw(
+        self,
+        rows: int,
+        parent_keys: pd.Series,
+        rng: np.random.Generator,
+        child_frame: pd.DataFrame | None = None,
+        parent_frame: pd.DataFrame | None = None,
+    ) -> pd.Series:
+        """A foreign key column of ``rows`` rows over the (sampled) ``parent_keys``; with the
+        frames and a learned pair, rows go to parents in the order of that pair's values."""
         keys = parent_keys.dropna().unique()
         out = np.full(rows, None, dtype=object)
         if rows == 0 or len(keys) == 0:
@@ -146,8 +170,69 @@ class LinkShape:
         k = int(min(len(keys), max(1, round(self.referenced_share * len(keys)))))
         chosen = keys[rng.permutation(len(keys))[:k]]
         weights = rng.choice(self.counts, size=k).astype(float)
-        out[filled] = chosen[rng.choice(k, size=len(filled), p=weights / weights.sum())]
+        slots = _slots(weights, len(filled))
+        matched = self._matched(filled, chosen, slots, child_frame, parent_frame, parent_keys)
+        if matched is None:
+            matched = rng.permutation(np.repeat(chosen, slots))
+        out[filled] = matched
         return pd.Series(out)
+
+    def _matched(self, filled, chosen, slots, child_frame, parent_frame, parent_keys):
+        """Keys for the ``filled`` rows by rank: the rows sorted by their value minus the
+        offset take the chosen parents' slots sorted by the parent's value, so the pair stays
+        in step."""
+        if self.anchor is None or child_frame is None or parent_frame is None:
+            return None
+        col, pcol = self.anchor
+        pk = parent_keys.name
+        if col not in child_frame or pcol not in parent_frame or pk not in parent_frame:
+            return None
+        target = as_numbers(child_frame[col].reset_index(drop=True))[filled] - self.offset
+        by_key = pd.Series(as_numbers(parent_frame[pcol]), index=parent_frame[pk].to_numpy())
+        anchor = by_key[~by_key.index.duplicated()].reindex(chosen).to_numpy()
+        if np.isnan(target).all() or np.isnan(anchor).all():
+            return None
+        order = np.argsort(np.nan_to_num(anchor, nan=np.inf), kind="stable")
+        slot_keys = np.repeat(chosen[order], slots[order])
+        rows = np.argsort(np.nan_to_num(target, nan=np.inf), kind="stable")
+        out = np.empty(len(filled), dtype=object)
+        out[rows] = slot_keys
+        return out
+
+
+def _slots(counts: np.ndarray, rows: int) -> np.ndarray:
+    """Rows per chosen parent: the drawn real counts scaled to ``rows`` (largest remainders),
+    so the rows-per-parent shape is the real one rather than a multinomial's."""
+    share = counts / counts.sum() * rows
+    slots = np.floor(share).astype(np.int64)
+    rest = rows - int(slots.sum())
+    if rest > 0:
+        slots[np.argsort(slots - share, kind="stable")[:rest]] += 1
+    return slots
+
+
+def _tight_pair(
+    child: pd.Series, parent_keys: pd.Series, child_frame: pd.DataFrame, parent_frame: pd.DataFrame
+) -> tuple[tuple[str, str] | None, float]:
+    """The (child column, parent column) pair with the smallest residual share, if tight."""
+    by_key = parent_frame.set_index(parent_keys.to_numpy())
+    by_key = by_key[~by_key.index.duplicated()]
+    joined = by_key.reindex(child.to_numpy())
+    best: tuple[float, tuple[str, str], float] | None = None
+    for c in child_frame.columns:
+        kind = kind_of(child_frame[c])
+        if kind is None or child_frame[c].nunique() < MIN_DISTINCT:
+            continue
+        cv = as_numbers(child_frame[c])
+        for p in parent_frame.columns:
+            if kind_of(parent_frame[p]) != kind or parent_frame[p].nunique() < MIN_DISTINCT:
+                continue
+            pv = as_numbers(joined[p].reset_index(drop=True))
+            share = residual_share(cv, pv)
+            if is_tight(share) and (best is None or share < best[0]):
+                both = ~(np.isnan(cv) | np.isnan(pv))
+                best = (share, (str(c), str(p)), float(np.median(cv[both] - pv[both])))
+    return (None, 0.0) if best is None else (best[1], best[2])
 
 
 PARAMETERS = 4  # per modeled column: a beta or truncated normal has 4 parameters

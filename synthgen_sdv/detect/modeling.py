@@ -101,6 +101,8 @@ class FitState:
                     "null_rate": shape.null_rate,
                     "referenced_share": shape.referenced_share,
                     "counts": shape.counts.tolist(),
+                    "anchor": list(shape.anchor) if shape.anchor else None,
+                    "offset": shape.offset,
                 }
                 for lo, shape in self.left_out
             ],
@@ -122,11 +124,29 @@ class FitState:
         left = [
             (
                 LeftOut(Relationship(**x["relationship"]), x["reason"]),
-                LinkShape(x["null_rate"], x["referenced_share"], np.array(x["counts"], np.int64)),
+                LinkShape(
+                    x["null_rate"],
+                    x["referenced_share"],
+                    np.array(x["counts"], np.int64),
+                    tuple(x["anchor"]) if x.get("anchor") else None,
+                    float(x.get("offset", 0.0)),
+                ),
             )
             for x in doc.get("left_out", [])
         ]
         return cls(dates, left)
+
+
+def _key_columns(metadata: dict, table: str) -> list[str]:
+    """Keys and ids of ``table``: never the value pair a re-attached link follows."""
+    meta = metadata["tables"][table]
+    keys = {c for c, m in meta["columns"].items() if m.get("sdtype") == "id"}
+    pk = meta.get("primary_key")
+    keys.update([pk] if isinstance(pk, str) else pk or [])
+    for r in metadata.get("relationships", []):
+        if r["child_table_name"] == table:
+            keys.add(r["child_foreign_key"])
+    return sorted(keys)
 
 
 def fit_tables(
@@ -143,7 +163,13 @@ def fit_tables(
         if r.child not in chosen:
             continue
         metadata["relationships"] = [x for x in metadata["relationships"] if x != r.as_sdv()]
-        shape = LinkShape.learn(user.tables[r.child][r.column], user.tables[r.parent][r.parent_key])
+        child, parent = user.tables[r.child], user.tables[r.parent]
+        shape = LinkShape.learn(
+            child[r.column],
+            parent[r.parent_key],
+            child.drop(columns=_key_columns(user.metadata, r.child), errors="ignore"),
+            parent.drop(columns=_key_columns(user.metadata, r.parent), errors="ignore"),
+        )
         state.left_out.append((lo, shape))
         tables[r.child] = tables[r.child].drop(columns=[r.column])
         metadata["tables"][r.child]["columns"].pop(r.column, None)
@@ -187,7 +213,7 @@ def restore(
         r = lo.relationship
         parent = out.get(r.parent, real.get(r.parent))
         frame = out[r.child].copy()
-        values = shape.draw(len(frame), parent[r.parent_key], rng)
+        values = shape.draw(len(frame), parent[r.parent_key], rng, frame, parent)
         values.index = frame.index
         frame[r.column] = values
         out[r.child] = frame

@@ -117,6 +117,8 @@ class TableGraph:
         Structure alone cannot tell customers from a date dimension (both are roots above
         orders), so: among roots with descendants, prefer the one with the most personal-data
         columns (SDV PII sdtypes such as first_name, email), then the most descendant tables,
+        then the most rows that have children (a split cuts along those: a promotions table
+        whose one "no promotion" row holds every sale would leave the holdout all or nothing),
         then the most rows. A root of fewer than ``MIN_ENTITIES`` rows (7 offices above
         employees above customers; 4 regions) is too coarse to split 80/20, so the entity
         descends to its child with descendants and enough rows, ranked the same way;
@@ -127,10 +129,19 @@ class TableGraph:
         def rows(t: str) -> int:
             return len(data[t]) if data is not None and t in data else 0
 
-        def rank(t: str) -> tuple[int, int, int, int, str]:
+        def owners(t: str) -> int:
+            if data is None or t not in data or self.primary_keys.get(t) is None:
+                return 0
+            key = data[t][self.primary_keys[t]]
+            held = [
+                key.isin(data[r.child][r.child_key]) for r in self.children_of(t) if r.child in data
+            ]
+            return int(pd.concat(held, axis=1).any(axis=1).sum()) if held else 0
+
+        def rank(t: str) -> tuple[int, int, int, int, int, str]:
             n_desc = len(self.descendants(t))
             # a store's city is personal data of no one: more PII columns, more of a subject
-            return (-min(n_desc, 1), -len(self.pii_columns(t)), -n_desc, -rows(t), t)
+            return (-min(n_desc, 1), -len(self.pii_columns(t)), -n_desc, -owners(t), -rows(t), t)
 
         entity = sorted(self.roots, key=rank)[0]
         while data is not None and rows(entity) < MIN_ENTITIES:

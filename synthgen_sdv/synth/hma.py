@@ -14,6 +14,11 @@ Parameters (``SYNTHESIZERS.get("hma")(seed=..., **params)``):
     multiparent / candidates: how a multi-parent child's other keys are assigned
         ("candidates", "clusters", "clusters+candidates" or "prior"; synth/parent_assignment.py)
     childless: child-model parameters of parents without children, "donor" or "mean" (stock)
+    lookups: columns another column of their table determines are looked up, not modeled
+        (``dependencies``)
+    anchors: columns tight to a parent's or their row's column are modeled as an offset from
+        it (``anchors``)
+    clusters: K > 0 adds ClavaDDPM's relation-aware latent classes (``clusters``); 0 = off
     pii / reattach_condition: see ``Synthesizer``
 """
 
@@ -24,7 +29,10 @@ from typing import Any
 
 import pandas as pd
 
+from synthgen_sdv.synth.anchors import Anchors
 from synthgen_sdv.synth.base import SYNTHESIZERS, Synthesizer
+from synthgen_sdv.synth.clusters import Clusters
+from synthgen_sdv.synth.dependencies import Dependencies
 from synthgen_sdv.synth.fast_hma import FastHMASynthesizer
 from synthgen_sdv.synth.seeding import derive_seed
 from synthgen_sdv.synth.treatment import (
@@ -53,10 +61,18 @@ class _HMABase(Synthesizer):
         root_distribution: str | None = None,
         truncnorm_fit: str = "mle",
         calibrate_counts: bool = False,
+        lookups: bool = False,
+        anchors: bool = False,
+        clusters: int = 0,
         **kwargs,
     ):
         super().__init__(seed=seed, verbose=verbose, **kwargs)
+        self.clusters = int(clusters)
+        self.classes: Clusters | None = None
         self.calibrate_counts = bool(calibrate_counts)
+        self.lookups, self.anchors = bool(lookups), bool(anchors)
+        self.dependencies: Dependencies | None = None
+        self.anchored: Anchors | None = None
         self.rules = tuple(rules)
         self.shrinkage = float(shrinkage)
         self.root_distribution = root_distribution
@@ -70,6 +86,16 @@ class _HMABase(Synthesizer):
     def _fit(self, tables: dict[str, pd.DataFrame], metadata: dict) -> None:
         from sdv.metadata import Metadata
 
+        # lookups first (exact structure), then offsets among the columns still modeled;
+        # _sample undoes them in the reverse order
+        self.anchored, self.dependencies = None, None
+        if self.lookups:
+            self.dependencies, tables, metadata = Dependencies.fit(tables, metadata)
+        if self.anchors:
+            self.anchored, tables, metadata = Anchors.fit(tables, metadata)
+        self.classes = None
+        if getattr(self, "clusters", 0):
+            self.classes, tables, metadata = Clusters.fit(tables, metadata, self.clusters)
         self.treatments = choose_treatments(tables, metadata, self.rules) if self.rules else []
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SDV's "save metadata" / dtype chatter
@@ -116,7 +142,14 @@ class _HMABase(Synthesizer):
                 synthesizer._set_random_state(derive_seed(self.seed, "sdv_table", table))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return model.sample(scale=scale)
+            out = model.sample(scale=scale)
+        if getattr(self, "classes", None) is not None:
+            out = self.classes.restore(out)
+        if getattr(self, "anchored", None) is not None:
+            out = self.anchored.restore(out)
+        if getattr(self, "dependencies", None) is not None:
+            out = self.dependencies.restore(out)
+        return out
 
     def _params(self) -> dict[str, Any]:
         return {
@@ -125,6 +158,9 @@ class _HMABase(Synthesizer):
             "root_distribution": self.root_distribution or "beta",
             "truncnorm_fit": self.truncnorm_fit,
             "calibrate_counts": self.calibrate_counts,
+            "lookups": getattr(self, "lookups", False),
+            "anchors": getattr(self, "anchors", False),
+            "clusters": getattr(self, "clusters", 0),
             "pii": self.pii,
             "reattach_condition": self.reattach_condition,
         }
@@ -148,6 +184,8 @@ class FastHMA(_HMABase):
         multiparent: str = "candidates",
         candidates: int = 16,
         childless: str = "donor",
+        lookups: bool = True,
+        anchors: bool = True,
         **kwargs,
     ):
         super().__init__(
@@ -158,6 +196,8 @@ class FastHMA(_HMABase):
             root_distribution=root_distribution,
             truncnorm_fit=truncnorm_fit,
             calibrate_counts=calibrate_counts,
+            lookups=lookups,
+            anchors=anchors,
             **kwargs,
         )
         self.multiparent, self.candidates, self.childless = multiparent, candidates, childless

@@ -336,6 +336,57 @@ def test_link_shape_keeps_the_real_shape():
     assert drawn.dropna().nunique() == 30
 
 
+def test_link_shape_rows_per_parent_follow_the_real_counts():
+    """Each real parent has one row: the re-attached key keeps one row per parent (a
+    multinomial over equal weights would leave a third of them with none)."""
+    child = pd.Series(np.arange(200))
+    shape = LinkShape.learn(child, pd.Series(np.arange(200)))
+    drawn = shape.draw(200, pd.Series(np.arange(1000, 1200)), np.random.default_rng(1))
+    assert drawn.value_counts().max() == 1 and drawn.nunique() == 200
+
+
+def test_link_shape_follows_a_tight_pair_of_columns():
+    """A payment is made on its rental's date: the re-attached rental is one whose date fits,
+    so the child and parent dates stay correlated (a random key loses that)."""
+    rng = np.random.default_rng(2)
+    days = pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.integers(0, 900, 300), unit="D")
+    rentals = pd.DataFrame({"rental_id": np.arange(300), "rental_date": days})
+    payments = pd.DataFrame(
+        {
+            "rental_id": np.arange(300),
+            "payment_date": days + pd.to_timedelta(rng.integers(0, 24, 300), unit="h"),
+            "amount": rng.gamma(2.0, 2.0, 300),
+        }
+    )
+    shape = LinkShape.learn(
+        payments["rental_id"],
+        rentals["rental_id"],
+        payments.drop(columns=["rental_id"]),
+        rentals.drop(columns=["rental_id"]),
+    )
+    assert shape.anchor == ("payment_date", "rental_date")
+    assert 0 < shape.offset < 24 * 3600
+    # sampled tables: new rentals and payments whose dates the models drew
+    new_days = pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.integers(0, 900, 300), unit="D")
+    sampled_rentals = pd.DataFrame({"rental_id": np.arange(500, 800), "rental_date": new_days})
+    sampled_payments = pd.DataFrame(
+        {"payment_date": new_days[rng.permutation(300)] + pd.Timedelta(hours=5)}
+    )
+    keys = sampled_rentals["rental_id"]
+
+    def correlation(drawn):
+        dates = sampled_rentals.set_index("rental_id")["rental_date"].reindex(drawn.to_numpy())
+        return np.corrcoef(sampled_payments["payment_date"].astype("int64"), dates.astype("int64"))[
+            0, 1
+        ]
+
+    matched = shape.draw(300, keys, np.random.default_rng(3), sampled_payments, sampled_rentals)
+    unmatched = shape.draw(300, keys, np.random.default_rng(3))
+    assert matched.nunique() == 300
+    assert correlation(matched) > 0.99
+    assert abs(correlation(unmatched)) < 0.3
+
+
 def test_number_keys_and_natural_keys_named_like_the_table(tmp_path):
     """ClassicModels' naming: ``customerNumber`` keys, a text key named like its table
     (``productlines.productLine``); a repeating column named like its table is no problem, and
