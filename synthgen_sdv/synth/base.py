@@ -75,6 +75,9 @@ class Synthesizer(ABC):
     """A multi-table synthesizer: fit on a dict of tables + SDV metadata, sample at a scale."""
 
     name: ClassVar[str] = ""
+    # True where ``_fit`` / ``_sample`` learn and keep the per-value shares themselves, on
+    # the tables as the model sees them (encoded), rather than ``fit`` / ``sample`` here
+    shares_inside: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -114,8 +117,10 @@ class Synthesizer(ABC):
             seeded(derive_seed(self.seed, "fit")),
         ):
             self._fit(self.prepared.model_tables, self.prepared.model_metadata)
-        # discrete columns keep their real per-value shares (``marginals``)
-        self.shares = learn_shares(self.prepared.model_tables, getattr(self, "treatments", []))
+        # discrete columns keep their real per-value shares (``marginals``); a synthesizer
+        # that encodes its tables (hma's lookups and anchors) does it on the encoded ones
+        if not self.shares_inside:
+            self.shares = learn_shares(self.prepared.model_tables, getattr(self, "treatments", []))
         self.timings["fit_s"] = time.perf_counter() - start
         return self
 
@@ -141,7 +146,8 @@ class Synthesizer(ABC):
                 seeded(derive_seed(self.seed, "sample", scale)),
             ):
                 raw = self._sample(float(scale))
-                raw = keep_shares(raw, getattr(self, "shares", []), self.seed)
+                if not self.shares_inside:
+                    raw = keep_shares(raw, getattr(self, "shares", []), self.seed)
             with stages.stage("restore keys to unmodeled tables and PII"):
                 restore_seed = derive_seed(self.seed, "restore", scale)
                 out = restore_after_sample(raw, self.prepared, restore_seed)

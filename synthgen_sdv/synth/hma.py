@@ -34,6 +34,7 @@ from synthgen_sdv.synth.base import SYNTHESIZERS, Synthesizer
 from synthgen_sdv.synth.clusters import Clusters
 from synthgen_sdv.synth.dependencies import Dependencies
 from synthgen_sdv.synth.fast_hma import FastHMASynthesizer
+from synthgen_sdv.synth.marginals import keep_shares, learn_shares
 from synthgen_sdv.synth.seeding import derive_seed
 from synthgen_sdv.synth.treatment import (
     DEFAULT_RULES,
@@ -51,6 +52,8 @@ def root_tables(metadata: dict) -> list[str]:
 
 class _HMABase(Synthesizer):
     """Shared fit/sample plumbing around an sdv HMASynthesizer (sub)class."""
+
+    shares_inside = True
 
     def __init__(
         self,
@@ -110,6 +113,9 @@ class _HMABase(Synthesizer):
                 assign_transformers(model, tables, self.treatments)
             model.fit(tables)
         self.model = model
+        # shares in the space the model sees: an anchored offset keeps its real shares, and a
+        # looked-up label follows its re-labelled determinant rather than being re-labelled
+        self.shares = learn_shares(tables, self.treatments)
 
     def _root_parameters(self, table: str, table_meta: dict) -> dict:
         """Marginals of a root table: its columns are modeled once, so each gets the family
@@ -143,6 +149,7 @@ class _HMABase(Synthesizer):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             out = model.sample(scale=scale)
+        out = keep_shares(out, getattr(self, "shares", []), self.seed)
         if getattr(self, "classes", None) is not None:
             out = self.classes.restore(out)
         if getattr(self, "anchored", None) is not None:

@@ -92,6 +92,8 @@ def learn_shares(tables: dict[str, pd.DataFrame], treatments) -> list[DiscreteSh
             freq = freq.iloc[np.argsort(numbers, kind="stable")]
         else:
             freq = freq.reindex([v for v in t.params["order"] if v in freq.index])
+        if freq.empty:
+            continue  # no known value (or none in the model's order): nothing to keep
         out.append(
             DiscreteShares(
                 t.table,
