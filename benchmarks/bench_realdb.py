@@ -545,7 +545,7 @@ def markdown(doc: dict) -> str:
                 + " | ".join(_f(c["properties"].get(p)) for p in PROPERTIES)
                 + " |"
             )
-    lines += ["", "The lead re-runs this after the key-detection and multi-parent work lands.", ""]
+    lines.append("")
     return "\n".join(lines)
 
 
