@@ -64,12 +64,7 @@ def parse(text: str) -> dict:
         rows = []
         while True:
             tok.expect("(")
-            vals = [tok.value()]
-            while tok.peek() == ",":
-                tok.i += 1
-                vals.append(tok.value())
-            tok.expect(")")
-            rows.append(vals)
+            rows.append(tok.items())
             if tok.peek() != ",":
                 break
             tok.i += 1

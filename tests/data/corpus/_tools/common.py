@@ -183,6 +183,16 @@ class _Tok:
                 self.i = j + 1
                 return "".join(out)
 
+    def items(self) -> list:
+        """The comma-separated values up to and including the closing ``)`` (the opening one
+        already read)."""
+        out = [self.value()]
+        while self.peek() == ",":
+            self.i += 1
+            out.append(self.value())
+        self.expect(")")
+        return out
+
     def value(self):
         c = self.peek()
         if c == "'":
@@ -210,11 +220,7 @@ class _Tok:
         if self.peek() != "(":  # a PL/SQL variable, e.g. co_populate.sql's prod_details
             return Opaque(word)
         self.expect("(")
-        args = [self.value()]
-        while self.peek() == ",":
-            self.i += 1
-            args.append(self.value())
-        self.expect(")")
+        args = self.items()
         fn = word.upper()
         if fn in ("TO_DATE", "TO_TIMESTAMP"):
             return oracle_to_date(args[0], args[1])
@@ -235,10 +241,6 @@ def parse_sql_inserts(text: str) -> list:
             return out
         cols = [c.strip().lower() for c in m.group(3).split(",")] if m.group(3) else None
         tok = _Tok(text, m.end())
-        vals = [tok.value()]
-        while tok.peek() == ",":
-            tok.i += 1
-            vals.append(tok.value())
-        tok.expect(")")
+        vals = tok.items()
         out.append((m.group(1).lower(), cols, vals))
         pos = tok.i
