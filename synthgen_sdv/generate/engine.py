@@ -31,8 +31,8 @@ import pyarrow as pa
 from tqdm.auto import tqdm
 
 from synthgen_sdv.core.progress import Progress
-from synthgen_sdv.core.values import is_text
 from synthgen_sdv.generate.executors import Executor, LocalExecutor
+from synthgen_sdv.generate.kept import KeptTable
 from synthgen_sdv.generate.labels import LabelCollector
 from synthgen_sdv.generate.ledger import Ledger
 from synthgen_sdv.generate.prepass import closure, inferred_columns
@@ -183,7 +183,7 @@ class Engine:
             disable=not Progress(quiet=not self.progress).interactive or n_chunks <= 1,
             leave=False,
         )  # a bar on a terminal only
-        collected = _Collected(family)
+        collected = _Collected(family, self.keep)
         if n_chunks > 1 and sink.spools and sink.root is not None and self.executor.spools:
             job.spool = str(sink.root / _SPOOL)
             os.makedirs(job.spool, exist_ok=True)
@@ -193,7 +193,8 @@ class Engine:
             if job.spool:
                 shutil.rmtree(job.spool, ignore_errors=True)
         bar.close()
-        collected.finish(sink, state, materialized, self.keep)
+        collected.finish(sink, materialized)
+        release_memory()  # what the family's chunks and kept parts left behind
 
     def _chunks(
         self,
@@ -295,10 +296,11 @@ class _RunState:
 class _Collected:
     """One family's results as they arrive in chunk order: appended, counted, labeled."""
 
-    def __init__(self, family: Family):
-        self.family = family
+    def __init__(self, family: Family, keep: set[str]):
+        self.family, self.keep = family, keep
         self.deferred: dict[str, list[dict[tuple[str, str], bytes]]] = {}
-        self.kept: dict[str, list[pd.DataFrame]] = {}
+        self.kept: dict[str, list[pd.DataFrame]] = {}  # tables kept for the caller, as made
+        self.lookups: dict[str, KeptTable] = {}  # tables kept for lookups, compact
 
     def add(
         self, result: ChunkResult, types: Types, dirty: Types, sink: Sink, state: _RunState
@@ -320,40 +322,19 @@ class _Collected:
             state.labels.add(name, result.chunk, part.touched, part.links)
             if part.deferred:
                 self.deferred.setdefault(name, []).extend(part.deferred)
-            if part.kept is not None:
+            if part.kept is not None and name in self.keep:
                 self.kept.setdefault(name, []).append(part.kept)
+            elif part.kept is not None:
+                self.lookups.setdefault(name, KeptTable()).add(part.kept)
         if result.spooled:
             os.unlink(result.spooled)
 
-    def finish(
-        self,
-        sink: Sink,
-        state: _RunState,
-        materialized: dict[str, pd.DataFrame],
-        keep: set[str],
-    ) -> None:
+    def finish(self, sink: Sink, materialized: dict[str, pd.DataFrame]) -> None:
         for name in self.family.members:
             for pieces in self.deferred.pop(name, []):
                 sink.append(name, pieces)
             sink.end(name)
-            if name in self.kept:
-                frame = pd.concat(self.kept.pop(name), ignore_index=True)
-                # tables kept for the caller stay as generated (dtypes included)
-                materialized[name] = frame if name in keep else compact(frame)
-
-
-def compact(frame: pd.DataFrame) -> pd.DataFrame:
-    """A kept table in less memory: text that repeats (pool draws, categories) as pandas
-    categoricals, one small code per row; unique text (e-mails) stays as it is."""
-    out = {}
-    for col in frame.columns:
-        values = frame[col]
-        if is_text(values) and len(values):
-            arr = pa.array(values)
-            if isinstance(arr, pa.ChunkedArray):
-                arr = arr.combine_chunks()
-            encoded = arr.dictionary_encode()
-            if len(encoded.dictionary) <= len(values) // 4:
-                values = encoded.to_pandas()
-        out[col] = values
-    return pd.DataFrame(out, index=frame.index)
+            if name in self.kept:  # tables kept for the caller stay as generated (dtypes too)
+                materialized[name] = pd.concat(self.kept.pop(name), ignore_index=True)
+            elif name in self.lookups:
+                materialized[name] = self.lookups.pop(name).finish()

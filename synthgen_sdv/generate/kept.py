@@ -1,0 +1,103 @@
+"""The tables kept in memory for popularity lookups, gathered a chunk at a time in little memory.
+
+A family's kept columns (the lookup key and the columns other tables' expressions read, e.g.
+customers' names, e-mail and phone) arrive with every chunk. Held as the chunks' pandas frames
+and concatenated at the end, they cost the full text of every value twice over at the end of the
+family (the parts and the concatenation), which at scale 3000 is half a GB for customers alone.
+Here each chunk's text goes straight into Arrow: text that repeats (names, categories) is
+dictionary-encoded per chunk (a small code per row), unique text (e-mails) stays one Arrow
+string buffer; numbers stay numpy. ``finish`` builds the table one column at a time, freeing
+each column's parts as it goes, so the end of a family needs one column's worth of extra memory.
+
+The table the lookups read is what ``compact`` made before: repeating text as pandas
+categoricals, other text Arrow-backed, the rest as generated, so generated values do not change.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+
+from synthgen_sdv.core.values import is_text, text
+
+#: text with at most one distinct value per this many rows is kept dictionary-encoded
+REPEATS = 4
+
+
+class KeptTable:
+    """One kept table's columns, added chunk by chunk (in chunk order), built by ``finish``."""
+
+    def __init__(self) -> None:
+        self.columns: dict[str, list] = {}
+        self.encoded: dict[str, bool] = {}  # text column -> still dictionary-encoded per chunk
+        self.distinct: dict[str, int] = {}  # text column -> sum of its chunks' dictionary sizes
+        self.rows = 0
+
+    def add(self, frame: pd.DataFrame) -> None:
+        """One chunk's kept columns."""
+        for col in frame.columns:
+            values = frame[col]
+            parts = self.columns.setdefault(col, [])
+            if not is_text(values):
+                parts.append(values.reset_index(drop=True))
+                continue
+            arr = pa.array(values)
+            if isinstance(arr, pa.ChunkedArray):
+                arr = arr.combine_chunks()
+            if self.encoded.get(col, True):
+                encoded = arr.dictionary_encode()
+                seen = self.distinct.get(col, 0) + len(encoded.dictionary)
+                if seen * 2 <= self.rows + len(arr):
+                    self.encoded[col], self.distinct[col] = True, seen
+                    parts.append(encoded)
+                    continue
+                parts = self._decode(col)  # mostly unique so far: plain strings from here on
+            parts.append(arr)
+        self.rows += len(frame)
+
+    def _decode(self, col: str) -> list:
+        self.encoded[col] = False
+        self.columns[col] = [_plain(p) for p in self.columns[col]]
+        return self.columns[col]
+
+    def nbytes(self) -> int:
+        """Memory of the parts gathered so far (Arrow buffers and numpy arrays)."""
+        total = 0
+        for parts in self.columns.values():
+            for p in parts:
+                total += p.nbytes if isinstance(p, pa.Array) else int(p.memory_usage(deep=True))
+        return total
+
+    def finish(self) -> pd.DataFrame:
+        """The whole table (see the module docstring), its parts freed column by column."""
+        out: dict[str, pd.Series] = {}
+        for col in list(self.columns):
+            parts = self.columns.pop(col)
+            if not parts:
+                continue
+            if isinstance(parts[0], pd.Series):
+                out[col] = pd.concat(parts, ignore_index=True)
+            elif self.encoded.get(col):
+                unified = pa.chunked_array(parts).unify_dictionaries()
+                del parts
+                if len(unified.chunk(0).dictionary) <= self.rows // REPEATS:
+                    out[col] = unified.combine_chunks().to_pandas()  # a pandas categorical
+                else:  # repeats within chunks, but not across the table: plain text
+                    out[col] = text(pa.concat_arrays([_plain(c) for c in unified.chunks]))
+            else:
+                out[col] = text(pa.concat_arrays(parts))
+        return pd.DataFrame(out, index=pd.RangeIndex(self.rows))
+
+
+def _plain(arr: pa.Array) -> pa.Array:
+    """A dictionary-encoded chunk back to plain strings (others as they are)."""
+    if isinstance(arr, pa.DictionaryArray):
+        return arr.dictionary.take(arr.indices)
+    return arr
+
+
+def compact(frame: pd.DataFrame) -> pd.DataFrame:
+    """A whole kept table in less memory, as ``KeptTable`` builds it chunk by chunk."""
+    kept = KeptTable()
+    kept.add(frame)
+    return kept.finish()
