@@ -14,9 +14,6 @@ in memory (their size is reported); everything else streams to the files.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import gc
 import math
 import os
 import shutil
@@ -27,9 +24,9 @@ from itertools import accumulate
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
 from tqdm.auto import tqdm
 
+from synthgen_sdv.core.memory import release_memory, stage
 from synthgen_sdv.core.progress import Progress
 from synthgen_sdv.generate.executors import Executor, LocalExecutor
 from synthgen_sdv.generate.kept import KeptTable
@@ -117,6 +114,13 @@ class Engine:
             self._family(family, sink, state, materialized, given)
             rows = ", ".join(f"{t} {state.rows[t]:,}" for t in family.members)
             self.log(f"generated {rows} rows in {time.perf_counter() - t0:.1f} s")
+            kept = {
+                f"kept {t}": materialized[t].memory_usage(deep=True).sum() / 2**20
+                for t in family.members
+                if t in materialized and t not in given
+            }
+            if self.progress:  # not the estimate's pilot runs
+                stage(f"generated {' + '.join(family.members)}", **kept)
         kept_bytes = {
             t: int(materialized[t].memory_usage(deep=True).sum())
             for t in plan.materialized
@@ -129,6 +133,7 @@ class Engine:
         }
         materialized.clear()
         release_memory()
+        stage("generation finished, memory released")
         return GenerationResult(
             row_counts={t: state.rows[t] for t in plan.tables if t in state.rows},
             dirty_row_counts=dict(state.dirty_rows),
@@ -266,16 +271,6 @@ class Engine:
         else:
             offsets = offsets * n_chunks
         return types, offsets
-
-
-def release_memory() -> None:
-    """Give the memory of the kept tables and chunks back to the system once a run is done,
-    so what runs next in the process (the lineage pipeline) starts from a small footprint:
-    freed Arrow buffers and glibc's free lists are otherwise kept by the process."""
-    gc.collect()
-    pa.default_memory_pool().release_unused()
-    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 _SPOOL = ".spool"  # in the staged output folder: pieces left by local workers, per family

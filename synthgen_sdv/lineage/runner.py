@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from synthgen_sdv.core.errors import InputError, SynthgenError
+from synthgen_sdv.core.memory import stage
 from synthgen_sdv.core.progress import Progress, stderr_progress
 from synthgen_sdv.core.seeds import json_hash, stable_uuid
 from synthgen_sdv.io import layout
@@ -285,6 +286,7 @@ def run_lineage(
         )
     with workspace(work_dir, limits) as ws:
         load_inputs(ws, {t: tables[t] for t in needed})
+        stage("lineage inputs loaded", DuckDB=ws.memory_mb())
         ws.seal()
         run = LineageRun(
             spec=spec,
@@ -300,6 +302,7 @@ def run_lineage(
         for index, step in enumerate(steps):
             reporter.detail(f"lineage [{index + 1}/{len(spec.steps)}] {step.id}")
             run.steps.append(_run_step(ws, run, index, step, ended, data_out))
+            stage(f"lineage step {step.id}", DuckDB=ws.memory_mb())
     if run.labels:
         _add_downstream(run)
     failed = sum(s.status == FAILED for s in run.steps)

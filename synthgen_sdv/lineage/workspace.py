@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import itertools
+import logging
 import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from synthgen_sdv.core.errors import InputError, SynthgenError
 from synthgen_sdv.lineage.tables import json_value
 
 STORE = "store"
+LOG = logging.getLogger(__name__)
 
 
 def _duckdb():
@@ -279,6 +281,11 @@ class Workspace:
         """Column -> SQL type: what a step declares and what the verifier compares."""
         return {c: sql_type(t) for c, t in self.describe(relation)}
 
+    def memory_mb(self) -> float:
+        """What DuckDB holds in memory now (its buffer pool: tables, hash tables, sorts), MB."""
+        used = self.con.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchone()
+        return float((used or [0])[0] or 0) / 2**20
+
     def count(self, relation: str) -> int:
         """Rows in a relation."""
         return int(self.scalar(f"SELECT count(*) FROM {relation}"))
@@ -311,8 +318,10 @@ class Workspace:
                 try:
                     result = work()
                 except self.db.OutOfMemoryException:
+                    LOG.debug(f"DuckDB ran out of memory at {retry_mb} MB too")
                     continue
                 self.memory_retries += 1
+                LOG.debug(f"DuckDB ran out of memory at {mb} MB; the retry at {retry_mb} MB worked")
                 return result
         finally:
             self.run(f"SET memory_limit = '{mb}MB'")

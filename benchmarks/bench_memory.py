@@ -1,0 +1,324 @@
+"""Where the memory of the whole default run goes, stage by stage, and its peak at each scale.
+
+    python benchmarks/bench_memory.py [--scales 100 1000 3000] [--base REV] [--workers N]
+
+Each scale runs the whole default run as a user starts it, ``python -m synthgen_sdv generate
+--scale N --format parquet --force -v`` (clean and dirty tables, labels, the lineage pipeline),
+in a fresh process whose tree is polled every 0.1 s (RSS and PSS summed over the process and its
+workers, as bench_generate does). The stage lines the run prints (a family generated, a lineage
+step started, the ETL summary) cut that timeline into stages, and each stage gets the peak of
+the samples inside it: an attribution that needs nothing from the code it measures, so
+``--base REV`` measures an older revision (a temporary git worktree) the same way, for a
+before/after table. This tree also logs, with ``-v``, its own view at the end of each stage
+(``core.memory.stage``): the kept lookup tables' size, DuckDB's buffer pool, Arrow's pool.
+
+Results: reports/memory_profile.md (the attribution tables) and a summary section 'memory' in
+reports/benchmarks.md with reports/bench_memory.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _report import REPORTS, machine, machine_md, write_section
+
+ROOT = Path(__file__).resolve().parents[1]
+GOAL_MB = 1024
+
+_FAMILY = re.compile(r"generated (.+?) rows in [\d.]+ s")
+_STEP = re.compile(r"lineage \[(\d+)/(\d+)\] (\S+)")
+_MEMORY = re.compile(r"synthgen_sdv\.memory: (.+?): RSS ([\d,]+) MB, peak ([\d,]+) MB(.*)")
+
+
+class Timeline:
+    """The process tree's memory, polled in a thread: (seconds, RSS MB, PSS MB) samples."""
+
+    def __init__(self, pid: int, interval: float = 0.1):
+        self.root = psutil.Process(pid)
+        self.t0 = time.perf_counter()
+        self.interval = interval
+        self.samples: list[tuple[float, float, float]] = []
+        self.procs = 1
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                procs = [self.root, *self.root.children(recursive=True)]
+            except psutil.NoSuchProcess:
+                return
+            rss = pss = 0
+            for p in procs:
+                try:
+                    info = p.memory_full_info()
+                except (psutil.NoSuchProcess, psutil.AccessDenied):
+                    continue
+                rss += info.rss
+                pss += getattr(info, "pss", info.rss)
+            self.procs = max(self.procs, len(procs))
+            self.samples.append((time.perf_counter() - self.t0, rss / 2**20, pss / 2**20))
+            time.sleep(self.interval)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(2)
+
+    def peak(self, start: float, end: float) -> tuple[float, float]:
+        """Peak (RSS, PSS) of the samples in [start, end] (the nearest one when none)."""
+        inside = [s for s in self.samples if start <= s[0] <= end]
+        if not inside and self.samples:
+            inside = [min(self.samples, key=lambda s: abs(s[0] - end))]
+        return (max(s[1] for s in inside), max(s[2] for s in inside)) if inside else (0.0, 0.0)
+
+
+def run_whole(scale: float, tree: Path, workers: int | None) -> dict:
+    """The whole default run over the package in ``tree``; its stages and their peaks."""
+    out = Path(tempfile.mkdtemp(prefix="bench_memory_")) / "out"
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    cmd = [sys.executable, "-m", "synthgen_sdv", "generate", "--scale", f"{scale:g}"]
+    cmd += ["--format", "parquet", "--out", str(out), "--force", "-v"]
+    if workers is not None:
+        cmd += ["--workers", str(workers)]
+    load = os.getloadavg()[0]
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env, cwd=tree
+    )
+    timeline = Timeline(proc.pid)
+    lines: list[tuple[float, str]] = []
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        lines.append((time.perf_counter() - timeline.t0, line.rstrip()))
+    proc.wait()
+    end = time.perf_counter() - timeline.t0
+    timeline.stop()
+    shutil.rmtree(out.parent, ignore_errors=True)
+    if proc.returncode:
+        tail = "\n".join(text for _, text in lines[-30:])
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{tail}")
+    stages = cut(lines, end, timeline)
+    return {
+        "scale": scale,
+        "workers": workers,
+        "seconds": end,
+        "load": load,
+        "processes": timeline.procs,
+        "peak_rss_mb": max((s[1] for s in timeline.samples), default=0.0),
+        "peak_pss_mb": max((s[2] for s in timeline.samples), default=0.0),
+        "stages": stages,
+        "memory_lines": [m for _, text in lines if (m := _memory_line(text))],
+    }
+
+
+def _memory_line(text: str) -> dict | None:
+    m = _MEMORY.search(text)
+    if not m:
+        return None
+    extra = dict(re.findall(r", ([^,]+?) ([\d,]+) MB", m.group(4)))
+    return {
+        "stage": m.group(1),
+        "rss_mb": float(m.group(2).replace(",", "")),
+        "peak_mb": float(m.group(3).replace(",", "")),
+        **{k: float(v.replace(",", "")) for k, v in extra.items()},
+    }
+
+
+def cut(lines: list[tuple[float, str]], end: float, timeline: Timeline) -> list[dict]:
+    """The run's stages: each from the line that opens it to the one that opens the next."""
+    marks: list[tuple[float, str]] = []  # (time a stage ends, its name)
+    opened, first = "start: interpreter, imports, estimate", True
+    for t, text in lines:
+        if m := _FAMILY.search(text):
+            tables = " + ".join(part.rsplit(" ", 1)[0] for part in m.group(1).split(", "))
+            marks.append((t, f"start (imports, estimate) + generate {tables}" if first
+                          else f"generate {tables}"))  # fmt: skip
+            opened, first = "generation finished (kept tables freed)", False
+        elif "running the ETL pipeline" in text:
+            marks.append((t, "generation finished (kept tables freed)"))
+            opened = "lineage: load the source tables into DuckDB"
+        elif m := _STEP.search(text):
+            marks.append((t, opened))
+            opened = f"lineage step {m.group(1)}/{m.group(2)} {m.group(3)}"
+        elif text.startswith("ETL:") or " ETL: " in text:
+            marks.append((t, opened))
+            opened = "write labels, metadata, lineage files"
+    marks.append((end, opened))
+    out, start = [], 0.0
+    for t, name in marks:
+        rss, pss = timeline.peak(start, t)
+        out.append({"stage": name, "start_s": start, "seconds": t - start, "rss_mb": rss,
+                    "pss_mb": pss})  # fmt: skip
+        start = t
+    return out
+
+
+def phases(run: dict) -> list[tuple[str, dict]]:
+    """The stages grouped into the run's phases, each with its peak and where it peaked."""
+    groups: dict[str, list[dict]] = {}
+    for s in run["stages"]:
+        name = s["stage"]
+        if name.startswith("lineage step"):
+            key = "lineage steps"
+        elif "customers + orders" in name:
+            key = "generate customers, orders, transactions, returns"
+        elif "legacy_customers" in name:
+            key = "generate legacy_customers"
+        elif name.startswith(("start", "generate")):
+            key = "start + small families"
+        else:
+            key = name
+        groups.setdefault(key, []).append(s)
+    out = []
+    for key, stages in groups.items():
+        top = max(stages, key=lambda s: s["rss_mb"])
+        out.append(
+            (
+                key,
+                {
+                    "seconds": sum(s["seconds"] for s in stages),
+                    "rss_mb": top["rss_mb"],
+                    "pss_mb": top["pss_mb"],
+                    "where": top["stage"] if len(stages) > 1 else "",
+                },
+            )
+        )
+    return out
+
+
+def attribution(runs: list[dict], label: str) -> list[str]:
+    lines = []
+    for run in runs:
+        lines += [
+            f"#### {label}: scale {run['scale']:g} — peak {run['peak_rss_mb']:,.0f} MB RSS / "
+            f"{run['peak_pss_mb']:,.0f} MB PSS in {run['seconds']:.0f} s (load {run['load']:.1f})",
+            "",
+            "| phase | seconds | peak RSS MB | peak PSS MB | peaked in |",
+            "|---|---:|---:|---:|---|",
+        ]
+        for key, p in phases(run):
+            lines.append(
+                f"| {key} | {p['seconds']:.1f} | {p['rss_mb']:,.0f} | {p['pss_mb']:,.0f} | "
+                f"{p['where']} |"
+            )
+        own = run["memory_lines"]
+        if own:
+            lines += [
+                "",
+                "The process's own view at the end of each stage (`-v`, `core.memory.stage`; "
+                "peak = since the previous stage, this process only):",
+                "",
+                "| stage | RSS MB | peak MB | Arrow MB | parts MB |",
+                "|---|---:|---:|---:|---|",
+            ]
+            interesting = [m for m in own if not m["stage"].startswith("lineage step")]
+            steps = sorted(
+                (m for m in own if m["stage"].startswith("lineage step")),
+                key=lambda m: -m["peak_mb"],
+            )[:5]
+            for m in interesting + steps:
+                parts = ", ".join(
+                    f"{k} {v:,.0f}"
+                    for k, v in m.items()
+                    if k not in {"stage", "rss_mb", "peak_mb", "Arrow"}
+                )
+                lines.append(
+                    f"| {m['stage']} | {m['rss_mb']:,.0f} | {m['peak_mb']:,.0f} | "
+                    f"{m.get('Arrow', 0):,.0f} | {parts} |"
+                )
+            lines.append("")
+            lines.append("(lineage steps: the five with the highest peak)")
+        lines.append("")
+    return lines
+
+
+def base_tree(rev: str) -> Path:
+    """A temporary git worktree of ``rev`` (removed by ``drop_tree``)."""
+    path = Path(tempfile.mkdtemp(prefix="bench_memory_base_")) / "tree"
+    subprocess.run(["git", "worktree", "add", "--detach", str(path), rev], cwd=ROOT, check=True,
+                   capture_output=True)  # fmt: skip
+    return path
+
+
+def drop_tree(path: Path) -> None:
+    subprocess.run(["git", "worktree", "remove", "--force", str(path)], cwd=ROOT,
+                   capture_output=True)  # fmt: skip
+    shutil.rmtree(path.parent, ignore_errors=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--scales", type=float, nargs="+", default=[100, 1000, 3000])
+    ap.add_argument("--base", help="also measure this git revision (before/after)")
+    ap.add_argument("--workers", type=int, help="--workers of the run (default: the config's)")
+    args = ap.parse_args()
+    info = machine()
+    before = []
+    if args.base:
+        tree = base_tree(args.base)
+        rev = subprocess.run(["git", "rev-parse", "--short", args.base], cwd=ROOT, text=True,
+                             capture_output=True).stdout.strip()  # fmt: skip
+        try:
+            for scale in args.scales:
+                before.append(run_whole(scale, tree, args.workers))
+                print(f"before ({rev}) scale {scale:g}: {before[-1]['peak_rss_mb']:,.0f} MB")
+        finally:
+            drop_tree(tree)
+    after = []
+    for scale in args.scales:
+        after.append(run_whole(scale, ROOT, args.workers))
+        w = after[-1]
+        print(f"scale {scale:g}: {w['seconds']:.0f} s, peak {w['peak_rss_mb']:,.0f} MB RSS")
+    summary = [
+        "## Memory of the whole default run (`benchmarks/bench_memory.py`)",
+        "",
+        machine_md(info),
+        f"Command: `python {' '.join(sys.argv)}`. Goal: under {GOAL_MB:,} MB at every scale. "
+        "Stage by stage attribution: [memory_profile.md](memory_profile.md).",
+        "",
+        "| scale | peak RSS MB | peak PSS MB | seconds | load | under 1 GB |"
+        + (" before (RSS MB) |" if before else ""),
+        "|---:|---:|---:|---:|---:|---|" + ("---:|" if before else ""),
+    ]
+    for i, w in enumerate(after):
+        row = (
+            f"| {w['scale']:g} | {w['peak_rss_mb']:,.0f} | {w['peak_pss_mb']:,.0f} | "
+            f"{w['seconds']:.0f} | {w['load']:.1f} | "
+            f"{'yes' if w['peak_rss_mb'] < GOAL_MB else 'no'} |"
+        )
+        if before:
+            row += f" {before[i]['peak_rss_mb']:,.0f} |"
+        summary.append(row)
+    data = {"machine": info, "command": sys.argv, "base": args.base, "before": before,
+            "after": after}  # fmt: skip
+    write_section("memory", "\n".join(summary), data)
+    doc = [
+        "# Memory profile of the whole default run",
+        "",
+        "Written by `benchmarks/bench_memory.py`; the method is in its docstring.",
+        "",
+        *summary[2:],
+        "",
+        "### Attribution by stage",
+        "",
+        *attribution(after, "this tree"),
+    ]
+    if before:
+        doc += [f"### Before: {args.base}", "", *attribution(before, args.base)]
+    (REPORTS / "memory_profile.md").write_text("\n".join(doc).rstrip() + "\n")
+
+
+if __name__ == "__main__":
+    main()
