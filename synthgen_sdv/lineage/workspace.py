@@ -46,6 +46,11 @@ MEMORY_ENV = "SYNTHGEN_LINEAGE_MEMORY_MB"
 DEFAULT_MEMORY_MB = 384
 
 
+def retry_limits(mb: int) -> tuple[int, ...]:
+    """The lower limits a statement that ran out of memory is retried at (never higher)."""
+    return (mb * 6 // 10, mb * 3 // 10)
+
+
 @dataclass(frozen=True)
 class Limits:
     """DuckDB's resources: memory in MB (it spills beyond), threads, rows per Arrow batch.
@@ -301,11 +306,13 @@ class Workspace:
         return self._bounded(lambda: self.con.execute(sql, params or []).fetchall())
 
     def _bounded(self, work: Callable[[], Any]) -> Any:
-        """Run ``work``; when DuckDB runs out of memory, run it again under another limit.
+        """Run ``work``; when DuckDB runs out of memory, run it again under lower limits.
 
         Some operators (a window over many partitions, a large hash table) fail when their data
-        is about the size of the memory limit, though they work well below or above it: a
-        lower limit makes them spill from the start; a higher one, as a last resort, fits them.
+        is about the size of the memory limit, though they work well below it: a lower limit
+        makes them spill from the start. The limit is never raised, so the pipeline's memory
+        stays within it at any scale; when every retry fails, the error says which setting
+        gives DuckDB more room.
         """
         try:
             return work()
@@ -313,7 +320,7 @@ class Workspace:
             first = exc
         mb = self.limits.memory_mb
         try:
-            for retry_mb in (mb * 6 // 10, mb * 2):
+            for retry_mb in retry_limits(mb):
                 self.run(f"SET memory_limit = '{retry_mb}MB'")
                 try:
                     result = work()
@@ -325,7 +332,11 @@ class Workspace:
                 return result
         finally:
             self.run(f"SET memory_limit = '{mb}MB'")
-        raise first
+        raise SynthgenError(
+            f"DuckDB ran out of memory at its limit of {mb} MB, and at "
+            f"{', '.join(f'{m} MB' for m in retry_limits(mb))} when spilling from the start: "
+            f"{_first_line(first)}; give it more with ${MEMORY_ENV} (MB)"
+        ) from None
 
     def run(self, sql: str) -> None:
         """A statement of our own (DDL, settings), its result read to the end."""
@@ -377,6 +388,8 @@ class Workspace:
             return self.new_table(sql)
         except self.db.Error as exc:
             raise _step_error(exc, what, sql) from None
+        except SynthgenError as exc:  # out of memory at every limit (_bounded)
+            raise SynthgenError(f"{what}: {exc}") from None
 
     def step_scalar(self, sql: str, what: str) -> int:
         """The single integer a step's stats query returns (e.g. rows_inserted)."""
@@ -385,6 +398,8 @@ class Workspace:
             return int(self.scalar(sql) or 0)
         except self.db.Error as exc:
             raise _step_error(exc, what, sql) from None
+        except SynthgenError as exc:  # out of memory at every limit (_bounded)
+            raise SynthgenError(f"{what}: {exc}") from None
 
     # ------------------------------------------------------------------ out
     def write_parquet(self, relation: str, path: Path) -> None:

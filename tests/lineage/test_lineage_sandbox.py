@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from synthgen_sdv.cli import main
-from synthgen_sdv.core.errors import InputError
+from synthgen_sdv.core.errors import InputError, SynthgenError
 from synthgen_sdv.lineage.runner import WORK_PREFIX, plan_step, workspace
 from synthgen_sdv.lineage.spec import default_lineage_path
 from synthgen_sdv.lineage.tables import to_arrow
@@ -217,3 +217,25 @@ def test_a_sealed_workspace_spills_what_does_not_fit_its_memory_limit(tmp_path):
         assert size > 2 * 32 * 2**20, size
         assert ws.count(big) == 1_000_000
     assert not list(tmp_path.glob(f"{WORK_PREFIX}*"))
+
+
+def test_a_statement_out_of_memory_is_retried_below_the_limit_never_above(tmp_path):
+    """The pipeline's memory stays within DuckDB's limit at any scale: a statement that runs out
+    of memory is retried at lower limits only (spilling from the start), and when none works
+    the error names the step and the setting that gives DuckDB more room."""
+    with workspace(tmp_path, Limits(memory_mb=64)) as ws:
+        ws.load_arrow("seed", pa.table({"n": [2_000_000]}))
+        ws.seal()
+        limits = []
+        run = ws.run
+        ws.run = lambda sql: (limits.append(sql) if "memory_limit" in sql else None, run(sql))
+        huge = pytest.raises(SynthgenError, match=r"step 'huge'.*SYNTHGEN_LINEAGE_MEMORY_MB")
+        with ws.views({"seed": ws.table("seed")}), huge:  # one value above the limit: no spill
+            ws.run_step_sql(
+                "SELECT string_agg(md5(i::VARCHAR), ',') AS s "
+                "FROM seed, range((SELECT n FROM seed)) t(i)",
+                "step 'huge'",
+            )
+        set_to = [int(sql.split("'")[1].removesuffix("MB")) for sql in limits]
+        assert set_to == [38, 19, 64], set_to  # lower, lower, then back to the limit
+        assert ws.scalar("SELECT current_setting('memory_limit')").startswith("61.0 MiB")
