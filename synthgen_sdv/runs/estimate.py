@@ -81,23 +81,27 @@ class MemoryModel:
     was set so that the estimate is at or above the measured peak RSS, within about 2x.
     """
 
-    #: a chunk being made: its columns, the expression environment, the Arrow conversion
-    #: and the dirty copy, relative to the chunk's emitted frame
-    chunk_factor: float = 6.0
-    #: a kept table while its chunks are concatenated (both copies live for a moment)
+    #: a chunk being made: its columns, the expression environment, the Arrow conversion,
+    #: the dirty copy and the encoding thread's piece, relative to the chunk's emitted frame
+    #: (measured: about 280 MB of working set at scale 3000, reports/memory_profile.md)
+    chunk_factor: float = 16.0
+    #: a kept table (its compact size, measured on the pilot) while its chunks are gathered
+    #: and built into one table, a column at a time (``generate.kept``)
     kept_factor: float = 2.0
     #: a forked worker's own pages (copy-on-write of the parent, its chunk aside)
     worker_bytes: int = 80 * 2**20
-    #: the lineage pipeline: DuckDB and its buffers, whatever the data
-    lineage_fixed: int = 100 * 2**20
+    #: the lineage pipeline: DuckDB and its buffers, whatever the data, and what generation
+    #: leaves in the process (its imports and pools)
+    lineage_fixed: int = 150 * 2**20
     #: the lineage pipeline: DuckDB's working memory and the Arrow batches of the step outputs,
     #: relative to the tables' pandas size, while that is below DuckDB's memory limit ...
     lineage_factor: float = 10.0
-    #: ... which caps it: DuckDB spills past its limit (``lineage.workspace.Limits``, which a
-    #: retry may double), so the pipeline's memory stops growing with the data; this many
-    #: times the limit, plus ``lineage_stream`` for the batches and per-step results
-    lineage_limit_factor: float = 2.0
-    lineage_stream: int = 700 * 2**20
+    #: ... which caps it: DuckDB spills past its limit (``lineage.workspace.Limits``; a retry
+    #: only lowers it), so the pipeline's memory stops growing with the data; this many times
+    #: the limit, plus ``lineage_stream`` for the Arrow batches, key lists and DuckDB's
+    #: allocations outside its buffer pool (measured: about 150 MB at scale 3000)
+    lineage_limit_factor: float = 1.0
+    lineage_stream: int = 200 * 2**20
     #: SDV, RDT, SDMetrics, torch and scikit-learn once imported (fit-sample and sample import
     #: them after the estimate is made)
     synth_libraries: int = 330 * 2**20
@@ -110,6 +114,8 @@ class MemoryModel:
 
 
 MEMORY_MODEL = MemoryModel()
+#: the parts of the estimate that live during generation only (see ``peak_memory_bytes``)
+GENERATION_PARTS = ("kept tables", "chunks", "workers")
 
 
 @dataclass
@@ -121,6 +127,7 @@ class TableSize:
     disk_bytes: int
     memory_per_row: float
     disk_per_row: float
+    kept_per_row: float = 0.0  # the compact kept table (lookups), measured on the pilot
 
 
 @dataclass
@@ -141,8 +148,13 @@ class Estimate:
 
     @property
     def peak_memory_bytes(self) -> int:
-        """The peak memory the model predicts (the sum of its parts)."""
-        return sum(self.memory_parts.values())
+        """The peak memory the model predicts: the sum of its parts, except that generation
+        (kept tables, chunks, workers) and the lineage pipeline come one after the other, as
+        generation hands its memory back before the pipeline starts: the larger of the two."""
+        parts = self.memory_parts
+        phased = sum(parts.get(k, 0) for k in GENERATION_PARTS)
+        rest = sum(v for k, v in parts.items() if k not in GENERATION_PARTS and k != "lineage")
+        return rest + max(phased, parts.get("lineage", 0))
 
     def line(self) -> str:
         """The one line printed before a run starts."""
@@ -221,6 +233,7 @@ class _Pilot:
     disk: dict[str, dict[str, tuple[float, float]]]  # table -> format -> (overhead, per row)
     full: bool  # stopped early
     label_bytes: int = 0  # labels.json's anomalies and entity links for the pilot's rows
+    kept_bytes: dict[str, int] = field(default_factory=dict)  # the engine's kept tables
 
 
 def _small_plan(plan: Plan, root_rows: dict[str, int], chunk: int, cap: int) -> Plan:
@@ -238,15 +251,16 @@ def _small_plan(plan: Plan, root_rows: dict[str, int], chunk: int, cap: int) -> 
     return replace(plan, tables=tables, chunk_size=chunk)
 
 
-def _run(plan: Plan) -> tuple[_MeasuringSink, bool, int]:
-    """The engine over a small plan into a measuring sink: (sink, stopped early, label bytes)."""
+def _run(plan: Plan) -> tuple[_MeasuringSink, bool, int, dict[str, int]]:
+    """The engine over a small plan into a measuring sink: (sink, stopped early, label bytes,
+    bytes of the tables kept for lookups)."""
     sink = _MeasuringSink()
     try:
         result = Engine(plan, workers=1, progress=False).run(sink)
     except (_PilotFull, MemoryError):
-        return sink, True, 0
+        return sink, True, 0, {}
     labels = {"anomalies": result.anomalies, "entity_links": result.entity_links}
-    return sink, False, len(json.dumps(labels, indent=2, default=str))
+    return sink, False, len(json.dumps(labels, indent=2, default=str)), result.kept_bytes
 
 
 def _rows_per_root(plan: Plan, rows: dict[str, int]) -> dict[str, float]:
@@ -265,7 +279,7 @@ def _pilot(plan: Plan, formats: Iterable[str]) -> _Pilot:
     scout_plan = _small_plan(
         plan, {f.root: SCOUT_ROWS for f in plan.families}, SCOUT_ROWS, SCOUT_CAP
     )
-    scout, full, _ = _run(scout_plan)
+    scout, full, _, kept = _run(scout_plan)
     scout_rows = {t: sum(len(c) for c in chunks) for t, chunks in scout.clean.items()}
     del scout
     capped = full
@@ -275,7 +289,7 @@ def _pilot(plan: Plan, formats: Iterable[str]) -> _Pilot:
             root: int(min(max(PILOT_TARGET_ROWS / max(n, 1.0), SCOUT_ROWS), PILOT_ROWS))
             for root, n in per_root.items()
         }
-        sink, full, label_bytes = _run(_small_plan(plan, roots, PILOT_CHUNK, PILOT_CAP))
+        sink, full, label_bytes, kept = _run(_small_plan(plan, roots, PILOT_CHUNK, PILOT_CAP))
     else:
         sink, label_bytes = _MeasuringSink(), 0
     rows, mem, disk = {}, {}, {}
@@ -289,7 +303,7 @@ def _pilot(plan: Plan, formats: Iterable[str]) -> _Pilot:
     dirty = dict(sink.dirty_rows)
     del sink
     gc.collect()
-    return _Pilot(plan, rows, dirty, mem, disk, full, label_bytes)
+    return _Pilot(plan, rows, dirty, mem, disk, full, label_bytes, kept)
 
 
 def _bytes_per_row(frame: pd.DataFrame, types: dict[str, str], fmt: str) -> tuple[float, float]:
@@ -393,6 +407,7 @@ def _sizes(
             disk_bytes=_round(disk),
             memory_per_row=pilot.memory_per_row.get(name, 0.0),
             disk_per_row=per_row,
+            kept_per_row=pilot.kept_bytes.get(name, 0) / p_rows if p_rows else 0.0,
         )
     return out
 
@@ -448,13 +463,11 @@ def _memory_parts(
     kept: Iterable[str],
     model: MemoryModel,
 ) -> dict[str, int]:
-    kept = list(kept)
-    kept_bytes = _table_bytes(sizes, kept)
-    largest_kept = max((_table_bytes(sizes, [t]) for t in kept), default=0.0)
+    kept_bytes = sum(sizes[t].rows * sizes[t].kept_per_row for t in kept if t in sizes)
     chunk = _chunk_bytes(plan, sizes) * model.chunk_factor
     parts = {
         "process": psutil.Process().memory_info().rss,
-        "kept tables": kept_bytes + largest_kept * (model.kept_factor - 1),
+        "kept tables": kept_bytes * model.kept_factor,
         "chunks": chunk * (2 if workers > 1 else 1),
     }
     if workers > 1:
