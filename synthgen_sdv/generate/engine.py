@@ -133,7 +133,8 @@ class Engine:
         }
         materialized.clear()
         release_memory()
-        stage("generation finished, memory released")
+        if self.progress:
+            stage("generation finished, memory released")
         return GenerationResult(
             row_counts={t: state.rows[t] for t in plan.tables if t in state.rows},
             dirty_row_counts=dict(state.dirty_rows),
