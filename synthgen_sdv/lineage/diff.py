@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from synthgen_sdv.lineage.workspace import (
+    KeyFile,
     Workspace,
     ident,
     is_numeric,
@@ -94,7 +95,7 @@ class TableDiff:
             return f"SELECT {key_list(self.key)} FROM {self.expected} WHERE false"
         return " UNION ".join(parts)
 
-    def keys(self, *kinds: str, column: str | None = None) -> list:
+    def keys(self, *kinds: str, column: str | None = None) -> list | KeyFile:
         """The keys of the given kinds in label form, sorted as ``faults.base.sorted_keys``."""
         return self.ws.keys(
             f"SELECT * FROM ({self.key_set(*kinds, column=column)}) ORDER BY {key_order(self.key)}"

@@ -36,6 +36,7 @@ from synthgen_sdv.lineage.workspace import (
     ident,
     is_numeric,
     key_list,
+    read_keys,
     sql_type,
 )
 
@@ -75,6 +76,7 @@ class StepRun:
     wall_ms: float
     error_message: str | None = None
     label: dict | None = None
+    key_file: Path | None = None  # the label's keys when too many for labels.json (rows_file)
 
     @property
     def duration_ms(self) -> int:
@@ -267,13 +269,17 @@ def run_lineage(
     work_dir: Path | None = None,
     limits: Limits | None = None,
     progress: Progress | bool = False,
+    keys_out: Path | None = None,
 ) -> LineageRun:
     """Run every step for real (DuckDB), inject faults at labeled steps, record all.
 
     ``tables`` are the source tables: Parquet files or in-memory tables. Each step output is
     written to ``data_out/<table>.parquet`` when given. ``work_dir`` holds the DuckDB database
     and its spill files while the run lasts (default: the system's temp folder); ``limits``
-    bound DuckDB's memory and threads. ``progress`` (a ``Progress``, or True for stderr) shows a
+    bound DuckDB's memory and threads. A label with more keys than labels.json holds
+    (``workspace.INLINE_KEYS``) names them in a Parquet file (``rows_file``), moved into
+    ``keys_out`` (its ``StepRun.key_file``); without ``keys_out`` they are read back inline.
+    ``progress`` (a ``Progress``, or True for stderr) shows a
     bar over the steps on a terminal, a line per step with ``-v``, and one summary line at the end.
     """
     reporter = progress if isinstance(progress, Progress) else stderr_progress(progress)
@@ -302,6 +308,7 @@ def run_lineage(
         for index, step in enumerate(steps):
             reporter.detail(f"lineage [{index + 1}/{len(spec.steps)}] {step.id}")
             run.steps.append(_run_step(ws, run, index, step, ended, data_out))
+            _keep_keys(run.steps[-1], keys_out)
             stage(f"lineage step {step.id}", DuckDB=ws.memory_mb())
     if run.labels:
         _add_downstream(run)
@@ -330,7 +337,7 @@ def _run_step(
     for name, relation in clean.items():
         _check_key(ws, step, name, relation)
     outputs: dict[str, str | None] = dict(clean)
-    status, error, label = COMPLETED, None, None
+    status, error, label, key_file = COMPLETED, None, None, None
     if step.label != NORMAL:
         outcome = FAULTS.get(step.label)().inject(
             step,
@@ -343,6 +350,7 @@ def _run_step(
         )
         outputs = outcome.outputs
         status, error, label = outcome.status, outcome.error_message, outcome.label
+        key_file = outcome.key_file.path if outcome.key_file else None
         stats = {**stats, **outcome.stats}
     # Simulated schedule: a step starts when the last of its inputs was written.
     start = run.spec.run_start
@@ -386,7 +394,23 @@ def _run_step(
         wall_ms=(time.perf_counter() - t0) * 1000,
         error_message=error,
         label=label,
+        key_file=key_file,
     )
+
+
+def _keep_keys(step: StepRun, keys_out: Path | None) -> None:
+    """Move a label's key file out of the workspace (removed at the end), or inline its keys."""
+    if step.key_file is None or step.label is None:
+        return
+    if keys_out is None:
+        step.label["rows"] = read_keys(step.key_file)
+        step.label.pop("rows_file", None)
+        step.key_file = None
+        return
+    keys_out.mkdir(parents=True, exist_ok=True)
+    dest = keys_out / Path(step.label["rows_file"]).name
+    shutil.move(step.key_file, dest)
+    step.key_file = dest
 
 
 def _info(run: LineageRun, table: str) -> TableInfo:

@@ -23,7 +23,7 @@ from synthgen_sdv.lineage.faults import FAULTS
 from synthgen_sdv.lineage.models import Step
 from synthgen_sdv.lineage.operations import OPERATIONS, OutputPlan
 from synthgen_sdv.lineage.runner import COMPLETED, execute_plans, plan_step, workspace
-from synthgen_sdv.lineage.workspace import Limits, Workspace
+from synthgen_sdv.lineage.workspace import Limits, Workspace, read_keys
 from synthgen_sdv.lineage.writer import LINEAGE_SCHEMA
 
 
@@ -64,7 +64,14 @@ def read_labels(out_dir: Path) -> list[dict]:
     path = out_dir / layout.LABELS
     if not path.exists():
         raise InputError(f"{path} does not exist; the lineage labels live there under 'lineage'")
-    return read_json(path).get("lineage", [])
+    labels = read_json(path).get("lineage", [])
+    for lab in labels:  # a large label's keys are in a Parquet file beside labels.json
+        if lab.get("rows_file"):
+            keys = layout.inside(out_dir, lab["rows_file"], "lineage label file")
+            if not keys.is_file():
+                raise InputError(f"{path}: label '{lab.get('id')}' names {keys}, which is missing")
+            lab["rows"] = read_keys(keys)
+    return labels
 
 
 def verify_lineage(out_dir: str | Path, *, limits: Limits | None = None) -> VerifyReport:

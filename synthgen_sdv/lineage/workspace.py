@@ -42,6 +42,34 @@ def _duckdb():
     return duckdb
 
 
+#: keys of one fault label kept inline in labels.json; more go to a Parquet file beside it
+INLINE_KEYS = 10_000
+
+
+@dataclass(frozen=True)
+class KeyFile:
+    """A large label's keys, in a Parquet file (one column per key column, in label order)."""
+
+    path: Path
+    rows: int
+
+    def __len__(self) -> int:
+        return self.rows
+
+    def load(self) -> list:
+        """The keys in label form, as ``Workspace.keys`` gives them inline."""
+        return read_keys(self.path)
+
+
+def read_keys(path: Path) -> list:
+    """Label-form keys from a key file: scalars for one column, lists for several."""
+    table = pq.read_table(path)
+    cols = [[json_value(v) for v in c.to_pylist()] for c in table.columns]
+    if len(cols) == 1:
+        return cols[0]
+    return [list(t) for t in zip(*cols, strict=True)]
+
+
 MEMORY_ENV = "SYNTHGEN_LINEAGE_MEMORY_MB"
 DEFAULT_MEMORY_MB = 384
 
@@ -357,8 +385,17 @@ class Workspace:
         self._registered.append(name)
         return ident(name)
 
-    def keys(self, sql: str) -> list:
-        """Row keys in label form (a scalar for one column, else a list), JSON-safe, in order."""
+    def keys(self, sql: str) -> list | KeyFile:
+        """Row keys in label form (a scalar for one column, else a list), JSON-safe, in order.
+
+        Past ``INLINE_KEYS`` keys (a fault that touched a large table), they go to a Parquet file
+        in the work folder instead, a batch at a time: never a Python list of millions of keys.
+        """
+        n = int(self.scalar(f"SELECT count(*) FROM ({sql})") or 0)
+        if n > INLINE_KEYS:
+            path = self.folder / "keys" / f"k{next(self._ids)}.parquet"
+            self.write_parquet(f"({sql})", path)
+            return KeyFile(path, n)
         table = self.arrow(sql)
         cols = [
             [json_value(v) for v in table.column(i).to_pylist()] for i in range(table.num_columns)

@@ -219,6 +219,7 @@ def run_for_output(
             work_dir=staged,
             limits=limits,
             progress=progress,
+            keys_out=staged / "keys",
         )
         (staged / DATA_DIR).mkdir(exist_ok=True)
         doc = lineage_document(run, extra_sections)
@@ -227,6 +228,7 @@ def run_for_output(
         # Everything is written: now swap it in (renames within the output folder).
         _swap(staged / DATA_DIR, out_dir / DATA_DIR, staged / "old-data")
         _swap(events, out_dir / layout.OPENLINEAGE, staged / "old-events")
+        _place_key_files(run, out_dir)
         files.write_text(
             out_dir / layout.GENERATION_LINEAGE,
             yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100),
@@ -234,6 +236,20 @@ def run_for_output(
     if write_labels:
         merge_labels(run, out_dir / layout.LABELS)
     return run
+
+
+def _place_key_files(run: LineageRun, out_dir: Path) -> None:
+    """Put the key files of large labels where their ``rows_file`` says (an earlier run's
+    lineage key files go first: the labels that name them are replaced too)."""
+    labels_dir = out_dir / layout.LABELS_DIR
+    for old in labels_dir.glob("lineage.*.parquet") if labels_dir.is_dir() else []:
+        old.unlink()
+    for step in run.steps:
+        if step.key_file is not None and step.label is not None:
+            dest = layout.inside(out_dir, step.label["rows_file"], "lineage label file")
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(step.key_file, dest)
+            step.key_file = dest
 
 
 def _swap(new: Path, dest: Path, old: Path) -> None:

@@ -22,10 +22,11 @@ from synthgen_sdv.core.errors import SynthgenError
 from synthgen_sdv.core.registry import Registry
 from synthgen_sdv.core.seeds import digest
 from synthgen_sdv.core.strict import StrictModel
+from synthgen_sdv.io import layout
 from synthgen_sdv.lineage.diff import TableDiff
 from synthgen_sdv.lineage.models import Step
 from synthgen_sdv.lineage.tables import as_tuple
-from synthgen_sdv.lineage.workspace import Workspace, ident, key_list
+from synthgen_sdv.lineage.workspace import KeyFile, Workspace, ident, key_list
 
 FAULTS: Registry[type[Fault]] = Registry("fault kind")
 
@@ -132,7 +133,7 @@ class FaultContext:
         """A relation of row positions (column ``pos``) for ``rowid IN (...)``; see ``done``."""
         return self.ws.register(pa.table({"pos": pa.array(np.asarray(positions), pa.int64())}))
 
-    def keys_where(self, relation: str, where: str, order: str = "rowid") -> list:
+    def keys_where(self, relation: str, where: str, order: str = "rowid") -> list | KeyFile:
         """Label-form keys of the rows of ``relation`` that satisfy ``where``, in ``order``."""
         return self.ws.keys(
             f"SELECT {self.keys_sql} FROM {relation} WHERE {where} ORDER BY {order}"
@@ -153,7 +154,7 @@ class FaultEffect:
 
     outputs: dict[str, str | None]  # relations; None: the fault leaves no table
     columns: list[str]
-    rows: list  # keys in label form (see Workspace.keys)
+    rows: list | KeyFile  # keys in label form, or their file when many (see Workspace.keys)
     details: dict[str, Any] = field(default_factory=dict)
     error_message: str | None = None
     stats: dict[str, int] = field(default_factory=dict)
@@ -168,6 +169,7 @@ class FaultOutcome:
     error_message: str | None
     stats: dict[str, int]
     label: dict[str, Any]
+    key_file: KeyFile | None = None  # the label's keys, when they are too many for the JSON
 
 
 class Fault:
@@ -253,6 +255,7 @@ class Fault:
             error_message=effect.error_message,
             stats=dict(effect.stats),
             label=self.label(step, table, effect),
+            key_file=effect.rows if isinstance(effect.rows, KeyFile) else None,
         )
 
     def _inject(self, ctx: FaultContext, table: str) -> FaultEffect:
@@ -260,7 +263,14 @@ class Fault:
 
     def label(self, step: Step, table: str, effect: FaultEffect) -> dict[str, Any]:
         """The ground truth of one injected fault, as it goes into labels.json."""
-        rows = [list(r) if isinstance(r, tuple) and len(r) > 1 else _scalar(r) for r in effect.rows]
+        if isinstance(effect.rows, KeyFile):  # many keys: a Parquet file beside labels.json
+            rows: list = []
+            where = {"rows_file": f"{layout.LABELS_DIR}/lineage.{step.id}.parquet"}
+        else:
+            rows = [
+                list(r) if isinstance(r, tuple) and len(r) > 1 else _scalar(r) for r in effect.rows
+            ]
+            where = {}
         return {
             "id": f"lineage.{step.id}.{step.label}",
             "step": step.id,
@@ -273,7 +283,8 @@ class Fault:
             "columns": list(effect.columns),
             "primary_key": list(step.key),
             "rows": rows,
-            "row_count": len(rows),
+            **where,
+            "row_count": len(effect.rows),
             "status": self.status,
             "params": dict(step.fault_params),
             "details": effect.details,
