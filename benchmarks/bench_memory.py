@@ -19,6 +19,7 @@ reports/benchmarks.md with reports/bench_memory.json.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -120,6 +121,7 @@ def run_whole(scale: float, tree: Path, workers: int | None) -> dict:
         "peak_pss_mb": max((s[2] for s in timeline.samples), default=0.0),
         "stages": stages,
         "memory_lines": [m for _, text in lines if (m := _memory_line(text))],
+        "duckdb_retries": sum("DuckDB ran out of memory at" in text for _, text in lines),
     }
 
 
@@ -263,7 +265,13 @@ def main() -> None:
     ap.add_argument("--scales", type=float, nargs="+", default=[100, 1000, 3000])
     ap.add_argument("--base", help="also measure this git revision (before/after)")
     ap.add_argument("--workers", type=int, help="--workers of the run (default: the config's)")
+    ap.add_argument("--report-only", action="store_true",
+                    help="rewrite the reports from reports/bench_memory.json, no runs")  # fmt: skip
     args = ap.parse_args()
+    if args.report_only:
+        data = json.loads((REPORTS / "bench_memory.json").read_text())
+        report(data["machine"], data["command"], data["base"], data["before"], data["after"])
+        return
     info = machine()
     before = []
     if args.base:
@@ -281,27 +289,32 @@ def main() -> None:
         after.append(run_whole(scale, ROOT, args.workers))
         w = after[-1]
         print(f"scale {scale:g}: {w['seconds']:.0f} s, peak {w['peak_rss_mb']:,.0f} MB RSS")
+    report(info, sys.argv, args.base, before, after)
+
+
+def report(info: dict, command: list, base: str | None, before: list, after: list) -> None:
+    """The summary section of reports/benchmarks.md and the block of memory_profile.md."""
     summary = [
         "## Memory of the whole default run (`benchmarks/bench_memory.py`)",
         "",
         machine_md(info),
-        f"Command: `python {' '.join(sys.argv)}`. Goal: under {GOAL_MB:,} MB at every scale. "
+        f"Command: `python {' '.join(command)}`. Goal: under {GOAL_MB:,} MB at every scale. "
         "Stage by stage attribution: [memory_profile.md](memory_profile.md).",
         "",
-        "| scale | peak RSS MB | peak PSS MB | seconds | load | under 1 GB |"
+        "| scale | peak RSS MB | peak PSS MB | seconds | load | under 1 GB | DuckDB retries |"
         + (" before (RSS MB) |" if before else ""),
-        "|---:|---:|---:|---:|---:|---|" + ("---:|" if before else ""),
+        "|---:|---:|---:|---:|---:|---|---:|" + ("---:|" if before else ""),
     ]
     for i, w in enumerate(after):
         row = (
             f"| {w['scale']:g} | {w['peak_rss_mb']:,.0f} | {w['peak_pss_mb']:,.0f} | "
             f"{w['seconds']:.0f} | {w['load']:.1f} | "
-            f"{'yes' if w['peak_rss_mb'] < GOAL_MB else 'no'} |"
+            f"{'yes' if w['peak_rss_mb'] < GOAL_MB else 'no'} | {w.get('duckdb_retries', '–')} |"
         )
         if before:
             row += f" {before[i]['peak_rss_mb']:,.0f} |"
         summary.append(row)
-    data = {"machine": info, "command": sys.argv, "base": args.base, "before": before,
+    data = {"machine": info, "command": command, "base": base, "before": before,
             "after": after}  # fmt: skip
     write_section("memory", "\n".join(summary), data)
     doc = [
@@ -316,8 +329,26 @@ def main() -> None:
         *attribution(after, "this tree"),
     ]
     if before:
-        doc += [f"### Before: {args.base}", "", *attribution(before, args.base)]
-    (REPORTS / "memory_profile.md").write_text("\n".join(doc).rstrip() + "\n")
+        doc += [f"### Before: {base}", "", *attribution(before, str(base))]
+    write_profile("\n".join(doc[4:]))
+
+
+def write_profile(block: str) -> None:
+    """reports/memory_profile.md: the measured block replaced, the text around it kept."""
+    path = REPORTS / "memory_profile.md"
+    begin, end = "<!-- BEGIN bench_memory -->", "<!-- END bench_memory -->"
+    head = (
+        "# Memory profile of the whole default run\n\n"
+        "The block below is written by `benchmarks/bench_memory.py` (the method is in its "
+        "docstring); the text around it is kept when it runs again.\n"
+    )
+    text = path.read_text() if path.exists() else head
+    new = f"{begin}\n{block.strip()}\n{end}"
+    if begin in text:
+        text = re.sub(re.escape(begin) + r".*?" + re.escape(end), lambda _m: new, text, flags=re.S)
+    else:
+        text = text.rstrip() + "\n\n" + new + "\n"
+    path.write_text(text)
 
 
 if __name__ == "__main__":
