@@ -10,7 +10,10 @@ AdventureWorks, a ``rowguid``). Here, in order, a table's key is:
 2. for a link table named after the tables it links (``film_actor``, ``titleauthor``), the
    columns referring to them; else a unique column whose name the table's name abbreviates or
    starts with (``stor_id`` in ``stores``, ``SalesOrderID`` in ``SalesOrderHeader``);
-3. a unique column named like a key that refers to no other table (``au_id``);
+3. a unique column that the same-named columns of other tables refer to (MIMIC's
+   ``admissions.HADM_ID``, where ``ROW_ID`` is the declared key and ``HADM_ID`` the one every
+   other table uses), else a unique column named like a key that refers to no other table
+   (``au_id``, or a generic ``ROW_ID``);
 4. a minimal composite key of 2 to 4 never-empty columns named like keys, references or the
    start of a period, preferring the table's own identifiers (``order_id, line_item_id``)
    and period starts (``employee_id, start_date``); references alone make pairs only (a fact
@@ -29,12 +32,14 @@ from synthgen_sdv.detect.integrity import KeyProblem, key_problem
 from synthgen_sdv.detect.names import (
     GUID_RE,
     Level,
+    generic_row_id,
     guid_named,
     key_named,
     link_parts,
     name_level,
     named_after_table,
     period_start_named,
+    words,
 )
 
 Key = str | list[str] | None
@@ -149,6 +154,46 @@ class _Detector:
                     return True
         return False
 
+    def referenced(self, table: str) -> bool:
+        """A unique column whose name other tables share, with every value of theirs in it,
+        and which is unique in no other table: the key those tables refer to."""
+        frame, types = self.frames[table], self.types[table]
+        for c in frame.columns:
+            if (
+                types[c] not in KEY_TYPES
+                or generic_row_id(c)
+                or guid_named(c)
+                or not unique_non_null(frame, [c])
+            ):
+                continue
+            name = "".join(words(c))
+            users = []
+            for other in self.names:
+                if other == table:
+                    continue
+                same = [x for x in self.frames[other].columns if "".join(words(x)) == name]
+                if not same:
+                    continue
+                values = self.frames[other][same[0]].dropna()
+                if values.empty:
+                    continue  # an empty column (an empty table) says nothing either way
+                if types[c] != self.types[other][same[0]] or values.is_unique:
+                    break  # unique there too (a 1:1 table) or another type: not this rule
+                if not values.isin(frame[c]).all():
+                    break
+                users.append(other)
+            else:
+                if users and (key_named(c) or len(users) >= 2):
+                    self.set(
+                        table,
+                        c,
+                        f"'{c}' is unique, never empty, and the same column of "
+                        f"{len(users)} other table(s) ({', '.join(users[:3])}"
+                        f"{', ...' if len(users) > 3 else ''}) refers to it",
+                    )
+                    return True
+        return False
+
     def own_identifier(self, table: str) -> bool:
         frame, types = self.frames[table], self.types[table]
         for c in frame.columns:
@@ -227,7 +272,8 @@ class _Detector:
                 self.abbreviated(t)
         rest = [t for t in rest if t not in self.keys]
         for t in rest:
-            self.own_identifier(t)
+            if not self.referenced(t):
+                self.own_identifier(t)
         for t in [t for t in rest if t not in self.keys]:
             if not (self.link(t) or self.composite(t)):
                 self.fallback(t)

@@ -79,6 +79,11 @@ EXCEPTIONS = {
         "checkNumber is unique alone and named like a key; the declared key adds the "
         "customer's, which the data does not need (as SalesOrderDetail)",
     ),
+    ("mimic_demo", "pk", "NOTEEVENTS.ROW_ID"): (
+        None,
+        "NOTEEVENTS is empty in the demo (a header, no rows): no column can be shown unique, "
+        "so the table is modeled without a key",
+    ),
 }
 
 
@@ -134,7 +139,7 @@ def test_corpus_precision_and_recall(detected):
     assert pk_missed == sum(1 for k in EXCEPTIONS if k[1] == "pk")
     assert pk_invented == sum(1 for k, v in EXCEPTIONS.items() if k[1] == "pk" and v[0])
     assert fk_missed == sum(1 for k in EXCEPTIONS if k[1] == "fk") and fk_invented == 0
-    assert pk_found + pk_missed == 101 and fk_found + fk_missed == 120  # declared in the corpus
+    assert pk_found + pk_missed == 128 and fk_found + fk_missed == 162  # declared in the corpus
 
 
 def test_what_is_not_linked_is_said(detected):
