@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 from typing import Any
@@ -120,6 +121,10 @@ class _NameView:
         keys, why, problems = detect_primary_keys(frames, types)
         for p in problems:
             p.column = ", ".join(self._col(p.table, c) for c in p.column.split(", "))
+        for t, real in self.real.items():
+            key = keys.get(t)
+            for short in key if isinstance(key, list) else [key] if key else []:
+                why[t] = re.sub(rf"(?<!\w){re.escape(short)}\b", real[short], why[t])
         return {t: self._key(t, k) for t, k in keys.items()}, why, problems
 
     def relationships(self, keys):
@@ -129,7 +134,9 @@ class _NameView:
             frames, types, {t: self._short(t, k) for t, k in keys.items()}
         )
         for r in found:
-            r.column, r.parent_key = self._col(r.child, r.column), self._col(r.parent, r.parent_key)
+            pk = self._col(r.parent, r.parent_key)
+            r.reason = r.reason.replace(f"{r.parent}.{r.parent_key}", f"{r.parent}.{pk}")
+            r.column, r.parent_key = self._col(r.child, r.column), pk
         return found, rel_notes
 
 

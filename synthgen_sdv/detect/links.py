@@ -226,7 +226,9 @@ class _Finder:
         elif keyless := [
             t
             for t in self.frames
-            if t not in self.parents and name_level(col, t, None) >= Level.ABBREVIATION
+            if t not in self.parents
+            and t != child  # its own table (a composite key's part: l_linenumber)
+            and name_level(col, t, None) >= Level.ABBREVIATION
         ]:
             t = keyless[0]
             why = "it has no rows" if self.frames[t].empty else "no column of it is a key"

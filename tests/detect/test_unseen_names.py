@@ -1,0 +1,184 @@
+"""Naming schemes found on databases nobody here wrote (TPC-H, MIMIC-III), each rule on a small
+folder built for it, and the scoring rule for keys declared beside a surrogate ``ROW_ID``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from synthgen_sdv.detect.load import load_user_data
+from synthgen_sdv.detect.names import column_prefix, generic_row_id, key_named, split_key
+from synthgen_sdv.detect.score import referenced_key, score_keys
+
+
+def _write(folder, tables: dict[str, pd.DataFrame]) -> None:
+    for name, frame in tables.items():
+        frame.to_csv(folder / f"{name}.csv", index=False)
+
+
+def _rels(user) -> set[tuple[str, str, str, str]]:
+    return {
+        (r["child_table_name"], r["child_foreign_key"], r["parent_table_name"], r["parent_primary_key"])
+        for r in user.metadata["relationships"]
+    }
+
+
+def _keys(user) -> dict:
+    return {t: m.get("primary_key") for t, m in user.metadata["tables"].items()}
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("custkey", (("cust",), "key")),
+        ("ITEMID", (("item",), "id")),
+        ("linenumber", (("line",), "number")),
+        ("postcode", (("post",), "code")),
+        ("monkey", ((), None)),  # too short a stem: a plain word
+        ("paid", ((), None)),
+        ("CGID", ((), None)),
+    ],
+)
+def test_glued_key_words_split_like_separated_ones(name, expected):
+    assert split_key(name) == expected
+
+
+def test_generic_row_ids_and_column_prefixes():
+    assert generic_row_id("ROW_ID") and generic_row_id("rowid") and generic_row_id("id")
+    assert not generic_row_id("row_type") and not generic_row_id("order_id")
+    assert key_named("ROW_ID")
+    assert column_prefix("customer", ["c_custkey", "c_name", "c_nationkey"]) == "c_"
+    assert column_prefix("partsupp", ["ps_partkey", "ps_suppkey"]) == "ps_"
+    assert column_prefix("customer", ["cust_id", "cust_name"]) == "cust_"
+    # not the table's initials, not on every column, or two names made equal: kept
+    assert column_prefix("orders", ["c_custkey", "c_name"]) is None
+    assert column_prefix("orders", ["o_orderkey", "status"]) is None
+    assert column_prefix("orders", ["o_key", "o_name", "oo_key"]) is None
+    assert column_prefix("orders", ["order_id", "order_date"]) is None  # 5 letters: a word
+    assert column_prefix("t", ["t_a"]) is None
+
+
+def test_tpch_prefixed_names_find_keys_and_links(tmp_path):
+    """TPC-H names every column with its table's initials: ``o_custkey`` ->
+    ``customer.c_custkey``; nothing was detected before the prefix was set aside."""
+    rng = np.random.default_rng(1)
+    nation = pd.DataFrame({"n_nationkey": np.arange(0, 25), "n_name": [f"N{i}" for i in range(25)]})
+    customer = pd.DataFrame(
+        {
+            "c_custkey": np.arange(1, 61),
+            "c_name": [f"Customer#{i:09d}" for i in range(1, 61)],
+            "c_nationkey": rng.integers(0, 25, 60),
+        }
+    )
+    orders = pd.DataFrame(
+        {
+            "o_orderkey": np.arange(1, 301) * 4,
+            "o_custkey": rng.integers(1, 61, 300),
+            "o_totalprice": rng.random(300).round(2),
+        }
+    )
+    line = pd.DataFrame(
+        {
+            "l_orderkey": np.repeat(orders.o_orderkey.to_numpy(), 3),
+            "l_linenumber": np.tile([1, 2, 3], 300),
+            "l_quantity": rng.integers(1, 50, 900),
+        }
+    )
+    _write(tmp_path, {"nation": nation, "customer": customer, "orders": orders, "lineitem": line})
+    user = load_user_data(tmp_path)
+    assert _keys(user) == {
+        "nation": "n_nationkey",
+        "customer": "c_custkey",
+        "orders": "o_orderkey",
+        "lineitem": ["l_orderkey", "l_linenumber"],
+    }
+    assert _rels(user) == {
+        ("customer", "c_nationkey", "nation", "n_nationkey"),
+        ("orders", "o_custkey", "customer", "c_custkey"),
+        ("lineitem", "l_orderkey", "orders", "o_orderkey"),
+    }
+    assert any("every column starts with 'c_'" in n for n in user.notes)
+    assert not any("lineitem.linenumber" in n for n in user.notes)
+
+
+def test_row_id_beside_the_referenced_key(tmp_path):
+    """MIMIC-III: every table has a ``ROW_ID`` (1..N, so ranges overlap), the real ids are
+    ``SUBJECT_ID`` / ``HADM_ID``, named after no table. The key other tables refer to wins;
+    ``ROW_ID`` links nothing; an empty table's empty columns still link by name."""
+    rng = np.random.default_rng(2)
+    patients = pd.DataFrame(
+        {"ROW_ID": np.arange(1, 41), "SUBJECT_ID": 10000 + np.arange(40) * 3, "GENDER": "F"}
+    )
+    subjects = rng.choice(patients.SUBJECT_ID, 80)
+    admissions = pd.DataFrame(
+        {"ROW_ID": np.arange(1, 81), "SUBJECT_ID": subjects, "HADM_ID": 100000 + np.arange(80) * 7}
+    )
+    pick = rng.integers(0, 80, 300)
+    events = pd.DataFrame(
+        {
+            "ROW_ID": np.arange(1, 301),
+            "SUBJECT_ID": admissions.SUBJECT_ID.to_numpy()[pick],
+            "HADM_ID": admissions.HADM_ID.to_numpy()[pick],
+            "VALUE": rng.random(300),
+        }
+    )
+    items = pd.DataFrame({"ROW_ID": np.arange(1, 31), "LABEL": [f"item {i}" for i in range(30)]})
+    notes = pd.DataFrame(columns=["ROW_ID", "SUBJECT_ID", "HADM_ID", "TEXT"])
+    _write(
+        tmp_path,
+        {"PATIENTS": patients, "ADMISSIONS": admissions, "EVENTS": events, "D_ITEMS": items,
+         "NOTEEVENTS": notes},
+    )
+    user = load_user_data(tmp_path)
+    keys = _keys(user)
+    assert keys["PATIENTS"] == "SUBJECT_ID" and keys["ADMISSIONS"] == "HADM_ID"
+    assert keys["EVENTS"] == "ROW_ID" and keys["D_ITEMS"] == "ROW_ID"
+    rels = _rels(user)
+    assert {
+        ("ADMISSIONS", "SUBJECT_ID", "PATIENTS", "SUBJECT_ID"),
+        ("EVENTS", "SUBJECT_ID", "PATIENTS", "SUBJECT_ID"),
+        ("EVENTS", "HADM_ID", "ADMISSIONS", "HADM_ID"),
+        ("NOTEEVENTS", "SUBJECT_ID", "PATIENTS", "SUBJECT_ID"),
+        ("NOTEEVENTS", "HADM_ID", "ADMISSIONS", "HADM_ID"),
+    } == rels  # no ROW_ID -> ROW_ID link, though 1..30 lies inside 1..300
+    assert "hadm" not in " ".join(user.notes).lower()  # not an absent table any more
+
+
+def test_a_column_unique_in_two_tables_is_not_a_referenced_key(tmp_path):
+    """A 1:1 pair (both unique) is not the referenced-key rule's to settle."""
+    _write(
+        tmp_path,
+        {
+            "a": pd.DataFrame({"ROW_ID": [1, 2, 3], "ref_code": [7, 8, 9]}),
+            "b": pd.DataFrame({"ROW_ID": [1, 2, 3], "ref_code": [9, 8, 7]}),
+        },
+    )
+    keys = _keys(load_user_data(tmp_path))
+    assert keys == {"a": "ROW_ID", "b": "ROW_ID"}
+
+
+def test_score_finds_the_key_the_declared_links_reference():
+    keys = {
+        "tables": {"P": {"primary_key": "ROW_ID"}, "E": {"primary_key": "ROW_ID"}},
+        "foreign_keys": [
+            {"child": "E", "column": "SUBJECT_ID", "parent": "P", "parent_column": "SUBJECT_ID"}
+        ],
+    }
+    assert referenced_key(keys, "P") == "SUBJECT_ID" and referenced_key(keys, "E") is None
+    detected = {
+        "tables": {"P": {"primary_key": "SUBJECT_ID"}, "E": {"primary_key": "ROW_ID"}},
+        "relationships": [
+            {
+                "parent_table_name": "P",
+                "parent_primary_key": "SUBJECT_ID",
+                "child_table_name": "E",
+                "child_foreign_key": "SUBJECT_ID",
+            }
+        ],
+    }
+    score = score_keys(detected, keys)
+    assert score.primary.found == ["P.SUBJECT_ID", "E.ROW_ID"] and not score.primary.invented
+    assert score.foreign.recall == 1.0
+    detected["tables"]["P"]["primary_key"] = "ROW_ID"  # the declared surrogate: links cannot use it
+    assert score_keys(detected, keys).primary.missed == ["P.SUBJECT_ID"]
