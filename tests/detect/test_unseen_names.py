@@ -19,7 +19,12 @@ def _write(folder, tables: dict[str, pd.DataFrame]) -> None:
 
 def _rels(user) -> set[tuple[str, str, str, str]]:
     return {
-        (r["child_table_name"], r["child_foreign_key"], r["parent_table_name"], r["parent_primary_key"])
+        (
+            r["child_table_name"],
+            r["child_foreign_key"],
+            r["parent_table_name"],
+            r["parent_primary_key"],
+        )
         for r in user.metadata["relationships"]
     }
 
@@ -127,8 +132,13 @@ def test_row_id_beside_the_referenced_key(tmp_path):
     notes = pd.DataFrame(columns=["ROW_ID", "SUBJECT_ID", "HADM_ID", "TEXT"])
     _write(
         tmp_path,
-        {"PATIENTS": patients, "ADMISSIONS": admissions, "EVENTS": events, "D_ITEMS": items,
-         "NOTEEVENTS": notes},
+        {
+            "PATIENTS": patients,
+            "ADMISSIONS": admissions,
+            "EVENTS": events,
+            "D_ITEMS": items,
+            "NOTEEVENTS": notes,
+        },
     )
     user = load_user_data(tmp_path)
     keys = _keys(user)

@@ -36,11 +36,26 @@ SOURCE = (
 )
 LICENCE = "MIT (Copyright (c) Microsoft Corporation), license.txt of microsoft/sql-server-samples"
 TABLES = [
-    "DimAccount", "DimCurrency", "DimDate", "DimDepartmentGroup", "DimGeography",
-    "DimOrganization", "DimProductCategory", "DimProductSubcategory", "DimPromotion",
-    "DimReseller", "DimSalesReason", "DimSalesTerritory", "DimScenario", "FactCallCenter",
-    "FactCurrencyRate", "FactFinance", "FactInternetSalesReason", "FactSalesQuota",
-    "FactSurveyResponse", "ProspectiveBuyer",
+    "DimAccount",
+    "DimCurrency",
+    "DimDate",
+    "DimDepartmentGroup",
+    "DimGeography",
+    "DimOrganization",
+    "DimProductCategory",
+    "DimProductSubcategory",
+    "DimPromotion",
+    "DimReseller",
+    "DimSalesReason",
+    "DimSalesTerritory",
+    "DimScenario",
+    "FactCallCenter",
+    "FactCurrencyRate",
+    "FactFinance",
+    "FactInternetSalesReason",
+    "FactSalesQuota",
+    "FactSurveyResponse",
+    "ProspectiveBuyer",
 ]
 DROP = {"DimSalesTerritory": ["SalesTerritoryImage"]}
 YEAR = ("20120101", "20121231")

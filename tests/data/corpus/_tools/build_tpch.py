@@ -43,19 +43,26 @@ def read(folder: Path, table: str):
 
 def main(src):
     src, out = Path(src), CORPUS / "tpch"
-    t = {name: read(src, name) for name in
-         ("region", "nation", "supplier", "part", "partsupp", "customer", "orders", "lineitem")}
-    cols, rows = t["customer"]
-    customers = [r for r in rows if int(r[0]) <= ROOT_CUSTOMERS]
+    t = {
+        name: read(src, name)
+        for name in (
+            "region",
+            "nation",
+            "supplier",
+            "part",
+            "partsupp",
+            "customer",
+            "orders",
+            "lineitem",
+        )
+    }
+    customers = [r for r in t["customer"][1] if int(r[0]) <= ROOT_CUSTOMERS]
     keep_c = {r[0] for r in customers}
-    ocols, orows = t["orders"]
-    orders = [r for r in orows if r[1] in keep_c]
+    orders = [r for r in t["orders"][1] if r[1] in keep_c]
     keep_o = {r[0] for r in orders}
-    lcols, lrows = t["lineitem"]
-    lines = [r for r in lrows if r[0] in keep_o]
+    lines = [r for r in t["lineitem"][1] if r[0] in keep_o]
     pairs = {(r[1], r[2]) for r in lines}
-    pcols, prows = t["partsupp"]
-    partsupp = [r for r in prows if (r[0], r[1]) in pairs]
+    partsupp = [r for r in t["partsupp"][1] if (r[0], r[1]) in pairs]
     subset = {"customer": customers, "orders": orders, "lineitem": lines, "partsupp": partsupp}
     for name, (c, r) in t.items():
         n = write_table(out, name, c, subset.get(name, r))
