@@ -17,7 +17,9 @@ AdventureWorks, a ``rowguid``). Here, in order, a table's key is:
 4. a minimal composite key of 2 to 4 never-empty columns named like keys, references or the
    start of a period, preferring the table's own identifiers (``order_id, line_item_id``)
    and period starts (``employee_id, start_date``); references alone make pairs only (a fact
-   table's references together are not its key); then a unique reference (a 1:1 extension);
+   table's references together are not its key), or with a column that numbers each group of
+   the references 1..n (an *ordinal*: Ergast's ``lapTimes(raceId, driverId, lap)``); then a
+   unique reference (a 1:1 extension);
    then a GUID (``rowguid``: an alternate key, chosen only when nothing else is a key);
 5. otherwise none: the table is modeled without a key.
 """
@@ -53,6 +55,26 @@ def unique_non_null(frame: pd.DataFrame, cols: list[str]) -> bool:
     """Whether ``cols`` together identify every row (no empty value, no repeat)."""
     sub = frame[cols]
     return len(sub) > 0 and not sub.isna().any().any() and not sub.duplicated().any()
+
+
+def ordinal(frame: pd.DataFrame, refs: list[str], col: str, kind: str) -> bool:
+    """Whether ``col`` numbers the rows of each group of ``refs`` 1..n (or 0..n-1): a lap,
+    a stop, a line (Ergast's ``lapTimes(raceId, driverId, lap)``), whatever its name."""
+    if not refs or kind != "int" or not frame[col].notna().all() or len(frame) < 2:
+        return False
+    values = frame[col]
+    if values.min() not in (0, 1):
+        return False
+    stats = frame.groupby(refs, sort=False, dropna=False)[col].agg(
+        ["min", "max", "count", "nunique"]
+    )
+    if not (stats["count"] > 1).any():
+        return False
+    return bool(
+        (stats["min"] == values.min()).all()
+        and (stats["max"] - stats["min"] + 1 == stats["count"]).all()
+        and (stats["nunique"] == stats["count"]).all()
+    )
 
 
 class _Detector:
@@ -222,11 +244,16 @@ class _Detector:
                 role[c] = "own"
             if len(role) >= MAX_CANDIDATES:
                 break
+        refs = [c for c, r in role.items() if r == "reference"]
+        for c in frame.columns:
+            if len(role) < MAX_CANDIDATES and c not in role and ordinal(frame, refs, c, types[c]):
+                role[c] = "ordinal"
+                break
         position = {c: i for i, c in enumerate(frame.columns)}
         for size in range(2, MAX_COMPOSITE + 1):
             found = []
             for combo in combinations(role, size):
-                own = sum(role[c] == "own" for c in combo)
+                own = sum(role[c] in ("own", "ordinal") for c in combo)
                 period = any(role[c] == "period" for c in combo)
                 if size > 2 and not own and not period:
                     continue

@@ -192,3 +192,29 @@ def test_score_finds_the_key_the_declared_links_reference():
     assert score.foreign.recall == 1.0
     detected["tables"]["P"]["primary_key"] = "ROW_ID"  # the declared surrogate: links cannot use it
     assert score_keys(detected, keys).primary.missed == ["P.SUBJECT_ID"]
+
+
+def test_a_column_numbering_each_group_completes_a_composite_key(tmp_path):
+    """Ergast's lapTimes(raceId, driverId, lap): ``lap`` has no key word, but it numbers the
+    laps of each (race, driver) 1..n, so the three columns are the key. A column that does
+    not restart per group (milliseconds) or does not start at 1 is not such a number."""
+    rng = np.random.default_rng(3)
+    races = pd.DataFrame({"raceId": np.arange(1, 31), "year": rng.integers(2000, 2010, 30)})
+    drivers = pd.DataFrame({"driverId": np.arange(1, 21), "code": [f"D{i:02d}" for i in range(20)]})
+    laps = [
+        (r, d, lap, int(rng.integers(80000, 90000)), lap + 4)
+        for r in range(1, 31)
+        for d in rng.choice(np.arange(1, 21), 6, replace=False)
+        for lap in range(1, int(rng.integers(3, 7)))
+    ]
+    lap_times = pd.DataFrame(laps, columns=["raceId", "driverId", "lap", "milliseconds", "tyre"])
+    _write(tmp_path, {"races": races, "drivers": drivers, "lapTimes": lap_times})
+    user = load_user_data(tmp_path)
+    assert _keys(user)["lapTimes"] == ["raceId", "driverId", "lap"]
+    why = next(r for r in user.reasons if r.startswith("lapTimes key"))
+    assert "lap (ordinal)" in why
+    # without the restart per group there is no key
+    lap_times["lap"] = np.arange(len(lap_times)) % 7 + 2
+    lap_times = lap_times.drop_duplicates(["raceId", "driverId", "lap"])
+    lap_times.to_csv(tmp_path / "lapTimes.csv", index=False)
+    assert _keys(load_user_data(tmp_path))["lapTimes"] is None
