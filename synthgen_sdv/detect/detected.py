@@ -13,7 +13,7 @@ from synthgen_sdv.detect.graph import break_cycles
 from synthgen_sdv.detect.integrity import refuse_or_drop
 from synthgen_sdv.detect.keys import detect_primary_keys
 from synthgen_sdv.detect.links import Relationship, detect_relationships
-from synthgen_sdv.detect.names import column_prefix
+from synthgen_sdv.detect.names import bare_key_word, column_prefix
 from synthgen_sdv.detect.reading import RawTable
 from synthgen_sdv.detect.sdtypes import column_sdtype, sdv_sdtypes, text_regex
 from synthgen_sdv.detect.types import type_column
@@ -85,7 +85,11 @@ class _NameView:
         for t, df in frames.items():
             prefix = column_prefix(t, [str(c) for c in df.columns])
             if prefix:
-                self.real[t] = {c[len(prefix) :]: c for c in df.columns}
+                # a bare key word left (dept_no -> no) keeps its prefix: it names the key
+                self.real[t] = {
+                    (c if bare_key_word(c[len(prefix) :]) else c[len(prefix) :]): c
+                    for c in df.columns
+                }
                 notes.append(
                     f"{t}: every column starts with '{prefix}', so names are compared without it"
                 )

@@ -173,6 +173,12 @@ def generic_row_id(name: str) -> bool:
     return _joined(words(name)) in GENERIC_ROW_IDS
 
 
+def bare_key_word(name: str) -> bool:
+    """``no``, ``ID``, ``key``: a key word alone, which says "key" but not of what."""
+    w = words(name)
+    return len(w) == 1 and (w[0] in KEY_WORDS or w[0] in GENERIC_ROW_IDS)
+
+
 def column_prefix(table: str, columns: list[str]) -> str | None:
     """The prefix every column of ``table`` starts with when it is the table's initials or
     short form (``c_`` in TPC-H's customer, ``ps_`` in partsupp, ``cust_`` in customer), else
@@ -224,6 +230,18 @@ def _abbreviates(short: str, long: str) -> bool:
     return len(short) >= MIN_ABBREVIATION and len(short) < len(long) and long.startswith(short)
 
 
+def _skeleton(short: str, long: str) -> bool:
+    """``dept`` in ``department``, ``mgr`` in ``manager``, ``acct`` in ``account``: the word's
+    first letter, then some of its letters in order (weaker than a prefix: ``stor``)."""
+    return (
+        len(short) >= MIN_ABBREVIATION
+        and len(short) < len(long)
+        and short[0] == long[0]
+        and not long.startswith(short)
+        and _subsequence(short, long)
+    )
+
+
 def named_after_table(column: str, table: str) -> Level:
     """How a table's own key column is named after it: ``TABLE`` for ``customer_id`` in
     ``customers`` (and ``id``, and a column named just like the table: ``productLine`` in
@@ -241,8 +259,8 @@ def named_after_table(column: str, table: str) -> Level:
     s = _joined(stem)
     if s in (_joined(tw), _joined(raw)):
         return Level.TABLE
-    if len(stem) == 1 and len(tw) == 1 and _abbreviates(s, tw[0]):
-        return Level.ABBREVIATION
+    if len(stem) == 1 and len(tw) == 1 and (_abbreviates(s, tw[0]) or _skeleton(s, tw[0])):
+        return Level.ABBREVIATION  # stor_id in stores, dept_no in departments
     if len(stem) < len(raw) and raw[: len(stem)] == stem:
         return Level.QUALIFIED
     if len(stem) == 1 and len(raw) > 1 and _abbreviates(s, raw[0]):
@@ -278,6 +296,8 @@ def name_level(column: str, parent: str, parent_key: str | None) -> Level:
             return Level.TABLE  # home_store_id: a role, then the table's name
     if len(stem) == 1 and len(tw) == 1 and _abbreviates(stem[0], tw[0]):
         return Level.ABBREVIATION  # stor_id -> stores; a multi-word table is only QUALIFIED
+    if len(stem) == 1 and len(tw) == 1 and _skeleton(stem[0], tw[0]):
+        return Level.QUALIFIED  # dept_no -> departments: letters of the name, not its start
     if len(stem) > len(tw) and stem[: len(tw)] == tw:
         return Level.QUALIFIED  # ProductAssemblyID: Product, then what kind
     if len(stem) > 1 and len(tw) == 1 and _abbreviates(stem[0], tw[0]):

@@ -218,3 +218,49 @@ def test_a_column_numbering_each_group_completes_a_composite_key(tmp_path):
     lap_times = lap_times.drop_duplicates(["raceId", "driverId", "lap"])
     lap_times.to_csv(tmp_path / "lapTimes.csv", index=False)
     assert _keys(load_user_data(tmp_path))["lapTimes"] is None
+
+
+def test_skeleton_abbreviations_and_a_prefix_that_is_the_key(tmp_path):
+    """MySQL's employees sample: ``dept_no`` ('d001') keys ``departments`` although "dept" is
+    not the start of "department" (its letters in order), every column of departments starts
+    with ``dept_`` (kept on ``dept_no``: a bare ``no`` says nothing), and ``dept_manager``,
+    keyed by the same name, extends departments, so references go to departments."""
+    rng = np.random.default_rng(5)
+    depts = pd.DataFrame(
+        {"dept_no": [f"d{i:03d}" for i in range(1, 10)], "dept_name": [f"D{i}" for i in range(9)]}
+    )
+    employees = pd.DataFrame(
+        {"emp_no": 10001 + np.arange(120), "gender": rng.choice(["M", "F"], 120)}
+    )
+    dept_emp = pd.DataFrame(
+        {"emp_no": employees.emp_no, "dept_no": rng.choice(depts.dept_no, 120), "x": 1}
+    )
+    manager = pd.DataFrame({"emp_no": 10001 + np.arange(9), "dept_no": depts.dept_no})
+    _write(
+        tmp_path,
+        {
+            "departments": depts,
+            "employees": employees,
+            "dept_emp": dept_emp,
+            "dept_manager": manager,
+        },
+    )
+    user = load_user_data(tmp_path)
+    keys = _keys(user)
+    assert keys["departments"] == "dept_no" and keys["employees"] == "emp_no"
+    rels = {(c, col, p) for c, col, p, _ in _rels(user)}
+    assert ("dept_emp", "dept_no", "departments") in rels
+    assert ("dept_emp", "emp_no", "employees") in rels
+    assert ("dept_manager", "emp_no", "employees") in rels
+    assert not any(p == "dept_manager" for _, _, p in rels)  # an extension is never a parent
+
+
+@pytest.mark.parametrize(
+    "column, table, level",
+    [("dept_no", "departments", 2), ("mgr_id", "managers", 2), ("acct_id", "account", 2)],
+)
+def test_skeleton_names_the_own_key(column, table, level):
+    from synthgen_sdv.detect.names import name_level, named_after_table
+
+    assert named_after_table(column, table) == level
+    assert name_level(column, table, None) == 1  # as a reference: needs evidence from values
