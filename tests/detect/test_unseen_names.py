@@ -8,7 +8,14 @@ import pandas as pd
 import pytest
 
 from synthgen_sdv.detect.load import load_user_data
-from synthgen_sdv.detect.names import column_prefix, generic_row_id, key_named, split_key
+from synthgen_sdv.detect.names import (
+    column_prefix,
+    generic_row_id,
+    key_named,
+    name_level,
+    named_after_table,
+    split_key,
+)
 from synthgen_sdv.detect.score import referenced_key, score_keys
 
 
@@ -260,7 +267,5 @@ def test_skeleton_abbreviations_and_a_prefix_that_is_the_key(tmp_path):
     [("dept_no", "departments", 2), ("mgr_id", "managers", 2), ("acct_id", "account", 2)],
 )
 def test_skeleton_names_the_own_key(column, table, level):
-    from synthgen_sdv.detect.names import name_level, named_after_table
-
     assert named_after_table(column, table) == level
     assert name_level(column, table, None) == 1  # as a reference: needs evidence from values
