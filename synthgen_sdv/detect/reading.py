@@ -204,11 +204,11 @@ def _read_csv(path: Path, bad_rows: str) -> RawTable:
         frame[col] = to_decimal_point(frame[col])
     if commas:
         raw.dialect = dialect.describe(",")
-    if encoding not in ("utf-8-sig",):
-        raw.dialect += f", encoding {encoding}"
         raw.notes.append(
             f"{path.name}: {', '.join(commas)}: numbers with a decimal comma, read as numbers"
         )
+    if encoding != "utf-8-sig":
+        raw.dialect += f", encoding {encoding}"
     raw.frame = frame
     return raw
 

@@ -76,3 +76,12 @@ def test_quoted_numbers_and_leading_zero_codes(tmp_path):
     assert pd.api.types.is_integer_dtype(user.tables["sales"]["qty"])
     rels = {(r["child_table_name"], r["child_foreign_key"]) for r in user.metadata["relationships"]}
     assert rels == {("sales", "stor_id")}
+
+
+def test_a_cp1252_file_with_decimal_commas_says_both(tmp_path):
+    _folder(tmp_path, "cp1252", "x")
+    user = load_user_data(tmp_path / "x")
+    notes = "\n".join(user.notes)
+    assert "orders.csv: amount: numbers with a decimal comma" in notes
+    assert "customers.csv: not UTF-8; read as Windows-1252" in notes  # orders.csv is ASCII
+    assert "orders.csv: not UTF-8" not in notes
