@@ -43,9 +43,16 @@ def as_arrow_text(values: pd.Series) -> pa.Array:
 
 
 def take(values: pd.Series, pos: np.ndarray) -> pd.Series:
-    """``values`` at row positions ``pos``, dtype kept, index 0..n-1."""
+    """``values`` at row positions ``pos``, dtype kept, index 0..n-1 (categorical text, as
+    kept tables hold it, comes back as Arrow-backed text)."""
+    if isinstance(values.dtype, np.dtype):  # the common case: one numpy take, no pandas indexing
+        return pd.Series(values.to_numpy()[pos])
     if is_text(values):
         return text(pa.array(values).take(pa.array(pos)))
+    if isinstance(values.dtype, pd.CategoricalDtype):  # codes taken, then the dictionary's text
+        codes = values.cat.codes.to_numpy()[pos]
+        names = pa.array(values.cat.categories.to_numpy(dtype=object), type=pa.string())
+        return text(names.take(pa.array(codes, mask=codes < 0)))
     return pd.Series(values.array.take(pos))
 
 

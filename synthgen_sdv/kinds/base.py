@@ -30,6 +30,7 @@ from synthgen_sdv.core.nulls import with_nulls
 from synthgen_sdv.core.registry import Registry
 from synthgen_sdv.core.seeds import rng_for
 from synthgen_sdv.core.strict import StrictModel
+from synthgen_sdv.core.values import take
 
 SQL_TYPES = {
     "int": "BIGINT",
@@ -324,7 +325,7 @@ class _SubsetEnv(Mapping[str, Any]):
     def __getitem__(self, key: str) -> Any:
         value = self._env[key]
         if isinstance(value, pd.Series):
-            return value.iloc[self._idx].reset_index(drop=True)
+            return take(value, self._idx)
         return value
 
     def __iter__(self) -> Iterator[str]:
