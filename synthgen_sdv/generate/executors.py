@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from synthgen_sdv.core.registry import Registry
-from synthgen_sdv.generate.tasks import FamilyJob
+from synthgen_sdv.generate.tasks import ChunkResult, FamilyJob
 
 Task = Callable[..., Any]  # task(job, *args)
 
@@ -51,12 +51,31 @@ class Executor(ABC):
 
 
 class _Inline(Session):
+    """Tasks in this process. A chunk's clean pieces encode in a thread (``tasks._encoder``)
+    while the next chunk is made here: its result is yielded once the next task has run."""
+
     def __init__(self, job: FamilyJob):
         self.job = job
 
     def map(self, task: Task, items: Iterable[tuple[Any, ...]]) -> Iterator[Any]:
-        for item in items:
-            yield task(self.job, *item)
+        """``task(job, *item)`` for every item, in order, one result held back."""
+        self.job.defer_encoding = True
+        try:
+            held = None
+            for item in items:
+                result = task(self.job, *item)
+                if held is not None:
+                    yield _settled(held)
+                held = result
+            if held is not None:
+                yield _settled(held)
+        finally:
+            self.job.defer_encoding = False
+
+
+def _settled(result: Any) -> Any:
+    """A result with its deferred encoding finished (results without any are as they are)."""
+    return result.settle() if isinstance(result, ChunkResult) else result
 
 
 _JOB: FamilyJob | None = None  # the job of the forked pool's session (inherited, not pickled)

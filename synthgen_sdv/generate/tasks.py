@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +49,9 @@ class FamilyJob:
     probe_columns: Needed = field(default_factory=dict)  # columns typed by their values
     ledger: Ledger | None = None  # shared row counts, when workers take chunks in order
     spool: str | None = None  # folder where local workers leave encoded pieces (None: return)
+    #: return results whose clean pieces are still encoding (``ChunkResult.settle`` waits):
+    #: the inline session makes the next chunk meanwhile (results that are pickled cannot)
+    defer_encoding: bool = False
 
     def anomalies(self, table: str) -> list[tuple[int, Any]]:
         """(index in the config, anomaly) of every anomaly of ``table``."""
@@ -87,6 +90,16 @@ class ChunkResult:
     tables: dict[str, TableChunk]
     types: Types | None = None
     spooled: str | None = None  # the file holding the pieces (removed once appended)
+    #: clean pieces still being encoded, per member table (``settle`` adds them)
+    encoding: dict[str, Future[Pieces]] = field(default_factory=dict)
+
+    def settle(self) -> ChunkResult:
+        """This result with every piece encoded (waits for the encoding thread)."""
+        for name, pending in self.encoding.items():
+            part = self.tables[name]
+            part.pieces = {**pending.result(), **part.pieces}
+        self.encoding = {}
+        return self
 
 
 def count_task(job: FamilyJob, chunk: int) -> CountResult:
@@ -171,10 +184,12 @@ def chunk_task(
     out = {}
     for name in job.family.members:
         out[name] = _table_chunk(job, made, name, arrows[name], types[name], dirty.get(name))
-    for name in job.family.members:
-        out[name].pieces = {**clean[name].result(), **out[name].pieces}
-    spooled = _spool(job, chunk, out) if job.spool else None
-    return ChunkResult(chunk, out, decided, spooled)
+    result = ChunkResult(chunk, out, decided, encoding=clean)
+    if job.defer_encoding:
+        return result
+    result.settle()
+    result.spooled = _spool(job, chunk, out) if job.spool else None
+    return result
 
 
 def _spool(job: FamilyJob, chunk: int, tables: dict[str, TableChunk]) -> str:
