@@ -331,7 +331,9 @@ def evaluate(expr: str, env: Mapping[str, Any], n: int) -> pd.Series:
 def broadcast(value: Any, n: int) -> pd.Series:
     """A scalar or Series as a Series of n rows."""
     if isinstance(value, pd.Series):
-        return value.reset_index(drop=True)
+        index = value.index  # most are 0..n-1 already: no new Series then
+        plain = isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+        return value if plain else value.reset_index(drop=True)
     if isinstance(value, np.ndarray):
         return pd.Series(value)
     if not n:

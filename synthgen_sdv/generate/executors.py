@@ -38,9 +38,9 @@ class Executor(ABC):
     #: tasks run in argument order in processes forked from this one, so a ``Ledger`` made
     #: before the session is shared (keys need no pre-pass); False: tasks are independent
     shares_memory: bool = False
-    #: tasks run in other processes of this machine, which leave encoded pieces in files of
-    #: the output folder rather than send them back (``FamilyJob.spool``)
-    spools: bool = False
+    #: tasks run in other processes of this machine, which write encoded pieces into the
+    #: output files themselves rather than send them back (``FamilyJob.placement``)
+    places: bool = False
 
     @abstractmethod
     def session(self, job: FamilyJob) -> Any:
@@ -119,7 +119,7 @@ class LocalExecutor(Executor):
 
     def __init__(self, workers: int = 1):
         self.parallelism = max(1, workers)
-        self.spools = self.parallelism > 1
+        self.places = self.parallelism > 1
 
     @contextmanager
     def session(self, job: FamilyJob) -> Iterator[Session]:

@@ -171,11 +171,17 @@ class ColumnKind(StrictModel):
                 f"{ctx.table}.{ctx.column}: kind '{self.kind}' returned {len(values)} values for "
                 f"{ctx.n} rows"
             )
-        values = values.reset_index(drop=True)
+        if not _plain_index(values.index):
+            values = values.reset_index(drop=True)
         if self.null_rate > 0 and ctx.n:
             mask = ctx.sub_rng("nulls").random(ctx.n) < self.null_rate
             values = with_nulls(values, mask)
         return values
+
+
+def _plain_index(index: pd.Index) -> bool:
+    """Whether ``index`` is already 0..n-1 (most kinds build their Series so)."""
+    return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
 
 
 class ForeignKeyKind(ColumnKind):
