@@ -8,6 +8,8 @@ the output the same for any number of workers.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import gc
 import multiprocessing as mp
 from abc import ABC, abstractmethod
@@ -108,6 +110,20 @@ class _Forked(Session):
             yield result
 
 
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
+
+
+def _keep_heap() -> None:
+    """In a worker: glibc serves chunk-sized arrays (up to 32 MB) from its heap and keeps what
+    is freed for the next chunk, which allocates the same sizes, instead of a fresh mmap and
+    its page faults per array (half the workers' page faults; the worker's peak is the same,
+    and it exits with its family)."""
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: its defaults
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(_M_MMAP_THRESHOLD, 32 << 20)
+        libc.mallopt(_M_TRIM_THRESHOLD, 256 << 20)
+
+
 class LocalExecutor(Executor):
     """``workers`` forked processes (1: everything in this process).
 
@@ -131,7 +147,7 @@ class LocalExecutor(Executor):
         _JOB = job
         gc.freeze()  # objects made so far are not scanned again, so forked pages stay shared
         try:
-            with mp.get_context("fork").Pool(self.parallelism) as pool:
+            with mp.get_context("fork").Pool(self.parallelism, initializer=_keep_heap) as pool:
                 yield _Forked(pool, window=2 * self.parallelism)
         finally:
             _JOB = None
