@@ -478,6 +478,22 @@ def _add_months(d: Any, months: Any) -> Any:
     return pd.Series(out.astype("datetime64[ns]"))
 
 
+def _date_part(d: Any, name: str) -> Any:
+    """Year, month or day, as pandas' ``.dt`` gives them (int32), by numpy's calendar
+    arithmetic when the dates have no nulls (pandas' field extraction is several times
+    slower); anything else through ``.dt``."""
+    if isinstance(d, pd.Series) and d.dtype == "datetime64[ns]" and not d.hasnans:
+        days = d.to_numpy().astype("datetime64[D]")
+        if name == "year":
+            part = days.astype("datetime64[Y]").astype(np.int64) + 1970
+        elif name == "month":
+            part = days.astype("datetime64[M]").astype(np.int64) % 12 + 1
+        else:
+            part = (days - days.astype("datetime64[M]")).astype(np.int64) + 1
+        return pd.Series(part.astype(np.int32))
+    return getattr(_dt(d), name)
+
+
 def _np1(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return lambda x: pd.Series(fn(x.to_numpy(dtype=float))) if isinstance(x, pd.Series) else fn(x)
 
@@ -504,12 +520,14 @@ _BUILTINS: dict[str, Callable[..., Any]] = {
     "date": lambda s: pd.Timestamp(s),
     "days": lambda x: pd.to_timedelta(x, unit="D"),
     "add_months": _add_months,
-    "year": lambda d: _dt(d).year,
-    "month": lambda d: _dt(d).month,
-    "day": lambda d: _dt(d).day,
+    "year": lambda d: _date_part(d, "year"),
+    "month": lambda d: _date_part(d, "month"),
+    "day": lambda d: _date_part(d, "day"),
     "quarter": lambda d: _dt(d).quarter,
     "weekday": lambda d: _dt(d).weekday if isinstance(d, pd.Series) else pd.Timestamp(d).weekday(),
-    "yyyymmdd": lambda d: _dt(d).year * 10000 + _dt(d).month * 100 + _dt(d).day,
+    "yyyymmdd": lambda d: (
+        _date_part(d, "year") * 10000 + _date_part(d, "month") * 100 + _date_part(d, "day")
+    ),
     "strftime": _strftime,
 }
 for _name, _fn in _BUILTINS.items():

@@ -130,22 +130,27 @@ def _padded(width: int) -> pa.Array:
     return pa.array([f"{i:0{width}d}" for i in range(10**width)], type=pa.string())
 
 
-def _date_fields(values: np.ndarray) -> dict[str, np.ndarray]:
+def _date_fields(values: np.ndarray, names: set[str]) -> dict[str, np.ndarray]:
+    """The calendar fields ``names`` of numpy datetimes (only those: a date format needs no
+    time of day)."""
     days = values.astype("datetime64[D]")
-    years = days.astype("datetime64[Y]")
-    months = days.astype("datetime64[M]")
-    seconds = (values.astype("datetime64[s]") - days).astype(np.int64)
-    year = years.astype(np.int64) + 1970
-    return {
-        "year": year,
-        "year2": year % 100,
-        "month": months.astype(np.int64) % 12 + 1,
-        "day": (days - months).astype(np.int64) + 1,
-        "yday": (days - years).astype(np.int64) + 1,
-        "hour": seconds // 3600,
-        "minute": seconds // 60 % 60,
-        "second": seconds % 60,
-    }
+    out: dict[str, np.ndarray] = {}
+    if names & {"year", "year2", "yday"}:
+        years = days.astype("datetime64[Y]")
+        out["year"] = years.astype(np.int64) + 1970
+        out["year2"] = out["year"] % 100
+        if "yday" in names:
+            out["yday"] = (days - years).astype(np.int64) + 1
+    if names & {"month", "day"}:
+        months = days.astype("datetime64[M]")
+        out["month"] = months.astype(np.int64) % 12 + 1
+        out["day"] = (days - months).astype(np.int64) + 1
+    if names & {"hour", "minute", "second"}:
+        seconds = (values.astype("datetime64[s]") - days).astype(np.int64)
+        out["hour"] = seconds // 3600
+        out["minute"] = seconds // 60 % 60
+        out["second"] = seconds % 60
+    return out
 
 
 def format_datetimes(values: np.ndarray, fmt: str) -> pa.Array | None:
@@ -157,7 +162,8 @@ def format_datetimes(values: np.ndarray, fmt: str) -> pa.Array | None:
         return None
     nat = np.isnat(values)
     safe = np.where(nat, np.datetime64("2000-01-01"), values) if nat.any() else values
-    fields = _date_fields(safe)
+    wanted = {_FIELDS[p[1:]][0] for p in pieces if p.startswith("%") and p[1:] in _FIELDS}
+    fields = _date_fields(safe, wanted)
     parts: list[pa.Array | str] = []
     for piece in pieces:
         if not piece:
