@@ -31,7 +31,13 @@ import pyarrow.compute as pc
 from synthgen_sdv.core import bounds
 from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.core.registry import Registry
-from synthgen_sdv.core.values import as_arrow_text, format_datetimes, is_text, text
+from synthgen_sdv.core.values import (
+    as_arrow_text,
+    civil_from_days,
+    format_datetimes,
+    is_text,
+    text,
+)
 
 FUNCTIONS: Registry[Callable[..., Any]] = Registry("expression function")
 
@@ -479,18 +485,18 @@ def _add_months(d: Any, months: Any) -> Any:
 
 
 def _date_part(d: Any, name: str) -> Any:
-    """Year, month or day, as pandas' ``.dt`` gives them (int32), by numpy's calendar
-    arithmetic when the dates have no nulls (pandas' field extraction is several times
-    slower); anything else through ``.dt``."""
-    if isinstance(d, pd.Series) and d.dtype == "datetime64[ns]" and not d.hasnans:
-        days = d.to_numpy().astype("datetime64[D]")
-        if name == "year":
-            part = days.astype("datetime64[Y]").astype(np.int64) + 1970
-        elif name == "month":
-            part = days.astype("datetime64[M]").astype(np.int64) % 12 + 1
-        else:
-            part = (days - days.astype("datetime64[M]")).astype(np.int64) + 1
+    """Year, month, day or yyyymmdd, as pandas' ``.dt`` gives them (int32), by integer
+    calendar arithmetic when the dates have no nulls (``civil_from_days``; pandas' field
+    extraction is several times slower); anything else through ``.dt``."""
+    numpy_dates = isinstance(d, pd.Series) and isinstance(d.dtype, np.dtype) and d.dtype.kind == "M"
+    if numpy_dates and not d.hasnans:  # NaT: pandas' floats with NaN, below
+        days = d.to_numpy().astype("datetime64[D]").astype(np.int64)
+        year, month, day = civil_from_days(days)
+        parts = {"year": year, "month": month, "day": day}
+        part = year * 10000 + month * 100 + day if name == "yyyymmdd" else parts[name]
         return pd.Series(part.astype(np.int32))
+    if name == "yyyymmdd":
+        return _dt(d).year * 10000 + _dt(d).month * 100 + _dt(d).day
     return getattr(_dt(d), name)
 
 
@@ -525,9 +531,7 @@ _BUILTINS: dict[str, Callable[..., Any]] = {
     "day": lambda d: _date_part(d, "day"),
     "quarter": lambda d: _dt(d).quarter,
     "weekday": lambda d: _dt(d).weekday if isinstance(d, pd.Series) else pd.Timestamp(d).weekday(),
-    "yyyymmdd": lambda d: (
-        _date_part(d, "year") * 10000 + _date_part(d, "month") * 100 + _date_part(d, "day")
-    ),
+    "yyyymmdd": lambda d: _date_part(d, "yyyymmdd"),
     "strftime": _strftime,
 }
 for _name, _fn in _BUILTINS.items():
