@@ -94,14 +94,15 @@ class ChunkResult:
     chunk: int
     tables: dict[str, TableChunk]
     types: Types | None = None
-    #: clean pieces still being encoded, per member table (``settle`` adds them)
-    encoding: dict[str, Future[Pieces]] = field(default_factory=dict)
+    #: pieces still being encoded (clean, then dirty), per member table (``settle`` adds them)
+    encoding: dict[str, list[Future[Pieces]]] = field(default_factory=dict)
 
     def settle(self) -> ChunkResult:
         """This result with every piece encoded (waits for the encoding thread)."""
         for name, pending in self.encoding.items():
             part = self.tables[name]
-            part.pieces = {**pending.result(), **part.pieces}
+            for future in pending:
+                part.pieces.update(future.result())
         self.encoding = {}
         return self
 
@@ -198,19 +199,23 @@ def _made(
         types = decided = family_types(job, known or {}, made)
     dirty = dirty_types(job, types)
     arrows = {name: to_arrow(made.tables[name], types[name]) for name in job.family.members}
-    # the clean pieces encode in a thread (Arrow releases the GIL) while this one corrupts and
-    # encodes the dirty copies: a second core's work when the process has one
+    # pieces encode in a thread (Arrow releases the GIL) while this one corrupts the dirty
+    # copies and, in one process, makes the next chunk: a second core's work when there is one
     encoder = _encoder()
-    clean = {
-        name: encoder.submit(
-            encode_chunk, job.formats, layout.DATA, arrows[name], types[name], job.compression
-        )
+    encoding = {
+        name: [
+            encoder.submit(
+                encode_chunk, job.formats, layout.DATA, arrows[name], types[name], job.compression
+            )
+        ]
         for name in job.family.members
     }
     out = {}
     for name in job.family.members:
-        out[name] = _table_chunk(job, made, name, arrows[name], types[name], dirty.get(name))
-    return ChunkResult(chunk, out, decided, encoding=clean)
+        out[name] = _table_chunk(
+            job, made, name, arrows[name], (types[name], dirty.get(name)), encoding[name]
+        )
+    return ChunkResult(chunk, out, decided, encoding=encoding)
 
 
 def place_key(table: str, folder: str, fmt: str) -> str:
@@ -258,11 +263,13 @@ def _table_chunk(
     made: FamilyChunk,
     name: str,
     arrow: pa.Table,
-    types: dict[str, str],
-    dirty_types: dict[str, str] | None,
+    both_types: tuple[dict[str, str], dict[str, str] | None],
+    encoding: list[Future[Pieces]],
 ) -> TableChunk:
-    """A member's share of the chunk but its clean pieces (encoded by ``chunk_task``)."""
+    """A member's share of the chunk; its dirty copy (``both_types``: clean and dirty types,
+    None: no anomalies) joins ``encoding``, the pieces the encoding thread makes."""
     plan = job.plan
+    types, dirty_types = both_types
     result = TableChunk(
         rows=arrow.num_rows,
         nulls=[
@@ -277,8 +284,10 @@ def _table_chunk(
         dirty, result.touched, deferred = _corrupt(job, name, arrow, made.chunk, types)
         dirty = dirty.cast(schema_for(dirty_types))
         result.dirty_rows = dirty.num_rows
-        result.pieces.update(
-            encode_chunk(job.formats, layout.DATA_DIRTY, dirty, dirty_types, job.compression)
+        encoding.append(
+            _encoder().submit(
+                encode_chunk, job.formats, layout.DATA_DIRTY, dirty, dirty_types, job.compression
+            )
         )
         for late in deferred:  # appended after the last chunk
             late = late.cast(schema_for(dirty_types))
