@@ -224,14 +224,21 @@ def measured(cmd: list[str], env: dict | None = None, cwd: Path | None = None) -
 
 
 def run_ours(
-    scale: float, fmt: str, workers: int, engine: str = "local", dirty: bool = True
+    scale: float,
+    fmt: str,
+    workers: int,
+    engine: str = "local",
+    dirty: bool = True,
+    tree: Path | None = None,
 ) -> dict:
+    """One generation run in a fresh process; ``tree``: another checkout's package (the
+    baseline of ``--before``) instead of this one."""
     out = Path(tempfile.mkdtemp(prefix="bench_gen_")) / "out"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(tree or ROOT)}
     try:
         cmd = [sys.executable, "-c", RUN, str(scale), str(out), fmt, str(workers), engine]
         cmd.append("1" if dirty else "0")
-        res = measured(cmd, env=env, cwd=ROOT)
+        res = measured(cmd, env=env, cwd=tree or ROOT)
         res.update(json.loads(res.pop("stdout").strip().splitlines()[-1]))
         res["bytes"] = sum(p.stat().st_size for p in (out / "data").rglob("*") if p.is_file())
         res["dirty_bytes"] = sum(
@@ -239,10 +246,13 @@ def run_ours(
         )
     finally:
         shutil.rmtree(out.parent, ignore_errors=True)
+    name = "synthgen_sdv" if engine == "local" else f"synthgen_sdv ({engine} local[2])"
+    if tree is not None:
+        name += f" (before: {tree.name})"
     return {
-        "generator": ("synthgen_sdv" if engine == "local" else f"synthgen_sdv ({engine} local[2])")
-        + ("" if dirty else " --no-dirty"),
-        "engine": engine,
+        "generator": name + ("" if dirty else " --no-dirty"),
+        "engine": engine if tree is None else "before",
+        "tree": str(tree) if tree is not None else None,
         "dirty": dirty,
         "scale": scale,
         "format": fmt,
@@ -380,6 +390,13 @@ def main() -> None:
         default=[100, 1000],
         help="scales also run clean-only (generate --no-dirty), reported on their own rows",
     )
+    ap.add_argument(
+        "--before",
+        type=Path,
+        default=None,
+        help="a checkout of the baseline (e.g. the main worktree): its generation runs "
+        "interleaved with ours (parquet, full and clean-only, --workers), as before/after rows",
+    )
     ap.add_argument("--formats", nargs="+", default=["parquet", "csv"])
     ap.add_argument(
         "--big-formats", nargs="+", default=["parquet"], help="formats above scale 1000"
@@ -467,6 +484,15 @@ def main() -> None:
                 if scale in (100, 1000) and fmt == "parquet" and small_sf is not None:
                     tpcgen_rep(small_sf, fmt)  # interleaved, so both see the same machine
             results.append(best(runs))
+        if args.before is not None:  # the baseline, interleaved with ours on the same machine
+            for dirty in (True, False):
+                runs = []
+                for _ in range(reps):
+                    runs.append(
+                        run_ours(scale, "parquet", args.workers, dirty=dirty, tree=args.before)
+                    )
+                    note(runs[-1])
+                results.append(best(runs))
         if scale in args.no_dirty_scales:  # clean tables only: reported as such, never as full
             runs = []
             for _ in range(reps):
@@ -510,7 +536,7 @@ def _ratio_rows(results: list[dict]) -> list[str]:
                 ref[r["format"]] = r
     rows = []
     for r in results:
-        if r["engine"] != "local" or r["format"] not in ref:
+        if r["engine"] not in ("local", "before") or r["format"] not in ref:
             continue
         t = ref[r["format"]]
         ours, theirs = r["cells"] / r["time_s"], t["cells"] / t["time_s"]
@@ -520,7 +546,8 @@ def _ratio_rows(results: list[dict]) -> list[str]:
         bound = max(r.get("main_cpu_s", 0.0), r["window_cpu_s"] / workers)
         rows.append(
             f"| {r['scale']:g} | {r['format']} | {r['workers']} | "
-            f"{'full (clean + dirty)' if r.get('dirty', True) else 'clean only (--no-dirty)'} | "
+            f"{'full (clean + dirty)' if r.get('dirty', True) else 'clean only (--no-dirty)'}"
+            f"{', before: ' + Path(str(r.get('tree'))).name if r['engine'] == 'before' else ''} | "
             f"{ours / 1e6:,.2f} M | "
             f"SF{t['scale']:g}: {theirs / 1e6:,.2f} M | **{ours / theirs:.2f}x** | {proc:.2f}x | "
             f"{cpu:.2f}x | {(r['cells'] / bound) / (t['cells'] / (t['cpu_s'] / 2)):.2f}x | "
