@@ -54,7 +54,7 @@ class FamilyJob:
     #: workers write their pieces there themselves (None: pieces go back as bytes)
     placement: dict[str, dict[tuple[str, str], tuple[str, int]]] | None = None
     sizes: Ledger | None = None  # shared encoded sizes per file, for ``placement``
-    #: return results whose clean pieces are still encoding (``ChunkResult.settle`` waits):
+    #: return results whose pieces are still encoding (``ChunkResult.settle`` waits):
     #: the inline session makes the next chunk meanwhile (results that are pickled cannot)
     defer_encoding: bool = False
 
@@ -179,7 +179,7 @@ def _made(
     types: Types | None,
     known: Types | None,
 ) -> ChunkResult:
-    """The chunk made, its dirty pieces encoded and its clean ones encoding."""
+    """The chunk made and its dirty copies corrupted; its pieces are still encoding."""
     if offsets is None:
         assert job.ledger is not None
         try:
