@@ -164,7 +164,7 @@ def _foreign_key(link: Link, s: pd.Series, tables: dict[str, pd.DataFrame]) -> d
         }
     if link.how == VALUES:
         return _nulls(_key_values(s), s)
-    spec = {"kind": "lookup", "table": link.parent, "column": link.parent_key}
+    spec: dict[str, Any] = {"kind": "lookup", "table": link.parent, "column": link.parent_key}
     spec["popularity"] = {"distribution": "uniform"}
     return _nulls(spec, s)
 
