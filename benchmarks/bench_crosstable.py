@@ -36,10 +36,25 @@ from bench_realdb import PROPERTIES, SEED, holdout, load  # noqa: E402
 #: name -> (synthesizer, params); the first is the reference
 VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "hma (default)": ("hma", {}),
+    "hma small_tables=0": ("hma", {"small_tables": 0}),
     "hma lookups=False anchors=False": ("hma", {"lookups": False, "anchors": False}),
     "hma clusters=8": ("hma", {"clusters": 8}),
 }
-DBS = ["oracle_sh", "sakila", "northwind", "pubs", "oracle_hr", "berka"]
+DBS = [
+    "northwind",
+    "pubs",
+    "chinook",
+    "classicmodels",
+    "adventureworks_lt",
+    "oracle_hr",
+    "oracle_co",
+    "oracle_sh",
+    "berka",
+    "sakila",
+    "adventureworks_purchasing",
+]
+#: run when --variants is not given: the default and what it is measured against
+DEFAULT_VARIANTS = ["hma (default)", "hma small_tables=0"]
 NOTES = [
     "Variants: the default (labels another column determines are looked up, synth/"
     "dependencies; columns tight to a parent's or their row's column are modeled as an offset, "
@@ -119,7 +134,15 @@ def markdown(doc: dict) -> str:
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     ref = {r["db"]: r for r in doc["runs"] if r.get("variant") == next(iter(VARIANTS))}
-    for r in doc["runs"]:
+    names = list(VARIANTS)
+    order = sorted(
+        doc["runs"],
+        key=lambda r: (
+            DBS.index(r["db"]) if r["db"] in DBS else len(DBS),
+            names.index(r["variant"]) if r["variant"] in names else len(names),
+        ),
+    )
+    for r in order:
         if "error" in r:
             lines.append(f"| {r['db']} | {r['variant']} | failed: {r['error'][:80]} |")
             continue
@@ -147,10 +170,16 @@ def markdown(doc: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--dbs", default=",".join(DBS))
-    p.add_argument("--variants", default=",".join(VARIANTS))
-    p.add_argument("--merge", action="store_true", help="keep other databases' earlier runs")
+    p.add_argument("--variants", default=",".join(DEFAULT_VARIANTS))
+    p.add_argument(
+        "--merge", action="store_true", help="keep earlier runs of other (database, variant)s"
+    )
     args = p.parse_args(argv)
     dbs = args.dbs.split(",")
+    variants = args.variants.split(",")
+    unknown = [v for v in variants if v not in VARIANTS]
+    if unknown:
+        p.error(f"unknown variant(s) {unknown}; known: {list(VARIANTS)}")
     doc: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "dbs": dbs,
@@ -162,11 +191,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.merge and previous.exists():
         old = json.loads(previous.read_text())
         doc["dbs"] = [d for d in old["dbs"] if d not in dbs] + dbs
-        doc["runs"] = [r for r in old["runs"] if r["db"] not in dbs]
+        planned = {(d, v) for d in dbs for v in variants}
+        doc["runs"] = [r for r in old["runs"] if (r["db"], r["variant"]) not in planned]
         doc["date"] = f"{old['date']}, {doc['date']}"
     with tempfile.TemporaryDirectory() as tmp:
         for db in dbs:
-            for variant in args.variants.split(","):
+            for variant in variants:
                 try:
                     row = run(db, variant, Path(tmp))
                 except Exception as exc:  # a failed run is a row saying how

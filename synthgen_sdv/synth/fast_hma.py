@@ -215,7 +215,8 @@ class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
     ``multiparent`` / ``candidates`` / ``groups``: how the other keys of a child with several
     modeled parents are assigned (``synth.hma_sampling``, ``synth.parent_assignment``).
     ``childless``: parameters of parents without children, ``"mean"`` (stock) or ``"donor"``
-    (``_fill_childless``).
+    (``_fill_childless``). ``small_tables``: a table of fewer rows is sampled by resampling its
+    rows with their children's parameters (``fast_copula.resample_rows``; 0 = stock).
     """
 
     def __init__(
@@ -230,6 +231,7 @@ class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
         candidates: int = 16,
         groups: int = 32,
         childless: str = "mean",
+        small_tables: int = 0,
     ):
         if truncnorm_fit not in ("mle", "moments"):
             raise ValueError(f"truncnorm_fit must be 'mle' or 'moments', got '{truncnorm_fit}'")
@@ -247,6 +249,7 @@ class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
         if childless not in ("mean", "donor"):
             raise ValueError(f"childless must be 'mean' or 'donor', got '{childless}'")
         self.childless = childless
+        self.small_tables = int(small_tables)
 
     def _augment_table(self, table, tables, table_name):
         """Stock ``_augment_table`` minus one RDT ``FloatFormatter.fit`` per extension column
@@ -354,6 +357,7 @@ class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
             self._clear_nans(table)
             if not table.empty:
                 synthesizer = self._table_synthesizers[table_name]
+                synthesizer.resample_below = self.small_tables
                 self._set_extended_columns_distributions(synthesizer, table_name, table.columns)
                 synthesizer.fit_processed_data(table)
                 self._default_parameters[table_name] = univariate_parameters(synthesizer)

@@ -19,6 +19,9 @@ Parameters (``SYNTHESIZERS.get("hma")(seed=..., **params)``):
     anchors: columns tight to a parent's or their row's column are modeled as an offset from
         it (``anchors``)
     clusters: K > 0 adds ClavaDDPM's relation-aware latent classes (``clusters``); 0 = off
+    small_tables: a table of fewer rows (a lookup table) is sampled by resampling its real rows
+        with their children's parameters, not from a copula it is too small to fit; those
+        rows are copies of real rows (PII columns are still replaced); 0 = always the copula
     pii / reattach_condition: see ``Synthesizer``
 """
 
@@ -193,6 +196,7 @@ class FastHMA(_HMABase):
         childless: str = "donor",
         lookups: bool = True,
         anchors: bool = True,
+        small_tables: int = 50,
         **kwargs,
     ):
         super().__init__(
@@ -208,6 +212,7 @@ class FastHMA(_HMABase):
             **kwargs,
         )
         self.multiparent, self.candidates, self.childless = multiparent, candidates, childless
+        self.small_tables = int(small_tables)
 
     def _make(self, metadata):
         return FastHMASynthesizer(
@@ -219,6 +224,7 @@ class FastHMA(_HMABase):
             multiparent=self.multiparent,
             candidates=self.candidates,
             childless=self.childless,
+            small_tables=getattr(self, "small_tables", 0),
         )
 
     def _params(self) -> dict[str, Any]:
@@ -227,6 +233,7 @@ class FastHMA(_HMABase):
             "multiparent": self.multiparent,
             "candidates": self.candidates,
             "childless": self.childless,
+            "small_tables": getattr(self, "small_tables", 0),
         }
 
 
