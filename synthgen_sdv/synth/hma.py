@@ -19,9 +19,10 @@ Parameters (``SYNTHESIZERS.get("hma")(seed=..., **params)``):
     anchors: columns tight to a parent's or their row's column are modeled as an offset from
         it (``anchors``)
     clusters: K > 0 adds ClavaDDPM's relation-aware latent classes (``clusters``); 0 = off
-    small_tables: a table of fewer rows (a lookup table) is sampled by resampling its real rows
-        with their children's parameters, not from a copula it is too small to fit; those
-        rows are copies of real rows (PII columns are still replaced); 0 = always the copula
+    small_tables: tables of fewer rows whose parents are copied too (lookup tables and their
+        small children) are sampled as copies of their real rows with their children's
+        parameters, not from models they are too small to fit (``copies``); those rows are
+        real rows (PII columns are still regenerated); 0 = always modeled
     pii / reattach_condition: see ``Synthesizer``
 """
 

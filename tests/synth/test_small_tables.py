@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from synthgen_sdv.synth import SYNTHESIZERS
-from synthgen_sdv.synth.fast_copula import resample_rows
+from synthgen_sdv.synth.copies import resample_rows
 
 NAMES = ["Beverages", "Condiments", "Confections", "Dairy", "Grains", "Meat", "Produce", "Sea"]
 
@@ -138,3 +138,109 @@ def test_resampling_is_seeded_and_scales(scale):
     pd.testing.assert_frame_equal(a["products"], b["products"])
     names = a["categories"]["category_name"].value_counts()
     assert len(a["categories"]) == 16 and (names == 2).all()
+
+
+def _publishing(seed: int = 0) -> tuple[dict, dict]:
+    """publishers (6) and stores (5) -> titles (18, under publishers) -> sales (30, under
+    stores and titles) -> a large royalty ledger (600, under titles): small tables under
+    small parents are copied, the ledger is sampled under the copies."""
+    rng = np.random.default_rng(seed)
+    publishers = pd.DataFrame(
+        {
+            "pub_id": np.arange(6),
+            "pub_name": [f"press {i}" for i in range(6)],
+            "city": list("ABCDEF"),
+        }
+    )
+    stores = pd.DataFrame({"stor_id": np.arange(5), "stor_name": [f"shop {i}" for i in range(5)]})
+    titles = pd.DataFrame(
+        {
+            "title_id": np.arange(18),
+            "pub_id": rng.integers(0, 6, 18),
+            "price": rng.uniform(5, 50, 18).round(2),
+            "type": rng.choice(["business", "cooking", "psychology"], 18),
+        }
+    )
+    sales = pd.DataFrame(
+        {
+            "sale_id": np.arange(30),
+            "stor_id": rng.integers(0, 5, 30),
+            "title_id": rng.integers(0, 18, 30),
+            "qty": rng.integers(1, 50, 30),
+        }
+    )
+    ledger_title = rng.integers(0, 18, 600)
+    ledger = pd.DataFrame(
+        {
+            "entry_id": np.arange(600),
+            "title_id": ledger_title,
+            "amount": titles["price"].to_numpy()[ledger_title] * rng.uniform(0.9, 1.1, 600),
+        }
+    )
+    tables = {
+        "publishers": publishers,
+        "stores": stores,
+        "titles": titles,
+        "sales": sales,
+        "ledger": ledger,
+    }
+
+    def cols(df, pk, fks=(), cats=()):
+        out = {pk: {"sdtype": "id"}, **{f: {"sdtype": "id"} for f in fks}}
+        for c in df.columns:
+            if c not in out:
+                out[c] = {"sdtype": "categorical" if c in cats else "numerical"}
+        return {"primary_key": pk, "columns": out}
+
+    def rel(parent, pk, child, fk):
+        return {
+            "parent_table_name": parent,
+            "parent_primary_key": pk,
+            "child_table_name": child,
+            "child_foreign_key": fk,
+        }
+
+    metadata = {
+        "tables": {
+            "publishers": cols(publishers, "pub_id", cats=("pub_name", "city")),
+            "stores": cols(stores, "stor_id", cats=("stor_name",)),
+            "titles": cols(titles, "title_id", ("pub_id",), ("type",)),
+            "sales": cols(sales, "sale_id", ("stor_id", "title_id")),
+            "ledger": cols(ledger, "entry_id", ("title_id",)),
+        },
+        "relationships": [
+            rel("publishers", "pub_id", "titles", "pub_id"),
+            rel("stores", "stor_id", "sales", "stor_id"),
+            rel("titles", "title_id", "sales", "title_id"),
+            rel("titles", "title_id", "ledger", "title_id"),
+        ],
+    }
+    return tables, metadata
+
+
+def _joined(t: dict) -> set[tuple]:
+    """Each sale as (store name, title price, title type, publisher name, qty)."""
+    m = (
+        t["sales"]
+        .merge(t["stores"], on="stor_id")
+        .merge(t["titles"], on="title_id")
+        .merge(t["publishers"], on="pub_id")
+    )
+    return set(m[["stor_name", "price", "type", "pub_name", "qty"]].itertuples(index=False))
+
+
+def test_small_children_of_copied_parents_are_copied_under_every_key():
+    tables, metadata = _publishing()
+    syn = _sample(tables, metadata, small_tables=50)
+    # every sale joins to its real store, title and publisher: the small subgraph is the real one
+    assert _joined(syn) == _joined(tables)
+    assert len(syn["sales"]) == 30 and len(syn["titles"]) == 18
+    # the large ledger is sampled (not copied) under the copied titles, keys resolve, and each
+    # title's ledger amounts follow its own price (the copied row's children's parameters)
+    assert len(syn["ledger"]) == 600
+    assert syn["ledger"]["title_id"].isin(syn["titles"]["title_id"]).all()
+    assert not set(syn["ledger"]["amount"].round(6)) <= set(tables["ledger"]["amount"].round(6))
+    m = syn["ledger"].merge(syn["titles"], on="title_id")
+    assert np.corrcoef(m["amount"], m["price"])[0, 1] > 0.9
+    without = _sample(tables, metadata, small_tables=0)
+    assert _joined(without) != _joined(tables)
