@@ -19,6 +19,8 @@ Parameters (``SYNTHESIZERS.get("hma")(seed=..., **params)``):
     anchors: columns tight to a parent's or their row's column are modeled as an offset from
         it (``anchors``)
     clusters: K > 0 adds ClavaDDPM's relation-aware latent classes (``clusters``); 0 = off
+    repeats: a child's category column that repeats a parent's gains a modeled "same as the
+        parent" flag, and the rows drawn as repeats take their parent's value (``repeats``)
     small_tables: tables of fewer rows whose parents are copied too (lookup tables and their
         small children) are sampled as copies of their real rows with their children's
         parameters, not from models they are too small to fit (``copies``); those rows are
@@ -39,6 +41,7 @@ from synthgen_sdv.synth.clusters import Clusters
 from synthgen_sdv.synth.dependencies import Dependencies
 from synthgen_sdv.synth.fast_hma import FastHMASynthesizer
 from synthgen_sdv.synth.marginals import keep_shares, learn_shares
+from synthgen_sdv.synth.repeats import Repeats
 from synthgen_sdv.synth.seeding import derive_seed
 from synthgen_sdv.synth.treatment import (
     DEFAULT_RULES,
@@ -71,10 +74,13 @@ class _HMABase(Synthesizer):
         lookups: bool = False,
         anchors: bool = False,
         clusters: int = 0,
+        repeats: bool = False,
         **kwargs,
     ):
         super().__init__(seed=seed, verbose=verbose, **kwargs)
         self.clusters = int(clusters)
+        self.repeats = bool(repeats)
+        self.repeated: Repeats | None = None
         self.classes: Clusters | None = None
         self.calibrate_counts = bool(calibrate_counts)
         self.lookups, self.anchors = bool(lookups), bool(anchors)
@@ -100,6 +106,9 @@ class _HMABase(Synthesizer):
             self.dependencies, tables, metadata = Dependencies.fit(tables, metadata)
         if self.anchors:
             self.anchored, tables, metadata = Anchors.fit(tables, metadata)
+        self.repeated = None
+        if getattr(self, "repeats", False):
+            self.repeated, tables, metadata = Repeats.fit(tables, metadata)
         self.classes = None
         if getattr(self, "clusters", 0):
             self.classes, tables, metadata = Clusters.fit(tables, metadata, self.clusters)
@@ -154,6 +163,8 @@ class _HMABase(Synthesizer):
             warnings.simplefilter("ignore")
             out = model.sample(scale=scale)
         out = keep_shares(out, getattr(self, "shares", []), self.seed)
+        if getattr(self, "repeated", None) is not None:
+            out = self.repeated.restore(out)
         if getattr(self, "classes", None) is not None:
             out = self.classes.restore(out)
         if getattr(self, "anchored", None) is not None:
@@ -172,6 +183,7 @@ class _HMABase(Synthesizer):
             "lookups": getattr(self, "lookups", False),
             "anchors": getattr(self, "anchors", False),
             "clusters": getattr(self, "clusters", 0),
+            "repeats": getattr(self, "repeats", False),
             "pii": self.pii,
             "reattach_condition": self.reattach_condition,
         }
@@ -198,6 +210,7 @@ class FastHMA(_HMABase):
         lookups: bool = True,
         anchors: bool = True,
         small_tables: int = 50,
+        repeats: bool = True,
         **kwargs,
     ):
         super().__init__(
@@ -210,6 +223,7 @@ class FastHMA(_HMABase):
             calibrate_counts=calibrate_counts,
             lookups=lookups,
             anchors=anchors,
+            repeats=repeats,
             **kwargs,
         )
         self.multiparent, self.candidates, self.childless = multiparent, candidates, childless
