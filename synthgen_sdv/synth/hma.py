@@ -173,6 +173,18 @@ class _HMABase(Synthesizer):
             out = self.dependencies.restore(out)
         return out
 
+    def params(self) -> dict[str, Any]:
+        """The lineage entry, with what was copied or encoded rather than modeled: a user
+        must be able to see which tables hold copies of real rows (``copies``)."""
+        out = super().params()
+        copied = list(getattr(self.model, "_copied", None) or [])
+        if copied:
+            out["copied_tables"] = copied
+        repeated = getattr(self, "repeated", None)
+        if repeated is not None and repeated.repeats:
+            out["repeated_columns"] = repeated.describe()
+        return out
+
     def _params(self) -> dict[str, Any]:
         return {
             "rules": list(self.rules),

@@ -123,5 +123,10 @@ def test_hma_keeps_the_share_of_children_holding_their_parents_value():
         return _same_country(sample)
 
     kept, lost = share(True), share(False)
+    model = SYNTHESIZERS.get("hma")(seed=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(tables, metadata)
+    assert model.params()["repeated_columns"][0]["repeats"] == "customers.country (via customer_id)"
     assert abs(kept - real) < 0.1, (kept, real)
     assert kept > lost + 0.3, (kept, lost)

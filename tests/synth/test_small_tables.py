@@ -244,3 +244,19 @@ def test_small_children_of_copied_parents_are_copied_under_every_key():
     assert np.corrcoef(m["amount"], m["price"])[0, 1] > 0.9
     without = _sample(tables, metadata, small_tables=0)
     assert _joined(without) != _joined(tables)
+
+
+def test_the_lineage_names_the_copied_tables():
+    tables, metadata = _publishing()
+    model = SYNTHESIZERS.get("hma")(seed=0)  # the default copies tables under 50 rows
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(tables, metadata)
+    info = model.params()
+    assert info["params"]["small_tables"] == 50
+    assert info["copied_tables"] == ["publishers", "stores", "titles", "sales"]
+    off = SYNTHESIZERS.get("hma")(seed=0, small_tables=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        off.fit(tables, metadata)
+    assert "copied_tables" not in off.params()
