@@ -73,7 +73,7 @@ class Repeat:
 
 
 def _categories(meta: dict) -> list[str]:
-    return [c for c, m in meta["columns"].items() if m.get("sdtype") == "categorical"]
+    return [c for c, m in meta["columns"].items() if m.get("sdtype") in ("categorical", "boolean")]
 
 
 def find_repeats(tables: dict[str, pd.DataFrame], metadata: dict[str, Any]) -> list[Repeat]:
@@ -86,8 +86,11 @@ def find_repeats(tables: dict[str, pd.DataFrame], metadata: dict[str, Any]) -> l
         if parent == child or parent not in tables or child not in tables:
             continue
         pdf, cdf = tables[parent], tables[child]
+        # a constant (both False everywhere) "repeats" trivially and says nothing
         pcols = [c for c in _categories(metadata["tables"][parent]) if c in pdf]
+        pcols = [c for c in pcols if pdf[c].nunique() > 1]
         ccols = [c for c in _categories(metadata["tables"][child]) if c in cdf]
+        ccols = [c for c in ccols if cdf[c].nunique() > 1]
         if not pcols or pk not in pdf or fk not in cdf:
             continue
         for c in ccols:

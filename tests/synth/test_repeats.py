@@ -130,3 +130,12 @@ def test_hma_keeps_the_share_of_children_holding_their_parents_value():
     assert model.params()["repeated_columns"][0]["repeats"] == "customers.country (via customer_id)"
     assert abs(kept - real) < 0.1, (kept, real)
     assert kept > lost + 0.3, (kept, lost)
+
+
+def test_constant_columns_repeat_nothing():
+    tables, metadata = _shop()
+    tables["customers"]["flag"] = False
+    tables["orders"]["online"] = False
+    metadata["tables"]["customers"]["columns"]["flag"] = {"sdtype": "boolean"}
+    metadata["tables"]["orders"]["columns"]["online"] = {"sdtype": "boolean"}
+    assert [r.column for r in find_repeats(tables, metadata)] == ["ship_country"]
