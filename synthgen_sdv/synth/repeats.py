@@ -18,9 +18,10 @@ other columns. After sampling, the rows drawn as repeats take their sampled pare
 The anchor of a category, as ``anchors`` is for dates and numbers.
 
 A pair is used when, joined along a relationship, at least ``MIN_AGREEMENT`` of the child rows
-hold their parent's value and at least ``MIN_OVERLAP`` of the child's distinct values occur in
-the parent column. Public API: ``Repeats.fit(tables, metadata)`` -> the repeats with the tables
-and metadata to model; ``repeats.restore(sampled)``; ``repeats.describe()``.
+hold their parent's value, beyond chance (Cohen's kappa at least ``MIN_KAPPA``: two columns
+of small codes match by accident), and at least ``MIN_OVERLAP`` of the child's distinct values
+occur in the parent column. Public API: ``Repeats.fit(tables, metadata)`` -> the repeats with
+the tables and metadata to model; ``repeats.restore(sampled)``; ``repeats.describe()``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import pandas as pd
 
 MIN_AGREEMENT = 0.5
 MIN_OVERLAP = 0.5
+MIN_KAPPA = 0.5
 YES, NO = "y", "n"
 
 
@@ -72,6 +74,14 @@ class Repeat:
         return out
 
 
+def _kappa(mine: np.ndarray, theirs: np.ndarray, agree: float) -> float:
+    """Cohen's kappa: agreement beyond what the two columns' shares give by chance."""
+    a = pd.Series(mine).value_counts(normalize=True)
+    b = pd.Series(theirs).value_counts(normalize=True)
+    chance = float((a * b.reindex(a.index).fillna(0.0)).sum())
+    return 1.0 if chance >= 1.0 else (agree - chance) / (1.0 - chance)
+
+
 def _categories(meta: dict) -> list[str]:
     return [c for c, m in meta["columns"].items() if m.get("sdtype") in ("categorical", "boolean")]
 
@@ -105,6 +115,8 @@ def find_repeats(tables: dict[str, pd.DataFrame], metadata: dict[str, Any]) -> l
                 if not known.any():
                     continue
                 agree = float((values[known] == theirs[known]).mean())
+                if _kappa(values[known], theirs[known], agree) < MIN_KAPPA:
+                    continue  # no more than chance: two small codes that happen to match
                 distinct = pd.unique(values[known])
                 overlap = float(np.isin(distinct, pdf[p].dropna().unique()).mean())
                 better = best is None or agree > best.agreement

@@ -139,3 +139,14 @@ def test_constant_columns_repeat_nothing():
     metadata["tables"]["customers"]["columns"]["flag"] = {"sdtype": "boolean"}
     metadata["tables"]["orders"]["columns"]["online"] = {"sdtype": "boolean"}
     assert [r.column for r in find_repeats(tables, metadata)] == ["ship_country"]
+
+
+def test_codes_that_match_by_chance_repeat_nothing():
+    tables, metadata = _shop()
+    rng = np.random.default_rng(3)
+    # two columns of mostly-zero codes: they agree in most rows, but no more than chance
+    tables["customers"]["tier"] = rng.choice(["0", "1"], len(tables["customers"]), p=[0.8, 0.2])
+    tables["orders"]["level"] = rng.choice(["0", "1"], len(tables["orders"]), p=[0.8, 0.2])
+    metadata["tables"]["customers"]["columns"]["tier"] = {"sdtype": "categorical"}
+    metadata["tables"]["orders"]["columns"]["level"] = {"sdtype": "categorical"}
+    assert [r.column for r in find_repeats(tables, metadata)] == ["ship_country"]
