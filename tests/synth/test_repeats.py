@@ -141,6 +141,16 @@ def test_constant_columns_repeat_nothing():
     assert [r.column for r in find_repeats(tables, metadata)] == ["ship_country"]
 
 
+def test_names_unique_to_their_parent_are_not_repeated():
+    tables, metadata = _shop()
+    customers, orders = tables["customers"], tables["orders"]
+    customers["company"] = [f"company {i}" for i in range(len(customers))]
+    orders["ship_name"] = customers["company"].to_numpy()[orders["customer_id"].to_numpy()]
+    metadata["tables"]["customers"]["columns"]["company"] = {"sdtype": "categorical"}
+    metadata["tables"]["orders"]["columns"]["ship_name"] = {"sdtype": "categorical"}
+    assert [r.column for r in find_repeats(tables, metadata)] == ["ship_country"]
+
+
 def test_codes_that_match_by_chance_repeat_nothing():
     tables, metadata = _shop()
     rng = np.random.default_rng(3)
