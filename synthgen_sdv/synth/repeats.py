@@ -21,8 +21,9 @@ A pair is used when, joined along a relationship, at least ``MIN_AGREEMENT`` of 
 hold their parent's value, beyond chance (Cohen's kappa at least ``MIN_KAPPA``: two columns
 of small codes match by accident), and at least ``MIN_OVERLAP`` of the child's distinct values
 occur in the parent column, a column of categories (at most ``MAX_DISTINCT`` distinct values
-per parent row, not a name of its own). Public API: ``Repeats.fit(tables, metadata)`` -> the repeats with
-the tables and metadata to model; ``repeats.restore(sampled)``; ``repeats.describe()``.
+per parent row, not a name of its own). Public API: ``Repeats.fit(tables, metadata)`` -> the
+repeats with the tables and metadata to model; ``repeats.restore(sampled)``;
+``repeats.describe()``.
 """
 
 from __future__ import annotations
