@@ -12,11 +12,6 @@ correlation matrix (numpy's ``multivariate_normal``) that did not change since `
   908-column publishers table of pubs); the condition number checked at fit comes from the
   eigenvalues. Both run on one BLAS thread (``fastmath.serial_blas``). The draws have the same
   distribution as stock's but not the same bytes (a different square root of the matrix).
-* ``resample_below``: a table with fewer rows than this is not drawn from its copula but
-  resampled from its own processed rows (``resample_rows``). A copula of a 5-30 row lookup
-  table (categories, regions, job titles) has as many columns as rows once HMA adds its
-  children's parameters; it scrambles which name goes with which description and which
-  children, where the rows themselves are the distribution. Privacy: those rows are copies.
 """
 
 from __future__ import annotations
@@ -76,15 +71,6 @@ class FastGaussianMultivariate(GaussianMultivariate):
     """GaussianMultivariate whose unconditional draws reuse one factor of the correlation."""
 
     _factor: tuple | None = None
-    #: fewer fitted rows than this: sample by resampling them (0 = always the copula)
-    resample_below: int = 0
-    _rows: np.ndarray | None = None
-
-    def fit(self, X):
-        """copulas' fit; a table smaller than ``resample_below`` also keeps its rows."""
-        super().fit(X)
-        small = isinstance(X, pd.DataFrame) and 0 < len(X) < self.resample_below
-        self._rows = X[self.columns].to_numpy(dtype=float, copy=True) if small else None
 
     def _get_correlation(self, X):
         """copulas' correlation of the normal scores; its condition number from the
@@ -149,9 +135,6 @@ class FastGaussianMultivariate(GaussianMultivariate):
     @random_state
     def _sample_unconditional(self, num_rows):
         self.check_fit()
-        if self._rows is not None:
-            picked = self._rows[resample_rows(len(self._rows), num_rows)]
-            return pd.DataFrame(picked, columns=self.columns)
         uniform = special.ndtr(self._normal_draws(num_rows))  # stats.norm.cdf's values
         batch, params = self._truncnorm_batch("percent_point")
         values = np.empty_like(uniform)
@@ -164,15 +147,6 @@ class FastGaussianMultivariate(GaussianMultivariate):
                 values[:, j] if j in batched else univariate.percent_point(uniform[:, j])
             )
         return pd.DataFrame(data=output)
-
-
-def resample_rows(n: int, num_rows: int) -> np.ndarray:
-    """Indices of ``num_rows`` rows out of ``n``: every row ``num_rows // n`` times and the rest
-    without replacement, shuffled (global numpy state, seeded by the caller). The rows keep
-    their real frequencies exactly, where a bootstrap would drop a third of an 8-row table."""
-    whole, rest = divmod(num_rows, n)
-    index = np.concatenate([np.tile(np.arange(n), whole), np.random.permutation(n)[:rest]])
-    return np.random.permutation(index).astype(np.intp)
 
 
 def sampling_factor(correlation: np.ndarray) -> np.ndarray:
@@ -189,15 +163,10 @@ def sampling_factor(correlation: np.ndarray) -> np.ndarray:
 
 
 class FastCopulaSynthesizer(GaussianCopulaSynthesizer):
-    """GaussianCopulaSynthesizer on ``FastGaussianMultivariate`` (``resample_below``: see
-    the module; set by the multi-table synthesizer before ``fit_processed_data``)."""
-
-    resample_below: int = 0
+    """GaussianCopulaSynthesizer on ``FastGaussianMultivariate``."""
 
     def _initialize_model(self, numerical_distributions):
-        model = FastGaussianMultivariate(distribution=numerical_distributions)
-        model.resample_below = self.resample_below
-        return model
+        return FastGaussianMultivariate(distribution=numerical_distributions)
 
 
 class MomentCopulaSynthesizer(FastCopulaSynthesizer):
