@@ -30,6 +30,7 @@ from synthgen_sdv.commands.common import (
     config_dir,
     echo,
     load_plan,
+    model_params,
     progress,
     refuse_given,
     scale_arg,
@@ -94,6 +95,14 @@ def _data_args(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--model", default=None, help="synthesizer: hma (default), hma_stock, gaussian_copula"
+    )
+    p.add_argument(
+        "--param",
+        action="append",
+        default=None,
+        metavar="NAME=VALUE",
+        help="a synthesizer parameter, repeatable, over config.yaml synthesis.params (e.g. "
+        "small_tables=0: no table is sampled as copies of its real rows)",
     )
     p.add_argument(
         "--tables",
@@ -305,7 +314,7 @@ def run_fit_sample(args: argparse.Namespace) -> int:
             model,
             _tables(args),
             scale,
-            params=source.default_params(),
+            params=model_params(model, source.default_params(), args.param),
             compare=not args.no_compare,
             progress=progress(args),
             num_rows=_num_rows(args),
@@ -349,7 +358,12 @@ def run_fit(args: argparse.Namespace) -> int:
     source, model, inputs = _source(args)
     with claimed(args, args.model_dir, inputs, flag="--model-dir"):
         outcome = run(
-            source, model, args.model_dir, _tables(args), source.default_params(), progress(args)
+            source,
+            model,
+            args.model_dir,
+            _tables(args),
+            model_params(model, source.default_params(), args.param),
+            progress(args),
         )
     echo(
         f"saved '{outcome.model}' fitted on {', '.join(outcome.modeled)} (seed {source.seed}) "
