@@ -14,7 +14,6 @@ of a scale (the other tables follow their parents)::
 
 from __future__ import annotations
 
-import importlib.util
 import secrets
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -87,15 +86,24 @@ def _local(workers: int, master: str | None) -> Iterator[BatchSampler]:
 def _spark(workers: int, master: str | None) -> Iterator[BatchSampler]:
     """Tasks of a Spark application at ``master`` (default ``local[2]``), started here and
     stopped after (a session already active in this process is used and left running)."""
-    if importlib.util.find_spec("pyspark") is None:
-        raise MissingExtraError("pyspark", "spark", "Sampling on Spark (--engine spark)")
     master = master or "local[2]"
-    check_master(master)
     executor = SparkExecutor(master, app="synthgen_sdv sample")
     try:
         yield SparkBatches(executor.spark, master)
     finally:
         executor.close()
+
+
+def _spark_ready(master: str | None) -> None:
+    """pyspark installed (an optional extra: else the install hint, exit 2, as an argument
+    this installation cannot honour) and ``master`` a Spark master URL that answers
+    (``synth.spark_sample.check_master``)."""
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        hint = MissingExtraError("pyspark", "spark", "Sampling on Spark (--engine spark)")
+        raise InputError(str(hint)) from None
+    check_master(master or "local[2]")
 
 
 @contextmanager
@@ -118,6 +126,8 @@ def check_engine(engine: str | BatchSampler, spark_master: str | None = None) ->
         raise InputError(f"--spark-master {spark_master}: it needs --engine spark")
     if isinstance(engine, str) and engine not in ENGINES:
         raise InputError(f"--engine {engine}: {ENGINES.unknown_message(engine)}")
+    if engine == "spark":
+        _spark_ready(spark_master)
 
 
 def draw_seed() -> int:
@@ -267,9 +277,7 @@ def sample_in_batches(
     with drawn:  # stopped (Spark jobs cancelled, workers ended) if finishing fails
         bars = progress.bar(drawn.thing, total=len(batches), desc="batches", unit="batch")
         for batch, raw in bars:
-            tables = source.finish_tables(
-                raw, fitted, offsets, seed=batch.seed, scale=batch.scale
-            )
+            tables = source.finish_tables(raw, fitted, offsets, seed=batch.seed, scale=batch.scale)
             del raw
             for name in modeled:
                 if spill is not None:

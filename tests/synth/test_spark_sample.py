@@ -1,0 +1,173 @@
+"""`sample --engine spark` (issue 11 item 4): batches of root rows drawn as Spark tasks in local
+mode give the same output folder as local sampling, byte for byte (so the same content sorted by
+key, metadata and report files), for a config's model and for your own data; bad Spark input
+stops with exit 2 and says what is wrong."""
+
+from __future__ import annotations
+
+import copy
+import os
+import subprocess
+import sys
+import warnings
+
+import pandas as pd
+import pytest
+
+import synthgen_sdv as sg
+from synthgen_sdv.runs.model_folder import load_fitted, run_sample
+from synthgen_sdv.synth import batches
+from synthgen_sdv.synth.batches import plan_batches
+from tests.conftest import ROOT, TINY
+from tests.fixtures.demo import demo_tables
+from tests.generate.helpers import schema, tree_hashes
+
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def spark():
+    pytest.importorskip("pyspark")
+    from pyspark.sql import SparkSession
+
+    started = SparkSession.getActiveSession() is None
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("synthgen_sdv sample tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.pyspark.python", sys.executable)
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    if started:
+        session.stop()
+
+
+@pytest.fixture(scope="module")
+def config_model(tmp_path_factory):
+    model = sg.fit(sg.generate(config_dir=TINY), synthesizer="hma")
+    return model.save(tmp_path_factory.mktemp("spark_model") / "M")
+
+
+@pytest.fixture(scope="module")
+def user_model(tmp_path_factory):
+    data = tmp_path_factory.mktemp("spark_byo")
+    for name, frame in demo_tables(40, seed=3).items():
+        frame.to_csv(data / f"{name}.csv", index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = sg.fit(sg.read(data), synthesizer="hma")
+    return model.save(tmp_path_factory.mktemp("spark_byo_model") / "M")
+
+
+def _both(model_dir, tmp_path, spark, scale, seed=5):
+    from synthgen_sdv.synth.spark_sample import SparkBatches
+
+    local = run_sample(model_dir, tmp_path / "local", ["parquet", "csv"], scale, seed, workers=2)
+    remote = run_sample(
+        model_dir,
+        tmp_path / "spark",
+        ["parquet", "csv"],
+        scale,
+        seed,
+        engine=SparkBatches(spark, in_flight=2),  # fewer in flight than batches: waits in order
+    )
+    return local.out, remote.out
+
+
+def _assert_same(local, remote):
+    meta = schema(local)
+    assert meta == schema(remote)
+    for table, info in meta["tables"].items():
+        key = info["primary_key"]
+        a = pd.read_parquet(local / "data" / f"{table}.parquet")
+        b = pd.read_parquet(remote / "data" / f"{table}.parquet")
+        assert len(a) == info["row_count"]
+        pd.testing.assert_frame_equal(
+            a.sort_values(key, kind="stable").reset_index(drop=True),
+            b.sort_values(key, kind="stable").reset_index(drop=True),
+        )
+    assert tree_hashes(local) == tree_hashes(remote)  # the same bytes, not only the same rows
+
+
+def test_spark_sample_of_a_config_model_equals_local_sample(
+    spark, config_model, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(batches, "BATCH_ROWS", 400)  # 2 fitted sizes a batch: 5 batches
+    assert len(plan_batches(9, 5, load_fitted(config_model).rows)) == 5
+    local, remote = _both(config_model, tmp_path, spark, 9)
+    _assert_same(local, remote)
+    sampling = schema(remote)["sampling"]
+    assert sampling["seed"] == 5 and sampling["scale"] == 9
+
+
+def test_spark_sample_of_your_data_equals_local_sample(spark, user_model, tmp_path, monkeypatch):
+    monkeypatch.setattr(batches, "BATCH_ROWS", 1600)  # 2 fitted sizes a batch: 3 batches
+    assert len(plan_batches(5, 5, load_fitted(user_model).rows)) == 3
+    local, remote = _both(user_model, tmp_path, spark, 5)
+    _assert_same(local, remote)
+
+
+def test_a_failing_batch_names_the_batch_and_leaves_no_output(
+    spark, config_model, tmp_path, monkeypatch
+):
+    from synthgen_sdv.core.errors import SynthgenError
+    from synthgen_sdv.synth.spark_sample import SparkBatches
+
+    class Broken(SparkBatches):
+        def sample(self, synthesizer, batches, renumbered):
+            synthesizer = copy.copy(synthesizer)
+            synthesizer.sample = None  # the broadcast model cannot sample: every task fails
+            return super().sample(synthesizer, batches, renumbered)
+
+    monkeypatch.setattr(batches, "BATCH_ROWS", 400)
+    out = tmp_path / "out"
+    with pytest.raises(SynthgenError, match=r"spark: sampling batch \d+/5 failed: .*NoneType"):
+        run_sample(config_model, out, ["parquet"], 9, 1, engine=Broken(spark))
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no output, no spill folder left
+
+
+def _cli(*args, env=None):
+    return subprocess.run(
+        [sys.executable, "-m", "synthgen_sdv", *args, "--no-progress"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--spark-master", "local[2]"], "--spark-master local[2]: it needs --engine spark"),
+        (["--engine", "spark", "--spark-master", "bogus"], "not a Spark master URL"),
+        (
+            ["--engine", "spark", "--spark-master", "spark://127.0.0.1:9"],
+            "--spark-master spark://127.0.0.1:9: cannot connect to 127.0.0.1:9",
+        ),
+    ],
+)
+def test_bad_spark_input_exits_2_with_a_clear_message(config_model, tmp_path, flags, message):
+    out = tmp_path / "out"
+    proc = _cli("sample", "--model-dir", str(config_model), "--out", str(out), *flags)
+    assert proc.returncode == 2, proc.stderr
+    assert message in proc.stderr and "Traceback" not in proc.stderr
+    assert not out.exists()
+
+
+def test_without_pyspark_the_error_says_how_to_install_it(config_model, tmp_path):
+    fake = tmp_path / "site"
+    (fake / "pyspark").mkdir(parents=True)
+    (fake / "pyspark" / "__init__.py").write_text("raise ImportError('no pyspark here')\n")
+    env = {**os.environ, "PYTHONPATH": f"{fake}:{ROOT}"}
+    out = tmp_path / "out"
+    proc = _cli(
+        "sample", "--model-dir", str(config_model), "--out", str(out), "--engine", "spark", env=env
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "pip install" in proc.stderr and "[spark]" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr and not out.exists()
