@@ -224,6 +224,9 @@ def sample(
         with sampling_engine(engine, workers, spark_master) as sampler:
             sampled = sample_in_batches(fitted, batches, scale, seed, sampler, progress, spill)
     else:  # one plain draw in this process (whatever the engine: there is nothing to spread)
+        if engine != "local":
+            why = "fits in one batch" if batches else "cannot be cut into batches"
+            progress.say(f"  this sample {why}: drawn here, not by --engine {engine}")
         raw = fitted.synthesizer.sample(scale, seed=seed)
         sampled = fitted.source.finish(raw, fitted, scale, seed)
     sampled.sampling = {

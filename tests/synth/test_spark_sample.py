@@ -3,13 +3,13 @@ mode give the same output folder as local sampling, byte for byte (so the same c
 key, metadata and report files), for a config's model and for your own data; bad Spark input
 stops with exit 2 and says what is wrong."""
 
+# ruff: noqa: F811  (fixtures imported from the tests that own them: spark, model_dir)
 from __future__ import annotations
 
 import copy
 import os
 import subprocess
 import sys
-import warnings
 
 import pandas as pd
 import pytest
@@ -18,48 +18,18 @@ import synthgen_sdv as sg
 from synthgen_sdv.runs.model_folder import load_fitted, run_sample
 from synthgen_sdv.synth import batches
 from synthgen_sdv.synth.batches import plan_batches
+from tests.byo.test_byo_batches import model_dir  # noqa: F401  (your data's model)
 from tests.conftest import ROOT, TINY
-from tests.fixtures.demo import demo_tables
 from tests.generate.helpers import schema, tree_hashes
+from tests.generate.test_spark_engine import spark  # noqa: F401  (local[2] session)
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
-
-
-@pytest.fixture(scope="module")
-def spark():
-    pytest.importorskip("pyspark")
-    from pyspark.sql import SparkSession
-
-    started = SparkSession.getActiveSession() is None
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("synthgen_sdv sample tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.pyspark.python", sys.executable)
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    if started:
-        session.stop()
 
 
 @pytest.fixture(scope="module")
 def config_model(tmp_path_factory):
     model = sg.fit(sg.generate(config_dir=TINY), synthesizer="hma")
     return model.save(tmp_path_factory.mktemp("spark_model") / "M")
-
-
-@pytest.fixture(scope="module")
-def user_model(tmp_path_factory):
-    data = tmp_path_factory.mktemp("spark_byo")
-    for name, frame in demo_tables(40, seed=3).items():
-        frame.to_csv(data / f"{name}.csv", index=False)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model = sg.fit(sg.read(data), synthesizer="hma")
-    return model.save(tmp_path_factory.mktemp("spark_byo_model") / "M")
 
 
 def _both(model_dir, tmp_path, spark, scale, seed=5):
@@ -103,10 +73,10 @@ def test_spark_sample_of_a_config_model_equals_local_sample(
     assert sampling["seed"] == 5 and sampling["scale"] == 9
 
 
-def test_spark_sample_of_your_data_equals_local_sample(spark, user_model, tmp_path, monkeypatch):
+def test_spark_sample_of_your_data_equals_local_sample(spark, model_dir, tmp_path, monkeypatch):
     monkeypatch.setattr(batches, "BATCH_ROWS", 1600)  # 2 fitted sizes a batch: 3 batches
-    assert len(plan_batches(5, 5, load_fitted(user_model).rows)) == 3
-    local, remote = _both(user_model, tmp_path, spark, 5)
+    assert len(plan_batches(5, 5, load_fitted(model_dir).rows)) == 3
+    local, remote = _both(model_dir, tmp_path, spark, 5)
     _assert_same(local, remote)
 
 
