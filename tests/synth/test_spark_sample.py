@@ -7,7 +7,8 @@ stops with exit 2 and says what is wrong."""
 from __future__ import annotations
 
 import copy
-import os
+import re
+import socket
 import subprocess
 import sys
 
@@ -15,15 +16,16 @@ import pandas as pd
 import pytest
 
 import synthgen_sdv as sg
+from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.runs.model_folder import load_fitted, run_sample
+from synthgen_sdv.runs.sample import check_engine
 from synthgen_sdv.synth import batches
 from synthgen_sdv.synth.batches import plan_batches
+from synthgen_sdv.synth.spark_sample import check_master
 from tests.byo.test_byo_batches import model_dir  # noqa: F401  (your data's model)
 from tests.conftest import ROOT, TINY
 from tests.generate.helpers import schema, tree_hashes
 from tests.generate.test_spark_engine import spark  # noqa: F401  (local[2] session)
-
-pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +64,8 @@ def _assert_same(local, remote):
     assert tree_hashes(local) == tree_hashes(remote)  # the same bytes, not only the same rows
 
 
+@pytest.mark.spark
+@pytest.mark.slow
 def test_spark_sample_of_a_config_model_equals_local_sample(
     spark, config_model, tmp_path, monkeypatch
 ):
@@ -73,6 +77,8 @@ def test_spark_sample_of_a_config_model_equals_local_sample(
     assert sampling["seed"] == 5 and sampling["scale"] == 9
 
 
+@pytest.mark.spark
+@pytest.mark.slow
 def test_spark_sample_of_your_data_equals_local_sample(spark, model_dir, tmp_path, monkeypatch):
     monkeypatch.setattr(batches, "BATCH_ROWS", 1600)  # 2 fitted sizes a batch: 3 batches
     assert len(plan_batches(5, 5, load_fitted(model_dir).rows)) == 3
@@ -80,6 +86,8 @@ def test_spark_sample_of_your_data_equals_local_sample(spark, model_dir, tmp_pat
     _assert_same(local, remote)
 
 
+@pytest.mark.spark
+@pytest.mark.slow
 def test_a_failing_batch_names_the_batch_and_leaves_no_output(
     spark, config_model, tmp_path, monkeypatch
 ):
@@ -111,33 +119,49 @@ def _cli(*args, env=None):
 
 
 @pytest.mark.parametrize(
-    ("flags", "message"),
+    ("engine", "master", "message"),
     [
-        (["--spark-master", "local[2]"], "--spark-master local[2]: it needs --engine spark"),
-        (["--engine", "spark", "--spark-master", "bogus"], "not a Spark master URL"),
-        (
-            ["--engine", "spark", "--spark-master", "spark://127.0.0.1:9"],
-            "--spark-master spark://127.0.0.1:9: cannot connect to 127.0.0.1:9",
-        ),
+        ("local", "local[2]", "--spark-master local[2]: it needs --engine spark"),
+        ("dask", None, "--engine dask: unknown sampling engine 'dask'; known: local, spark"),
+        ("spark", "bogus", "--spark-master bogus: not a Spark master URL"),
+        ("spark", "spark://host", "'host' is not HOST:PORT"),
+        ("spark", "spark://127.0.0.1:9", "cannot connect to 127.0.0.1:9"),
     ],
 )
-def test_bad_spark_input_exits_2_with_a_clear_message(config_model, tmp_path, flags, message):
-    out = tmp_path / "out"
-    proc = _cli("sample", "--model-dir", str(config_model), "--out", str(out), *flags)
-    assert proc.returncode == 2, proc.stderr
-    assert message in proc.stderr and "Traceback" not in proc.stderr
-    assert not out.exists()
+def test_bad_engine_input_is_refused_before_any_work(engine, master, message):
+    pytest.importorskip("pyspark")
+    with pytest.raises(InputError, match=re.escape(message)):
+        check_engine(engine, master)
 
 
-def test_without_pyspark_the_error_says_how_to_install_it(config_model, tmp_path):
-    fake = tmp_path / "site"
-    (fake / "pyspark").mkdir(parents=True)
-    (fake / "pyspark" / "__init__.py").write_text("raise ImportError('no pyspark here')\n")
-    env = {**os.environ, "PYTHONPATH": f"{fake}:{ROOT}"}
-    out = tmp_path / "out"
-    proc = _cli(
-        "sample", "--model-dir", str(config_model), "--out", str(out), "--engine", "spark", env=env
+def test_a_master_list_is_reachable_when_one_of_its_masters_answers():
+    pytest.importorskip("pyspark")
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        check_master(f"spark://127.0.0.1:9,127.0.0.1:{port}")  # the standby is down: fine
+    check_master("local[*]")
+    check_master("k8s://https://example.org:6443")
+
+
+def test_without_pyspark_the_error_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyspark", None)  # `import pyspark` raises ImportError
+    with pytest.raises(InputError, match=re.escape("pip install -c constraints.txt -e '.[spark]'")):
+        check_engine("spark")
+
+
+def test_the_cli_exits_2_before_reading_the_model_when_the_master_does_not_answer(tmp_path):
+    pytest.importorskip("pyspark")
+    out = tmp_path / "out"  # refused before the model folder is even read: there is none
+    args = ["sample", "--model-dir", str(tmp_path / "M"), "--out", str(out), "--engine", "spark"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "synthgen_sdv", *args, "--spark-master", "spark://127.0.0.1:9"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
     )
     assert proc.returncode == 2, proc.stderr
-    assert "pip install" in proc.stderr and "[spark]" in proc.stderr, proc.stderr
+    assert "--spark-master spark://127.0.0.1:9: cannot connect to 127.0.0.1:9" in proc.stderr
     assert "Traceback" not in proc.stderr and not out.exists()
