@@ -14,6 +14,7 @@ of a scale (the other tables follow their parents)::
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -88,9 +89,11 @@ def _spark(workers: int, master: str | None) -> Iterator[BatchSampler]:
     stopped after (a session already active in this process is used and left running)."""
     master = master or "local[2]"
     executor = SparkExecutor(master, app="synthgen_sdv sample")
+    sampler = SparkBatches(lambda: executor.spark, master)  # started by prepare, or first use
     try:
-        yield SparkBatches(executor.spark, master)
+        yield sampler
     finally:
+        sampler.close()
         executor.close()
 
 
@@ -214,21 +217,26 @@ def sample(
         raise InputError(f"scale must be a number > 0, got {scale!r}")
     seed = fitted.seed if seed is None else int(seed)
     check_engine(engine, spark_master)  # before the bootstrap, not after
-    fitted.source.load(progress)
-    progress.stage(
-        f"sample at {scale:g}x the fitted rows (seed {seed}); {fitted.source.finish_line}"
-    )
-    batches = plan_batches(scale, seed, fitted.rows) if fitted.source.batchable(fitted) else []
-    if len(batches) > 1 or (batches and fitted.source.batch_alone):
-        workers = workers or int(getattr(fitted.source, "workers", 1))
-        with sampling_engine(engine, workers, spark_master) as sampler:
+    workers = workers or int(getattr(fitted.source, "workers", 1))
+    planned = plan_batches(scale, seed, fitted.rows)
+    with contextlib.ExitStack() as stack:
+        sampler = None
+        if len(planned) > 1 or fitted.source.batch_alone:  # batches unless the source says no
+            sampler = stack.enter_context(sampling_engine(engine, workers, spark_master))
+            sampler.prepare(fitted.synthesizer)  # Spark starts while the source loads
+        fitted.source.load(progress)
+        progress.stage(
+            f"sample at {scale:g}x the fitted rows (seed {seed}); {fitted.source.finish_line}"
+        )
+        batches = planned if fitted.source.batchable(fitted) else []
+        if sampler is not None and batches:
             sampled = sample_in_batches(fitted, batches, scale, seed, sampler, progress, spill)
-    else:  # one plain draw in this process (whatever the engine: there is nothing to spread)
-        if engine != "local":
-            why = "fits in one batch" if batches else "cannot be cut into batches"
-            progress.say(f"  this sample {why}: drawn here, not by --engine {engine}")
-        raw = fitted.synthesizer.sample(scale, seed=seed)
-        sampled = fitted.source.finish(raw, fitted, scale, seed)
+        else:  # one plain draw in this process (whatever the engine: nothing to spread)
+            if engine != "local":
+                why = "fits in one batch" if batches else "cannot be cut into batches"
+                progress.say(f"  this sample {why}: drawn here, not by --engine {engine}")
+            raw = fitted.synthesizer.sample(scale, seed=seed)
+            sampled = fitted.source.finish(raw, fitted, scale, seed)
     sampled.sampling = {
         "seed": seed,
         "seed_drawn": drawn,

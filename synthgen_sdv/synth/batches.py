@@ -252,6 +252,11 @@ class BatchSampler(Protocol):
         """Where the batches run, for the progress line (``2 workers``, ``Spark local[2]``)."""
         ...
 
+    def prepare(self, synthesizer: Synthesizer) -> None:
+        """Get ready to draw from ``synthesizer`` without blocking (Spark starts and ships the
+        model while the driver loads its data); optional work, never required."""
+        ...
+
     def sample(
         self, synthesizer: Synthesizer, batches: list[Batch], renumbered: Collection[str]
     ) -> Iterator[tuple[Batch, dict[str, pd.DataFrame]]]:
@@ -272,6 +277,9 @@ class LocalBatches:
     def describe(self) -> str:
         """``N worker(s)``."""
         return f"{self.workers} worker{'s' if self.workers > 1 else ''}"
+
+    def prepare(self, synthesizer: Synthesizer) -> None:
+        """Nothing to prepare: forked workers inherit the model."""
 
     def sample(
         self, synthesizer: Synthesizer, batches: list[Batch], renumbered: Collection[str]

@@ -25,13 +25,14 @@ many cores the cluster has.
 
 from __future__ import annotations
 
+import contextlib
 import pickle
 import re
 import socket
 import threading
 import uuid
 from collections import deque
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -107,30 +108,112 @@ def _draw(
     ]
 
 
-class SparkBatches:
-    """Batches as tasks of the Spark application of ``spark`` (a ``SparkSession``);
-    ``master`` names it for the progress line."""
+def _warm(broadcast: Any, token: str, rows: Iterable[int]) -> list[int]:
+    """A warm-up task: the Python worker imports this package and unpickles the model."""
+    _model(broadcast, token)
+    return [0 for _ in rows]
 
-    def __init__(self, spark: Any, master: str = "", in_flight: int | None = None):
-        self.spark, self.master = spark, master
-        cores = max(1, int(spark.sparkContext.defaultParallelism))
-        self.in_flight = in_flight or max(2, min(2 * cores, MAX_IN_FLIGHT))
-        self.cores = cores
+
+def _last_line(exc: BaseException) -> str:
+    """The useful line of a Py4J / PySpark error (they carry whole Java and Python traces)."""
+    lines = [ln.strip() for ln in str(exc).strip().splitlines() if ln.strip()]
+    return lines[-1] if lines else type(exc).__name__
+
+
+class SparkBatches:
+    """Batches as tasks of a Spark application: ``spark`` is a ``SparkSession``, or a function
+    that starts one (called in the background by ``prepare``); ``master`` names it for the
+    progress line."""
+
+    def __init__(
+        self, spark: Any | Callable[[], Any], master: str = "", in_flight: int | None = None
+    ):
+        self._start = spark if callable(spark) and not hasattr(spark, "sparkContext") else None
+        self._spark = None if self._start is not None else spark
+        self.master, self._in_flight = master, in_flight
+        self._shipped: tuple[int, Any, str] | None = None  # (id of the model, broadcast, token)
+        self._warming: Future | None = None
+
+    @property
+    def spark(self) -> Any:
+        """The session (started on first use when given as a function)."""
+        if self._spark is None:
+            try:
+                self._spark = self._start()  # type: ignore[misc]
+            except SynthgenError:
+                raise
+            except Exception as exc:
+                raise InputError(
+                    f"spark: could not start a Spark application at {self.master or 'local[2]'}:"
+                    f" {_last_line(exc)} (is Java installed, `java -version`, and JAVA_HOME "
+                    "set?)"
+                ) from None
+        return self._spark
+
+    @property
+    def cores(self) -> int:
+        """Cores Spark offers (default parallelism)."""
+        return max(1, int(self.spark.sparkContext.defaultParallelism))
+
+    @property
+    def in_flight(self) -> int:
+        """Batches asked for at once: 2 per core, at most ``MAX_IN_FLIGHT``."""
+        return self._in_flight or max(2, min(2 * self.cores, MAX_IN_FLIGHT))
 
     def describe(self) -> str:
         """``Spark <master>, N cores``."""
+        self._ready()
         return f"Spark {self.master or self.spark.sparkContext.master}, {self.cores} cores"
+
+    def prepare(self, synthesizer: Synthesizer) -> None:
+        """In the background, while the driver loads its data: start the session, broadcast
+        the model and have each core's Python worker import the package and unpickle it (the
+        first batch then does not pay for the JVM, the imports or the model)."""
+        if self._warming is None:
+            pool = ThreadPoolExecutor(1, thread_name_prefix="spark-warm")
+            self._warming = pool.submit(self._warm, synthesizer)
+            pool.shutdown(wait=False)
+
+    def _warm(self, synthesizer: Synthesizer) -> None:
+        sc = self.spark.sparkContext
+        broadcast, token = self._ship(synthesizer)
+        cores = self.cores
+        try:
+            sc.runJob(
+                sc.parallelize(range(cores), cores),
+                lambda rows: _warm(broadcast, token, rows),
+                list(range(cores)),
+            )
+        except Exception as exc:
+            raise SynthgenError(
+                f"spark: preparing the executors failed: {_last_line(exc)}"
+            ) from None
+
+    def _ready(self) -> None:
+        """Wait for ``prepare``'s work, raising what it raised."""
+        if self._warming is not None:
+            self._warming.result()
+
+    def _ship(self, synthesizer: Synthesizer) -> tuple[Any, str]:
+        """The model broadcast once (again only for another model)."""
+        if self._shipped is None or self._shipped[0] != id(synthesizer):
+            if self._shipped is not None:
+                self._shipped[1].unpersist()
+            payload = pickle.dumps(synthesizer, protocol=pickle.HIGHEST_PROTOCOL)
+            broadcast = self.spark.sparkContext.broadcast(payload)
+            self._shipped = (id(synthesizer), broadcast, uuid.uuid4().hex)
+        return self._shipped[1], self._shipped[2]
 
     def sample(
         self, synthesizer: Synthesizer, batches: list[Batch], renumbered: Collection[str]
     ) -> Iterator[tuple[Batch, dict[str, pd.DataFrame]]]:
         """Each batch one Spark job of one task, yielded in batch order as they finish."""
+        self._ready()
         sc = self.spark.sparkContext
-        model = sc.broadcast(pickle.dumps(synthesizer, protocol=pickle.HIGHEST_PROTOCOL))
+        model, token = self._ship(synthesizer)
         seed, count, keys = batches[0].seed, len(batches), frozenset(renumbered)
         rdd = sc.parallelize(batches, len(batches))
-        token = uuid.uuid4().hex
-        group = f"synthgen_sdv sample {token}"
+        group = f"synthgen_sdv sample {uuid.uuid4().hex}"
 
         def draw(rows: Iterable[Batch]) -> list[tuple[Batch, dict[str, pd.DataFrame]]]:
             return _draw(model, token, seed, count, keys, rows)
@@ -140,20 +223,19 @@ class SparkBatches:
             try:
                 [result] = sc.runJob(rdd, draw, [index])
             except Exception as exc:  # Py4J errors carry the Python traceback as text
-                lines = [ln for ln in str(exc).strip().splitlines() if ln.strip()]
                 raise SynthgenError(
-                    f"spark: sampling batch {index + 1}/{count} failed: "
-                    f"{lines[-1] if lines else type(exc).__name__}"
+                    f"spark: sampling batch {index + 1}/{count} failed: {_last_line(exc)}"
                 ) from None
             return result
 
-        pool = ThreadPoolExecutor(min(self.in_flight, count), thread_name_prefix="spark-batch")
+        in_flight = self.in_flight
+        pool = ThreadPoolExecutor(min(in_flight, count), thread_name_prefix="spark-batch")
         pending: deque[Future] = deque()
         todo = iter(range(count))
         try:
             for index in todo:
                 pending.append(pool.submit(job, index))
-                if len(pending) >= self.in_flight:
+                if len(pending) >= in_flight:
                     break
             while pending:
                 yield pending.popleft().result()
@@ -166,7 +248,14 @@ class SparkBatches:
             if pending:
                 sc.cancelJobGroup(group)
             pool.shutdown(wait=True)
-            model.unpersist()
 
     def close(self) -> None:
-        """Nothing here: the session belongs to whoever made it."""
+        """Let go of the broadcast model (the session belongs to whoever made it)."""
+        if self._warming is not None:
+            self._warming.cancel()
+            with contextlib.suppress(Exception):
+                self._warming.result()
+        if self._shipped is not None and self._spark is not None:
+            with contextlib.suppress(Exception):
+                self._shipped[1].unpersist()
+        self._shipped = None
