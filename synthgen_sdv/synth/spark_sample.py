@@ -30,6 +30,7 @@ import pickle
 import re
 import socket
 import threading
+import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator
@@ -133,6 +134,8 @@ class SparkBatches:
         self.master, self._in_flight = master, in_flight
         self._shipped: tuple[int, Any, str] | None = None  # (id of the model, broadcast, token)
         self._warming: Future | None = None
+        self._began = time.perf_counter()
+        self.ready_s: float | None = None  # from ``prepare`` until the workers were warm
 
     @property
     def spark(self) -> Any:
@@ -163,13 +166,16 @@ class SparkBatches:
     def describe(self) -> str:
         """``Spark <master>, N cores``."""
         self._ready()
-        return f"Spark {self.master or self.spark.sparkContext.master}, {self.cores} cores"
+        master = self.master or self.spark.sparkContext.master
+        ready = f", ready in {self.ready_s:.1f} s" if self.ready_s is not None else ""
+        return f"Spark {master}, {self.cores} cores{ready}"
 
     def prepare(self, synthesizer: Synthesizer) -> None:
         """In the background, while the driver loads its data: start the session, broadcast
         the model and have each core's Python worker import the package and unpickle it (the
         first batch then does not pay for the JVM, the imports or the model)."""
         if self._warming is None:
+            self._began = time.perf_counter()
             pool = ThreadPoolExecutor(1, thread_name_prefix="spark-warm")
             self._warming = pool.submit(self._warm, synthesizer)
             pool.shutdown(wait=False)
