@@ -88,6 +88,27 @@ def test_spark_sample_of_your_data_equals_local_sample(spark, model_dir, tmp_pat
 
 @pytest.mark.spark
 @pytest.mark.slow
+def test_fit_sample_on_spark_equals_fit_sample_locally(spark, tmp_path, monkeypatch):
+    from synthgen_sdv.runs.config import load_project
+    from synthgen_sdv.runs.fit_sample import run_fit_sample
+    from synthgen_sdv.runs.from_config import ConfigSource
+    from synthgen_sdv.schema.plan import resolve_plan
+    from synthgen_sdv.synth.spark_sample import SparkBatches
+
+    monkeypatch.setattr(batches, "BATCH_ROWS", 400)  # scale 5: 3 batches
+    plan = resolve_plan(load_project(TINY))
+    outs = []
+    for name, engine in (("local", "local"), ("spark", SparkBatches(spark))):
+        source = ConfigSource(plan, workers=1, etl=False)
+        outcome = run_fit_sample(
+            source, tmp_path / name, ["parquet"], "hma", scale=5, compare=False, engine=engine
+        )
+        outs.append(outcome.out)
+    _assert_same(*outs)
+
+
+@pytest.mark.spark
+@pytest.mark.slow
 def test_a_failing_batch_names_the_batch_and_leaves_no_output(
     spark, config_model, tmp_path, monkeypatch
 ):
@@ -165,3 +186,15 @@ def test_the_cli_exits_2_before_reading_the_model_when_the_master_does_not_answe
     assert proc.returncode == 2, proc.stderr
     assert "--spark-master spark://127.0.0.1:9: cannot connect to 127.0.0.1:9" in proc.stderr
     assert "Traceback" not in proc.stderr and not out.exists()
+
+
+@pytest.mark.parametrize("command", ["sample", "fit-sample"])
+def test_sample_and_fit_sample_take_the_engine_flags(command, tmp_path):
+    from synthgen_sdv.cli import build_parser
+
+    args = ["--engine", "spark", "--spark-master", "spark://h:7077", "--out", str(tmp_path)]
+    if command == "sample":
+        args += ["--model-dir", str(tmp_path / "M")]
+    parsed = build_parser().parse_args([command, *args])
+    assert (parsed.engine, parsed.spark_master) == ("spark", "spark://h:7077")
+    assert build_parser().parse_args([command, *args[4:]]).engine == "local"  # the default
