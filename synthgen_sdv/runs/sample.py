@@ -284,9 +284,9 @@ def sample_in_batches(
     offsets = dict.fromkeys(modeled, 0)
     renumbered = source.renumbered(fitted)
     bar = BatchLines(progress, len(batches), scale) if len(batches) > 1 else None
-    drawn = closing(sampler.sample(fitted.synthesizer, batches, renumbered))
-    with drawn:  # stopped (Spark jobs cancelled, workers ended) if finishing fails
-        bars = progress.bar(drawn.thing, total=len(batches), desc="batches", unit="batch")
+    # closed (Spark jobs cancelled, workers ended) if finishing a batch fails
+    with closing(sampler.sample(fitted.synthesizer, batches, renumbered)) as drawn:
+        bars = progress.bar(drawn, total=len(batches), desc="batches", unit="batch")
         for batch, raw in bars:
             tables = source.finish_tables(raw, fitted, offsets, seed=batch.seed, scale=batch.scale)
             del raw

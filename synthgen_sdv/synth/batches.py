@@ -34,7 +34,7 @@ import contextlib
 import math
 import multiprocessing as mp
 from collections import deque
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -207,7 +207,7 @@ def sample_batches(
     batches: list[Batch],
     workers: int = 1,
     renumbered: Collection[str] = (),
-) -> Iterator[tuple[Batch, dict[str, pd.DataFrame]]]:
+) -> Generator[tuple[Batch, dict[str, pd.DataFrame]], None, None]:
     """Sample ``batches`` and yield ``(batch, tables)`` in batch order. The primary keys of
     ``renumbered`` tables are counted, not drawn (``counted_keys``).
 
@@ -259,7 +259,7 @@ class BatchSampler(Protocol):
 
     def sample(
         self, synthesizer: Synthesizer, batches: list[Batch], renumbered: Collection[str]
-    ) -> Iterator[tuple[Batch, dict[str, pd.DataFrame]]]:
+    ) -> Generator[tuple[Batch, dict[str, pd.DataFrame]], None, None]:
         """The batches' raw tables, in batch order."""
         ...
 
@@ -283,7 +283,7 @@ class LocalBatches:
 
     def sample(
         self, synthesizer: Synthesizer, batches: list[Batch], renumbered: Collection[str]
-    ) -> Iterator[tuple[Batch, dict[str, pd.DataFrame]]]:
+    ) -> Generator[tuple[Batch, dict[str, pd.DataFrame]], None, None]:
         """``sample_batches`` with this sampler's workers."""
         return sample_batches(synthesizer, batches, self.workers, renumbered)
 

@@ -33,7 +33,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Generator, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -132,7 +132,7 @@ class SparkBatches:
         self._start = spark if callable(spark) and not hasattr(spark, "sparkContext") else None
         self._spark = None if self._start is not None else spark
         self.master, self._in_flight = master, in_flight
-        self._shipped: tuple[int, Any, str] | None = None  # (id of the model, broadcast, token)
+        self._shipped: tuple[Synthesizer, Any, str] | None = None  # (model, broadcast, token)
         self._warming: Future | None = None
         self._began = time.perf_counter()
         self.ready_s: float | None = None  # from ``prepare`` until the workers were warm
@@ -202,17 +202,17 @@ class SparkBatches:
 
     def _ship(self, synthesizer: Synthesizer) -> tuple[Any, str]:
         """The model broadcast once (again only for another model)."""
-        if self._shipped is None or self._shipped[0] != id(synthesizer):
+        if self._shipped is None or self._shipped[0] is not synthesizer:
             if self._shipped is not None:
                 self._shipped[1].unpersist()
             payload = pickle.dumps(synthesizer, protocol=pickle.HIGHEST_PROTOCOL)
             broadcast = self.spark.sparkContext.broadcast(payload)
-            self._shipped = (id(synthesizer), broadcast, uuid.uuid4().hex)
+            self._shipped = (synthesizer, broadcast, uuid.uuid4().hex)
         return self._shipped[1], self._shipped[2]
 
     def sample(
         self, synthesizer: Synthesizer, batches: list[Batch], renumbered: Collection[str]
-    ) -> Iterator[tuple[Batch, dict[str, pd.DataFrame]]]:
+    ) -> Generator[tuple[Batch, dict[str, pd.DataFrame]], None, None]:
         """Each batch one Spark job of one task, yielded in batch order as they finish."""
         self._ready()
         sc = self.spark.sparkContext
