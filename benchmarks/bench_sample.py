@@ -274,6 +274,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.quick:
         args.transactions, args.no_etl_run = [100_000], True
+    load_at_start = os.getloadavg()[0]
     work = args.work or Path(tempfile.mkdtemp(prefix="bench_sample_"))
     work.mkdir(parents=True, exist_ok=True)
     model = work / "model"
@@ -387,7 +388,8 @@ def main() -> None:
         "tree (forked workers' shared pages counted once; the sum of RSS in the JSON); CPU s "
         "is user + system time of the run and its workers (Spark's JVM and Python workers "
         "too; on a loaded machine, closer to what an idle one takes than wall time is). "
-        "Measured on a shared 2-core machine under load from other jobs.",
+        f"Load average (1 min) {load_at_start:.1f} at the start, {os.getloadavg()[0]:.1f} at "
+        "the end (other jobs on the machine).",
         "",
         "| transactions | scale | workers | ETL | wall s | CPU s | sample s | write s | tx/s | "
         "peak MB | keys unique | dangling FKs |",
