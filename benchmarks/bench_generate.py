@@ -75,6 +75,82 @@ print(json.dumps({"gen_s": seconds, "gen_cpu_s": gen_cpu, "main_cpu_s": main_cpu
                   "kept_mb": {k: v / 2**20 for k, v in outcome.result.kept_bytes.items()}}))
 """
 
+PROFILE = """
+import collections, importlib, json, resource, sys, threading, time
+from pathlib import Path
+from synthgen_sdv.runs.config import load_project
+from synthgen_sdv.runs.generate import run_generate
+from synthgen_sdv.schema.plan import resolve_plan
+T = importlib.import_module("synthgen_sdv.generate.tasks")
+E = importlib.import_module("synthgen_sdv.generate.engine")
+C = importlib.import_module("synthgen_sdv.generate.chunk")
+acc, lock = collections.Counter(), threading.Lock()
+def timed(mod, name, label):
+    fn = getattr(mod, name)
+    def wrapper(*a, **k):
+        t = time.thread_time()
+        try:
+            return fn(*a, **k)
+        finally:
+            with lock:
+                acc[label] += time.thread_time() - t
+    setattr(mod, name, wrapper)
+timed(T, "family_chunk", "making the columns (chunk.family_chunk)")
+timed(T, "encode_chunk", "Parquet encoding, clean + dirty (io.writers.encode_chunk)")
+timed(T, "_corrupt", "anomalies on the dirty copies (tasks._corrupt)")
+timed(T, "to_arrow", "pandas -> Arrow (io.writers.to_arrow)")
+timed(T, "_place", "writing pieces into the files (tasks._place)")
+timed(E, "compact", "kept tables compacted (engine.compact)")
+timed(E, "release_memory", "memory handed back at the end (engine.release_memory)")
+timed(C, "children_counts", "  of which: children counts")
+scale, out, dirty = sys.argv[1:4]
+plan = resolve_plan(load_project(), scale=float(scale))
+cpu0, t0 = time.process_time(), time.perf_counter()
+run_generate(plan, Path(out), ["parquet"], workers=1, etl=False, dirty=dirty == "1")
+print(json.dumps({"cpu_s": time.process_time() - cpu0, "wall_s": time.perf_counter() - t0,
+                  "sections": dict(acc)}))
+"""
+
+
+def run_profile(scale: float, dirty: bool) -> dict:
+    """CPU seconds per step of one worker's generation (``time.thread_time`` around the
+    chunk task's steps, the encoding thread's included), in a fresh process."""
+    out = Path(tempfile.mkdtemp(prefix="bench_prof_")) / "out"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    try:
+        cmd = [sys.executable, "-c", PROFILE, str(scale), str(out), "1" if dirty else "0"]
+        done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    finally:
+        shutil.rmtree(out.parent, ignore_errors=True)
+    res = json.loads(done.stdout.strip().splitlines()[-1])
+    res.update(scale=scale, dirty=dirty, load=os.getloadavg()[0])
+    return res
+
+
+def profile_lines(profiles: list[dict]) -> list[str]:
+    """Markdown tables of ``run_profile`` results."""
+    lines = []
+    for p in profiles:
+        run = "full (clean + dirty)" if p["dirty"] else "clean only (--no-dirty)"
+        lines += [
+            "",
+            f"#### Scale {p['scale']:g}, 1 worker, {run}: {p['cpu_s']:.2f} CPU s "
+            f"({p['wall_s']:.2f} s wall, load {p['load']:.1f})",
+            "",
+            "| step | CPU s | share |",
+            "|---|---:|---:|",
+        ]
+        sections = p["sections"]
+        top = {k: v for k, v in sections.items() if not k.startswith("  ")}
+        for name, secs in sorted(sections.items(), key=lambda kv: -kv[1]):
+            lines.append(f"| {name} | {secs:.2f} | {100 * secs / p['cpu_s']:.0f} % |")
+        rest = p["cpu_s"] - sum(top.values())
+        lines.append(
+            f"| the rest: appends, labels, metadata, pre-pass probe, threads | {rest:.2f} | "
+            f"{100 * rest / p['cpu_s']:.0f} % |"
+        )
+    return lines
+
 
 class Sampler:
     """Peak memory of a process tree, polled in a thread: sum of RSS, sum of PSS, top RSS."""
@@ -148,14 +224,21 @@ def measured(cmd: list[str], env: dict | None = None, cwd: Path | None = None) -
 
 
 def run_ours(
-    scale: float, fmt: str, workers: int, engine: str = "local", dirty: bool = True
+    scale: float,
+    fmt: str,
+    workers: int,
+    engine: str = "local",
+    dirty: bool = True,
+    tree: Path | None = None,
 ) -> dict:
+    """One generation run in a fresh process; ``tree``: another checkout's package (the
+    baseline of ``--before``) instead of this one."""
     out = Path(tempfile.mkdtemp(prefix="bench_gen_")) / "out"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(tree or ROOT)}
     try:
         cmd = [sys.executable, "-c", RUN, str(scale), str(out), fmt, str(workers), engine]
         cmd.append("1" if dirty else "0")
-        res = measured(cmd, env=env, cwd=ROOT)
+        res = measured(cmd, env=env, cwd=tree or ROOT)
         res.update(json.loads(res.pop("stdout").strip().splitlines()[-1]))
         res["bytes"] = sum(p.stat().st_size for p in (out / "data").rglob("*") if p.is_file())
         res["dirty_bytes"] = sum(
@@ -163,10 +246,13 @@ def run_ours(
         )
     finally:
         shutil.rmtree(out.parent, ignore_errors=True)
+    name = "synthgen_sdv" if engine == "local" else f"synthgen_sdv ({engine} local[2])"
+    if tree is not None:
+        name += f" (before: {tree.name})"
     return {
-        "generator": ("synthgen_sdv" if engine == "local" else f"synthgen_sdv ({engine} local[2])")
-        + ("" if dirty else " --no-dirty"),
-        "engine": engine,
+        "generator": name + ("" if dirty else " --no-dirty"),
+        "engine": engine if tree is None else "before",
+        "tree": str(tree) if tree is not None else None,
         "dirty": dirty,
         "scale": scale,
         "format": fmt,
@@ -304,6 +390,13 @@ def main() -> None:
         default=[100, 1000],
         help="scales also run clean-only (generate --no-dirty), reported on their own rows",
     )
+    ap.add_argument(
+        "--before",
+        type=Path,
+        default=None,
+        help="a checkout of the baseline (e.g. the main worktree): its generation runs "
+        "interleaved with ours (parquet, full and clean-only, --workers), as before/after rows",
+    )
     ap.add_argument("--formats", nargs="+", default=["parquet", "csv"])
     ap.add_argument(
         "--big-formats", nargs="+", default=["parquet"], help="formats above scale 1000"
@@ -316,6 +409,15 @@ def main() -> None:
         help="scales of the whole default run (generate with lineage), peak memory",
     )
     ap.add_argument("--whole-only", action="store_true", help="only the whole default runs")
+    ap.add_argument(
+        "--profile-scales",
+        type=float,
+        nargs="*",
+        default=[],
+        help="scales to profile (CPU s per step, 1 worker, full and clean-only); alone with "
+        "--profile-only, written to reports/bench_generate_profile.json and printed",
+    )
+    ap.add_argument("--profile-only", action="store_true", help="only the profiles")
     ap.add_argument("--quick", action="store_true", help="scales 1 10, tpcgen SF1, 1 rep")
     ap.add_argument(
         "--section", default="generate", help="section of reports/benchmarks.md to (re)write"
@@ -335,7 +437,23 @@ def main() -> None:
                 flush=True,
             )
         report_whole(wholes)
-    if args.whole_only:
+    if args.profile_scales:
+        profiles = [run_profile(sc, d) for sc in args.profile_scales for d in (True, False)]
+        text = "\n".join(profile_lines(profiles))
+        print(text, flush=True)
+        (ROOT / "reports" / "bench_generate_profile.json").write_text(
+            json.dumps({"machine": machine(), "command": sys.argv, "profiles": profiles}, indent=1)
+            + "\n"
+        )
+        (ROOT / "reports" / "bench_generate_profile.md").write_text(
+            "# Generation profile (`benchmarks/bench_generate.py --profile-scales ...`)\n\n"
+            + machine_md(machine())
+            + f"\n\nCommand: `python benchmarks/bench_generate.py {' '.join(sys.argv[1:])}`, "
+            + f"run {time.strftime('%Y-%m-%d %H:%M')}.\n"
+            + text
+            + "\n"
+        )
+    if args.whole_only or args.profile_only:
         return
     results: list[dict] = []
 
@@ -366,18 +484,30 @@ def main() -> None:
                 if scale in (100, 1000) and fmt == "parquet" and small_sf is not None:
                     tpcgen_rep(small_sf, fmt)  # interleaved, so both see the same machine
             results.append(best(runs))
+        if args.before is not None:  # the baseline, interleaved with ours on the same machine
+            for dirty in (True, False):
+                runs = []
+                for _ in range(reps):
+                    runs.append(
+                        run_ours(scale, "parquet", args.workers, dirty=dirty, tree=args.before)
+                    )
+                    note(runs[-1])
+                results.append(best(runs))
         if scale in args.no_dirty_scales:  # clean tables only: reported as such, never as full
             runs = []
             for _ in range(reps):
                 runs.append(run_ours(scale, "parquet", args.workers, dirty=False))
                 note(runs[-1])
+                if scale in (100, 1000) and small_sf is not None:
+                    tpcgen_rep(small_sf, "parquet")
             results.append(best(runs))
         if scale in args.speedup_scales:
-            runs = []
-            for _ in range(reps):
-                runs.append(run_ours(scale, "parquet", 1))
-                note(runs[-1])
-            results.append(best(runs))
+            for dirty in (True, False) if scale in args.no_dirty_scales else (True,):
+                runs = []
+                for _ in range(reps):
+                    runs.append(run_ours(scale, "parquet", 1, dirty=dirty))
+                    note(runs[-1])
+                results.append(best(runs))
     for fmt in args.formats:  # the larger SFs once (Parquet), SF1 in formats not interleaved
         for sf in args.tpcgen if fmt == "parquet" else sorted(args.tpcgen)[:1]:
             if (sf, fmt) not in tpc:
@@ -406,7 +536,7 @@ def _ratio_rows(results: list[dict]) -> list[str]:
                 ref[r["format"]] = r
     rows = []
     for r in results:
-        if r["engine"] != "local" or r["format"] not in ref:
+        if r["engine"] not in ("local", "before") or r["format"] not in ref:
             continue
         t = ref[r["format"]]
         ours, theirs = r["cells"] / r["time_s"], t["cells"] / t["time_s"]
@@ -416,7 +546,8 @@ def _ratio_rows(results: list[dict]) -> list[str]:
         bound = max(r.get("main_cpu_s", 0.0), r["window_cpu_s"] / workers)
         rows.append(
             f"| {r['scale']:g} | {r['format']} | {r['workers']} | "
-            f"{'full (clean + dirty)' if r.get('dirty', True) else 'clean only (--no-dirty)'} | "
+            f"{'full (clean + dirty)' if r.get('dirty', True) else 'clean only (--no-dirty)'}"
+            f"{', before: ' + Path(str(r.get('tree'))).name if r['engine'] == 'before' else ''} | "
             f"{ours / 1e6:,.2f} M | "
             f"SF{t['scale']:g}: {theirs / 1e6:,.2f} M | **{ours / theirs:.2f}x** | {proc:.2f}x | "
             f"{cpu:.2f}x | {(r['cells'] / bound) / (t['cells'] / (t['cpu_s'] / 2)):.2f}x | "
@@ -504,13 +635,13 @@ def report(results: list[dict], args: argparse.Namespace) -> None:
     ]
     speedups = []
     for r in results:
-        if r["engine"] == "local" and r["workers"] == 1 and r.get("dirty", True):
+        if r["engine"] == "local" and r["workers"] == 1:
             two = next(
                 (
                     x
                     for x in results
                     if x["engine"] == "local"
-                    and x.get("dirty", True)
+                    and x.get("dirty", True) == r.get("dirty", True)
                     and x["workers"] == args.workers
                     and x["scale"] == r["scale"]
                     and x["format"] == r["format"]
@@ -519,7 +650,8 @@ def report(results: list[dict], args: argparse.Namespace) -> None:
             )
             if two:
                 speedups.append(
-                    f"| {r['scale']:g} | {r['time_s']:.2f} | {two['time_s']:.2f} | "
+                    f"| {r['scale']:g} | {'full' if r.get('dirty', True) else 'clean only'} | "
+                    f"{r['time_s']:.2f} | {two['time_s']:.2f} | "
                     f"**{r['time_s'] / two['time_s']:.2f}x** | "
                     f"{r['window_cpu_s']:.1f} / {two['window_cpu_s']:.1f} |"
                 )
@@ -528,9 +660,9 @@ def report(results: list[dict], args: argparse.Namespace) -> None:
             "",
             f"### Speed-up from 1 to {args.workers} workers (parquet, gen s)",
             "",
-            f"| scale | 1 worker | {args.workers} workers | speed-up | "
+            f"| scale | run | 1 worker | {args.workers} workers | speed-up | "
             f"cpu s (1 / {args.workers}) |",
-            "|---:|---:|---:|---:|---:|",
+            "|---:|---|---:|---:|---:|---:|",
             *speedups,
         ]
     sparks = []

@@ -31,7 +31,13 @@ import pyarrow.compute as pc
 from synthgen_sdv.core import bounds
 from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.core.registry import Registry
-from synthgen_sdv.core.values import as_arrow_text, format_datetimes, is_text, text
+from synthgen_sdv.core.values import (
+    as_arrow_text,
+    civil_from_days,
+    format_datetimes,
+    is_text,
+    text,
+)
 
 FUNCTIONS: Registry[Callable[..., Any]] = Registry("expression function")
 
@@ -331,7 +337,9 @@ def evaluate(expr: str, env: Mapping[str, Any], n: int) -> pd.Series:
 def broadcast(value: Any, n: int) -> pd.Series:
     """A scalar or Series as a Series of n rows."""
     if isinstance(value, pd.Series):
-        return value.reset_index(drop=True)
+        index = value.index  # most are 0..n-1 already: no new Series then
+        plain = isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+        return value if plain else value.reset_index(drop=True)
     if isinstance(value, np.ndarray):
         return pd.Series(value)
     if not n:
@@ -476,6 +484,22 @@ def _add_months(d: Any, months: Any) -> Any:
     return pd.Series(out.astype("datetime64[ns]"))
 
 
+def _date_part(d: Any, name: str) -> Any:
+    """Year, month, day or yyyymmdd, as pandas' ``.dt`` gives them (int32), by integer
+    calendar arithmetic when the dates have no nulls (``civil_from_days``; pandas' field
+    extraction is several times slower); anything else through ``.dt``."""
+    numpy_dates = isinstance(d, pd.Series) and isinstance(d.dtype, np.dtype) and d.dtype.kind == "M"
+    if numpy_dates and not d.hasnans:  # NaT: pandas' floats with NaN, below
+        days = d.to_numpy().astype("datetime64[D]").astype(np.int64)
+        year, month, day = civil_from_days(days)
+        parts = {"year": year, "month": month, "day": day}
+        part = year * 10000 + month * 100 + day if name == "yyyymmdd" else parts[name]
+        return pd.Series(part.astype(np.int32))
+    if name == "yyyymmdd":
+        return _dt(d).year * 10000 + _dt(d).month * 100 + _dt(d).day
+    return getattr(_dt(d), name)
+
+
 def _np1(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return lambda x: pd.Series(fn(x.to_numpy(dtype=float))) if isinstance(x, pd.Series) else fn(x)
 
@@ -502,12 +526,12 @@ _BUILTINS: dict[str, Callable[..., Any]] = {
     "date": lambda s: pd.Timestamp(s),
     "days": lambda x: pd.to_timedelta(x, unit="D"),
     "add_months": _add_months,
-    "year": lambda d: _dt(d).year,
-    "month": lambda d: _dt(d).month,
-    "day": lambda d: _dt(d).day,
+    "year": lambda d: _date_part(d, "year"),
+    "month": lambda d: _date_part(d, "month"),
+    "day": lambda d: _date_part(d, "day"),
     "quarter": lambda d: _dt(d).quarter,
     "weekday": lambda d: _dt(d).weekday if isinstance(d, pd.Series) else pd.Timestamp(d).weekday(),
-    "yyyymmdd": lambda d: _dt(d).year * 10000 + _dt(d).month * 100 + _dt(d).day,
+    "yyyymmdd": lambda d: _date_part(d, "yyyymmdd"),
     "strftime": _strftime,
 }
 for _name, _fn in _BUILTINS.items():

@@ -16,6 +16,14 @@ def with_nulls(values: pd.Series, mask: np.ndarray) -> pd.Series:
         arr = pa.array(values)
         nulled = pc.if_else(pa.array(mask), pa.scalar(None, arr.type), arr)
         return pd.Series(pd.arrays.ArrowExtensionArray(nulled), index=values.index)
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind in "ib":  # a mask, no copy loop
+        data = values.to_numpy()
+        masked = (
+            pd.arrays.IntegerArray(data.astype(np.int64), mask.copy())
+            if data.dtype.kind == "i"
+            else pd.arrays.BooleanArray(data, mask.copy())
+        )
+        return pd.Series(masked, index=values.index)
     if pd.api.types.is_integer_dtype(values.dtype):
         values = values.astype("Int64")
     elif pd.api.types.is_bool_dtype(values.dtype):

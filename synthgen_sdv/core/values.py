@@ -43,9 +43,16 @@ def as_arrow_text(values: pd.Series) -> pa.Array:
 
 
 def take(values: pd.Series, pos: np.ndarray) -> pd.Series:
-    """``values`` at row positions ``pos``, dtype kept, index 0..n-1."""
+    """``values`` at row positions ``pos``, dtype kept, index 0..n-1 (categorical text, as
+    kept tables hold it, comes back as Arrow-backed text)."""
+    if isinstance(values.dtype, np.dtype):  # the common case: one numpy take, no pandas indexing
+        return pd.Series(values.to_numpy()[pos])
     if is_text(values):
         return text(pa.array(values).take(pa.array(pos)))
+    if isinstance(values.dtype, pd.CategoricalDtype):  # codes taken, then the dictionary's text
+        codes = values.cat.codes.to_numpy()[pos]
+        names = pa.array(values.cat.categories.to_numpy(dtype=object), type=pa.string())
+        return text(names.take(pa.array(codes, mask=codes < 0)))
     return pd.Series(values.array.take(pos))
 
 
@@ -123,22 +130,38 @@ def _padded(width: int) -> pa.Array:
     return pa.array([f"{i:0{width}d}" for i in range(10**width)], type=pa.string())
 
 
-def _date_fields(values: np.ndarray) -> dict[str, np.ndarray]:
+def civil_from_days(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(year, month, day) of days since 1970-01-01 (int64), in a dozen integer passes (H.
+    Hinnant's ``civil_from_days``): numpy's datetime64[Y] / [M] casts walk the calendar per
+    value, several times slower."""
+    z = days + 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    year = yoe + era * 400 + (month <= 2)
+    return year, month, day
+
+
+def _date_fields(values: np.ndarray, names: set[str]) -> dict[str, np.ndarray]:
+    """The calendar fields ``names`` of numpy datetimes (only those: a date format needs no
+    time of day)."""
     days = values.astype("datetime64[D]")
-    years = days.astype("datetime64[Y]")
-    months = days.astype("datetime64[M]")
-    seconds = (values.astype("datetime64[s]") - days).astype(np.int64)
-    year = years.astype(np.int64) + 1970
-    return {
-        "year": year,
-        "year2": year % 100,
-        "month": months.astype(np.int64) % 12 + 1,
-        "day": (days - months).astype(np.int64) + 1,
-        "yday": (days - years).astype(np.int64) + 1,
-        "hour": seconds // 3600,
-        "minute": seconds // 60 % 60,
-        "second": seconds % 60,
-    }
+    out: dict[str, np.ndarray] = {}
+    if names & {"year", "year2", "month", "day"}:
+        out["year"], out["month"], out["day"] = civil_from_days(days.astype(np.int64))
+        out["year2"] = out["year"] % 100
+    if "yday" in names:
+        out["yday"] = (days - days.astype("datetime64[Y]")).astype(np.int64) + 1
+    if names & {"hour", "minute", "second"}:
+        seconds = (values.astype("datetime64[s]") - days).astype(np.int64)
+        out["hour"] = seconds // 3600
+        out["minute"] = seconds // 60 % 60
+        out["second"] = seconds % 60
+    return out
 
 
 def format_datetimes(values: np.ndarray, fmt: str) -> pa.Array | None:
@@ -150,7 +173,8 @@ def format_datetimes(values: np.ndarray, fmt: str) -> pa.Array | None:
         return None
     nat = np.isnat(values)
     safe = np.where(nat, np.datetime64("2000-01-01"), values) if nat.any() else values
-    fields = _date_fields(safe)
+    wanted = {_FIELDS[p[1:]][0] for p in pieces if p.startswith("%") and p[1:] in _FIELDS}
+    fields = _date_fields(safe, wanted)
     parts: list[pa.Array | str] = []
     for piece in pieces:
         if not piece:

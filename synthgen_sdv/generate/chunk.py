@@ -19,10 +19,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from synthgen_sdv.core.nulls import with_nulls
-from synthgen_sdv.core.values import is_text, take, text
+from synthgen_sdv.core.values import is_text, take
 from synthgen_sdv.kinds import ColumnContext
 from synthgen_sdv.schema.plan import Family, Plan, TablePlan
 
@@ -56,9 +55,7 @@ class ExpressionEnv(Mapping[str, Any]):
         if alias not in self.parents:
             raise KeyError(key)
         frame, pos, nulls = self.parents[alias]
-        values = frame[col].iloc[pos].reset_index(drop=True)
-        if isinstance(values.dtype, pd.CategoricalDtype):  # compact kept text (engine.compact)
-            values = text(pa.array(values).cast(pa.string()))
+        values = take(frame[col], pos)  # compact kept text (engine.compact) comes back as text
         if nulls is not None:
             values = with_nulls(values, nulls)
         self._cache[key] = values

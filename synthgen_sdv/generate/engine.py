@@ -18,8 +18,6 @@ import contextlib
 import ctypes
 import gc
 import math
-import os
-import shutil
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -45,6 +43,7 @@ from synthgen_sdv.generate.tasks import (
     count_task,
     dirty_types,
     family_types,
+    place_key,
 )
 from synthgen_sdv.io.sink import Sink
 from synthgen_sdv.schema.plan import Family, Plan
@@ -128,7 +127,7 @@ class Engine:
             if t in materialized
         }
         materialized.clear()
-        release_memory()
+        release_memory(collect=sum(kept_bytes.values()) > _COLLECT_ABOVE)
         return GenerationResult(
             row_counts={t: state.rows[t] for t in plan.tables if t in state.rows},
             dirty_row_counts=dict(state.dirty_rows),
@@ -184,14 +183,7 @@ class Engine:
             leave=False,
         )  # a bar on a terminal only
         collected = _Collected(family)
-        if n_chunks > 1 and sink.spools and sink.root is not None and self.executor.spools:
-            job.spool = str(sink.root / _SPOOL)
-            os.makedirs(job.spool, exist_ok=True)
-        try:
-            self._chunks(job, n_chunks, collected, sink, state, bar)
-        finally:
-            if job.spool:
-                shutil.rmtree(job.spool, ignore_errors=True)
+        self._chunks(job, n_chunks, collected, sink, state, bar)
         bar.close()
         collected.finish(sink, state, materialized, self.keep)
 
@@ -219,8 +211,13 @@ class Engine:
                 types = family_types(job, state.types, self._probe(job))
                 if len(family.members) > 1:
                     job.ledger = Ledger(n_chunks, family.members)
+                dirty = dirty_types(job, types)
+                if sink.places and self.executor.places:  # workers write into the files
+                    collected.begin_all(types, dirty, sink, state)
+                    job.placement = {t: sink.placement(t) for t in family.members}
+                    files = [place_key(t, *f) for t, p in job.placement.items() for f in p]
+                    job.sizes = Ledger(n_chunks, tuple(files))
                 with self.executor.session(job) as session:
-                    dirty = dirty_types(job, types)
                     start = None if job.ledger else dict.fromkeys(family.members, 0)
                     tasks = [(c, start, types) for c in range(n_chunks)]
                     for result in session.map(chunk_task, tasks):
@@ -267,17 +264,21 @@ class Engine:
         return types, offsets
 
 
-def release_memory() -> None:
+#: kept tables above this many bytes are worth a full garbage collection when a run ends (it
+#: costs 0.05-0.2 s, a tenth of a scale-100 run, to find the few cycles among them)
+_COLLECT_ABOVE = 64 << 20
+
+
+def release_memory(collect: bool = True) -> None:
     """Give the memory of the kept tables and chunks back to the system once a run is done,
     so what runs next in the process (the lineage pipeline) starts from a small footprint:
-    freed Arrow buffers and glibc's free lists are otherwise kept by the process."""
-    gc.collect()
+    freed Arrow buffers and glibc's free lists are otherwise kept by the process (``collect``:
+    first free what only reference cycles hold)."""
+    if collect:
+        gc.collect()
     pa.default_memory_pool().release_unused()
     with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-
-
-_SPOOL = ".spool"  # in the staged output folder: pieces left by local workers, per family
 
 
 class _RunState:
@@ -300,11 +301,9 @@ class _Collected:
         self.deferred: dict[str, list[dict[tuple[str, str], bytes]]] = {}
         self.kept: dict[str, list[pd.DataFrame]] = {}
 
-    def add(
-        self, result: ChunkResult, types: Types, dirty: Types, sink: Sink, state: _RunState
-    ) -> None:
+    def begin_all(self, types: Types, dirty: Types, sink: Sink, state: _RunState) -> None:
+        """Begin every member table (before its first chunk arrives, when workers write)."""
         for name in self.family.members:
-            part = result.tables[name]
             if name not in state.rows:
                 state.types[name] = types[name]
                 sink.begin(name, types[name], dirty.get(name))
@@ -312,6 +311,13 @@ class _Collected:
                 state.nulls[name] = set()
                 if name in dirty:
                     state.dirty_rows[name] = 0
+
+    def add(
+        self, result: ChunkResult, types: Types, dirty: Types, sink: Sink, state: _RunState
+    ) -> None:
+        self.begin_all(types, dirty, sink, state)
+        for name in self.family.members:
+            part = result.tables[name]
             sink.append(name, part.pieces)
             state.rows[name] += part.rows
             state.nulls[name].update(part.nulls)
@@ -322,8 +328,6 @@ class _Collected:
                 self.deferred.setdefault(name, []).extend(part.deferred)
             if part.kept is not None:
                 self.kept.setdefault(name, []).append(part.kept)
-        if result.spooled:
-            os.unlink(result.spooled)
 
     def finish(
         self,

@@ -4,7 +4,8 @@
 ``chunk_task`` makes the whole chunk, applies the anomalies to a copy, encodes the clean and
 dirty pieces in every output format and returns them with what the main process records (row
 counts, columns seen with nulls, touched keys, entity links, late rows, the columns of tables
-that are kept). Nothing but bytes and small arrays goes back, so the main process only appends.
+that are kept). Nothing but bytes and small arrays goes back, so the main process only appends;
+local workers even write the pieces into the tables' files themselves (``_place``).
 
 A task reads only its ``FamilyJob`` and its arguments: its output is a function of (seed, chunk,
 offsets), whichever process runs it.
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +28,8 @@ from synthgen_sdv.generate.chunk import FamilyChunk, add_rollups, assign_keys, f
 from synthgen_sdv.generate.ledger import Ledger
 from synthgen_sdv.generate.prepass import Needed, closure, table_types
 from synthgen_sdv.io import layout
-from synthgen_sdv.io.writers import Pieces, encode_chunk, schema_for, spool_pieces, to_arrow
+from synthgen_sdv.io.sink import Placed, pwrite_all
+from synthgen_sdv.io.writers import WRITERS, Pieces, encode_chunk, schema_for, to_arrow
 from synthgen_sdv.schema.plan import Family, Plan
 
 Types = dict[str, dict[str, str]]
@@ -48,7 +50,13 @@ class FamilyJob:
     count_columns: Needed | None = None  # what the pre-pass makes (None: whole chunks)
     probe_columns: Needed = field(default_factory=dict)  # columns typed by their values
     ledger: Ledger | None = None  # shared row counts, when workers take chunks in order
-    spool: str | None = None  # folder where local workers leave encoded pieces (None: return)
+    #: table -> (folder, format) -> (its file, where this family's first piece goes): local
+    #: workers write their pieces there themselves (None: pieces go back as bytes)
+    placement: dict[str, dict[tuple[str, str], tuple[str, int]]] | None = None
+    sizes: Ledger | None = None  # shared encoded sizes per file, for ``placement``
+    #: return results whose pieces are still encoding (``ChunkResult.settle`` waits):
+    #: the inline session makes the next chunk meanwhile (results that are pickled cannot)
+    defer_encoding: bool = False
 
     def anomalies(self, table: str) -> list[tuple[int, Any]]:
         """(index in the config, anomaly) of every anomaly of ``table``."""
@@ -70,7 +78,7 @@ class TableChunk:
 
     rows: int
     nulls: list[str]
-    pieces: Pieces  # (data | data_dirty, format) -> encoded piece (or where it was spooled)
+    pieces: Pieces  # (data | data_dirty, format) -> encoded piece (or where it was placed)
     dirty_rows: int = 0
     deferred_rows: int = 0
     touched: dict[int, pa.Array] = field(default_factory=dict)  # anomaly index -> keys
@@ -86,7 +94,17 @@ class ChunkResult:
     chunk: int
     tables: dict[str, TableChunk]
     types: Types | None = None
-    spooled: str | None = None  # the file holding the pieces (removed once appended)
+    #: pieces still being encoded (clean, then dirty), per member table (``settle`` adds them)
+    encoding: dict[str, list[Future[Pieces]]] = field(default_factory=dict)
+
+    def settle(self) -> ChunkResult:
+        """This result with every piece encoded (waits for the encoding thread)."""
+        for name, pending in self.encoding.items():
+            part = self.tables[name]
+            for future in pending:
+                part.pieces.update(future.result())
+        self.encoding = {}
+        return self
 
 
 def count_task(job: FamilyJob, chunk: int) -> CountResult:
@@ -140,6 +158,28 @@ def chunk_task(
     member table (None: from ``job.ledger``, once the chunks before it are counted);
     ``types`` None: decide them from this chunk, which is chunk 0 (``known``: the types of
     the tables it looks up)."""
+    try:
+        result = _made(job, chunk, offsets, types, known)
+        if job.defer_encoding:
+            return result
+        result.settle()
+    except BaseException:
+        if job.sizes is not None:  # later chunks wait for this one's sizes: let them stop
+            job.sizes.fail()
+        raise
+    if job.placement is not None:
+        _place(job, chunk, result.tables)
+    return result
+
+
+def _made(
+    job: FamilyJob,
+    chunk: int,
+    offsets: Mapping[str, int] | None,
+    types: Types | None,
+    known: Types | None,
+) -> ChunkResult:
+    """The chunk made and its dirty copies corrupted; its pieces are still encoding."""
     if offsets is None:
         assert job.ledger is not None
         try:
@@ -159,33 +199,52 @@ def chunk_task(
         types = decided = family_types(job, known or {}, made)
     dirty = dirty_types(job, types)
     arrows = {name: to_arrow(made.tables[name], types[name]) for name in job.family.members}
-    # the clean pieces encode in a thread (Arrow releases the GIL) while this one corrupts and
-    # encodes the dirty copies: a second core's work when the process has one
+    # pieces encode in a thread (Arrow releases the GIL) while this one corrupts the dirty
+    # copies and, in one process, makes the next chunk: a second core's work when there is one
     encoder = _encoder()
-    clean = {
-        name: encoder.submit(
-            encode_chunk, job.formats, layout.DATA, arrows[name], types[name], job.compression
-        )
+    encoding = {
+        name: [
+            encoder.submit(
+                encode_chunk, job.formats, layout.DATA, arrows[name], types[name], job.compression
+            )
+        ]
         for name in job.family.members
     }
     out = {}
     for name in job.family.members:
-        out[name] = _table_chunk(job, made, name, arrows[name], types[name], dirty.get(name))
-    for name in job.family.members:
-        out[name].pieces = {**clean[name].result(), **out[name].pieces}
-    spooled = _spool(job, chunk, out) if job.spool else None
-    return ChunkResult(chunk, out, decided, spooled)
+        out[name] = _table_chunk(
+            job, made, name, arrows[name], (types[name], dirty.get(name)), encoding[name]
+        )
+    return ChunkResult(chunk, out, decided, encoding=encoding)
 
 
-def _spool(job: FamilyJob, chunk: int, tables: dict[str, TableChunk]) -> str:
-    """Leave the chunk's pieces in one file of the spool folder (late rows stay bytes): the
-    main process copies them into the tables' files instead of unpickling and writing them."""
-    assert job.spool is not None
-    path = os.path.join(job.spool, f"{job.family.root}-{chunk:07d}.part")
-    with open(path, "wb") as fh:
-        for part in tables.values():
-            part.pieces = spool_pieces(part.pieces, fh, path)
-    return path
+def place_key(table: str, folder: str, fmt: str) -> str:
+    """The name of one file of a family in its size ledger."""
+    return f"{table}/{folder}/{fmt}"
+
+
+def _place(job: FamilyJob, chunk: int, tables: dict[str, TableChunk]) -> None:
+    """Write the chunk's pieces into the tables' files (late rows stay bytes), each where the
+    chunks before it end: the main process records them instead of unpickling and writing."""
+    assert job.placement is not None and job.sizes is not None
+    prepared: dict[tuple[str, str, str], tuple[bytes, Any]] = {}
+    try:
+        for name, part in tables.items():
+            for (folder, fmt), piece in part.pieces.items():
+                assert isinstance(piece, bytes)
+                prepared[(name, folder, fmt)] = WRITERS.get(fmt).place(piece)
+        sizes = dict.fromkeys(job.sizes.members, 0)
+        sizes.update({place_key(*key): len(body) for key, (body, _) in prepared.items()})
+        job.sizes.post(chunk, sizes)
+    except BaseException:
+        job.sizes.fail()
+        raise
+    before = job.sizes.offsets(chunk)  # waits for the chunks before this one
+    for (name, folder, fmt), (body, meta) in prepared.items():
+        path, start = job.placement[name][(folder, fmt)]
+        offset = start + before[place_key(name, folder, fmt)]
+        pwrite_all(path, body, offset)
+        tables[name].pieces[(folder, fmt)] = Placed(path, offset, len(body), meta)
 
 
 _ENCODER: tuple[int, ThreadPoolExecutor] | None = None  # (pid, pool): threads do not fork
@@ -204,11 +263,13 @@ def _table_chunk(
     made: FamilyChunk,
     name: str,
     arrow: pa.Table,
-    types: dict[str, str],
-    dirty_types: dict[str, str] | None,
+    both_types: tuple[dict[str, str], dict[str, str] | None],
+    encoding: list[Future[Pieces]],
 ) -> TableChunk:
-    """A member's share of the chunk but its clean pieces (encoded by ``chunk_task``)."""
+    """A member's share of the chunk; its dirty copy (``both_types``: clean and dirty types,
+    None: no anomalies) joins ``encoding``, the pieces the encoding thread makes."""
     plan = job.plan
+    types, dirty_types = both_types
     result = TableChunk(
         rows=arrow.num_rows,
         nulls=[
@@ -223,8 +284,10 @@ def _table_chunk(
         dirty, result.touched, deferred = _corrupt(job, name, arrow, made.chunk, types)
         dirty = dirty.cast(schema_for(dirty_types))
         result.dirty_rows = dirty.num_rows
-        result.pieces.update(
-            encode_chunk(job.formats, layout.DATA_DIRTY, dirty, dirty_types, job.compression)
+        encoding.append(
+            _encoder().submit(
+                encode_chunk, job.formats, layout.DATA_DIRTY, dirty, dirty_types, job.compression
+            )
         )
         for late in deferred:  # appended after the last chunk
             late = late.cast(schema_for(dirty_types))

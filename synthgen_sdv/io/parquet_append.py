@@ -25,7 +25,7 @@ from typing import Any, BinaryIO
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from synthgen_sdv.io.sink import Spooled, copy_range
+from synthgen_sdv.io.sink import Placed
 
 MAGIC = b"PAR1"
 
@@ -368,19 +368,34 @@ class ParquetAppender:
         """Rows appended so far."""
         return self._rows
 
-    def append(self, piece: bytes | Spooled) -> None:
+    @property
+    def position(self) -> int:
+        """Where the next piece's body goes in the file."""
+        return self._pos
+
+    def append(self, piece: bytes | Placed) -> None:
         """Append a complete Parquet file (its row groups) written with the same settings: its
-        bytes, or a ``Spooled`` body whose footer the worker decoded (``spool_piece``)."""
-        if isinstance(piece, Spooled):
+        bytes, or a ``Placed`` body a worker already wrote at ``position`` (its footer decoded
+        there, ``place_piece``)."""
+        if isinstance(piece, Placed):
+            if piece.offset != self._pos:
+                raise ParquetAppendError(
+                    f"piece placed at byte {piece.offset}, but the file continues at {self._pos}"
+                )
             footer, key = piece.meta
             self._add_footer(footer, key)
-            copy_range(piece.path, piece.offset, piece.length, self._sink)
             self._pos += piece.length
             return
         body, footer = split_piece(piece)
         self._add_footer(footer, _template_key(footer))
+        self._seek()
         self._sink.write(body)
         self._pos += len(body)
+
+    def _seek(self) -> None:
+        """Continue after the last piece (workers may have written ``Placed`` ones)."""
+        if self._sink.tell() != self._pos:
+            self._sink.seek(self._pos)
 
     def _add_footer(self, footer: Struct, key: bytes) -> None:
         if self._template is None:
@@ -405,19 +420,17 @@ class ParquetAppender:
         footer = _set(template, _FILE_NUM_ROWS, self._rows)
         footer = _set(footer, _FILE_ROW_GROUPS, (_STRUCT, self._row_groups))
         data = encode_struct(footer)
+        self._seek()
         self._sink.write(data)
         self._sink.write(len(data).to_bytes(4, "little"))
         self._sink.write(MAGIC)
 
 
-def spool_piece(piece: bytes, fh: BinaryIO, path: str) -> Spooled:
-    """Write a piece's body to the open spool file ``fh`` (at ``path``), in a worker, and
-    decode its footer there: the main process then only copies the body (``append``).
-    ``meta``: the footer and its template key (what must match the file's first piece)."""
+def place_piece(piece: bytes) -> tuple[bytes, Any]:
+    """A piece's body and what ``ParquetAppender.append`` needs of its footer (the footer and
+    its template key), decoded in the worker that writes the body in place (``Placed``)."""
     body, footer = split_piece(piece)
-    offset = fh.tell()
-    fh.write(body)
-    return Spooled(path, offset, len(body), (footer, _template_key(footer)))
+    return body, (footer, _template_key(footer))
 
 
 def encode_piece(table: pa.Table, **write_options: Any) -> bytes:

@@ -11,10 +11,11 @@ import pandas as pd
 
 
 @dataclass(frozen=True)
-class Spooled:
-    """An encoded piece a worker process left in a file, instead of pickling its bytes back:
-    bytes ``offset .. offset + length`` of ``path``. ``meta`` is what the format parsed from the
-    piece in the worker (a Parquet footer), so the main process only copies bytes."""
+class Placed:
+    """An encoded piece a worker process wrote straight into the table's file, instead of
+    pickling its bytes back: bytes ``offset .. offset + length`` of ``path``, at the place the
+    family's size ledger gave it. ``meta`` is what the format parsed from the piece in the
+    worker (a Parquet footer), so the main process neither copies nor parses it."""
 
     path: str
     offset: int
@@ -22,31 +23,20 @@ class Spooled:
     meta: Any = None
 
 
-Piece = bytes | Spooled
+Piece = bytes | Placed
 
 
-def copy_range(src: str, offset: int, length: int, dst: Any) -> None:
-    """Append bytes ``offset .. offset + length`` of file ``src`` to the open file ``dst``, in
-    the kernel (``copy_file_range``) where it can, without reading them into this process."""
-    dst.flush()
-    with open(src, "rb") as fh:
-        fd_in, fd_out = fh.fileno(), dst.fileno()
-        done = 0
-        try:
-            while done < length:
-                n = os.copy_file_range(fd_in, fd_out, length - done, offset + done)
-                if n == 0:
-                    raise OSError("copy_file_range copied nothing")
-                done += n
-        except (AttributeError, OSError):  # another platform or file system: plain copies
-            fh.seek(offset + done)
-            while done < length:
-                block = fh.read(min(1 << 23, length - done))
-                if not block:
-                    raise OSError(f"{src}: shorter than expected") from None
-                dst.write(block)
-                done += len(block)
-            dst.flush()
+def pwrite_all(path: str, data: bytes, offset: int) -> None:
+    """Write ``data`` at ``offset`` of the existing file ``path`` (other processes write other
+    ranges of it at the same time; nothing is truncated)."""
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        view = memoryview(data)
+        while view:
+            n = os.pwrite(fd, view, offset)
+            view, offset = view[n:], offset + n
+    finally:
+        os.close(fd)
 
 
 class Sink:
@@ -60,20 +50,26 @@ class Sink:
     root: Path | None = None
     #: the Parquet codec of the pieces (``io.writers.COMPRESSIONS``)
     compression: str = "snappy"
-    #: ``append`` takes ``Spooled`` pieces (left in files by local workers) as well as bytes
-    spools: bool = False
+    #: ``append`` takes ``Placed`` pieces (written into the files by local workers) as well
+    #: as bytes; ``placement`` says where
+    places: bool = False
 
     def begin(self, table: str, types: dict[str, str], dirty_types: dict[str, str] | None) -> None:
         """Called once per table before its first chunk."""
 
     def append(self, table: str, pieces: dict[tuple[str, str], Piece]) -> None:
         """Take the next chunk of ``table`` as encoded pieces: (folder, format) -> bytes (or
-        ``Spooled``, when ``spools``)."""
+        ``Placed``, when ``places``)."""
         raise NotImplementedError
 
     def write(self, table: str, frame: pd.DataFrame, dirty: pd.DataFrame | None) -> None:
         """Take the next chunk of ``table`` (and its dirty copy, when it has anomalies)."""
         raise NotImplementedError
+
+    def placement(self, table: str) -> dict[tuple[str, str], tuple[str, int]]:
+        """(folder, format) -> (path of the begun table's file, where its next piece goes),
+        for workers that write pieces in place (sinks with ``places``)."""
+        return {}
 
     def end(self, table: str) -> None:
         """Called once per table after its last chunk."""

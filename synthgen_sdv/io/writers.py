@@ -12,7 +12,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,8 +23,8 @@ import pyarrow.parquet as pq
 from synthgen_sdv.core.registry import Registry
 from synthgen_sdv.core.values import text
 from synthgen_sdv.io import layout
-from synthgen_sdv.io.parquet_append import ParquetAppender, encode_piece, spool_piece
-from synthgen_sdv.io.sink import Piece, Sink, Spooled, copy_range
+from synthgen_sdv.io.parquet_append import ParquetAppender, encode_piece, place_piece
+from synthgen_sdv.io.sink import Piece, Placed, Sink
 
 ARROW_TYPES = {
     "int": pa.int64(),
@@ -91,21 +91,26 @@ class TableFormat(ABC):
     def open(self, path: Path, schema: pa.Schema, compression: str = "snappy") -> Appender:
         """The table's file, ready to take pieces (encoded with the same ``compression``)."""
 
-    def spool(self, piece: bytes, fh: BinaryIO, path: str) -> Spooled:
-        """Leave ``piece`` in the open spool file ``fh`` (a worker does, so the main process
-        copies it without unpickling); formats that parse pieces parse them here."""
-        offset = fh.tell()
-        fh.write(piece)
-        return Spooled(path, offset, len(piece))
+    def place(self, piece: bytes) -> tuple[bytes, Any]:
+        """The bytes of ``piece`` that go into the table's file, and what the appender needs
+        to know of them (formats whose pieces carry a footer parse it here, in the worker)."""
+        return piece, None
 
 
 class Appender(ABC):
     """One table's file, taking encoded pieces in order."""
 
+    path: Path
+
+    @property
+    @abstractmethod
+    def position(self) -> int:
+        """Where the next piece's bytes go in the file (workers write ``Placed`` pieces there)."""
+
     @abstractmethod
     def append(self, piece: Piece) -> None:
-        """Add a piece (as encoded by the format, or spooled by ``spool``) after the
-        previous ones."""
+        """Add a piece (as encoded by the format, or ``Placed`` by a worker at ``position``)
+        after the previous ones."""
 
     @abstractmethod
     def close(self) -> None:
@@ -135,9 +140,15 @@ def parquet_options(schema: pa.Schema, compression: str = DEFAULT_COMPRESSION) -
 
 class _ParquetAppender(Appender):
     def __init__(self, path: Path, schema: pa.Schema, compression: str):
+        self.path = path
         self._fh = open(path, "wb")  # noqa: SIM115 - closed in close()
         options = parquet_options(schema, compression)
         self._appender = ParquetAppender(self._fh, schema, **options)
+        self._fh.flush()  # the magic is in the file before workers write after it
+
+    @property
+    def position(self) -> int:
+        return self._appender.position
 
     def append(self, piece: Piece) -> None:
         self._appender.append(piece)
@@ -164,9 +175,9 @@ class ParquetFormat(TableFormat):
         """The table's Parquet file."""
         return _ParquetAppender(path, schema, compression)
 
-    def spool(self, piece: bytes, fh: BinaryIO, path: str) -> Spooled:
-        """The piece's body, its footer decoded here (in the worker)."""
-        return spool_piece(piece, fh, path)
+    def place(self, piece: bytes) -> tuple[bytes, Any]:
+        """The piece's body; its footer decoded here (in the worker)."""
+        return place_piece(piece)
 
 
 _CSV_OPTIONS = {"quoting_style": "needed"}
@@ -174,16 +185,28 @@ _CSV_OPTIONS = {"quoting_style": "needed"}
 
 class _CsvAppender(Appender):
     def __init__(self, path: Path, schema: pa.Schema):
+        self.path = path
         self._fh = open(path, "wb")  # noqa: SIM115 - closed in close()
         header = pa.BufferOutputStream()
         pacsv.CSVWriter(header, schema, write_options=pacsv.WriteOptions(**_CSV_OPTIONS)).close()
         self._fh.write(header.getvalue().to_pybytes())
+        self._fh.flush()
+        self._pos = self._fh.tell()
+
+    @property
+    def position(self) -> int:
+        return self._pos
 
     def append(self, piece: Piece) -> None:
-        if isinstance(piece, Spooled):
-            copy_range(piece.path, piece.offset, piece.length, self._fh)
-        else:
-            self._fh.write(piece)
+        if isinstance(piece, Placed):
+            if piece.offset != self._pos:
+                raise OSError(f"{self.path}: piece placed at byte {piece.offset}, not {self._pos}")
+            self._pos += piece.length
+            return
+        if self._fh.tell() != self._pos:  # after pieces placed by workers
+            self._fh.seek(self._pos)
+        self._fh.write(piece)
+        self._pos += len(piece)
 
     def close(self) -> None:
         self._fh.close()
@@ -215,19 +238,10 @@ _register("csv", CsvFormat())
 Pieces = dict[tuple[str, str], Piece]  # (data | data_dirty, format) -> an encoded piece
 
 
-def spool_pieces(pieces: Pieces, fh: BinaryIO, path: str) -> Pieces:
-    """``pieces`` left in the open spool file ``fh`` (at ``path``), each by its format."""
-    out: Pieces = {}
-    for (folder, fmt), piece in pieces.items():
-        assert isinstance(piece, bytes)
-        out[(folder, fmt)] = WRITERS.get(fmt).spool(piece, fh, path)
-    return out
-
-
 class FileSink(Sink):
     """Appends clean pieces to data/ and dirty ones to data_dirty/, in every format asked."""
 
-    spools = True
+    places = True
 
     def __init__(self, root: Path, formats: list[str], compression: str = DEFAULT_COMPRESSION):
         self.root: Path | None = root
@@ -272,6 +286,14 @@ class FileSink(Sink):
             types = self._types[(table, layout.DATA_DIRTY)]
             pieces = encode_chunk(self.formats, layout.DATA_DIRTY, dirty, types, self.compression)
             self.append(table, pieces)
+
+    def placement(self, table: str) -> dict[tuple[str, str], tuple[str, int]]:
+        """(folder, format) -> (the table's file, where its next piece goes)."""
+        return {
+            (folder, fmt): (str(appender.path), appender.position)
+            for (name, folder, fmt), appender in self._open.items()
+            if name == table
+        }
 
     def end(self, table: str) -> None:
         """Close the table's files."""

@@ -30,6 +30,7 @@ from synthgen_sdv.core.nulls import with_nulls
 from synthgen_sdv.core.registry import Registry
 from synthgen_sdv.core.seeds import rng_for
 from synthgen_sdv.core.strict import StrictModel
+from synthgen_sdv.core.values import take
 
 SQL_TYPES = {
     "int": "BIGINT",
@@ -170,11 +171,17 @@ class ColumnKind(StrictModel):
                 f"{ctx.table}.{ctx.column}: kind '{self.kind}' returned {len(values)} values for "
                 f"{ctx.n} rows"
             )
-        values = values.reset_index(drop=True)
+        if not _plain_index(values.index):
+            values = values.reset_index(drop=True)
         if self.null_rate > 0 and ctx.n:
             mask = ctx.sub_rng("nulls").random(ctx.n) < self.null_rate
             values = with_nulls(values, mask)
         return values
+
+
+def _plain_index(index: pd.Index) -> bool:
+    """Whether ``index`` is already 0..n-1 (most kinds build their Series so)."""
+    return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
 
 
 class ForeignKeyKind(ColumnKind):
@@ -324,7 +331,7 @@ class _SubsetEnv(Mapping[str, Any]):
     def __getitem__(self, key: str) -> Any:
         value = self._env[key]
         if isinstance(value, pd.Series):
-            return value.iloc[self._idx].reset_index(drop=True)
+            return take(value, self._idx)
         return value
 
     def __iter__(self) -> Iterator[str]:

@@ -78,3 +78,33 @@ def test_references_are_columns_not_functions():
 def test_unsafe_or_wrong_expressions_are_refused(expr, message):
     with pytest.raises(ExpressionError, match=message.replace("(", r"\(").replace("[", r"\[")):
         parse(expr)
+
+
+def test_date_parts_equal_pandas_fields_over_many_centuries_with_and_without_nulls():
+    """year/month/day/yyyymmdd by integer calendar arithmetic (and strftime's fast path) must
+    give what pandas' .dt fields and strftime give, leap years and years before 1970 too."""
+    import numpy as np
+    import pandas as pd
+
+    from synthgen_sdv.core import expr
+    from synthgen_sdv.core.values import format_datetimes
+
+    days = np.random.default_rng(3).integers(-300_000, 2_900_000, 20_000)
+    days = np.r_[days, [-1, 0, 59, 60, 365, 11_016, 11_017, 10_956, 2_932_896]]  # edges
+    for unit in ("s", "ns"):
+        dates = days if unit == "s" else np.clip(days, -100_000, 100_000)
+        s = pd.Series(dates.astype("datetime64[D]").astype(f"datetime64[{unit}]"))
+        ymd = s.dt.year * 10000 + s.dt.month * 100 + s.dt.day
+        for name, want in (("year", s.dt.year), ("month", s.dt.month), ("day", s.dt.day)):
+            got = expr.evaluate(f"{name}(d)", {"d": s}, len(s))
+            assert got.dtype == want.dtype and got.equals(want), name
+        assert expr.evaluate("yyyymmdd(d)", {"d": s}, len(s)).equals(ymd)
+        values = s.to_numpy()
+        values = values[(values >= np.datetime64("1000-01-01")) & (values < np.datetime64("9999"))]
+        fmt = "%Y-%m-%d|%d/%m/%Y %j %y"
+        assert (
+            format_datetimes(values, fmt).to_pylist() == pd.Series(values).dt.strftime(fmt).tolist()
+        )
+    with_nat = pd.Series(np.array(["2024-02-29", "NaT"], dtype="datetime64[ns]"))
+    assert expr.evaluate("yyyymmdd(d)", {"d": with_nat}, 2).tolist()[0] == 20240229
+    assert pd.isna(expr.evaluate("month(d)", {"d": with_nat}, 2).tolist()[1])

@@ -101,23 +101,35 @@ def test_a_piece_of_another_schema_is_refused():
         appender.append(b"id,name\n1,a\n")
 
 
-def test_spooled_pieces_append_to_the_same_bytes_as_pieces_in_memory(tmp_path):
-    """A worker leaves a piece's body in a spool file and decodes its footer there; the main
-    process copies the body (copy_file_range) and must write the very same file."""
-    from synthgen_sdv.io.parquet_append import spool_piece
+def test_pieces_placed_by_workers_give_the_same_bytes_as_pieces_in_memory(tmp_path):
+    """Workers write pieces' bodies into the file at the offsets a ledger gave them (in any
+    order) and decode the footers there; the main process only records them, appends late
+    pieces itself, and must write the very same file."""
+    from synthgen_sdv.io.parquet_append import place_piece
+    from synthgen_sdv.io.sink import Placed, pwrite_all
 
-    pieces = [encode_piece(t, compression="snappy") for t in PIECES]
-    spool = tmp_path / "chunk.part"
-    with open(spool, "wb") as fh:
-        fh.write(b"junk before")  # spooled bodies sit anywhere in the file
-        refs = [spool_piece(p, fh, str(spool)) for p in pieces]
+    tables = [*PIECES, _table(50, 4017, 4), _table(9, 4067, 5)]
+    pieces = [encode_piece(t, compression="snappy") for t in tables]
     target = tmp_path / "t.parquet"
     with open(target, "wb") as out:
         appender = ParquetAppender(out, PIECES[0].schema, compression="snappy")
-        appender.append(pieces[0])  # bytes and spooled pieces mix
-        for ref in refs[1:]:
+        out.flush()
+        appender.append(pieces[0])  # bytes first, then placed pieces, then bytes again
+        out.flush()
+        offset, placed = appender.position, []
+        for piece in pieces[1:-1]:
+            body, meta = place_piece(piece)
+            placed.append((Placed(str(target), offset, len(body), meta), body))
+            offset += len(body)
+        for ref, body in reversed(placed):  # written out of order, as workers finish
+            pwrite_all(str(target), body, ref.offset)
+        for ref, _ in placed:
             appender.append(ref)
+        appender.append(pieces[-1])
         appender.close()
-    assert target.read_bytes() == _appended(PIECES, compression="snappy")
-    assert pq.read_table(target).equals(pa.concat_tables(PIECES))
-    assert duckdb.connect().execute(f"SELECT count(*) FROM '{target}'").fetchone()[0] == 4017
+    assert target.read_bytes() == _appended(tables, compression="snappy")
+    assert pq.read_table(target).equals(pa.concat_tables(tables))
+    body, meta = place_piece(pieces[0])
+    with pytest.raises(ParquetAppendError, match="placed at byte"):
+        ParquetAppender(io.BytesIO(), PIECES[0].schema).append(Placed("x", 99, len(body), meta))
+    assert duckdb.connect().execute(f"SELECT count(*) FROM '{target}'").fetchone()[0] == 4076
