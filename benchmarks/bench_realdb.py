@@ -74,68 +74,37 @@ def _cols(value: Any) -> tuple[str, ...]:
     return tuple(value) if isinstance(value, list | tuple) else (value,)
 
 
-def declared_items(keys: dict) -> set[tuple]:
-    """Every declared key as a comparable item: ('pk', table, columns) and ('fk', child,
-    columns, parent, parent columns). Absent parents are not keys of this folder."""
-    items: set[tuple] = set()
-    for table, spec in keys["tables"].items():
-        if spec.get("primary_key"):
-            items.add(("pk", table, _cols(spec["primary_key"])))
-    for fk in keys["foreign_keys"]:
-        items.add(
-            ("fk", fk["child"], _cols(fk["column"]), fk["parent"], _cols(fk["parent_column"]))
-        )
-    return items
-
-
-def detected_items(metadata: dict) -> set[tuple]:
-    """The same items from an SDV metadata dict (composite primary keys as lists)."""
-    items: set[tuple] = set()
-    for table, spec in metadata["tables"].items():
-        if spec.get("primary_key"):
-            items.add(("pk", table, _cols(spec["primary_key"])))
-    for rel in metadata.get("relationships", []):
-        items.add(
-            (
-                "fk",
-                rel["child_table_name"],
-                _cols(rel["child_foreign_key"]),
-                rel["parent_table_name"],
-                _cols(rel["parent_primary_key"]),
-            )
-        )
-    return items
-
-
 def _ratio(a: int, b: int) -> float | None:
     return round(a / b, 4) if b else None
 
 
-def score_keys(metadata: dict, keys: dict) -> dict[str, Any]:
+def score_keys(document: dict, keys: dict) -> dict[str, Any]:
     """Precision and recall of detected keys against declared ones, for primary keys, foreign
-    keys and both; the misses and inventions named. (``synthgen_sdv.detect.score_keys`` takes
-    this over once it is on main.)"""
-    found, truth = detected_items(metadata), declared_items(keys)
+    keys and both; the misses and inventions named. The scoring is
+    ``synthgen_sdv.detect.score.score_keys`` (as reports/keys.md), on the saved metadata
+    document: a link detected but left out of the model to break a cycle counts as detected."""
+    from synthgen_sdv.detect.score import score_keys as score
+
+    s = score(document, keys)
     out: dict[str, Any] = {}
-    for kind in ("pk", "fk", "all"):
-        f = {i for i in found if kind in ("all", i[0])}
-        t = {i for i in truth if kind in ("all", i[0])}
-        hit = len(f & t)
+    parts = {"pk": [s.primary], "fk": [s.foreign], "all": [s.primary, s.foreign]}
+    for kind, scores in parts.items():
+        hit = sum(len(k.found) for k in scores)
+        detected = hit + sum(len(k.invented) for k in scores)
+        declared = hit + sum(len(k.missed) for k in scores)
         out[kind] = {
-            "precision": _ratio(hit, len(f)),
-            "recall": _ratio(hit, len(t)),
-            "detected": len(f),
-            "declared": len(t),
+            "precision": _ratio(hit, detected),
+            "recall": _ratio(hit, declared),
+            "detected": detected,
+            "declared": declared,
         }
-    out["missed"] = sorted(_label(i) for i in truth - found)
-    out["invented"] = sorted(_label(i) for i in found - truth)
+    out["missed"] = sorted(
+        [f"pk {x}" for x in s.primary.missed] + [f"fk {x}" for x in s.foreign.missed]
+    )
+    out["invented"] = sorted(
+        [f"pk {x}" for x in s.primary.invented] + [f"fk {x}" for x in s.foreign.invented]
+    )
     return out
-
-
-def _label(item: tuple) -> str:
-    if item[0] == "pk":
-        return f"pk {item[1]}({', '.join(item[2])})"
-    return f"fk {item[1]}.{'+'.join(item[2])} -> {item[3]}.{'+'.join(item[4])}"
 
 
 def declared_metadata(detected: dict, keys: dict) -> dict:
@@ -613,7 +582,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             user = load_user_data(all_dbs[name]["data"])
             keys = json.loads(all_dbs[name]["keys"].read_text())
-            db["keys"] = score_keys(user.metadata, keys)
+            db["keys"] = score_keys(user.document(), keys)
             db["tables"] = len(user.tables)
             db["rows"] = sum(len(t) for t in user.tables.values())
             db["source"] = keys.get("source")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from synthgen_sdv.detect.graph import break_cycles
 from synthgen_sdv.detect.integrity import refuse_or_drop
 from synthgen_sdv.detect.keys import detect_primary_keys
 from synthgen_sdv.detect.links import Relationship, detect_relationships
+from synthgen_sdv.detect.names import bare_key_word, column_prefix
 from synthgen_sdv.detect.reading import RawTable
 from synthgen_sdv.detect.sdtypes import column_sdtype, sdv_sdtypes, text_regex
 from synthgen_sdv.detect.types import type_column
@@ -41,10 +43,11 @@ def detect_metadata(
 ) -> UserData:
     """Type every column and detect keys, relationships and sdtypes, each with its reason."""
     frames, types, fmts, notes = _type_frames({t: r.frame for t, r in raws.items()})
-    keys, why, problems = detect_primary_keys(frames, types)
+    names = _NameView(frames, types, notes)
+    keys, why, problems = names.primary_keys()
     if problems:
         refuse_or_drop(problems, raws, frames, bad_rows, notes)
-        keys, why, problems = detect_primary_keys(frames, types)
+        keys, why, problems = names.primary_keys()
     sdv_cols, _ = sdv_sdtypes(frames)
     reasons = [f"{name} key: {why[name]}" for name in frames]
     for name, key in keys.items():
@@ -53,7 +56,7 @@ def detect_metadata(
                 f"{name}: composite key; sdv 1.37.4 cannot model it, so it is modeled without a "
                 "key and the combination is made unique again after sampling"
             )
-    found, rel_notes = detect_relationships(frames, types, keys)
+    found, rel_notes = names.relationships(keys)
     notes.extend(rel_notes)
     _type_empty_references(found, frames, types)
     rels, left_out = break_cycles(found)
@@ -70,6 +73,75 @@ def detect_metadata(
     metadata = _build_metadata(frames, types, fmts, keys, found, sdv_cols, notes)
     metadata["relationships"] = [r.as_sdv() for r in rels]
     return UserData(data_dir, files, frames, metadata, types, notes, reasons, left_out=left_out)
+
+
+class _NameView:
+    """Keys and links detected on column names without a table-wide prefix (TPC-H's
+    ``c_custkey`` is read as ``custkey``), the results named with the real columns again."""
+
+    def __init__(self, frames: dict[str, pd.DataFrame], types: dict, notes: list[str]):
+        self.frames, self.types = frames, types
+        self.real: dict[str, dict[str, str]] = {}  # table -> {name compared: real column}
+        for t, df in frames.items():
+            prefix = column_prefix(t, [str(c) for c in df.columns])
+            if prefix:
+                # a bare key word left (dept_no -> no) keeps its prefix: it names the key
+                self.real[t] = {
+                    (c if bare_key_word(c[len(prefix) :]) else c[len(prefix) :]): c
+                    for c in df.columns
+                }
+                notes.append(
+                    f"{t}: every column starts with '{prefix}', so names are compared without it"
+                )
+
+    def _view(self):
+        frames, types = {}, {}
+        for t, df in self.frames.items():
+            if t in self.real:
+                short = {c: s for s, c in self.real[t].items()}
+                frames[t] = df.rename(columns=short, copy=False)
+                types[t] = {short[c]: k for c, k in self.types[t].items()}
+            else:
+                frames[t], types[t] = df, self.types[t]
+        return frames, types
+
+    def _col(self, table: str, name: str) -> str:
+        return self.real.get(table, {}).get(name, name)
+
+    def _key(self, table: str, key):
+        if isinstance(key, list):
+            return [self._col(table, c) for c in key]
+        return self._col(table, key) if key else key
+
+    def _short(self, table: str, key):
+        long = {c: s for s, c in self.real.get(table, {}).items()}
+        if isinstance(key, list):
+            return [long.get(c, c) for c in key]
+        return long.get(key, key) if key else key
+
+    def primary_keys(self):
+        """``detect_primary_keys`` on the view; keys and problems named with real columns."""
+        frames, types = self._view()
+        keys, why, problems = detect_primary_keys(frames, types)
+        for p in problems:
+            p.column = ", ".join(self._col(p.table, c) for c in p.column.split(", "))
+        for t, real in self.real.items():
+            key = keys.get(t)
+            for short in key if isinstance(key, list) else [key] if key else []:
+                why[t] = re.sub(rf"(?<!\w){re.escape(short)}\b", real[short], why[t])
+        return {t: self._key(t, k) for t, k in keys.items()}, why, problems
+
+    def relationships(self, keys):
+        """``detect_relationships`` on the view; each link named with real columns."""
+        frames, types = self._view()
+        found, rel_notes = detect_relationships(
+            frames, types, {t: self._short(t, k) for t, k in keys.items()}
+        )
+        for r in found:
+            pk = self._col(r.parent, r.parent_key)
+            r.reason = r.reason.replace(f"{r.parent}.{r.parent_key}", f"{r.parent}.{pk}")
+            r.column, r.parent_key = self._col(r.child, r.column), pk
+        return found, rel_notes
 
 
 def _type_empty_references(

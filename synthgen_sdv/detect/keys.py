@@ -10,11 +10,16 @@ AdventureWorks, a ``rowguid``). Here, in order, a table's key is:
 2. for a link table named after the tables it links (``film_actor``, ``titleauthor``), the
    columns referring to them; else a unique column whose name the table's name abbreviates or
    starts with (``stor_id`` in ``stores``, ``SalesOrderID`` in ``SalesOrderHeader``);
-3. a unique column named like a key that refers to no other table (``au_id``);
+3. a unique column that the same-named columns of other tables refer to (MIMIC's
+   ``admissions.HADM_ID``, where ``ROW_ID`` is the declared key and ``HADM_ID`` the one every
+   other table uses), else a unique column named like a key that refers to no other table
+   (``au_id``, or a generic ``ROW_ID``);
 4. a minimal composite key of 2 to 4 never-empty columns named like keys, references or the
    start of a period, preferring the table's own identifiers (``order_id, line_item_id``)
    and period starts (``employee_id, start_date``); references alone make pairs only (a fact
-   table's references together are not its key); then a unique reference (a 1:1 extension);
+   table's references together are not its key), or with a column that numbers each group of
+   the references 1..n (an *ordinal*: Ergast's ``lapTimes(raceId, driverId, lap)``); then a
+   unique reference (a 1:1 extension);
    then a GUID (``rowguid``: an alternate key, chosen only when nothing else is a key);
 5. otherwise none: the table is modeled without a key.
 """
@@ -29,12 +34,14 @@ from synthgen_sdv.detect.integrity import KeyProblem, key_problem
 from synthgen_sdv.detect.names import (
     GUID_RE,
     Level,
+    generic_row_id,
     guid_named,
     key_named,
     link_parts,
     name_level,
     named_after_table,
     period_start_named,
+    words,
 )
 
 Key = str | list[str] | None
@@ -48,6 +55,26 @@ def unique_non_null(frame: pd.DataFrame, cols: list[str]) -> bool:
     """Whether ``cols`` together identify every row (no empty value, no repeat)."""
     sub = frame[cols]
     return len(sub) > 0 and not sub.isna().any().any() and not sub.duplicated().any()
+
+
+def ordinal(frame: pd.DataFrame, refs: list[str], col: str, kind: str) -> bool:
+    """Whether ``col`` numbers the rows of each group of ``refs`` 1..n (or 0..n-1): a lap,
+    a stop, a line (Ergast's ``lapTimes(raceId, driverId, lap)``), whatever its name."""
+    if not refs or kind != "int" or not frame[col].notna().all() or len(frame) < 2:
+        return False
+    values = frame[col]
+    if values.min() not in (0, 1):
+        return False
+    stats = frame.groupby(refs, sort=False, dropna=False)[col].agg(
+        ["min", "max", "count", "nunique"]
+    )
+    if not (stats["count"] > 1).any():
+        return False
+    return bool(
+        (stats["min"] == values.min()).all()
+        and (stats["max"] - stats["min"] + 1 == stats["count"]).all()
+        and (stats["nunique"] == stats["count"]).all()
+    )
 
 
 class _Detector:
@@ -149,6 +176,46 @@ class _Detector:
                     return True
         return False
 
+    def referenced(self, table: str) -> bool:
+        """A unique column whose name other tables share, with every value of theirs in it,
+        and which is unique in no other table: the key those tables refer to."""
+        frame, types = self.frames[table], self.types[table]
+        for c in frame.columns:
+            if (
+                types[c] not in KEY_TYPES
+                or generic_row_id(c)
+                or guid_named(c)
+                or not unique_non_null(frame, [c])
+            ):
+                continue
+            name = "".join(words(c))
+            users = []
+            for other in self.names:
+                if other == table:
+                    continue
+                same = [x for x in self.frames[other].columns if "".join(words(x)) == name]
+                if not same:
+                    continue
+                values = self.frames[other][same[0]].dropna()
+                if values.empty:
+                    continue  # an empty column (an empty table) says nothing either way
+                if types[c] != self.types[other][same[0]] or values.is_unique:
+                    break  # unique there too (a 1:1 table) or another type: not this rule
+                if not values.isin(frame[c]).all():
+                    break
+                users.append(other)
+            else:
+                if users and (key_named(c) or len(users) >= 2):
+                    self.set(
+                        table,
+                        c,
+                        f"'{c}' is unique, never empty, and the same column of "
+                        f"{len(users)} other table(s) ({', '.join(users[:3])}"
+                        f"{', ...' if len(users) > 3 else ''}) refers to it",
+                    )
+                    return True
+        return False
+
     def own_identifier(self, table: str) -> bool:
         frame, types = self.frames[table], self.types[table]
         for c in frame.columns:
@@ -177,11 +244,16 @@ class _Detector:
                 role[c] = "own"
             if len(role) >= MAX_CANDIDATES:
                 break
+        refs = [c for c, r in role.items() if r == "reference"]
+        for c in frame.columns:
+            if len(role) < MAX_CANDIDATES and c not in role and ordinal(frame, refs, c, types[c]):
+                role[c] = "ordinal"
+                break
         position = {c: i for i, c in enumerate(frame.columns)}
         for size in range(2, MAX_COMPOSITE + 1):
             found = []
             for combo in combinations(role, size):
-                own = sum(role[c] == "own" for c in combo)
+                own = sum(role[c] in ("own", "ordinal") for c in combo)
                 period = any(role[c] == "period" for c in combo)
                 if size > 2 and not own and not period:
                     continue
@@ -227,7 +299,8 @@ class _Detector:
                 self.abbreviated(t)
         rest = [t for t in rest if t not in self.keys]
         for t in rest:
-            self.own_identifier(t)
+            if not self.referenced(t):
+                self.own_identifier(t)
         for t in [t for t in rest if t not in self.keys]:
             if not (self.link(t) or self.composite(t)):
                 self.fallback(t)

@@ -21,6 +21,7 @@ import pandas as pd
 from synthgen_sdv.detect.evidence import Inclusion, Keys, inclusion
 from synthgen_sdv.detect.names import (
     Level,
+    generic_row_id,
     hierarchy_named,
     key_named,
     name_level,
@@ -197,6 +198,8 @@ class _Finder:
         frame, kind = self.frames[child], self.types[child][col]
         if not key_named(col) or kind not in ("int", "string") or frame[col].nunique() < 1:
             return
+        if generic_row_id(col):
+            return  # ROW_ID: a row's own number in every table, a match by range alone
         strong = {}
         for p, pk in self.parents.items():
             if p == child or not compatible(kind, self.types[p][pk]):
@@ -223,7 +226,9 @@ class _Finder:
         elif keyless := [
             t
             for t in self.frames
-            if t not in self.parents and name_level(col, t, None) >= Level.ABBREVIATION
+            if t not in self.parents
+            and t != child  # its own table (a composite key's part: l_linenumber)
+            and name_level(col, t, None) >= Level.ABBREVIATION
         ]:
             t = keyless[0]
             why = "it has no rows" if self.frames[t].empty else "no column of it is a key"

@@ -86,7 +86,21 @@ STAFF_ROLE_WORDS = frozenset(
 STAFF_TABLE_WORDS = frozenset({"employee", "staff", "worker", "personnel"})
 # Words that say what kind of table a name is, not what it holds: dim_customer, fact_sales,
 # tbl_orders, lkp_status, stg_orders, customer_dim.
-TABLE_AFFIXES = frozenset({"dim", "dimension", "fact", "tbl", "table", "lkp", "lookup", "stg"})
+# d_items and f_sales: the one-letter forms of dim_ and fact_ (MIMIC's dictionary tables).
+TABLE_AFFIXES = frozenset(
+    {"dim", "dimension", "fact", "tbl", "table", "lkp", "lookup", "stg", "d", "f"}
+)
+# A row's number in its own table, named the same in every table (ROW_ID, rowid, record_id):
+# like a bare ``id`` it says nothing about which table another table's column points at.
+GENERIC_ROW_IDS = frozenset(
+    {"id", "rowid", "rownum", "rowno", "rownumber", "recordid", "recid", "recordno"}
+)
+# Key words recognised at the end of one glued word (custkey, orderkey, itemid, linenumber),
+# with at least MIN_GLUED_STEM letters before them (so "monkey", "paid" stay plain words).
+GLUED_KEY_WORDS = ("number", "code", "key", "id")
+MIN_GLUED_STEM = 4
+# Every column of a TPC-H-style table starts with the table's initials (c_custkey, ps_partkey).
+MAX_COLUMN_PREFIX = 4
 MIN_ABBREVIATION = 3  # "stor" abbreviates "store"; "st" abbreviates too much
 _IRREGULAR = {"people": "person", "children": "child", "men": "man", "women": "woman"}
 
@@ -142,14 +156,53 @@ def split_key(name: str) -> tuple[tuple[str, ...], str | None]:
         return w[:-1], w[-1]
     if len(w) >= 2 and w[0] in LEADING_KEY_WORDS:
         return w[1:], w[0]
-    if len(w) == 1 and len(w[0]) > 5 and w[0].endswith("id") and w[0] not in GUID_NAMES:
-        return (w[0][:-2],), "id"  # a glued name, customerid; compared by letters only
+    if len(w) == 1 and w[0] not in GUID_NAMES:
+        for key in GLUED_KEY_WORDS:  # a glued name, customerid, custkey; compared by letters
+            if w[0].endswith(key) and len(w[0]) - len(key) >= MIN_GLUED_STEM:
+                return (w[0][: -len(key)],), key
     return (), None
 
 
 def key_named(name: str) -> bool:
     """Whether a name says it identifies or refers to a row (``order_id``, ``ship_via``)."""
     return split_key(name)[1] is not None or name.lower() == "id"
+
+
+def generic_row_id(name: str) -> bool:
+    """``id``, ``ROW_ID``, ``rowid``, ``record_id``: a row's number, the same name everywhere."""
+    return _joined(words(name)) in GENERIC_ROW_IDS
+
+
+def bare_key_word(name: str) -> bool:
+    """``no``, ``ID``, ``key``: a key word alone, which says "key" but not of what."""
+    w = words(name)
+    return len(w) == 1 and (w[0] in KEY_WORDS or w[0] in GENERIC_ROW_IDS)
+
+
+def column_prefix(table: str, columns: list[str]) -> str | None:
+    """The prefix every column of ``table`` starts with when it is the table's initials or
+    short form (``c_`` in TPC-H's customer, ``ps_`` in partsupp, ``cust_`` in customer), else
+    None. Names are compared without it; a prefix that would make two names equal is kept."""
+    if len(columns) < 2:
+        return None
+    heads = {c.split("_", 1)[0] for c in columns}
+    if len(heads) != 1 or not all("_" in c and c.split("_", 1)[1] for c in columns):
+        return None
+    head = next(iter(heads))
+    letters, name = head.lower(), "".join(words(table))
+    if not (0 < len(letters) <= MAX_COLUMN_PREFIX and letters.isalpha() and name):
+        return None
+    if letters[0] != name[0] or not _subsequence(letters, name):
+        return None
+    stripped = [c.split("_", 1)[1] for c in columns]
+    if len({_joined(words(c)) for c in stripped}) != len(stripped):
+        return None
+    return head + "_"
+
+
+def _subsequence(short: str, long: str) -> bool:
+    rest = iter(long)
+    return all(ch in rest for ch in short)
 
 
 def guid_named(name: str) -> bool:
@@ -177,6 +230,18 @@ def _abbreviates(short: str, long: str) -> bool:
     return len(short) >= MIN_ABBREVIATION and len(short) < len(long) and long.startswith(short)
 
 
+def _skeleton(short: str, long: str) -> bool:
+    """``dept`` in ``department``, ``mgr`` in ``manager``, ``acct`` in ``account``: the word's
+    first letter, then some of its letters in order (weaker than a prefix: ``stor``)."""
+    return (
+        len(short) >= MIN_ABBREVIATION
+        and len(short) < len(long)
+        and short[0] == long[0]
+        and not long.startswith(short)
+        and _subsequence(short, long)
+    )
+
+
 def named_after_table(column: str, table: str) -> Level:
     """How a table's own key column is named after it: ``TABLE`` for ``customer_id`` in
     ``customers`` (and ``id``, and a column named just like the table: ``productLine`` in
@@ -194,8 +259,8 @@ def named_after_table(column: str, table: str) -> Level:
     s = _joined(stem)
     if s in (_joined(tw), _joined(raw)):
         return Level.TABLE
-    if len(stem) == 1 and len(tw) == 1 and _abbreviates(s, tw[0]):
-        return Level.ABBREVIATION
+    if len(stem) == 1 and len(tw) == 1 and (_abbreviates(s, tw[0]) or _skeleton(s, tw[0])):
+        return Level.ABBREVIATION  # stor_id in stores, dept_no in departments
     if len(stem) < len(raw) and raw[: len(stem)] == stem:
         return Level.QUALIFIED
     if len(stem) == 1 and len(raw) > 1 and _abbreviates(s, raw[0]):
@@ -206,8 +271,8 @@ def named_after_table(column: str, table: str) -> Level:
 def name_level(column: str, parent: str, parent_key: str | None) -> Level:
     """How strongly ``column``'s name points at ``parent`` (whose key is ``parent_key``)."""
     cw = words(column)
-    if _joined(cw) == "id":
-        return Level.NONE  # every table's "id": the name says nothing about which
+    if _joined(cw) in GENERIC_ROW_IDS:
+        return Level.NONE  # every table's "id", ROW_ID: the name says nothing about which
     if parent_key is not None:
         kw = words(parent_key)
         if _joined(cw) == _joined(kw):
@@ -231,6 +296,8 @@ def name_level(column: str, parent: str, parent_key: str | None) -> Level:
             return Level.TABLE  # home_store_id: a role, then the table's name
     if len(stem) == 1 and len(tw) == 1 and _abbreviates(stem[0], tw[0]):
         return Level.ABBREVIATION  # stor_id -> stores; a multi-word table is only QUALIFIED
+    if len(stem) == 1 and len(tw) == 1 and _skeleton(stem[0], tw[0]):
+        return Level.QUALIFIED  # dept_no -> departments: letters of the name, not its start
     if len(stem) > len(tw) and stem[: len(tw)] == tw:
         return Level.QUALIFIED  # ProductAssemblyID: Product, then what kind
     if len(stem) > 1 and len(tw) == 1 and _abbreviates(stem[0], tw[0]):

@@ -11,6 +11,7 @@ empty trimmed, other long rows dropped). Table and column names are checked
 
 from __future__ import annotations
 
+import codecs
 import csv
 from array import array
 from dataclasses import dataclass, field
@@ -126,20 +127,54 @@ def read_raw(path: Path, bad_rows: str = "error") -> RawTable:
     return raw
 
 
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+CHUNK = 1 << 20
+
+
+def file_encoding(path: Path) -> str:
+    """The text encoding of a CSV file: the one its byte-order mark names (UTF-8, or UTF-16
+    as SQL Server and Excel's "Unicode text" write), else UTF-8 when every byte decodes as
+    such, else Windows-1252 (Excel's "CSV" on Windows), else Latin-1 (never fails)."""
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+        for bom, name in _BOMS:
+            if head.startswith(bom):
+                return name
+        fh.seek(0)
+        for name in ("utf-8", "cp1252"):
+            decoder = codecs.getincrementaldecoder(name)()
+            fh.seek(0)
+            try:
+                while chunk := fh.read(CHUNK):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                continue
+            return "utf-8-sig" if name == "utf-8" else name
+    return "latin-1"
+
+
 def _csv_kwargs(dialect: Dialect) -> dict:
     return {"delimiter": dialect.delimiter, "quotechar": dialect.quotechar, "doublequote": True}
 
 
 def _read_csv(path: Path, bad_rows: str) -> RawTable:
+    encoding = file_encoding(path)
     with open(path, "rb") as fh:
         head = fh.read(SAMPLE_BYTES)
-    sample = head.decode("utf-8-sig", errors="ignore" if len(head) == SAMPLE_BYTES else "strict")
+    sample = head.decode(encoding, errors="ignore" if len(head) == SAMPLE_BYTES else "strict")
     dialect = sniff(sample)
-    header, lines, ragged = _scan(path, dialect)
+    header, lines, ragged = _scan(path, dialect, encoding)
     if header is None:
         raise InputError(f"{path}: empty file; a table needs a header row")
     if ragged:
-        frame, lines, note = _fix_ragged(path, dialect, header, ragged, bad_rows)
+        frame, lines, note = _fix_ragged(path, dialect, header, ragged, bad_rows, encoding)
     else:
         frame = pd.read_csv(
             path,
@@ -148,7 +183,7 @@ def _read_csv(path: Path, bad_rows: str) -> RawTable:
             dtype=str,
             keep_default_na=False,
             na_values=[""],
-            encoding="utf-8-sig",
+            encoding=encoding,
             skip_blank_lines=True,
             header=0,
             names=_unique_names(header),
@@ -158,6 +193,12 @@ def _read_csv(path: Path, bad_rows: str) -> RawTable:
     raw = RawTable(path, frame, lines, dialect.describe())
     if note:
         raw.notes.append(note)
+    if encoding in ("cp1252", "latin-1"):
+        name = "Windows-1252" if encoding == "cp1252" else encoding
+        raw.notes.append(
+            f"{path.name}: not UTF-8; read as {name} (check accented letters; save it as UTF-8 "
+            "to be sure)"
+        )
     commas = decimal_comma_columns(frame, dialect)
     for col in commas:
         frame[col] = to_decimal_point(frame[col])
@@ -166,6 +207,8 @@ def _read_csv(path: Path, bad_rows: str) -> RawTable:
         raw.notes.append(
             f"{path.name}: {', '.join(commas)}: numbers with a decimal comma, read as numbers"
         )
+    if encoding != "utf-8-sig":
+        raw.dialect += f", encoding {encoding}"
     raw.frame = frame
     return raw
 
@@ -181,12 +224,14 @@ def _unique_names(header: list[str]) -> list[str]:
     return out
 
 
-def _scan(path: Path, dialect: Dialect) -> tuple[list[str] | None, np.ndarray, list]:
+def _scan(
+    path: Path, dialect: Dialect, encoding: str = "utf-8-sig"
+) -> tuple[list[str] | None, np.ndarray, list]:
     """(header, first line of every record, ragged records as (row, line, fields, values))."""
     header = None
     starts = array("q")
     ragged: list[tuple[int, int, int, list[str]]] = []
-    with open(path, encoding="utf-8-sig", newline="") as fh:
+    with open(path, encoding=encoding, newline="") as fh:
         reader = csv.reader(fh, **_csv_kwargs(dialect))
         last = 0
         try:
@@ -205,7 +250,14 @@ def _scan(path: Path, dialect: Dialect) -> tuple[list[str] | None, np.ndarray, l
     return header, np.frombuffer(starts, dtype=np.int64).copy(), ragged
 
 
-def _fix_ragged(path: Path, dialect: Dialect, header: list[str], ragged: list, bad_rows: str):
+def _fix_ragged(
+    path: Path,
+    dialect: Dialect,
+    header: list[str],
+    ragged: list,
+    bad_rows: str,
+    encoding: str = "utf-8-sig",
+):
     n = len(header)
     if bad_rows not in ("drop", "repair"):
         shown = "; ".join(
@@ -218,7 +270,7 @@ def _fix_ragged(path: Path, dialect: Dialect, header: list[str], ragged: list, b
         )
     rows, starts, dropped, repaired = [], [], 0, 0
     bad = {row: k for row, _, k, _ in ragged}
-    with open(path, encoding="utf-8-sig", newline="") as fh:
+    with open(path, encoding=encoding, newline="") as fh:
         reader = csv.reader(fh, **_csv_kwargs(dialect))
         last, seen_header, index = 0, False, 0
         for row in reader:

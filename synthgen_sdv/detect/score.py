@@ -6,6 +6,11 @@ a corpus ``keys.json`` (``tables: {t: {primary_key}}``, ``foreign_keys: [{child,
 parent, parent_column}]``). A primary key counts as found when it is the declared column or
 the same set of columns; a table declared and detected without a key counts for neither. A
 foreign key is found when child, column, parent and parent key all agree.
+
+When the declared foreign keys to a table all reference one unique column other than its
+declared primary key (MIMIC-III: ``ROW_ID`` is the key, every link uses ``HADM_ID``), that
+column is the key to find: SDV's metadata links a child to its parent's primary key only, so
+the referenced column is the only key that can carry those links.
 """
 
 from __future__ import annotations
@@ -75,12 +80,22 @@ def _same_key(a, b) -> bool:
     return a == b
 
 
+def referenced_key(keys: dict[str, Any], table: str) -> str | None:
+    """The one column other than ``table``'s declared primary key that every declared foreign
+    key to it references, or None (see the module docstring)."""
+    declared = keys.get("tables", {}).get(table, {}).get("primary_key")
+    used = {f["parent_column"] for f in keys.get("foreign_keys", []) if f["parent"] == table}
+    if len(used) == 1 and not _same_key(declared, next(iter(used))):
+        return next(iter(used))
+    return None
+
+
 def score_keys(detected_metadata: dict[str, Any], keys: dict[str, Any]) -> KeyScore:
     """Detected primary and foreign keys against the declared ``keys`` (see module)."""
     pk = KindScore()
     tables = detected_metadata.get("tables", {})
     for table, declared in keys.get("tables", {}).items():
-        want = declared.get("primary_key")
+        want = referenced_key(keys, table) or declared.get("primary_key")
         got = tables.get(table, {}).get("primary_key")
         if want and got and _same_key(want, got):
             pk.found.append(_pk_label(table, want))

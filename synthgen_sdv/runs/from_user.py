@@ -335,7 +335,7 @@ class UserSource(Source):
                         "seed": self.seed,
                         "sample_seed": seed,
                         "sample_scale": scale,
-                        "synthesizer": info,
+                        "synthesizer": synth.table_params(name, info),
                     }
                 )
                 if name in rebuilt_keys:

@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from synthgen_sdv.core.errors import ConfigError
 from synthgen_sdv.kinds.faker_kind import has_provider
+from synthgen_sdv.schema.infer_links import DERIVED, DRIVER, VALUES, Link, choose_links
 from synthgen_sdv.schema.loader import RUN_FILE, TABLES_FILE, LoadedConfig, validation_problems
 from synthgen_sdv.schema.models import RunConfig, TablesSpec
 from synthgen_sdv.schema.yamlio import line_map
@@ -113,42 +114,24 @@ def infer_tables_config(
     tables: dict[str, pd.DataFrame], metadata: dict[str, Any], domain: str = "inferred"
 ) -> dict[str, Any]:
     """A tables.yml document (as a dict) reproducing each column's marginal distribution."""
-    rels = metadata.get("relationships", [])
-    parents: dict[str, list[dict]] = {}
-    for rel in rels:
-        parents.setdefault(rel["child_table_name"], []).append(rel)
+    choice = choose_links(tables, metadata)
     out: dict[str, Any] = {}
     for name, tmeta in metadata["tables"].items():
         if name not in tables:
             continue
         df = tables[name]
         pk = tmeta.get("primary_key")
-        fks = {r["child_foreign_key"]: r for r in parents.get(name, [])}
-        driver = next(iter(fks), None)
+        driver = choice.driver.get(name)
         columns: dict[str, Any] = {}
         for col, cmeta in tmeta["columns"].items():
             if col not in df:
                 continue
             s = df[col]
+            link = choice.link(name, col)
             if col == pk:
                 columns[col] = _key(s)
-            elif col in fks:
-                rel = fks[col]
-                spec: dict[str, Any] = {
-                    "kind": "lookup",
-                    "table": rel["parent_table_name"],
-                    "column": rel["parent_primary_key"],
-                }
-                if col == driver:
-                    spec["children_per_parent"] = {
-                        "counts": _children_counts(
-                            s, tables[rel["parent_table_name"]][rel["parent_primary_key"]]
-                        )
-                    }
-                else:
-                    spec["popularity"] = {"distribution": "uniform"}
-                    _nulls(spec, s)
-                columns[col] = spec
+            elif link is not None:
+                columns[col] = _foreign_key(link, s, tables)
             else:
                 columns[col] = _nulls(_column(s, cmeta), s)
         table: dict[str, Any] = {
@@ -161,6 +144,52 @@ def infer_tables_config(
         table["columns"] = columns
         out[name] = table
     return {"version": 1, "defaults": {"chunk_size": 10000, "locale": "en_US"}, "tables": out}
+
+
+def _foreign_key(link: Link, s: pd.Series, tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
+    """The spec of one foreign key, generated as ``choose_links`` decided."""
+    if link.how == DRIVER:
+        parent_keys = tables[link.parent][link.parent_key]
+        return {
+            "kind": "lookup",
+            "table": link.parent,
+            "column": link.parent_key,
+            "children_per_parent": {"counts": _children_counts(s, parent_keys)},
+        }
+    if link.how == DERIVED:
+        return {
+            "kind": "derived",
+            "expr": link.expr,
+            "references": f"{link.parent}.{link.parent_key}",
+        }
+    if link.how == VALUES:
+        return _nulls(_key_values(s), s)
+    spec: dict[str, Any] = {"kind": "lookup", "table": link.parent, "column": link.parent_key}
+    spec["popularity"] = {"distribution": "uniform"}
+    return _nulls(spec, s)
+
+
+def _key_values(s: pd.Series) -> dict[str, Any]:
+    """A key the engine cannot look up (its own table, a table not in the data): its values."""
+    values = s.dropna()
+    if values.empty:
+        return {"kind": "categorical", "values": [""], "null_rate": 1.0}
+    if _integer_like(values):
+        if values.is_unique and len(values) == len(s):
+            return {"kind": "sequence", "start": int(values.min())}
+        freq = values.astype("int64").value_counts(normalize=True).head(MAX_CATEGORIES)
+        return {
+            "kind": "categorical",
+            "dtype": "int",
+            "values": {int(k): round(float(v), 6) for k, v in freq.items()},
+        }
+    return _categories(values)
+
+
+def _integer_like(values: pd.Series) -> bool:
+    return pd.api.types.is_integer_dtype(values.dtype) or (
+        pd.api.types.is_float_dtype(values.dtype) and bool((values == values.round()).all())
+    )
 
 
 def _add_key(columns: dict[str, Any]) -> str:
@@ -204,6 +233,8 @@ def _column(s: pd.Series, cmeta: dict[str, Any]) -> dict[str, Any]:
         return {"kind": "boolean", "p": round(float(values.astype(bool).mean()), 6)}
     if sdtype not in ("categorical", "id") and has_provider(sdtype, "en_US"):
         return {"kind": "faker", "provider": sdtype, "pii": True}
+    if sdtype == "id" and _integer_like(values):
+        return _key_values(s)  # a key of its own table, or of one not in the data
     if sdtype == "id":
         return {"kind": "faker", "provider": "uuid4"}
     return _categories(values)

@@ -47,6 +47,7 @@ from scipy import special
 from sdv.multi_table import HMASynthesizer
 from sdv.multi_table.hma import DEFAULT_EXTENDED_COLUMNS_DISTRIBUTION
 
+from synthgen_sdv.synth.copies import SmallTableCopies
 from synthgen_sdv.synth.fast_copula import (
     FastCopulaSynthesizer,
     MomentCopulaSynthesizer,
@@ -205,7 +206,7 @@ class _Range(FloatFormatter):
         self._min_value, self._max_value = minimum, maximum
 
 
-class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
+class FastHMASynthesizer(SmallTableCopies, MultiParentSampling, HMASynthesizer):
     """HMASynthesizer whose per-parent extension and child sampling are vectorized.
 
     ``shrinkage``: see ``per_parent_parameters`` (0 = stock). ``truncnorm_fit``: ``"mle"``
@@ -215,7 +216,8 @@ class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
     ``multiparent`` / ``candidates`` / ``groups``: how the other keys of a child with several
     modeled parents are assigned (``synth.hma_sampling``, ``synth.parent_assignment``).
     ``childless``: parameters of parents without children, ``"mean"`` (stock) or ``"donor"``
-    (``_fill_childless``).
+    (``_fill_childless``). ``small_tables``: tables of fewer rows whose parents are copied too
+    are sampled as copies of their real rows (``synth.copies``; 0 = stock).
     """
 
     def __init__(
@@ -230,6 +232,7 @@ class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
         candidates: int = 16,
         groups: int = 32,
         childless: str = "mean",
+        small_tables: int = 0,
     ):
         if truncnorm_fit not in ("mle", "moments"):
             raise ValueError(f"truncnorm_fit must be 'mle' or 'moments', got '{truncnorm_fit}'")
@@ -247,6 +250,7 @@ class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
         if childless not in ("mean", "donor"):
             raise ValueError(f"childless must be 'mean' or 'donor', got '{childless}'")
         self.childless = childless
+        self.small_tables = int(small_tables)
 
     def _augment_table(self, table, tables, table_name):
         """Stock ``_augment_table`` minus one RDT ``FloatFormatter.fit`` per extension column
@@ -348,10 +352,12 @@ class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
 
     def _model_tables(self, augmented_data):
         """Stock's loop over the tables, keeping the per-column fallback parameters without
-        flattening each table's whole correlation matrix first (``univariate_parameters``)."""
+        flattening each table's whole correlation matrix first (``univariate_parameters``);
+        the rows of the tables copied at sampling are kept (``synth.copies``)."""
         for table_name, table in augmented_data.items():
             keys = self._pop_foreign_keys(table, table_name)
             self._clear_nans(table)
+            self._keep_copy(table_name, table, keys)
             if not table.empty:
                 synthesizer = self._table_synthesizers[table_name]
                 self._set_extended_columns_distributions(synthesizer, table_name, table.columns)
@@ -451,6 +457,12 @@ class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
     def _sample_children(self, table_name, sampled_data, scale=1.0):
         # sorted: sdv's child map is a set, whose order changes with PYTHONHASHSEED
         for child_name in sorted(self.metadata._get_child_map()[table_name]):
+            if self._is_copied(child_name):  # once every parent of it is sampled
+                if self._ready_to_copy(child_name, sampled_data):
+                    sampled_data[child_name] = self._copy_table(child_name, sampled_data, scale)
+                    self._progress().table(child_name, len(sampled_data[child_name]), "copied")
+                    self._sample_children(child_name, sampled_data, scale)
+                continue
             self._enforce_table_size(child_name, table_name, scale, sampled_data)
             if child_name in sampled_data:
                 continue
@@ -542,8 +554,16 @@ class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
                             scale,
                         )
                 raw[col] = np.where(np.isfinite(x), x, loc)
-        raw_frame = pd.DataFrame(raw, index=pd.RangeIndex(n))
+        sampled = self._finish_rows(child_name, pd.DataFrame(raw, index=pd.RangeIndex(n)))
+        parent_key = self.metadata.tables[parent_name].primary_key
+        fk_values = parent[parent_key].to_numpy()[keep][owner]
+        sampled[foreign_key] = fk_values[sampled.index.to_numpy()]
+        return sampled.reset_index(drop=True)
 
+    def _finish_rows(self, child_name: str, raw_frame: pd.DataFrame) -> pd.DataFrame:
+        """Rows in the processed space back in the data's (HMA's reverse transform and
+        constraints), extension columns kept as they are; the index says which rows stayed
+        valid."""
         synthesizer = self._table_synthesizers[child_name]
         processor = synthesizer._data_processor
         with warnings.catch_warnings():
@@ -553,8 +573,4 @@ class FastHMASynthesizer(MultiParentSampling, HMASynthesizer):
         input_columns = processor._hyper_transformer._input_columns
         extra = [c for c in raw_frame.columns if c not in input_columns and c not in sampled]
         sampled = pd.concat([sampled, raw_frame.loc[sampled.index, extra]], axis=1)
-        sampled = processor.filter_valid(sampled)
-        parent_key = self.metadata.tables[parent_name].primary_key
-        fk_values = parent[parent_key].to_numpy()[keep][owner]
-        sampled[foreign_key] = fk_values[sampled.index.to_numpy()]
-        return sampled.reset_index(drop=True)
+        return processor.filter_valid(sampled)

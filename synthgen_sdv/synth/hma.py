@@ -19,6 +19,12 @@ Parameters (``SYNTHESIZERS.get("hma")(seed=..., **params)``):
     anchors: columns tight to a parent's or their row's column are modeled as an offset from
         it (``anchors``)
     clusters: K > 0 adds ClavaDDPM's relation-aware latent classes (``clusters``); 0 = off
+    repeats: a child's category column that repeats a parent's gains a modeled "same as the
+        parent" flag, and the rows drawn as repeats take their parent's value (``repeats``)
+    small_tables: tables of fewer rows whose parents are copied too (lookup tables and their
+        small children) are sampled as copies of their real rows with their children's
+        parameters, not from models they are too small to fit (``copies``); those rows are
+        real rows (PII columns are still regenerated); 0 = always modeled
     pii / reattach_condition: see ``Synthesizer``
 """
 
@@ -35,6 +41,7 @@ from synthgen_sdv.synth.clusters import Clusters
 from synthgen_sdv.synth.dependencies import Dependencies
 from synthgen_sdv.synth.fast_hma import FastHMASynthesizer
 from synthgen_sdv.synth.marginals import keep_shares, learn_shares
+from synthgen_sdv.synth.repeats import Repeats
 from synthgen_sdv.synth.seeding import derive_seed
 from synthgen_sdv.synth.treatment import (
     DEFAULT_RULES,
@@ -67,10 +74,13 @@ class _HMABase(Synthesizer):
         lookups: bool = False,
         anchors: bool = False,
         clusters: int = 0,
+        repeats: bool = False,
         **kwargs,
     ):
         super().__init__(seed=seed, verbose=verbose, **kwargs)
         self.clusters = int(clusters)
+        self.repeats = bool(repeats)
+        self.repeated: Repeats | None = None
         self.classes: Clusters | None = None
         self.calibrate_counts = bool(calibrate_counts)
         self.lookups, self.anchors = bool(lookups), bool(anchors)
@@ -96,6 +106,9 @@ class _HMABase(Synthesizer):
             self.dependencies, tables, metadata = Dependencies.fit(tables, metadata)
         if self.anchors:
             self.anchored, tables, metadata = Anchors.fit(tables, metadata)
+        self.repeated = None
+        if getattr(self, "repeats", False):
+            self.repeated, tables, metadata = Repeats.fit(tables, metadata)
         self.classes = None
         if getattr(self, "clusters", 0):
             self.classes, tables, metadata = Clusters.fit(tables, metadata, self.clusters)
@@ -150,12 +163,26 @@ class _HMABase(Synthesizer):
             warnings.simplefilter("ignore")
             out = model.sample(scale=scale)
         out = keep_shares(out, getattr(self, "shares", []), self.seed)
+        if getattr(self, "repeated", None) is not None:
+            out = self.repeated.restore(out)
         if getattr(self, "classes", None) is not None:
             out = self.classes.restore(out)
         if getattr(self, "anchored", None) is not None:
             out = self.anchored.restore(out)
         if getattr(self, "dependencies", None) is not None:
             out = self.dependencies.restore(out)
+        return out
+
+    def params(self) -> dict[str, Any]:
+        """The lineage entry, with what was copied or encoded rather than modeled: a user
+        must be able to see which tables hold copies of real rows (``copies``)."""
+        out = super().params()
+        copied = list(getattr(self.model, "_copied", None) or [])
+        if copied:
+            out["copied_tables"] = copied
+        repeated = getattr(self, "repeated", None)
+        if repeated is not None and repeated.repeats:
+            out["repeated_columns"] = repeated.describe()
         return out
 
     def _params(self) -> dict[str, Any]:
@@ -168,6 +195,7 @@ class _HMABase(Synthesizer):
             "lookups": getattr(self, "lookups", False),
             "anchors": getattr(self, "anchors", False),
             "clusters": getattr(self, "clusters", 0),
+            "repeats": getattr(self, "repeats", False),
             "pii": self.pii,
             "reattach_condition": self.reattach_condition,
         }
@@ -193,6 +221,8 @@ class FastHMA(_HMABase):
         childless: str = "donor",
         lookups: bool = True,
         anchors: bool = True,
+        small_tables: int = 50,
+        repeats: bool = True,
         **kwargs,
     ):
         super().__init__(
@@ -205,9 +235,11 @@ class FastHMA(_HMABase):
             calibrate_counts=calibrate_counts,
             lookups=lookups,
             anchors=anchors,
+            repeats=repeats,
             **kwargs,
         )
         self.multiparent, self.candidates, self.childless = multiparent, candidates, childless
+        self.small_tables = int(small_tables)
 
     def _make(self, metadata):
         return FastHMASynthesizer(
@@ -219,6 +251,7 @@ class FastHMA(_HMABase):
             multiparent=self.multiparent,
             candidates=self.candidates,
             childless=self.childless,
+            small_tables=getattr(self, "small_tables", 0),
         )
 
     def _params(self) -> dict[str, Any]:
@@ -227,6 +260,7 @@ class FastHMA(_HMABase):
             "multiparent": self.multiparent,
             "candidates": self.candidates,
             "childless": self.childless,
+            "small_tables": getattr(self, "small_tables", 0),
         }
 
 

@@ -166,6 +166,10 @@ class MultiParentSampling:
             return self.metadata._get_foreign_keys(parent, child)[0]
         return links.primary if links.links[links.primary].parent == parent else None
 
+    def _is_copied(self, table: str) -> bool:
+        """Sampled as copies of its rows (``synth.copies``, which overrides this)."""
+        return False
+
     def _progress(self) -> SampleProgress:
         return self._sampling or SampleProgress(QUIET, 1)
 
@@ -177,6 +181,7 @@ class MultiParentSampling:
         total = sum(round(n * scale) for n in self._table_sizes.values())
         self._sampling = SampleProgress(Progress(quiet=not self.verbose), total)
         self.last_assignment = {}
+        self._origin = {}
         try:
             sampled_data: dict[str, pd.DataFrame] = {}
             non_roots = set(self.metadata._get_parent_map())
@@ -185,7 +190,11 @@ class MultiParentSampling:
                 num_rows = round(self._table_sizes[table] * scale)
                 if num_rows <= 0:
                     too_small, num_rows = True, 1
-                sampled_data[table] = self._sample_rows(self._table_synthesizers[table], num_rows)
+                if self._is_copied(table):
+                    sampled_data[table] = self._copy_table(table, sampled_data, scale)
+                else:
+                    synthesizer = self._table_synthesizers[table]
+                    sampled_data[table] = self._sample_rows(synthesizer, num_rows)
                 self._progress().table(table, len(sampled_data[table]), "(root)")
                 self._sample_children(table_name=table, sampled_data=sampled_data, scale=scale)
             if too_small:
@@ -235,8 +244,8 @@ class MultiParentSampling:
         rng = np.random.default_rng(np.random.randint(0, 2**31 - 1))
         for child in graphlib.TopologicalSorter(graph).static_order():
             links = links_by_child.get(child)
-            if links is None or child not in sampled_data:
-                continue
+            if links is None or child not in sampled_data or self._is_copied(child):
+                continue  # a copied table's keys point at copies of its real parents
             frame = sampled_data[child]
             known = {links.primary}
             matrix: dict[tuple, np.ndarray] = {}

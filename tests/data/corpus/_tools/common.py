@@ -50,10 +50,12 @@ def write_keys(
     tables: dict,
     foreign_keys: list,
     absent_parents: list | None = None,
+    extra: dict | None = None,
 ) -> None:
     """tables: {name: pk} with pk a column name, a list (composite) or None.
     foreign_keys: [(child, column, parent, parent_column)].
-    absent_parents: [(child, column, parent_table_not_included)]."""
+    absent_parents: [(child, column, parent_table_not_included)].
+    extra: more documented facts, written as they are (unique keys, composite foreign keys)."""
     doc = {
         "source": source,
         "licence": licence,
@@ -65,6 +67,7 @@ def write_keys(
         "absent_parents": [
             {"child": c, "column": col, "parent": p} for c, col, p in (absent_parents or [])
         ],
+        **(extra or {}),
     }
     with open(out_dir / "keys.json", "w", encoding="utf-8") as fh:
         json.dump(doc, fh, indent=2, ensure_ascii=False)

@@ -1,0 +1,262 @@
+"""Small tables resampled from their rows (``small_tables``, ``fast_copula.resample_rows``):
+exact frequencies, a lookup table's rows and its children's parameters kept together, larger
+tables still drawn from the copula, and the same seed giving the same sample."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from synthgen_sdv.synth import SYNTHESIZERS
+from synthgen_sdv.synth.copies import resample_rows
+
+NAMES = ["Beverages", "Condiments", "Confections", "Dairy", "Grains", "Meat", "Produce", "Sea"]
+
+
+def _shop(n_products: int = 400, seed: int = 0) -> tuple[dict, dict]:
+    """8 categories (name, description, markup) -> products whose price depends on the
+    category in no monotone way of its label."""
+    rng = np.random.default_rng(seed)
+    level = np.array([5.0, 80.0, 20.0, 60.0, 10.0, 100.0, 40.0, 30.0])
+    categories = pd.DataFrame(
+        {
+            "category_id": np.arange(8),
+            "category_name": NAMES,
+            "description": [f"all about {n.lower()}" for n in NAMES],
+            "markup": rng.uniform(0.1, 0.9, 8).round(3),
+        }
+    )
+    cat = rng.integers(0, 8, n_products)
+    products = pd.DataFrame(
+        {
+            "product_id": np.arange(n_products),
+            "category_id": cat,
+            "price": (level[cat] * rng.lognormal(0, 0.1, n_products)).round(2),
+            "stock": rng.integers(0, 100, n_products),
+        }
+    )
+    metadata = {
+        "tables": {
+            "categories": {
+                "primary_key": "category_id",
+                "columns": {
+                    "category_id": {"sdtype": "id"},
+                    "category_name": {"sdtype": "categorical"},
+                    "description": {"sdtype": "categorical"},
+                    "markup": {"sdtype": "numerical"},
+                },
+            },
+            "products": {
+                "primary_key": "product_id",
+                "columns": {
+                    "product_id": {"sdtype": "id"},
+                    "category_id": {"sdtype": "id"},
+                    "price": {"sdtype": "numerical"},
+                    "stock": {"sdtype": "numerical"},
+                },
+            },
+        },
+        "relationships": [
+            {
+                "parent_table_name": "categories",
+                "parent_primary_key": "category_id",
+                "child_table_name": "products",
+                "child_foreign_key": "category_id",
+            }
+        ],
+    }
+    return {"categories": categories, "products": products}, metadata
+
+
+def _sample(tables, metadata, seed=3, **params):
+    model = SYNTHESIZERS.get("hma")(seed=seed, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(tables, metadata)
+        return model.sample(1.0)
+
+
+def _rows(df: pd.DataFrame) -> set[tuple]:
+    return set(df[["category_name", "description", "markup"]].itertuples(index=False))
+
+
+def _price_gap(real: dict, syn: dict) -> float:
+    """Mean absolute difference of the per-category-name mean price, relative to the mean."""
+
+    def by_name(d):
+        m = d["products"].merge(d["categories"], on="category_id")
+        return m.groupby("category_name")["price"].mean()
+
+    r, s = by_name(real), by_name(syn).reindex(NAMES)
+    return float((r - s).abs().mean() / r.mean())
+
+
+def test_resample_rows_keeps_every_row_frequency_exact():
+    np.random.seed(0)
+    idx = resample_rows(8, 8)
+    assert sorted(idx) == list(range(8))  # scale 1: each row once
+    counts = np.bincount(resample_rows(8, 20), minlength=8)
+    assert counts.sum() == 20 and counts.min() == 2 and counts.max() == 3
+    assert len(resample_rows(8, 3)) == 3 and len(set(resample_rows(8, 3))) == 3
+
+
+def test_a_lookup_table_keeps_its_rows_and_its_childrens_parameters():
+    tables, metadata = _shop()
+    resampled = _sample(tables, metadata, small_tables=50)
+    copula = _sample(tables, metadata, small_tables=0)
+    # the 8 real (name, description, markup) rows, each once: nothing scrambled
+    assert _rows(resampled["categories"]) == _rows(tables["categories"])
+    assert len(resampled["categories"]) == 8
+    # the copula of an 8-row table pairs names with other descriptions / markups
+    assert not _rows(copula["categories"]) <= _rows(tables["categories"])
+    # each name comes back with its own products' prices (its children's parameters)
+    gap, copula_gap = _price_gap(tables, resampled), _price_gap(tables, copula)
+    assert gap < 0.15, gap
+    assert gap < copula_gap / 2, (gap, copula_gap)
+    # every product points at a sampled category
+    assert resampled["products"]["category_id"].isin(resampled["categories"]["category_id"]).all()
+
+
+def test_tables_at_or_above_the_threshold_are_drawn_from_the_copula():
+    tables, metadata = _shop()
+    syn = _sample(tables, metadata, small_tables=8)  # 8 rows is not fewer than 8
+    assert not _rows(syn["categories"]) <= _rows(tables["categories"])
+
+
+@pytest.mark.parametrize("scale", [2.0])
+def test_resampling_is_seeded_and_scales(scale):
+    tables, metadata = _shop(200)
+    model = SYNTHESIZERS.get("hma")(seed=5, small_tables=50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(tables, metadata)
+        a, b = model.sample(scale), model.sample(scale)
+    pd.testing.assert_frame_equal(a["categories"], b["categories"])
+    pd.testing.assert_frame_equal(a["products"], b["products"])
+    names = a["categories"]["category_name"].value_counts()
+    assert len(a["categories"]) == 16 and (names == 2).all()
+
+
+def _publishing(seed: int = 0) -> tuple[dict, dict]:
+    """publishers (6) and stores (5) -> titles (18, under publishers) -> sales (30, under
+    stores and titles) -> a large royalty ledger (600, under titles): small tables under
+    small parents are copied, the ledger is sampled under the copies."""
+    rng = np.random.default_rng(seed)
+    publishers = pd.DataFrame(
+        {
+            "pub_id": np.arange(6),
+            "pub_name": [f"press {i}" for i in range(6)],
+            "city": list("ABCDEF"),
+        }
+    )
+    stores = pd.DataFrame({"stor_id": np.arange(5), "stor_name": [f"shop {i}" for i in range(5)]})
+    titles = pd.DataFrame(
+        {
+            "title_id": np.arange(18),
+            "pub_id": rng.integers(0, 6, 18),
+            "price": rng.uniform(5, 50, 18).round(2),
+            "type": rng.choice(["business", "cooking", "psychology"], 18),
+        }
+    )
+    sales = pd.DataFrame(
+        {
+            "sale_id": np.arange(30),
+            "stor_id": rng.integers(0, 5, 30),
+            "title_id": rng.integers(0, 18, 30),
+            "qty": rng.integers(1, 50, 30),
+        }
+    )
+    ledger_title = rng.integers(0, 18, 600)
+    ledger = pd.DataFrame(
+        {
+            "entry_id": np.arange(600),
+            "title_id": ledger_title,
+            "amount": titles["price"].to_numpy()[ledger_title] * rng.uniform(0.9, 1.1, 600),
+        }
+    )
+    tables = {
+        "publishers": publishers,
+        "stores": stores,
+        "titles": titles,
+        "sales": sales,
+        "ledger": ledger,
+    }
+
+    def cols(df, pk, fks=(), cats=()):
+        out = {pk: {"sdtype": "id"}, **{f: {"sdtype": "id"} for f in fks}}
+        for c in df.columns:
+            if c not in out:
+                out[c] = {"sdtype": "categorical" if c in cats else "numerical"}
+        return {"primary_key": pk, "columns": out}
+
+    def rel(parent, pk, child, fk):
+        return {
+            "parent_table_name": parent,
+            "parent_primary_key": pk,
+            "child_table_name": child,
+            "child_foreign_key": fk,
+        }
+
+    metadata = {
+        "tables": {
+            "publishers": cols(publishers, "pub_id", cats=("pub_name", "city")),
+            "stores": cols(stores, "stor_id", cats=("stor_name",)),
+            "titles": cols(titles, "title_id", ("pub_id",), ("type",)),
+            "sales": cols(sales, "sale_id", ("stor_id", "title_id")),
+            "ledger": cols(ledger, "entry_id", ("title_id",)),
+        },
+        "relationships": [
+            rel("publishers", "pub_id", "titles", "pub_id"),
+            rel("stores", "stor_id", "sales", "stor_id"),
+            rel("titles", "title_id", "sales", "title_id"),
+            rel("titles", "title_id", "ledger", "title_id"),
+        ],
+    }
+    return tables, metadata
+
+
+def _joined(t: dict) -> set[tuple]:
+    """Each sale as (store name, title price, title type, publisher name, qty)."""
+    m = (
+        t["sales"]
+        .merge(t["stores"], on="stor_id")
+        .merge(t["titles"], on="title_id")
+        .merge(t["publishers"], on="pub_id")
+    )
+    return set(m[["stor_name", "price", "type", "pub_name", "qty"]].itertuples(index=False))
+
+
+def test_small_children_of_copied_parents_are_copied_under_every_key():
+    tables, metadata = _publishing()
+    syn = _sample(tables, metadata, small_tables=50)
+    # every sale joins to its real store, title and publisher: the small subgraph is the real one
+    assert _joined(syn) == _joined(tables)
+    assert len(syn["sales"]) == 30 and len(syn["titles"]) == 18
+    # the large ledger is sampled (not copied) under the copied titles, keys resolve, and each
+    # title's ledger amounts follow its own price (the copied row's children's parameters)
+    assert len(syn["ledger"]) == 600
+    assert syn["ledger"]["title_id"].isin(syn["titles"]["title_id"]).all()
+    assert not set(syn["ledger"]["amount"].round(6)) <= set(tables["ledger"]["amount"].round(6))
+    m = syn["ledger"].merge(syn["titles"], on="title_id")
+    assert np.corrcoef(m["amount"], m["price"])[0, 1] > 0.9
+    without = _sample(tables, metadata, small_tables=0)
+    assert _joined(without) != _joined(tables)
+
+
+def test_the_lineage_names_the_copied_tables():
+    tables, metadata = _publishing()
+    model = SYNTHESIZERS.get("hma")(seed=0)  # the default copies tables under 50 rows
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(tables, metadata)
+    info = model.params()
+    assert info["params"]["small_tables"] == 50
+    assert info["copied_tables"] == ["publishers", "stores", "titles", "sales"]
+    off = SYNTHESIZERS.get("hma")(seed=0, small_tables=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        off.fit(tables, metadata)
+    assert "copied_tables" not in off.params()
