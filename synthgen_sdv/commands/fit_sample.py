@@ -150,6 +150,22 @@ def _sample_args(p: argparse.ArgumentParser, seed: bool = False) -> None:
     add_guard_args(p)
 
 
+def _engine_args(p: argparse.ArgumentParser) -> None:
+    """Where the sample's batches of root rows are drawn."""
+    p.add_argument(
+        "--engine",
+        choices=["local", "spark"],
+        default="local",
+        help="where batches of root rows are sampled: local processes (--workers) or Spark "
+        "tasks (the driver finishes and writes them); the files are the same",
+    )
+    p.add_argument(
+        "--spark-master",
+        default=None,
+        help="Spark master URL for --engine spark (default local[2]; e.g. spark://host:7077)",
+    )
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``fit-sample``, ``fit`` and ``sample`` to the command line."""
     p = sub.add_parser(
@@ -162,6 +178,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     _data_args(p)
     _sample_args(p)
+    _engine_args(p)
     add_no_lineage(p)
     p.add_argument("--no-compare", action="store_true", help="skip the comparison report")
     p.add_argument("--no-progress", action="store_true", help="no progress bars or stage lines")
@@ -212,6 +229,7 @@ def register_sample(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="processes; output is the same for any value",
     )
+    _engine_args(p)
     p.add_argument(
         "--no-lineage",
         action="store_true",
@@ -318,6 +336,8 @@ def run_fit_sample(args: argparse.Namespace) -> int:
             compare=not args.no_compare,
             progress=progress(args),
             num_rows=_num_rows(args),
+            engine=args.engine,
+            spark_master=args.spark_master,
         )
     print_summary(outcome)
     return 0
@@ -392,6 +412,8 @@ def run_sample(args: argparse.Namespace) -> int:
                 args, est_out, est, source.memory_budget()
             ),
             etl=not args.no_lineage,
+            engine=args.engine,
+            spark_master=args.spark_master,
         )
     print_summary(outcome)
     how = "drawn" if outcome.sampled.sampling["seed_drawn"] else "given"
