@@ -20,7 +20,7 @@ import math
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.core.progress import Progress, console_err, console_out, stderr_progress
@@ -240,6 +240,33 @@ def check_model_name(name: str | None) -> None:
         from synthgen_sdv.synth import SYNTHESIZERS  # heavy: only when a command runs
 
         SYNTHESIZERS.get(name)
+
+
+def model_params(
+    model: str, defaults: dict[str, Any] | None, given: list[str] | None
+) -> dict[str, Any] | None:
+    """config.yaml's synthesis.params with each --param NAME=VALUE over it (VALUE read as a
+    YAML scalar: 0, 0.5, false, text); a name the synthesizer does not take is refused."""
+    import yaml
+
+    from synthgen_sdv.synth import SYNTHESIZERS
+
+    params = dict(defaults or {})
+    for item in given or []:
+        name, sep, text = item.partition("=")
+        if not sep or not name.strip():
+            raise InputError(f"--param {item!r}: expected NAME=VALUE, e.g. small_tables=0")
+        try:
+            params[name.strip()] = yaml.safe_load(text) if text.strip() else ""
+        except yaml.YAMLError:
+            params[name.strip()] = text
+    if not params:
+        return defaults
+    try:  # built once here so a wrong name or value stops the run before any work
+        SYNTHESIZERS.get(model)(seed=0, verbose=False, **params)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"--param / synthesis.params of {model} {params}: {exc}") from None
+    return params
 
 
 def split_names(text: str | None, flag: str) -> list[str] | None:

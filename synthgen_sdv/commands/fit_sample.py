@@ -30,6 +30,7 @@ from synthgen_sdv.commands.common import (
     config_dir,
     echo,
     load_plan,
+    model_params,
     progress,
     refuse_given,
     scale_arg,
@@ -96,6 +97,14 @@ def _data_args(p: argparse.ArgumentParser) -> None:
         "--model", default=None, help="synthesizer: hma (default), hma_stock, gaussian_copula"
     )
     p.add_argument(
+        "--param",
+        action="append",
+        default=None,
+        metavar="NAME=VALUE",
+        help="a synthesizer parameter, repeatable, over config.yaml synthesis.params (e.g. "
+        "small_tables=0: no table is sampled as copies of its real rows)",
+    )
+    p.add_argument(
         "--tables",
         default=None,
         help="modeled tables, comma-separated (default: config.yaml synthesis.tables; "
@@ -141,6 +150,22 @@ def _sample_args(p: argparse.ArgumentParser, seed: bool = False) -> None:
     add_guard_args(p)
 
 
+def _engine_args(p: argparse.ArgumentParser) -> None:
+    """Where the sample's batches of root rows are drawn."""
+    p.add_argument(
+        "--engine",
+        choices=["local", "spark"],
+        default="local",
+        help="where batches of root rows are sampled: local processes (--workers) or Spark "
+        "tasks (the driver finishes and writes them); the files are the same",
+    )
+    p.add_argument(
+        "--spark-master",
+        default=None,
+        help="Spark master URL for --engine spark (default local[2]; e.g. spark://host:7077)",
+    )
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``fit-sample``, ``fit`` and ``sample`` to the command line."""
     p = sub.add_parser(
@@ -153,6 +178,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     _data_args(p)
     _sample_args(p)
+    _engine_args(p)
     add_no_lineage(p)
     p.add_argument("--no-compare", action="store_true", help="skip the comparison report")
     p.add_argument("--no-progress", action="store_true", help="no progress bars or stage lines")
@@ -203,6 +229,7 @@ def register_sample(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="processes; output is the same for any value",
     )
+    _engine_args(p)
     p.add_argument(
         "--no-lineage",
         action="store_true",
@@ -305,10 +332,12 @@ def run_fit_sample(args: argparse.Namespace) -> int:
             model,
             _tables(args),
             scale,
-            params=source.default_params(),
+            params=model_params(model, source.default_params(), args.param),
             compare=not args.no_compare,
             progress=progress(args),
             num_rows=_num_rows(args),
+            engine=args.engine,
+            spark_master=args.spark_master,
         )
     print_summary(outcome)
     return 0
@@ -349,7 +378,12 @@ def run_fit(args: argparse.Namespace) -> int:
     source, model, inputs = _source(args)
     with claimed(args, args.model_dir, inputs, flag="--model-dir"):
         outcome = run(
-            source, model, args.model_dir, _tables(args), source.default_params(), progress(args)
+            source,
+            model,
+            args.model_dir,
+            _tables(args),
+            model_params(model, source.default_params(), args.param),
+            progress(args),
         )
     echo(
         f"saved '{outcome.model}' fitted on {', '.join(outcome.modeled)} (seed {source.seed}) "
@@ -378,6 +412,8 @@ def run_sample(args: argparse.Namespace) -> int:
                 args, est_out, est, source.memory_budget()
             ),
             etl=not args.no_lineage,
+            engine=args.engine,
+            spark_master=args.spark_master,
         )
     print_summary(outcome)
     how = "drawn" if outcome.sampled.sampling["seed_drawn"] else "given"

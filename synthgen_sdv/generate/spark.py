@@ -73,12 +73,16 @@ class _SparkSession(Session):
 
 class SparkExecutor(Executor):
     """Chunks as tasks of a Spark application (``master``: ``local[2]``, ``spark://host:7077``,
-    ``yarn``, ...); a session given or already active is used and left running."""
+    ``yarn``, ...); a session given or already active is used and left running. ``app`` names
+    the application (``sample --engine spark`` starts its session here too)."""
 
     shares_memory = False
 
-    def __init__(self, master: str | None = None, spark: Any = None):
+    def __init__(
+        self, master: str | None = None, spark: Any = None, app: str = "synthgen_sdv generate"
+    ):
         self.master = master or "local[2]"
+        self.app = app
         self._spark = spark
         self._own = False
 
@@ -90,7 +94,7 @@ class SparkExecutor(Executor):
             self._own = builder.getActiveSession() is None
             self._spark = (
                 builder.builder.master(self.master)
-                .appName("synthgen_sdv generate")
+                .appName(self.app)
                 .config("spark.ui.showConsoleProgress", "false")
                 .config("spark.pyspark.python", sys.executable)
                 .config("spark.pyspark.driver.python", sys.executable)

@@ -27,9 +27,16 @@ from synthgen_sdv.io import layout
 from synthgen_sdv.io.output import check_replaceable
 from synthgen_sdv.io.spill import Spill
 from synthgen_sdv.runs.fitting import check_modeled, fit_line, fit_synthesizer
-from synthgen_sdv.runs.sample import FitSampleOutcome, sample, save_fitted, write_sampled
+from synthgen_sdv.runs.sample import (
+    FitSampleOutcome,
+    check_engine,
+    sample,
+    save_fitted,
+    write_sampled,
+)
 from synthgen_sdv.runs.source import Fitted, Sampled, Source
 from synthgen_sdv.synth import SYNTHESIZERS
+from synthgen_sdv.synth.batches import BatchSampler
 from synthgen_sdv.synth.store import signing_key
 
 
@@ -102,11 +109,15 @@ def run_fit_sample(
     progress: Progress = QUIET,
     num_rows: Mapping[str, int] | None = None,
     overwrite: bool = False,
+    engine: str | BatchSampler = "local",
+    spark_master: str | None = None,
 ) -> FitSampleOutcome:
     """Load, fit, sample (with the run's seed; ``num_rows`` instead of ``scale`` sizes root
     tables), write ``out`` atomically, and compare when the source can. An earlier output in
-    ``out`` is replaced only with ``overwrite``."""
+    ``out`` is replaced only with ``overwrite``. ``engine``: where the sample's batches are
+    drawn (``local`` workers, or ``spark`` at ``spark_master``; the same output)."""
     started = time.perf_counter()
+    check_engine(engine, spark_master)  # before the bootstrap and the fit
     out = Path(out)
     check_replaceable(out.resolve(), overwrite)  # fail before minutes of fitting, not after
     progress.stages(5 if compare else 4)  # load, fit, sample, write (, compare): one count
@@ -119,7 +130,15 @@ def run_fit_sample(
             fitted = fit(source, model, modeled, params, progress)
             timings["fit_s"] = time.perf_counter() - t
             t = time.perf_counter()
-            sampled = sample(fitted, scale, progress, num_rows=num_rows, spill=spill)
+            sampled = sample(
+                fitted,
+                scale,
+                progress,
+                num_rows=num_rows,
+                spill=spill,
+                engine=engine,
+                spark_master=spark_master,
+            )
             timings["sample_s"] = time.perf_counter() - t
         outcome = _write(
             source, fitted, sampled, out, formats, timings, params, compare, progress, overwrite

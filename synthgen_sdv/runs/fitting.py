@@ -71,7 +71,10 @@ def fit_synthesizer(
     params: dict[str, Any] | None = None,
 ) -> Synthesizer:
     """A registered synthesizer fitted on ``modeled`` of ``tables`` (whatever they came from)."""
-    synth = SYNTHESIZERS.get(model)(seed=seed, verbose=verbose, **(params or {}))
+    try:
+        synth = SYNTHESIZERS.get(model)(seed=seed, verbose=verbose, **(params or {}))
+    except (TypeError, ValueError) as exc:  # a parameter of the wrong name or type
+        raise InputError(f"synthesizer {model} with parameters {params}: {exc}") from None
     synth.fit(tables, metadata, modeled=modeled)
     return synth
 

@@ -224,7 +224,7 @@ class ConfigSource(Source):
                 "sample_scale": scale,
                 "sample_seed": seed,
                 "recomputed_columns": recomputed_columns(plan, name),
-                "synthesizer": info,
+                "synthesizer": fitted.synthesizer.table_params(name, info),
             }
             for name in modeled
         }

@@ -292,6 +292,13 @@ class UserSource(Source):
                 f"{kf.table}.{kf.column} -> {kf.parent_table}.{kf.parent_column}: parent not "
                 "modeled; keys drawn from its real keys with their real frequencies"
             )
+        info = synth.params()
+        if copied := info.get("copied_tables"):
+            limit = info.get("params", {}).get("small_tables")
+            notes.append(
+                f"{', '.join(copied)}: fewer than {limit} rows; sampled as copies of their real "
+                "rows (PII columns regenerated); --synth-param small_tables=0 synthesizes them"
+            )
         left = [lo.relationship.as_sdv() for lo, _ in state.left_out]
         out_names = closure_of_parents(user.metadata, modeled, left)
         out: dict[str, pd.DataFrame] = {}
@@ -317,7 +324,6 @@ class UserSource(Source):
         metadata = subgraph(user.metadata, [t for t in user.metadata["tables"] if t in keep], True)
         if not any(isinstance(t, SpilledTable) for t in out.values()):  # else: per batch
             _refuse_placeholders(out, metadata, left)
-        info = synth.params()
         rebuilt_keys = {
             k.table: k.describe() for k in (*hidden.composites, *hidden.self_references)
         }
@@ -335,7 +341,7 @@ class UserSource(Source):
                         "seed": self.seed,
                         "sample_seed": seed,
                         "sample_scale": scale,
-                        "synthesizer": info,
+                        "synthesizer": synth.table_params(name, info),
                     }
                 )
                 if name in rebuilt_keys:

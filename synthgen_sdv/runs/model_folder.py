@@ -15,12 +15,14 @@ from synthgen_sdv.runs import from_config, from_user  # noqa: F401  (register SO
 from synthgen_sdv.runs.estimate import Estimate
 from synthgen_sdv.runs.sample import (
     FitSampleOutcome,
+    check_engine,
     draw_seed,
     rows_scale,
     sample,
     write_sampled,
 )
 from synthgen_sdv.runs.source import SOURCE_KINDS, Fitted, Source
+from synthgen_sdv.synth.batches import BatchSampler
 from synthgen_sdv.synth.store import load_model
 
 
@@ -44,12 +46,16 @@ def run_sample(
     overwrite: bool = False,
     guard: Callable[[Source, Path, Estimate], None] | None = None,
     etl: bool = True,
+    engine: str | BatchSampler = "local",
+    spark_master: str | None = None,
 ) -> FitSampleOutcome:
     """``sample``: load the model folder, sample (a fresh seed unless ``seed``), write ``out``
     (default: the source's output folder) in ``formats`` (default: the source's). ``guard``
     sees the source's estimate of the sample before it starts (the CLI's size check); ``etl``
-    False skips the source's ETL pipeline (lineage.yml of a config)."""
+    False skips the source's ETL pipeline (lineage.yml of a config). ``engine``: where the
+    batches are drawn (``local`` workers, or ``spark`` at ``spark_master``; the same output)."""
     started = time.perf_counter()
+    check_engine(engine, spark_master)  # before the model is loaded
     progress.stages(3)  # load, sample, write
     fitted = load_fitted(model_dir, workers)
     source = fitted.source
@@ -74,6 +80,8 @@ def run_sample(
             drawn=drawn,
             workers=workers,
             spill=spill,
+            engine=engine,
+            spark_master=spark_master,
         )
         timings = {"sample_s": time.perf_counter() - t}
         for note in sampled.notes:

@@ -14,22 +14,27 @@ of a scale (the other tables follow their parents)::
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from synthgen_sdv.core.errors import InputError
+from synthgen_sdv.core.errors import InputError, MissingExtraError
 from synthgen_sdv.core.progress import QUIET, Progress
+from synthgen_sdv.core.registry import Registry
 from synthgen_sdv.generate.engine import GenerationResult
+from synthgen_sdv.generate.spark import SparkExecutor
 from synthgen_sdv.io.spill import Spill
 from synthgen_sdv.runs.output import Written, write_output
 from synthgen_sdv.runs.source import Fitted, Sampled, Source
-from synthgen_sdv.synth.batches import Batch, plan_batches, sample_batches
+from synthgen_sdv.synth.batches import Batch, BatchSampler, LocalBatches, plan_batches
+from synthgen_sdv.synth.spark_sample import SparkBatches, check_master
 from synthgen_sdv.synth.store import save_model
 
 #: seeds drawn for a fresh sample are below this (any int the CLI's --seed takes)
@@ -63,6 +68,69 @@ class FitSampleOutcome:
     def seed(self) -> int:
         """The seed the tables were sampled with."""
         return int(self.sampled.sampling["seed"])
+
+
+#: where batches are drawn, by ``--engine``: a context manager of a ``BatchSampler`` made from
+#: (workers, spark master); what it started ends with it
+ENGINES: Registry[Callable[[int, str | None], Any]] = Registry("sampling engine")
+
+
+@ENGINES.register("local")
+@contextmanager
+def _local(workers: int, master: str | None) -> Iterator[BatchSampler]:
+    """This process, or ``workers`` forked processes."""
+    yield LocalBatches(max(1, int(workers)))
+
+
+@ENGINES.register("spark")
+@contextmanager
+def _spark(workers: int, master: str | None) -> Iterator[BatchSampler]:
+    """Tasks of a Spark application at ``master`` (default ``local[2]``), started here and
+    stopped after (a session already active in this process is used and left running)."""
+    master = master or "local[2]"
+    executor = SparkExecutor(master, app="synthgen_sdv sample")
+    sampler = SparkBatches(lambda: executor.spark, master)  # started by prepare, or first use
+    try:
+        yield sampler
+    finally:
+        sampler.close()
+        executor.close()
+
+
+def _spark_ready(master: str | None) -> None:
+    """pyspark installed (an optional extra: else the install hint, exit 2, as an argument
+    this installation cannot honour) and ``master`` a Spark master URL that answers
+    (``synth.spark_sample.check_master``)."""
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        hint = MissingExtraError("pyspark", "spark", "Sampling on Spark (--engine spark)")
+        raise InputError(str(hint)) from None
+    check_master(master or "local[2]")
+
+
+@contextmanager
+def sampling_engine(
+    engine: str | BatchSampler = "local", workers: int = 1, spark_master: str | None = None
+) -> Iterator[BatchSampler]:
+    """The ``BatchSampler`` of ``engine`` (a name of ``ENGINES``, or a sampler, used as given)
+    for the length of a sample."""
+    check_engine(engine, spark_master)
+    if not isinstance(engine, str):
+        yield engine
+        return
+    with ENGINES.get(engine)(workers, spark_master) as sampler:
+        yield sampler
+
+
+def check_engine(engine: str | BatchSampler, spark_master: str | None = None) -> None:
+    """Refuse an unknown engine, and a Spark master without the Spark engine (exit 2)."""
+    if spark_master and engine != "spark":
+        raise InputError(f"--spark-master {spark_master}: it needs --engine spark")
+    if isinstance(engine, str) and engine not in ENGINES:
+        raise InputError(f"--engine {engine}: {ENGINES.unknown_message(engine)}")
+    if engine == "spark":
+        _spark_ready(spark_master)
 
 
 def draw_seed() -> int:
@@ -130,12 +198,16 @@ def sample(
     drawn: bool = False,
     workers: int | None = None,
     spill: Spill | None = None,
+    engine: str | BatchSampler = "local",
+    spark_master: str | None = None,
 ) -> Sampled:
     """Sample ``scale`` times the fitted rows (or ``num_rows`` of root tables) with ``seed``
     (default: the fitting seed) and let the source make them whole. ``drawn`` says the seed
     was drawn fresh (recorded with it). A source that can (``Source.batched``) samples in
-    batches of root rows (``synth.batches``), in ``workers`` processes (default: the
-    source's); the tables are the same for any number of workers. With ``spill``, a sample of
+    batches of root rows (``synth.batches``), drawn by ``engine``: ``local`` (``workers``
+    processes, default: the source's), ``spark`` (tasks of a Spark application at
+    ``spark_master``, default ``local[2]``; ``synth.spark_sample``) or a ``BatchSampler``; the
+    tables are the same for any engine and number of workers. With ``spill``, a sample of
     several batches goes to disk batch by batch and its tables are ``io.spill.SpilledTable``s
     (read a chunk at a time by the writer), so memory does not grow with the scale; they live
     as long as ``spill``."""
@@ -144,17 +216,27 @@ def sample(
     if isinstance(scale, bool) or not isinstance(scale, int | float) or not scale > 0:
         raise InputError(f"scale must be a number > 0, got {scale!r}")
     seed = fitted.seed if seed is None else int(seed)
-    fitted.source.load(progress)
-    progress.stage(
-        f"sample at {scale:g}x the fitted rows (seed {seed}); {fitted.source.finish_line}"
-    )
-    batches = plan_batches(scale, seed, fitted.rows) if fitted.source.batchable(fitted) else []
-    if len(batches) > 1 or (batches and fitted.source.batch_alone):
-        workers = workers or int(getattr(fitted.source, "workers", 1))
-        sampled = sample_in_batches(fitted, batches, scale, seed, workers, progress, spill)
-    else:
-        raw = fitted.synthesizer.sample(scale, seed=seed)
-        sampled = fitted.source.finish(raw, fitted, scale, seed)
+    check_engine(engine, spark_master)  # before the bootstrap, not after
+    workers = workers or int(getattr(fitted.source, "workers", 1))
+    planned = plan_batches(scale, seed, fitted.rows)
+    with contextlib.ExitStack() as stack:
+        sampler = None
+        if len(planned) > 1 or fitted.source.batch_alone:  # batches unless the source says no
+            sampler = stack.enter_context(sampling_engine(engine, workers, spark_master))
+            sampler.prepare(fitted.synthesizer)  # Spark starts while the source loads
+        fitted.source.load(progress)
+        progress.stage(
+            f"sample at {scale:g}x the fitted rows (seed {seed}); {fitted.source.finish_line}"
+        )
+        batches = planned if fitted.source.batchable(fitted) else []
+        if sampler is not None and batches:
+            sampled = sample_in_batches(fitted, batches, scale, seed, sampler, progress, spill)
+        else:  # one plain draw in this process (whatever the engine: nothing to spread)
+            if engine != "local":
+                why = "fits in one batch" if batches else "cannot be cut into batches"
+                progress.say(f"  this sample {why}: drawn here, not by --engine {engine}")
+            raw = fitted.synthesizer.sample(scale, seed=seed)
+            sampled = fitted.source.finish(raw, fitted, scale, seed)
     sampled.sampling = {
         "seed": seed,
         "seed_drawn": drawn,
@@ -180,36 +262,42 @@ def sample_in_batches(
     batches: list[Batch],
     scale: float,
     seed: int,
-    workers: int = 1,
+    sampler: BatchSampler | int = 1,
     progress: Progress = QUIET,
     spill: Spill | None = None,
 ) -> Sampled:
-    """``scale`` drawn batch by batch (``synth.batches.plan_batches``), each finished by the
-    source with its keys after the rows of the batches before it, then put together: in
-    memory, or (several batches and a ``spill``) as parts on disk."""
+    """``scale`` drawn batch by batch (``synth.batches.plan_batches``) by ``sampler`` (or that
+    many local workers), each finished here by the source, in batch order, with its keys
+    after the rows of the batches before it, then put together: in memory, or (several
+    batches and a ``spill``) as parts on disk."""
     source, modeled = fitted.source, fitted.modeled
+    if isinstance(sampler, int):
+        sampler = LocalBatches(sampler)
     if len(batches) > 1:
         where = "spilled to disk batch by batch" if spill is not None else "in memory"
         progress.say(
             f"  {len(batches)} batches of up to {batches[0].scale:g}x the fitted rows"
-            f" ({workers} worker{'s' if workers > 1 else ''}; {where})"
+            f" ({sampler.describe()}; {where})"
         )
     spill = spill if len(batches) > 1 else None
     parts: dict[str, list[pd.DataFrame]] = {t: [] for t in modeled}
     offsets = dict.fromkeys(modeled, 0)
     renumbered = source.renumbered(fitted)
     bar = BatchLines(progress, len(batches), scale) if len(batches) > 1 else None
-    for batch, raw in sample_batches(fitted.synthesizer, batches, workers, renumbered=renumbered):
-        tables = source.finish_tables(raw, fitted, offsets, seed=batch.seed, scale=batch.scale)
-        del raw
-        for name in modeled:
-            if spill is not None:
-                spill.append(name, tables[name])
-            else:
-                parts[name].append(tables[name])
-            offsets[name] += len(tables[name])
-        if bar is not None:
-            bar.done(batch.scale, offsets)
+    # closed (Spark jobs cancelled, workers ended) if finishing a batch fails
+    with closing(sampler.sample(fitted.synthesizer, batches, renumbered)) as drawn:
+        bars = progress.bar(drawn, total=len(batches), desc="batches", unit="batch")
+        for batch, raw in bars:
+            tables = source.finish_tables(raw, fitted, offsets, seed=batch.seed, scale=batch.scale)
+            del raw
+            for name in modeled:
+                if spill is not None:
+                    spill.append(name, tables[name])
+                else:
+                    parts[name].append(tables[name])
+                offsets[name] += len(tables[name])
+            if bar is not None:
+                bar.done(batch.scale, offsets)
     if spill is not None:
         return source.whole(dict(spill.tables()), fitted, scale, seed)
     whole = {}

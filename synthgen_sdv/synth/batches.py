@@ -34,9 +34,9 @@ import contextlib
 import math
 import multiprocessing as mp
 from collections import deque
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Generator, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -161,18 +161,36 @@ def counted_keys(synthesizer: Synthesizer, tables: Collection[str]) -> Iterator[
 
 # --- sampling, in order, in this process or in forked workers ---------------------------------
 
+
+def sample_batch(
+    synthesizer: Synthesizer,
+    batch: Batch,
+    *,
+    seed: int,
+    count: int,
+    renumbered: Collection[str] = (),
+) -> dict[str, pd.DataFrame]:
+    """One batch of a sample of ``count`` batches with the sample's ``seed``: a pure function
+    of its arguments, so any process (a forked worker, a Spark executor) draws the same
+    tables. The keys of ``renumbered`` tables are counted (``counted_keys``); PII pools are
+    shared across batches when there are several (``pii.shared_pools``)."""
+    pools = pii.shared_pools(seed, batch.index) if count > 1 else contextlib.nullcontext()
+    with counted_keys(synthesizer, renumbered), pools:
+        return synthesizer.sample(batch.scale, seed=batch.seed)
+
+
 _STATE: dict[str, Any] = {}
 
 
 def _sample_one(batch: Batch) -> tuple[Batch, dict[str, pd.DataFrame]]:
     synthesizer: Synthesizer = _STATE["synthesizer"]
-    pools = (
-        pii.shared_pools(_STATE["seed"], batch.index)
-        if _STATE["batches"] > 1
-        else contextlib.nullcontext()
+    return batch, sample_batch(
+        synthesizer,
+        batch,
+        seed=_STATE["seed"],
+        count=_STATE["batches"],
+        renumbered=_STATE["renumbered"],
     )
-    with counted_keys(synthesizer, _STATE["renumbered"]), pools:
-        return batch, synthesizer.sample(batch.scale, seed=batch.seed)
 
 
 def _warm_pools(synthesizer: Synthesizer, seed: int) -> None:
@@ -189,7 +207,7 @@ def sample_batches(
     batches: list[Batch],
     workers: int = 1,
     renumbered: Collection[str] = (),
-) -> Iterator[tuple[Batch, dict[str, pd.DataFrame]]]:
+) -> Generator[tuple[Batch, dict[str, pd.DataFrame]], None, None]:
     """Sample ``batches`` and yield ``(batch, tables)`` in batch order. The primary keys of
     ``renumbered`` tables are counted, not drawn (``counted_keys``).
 
@@ -223,3 +241,51 @@ def sample_batches(
                     pending.append(pool.apply_async(_sample_one, (nxt,)))
     finally:
         _STATE.clear()
+
+
+class BatchSampler(Protocol):
+    """Where the batches of a sample are drawn: ``sample(synthesizer, batches, renumbered)``
+    yields ``(batch, raw tables)`` in batch order, whatever runs them (``LocalBatches``:
+    this process or forked workers; ``synth.spark_sample.SparkBatches``: Spark tasks)."""
+
+    def describe(self) -> str:
+        """Where the batches run, for the progress line (``2 workers``, ``Spark local[2]``)."""
+        ...
+
+    def prepare(self, synthesizer: Synthesizer) -> None:
+        """Get ready to draw from ``synthesizer`` without blocking (Spark starts and ships the
+        model while the driver loads its data); optional work, never required."""
+        ...
+
+    def sample(
+        self, synthesizer: Synthesizer, batches: list[Batch], renumbered: Collection[str]
+    ) -> Generator[tuple[Batch, dict[str, pd.DataFrame]], None, None]:
+        """The batches' raw tables, in batch order."""
+        ...
+
+    def close(self) -> None:
+        """Let go of what the sampler started (a Spark session it made)."""
+        ...
+
+
+@dataclass
+class LocalBatches:
+    """Batches in this process (``workers`` 1) or in forked worker processes."""
+
+    workers: int = 1
+
+    def describe(self) -> str:
+        """``N worker(s)``."""
+        return f"{self.workers} worker{'s' if self.workers > 1 else ''}"
+
+    def prepare(self, synthesizer: Synthesizer) -> None:
+        """Nothing to prepare: forked workers inherit the model."""
+
+    def sample(
+        self, synthesizer: Synthesizer, batches: list[Batch], renumbered: Collection[str]
+    ) -> Generator[tuple[Batch, dict[str, pd.DataFrame]], None, None]:
+        """``sample_batches`` with this sampler's workers."""
+        return sample_batches(synthesizer, batches, self.workers, renumbered)
+
+    def close(self) -> None:
+        """Nothing to let go of: the pool ends with its iterator."""

@@ -62,6 +62,9 @@ def test_default_fit_sample_writes_every_output(default_fit_sample):
     lineage = yaml.safe_load((out / "metadata" / "generation_lineage.yaml").read_text())
     assert lineage["tables"]["orders"]["source"] == "synthesizer"
     assert lineage["tables"]["orders"]["synthesizer"]["name"] == "hma"
+    for name in ("customers", "orders", "transactions"):  # each entry: its own columns only
+        treatments = lineage["tables"][name]["synthesizer"]["column_treatments"]
+        assert treatments and {t["table"] for t in treatments} == {name}
     assert lineage["tables"]["returns"]["source"] == "rules, on synthesized parents"
     assert labels(out)["anomalies"], "anomalies are injected into the sampled data too"
 
