@@ -381,6 +381,20 @@ def choose_treatments(
                         {"datetime": True, "datetime_format": cmeta.get("datetime_format")},
                     )
                 )
+                dates = int(df[col].nunique(dropna=True)) if col in df else 0
+                if {"discrete", "shares"} <= rules and 1 < dates <= discrete_max:
+                    # a few dates (quarter ends, snapshot days): the copula's per-parent
+                    # noise made dates no row had (AdventureWorksDW's sales quotas: 12 real
+                    # dates, one invented date for 10% of rows); re-labelled by rank to them
+                    out.append(
+                        ColumnTreatment(
+                            table,
+                            col,
+                            "shares",
+                            f"{dates} distinct dates <= {discrete_max}: real per-date shares "
+                            "by rank",
+                        )
+                    )
             if cmeta["sdtype"] != "numerical":
                 continue
             x = pd.to_numeric(df[col], errors="coerce")

@@ -275,3 +275,49 @@ def test_timestamps_come_back_exactly_on_the_data_s_own_values():
     back = pd.to_datetime(back)
     assert back.isin(real_values).mean() > 0.9
     assert value_share_excess(stamps, back, noise_z=0).ok
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_a_few_valued_date_keeps_its_real_dates_and_shares(model):
+    # quarter-end snapshot dates under a parent (AdventureWorksDW's sales quotas: 12 dates):
+    # per-parent noise made dates no row had, one of them for 10% of rows
+    rng = np.random.default_rng(4)
+    quarters = pd.date_range("2011-03-31", periods=8, freq="QE")
+    parents = 25
+    counts = 2 + rng.poisson(5, parents)
+    owner = np.repeat(np.arange(parents), counts)
+    start = rng.integers(0, 4, parents)[owner]  # each parent's quotas from its own quarter on
+    step = np.concatenate([np.arange(c) for c in counts]) % 5
+    tables = {
+        "p": pd.DataFrame({"pid": np.arange(parents), "base": rng.gamma(3, 100, parents)}),
+        "c": pd.DataFrame(
+            {
+                "cid": np.arange(len(owner)),
+                "pid": owner,
+                "quota_date": quarters[np.minimum(start + step, 7)],
+                "amount": rng.gamma(2, 50, len(owner)).round(2),
+            }
+        ),
+    }
+    metadata = {
+        "tables": {
+            "p": {
+                "primary_key": "pid",
+                "columns": {"pid": {"sdtype": "id"}, "base": {"sdtype": "numerical"}},
+            },
+            "c": {
+                "primary_key": "cid",
+                "columns": {
+                    "cid": {"sdtype": "id"},
+                    "pid": {"sdtype": "id"},
+                    "quota_date": {"sdtype": "datetime", "datetime_format": "%Y-%m-%d"},
+                    "amount": {"sdtype": "numerical"},
+                },
+            },
+        },
+        "relationships": [_rel("p", "c", "pid")],
+    }
+    synthetic = _fit_sample(model, tables, metadata)["c"]["quota_date"]
+    real = tables["c"]["quota_date"]
+    assert synthetic.isin(set(real)).all()
+    assert value_share_excess(real, synthetic, noise_z=0).ok
