@@ -63,3 +63,22 @@ def write_section(name: str, markdown: str, data: dict) -> None:
     else:
         text = text.rstrip() + "\n\n" + block + "\n"
     INDEX.write_text(text)
+
+
+def tree_memory(root: psutil.Process) -> tuple[int, int, int, int] | None:
+    """Memory of ``root`` and its descendants now: (sum of RSS, sum of PSS, largest RSS) in
+    bytes and the process count; None once ``root`` is gone. PSS counts a shared page once."""
+    try:
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return None
+    rss = pss = single = 0
+    for p in procs:
+        try:
+            info = p.memory_full_info()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        rss += info.rss
+        pss += getattr(info, "pss", info.rss)
+        single = max(single, info.rss)
+    return rss, pss, single, len(procs)

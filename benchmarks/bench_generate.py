@@ -42,7 +42,7 @@ import psutil
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import machine, machine_md, write_section
+from _report import machine, machine_md, tree_memory, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -166,21 +166,13 @@ class Sampler:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            try:
-                procs = [self.root, *self.root.children(recursive=True)]
-            except psutil.NoSuchProcess:
+            now = tree_memory(self.root)
+            if now is None:
                 return
-            rss = pss = 0
-            for p in procs:
-                try:
-                    info = p.memory_full_info()
-                except (psutil.NoSuchProcess, psutil.AccessDenied):
-                    continue
-                rss += info.rss
-                pss += getattr(info, "pss", info.rss)
-                self.single = max(self.single, info.rss)
+            rss, pss, single, procs = now
+            self.single = max(self.single, single)
             self.rss, self.pss = max(self.rss, rss), max(self.pss, pss)
-            self.procs = max(self.procs, len(procs))
+            self.procs = max(self.procs, procs)
             time.sleep(self.interval)
 
     def stop(self) -> dict:

@@ -33,7 +33,7 @@ from pathlib import Path
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import REPORTS, machine, machine_md, write_section
+from _report import REPORTS, machine, machine_md, tree_memory, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 GOAL_MB = 1024
@@ -58,19 +58,11 @@ class Timeline:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            try:
-                procs = [self.root, *self.root.children(recursive=True)]
-            except psutil.NoSuchProcess:
+            now = tree_memory(self.root)
+            if now is None:
                 return
-            rss = pss = 0
-            for p in procs:
-                try:
-                    info = p.memory_full_info()
-                except (psutil.NoSuchProcess, psutil.AccessDenied):
-                    continue
-                rss += info.rss
-                pss += getattr(info, "pss", info.rss)
-            self.procs = max(self.procs, len(procs))
+            rss, pss, _, procs = now
+            self.procs = max(self.procs, procs)
             self.samples.append((time.perf_counter() - self.t0, rss / 2**20, pss / 2**20))
             time.sleep(self.interval)
 
