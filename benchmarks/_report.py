@@ -7,6 +7,8 @@ import json
 import os
 import platform
 import re
+import threading
+import time
 from importlib import metadata
 from pathlib import Path
 
@@ -82,3 +84,41 @@ def tree_memory(root: psutil.Process) -> tuple[int, int, int, int] | None:
         pss += getattr(info, "pss", info.rss)
         single = max(single, info.rss)
     return rss, pss, single, len(procs)
+
+
+class TreeMemory:
+    """A process tree's memory polled in a thread: peaks (sum of RSS, sum of PSS, largest
+    RSS, most processes) and the (seconds, RSS MB, PSS MB) samples; ``stop`` gives the peaks."""
+
+    def __init__(self, pid: int, interval: float = 0.1):
+        self.root = psutil.Process(pid)
+        self.t0 = time.perf_counter()
+        self.interval = interval
+        self.rss = self.pss = self.single = 0
+        self.procs = 1
+        self.samples: list[tuple[float, float, float]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            now = tree_memory(self.root)
+            if now is None:
+                return
+            rss, pss, single, procs = now
+            self.rss, self.pss = max(self.rss, rss), max(self.pss, pss)
+            self.single, self.procs = max(self.single, single), max(self.procs, procs)
+            self.samples.append((time.perf_counter() - self.t0, rss / 2**20, pss / 2**20))
+            time.sleep(self.interval)
+
+    def stop(self) -> dict:
+        self._stop.set()
+        self._thread.join(2)
+        mb = 2**20
+        return {
+            "peak_rss_mb": self.rss / mb,
+            "peak_pss_mb": self.pss / mb,
+            "peak_single_rss_mb": self.single / mb,
+            "processes": self.procs,
+        }

@@ -34,15 +34,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-import psutil
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import machine, machine_md, tree_memory, write_section
+from _report import TreeMemory, machine, machine_md, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -152,41 +150,6 @@ def profile_lines(profiles: list[dict]) -> list[str]:
     return lines
 
 
-class Sampler:
-    """Peak memory of a process tree, polled in a thread: sum of RSS, sum of PSS, top RSS."""
-
-    def __init__(self, pid: int, interval: float = 0.1):
-        self.root = psutil.Process(pid)
-        self.interval = interval
-        self.rss = self.pss = self.single = 0
-        self.procs = 1
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            now = tree_memory(self.root)
-            if now is None:
-                return
-            rss, pss, single, procs = now
-            self.single = max(self.single, single)
-            self.rss, self.pss = max(self.rss, rss), max(self.pss, pss)
-            self.procs = max(self.procs, procs)
-            time.sleep(self.interval)
-
-    def stop(self) -> dict:
-        self._stop.set()
-        self._thread.join(2)
-        mb = 2**20
-        return {
-            "peak_rss_mb": self.rss / mb,
-            "peak_pss_mb": self.pss / mb,
-            "peak_single_rss_mb": self.single / mb,
-            "processes": self.procs,
-        }
-
-
 def _children_cpu() -> float:
     ru = resource.getrusage(resource.RUSAGE_CHILDREN)
     return ru.ru_utime + ru.ru_stime
@@ -200,7 +163,7 @@ def measured(cmd: list[str], env: dict | None = None, cwd: Path | None = None) -
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd
     )
-    sampler = Sampler(proc.pid)
+    sampler = TreeMemory(proc.pid)
     stdout, stderr = proc.communicate()
     wall = time.perf_counter() - t
     memory = sampler.stop()

@@ -26,14 +26,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-import psutil
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import REPORTS, machine, machine_md, tree_memory, write_section
+from _report import REPORTS, TreeMemory, machine, machine_md, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 GOAL_MB = 1024
@@ -43,32 +40,8 @@ _STEP = re.compile(r"lineage \[(\d+)/(\d+)\] (\S+)")
 _MEMORY = re.compile(r"synthgen_sdv\.memory: (.+?): RSS ([\d,]+) MB, peak ([\d,]+) MB(.*)")
 
 
-class Timeline:
-    """The process tree's memory, polled in a thread: (seconds, RSS MB, PSS MB) samples."""
-
-    def __init__(self, pid: int, interval: float = 0.1):
-        self.root = psutil.Process(pid)
-        self.t0 = time.perf_counter()
-        self.interval = interval
-        self.samples: list[tuple[float, float, float]] = []
-        self.procs = 1
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            now = tree_memory(self.root)
-            if now is None:
-                return
-            rss, pss, _, procs = now
-            self.procs = max(self.procs, procs)
-            self.samples.append((time.perf_counter() - self.t0, rss / 2**20, pss / 2**20))
-            time.sleep(self.interval)
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(2)
+class Timeline(TreeMemory):
+    """The process tree's memory samples, and their peak within a stage."""
 
     def peak(self, start: float, end: float) -> tuple[float, float]:
         """Peak (RSS, PSS) of the samples in [start, end] (the nearest one when none)."""
