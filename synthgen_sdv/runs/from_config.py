@@ -44,6 +44,7 @@ from synthgen_sdv.runs.source import (
 from synthgen_sdv.runs.study import COMPARED_MODELS, StudyResult, run_study, written_stats
 from synthgen_sdv.schema.loader import LINEAGE_FILE, RUN_FILE, TABLES_FILE
 from synthgen_sdv.schema.plan import Plan, resolve_plan
+from synthgen_sdv.synth.base import for_table
 from synthgen_sdv.synth.store import SavedModel
 
 #: where a model folder keeps the config files
@@ -224,7 +225,7 @@ class ConfigSource(Source):
                 "sample_scale": scale,
                 "sample_seed": seed,
                 "recomputed_columns": recomputed_columns(plan, name),
-                "synthesizer": fitted.synthesizer.table_params(name, info),
+                "synthesizer": for_table(info, name),
             }
             for name in modeled
         }

@@ -62,6 +62,7 @@ from synthgen_sdv.runs.study import (
     holdout_study,
     written_stats,
 )
+from synthgen_sdv.synth.base import for_table
 from synthgen_sdv.synth.batches import countable_keys, shift_keys
 from synthgen_sdv.synth.keys import (
     CompositeKey,
@@ -341,7 +342,7 @@ class UserSource(Source):
                         "seed": self.seed,
                         "sample_seed": seed,
                         "sample_scale": scale,
-                        "synthesizer": synth.table_params(name, info),
+                        "synthesizer": for_table(info, name),
                     }
                 )
                 if name in rebuilt_keys:

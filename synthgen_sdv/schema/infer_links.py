@@ -142,6 +142,8 @@ def _try_driver(t, cand, links, tables, family, deps, choice) -> list[Link] | No
 
 def _copied_from(t, cand, lk, tables, choice) -> str | None:
     """'<driver>.<column>' when every row's ``lk`` equals that column of its driver row."""
+    if lk.parent == cand.parent:
+        return None
     parent = tables[cand.parent]
     same = [
         c
@@ -150,8 +152,6 @@ def _copied_from(t, cand, lk, tables, choice) -> str | None:
         and pl.parent == lk.parent
         and pl.how != VALUES
     ]
-    if lk.parent == cand.parent:
-        return None
     for col in same:
         if not (_name(cand.parent) and _name(col)):
             continue

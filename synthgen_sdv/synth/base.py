@@ -170,12 +170,6 @@ class Synthesizer(ABC):
             out["not_modeled"] = self.prepared.describe()
         return out
 
-    def table_params(self, table: str, info: dict[str, Any] | None = None) -> dict[str, Any]:
-        """``params()`` as one table's lineage entry: per-table lists (column treatments,
-        re-attached keys, regenerated PII) keep only that table's items. The whole model's
-        lists in every table's entry made a 19-table lineage file megabytes long."""
-        return _only_table(self.params() if info is None else info, table)
-
     def save(self, path: str | Path) -> None:
         """Pickle the fitted synthesizer (see ``synth.store`` for the versioned format)."""
         with open(path, "wb") as fh:
@@ -205,6 +199,13 @@ class Synthesizer(ABC):
 
 
 SYNTHESIZERS: Registry[type[Synthesizer]] = Registry("synthesizer")
+
+
+def for_table(info: dict[str, Any], table: str) -> dict[str, Any]:
+    """``params()`` as one table's lineage entry: per-table lists (column treatments,
+    re-attached keys, regenerated PII) keep only that table's items. The whole model's
+    lists in every table's entry made a 19-table lineage file megabytes long."""
+    return _only_table(info, table)
 
 
 def _only_table(doc: Any, table: str) -> Any:
