@@ -49,6 +49,10 @@ KEY_TYPES = ("int", "string")
 DATE_TYPES = ("date", "datetime")
 MAX_COMPOSITE = 4
 MAX_CANDIDATES = 8  # composite keys are searched among the first candidate columns only
+# A column named after the table whose distinct values are at most this share of its rows is
+# not a broken key but part of a composite one (Lahman's Teams.teamID repeats every season);
+# it is reported as a problem only if no composite key holding it is found.
+PART_OF_KEY_SHARE = 0.9
 
 
 def unique_non_null(frame: pd.DataFrame, cols: list[str]) -> bool:
@@ -84,6 +88,7 @@ class _Detector:
         self.keys: dict[str, Key] = {}
         self.why: dict[str, str] = {}
         self.problems: list[KeyProblem] = []
+        self.deferred: dict[str, KeyProblem] = {}  # table -> a named column repeating per group
 
     def set(self, table: str, key: Key, why: str) -> None:
         self.keys[table] = key
@@ -130,7 +135,12 @@ class _Detector:
                 )
                 return
         problem = key_problem(frame, table, [c])
-        if problem is not None:
+        if problem is None:
+            return
+        values = frame[c].dropna()
+        if len(problem.empty) == 0 and values.nunique() <= PART_OF_KEY_SHARE * len(values):
+            self.deferred[table] = problem  # repeats per group: part of a composite key?
+        else:
             self.problems.append(problem)
 
     def link(self, table: str) -> bool:
@@ -250,6 +260,7 @@ class _Detector:
                 role[c] = "ordinal"
                 break
         position = {c: i for i, c in enumerate(frame.columns)}
+        named = self.deferred[table].column if table in self.deferred else None
         for size in range(2, MAX_COMPOSITE + 1):
             found = []
             for combo in combinations(role, size):
@@ -262,7 +273,8 @@ class _Detector:
                 if unique_non_null(frame, list(combo)) and not any(
                     unique_non_null(frame, list(sub)) for sub in combinations(combo, size - 1)
                 ):
-                    found.append(((-own, -int(period), [position[c] for c in combo]), combo))
+                    rank = (named is not None and named not in combo, -own, -int(period))
+                    found.append(((*rank, [position[c] for c in combo]), combo))
             if found:
                 combo = min(found)[1]
                 kinds = ", ".join(f"{c} ({role[c]})" for c in combo)
@@ -304,6 +316,11 @@ class _Detector:
         for t in [t for t in rest if t not in self.keys]:
             if not (self.link(t) or self.composite(t)):
                 self.fallback(t)
+        for t, problem in self.deferred.items():
+            key = self.keys.get(t)
+            if not (isinstance(key, list) and problem.column in key):
+                self.problems.append(problem)
+                stuck.add(t)
         for t in stuck:
             self.set(t, None, "its key column repeats or is empty (see the problem reported)")
 
