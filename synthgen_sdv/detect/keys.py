@@ -22,6 +22,11 @@ AdventureWorks, a ``rowguid``). Here, in order, a table's key is:
    unique reference (a 1:1 extension);
    then a GUID (``rowguid``: an alternate key, chosen only when nothing else is a key);
 5. otherwise none: the table is modeled without a key.
+
+An empty table (a header, no rows) can show nothing unique, so names alone decide: a key-named
+column named after the table (``note_id`` in ``notes``), else the column that is the key of at
+least two other tables (MIMIC's ``ROW_ID``: the empty ``NOTEEVENTS`` keys its rows as its
+siblings do). No row can break or use that key; it keeps the table's declared shape.
 """
 
 from __future__ import annotations
@@ -323,6 +328,27 @@ class _Detector:
                 stuck.add(t)
         for t in stuck:
             self.set(t, None, "its key column repeats or is empty (see the problem reported)")
+        for t in self.names:
+            if self.frames[t].empty and self.keys.get(t) is None:
+                self.empty(t)
+
+    def empty(self, table: str) -> None:
+        """An empty table's key from names alone (see the module docstring)."""
+        cols = [str(c) for c in self.frames[table].columns]
+        for c in cols:
+            if named_after_table(c, table) == Level.TABLE and key_named(c):
+                self.set(table, c, f"the table is empty; '{c}' is named after it")
+                return
+        for c in cols:
+            users = [t for t, k in self.keys.items() if t != table and k == c]
+            if len(users) >= 2:
+                self.set(
+                    table,
+                    c,
+                    f"the table is empty; '{c}' is the key of {len(users)} other tables "
+                    f"({', '.join(sorted(users)[:3])}{', ...' if len(users) > 3 else ''})",
+                )
+                return
 
 
 def detect_primary_keys(

@@ -241,6 +241,7 @@ class _Finder:
             word in ID_WORDS
             and len(words(col)) > 1
             and all(lv == Level.NONE for lv in levels.values())
+            and name_level(col, child, None) < Level.ABBREVIATION  # Teams.teamID: its own
         ):
             self.pending[(child, col)] = ("absent", f"{child}.{col} ('{' '.join(stem)}')")
         else:

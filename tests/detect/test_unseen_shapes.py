@@ -1,0 +1,80 @@
+"""Shapes from databases added last (Lahman, Stack Exchange, MIMIC's empty table), each on a
+small folder built for it: a table-named column repeating per season, an empty table's key,
+a table's own column not reported as naming an absent table, and a real broken key still
+refused."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from synthgen_sdv.core.errors import InputError
+from synthgen_sdv.detect.load import load_user_data
+
+
+def _write(folder, tables: dict[str, pd.DataFrame]) -> None:
+    for name, frame in tables.items():
+        frame.to_csv(folder / f"{name}.csv", index=False)
+
+
+def _keys(user) -> dict:
+    return {t: m.get("primary_key") for t, m in user.metadata["tables"].items()}
+
+
+def _seasons() -> pd.DataFrame:
+    """Lahman's Teams: teamID repeats every season; (yearID, teamID) is the key."""
+    rows = [
+        {"yearID": y, "lgID": "AL" if t < 3 else "NL", "teamID": f"T{t}", "W": 70 + t + y % 7}
+        for y in (2014, 2015, 2016)
+        for t in range(6)
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_a_table_named_column_repeating_per_season_is_part_of_a_composite_key(tmp_path):
+    people = pd.DataFrame({"playerID": [f"p{i:02d}" for i in range(12)], "h": range(12)})
+    salaries = pd.DataFrame(
+        {"playerID": [f"p{i % 12:02d}" for i in range(24)], "yearID": [2014] * 12 + [2015] * 12}
+    )
+    _write(tmp_path, {"Teams": _seasons(), "People": people, "Salaries": salaries})
+    user = load_user_data(tmp_path)
+    keys = _keys(user)
+    assert keys["Teams"] == ["yearID", "teamID"]
+    assert keys["People"] == "playerID"
+    assert "Teams.teamID" not in "\n".join(user.notes)  # its own column, no absent table
+
+
+def test_a_table_named_key_broken_by_a_few_rows_is_still_refused(tmp_path):
+    customers = pd.DataFrame({"customer_id": list(range(1, 41)) + [7, 9], "name": list("ab") * 21})
+    _write(tmp_path, {"customers": customers})
+    with pytest.raises(InputError, match=r"customers\.csv, column customer_id: 2 rows repeat"):
+        load_user_data(tmp_path)
+
+
+def test_a_table_named_column_repeating_with_no_composite_key_is_refused(tmp_path):
+    teams = pd.concat([_seasons()] * 2, ignore_index=True)  # every row twice: no key holds
+    _write(tmp_path, {"Teams": teams})
+    with pytest.raises(InputError, match=r"Teams\.csv, column teamID"):
+        load_user_data(tmp_path)
+
+
+def test_an_empty_table_takes_the_key_its_siblings_use(tmp_path):
+    n = 20
+    admissions = pd.DataFrame({"ROW_ID": range(1, n + 1), "HADM_ID": range(100, 100 + n)})
+    stays = pd.DataFrame(
+        {"ROW_ID": range(1, 2 * n + 1), "HADM_ID": [100 + i % n for i in range(2 * n)]}
+    )
+    (tmp_path / "NOTEEVENTS.csv").write_text("ROW_ID,HADM_ID,TEXT\n")
+    (tmp_path / "notes.csv").write_text("note_id,body\n")
+    _write(tmp_path, {"ADMISSIONS": admissions, "ICUSTAYS": stays, "CALLOUT": stays[:30]})
+    keys = _keys(load_user_data(tmp_path))
+    assert keys["ADMISSIONS"] == "HADM_ID"  # the key the others refer to
+    assert keys["ICUSTAYS"] == keys["CALLOUT"] == "ROW_ID"
+    assert keys["NOTEEVENTS"] == "ROW_ID"  # the key of two other tables
+    assert keys["notes"] == "note_id"  # named after the empty table
+
+
+def test_an_empty_table_with_no_telling_name_has_no_key(tmp_path):
+    (tmp_path / "log.csv").write_text("when,what\n")
+    _write(tmp_path, {"users": pd.DataFrame({"user_id": range(5)})})
+    assert _keys(load_user_data(tmp_path))["log"] is None
