@@ -12,7 +12,8 @@ AdventureWorks, a ``rowguid``). Here, in order, a table's key is:
    starts with (``stor_id`` in ``stores``, ``SalesOrderID`` in ``SalesOrderHeader``);
 3. a unique column that the same-named columns of other tables refer to (MIMIC's
    ``admissions.HADM_ID``, where ``ROW_ID`` is the declared key and ``HADM_ID`` the one every
-   other table uses), else a unique column named like a key that refers to no other table
+   other table uses; one other table is enough when the name says key or the values are
+   short codes: nycflights' ``airlines.carrier``, ``planes.tailnum``), else a unique column named like a key that refers to no other table
    (``au_id``, or a generic ``ROW_ID``);
 4. a minimal composite key of 2 to 4 never-empty columns named like keys, references or the
    start of a period, preferring the table's own identifiers (``order_id, line_item_id``)
@@ -20,7 +21,9 @@ AdventureWorks, a ``rowguid``). Here, in order, a table's key is:
    table's references together are not its key), or with a column that numbers each group of
    the references 1..n (an *ordinal*: Ergast's ``lapTimes(raceId, driverId, lap)``); then a
    unique reference (a 1:1 extension);
-   then a GUID (``rowguid``: an alternate key, chosen only when nothing else is a key);
+   then a column of short codes whose values another table's text column repeats, an
+   inclusion unlikely by chance (``airports.faa``, used by ``flights.dest``); then a GUID
+   (``rowguid``: an alternate key, chosen only when nothing else is a key);
 5. otherwise none: the table is modeled without a key.
 
 An empty table (a header, no rows) can show nothing unique, so names alone decide: a key-named
@@ -35,6 +38,7 @@ from itertools import combinations
 
 import pandas as pd
 
+from synthgen_sdv.detect.evidence import Keys, inclusion
 from synthgen_sdv.detect.integrity import KeyProblem, key_problem
 from synthgen_sdv.detect.names import (
     GUID_RE,
@@ -53,11 +57,21 @@ Key = str | list[str] | None
 KEY_TYPES = ("int", "string")
 DATE_TYPES = ("date", "datetime")
 MAX_COMPOSITE = 4
+CODE_MAX_LEN = 16  # longest value of a code-like natural key (code_like)
 MAX_CANDIDATES = 8  # composite keys are searched among the first candidate columns only
 # A column named after the table whose distinct values are at most this share of its rows is
 # not a broken key but part of a composite one (Lahman's Teams.teamID repeats every season);
 # it is reported as a problem only if no composite key holding it is found.
 PART_OF_KEY_SHARE = 0.9
+
+
+def code_like(values: pd.Series) -> bool:
+    """Short text without spaces (``9E``, ``N14228``, ``EWR``): a natural key's codes, not
+    names or prose, which a column elsewhere repeats only because it refers to them."""
+    text = values.dropna().astype(str)
+    return bool(len(text)) and bool(
+        text.str.len().max() <= CODE_MAX_LEN and not text.str.contains(r"\s").any()
+    )
 
 
 def unique_non_null(frame: pd.DataFrame, cols: list[str]) -> bool:
@@ -220,7 +234,8 @@ class _Detector:
                     break
                 users.append(other)
             else:
-                if users and (key_named(c) or len(users) >= 2):
+                coded = types[c] == "string" and code_like(frame[c])
+                if users and (key_named(c) or len(users) >= 2 or coded):
                     self.set(
                         table,
                         c,
@@ -292,12 +307,41 @@ class _Detector:
                 return True
         return False
 
+    def coded_reference(self, table: str) -> bool:
+        """A unique column of short codes holding every value of another table's repeating
+        text column, an inclusion unlikely by chance (nycflights' ``airports.faa``, which
+        ``flights.dest`` uses): the natural key that column refers to, whatever their names."""
+        frame, types = self.frames[table], self.types[table]
+        for c in frame.columns:
+            if types[c] != "string" or not code_like(frame[c]) or not unique_non_null(frame, [c]):
+                continue
+            keys = Keys.of(frame[c], "string")
+            for other in self.names:
+                if other == table:
+                    continue
+                for x in self.frames[other].columns:
+                    values = self.frames[other][x]
+                    if self.types[other][x] != "string" or values.dropna().is_unique:
+                        continue
+                    inc = inclusion(values, keys, "string")
+                    if inc.strong:
+                        self.set(
+                            table,
+                            c,
+                            f"'{c}' is unique, never empty, short codes; {other}.{x} repeats "
+                            f"them: {inc.describe()}",
+                        )
+                        return True
+        return False
+
     def fallback(self, table: str) -> None:
         frame, types = self.frames[table], self.types[table]
         for c in frame.columns:
             if types[c] in KEY_TYPES and self.reference(table, c) and unique_non_null(frame, [c]):
                 self.set(table, c, f"'{c}' refers to another table and is unique here (1:1)")
                 return
+        if self.coded_reference(table):
+            return
         for c in frame.columns:
             if types[c] != "string" or not unique_non_null(frame, [c]):
                 continue

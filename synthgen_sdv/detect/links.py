@@ -3,7 +3,8 @@
 For each column, the tables its name points at (``names.name_level``) are tried strongest
 first. A name that is the parent key's own, names the table (also after a role:
 ``ShipToAddressID``) or abbreviates it needs only that every value is a parent key. A weaker
-hint (``ProductAssemblyID`` -> ``Product``) or none at all needs inclusion that is unlikely by
+hint (``ProductAssemblyID`` -> ``Product``) or none at all (then only to a key of short
+codes: ``flights.dest`` -> ``airports.faa``) needs inclusion that is unlikely by
 chance (``evidence.Inclusion.strong``), in exactly one table. A column pointing at its own
 table (``reports_to``, ``ParentProductCategoryID``) is a self reference when it has the shape
 of a hierarchy: named for one, empty on the top rows, no row pointing at itself. When tables
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from synthgen_sdv.detect.evidence import Inclusion, Keys, inclusion
+from synthgen_sdv.detect.keys import code_like
 from synthgen_sdv.detect.names import (
     Level,
     generic_row_id,
@@ -85,6 +87,12 @@ class _Finder:
         # columns not linked on the first pass: their note (None: nothing to say)
         self.pending: dict[tuple[str, str], tuple[str, str] | None] = {}
         self.extends = self._extensions()
+        # tables keyed by short text codes (airports.faa): plain-named columns may refer to them
+        self.coded = {
+            t
+            for t, k in self.parents.items()
+            if self.types[t][k] == "string" and code_like(frames[t][k])
+        }
 
     def _extensions(self) -> dict[str, str]:
         """``{table: table it extends}`` for tables whose keys share a name (1:1)."""
@@ -196,13 +204,18 @@ class _Finder:
 
     def by_values(self, child: str, col: str, levels: dict[str, Level]) -> None:
         frame, kind = self.frames[child], self.types[child][col]
-        if not key_named(col) or kind not in ("int", "string") or frame[col].nunique() < 1:
+        named = key_named(col)
+        if kind not in ("int", "string") or frame[col].nunique() < 1:
             return
+        if not named and (kind != "string" or not self.coded):
+            return  # a plain name refers by values alone only to a key of short codes
         if generic_row_id(col):
             return  # ROW_ID: a row's own number in every table, a match by range alone
         strong = {}
         for p, pk in self.parents.items():
             if p == child or not compatible(kind, self.types[p][pk]):
+                continue
+            if not named and p not in self.coded:
                 continue
             inc = inclusion(frame[col], self.key_sets[p], kind)
             if inc.strong:

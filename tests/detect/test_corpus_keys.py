@@ -79,6 +79,22 @@ EXCEPTIONS = {
         "checkNumber is unique alone and named like a key; the declared key adds the "
         "customer's, which the data does not need (as SalesOrderDetail)",
     ),
+    ("nycflights", "pk", "weather(origin, time_hour)"): (
+        None,
+        "neither origin nor time_hour is named like a key, and a composite of plain columns is "
+        "not searched (a table's plain columns are often unique together by accident); the "
+        "table is modeled without a key",
+    ),
+    ("nycflights", "fk", "flights.origin -> airports.faa"): (
+        None,
+        "'origin' names no table, and its 3 distinct values (EWR, JFK, LGA) falling among "
+        "1,458 airport codes could be chance (1 in 1,000 for 3 short codes); flights.dest, "
+        "with 100 codes, is linked by the same rule",
+    ),
+    ("nycflights", "fk", "weather.origin -> airports.faa"): (
+        None,
+        "as flights.origin: 3 distinct values are not evidence on their own",
+    ),
     # Lahman: the MySQL distribution declares every season table's key with all the columns a
     # row is filed under; in the 2014-2016 seasons fewer of them already tell rows apart, and
     # 'round' / 'inseason' / 'votedBy' are plain columns, not named like keys.
@@ -214,7 +230,7 @@ def test_corpus_precision_and_recall(detected):
     )
     assert fk_missed == sum(1 for k in EXCEPTIONS if k[1] == "fk")
     assert fk_invented == undeclared["fk"]
-    assert pk_found + pk_missed == 167 and fk_found + fk_missed == 204  # declared in the corpus
+    assert pk_found + pk_missed == 171 and fk_found + fk_missed == 209  # declared in the corpus
 
 
 def test_what_is_not_linked_is_said(detected):

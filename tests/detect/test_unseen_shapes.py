@@ -78,3 +78,55 @@ def test_an_empty_table_with_no_telling_name_has_no_key(tmp_path):
     (tmp_path / "log.csv").write_text("when,what\n")
     _write(tmp_path, {"users": pd.DataFrame({"user_id": range(5)})})
     assert _keys(load_user_data(tmp_path))["log"] is None
+
+
+def _flights(tmp_path, airport_names: bool = False):
+    """nycflights' shape: natural keys of short codes, one referenced under another name."""
+    codes = [f"A{i:02d}" for i in range(40)]
+    airports = pd.DataFrame(
+        {
+            "faa": [f"Airport {c}" for c in codes] if airport_names else codes,
+            "name": [f"Field {i}" for i in range(40)],
+            "alt": range(40),
+        }
+    )
+    airlines = pd.DataFrame({"carrier": ["9E", "AA", "UA", "B6"], "name": list("wxyz")})
+    planes = pd.DataFrame({"tailnum": [f"N{i}JB" for i in range(30)], "seats": range(30)})
+    n = 120
+    flights = pd.DataFrame(
+        {
+            "carrier": [["9E", "AA", "UA", "B6"][i % 4] for i in range(n)],
+            "tailnum": [f"N{i % 30}JB" for i in range(n)],
+            "origin": [["A00", "A01", "A02"][i % 3] for i in range(n)],
+            "dest": [airports["faa"][3 + i % 37] for i in range(n)],
+            "delay": [i % 17 for i in range(n)],
+        }
+    )
+    _write(tmp_path, {"airports": airports, "airlines": airlines, "planes": planes})
+    _write(tmp_path, {"flights": flights})
+    return load_user_data(tmp_path)
+
+
+def _links(user) -> set[tuple[str, str, str, str]]:
+    return {
+        (r["child_table_name"], r["child_foreign_key"], r["parent_table_name"],
+         r["parent_primary_key"])
+        for r in user.metadata["relationships"]
+    }
+
+
+def test_natural_code_keys_are_found_and_referenced_by_other_names(tmp_path):
+    user = _flights(tmp_path)
+    keys = _keys(user)
+    assert (keys["airlines"], keys["planes"], keys["airports"]) == ("carrier", "tailnum", "faa")
+    assert _links(user) == {
+        ("flights", "carrier", "airlines", "carrier"),
+        ("flights", "tailnum", "planes", "tailnum"),
+        ("flights", "dest", "airports", "faa"),  # many codes: unlikely by chance
+    }  # origin's 3 codes could be chance: not linked
+
+
+def test_text_with_spaces_is_not_a_code_key_by_values_alone(tmp_path):
+    user = _flights(tmp_path, airport_names=True)
+    assert _keys(user)["airports"] is None
+    assert not any(link[2] == "airports" for link in _links(user))
