@@ -13,7 +13,8 @@ AdventureWorks, a ``rowguid``). Here, in order, a table's key is:
 3. a unique column that the same-named columns of other tables refer to (MIMIC's
    ``admissions.HADM_ID``, where ``ROW_ID`` is the declared key and ``HADM_ID`` the one every
    other table uses; one other table is enough when the name says key or the values are
-   short codes: nycflights' ``airlines.carrier``, ``planes.tailnum``), else a unique column named like a key that refers to no other table
+   short codes: nycflights' ``airlines.carrier``, ``planes.tailnum``), else a unique column
+   named like a key that refers to no other table
    (``au_id``, or a generic ``ROW_ID``);
 4. a minimal composite key of 2 to 4 never-empty columns named like keys, references or the
    start of a period, preferring the table's own identifiers (``order_id, line_item_id``)

@@ -45,7 +45,7 @@ def test_a_table_named_column_repeating_per_season_is_part_of_a_composite_key(tm
 
 
 def test_a_table_named_key_broken_by_a_few_rows_is_still_refused(tmp_path):
-    customers = pd.DataFrame({"customer_id": list(range(1, 41)) + [7, 9], "name": list("ab") * 21})
+    customers = pd.DataFrame({"customer_id": [*range(1, 41), 7, 9], "name": list("ab") * 21})
     _write(tmp_path, {"customers": customers})
     with pytest.raises(InputError, match=r"customers\.csv, column customer_id: 2 rows repeat"):
         load_user_data(tmp_path)
@@ -109,8 +109,12 @@ def _flights(tmp_path, airport_names: bool = False):
 
 def _links(user) -> set[tuple[str, str, str, str]]:
     return {
-        (r["child_table_name"], r["child_foreign_key"], r["parent_table_name"],
-         r["parent_primary_key"])
+        (
+            r["child_table_name"],
+            r["child_foreign_key"],
+            r["parent_table_name"],
+            r["parent_primary_key"],
+        )
         for r in user.metadata["relationships"]
     }
 

@@ -60,8 +60,14 @@ PKS = {
     "CollegePlaying": None,  # no key in the distribution (a player can list a school twice a year)
 }
 PLAYER_TABLES = [
-    "Salaries", "AllstarFull", "Managers", "BattingPost", "AwardsPlayers", "AwardsManagers",
-    "HallOfFame", "CollegePlaying",
+    "Salaries",
+    "AllstarFull",
+    "Managers",
+    "BattingPost",
+    "AwardsPlayers",
+    "AwardsManagers",
+    "HallOfFame",
+    "CollegePlaying",
 ]
 TEAM_CHILDREN = ["Salaries", "AllstarFull", "Managers", "BattingPost"]
 
@@ -82,8 +88,12 @@ def main(src):
     for name, folder in (("TeamsFranchises", "core"), ("Schools", "contrib")):
         tables[name] = read(src / folder / f"{name}.csv")
     cols, rows = read(src / "core/People.csv")
-    named = {r[tables[t][0].index("playerID")] for t in SEASON_TABLES if t in PLAYER_TABLES
-             for r in tables[t][1]}
+    named = {
+        r[tables[t][0].index("playerID")]
+        for t in SEASON_TABLES
+        if t in PLAYER_TABLES
+        for r in tables[t][1]
+    }
     tables["People"] = (cols, [r for r in rows if r[0] in named])
     people = {r[0] for r in tables["People"][1]}
     cols, rows = read(src / "contrib/CollegePlaying.csv")
@@ -101,11 +111,17 @@ def main(src):
         cols, rows = tables[name]
         print(f"{name:16s} {write_table(out, name, cols, rows):6d}")
     fks = [(t, "playerID", "People", "playerID") for t in PLAYER_TABLES]
-    fks += [("Teams", "franchID", "TeamsFranchises", "franchID"),
-            ("CollegePlaying", "schoolID", "Schools", "schoolID")]
+    fks += [
+        ("Teams", "franchID", "TeamsFranchises", "franchID"),
+        ("CollegePlaying", "schoolID", "Schools", "schoolID"),
+    ]
     composite = [
-        {"child": t, "columns": ["yearID", "lgID", "teamID"], "parent": "Teams",
-         "parent_columns": ["yearID", "lgID", "teamID"]}
+        {
+            "child": t,
+            "columns": ["yearID", "lgID", "teamID"],
+            "parent": "Teams",
+            "parent_columns": ["yearID", "lgID", "teamID"],
+        }
         for t in TEAM_CHILDREN
     ]
     write_keys(out, SOURCE, LICENCE, PKS, sorted(fks), extra={"composite_foreign_keys": composite})

@@ -82,8 +82,12 @@ def main(src):
         ("weather", "origin", "airports", "faa"),
     ]
     composite = [
-        {"child": "flights", "columns": ["origin", "time_hour"], "parent": "weather",
-         "parent_columns": ["origin", "time_hour"]}
+        {
+            "child": "flights",
+            "columns": ["origin", "time_hour"],
+            "parent": "weather",
+            "parent_columns": ["origin", "time_hour"],
+        }
     ]
     write_keys(out, SOURCE, LICENCE, pks, fks, extra={"composite_foreign_keys": composite})
 

@@ -8,9 +8,10 @@ Badges, PostHistory, PostLinks, Tags.
 Subset by question (the root of a thread): the questions asked from 2013 on, with their answers
 and every row of Comments, Votes, PostHistory and PostLinks about those posts (a PostLinks row
 needs both its posts); the posts that are neither questions nor answers (tag wikis and their
-excerpts) are kept whole, and so are Users, Badges and Tags. Each <row> becomes a CSV row; the columns are the attributes in order of
-first appearance (an attribute a row lacks is NULL, which is how the dump writes NULL). Values
-as written (XML entities decoded; HTML bodies kept as text). The dump leaves out deleted posts
+excerpts) are kept whole, and so are Users, Badges and Tags. Each <row> becomes a CSV row;
+the columns are the attributes in order of first appearance (an attribute a row lacks is
+NULL, which is how the dump writes NULL). Values as written (XML entities decoded; HTML
+bodies kept as text). The dump leaves out deleted posts
 and users but keeps rows that refer to them: a nullable reference to a row that is not in the
 dump is written as NULL, and a row whose non-null reference (Votes.PostId, Comments.PostId,
 PostHistory.PostId, PostLinks.PostId/RelatedPostId) names a missing post is dropped; both are
@@ -74,8 +75,13 @@ def read(path: Path) -> tuple[list[str], list[dict]]:
 
 
 FIRST_YEAR = "2013"
-POST_CHILDREN = [("Comments", "PostId"), ("Votes", "PostId"), ("PostHistory", "PostId"),
-                 ("PostLinks", "PostId"), ("PostLinks", "RelatedPostId")]
+POST_CHILDREN = [
+    ("Comments", "PostId"),
+    ("Votes", "PostId"),
+    ("PostHistory", "PostId"),
+    ("PostLinks", "PostId"),
+    ("PostLinks", "RelatedPostId"),
+]
 
 
 def subset(data: dict) -> None:
@@ -85,8 +91,10 @@ def subset(data: dict) -> None:
         r["Id"] for r in posts if r["PostTypeId"] == "1" and r["CreationDate"] >= FIRST_YEAR
     }
     kept = [
-        r for r in posts
-        if r["Id"] in questions or r.get("ParentId") in questions
+        r
+        for r in posts
+        if r["Id"] in questions
+        or r.get("ParentId") in questions
         or r["PostTypeId"] not in ("1", "2")
     ]
     data["Posts"] = (cols, kept)
@@ -102,7 +110,7 @@ def main(src):
     subset(data)
     ids = {t: {r["Id"] for r in data[t][1]} for t in ("Users", "Posts")}
     refs = [r for r in REFS if r[1] in data[r[0]][0]]
-    for child, col, parent, _ in sorted(set(REFS) - set(refs)):
+    for child, col, _, _ in sorted(set(REFS) - set(refs)):
         print(f"{child}.{col}: not in the dump (no row has it), not declared")
     for child, col, parent, required in refs:
         cols, rows = data[child]
@@ -120,8 +128,12 @@ def main(src):
         n = write_table(out, t, cols, ([r.get(c) for c in cols] for r in rows))
         print(f"{t:12s} {n:6d}")
     write_keys(
-        out, SOURCE, LICENCE, dict.fromkeys(TABLES, "Id"),
-        sorted((c, col, p, "Id") for c, col, p, _ in refs), absent_parents=ABSENT,
+        out,
+        SOURCE,
+        LICENCE,
+        dict.fromkeys(TABLES, "Id"),
+        sorted((c, col, p, "Id") for c, col, p, _ in refs),
+        absent_parents=ABSENT,
     )
 
 
