@@ -4,7 +4,8 @@ For each column, the tables its name points at (``names.name_level``) are tried 
 first. A name that is the parent key's own, names the table (also after a role:
 ``ShipToAddressID``) or abbreviates it needs only that every value is a parent key. A weaker
 hint (``ProductAssemblyID`` -> ``Product``) or none at all (then only to a key of short
-codes: ``flights.dest`` -> ``airports.faa``) needs inclusion that is unlikely by
+codes: ``flights.dest`` -> ``airports.faa``, and a sibling column of the same kind with it:
+``flights.origin``) needs inclusion that is unlikely by
 chance (``evidence.Inclusion.strong``), in exactly one table. A column pointing at its own
 table (``reports_to``, ``ParentProductCategoryID``) is a self reference when it has the shape
 of a hierarchy: named for one, empty on the top rows, no row pointing at itself. When tables
@@ -288,11 +289,41 @@ class _Finder:
         )
         return True
 
+    def by_sibling(self, child: str, col: str) -> bool:
+        """A plain text column whose values are all keys of the code table a sibling column of
+        the same table refers to by values (``flights.origin`` beside ``flights.dest`` ->
+        ``airports.faa``): a pair of roles (origin and destination, home and away) of one
+        kind, too few values to be evidence alone."""
+        kind = self.types[child][col]
+        if kind != "string" or key_named(col):
+            return False
+        for r in list(self.rels):
+            if r.child != child or r.column == col or r.level != Level.NONE:
+                continue
+            if r.parent not in self.coded or self.types[child][r.column] != kind:
+                continue
+            inc = inclusion(self.frames[child][col], self.key_sets[r.parent], kind)
+            if inc.contained and inc.distinct >= 2:
+                self.add(
+                    r.parent,
+                    child,
+                    col,
+                    Level.NONE,
+                    inc,
+                    f"holds keys of {r.parent}.{r.parent_key} as its sibling {child}.{r.column} "
+                    f"does; {inc.describe()}",
+                )
+                return True
+        return False
+
     def run(self) -> tuple[list[Relationship], list[str]]:
         for child, frame in self.frames.items():
             for col in frame.columns:
                 self.column(child, col)
+        linked = {key for key in self.pending if self.by_sibling(*key)}
         for (child, col), note in self.pending.items():
+            if (child, col) in linked:
+                continue
             if self.by_analogy(child, col) or note is None:
                 continue
             (self.absent if note[0] == "absent" else self.notes).append(note[1])

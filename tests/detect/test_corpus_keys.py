@@ -85,16 +85,6 @@ EXCEPTIONS = {
         "not searched (a table's plain columns are often unique together by accident); the "
         "table is modeled without a key",
     ),
-    ("nycflights", "fk", "flights.origin -> airports.faa"): (
-        None,
-        "'origin' names no table, and its 3 distinct values (EWR, JFK, LGA) falling among "
-        "1,458 airport codes could be chance (1 in 1,000 for 3 short codes); flights.dest, "
-        "with 100 codes, is linked by the same rule",
-    ),
-    ("nycflights", "fk", "weather.origin -> airports.faa"): (
-        None,
-        "as flights.origin: 3 distinct values are not evidence on their own",
-    ),
     # Lahman: the MySQL distribution declares every season table's key with all the columns a
     # row is filed under; in the 2014-2016 seasons fewer of them already tell rows apart, and
     # 'round' / 'inseason' / 'votedBy' are plain columns, not named like keys.

@@ -127,7 +127,16 @@ def test_natural_code_keys_are_found_and_referenced_by_other_names(tmp_path):
         ("flights", "carrier", "airlines", "carrier"),
         ("flights", "tailnum", "planes", "tailnum"),
         ("flights", "dest", "airports", "faa"),  # many codes: unlikely by chance
-    }  # origin's 3 codes could be chance: not linked
+        ("flights", "origin", "airports", "faa"),  # 3 codes, of the kind its sibling holds
+    }
+
+
+def test_few_codes_with_no_sibling_link_are_not_linked(tmp_path):
+    crews = pd.DataFrame({"base": ["A00", "A01", "A02"] * 10, "crew": [f"c{i}" for i in range(30)]})
+    _write(tmp_path, {"crews": crews})
+    links = _links(_flights(tmp_path))
+    assert ("crews", "base", "airports", "faa") not in links  # 3 codes alone: could be chance
+    assert ("flights", "origin", "airports", "faa") in links
 
 
 def test_text_with_spaces_is_not_a_code_key_by_values_alone(tmp_path):
