@@ -91,7 +91,9 @@ def _data_args(p: argparse.ArgumentParser) -> None:
         default=None,
         help="--data-dir rows with another number of fields than the header, or repeating or "
         "lacking their table's key: error (default: exit 2 naming file, column and lines), "
-        "drop them, or repair (pad short rows; repeated keys keep their first row)",
+        "drop them, or repair (pad short rows; repeated keys keep their first row; a "
+        "reference named after its parent whose few rows (up to 5%%) name missing parent rows "
+        "is linked and those rows emptied)",
     )
     p.add_argument(
         "--model", default=None, help="synthesizer: hma (default), hma_stock, gaussian_copula"

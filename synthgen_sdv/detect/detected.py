@@ -56,8 +56,9 @@ def detect_metadata(
                 f"{name}: composite key; sdv 1.37.4 cannot model it, so it is modeled without a "
                 "key and the combination is made unique again after sampling"
             )
-    found, rel_notes = names.relationships(keys)
+    found, rel_notes = names.relationships(keys, repair=bad_rows == "repair")
     notes.extend(rel_notes)
+    _empty_orphans(found, frames, notes)
     _type_empty_references(found, frames, types)
     rels, left_out = break_cycles(found)
     sdv_rels = {
@@ -131,17 +132,32 @@ class _NameView:
                 why[t] = re.sub(rf"(?<!\w){re.escape(short)}\b", real[short], why[t])
         return {t: self._key(t, k) for t, k in keys.items()}, why, problems
 
-    def relationships(self, keys):
+    def relationships(self, keys, repair: bool = False):
         """``detect_relationships`` on the view; each link named with real columns."""
         frames, types = self._view()
         found, rel_notes = detect_relationships(
-            frames, types, {t: self._short(t, k) for t, k in keys.items()}
+            frames, types, {t: self._short(t, k) for t, k in keys.items()}, repair
         )
         for r in found:
             pk = self._col(r.parent, r.parent_key)
             r.reason = r.reason.replace(f"{r.parent}.{r.parent_key}", f"{r.parent}.{pk}")
             r.column, r.parent_key = self._col(r.child, r.column), pk
         return found, rel_notes
+
+
+def _empty_orphans(
+    rels: list[Relationship], frames: dict[str, pd.DataFrame], notes: list[str]
+) -> None:
+    """``--bad-rows repair``: references to parent rows that are not there become empty."""
+    for r in rels:
+        if r.orphans:
+            column = frames[r.child][r.column]
+            gone = column.isin(list(r.orphans))
+            frames[r.child][r.column] = column.mask(gone)
+            notes.append(
+                f"{r.child}.{r.column}: {int(gone.sum())} rows named {r.parent} rows that are "
+                "not in the folder; emptied (--bad-rows repair)"
+            )
 
 
 def _type_empty_references(

@@ -58,12 +58,22 @@ Key = str | list[str] | None
 KEY_TYPES = ("int", "string")
 DATE_TYPES = ("date", "datetime")
 MAX_COMPOSITE = 4
+ORPHAN_SHARE = 0.05  # rows of a reference that may name missing parents (mostly_in)
 CODE_MAX_LEN = 16  # longest value of a code-like natural key (code_like)
 MAX_CANDIDATES = 8  # composite keys are searched among the first candidate columns only
 # A column named after the table whose distinct values are at most this share of its rows is
 # not a broken key but part of a composite one (Lahman's Teams.teamID repeats every season);
 # it is reported as a problem only if no composite key holding it is found.
 PART_OF_KEY_SHARE = 0.9
+
+
+def mostly_in(values: pd.Series, keys: pd.Series) -> bool:
+    """Whether every value of ``values`` but at most ``ORPHAN_SHARE`` of its rows is one of
+    ``keys``: a reference with a few rows naming deleted parents (Stack Exchange's votes on
+    deleted posts, nycflights' planes missing from planes) still tells which column is the
+    key it refers to (the link itself then needs ``--bad-rows repair``)."""
+    values = values.dropna()
+    return bool(len(values)) and (~values.isin(keys)).sum() <= ORPHAN_SHARE * len(values)
 
 
 def code_like(values: pd.Series) -> bool:
@@ -231,7 +241,7 @@ class _Detector:
                     continue  # an empty column (an empty table) says nothing either way
                 if types[c] != self.types[other][same[0]] or values.is_unique:
                     break  # unique there too (a 1:1 table) or another type: not this rule
-                if not values.isin(frame[c]).all():
+                if not mostly_in(values, frame[c]):
                     break
                 users.append(other)
             else:
@@ -324,7 +334,9 @@ class _Detector:
                     values = self.frames[other][x]
                     if self.types[other][x] != "string" or values.dropna().is_unique:
                         continue
-                    inc = inclusion(values, keys, "string")
+                    if not mostly_in(values, frame[c]):
+                        continue
+                    inc = inclusion(values[values.isin(keys.index)], keys, "string")
                     if inc.strong:
                         self.set(
                             table,

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from synthgen_sdv.detect.evidence import Inclusion, Keys, inclusion
-from synthgen_sdv.detect.keys import code_like
+from synthgen_sdv.detect.keys import ORPHAN_SHARE, code_like
 from synthgen_sdv.detect.names import (
     Level,
     generic_row_id,
@@ -57,6 +57,7 @@ class Relationship:
     level: int = int(Level.NONE)  # names.Level of the column's name for the parent
     nullable: bool = False
     in_key: bool = False  # the column is (part of) the child's primary key
+    orphans: tuple = ()  # values naming no parent row, to be emptied (``--bad-rows repair``)
 
     def as_sdv(self) -> dict[str, str]:
         """The relationship as an entry of SDV's ``relationships`` list."""
@@ -78,8 +79,9 @@ def compatible(a: str, b: str) -> bool:
 
 
 class _Finder:
-    def __init__(self, frames, types, keys):
+    def __init__(self, frames, types, keys, repair: bool = False):
         self.frames, self.types, self.keys = frames, types, keys
+        self.repair = repair  # --bad-rows repair: empty a few references to missing parents
         self.parents = {t: k for t, k in keys.items() if isinstance(k, str)}
         self.key_sets = {t: Keys.of(frames[t][k], types[t][k]) for t, k in self.parents.items()}
         self.rels: list[Relationship] = []
@@ -172,10 +174,24 @@ class _Finder:
             self.add(p, child, col, level, inc)
             return
         shown = ", ".join(map(str, inc.outside.head(5)))
+        rows = int(values.isin(inc.outside).sum())
+        few = level >= Level.TABLE and rows <= ORPHAN_SHARE * values.notna().sum()
+        if few and self.repair:
+            self.add(p, child, col, level, inc, f"{HOW[Level(level)]} {p}.{pk}")
+            self.rels[-1].orphans = tuple(inc.outside)
+            self.rels[-1].reason += (
+                f"; {rows} rows naming {len(inc.outside)} values that are not {p} keys (e.g. "
+                f"{shown}) are emptied (--bad-rows repair)"
+            )
+            return
+        hint = (
+            f"; --bad-rows repair links it and empties those {rows} rows"
+            if few
+            else ". Fix the data or declare the relationship in a metadata file after fixing it"
+        )
         self.notes.append(
             f"{child}.{col}: named like {p}.{pk} but {len(inc.outside)} of its values are not "
-            f"{p} keys (e.g. {shown}); not used as a foreign key. Fix the data or declare the "
-            "relationship in a metadata file after fixing it"
+            f"{p} keys (e.g. {shown}; {rows} rows); not used as a foreign key{hint}"
         )
 
     def self_reference(self, child: str, col: str) -> bool:
@@ -339,6 +355,9 @@ def detect_relationships(
     frames: dict[str, pd.DataFrame],
     types: dict[str, dict[str, str]],
     keys: dict[str, str | list[str] | None],
+    repair: bool = False,
 ) -> tuple[list[Relationship], list[str]]:
-    """Foreign keys of every table (see the module docstring) and notes on what was not used."""
-    return _Finder(frames, types, keys).run()
+    """Foreign keys of every table (see the module docstring) and notes on what was not used;
+    with ``repair``, a reference named after its parent whose few rows name missing parents
+    is linked all the same, those values listed in ``Relationship.orphans`` to be emptied."""
+    return _Finder(frames, types, keys, repair).run()

@@ -143,3 +143,36 @@ def test_text_with_spaces_is_not_a_code_key_by_values_alone(tmp_path):
     user = _flights(tmp_path, airport_names=True)
     assert _keys(user)["airports"] is None
     assert not any(link[2] == "airports" for link in _links(user))
+
+
+def _votes(tmp_path):
+    """Stack Exchange's shape: votes on posts the dump left out (deleted), 3 rows of 60."""
+    posts = pd.DataFrame({"Id": range(1, 21), "Score": range(20)})
+    votes = pd.DataFrame(
+        {"Id": range(1, 61), "PostId": [*(1 + i % 20 for i in range(57)), 145, 377, 377]}
+    )
+    _write(tmp_path, {"Posts": posts, "Votes": votes})
+
+
+def test_references_to_deleted_parents_are_named_and_repaired_on_request(tmp_path):
+    _votes(tmp_path)
+    user = load_user_data(tmp_path)
+    assert not _links(user)
+    note = "\n".join(user.notes)
+    assert "Votes.PostId: named like Posts.Id but 2 of its values are not Posts keys" in note
+    assert "--bad-rows repair links it and empties those 3 rows" in note
+    user = load_user_data(tmp_path, bad_rows="repair")
+    assert _links(user) == {("Votes", "PostId", "Posts", "Id")}
+    assert int(user.tables["Votes"]["PostId"].isna().sum()) == 3
+    assert "Votes.PostId: 3 rows named Posts rows that are not in the folder; emptied" in (
+        "\n".join(user.notes)
+    )
+
+
+def test_many_references_to_missing_parents_are_never_repaired(tmp_path):
+    posts = pd.DataFrame({"Id": range(1, 21)})
+    votes = pd.DataFrame({"Id": range(1, 41), "PostId": [1 + i % 30 for i in range(40)]})
+    _write(tmp_path, {"Posts": posts, "Votes": votes})
+    user = load_user_data(tmp_path, bad_rows="repair")
+    assert not _links(user)
+    assert "Fix the data or declare the relationship" in "\n".join(user.notes)
