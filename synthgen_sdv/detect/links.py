@@ -201,13 +201,28 @@ class _Finder:
             return False
         if not compatible(kind, self.types[child][own]) or not frame[col].isna().any():
             return False
-        inc = inclusion(frame[col], self.key_sets[child], kind)
-        if not inc.contained or inc.distinct == 0 or (frame[col] == frame[own]).fillna(False).any():
+        values = frame[col]
+        inc = inclusion(values, self.key_sets[child], kind)
+        rows = int(values.isin(inc.outside).sum())  # rows naming rows not in the table
+        if rows:
+            if rows > ORPHAN_SHARE * values.notna().sum():
+                return False
+            inc = inclusion(values.mask(values.isin(inc.outside)), self.key_sets[child], kind)
+            outside = inclusion(values, self.key_sets[child], kind).outside
+        if inc.distinct == 0 or (values == frame[own]).fillna(False).any():
             return False
         level = name_level(col, child, own)
         if not (level >= Level.TABLE or hierarchy_named(col) or inc.strong):
             return False
         why = "named for a hierarchy" if hierarchy_named(col) else f"{HOW[level]} {child}.{own}"
+        if rows and not self.repair:
+            shown = ", ".join(map(str, outside.head(5)))
+            self.notes.append(
+                f"{child}.{col}: refers within {child} ({why}; {inc.describe()}) but "
+                f"{len(outside)} of its values are not {child} keys (e.g. {shown}; {rows} rows); "
+                f"not used as a foreign key; --bad-rows repair links it and empties those rows"
+            )
+            return True
         self.add(
             child,
             child,
@@ -217,6 +232,9 @@ class _Finder:
             f"{why}; a hierarchy in its own table: {inc.describe()}, empty on the top rows, no "
             "row points to itself",
         )
+        if rows:
+            self.rels[-1].orphans = tuple(outside)
+            self.rels[-1].reason += f"; {rows} rows naming rows not in it are emptied"
         return True
 
     def by_values(self, child: str, col: str, levels: dict[str, Level]) -> None:

@@ -1,7 +1,9 @@
 """Typing user columns from their values: int, float, bool, date, datetime or string.
 
 ``05021`` stays text (a code keeps its leading zero), ``1996-07-04`` becomes a date, and a date
-stored as text is parsed with the first format every value fits (the note says which).
+stored as text is parsed with the first format every value fits (the note says which). A column
+of ``1.0, 2.0`` with empty fields is an int column that pandas wrote (``to_csv`` of a column
+with NaN): typed int, so a foreign key written that way still links.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from synthgen_sdv.io.artifacts import OUTPUT_DATETIME_FORMATS
 
 INT_RE = re.compile(r"^[+-]?\d+$")
 FLOAT_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+# how pandas writes a nullable int column (its NaN made it float): 1.0, 2.0, with empty fields
+PANDAS_NULLABLE_INT_RE = re.compile(r"^[+-]?\d+\.0$")
 BOOL_TEXT = {"true": True, "false": False, "t": True, "f": False, "yes": True, "no": False}
 # Tried in order; the first format every value parses with wins. Day-first and month-first
 # slash dates are both tried, month-first first (the usual CSV export); the note says which.
@@ -58,6 +62,10 @@ def type_text(series: pd.Series, fmt: str | None = None) -> tuple[str, pd.Series
             return "string", series.astype(object), None  # codes: 01234 must keep its zero
         numbers = pd.to_numeric(series)
         return "int", numbers if series.notna().all() else numbers.astype("Int64"), None
+    if series.isna().any() and values.str.fullmatch(PANDAS_NULLABLE_INT_RE).all():
+        numbers = pd.to_numeric(series)
+        if numbers.abs().max() < 2**53:  # pandas wrote an int column with nulls as 1.0, 2.0
+            return "int", numbers.astype("Int64"), None
     if values.str.fullmatch(FLOAT_RE).all():
         return "float", pd.to_numeric(series).astype("float64"), None
     lowered = values.str.lower()

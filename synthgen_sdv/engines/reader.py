@@ -130,15 +130,22 @@ def _read_arrow(source: TableSource) -> pa.Table:
     names = csv_header(source.path)
     # Everything as text first: the declared types are applied below, value by value, so one bad
     # value is reported with its row instead of failing the whole file.
-    return pacsv.read_csv(
-        source.path,
-        convert_options=pacsv.ConvertOptions(
-            column_types=dict.fromkeys(names, pa.string()),
-            null_values=[""],
-            strings_can_be_null=True,
-            quoted_strings_can_be_null=True,
-        ),
+    convert = pacsv.ConvertOptions(
+        column_types=dict.fromkeys(names, pa.string()),
+        null_values=[""],
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=True,
     )
+    try:
+        return pacsv.read_csv(source.path, convert_options=convert)
+    except pa.ArrowInvalid:
+        # quoted text with line breaks (post bodies, notes): legal CSV that arrow's fast
+        # parallel parser refuses; read it again allowing them (slower, so only when needed)
+        return pacsv.read_csv(
+            source.path,
+            convert_options=convert,
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        )
 
 
 def compatible(file_type: pa.DataType, sql_type: str) -> bool:

@@ -176,3 +176,30 @@ def test_many_references_to_missing_parents_are_never_repaired(tmp_path):
     user = load_user_data(tmp_path, bad_rows="repair")
     assert not _links(user)
     assert "Fix the data or declare the relationship" in "\n".join(user.notes)
+
+
+def test_a_hierarchy_pointing_at_a_deleted_row_is_repaired_on_request(tmp_path):
+    managers = [None, None, *(1 + i % 2 for i in range(37)), 99]  # 99: a deleted employee
+    employees = pd.DataFrame({"employee_id": range(1, 41), "manager_id": managers})
+    _write(tmp_path, {"employees": employees})
+    user = load_user_data(tmp_path)
+    assert not _links(user)
+    assert "employees.manager_id: refers within employees" in "\n".join(user.notes)
+    user = load_user_data(tmp_path, bad_rows="repair")
+    assert _links(user) == {("employees", "manager_id", "employees", "employee_id")}
+    assert int(user.tables["employees"]["manager_id"].isna().sum()) == 3
+
+
+def test_an_int_column_pandas_wrote_with_nulls_is_an_int_key(tmp_path):
+    """``to_csv`` of a column with NaN writes 1.0, 2.0: still ints, still a reference."""
+    employees = pd.DataFrame(
+        {"employee_id": range(1, 21), "manager_id": [None, *(1 + i % 3 for i in range(19))]}
+    )
+    employees.to_csv(tmp_path / "employees.csv", index=False)
+    assert "2.0" in (tmp_path / "employees.csv").read_text()
+    user = load_user_data(tmp_path)
+    assert user.types["employees"]["manager_id"] == "int"
+    assert _links(user) == {("employees", "manager_id", "employees", "employee_id")}
+    prices = pd.DataFrame({"price": [1.0, 2.5, None]})  # a real float column stays float
+    prices.to_csv(tmp_path / "prices.csv", index=False)
+    assert load_user_data(tmp_path).types["prices"]["price"] == "float"
