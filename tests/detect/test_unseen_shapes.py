@@ -10,15 +10,8 @@ import pytest
 
 from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.detect.load import load_user_data
-
-
-def _write(folder, tables: dict[str, pd.DataFrame]) -> None:
-    for name, frame in tables.items():
-        frame.to_csv(folder / f"{name}.csv", index=False)
-
-
-def _keys(user) -> dict:
-    return {t: m.get("primary_key") for t, m in user.metadata["tables"].items()}
+from tests.detect.test_unseen_names import _keys, _write
+from tests.detect.test_unseen_names import _rels as _links
 
 
 def _seasons() -> pd.DataFrame:
@@ -105,18 +98,6 @@ def _flights(tmp_path, airport_names: bool = False):
     _write(tmp_path, {"airports": airports, "airlines": airlines, "planes": planes})
     _write(tmp_path, {"flights": flights})
     return load_user_data(tmp_path)
-
-
-def _links(user) -> set[tuple[str, str, str, str]]:
-    return {
-        (
-            r["child_table_name"],
-            r["child_foreign_key"],
-            r["parent_table_name"],
-            r["parent_primary_key"],
-        )
-        for r in user.metadata["relationships"]
-    }
 
 
 def test_natural_code_keys_are_found_and_referenced_by_other_names(tmp_path):
