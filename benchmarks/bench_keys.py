@@ -238,6 +238,7 @@ def main() -> None:
     only = {x for x in args.only.split(",") if x}
     load = [round(x, 1) for x in os.getloadavg()]
     import sdv.metadata  # noqa: F401  imported once here, so no database's detect_s pays it
+
     rows = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name, (folder, keys) in databases().items():
