@@ -123,8 +123,8 @@ def check_modeled_subgraph(
     if estimated is not None and estimated > MAX_ESTIMATED_COLUMNS:
         deepest = max(depth, key=depth.get)
         warnings.append(
-            f"HMA will model about {_readable(estimated)} columns (chain depth {depth[deepest] + 1}, "
-            f"ending at '{deepest}'); fitting and sampling time grow with it"
+            f"HMA will model about {_readable(estimated)} columns (chain depth "
+            f"{depth[deepest] + 1}, ending at '{deepest}'); fitting and sampling time grow with it"
         )
     return warnings
 
