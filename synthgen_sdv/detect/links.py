@@ -159,6 +159,12 @@ class _Finder:
             return
         p = base[0]
         pk = self.parents[p]
+        if self.frames[p].empty and values.notna().any():  # its key comes from names alone
+            self.notes.append(
+                f"{child}.{col}: named after table {p}, which has no rows; not used as a "
+                "foreign key"
+            )
+            return
         if values.notna().sum() == 0:
             if level >= Level.TABLE:
                 self.add(p, child, col, level, inclusion(values, self.key_sets[p], kind))

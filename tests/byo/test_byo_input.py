@@ -238,7 +238,7 @@ def test_an_empty_table_is_left_out_and_a_column_named_after_it_is_said(tmp_path
     user = load_user_data(folder)
     assert user.metadata["relationships"] == []
     assert (
-        "shops.region_id: named after table regions, which has no primary key (it has no rows)"
+        "shops.region_id: named after table regions, which has no rows; not used as a foreign key"
         in "\n".join(user.notes)
     )
     out = tmp_path / "out"
