@@ -78,10 +78,13 @@ class FamilyChunk:
     positions: dict[str, np.ndarray] = field(default_factory=dict)
 
     def frame(self, table: str, columns: list[str] | None = None) -> pd.DataFrame:
-        """A member table (or some of its columns) as a frame."""
+        """A member table (or some of its columns) as a frame, over the chunk's own arrays
+        (``copy=False``: no consolidation into 2-D blocks, which copied every column)."""
         cols = self.tables[table]
         names = list(cols) if columns is None else columns
-        return pd.DataFrame({c: cols[c] for c in names}, index=pd.RangeIndex(self.rows[table]))
+        return pd.DataFrame(
+            {c: cols[c] for c in names}, index=pd.RangeIndex(self.rows[table]), copy=False
+        )
 
 
 def generate_table_chunk(

@@ -180,6 +180,7 @@ class Engine:
             self._kept_columns(family, given),
             sink.compression,
             given,
+            split=sink.places,
         )
         bar = tqdm(
             total=n_chunks,

@@ -29,7 +29,14 @@ from synthgen_sdv.generate.ledger import Ledger
 from synthgen_sdv.generate.prepass import Needed, closure, table_types
 from synthgen_sdv.io import layout
 from synthgen_sdv.io.sink import Placed, pwrite_all
-from synthgen_sdv.io.writers import WRITERS, Pieces, encode_chunk, schema_for, to_arrow
+from synthgen_sdv.io.writers import (
+    WRITERS,
+    Pieces,
+    encode_chunk,
+    prepare_chunk,
+    schema_for,
+    to_arrow,
+)
 from synthgen_sdv.schema.plan import Family, Plan
 
 Types = dict[str, dict[str, str]]
@@ -57,6 +64,8 @@ class FamilyJob:
     #: return results whose pieces are still encoding (``ChunkResult.settle`` waits):
     #: the inline session makes the next chunk meanwhile (results that are pickled cannot)
     defer_encoding: bool = False
+    #: the sink takes pieces split for their files where they were encoded (``Prepared``)
+    split: bool = False
 
     def anomalies(self, table: str) -> list[tuple[int, Any]]:
         """(index in the config, anomaly) of every anomaly of ``table``."""
@@ -201,11 +210,11 @@ def _made(
     arrows = {name: to_arrow(made.tables[name], types[name]) for name in job.family.members}
     # pieces encode in a thread (Arrow releases the GIL) while this one corrupts the dirty
     # copies and, in one process, makes the next chunk: a second core's work when there is one
-    encoder = _encoder()
+    encoder, encode = _encoder(), _encode_for(job)
     encoding = {
         name: [
             encoder.submit(
-                encode_chunk, job.formats, layout.DATA, arrows[name], types[name], job.compression
+                encode, job.formats, layout.DATA, arrows[name], types[name], job.compression
             )
         ]
         for name in job.family.members
@@ -258,6 +267,13 @@ def _encoder() -> ThreadPoolExecutor:
     return _ENCODER[1]
 
 
+def _encode_for(job: FamilyJob) -> Any:
+    """How the encoding thread encodes: pieces split for their files too when the result
+    stays in this process (``prepare_chunk``: the main thread then only writes bytes), plain
+    bytes when a worker places them or a Spark task returns them."""
+    return prepare_chunk if job.defer_encoding and job.split else encode_chunk
+
+
 def _table_chunk(
     job: FamilyJob,
     made: FamilyChunk,
@@ -286,7 +302,12 @@ def _table_chunk(
         result.dirty_rows = dirty.num_rows
         encoding.append(
             _encoder().submit(
-                encode_chunk, job.formats, layout.DATA_DIRTY, dirty, dirty_types, job.compression
+                _encode_for(job),
+                job.formats,
+                layout.DATA_DIRTY,
+                dirty,
+                dirty_types,
+                job.compression,
             )
         )
         for late in deferred:  # appended after the last chunk

@@ -24,7 +24,7 @@ from synthgen_sdv.core.registry import Registry
 from synthgen_sdv.core.values import text
 from synthgen_sdv.io import layout
 from synthgen_sdv.io.parquet_append import ParquetAppender, encode_piece, place_piece
-from synthgen_sdv.io.sink import Piece, Placed, Sink
+from synthgen_sdv.io.sink import Piece, Placed, Prepared, Sink
 
 ARROW_TYPES = {
     "int": pa.int64(),
@@ -203,10 +203,11 @@ class _CsvAppender(Appender):
                 raise OSError(f"{self.path}: piece placed at byte {piece.offset}, not {self._pos}")
             self._pos += piece.length
             return
+        body = piece.body if isinstance(piece, Prepared) else piece
         if self._fh.tell() != self._pos:  # after pieces placed by workers
             self._fh.seek(self._pos)
-        self._fh.write(piece)
-        self._pos += len(piece)
+        self._fh.write(body)
+        self._pos += len(body)
 
     def close(self) -> None:
         self._fh.close()
@@ -313,6 +314,23 @@ def encode_chunk(
     if not table.num_rows:
         return {}
     return {(folder, fmt): WRITERS.get(fmt).encode(table, compression) for fmt in formats}
+
+
+def prepare_chunk(
+    formats: tuple[str, ...],
+    folder: str,
+    frame: pd.DataFrame | pa.Table,
+    types: dict[str, str],
+    compression: str = DEFAULT_COMPRESSION,
+) -> Pieces:
+    """``encode_chunk``, each piece split for its file (``Prepared``): what the encoding thread
+    returns, so the main thread only writes bytes."""
+    pieces = encode_chunk(formats, folder, frame, types, compression)
+    out: Pieces = {}
+    for (where, fmt), piece in pieces.items():
+        assert isinstance(piece, bytes)
+        out[(where, fmt)] = Prepared(*WRITERS.get(fmt).place(piece))
+    return out
 
 
 def to_logical_types(frame: pd.DataFrame, types: dict[str, str]) -> pd.DataFrame:
