@@ -251,7 +251,6 @@ _add(
 )
 
 
-
 def search_cdf(cdf: np.ndarray, x: np.ndarray) -> np.ndarray:
     """``np.searchsorted(cdf, x, side="right")``, the same indices, by a guide table.
 

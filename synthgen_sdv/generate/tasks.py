@@ -103,17 +103,39 @@ class ChunkResult:
     chunk: int
     tables: dict[str, TableChunk]
     types: Types | None = None
-    #: pieces still being encoded (clean, then dirty), per member table (``settle`` adds them)
-    encoding: dict[str, list[Future[Pieces]]] = field(default_factory=dict)
+    #: work still running in the encoding thread, per member table: the clean pieces, then
+    #: the dirty copy (``settle`` adds them)
+    encoding: dict[str, list[Future[Pieces | DirtyCopy]]] = field(default_factory=dict)
 
     def settle(self) -> ChunkResult:
         """This result with every piece encoded (waits for the encoding thread)."""
         for name, pending in self.encoding.items():
             part = self.tables[name]
             for future in pending:
-                part.pieces.update(future.result())
+                done = future.result()
+                if isinstance(done, DirtyCopy):
+                    done.into(part)
+                else:
+                    part.pieces.update(done)
         self.encoding = {}
         return self
+
+
+@dataclass
+class DirtyCopy:
+    """A member's dirty copy of one chunk, corrupted and encoded (in the encoding thread)."""
+
+    pieces: Pieces
+    rows: int
+    touched: dict[int, pa.Array]
+    deferred: list[Pieces]
+    deferred_rows: int
+
+    def into(self, part: TableChunk) -> None:
+        """Record it in the member's share of the chunk."""
+        part.pieces.update(self.pieces)
+        part.dirty_rows, part.touched = self.rows, self.touched
+        part.deferred, part.deferred_rows = self.deferred, self.deferred_rows
 
 
 def count_task(job: FamilyJob, chunk: int) -> CountResult:
@@ -280,12 +302,11 @@ def _table_chunk(
     name: str,
     arrow: pa.Table,
     both_types: tuple[dict[str, str], dict[str, str] | None],
-    encoding: list[Future[Pieces]],
+    encoding: list[Future[Pieces | DirtyCopy]],
 ) -> TableChunk:
     """A member's share of the chunk; its dirty copy (``both_types``: clean and dirty types,
     None: no anomalies) joins ``encoding``, the pieces the encoding thread makes."""
     plan = job.plan
-    types, dirty_types = both_types
     result = TableChunk(
         rows=arrow.num_rows,
         nulls=[
@@ -296,27 +317,33 @@ def _table_chunk(
     )
     if name in job.kept:
         result.kept = made.frame(name, job.kept[name])
-    if dirty_types is not None:
-        dirty, result.touched, deferred = _corrupt(job, name, arrow, made.chunk, types)
-        dirty = dirty.cast(schema_for(dirty_types))
-        result.dirty_rows = dirty.num_rows
-        encoding.append(
-            _encoder().submit(
-                _encode_for(job),
-                job.formats,
-                layout.DATA_DIRTY,
-                dirty,
-                dirty_types,
-                job.compression,
-            )
-        )
-        for late in deferred:  # appended after the last chunk
-            late = late.cast(schema_for(dirty_types))
-            result.deferred.append(
-                encode_chunk(job.formats, layout.DATA_DIRTY, late, dirty_types, job.compression)
-            )
-            result.deferred_rows += late.num_rows
+    if both_types[1] is not None:  # corrupted and encoded beside the next chunk's making
+        encoding.append(_encoder().submit(_dirty_copy, job, name, arrow, made.chunk, both_types))
     return result
+
+
+def _dirty_copy(
+    job: FamilyJob,
+    name: str,
+    clean: pa.Table,
+    chunk: int,
+    both_types: tuple[dict[str, str], dict[str, str] | None],
+) -> DirtyCopy:
+    """The chunk's dirty copy of member ``name``: the anomalies applied to the clean Arrow
+    table, encoded; late rows encoded apart (appended after the last chunk)."""
+    types, dirty_types = both_types
+    assert dirty_types is not None
+    dirty, touched, deferred = _corrupt(job, name, clean, chunk, types)
+    dirty = dirty.cast(schema_for(dirty_types))
+    pieces = _encode_for(job)(job.formats, layout.DATA_DIRTY, dirty, dirty_types, job.compression)
+    late_pieces, late_rows = [], 0
+    for late in deferred:
+        late = late.cast(schema_for(dirty_types))
+        late_pieces.append(
+            encode_chunk(job.formats, layout.DATA_DIRTY, late, dirty_types, job.compression)
+        )
+        late_rows += late.num_rows
+    return DirtyCopy(pieces, dirty.num_rows, touched, late_pieces, late_rows)
 
 
 def _corrupt(
