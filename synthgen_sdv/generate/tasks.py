@@ -105,20 +105,30 @@ class ChunkResult:
     types: Types | None = None
     #: work still running in the encoding thread, per member table: the clean pieces, then
     #: the dirty copy (``settle`` adds them)
-    encoding: dict[str, list[Future[Pieces | DirtyCopy]]] = field(default_factory=dict)
+    encoding: dict[str, list[Future[Any]]] = field(default_factory=dict)
 
     def settle(self) -> ChunkResult:
         """This result with every piece encoded (waits for the encoding thread)."""
         for name, pending in self.encoding.items():
             part = self.tables[name]
             for future in pending:
-                done = future.result()
-                if isinstance(done, DirtyCopy):
-                    done.into(part)
-                else:
-                    part.pieces.update(done)
+                future.result().into(part)
         self.encoding = {}
         return self
+
+
+@dataclass
+class CleanCopy:
+    """A member's clean share of one chunk, as Arrow and encoded (in the encoding thread)."""
+
+    arrow: pa.Table
+    pieces: Pieces
+    nulls: list[str]
+
+    def into(self, part: TableChunk) -> None:
+        """Record it in the member's share of the chunk."""
+        part.pieces.update(self.pieces)
+        part.nulls = self.nulls
 
 
 @dataclass
@@ -229,23 +239,21 @@ def _made(
     if types is None:
         types = decided = family_types(job, known or {}, made)
     dirty = dirty_types(job, types)
-    arrows = {name: to_arrow(made.tables[name], types[name]) for name in job.family.members}
-    # pieces encode in a thread (Arrow releases the GIL) while this one corrupts the dirty
-    # copies and, in one process, makes the next chunk: a second core's work when there is one
-    encoder, encode = _encoder(), _encode_for(job)
-    encoding = {
-        name: [
-            encoder.submit(
-                encode, job.formats, layout.DATA, arrows[name], types[name], job.compression
-            )
-        ]
-        for name in job.family.members
-    }
+    # the chunk goes to Arrow and encodes in a thread (Arrow releases the GIL), its dirty
+    # copies are corrupted there too, while this thread (in one process) makes the next chunk
+    encoder = _encoder()
+    encoding: dict[str, list[Future[Any]]] = {}
     out = {}
     for name in job.family.members:
-        out[name] = _table_chunk(
-            job, made, name, arrows[name], (types[name], dirty.get(name)), encoding[name]
-        )
+        clean = encoder.submit(_clean_copy, job, made.tables[name], types[name])
+        encoding[name] = [clean]
+        out[name] = _table_chunk(job, made, name)
+        if dirty.get(name) is not None:
+            encoding[name].append(
+                encoder.submit(
+                    _dirty_copy, job, name, clean, made.chunk, (types[name], dirty[name])
+                )
+            )
     return ChunkResult(chunk, out, decided, encoding=encoding)
 
 
@@ -296,44 +304,39 @@ def _encode_for(job: FamilyJob) -> Any:
     return prepare_chunk if job.defer_encoding and job.split else encode_chunk
 
 
-def _table_chunk(
-    job: FamilyJob,
-    made: FamilyChunk,
-    name: str,
-    arrow: pa.Table,
-    both_types: tuple[dict[str, str], dict[str, str] | None],
-    encoding: list[Future[Pieces | DirtyCopy]],
-) -> TableChunk:
-    """A member's share of the chunk; its dirty copy (``both_types``: clean and dirty types,
-    None: no anomalies) joins ``encoding``, the pieces the encoding thread makes."""
-    plan = job.plan
+def _clean_copy(
+    job: FamilyJob, columns: Mapping[str, pd.Series], types: dict[str, str]
+) -> CleanCopy:
+    """A member's chunk in its logical types as Arrow, encoded; the columns with nulls."""
+    arrow = to_arrow(columns, types)
+    nulls = [f.name for f, col in zip(arrow.schema, arrow.columns, strict=True) if col.null_count]
+    pieces = _encode_for(job)(job.formats, layout.DATA, arrow, types, job.compression)
+    return CleanCopy(arrow, pieces, nulls)
+
+
+def _table_chunk(job: FamilyJob, made: FamilyChunk, name: str) -> TableChunk:
+    """A member's share of the chunk, as far as this thread makes it: rows, entity links and
+    kept columns (``settle`` adds the pieces and the columns with nulls)."""
     result = TableChunk(
-        rows=arrow.num_rows,
-        nulls=[
-            f.name for f, col in zip(arrow.schema, arrow.columns, strict=True) if col.null_count
-        ],
-        pieces={},
-        links=_links(plan, name, made),
+        rows=made.rows[name], nulls=[], pieces={}, links=_links(job.plan, name, made)
     )
     if name in job.kept:
         result.kept = made.frame(name, job.kept[name])
-    if both_types[1] is not None:  # corrupted and encoded beside the next chunk's making
-        encoding.append(_encoder().submit(_dirty_copy, job, name, arrow, made.chunk, both_types))
     return result
 
 
 def _dirty_copy(
     job: FamilyJob,
     name: str,
-    clean: pa.Table,
+    clean: Future[CleanCopy],
     chunk: int,
-    both_types: tuple[dict[str, str], dict[str, str] | None],
+    both_types: tuple[dict[str, str], dict[str, str]],
 ) -> DirtyCopy:
     """The chunk's dirty copy of member ``name``: the anomalies applied to the clean Arrow
-    table, encoded; late rows encoded apart (appended after the last chunk)."""
+    table (done before: the encoding thread takes work in order), encoded; late rows encoded
+    apart (appended after the last chunk)."""
     types, dirty_types = both_types
-    assert dirty_types is not None
-    dirty, touched, deferred = _corrupt(job, name, clean, chunk, types)
+    dirty, touched, deferred = _corrupt(job, name, clean.result().arrow, chunk, types)
     dirty = dirty.cast(schema_for(dirty_types))
     pieces = _encode_for(job)(job.formats, layout.DATA_DIRTY, dirty, dirty_types, job.compression)
     late_pieces, late_rows = [], 0
