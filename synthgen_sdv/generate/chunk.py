@@ -61,6 +61,27 @@ class ExpressionEnv(Mapping[str, Any]):
         self._cache[key] = values
         return values
 
+    def codes(self, key: str) -> tuple[np.ndarray, list[Any], Any] | None:
+        """A parent column at this table's rows as (codes, distinct values, the value a null
+        row reads; code -1: null), factorized on the parent's rows rather than on this
+        table's (a chunk's orders read their customers' segment: 10k values, not 30k texts);
+        None when that is no cheaper, or for names that are not a parent's column."""
+        alias, _, col = key.partition(".")
+        if key in self.own or alias not in self.parents:
+            return None
+        frame, pos, nulls = self.parents[alias]
+        values = frame[col]
+        if isinstance(values.dtype, pd.CategoricalDtype):  # kept text: its codes, no text
+            codes = values.cat.codes.to_numpy()[pos]
+            if nulls is not None:
+                codes = np.where(nulls, -1, codes)
+            return codes, list(values.cat.categories), pd.NA  # read as Arrow-backed text
+        if len(values) > len(pos) or (nulls is not None and nulls.any()):
+            return None
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        null = values[values.isna()].iloc[0] if (codes < 0).any() else None
+        return codes[pos], list(uniques), null
+
     def __iter__(self) -> Iterator[str]:
         return iter(self.own)
 

@@ -67,7 +67,9 @@ class ConditionalColumn(ColumnKind):
         return types.pop() if len(types) == 1 else "inferred"
 
     def _generate(self, ctx: ColumnContext) -> pd.Series:
-        codes, names = case_codes(ctx.env[self.on], ctx.n)
+        parent_codes = getattr(ctx.env, "codes", None)  # a parent's categorical, as codes
+        known = parent_codes(self.on) if parent_codes is not None else None
+        codes, names = case_codes(ctx.env[self.on], ctx.n) if known is None else _named(known)
         pieces: list[tuple[np.ndarray, pd.Series]] = []
         covered = np.zeros(ctx.n, dtype=bool)
         for name, spec in self.cases.items():
@@ -92,6 +94,14 @@ def case_codes(on: Any, n: int) -> tuple[np.ndarray, list[str]]:
     null = case_key(on[on.isna()].iloc[0]) if (codes < 0).any() else ""
     codes = np.where(codes < 0, len(uniques), codes)  # null takes the last entry
     return codes, [*(case_key(v) for v in uniques), null]
+
+
+def _named(known: tuple[np.ndarray, list[Any], Any]) -> tuple[np.ndarray, list[str]]:
+    """``case_codes`` of a parent column given as (codes, distinct values, its null): the
+    null takes the last entry."""
+    codes, uniques, null = known
+    names = [*(case_key(v) for v in uniques), case_key(null)]
+    return np.where(codes < 0, len(uniques), codes), names
 
 
 def _rows_of(codes: np.ndarray, names: list[str], name: str) -> np.ndarray:
