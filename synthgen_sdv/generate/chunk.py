@@ -142,9 +142,8 @@ def generate_table_chunk(
     if driver is not None:
         pframe, pos = driver
         env.add_parent(tp.driver, pframe, pos, None)  # type: ignore[arg-type]
-        starts = np.r_[0, np.flatnonzero(np.diff(pos)) + 1] if len(pos) else np.array([], int)
-        sizes = np.diff(np.r_[starts, len(pos)])
-        env.own["index_in_parent"] = pd.Series(np.arange(len(pos)) - np.repeat(starts, sizes))
+        if _reads_index_in_parent(tp):  # a few passes over every child row: only if read
+            env.own["index_in_parent"] = _index_in_parent(pos)
         values[tp.driver] = pd.Series(np.zeros(n, dtype=np.int64))  # type: ignore[index]
         groups = pos
     for col in tp.lookups:
@@ -181,6 +180,18 @@ def generate_table_chunk(
         if wanted(col):
             values[col] = pd.Series(np.zeros(n))
     return {c: values[c] for c in tp.columns if c in values}
+
+
+def _index_in_parent(pos: np.ndarray) -> pd.Series:
+    """Each child row's number among its parent's children (0, 1, ...)."""
+    starts = np.r_[0, np.flatnonzero(np.diff(pos)) + 1] if len(pos) else np.array([], int)
+    sizes = np.diff(np.r_[starts, len(pos)])
+    return pd.Series(np.arange(len(pos)) - np.repeat(starts, sizes))
+
+
+def _reads_index_in_parent(tp: TablePlan) -> bool:
+    """Whether any column of ``tp`` (a case of a conditional too) reads ``index_in_parent``."""
+    return any("index_in_parent" in spec.deps() for spec in tp.columns.values())
 
 
 def _parent_env(child: TablePlan, parent: Mapping[str, pd.Series], n: int) -> ExpressionEnv:
