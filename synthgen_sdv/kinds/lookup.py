@@ -104,6 +104,10 @@ class ChildrenPerParent(DistributionFields):
             values = options[choice(ctx.rng, len(options), ctx.n, weights / weights.sum())]
         else:
             values = self.drawn(self.distribution, ctx, integer=True)  # type: ignore[arg-type]
+            if values.dtype.kind == "i" and (
+                self.max is not None or not len(values) or values.max() <= 2**53
+            ):  # integer draws (no nulls): clipped as integers, the same counts
+                return np.clip(values, self.min, self.max).astype(np.int64, copy=False)
         values = np.nan_to_num(np.rint(values), nan=0.0)
         return np.clip(values, self.min, self.max).astype(np.int64)
 
