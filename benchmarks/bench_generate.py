@@ -464,11 +464,16 @@ def main() -> None:
             results.append(best(runs))
         if scale in args.speedup_scales:
             for dirty in (True, False) if scale in args.no_dirty_scales else (True,):
-                runs = []
-                for _ in range(reps):
+                runs, before = [], []
+                for _ in range(reps):  # the baseline's one-worker run beside each of ours
                     runs.append(run_ours(scale, "parquet", 1, dirty=dirty))
                     note(runs[-1])
+                    if args.before is not None:
+                        before.append(run_ours(scale, "parquet", 1, dirty=dirty, tree=args.before))
+                        note(before[-1])
                 results.append(best(runs))
+                if before:
+                    results.append(best(before))
     for fmt in args.formats:  # the larger SFs once (Parquet), SF1 in formats not interleaved
         for sf in args.tpcgen if fmt == "parquet" else sorted(args.tpcgen)[:1]:
             if (sf, fmt) not in tpc:
