@@ -95,9 +95,7 @@ def timed(mod, name, label):
                 acc[label] += time.thread_time() - t
     setattr(mod, name, wrapper)
 timed(T, "family_chunk", "making the columns (chunk.family_chunk)")
-ENCODING = "Parquet encoding, clean + dirty (io.writers.encode_chunk / prepare_chunk)"
-timed(T, "encode_chunk", ENCODING)
-timed(T, "prepare_chunk", ENCODING)
+timed(T, "encode_chunk", "Parquet encoding, clean + dirty (io.writers.encode_chunk)")
 timed(T, "_corrupt", "anomalies on the dirty copies (tasks._corrupt)")
 timed(T, "to_arrow", "pandas -> Arrow (io.writers.to_arrow)")
 timed(T, "_place", "writing pieces into the files (tasks._place)")

@@ -17,6 +17,7 @@ import os
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -29,14 +30,7 @@ from synthgen_sdv.generate.ledger import Ledger
 from synthgen_sdv.generate.prepass import Needed, closure, table_types
 from synthgen_sdv.io import layout
 from synthgen_sdv.io.sink import Placed, pwrite_all
-from synthgen_sdv.io.writers import (
-    WRITERS,
-    Pieces,
-    encode_chunk,
-    prepare_chunk,
-    schema_for,
-    to_arrow,
-)
+from synthgen_sdv.io.writers import WRITERS, Pieces, encode_chunk, schema_for, to_arrow
 from synthgen_sdv.schema.plan import Family, Plan
 
 Types = dict[str, dict[str, str]]
@@ -299,9 +293,9 @@ def _encoder() -> ThreadPoolExecutor:
 
 def _encode_for(job: FamilyJob) -> Any:
     """How the encoding thread encodes: pieces split for their files too when the result
-    stays in this process (``prepare_chunk``: the main thread then only writes bytes), plain
-    bytes when a worker places them or a Spark task returns them."""
-    return prepare_chunk if job.defer_encoding and job.split else encode_chunk
+    stays in this process (``Prepared``: the main thread then only writes bytes), plain bytes
+    when a worker places them or a Spark task returns them."""
+    return partial(encode_chunk, prepared=job.defer_encoding and job.split)
 
 
 def _clean_copy(

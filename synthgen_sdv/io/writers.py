@@ -308,28 +308,19 @@ def encode_chunk(
     frame: pd.DataFrame | pa.Table,
     types: dict[str, str],
     compression: str = DEFAULT_COMPRESSION,
+    prepared: bool = False,
 ) -> Pieces:
-    """A chunk encoded in every format (nothing for an empty chunk)."""
+    """A chunk encoded in every format (nothing for an empty chunk). ``prepared``: each piece
+    split for its file too (``Prepared``), as the encoding thread returns them, so the main
+    thread only writes bytes."""
     table = frame if isinstance(frame, pa.Table) else to_arrow(frame, types)
     if not table.num_rows:
         return {}
-    return {(folder, fmt): WRITERS.get(fmt).encode(table, compression) for fmt in formats}
-
-
-def prepare_chunk(
-    formats: tuple[str, ...],
-    folder: str,
-    frame: pd.DataFrame | pa.Table,
-    types: dict[str, str],
-    compression: str = DEFAULT_COMPRESSION,
-) -> Pieces:
-    """``encode_chunk``, each piece split for its file (``Prepared``): what the encoding thread
-    returns, so the main thread only writes bytes."""
-    pieces = encode_chunk(formats, folder, frame, types, compression)
     out: Pieces = {}
-    for (where, fmt), piece in pieces.items():
-        assert isinstance(piece, bytes)
-        out[(where, fmt)] = Prepared(*WRITERS.get(fmt).place(piece))
+    for fmt in formats:
+        writer = WRITERS.get(fmt)
+        piece = writer.encode(table, compression)
+        out[(folder, fmt)] = Prepared(*writer.place(piece)) if prepared else piece
     return out
 
 

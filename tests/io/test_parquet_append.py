@@ -140,7 +140,7 @@ def test_pieces_split_in_the_encoding_thread_give_the_same_bytes(tmp_path):
     footer); appending those, mixed with plain pieces, writes the same file."""
     from synthgen_sdv.io.parquet_append import place_piece
     from synthgen_sdv.io.sink import Prepared
-    from synthgen_sdv.io.writers import WRITERS, prepare_chunk
+    from synthgen_sdv.io.writers import WRITERS, encode_chunk
 
     pieces = [encode_piece(t, compression="snappy") for t in PIECES]
     out = io.BytesIO()
@@ -153,6 +153,6 @@ def test_pieces_split_in_the_encoding_thread_give_the_same_bytes(tmp_path):
     # the writers' helper gives one Prepared piece per format; CSV's body is the piece itself
     types = {"id": "int", "x": "float", "flag": "bool"}
     table = PIECES[0].select(list(types))
-    prepared = prepare_chunk(("parquet", "csv"), "data", table, types, "snappy")
+    prepared = encode_chunk(("parquet", "csv"), "data", table, types, "snappy", prepared=True)
     assert all(isinstance(p, Prepared) for p in prepared.values())
     assert prepared[("data", "csv")].body == WRITERS.get("csv").encode(table)
