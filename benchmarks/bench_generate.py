@@ -82,6 +82,7 @@ from synthgen_sdv.schema.plan import resolve_plan
 T = importlib.import_module("synthgen_sdv.generate.tasks")
 E = importlib.import_module("synthgen_sdv.generate.engine")
 C = importlib.import_module("synthgen_sdv.generate.chunk")
+K = importlib.import_module("synthgen_sdv.generate.kept")
 acc, lock = collections.Counter(), threading.Lock()
 def timed(mod, name, label):
     fn = getattr(mod, name)
@@ -98,15 +99,16 @@ timed(T, "encode_chunk", "Parquet encoding, clean + dirty (io.writers.encode_chu
 timed(T, "_corrupt", "anomalies on the dirty copies (tasks._corrupt)")
 timed(T, "to_arrow", "pandas -> Arrow (io.writers.to_arrow)")
 timed(T, "_place", "writing pieces into the files (tasks._place)")
-timed(E, "compact", "kept tables compacted (engine.compact)")
+timed(K.KeptTable, "add", "kept tables gathered (kept.KeptTable.add / finish)")
+timed(K.KeptTable, "finish", "kept tables gathered (kept.KeptTable.add / finish)")
 timed(E, "release_memory", "memory handed back at the end (engine.release_memory)")
 timed(C, "children_counts", "  of which: children counts")
 scale, out, dirty = sys.argv[1:4]
 plan = resolve_plan(load_project(), scale=float(scale))
-cpu0, t0 = time.process_time(), time.perf_counter()
+cpu0, t0, main0 = time.process_time(), time.perf_counter(), time.thread_time()
 run_generate(plan, Path(out), ["parquet"], workers=1, etl=False, dirty=dirty == "1")
 print(json.dumps({"cpu_s": time.process_time() - cpu0, "wall_s": time.perf_counter() - t0,
-                  "sections": dict(acc)}))
+                  "main_thread_s": time.thread_time() - main0, "sections": dict(acc)}))
 """
 
 
@@ -133,7 +135,9 @@ def profile_lines(profiles: list[dict]) -> list[str]:
         lines += [
             "",
             f"#### Scale {p['scale']:g}, 1 worker, {run}: {p['cpu_s']:.2f} CPU s "
-            f"({p['wall_s']:.2f} s wall, load {p['load']:.1f})",
+            f"({p['wall_s']:.2f} s wall, load {p['load']:.1f}); main thread "
+            f"{p.get('main_thread_s', float('nan')):.2f} CPU s, the encoding thread (and "
+            f"Arrow's) {p['cpu_s'] - p.get('main_thread_s', float('nan')):.2f}",
             "",
             "| step | CPU s | share |",
             "|---|---:|---:|",
@@ -144,7 +148,7 @@ def profile_lines(profiles: list[dict]) -> list[str]:
             lines.append(f"| {name} | {secs:.2f} | {100 * secs / p['cpu_s']:.0f} % |")
         rest = p["cpu_s"] - sum(top.values())
         lines.append(
-            f"| the rest: appends, labels, metadata, pre-pass probe, threads | {rest:.2f} | "
+            f"| the rest: appends, labels, metadata, threads | {rest:.2f} | "
             f"{100 * rest / p['cpu_s']:.0f} % |"
         )
     return lines
@@ -458,11 +462,16 @@ def main() -> None:
             results.append(best(runs))
         if scale in args.speedup_scales:
             for dirty in (True, False) if scale in args.no_dirty_scales else (True,):
-                runs = []
-                for _ in range(reps):
+                runs, before = [], []
+                for _ in range(reps):  # the baseline's one-worker run beside each of ours
                     runs.append(run_ours(scale, "parquet", 1, dirty=dirty))
                     note(runs[-1])
+                    if args.before is not None:
+                        before.append(run_ours(scale, "parquet", 1, dirty=dirty, tree=args.before))
+                        note(before[-1])
                 results.append(best(runs))
+                if before:
+                    results.append(best(before))
     for fmt in args.formats:  # the larger SFs once (Parquet), SF1 in formats not interleaved
         for sf in args.tpcgen if fmt == "parquet" else sorted(args.tpcgen)[:1]:
             if (sf, fmt) not in tpc:

@@ -305,6 +305,12 @@ def _check_node(node: ast.AST) -> None:
 
 def references(expr: str) -> set[str]:
     """Column names an expression reads: 'qty' or 'products.unit_price' (not function names)."""
+    return set(_references(expr))
+
+
+@lru_cache(maxsize=1024)
+def _references(expr: str) -> frozenset[str]:
+    """``references``, walked once per expression (chunks ask again for every chunk)."""
     tree = parse(expr)
     skip = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
     skip |= {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
@@ -314,7 +320,7 @@ def references(expr: str) -> set[str]:
             refs.add(f"{node.value.id}.{node.attr}")
         elif isinstance(node, ast.Name) and id(node) not in skip:
             refs.add(node.id)
-    return refs - {"True", "False", "None"}
+    return frozenset(refs - {"True", "False", "None"})
 
 
 def evaluate(expr: str, env: Mapping[str, Any], n: int) -> pd.Series:

@@ -25,3 +25,17 @@ def subgraph(metadata: dict[str, Any], tables: Iterable[str], copy: bool = False
         ],
     }
     return deepcopy(out) if copy else out
+
+
+def closure_of_parents(
+    metadata: dict[str, Any], tables: list[str], extra: list[dict] | None = None
+) -> list[str]:
+    """``tables`` plus every table they refer to, transitively (parents first is not needed);
+    ``extra`` relationships (links left out of the model) count too."""
+    out = list(tables)
+    rels = [*metadata.get("relationships", []), *(extra or [])]
+    for t in out:
+        for r in rels:
+            if r["child_table_name"] == t and r["parent_table_name"] not in out:
+                out.append(r["parent_table_name"])
+    return out

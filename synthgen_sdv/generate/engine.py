@@ -180,6 +180,7 @@ class Engine:
             self._kept_columns(family, given),
             sink.compression,
             given,
+            split=sink.places,
         )
         bar = tqdm(
             total=n_chunks,
@@ -216,18 +217,27 @@ class Engine:
             if len(family.members) > 1:
                 job.count_columns = closure(plan, family, {})
             if self.executor.shares_memory:  # counts posted as chunks finish: no pre-pass
-                types = family_types(job, state.types, self._probe(job))
+                first, head = 0, None
                 if len(family.members) > 1:
                     job.ledger = Ledger(n_chunks, family.members)
+                start = None if job.ledger else dict.fromkeys(family.members, 0)
+                if self.executor.inline:  # chunk 0, made whole here, decides the types
+                    head = chunk_task(job, 0, start, None, state.types)
+                    assert head.types is not None
+                    types, first = head.types, 1
+                else:
+                    types = family_types(job, state.types, self._probe(job))
                 dirty = dirty_types(job, types)
+                if head is not None:
+                    collected.add(head, types, dirty, sink, state)
+                    bar.update(1)
                 if sink.places and self.executor.places:  # workers write into the files
                     collected.begin_all(types, dirty, sink, state)
                     job.placement = {t: sink.placement(t) for t in family.members}
                     files = [place_key(t, *f) for t, p in job.placement.items() for f in p]
                     job.sizes = Ledger(n_chunks, tuple(files))
                 with self.executor.session(job) as session:
-                    start = None if job.ledger else dict.fromkeys(family.members, 0)
-                    tasks = [(c, start, types) for c in range(n_chunks)]
+                    tasks = [(c, start, types) for c in range(first, n_chunks)]
                     for result in session.map(chunk_task, tasks):
                         collected.add(result, types, dirty, sink, state)
                         bar.update(1)

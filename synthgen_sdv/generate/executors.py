@@ -43,6 +43,9 @@ class Executor(ABC):
     #: tasks run in other processes of this machine, which write encoded pieces into the
     #: output files themselves rather than send them back (``FamilyJob.placement``)
     places: bool = False
+    #: tasks run one after another in this process (so chunk 0 can be made whole before the
+    #: others and decide the types, instead of a probe making its typed columns twice)
+    inline: bool = False
 
     @abstractmethod
     def session(self, job: FamilyJob) -> Any:
@@ -136,6 +139,7 @@ class LocalExecutor(Executor):
     def __init__(self, workers: int = 1):
         self.parallelism = max(1, workers)
         self.places = self.parallelism > 1
+        self.inline = self.parallelism == 1
 
     @contextmanager
     def session(self, job: FamilyJob) -> Iterator[Session]:

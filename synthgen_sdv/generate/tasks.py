@@ -17,6 +17,7 @@ import os
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -57,6 +58,8 @@ class FamilyJob:
     #: return results whose pieces are still encoding (``ChunkResult.settle`` waits):
     #: the inline session makes the next chunk meanwhile (results that are pickled cannot)
     defer_encoding: bool = False
+    #: the sink takes pieces split for their files where they were encoded (``Prepared``)
+    split: bool = False
 
     def anomalies(self, table: str) -> list[tuple[int, Any]]:
         """(index in the config, anomaly) of every anomaly of ``table``."""
@@ -94,17 +97,49 @@ class ChunkResult:
     chunk: int
     tables: dict[str, TableChunk]
     types: Types | None = None
-    #: pieces still being encoded (clean, then dirty), per member table (``settle`` adds them)
-    encoding: dict[str, list[Future[Pieces]]] = field(default_factory=dict)
+    #: work still running in the encoding thread, per member table: the clean pieces, then
+    #: the dirty copy (``settle`` adds them)
+    encoding: dict[str, list[Future[Any]]] = field(default_factory=dict)
 
     def settle(self) -> ChunkResult:
         """This result with every piece encoded (waits for the encoding thread)."""
         for name, pending in self.encoding.items():
             part = self.tables[name]
             for future in pending:
-                part.pieces.update(future.result())
+                future.result().into(part)
         self.encoding = {}
         return self
+
+
+@dataclass
+class CleanCopy:
+    """A member's clean share of one chunk, as Arrow and encoded (in the encoding thread)."""
+
+    arrow: pa.Table
+    pieces: Pieces
+    nulls: list[str]
+
+    def into(self, part: TableChunk) -> None:
+        """Record it in the member's share of the chunk."""
+        part.pieces.update(self.pieces)
+        part.nulls = self.nulls
+
+
+@dataclass
+class DirtyCopy:
+    """A member's dirty copy of one chunk, corrupted and encoded (in the encoding thread)."""
+
+    pieces: Pieces
+    rows: int
+    touched: dict[int, pa.Array]
+    deferred: list[Pieces]
+    deferred_rows: int
+
+    def into(self, part: TableChunk) -> None:
+        """Record it in the member's share of the chunk."""
+        part.pieces.update(self.pieces)
+        part.dirty_rows, part.touched = self.rows, self.touched
+        part.deferred, part.deferred_rows = self.deferred, self.deferred_rows
 
 
 def count_task(job: FamilyJob, chunk: int) -> CountResult:
@@ -198,23 +233,21 @@ def _made(
     if types is None:
         types = decided = family_types(job, known or {}, made)
     dirty = dirty_types(job, types)
-    arrows = {name: to_arrow(made.tables[name], types[name]) for name in job.family.members}
-    # pieces encode in a thread (Arrow releases the GIL) while this one corrupts the dirty
-    # copies and, in one process, makes the next chunk: a second core's work when there is one
+    # the chunk goes to Arrow and encodes in a thread (Arrow releases the GIL), its dirty
+    # copies are corrupted there too, while this thread (in one process) makes the next chunk
     encoder = _encoder()
-    encoding = {
-        name: [
-            encoder.submit(
-                encode_chunk, job.formats, layout.DATA, arrows[name], types[name], job.compression
-            )
-        ]
-        for name in job.family.members
-    }
+    encoding: dict[str, list[Future[Any]]] = {}
     out = {}
     for name in job.family.members:
-        out[name] = _table_chunk(
-            job, made, name, arrows[name], (types[name], dirty.get(name)), encoding[name]
-        )
+        clean = encoder.submit(_clean_copy, job, made.tables[name], types[name])
+        encoding[name] = [clean]
+        out[name] = _table_chunk(job, made, name)
+        if dirty.get(name) is not None:
+            encoding[name].append(
+                encoder.submit(
+                    _dirty_copy, job, name, clean, made.chunk, (types[name], dirty[name])
+                )
+            )
     return ChunkResult(chunk, out, decided, encoding=encoding)
 
 
@@ -258,44 +291,56 @@ def _encoder() -> ThreadPoolExecutor:
     return _ENCODER[1]
 
 
-def _table_chunk(
-    job: FamilyJob,
-    made: FamilyChunk,
-    name: str,
-    arrow: pa.Table,
-    both_types: tuple[dict[str, str], dict[str, str] | None],
-    encoding: list[Future[Pieces]],
-) -> TableChunk:
-    """A member's share of the chunk; its dirty copy (``both_types``: clean and dirty types,
-    None: no anomalies) joins ``encoding``, the pieces the encoding thread makes."""
-    plan = job.plan
-    types, dirty_types = both_types
+def _encode_for(job: FamilyJob) -> Any:
+    """How the encoding thread encodes: pieces split for their files too when the result
+    stays in this process (``Prepared``: the main thread then only writes bytes), plain bytes
+    when a worker places them or a Spark task returns them."""
+    return partial(encode_chunk, prepared=job.defer_encoding and job.split)
+
+
+def _clean_copy(
+    job: FamilyJob, columns: Mapping[str, pd.Series], types: dict[str, str]
+) -> CleanCopy:
+    """A member's chunk in its logical types as Arrow, encoded; the columns with nulls."""
+    arrow = to_arrow(columns, types)
+    nulls = [f.name for f, col in zip(arrow.schema, arrow.columns, strict=True) if col.null_count]
+    pieces = _encode_for(job)(job.formats, layout.DATA, arrow, types, job.compression)
+    return CleanCopy(arrow, pieces, nulls)
+
+
+def _table_chunk(job: FamilyJob, made: FamilyChunk, name: str) -> TableChunk:
+    """A member's share of the chunk, as far as this thread makes it: rows, entity links and
+    kept columns (``settle`` adds the pieces and the columns with nulls)."""
     result = TableChunk(
-        rows=arrow.num_rows,
-        nulls=[
-            f.name for f, col in zip(arrow.schema, arrow.columns, strict=True) if col.null_count
-        ],
-        pieces={},
-        links=_links(plan, name, made),
+        rows=made.rows[name], nulls=[], pieces={}, links=_links(job.plan, name, made)
     )
     if name in job.kept:
         result.kept = made.frame(name, job.kept[name])
-    if dirty_types is not None:
-        dirty, result.touched, deferred = _corrupt(job, name, arrow, made.chunk, types)
-        dirty = dirty.cast(schema_for(dirty_types))
-        result.dirty_rows = dirty.num_rows
-        encoding.append(
-            _encoder().submit(
-                encode_chunk, job.formats, layout.DATA_DIRTY, dirty, dirty_types, job.compression
-            )
-        )
-        for late in deferred:  # appended after the last chunk
-            late = late.cast(schema_for(dirty_types))
-            result.deferred.append(
-                encode_chunk(job.formats, layout.DATA_DIRTY, late, dirty_types, job.compression)
-            )
-            result.deferred_rows += late.num_rows
     return result
+
+
+def _dirty_copy(
+    job: FamilyJob,
+    name: str,
+    clean: Future[CleanCopy],
+    chunk: int,
+    both_types: tuple[dict[str, str], dict[str, str]],
+) -> DirtyCopy:
+    """The chunk's dirty copy of member ``name``: the anomalies applied to the clean Arrow
+    table (done before: the encoding thread takes work in order), encoded; late rows encoded
+    apart (appended after the last chunk)."""
+    types, dirty_types = both_types
+    dirty, touched, deferred = _corrupt(job, name, clean.result().arrow, chunk, types)
+    dirty = dirty.cast(schema_for(dirty_types))
+    pieces = _encode_for(job)(job.formats, layout.DATA_DIRTY, dirty, dirty_types, job.compression)
+    late_pieces, late_rows = [], 0
+    for late in deferred:
+        late = late.cast(schema_for(dirty_types))
+        late_pieces.append(
+            encode_chunk(job.formats, layout.DATA_DIRTY, late, dirty_types, job.compression)
+        )
+        late_rows += late.num_rows
+    return DirtyCopy(pieces, dirty.num_rows, touched, late_pieces, late_rows)
 
 
 def _corrupt(

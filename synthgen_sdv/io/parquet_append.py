@@ -25,7 +25,7 @@ from typing import Any, BinaryIO
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from synthgen_sdv.io.sink import Placed
+from synthgen_sdv.io.sink import Placed, Prepared
 
 MAGIC = b"PAR1"
 
@@ -373,7 +373,7 @@ class ParquetAppender:
         """Where the next piece's body goes in the file."""
         return self._pos
 
-    def append(self, piece: bytes | Placed) -> None:
+    def append(self, piece: bytes | Placed | Prepared) -> None:
         """Append a complete Parquet file (its row groups) written with the same settings: its
         bytes, or a ``Placed`` body a worker already wrote at ``position`` (its footer decoded
         there, ``place_piece``)."""
@@ -386,8 +386,12 @@ class ParquetAppender:
             self._add_footer(footer, key)
             self._pos += piece.length
             return
-        body, footer = split_piece(piece)
-        self._add_footer(footer, _template_key(footer))
+        if isinstance(piece, Prepared):  # split in the encoding thread
+            body, (footer, key) = piece.body, piece.meta
+        else:
+            body, footer = split_piece(piece)
+            key = _template_key(footer)
+        self._add_footer(footer, key)
         self._seek()
         self._sink.write(body)
         self._pos += len(body)

@@ -23,7 +23,17 @@ class Placed:
     meta: Any = None
 
 
-Piece = bytes | Placed
+@dataclass(frozen=True)
+class Prepared:
+    """An encoded piece already split where it was encoded (the one-worker run's encoding
+    thread): ``body`` for the file, ``meta`` what the format parsed of the rest (a Parquet
+    footer), so the main thread writes the body without parsing anything."""
+
+    body: bytes
+    meta: Any = None
+
+
+Piece = bytes | Placed | Prepared
 
 
 def pwrite_all(path: str, data: bytes, offset: int) -> None:

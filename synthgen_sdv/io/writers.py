@@ -24,7 +24,7 @@ from synthgen_sdv.core.registry import Registry
 from synthgen_sdv.core.values import text
 from synthgen_sdv.io import layout
 from synthgen_sdv.io.parquet_append import ParquetAppender, encode_piece, place_piece
-from synthgen_sdv.io.sink import Piece, Placed, Sink
+from synthgen_sdv.io.sink import Piece, Placed, Prepared, Sink
 
 ARROW_TYPES = {
     "int": pa.int64(),
@@ -203,10 +203,11 @@ class _CsvAppender(Appender):
                 raise OSError(f"{self.path}: piece placed at byte {piece.offset}, not {self._pos}")
             self._pos += piece.length
             return
+        body = piece.body if isinstance(piece, Prepared) else piece
         if self._fh.tell() != self._pos:  # after pieces placed by workers
             self._fh.seek(self._pos)
-        self._fh.write(piece)
-        self._pos += len(piece)
+        self._fh.write(body)
+        self._pos += len(body)
 
     def close(self) -> None:
         self._fh.close()
@@ -307,12 +308,20 @@ def encode_chunk(
     frame: pd.DataFrame | pa.Table,
     types: dict[str, str],
     compression: str = DEFAULT_COMPRESSION,
+    prepared: bool = False,
 ) -> Pieces:
-    """A chunk encoded in every format (nothing for an empty chunk)."""
+    """A chunk encoded in every format (nothing for an empty chunk). ``prepared``: each piece
+    split for its file too (``Prepared``), as the encoding thread returns them, so the main
+    thread only writes bytes."""
     table = frame if isinstance(frame, pa.Table) else to_arrow(frame, types)
     if not table.num_rows:
         return {}
-    return {(folder, fmt): WRITERS.get(fmt).encode(table, compression) for fmt in formats}
+    out: Pieces = {}
+    for fmt in formats:
+        writer = WRITERS.get(fmt)
+        piece = writer.encode(table, compression)
+        out[(folder, fmt)] = Prepared(*writer.place(piece)) if prepared else piece
+    return out
 
 
 def to_logical_types(frame: pd.DataFrame, types: dict[str, str]) -> pd.DataFrame:

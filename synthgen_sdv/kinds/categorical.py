@@ -9,6 +9,7 @@ import pandas as pd
 import pyarrow as pa
 from pydantic import field_validator, model_validator
 
+from synthgen_sdv.core.distributions import choice
 from synthgen_sdv.core.values import text
 from synthgen_sdv.kinds.base import ColumnContext, ColumnKind, Param, param_deps, register_kind
 
@@ -67,7 +68,7 @@ class CategoricalColumn(ColumnKind):
 
     def _generate(self, ctx: ColumnContext) -> pd.Series:
         vals, weights = self.choices()
-        idx = ctx.rng.choice(len(vals), size=ctx.n, p=weights)
+        idx = choice(ctx.rng, len(vals), ctx.n, weights)
         if self.dtype == "string":
             return text(pa.array([str(v) for v in vals], type=pa.string()).take(pa.array(idx)))
         cast = {"int": int, "float": float, "bool": bool}[self.dtype]

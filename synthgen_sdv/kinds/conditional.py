@@ -67,11 +67,13 @@ class ConditionalColumn(ColumnKind):
         return types.pop() if len(types) == 1 else "inferred"
 
     def _generate(self, ctx: ColumnContext) -> pd.Series:
-        keys = case_keys(ctx.env[self.on], ctx.n)
+        parent_codes = getattr(ctx.env, "codes", None)  # a parent's categorical, as codes
+        known = parent_codes(self.on) if parent_codes is not None else None
+        codes, names = case_codes(ctx.env[self.on], ctx.n) if known is None else _named(known)
         pieces: list[tuple[np.ndarray, pd.Series]] = []
         covered = np.zeros(ctx.n, dtype=bool)
         for name, spec in self.cases.items():
-            mask = keys == name
+            mask = _rows_of(codes, names, name)
             covered |= mask
             if mask.any():
                 pieces.append((np.flatnonzero(mask), spec.generate(ctx.subset(mask, name))))
@@ -83,14 +85,31 @@ class ConditionalColumn(ColumnKind):
         return _assemble(pieces, ctx.n)
 
 
-def case_keys(on: Any, n: int) -> np.ndarray:
-    """Each row's case as text (``case_key``), computed once per distinct value."""
+def case_codes(on: Any, n: int) -> tuple[np.ndarray, list[str]]:
+    """Each row's case as a code into ``names`` (``case_key`` of each distinct value, computed
+    once per value): rows are compared by integer code, not as n Python strings."""
     if not isinstance(on, pd.Series):
-        return np.full(n, case_key(on), dtype=object)
+        return np.zeros(n, dtype=np.int64), [case_key(on)]
     codes, uniques = pd.factorize(on, use_na_sentinel=True)
     null = case_key(on[on.isna()].iloc[0]) if (codes < 0).any() else ""
-    names = np.array([*(case_key(v) for v in uniques), null], dtype=object)
-    return names[codes]  # code -1 (null) takes the last entry
+    codes = np.where(codes < 0, len(uniques), codes)  # null takes the last entry
+    return codes, [*(case_key(v) for v in uniques), null]
+
+
+def _named(known: tuple[np.ndarray, list[Any], Any]) -> tuple[np.ndarray, list[str]]:
+    """``case_codes`` of a parent column given as (codes, distinct values, its null): the
+    null takes the last entry."""
+    codes, uniques, null = known
+    names = [*(case_key(v) for v in uniques), case_key(null)]
+    return np.where(codes < 0, len(uniques), codes), names
+
+
+def _rows_of(codes: np.ndarray, names: list[str], name: str) -> np.ndarray:
+    """The rows whose case is ``name`` (several distinct values may share a case's text)."""
+    hits = [i for i, v in enumerate(names) if v == name]
+    if len(hits) == 1:
+        return codes == hits[0]
+    return np.isin(codes, hits)
 
 
 def _assemble(pieces: list[tuple[np.ndarray, pd.Series]], n: int) -> pd.Series:

@@ -15,6 +15,7 @@ import pyarrow as pa
 from pydantic import field_validator, model_validator
 
 from synthgen_sdv.core import bounds
+from synthgen_sdv.core.distributions import choice, search_cdf
 from synthgen_sdv.core.values import format_datetimes, text
 from synthgen_sdv.kinds.base import (
     ColumnContext,
@@ -113,7 +114,7 @@ class _DateRange(ColumnKind):
         cdf = np.cumsum(weights) / weights.sum()
         u = ctx.rng.random(ctx.n)
         if self.after is None:
-            return days[np.minimum(np.searchsorted(cdf, u, side="right"), len(days) - 1)]
+            return days[np.minimum(search_cdf(cdf, u), len(days) - 1)]
         bound = ctx.eval(self.after)
         try:
             if not pd.api.types.is_datetime64_any_dtype(bound.dtype):
@@ -123,9 +124,11 @@ class _DateRange(ColumnKind):
             raise ctx.config_error(
                 f"after: {self.after!r} must give dates, got {bound.dtype} values"
             ) from None
-        lo_idx = np.searchsorted(days, lower)
+        # days are consecutive: the first day >= the bound is arithmetic (no bound: past all)
+        lo_idx = np.clip(lower.astype(np.int64) - days[0].astype(np.int64), 0, len(days))
+        lo_idx[np.isnat(lower)] = len(days)
         base = np.where(lo_idx > 0, cdf[np.maximum(lo_idx - 1, 0)], 0.0)
-        idx = np.searchsorted(cdf, base + u * (1.0 - base), side="right")
+        idx = search_cdf(cdf, base + u * (1.0 - base))
         out = days[np.clip(np.maximum(idx, lo_idx), 0, len(days) - 1)]
         # a bound past the range cannot be honoured inside it: keep the bound itself
         return np.where(lower > days[-1], lower, out)
@@ -171,7 +174,7 @@ class DateTimeColumn(_DateRange):
         rng = ctx.sub_rng("time")
         if self.hours:
             w = np.asarray(self.hours, float)
-            hour = rng.choice(24, size=ctx.n, p=w / w.sum())
+            hour = choice(rng, 24, ctx.n, w / w.sum())
         else:
             hour = rng.integers(0, 24, ctx.n)
         seconds = hour * 3600 + rng.integers(0, 3600, ctx.n)

@@ -18,7 +18,7 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from synthgen_sdv.core import bounds
-from synthgen_sdv.core.distributions import DISTRIBUTIONS
+from synthgen_sdv.core.distributions import DISTRIBUTIONS, choice, search_cdf
 from synthgen_sdv.core.seeds import derive_seed, rng_for
 from synthgen_sdv.core.strict import StrictModel
 from synthgen_sdv.kinds.base import (
@@ -101,9 +101,13 @@ class ChildrenPerParent(DistributionFields):
         elif self.counts is not None:
             options = np.array(list(self.counts), dtype=float)
             weights = np.array(list(self.counts.values()), dtype=float)
-            values = ctx.rng.choice(options, size=ctx.n, p=weights / weights.sum())
+            values = options[choice(ctx.rng, len(options), ctx.n, weights / weights.sum())]
         else:
             values = self.drawn(self.distribution, ctx, integer=True)  # type: ignore[arg-type]
+            if values.dtype.kind == "i" and (
+                self.max is not None or not len(values) or values.max() <= 2**53
+            ):  # integer draws (no nulls): clipped as integers, the same counts
+                return np.clip(values, self.min, self.max).astype(np.int64, copy=False)
         values = np.nan_to_num(np.rint(values), nan=0.0)
         return np.clip(values, self.min, self.max).astype(np.int64)
 
@@ -285,7 +289,7 @@ class AliasSampler:
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """``size`` row positions."""
         if self.cdf is not None:
-            return np.minimum(np.searchsorted(self.cdf, rng.random(size), side="right"), self.n - 1)
+            return np.minimum(search_cdf(self.cdf, rng.random(size)), self.n - 1)
         i = rng.integers(0, self.n, size)
         return np.where(rng.random(size) < self.prob[i], i, self.alias[i])
 

@@ -66,7 +66,11 @@ class _Numeric(ColumnKind, DistributionFields):
 
     def draw(self, ctx: ColumnContext, integer: bool) -> np.ndarray:
         """Draws, clipped to [min, max] and rounded as configured."""
-        values = self.drawn(self.distribution, ctx, integer).astype(float)
+        return self.bounded(self.drawn(self.distribution, ctx, integer))
+
+    def bounded(self, drawn: np.ndarray) -> np.ndarray:
+        """Draws as floats, clipped to [min, max] and rounded as configured."""
+        values = drawn.astype(float)
         if self.min is not None or self.max is not None:
             values = np.clip(values, self.min, self.max)
         if self.round is not None:
@@ -108,7 +112,11 @@ class IntColumn(_Numeric):
         return "int"
 
     def _generate(self, ctx: ColumnContext) -> pd.Series:
-        values = self.draw(ctx, integer=True)
+        drawn = self.drawn(self.distribution, ctx, integer=True)
+        exact = self._integer_bounds()
+        if exact is not None and drawn.dtype.kind == "i":  # (null parameters give floats)
+            return pd.Series(np.clip(drawn, *exact))  # integer bounds: no float round trip
+        values = self.bounded(drawn)
         if (np.abs(values) > 2.0**62).any():
             raise ctx.config_error(
                 "values beyond the range of 64-bit integers; check the distribution's "
@@ -119,6 +127,15 @@ class IntColumn(_Numeric):
                 np.isnan(values)
             )
         return pd.Series(values.astype(np.int64))
+
+    def _integer_bounds(self) -> tuple[int, int] | None:
+        """``min``/``max`` as integers when both are whole numbers within 2^53: then clipping
+        integer draws as integers gives exactly what the float path (clip, then cast) does."""
+        if self.min is None or self.max is None or (self.round is not None and self.round < 0):
+            return None
+        if not all(float(b).is_integer() and abs(b) <= 2**53 for b in (self.min, self.max)):
+            return None
+        return int(self.min), int(self.max)
 
 
 @register_kind("float")

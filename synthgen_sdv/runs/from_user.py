@@ -31,12 +31,13 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel
 
 from synthgen_sdv.core.errors import InputError, SynthgenError
-from synthgen_sdv.core.metadata import subgraph
+from synthgen_sdv.core.metadata import closure_of_parents, subgraph
 from synthgen_sdv.core.progress import Progress
 from synthgen_sdv.detect import graph
 from synthgen_sdv.detect.graph import empty_links, limit_columns, relationship_of
 from synthgen_sdv.detect.load import load_user_data
 from synthgen_sdv.detect.modeling import FitState, fit_tables, placeholder_columns, restore
+from synthgen_sdv.detect.reading import table_files
 from synthgen_sdv.detect.userdata import UserData, save_metadata
 from synthgen_sdv.evaluate import WrittenOutput
 from synthgen_sdv.evaluate.relations import TableGraph, scorable_metadata
@@ -44,6 +45,7 @@ from synthgen_sdv.io import files, layout
 from synthgen_sdv.io.spill import SpilledTable, in_memory
 from synthgen_sdv.io.writers import to_arrow, to_logical_types
 from synthgen_sdv.runs.dataset import Dataset
+from synthgen_sdv.runs.estimate import Estimate
 from synthgen_sdv.runs.fit_sample import fit as fit_source
 from synthgen_sdv.runs.output import FramesOutput, Output
 from synthgen_sdv.runs.sample import sample
@@ -62,6 +64,7 @@ from synthgen_sdv.runs.study import (
     holdout_study,
     written_stats,
 )
+from synthgen_sdv.runs.user_estimate import estimate_user
 from synthgen_sdv.synth.base import for_table
 from synthgen_sdv.synth.batches import countable_keys, shift_keys
 from synthgen_sdv.synth.keys import (
@@ -77,20 +80,6 @@ from synthgen_sdv.synth.store import SavedModel
 
 #: where a model folder keeps what sampling your data needs
 USER_FOLDER = "source"
-
-
-def closure_of_parents(
-    metadata: dict[str, Any], tables: list[str], extra: list[dict] | None = None
-) -> list[str]:
-    """``tables`` plus every table they refer to, transitively (parents first is not needed);
-    ``extra`` relationships (links left out of the model) count too."""
-    out = list(tables)
-    rels = [*metadata.get("relationships", []), *(extra or [])]
-    for t in out:
-        for r in rels:
-            if r["child_table_name"] == t and r["parent_table_name"] not in out:
-                out.append(r["parent_table_name"])
-    return out
 
 
 class UserRecord(BaseModel):
@@ -148,6 +137,21 @@ class UserSource(Source):
     def seed(self) -> int:
         """The seed given for this run (config.yaml's when not given on the command line)."""
         return self._seed
+
+    def estimate(
+        self,
+        formats: list[str],
+        modeled: list[str] | None,
+        scale: float,
+        *,
+        fit: bool = True,
+        compare: bool = True,
+    ) -> Estimate | None:
+        """From the input files' sizes, before they are read (``runs.user_estimate``)."""
+        if self.data_dir is None or self.user is not None:
+            return None
+        files = table_files(Path(self.data_dir))
+        return estimate_user(files, formats, modeled, scale, fit=fit, compare=compare)
 
     def load(self, progress: Progress) -> None:
         """Read the folder, detect or check the metadata, and say what was found and why."""

@@ -133,3 +133,26 @@ def test_pieces_placed_by_workers_give_the_same_bytes_as_pieces_in_memory(tmp_pa
     with pytest.raises(ParquetAppendError, match="placed at byte"):
         ParquetAppender(io.BytesIO(), PIECES[0].schema).append(Placed("x", 99, len(body), meta))
     assert duckdb.connect().execute(f"SELECT count(*) FROM '{target}'").fetchone()[0] == 4076
+
+
+def test_pieces_split_in_the_encoding_thread_give_the_same_bytes(tmp_path):
+    """The one-worker run's encoding thread splits each piece (``Prepared``: body and decoded
+    footer); appending those, mixed with plain pieces, writes the same file."""
+    from synthgen_sdv.io.parquet_append import place_piece
+    from synthgen_sdv.io.sink import Prepared
+    from synthgen_sdv.io.writers import WRITERS, encode_chunk
+
+    pieces = [encode_piece(t, compression="snappy") for t in PIECES]
+    out = io.BytesIO()
+    appender = ParquetAppender(out, PIECES[0].schema, compression="snappy")
+    appender.append(Prepared(*place_piece(pieces[0])))
+    appender.append(pieces[1])
+    appender.append(Prepared(*place_piece(pieces[2])))
+    appender.close()
+    assert out.getvalue() == _appended(PIECES, compression="snappy")
+    # the writers' helper gives one Prepared piece per format; CSV's body is the piece itself
+    types = {"id": "int", "x": "float", "flag": "bool"}
+    table = PIECES[0].select(list(types))
+    prepared = encode_chunk(("parquet", "csv"), "data", table, types, "snappy", prepared=True)
+    assert all(isinstance(p, Prepared) for p in prepared.values())
+    assert prepared[("data", "csv")].body == WRITERS.get("csv").encode(table)
