@@ -82,6 +82,7 @@ class EvalContext:
     shared: dict[str, Any] = field(default_factory=dict)
     # False for the written-output section: ``holdout`` is then the fitted data itself
     has_holdout: bool = True
+    role: str = "candidate"  # "candidate", "ceiling" or "written"
 
 
 def clean(value: Any) -> Any:
@@ -120,6 +121,11 @@ class Metric:
     """One way to score a candidate; subclasses implement ``compute``."""
 
     title: ClassVar[str] = ""
+
+    def prepare(self, ctx: EvalContext) -> None:
+        """Fill ``ctx.shared`` with what this entry's ``compute`` shares with other entries
+        (a real-data baseline, sampled reference rows). Called once per entry before any entry
+        is scored, so entries scored in parallel workers find it made; the default has none."""
 
     def compute(self, ctx: EvalContext) -> dict[str, Any]:
         """The JSON-ready result: ``score`` (float or None) and, when None, a ``reason``."""
