@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import signal
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -53,9 +54,18 @@ def available_cpus() -> int:
 
 
 def auto_workers(jobs: int) -> int:
-    """The default worker count: one per available core, at most ``MAX_AUTO_WORKERS``, never
-    more than there are jobs."""
-    return max(1, min(available_cpus(), MAX_AUTO_WORKERS, jobs))
+    """The default worker count: ``$SYNTHGEN_COMPARE_WORKERS`` when set (benchmarks), else one
+    per available core, at most ``MAX_AUTO_WORKERS``; never more than there are jobs."""
+    env = os.environ.get("SYNTHGEN_COMPARE_WORKERS", "").strip()
+    wanted = int(env) if env.isdigit() and int(env) > 0 else min(available_cpus(), MAX_AUTO_WORKERS)
+    return max(1, min(wanted, jobs))
+
+
+def _worker_signals() -> None:
+    """A worker leaves Ctrl-C to the parent (which stops the pool) and dies quietly on the
+    parent's terminate, whatever handlers the parent had installed."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _call(job: Job) -> tuple[Any, float]:
@@ -80,12 +90,14 @@ def _finished(jobs: list[Job], order: list[int], workers: int) -> Iterator[tuple
         return
     global _JOBS
     _JOBS = jobs
-    pool = mp.get_context("fork").Pool(workers)
+    pool = mp.get_context("fork").Pool(workers, initializer=_worker_signals)
     try:
         yield from pool.imap_unordered(_call_index, order)
         pool.close()
-    finally:
+    except BaseException:
         pool.terminate()  # an error or Ctrl-C: no worker outlives the comparison
+        raise
+    finally:
         pool.join()
         _JOBS = []
 

@@ -177,6 +177,7 @@ def holdout_study(
         reference_label=label,
         written=written,
         failures=failures,
+        reporter=STAGES,  # a bar over the scoring and plotting jobs, on a terminal only
     )
     return StudyResult(report, report_dir, stats)
 
