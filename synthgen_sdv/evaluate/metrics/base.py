@@ -64,7 +64,8 @@ class EvalContext:
     ``candidate`` is the full candidate; ``candidate_sample`` and ``holdout_sample`` are the
     root-subsampled versions SDMetrics runs on, with ``sample_metadata`` (which may cover
     fewer tables and hide identifier-like columns). ``shared`` caches work common to all candidates
-    (the real-train baseline model, the DCR samples).
+    (the real-train baseline model, the DCR samples), ``own`` this entry's work that more
+    than one metric uses (its DCR query rows).
     """
 
     name: str
@@ -83,6 +84,7 @@ class EvalContext:
     # False for the written-output section: ``holdout`` is then the fitted data itself
     has_holdout: bool = True
     role: str = "candidate"  # "candidate", "ceiling" or "written"
+    own: dict[str, Any] = field(default_factory=dict)  # this entry's work two metrics share
 
 
 def clean(value: Any) -> Any:

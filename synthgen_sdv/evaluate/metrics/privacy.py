@@ -184,11 +184,17 @@ class _DCRMetric(Metric):
             self._frames(ctx, table)
 
     def _query(self, ctx: EvalContext, table: str) -> pd.DataFrame:
-        opts = ctx.options
-        frame, _ = dcr_frame(
-            sample_rows(ctx.candidate[table], opts.dcr_query_rows, opts.seed + 4), ctx.graph, table
-        )
-        return self._frames(ctx, table)["codes"](frame)
+        """The entry's sampled, coded rows of ``table``: made once for both DCR metrics."""
+        key = f"dcr_query:{table}"
+        if key not in ctx.own:
+            opts = ctx.options
+            frame, _ = dcr_frame(
+                sample_rows(ctx.candidate[table], opts.dcr_query_rows, opts.seed + 4),
+                ctx.graph,
+                table,
+            )
+            ctx.own[key] = self._frames(ctx, table)["codes"](frame)
+        return ctx.own[key]
 
     def compute(self, ctx: EvalContext) -> dict[str, Any]:
         """Per held-out table the SDMetrics breakdown; the worst table scores (copying is a
