@@ -88,15 +88,22 @@ def child(name: str, out: Path, result: Path) -> None:
 
     warnings.filterwarnings("ignore")
     spent: dict[str, float] = {}
+    cpu_spent: dict[str, float] = {}
+
+    def cpu_now() -> float:
+        me = resource.getrusage(resource.RUSAGE_SELF)
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)  # workers, once joined
+        return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
     def timed(step: str, fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), cpu_now()
             try:
                 return fn(*args, **kwargs)
             finally:
                 spent[step] = spent.get(step, 0.0) + time.perf_counter() - start
+                cpu_spent[step] = cpu_spent.get(step, 0.0) + cpu_now() - cpu
 
         return wrapper
 
@@ -117,11 +124,7 @@ def child(name: str, out: Path, result: Path) -> None:
     start = time.perf_counter()
     code = main(args)
     wall = time.perf_counter() - start
-    me, kids = (
-        resource.getrusage(resource.RUSAGE_SELF),
-        resource.getrusage(resource.RUSAGE_CHILDREN),
-    )
-    cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+    cpu = cpu_now()
     report = json.loads((out / "reports" / "comparison.json").read_text())
     rows = list(report["candidates"]) + list((report.get("written") or {}).get("candidates", []))
     scores = {
@@ -145,6 +148,7 @@ def child(name: str, out: Path, result: Path) -> None:
                 "run_s": round(wall, 2),
                 "cpu_s": round(cpu, 2),
                 "spent": {k: round(v, 2) for k, v in spent.items()},
+                "cpu_spent": {k: round(v, 2) for k, v in cpu_spent.items()},
                 "scores": scores,
                 "entry_seconds": entry_seconds,
                 "metric_seconds": metric_seconds,
@@ -194,6 +198,7 @@ def measure(tree: Path, name: str, workers: int | None) -> dict:
             raise SystemExit(f"{name} with {tree} failed:\n{proc.stderr[-3000:]}")
         row = json.loads(result.read_text())
     row["steps"] = steps(row.pop("spent"))
+    row["cpu_steps"] = steps(row.pop("cpu_spent"))
     return row
 
 
@@ -261,6 +266,28 @@ def markdown(doc: dict) -> str:
                 + " | ".join(_f(s[k]) for k in STEPS)
                 + f" | {'' if share is None else f'{share:.0%}'} | "
                 + f"{'' if speed is None else f'{speed:.2f}x'} | {same} |"
+            )
+    lines += [
+        "",
+        "The same steps in CPU seconds (user + system, the workers' included): what the steps "
+        "cost whatever the load of the machine, and what a core-bound run waits for.",
+        "",
+        "| database | code | " + " | ".join(STEPS) + " | compare CPU ratio |",
+        "|---|---|" + "---:|" * (len(STEPS) + 1),
+    ]
+    for name, rows in doc["databases"].items():
+        before = rows.get("before")
+        for code, row in rows.items():
+            s = row["cpu_steps"]
+            ratio = (
+                before["cpu_steps"]["compare"] / s["compare"]
+                if before and code != "before" and s["compare"]
+                else None
+            )
+            lines.append(
+                f"| {name} | {code} | "
+                + " | ".join(_f(s[k]) for k in STEPS)
+                + f" | {'' if ratio is None else f'{ratio:.2f}x'} |"
             )
     lines += [
         "",
