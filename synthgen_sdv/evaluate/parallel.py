@@ -19,6 +19,7 @@ import os
 import signal
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,16 +90,20 @@ def _finished(jobs: list[Job], order: list[int], workers: int) -> Iterator[tuple
             yield (i, *_call(jobs[i]))
         return
     global _JOBS
-    _JOBS = jobs
-    pool = mp.get_context("fork").Pool(workers, initializer=_worker_signals)
+    _JOBS = jobs  # the forked workers find the jobs here: nothing is pickled on the way in
+    pool = ProcessPoolExecutor(
+        workers, mp_context=mp.get_context("fork"), initializer=_worker_signals
+    )
     try:
-        yield from pool.imap_unordered(_call_index, order)
-        pool.close()
+        futures = [pool.submit(_call_index, i) for i in order]  # the costliest first
+        for future in as_completed(futures):
+            yield future.result()
     except BaseException:
-        pool.terminate()  # an error or Ctrl-C: no worker outlives the comparison
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()  # an error or Ctrl-C: stop the running jobs now
         raise
     finally:
-        pool.join()
+        pool.shutdown(wait=True, cancel_futures=True)
         _JOBS = []
 
 
