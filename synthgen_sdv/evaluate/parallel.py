@@ -39,11 +39,13 @@ _JOBS: list[Job] = []
 @dataclass
 class Job:
     """One independent piece of a comparison: ``run()`` returns what the parent needs (a
-    picklable value); ``cost`` orders the start (larger first); ``label`` names it in lines."""
+    picklable value); ``cost`` orders the start (larger first); ``label`` names it in the line
+    said when it finishes, unless ``loud`` is False (a plot: the caller sums those up)."""
 
     label: str
     run: Callable[[], Any]
     cost: float = 1.0
+    loud: bool = True
 
 
 def available_cpus() -> int:
@@ -116,8 +118,9 @@ def run_jobs(
     desc: str = "compare",
 ) -> list[Any]:
     """Every job's result, in the order of ``jobs``. ``workers`` None picks ``auto_workers``.
-    ``say`` gets a line per finished job (label and seconds); ``reporter`` draws a bar on a
-    terminal. An exception of a job is raised here, after the workers are stopped."""
+    ``say`` gets a line per finished loud job (label and seconds); ``reporter`` draws a bar
+    over all of them on a terminal. An exception of a job is raised here, after the workers
+    are stopped."""
     if not jobs:
         return []
     n = auto_workers(len(jobs)) if workers is None else max(1, min(workers, len(jobs)))
@@ -130,5 +133,6 @@ def run_jobs(
         reporter.bar(finished, total=len(jobs), desc=desc), start=1
     ):
         results[index] = result
-        say(f"{jobs[index].label}: {seconds:.1f} s ({done}/{len(jobs)})")
+        if jobs[index].loud:
+            say(f"{jobs[index].label}: {seconds:.1f} s ({done}/{len(jobs)} jobs)")
     return results

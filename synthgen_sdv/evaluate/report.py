@@ -327,6 +327,8 @@ def compare(
         reporter=reporter,
         desc="compare",
     )
+    if plot_jobs or written_plot_jobs:
+        progress(f"{len(plot_jobs) + len(written_plot_jobs)} plots drawn")
     out_candidates = done[: len(section.entries)]
     written_entry = done[len(section.entries)] if written_section is not None else None
     drawn = iter(done[len(jobs) :])
@@ -484,6 +486,7 @@ def _plot_jobs(
                 named_path(folder, table, ".png", f"{prefix}distributions_"),
                 real_label,
             ),
+            loud=False,
         )
         jobs[f"correlations_{table}"] = Job(
             f"plot correlations of {table}",
@@ -496,12 +499,14 @@ def _plot_jobs(
                 named_path(folder, table, ".png", f"{prefix}correlations_"),
                 real_label,
             ),
+            loud=False,
         )
     jobs["cardinality"] = Job(
         "plot cardinality",
         partial(
             _plot_cardinality, md, real, samples, folder / f"{prefix}cardinality.png", real_label
         ),
+        loud=False,
     )
     return jobs
 

@@ -223,6 +223,10 @@ def test_jobs_come_back_in_order_with_a_line_each_and_errors_stop_the_workers(mo
     assert len({pid for _, pid in results} - {os.getpid()}) >= 1  # ran in workers
     assert len(lines) == 5 and all(line.startswith("job ") for line in lines)
     assert [r[0] for r in run_jobs(jobs, workers=1)] == list(range(5))
+    quiet = [Job("a plot", lambda: 1, loud=False), Job("scores", lambda: 2)]
+    lines.clear()
+    assert run_jobs(quiet, workers=1, say=lines.append) == [1, 2]
+    assert len(lines) == 1 and lines[0].startswith("scores: ")
 
     def broken():
         raise ValueError("job 2 is broken")
