@@ -474,33 +474,15 @@ def _plot_jobs(
     graph = TableGraph(md)
     folder = Path(out) / "plots"
     jobs: dict[str, Job] = {}
+    drawers = {"distributions": plots.plot_distributions, "correlations": plots.plot_correlations}
     for table in graph.tables:
-        jobs[f"distributions_{table}"] = Job(
-            f"plot distributions of {table}",
-            partial(
-                plots.plot_distributions,
-                real,
-                samples,
-                graph,
-                table,
-                named_path(folder, table, ".png", f"{prefix}distributions_"),
-                real_label,
-            ),
-            loud=False,
-        )
-        jobs[f"correlations_{table}"] = Job(
-            f"plot correlations of {table}",
-            partial(
-                plots.plot_correlations,
-                real,
-                samples,
-                graph,
-                table,
-                named_path(folder, table, ".png", f"{prefix}correlations_"),
-                real_label,
-            ),
-            loud=False,
-        )
+        for kind, draw in drawers.items():
+            path = named_path(folder, table, ".png", f"{prefix}{kind}_")
+            jobs[f"{kind}_{table}"] = Job(
+                f"plot {kind} of {table}",
+                partial(draw, real, samples, graph, table, path, real_label),
+                loud=False,
+            )
     jobs["cardinality"] = Job(
         "plot cardinality",
         partial(
