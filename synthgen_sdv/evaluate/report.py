@@ -296,44 +296,28 @@ def compare(
     if include_ceiling:
         entries.append((CEILING, "ceiling", reference_train))
     entries += [(n, "candidate", coerce_like(d, holdout, graph)) for n, d in candidates.items()]
-    section = Section(scoring, [scoring.context(n, r, d, stats.get(n, {})) for n, r, d in entries])
+    section = Section(
+        scoring,
+        [scoring.context(n, r, d, stats.get(n, {})) for n, r, d in entries],
+        real=hold_sample.data,
+        real_info=hold_sample.info,
+    )
     written_section = None
     if written is not None:
         written_section = _written_section(written, md, graph, options, sizes)
-    progress("work shared by every entry (real baselines, reference samples)")
-    for part in (section, written_section):
-        if part is not None:
-            part.prepare()
-    jobs = section.jobs()
-    if written_section is not None:
-        jobs += written_section.jobs()
-    plot_jobs: dict[str, Job] = {}
-    written_plot_jobs: dict[str, Job] = {}
-    if make_plots:
-        plot_jobs = _plot_jobs(out_dir, scoring.score_md, hold_sample.data, section.samples)
-        if written_section is not None:
-            written_plot_jobs = _plot_jobs(
-                out_dir,
-                scoring.score_md,
-                written_section.real,
-                written_section.samples,
-                prefix="written_",
-                real_label="fitted on (real)",
-            )
-    done = run_jobs(
-        [*jobs, *plot_jobs.values(), *written_plot_jobs.values()],
+    sections = [section] if written_section is None else [section, written_section]
+    scored, drawn = _score_and_draw(
+        sections,
+        scoring.score_md,
+        Path(out_dir) if make_plots else None,
         workers,
-        say=progress,
-        reporter=reporter,
-        desc="compare",
+        progress,
+        reporter,
     )
-    if plot_jobs or written_plot_jobs:
-        progress(f"{len(plot_jobs) + len(written_plot_jobs)} plots drawn")
-    out_candidates = done[: len(section.entries)]
-    written_entry = done[len(section.entries)] if written_section is not None else None
-    drawn = iter(done[len(jobs) :])
-    plots_drawn = {k: next(drawn) for k in plot_jobs}
-    written_drawn = {k: next(drawn) for k in written_plot_jobs}
+    out_candidates = scored[0]
+    written_entry = scored[1][0] if written_section is not None else None
+    plots_drawn = drawn[0]
+    written_drawn = drawn[1] if written_section is not None else {}
 
     columns = list(out_candidates[0]["summary"]) if out_candidates else []
     n_roots = scoring.n_roots
@@ -439,6 +423,45 @@ def compare(
     files["markdown"] = write_text(out / "comparison.md", render_markdown(data))
     files["html"] = write_text(out / "comparison.html", render_html(data, out))
     return ComparisonReport(data=data, out_dir=out, files=files)
+
+
+def _score_and_draw(
+    sections: list[Section],
+    score_md: dict,
+    plot_dir: Path | None,
+    workers: int | None,
+    progress: Callable[[str], None],
+    reporter: Progress,
+) -> tuple[list[list[dict[str, Any]]], list[dict[str, Path | None]]]:
+    """Every section's entries scored and (with ``plot_dir``) its plots drawn against its real
+    side, as jobs in workers after the work they share is made once here. Per section: its
+    JSON entries and its plots by name."""
+    progress("work shared by every entry (real baselines, reference samples)")
+    for part in sections:
+        part.prepare()
+    plot_jobs: list[dict[str, Job]] = []
+    for i, part in enumerate(sections):
+        if plot_dir is None:
+            plot_jobs.append({})
+            continue
+        second = {"prefix": "written_", "real_label": "fitted on (real)"} if i else {}
+        plot_jobs.append(_plot_jobs(plot_dir, score_md, part.real, part.samples, **second))
+    score_jobs = [part.jobs() for part in sections]
+    done = iter(
+        run_jobs(
+            [j for jobs in score_jobs for j in jobs]
+            + [j for jobs in plot_jobs for j in jobs.values()],
+            workers,
+            say=progress,
+            reporter=reporter,
+            desc="compare",
+        )
+    )
+    scored = [[next(done) for _ in jobs] for jobs in score_jobs]
+    drawn = [{k: next(done) for k in jobs} for jobs in plot_jobs]
+    if any(plot_jobs):
+        progress(f"{sum(len(j) for j in plot_jobs)} plots drawn")
+    return scored, drawn
 
 
 def _written_section(

@@ -136,8 +136,8 @@ class Scoring:
 class Section:
     """One section's entries, each with its context and sample, ready to be scored as jobs.
 
-    ``real`` / ``real_info`` are what the section's plots draw as the real side (the written
-    section's fitted-on sample); the first section's is the holdout sample.
+    ``real`` / ``real_info`` are what the section's plots draw as the real side: the holdout
+    sample, or for the written section the sample of the data it was fitted on.
     """
 
     scoring: Scoring
