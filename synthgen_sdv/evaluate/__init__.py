@@ -28,7 +28,9 @@ a base module and one module per family), ``report`` (``compare``, comparison.js
 ``notes`` (its "Read with care" cautions), ``markdown`` (what the report shows, and the
 Markdown table helpers), ``document`` (blocks rendered to Markdown and self-contained HTML),
 ``plots`` (PNGs and the matplotlib helpers), ``loading`` (read an output folder),
-``relations`` (the table graph of the metadata), ``measure`` (time and peak RSS).
+``relations`` (the table graph of the metadata), ``measure`` (time and peak RSS), ``scoring``
+(one section's entries and their shared work), ``parallel`` (its scoring and plotting jobs in
+forked workers: the same report for any worker count).
 """
 
 from synthgen_sdv.evaluate.measure import combine, measure

@@ -28,11 +28,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from synthgen_sdv.core.errors import InputError
-from synthgen_sdv.core.progress import Progress
+from synthgen_sdv.core.progress import QUIET, Progress
 from synthgen_sdv.core.version import __version__
 from synthgen_sdv.evaluate import notes as cautions
 from synthgen_sdv.evaluate import plots
@@ -44,6 +45,7 @@ from synthgen_sdv.evaluate.metrics import (
     clean,
     sdmetrics_thresholds,
 )
+from synthgen_sdv.evaluate.parallel import Job, run_jobs
 from synthgen_sdv.evaluate.relations import (
     Dataset,
     TableGraph,
@@ -52,7 +54,7 @@ from synthgen_sdv.evaluate.relations import (
     scorable_metadata,
 )
 from synthgen_sdv.evaluate.report_schema import COMPARISON_JSON_SCHEMA, SCHEMA, VERSION
-from synthgen_sdv.evaluate.scoring import make_scoring
+from synthgen_sdv.evaluate.scoring import Section, make_scoring
 from synthgen_sdv.evaluate.split import children_per_parent
 from synthgen_sdv.io.files import write_json, write_text
 from synthgen_sdv.io.layout import named_path
@@ -227,6 +229,8 @@ def compare(
     written: WrittenOutput | None = None,
     failures: dict[str, str] | None = None,
     progress: Callable[[str], None] = _say,
+    workers: int | None = None,
+    reporter: Progress = QUIET,
 ) -> ComparisonReport:
     """Score every candidate (and the train ceiling) against the holdout; write the report.
 
@@ -241,6 +245,11 @@ def compare(
     ``compare`` command), ``holdout_label`` where a given holdout came from. ``written`` adds
     section 2: a run's output against the data it was fitted on. ``failures`` names candidates
     that could not be made (and why), for the notes.
+
+    The entries (ceiling, candidates, written output) and the plots are independent jobs run
+    in ``workers`` forked processes (None: one per available core, ``parallel.auto_workers``);
+    the report is the same for any count. ``progress`` gets a line per step and finished job,
+    ``reporter`` draws a bar over the jobs on a terminal.
     """
     if not candidates and not include_ceiling:
         raise InputError("nothing to compare: no candidates and include_ceiling=False")
@@ -287,11 +296,28 @@ def compare(
     if include_ceiling:
         entries.append((CEILING, "ceiling", reference_train))
     entries += [(n, "candidate", coerce_like(d, holdout, graph)) for n, d in candidates.items()]
-    out_candidates = []
-    samples: dict[str, Dataset] = {}
-    for name, role, data in entries:
-        entry, samples[name] = scoring.score(name, role, data, stats.get(name, {}))
-        out_candidates.append(entry)
+    section = Section(
+        scoring,
+        [scoring.context(n, r, d, stats.get(n, {})) for n, r, d in entries],
+        real=hold_sample.data,
+        real_info=hold_sample.info,
+    )
+    written_section = None
+    if written is not None:
+        written_section = _written_section(written, md, graph, options, sizes)
+    sections = [section] if written_section is None else [section, written_section]
+    scored, drawn = _score_and_draw(
+        sections,
+        scoring.score_md,
+        Path(out_dir) if make_plots else None,
+        workers,
+        progress,
+        reporter,
+    )
+    out_candidates = scored[0]
+    written_entry = scored[1][0] if written_section is not None else None
+    plots_drawn = drawn[0]
+    written_drawn = drawn[1] if written_section is not None else {}
 
     columns = list(out_candidates[0]["summary"]) if out_candidates else []
     n_roots = scoring.n_roots
@@ -324,10 +350,16 @@ def compare(
     if protocol_note:
         protocol += " " + protocol_note
     written_doc = None
-    written_samples: tuple[Dataset, Dataset] | None = None
-    if written is not None:
-        progress("the written output against the data it was fitted on")
-        written_doc, written_samples = _written_section(written, md, graph, options, sizes)
+    if written is not None and written_section is not None and written_entry is not None:
+        written_doc = {
+            "rows": _rows(written.data),
+            "fitted_rows": _rows(written.fitted_on),
+            "fitted_evaluated": written_section.real_info,
+            "metrics": list(written.metrics),
+            "columns": list(written_entry["summary"]),
+            "candidates": [written_entry],
+            "plots": {},
+        }
     hold_kept = {t: v["kept"] for t, v in hold_sample.info["rows"].items()}
     data = {
         "schema": SCHEMA,
@@ -380,19 +412,9 @@ def compare(
     out.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {}
     if make_plots:
-        progress("plots")
-        data["plots"] = _make_plots(out, scoring.score_md, hold_sample.data, samples, data)
-        if written_doc is not None and written_samples is not None:
-            fitted, output = written_samples
-            written_doc["plots"] = _make_plots(
-                out,
-                scoring.score_md,
-                fitted,
-                {WRITTEN: output},
-                written_doc,
-                prefix="written_",
-                real_label="fitted on (real)",
-            )
+        data["plots"] = _plot_files(out, data, plots_drawn)
+        if written_doc is not None:
+            written_doc["plots"] = _plot_files(out, written_doc, written_drawn, "written_")
         files.update({k: out / v for k, v in data["plots"].items()})
         if written_doc is not None:
             files.update({f"written_{k}": out / v for k, v in written_doc["plots"].items()})
@@ -403,13 +425,52 @@ def compare(
     return ComparisonReport(data=data, out_dir=out, files=files)
 
 
+def _score_and_draw(
+    sections: list[Section],
+    score_md: dict,
+    plot_dir: Path | None,
+    workers: int | None,
+    progress: Callable[[str], None],
+    reporter: Progress,
+) -> tuple[list[list[dict[str, Any]]], list[dict[str, Path | None]]]:
+    """Every section's entries scored and (with ``plot_dir``) its plots drawn against its real
+    side, as jobs in workers after the work they share is made once here. Per section: its
+    JSON entries and its plots by name."""
+    progress("work shared by every entry (real baselines, reference samples)")
+    for part in sections:
+        part.prepare()
+    plot_jobs: list[dict[str, Job]] = []
+    for i, part in enumerate(sections):
+        if plot_dir is None:
+            plot_jobs.append({})
+            continue
+        second = {"prefix": "written_", "real_label": "fitted on (real)"} if i else {}
+        plot_jobs.append(_plot_jobs(plot_dir, score_md, part.real, part.samples, **second))
+    score_jobs = [part.jobs() for part in sections]
+    done = iter(
+        run_jobs(
+            [j for jobs in score_jobs for j in jobs]
+            + [j for jobs in plot_jobs for j in jobs.values()],
+            workers,
+            say=progress,
+            reporter=reporter,
+            desc="compare",
+        )
+    )
+    scored = [[next(done) for _ in jobs] for jobs in score_jobs]
+    drawn = [{k: next(done) for k in jobs} for jobs in plot_jobs]
+    if any(plot_jobs):
+        progress(f"{sum(len(j) for j in plot_jobs)} plots drawn")
+    return scored, drawn
+
+
 def _written_section(
     written: WrittenOutput,
     md: dict,
     graph: TableGraph,
     options: EvalOptions,
     sizes: dict[str, Any],
-) -> tuple[dict[str, Any], tuple[Dataset, Dataset]]:
+) -> Section:
     """Section 2: the written output scored like a candidate, with the data it was fitted on
     standing in for both train and holdout (so only metrics that need no holdout run)."""
     fitted = written.fitted_on
@@ -418,59 +479,65 @@ def _written_section(
     )
     scoring.has_holdout = False
     data = coerce_like(written.data, fitted, graph)
-    entry, sample = scoring.score(WRITTEN, "written", data, written.stats)
-    doc = {
-        "rows": _rows(written.data),
-        "fitted_rows": _rows(fitted),
-        "fitted_evaluated": fitted_sample.info,
-        "metrics": list(written.metrics),
-        "columns": list(entry["summary"]),
-        "candidates": [entry],
-        "plots": {},
-    }
-    return doc, (fitted_sample.data, sample)
+    entry = scoring.context(WRITTEN, "written", data, written.stats)
+    return Section(scoring, [entry], real=fitted_sample.data, real_info=fitted_sample.info)
 
 
-def _make_plots(
+def _plot_jobs(
     out: Path,
     md: dict,
     real: Dataset,
     samples: dict[str, Dataset],
-    data: dict,
     prefix: str = "",
     real_label: str = plots.REAL,
-) -> dict[str, str]:
-    """Plots of the tables SDMetrics scored (``md``), from the same samples; ``prefix`` names
-    the files of a second section, ``real_label`` what the real side is."""
+) -> dict[str, Job]:
+    """A job per plot of the tables SDMetrics scored (``md``), from the same samples, keyed by
+    the plot's name (``prefix`` names the files of a second section, ``real_label`` what the
+    real side is). The score bars wait for the scores (``_plot_files``)."""
     graph = TableGraph(md)
-    folder = out / "plots"
-    written: dict[str, Path | None] = {}
-    summary = {c["name"]: c["summary"] for c in data["candidates"]}
-    score_cols = [c for c in data["columns"] if c not in NOT_SCORES]
-    written["property_scores"] = plots.plot_property_scores(
-        summary, score_cols, folder / f"{prefix}property_scores.png"
-    )
+    folder = Path(out) / "plots"
+    jobs: dict[str, Job] = {}
+    drawers = {"distributions": plots.plot_distributions, "correlations": plots.plot_correlations}
     for table in graph.tables:
-        written[f"distributions_{table}"] = plots.plot_distributions(
-            real,
-            samples,
-            graph,
-            table,
-            named_path(folder, table, ".png", f"{prefix}distributions_"),
-            real_label,
-        )
-        written[f"correlations_{table}"] = plots.plot_correlations(
-            real,
-            samples,
-            graph,
-            table,
-            named_path(folder, table, ".png", f"{prefix}correlations_"),
-            real_label,
-        )
-    written["cardinality"] = plots.plot_cardinality(
+        for kind, draw in drawers.items():
+            path = named_path(folder, table, ".png", f"{prefix}{kind}_")
+            jobs[f"{kind}_{table}"] = Job(
+                f"plot {kind} of {table}",
+                partial(draw, real, samples, graph, table, path, real_label),
+                loud=False,
+            )
+    jobs["cardinality"] = Job(
+        "plot cardinality",
+        partial(
+            _plot_cardinality, md, real, samples, folder / f"{prefix}cardinality.png", real_label
+        ),
+        loud=False,
+    )
+    return jobs
+
+
+def _plot_cardinality(
+    md: dict, real: Dataset, samples: dict[str, Dataset], path: Path, real_label: str
+) -> Path | None:
+    return plots.plot_cardinality(
         children_per_parent(real, md),
         {n: children_per_parent(d, md) for n, d in samples.items()},
-        folder / f"{prefix}cardinality.png",
+        path,
         real_label,
     )
+
+
+def _plot_files(
+    out: Path, data: dict, drawn: dict[str, Path | None], prefix: str = ""
+) -> dict[str, str]:
+    """The score bars of one section (drawn here: they need its scores; ``prefix`` names its
+    file), then the plots its jobs drew, as paths relative to ``out`` in the report's order."""
+    summary = {c["name"]: c["summary"] for c in data["candidates"]}
+    score_cols = [c for c in data["columns"] if c not in NOT_SCORES]
+    written: dict[str, Path | None] = {
+        "property_scores": plots.plot_property_scores(
+            summary, score_cols, out / "plots" / f"{prefix}property_scores.png"
+        )
+    }
+    written.update(drawn)
     return {k: str(p.relative_to(out)) for k, p in written.items() if p is not None}

@@ -11,10 +11,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from synthgen_sdv.core.errors import SynthgenError
 from synthgen_sdv.evaluate.metrics import METRICS, EvalContext, EvalOptions, Metric, clean
+from synthgen_sdv.evaluate.parallel import Job
 from synthgen_sdv.evaluate.relations import (
     Dataset,
     TableGraph,
@@ -47,19 +49,17 @@ class Scoring:
     has_holdout: bool = True
     shared: dict[str, Any] = field(default_factory=dict)
 
-    def score(
+    def context(
         self, name: str, role: str, data: Dataset, stats: dict[str, Any]
-    ) -> tuple[dict[str, Any], Dataset]:
-        """One entry (a candidate, the ceiling or the written output): every metric, and the
-        root-entity sample SDMetrics and the plots saw."""
-        start = time.perf_counter()
-        root = self.options.root_table
+    ) -> tuple[EvalContext, Sample]:
+        """What the metrics see for one entry (a candidate, the ceiling or the written output),
+        and its root-entity sample (SDMetrics' and the plots' input)."""
         sample = subsample_by_root(
             data,
             self.md,
             self.n_roots,
             seed=self.options.seed + 1,
-            root_table=root,
+            root_table=self.options.root_table,
             max_shared_rows=self.max_shared_rows,
         )
         ctx = EvalContext(
@@ -77,7 +77,25 @@ class Scoring:
             stats=stats,
             shared=self.shared,
             has_holdout=self.has_holdout,
+            role=role,
         )
+        return ctx, sample
+
+    def prepare(self, ctx: EvalContext) -> None:
+        """The work this entry shares with the others (``Metric.prepare``), done once, before
+        the entries are scored (in workers that then only read it)."""
+        for metric in self.metrics.values():
+            try:
+                metric.prepare(ctx)
+            except SynthgenError:
+                raise
+            except Exception:  # compute meets the same error and records it
+                pass
+
+    def run(self, ctx: EvalContext, sample: Sample) -> dict[str, Any]:
+        """Every metric on one prepared entry: its JSON entry."""
+        start = time.perf_counter()
+        name = ctx.name
         results, summary, seconds = {}, {}, {}
         self.progress(f"score {name}")
         for mname, metric in self.metrics.items():
@@ -93,17 +111,60 @@ class Scoring:
             results[mname] = res
             seconds[mname] = round(time.perf_counter() - began, 3)
             summary.update(clean(metric.columns(res)))
-        entry = {
+        return {
             "name": name,
-            "role": role,
-            "rows": _rows(data),
+            "role": ctx.role,
+            "rows": _rows(ctx.candidate),
             "summary": summary,
             "results": results,
             "sample": sample.info,
             "eval_seconds": round(time.perf_counter() - start, 3),
             "metric_seconds": seconds,
         }
-        return entry, sample.data
+
+    def score(
+        self, name: str, role: str, data: Dataset, stats: dict[str, Any]
+    ) -> tuple[dict[str, Any], Dataset]:
+        """One entry scored in this process: its JSON entry and the root-entity sample
+        SDMetrics and the plots saw."""
+        ctx, sample = self.context(name, role, data, stats)
+        self.prepare(ctx)
+        return self.run(ctx, sample), sample.data
+
+
+@dataclass
+class Section:
+    """One section's entries, each with its context and sample, ready to be scored as jobs.
+
+    ``real`` / ``real_info`` are what the section's plots draw as the real side: the holdout
+    sample, or for the written section the sample of the data it was fitted on.
+    """
+
+    scoring: Scoring
+    entries: list[tuple[EvalContext, Sample]]
+    real: Dataset = field(default_factory=dict)
+    real_info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def samples(self) -> dict[str, Dataset]:
+        """Each entry's root-entity sample, by name (what the plots draw)."""
+        return {ctx.name: sample.data for ctx, sample in self.entries}
+
+    def prepare(self) -> None:
+        """The work every entry shares, done once here, before the jobs fork."""
+        for ctx, _ in self.entries:
+            self.scoring.prepare(ctx)
+
+    def jobs(self) -> list[Job]:
+        """A scoring job per entry; the ceiling (no overfitting, no ratio) costs less."""
+        return [
+            Job(
+                f"score {ctx.name}",
+                partial(self.scoring.run, ctx, sample),
+                cost=50.0 if ctx.is_ceiling else 100.0,
+            )
+            for ctx, sample in self.entries
+        ]
 
 
 def make_scoring(

@@ -58,10 +58,12 @@ def run_compare(
     scope: str = "all",
     skip_identifier_like: bool = True,
     make_plots: bool = True,
+    workers: int | None = None,
 ) -> ComparisonReport:
     """Score each candidate folder against ``reference`` (split here, or with ``holdout``) and
     write comparison.json, comparison.md and plots/ into ``out``. Paths are quoted in messages
-    as given."""
+    as given. ``workers`` processes score the candidates and draw the plots (default: one per
+    core, at most 4); the report is the same for any count."""
     check_metrics(metrics)
     stats = read_stats(stats_files or {}, candidates)
 
@@ -114,4 +116,5 @@ def run_compare(
         reference_label=str(reference),
         trained_on_train=False,
         holdout_label=holdout_label,
+        workers=workers,
     )

@@ -113,6 +113,7 @@ def compare(
     target: str | None = None,
     scope: str = "all",
     plots: bool | None = None,
+    workers: int | None = None,
 ) -> Comparison:
     """Score candidate datasets against a reference with SDMetrics' Quality and Diagnostic
     reports, referential integrity, ML utility and privacy, as the ``compare`` command does.
@@ -122,6 +123,8 @@ def compare(
     candidate that learned from the whole reference has seen the holdout: pass ``holdout``
     for an unseen one). Candidates are scored on the tables they share with the reference.
     With ``out`` the report (comparison.json, comparison.md, plots) is written there.
+    ``workers`` processes score the candidates side by side (default: one per core, at most
+    4); the scores are the same for any count.
 
     >>> report = sg.compare(reference=ds, candidates={"hma": a})
     >>> report.score, report.properties, print(report.to_markdown())
@@ -164,6 +167,7 @@ def compare(
             split_info=split_info,
             protocol_note=note,
             progress=lambda _msg: None,
+            workers=workers,
         )
     if out is None:
         report.files = {}

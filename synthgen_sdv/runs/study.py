@@ -177,6 +177,8 @@ def holdout_study(
         reference_label=label,
         written=written,
         failures=failures,
+        progress=lambda message: say(f"[compare] {message}"),  # a line per entry scored
+        reporter=STAGES,  # and a bar over the scoring and plotting jobs, on a terminal only
     )
     return StudyResult(report, report_dir, stats)
 

@@ -216,7 +216,7 @@ def test_sdmetrics_dcr_metrics_match_sdmetrics_and_see_copies(parts, metadata):
     query, meta = dcr_frame(fresh_data["customers"], graph, "customers")
     direct = DCROverfittingProtection.compute(
         frames["train_eq"],
-        query,
+        frames["codes"](query),  # the references are coded (privacy._Codes): the query too
         frames["holdout_ref"],
         {"tables": {"customers": meta}},
         "customers",

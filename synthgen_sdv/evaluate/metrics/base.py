@@ -64,7 +64,8 @@ class EvalContext:
     ``candidate`` is the full candidate; ``candidate_sample`` and ``holdout_sample`` are the
     root-subsampled versions SDMetrics runs on, with ``sample_metadata`` (which may cover
     fewer tables and hide identifier-like columns). ``shared`` caches work common to all candidates
-    (the real-train baseline model, the DCR samples).
+    (the real-train baseline model, the DCR samples), ``own`` this entry's work that more
+    than one metric uses (its DCR query rows).
     """
 
     name: str
@@ -82,6 +83,8 @@ class EvalContext:
     shared: dict[str, Any] = field(default_factory=dict)
     # False for the written-output section: ``holdout`` is then the fitted data itself
     has_holdout: bool = True
+    role: str = "candidate"  # "candidate", "ceiling" or "written"
+    own: dict[str, Any] = field(default_factory=dict)  # this entry's work two metrics share
 
 
 def clean(value: Any) -> Any:
@@ -120,6 +123,11 @@ class Metric:
     """One way to score a candidate; subclasses implement ``compute``."""
 
     title: ClassVar[str] = ""
+
+    def prepare(self, ctx: EvalContext) -> None:
+        """Fill ``ctx.shared`` with what this entry's ``compute`` shares with other entries
+        (a real-data baseline, sampled reference rows). Called once per entry before any entry
+        is scored, so entries scored in parallel workers find it made; the default has none."""
 
     def compute(self, ctx: EvalContext) -> dict[str, Any]:
         """The JSON-ready result: ``score`` (float or None) and, when None, a ``reason``."""

@@ -116,6 +116,14 @@ class DCRRatio(Metric):
                 }
         return ctx.shared[key]
 
+    def prepare(self, ctx: EvalContext) -> None:
+        """Train's encoded sample and the holdout's distances per held-out table, shared."""
+        if ctx.is_ceiling:
+            return
+        root = ctx.options.root_table or ctx.graph.entity_root(ctx.train)
+        for table in [root, *ctx.graph.descendants(root)]:
+            self._baseline(ctx, table)
+
     def compute(self, ctx: EvalContext) -> dict[str, Any]:
         """Per held-out table the ratio of candidate to holdout distances; the worst scores."""
         if ctx.is_ceiling:

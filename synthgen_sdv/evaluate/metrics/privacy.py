@@ -18,6 +18,15 @@ random baseline is seeded too, so the same inputs give the same scores. Distance
 SDMetrics: numbers and dates as |difference| / range, categories and booleans 0 or 1, averaged
 over the value columns; keys and PII are not compared.
 
+``DCRBaselineProtection``'s random rows depend only on train's sample, the number of candidate
+rows and the seed, so their distances (half the metric's cost) are computed once per table and
+query size and shared by every entry: ``baseline_breakdown`` is ``compute_breakdown`` (one
+iteration, no subsample) assembled from SDMetrics' own ``_generate_random_data`` and
+``calculate_dcr``, and a test holds it equal to ``compute_breakdown`` number for number.
+Categories and booleans reach SDMetrics as float codes (``_Codes``): its distance only tests
+them for equality, so the numbers are the same, and its pandas cross join runs several times
+faster on numbers than on Python objects.
+
 The home-made DCR ratio (``dcr_ratio``) stays beside them for what they cannot see; its module
 says what and shows it.
 """
@@ -66,6 +75,32 @@ def dcr_frame(df: pd.DataFrame, graph: TableGraph, table: str) -> tuple[pd.DataF
         meta[col] = {"sdtype": sdtype}
     frame = pd.DataFrame(cols, index=df.index).reset_index(drop=True)
     return frame, {"columns": meta}
+
+
+class _Codes:
+    """Category and boolean values as float codes, for SDMetrics' DCR.
+
+    Its distance compares such values only for equality (0 when equal or both null, else 1),
+    so any one-to-one relabelling gives the same distances; numbers compare as numbers, which
+    pandas does several times faster than Python objects. The codes are made from every
+    reference frame's values (null stays NaN); a value no reference holds gets -1, which equals
+    no reference value, as the value itself would not.
+    """
+
+    def __init__(self, frames: list[pd.DataFrame], meta: dict):
+        self.maps: dict[str, dict[Any, float]] = {}
+        for col, spec in meta["columns"].items():
+            if spec["sdtype"] in ("categorical", "boolean"):
+                values = pd.unique(pd.concat([f[col] for f in frames]).dropna())
+                self.maps[col] = {v: float(i) for i, v in enumerate(values)}
+
+    def __call__(self, frame: pd.DataFrame) -> pd.DataFrame:
+        out = frame.copy()
+        for col, codes in self.maps.items():
+            coded = frame[col].map(codes).astype(float)
+            coded[coded.isna() & frame[col].notna()] = -1.0
+            out[col] = coded
+        return out
 
 
 @contextmanager
@@ -118,21 +153,48 @@ class _DCRMetric(Metric):
                 ctx.graph,
                 table,
             )
+            codes = _Codes([train, train_eq, holdout_ref, holdout_query], meta)
             ctx.shared[key] = {
-                "train": train,
-                "train_eq": train_eq,
-                "holdout_ref": holdout_ref,
-                "holdout_query": holdout_query,
+                "train_raw": train,  # SDMetrics' random rows are drawn from these values
+                "train": codes(train),
+                "train_eq": codes(train_eq),
+                "holdout_ref": codes(holdout_ref),
+                "holdout_query": codes(holdout_query),
+                "codes": codes,
                 "metadata": {"tables": {table: meta}},
             }
         return ctx.shared[key]
 
+    def _scored_tables(self, ctx: EvalContext) -> list[str]:
+        """The held-out tables ``compute`` scores (value columns and rows on both sides)."""
+        if ctx.is_ceiling and self._ceiling_reason():
+            return []
+        root = ctx.options.root_table or ctx.graph.entity_root(ctx.train)
+        return [
+            t
+            for t in [root, *ctx.graph.descendants(root)]
+            if ctx.graph.columns(t, SCORED_SDTYPES)
+            and len(ctx.candidate[t]) > 0
+            and len(ctx.train[t]) > 0
+        ]
+
+    def prepare(self, ctx: EvalContext) -> None:
+        """The sampled, encoded train / holdout rows of every table this entry scores."""
+        for table in self._scored_tables(ctx):
+            self._frames(ctx, table)
+
     def _query(self, ctx: EvalContext, table: str) -> pd.DataFrame:
-        opts = ctx.options
-        frame, _ = dcr_frame(
-            sample_rows(ctx.candidate[table], opts.dcr_query_rows, opts.seed + 4), ctx.graph, table
-        )
-        return frame
+        """The entry's sampled, coded rows of ``table``: made once for both DCR metrics."""
+        key = f"dcr_query:{table}"
+        if key not in ctx.own:
+            opts = ctx.options
+            frame, _ = dcr_frame(
+                sample_rows(ctx.candidate[table], opts.dcr_query_rows, opts.seed + 4),
+                ctx.graph,
+                table,
+            )
+            ctx.own[key] = self._frames(ctx, table)["codes"](frame)
+        return ctx.own[key]
 
     def compute(self, ctx: EvalContext) -> dict[str, Any]:
         """Per held-out table the SDMetrics breakdown; the worst table scores (copying is a
@@ -172,19 +234,60 @@ class _DCRMetric(Metric):
         }
 
 
+def _random_median(frames: dict[str, Any], table: str, rows: int, seed: int) -> float:
+    """The median DCR of ``rows`` random rows to train's sample: SDMetrics' own random rows
+    (``DCRBaselineProtection._generate_random_data``, seeded as ``compute_breakdown`` is) and
+    ``calculate_dcr``; made once per table and query size, shared by every entry."""
+    key = f"random_median:{rows}"
+    if key not in frames:
+        from sdmetrics.single_table import DCRBaselineProtection
+        from sdmetrics.single_table.privacy.dcr_utils import calculate_dcr
+
+        with _seeded(seed):
+            random_rows = DCRBaselineProtection._generate_random_data(frames["train_raw"], rows)
+        frames[key] = calculate_dcr(
+            dataset=frames["codes"](random_rows),
+            reference_dataset=frames["train"],
+            metadata=frames["metadata"]["tables"][table],
+            chunk_size=DCRBaselineProtection.CHUNK_SIZE,
+        ).median()
+    return frames[key]
+
+
+def baseline_breakdown(
+    frames: dict[str, Any], table: str, query: pd.DataFrame, seed: int
+) -> dict[str, Any]:
+    """``DCRBaselineProtection.compute_breakdown(train, query, ...)`` with its random rows
+    seeded, the random side shared (``_random_median``): the same dict, the same numbers.
+    ``frames`` hold train's sample as drawn (``train_raw``), coded (``train``) and the codes;
+    ``query`` is coded."""
+    from sdmetrics.single_table import DCRBaselineProtection
+    from sdmetrics.single_table.privacy.dcr_utils import calculate_dcr
+
+    synthetic_median = calculate_dcr(
+        dataset=query,
+        reference_dataset=frames["train"],
+        metadata=frames["metadata"]["tables"][table],
+        chunk_size=DCRBaselineProtection.CHUNK_SIZE,
+    ).median()
+    random_median = _random_median(frames, table, len(query), seed)
+    score = np.nan
+    if random_median != 0.0:
+        score = min(synthetic_median / random_median, 1.0)
+    return {
+        "score": score,
+        "median_DCR_to_real_data": {
+            "synthetic_data": synthetic_median,
+            "random_data_baseline": random_median,
+        },
+    }
+
+
 def _baseline_entry(
     frames: dict[str, Any], table: str, query: pd.DataFrame, what: str, seed: int
 ) -> dict[str, Any]:
-    """One DCRBaselineProtection breakdown, with its random rows seeded."""
-    from sdmetrics.single_table import DCRBaselineProtection
-
-    with _seeded(seed):
-        out = DCRBaselineProtection.compute_breakdown(
-            real_data=frames["train"],
-            synthetic_data=query,
-            metadata=frames["metadata"],
-            table_name=table,
-        )
+    """One DCRBaselineProtection breakdown as the report shows it."""
+    out = baseline_breakdown(frames, table, query, seed)
     medians = out["median_DCR_to_real_data"]
     entry = {
         "score": nan_to_none(out["score"]),
@@ -211,19 +314,34 @@ class DCRBaseline(_DCRMetric):
 
     title = "DCR baseline"
 
+    def prepare(self, ctx: EvalContext) -> None:
+        """Train's sample, the holdout's score and the random rows' median distance for this
+        entry's query size, per scored table: shared by every entry."""
+        for table in self._scored_tables(ctx):
+            frames = self._frames(ctx, table)
+            self._real_baseline(ctx, table)
+            if not ctx.is_ceiling:  # the ceiling scores the holdout's query (just above)
+                rows = min(len(ctx.candidate[table]), ctx.options.dcr_query_rows)
+                _random_median(frames, table, rows, ctx.options.seed)
+
+    def _real_baseline(self, ctx: EvalContext, table: str) -> dict[str, Any] | None:
+        """What the holdout's unseen real rows score (None without a holdout)."""
+        if not ctx.has_holdout:
+            return None
+        frames = self._frames(ctx, table)
+        if "real_baseline" not in frames:
+            frames["real_baseline"] = _baseline_entry(
+                frames,
+                table,
+                frames["holdout_query"],
+                "holdout rows (unseen real data)",
+                ctx.options.seed,
+            )
+        return frames["real_baseline"]
+
     def _table(self, ctx: EvalContext, table: str) -> dict[str, Any]:
         frames = self._frames(ctx, table)
-        real: dict[str, Any] | None = None
-        if ctx.has_holdout:
-            if "real_baseline" not in frames:
-                frames["real_baseline"] = _baseline_entry(
-                    frames,
-                    table,
-                    frames["holdout_query"],
-                    "holdout rows (unseen real data)",
-                    ctx.options.seed,
-                )
-            real = frames["real_baseline"]
+        real = self._real_baseline(ctx, table)
         if ctx.is_ceiling and real is not None:
             entry = dict(real)
         else:

@@ -166,14 +166,28 @@ class MLUtility(Metric):
 
     title = "ML utility"
 
-    def compute(self, ctx: EvalContext) -> dict[str, Any]:
-        """TSTR / TRTR on one target; the real-train model and the target are computed once
-        per comparison (``ctx.shared``) and reused for every candidate."""
+    def prepare(self, ctx: EvalContext) -> None:
+        """The target, the holdout's test rows and the real-train model: once per comparison
+        (``ctx.shared``), reused by every candidate."""
         opts = ctx.options
         if "ml_target" not in ctx.shared:
             ctx.shared["ml_target"] = resolve_target(
                 ctx.graph, ctx.train, opts.target, opts.root_table
             )
+        target = ctx.shared["ml_target"]
+        if target["table"] is None or "ml_real" in ctx.shared:
+            return
+        x_test, y_test = _xy(ctx.holdout, ctx.graph, target, opts.max_model_rows, opts.seed)
+        x_real, y_real = _xy(ctx.train, ctx.graph, target, opts.max_model_rows, opts.seed)
+        real = _fit_score(x_real, y_real, x_test, y_test, target["task"], opts.seed)
+        real["train_rows"] = len(y_real)
+        ctx.shared["ml_test"] = (x_test, y_test)
+        ctx.shared["ml_real"] = real
+
+    def compute(self, ctx: EvalContext) -> dict[str, Any]:
+        """TSTR / TRTR on one target, against the shared real-train model (``prepare``)."""
+        opts = ctx.options
+        self.prepare(ctx)
         target = ctx.shared["ml_target"]
         if target["table"] is None:
             return {
@@ -182,13 +196,7 @@ class MLUtility(Metric):
                 "target": target,
             }
         metric_name = "macro F1" if target["task"] == "classification" else "R^2"
-        x_test, y_test = _xy(ctx.holdout, ctx.graph, target, opts.max_model_rows, opts.seed)
-        if "ml_real" not in ctx.shared:
-            x_real, y_real = _xy(ctx.train, ctx.graph, target, opts.max_model_rows, opts.seed)
-            ctx.shared["ml_real"] = _fit_score(
-                x_real, y_real, x_test, y_test, target["task"], opts.seed
-            )
-            ctx.shared["ml_real"]["train_rows"] = len(y_real)
+        x_test, y_test = ctx.shared["ml_test"]
         real = ctx.shared["ml_real"]
         x_syn, y_syn = _xy(ctx.candidate, ctx.graph, target, opts.max_model_rows, opts.seed)
         result: dict[str, Any] = {
