@@ -541,6 +541,7 @@ class UserSource(Source):
                 context=user.tables,
                 written=written,
                 tolerate_failures=True,
+                reporter=progress,
             )
         except Exception as exc:  # the output is what was asked for; the report is extra
             progress.say(f"[compare] no comparison report: {type(exc).__name__}: {exc}")

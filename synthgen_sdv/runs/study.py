@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from synthgen_sdv.core.metadata import subgraph
+from synthgen_sdv.core.progress import QUIET, Progress
 from synthgen_sdv.evaluate import ComparisonReport, WrittenOutput, compare, split_by_root
 from synthgen_sdv.evaluate.measure import measure
 from synthgen_sdv.evaluate.relations import TableGraph, scorable_metadata
@@ -90,6 +91,7 @@ def holdout_study(
     written: WrittenOutput | None = None,
     max_rows: int | None = None,
     tolerate_failures: bool = False,
+    reporter: Progress = STAGES,
 ) -> StudyResult:
     """Subsample a large reference, split it, fit every candidate on train, score all against
     the holdout and write the report (with ``written`` as its section 2).
@@ -178,7 +180,7 @@ def holdout_study(
         written=written,
         failures=failures,
         progress=lambda message: say(f"[compare] {message}"),  # a line per entry scored
-        reporter=STAGES,  # and a bar over the scoring and plotting jobs, on a terminal only
+        reporter=reporter,  # and a bar over the scoring and plotting jobs, on a terminal only
     )
     return StudyResult(report, report_dir, stats)
 
@@ -268,4 +270,5 @@ def run_study(
         baseline=baseline,
         written=written,
         tolerate_failures=tolerate_failures,
+        reporter=STAGES if progress else QUIET,
     )
