@@ -41,6 +41,7 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "hma repeats=False": ("hma", {"repeats": False}),
     "hma lookups=False anchors=False": ("hma", {"lookups": False, "anchors": False}),
     "hma clusters=8": ("hma", {"clusters": 8}),
+    "hma conditioning": ("hma", {"conditioning": True}),
 }
 DBS = [
     "northwind",

@@ -1,0 +1,321 @@
+"""A child's numbers conditioned on its parents' columns, after HMA has sampled them.
+
+HMA ties a child to the parent it is sampled under through per-parent parameters, which is
+weak where it matters most: the other parent of a child with several (Northwind's order line
+price follows its *product's* price, 0.99 in the data, 0.20 sampled: lines are drawn per
+order and the product key is assigned afterwards), and parents with one or two children,
+whose per-parent spread is pooled. This step restores the relation on the sampled tables.
+
+Fit (train): for every numeric or date column ``c`` of a child, the normal scores ``z`` of
+its values (average ranks) are regressed (ridge) on a few of its parents' columns joined
+through each foreign key: numbers and dates by their normal scores, categories by the mean
+``z`` of their rows (leave-one-out on train, so a category of one row does not predict
+itself). The three columns most correlated with ``z`` are kept, and the relation is kept if
+the fitted ``zhat`` correlates with ``z`` by at least ``MIN_CORRELATION`` (``rho``).
+
+Sample: ``zhat`` from the sampled parents; ``z0`` the sampled column's own normal scores,
+correlated ``r0`` with ``zhat``. If ``r0`` falls short of ``rho``, the column's values are
+re-ordered among its rows by ``alpha * zhat + beta * z0``, the Gaussian copula's conditional
+draw given the parent with the child's own draw as its noise (``beta`` and ``alpha`` chosen so
+the score has unit variance and correlation ``rho`` with ``zhat``). The values themselves are
+unchanged: the column's shape, its spikes and nulls stay exactly as sampled. Deterministic
+(stable sorts, no random draw). Columns bound to others by an exact rule (lookups, anchors,
+repeats) or strongly tied to another column of their table are left alone: re-ordering one
+side would break that tie more than it gains across tables.
+"""
+
+from __future__ import annotations
+
+import graphlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import special, stats
+
+from synthgen_sdv.core.tight import as_numbers, kind_of
+
+MIN_CORRELATION = 0.3  # a fitted relation weaker than this is left to HMA
+MIN_FEATURE = 0.15  # a parent column correlated less than this with the child is not used
+MAX_FEATURES = 3
+MAX_LEVELS = 100  # categories with more distinct values (names, codes) are not features
+MAX_TIE = 0.6  # a column this correlated with another of its table is not re-ordered
+MIN_ROWS = 30
+SHORTFALL = 0.05  # re-order only when the sampled correlation is this much below the fit
+RIDGE = 1.0
+
+
+@dataclass
+class Feature:
+    """A parent column as a predictor: numbers by their normal scores, categories by a map."""
+
+    fk: str
+    parent: str
+    key: str
+    column: str
+    codes: dict[Any, float] | None = None  # category -> mean z of its rows; None: numeric
+
+    def values(self, child: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> np.ndarray:
+        """The feature for each child row, standardized on these rows (0 where unknown)."""
+        parent = tables[self.parent]
+        by_key = pd.Series(parent[self.column].to_numpy(), index=parent[self.key].to_numpy())
+        by_key = by_key[~by_key.index.duplicated()]
+        joined = pd.Series(by_key.reindex(child[self.fk].to_numpy()).to_numpy())
+        if self.codes is None:
+            x = normal_scores(as_numbers(joined))
+        else:
+            x = joined.map(self.codes).to_numpy(dtype=float)
+        return _standardize(x)
+
+
+@dataclass
+class Conditioned:
+    """``table.column``'s normal score = ``weights`` . features (correlation ``rho`` on train)."""
+
+    table: str
+    column: str
+    features: list[Feature]
+    weights: np.ndarray
+    rho: float
+
+    def describe(self) -> str:
+        """One line: the column, the parent columns it follows, the fitted correlation."""
+        names = ", ".join(f"{f.parent}.{f.column}" for f in self.features)
+        return f"{self.table}.{self.column} <- {names} (r={self.rho:.2f})"
+
+
+@dataclass
+class Conditioning:
+    """Every conditioned child column, in the order to apply them (parents first)."""
+
+    columns: list[Conditioned] = field(default_factory=list)
+    last_applied: list[str] = field(default_factory=list)
+
+    @classmethod
+    def fit(
+        cls,
+        tables: dict[str, pd.DataFrame],
+        metadata: dict[str, Any],
+        exclude: set[tuple[str, str]] = frozenset(),  # type: ignore[assignment]
+    ) -> Conditioning:
+        """Fit the relations worth restoring (see the module); ``exclude``: (table, column)s
+        another mechanism owns."""
+        rels = [
+            r
+            for r in metadata.get("relationships", [])
+            if r["parent_table_name"] != r["child_table_name"]
+            and r["parent_table_name"] in tables
+            and r["child_table_name"] in tables
+        ]
+        found = []
+        for table in _order(tables, rels):
+            mine = [r for r in rels if r["child_table_name"] == table]
+            if not mine or len(tables[table]) < MIN_ROWS:
+                continue
+            df = tables[table]
+            keys = _keys(metadata, table)
+            numeric = [
+                c
+                for c in df.columns
+                if c not in keys and (table, c) not in exclude and kind_of(df[c]) is not None
+            ]
+            tied = _tied(df, numeric, [c for c in df.columns if c not in keys])
+            for col in numeric:
+                if col in tied:
+                    continue
+                fitted = _fit_column(tables, metadata, table, col, mine)
+                if fitted is not None:
+                    found.append(fitted)
+        return cls(found)
+
+    def restore(self, sampled: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+        """The sampled tables with each conditioned column re-ordered toward its parents."""
+        out = dict(sampled)
+        self.last_applied = []
+        for cond in self.columns:
+            df = out.get(cond.table)
+            if df is None or cond.column not in df or len(df) < 3:
+                continue
+            if any(f.parent not in out or f.fk not in df for f in cond.features):
+                continue
+            new = _reordered(df, cond, out)
+            if new is not None:
+                df = df.copy()
+                df[cond.column] = new
+                out[cond.table] = df
+                self.last_applied.append(cond.describe())
+        return out
+
+    def describe(self) -> list[str]:
+        """One line per conditioned column."""
+        return [c.describe() for c in self.columns]
+
+
+def normal_scores(x: np.ndarray) -> np.ndarray:
+    """Normal scores of ``x`` by average ranks (NaN stays NaN)."""
+    out = np.full(len(x), np.nan)
+    known = ~np.isnan(x)
+    n = int(known.sum())
+    if n:
+        out[known] = special.ndtri((stats.rankdata(x[known]) - 0.5) / n)
+    return out
+
+
+def _standardize(x: np.ndarray) -> np.ndarray:
+    x = np.where(np.isfinite(x), x, np.nan)
+    sd = np.nanstd(x) if np.isfinite(x).any() else 0.0
+    if not sd > 0:
+        return np.zeros(len(x))
+    return np.nan_to_num((x - np.nanmean(x)) / sd, nan=0.0)
+
+
+def _keys(metadata: dict[str, Any], table: str) -> set[str]:
+    meta = metadata["tables"][table]
+    keys = {c for c, m in meta["columns"].items() if m.get("sdtype") == "id"}
+    keys |= {
+        r["child_foreign_key"]
+        for r in metadata.get("relationships", [])
+        if r["child_table_name"] == table
+    }
+    if meta.get("primary_key"):
+        keys.add(meta["primary_key"])
+    return keys
+
+
+def _order(tables: dict[str, pd.DataFrame], rels: list[dict]) -> list[str]:
+    graph: dict[str, set[str]] = {t: set() for t in sorted(tables)}
+    for r in rels:
+        graph[r["child_table_name"]].add(r["parent_table_name"])
+    try:
+        return list(graphlib.TopologicalSorter(graph).static_order())
+    except graphlib.CycleError:
+        return sorted(tables)
+
+
+def _tied(df: pd.DataFrame, numeric: list[str], others: list[str]) -> set[str]:
+    """Numeric columns correlated beyond ``MAX_TIE`` (Spearman) with another number of the
+    table, or nearly determined by one of its categories (correlation ratio)."""
+    scores = {c: normal_scores(as_numbers(df[c])) for c in others if kind_of(df[c]) is not None}
+    tied = set()
+    for c in numeric:
+        z = scores[c]
+        for o in others:
+            if o == c:
+                continue
+            if o in scores:
+                r = _corr(z, scores[o])
+            else:
+                r = _eta(z, df[o])
+            if abs(r) > MAX_TIE:
+                tied.add(c)
+                break
+    return tied
+
+
+def _corr(a: np.ndarray, b: np.ndarray) -> float:
+    ok = np.isfinite(a) & np.isfinite(b)
+    if ok.sum() < 3 or a[ok].std() == 0 or b[ok].std() == 0:
+        return 0.0
+    return float(np.corrcoef(a[ok], b[ok])[0, 1])
+
+
+def _eta(z: np.ndarray, cat: pd.Series) -> float:
+    """Correlation of ``z`` with its category means (leave-one-out), 0 for near-unique ones."""
+    codes = pd.Series(cat.to_numpy()).astype("object")
+    if codes.nunique() > MAX_LEVELS or codes.nunique() > 0.5 * len(codes):
+        return 0.0
+    return _corr(z, _loo_means(z, codes))
+
+
+def _loo_means(z: np.ndarray, cat: pd.Series) -> np.ndarray:
+    """Each row's category mean of ``z`` without the row itself (0 for a lone row)."""
+    known = np.isfinite(z)
+    codes, _ = pd.factorize(cat, use_na_sentinel=False)
+    zs = np.where(known, z, 0.0)
+    sums = np.bincount(codes, zs)
+    counts = np.bincount(codes, known.astype(float))
+    own = known.astype(float)
+    rest = counts[codes] - own
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(rest > 0, (sums[codes] - zs) / rest, 0.0)
+
+
+def _fit_column(
+    tables: dict[str, pd.DataFrame],
+    metadata: dict[str, Any],
+    table: str,
+    col: str,
+    rels: list[dict],
+) -> Conditioned | None:
+    child = tables[table]
+    z = normal_scores(as_numbers(child[col]))
+    known = np.isfinite(z)
+    if known.sum() < MIN_ROWS or np.nanstd(z) == 0:
+        return None
+    candidates: list[tuple[float, Feature, np.ndarray]] = []
+    for r in rels:
+        parent, fk, key = r["parent_table_name"], r["child_foreign_key"], r["parent_primary_key"]
+        p = tables[parent]
+        pkeys = _keys(metadata, parent)
+        for pc in p.columns:
+            if pc in pkeys:
+                continue
+            feature = Feature(fk, parent, key, pc)
+            if kind_of(p[pc]) is not None:
+                x = feature.values(child, tables)
+            else:
+                levels = p[pc].nunique()
+                if levels < 2 or levels > min(MAX_LEVELS, 0.5 * len(p)):
+                    continue  # a name of its own per parent row says nothing of a new one
+                joined = _joined(child, p, fk, key, pc)
+                x = _standardize(_loo_means(np.where(known, z, np.nan), joined))
+                means = pd.Series(np.where(known, z, 0.0)).groupby(joined.to_numpy()).mean()
+                feature.codes = {k: float(v) for k, v in means.items()}
+            r_x = _corr(z, x)
+            if abs(r_x) >= MIN_FEATURE:
+                candidates.append((abs(r_x), feature, x))
+    if not candidates:
+        return None
+    candidates.sort(key=lambda t: -t[0])
+    chosen = candidates[:MAX_FEATURES]
+    F = np.column_stack([x for _, _, x in chosen])[known]
+    target = z[known]
+    weights = np.linalg.solve(F.T @ F + RIDGE * np.eye(F.shape[1]), F.T @ target)
+    rho = _corr(F @ weights, target)
+    if rho < MIN_CORRELATION:
+        return None
+    return Conditioned(table, col, [f for _, f, _ in chosen], weights, rho)
+
+
+def _joined(child: pd.DataFrame, parent: pd.DataFrame, fk: str, key: str, col: str) -> pd.Series:
+    by_key = pd.Series(parent[col].to_numpy(), index=parent[key].to_numpy())
+    by_key = by_key[~by_key.index.duplicated()]
+    return pd.Series(by_key.reindex(child[fk].to_numpy()).to_numpy()).astype("object")
+
+
+def _reordered(
+    df: pd.DataFrame, cond: Conditioned, tables: dict[str, pd.DataFrame]
+) -> pd.Series | None:
+    """The column's values re-ordered by the conditional score, or None if already close."""
+    values = df[cond.column]
+    x = as_numbers(values)
+    known = np.flatnonzero(np.isfinite(x))
+    if len(known) < 3:
+        return None
+    F = np.column_stack([f.values(df, tables) for f in cond.features])
+    zhat = _standardize((F @ cond.weights)[known])
+    z0 = normal_scores(x[known])
+    r0 = _corr(zhat, z0)
+    if not np.std(zhat) > 0 or r0 >= cond.rho - SHORTFALL:
+        return None
+    rho = cond.rho
+    beta = np.sqrt((1 - rho**2) / max(1 - r0**2, 1e-9))
+    alpha = rho - beta * r0
+    score = alpha * zhat + beta * z0
+    order = np.argsort(score, kind="stable")
+    ranked = known[np.argsort(x[known], kind="stable")]
+    out = values.copy()
+    # the i-th smallest score takes the i-th smallest value
+    out.iloc[known[order]] = values.iloc[ranked].to_numpy()
+    return out
