@@ -20,8 +20,10 @@ draw given the parent with the child's own draw as its noise (``beta`` and ``alp
 the score has unit variance and correlation ``rho`` with ``zhat``). The values themselves are
 unchanged: the column's shape, its spikes and nulls stay exactly as sampled. Deterministic
 (stable sorts, no random draw). Columns bound to others by an exact rule (lookups, anchors,
-repeats) or strongly tied to another column of their table are left alone: re-ordering one
-side would break that tie more than it gains across tables.
+repeats) or nearly determined by a category of their table are left alone. A column correlated
+with other numbers of its table is re-ordered only if that brings the sampled correlations,
+with the parents' prediction and with those numbers together, closer to the data's (Chinook's
+track price follows its media type and its length: re-ordered when the length agrees).
 """
 
 from __future__ import annotations
@@ -39,8 +41,10 @@ from synthgen_sdv.core.tight import as_numbers, kind_of
 MIN_CORRELATION = 0.3  # a fitted relation weaker than this is left to HMA
 MIN_FEATURE = 0.15  # a parent column correlated less than this with the child is not used
 MAX_FEATURES = 3
-MAX_LEVELS = 100  # categories with more distinct values (names, codes) are not features
-MAX_TIE = 0.6  # a column this correlated with another of its table is not re-ordered
+MAX_LEVELS = 100  # a copied parent's categories with more values are not features
+MAX_LEVELS_MODELED = 30  # nor a modeled parent's: more are names, which a new row does not share
+MAX_TIE = 0.6  # a column this determined by a category of its table is not re-ordered
+MIN_PARTNER = 0.1  # numbers of the table correlated at least this much are checked
 MIN_ROWS = 30
 SHORTFALL = 0.05  # re-order only when the sampled correlation is this much below the fit
 RIDGE = 1.0
@@ -78,6 +82,7 @@ class Conditioned:
     features: list[Feature]
     weights: np.ndarray
     rho: float
+    partners: dict[str, float] = field(default_factory=dict)  # number -> correlation on train
 
     def describe(self) -> str:
         """One line: the column, the parent columns it follows, the fitted correlation."""
@@ -98,9 +103,11 @@ class Conditioning:
         tables: dict[str, pd.DataFrame],
         metadata: dict[str, Any],
         exclude: set[tuple[str, str]] = frozenset(),  # type: ignore[assignment]
+        copied: set[str] = frozenset(),  # type: ignore[assignment]
     ) -> Conditioning:
         """Fit the relations worth restoring (see the module); ``exclude``: (table, column)s
-        another mechanism owns."""
+        another mechanism owns; ``copied``: tables sampled as copies of their rows, whose
+        names (one per row) keep their meaning in the sample and so may be features."""
         rels = [
             r
             for r in metadata.get("relationships", [])
@@ -120,13 +127,19 @@ class Conditioning:
                 for c in df.columns
                 if c not in keys and (table, c) not in exclude and kind_of(df[c]) is not None
             ]
-            tied = _tied(df, numeric, [c for c in df.columns if c not in keys])
+            others = [c for c in df.columns if c not in keys]
+            scores = {c: normal_scores(as_numbers(df[c])) for c in others if kind_of(df[c])}
             for col in numeric:
-                if col in tied:
+                if _tied(df, scores[col], [c for c in others if c not in scores]):
                     continue
-                fitted = _fit_column(tables, metadata, table, col, mine)
-                if fitted is not None:
-                    found.append(fitted)
+                fitted = _fit_column(tables, metadata, table, col, mine, set(copied))
+                if fitted is None:
+                    continue
+                for o, z in scores.items():
+                    r = _corr(scores[col], z)
+                    if o != col and abs(r) >= MIN_PARTNER:
+                        fitted.partners[o] = r
+                found.append(fitted)
         return cls(found)
 
     def restore(self, sampled: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -193,24 +206,10 @@ def _order(tables: dict[str, pd.DataFrame], rels: list[dict]) -> list[str]:
         return sorted(tables)
 
 
-def _tied(df: pd.DataFrame, numeric: list[str], others: list[str]) -> set[str]:
-    """Numeric columns correlated beyond ``MAX_TIE`` (Spearman) with another number of the
-    table, or nearly determined by one of its categories (correlation ratio)."""
-    scores = {c: normal_scores(as_numbers(df[c])) for c in others if kind_of(df[c]) is not None}
-    tied = set()
-    for c in numeric:
-        z = scores[c]
-        for o in others:
-            if o == c:
-                continue
-            if o in scores:
-                r = _corr(z, scores[o])
-            else:
-                r = _eta(z, df[o])
-            if abs(r) > MAX_TIE:
-                tied.add(c)
-                break
-    return tied
+def _tied(df: pd.DataFrame, z: np.ndarray, categories: list[str]) -> bool:
+    """Whether ``z`` is nearly determined by one of the table's categories (correlation with
+    its leave-one-out category means beyond ``MAX_TIE``)."""
+    return any(abs(_eta(z, df[c])) > MAX_TIE for c in categories)
 
 
 def _corr(a: np.ndarray, b: np.ndarray) -> float:
@@ -247,6 +246,7 @@ def _fit_column(
     table: str,
     col: str,
     rels: list[dict],
+    copied: set[str],
 ) -> Conditioned | None:
     child = tables[table]
     z = normal_scores(as_numbers(child[col]))
@@ -266,8 +266,10 @@ def _fit_column(
                 x = feature.values(child, tables)
             else:
                 levels = p[pc].nunique()
-                if levels < 2 or levels > min(MAX_LEVELS, 0.5 * len(p)):
-                    continue  # a name of its own per parent row says nothing of a new one
+                modeled = parent not in copied
+                most = min(MAX_LEVELS_MODELED, 0.5 * len(p)) if modeled else MAX_LEVELS
+                if levels < 2 or levels > most:
+                    continue  # a modeled parent's own name per row says nothing of a new row
                 joined = _joined(child, p, fk, key, pc)
                 x = _standardize(_loo_means(np.where(known, z, np.nan), joined))
                 means = pd.Series(np.where(known, z, 0.0)).groupby(joined.to_numpy()).mean()
@@ -315,7 +317,22 @@ def _reordered(
     score = alpha * zhat + beta * z0
     order = np.argsort(score, kind="stable")
     ranked = known[np.argsort(x[known], kind="stable")]
+    new = np.empty(len(known), dtype=int)
+    new[order] = ranked  # the i-th smallest score takes the i-th smallest value
+    if cond.partners:
+        partners = {
+            c: normal_scores(as_numbers(df[c]))[known] for c in cond.partners if c in df
+        }
+        z1 = normal_scores(x[new])
+        before = abs(rho - r0) + _partner_error(cond, z0, partners)
+        after = abs(rho - _corr(zhat, z1)) + _partner_error(cond, z1, partners)
+        if not after < before:
+            return None
     out = values.copy()
-    # the i-th smallest score takes the i-th smallest value
-    out.iloc[known[order]] = values.iloc[ranked].to_numpy()
+    out.iloc[known] = values.iloc[new].to_numpy()
     return out
+
+
+def _partner_error(cond: Conditioned, z: np.ndarray, partners: dict[str, np.ndarray]) -> float:
+    """How far ``z``'s correlations with the table's other numbers are from the data's."""
+    return sum(abs(cond.partners[c] - _corr(z, p)) for c, p in partners.items())

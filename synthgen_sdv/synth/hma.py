@@ -138,7 +138,10 @@ class _HMABase(Synthesizer):
         self.shares = learn_shares(tables, self.treatments)
         self.conditioned = None
         if getattr(self, "conditioning", False):
-            self.conditioned = Conditioning.fit(original, original_md, self._owned_columns())
+            copied = set(getattr(self.model, "_copied", None) or ())
+            self.conditioned = Conditioning.fit(
+                original, original_md, self._owned_columns(), copied
+            )
 
     def _owned_columns(self) -> set[tuple[str, str]]:
         """(table, column)s an exact mechanism rebuilds (lookups, anchors, repeats, copies):

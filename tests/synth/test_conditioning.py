@@ -109,15 +109,36 @@ def test_the_relation_is_found_on_the_other_parent_and_names_are_not_features():
     assert ("orders", "freight") not in found
 
 
-def test_columns_owned_by_another_mechanism_or_tied_in_their_table_are_left_alone():
+def test_columns_owned_by_another_mechanism_or_set_by_a_category_are_left_alone():
     tables, metadata = _shop()
     owned = Conditioning.fit(tables, metadata, exclude={("lines", "unit_price")})
     assert ("lines", "unit_price") not in {(c.table, c.column) for c in owned.columns}
-    tied = dict(tables)
-    tied["lines"] = tables["lines"].assign(total=tables["lines"]["unit_price"] * 2 + 1)
-    metadata["tables"]["lines"]["columns"]["total"] = {"sdtype": "numerical"}
-    cols = {(c.table, c.column) for c in Conditioning.fit(tied, metadata).columns}
-    assert ("lines", "unit_price") not in cols  # re-ordering it would break unit_price x total
+    banded = dict(tables)
+    price = tables["lines"]["unit_price"]
+    banded["lines"] = tables["lines"].assign(band=pd.qcut(price, 4, labels=list("abcd")))
+    metadata["tables"]["lines"]["columns"]["band"] = {"sdtype": "categorical"}
+    cols = {(c.table, c.column) for c in Conditioning.fit(banded, metadata).columns}
+    assert ("lines", "unit_price") not in cols  # re-ordering it would break unit_price x band
+
+
+def test_a_reorder_that_breaks_its_table_more_than_it_mends_is_not_made():
+    tables, metadata = _shop()
+    lines = tables["lines"]
+    for name, k in (("total", 2), ("tax", 3)):
+        lines = lines.assign(**{name: lines["unit_price"] * k + 1})
+        metadata["tables"]["lines"]["columns"][name] = {"sdtype": "numerical"}
+    tables = {**tables, "lines": lines}
+    (price,) = [c for c in Conditioning.fit(tables, metadata).columns if c.column == "unit_price"]
+    assert price.partners["total"] > 0.99 and price.partners["tax"] > 0.99
+    cond = Conditioning([price])
+    # rows shuffled whole: the tie with total and tax holds, the one with the product is lost
+    shuffled = lines.assign(product_id=np.random.default_rng(0).permutation(lines["product_id"]))
+    out = cond.restore({**tables, "lines": shuffled})
+    assert out["lines"].equals(shuffled) and not cond.last_applied
+    # the same rows with total and tax unrelated already: the reorder mends without breaking
+    loose = shuffled.assign(total=np.arange(len(lines)) % 7, tax=np.arange(len(lines)) % 5)
+    cond.columns[0].partners = {"total": 0.0, "tax": 0.0}
+    assert cond.restore({**tables, "lines": loose}) and cond.last_applied
 
 
 def test_restore_reorders_values_toward_the_parent_and_keeps_them():
