@@ -41,7 +41,8 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "hma repeats=False": ("hma", {"repeats": False}),
     "hma lookups=False anchors=False": ("hma", {"lookups": False, "anchors": False}),
     "hma clusters=8": ("hma", {"clusters": 8}),
-    "hma conditioning": ("hma", {"conditioning": True}),
+    "hma conditioning": ("hma", {"conditioning": "parents"}),
+    "hma conditioning=rows": ("hma", {"conditioning": "rows"}),
 }
 DBS = [
     "northwind",

@@ -54,7 +54,7 @@ RIDGE = 1.0
 class Feature:
     """A parent column as a predictor: numbers by their normal scores, categories by a map."""
 
-    fk: str
+    fk: str | None  # None: a category of the row itself
     parent: str
     key: str
     column: str
@@ -62,10 +62,10 @@ class Feature:
 
     def values(self, child: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> np.ndarray:
         """The feature for each child row, standardized on these rows (0 where unknown)."""
-        parent = tables[self.parent]
-        by_key = pd.Series(parent[self.column].to_numpy(), index=parent[self.key].to_numpy())
-        by_key = by_key[~by_key.index.duplicated()]
-        joined = pd.Series(by_key.reindex(child[self.fk].to_numpy()).to_numpy())
+        if self.fk is None:
+            joined = pd.Series(child[self.column].to_numpy())
+        else:
+            joined = _joined(child, tables[self.parent], self.fk, self.key, self.column)
         if self.codes is None:
             x = normal_scores(as_numbers(joined))
         else:
@@ -104,10 +104,13 @@ class Conditioning:
         metadata: dict[str, Any],
         exclude: set[tuple[str, str]] = frozenset(),  # type: ignore[assignment]
         copied: set[str] = frozenset(),  # type: ignore[assignment]
+        rows: bool = False,
     ) -> Conditioning:
         """Fit the relations worth restoring (see the module); ``exclude``: (table, column)s
         another mechanism owns; ``copied``: tables sampled as copies of their rows, whose
-        names (one per row) keep their meaning in the sample and so may be features."""
+        names (one per row) keep their meaning in the sample and so may be features;
+        ``rows``: the row's own categories are features too (the copula relates a number to
+        a category only monotonically, through the category's code)."""
         rels = [
             r
             for r in metadata.get("relationships", [])
@@ -118,7 +121,7 @@ class Conditioning:
         found = []
         for table in _order(tables, rels):
             mine = [r for r in rels if r["child_table_name"] == table]
-            if not mine or len(tables[table]) < MIN_ROWS:
+            if not (mine or rows) or len(tables[table]) < MIN_ROWS:
                 continue
             df = tables[table]
             keys = _keys(metadata, table)
@@ -129,10 +132,12 @@ class Conditioning:
             ]
             others = [c for c in df.columns if c not in keys]
             scores = {c: normal_scores(as_numbers(df[c])) for c in others if kind_of(df[c])}
+            categories = [c for c in others if c not in scores]
+            own = [c for c in categories if _levels_ok(df[c], MAX_LEVELS_MODELED)] if rows else []
             for col in numeric:
-                if _tied(df, scores[col], [c for c in others if c not in scores]):
+                if _tied(df, scores[col], [c for c in categories if c not in own]):
                     continue
-                fitted = _fit_column(tables, metadata, table, col, mine, set(copied))
+                fitted = _fit_column(tables, metadata, table, col, mine, set(copied), own)
                 if fitted is None:
                     continue
                 for o, z in scores.items():
@@ -150,7 +155,7 @@ class Conditioning:
             df = out.get(cond.table)
             if df is None or cond.column not in df or len(df) < 3:
                 continue
-            if any(f.parent not in out or f.fk not in df for f in cond.features):
+            if any(f.parent not in out or (f.fk or f.column) not in df for f in cond.features):
                 continue
             new = _reordered(df, cond, out)
             if new is not None:
@@ -247,6 +252,7 @@ def _fit_column(
     col: str,
     rels: list[dict],
     copied: set[str],
+    own: list[str],
 ) -> Conditioned | None:
     child = tables[table]
     z = normal_scores(as_numbers(child[col]))
@@ -254,23 +260,21 @@ def _fit_column(
     if known.sum() < MIN_ROWS or np.nanstd(z) == 0:
         return None
     candidates: list[tuple[float, Feature, np.ndarray]] = []
-    for r in rels:
-        parent, fk, key = r["parent_table_name"], r["child_foreign_key"], r["parent_primary_key"]
+    pool = [(r["parent_table_name"], r["child_foreign_key"], r["parent_primary_key"]) for r in rels]
+    for parent, fk, key in [*pool, (table, None, "")]:
         p = tables[parent]
         pkeys = _keys(metadata, parent)
-        for pc in p.columns:
+        most = MAX_LEVELS if parent in copied else MAX_LEVELS_MODELED
+        for pc in own if fk is None else p.columns:
             if pc in pkeys:
                 continue
             feature = Feature(fk, parent, key, pc)
             if kind_of(p[pc]) is not None:
                 x = feature.values(child, tables)
             else:
-                levels = p[pc].nunique()
-                modeled = parent not in copied
-                most = min(MAX_LEVELS_MODELED, 0.5 * len(p)) if modeled else MAX_LEVELS
-                if levels < 2 or levels > most:
+                if not _levels_ok(p[pc], most, names=parent in copied):
                     continue  # a modeled parent's own name per row says nothing of a new row
-                joined = _joined(child, p, fk, key, pc)
+                joined = (_joined(child, p, fk, key, pc) if fk else child[pc]).astype("object")
                 x = _standardize(_loo_means(np.where(known, z, np.nan), joined))
                 means = pd.Series(np.where(known, z, 0.0)).groupby(joined.to_numpy()).mean()
                 feature.codes = {k: float(v) for k, v in means.items()}
@@ -290,10 +294,17 @@ def _fit_column(
     return Conditioned(table, col, [f for _, f, _ in chosen], weights, rho)
 
 
+def _levels_ok(values: pd.Series, most: int, names: bool = False) -> bool:
+    """A category with 2 to ``most`` values, and not one per row (a name) unless ``names``
+    (a copied table's names stay with their rows)."""
+    levels = values.nunique()
+    return 2 <= levels <= most and (names or levels <= 0.5 * len(values))
+
+
 def _joined(child: pd.DataFrame, parent: pd.DataFrame, fk: str, key: str, col: str) -> pd.Series:
     by_key = pd.Series(parent[col].to_numpy(), index=parent[key].to_numpy())
     by_key = by_key[~by_key.index.duplicated()]
-    return pd.Series(by_key.reindex(child[fk].to_numpy()).to_numpy()).astype("object")
+    return pd.Series(by_key.reindex(child[fk].to_numpy()).to_numpy())
 
 
 def _reordered(
@@ -320,9 +331,7 @@ def _reordered(
     new = np.empty(len(known), dtype=int)
     new[order] = ranked  # the i-th smallest score takes the i-th smallest value
     if cond.partners:
-        partners = {
-            c: normal_scores(as_numbers(df[c]))[known] for c in cond.partners if c in df
-        }
+        partners = {c: normal_scores(as_numbers(df[c]))[known] for c in cond.partners if c in df}
         z1 = normal_scores(x[new])
         before = abs(rho - r0) + _partner_error(cond, z0, partners)
         after = abs(rho - _corr(zhat, z1)) + _partner_error(cond, z1, partners)

@@ -25,8 +25,9 @@ Parameters (``SYNTHESIZERS.get("hma")(seed=..., **params)``):
         small children) are sampled as copies of their real rows with their children's
         parameters, not from models they are too small to fit (``copies``); those rows are
         real rows (PII columns are still regenerated); 0 = always modeled
-    conditioning: a child's numbers and dates re-ordered among its sampled rows toward what
-        its parents' columns predict (``conditioning``); False = off
+    conditioning: "parents": a child's numbers and dates re-ordered among its sampled rows
+        toward what its parents' columns predict (``conditioning``); "rows": toward its
+        parents' columns and its row's own categories; "off" (or False)
     pii / reattach_condition: see ``Synthesizer``
 """
 
@@ -78,11 +79,16 @@ class _HMABase(Synthesizer):
         anchors: bool = False,
         clusters: int = 0,
         repeats: bool = False,
-        conditioning: bool = False,
+        conditioning: str | bool = "off",
         **kwargs,
     ):
         super().__init__(seed=seed, verbose=verbose, **kwargs)
-        self.conditioning = bool(conditioning)
+        modes = {False: "off", True: "parents", "off": "off", "parents": "parents", "rows": "rows"}
+        if conditioning not in modes:
+            raise ValueError(
+                f"conditioning must be 'off', 'parents' or 'rows', got {conditioning!r}"
+            )
+        self.conditioning = modes[conditioning]
         self.conditioned: Conditioning | None = None
         self.clusters = int(clusters)
         self.repeats = bool(repeats)
@@ -137,10 +143,11 @@ class _HMABase(Synthesizer):
         # looked-up label follows its re-labelled determinant rather than being re-labelled
         self.shares = learn_shares(tables, self.treatments)
         self.conditioned = None
-        if getattr(self, "conditioning", False):
+        mode = getattr(self, "conditioning", "off")
+        if mode != "off":
             copied = set(getattr(self.model, "_copied", None) or ())
             self.conditioned = Conditioning.fit(
-                original, original_md, self._owned_columns(), copied
+                original, original_md, self._owned_columns(), copied, rows=mode == "rows"
             )
 
     def _owned_columns(self) -> set[tuple[str, str]]:
@@ -231,7 +238,7 @@ class _HMABase(Synthesizer):
             "anchors": getattr(self, "anchors", False),
             "clusters": getattr(self, "clusters", 0),
             "repeats": getattr(self, "repeats", False),
-            "conditioning": getattr(self, "conditioning", False),
+            "conditioning": getattr(self, "conditioning", "off"),
             "pii": self.pii,
             "reattach_condition": self.reattach_condition,
         }

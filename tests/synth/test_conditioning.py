@@ -102,7 +102,7 @@ def test_the_relation_is_found_on_the_other_parent_and_names_are_not_features():
     found = {(c.table, c.column): c for c in Conditioning.fit(tables, metadata).columns}
     price = found[("lines", "unit_price")]
     assert price.rho > 0.95
-    assert [f.column for f in price.features][0] == "price"
+    assert price.features[0].column == "price"
     assert all(f.column != "name" for c in found.values() for f in c.features)
     # quantity and freight are independent of every parent column: nothing to condition
     assert ("lines", "quantity") not in found
