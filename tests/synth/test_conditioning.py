@@ -185,3 +185,56 @@ def test_hma_keeps_a_line_price_with_its_product(seed):
     assert np.array_equal(np.sort(a["unit_price"]), np.sort(b["unit_price"]))
     assert a["quantity"].equals(b["quantity"])
     assert "lines.unit_price" in " ".join(model.params()["conditioned_columns"])
+
+
+def _modes(seed: int = 0) -> tuple[dict, dict]:
+    """The shop with each order's freight set by its shipping mode, not monotonically in any
+    order of the modes' codes (rail is dear, air and sea cheap)."""
+    tables, metadata = _shop(seed)
+    rng = np.random.default_rng(seed + 1)
+    orders = tables["orders"]
+    mode = rng.choice(["air", "rail", "sea"], len(orders))
+    base = np.where(mode == "rail", 100.0, 10.0)
+    tables["orders"] = orders.assign(
+        ship_mode=mode, freight=(base * rng.lognormal(0, 0.3, len(orders))).round(2)
+    )
+    metadata["tables"]["orders"]["columns"]["ship_mode"] = {"sdtype": "categorical"}
+    return tables, metadata
+
+
+def _rail_share(t: dict) -> float:
+    """Share of the dearest quarter of freights that go by rail (1/3 if unrelated)."""
+    o = t["orders"]
+    top = o["freight"] >= o["freight"].quantile(0.75)
+    return float((o.loc[top, "ship_mode"] == "rail").mean())
+
+
+def test_rows_mode_conditions_a_number_on_its_own_rows_category():
+    tables, metadata = _modes()
+    parents = {(c.table, c.column) for c in Conditioning.fit(tables, metadata).columns}
+    rows = {(c.table, c.column): c for c in Conditioning.fit(tables, metadata, rows=True).columns}
+    assert ("orders", "freight") not in parents
+    freight = rows[("orders", "freight")]
+    assert freight.features[0].fk is None and freight.features[0].column == "ship_mode"
+    sampled = {
+        **tables,
+        "orders": tables["orders"].assign(
+            ship_mode=tables["orders"]["ship_mode"].sample(frac=1, random_state=0).to_numpy()
+        ),
+    }
+    assert _rail_share(sampled) < 0.6
+    assert _rail_share(Conditioning([freight]).restore(sampled)) > 0.9
+
+
+def test_hma_rows_mode_keeps_a_non_monotone_category_relation():
+    tables, metadata = _modes()
+    shares = {}
+    for mode in ("off", "rows"):
+        model = SYNTHESIZERS.get("hma")(seed=4, conditioning=mode)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.fit(tables, metadata)
+            shares[mode] = _rail_share(model.sample(1.0))
+    assert _rail_share(tables) > 0.95
+    assert shares["rows"] > shares["off"] + 0.1
+    assert shares["rows"] > 0.85
