@@ -48,6 +48,7 @@ MIN_PARTNER = 0.1  # numbers of the table correlated at least this much are chec
 MIN_ROWS = 30
 SHORTFALL = 0.05  # re-order only when the sampled correlation is this much below the fit
 RIDGE = 1.0
+MAX_FIT_ROWS = 100_000  # a larger child is fitted on this many of its rows (a fixed draw)
 
 
 @dataclass
@@ -124,6 +125,9 @@ class Conditioning:
             if not (mine or rows) or len(tables[table]) < MIN_ROWS:
                 continue
             df = tables[table]
+            if len(df) > MAX_FIT_ROWS:  # correlations need no more; the same rows every fit
+                pick = np.random.default_rng(0).choice(len(df), MAX_FIT_ROWS, replace=False)
+                df = df.iloc[np.sort(pick)]
             keys = _keys(metadata, table)
             numeric = [
                 c
@@ -134,10 +138,13 @@ class Conditioning:
             scores = {c: normal_scores(as_numbers(df[c])) for c in others if kind_of(df[c])}
             categories = [c for c in others if c not in scores]
             own = [c for c in categories if _levels_ok(df[c], MAX_LEVELS_MODELED)] if rows else []
+            cache: dict[tuple, np.ndarray] = {}  # numeric parent features, shared by columns
             for col in numeric:
                 if _tied(df, scores[col], [c for c in categories if c not in own]):
                     continue
-                fitted = _fit_column(tables, metadata, table, col, mine, set(copied), own)
+                fitted = _fit_column(
+                    tables, metadata, df, table, col, mine, set(copied), own, cache
+                )
                 if fitted is None:
                     continue
                 for o, z in scores.items():
@@ -248,13 +255,14 @@ def _loo_means(z: np.ndarray, cat: pd.Series) -> np.ndarray:
 def _fit_column(
     tables: dict[str, pd.DataFrame],
     metadata: dict[str, Any],
+    child: pd.DataFrame,
     table: str,
     col: str,
     rels: list[dict],
     copied: set[str],
     own: list[str],
+    cache: dict[tuple, np.ndarray],
 ) -> Conditioned | None:
-    child = tables[table]
     z = normal_scores(as_numbers(child[col]))
     known = np.isfinite(z)
     if known.sum() < MIN_ROWS or np.nanstd(z) == 0:
@@ -270,7 +278,9 @@ def _fit_column(
                 continue
             feature = Feature(fk, parent, key, pc)
             if kind_of(p[pc]) is not None:
-                x = feature.values(child, tables)
+                if (fk, pc) not in cache:
+                    cache[(fk, pc)] = feature.values(child, tables)
+                x = cache[(fk, pc)]
             else:
                 if not _levels_ok(p[pc], most, names=parent in copied):
                     continue  # a modeled parent's own name per row says nothing of a new row
