@@ -238,3 +238,40 @@ def test_hma_rows_mode_keeps_a_non_monotone_category_relation():
     assert _rail_share(tables) > 0.95
     assert shares["rows"] > shares["off"] + 0.1
     assert shares["rows"] > 0.85
+
+
+def test_restore_keeps_dtypes_of_nullable_integers_and_dates():
+    tables, metadata = _shop()
+    lines = tables["lines"]
+    price = lines["unit_price"]
+    lines = lines.assign(
+        cents=(price * 100).round().astype("Int64"),
+        listed=pd.Timestamp("2020-01-01", tz="UTC") + pd.to_timedelta(price * 3600, unit="s"),
+        empty=np.nan,
+    )
+    lines.loc[lines.index[:5], "cents"] = pd.NA
+    for name, sdtype in (("cents", "numerical"), ("listed", "datetime"), ("empty", "numerical")):
+        metadata["tables"]["lines"]["columns"][name] = {"sdtype": sdtype}
+    cond = Conditioning.fit({**tables, "lines": lines}, metadata)
+    fitted = {c.column for c in cond.columns if c.table == "lines"}
+    assert "empty" not in fitted
+    cond.columns = [c for c in cond.columns if c.column in ("cents", "listed")]
+    for c in cond.columns:
+        c.partners = {}  # each alone: the others are shuffled below
+    assert {c.column for c in cond.columns} == {"cents", "listed"}
+    rng = np.random.default_rng(3)
+    shuffled = lines.assign(
+        cents=lines["cents"].sample(frac=1, random_state=1).array,
+        listed=lines["listed"].to_numpy()[rng.permutation(len(lines))],
+    )
+    out = cond.restore({**tables, "lines": shuffled})["lines"]
+    assert out["cents"].dtype == "Int64" and out["cents"].isna().sum() == 5
+    assert str(out["listed"].dtype) == str(lines["listed"].dtype)
+    m = out.merge(tables["products"], on="product_id")
+    assert (
+        np.corrcoef(m["cents"].astype(float).fillna(m["cents"].astype(float).mean()), m["price"])[
+            0, 1
+        ]
+        > 0.9
+    )
+    assert np.array_equal(np.sort(out["listed"].to_numpy()), np.sort(lines["listed"].to_numpy()))
