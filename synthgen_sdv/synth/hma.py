@@ -266,6 +266,7 @@ class FastHMA(_HMABase):
         anchors: bool = True,
         small_tables: int = 50,
         repeats: bool = True,
+        conditioning: str | bool = "parents",
         **kwargs,
     ):
         super().__init__(
@@ -279,6 +280,7 @@ class FastHMA(_HMABase):
             lookups=lookups,
             anchors=anchors,
             repeats=repeats,
+            conditioning=conditioning,
             **kwargs,
         )
         self.multiparent, self.candidates, self.childless = multiparent, candidates, childless
