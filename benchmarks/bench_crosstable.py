@@ -36,13 +36,16 @@ from bench_realdb import PROPERTIES, SEED, holdout, load  # noqa: E402
 #: name -> (synthesizer, params); the first is the reference
 VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "hma (default)": ("hma", {}),
-    "hma before (small_tables=0 repeats=False)": ("hma", {"small_tables": 0, "repeats": False}),
-    "hma small_tables=0": ("hma", {"small_tables": 0}),
-    "hma repeats=False": ("hma", {"repeats": False}),
+    "hma conditioning=off": ("hma", {"conditioning": "off"}),
+    "hma conditioning=rows": ("hma", {"conditioning": "rows"}),
+    "hma before (small_tables=0 repeats=False)": (
+        "hma",
+        {"small_tables": 0, "repeats": False, "conditioning": "off"},
+    ),
+    "hma small_tables=0": ("hma", {"small_tables": 0, "conditioning": "off"}),
+    "hma repeats=False": ("hma", {"repeats": False, "conditioning": "off"}),
     "hma lookups=False anchors=False": ("hma", {"lookups": False, "anchors": False}),
     "hma clusters=8": ("hma", {"clusters": 8}),
-    "hma conditioning": ("hma", {"conditioning": "parents"}),
-    "hma conditioning=rows": ("hma", {"conditioning": "rows"}),
 }
 DBS = [
     "northwind",
@@ -58,7 +61,7 @@ DBS = [
     "adventureworks_purchasing",
 ]
 #: run when --variants is not given: the default and what it is measured against
-DEFAULT_VARIANTS = ["hma (default)", "hma before (small_tables=0 repeats=False)"]
+DEFAULT_VARIANTS = ["hma (default)", "hma conditioning=off"]
 NOTES = [
     "Variants: the default; `before` = the default of the previous round (no copies, no "
     "repeats); `small_tables=0` and `repeats=False` take one mechanism out (seed 0 only). "
@@ -180,6 +183,32 @@ def _run(db: str, variant: str, work: Path, seed: int) -> dict[str, Any]:
     }
 
 
+def cost(db: str, variants: list[str], work: Path, repeat: int = 2) -> dict[str, Any]:
+    """CPU seconds (this process) of fit + sample on the whole database for each variant,
+    the best of ``repeat`` rounds with the variants alternating (so warm-up and load fall on
+    all of them alike)."""
+    warnings.filterwarnings("ignore")
+    from synthgen_sdv.runs.from_user import UserSource
+
+    source = UserSource(user=load(db, "detected", work), seed=SEED)
+    best: dict[str, tuple[float, float]] = {}
+    for _ in range(repeat):
+        for variant in variants:
+            model, params = VARIANTS[variant]
+            reference, _meta, _root, learner = source.study_setup(
+                source.default_tables(), params or None
+            )
+            t0 = time.process_time()
+            fitted = learner.fit(reference, model)
+            t1 = time.process_time()
+            learner.sample(fitted)
+            t2 = time.process_time()
+            old = best.get(variant)
+            if old is None or (t2 - t0) < sum(old):
+                best[variant] = (t1 - t0, t2 - t1)
+    return {v: {"fit_cpu": round(f, 2), "sample_cpu": round(s, 2)} for v, (f, s) in best.items()}
+
+
 def _f(v: Any) -> str:
     return "-" if v is None else f"{v:.3f}"
 
@@ -232,6 +261,27 @@ def markdown(doc: dict) -> str:
     lines += ["| database | " + " | ".join(PROPERTIES) + " |", "|---|---|---|---|---|"]
     for db, r in ref.items():
         lines.append(f"| {db} | " + " | ".join(_f(r["ceiling"][p]) for p in PROPERTIES) + " |")
+    if doc.get("cost"):
+        first = next(iter(VARIANTS))
+        lines += [
+            "",
+            f"CPU of fit + sample on the whole database (`--cost`, {doc.get('cost_date', '')}; "
+            "process CPU seconds, best of 2 rounds, variants alternating); ratio = the "
+            f"variant's total over `{first}`'s:",
+            "",
+            "| database | variant | fit CPU s | sample CPU s | ratio |",
+            "|---|---|---|---|---|",
+        ]
+        for db, per in doc["cost"].items():
+            ref_cpu = per.get(first)
+            for variant, c in per.items():
+                total = c["fit_cpu"] + c["sample_cpu"]
+                ratio = (
+                    f"{total / (ref_cpu['fit_cpu'] + ref_cpu['sample_cpu']):.2f}"
+                    if ref_cpu and ref_cpu["fit_cpu"] + ref_cpu["sample_cpu"] > 0
+                    else "-"
+                )
+                lines.append(f"| {db} | {variant} | {c['fit_cpu']} | {c['sample_cpu']} | {ratio} |")
     lines += ["", *doc.get("notes", []), "", machine_md(doc["machine"])]
     return "\n".join(lines) + "\n"
 
@@ -249,6 +299,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--merge", action="store_true", help="keep earlier runs of other (database, variant)s"
     )
+    p.add_argument(
+        "--cost",
+        action="store_true",
+        help="instead of the holdout studies: CPU of fit + sample on the whole database per "
+        "variant (kept with the earlier runs)",
+    )
     args = p.parse_args(argv)
     dbs = args.dbs.split(",")
     variants = args.variants.split(",")
@@ -264,6 +320,17 @@ def main(argv: list[str] | None = None) -> int:
         "notes": NOTES,
     }
     previous = REPORTS / "crosstable.json"
+    if args.cost:
+        doc = json.loads(previous.read_text()) if previous.exists() else doc
+        doc.setdefault("cost", {})
+        doc["cost_date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        with tempfile.TemporaryDirectory() as tmp:
+            for db in dbs:
+                doc["cost"][db] = cost(db, variants, Path(tmp))
+                print(db, json.dumps(doc["cost"][db]), file=sys.stderr, flush=True)
+                previous.write_text(json.dumps(doc, indent=2, default=str))
+                (REPORTS / "crosstable.md").write_text(markdown(doc))
+        return 0
     if args.merge and previous.exists():
         old = json.loads(previous.read_text())
         doc["dbs"] = [d for d in old["dbs"] if d not in dbs] + dbs
