@@ -49,6 +49,7 @@ MIN_ROWS = 30
 SHORTFALL = 0.05  # re-order only when the sampled correlation is this much below the fit
 RIDGE = 1.0
 MAX_FIT_ROWS = 100_000  # a larger child is fitted on this many of its rows (a fixed draw)
+MAX_COLUMNS = 100  # a wider child (or parent's columns beyond) is left to HMA: pairs grow as k^2
 
 
 @dataclass
@@ -122,7 +123,8 @@ class Conditioning:
         found = []
         for table in _order(tables, rels):
             mine = [r for r in rels if r["child_table_name"] == table]
-            if not (mine or rows) or len(tables[table]) < MIN_ROWS:
+            shape = tables[table].shape
+            if not (mine or rows) or shape[0] < MIN_ROWS or shape[1] > MAX_COLUMNS:
                 continue
             df = tables[table]
             if len(df) > MAX_FIT_ROWS:  # correlations need no more; the same rows every fit
@@ -273,7 +275,7 @@ def _fit_column(
         p = tables[parent]
         pkeys = _keys(metadata, parent)
         most = MAX_LEVELS if parent in copied else MAX_LEVELS_MODELED
-        for pc in own if fk is None else p.columns:
+        for pc in own if fk is None else p.columns[:MAX_COLUMNS]:
             if pc in pkeys:
                 continue
             feature = Feature(fk, parent, key, pc)

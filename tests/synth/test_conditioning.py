@@ -275,3 +275,16 @@ def test_restore_keeps_dtypes_of_nullable_integers_and_dates():
         > 0.9
     )
     assert np.array_equal(np.sort(out["listed"].to_numpy()), np.sort(lines["listed"].to_numpy()))
+
+
+def test_a_table_wider_than_the_cap_is_left_to_hma():
+    from synthgen_sdv.synth.conditioning import MAX_COLUMNS
+
+    tables, metadata = _shop()
+    lines = tables["lines"]
+    extra = {f"x{i}": np.arange(len(lines)) % (i + 2) for i in range(MAX_COLUMNS)}
+    wide = pd.concat([lines, pd.DataFrame(extra, index=lines.index)], axis=1)
+    for name in extra:
+        metadata["tables"]["lines"]["columns"][name] = {"sdtype": "numerical"}
+    found = Conditioning.fit({**tables, "lines": wide}, metadata).columns
+    assert not [c for c in found if c.table == "lines"]
