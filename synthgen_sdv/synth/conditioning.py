@@ -291,15 +291,28 @@ def _fit_column(
                 means = pd.Series(np.where(known, z, 0.0)).groupby(joined.to_numpy()).mean()
                 feature.codes = {k: float(v) for k, v in means.items()}
             r_x = _corr(z, x)
+            if feature.codes is not None:
+                # leave-one-out means carry -z / (n - 1) of the row itself: a category with no
+                # effect correlates *negatively* with z (-0.96 for a gender and a ward id);
+                # only a positive correlation is an effect
+                r_x = max(r_x, 0.0)
             if abs(r_x) >= MIN_FEATURE:
                 candidates.append((abs(r_x), feature, x))
     if not candidates:
         return None
     candidates.sort(key=lambda t: -t[0])
     chosen = candidates[:MAX_FEATURES]
-    F = np.column_stack([x for _, _, x in chosen])[known]
     target = z[known]
-    weights = np.linalg.solve(F.T @ F + RIDGE * np.eye(F.shape[1]), F.T @ target)
+    while chosen:
+        F = np.column_stack([x for _, _, x in chosen])[known]
+        weights = np.linalg.solve(F.T @ F + RIDGE * np.eye(F.shape[1]), F.T @ target)
+        # a category's encoding enters with a positive weight or not at all (see above)
+        wrong = [i for i, (_, f, _) in enumerate(chosen) if f.codes is not None and weights[i] <= 0]
+        if not wrong:
+            break
+        chosen = [c for i, c in enumerate(chosen) if i not in wrong]
+    if not chosen:
+        return None
     rho = _corr(F @ weights, target)
     if rho < MIN_CORRELATION:
         return None

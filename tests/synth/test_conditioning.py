@@ -288,3 +288,15 @@ def test_a_table_wider_than_the_cap_is_left_to_hma():
         metadata["tables"]["lines"]["columns"][name] = {"sdtype": "numerical"}
     found = Conditioning.fit({**tables, "lines": wide}, metadata).columns
     assert not [c for c in found if c.table == "lines"]
+
+
+def test_a_category_without_effect_is_not_a_feature_despite_its_leave_one_out_leak():
+    # two groups of the same spread (alternate ranks): the leave-one-out mean is the group's
+    # mean minus z / (n - 1), which correlates about -1 with z and would read as an effect
+    tables, metadata = _shop()
+    orders = tables["orders"]
+    rank = orders["freight"].rank(method="first").astype(int)
+    tables["orders"] = orders.assign(flag=np.where(rank % 2 == 0, "a", "b"))
+    metadata["tables"]["orders"]["columns"]["flag"] = {"sdtype": "categorical"}
+    found = {(c.table, c.column) for c in Conditioning.fit(tables, metadata, rows=True).columns}
+    assert ("orders", "freight") not in found
