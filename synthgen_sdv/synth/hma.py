@@ -25,6 +25,9 @@ Parameters (``SYNTHESIZERS.get("hma")(seed=..., **params)``):
         small children) are sampled as copies of their real rows with their children's
         parameters, not from models they are too small to fit (``copies``); those rows are
         real rows (PII columns are still regenerated); 0 = always modeled
+    conditioning: "parents": a child's numbers and dates re-ordered among its sampled rows
+        toward what its parents' columns predict (``conditioning``); "rows": toward its
+        parents' columns and its row's own categories; "off" (or False)
     pii / reattach_condition: see ``Synthesizer``
 """
 
@@ -38,6 +41,7 @@ import pandas as pd
 from synthgen_sdv.synth.anchors import Anchors
 from synthgen_sdv.synth.base import SYNTHESIZERS, Synthesizer
 from synthgen_sdv.synth.clusters import Clusters
+from synthgen_sdv.synth.conditioning import Conditioning
 from synthgen_sdv.synth.dependencies import Dependencies
 from synthgen_sdv.synth.fast_hma import FastHMASynthesizer
 from synthgen_sdv.synth.marginals import keep_shares, learn_shares
@@ -75,9 +79,17 @@ class _HMABase(Synthesizer):
         anchors: bool = False,
         clusters: int = 0,
         repeats: bool = False,
+        conditioning: str | bool = "off",
         **kwargs,
     ):
         super().__init__(seed=seed, verbose=verbose, **kwargs)
+        modes = {False: "off", True: "parents", "off": "off", "parents": "parents", "rows": "rows"}
+        if conditioning not in modes:
+            raise ValueError(
+                f"conditioning must be 'off', 'parents' or 'rows', got {conditioning!r}"
+            )
+        self.conditioning = modes[conditioning]
+        self.conditioned: Conditioning | None = None
         self.clusters = int(clusters)
         self.repeats = bool(repeats)
         self.repeated: Repeats | None = None
@@ -101,6 +113,7 @@ class _HMABase(Synthesizer):
 
         # lookups first (exact structure), then offsets among the columns still modeled;
         # _sample undoes them in the reverse order
+        original, original_md = tables, metadata
         self.anchored, self.dependencies = None, None
         if self.lookups:
             self.dependencies, tables, metadata = Dependencies.fit(tables, metadata)
@@ -129,6 +142,30 @@ class _HMABase(Synthesizer):
         # shares in the space the model sees: an anchored offset keeps its real shares, and a
         # looked-up label follows its re-labelled determinant rather than being re-labelled
         self.shares = learn_shares(tables, self.treatments)
+        self.conditioned = None
+        mode = getattr(self, "conditioning", "off")
+        if mode != "off":
+            copied = set(getattr(self.model, "_copied", None) or ())
+            self.conditioned = Conditioning.fit(
+                original, original_md, self._owned_columns(), copied, rows=mode == "rows"
+            )
+
+    def _owned_columns(self) -> set[tuple[str, str]]:
+        """(table, column)s an exact mechanism rebuilds (lookups, anchors, repeats, copies):
+        conditioning leaves them, and every column of a copied table, alone."""
+        owned: set[tuple[str, str]] = set()
+        if self.dependencies is not None:
+            for lk in self.dependencies.lookups:
+                owned |= {(lk.table, lk.column), (lk.table, lk.source)}
+        if self.anchored is not None:
+            for a in self.anchored.anchors:
+                owned |= {(a.table, a.column), (a.parent or a.table, a.anchor)}
+        if self.repeated is not None:
+            owned |= {(r.table, r.column) for r in self.repeated.repeats}
+        copied = set(getattr(self.model, "_copied", None) or ())
+        for table in copied:
+            owned |= {(table, c) for c in self.model.metadata.tables[table].columns}
+        return owned
 
     def _root_parameters(self, table: str, table_meta: dict) -> dict:
         """Marginals of a root table: its columns are modeled once, so each gets the family
@@ -171,6 +208,8 @@ class _HMABase(Synthesizer):
             out = self.anchored.restore(out)
         if getattr(self, "dependencies", None) is not None:
             out = self.dependencies.restore(out)
+        if getattr(self, "conditioned", None) is not None:
+            out = self.conditioned.restore(out)
         return out
 
     def params(self) -> dict[str, Any]:
@@ -183,6 +222,9 @@ class _HMABase(Synthesizer):
         repeated = getattr(self, "repeated", None)
         if repeated is not None and repeated.repeats:
             out["repeated_columns"] = repeated.describe()
+        conditioned = getattr(self, "conditioned", None)
+        if conditioned is not None and conditioned.columns:
+            out["conditioned_columns"] = conditioned.describe()
         return out
 
     def _params(self) -> dict[str, Any]:
@@ -196,6 +238,7 @@ class _HMABase(Synthesizer):
             "anchors": getattr(self, "anchors", False),
             "clusters": getattr(self, "clusters", 0),
             "repeats": getattr(self, "repeats", False),
+            "conditioning": getattr(self, "conditioning", "off"),
             "pii": self.pii,
             "reattach_condition": self.reattach_condition,
         }
@@ -223,6 +266,7 @@ class FastHMA(_HMABase):
         anchors: bool = True,
         small_tables: int = 50,
         repeats: bool = True,
+        conditioning: str | bool = "parents",
         **kwargs,
     ):
         super().__init__(
@@ -236,6 +280,7 @@ class FastHMA(_HMABase):
             lookups=lookups,
             anchors=anchors,
             repeats=repeats,
+            conditioning=conditioning,
             **kwargs,
         )
         self.multiparent, self.candidates, self.childless = multiparent, candidates, childless
