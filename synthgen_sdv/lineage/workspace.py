@@ -264,6 +264,11 @@ class Workspace:
         self.normalize(phys)
         return phys
 
+    def append(self, phys: str, select_sql: str) -> None:
+        """Append a SELECT's rows (same columns) to a physical table, after its rows: how a
+        fault repeats rows without sorting the whole table (insertion order is kept)."""
+        self._bounded(lambda: self.run(f"INSERT INTO {phys} {select_sql}"))
+
     def drop(self, phys: str) -> None:
         """Drop a physical table that is no longer needed."""
         self.run(f"DROP TABLE IF EXISTS {phys}")

@@ -104,11 +104,12 @@ def _with_join(op_params: Any, i: int, **update: Any) -> Any:
 
 
 def _rerun(
-    ctx: FaultContext, table: str, inputs: dict[str, Any], op_params: Any
+    ctx: FaultContext, table: str, inputs: dict[str, Any], op_params: Any, cells: bool = True
 ) -> tuple[dict[str, Any], TableDiff]:
-    """Every output of the step re-run as the faulty job ran it, and how the target changed."""
+    """Every output of the step re-run as the faulty job ran it, and how the target changed
+    (``cells=False``: its rows only; see ``diff_tables``)."""
     faulted = ctx.rerun(inputs, op_params)
-    return faulted, diff_tables(ctx.ws, ctx.clean[table], faulted[table], ctx.key)
+    return faulted, diff_tables(ctx.ws, ctx.clean[table], faulted[table], ctx.key, cells)
 
 
 def _changed_cells(faulted: dict[str, Any], diff: TableDiff, details: dict) -> FaultEffect:
@@ -170,8 +171,9 @@ class PartialJoin(Fault):
         kept = (
             f"(SELECT * FROM {dim} WHERE {col} IS NULL OR {col} NOT IN (SELECT v FROM {dropped}))"
         )
+        # An inner join on fewer keys only loses rows: the label needs the missing keys alone.
         faulted, diff = _rerun(
-            ctx, table, {j.table: kept}, _with_join(ctx.op_params, i, how="inner")
+            ctx, table, {j.table: kept}, _with_join(ctx.op_params, i, how="inner"), cells=False
         )
         return FaultEffect(
             faulted,
