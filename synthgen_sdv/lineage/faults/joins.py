@@ -162,11 +162,16 @@ class PartialJoin(Fault):
         i, j = _join(ctx)
         col = ident(_join_column(ctx, i))
         dim = ctx.inputs[j.table]
-        # The join key's values in the order they first appear, as pandas.unique gives them.
-        values = ctx.ws.column(
-            f"SELECT {col} FROM {dim} WHERE {col} IS NOT NULL GROUP BY {col} ORDER BY min(rowid)"
+        # The join key's values in the order they first appear, as pandas.unique gives them,
+        # numbered in the workspace: only the sampled ones come to Python (not millions).
+        values = ctx.table(
+            f"SELECT {col} AS v, row_number() OVER (ORDER BY min(rowid)) - 1 AS pos "
+            f"FROM {dim} WHERE {col} IS NOT NULL GROUP BY {col}"
         )
-        drop = values.take(pa.array(ctx.sample(len(values), ctx.params.fraction)))
+        sampled = ctx.positions(ctx.sample(ctx.ws.count(values), ctx.params.fraction))
+        drop = ctx.ws.column(
+            f"SELECT v FROM {values} WHERE pos IN (SELECT pos FROM {sampled}) ORDER BY pos"
+        )
         dropped = ctx.ws.register(pa.table({"v": drop}))
         kept = (
             f"(SELECT * FROM {dim} WHERE {col} IS NULL OR {col} NOT IN (SELECT v FROM {dropped}))"
