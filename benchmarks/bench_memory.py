@@ -37,6 +37,7 @@ GOAL_MB = 1024
 
 _FAMILY = re.compile(r"generated (.+?) rows in [\d.]+ s")
 _STEP = re.compile(r"lineage \[(\d+)/(\d+)\] (\S+)")
+_ESTIMATE = re.compile(r"^estimate: .*?peak memory ([\d.,]+) (MB|GB)")
 _MEMORY = re.compile(r"synthgen_sdv\.memory: (.+?): RSS ([\d,]+) MB, peak ([\d,]+) MB(.*)")
 
 
@@ -87,7 +88,15 @@ def run_whole(scale: float, tree: Path, workers: int | None) -> dict:
         "stages": stages,
         "memory_lines": [m for _, text in lines if (m := _memory_line(text))],
         "duckdb_retries": sum("DuckDB ran out of memory at" in text for _, text in lines),
+        "estimate_mb": next(
+            (_mb(*m.groups()) for _, t in lines if (m := _ESTIMATE.search(t))), None
+        ),
     }
+
+
+def _mb(value: str, unit: str) -> float:
+    """An estimate's printed size in MB (it prints MB or GB, 1 GB = 1,024 MB)."""
+    return float(value.replace(",", "")) * (1024 if unit == "GB" else 1)
 
 
 def _memory_line(text: str) -> dict | None:
@@ -230,6 +239,8 @@ def main() -> None:
     ap.add_argument("--scales", type=float, nargs="+", default=[100, 1000, 3000])
     ap.add_argument("--base", help="also measure this git revision (before/after)")
     ap.add_argument("--workers", type=int, help="--workers of the run (default: the config's)")
+    ap.add_argument("--before-from", type=Path,
+                    help="the before side: an earlier bench_memory.json's runs")  # fmt: skip
     ap.add_argument("--report-only", action="store_true",
                     help="rewrite the reports from reports/bench_memory.json, no runs")  # fmt: skip
     args = ap.parse_args()
@@ -239,7 +250,10 @@ def main() -> None:
         return
     info = machine()
     before = []
-    if args.base:
+    if args.before_from:
+        earlier = json.loads(args.before_from.read_text())
+        before, args.base = earlier["after"], f"{args.before_from.name} (an earlier run)"
+    elif args.base:
         tree = base_tree(args.base)
         rev = subprocess.run(["git", "rev-parse", "--short", args.base], cwd=ROOT, text=True,
                              capture_output=True).stdout.strip()  # fmt: skip
@@ -266,18 +280,26 @@ def report(info: dict, command: list, base: str | None, before: list, after: lis
         f"Command: `python {' '.join(command)}`. Goal: under {GOAL_MB:,} MB at every scale. "
         "Stage by stage attribution: [memory_profile.md](memory_profile.md).",
         "",
-        "| scale | peak RSS MB | peak PSS MB | seconds | load | under 1 GB | DuckDB retries |"
-        + (" before (RSS MB) |" if before else ""),
-        "|---:|---:|---:|---:|---:|---|---:|" + ("---:|" if before else ""),
+        "The estimate is what the run printed before any work (`runs/estimate.py`); it should "
+        "not be below the peak.",
+        "",
+        "| scale | peak RSS MB | peak PSS MB | estimate MB | seconds | load | under 1 GB | "
+        "DuckDB retries |" + (" before: RSS MB, seconds |" if before else ""),
+        "|---:|---:|---:|---:|---:|---:|---|---:|" + ("---:|" if before else ""),
     ]
-    for i, w in enumerate(after):
+    for w in after:
         row = (
             f"| {w['scale']:g} | {w['peak_rss_mb']:,.0f} | {w['peak_pss_mb']:,.0f} | "
-            f"{w['seconds']:.0f} | {w['load']:.1f} | "
+            f"{_num(w.get('estimate_mb'))} | {w['seconds']:.0f} | {w['load']:.1f} | "
             f"{'yes' if w['peak_rss_mb'] < GOAL_MB else 'no'} | {w.get('duckdb_retries', '–')} |"
         )
         if before:
-            row += f" {before[i]['peak_rss_mb']:,.0f} |"
+            b = next((x for x in before if x["scale"] == w["scale"]), None)
+            row += (
+                f" {b['peak_rss_mb']:,.0f}, {b['seconds']:.0f} s (load {b['load']:.1f}) |"
+                if b
+                else " – |"
+            )
         summary.append(row)
     data = {"machine": info, "command": command, "base": base, "before": before,
             "after": after}  # fmt: skip
@@ -296,6 +318,10 @@ def report(info: dict, command: list, base: str | None, before: list, after: lis
     if before:
         doc += [f"### Before: {base}", "", *attribution(before, str(base))]
     write_profile("\n".join(doc[4:]))
+
+
+def _num(mb: float | None) -> str:
+    return "–" if mb is None else f"{mb:,.0f}"
 
 
 def write_profile(block: str) -> None:

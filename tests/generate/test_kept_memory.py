@@ -40,7 +40,7 @@ def test_kept_table_equals_the_concatenated_chunks_in_less_memory():
     table = kept.finish()
     assert kept.columns == {}  # the parts are freed once the table is built
     assert list(table.columns) == list(whole.columns) and len(table) == len(whole)
-    # repeating text: one small code per row; unique text: one Arrow buffer; numbers as made
+    # repeating text: one small code per row; unique text: its Arrow chunks; numbers as made
     assert isinstance(table["first_name"].dtype, pd.CategoricalDtype)
     assert table["first_name"].cat.codes.dtype == np.int8
     assert isinstance(table["email"].dtype, pd.ArrowDtype)

@@ -104,11 +104,12 @@ def _with_join(op_params: Any, i: int, **update: Any) -> Any:
 
 
 def _rerun(
-    ctx: FaultContext, table: str, inputs: dict[str, Any], op_params: Any
+    ctx: FaultContext, table: str, inputs: dict[str, Any], op_params: Any, cells: bool = True
 ) -> tuple[dict[str, Any], TableDiff]:
-    """Every output of the step re-run as the faulty job ran it, and how the target changed."""
+    """Every output of the step re-run as the faulty job ran it, and how the target changed
+    (``cells=False``: its rows only; see ``diff_tables``)."""
     faulted = ctx.rerun(inputs, op_params)
-    return faulted, diff_tables(ctx.ws, ctx.clean[table], faulted[table], ctx.key)
+    return faulted, diff_tables(ctx.ws, ctx.clean[table], faulted[table], ctx.key, cells)
 
 
 def _changed_cells(faulted: dict[str, Any], diff: TableDiff, details: dict) -> FaultEffect:
@@ -161,17 +162,23 @@ class PartialJoin(Fault):
         i, j = _join(ctx)
         col = ident(_join_column(ctx, i))
         dim = ctx.inputs[j.table]
-        # The join key's values in the order they first appear, as pandas.unique gives them.
-        values = ctx.ws.column(
-            f"SELECT {col} FROM {dim} WHERE {col} IS NOT NULL GROUP BY {col} ORDER BY min(rowid)"
+        # The join key's values in the order they first appear, as pandas.unique gives them,
+        # numbered in the workspace: only the sampled ones come to Python (not millions).
+        values = ctx.table(
+            f"SELECT {col} AS v, row_number() OVER (ORDER BY min(rowid)) - 1 AS pos "
+            f"FROM {dim} WHERE {col} IS NOT NULL GROUP BY {col}"
         )
-        drop = values.take(pa.array(ctx.sample(len(values), ctx.params.fraction)))
+        sampled = ctx.positions(ctx.sample(ctx.ws.count(values), ctx.params.fraction))
+        drop = ctx.ws.column(
+            f"SELECT v FROM {values} WHERE pos IN (SELECT pos FROM {sampled}) ORDER BY pos"
+        )
         dropped = ctx.ws.register(pa.table({"v": drop}))
         kept = (
             f"(SELECT * FROM {dim} WHERE {col} IS NULL OR {col} NOT IN (SELECT v FROM {dropped}))"
         )
+        # An inner join on fewer keys only loses rows: the label needs the missing keys alone.
         faulted, diff = _rerun(
-            ctx, table, {j.table: kept}, _with_join(ctx.op_params, i, how="inner")
+            ctx, table, {j.table: kept}, _with_join(ctx.op_params, i, how="inner"), cells=False
         )
         return FaultEffect(
             faulted,

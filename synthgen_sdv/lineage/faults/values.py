@@ -114,7 +114,7 @@ class UnitScaleChange(Fault):
         scaled = f"{ident(col)} * {literal(float(ctx.params.factor))}"
         if kind == "BIGINT":
             scaled = f"CAST({scaled} AS BIGINT)"
-        out = ctx.table(f"SELECT * REPLACE ({scaled} AS {ident(col)}) FROM {clean} ORDER BY rowid")
+        out = ctx.table(f"SELECT * REPLACE ({scaled} AS {ident(col)}) FROM {clean}")  # scan order
         nonzero = f"{ident(col)} IS NOT NULL AND {ident(col)} <> 0"
         if kind == "DOUBLE":
             nonzero += f" AND NOT isnan({ident(col)})"
@@ -313,7 +313,7 @@ class SchemaDrift(Fault):
                 cols.append(f"{ident(c)} AS {ident(p.new_name)}")
             elif p.change == "retype":
                 cols.append(f"CAST({ident(c)} AS {p.new_type}) AS {ident(c)}")
-        out = ctx.table(f"SELECT {', '.join(cols)} FROM {clean} ORDER BY rowid")
+        out = ctx.table(f"SELECT {', '.join(cols)} FROM {clean}")  # scan order
         return FaultEffect(
             {table: out},
             [p.column],

@@ -107,7 +107,7 @@ class PartialWrite(Fault):
             positions = ctx.sample(n, ctx.params.fraction)
             k = len(positions)
             lost = f"rowid IN (SELECT pos FROM {ctx.positions(positions)})"
-        out = ctx.table(f"SELECT * FROM {clean} WHERE NOT ({lost}) ORDER BY rowid")
+        out = ctx.table(f"SELECT * FROM {clean} WHERE NOT ({lost})")  # scan order
         rows = ctx.keys_where(clean, lost)
         return FaultEffect({table: out}, [], rows, {"rows_expected": n, "rows_written": n - k})
 
@@ -128,12 +128,10 @@ class DuplicateLoad(Fault):
         k = batch_size(n, ctx.params.fraction)
         start = int(ctx.rng.integers(0, n - k + 1))
         batch = f"rowid >= {start} AND rowid < {start + k}"
-        # The batch lands again after the whole table, as a retried load appends it.
-        out = ctx.table(
-            f"SELECT * EXCLUDE (__again, __pos) FROM (SELECT *, 0 AS __again, rowid AS __pos "
-            f"FROM {clean} UNION ALL SELECT *, 1, rowid FROM {clean} WHERE {batch}) "
-            "ORDER BY __again, __pos"
-        )
+        # The batch lands again after the whole table, as a retried load appends it: a copy
+        # and an append in scan order (no sort of the whole table).
+        out = ctx.table(f"SELECT * FROM {clean}")
+        ctx.ws.append(out, f"SELECT * FROM {clean} WHERE {batch}")
         return FaultEffect(
             {table: out},
             [],
@@ -168,7 +166,7 @@ class DelayedWrite(Fault):
         cutoff = _time_cutoff(ctx, table)
         late = _after(tc, cutoff)
         return FaultEffect(
-            {table: ctx.table(f"SELECT * FROM {clean} WHERE NOT {late} ORDER BY rowid")},
+            {table: ctx.table(f"SELECT * FROM {clean} WHERE NOT {late}")},  # scan order
             [tc],
             ctx.keys_where(clean, late),
             {"time_column": tc, "cutoff": cutoff.date().isoformat()},
