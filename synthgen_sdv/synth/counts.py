@@ -56,23 +56,36 @@ class Feature:
     column: str
     kind: str  # "number", "datetime" or "category"
     categories: list[str] = field(default_factory=list)  # in code order; the rest -> _OTHER
+    fmt: str | None = None  # a datetime's format in the data
+    missing: float = 0.0  # a null's number: below every value, its own side of any split
 
-    def encode(self, values: pd.Series) -> np.ndarray:
+    def values(self, column: pd.Series) -> np.ndarray:
         """The column as floats (NaN where missing; a category unseen at fit -> "other")."""
         if self.kind == "category":
-            text = _text(values)
-            codes = pd.Index(self.categories).get_indexer(text)
+            codes = pd.Index(self.categories).get_indexer(_text(column))
             other = self.categories.index(_OTHER) if _OTHER in self.categories else -1
             return np.where(codes >= 0, codes, other).astype(float)
         if self.kind == "datetime":
-            stamps = pd.to_datetime(values, errors="coerce", format="mixed")
+            how = {"format": self.fmt} if self.fmt else {"format": "mixed"}
+            try:
+                stamps = pd.to_datetime(column, errors="coerce", **how)
+            except (TypeError, ValueError):  # a format the sampled values do not follow
+                stamps = pd.to_datetime(column, errors="coerce", format="mixed")
             out = stamps.to_numpy(dtype="datetime64[ns]").astype("int64").astype(float)
             return np.where(stamps.isna().to_numpy(), np.nan, out)
-        return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+        return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+
+    def encode(self, column: pd.Series) -> np.ndarray:
+        """``values`` with nulls as ``missing`` (the tree sees no NaN)."""
+        x = self.values(column)
+        return np.where(np.isnan(x), self.missing, x)
 
 
 def _text(values: pd.Series) -> np.ndarray:
-    return values.astype(object).where(values.notna(), "<null>").astype(str).to_numpy()
+    """Values as text (nulls as "<null>"), converting each distinct value once."""
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    labels = np.array([str(u) for u in uniques] + ["<null>"], dtype=object)
+    return labels[codes]
 
 
 @dataclass
@@ -98,7 +111,9 @@ class CountModel:
 
     def matrix(self, parent: pd.DataFrame) -> np.ndarray:
         """The parent rows as the tree's input."""
-        return np.column_stack([f.encode(parent[f.column]) for f in self.features])
+        return np.column_stack([f.encode(parent[f.column]) for f in self.features]).astype(
+            np.float32
+        )
 
     def calibrate(self, parent: pd.DataFrame, sampled: np.ndarray) -> np.ndarray:
         """``sampled`` counts (the copula's draws, one per row of ``parent``) mapped by rank
@@ -112,11 +127,11 @@ class CountModel:
         n = len(values)
         if not n:
             return values
-        x = self.matrix(parent)
-        leaf = np.searchsorted(self.leaves, self.tree.apply(x.astype(np.float32)))
+        leaf = np.searchsorted(self.leaves, self.tree.apply(self.matrix(parent)))
         if not self.per_value:
             return self._rank_map(leaf, values)
-        value = np.round(x[:, 0] / self.step) if self.step > 0 else x[:, 0]
+        x = self.features[0].values(parent[self.features[0].column])
+        value = np.round(x / self.step) if self.step > 0 else x
         group, _ = pd.factorize(pd.Series(value), use_na_sentinel=True)
         group = np.where(group >= 0, group, group.max() + 1 + np.arange(n))  # NaN: alone
         group = pd.factorize(group)[0]
@@ -212,16 +227,19 @@ def _features(parent: pd.DataFrame, columns: dict[str, dict], excluded: set[str]
             continue
         sdtype = meta["sdtype"]
         if sdtype == "datetime":
-            feature = Feature(column, "datetime")
+            feature = Feature(column, "datetime", fmt=meta.get("datetime_format"))
         elif sdtype == "numerical" or pd.api.types.is_bool_dtype(values):
             feature = Feature(column, "number")
         else:
             feature = _category(column, values, y, min_rows)
             if feature is None:
                 continue
-        x = feature.encode(values)
+        x = feature.values(values)
         if np.isnan(x).all():
             continue
+        low, high = np.nanmin(x), np.nanmax(x)
+        feature.missing = float(low - max(high - low, 1.0))
+        x = np.where(np.isnan(x), feature.missing, x)
         features.append(feature)
         cols.append(x)
         if len(features) >= MAX_FEATURES:
@@ -259,7 +277,9 @@ def _held_out_error(X: np.ndarray, y: np.ndarray, fold: np.ndarray, leaves: int)
         if leaves <= 1:
             guess = np.full(int(test.sum()), y[train].mean())
         else:
-            guess = _tree(leaves, int(train.sum())).fit(X[train], y[train]).predict(X[test])
+            tree = _tree(leaves, int(train.sum()))
+            tree.fit(X[train], y[train], check_input=False)  # float32, no NaN: checked once
+            guess = tree.predict(np.ascontiguousarray(X[test]), check_input=False)
         error += float(((y[test] - guess) ** 2).sum())
     return error
 
@@ -273,14 +293,15 @@ def _choose(X: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> tuple[int
     base = _held_out_error(X[:, :0], y, fold, 1)
     if base <= 0:
         return -1, 1
-    errors = [_held_out_error(X[:, [j]], y, fold, MAX_LEAVES) for j in range(X.shape[1])]
+    columns = [np.ascontiguousarray(X[:, [j]]) for j in range(X.shape[1])]
+    errors = [_held_out_error(x, y, fold, MAX_LEAVES) for x in columns]
     column = int(np.argmin(errors))
     if errors[column] > base * (1 - MIN_GAIN):
         return -1, 1
     best, best_error = 1, base
     for leaves in LEAF_SIZES:
         error = errors[column] if leaves == MAX_LEAVES else None
-        error = _held_out_error(X[:, [column]], y, fold, leaves) if error is None else error
+        error = _held_out_error(columns[column], y, fold, leaves) if error is None else error
         if error < best_error - MIN_GAIN * base:
             best, best_error = leaves, error
     return column, best
