@@ -159,13 +159,16 @@ class CountModel:
         out[order] = self.counts[pick]
         return out
 
-    def describe(self) -> str:
-        """One line: the relation, its bins and the columns they are cut on."""
-        used = sorted({self.features[i].column for i in self.tree.tree_.feature if i >= 0})
-        return (
-            f"{self.child}.{self.foreign_key} -> {self.parent}: children per parent in "
-            f"{self.n_leaves} bins of {', '.join(used)}"
-        )
+    def describe(self) -> dict[str, Any]:
+        """The relation (``table`` is the child, as lineage entries are per table), the
+        parent column its bins are cut on and how many bins."""
+        return {
+            "table": self.child,
+            "foreign_key": self.foreign_key,
+            "parent": self.parent,
+            "binned_on": self.features[0].column,
+            "bins": self.n_leaves,
+        }
 
 
 def rank_calibrated(sampled: pd.Series, real_sorted: np.ndarray) -> np.ndarray:

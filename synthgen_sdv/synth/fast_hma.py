@@ -273,8 +273,8 @@ class FastHMASynthesizer(SmallTableCopies, MultiParentSampling, HMASynthesizer):
             self._count_models = fit_count_models(dict(data), self.metadata, relationships)
         return super().fit(data)
 
-    def describe_counts(self) -> list[str]:
-        """One line per relation whose children per parent are learned per bin."""
+    def describe_counts(self) -> list[dict]:
+        """One entry per relation whose children per parent are learned per bin."""
         return [m.describe() for _, m in sorted(self._count_models.items())]
 
     def _augment_table(self, table, tables, table_name):

@@ -246,6 +246,8 @@ class FastHMA(_HMABase):
         )
         self.multiparent, self.candidates, self.childless = multiparent, candidates, childless
         self.small_tables = int(small_tables)
+        if count_model not in (True, False):  # 0 / 1 too; "no" or 2 is a typo
+            raise ValueError(f"count_model must be true or false, got {count_model!r}")
         self.count_model = bool(count_model)
 
     def _make(self, metadata):

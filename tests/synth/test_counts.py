@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from synthgen_sdv.synth import SYNTHESIZERS
 from synthgen_sdv.synth.counts import (
@@ -189,7 +190,9 @@ def _share_inside(out) -> tuple[float, float]:
 def test_hma_keeps_children_in_the_window_and_off_closed_stores():
     tables, metadata = _warehouse()
     model, out = _fit_sample(tables, metadata)
-    assert any("fact.date_key -> dim_date" in line for line in model.params()["count_bins"])
+    bins = {(b["table"], b["foreign_key"]): b for b in model.params()["count_bins"]}
+    assert bins["fact", "date_key"]["binned_on"] == "full_date"
+    assert bins["fact", "store_key"]["binned_on"] == "status"
     inside, closed = _share_inside(out)
     assert inside > 0.95  # the other key (assigned, not sampled under) respects it too
     assert closed < 0.05
@@ -207,3 +210,9 @@ def test_the_count_model_is_deterministic_per_seed():
     _, b = _fit_sample(tables, metadata, seed=3)
     for table in a:
         pd.testing.assert_frame_equal(a[table], b[table])
+
+
+def test_count_model_takes_true_or_false_only():
+    assert SYNTHESIZERS.get("hma")(count_model=False).params()["params"]["count_model"] is False
+    with pytest.raises(ValueError, match="count_model must be true or false"):
+        SYNTHESIZERS.get("hma")(count_model="maybe")
