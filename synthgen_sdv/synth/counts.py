@@ -10,21 +10,29 @@ same shape is common: facts that reference part of a dimension's range (dates, p
 stores), parents with mostly no children, counts that differ by a parent's category or by a
 band of one of its numbers.
 
-Here, per relation (parent, child, foreign key), a small regression tree on the parent's own
-columns predicts ``log1p(count)``; its leaves are bins of the parent (a date window, a set of
-categories, a band of a number, or their combination). Its size (1 to ``MAX_LEAVES`` leaves)
-is chosen by two-fold cross-validation on the rows it is fitted on (the train split under
-the holdout protocol): a relation whose counts the parent does not explain keeps one leaf,
-i.e. the global calibration. At sampling, each sampled parent falls in a leaf, and the
-copula's draws are mapped by rank onto that leaf's real counts: the leaf decides how many
-children (and whether any), the copula still decides which parents of the leaf get more.
+Here, per relation (parent, child, foreign key), a small regression tree on one of the
+parent's own columns predicts ``log1p(count)``; its leaves are bins of the parent (a date
+window, a set of categories, a band of a number). The column and the tree's size (1 to
+``MAX_LEAVES`` leaves) are chosen by two-fold cross-validation on the rows it is fitted on
+(the train split under the holdout protocol): a relation whose counts no column explains
+keeps one leaf, i.e. the global calibration. One column, not a tree over all of them: the
+sampled parent's columns come from a copula and need not agree with each other (a synthetic
+day of 2011 whose year column says 2012), and a bin cut on several columns at once sent
+AdventureWorksDW's responses to days that matched the year and the month but not the date.
+At sampling, each sampled parent falls in a leaf, and the copula's draws are mapped by rank
+onto that leaf's real counts: the leaf decides how many children (and whether any), the
+copula still decides which parents of the leaf get more. Where the column is unique in the
+data (one row per day), sampled parents that share a value (at the data's resolution) split
+one count: a day drawn three times must not get three days' children.
 
 Features are the parent's modeled columns in the data space (numbers, datetimes as numbers,
 booleans, categories coded in the order of their mean count, rare ones pooled so a category
 seen a few times cannot carry its own count); keys and free-text / PII columns are left out.
-All numpy and one scikit-learn tree per relation: time grows with rows (trees are fitted on at
+All numpy and scikit-learn trees on one column: time grows with rows (trees are fitted on at
 most ``MAX_FIT_ROWS`` rows), and the model depends on the data only, never on a seed of the
-sample or on the number of workers.
+sample or on the number of workers. ``scaled_counts`` then brings the counts to the table's
+size in proportion, so parents without children keep none (stock HMA adds one child to the
+smallest counts, i.e. to childless parents, until the total is reached).
 """
 
 from __future__ import annotations
