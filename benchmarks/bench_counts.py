@@ -94,8 +94,7 @@ def _pct(v: Any) -> str:
     return "-" if v is None else f"{100 * v:.1f}%"
 
 
-def _f(v: Any) -> str:
-    return "-" if v is None else f"{v:.3f}"
+_f = bench_crosstable._f  # a score with three decimals, "-" when missing
 
 
 def markdown(doc: dict) -> str:
