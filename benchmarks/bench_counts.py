@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import bench_crosstable  # noqa: E402  (a sibling module)
 from _report import REPORTS, machine, machine_md  # noqa: E402
-from bench_realdb import PROPERTIES, databases, load  # noqa: E402
+from bench_realdb import PROPERTIES, _commit, databases, load  # noqa: E402
 
 VARIANTS = {
     "count model": {"count_model": True},
@@ -102,8 +102,13 @@ def markdown(doc: dict) -> str:
     lines = [
         "# Child counts conditioned on the parent (synth/counts.py)",
         "",
-        f"Written by `python benchmarks/bench_counts.py` ({doc['date']}, load average at start "
-        f"{doc.get('load')} on a shared 2-core machine: CPU seconds are indicative). "
+        "Written by `python benchmarks/bench_counts.py` on a shared 2-core machine (CPU "
+        "seconds are indicative under load). Runs: "
+        + "; ".join(
+            f"{h['date']} {h['phases']} (load average at start {h['load']}, code {h['commit']})"
+            for h in doc.get("history") or [{**doc, "phases": "all", "commit": None}]
+        )
+        + ". "
         "`count model` = hma's default with the per-bin count model; `global counts` = "
         "`count_model=False`, one rank calibration of all parents' counts (the previous "
         "default).",
@@ -181,6 +186,14 @@ def main(argv: list[str] | None = None) -> int:
         date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         load=[round(x, 1) for x in os.getloadavg()],
         machine=machine(),
+    )
+    doc.setdefault("history", []).append(
+        {
+            "date": doc["date"],
+            "load": doc["load"],
+            "phases": ",".join(phases),
+            "commit": _commit(),
+        }
     )
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
