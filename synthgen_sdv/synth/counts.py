@@ -191,6 +191,24 @@ def rank_calibrated(sampled: pd.Series, real_sorted: np.ndarray) -> np.ndarray:
     return real_sorted[np.minimum((q * len(real_sorted)).astype(int), len(real_sorted) - 1)]
 
 
+def with_zero_share(counts: np.ndarray, draws: np.ndarray, zero_share: float) -> np.ndarray:
+    """``counts`` with at least the data's share of parents without children: when the
+    sampled parents hold fewer of the bins where parents have none (Classicmodels: customers
+    with a credit limit of 0 never order; the copula drew 15% of them against 20%), the
+    parents with the lowest counts (then draws) are given none too. Never the other way:
+    a parent in a bin without children is not given any (that is what the bins are for)."""
+    counts = np.asarray(counts, dtype=float)
+    want = round(zero_share * len(counts)) - int((counts == 0).sum())
+    if want <= 0:
+        return counts
+    positive = np.flatnonzero(counts > 0)
+    draws = np.nan_to_num(np.asarray(draws, dtype=float), nan=0.0)
+    lowest = positive[np.lexsort((positive, draws[positive], counts[positive]))][:want]
+    out = counts.copy()
+    out[lowest] = 0.0
+    return out
+
+
 def scaled_counts(counts: np.ndarray, target: int) -> np.ndarray:
     """Whole counts in proportion to ``counts`` that add up to ``target`` (largest remainders
     first, ties by position): the table-size adjustment then spreads the surplus over the

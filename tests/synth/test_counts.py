@@ -18,6 +18,7 @@ from synthgen_sdv.synth.counts import (
     rank_calibrated,
     scaled_counts,
     to_total,
+    with_zero_share,
 )
 
 START, WINDOW = pd.Timestamp("2012-03-01"), (pd.Timestamp("2012-06-01"), pd.Timestamp("2012-06-30"))
@@ -171,6 +172,17 @@ def test_counts_are_scaled_to_the_total_without_giving_childless_parents_any():
     # stock's adjustment: +1 on the smallest within the max, -1 on the largest
     assert to_total(np.array([0, 1, 5]), 9, 0, 5).sum() == 9
     assert to_total(np.array([0, 1, 5]), 3, 0, 5).tolist() == [0, 0, 3]
+
+
+def test_the_zero_share_is_topped_up_never_lowered():
+    counts = np.array([0.0, 3.0, 1.0, 5.0, 1.0, 0.0, 2.0, 4.0, 6.0, 2.0])
+    draws = np.array([0.0, 0.5, 0.9, 0.1, 0.2, 0.0, 0.3, 0.4, 0.6, 0.1])
+    # 40% of the real parents have no child: the two lowest counts (lower draw first) join
+    out = with_zero_share(counts, draws, 0.4)
+    assert (out == 0).sum() == 4 and out[4] == 0 and out[2] == 0
+    assert (out[counts == 0] == 0).all() and (out[out > 0] == counts[out > 0]).all()
+    # more childless parents than in the data: left as they are (they sit in empty bins)
+    assert (with_zero_share(counts, draws, 0.1) == counts).all()
 
 
 def _fit_sample(tables, metadata, seed: int = 0, **params):
