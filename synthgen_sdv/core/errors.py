@@ -49,8 +49,11 @@ class ConfigError(InputError):
         return (type(self), (self.problems,))
 
 
-class MissingExtraError(SynthgenError):
-    """An optional dependency is not installed; say which pip command fixes it."""
+class MissingExtraError(InputError):
+    """An optional dependency is not installed; say which pip command fixes it.
+
+    Exit code 2, like any argument this installation cannot honour (``--engine spark``,
+    ``--model mostly``), and raised before any work starts."""
 
     def __init__(self, package: str, extra: str, purpose: str):
         super().__init__(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from synthgen_sdv.core.errors import InputError
+from synthgen_sdv.core.extras import require
 from synthgen_sdv.core.progress import QUIET, Progress
 from synthgen_sdv.generate.engine import GenerationResult
 from synthgen_sdv.generate.executors import EXECUTORS, Executor
@@ -31,6 +32,7 @@ def executor_for(
 ) -> Executor:
     """Where chunks run: ``local`` (``workers`` processes) or ``spark`` (``spark_master``)."""
     if engine == "spark":
+        require("pyspark", "spark", "Generating on Spark (--engine spark)")
         return SparkExecutor(spark_master)
     return EXECUTORS.get(engine)(workers)
 

@@ -25,7 +25,8 @@ from typing import Any
 
 import pandas as pd
 
-from synthgen_sdv.core.errors import InputError, MissingExtraError
+from synthgen_sdv.core.errors import InputError
+from synthgen_sdv.core.extras import require
 from synthgen_sdv.core.progress import QUIET, Progress
 from synthgen_sdv.core.registry import Registry
 from synthgen_sdv.generate.engine import GenerationResult
@@ -98,14 +99,9 @@ def _spark(workers: int, master: str | None) -> Iterator[BatchSampler]:
 
 
 def _spark_ready(master: str | None) -> None:
-    """pyspark installed (an optional extra: else the install hint, exit 2, as an argument
-    this installation cannot honour) and ``master`` a Spark master URL that answers
-    (``synth.spark_sample.check_master``)."""
-    try:
-        import pyspark  # noqa: F401
-    except ImportError:
-        hint = MissingExtraError("pyspark", "spark", "Sampling on Spark (--engine spark)")
-        raise InputError(str(hint)) from None
+    """pyspark installed (an optional extra: else the install hint, exit 2) and ``master`` a
+    Spark master URL that answers (``synth.spark_sample.check_master``)."""
+    require("pyspark", "spark", "Sampling on Spark (--engine spark)")
     check_master(master or "local[2]")
 
 

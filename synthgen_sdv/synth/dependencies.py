@@ -37,6 +37,7 @@ SCREEN_ROWS = 4000  # dependencies are screened on a prefix of this many rows, t
 #: the copula's correlations, categories come last
 _PREFERENCE = {"numerical": 0, "datetime": 1, "categorical": 2, "boolean": 3}
 LABELS = ("categorical", "boolean")  # the sdtypes that are looked up
+_BLOCK = 256  # columns screened together
 
 
 @dataclass
@@ -158,6 +159,22 @@ def _determines(a: np.ndarray, na: int, b: np.ndarray, nb: int) -> bool:
     return len(np.unique(a * nb + b)) == na
 
 
+def _determined(a: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """Which columns of ``matrix`` (rows x columns of codes) ``a``'s codes determine: constant
+    within every group of equal ``a``. One sort and one pass over the matrix per determinant,
+    so a wide table costs columns x rows per column, not a ``np.unique`` per pair."""
+    order = np.argsort(a, kind="stable")
+    sa = a[order]
+    same = sa[1:] == sa[:-1]
+    if not same.any():
+        return np.ones(matrix.shape[1], dtype=bool)
+    out = np.empty(matrix.shape[1], dtype=bool)
+    for j in range(0, matrix.shape[1], _BLOCK):  # a block of columns at a time: bounded memory
+        m = matrix[order, j : j + _BLOCK]
+        out[j : j + _BLOCK] = ~((m[1:] != m[:-1]) & same[:, None]).any(axis=0)
+    return out
+
+
 def table_lookups(table: str, df: pd.DataFrame, meta: dict, keys: set[str]) -> list[Lookup]:
     """The lookups of one table: each column determined by another is looked up from the
     coarsest modeled column that determines it."""
@@ -170,23 +187,25 @@ def table_lookups(table: str, df: pd.DataFrame, meta: dict, keys: set[str]) -> l
     determinants = [
         c for c in dependents if n - codes[c][1] >= MIN_REPEATS and n / codes[c][1] >= MIN_GROUP
     ]
+    # only labels are looked up (below), so only they are tested as dependents
+    labels = [c for c in dependents if meta["columns"][c].get("sdtype") in LABELS]
+    if not labels or not determinants:
+        return []
     head = min(n, SCREEN_ROWS)
-    screen = {c: _codes(df[c].iloc[:head]) for c in dependents} if head < n else codes
-    fd: dict[str, set[str]] = {c: set() for c in dependents}  # a -> the columns it determines
+    screen = np.column_stack([codes[c][0][:head].astype(np.int32) for c in labels])
+    fd: dict[str, set[str]] = {c: set() for c in dependents}  # a -> the labels it determines
     for a in determinants:
-        for b in dependents:
+        for j in np.flatnonzero(_determined(codes[a][0][:head], screen)):
+            b = labels[j]
             if b == a or codes[b][1] > codes[a][1]:
                 continue
-            if head < n and not _determines(*screen[a], *screen[b]):
-                continue
-            if _determines(*codes[a], *codes[b]):
+            if head == n or _determines(*codes[a], *codes[b]):
                 fd[a].add(b)
     if not any(fd.values()):
         return []
     # only labels are looked up: numbers and dates stay modeled, where the copula keeps their
     # monotone relations to the table's other numbers (a looked-up number would follow its
     # determinant only, and lose them)
-    labels = [c for c in dependents if meta["columns"][c].get("sdtype") in LABELS]
     rank = {
         c: (_PREFERENCE.get(meta["columns"][c].get("sdtype"), 4), i) for i, c in enumerate(cols)
     }

@@ -289,3 +289,21 @@ def test_the_python_api_takes_bad_rows_too(tmp_path):
     with pytest.raises(InputError, match="line 3 has 3 fields"):
         sg.read(folder)
     assert sg.read(folder, bad_rows="drop").tables["items"]["item_id"].tolist() == [1, 3]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_table_wider_than_the_limit_is_refused_before_its_rows_are_read(
+    tmp_path, suffix, monkeypatch
+):
+    from synthgen_sdv.detect import reading
+
+    monkeypatch.setattr(reading, "MAX_COLUMNS", 6)  # the rule, on a small table
+    wide = pd.DataFrame({"id": [1, 2, 3], **{f"c{i}": [i, i, 0] for i in range(6)}})
+    path = tmp_path / f"wide{suffix}"
+    wide.to_parquet(path) if suffix == ".parquet" else wide.to_csv(path, index=False)
+    with pytest.raises(InputError) as err:
+        load_user_data(tmp_path)
+    assert str(path) in str(err.value) and "7 columns; at most 6 per table" in str(err.value)
+    path.unlink()
+    wide.iloc[:, :6].to_csv(tmp_path / "wide.csv", index=False)  # at the limit: read
+    assert list(load_user_data(tmp_path).tables["wide"].columns) == list(wide.columns[:6])

@@ -77,6 +77,59 @@ def test_no_lookup_without_repeated_evidence():
     assert deps.describe() == []
 
 
+def _pairwise_reference(df: pd.DataFrame, meta: dict) -> set[tuple[str, str]]:
+    """Every (determinant, label) pair, one np.unique per pair: the plain definition."""
+    from synthgen_sdv.synth import dependencies as d
+
+    n, cols = len(df), list(df.columns)
+    codes = {c: pd.factorize(df[c], use_na_sentinel=False) for c in cols}
+    card = {c: len(u) for c, (_, u) in codes.items()}
+    out = set()
+    for a in cols:
+        if card[a] < 2 or n - card[a] < d.MIN_REPEATS or n / card[a] < d.MIN_GROUP:
+            continue
+        for b in cols:
+            if b == a or card[b] < 2 or meta["columns"][b]["sdtype"] not in d.LABELS:
+                continue
+            pairs = codes[a][0].astype(np.int64) * card[b] + codes[b][0]
+            if len(np.unique(pairs)) == card[a]:
+                out.add((a, b))
+    return out
+
+
+@pytest.mark.parametrize("n", [300, 9000])  # 9000 rows: screened on a prefix, then confirmed
+def test_dependency_screen_finds_what_the_pairwise_definition_finds(n):
+    from synthgen_sdv.synth import dependencies as d
+
+    rng = np.random.default_rng(n)
+    base = rng.integers(0, 12, n)
+    df = pd.DataFrame(
+        {
+            "num": base,
+            "syn1": np.array(list("abcdefghijkl"))[base],  # a synonym of num
+            "syn2": np.array([f"L{v}" for v in range(12)])[base],
+            "coarse": np.where(base < 6, "low", "high"),  # determined by num, not the reverse
+            "noise": rng.choice(["p", "q", "r"], n),
+            "flag": rng.random(n) < 0.5,
+        }
+    )
+    # a label that agrees with num except in the last row: past the screen's prefix at 9000
+    near = df["coarse"].to_numpy().copy()
+    near[-1] = "low" if near[-1] == "high" else "high"
+    df["near"] = near
+    sdtypes = {"num": "numerical", "flag": "boolean"}
+    meta = {"columns": {c: {"sdtype": sdtypes.get(c, "categorical")} for c in df.columns}}
+    expected = _pairwise_reference(df, meta)
+    assert ("num", "coarse") in expected and ("num", "near") not in expected
+    found = set()
+    lookups = d.table_lookups("t", df, meta, set())
+    for lk in lookups:
+        found.add((lk.source, lk.column))
+    # every lookup made rests on a true dependency of the reference
+    assert found and found <= expected
+    assert {c for _, c in found} == {"syn1", "syn2", "coarse"}
+
+
 def _rentals(n_parents: int = 150, seed: int = 1) -> tuple[dict, dict]:
     rng = np.random.default_rng(seed)
     start = pd.Timestamp("2020-01-01")
