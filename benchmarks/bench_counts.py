@@ -15,6 +15,8 @@ each for ``hma`` with its count model (``count_model=True``, the default) and wi
     python benchmarks/bench_counts.py                           # both, every database, 3 seeds
     python benchmarks/bench_counts.py --phases artifacts        # the artifact check only
     python benchmarks/bench_counts.py --dbs adventureworks_dw --seeds 0
+    python benchmarks/bench_counts.py --out part --variants "count model"   # apart, then:
+    python benchmarks/bench_counts.py --merge --merge-from part --phases ""  # folded in
 
 Writes reports/counts.json and reports/counts.md after every run (``--merge`` keeps the
 earlier rows of runs not repeated).
@@ -43,7 +45,7 @@ VARIANTS = {
 }
 for _name, _params in VARIANTS.items():  # the holdout runs through bench_crosstable's runner
     bench_crosstable.VARIANTS[f"hma {_name}"] = ("hma", _params)
-OUT_JSON, OUT_MD = REPORTS / "counts.json", REPORTS / "counts.md"
+OUT = "counts"  # reports/<out>.json and .md (--out)
 
 
 def artifacts(db: str, variant: str, work: Path, seed: int = 0) -> dict[str, Any]:
@@ -155,10 +157,10 @@ def markdown(doc: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(doc: dict) -> None:
+def write(doc: dict, out: str = OUT) -> None:
     """The JSON and the markdown, after every run."""
-    OUT_JSON.write_text(json.dumps(doc, indent=2, default=str) + "\n")
-    OUT_MD.write_text(markdown(doc))
+    (REPORTS / f"{out}.json").write_text(json.dumps(doc, indent=2, default=str) + "\n")
+    (REPORTS / f"{out}.md").write_text(markdown(doc))
 
 
 def _keep(rows: list[dict], db: str, variant: str) -> list[dict]:
@@ -174,14 +176,25 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--variants", default=",".join(VARIANTS))
     p.add_argument("--seeds", default="0,1,2", help="holdout synthesizer seeds, averaged")
     p.add_argument("--merge", action="store_true", help="keep earlier rows not re-run")
+    p.add_argument("--out", default=OUT, help="reports/<out>.json and .md")
+    p.add_argument(
+        "--merge-from", default="", help="comma-separated other reports/<name>.json to fold in"
+    )
     args = p.parse_args(argv)
     dbs = args.dbs.split(",") if args.dbs else list(databases())
     variants = args.variants.split(",")
     phases = args.phases.split(",")
     seeds = [int(s) for s in args.seeds.split(",")]
     doc: dict[str, Any] = {"artifacts": [], "holdout": [], "notes": []}
-    if args.merge and OUT_JSON.exists():
-        doc = json.loads(OUT_JSON.read_text())
+    path = REPORTS / f"{args.out}.json"
+    if args.merge and path.exists():
+        doc = json.loads(path.read_text())
+    for name in filter(None, args.merge_from.split(",")):  # runs made apart (in parallel)
+        other = json.loads((REPORTS / f"{name}.json").read_text())
+        for phase in ("artifacts", "holdout"):
+            for row in other.get(phase, []):
+                doc[phase] = [*_keep(doc.get(phase, []), row["db"], row["variant"]), row]
+        doc.setdefault("history", []).extend(other.get("history", []))
     doc.update(
         date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         load=[round(x, 1) for x in os.getloadavg()],
@@ -206,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
                         row = {"db": db, "variant": variant, "error": repr(exc)}
                     doc["artifacts"] = [*_keep(doc["artifacts"], db, variant), row]
                     print(json.dumps(row, default=str), flush=True)
-                    write(doc)
+                    write(doc, args.out)
                 if "holdout" in phases:
                     name = f"hma {variant}"
                     try:
@@ -215,7 +228,8 @@ def main(argv: list[str] | None = None) -> int:
                         row = {"db": db, "variant": name, "error": repr(exc)}
                     doc["holdout"] = [*_keep(doc["holdout"], db, name), row]
                     print(json.dumps({k: row.get(k) for k in ("db", "variant", "quality")}))
-                    write(doc)
+                    write(doc, args.out)
+    write(doc, args.out)
     return 0
 
 

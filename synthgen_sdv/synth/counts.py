@@ -125,7 +125,11 @@ class CountModel:
 
     def calibrate(self, parent: pd.DataFrame, sampled: np.ndarray) -> np.ndarray:
         """``sampled`` counts (the copula's draws, one per row of ``parent``) mapped by rank
-        within each leaf onto that leaf's real counts.
+        within each leaf onto that leaf's real counts; then, so that a copula's noise in how
+        many parents fall in each bin does not bend the distribution of counts, at least the
+        data's share of parents get none (``with_zero_share``) and the others take the real
+        positive counts in the order the bins gave them (the bins decide who gets more, the
+        data how many).
 
         With ``per_value`` (the binned column is unique in the data: one parent per date of a
         date dimension) sampled parents that share a value stand for one real parent: they
@@ -137,7 +141,7 @@ class CountModel:
             return values
         leaf = np.searchsorted(self.leaves, self.tree.apply(self.matrix(parent)))
         if not self.per_value:
-            return self._rank_map(leaf, values)
+            return self._marginal(self._rank_map(leaf, values), values)
         x = self.features[0].values(parent[self.features[0].column])
         value = np.round(x / self.step) if self.step > 0 else x
         group, _ = pd.factorize(pd.Series(value), use_na_sentinel=True)
@@ -148,10 +152,24 @@ class CountModel:
         np.maximum.at(draw, group, values)
         first = np.full(len(size), n)
         np.minimum.at(first, group, np.arange(n))
-        total = self._rank_map(leaf[first], draw)
+        total = self._marginal(self._rank_map(leaf[first], draw), draw)
         nth = pd.Series(group).groupby(group).cumcount().to_numpy()  # member index, by position
         share = np.floor(total[group] / size[group])
         return share + (nth < total[group] - share * size[group])
+
+    def _marginal(self, counts: np.ndarray, draws: np.ndarray) -> np.ndarray:
+        """Per-bin counts with the data's share of zeros (at least) and its positive counts,
+        laid over the positive ones in their order (ties by draw, then position)."""
+        counts = with_zero_share(counts, draws, float((self.counts == 0).mean()))
+        positive = np.flatnonzero(counts > 0)
+        real = np.sort(self.counts[self.counts > 0])
+        if not len(positive) or not len(real):
+            return counts
+        order = positive[np.lexsort((positive, draws[positive], counts[positive]))]
+        q = (np.arange(len(order)) + 0.5) / len(order)
+        out = counts.copy()
+        out[order] = real[np.minimum((q * len(real)).astype(int), len(real) - 1)]
+        return out
 
     def _rank_map(self, leaf: np.ndarray, values: np.ndarray) -> np.ndarray:
         n = len(values)

@@ -54,7 +54,6 @@ from synthgen_sdv.synth.counts import (
     rank_calibrated,
     scaled_counts,
     to_total,
-    with_zero_share,
 )
 from synthgen_sdv.synth.fast_copula import (
     FastCopulaSynthesizer,
@@ -452,10 +451,7 @@ class FastHMASynthesizer(SmallTableCopies, MultiParentSampling, HMASynthesizer):
             min_rows, max_rows = self._min_child_rows[key], self._max_child_rows[key]
             model = getattr(self, "_count_models", {}).get(key)
             if self.calibrate_counts and model is not None:
-                draws = parent[key].to_numpy(dtype=float)
-                real = self._real_child_counts[key]
-                zero_share = float((real == 0).mean()) if len(real) else 0.0
-                parent[key] = with_zero_share(model.calibrate(parent, draws), draws, zero_share)
+                parent[key] = model.calibrate(parent, parent[key].to_numpy(dtype=float))
             elif self.calibrate_counts and key in self._real_child_counts:
                 parent[key] = rank_calibrated(parent[key], self._real_child_counts[key])
             positive_first = getattr(self, "count_model", False) and self.calibrate_counts
