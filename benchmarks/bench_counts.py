@@ -153,7 +153,10 @@ def markdown(doc: dict) -> str:
         lines.append(
             f"| {r['db']} | {r['variant']} | {seeds} | {_f(r['quality'])} | {props} | {d} |"
         )
-    lines += ["", *doc.get("notes", []), "", machine_md(doc["machine"])]
+    lines.append("")
+    for note in doc.get("notes", []):
+        lines += [note, ""]
+    lines.append(machine_md(doc["machine"]))
     return "\n".join(lines) + "\n"
 
 
