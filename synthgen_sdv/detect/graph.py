@@ -241,6 +241,10 @@ PARAMETERS = 4  # per modeled column: a beta or truncated normal has 4 parameter
 # minutes to fit; at Chinook's 18,776 (17,951 in Artist's 275 rows) fitting did not finish in
 # five minutes on this project's 2-core machine.
 MODELABLE_COLUMNS = 5_000
+# Estimates saturate here: each level of a chain squares the columns, so a chain of 40 tables
+# has an estimate of about 2**40 digits, which took minutes of big-integer arithmetic to reach
+# (sakila's 6-level chain, 10**33, stays below the cap).
+ESTIMATE_CAP = 10**100
 
 
 def estimate_columns(metadata: dict) -> int:
@@ -258,34 +262,88 @@ def estimate_columns(metadata: dict) -> int:
         if r["parent_table_name"] != r["child_table_name"]
     ]
     fks: dict[tuple[str, str], int] = {}
+    foreign: dict[str, set[str]] = {}
     for r in rels:
         pair = (r["parent_table_name"], r["child_table_name"])
         fks[pair] = fks.get(pair, 0) + 1
+        foreign.setdefault(r["child_table_name"], set()).add(r["child_foreign_key"])
     data = {}
     for name, tmeta in tables.items():
         pk = tmeta.get("primary_key")
-        keys = {r["child_foreign_key"] for r in rels if r["child_table_name"] == name}
-        keys |= set(pk if isinstance(pk, list) else [pk] if pk else [])
+        keys = foreign.get(name, set()) | set(pk if isinstance(pk, list) else [pk] if pk else [])
         data[name] = sum(
             1
             for col, cmeta in tmeta["columns"].items()
             if cmeta.get("sdtype") != "id" or (col not in keys and not cmeta.get("pii", False))
         )
+    children: dict[str, list[tuple[str, int]]] = {}
+    for (parent, child), n in sorted(fks.items()):
+        children.setdefault(parent, []).append((child, n))
     extended: dict[str, int] = {}
 
     def walk(table: str, path: tuple[str, ...]) -> int:
         if table in extended:
             return extended[table]
         total = 0
-        for parent, child in sorted(fks):
-            if parent != table or child in path:
+        for child, n in children.get(table, []):
+            if child in path:
                 continue
-            n, cols = fks[(parent, child)], data[child] + walk(child, (*path, child))
+            cols = min(data[child] + walk(child, (*path, child)), ESTIMATE_CAP)
             total += n if cols == 0 else n * (1 + PARAMETERS * cols + (cols - 1) * cols // 2)
-        extended[table] = total
+        extended[table] = total = min(total, ESTIMATE_CAP)
         return total
 
-    return sum(data[t] + walk(t, (t,)) for t in sorted(tables))
+    return min(sum(data[t] + walk(t, (t,)) for t in sorted(tables)), ESTIMATE_CAP)
+
+
+def _depths(metadata: dict) -> tuple[dict[str, int], dict[str, str]]:
+    """Per table, the tables in the longest parent -> child chain ending at it (1 without
+    parents), and the parent that chain comes through."""
+    parents: dict[str, set[str]] = {}
+    for r in metadata.get("relationships", []):
+        if r["parent_table_name"] != r["child_table_name"]:
+            parents.setdefault(r["child_table_name"], set()).add(r["parent_table_name"])
+    depth: dict[str, int] = {}
+    via: dict[str, str] = {}
+
+    def down(table: str, path: frozenset[str]) -> int:
+        if table not in depth:
+            ups = sorted(p for p in parents.get(table, ()) if p not in path)
+            best = max(ups, key=lambda p: down(p, path | {p}), default=None)
+            depth[table] = 1 + (down(best, path | {best}) if best else 0)
+            if best:
+                via[table] = best
+        return depth[table]
+
+    for t in metadata["tables"]:
+        down(t, frozenset([t]))
+    return depth, via
+
+
+def chain_depths(metadata: dict) -> int:
+    """The sum over tables of the longest chain ending at each: every cut that shortens a
+    chain lowers it, most of all a cut in the middle of the longest one."""
+    return sum(_depths(metadata)[0].values())
+
+
+def longest_chain(metadata: dict) -> set[tuple[str, str]]:
+    """The (parent, child) links of one longest parent -> child chain."""
+    depth, via = _depths(metadata)
+    if not depth:
+        return set()
+    table = max(sorted(depth), key=depth.__getitem__)
+    links = set()
+    while table in via:
+        links.add((via[table], table))
+        table = via[table]
+    return links
+
+
+def _count(n: int) -> str:
+    """A column estimate as people read it: 4,740; 8.9e+33; more than 1e+100."""
+    if n >= ESTIMATE_CAP:
+        return f"more than {float(ESTIMATE_CAP):.0e}"
+    return f"{n:,}" if n < 10**9 else f"{float(n):.1e}"
 
 
 def limit_columns(
@@ -309,27 +367,35 @@ def limit_columns(
     candidates = [r for r in rels if r.as_sdv() in md["relationships"] and not r.in_key]
     while current > limit and candidates:
         trials = []
-        for r in candidates:
+        pool = candidates
+        if current >= ESTIMATE_CAP:  # estimates tie: cut the longest chain, one of its links
+            chain = longest_chain(md)
+            pool = [r for r in candidates if (r.parent, r.child) in chain] or candidates
+        for r in pool:
             trial = {**md, "relationships": [x for x in md["relationships"] if x != r.as_sdv()]}
             # a link of a child with other parents goes first: the child stays attached
             alone = not any(
                 x["child_table_name"] == r.child and x["parent_table_name"] != r.parent
                 for x in trial["relationships"]
             )
-            trials.append((estimate(trial), (*_strength(r), alone), r))
+            after = estimate(trial)
+            # past the cap estimates tie: then the cut that shortens chains most is the better
+            depth = chain_depths(trial) if after >= ESTIMATE_CAP else 0
+            trials.append((after, depth, (*_strength(r), alone), r))
         under = [t for t in trials if t[0] <= limit]
-        after, _, chosen = (
-            min(under, key=lambda t: (t[1], t[0])) if under else min(trials, key=lambda t: t[:2])
+        after, depth, _, chosen = (
+            min(under, key=lambda t: (t[2], t[0])) if under else min(trials, key=lambda t: t[:3])
         )
-        if after >= current:
+        if (after, depth) >= (current, chain_depths(md) if current >= ESTIMATE_CAP else 0):
             break
         why = "the weakest link whose removal is enough" if under else "the most effective link"
         left.append(
             LeftOut(
                 chosen,
-                f"HMA would model about {current:,} columns for these tables (every level of "
-                f"a chain multiplies them; more than {limit:,} do not fit in reasonable time "
-                f"and memory); left out as {why}, bringing the estimate to {after:,}. Its "
+                f"HMA would model about {_count(current)} columns for these tables (every "
+                f"level of a chain multiplies them; more than {limit:,} do not fit in "
+                f"reasonable time and memory); left out as {why}, bringing the estimate to "
+                f"{_count(after)}. Its "
                 f"values are re-attached after sampling to keys of {chosen.parent}",
             )
         )

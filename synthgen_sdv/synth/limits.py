@@ -123,10 +123,16 @@ def check_modeled_subgraph(
     if estimated is not None and estimated > MAX_ESTIMATED_COLUMNS:
         deepest = max(depth, key=depth.get)
         warnings.append(
-            f"HMA will model about {estimated} columns (chain depth {depth[deepest] + 1}, "
-            f"ending at '{deepest}'); fitting and sampling time grow with it"
+            f"HMA will model about {_readable(estimated)} columns (chain depth "
+            f"{depth[deepest] + 1}, ending at '{deepest}'); fitting and sampling time grow with it"
         )
     return warnings
+
+
+def _readable(n: int) -> str:
+    """4,740 or 1e+33: a huge estimate by its order of magnitude (``str`` of an int of more
+    than 4,300 digits raises, and ``float`` of one past 1e308 overflows)."""
+    return f"{n:,}" if n < 10**9 else f"1e+{int(n.bit_length() * 0.30103)}"
 
 
 def _estimate_columns(metadata: dict, modeled: set[str]) -> int | None:
