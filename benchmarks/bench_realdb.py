@@ -402,8 +402,19 @@ def acceptance_md(doc: dict) -> list[str]:
 
 
 def merged_md(doc: dict) -> list[str]:
-    """One sentence per earlier run whose rows were merged in (--merge-from)."""
-    return [
+    """One sentence per earlier run whose rows were merged in (--merge-from), and per partial
+    re-run (--dbs) whose rows replaced earlier ones."""
+    reruns = [
+        line
+        for r in doc.get("reruns", [])
+        for line in (
+            f"Rows of {', '.join(r['models'])} on {', '.join(r['dbs'])} were re-run later "
+            f"(code {r['commit']}, load average {r['load_average']}); the rest of the "
+            "table is from the runs described above and below.",
+            "",
+        )
+    ]
+    return reruns + [
         line
         for m in doc.get("merged_from", [])
         for line in (
@@ -560,9 +571,10 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         p.error(f"unknown databases {unknown}; known: {', '.join(all_dbs)}")
     models = args.models.split(",")
-    previous = {}
+    previous, earlier = {}, {}
     if (REPORTS / "realdb.json").is_file() and args.dbs:
-        previous = json.loads((REPORTS / "realdb.json").read_text()).get("databases", {})
+        earlier = json.loads((REPORTS / "realdb.json").read_text())
+        previous = earlier.get("databases", {})
     doc: dict[str, Any] = {
         "schema": "synthgen_sdv.bench_realdb",
         "version": 1,
@@ -574,10 +586,31 @@ def main(argv: list[str] | None = None) -> int:
         "limits_s": {"stock": args.stock_limit, "other": args.limit},
         "databases": {k: v for k, v in previous.items() if k not in names},
     }
+    if earlier:  # a partial re-run: the other rows stay, and so do the notes on where they are from
+        for name, db in previous.items():  # the re-run databases keep their other models' rows
+            if name in names:
+                doc["databases"][name] = {"runs": {}, "earlier_runs": db.get("runs", {})}
+        doc["models"] = [
+            *earlier.get("models", []),
+            *(m for m in models if m not in earlier.get("models", [])),
+        ]
+        doc["merged_from"] = list(earlier.get("merged_from", []))
+        doc["reruns"] = [
+            *earlier.get("reruns", []),
+            {
+                "dbs": names,
+                "models": models,
+                "commit": doc["commit"],
+                "load_average": doc["load_average"],
+            },
+        ]
+        doc["commit"], doc["load_average"] = earlier.get("commit"), earlier.get("load_average")
     from synthgen_sdv.detect.load import load_user_data
 
     for name in names:
         db: dict[str, Any] = {"runs": {}}
+        kept = doc["databases"].get(name, {}).get("earlier_runs", {})
+        db["runs"].update({m: r for m, r in kept.items() if m not in models})
         doc["databases"][name] = db
         try:
             user = load_user_data(all_dbs[name]["data"])

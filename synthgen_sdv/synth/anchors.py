@@ -87,7 +87,7 @@ class Anchors:
             return cls(), tables, metadata
         out_tables, out_meta = dict(tables), deepcopy(metadata)
         for a in found:
-            a.step = _step(tables[a.table][a.column])
+            a.step = resolution(tables[a.table][a.column])
             df = out_tables[a.table] = out_tables[a.table].copy()
             offset = _numbers(df[a.column]) - _numbers(a.anchor_values(tables[a.table], tables))
             df[a.column] = offset
@@ -124,7 +124,7 @@ class Anchors:
         ]
 
 
-def _step(column: pd.Series) -> float:
+def resolution(column: pd.Series) -> float:
     """The resolution the data is written at: a date's coarsest whole unit in ns (a day, an
     hour, ..., a nanosecond), a number's 10**-decimals (at most 6), 0 when finer."""
     values = column.dropna()

@@ -48,6 +48,13 @@ from sdv.multi_table import HMASynthesizer
 from sdv.multi_table.hma import DEFAULT_EXTENDED_COLUMNS_DISTRIBUTION
 
 from synthgen_sdv.synth.copies import SmallTableCopies
+from synthgen_sdv.synth.counts import (
+    CountModel,
+    fit_count_models,
+    rank_calibrated,
+    scaled_counts,
+    to_total,
+)
 from synthgen_sdv.synth.fast_copula import (
     FastCopulaSynthesizer,
     MomentCopulaSynthesizer,
@@ -217,7 +224,10 @@ class FastHMASynthesizer(SmallTableCopies, MultiParentSampling, HMASynthesizer):
     modeled parents are assigned (``synth.hma_sampling``, ``synth.parent_assignment``).
     ``childless``: parameters of parents without children, ``"mean"`` (stock) or ``"donor"``
     (``_fill_childless``). ``small_tables``: tables of fewer rows whose parents are copied too
-    are sampled as copies of their real rows (``synth.copies``; 0 = stock).
+    are sampled as copies of their real rows (``synth.copies``; 0 = stock). ``count_model``:
+    with ``calibrate_counts``, counts are calibrated per bin of the parent's own values
+    (``synth.counts``) and the table-size adjustment adds rows to parents that already have
+    children first, so parents the data gives no children keep none (False = global).
     """
 
     def __init__(
@@ -233,6 +243,7 @@ class FastHMASynthesizer(SmallTableCopies, MultiParentSampling, HMASynthesizer):
         groups: int = 32,
         childless: str = "mean",
         small_tables: int = 0,
+        count_model: bool = False,
     ):
         if truncnorm_fit not in ("mle", "moments"):
             raise ValueError(f"truncnorm_fit must be 'mle' or 'moments', got '{truncnorm_fit}'")
@@ -251,6 +262,20 @@ class FastHMASynthesizer(SmallTableCopies, MultiParentSampling, HMASynthesizer):
             raise ValueError(f"childless must be 'mean' or 'donor', got '{childless}'")
         self.childless = childless
         self.small_tables = int(small_tables)
+        self.count_model = bool(count_model)
+        self._count_models: dict[str, CountModel] = {}
+
+    def fit(self, data):
+        """Learn the count models (``synth.counts``) from the real keys, then fit."""
+        self._count_models = {}
+        if self.count_model and self.calibrate_counts:
+            relationships = list(self.metadata.relationships)
+            self._count_models = fit_count_models(dict(data), self.metadata, relationships)
+        return super().fit(data)
+
+    def describe_counts(self) -> list[dict]:
+        """One entry per relation whose children per parent are learned per bin."""
+        return [m.describe() for _, m in sorted(self._count_models.items())]
 
     def _augment_table(self, table, tables, table_name):
         """Stock ``_augment_table`` minus one RDT ``FloatFormatter.fit`` per extension column
@@ -424,35 +449,19 @@ class FastHMASynthesizer(SmallTableCopies, MultiParentSampling, HMASynthesizer):
             target = round(total_num_rows * (1 - null_pctg))
             key = f"__{child_name}__{foreign_key}__num_rows"
             min_rows, max_rows = self._min_child_rows[key], self._max_child_rows[key]
-            if self.calibrate_counts and key in self._real_child_counts:
-                parent[key] = self._calibrated(parent[key], self._real_child_counts[key])
-            v = parent[key].fillna(0).round().clip(min_rows, max_rows).astype(int).to_numpy()
-            diff = target - int(v.sum())
-            while diff != 0 and len(v):
-                order = np.argsort(v)
-                if diff > 0:
-                    room = int((v < max_rows).sum()) if v.min() < max_rows else len(v)
-                    take = min(diff, room)
-                    v[order[:take]] += 1
-                    diff -= take
-                else:
-                    room = int((v > min_rows).sum()) if v.max() > min_rows else len(v)
-                    take = min(-diff, room)
-                    v[order[::-1][:take]] -= 1
-                    diff += take
-            parent[key] = v
-
-    @staticmethod
-    def _calibrated(sampled: pd.Series, real_sorted: np.ndarray) -> np.ndarray:
-        """Rank-preserving map of sampled child counts onto the real count distribution:
-        the copula decides which parents get more children, the data decides how many."""
-        values = sampled.fillna(0).to_numpy(dtype=float)
-        if not len(values) or not len(real_sorted):
-            return values
-        ranks = np.empty(len(values))
-        ranks[np.argsort(values, kind="stable")] = np.arange(len(values))
-        q = (ranks + 0.5) / len(values)
-        return real_sorted[np.minimum((q * len(real_sorted)).astype(int), len(real_sorted) - 1)]
+            model = getattr(self, "_count_models", {}).get(key)
+            if self.calibrate_counts and model is not None:
+                parent[key] = model.calibrate(parent, parent[key].to_numpy(dtype=float))
+            elif self.calibrate_counts and key in self._real_child_counts:
+                parent[key] = rank_calibrated(parent[key], self._real_child_counts[key])
+            positive_first = getattr(self, "count_model", False) and self.calibrate_counts
+            if positive_first:  # whole counts in proportion: parents of too few values (a
+                # date window sampled with fewer dates than it has) may go over the learned max
+                v = scaled_counts(parent[key].fillna(0).to_numpy(dtype=float), target)
+                v = np.maximum(v, min_rows).astype(int)
+            else:
+                v = parent[key].fillna(0).round().clip(min_rows, max_rows).astype(int).to_numpy()
+            parent[key] = to_total(v, target, min_rows, max_rows)
 
     def _sample_children(self, table_name, sampled_data, scale=1.0):
         # sorted: sdv's child map is a set, whose order changes with PYTHONHASHSEED

@@ -11,6 +11,8 @@ Parameters (``SYNTHESIZERS.get("hma")(seed=..., **params)``):
     root_distribution: marginal for root-table columns (SDV's HMA default is "beta")
     truncnorm_fit: "moments" or "mle" (stock SLSQP) for table-level truncnorm marginals
     calibrate_counts: rank-map sampled children-per-parent counts onto the real distribution
+    count_model: ... per bin of the parent's own values where they explain the counts
+        (``counts``), and add rows to parents with children first; False = one global map
     multiparent / candidates: how a multi-parent child's other keys are assigned
         ("candidates", "clusters", "clusters+candidates" or "prior"; synth/parent_assignment.py)
     childless: child-model parameters of parents without children, "donor" or "mean" (stock)
@@ -219,6 +221,9 @@ class _HMABase(Synthesizer):
         copied = list(getattr(self.model, "_copied", None) or [])
         if copied:
             out["copied_tables"] = copied
+        counts = getattr(self.model, "describe_counts", None)
+        if counts is not None and counts():
+            out["count_bins"] = counts()
         repeated = getattr(self, "repeated", None)
         if repeated is not None and repeated.repeats:
             out["repeated_columns"] = repeated.describe()
@@ -267,6 +272,7 @@ class FastHMA(_HMABase):
         small_tables: int = 50,
         repeats: bool = True,
         conditioning: str | bool = "parents",
+        count_model: bool = True,
         **kwargs,
     ):
         super().__init__(
@@ -285,6 +291,9 @@ class FastHMA(_HMABase):
         )
         self.multiparent, self.candidates, self.childless = multiparent, candidates, childless
         self.small_tables = int(small_tables)
+        if count_model not in (True, False):  # 0 / 1 too; "no" or 2 is a typo
+            raise ValueError(f"count_model must be true or false, got {count_model!r}")
+        self.count_model = bool(count_model)
 
     def _make(self, metadata):
         return FastHMASynthesizer(
@@ -297,6 +306,7 @@ class FastHMA(_HMABase):
             candidates=self.candidates,
             childless=self.childless,
             small_tables=getattr(self, "small_tables", 0),
+            count_model=getattr(self, "count_model", False),
         )
 
     def _params(self) -> dict[str, Any]:
@@ -306,6 +316,7 @@ class FastHMA(_HMABase):
             "candidates": self.candidates,
             "childless": self.childless,
             "small_tables": getattr(self, "small_tables", 0),
+            "count_model": getattr(self, "count_model", False),
         }
 
 
