@@ -455,8 +455,9 @@ class FastHMASynthesizer(SmallTableCopies, MultiParentSampling, HMASynthesizer):
             elif self.calibrate_counts and key in self._real_child_counts:
                 parent[key] = rank_calibrated(parent[key], self._real_child_counts[key])
             positive_first = getattr(self, "count_model", False) and self.calibrate_counts
-            if positive_first:  # whole counts in proportion: parents of too few values (a
-                # date window sampled with fewer dates than it has) may go over the learned max
+            if positive_first and max_rows > 1:  # whole counts in proportion: parents of too
+                # few values (a date window sampled with fewer dates) may go over the learned
+                # max; never a one-to-one link (at most 1 child: the key may be the child's)
                 v = scaled_counts(parent[key].fillna(0).to_numpy(dtype=float), target)
                 v = np.maximum(v, min_rows).astype(int)
             else:

@@ -228,3 +228,55 @@ def test_count_model_takes_true_or_false_only():
     assert SYNTHESIZERS.get("hma")(count_model=False).params()["params"]["count_model"] is False
     with pytest.raises(ValueError, match="count_model must be true or false"):
         SYNTHESIZERS.get("hma")(count_model="maybe")
+
+
+def test_a_one_to_one_child_keyed_by_its_parent_keeps_unique_keys(tmp_path):
+    """A child whose key is its parent's (a daily rate per date of a date dimension, in a
+    window): the count model never gives such a parent two children (AdventureWorksDW's
+    FactCurrencyRate.DateKey repeated 30 keys before the cap)."""
+    import json
+
+    from synthgen_sdv.runs.fit_sample import run_fit_sample
+    from synthgen_sdv.runs.from_user import UserSource
+
+    tables, _ = _warehouse(days=400)
+    dim_date = tables["dim_date"]
+    days = dim_date.loc[dim_date["full_date"] >= pd.Timestamp("2012-09-01"), "date_key"]
+    rng = np.random.default_rng(3)
+    rate = pd.DataFrame({"date_key": days.to_numpy(), "rate": rng.gamma(5.0, 0.2, len(days))})
+    data = tmp_path / "data"
+    data.mkdir()
+    dim_date.to_csv(data / "dim_date.csv", index=False)
+    rate.to_csv(data / "rate.csv", index=False)
+    columns = {
+        "dim_date": {
+            "date_key": {"sdtype": "id"},
+            "full_date": {"sdtype": "datetime", "datetime_format": "%Y-%m-%d"},
+            "month": {"sdtype": "numerical"},
+            "weekday": {"sdtype": "numerical"},
+        },
+        "rate": {"date_key": {"sdtype": "id"}, "rate": {"sdtype": "numerical"}},
+    }
+    meta = {
+        "METADATA_SPEC_VERSION": "V1",
+        "tables": {t: {"primary_key": "date_key", "columns": c} for t, c in columns.items()},
+        "relationships": [
+            {
+                "parent_table_name": "dim_date",
+                "parent_primary_key": "date_key",
+                "child_table_name": "rate",
+                "child_foreign_key": "date_key",
+            }
+        ],
+    }
+    (tmp_path / "metadata.json").write_text(json.dumps(meta))
+    out = tmp_path / "out"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run_fit_sample(
+            UserSource(data, tmp_path / "metadata.json", seed=0), out, ["csv"], "hma",
+            compare=False,
+        )  # fmt: skip
+    sampled = pd.read_csv(out / "data" / "rate.csv")
+    assert len(sampled) > 0 and sampled["date_key"].is_unique
+    assert sampled["date_key"].isin(pd.read_csv(out / "data" / "dim_date.csv")["date_key"]).all()
