@@ -284,10 +284,13 @@ _ENCODER: tuple[int, ThreadPoolExecutor] | None = None  # (pid, pool): threads d
 
 
 def _encoder() -> ThreadPoolExecutor:
-    """This process's encoding thread (made again in a forked worker)."""
+    """This process's encoding threads (made again in a forked worker). Two: a chunk's dirty
+    copy (anomalies, then encoding) runs beside the next chunk's clean encoding; with one,
+    the full run waited on it (scale 1000, one worker: 8.4-8.7 s -> 7.6-7.9 s, the same
+    bytes). A dirty copy only waits on its own clean copy, submitted before it: no deadlock."""
     global _ENCODER
     if _ENCODER is None or _ENCODER[0] != os.getpid():
-        _ENCODER = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="encode"))
+        _ENCODER = (os.getpid(), ThreadPoolExecutor(2, thread_name_prefix="encode"))
     return _ENCODER[1]
 
 
