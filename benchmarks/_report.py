@@ -7,6 +7,7 @@ import json
 import os
 import platform
 import re
+import sys
 import threading
 import time
 from importlib import metadata
@@ -65,6 +66,16 @@ def write_section(name: str, markdown: str, data: dict) -> None:
     else:
         text = text.rstrip() + "\n\n" + block + "\n"
     INDEX.write_text(text)
+
+
+def whole_run_command(scale: float, out, workers: int | None, *extra: str) -> list[str]:
+    """The whole default run as a user starts it (``generate --scale N --format parquet``,
+    forced past the guard), for the benchmarks that time or profile it."""
+    cmd = [sys.executable, "-m", "synthgen_sdv", "generate", "--scale", f"{scale:g}"]
+    cmd += ["--format", "parquet", "--out", str(out), "--force", *extra]
+    if workers is not None:
+        cmd += ["--workers", str(workers)]
+    return cmd
 
 
 def tree_memory(root: psutil.Process) -> tuple[int, int, int, int] | None:

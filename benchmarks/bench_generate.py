@@ -40,7 +40,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import TreeMemory, machine, machine_md, write_section
+from _report import TreeMemory, machine, machine_md, whole_run_command, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -228,10 +228,7 @@ def run_whole(scale: float, workers: int | None = None) -> dict:
     the peak memory of the process tree."""
     out = Path(tempfile.mkdtemp(prefix="bench_whole_")) / "out"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    cmd = [sys.executable, "-m", "synthgen_sdv", "generate", "--scale", f"{scale:g}"]
-    cmd += ["--format", "parquet", "--out", str(out), "--no-progress", "--force"]
-    if workers is not None:
-        cmd += ["--workers", str(workers)]
+    cmd = whole_run_command(scale, out, workers, "--no-progress")
     try:
         res = measured(cmd, env=env, cwd=ROOT)
         res.pop("stdout")

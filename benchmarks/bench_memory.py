@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import REPORTS, TreeMemory, machine, machine_md, write_section
+from _report import REPORTS, TreeMemory, machine, machine_md, whole_run_command, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 GOAL_MB = 1024
@@ -56,10 +56,7 @@ def run_whole(scale: float, tree: Path, workers: int | None) -> dict:
     """The whole default run over the package in ``tree``; its stages and their peaks."""
     out = Path(tempfile.mkdtemp(prefix="bench_memory_")) / "out"
     env = {**os.environ, "PYTHONPATH": str(tree)}
-    cmd = [sys.executable, "-m", "synthgen_sdv", "generate", "--scale", f"{scale:g}"]
-    cmd += ["--format", "parquet", "--out", str(out), "--force", "-v"]
-    if workers is not None:
-        cmd += ["--workers", str(workers)]
+    cmd = whole_run_command(scale, out, workers, "-v")
     load = os.getloadavg()[0]
     proc = subprocess.Popen(
         cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env, cwd=tree
