@@ -62,6 +62,7 @@ from synthgen_sdv.synth.fast_copula import (
 )
 from synthgen_sdv.synth.fastmath import truncnorm_cdf, truncnorm_ppf
 from synthgen_sdv.synth.hma_sampling import MultiParentSampling
+from synthgen_sdv.synth.unique import keep_unique
 
 LOGGER = logging.getLogger(__name__)
 
@@ -465,6 +466,8 @@ class FastHMASynthesizer(SmallTableCopies, MultiParentSampling, HMASynthesizer):
             parent[key] = to_total(v, target, min_rows, max_rows)
 
     def _sample_children(self, table_name, sampled_data, scale=1.0):
+        # distinct values stay distinct before the counts see them (``synth.unique``)
+        keep_unique(sampled_data, table_name, getattr(self, "unique_columns", ()), self._numpy_seed)
         # sorted: sdv's child map is a set, whose order changes with PYTHONHASHSEED
         for child_name in sorted(self.metadata._get_child_map()[table_name]):
             if self._is_copied(child_name):  # once every parent of it is sampled

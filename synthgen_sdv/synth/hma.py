@@ -144,6 +144,10 @@ class _HMABase(Synthesizer):
         # shares in the space the model sees: an anchored offset keeps its real shares, and a
         # looked-up label follows its re-labelled determinant rather than being re-labelled
         self.shares = learn_shares(tables, self.treatments)
+        # a table sampled as copies of its real rows (``copies``) keeps its rows whole
+        copied = set(getattr(self.model, "_copied", None) or ())
+        self.shares = [s for s in self.shares if not (s.stream == "unique" and s.table in copied)]
+        model.unique_columns = [s for s in self.shares if s.stream == "unique"]
         self.conditioned = None
         mode = getattr(self, "conditioning", "off")
         if mode != "off":

@@ -15,8 +15,12 @@ The same holds for a categorical column whose values are numbers (a level 0..4 d
 category) and for categories ordered by a related number: both have an order the copula sees.
 Unordered categories are left to the model (their encoder's order carries no meaning).
 
-Public API: ``learn_shares(tables, treatments)`` -> list of ``DiscreteShares``;
-``keep_shares(sampled, shares, seed)`` -> the sampled tables with each column re-labelled.
+A column whose every value is distinct in the data (rule ``unique``) is re-labelled the same
+way to distinct values (``unique.UniqueValues``); it is learned and applied here with the rest.
+
+Public API: ``learn_shares(tables, treatments)`` -> list of ``DiscreteShares`` and
+``UniqueValues``; ``keep_shares(sampled, shares, seed)`` -> the sampled tables with each column
+re-labelled.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from synthgen_sdv.synth.seeding import derive_seed
+from synthgen_sdv.synth.unique import UniqueValues
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,7 @@ class DiscreteShares:
     values: tuple  # in the model's order: ascending numbers, or the ordered categories
     shares: tuple
     numeric: bool = True
+    stream = "shares"  # the name its random order is derived under (``keep_shares``)
 
     def counts(self, n: int) -> np.ndarray:
         """How many of ``n`` rows take each value: largest-remainder rounding of the shares."""
@@ -78,11 +84,20 @@ class DiscreteShares:
         return np.array([position.get(v, np.inf) for v in sampled], dtype=float)
 
 
-def learn_shares(tables: dict[str, pd.DataFrame], treatments) -> list[DiscreteShares]:
+def learn_shares(
+    tables: dict[str, pd.DataFrame], treatments
+) -> list[DiscreteShares | UniqueValues]:
     """The real per-value shares of every column with the ``shares`` treatment (rule of that
-    name in ``treatment``): numbers in numeric order, ordered categories in their order."""
-    out: list[DiscreteShares] = []
+    name in ``treatment``): numbers in numeric order, ordered categories in their order; and
+    the real values of every column with the ``unique`` treatment."""
+    out: list[DiscreteShares | UniqueValues] = []
     for t in treatments:
+        if t.treatment == "unique" and t.column in tables.get(t.table, {}):
+            kind, fmt = t.params["kind"], t.params.get("datetime_format")
+            unique = UniqueValues.learn(t.table, t.column, tables[t.table][t.column], kind, fmt)
+            if unique is not None:
+                out.append(unique)
+            continue
         if t.treatment != "shares" or t.column not in tables.get(t.table, {}):
             continue
         freq = tables[t.table][t.column].dropna().value_counts(normalize=True)
@@ -107,15 +122,16 @@ def learn_shares(tables: dict[str, pd.DataFrame], treatments) -> list[DiscreteSh
 
 
 def keep_shares(
-    sampled: dict[str, pd.DataFrame], shares: list[DiscreteShares], seed: int
+    sampled: dict[str, pd.DataFrame], shares: list[DiscreteShares | UniqueValues], seed: int
 ) -> dict[str, pd.DataFrame]:
-    """The sampled tables with every learned discrete column re-labelled to its real shares."""
+    """The sampled tables with every learned discrete column re-labelled to its real shares,
+    and every unique one to distinct values."""
     out = dict(sampled)
     for s in shares:
         df = out.get(s.table)
         if df is None or s.column not in df or len(df) == 0:
             continue
-        rng = np.random.default_rng(derive_seed(seed, "shares", s.table, s.column))
+        rng = np.random.default_rng(derive_seed(seed, s.stream, s.table, s.column))
         df = df.copy() if df is sampled.get(s.table) else df
         df[s.column] = s.relabel(df[s.column], rng).to_numpy()
         out[s.table] = df

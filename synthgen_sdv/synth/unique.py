@@ -1,0 +1,225 @@
+"""Columns whose values are (nearly) all distinct in the data stay so in the sample.
+
+A date dimension holds one row per day; an order table one order number, one guid, one total
+per row. SDV models such a column like any other (sdv 1.37.4 keeps uniqueness only for key
+and PII sdtypes: ``alternate_keys`` must be ids), so the copula's draws land on the same day
+or the same text again: a sampled ``DimDate`` of 3,652 days held 2,296 distinct dates, its
+facts followed their parent's date, and one day of ``FactSurveyResponse`` took 4.6% of rows
+against 1.4% in the data.
+
+After sampling, such a column is re-labelled by rank, like ``marginals`` does for discrete
+columns: its non-null rows are ordered by the value the model drew (ties in a seeded random
+order) and a set of distinct target values, ascending, is laid over that order. The copula's
+dependence runs through the ranks, so it is kept; the marginal is the data's.
+
+The target values for ``n`` sampled rows and ``m`` real values:
+
+- ``n <= m``: the real values at evenly spaced positions, so a sample of the real table's
+  size is a permutation of the real values;
+- ``n > m``, numbers and datetimes: the real quantile function at ``n`` evenly spaced
+  positions, rounded to the column's grid (its date unit, its decimals and their common
+  step), then pushed apart to be strictly increasing on that grid. A dense grid (one row per
+  day, a running number) thus continues past the real maximum (3x the days at scale 3), a
+  sparse one (amounts in cents) fills in between its real values, and a column with no grid
+  interpolates;
+- ``n > m``, categories (text cannot be extended): every real value ``n / m`` times, as evenly
+  as rounding allows, so no value takes more than its fair share.
+
+The sampler re-labels a table's unique columns as soon as the table is sampled
+(``keep_unique``), before its children are counted: a count model binned on a date dimension's
+day must see the days the output will hold. Re-labelling is idempotent, so ``marginals``
+applying it again after sampling changes nothing there.
+
+Public API: ``UniqueValues`` (``learn(table, column, values, kind)``, ``relabel(column, rng)``),
+``keep_unique(tables, table, columns, seed)``. ``treatment`` picks the columns (rule
+``unique``), ``marginals`` learns and applies them with the per-value shares.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from synthgen_sdv.synth.seeding import derive_seed
+
+#: how many known values a column needs before its uniqueness counts as a property
+MIN_VALUES = 10
+#: the share of distinct values among the known ones that makes a column (nearly) unique: the
+#: few repeats a nearly unique column has are kept at n = m (the targets are the real values,
+#: repeats included) and left out beyond (distinct values)
+MIN_DISTINCT_SHARE = 0.95
+#: decimals tried when looking for a number's grid (beyond: continuous)
+MAX_DECIMALS = 6
+KINDS = ("number", "datetime", "category")
+
+
+@dataclass(frozen=True, eq=False)
+class UniqueValues:
+    """The real values of one (nearly) unique column, repeats included: ascending (numbers,
+    datetimes) or in data order (categories)."""
+
+    table: str
+    column: str
+    kind: str
+    values: np.ndarray  # numbers: float64 ascending; datetimes: int64 ns ascending
+    unit: float | int | None = None  # the grid step in the values' units (None: continuous)
+    integer: bool = False  # numbers: every value is whole
+    datetime_format: str | None = None  # datetimes SDV hands back as text in this format
+    stream = "unique"  # the name its random order is derived under (``marginals``)
+
+    @classmethod
+    def learn(
+        cls,
+        table: str,
+        column: str,
+        data: pd.Series,
+        kind: str,
+        datetime_format: str | None = None,
+    ) -> UniqueValues | None:
+        """The column's values and grid, or None when they cannot be read as ``kind``."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown kind {kind!r}; known: {KINDS}")
+        known = data.dropna()
+        if kind == "category":  # in order of first appearance, a value's repeats together
+            codes, uniques = pd.factorize(known.astype(object))
+            return cls(table, column, kind, np.asarray(uniques, dtype=object)[np.sort(codes)])
+        if kind == "datetime":
+            stamps = _to_datetime(known, datetime_format)
+            if stamps.isna().any() or getattr(stamps.dt, "tz", None) is not None:
+                return None
+            ns = np.sort(stamps.to_numpy("datetime64[ns]").astype(np.int64))
+            return cls(table, column, kind, ns, _int_unit(ns), datetime_format=datetime_format)
+        numbers = pd.to_numeric(known, errors="coerce")
+        if numbers.isna().any():
+            return None
+        x = np.sort(numbers.to_numpy(dtype=float))
+        integer = bool(np.all(x == np.round(x)))
+        return cls(table, column, kind, x, _number_unit(x), integer)
+
+    # ------------------------------------------------------------------ targets
+    def targets(self, n: int) -> np.ndarray:
+        """``n`` target values, ascending (numbers, datetimes) or in the stored order with
+        repeats spread evenly (categories; see the module doc)."""
+        m = len(self.values)
+        if n <= m or self.kind == "category":
+            # evenly spaced positions: distinct when n <= m, each value floor or ceil of
+            # n / m times otherwise. No random offset: re-labelling twice changes nothing
+            # (the sampler does it before a table's children are counted, and again after)
+            idx = np.floor((np.arange(n) + 0.5) * (m / n)).astype(np.int64)
+            return self.values[np.minimum(idx, m - 1)]
+        positions = np.clip((np.arange(n) + 0.5) * (m / n) - 0.5, 0, m - 1)
+        if self.unit is None:  # continuous: the interpolated quantile function is increasing
+            return np.interp(positions, np.arange(m), self.values)
+        origin = self.values[0]
+        grid = np.rint((self.values - origin) / self.unit)  # exact for a grid: small floats
+        k = np.rint(np.interp(positions, np.arange(m), grid)).astype(np.int64)
+        steps = np.arange(n, dtype=np.int64)
+        k = np.maximum.accumulate(k - steps) + steps  # strictly increasing, as little as needed
+        if self.kind == "datetime":
+            return origin + k * np.int64(self.unit)
+        out = origin + k.astype(float) * float(self.unit)
+        return np.round(out, MAX_DECIMALS) if not self.integer else np.rint(out)
+
+    # ------------------------------------------------------------------ relabel
+    def relabel(self, column: pd.Series, rng: np.random.Generator) -> pd.Series:
+        """``column`` with its non-null rows given distinct values by rank (module doc)."""
+        known = column.notna().to_numpy()
+        n = int(known.sum())
+        if n == 0 or len(self.values) == 0:
+            return column
+        order = np.lexsort((rng.random(n), self._rank_keys(column[known])))
+        labels = self.targets(n)
+        if self.kind == "datetime":
+            values = np.empty(n, dtype="datetime64[ns]")
+            values[order] = labels.view("datetime64[ns]")
+            return _put_datetimes(column, known, values, self.datetime_format)
+        values = np.empty(n, dtype=labels.dtype)
+        values[order] = labels
+        out = column.astype(object).copy()
+        out[known] = values
+        try:
+            return out.astype(column.dtype)
+        except (TypeError, ValueError):
+            return out.infer_objects()
+
+    def _rank_keys(self, sampled: pd.Series) -> np.ndarray:
+        """Where each sampled value sits: its number or timestamp, or its category's position
+        in the stored order (a value the data never held goes last)."""
+        if self.kind == "category":
+            where = pd.Index(pd.unique(self.values)).get_indexer(sampled.to_numpy(dtype=object))
+            return np.where(where < 0, len(self.values), where).astype(float)
+        if self.kind == "datetime":
+            stamps = _to_datetime(sampled, self.datetime_format)
+            if getattr(stamps.dt, "tz", None) is not None:
+                stamps = stamps.dt.tz_localize(None)
+            return stamps.to_numpy("datetime64[ns]").astype(np.int64).astype(float)
+        return pd.to_numeric(sampled, errors="coerce").to_numpy(dtype=float)
+
+    def describe(self) -> dict:
+        """The column's entry in the synthesizer's parameters."""
+        unit = None if self.unit is None else float(self.unit)
+        return {"table": self.table, "column": self.column, "kind": self.kind, "unit": unit}
+
+
+def keep_unique(tables: dict[str, pd.DataFrame], table: str, columns, seed: int | None) -> None:
+    """Re-label the unique ``columns`` of the sampled ``table`` in place (module doc)."""
+    df = tables.get(table)
+    for u in columns:
+        if u.table == table and df is not None and len(df) and u.column in df:
+            rng = np.random.default_rng(derive_seed(seed or 0, u.stream, u.table, u.column))
+            df[u.column] = u.relabel(df[u.column], rng).to_numpy()
+
+
+def _to_datetime(values: pd.Series, fmt: str | None) -> pd.Series:
+    """Timestamps of datetimes or text (in ``fmt`` when given; unreadable ones NaT)."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values
+    try:
+        return pd.to_datetime(values, errors="coerce", format=fmt or "mixed")
+    except (TypeError, ValueError):
+        return pd.to_datetime(values, errors="coerce", format="mixed")
+
+
+def _put_datetimes(
+    column: pd.Series, known: np.ndarray, values: np.ndarray, fmt: str | None
+) -> pd.Series:
+    """The new timestamps in ``column``'s own form: datetimes, or text in the column's format
+    (a datetime with a ``datetime_format`` comes back from SDV as text)."""
+    if pd.api.types.is_datetime64_any_dtype(column):
+        out = column.copy()
+        out[known] = values.astype(out.dtype) if out.dtype.kind == "M" else values
+        return out
+    sample = column[known].iloc[0]
+    out = column.astype(object).copy()
+    stamps = pd.Series(values)
+    if isinstance(sample, str):
+        fmt = fmt or ("%Y-%m-%d" if len(sample) <= 10 else "%Y-%m-%d %H:%M:%S")
+        out[known] = stamps.dt.strftime(fmt).to_numpy(dtype=object)
+    else:
+        out[known] = stamps.to_numpy(dtype=object)
+    return out
+
+
+def _int_unit(ticks: np.ndarray) -> int | None:
+    """The common step of integer ticks (their differences' gcd), None for one value."""
+    steps = np.diff(ticks)
+    if not len(steps):
+        return None
+    unit = int(np.gcd.reduce(steps))
+    return unit if unit > 0 else None
+
+
+def _number_unit(x: np.ndarray) -> float | None:
+    """The grid of sorted distinct numbers: the fewest decimals that write them all, times
+    the common step of their scaled values; None when more than ``MAX_DECIMALS`` are needed."""
+    for decimals in range(MAX_DECIMALS + 1):
+        scaled = x * 10.0**decimals
+        whole = np.rint(scaled)
+        if np.all(np.abs(scaled - whole) <= 1e-6 * np.maximum(1.0, np.abs(scaled))):
+            if np.abs(whole).max(initial=0) >= 2**53:
+                return None
+            step = _int_unit(whole.astype(np.int64))
+            return None if step is None else step / 10.0**decimals
+    return None
