@@ -32,10 +32,10 @@ ordered):
   category whose values are numbers, an ordered category) is re-labelled by rank after
   sampling so every value keeps its real share (``marginals``): HMA's per-parent noise moved
   a unit price of 1.99 from 5% of rows to 18%.
-* ``unique``: a column whose known values are all (or nearly all) distinct (a date
-  dimension's day, an order number, a guid) is re-labelled by rank after sampling to distinct values (``unique``): the
-  copula drew the same day twice and left 37% of a date dimension's days out. It replaces
-  ``shares`` for that column.
+* ``unique``: a column whose known values are (nearly) all distinct on a grid the copula's
+  draws crowd (a date dimension's day, an order number, a guid) is re-labelled by rank to
+  distinct values (``unique``): the copula drew the same day twice and left 37% of a date
+  dimension's days out. It replaces ``shares`` for that column.
 
 Public API: ``choose_treatments(tables, metadata_dict, rules=...)`` -> list of
 ``ColumnTreatment``; ``apply_sdtypes(metadata_dict, treatments)``;
@@ -59,12 +59,10 @@ from rdt.transformers import (
 from rdt.transformers.null import NullTransformer
 from scipy import special
 
-from synthgen_sdv.synth.unique import MIN_DISTINCT_SHARE, MIN_VALUES
+from synthgen_sdv.synth.unique import unique_columns
 
 ALL_RULES = ("discrete", "log", "quantile", "ordered", "normal", "shares", "unique")
 DEFAULT_RULES = ("discrete", "quantile", "ordered", "normal", "shares", "unique")
-#: the ``unique`` rule's kind of value by sdtype (``unique.UniqueValues``)
-_UNIQUE_KINDS = {"numerical": "number", "datetime": "datetime", "categorical": "category"}
 # how far into the tails a category's slice may reach: Phi^-1(1e-9) = -6.0
 _U_EPS = 1e-9
 
@@ -376,9 +374,9 @@ def choose_treatments(
         keys = _keys(metadata, table)
         numeric_view: dict[str, pd.Series] = {}
         discrete: set[str] = set()
-        unique = _unique_treatments(table, df, meta, keys) if "unique" in rules else []
-        out.extend(unique)
-        distinct = {t.column for t in unique}
+        unique = unique_columns(df, meta["columns"], keys) if "unique" in rules else []
+        out.extend(ColumnTreatment(table, c, "unique", why, params) for c, why, params in unique)
+        distinct = {c for c, _, _ in unique}
         for col, cmeta in meta["columns"].items():
             if col in keys:
                 continue
@@ -497,38 +495,6 @@ def choose_treatments(
         if "shares" in rules:
             shared = [c for c in categorical if c not in distinct]
             out.extend(_share_treatments(table, df, shared, orders))
-    return out
-
-
-def _unique_treatments(
-    table: str, df: pd.DataFrame, meta: dict, keys: set[str]
-) -> list[ColumnTreatment]:
-    """Rule ``unique`` for every non-key number, datetime or category whose known values
-    (at least ``unique.MIN_VALUES``) are all, or all but a few (``MIN_DISTINCT_SHARE``),
-    distinct: 699 reseller names among 701 rows drew one name six times."""
-    out = []
-    for col, cmeta in meta["columns"].items():
-        kind = _UNIQUE_KINDS.get(cmeta["sdtype"])
-        if kind is None or col in keys or col not in df:
-            continue
-        known = df[col].dropna()
-        if len(known) < MIN_VALUES:
-            continue
-        distinct = known.nunique()
-        if distinct < MIN_DISTINCT_SHARE * len(known):
-            continue
-        params = {"kind": kind}
-        if kind == "datetime" and cmeta.get("datetime_format"):
-            params["datetime_format"] = cmeta["datetime_format"]
-        out.append(
-            ColumnTreatment(
-                table,
-                col,
-                "unique",
-                f"{distinct} distinct of {len(known)} known values: the real values by rank",
-                params,
-            )
-        )
     return out
 
 

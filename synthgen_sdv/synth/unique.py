@@ -50,6 +50,12 @@ MIN_VALUES = 10
 #: few repeats a nearly unique column has are kept at n = m (the targets are the real values,
 #: repeats included) and left out beyond (distinct values)
 MIN_DISTINCT_SHARE = 0.95
+#: a number or datetime is re-labelled only when its range holds at most this many grid
+#: points per value: on a finer grid (amounts to 6 decimals, timestamps to the second) the
+#: copula's draws are distinct already, and replacing them by the real values would copy them
+MAX_GRID_PER_VALUE = 10
+#: the ``unique`` rule's kind of value by sdtype
+KIND_OF_SDTYPE = {"numerical": "number", "datetime": "datetime", "categorical": "category"}
 #: decimals tried when looking for a number's grid (beyond: continuous)
 MAX_DECIMALS = 6
 KINDS = ("number", "datetime", "category")
@@ -97,6 +103,14 @@ class UniqueValues:
         x = np.sort(numbers.to_numpy(dtype=float))
         integer = bool(np.all(x == np.round(x)))
         return cls(table, column, kind, x, _number_unit(x), integer)
+
+    def grid_points(self) -> float:
+        """How many grid points the real range holds (0 for categories; inf for no grid)."""
+        if self.kind == "category":
+            return 0.0
+        if self.unit is None:
+            return float("inf")
+        return float(self.values[-1] - self.values[0]) / float(self.unit) + 1.0
 
     # ------------------------------------------------------------------ targets
     def targets(self, n: int) -> np.ndarray:
@@ -161,6 +175,31 @@ class UniqueValues:
         """The column's entry in the synthesizer's parameters."""
         unit = None if self.unit is None else float(self.unit)
         return {"table": self.table, "column": self.column, "kind": self.kind, "unit": unit}
+
+
+def unique_columns(df: pd.DataFrame, columns: dict, keys: set[str]) -> list[tuple[str, str, dict]]:
+    """``(column, reason, params)`` of every non-key number, datetime or category whose known
+    values (at least ``MIN_VALUES``) are all, or all but a few (``MIN_DISTINCT_SHARE``),
+    distinct, numbers and datetimes on a grid their values crowd (``MAX_GRID_PER_VALUE``):
+    699 reseller names among 701 rows drew one name six times."""
+    out = []
+    for col, meta in columns.items():
+        kind = KIND_OF_SDTYPE.get(meta["sdtype"])
+        if kind is None or col in keys or col not in df:
+            continue
+        known = df[col].dropna()
+        distinct = known.nunique()
+        if len(known) < MIN_VALUES or distinct < MIN_DISTINCT_SHARE * len(known):
+            continue
+        params = {"kind": kind}
+        if kind == "datetime" and meta.get("datetime_format"):
+            params["datetime_format"] = meta["datetime_format"]
+        learned = UniqueValues.learn("", col, known, kind, params.get("datetime_format"))
+        if learned is None or learned.grid_points() > MAX_GRID_PER_VALUE * len(known):
+            continue
+        why = f"{distinct} distinct of {len(known)} known values: the real values by rank"
+        out.append((col, why, params))
+    return out
 
 
 def keep_unique(tables: dict[str, pd.DataFrame], table: str, columns, seed: int | None) -> None:

@@ -130,6 +130,9 @@ def test_unique_columns_are_chosen_and_near_unique_ones_too():
     assert ("dim", "day") in chosen and ("dim", "name") in chosen  # 98% distinct
     assert ("dim", "date_key") not in chosen  # keys are never re-labelled
     assert ("dim", "month") not in chosen and ("fact", "day") not in chosen
+    # amounts in cents over a range of ~50,000 cents: draws are distinct already, and the
+    # real values must not replace them
+    assert ("fact", "amount") not in chosen and ("dim", "temperature") not in chosen
     shares = {
         (t.table, t.column) for t in choose_treatments(tables, metadata) if t.treatment == "shares"
     }
