@@ -199,3 +199,19 @@ def test_a_corpus_database_has_no_spikes():
     assert len(big) >= 3
     bare = column_artifacts(real, big, skip=skip, noise_z=0)
     assert bare["ok"].all(), bare.head().to_string()
+
+
+@pytest.mark.slow  # a whole corpus database, fitted and sampled (~30 s on a loaded machine)
+def test_repeated_prices_keep_their_shares_on_a_corpus_database():
+    # AdventureWorksLT: 99 list prices over 295 products, 64 unit prices over 542 order lines;
+    # HMA's per-parent normals put a model's products on one price (1.4% -> 4.7% of rows)
+    real, synthetic, skip = _fit_sample_against_what_it_learned(
+        UserSource(CORPUS / "adventureworks_lt")
+    )
+    for table, column in [
+        ("Product", "ListPrice"),
+        ("Product", "StandardCost"),
+        ("SalesOrderDetail", "UnitPrice"),
+    ]:
+        worst = value_share_excess(real[table][column], synthetic[table][column], noise_z=0)
+        assert worst.ok, (table, column, worst)
