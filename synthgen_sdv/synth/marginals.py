@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from synthgen_sdv.synth.seeding import derive_seed
-from synthgen_sdv.synth.unique import UniqueValues
+from synthgen_sdv.synth.unique import UniqueValues, put_by_rank
 
 
 @dataclass(frozen=True)
@@ -65,14 +65,7 @@ class DiscreteShares:
         # rank by sampled value; ties (most rows of a discrete column) in a random order
         order = np.lexsort((rng.random(n), self._rank_keys(column[known])))
         labels = np.repeat(np.asarray(self.values, dtype=object), self.counts(n))
-        values = np.empty(n, dtype=object)
-        values[order] = labels
-        out = column.astype(object).copy()
-        out[known] = values
-        try:
-            return out.astype(column.dtype)
-        except (TypeError, ValueError):
-            return out.infer_objects()
+        return put_by_rank(column, known, order, labels)
 
     def _rank_keys(self, sampled: pd.Series) -> np.ndarray:
         """Where each sampled value sits in the column's order: its number for a numeric

@@ -149,14 +149,7 @@ class UniqueValues:
             values = np.empty(n, dtype="datetime64[ns]")
             values[order] = labels.view("datetime64[ns]")
             return _put_datetimes(column, known, values, self.datetime_format)
-        values = np.empty(n, dtype=labels.dtype)
-        values[order] = labels
-        out = column.astype(object).copy()
-        out[known] = values
-        try:
-            return out.astype(column.dtype)
-        except (TypeError, ValueError):
-            return out.infer_objects()
+        return put_by_rank(column, known, order, labels)
 
     def _rank_keys(self, sampled: pd.Series) -> np.ndarray:
         """Where each sampled value sits: its number or timestamp, or its category's position
@@ -175,6 +168,22 @@ class UniqueValues:
         """The column's entry in the synthesizer's parameters."""
         unit = None if self.unit is None else float(self.unit)
         return {"table": self.table, "column": self.column, "kind": self.kind, "unit": unit}
+
+
+def put_by_rank(
+    column: pd.Series, known: np.ndarray, order: np.ndarray, labels: np.ndarray
+) -> pd.Series:
+    """``column`` with its ``known`` rows taking ``labels`` (ascending) in the rank ``order``
+    of their sampled values, in the column's dtype where the labels fit it (``marginals``
+    lays the real shares the same way)."""
+    values = np.empty(len(labels), dtype=labels.dtype)
+    values[order] = labels
+    out = column.astype(object).copy()
+    out[known] = values
+    try:
+        return out.astype(column.dtype)
+    except (TypeError, ValueError):
+        return out.infer_objects()
 
 
 def unique_columns(df: pd.DataFrame, columns: dict, keys: set[str]) -> list[tuple[str, str, dict]]:
