@@ -198,10 +198,44 @@ def markdown(doc: dict) -> str:
             f"| {r['db']} | {r['variant']} | {seeds} | {_f(r['quality'])} | {props} | {d} |"
         )
     lines.append("")
+    lines += _before_after(doc)
     for note in doc.get("notes", []):
         lines += [note, ""]
     lines.append(machine_md(doc["machine"]))
     return "\n".join(lines) + "\n"
+
+
+def _before_after(doc: dict) -> list[str]:
+    """The holdout rows against the same variant's rows of an earlier report (``--before``):
+    Quality and each property, after minus before."""
+    before = doc.get("before")
+    if not before:
+        return []
+    path = REPORTS / f"{before}.json"
+    old = {(r["db"], r["variant"]): r for r in json.loads(path.read_text()).get("holdout", [])}
+    lines = [
+        f"## Against `reports/{before}.json` (the same variant and seeds, earlier code)",
+        "",
+        "| database | variant | Quality before | Quality now | d Quality | "
+        + " | ".join(f"d {p}" for p in PROPERTIES)
+        + " |",
+        "|---|---|---:|---:|---:|" + "---:|" * len(PROPERTIES),
+    ]
+    for r in sorted(doc["holdout"], key=lambda r: (r["db"], r["variant"])):
+        b = old.get((r["db"], r["variant"]))
+        if b is None or r.get("quality") is None or b.get("quality") is None:
+            continue
+        props = " | ".join(
+            f"{r['properties'][p] - b['properties'][p]:+.3f}"
+            if r["properties"].get(p) is not None and b["properties"].get(p) is not None
+            else "-"
+            for p in PROPERTIES
+        )
+        lines.append(
+            f"| {r['db']} | {r['variant']} | {_f(b['quality'])} | {_f(r['quality'])} | "
+            f"{r['quality'] - b['quality']:+.3f} | {props} |"
+        )
+    return [*lines, ""]
 
 
 def write(doc: dict, out: str = OUT) -> None:
@@ -224,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seeds", default="0,1,2", help="holdout synthesizer seeds, averaged")
     p.add_argument("--merge", action="store_true", help="keep earlier rows not re-run")
     p.add_argument("--reference", default="global counts", help="the variant d Quality is against")
+    p.add_argument("--before", default="", help="reports/<name>.json to compare holdout rows with")
     p.add_argument("--out", default=OUT, help="reports/<out>.json and .md")
     p.add_argument(
         "--merge-from", default="", help="comma-separated other reports/<name>.json to fold in"
@@ -244,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
                 doc[phase] = [*_keep(doc.get(phase, []), row["db"], row["variant"]), row]
         doc.setdefault("history", []).extend(other.get("history", []))
     doc["reference"] = args.reference
+    doc["before"] = args.before or doc.get("before")
     doc.update(
         date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         load=[round(x, 1) for x in os.getloadavg()],
