@@ -32,8 +32,8 @@ ordered):
   category whose values are numbers, an ordered category) is re-labelled by rank after
   sampling so every value keeps its real share (``marginals``): HMA's per-parent noise moved
   a unit price of 1.99 from 5% of rows to 18%.
-* ``unique``: a column whose known values are (nearly) all distinct on a grid the copula's
-  draws crowd (a date dimension's day, an order number, a guid) is re-labelled by rank to
+* ``unique``: a number or date whose known values are (nearly) all distinct on a grid the
+  copula's draws crowd (a date dimension's day, a running number) is re-labelled by rank to
   distinct values (``unique``): the copula drew the same day twice and left 37% of a date
   dimension's days out. It replaces ``shares`` for that column.
 * ``repeated``: a continuous number whose values repeat (a price list, route distances: 99

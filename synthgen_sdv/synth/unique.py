@@ -1,11 +1,11 @@
-"""Columns whose values are (nearly) all distinct in the data stay so in the sample.
+"""Numbers and dates (nearly) all distinct in the data stay so in the sample.
 
-A date dimension holds one row per day; an order table one order number, one guid, one total
-per row. SDV models such a column like any other (sdv 1.37.4 keeps uniqueness only for key
-and PII sdtypes: ``alternate_keys`` must be ids), so the copula's draws land on the same day
-or the same text again: a sampled ``DimDate`` of 3,652 days held 2,296 distinct dates, its
-facts followed their parent's date, and one day of ``FactSurveyResponse`` took 4.6% of rows
-against 1.4% in the data.
+A date dimension holds one row per day; an order table one running number per row. SDV
+models such a column like any other (sdv 1.37.4 keeps uniqueness only for key and PII
+sdtypes: ``alternate_keys`` must be ids), so the copula's draws land on the same day again
+when the grid is about as fine as the values are many: a sampled ``DimDate`` of 3,652 days
+held 2,296 distinct dates, its facts followed their parent's date, and one day of
+``FactSurveyResponse`` took 4.6% of rows against 1.4% in the data.
 
 After sampling, such a column is re-labelled by rank, like ``marginals`` does for discrete
 columns: its non-null rows are ordered by the value the model drew (ties in a seeded random
@@ -16,14 +16,12 @@ The target values for ``n`` sampled rows and ``m`` real values:
 
 - ``n <= m``: the real values at evenly spaced positions, so a sample of the real table's
   size is a permutation of the real values;
-- ``n > m``, numbers and datetimes: the real quantile function at ``n`` evenly spaced
+- ``n > m``: the real quantile function at ``n`` evenly spaced
   positions, rounded to the column's grid (its date unit, its decimals and their common
   step), then pushed apart to be strictly increasing on that grid. A dense grid (one row per
   day, a running number) thus continues past the real maximum (3x the days at scale 3), a
   sparse one (amounts in cents) fills in between its real values, and a column with no grid
-  interpolates;
-- ``n > m``, categories (text cannot be extended): every real value ``n / m`` times, as evenly
-  as rounding allows, so no value takes more than its fair share.
+  interpolates.
 
 The sampler re-labels a table's unique columns as soon as the table is sampled
 (``keep_unique``), before its children are counted: a count model binned on a date dimension's
@@ -55,21 +53,23 @@ MIN_DISTINCT_SHARE = 0.95
 #: copula's draws are distinct already, and replacing them by the real values would copy them
 MAX_GRID_PER_VALUE = 10
 #: the ``unique`` rule's kind of value by sdtype
-KIND_OF_SDTYPE = {"numerical": "number", "datetime": "datetime", "categorical": "category"}
+#: (categories are left to the model: text has no grid to crowd, the repeats SDV draws are
+#: few, and re-labelling near-unique names and comments cost TPC-H 0.006 of holdout Quality)
+KIND_OF_SDTYPE = {"numerical": "number", "datetime": "datetime"}
 #: decimals tried when looking for a number's grid (beyond: continuous)
 MAX_DECIMALS = 6
-KINDS = ("number", "datetime", "category")
+KINDS = ("number", "datetime")
 
 
 @dataclass(frozen=True, eq=False)
 class UniqueValues:
-    """The real values of one (nearly) unique column, repeats included: ascending (numbers,
-    datetimes) or in data order (categories)."""
+    """The real values of one (nearly) unique number or datetime column, ascending, repeats
+    included."""
 
     table: str
     column: str
     kind: str
-    values: np.ndarray  # numbers: float64 ascending; datetimes: int64 ns ascending
+    values: np.ndarray  # numbers: float64; datetimes: int64 ns
     unit: float | int | None = None  # the grid step in the values' units (None: continuous)
     integer: bool = False  # numbers: every value is whole
     datetime_format: str | None = None  # datetimes SDV hands back as text in this format
@@ -88,9 +88,6 @@ class UniqueValues:
         if kind not in KINDS:
             raise ValueError(f"unknown kind {kind!r}; known: {KINDS}")
         known = data.dropna()
-        if kind == "category":  # in order of first appearance, a value's repeats together
-            codes, uniques = pd.factorize(known.astype(object))
-            return cls(table, column, kind, np.asarray(uniques, dtype=object)[np.sort(codes)])
         if kind == "datetime":
             stamps = _to_datetime(known, datetime_format)
             if stamps.isna().any() or getattr(stamps.dt, "tz", None) is not None:
@@ -105,22 +102,18 @@ class UniqueValues:
         return cls(table, column, kind, x, _number_unit(x), integer)
 
     def grid_points(self) -> float:
-        """How many grid points the real range holds (0 for categories; inf for no grid)."""
-        if self.kind == "category":
-            return 0.0
+        """How many grid points the real range holds (inf for no grid)."""
         if self.unit is None:
             return float("inf")
         return float(self.values[-1] - self.values[0]) / float(self.unit) + 1.0
 
     # ------------------------------------------------------------------ targets
     def targets(self, n: int) -> np.ndarray:
-        """``n`` target values, ascending (numbers, datetimes) or in the stored order with
-        repeats spread evenly (categories; see the module doc)."""
+        """``n`` target values, ascending (see the module doc)."""
         m = len(self.values)
-        if n <= m or self.kind == "category":
-            # evenly spaced positions: distinct when n <= m, each value floor or ceil of
-            # n / m times otherwise. No random offset: re-labelling twice changes nothing
-            # (the sampler does it before a table's children are counted, and again after)
+        if n <= m:
+            # evenly spaced positions, distinct. No random offset: re-labelling twice changes
+            # nothing (the sampler does it before a table's children are counted, and again)
             idx = np.floor((np.arange(n) + 0.5) * (m / n)).astype(np.int64)
             return self.values[np.minimum(idx, m - 1)]
         positions = np.clip((np.arange(n) + 0.5) * (m / n) - 0.5, 0, m - 1)
@@ -152,11 +145,7 @@ class UniqueValues:
         return put_by_rank(column, known, order, labels)
 
     def _rank_keys(self, sampled: pd.Series) -> np.ndarray:
-        """Where each sampled value sits: its number or timestamp, or its category's position
-        in the stored order (a value the data never held goes last)."""
-        if self.kind == "category":
-            where = pd.Index(pd.unique(self.values)).get_indexer(sampled.to_numpy(dtype=object))
-            return np.where(where < 0, len(self.values), where).astype(float)
+        """Where each sampled value sits: its number or timestamp."""
         if self.kind == "datetime":
             stamps = _to_datetime(sampled, self.datetime_format)
             if getattr(stamps.dt, "tz", None) is not None:
@@ -187,10 +176,9 @@ def put_by_rank(
 
 
 def unique_columns(df: pd.DataFrame, columns: dict, keys: set[str]) -> list[tuple[str, str, dict]]:
-    """``(column, reason, params)`` of every non-key number, datetime or category whose known
-    values (at least ``MIN_VALUES``) are all, or all but a few (``MIN_DISTINCT_SHARE``),
-    distinct, numbers and datetimes on a grid their values crowd (``MAX_GRID_PER_VALUE``):
-    699 reseller names among 701 rows drew one name six times."""
+    """``(column, reason, params)`` of every non-key number or datetime whose known values (at
+    least ``MIN_VALUES``) are all, or all but a few (``MIN_DISTINCT_SHARE``), distinct, on a
+    grid their values crowd (``MAX_GRID_PER_VALUE``)."""
     out = []
     for col, meta in columns.items():
         kind = KIND_OF_SDTYPE.get(meta["sdtype"])

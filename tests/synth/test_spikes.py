@@ -205,7 +205,7 @@ def test_a_corpus_database_has_no_spikes():
 def test_repeated_prices_keep_their_shares_on_a_corpus_database():
     # AdventureWorksLT: 99 list prices over 295 products, 64 unit prices over 542 order lines;
     # HMA's per-parent normals put a model's products on one price (1.4% -> 4.7% of rows)
-    real, synthetic, skip = _fit_sample_against_what_it_learned(
+    real, synthetic, _ = _fit_sample_against_what_it_learned(
         UserSource(CORPUS / "adventureworks_lt")
     )
     for table, column in [
