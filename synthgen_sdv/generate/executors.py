@@ -55,12 +55,12 @@ class Executor(ABC):
         """Release what the executor started (a Spark session)."""
 
 
-#: results the inline session holds back while it makes the next chunks: with one, the main
-#: thread waited for a big chunk's encoding (transactions, with its dirty copy) before it could
-#: make the chunk after next; two let the encoding threads catch up on the small chunks that
-#: follow (scale 300, full run: waits on the encoder 0.66-0.97 s -> 0.18-0.25 s; one more
-#: chunk in memory)
-INLINE_DEPTH = 2
+#: results the inline session holds back while it makes the next chunks. Two cut the main
+#: thread's waits on a big chunk's encoding with 10,000-row chunks (scale 300, full run, under
+#: load: 0.66-0.97 s -> 0.18-0.25 s), but with 20,000-row chunks they gain nothing (scale 300
+#: full 1.88 vs 1.82 s, clean 1.34 vs 1.36 s, at real-time priority) and hold one more chunk
+#: (peak RSS 536 vs 476 MB), so one.
+INLINE_DEPTH = 1
 
 
 class _Inline(Session):
