@@ -442,7 +442,7 @@ def main() -> None:
             "# Generation profile (`benchmarks/bench_generate.py --profile-scales ...`)\n\n"
             + machine_md(machine())
             + f"\n\nCommand: `python benchmarks/bench_generate.py {' '.join(sys.argv[1:])}`, "
-            + f"run {time.strftime('%Y-%m-%d %H:%M')}.\n"
+            + f"run {time.strftime('%Y-%m-%d %H:%M')}.{_priority_note()}\n"
             + text
             + "\n"
         )
@@ -570,6 +570,18 @@ def report_whole(wholes: list[dict]) -> None:
     write_section("generate-whole", "\n".join(lines), data)
 
 
+def _priority_note() -> str:
+    """How the runs were scheduled: at real-time priority (``chrt -f N python ...``, inherited
+    by every run) the other processes of a shared machine wait, so walls approach a quiet
+    machine's; said in the report, since the load average then means little."""
+    if os.sched_getscheduler(0) not in (os.SCHED_FIFO, os.SCHED_RR):
+        return ""
+    return (
+        " **Run at real-time priority** (`chrt -f`): other processes waited while each run "
+        "ran, so wall times approach a quiet machine's; the load column is the others' load."
+    )
+
+
 def report(results: list[dict], args: argparse.Namespace) -> None:
     info = machine()
     lines = [
@@ -580,7 +592,7 @@ def report(results: list[dict], args: argparse.Namespace) -> None:
         "",
         f"Command: `python benchmarks/bench_generate.py {' '.join(sys.argv[1:])}`, "
         f"run {time.strftime('%Y-%m-%d %H:%M')}; {tpcgen_version() or 'tpcgen-cli'} from "
-        "`pip install -e '.[bench]'` (or the binary named by `TPCGEN_CLI`).",
+        "`pip install -e '.[bench]'` (or the binary named by `TPCGEN_CLI`)." + _priority_note(),
         "",
         "What is measured: each run in a fresh process. **gen s**: `run_generate(..., "
         "etl=False)` (clean + dirty tables, metadata, labels; lineage is bench_lineage's), "
