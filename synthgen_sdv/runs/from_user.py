@@ -42,7 +42,7 @@ from synthgen_sdv.detect.userdata import UserData, save_metadata
 from synthgen_sdv.evaluate import WrittenOutput
 from synthgen_sdv.evaluate.relations import TableGraph, scorable_metadata
 from synthgen_sdv.io import files, layout
-from synthgen_sdv.io.spill import SpilledTable, in_memory
+from synthgen_sdv.io.spill import SpilledTable, first_batch
 from synthgen_sdv.io.writers import to_arrow, to_logical_types
 from synthgen_sdv.runs.dataset import Dataset
 from synthgen_sdv.runs.estimate import Estimate
@@ -520,10 +520,12 @@ class UserSource(Source):
         reference, meta, root, learner = self.study_setup(modeled, params)
         written = None
         if sampled is not None:
+            tables = {t: sampled.tables[t] for t in meta["tables"]}
             written = WrittenOutput(
-                data={t: in_memory(sampled.tables[t]) for t in meta["tables"]},
+                data={t: first_batch(frame) for t, frame in tables.items()},  # not all of it
                 fitted_on=reference,
                 stats=written_stats(timings),
+                rows={t: len(frame) for t, frame in tables.items()},
             )
         others = [m for m in COMPARED_MODELS if m != model]
         try:
