@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -54,10 +55,12 @@ def data_dir(name: str) -> Path:
     return local if local.exists() else SHARED / name
 
 
-def run(cmd: list[str], tree: Path) -> dict:
-    """Run the CLI ``cmd`` with ``tree``'s package: seconds and peak memory of its tree."""
+def run(cmd: list[str], tree: Path, progress: bool = False) -> dict:
+    """Run the CLI ``cmd`` with ``tree``'s package (its folder is the working directory, which
+    ``python -m`` imports first): seconds and peak memory of its process tree; ``progress``
+    keeps the stage lines (the batch plan is read from them)."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
-    full = [sys.executable, "-m", "synthgen_sdv", *cmd, "--no-progress"]
+    full = [sys.executable, "-m", "synthgen_sdv", *cmd, *([] if progress else ["--no-progress"])]
     started = time.perf_counter()
     proc = subprocess.Popen(
         full, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tree, env=env
@@ -68,7 +71,8 @@ def run(cmd: list[str], tree: Path) -> dict:
     seconds = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-3000:]}")
-    return {"seconds": round(seconds, 2), **{k: round(v) for k, v in peaks.items()}, "log": out}
+    log = out + err
+    return {"seconds": round(seconds, 2), **{k: round(v) for k, v in peaks.items()}, "log": log}
 
 
 def integrity(out: Path) -> dict:
@@ -114,10 +118,12 @@ def integrity(out: Path) -> dict:
 
 
 def batches_line(log: str) -> str:
+    """The sample's batch plan as its progress says it (one draw when it says nothing)."""
     for line in log.splitlines():
-        if "batches of up to" in line:
-            return line.strip()
-    return "one batch"
+        found = re.search(r"(\d+) batches of up to ([\d.]+)x", line)
+        if found:
+            return f"{found.group(1)} of {found.group(2)}x"
+    return "one draw"
 
 
 def main() -> None:
@@ -150,7 +156,7 @@ def main() -> None:
                     cmd = ["sample", "--model-dir", str(model), "--scale", f"{scale:g}"]
                     cmd += ["--seed", "0", "--format", "parquet", "--out", str(out)]
                     cmd += ["--overwrite", "--force", "--workers", str(args.workers)]
-                    got = run(cmd, tree)
+                    got = run(cmd, tree, progress=True)
                     check = integrity(out)
                     row = {
                         "db": db,
