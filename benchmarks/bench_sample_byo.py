@@ -135,13 +135,20 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="pubs and berka at scales 1 and 4")
     ap.add_argument("--out", default="sample_byo", help="report name (reports/bench_NAME.*)")
     ap.add_argument("--work", type=Path, help="scratch folder (default: a temporary one)")
+    ap.add_argument(
+        "--fit-sample",
+        default="berka",
+        help="databases also run whole by `fit-sample --scale N` (fit, sample, write, compare) "
+        "at the smallest and largest scale; '' for none",
+    )
     args = ap.parse_args()
     dbs = ["pubs", "berka"] if args.quick else args.dbs.split(",")
     scales = [1.0, 4.0] if args.quick else args.scales
     trees = [("after", ROOT)] + ([("before", args.before.resolve())] if args.before else [])
     work = args.work or Path(tempfile.mkdtemp(prefix="bench_sample_byo_"))
     work.mkdir(parents=True, exist_ok=True)
-    results = []
+    results: list[dict] = []
+    whole: list[dict] = []  # fit-sample runs
     try:
         for db in dbs:
             model = work / f"model_{db}"
@@ -177,10 +184,25 @@ def main() -> None:
                         flush=True,
                     )
                     shutil.rmtree(out, ignore_errors=True)
+        for db in [d for d in args.fit_sample.split(",") if d] if not args.quick else []:
+            for label, tree in trees:
+                for scale in sorted({min(scales), max(scales)}):
+                    out = work / f"fs_{db}"
+                    cmd = ["fit-sample", "--data-dir", str(data_dir(db)), "--scale", f"{scale:g}"]
+                    cmd += ["--format", "parquet", "--out", str(out), "--overwrite", "--force"]
+                    got = run(cmd, tree)
+                    whole.append({"db": db, "tree": label, "scale": scale, **got, "log": None})
+                    print(
+                        f"  fit-sample {db} {label} x{scale:g}: {got['seconds']} s, "
+                        f"{got['peak_single_rss_mb']} MB (largest process), "
+                        f"{got['peak_rss_mb']} MB (RSS sum)",
+                        flush=True,
+                    )
+                    shutil.rmtree(out, ignore_errors=True)
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
-    report(results, scales, dbs, trees, args)
+    report(results, scales, dbs, trees, args, whole)
 
 
 def _ratio(results: list[dict], db: str, tree: str, scales: list[float]) -> float | None:
@@ -191,7 +213,14 @@ def _ratio(results: list[dict], db: str, tree: str, scales: list[float]) -> floa
     return None
 
 
-def report(results: list[dict], scales: list[float], dbs: list[str], trees, args) -> None:
+def report(
+    results: list[dict],
+    scales: list[float],
+    dbs: list[str],
+    trees,
+    args,
+    whole: list[dict] | None = None,
+) -> None:
     info = machine()
     load = os.getloadavg()
     command = "python benchmarks/bench_sample_byo.py " + " ".join(sys.argv[1:])
@@ -235,12 +264,28 @@ def report(results: list[dict], scales: list[float], dbs: list[str], trees, args
             ratios[f"{db}/{label}"] = ratio
             cells.append("" if ratio is None else f"{ratio:.2f}x")
         lines.append(f"| {db} | {SHAPES.get(db, '')} | " + " | ".join(cells) + " |")
+    if whole:
+        lines += [
+            "",
+            "`fit-sample --data-dir D --scale N` (fit, sample, write, and the comparison report, "
+            "whose scoring runs in forked workers: the sum of RSS counts their shared pages once "
+            "per process, so the largest single process is given too):",
+            "",
+            "| database | tree | scale | seconds | largest process MB | RSS sum MB | PSS sum MB |",
+            "|---|---|---:|---:|---:|---:|---:|",
+        ]
+        for r in whole:
+            lines.append(
+                f"| {r['db']} | {r['tree']} | {r['scale']:g} | {r['seconds']:.1f} | "
+                f"{r['peak_single_rss_mb']} | {r['peak_rss_mb']} | {r['peak_pss_mb']} |"
+            )
     markdown = "\n".join(lines) + "\n"
     data = {
         "machine": info,
         "load": load,
         "command": command,
         "results": results,
+        "fit_sample": whole or [],
         "ratios": ratios,
     }
     name = args.out
