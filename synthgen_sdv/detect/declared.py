@@ -163,6 +163,7 @@ def check_metadata(
         raws[name].drop_rows(drop)
         notes.append(f"{said}: {len(drop)} rows left out (--bad-rows {bad_rows})")
 
+    _type_empty_keys(md["relationships"] + unmodeled, frames, types)
     for i, rel in enumerate(md["relationships"]):
         problems.extend(_check_relationship(i, rel, md, frames, types, keys, where))
     for i, rel in enumerate(unmodeled):
@@ -213,6 +214,27 @@ def _placeholder_ids(md: dict, keys: dict, unmodeled: list, where: dict) -> list
 def _unparsed(series: pd.Series, fmt: str) -> pd.Series:
     values = series.dropna()
     return values[pd.to_datetime(values, format=fmt, errors="coerce").isna()].unique()
+
+
+def _type_empty_keys(rels: list, frames: dict, types: dict) -> None:
+    """A foreign key column with no values (Sakila's film.original_language_id) reads as text;
+    it takes its parent key's type, since there is no value to disagree with it."""
+    for rel in rels:
+        if not isinstance(rel, dict):
+            continue
+        parent, pk = rel.get("parent_table_name"), rel.get("parent_primary_key")
+        child, fk = rel.get("child_table_name"), rel.get("child_foreign_key")
+        if parent not in frames or child not in frames or not isinstance(pk, str):
+            continue
+        if fk not in frames[child].columns or pk not in frames[parent].columns:
+            continue
+        if frames[child][fk].notna().any() or types[child][fk] == types[parent][pk]:
+            continue
+        dtype = frames[parent][pk].dtype
+        frames[child][fk] = pd.Series(pd.NA, index=frames[child].index, dtype=object).astype(
+            dtype if dtype.kind not in "iu" else "Int64"
+        )
+        types[child][fk] = types[parent][pk]
 
 
 def _check_relationship(i, rel, md, frames, types, keys, where) -> list[str]:

@@ -258,3 +258,52 @@ def test_parquet_input_and_schema_metadata_as_metadata(tmp_path):
             frame.reset_index(drop=True),
             check_dtype=False,
         )
+
+
+def test_declared_foreign_key_with_no_values_takes_the_parent_type(tmp_path):
+    # Sakila's film.original_language_id is empty in every row: it reads as text, yet a
+    # declared relationship to the integer language_id must load (stock SDV's metadata does)
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "language.csv").write_text("language_id,name\n1,English\n2,Italian\n")
+    rows = "".join(f"{i},t{i},{1 + i % 2},\n" for i in range(1, 11))
+    (data / "film.csv").write_text("film_id,title,language_id,original_language_id\n" + rows)
+    md = {
+        "METADATA_SPEC_VERSION": "V1",
+        "tables": {
+            "language": {
+                "primary_key": "language_id",
+                "columns": {"language_id": {"sdtype": "id"}, "name": {"sdtype": "categorical"}},
+            },
+            "film": {
+                "primary_key": "film_id",
+                "columns": {
+                    "film_id": {"sdtype": "id"},
+                    "title": {"sdtype": "categorical"},
+                    "language_id": {"sdtype": "id"},
+                    "original_language_id": {"sdtype": "id"},
+                },
+            },
+        },
+        "relationships": [
+            {
+                "parent_table_name": "language",
+                "parent_primary_key": "language_id",
+                "child_table_name": "film",
+                "child_foreign_key": fk,
+            }
+            for fk in ("language_id", "original_language_id")
+        ],
+    }
+    path = tmp_path / "metadata.json"
+    path.write_text(json.dumps(md))
+    user = load_user_data(data, path)
+    assert user.types["film"]["original_language_id"] == user.types["language"]["language_id"]
+    assert user.tables["film"]["original_language_id"].isna().all()
+    assert len(user.metadata["relationships"]) == 2
+    # a column with values of the wrong type is still refused
+    (data / "film.csv").write_text(
+        "film_id,title,language_id,original_language_id\n1,a,1,x\n2,b,2,\n"
+    )
+    with pytest.raises(InputError, match="original_language_id holds string values"):
+        load_user_data(data, path)
