@@ -9,9 +9,6 @@ a fixed bound, which the larger sample's own tables would break if they were hel
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import textwrap
 import warnings
 
@@ -22,6 +19,7 @@ from synthgen_sdv.runs.from_user import UserSource
 from synthgen_sdv.runs.model_folder import load_fitted
 from synthgen_sdv.synth.batches import batch_scale, model_widths
 from tests.conftest import ROOT
+from tests.synth.test_sample_memory import _peak
 
 CORPUS = ROOT / "tests" / "data" / "corpus"
 BOUND_MB = 40  # what the larger sample may add to the peak (allocator noise, Parquet buffers)
@@ -45,18 +43,6 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def _peak(folder, out, scale):
-    proc = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(folder), str(out), str(scale)],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
 @pytest.mark.slow
 def test_sampling_your_data_at_4x_the_scale_peaks_within_a_fixed_bound(tmp_path):
     with warnings.catch_warnings():
@@ -66,8 +52,8 @@ def test_sampling_your_data_at_4x_the_scale_peaks_within_a_fixed_bound(tmp_path)
     fitted = load_fitted(folder)
     assert fitted.source.batchable(fitted)  # composite key and all
     step = batch_scale(fitted.rows, model_widths(fitted.synthesizer, fitted.modeled))
-    small = _peak(folder, tmp_path / "small", 2 * step)  # two batches
-    large = _peak(folder, tmp_path / "large", 8 * step)  # eight batches
+    small = _peak(folder, tmp_path / "small", 2 * step, SCRIPT)  # two batches
+    large = _peak(folder, tmp_path / "large", 8 * step, SCRIPT)  # eight batches
     assert large["rows"] >= 3.9 * small["rows"], (small, large)
     assert large["held_mb"] > BOUND_MB, large  # holding them whole would break the bound
     grew = large["rss_mb"] - small["rss_mb"]
