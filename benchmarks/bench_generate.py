@@ -103,12 +103,29 @@ timed(K.KeptTable, "add", "kept tables gathered (kept.KeptTable.add / finish)")
 timed(K.KeptTable, "finish", "kept tables gathered (kept.KeptTable.add / finish)")
 timed(E, "release_memory", "memory handed back at the end (engine.release_memory)")
 timed(C, "children_counts", "  of which: children counts")
+threads = collections.Counter()  # wall and CPU seconds per thread role: busy and waiting
+def clocked(mod, name, label):
+    fn = getattr(mod, name)
+    def wrapper(*a, **k):
+        w, c = time.perf_counter(), time.thread_time()
+        try:
+            return fn(*a, **k)
+        finally:
+            with lock:
+                threads[label + " wall"] += time.perf_counter() - w
+                threads[label + " cpu"] += time.thread_time() - c
+    setattr(mod, name, wrapper)
+clocked(T.ChunkResult, "settle", "main waits on encoding")
+clocked(T, "_clean_copy", "encoding threads")
+clocked(T, "_dirty_copy", "encoding threads")
+clocked(T, "_made", "main makes chunks")
 scale, out, dirty = sys.argv[1:4]
 plan = resolve_plan(load_project(), scale=float(scale))
 cpu0, t0, main0 = time.process_time(), time.perf_counter(), time.thread_time()
 run_generate(plan, Path(out), ["parquet"], workers=1, etl=False, dirty=dirty == "1")
 print(json.dumps({"cpu_s": time.process_time() - cpu0, "wall_s": time.perf_counter() - t0,
-                  "main_thread_s": time.thread_time() - main0, "sections": dict(acc)}))
+                  "main_thread_s": time.thread_time() - main0, "sections": dict(acc),
+                  "threads": dict(threads)}))
 """
 
 
@@ -151,6 +168,26 @@ def profile_lines(profiles: list[dict]) -> list[str]:
             f"| the rest: appends, labels, metadata, threads | {rest:.2f} | "
             f"{100 * rest / p['cpu_s']:.0f} % |"
         )
+        lines += _thread_lines(p.get("threads", {}), p["wall_s"])
+    return lines
+
+
+def _thread_lines(threads: dict[str, float], wall: float) -> list[str]:
+    """Busy and waiting time of the two roles: the main thread making chunks (and waiting on
+    their encoding), the encoding threads (wall inside their work: CPU, or waiting for a core
+    or the GIL; two threads, so their wall adds up to more than the run's)."""
+    if not threads:
+        return []
+    lines = [
+        "",
+        f"Threads (of {wall:.2f} s wall):",
+        "",
+        "| role | wall s | CPU s | CPU / wall |",
+        "|---|---:|---:|---:|",
+    ]
+    for role in ("main makes chunks", "main waits on encoding", "encoding threads"):
+        w, c = threads.get(role + " wall", 0.0), threads.get(role + " cpu", 0.0)
+        lines.append(f"| {role} | {w:.2f} | {c:.2f} | {c / w if w else 0:.2f} |")
     return lines
 
 
@@ -405,7 +442,7 @@ def main() -> None:
             "# Generation profile (`benchmarks/bench_generate.py --profile-scales ...`)\n\n"
             + machine_md(machine())
             + f"\n\nCommand: `python benchmarks/bench_generate.py {' '.join(sys.argv[1:])}`, "
-            + f"run {time.strftime('%Y-%m-%d %H:%M')}.\n"
+            + f"run {time.strftime('%Y-%m-%d %H:%M')}.{_priority_note()}\n"
             + text
             + "\n"
         )
@@ -533,6 +570,18 @@ def report_whole(wholes: list[dict]) -> None:
     write_section("generate-whole", "\n".join(lines), data)
 
 
+def _priority_note() -> str:
+    """How the runs were scheduled: at real-time priority (``chrt -f N python ...``, inherited
+    by every run) the other processes of a shared machine wait, so walls approach a quiet
+    machine's; said in the report, since the load average then means little."""
+    if os.sched_getscheduler(0) not in (os.SCHED_FIFO, os.SCHED_RR):
+        return ""
+    return (
+        " **Run at real-time priority** (`chrt -f`): other processes waited while each run "
+        "ran, so wall times approach a quiet machine's; the load column is the others' load."
+    )
+
+
 def report(results: list[dict], args: argparse.Namespace) -> None:
     info = machine()
     lines = [
@@ -543,7 +592,7 @@ def report(results: list[dict], args: argparse.Namespace) -> None:
         "",
         f"Command: `python benchmarks/bench_generate.py {' '.join(sys.argv[1:])}`, "
         f"run {time.strftime('%Y-%m-%d %H:%M')}; {tpcgen_version() or 'tpcgen-cli'} from "
-        "`pip install -e '.[bench]'` (or the binary named by `TPCGEN_CLI`).",
+        "`pip install -e '.[bench]'` (or the binary named by `TPCGEN_CLI`)." + _priority_note(),
         "",
         "What is measured: each run in a fresh process. **gen s**: `run_generate(..., "
         "etl=False)` (clean + dirty tables, metadata, labels; lineage is bench_lineage's), "
