@@ -153,6 +153,9 @@ class WrittenOutput:
     fitted_on: Dataset
     stats: dict[str, Any] = field(default_factory=dict)
     metrics: list[str] = field(default_factory=lambda: list(WRITTEN_METRICS))
+    #: rows written per table, when ``data`` is a part of them (a sample at scale: its first
+    #: batch of whole root entities); None: ``data`` is all of it
+    rows: dict[str, int] | None = None
 
 
 @dataclass
@@ -352,7 +355,7 @@ def compare(
     written_doc = None
     if written is not None and written_section is not None and written_entry is not None:
         written_doc = {
-            "rows": _rows(written.data),
+            "rows": dict(written.rows) if written.rows is not None else _rows(written.data),
             "fitted_rows": _rows(written.fitted_on),
             "fitted_evaluated": written_section.real_info,
             "metrics": list(written.metrics),

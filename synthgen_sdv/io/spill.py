@@ -200,6 +200,15 @@ class Spill:
         self.close()
 
 
+def first_batch(table: Any) -> pd.DataFrame:
+    """``table``'s first batch (a frame as it is): a sample too large to read whole is scored
+    on it, since a batch holds whole root rows with all their descendants (its foreign keys
+    resolve inside it) and at least the fitted rows (``synth.batches.batch_scale`` >= 1)."""
+    if isinstance(table, SpilledTable) and table.parts:
+        return next(table.frames())
+    return in_memory(table)
+
+
 def in_memory(table: Any) -> pd.DataFrame:
     """``table`` as a frame: a spilled table read whole, a frame as it is."""
     return table.frame() if isinstance(table, SpilledTable) else table

@@ -42,21 +42,14 @@ from synthgen_sdv.detect.userdata import UserData, save_metadata
 from synthgen_sdv.evaluate import WrittenOutput
 from synthgen_sdv.evaluate.relations import TableGraph, scorable_metadata
 from synthgen_sdv.io import files, layout
-from synthgen_sdv.io.spill import SpilledTable, in_memory
+from synthgen_sdv.io.spill import SpilledTable, first_batch
 from synthgen_sdv.io.writers import to_arrow, to_logical_types
 from synthgen_sdv.runs.dataset import Dataset
 from synthgen_sdv.runs.estimate import Estimate
 from synthgen_sdv.runs.fit_sample import fit as fit_source
 from synthgen_sdv.runs.output import FramesOutput, Output
 from synthgen_sdv.runs.sample import sample
-from synthgen_sdv.runs.source import (
-    SOURCE_KINDS,
-    Fitted,
-    FitView,
-    Sampled,
-    Source,
-    source_record,
-)
+from synthgen_sdv.runs.source import SOURCE_KINDS, Fitted, FitView, Sampled, Source, source_record
 from synthgen_sdv.runs.study import (
     COMPARED_MODELS,
     Learner,
@@ -66,7 +59,7 @@ from synthgen_sdv.runs.study import (
 )
 from synthgen_sdv.runs.user_estimate import estimate_user
 from synthgen_sdv.synth.base import for_table
-from synthgen_sdv.synth.batches import countable_keys, shift_keys
+from synthgen_sdv.synth.batches import countable_keys, refers_to_counted, shift_keys
 from synthgen_sdv.synth.keys import (
     CompositeKey,
     HiddenKeys,
@@ -239,12 +232,17 @@ class UserSource(Source):
 
     def batchable(self, fitted: Fitted) -> bool:
         """Batches need keys that can be counted across them: every modeled table's primary
-        key an integer SDV draws at random (``synth.batches.countable_keys``) and no composite
-        key (its combinations could repeat across batches)."""
+        key an integer SDV draws at random (``synth.batches.countable_keys``), and every
+        composite key with a column that refers to such a table (its combinations then hold
+        a key of their own batch, so they cannot repeat across batches)."""
         hidden, _ = self._state(fitted)
-        tables = _modeled_metadata(fitted)["tables"]
-        keyed = {t for t in fitted.modeled if tables.get(t, {}).get("primary_key")}
-        return not hidden.composites and keyed <= self.renumbered(fitted)
+        meta = _modeled_metadata(fitted)
+        keyed = {t for t in fitted.modeled if meta["tables"].get(t, {}).get("primary_key")}
+        counted = self.renumbered(fitted)
+        rels = meta["relationships"]
+        return keyed <= counted and all(
+            refers_to_counted(ck.table, ck.columns, rels, counted) for ck in hidden.composites
+        )
 
     def renumbered(self, fitted: Fitted) -> set[str]:
         """Modeled tables whose integer keys are counted (1, 2, ... across the batches)."""
@@ -522,10 +520,12 @@ class UserSource(Source):
         reference, meta, root, learner = self.study_setup(modeled, params)
         written = None
         if sampled is not None:
+            tables = {t: sampled.tables[t] for t in meta["tables"]}
             written = WrittenOutput(
-                data={t: in_memory(sampled.tables[t]) for t in meta["tables"]},
+                data={t: first_batch(frame) for t, frame in tables.items()},  # not all of it
                 fitted_on=reference,
                 stats=written_stats(timings),
+                rows={t: len(frame) for t, frame in tables.items()},
             )
         others = [m for m in COMPARED_MODELS if m != model]
         try:

@@ -34,7 +34,13 @@ from synthgen_sdv.generate.spark import SparkExecutor
 from synthgen_sdv.io.spill import Spill
 from synthgen_sdv.runs.output import Written, write_output
 from synthgen_sdv.runs.source import Fitted, Sampled, Source
-from synthgen_sdv.synth.batches import Batch, BatchSampler, LocalBatches, plan_batches
+from synthgen_sdv.synth.batches import (
+    Batch,
+    BatchSampler,
+    LocalBatches,
+    model_widths,
+    plan_batches,
+)
 from synthgen_sdv.synth.spark_sample import SparkBatches, check_master
 from synthgen_sdv.synth.store import save_model
 
@@ -214,7 +220,8 @@ def sample(
     seed = fitted.seed if seed is None else int(seed)
     check_engine(engine, spark_master)  # before the bootstrap, not after
     workers = workers or int(getattr(fitted.source, "workers", 1))
-    planned = plan_batches(scale, seed, fitted.rows)
+    widths = model_widths(fitted.synthesizer, fitted.modeled)
+    planned = plan_batches(scale, seed, fitted.rows, widths)
     with contextlib.ExitStack() as stack:
         sampler = None
         if len(planned) > 1 or fitted.source.batch_alone:  # batches unless the source says no

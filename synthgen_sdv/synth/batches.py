@@ -8,11 +8,15 @@ unique across batches.
 
 The batch plan depends only on the model and the asked scale: a batch is ``batch_scale``
 times the fitted rows, with ``batch_scale`` the largest whole multiple of the fitted rows that
-keeps a batch under ``BATCH_ROWS`` rows (at least 1). Batch ``i`` samples with the seed
+keeps a batch under ``BATCH_ROWS`` rows and under ``BATCH_CELLS`` modeled cells (at least 1).
+Cells, not rows, are what a batch's sampling holds at its peak: a parent table is sampled with
+its children's per-parent parameters as extra columns (``model_widths``: hundreds on a wide
+parent), so a batch of 200,000 rows of mimic_demo peaked at 1.4 GB and one of the default
+config at 0.2 GB. Batch ``i`` samples with the seed
 ``batch_seed(seed, i)``; batch 0 uses the seed itself, so a sample that fits in one batch is
 exactly the unbatched one. Output is therefore a function of (model, seed, scale) and the same
-for any number of workers; it does depend on ``BATCH_ROWS``, which is a constant of the code,
-not an option (changing it is a deliberate change of output bytes).
+for any number of workers; it does depend on ``BATCH_ROWS`` and ``BATCH_CELLS``, constants of
+the code, not options (changing one is a deliberate change of output bytes).
 
 Keys the caller renumbers (``renumbered``: a config renumbers its sequence keys in sampled
 order) need not be drawn the way SDV draws them, one Faker ``random_int`` call per row with a
@@ -47,6 +51,11 @@ from synthgen_sdv.synth.seeding import derive_seed
 
 #: about how many rows (all modeled tables together) one batch samples
 BATCH_ROWS = 200_000
+#: about how many modeled cells (rows x ``model_widths``, all tables together) one batch
+#: samples: a batch's sampling peaked at about 50 bytes per cell (mimic_demo, 16.7M cells,
+#: 870 MB above the loaded model), so this keeps a batch near 80 MB; the default config's
+#: batches (1.2M cells) are below it and unchanged
+BATCH_CELLS = 1_500_000
 
 
 @dataclass(frozen=True)
@@ -58,11 +67,29 @@ class Batch:
     seed: int
 
 
-def batch_scale(fitted_rows: Mapping[str, int]) -> int:
+def batch_scale(fitted_rows: Mapping[str, int], widths: Mapping[str, int] | None = None) -> int:
     """The scale of one full batch: the largest whole multiple of the fitted rows of every
-    modeled table that stays under ``BATCH_ROWS`` rows (at least 1)."""
+    modeled table that stays under ``BATCH_ROWS`` rows and, given the tables' ``widths``
+    (``model_widths``), under ``BATCH_CELLS`` cells (at least 1)."""
     total = sum(int(n) for n in fitted_rows.values())
-    return max(1, BATCH_ROWS // max(total, 1))
+    step = BATCH_ROWS // max(total, 1)
+    if widths:
+        cells = sum(int(n) * max(1, int(widths.get(t, 1))) for t, n in fitted_rows.items())
+        step = min(step, BATCH_CELLS // max(cells, 1))
+    return max(1, step)
+
+
+def model_widths(synthesizer: Synthesizer, tables: Collection[str]) -> dict[str, int]:
+    """Columns each of ``tables`` is sampled with: its own, plus the per-parent parameters of
+    its children that an HMA adds to a parent (none for other synthesizers)."""
+    model = getattr(synthesizer, "model", None)
+    meta = getattr(getattr(model, "metadata", None), "tables", {})
+    extended = getattr(model, "_parent_extended_columns", {}) or {}
+    out = {}
+    for table in tables:
+        own = len(getattr(meta.get(table), "columns", {}) or {}) if table in meta else 1
+        out[table] = max(1, own + len(extended.get(table, ())))
+    return out
 
 
 def batch_seed(seed: int, index: int) -> int:
@@ -71,9 +98,14 @@ def batch_seed(seed: int, index: int) -> int:
     return int(seed) if index == 0 else derive_seed(int(seed), "batch", index)
 
 
-def plan_batches(scale: float, seed: int, fitted_rows: Mapping[str, int]) -> list[Batch]:
+def plan_batches(
+    scale: float,
+    seed: int,
+    fitted_rows: Mapping[str, int],
+    widths: Mapping[str, int] | None = None,
+) -> list[Batch]:
     """The batches of a sample at ``scale``: full batches of ``batch_scale`` and the rest."""
-    step = batch_scale(fitted_rows)
+    step = batch_scale(fitted_rows, widths)
     count = max(1, math.ceil(scale / step - 1e-9))
     if count == 1:  # the scale as given: a synthesizer's seeds derive from it (2 is not 2.0)
         return [Batch(0, scale, batch_seed(seed, 0))]
@@ -109,6 +141,21 @@ def countable_keys(synthesizer: Synthesizer, tables: Collection[str]) -> set[str
     """Tables of ``tables`` whose primary keys SDV draws as random integers: ``counted_keys``
     can count them instead, and ``shift_keys`` make them unique across batches."""
     return set(_key_transformers(synthesizer, tables))
+
+
+def refers_to_counted(
+    table: str, columns: Collection[str], relationships: list[dict[str, Any]], counted: set[str]
+) -> bool:
+    """Whether one of ``columns`` of ``table`` refers to another table whose keys are counted
+    per batch: a combination (a composite key) that holds such a key holds one of its own
+    batch, so combinations unique within each batch are unique across them."""
+    return any(
+        r["child_table_name"] == table
+        and r["child_foreign_key"] in columns
+        and r["parent_table_name"] in counted
+        and r["parent_table_name"] != table
+        for r in relationships
+    )
 
 
 def shift_keys(

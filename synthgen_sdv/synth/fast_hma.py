@@ -74,6 +74,10 @@ PARAM_NAMES = {
     "truncnorm": ("a", "b", "loc", "scale"),
 }
 _ROW_CHUNK = 50_000  # rows per batched matrix product when drawing children
+#: at most this many bytes of gathered per-row k x k factors per product: a wide child (k 41)
+#: gathered 50,000 factors at once, 670 MB, whatever the scale (the rows are independent, so
+#: the chunking does not change a value)
+_CHUNK_BYTES = 32 * 2**20
 
 
 def _group_reduce(ufunc, values: np.ndarray, order: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -537,8 +541,9 @@ class FastHMASynthesizer(SmallTableCopies, MultiParentSampling, HMASynthesizer):
             factor = vecs * np.sqrt(np.maximum(vals, 0.0))[:, None, :]
             noise = np.random.standard_normal((n, k))
             z = np.empty((n, k))
-            for s in range(0, n, _ROW_CHUNK):
-                e = slice(s, s + _ROW_CHUNK)
+            step = max(256, min(_ROW_CHUNK, _CHUNK_BYTES // (8 * k * k)))
+            for s in range(0, n, step):
+                e = slice(s, s + step)
                 z[e] = np.einsum("rij,rj->ri", factor[owner[e]], noise[e])
             for j, (col, dist) in enumerate(zip(columns, dists, strict=True)):
                 p = {

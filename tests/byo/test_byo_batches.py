@@ -4,6 +4,7 @@ written a part at a time, and the same files for any number of workers."""
 
 from __future__ import annotations
 
+import json
 import warnings
 
 import pandas as pd
@@ -100,3 +101,56 @@ def test_one_batch_of_your_data_is_the_plain_sample(model_dir):
     plain = fitted.source.finish(raw, fitted, 2, 3).tables
     for name in KEYS:
         pd.testing.assert_frame_equal(tables[name], plain[name])
+
+
+def test_a_composite_key_that_holds_a_counted_key_batches_and_stays_unique(tmp_path, monkeypatch):
+    """order_lines(order_id, line_no): order_id refers to orders, whose keys are counted per
+    batch, so the combinations of different batches cannot meet; each batch makes its own
+    unique (``synth.keys``) and all of them together are unique, with every link resolving."""
+    data = tmp_path / "data"
+    data.mkdir()
+    tables = demo_tables(40, seed=3)
+    orders = tables["orders"]["order_id"].to_numpy()
+    lines = pd.DataFrame(
+        {
+            "order_id": orders.repeat(2),
+            "line_no": [1, 2] * len(orders),
+            "qty": range(2 * len(orders)),
+        }
+    )
+    tables = {**tables, "order_lines": lines}
+    for name, frame in tables.items():
+        frame.to_csv(data / f"{name}.csv", index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        metadata = sg.read(data).metadata_dict
+    metadata["tables"]["order_lines"]["primary_key"] = ["order_id", "line_no"]
+    metadata["tables"]["order_lines"]["columns"]["line_no"] = {"sdtype": "numerical"}
+    if not any(r["child_table_name"] == "order_lines" for r in metadata["relationships"]):
+        metadata["relationships"].append(
+            {
+                "parent_table_name": "orders",
+                "parent_primary_key": "order_id",
+                "child_table_name": "order_lines",
+                "child_foreign_key": "order_id",
+            }
+        )
+    meta_file = tmp_path / "metadata.json"
+    meta_file.write_text(json.dumps(metadata))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = sg.fit(sg.read(data, metadata=meta_file), synthesizer="hma")
+    folder = model.save(tmp_path / "M")
+    fitted = load_fitted(folder)
+    hidden, _ = fitted.source._state(fitted)
+    assert [k.table for k in hidden.composites] == ["order_lines"]
+    assert fitted.source.batchable(fitted)
+    monkeypatch.setattr(batches, "BATCH_ROWS", 2 * sum(fitted.rows.values()) + 10)
+    assert len(plan_batches(6, 3, fitted.rows)) == 3
+    out = tmp_path / "out"
+    run_sample(folder, out, ["parquet"], scale=6, seed=3)
+    got = {t: pd.read_parquet(out / "data" / f"{t}.parquet") for t in ("orders", "order_lines")}
+    combos = got["order_lines"][["order_id", "line_no"]]
+    assert len(combos) > 0 and not combos.duplicated().any()
+    assert got["order_lines"]["order_id"].isin(got["orders"]["order_id"]).all()
+    assert got["orders"]["order_id"].is_unique

@@ -211,3 +211,16 @@ def test_a_spilled_table_reads_slices_across_parts_and_columns(tmp_path):
         with pytest.raises(KeyError):
             table["nope"]
     assert not spill.root.exists()
+
+
+def test_a_combination_is_batch_bound_only_through_a_counted_parent():
+    from synthgen_sdv.synth.batches import refers_to_counted
+
+    rels = [
+        {"parent_table_name": "orders", "child_table_name": "lines", "child_foreign_key": "oid"},
+        {"parent_table_name": "codes", "child_table_name": "lines", "child_foreign_key": "code"},
+    ]
+    assert refers_to_counted("lines", ["oid", "n"], rels, {"orders"})
+    assert not refers_to_counted("lines", ["code", "n"], rels, {"orders"})  # text-keyed parent
+    assert not refers_to_counted("lines", ["n", "m"], rels, {"orders"})  # plain columns only
+    assert not refers_to_counted("orders", ["oid"], rels, {"orders"})  # not its links

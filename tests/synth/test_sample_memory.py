@@ -43,9 +43,10 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def _peak(folder, out, scale):
+def _peak(folder, out, scale, script=SCRIPT):
+    """``script`` run in a fresh process on (folder, out, scale): its last line, as JSON."""
     proc = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(folder), str(out), str(scale)],
+        [sys.executable, "-c", script, str(folder), str(out), str(scale)],
         capture_output=True,
         text=True,
         check=False,
