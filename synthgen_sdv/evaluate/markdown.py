@@ -285,8 +285,14 @@ def _written_blocks(written: dict[str, Any], level: int) -> list[Block]:
     blocks += _blank_blocks(cands, level)
     blocks += _per_table_blocks(cands, level)
     blocks += _weakest_blocks(cands, level)
-    rows = [[t, f"{written['fitted_rows'][t]:,}", f"{n:,}"] for t, n in written["rows"].items()]
-    table = Table(["table", "fitted on", "written"], rows)
+    scored = written.get("scored_rows") or written["rows"]
+    rows = [
+        [t, f"{written['fitted_rows'][t]:,}", f"{n:,}", f"{scored.get(t, n):,}"]
+        for t, n in written["rows"].items()
+    ]
+    table = Table(
+        ["table", "fitted on", "written", "scored (a large sample: its first batch)"], rows
+    )
     blocks.append(Section("Sizes", [table, _candidate_rows(cands)], level))
     blocks += _plot_blocks(written.get("plots", {}), level)
     return blocks

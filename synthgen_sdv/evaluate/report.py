@@ -356,6 +356,7 @@ def compare(
     if written is not None and written_section is not None and written_entry is not None:
         written_doc = {
             "rows": dict(written.rows) if written.rows is not None else _rows(written.data),
+            "scored_rows": _rows(written.data),  # its first batch, for a sample at scale
             "fitted_rows": _rows(written.fitted_on),
             "fitted_evaluated": written_section.real_info,
             "metrics": list(written.metrics),

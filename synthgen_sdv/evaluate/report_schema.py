@@ -48,6 +48,7 @@ WRITTEN_SECTION: dict[str, Any] = {
     "properties": {
         "rows": {"type": "object", "additionalProperties": {"type": "integer"}},
         "fitted_rows": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "scored_rows": {"type": "object", "additionalProperties": {"type": "integer"}},
         "metrics": {"type": "array", "items": {"type": "string"}},
         "columns": {"type": "array", "items": {"type": "string"}},
         "candidates": {"type": "array", "minItems": 1, "maxItems": 1, "items": ENTRY},

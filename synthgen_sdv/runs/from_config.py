@@ -27,7 +27,7 @@ from synthgen_sdv.core.progress import Progress
 from synthgen_sdv.evaluate import WrittenOutput
 from synthgen_sdv.generate.rederive import recomputed_columns
 from synthgen_sdv.io import artifacts
-from synthgen_sdv.io.spill import in_memory
+from synthgen_sdv.io.spill import first_batch
 from synthgen_sdv.runs.config import load_project
 from synthgen_sdv.runs.dataset import Dataset, materialize
 from synthgen_sdv.runs.estimate import Estimate, estimate_fit_sample
@@ -324,9 +324,10 @@ class ConfigSource(Source):
         if sampled is not None:
             boot = self._boot
             written = WrittenOutput(
-                data={t: in_memory(sampled.tables[t]) for t in modeled},
+                data={t: first_batch(sampled.tables[t]) for t in modeled},  # not all of it
                 fitted_on={t: boot.tables[t] for t in modeled},
                 stats=written_stats(timings),
+                rows={t: len(sampled.tables[t]) for t in modeled},
             )
         return run_study(
             self.plan,

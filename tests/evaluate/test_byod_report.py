@@ -90,6 +90,7 @@ def test_data_dir_run_writes_the_holdout_report(byod, shop_dir):
         rows = len(pd.read_parquet(out / "data" / f"{table}.parquet"))
         assert written["rows"][table] == rows
         assert written["fitted_rows"][table] == len(pd.read_csv(shop_dir / f"{table}.csv"))
+        assert written["scored_rows"][table] == rows  # one batch: all of it
     assert written["candidates"][0]["summary"]["RI (worst)"] == 1.0
     assert (reports / "comparison.html").read_text().count("data:image/png;base64,") >= 4
     assert f"comparison report: {reports / 'comparison.md'}" in proc.stdout
