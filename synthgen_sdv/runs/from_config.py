@@ -24,10 +24,8 @@ from pydantic import BaseModel
 from synthgen_sdv.core.errors import InputError, SynthgenError
 from synthgen_sdv.core.metadata import subgraph
 from synthgen_sdv.core.progress import Progress
-from synthgen_sdv.evaluate import WrittenOutput
 from synthgen_sdv.generate.rederive import recomputed_columns
 from synthgen_sdv.io import artifacts
-from synthgen_sdv.io.spill import first_batch
 from synthgen_sdv.runs.config import load_project
 from synthgen_sdv.runs.dataset import Dataset, materialize
 from synthgen_sdv.runs.estimate import Estimate, estimate_fit_sample
@@ -41,7 +39,7 @@ from synthgen_sdv.runs.source import (
     Source,
     source_record,
 )
-from synthgen_sdv.runs.study import COMPARED_MODELS, StudyResult, run_study, written_stats
+from synthgen_sdv.runs.study import COMPARED_MODELS, StudyResult, run_study, written_output
 from synthgen_sdv.schema.loader import LINEAGE_FILE, RUN_FILE, TABLES_FILE
 from synthgen_sdv.schema.plan import Plan, resolve_plan
 from synthgen_sdv.synth.base import for_table
@@ -322,13 +320,8 @@ class ConfigSource(Source):
         others = [m for m in COMPARED_MODELS if m != model]
         written = None
         if sampled is not None:
-            boot = self._boot
-            written = WrittenOutput(
-                data={t: first_batch(sampled.tables[t]) for t in modeled},  # not all of it
-                fitted_on={t: boot.tables[t] for t in modeled},
-                stats=written_stats(timings),
-                rows={t: len(sampled.tables[t]) for t in modeled},
-            )
+            fitted_on = {t: self._boot.tables[t] for t in modeled}
+            written = written_output(sampled.tables, modeled, fitted_on, timings)
         return run_study(
             self.plan,
             self._boot,

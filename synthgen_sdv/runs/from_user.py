@@ -39,10 +39,9 @@ from synthgen_sdv.detect.load import load_user_data
 from synthgen_sdv.detect.modeling import FitState, fit_tables, placeholder_columns, restore
 from synthgen_sdv.detect.reading import table_files
 from synthgen_sdv.detect.userdata import UserData, save_metadata
-from synthgen_sdv.evaluate import WrittenOutput
 from synthgen_sdv.evaluate.relations import TableGraph, scorable_metadata
 from synthgen_sdv.io import files, layout
-from synthgen_sdv.io.spill import SpilledTable, first_batch
+from synthgen_sdv.io.spill import SpilledTable
 from synthgen_sdv.io.writers import to_arrow, to_logical_types
 from synthgen_sdv.runs.dataset import Dataset
 from synthgen_sdv.runs.estimate import Estimate
@@ -55,7 +54,7 @@ from synthgen_sdv.runs.study import (
     Learner,
     StudyResult,
     holdout_study,
-    written_stats,
+    written_output,
 )
 from synthgen_sdv.runs.user_estimate import estimate_user
 from synthgen_sdv.synth.base import for_table
@@ -520,13 +519,7 @@ class UserSource(Source):
         reference, meta, root, learner = self.study_setup(modeled, params)
         written = None
         if sampled is not None:
-            tables = {t: sampled.tables[t] for t in meta["tables"]}
-            written = WrittenOutput(
-                data={t: first_batch(frame) for t, frame in tables.items()},  # not all of it
-                fitted_on=reference,
-                stats=written_stats(timings),
-                rows={t: len(frame) for t, frame in tables.items()},
-            )
+            written = written_output(sampled.tables, list(meta["tables"]), reference, timings)
         others = [m for m in COMPARED_MODELS if m != model]
         try:
             return holdout_study(

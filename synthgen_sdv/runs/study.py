@@ -30,6 +30,7 @@ from synthgen_sdv.evaluate.measure import measure
 from synthgen_sdv.evaluate.relations import TableGraph, scorable_metadata
 from synthgen_sdv.evaluate.split import subsample_by_root
 from synthgen_sdv.io import artifacts
+from synthgen_sdv.io.spill import first_batch
 from synthgen_sdv.runs.baseline import generate_baseline
 from synthgen_sdv.runs.fitting import (
     STAGES,
@@ -214,6 +215,22 @@ def written_stats(timings: dict[str, float] | None) -> dict[str, float]:
     """The run's own fit and sample seconds, for the resources of section 2."""
     keys = {"fit_s": "fit_seconds", "sample_s": "sample_seconds"}
     return {keys[k]: round(v, 3) for k, v in (timings or {}).items() if k in keys}
+
+
+def written_output(
+    sampled: dict[str, Any],
+    tables: list[str],
+    fitted_on: dict[str, pd.DataFrame],
+    timings: dict[str, float] | None,
+) -> WrittenOutput:
+    """Section 2's output: the first batch of each sampled table (a sample at scale is not
+    read back whole; ``io.spill.first_batch``), with the rows written in all."""
+    return WrittenOutput(
+        data={t: first_batch(sampled[t]) for t in tables},
+        fitted_on=fitted_on,
+        stats=written_stats(timings),
+        rows={t: len(sampled[t]) for t in tables},
+    )
 
 
 def config_label(plan: Plan) -> str:
