@@ -1,0 +1,143 @@
+"""Naming schemes of three more public databases (pgexercises' club, OpenFlights, dbt's Jaffle
+Shop), each rule on a small folder built for it, not on the database itself: glued keys with a
+three-letter stem (``facid``, ``memid``), a self reference glued to its verb
+(``recommendedby``), a loading layer's ``raw_`` prefix, and plain-named columns of GUIDs."""
+
+from __future__ import annotations
+
+import uuid
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from synthgen_sdv.detect.load import load_user_data
+from synthgen_sdv.detect.names import (
+    Level,
+    hierarchy_named,
+    name_level,
+    named_after_table,
+    split_key,
+    table_words,
+)
+
+
+def _write(folder, tables: dict[str, pd.DataFrame]) -> None:
+    for name, frame in tables.items():
+        frame.to_csv(folder / f"{name}.csv", index=False)
+
+
+def _rels(user) -> set[tuple[str, str, str, str]]:
+    return {
+        (
+            r["child_table_name"],
+            r["child_foreign_key"],
+            r["parent_table_name"],
+            r["parent_primary_key"],
+        )
+        for r in user.metadata["relationships"]
+    }
+
+
+def _keys(user) -> dict:
+    return {t: m.get("primary_key") for t, m in user.metadata["tables"].items()}
+
+
+@pytest.mark.parametrize(
+    "column, table, level",
+    [
+        ("facid", "facilities", Level.ABBREVIATION),  # fac + id, and fac starts facility
+        ("memid", "members", Level.ABBREVIATION),
+        ("bookid", "bookings", Level.ABBREVIATION),
+        ("facid", "orders", Level.NONE),  # a short glued stem names only the table it starts
+        ("acid", "accounts", Level.NONE),  # two letters: a plain word
+        ("valid", "vendors", Level.NONE),  # "val" + "id": "val" does not start "vendor"
+    ],
+)
+def test_short_glued_stems_count_only_for_the_table_they_abbreviate(column, table, level):
+    assert named_after_table(column, table) == level
+
+
+def test_a_relation_word_glued_to_a_verb_is_a_reference():
+    assert split_key("recommendedby") == (("recommended",), "by")
+    assert split_key("reportsto") == (("reports",), "to")
+    assert hierarchy_named("recommendedby") and hierarchy_named("approvedby")
+    for plain in ("potato", "nearby", "lobby", "bolivia", "trivia"):
+        assert split_key(plain) == ((), None), plain
+
+
+def test_a_loading_layer_prefix_is_not_part_of_the_table_name():
+    assert table_words("raw_customers") == ("customer",)
+    assert table_words("src_orders") == ("order",)
+    assert name_level("store_id", "raw_stores", "id") == Level.TABLE
+    assert name_level("customer", "raw_customers", "id") == Level.ABBREVIATION
+
+
+def test_club_keys_with_three_letter_stems_and_a_glued_self_reference(tmp_path):
+    """Every key a dense 0..N range (values alone prove nothing): names must carry it."""
+    rng = np.random.default_rng(0)
+    n_mem = 30
+    recommended = [None] * 5 + [int(rng.integers(0, i)) for i in range(5, n_mem)]
+    members = pd.DataFrame(
+        {
+            "memid": range(n_mem),
+            "surname": [f"s{i}" for i in range(n_mem)],
+            "recommendedby": pd.array(recommended, dtype="Int64"),
+        }
+    )
+    facilities = pd.DataFrame({"facid": range(9), "name": [f"court {i}" for i in range(9)]})
+    bookings = pd.DataFrame(
+        {
+            "bookid": range(400),
+            "facid": rng.integers(0, 9, 400),
+            "memid": rng.integers(0, n_mem, 400),
+            "slots": rng.integers(1, 4, 400),
+        }
+    )
+    _write(tmp_path, {"members": members, "facilities": facilities, "bookings": bookings})
+    user = load_user_data(tmp_path)
+    assert _keys(user) == {"bookings": "bookid", "facilities": "facid", "members": "memid"}
+    assert _rels(user) == {
+        ("bookings", "facid", "facilities", "facid"),
+        ("bookings", "memid", "members", "memid"),
+        ("members", "recommendedby", "members", "memid"),
+    }
+
+
+def _guid(rng) -> str:
+    return str(uuid.UUID(int=int(rng.integers(0, 2**63)) << 64 | int(rng.integers(0, 2**63))))
+
+
+def test_raw_prefixed_tables_and_plain_named_guid_references(tmp_path):
+    """dbt-style ``raw_`` tables keyed by GUIDs: ``customer`` (no key word) and ``store_id``
+    name their tables once the prefix is dropped; ``owner`` names no table, but its GUIDs are
+    all keys of one table, which no unrelated column could be by chance; ``reviewer``'s GUIDs
+    are not all keys anywhere, so it stays a plain column."""
+    rng = np.random.default_rng(1)
+    customers = pd.DataFrame({"id": [_guid(rng) for _ in range(40)], "name": "x"})
+    stores = pd.DataFrame({"id": [_guid(rng) for _ in range(4)], "city": list("abcd")})
+    orders = pd.DataFrame(
+        {
+            "id": [_guid(rng) for _ in range(300)],
+            "customer": rng.choice(customers["id"], 300),
+            "store_id": rng.choice(stores["id"], 300),
+            "total": rng.integers(100, 900, 300),
+        }
+    )
+    notes = pd.DataFrame(
+        {
+            "id": [_guid(rng) for _ in range(50)],
+            "owner": rng.choice(customers["id"], 50),
+            "reviewer": [_guid(rng) for _ in range(25)] + list(rng.choice(customers["id"], 25)),
+        }
+    )
+    _write(
+        tmp_path,
+        {"raw_customers": customers, "raw_stores": stores, "raw_orders": orders, "notes": notes},
+    )
+    user = load_user_data(tmp_path)
+    assert _rels(user) == {
+        ("raw_orders", "customer", "raw_customers", "id"),
+        ("raw_orders", "store_id", "raw_stores", "id"),
+        ("notes", "owner", "raw_customers", "id"),
+    }
