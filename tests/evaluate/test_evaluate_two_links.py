@@ -95,3 +95,33 @@ def test_a_root_without_a_key_and_without_children_is_split_by_rows():
     pd.testing.assert_frame_equal(split.train["planes"], data["planes"])
     sample = subsample_by_root(data, meta, 20, seed=1, root_table="people")
     assert len(sample.data["people"]) == 20
+
+
+def test_the_entity_root_is_not_a_table_an_edge_table_names_twice():
+    """Routes name two airports and one airline. Split by airport, a route is kept only when
+    both its airports land in the same part (most are dropped); split by airline, every route
+    stays whole, so the airline is the entity even though airports have more rows with
+    children."""
+    data, meta = _routes()
+    rng = np.random.default_rng(2)
+    data["airlines"] = pd.DataFrame({"airline_id": range(1, 41), "active": rng.integers(0, 2, 40)})
+    data["routes"]["airline_id"] = rng.integers(1, 41, len(data["routes"]))
+    meta["tables"]["airlines"] = {
+        "primary_key": "airline_id",
+        "columns": {"airline_id": {"sdtype": "id"}, "active": {"sdtype": "categorical"}},
+    }
+    meta["tables"]["routes"]["columns"]["airline_id"] = {"sdtype": "id"}
+    meta["relationships"].append(
+        {
+            "parent_table_name": "airlines",
+            "parent_primary_key": "airline_id",
+            "child_table_name": "routes",
+            "child_foreign_key": "airline_id",
+        }
+    )
+    assert TableGraph(meta).entity_root(data) == "airlines"
+    split = split_by_root(data, meta, holdout_fraction=0.2, seed=0)
+    assert len(split.train["routes"]) + len(split.holdout["routes"]) == len(data["routes"])
+    by_airport = split_by_root(data, meta, holdout_fraction=0.2, seed=0, root_table="airports")
+    kept = len(by_airport.train["routes"]) + len(by_airport.holdout["routes"])
+    assert kept < 0.8 * len(data["routes"])  # what the old choice lost
