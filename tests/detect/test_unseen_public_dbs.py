@@ -20,6 +20,7 @@ from synthgen_sdv.detect.names import (
     split_key,
     table_words,
 )
+from synthgen_sdv.detect.sdtypes import text_regex
 
 
 def _write(folder, tables: dict[str, pd.DataFrame]) -> None:
@@ -141,3 +142,37 @@ def test_raw_prefixed_tables_and_plain_named_guid_references(tmp_path):
         ("raw_orders", "store_id", "raw_stores", "id"),
         ("notes", "owner", "raw_customers", "id"),
     }
+
+
+@pytest.mark.parametrize(
+    "values, regex",
+    [
+        # a UUID key stays a UUID (a warehouse's UUID column accepts the sampled keys)
+        (
+            ["4b6c2304-2b9e-41e4-942a-cf11a1819378", "82edcb75-f7dc-4db0-9227-77b35d1c8c45"],
+            "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        ),
+        (
+            ["4B6C2304-2B9E-41E4-942A-CF11A1819378"],
+            "[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}",
+        ),
+        # fixed-width codes with several prefixes keep letters, separator and digits
+        (["JAF-001", "JAF-002", "BEV-001", "BEV-004"], r"[A-Z]{3}\-[0-9]{3}"),
+        (["SUP-001", "SUP-029"], r"SUP\-[0-9]{3}"),  # one prefix: kept as it is
+        (["en    ", "fr    "], r"[a-z]{2}\ {4}"),
+        (["ABC", "XYZ"], "[A-Z]{3}"),  # the simple shapes as before
+        (["AD_PRES", "AD_VP"], None),  # widths differ: no shape
+        (["ab-12", "c-3"], None),
+    ],
+)
+def test_text_keys_keep_their_shape(values, regex):
+    assert text_regex(pd.Series(values)) == regex
+
+
+def test_a_code_shape_with_too_little_room_is_not_used():
+    """``A-0``..``B-9`` as ``[A-Z]\\-[0-9]`` could make 260 keys, too few beside 20 real ones
+    for sampling at scale: SDV's own ids are used instead."""
+    assert text_regex(pd.Series([f"{c}-{i}" for c in "AB" for i in range(10)])) is None
+    assert text_regex(pd.Series([f"{c}-{i}" for c in "AB" for i in range(100, 110)])) == (
+        r"[A-Z]\-[0-9]{3}"
+    )
