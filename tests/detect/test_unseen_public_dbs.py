@@ -176,3 +176,42 @@ def test_a_code_shape_with_too_little_room_is_not_used():
     assert text_regex(pd.Series([f"{c}-{i}" for c in "AB" for i in range(100, 110)])) == (
         r"[A-Z]\-[0-9]{3}"
     )
+
+
+def _error(folder, capsys) -> str:
+    from synthgen_sdv.cli import main
+
+    out = folder.parent / f"{folder.name}_out"
+    assert main(["fit-sample", "--data-dir", str(folder), "--out", str(out)]) == 2
+    assert not out.exists()
+    return capsys.readouterr().err
+
+
+def test_a_file_without_a_header_row_is_named_as_such(tmp_path, capsys):
+    """OpenFlights' .dat files have no header: read as CSV, their first row becomes column
+    names (``-1``, ``\\N``, ``-6.0817``); the error says what is wrong, not only which name."""
+    (tmp_path / "airports.csv").write_text(
+        "1,Goroka Airport,-6.081689834590001,145.391998291,5282\n"
+        "2,Madang Airport,-5.20707988739,145.789001465,20\n"
+    )
+    err = _error(tmp_path, capsys)
+    assert "airports.csv" in err and "no header row" in err and "Traceback" not in err
+    (tmp_path / "airports.csv").unlink()
+    (tmp_path / "airlines.csv").write_text(
+        '-1,"Unknown",\\N,"-","N/A",\\N\n1,"Private",\\N,"-",,\n'
+    )
+    err = _error(tmp_path, capsys)
+    assert "airlines.csv" in err and "no header row" in err
+
+
+def test_numbers_as_column_names_are_still_a_header(tmp_path):
+    """A pivoted table names its columns by year: whole numbers are column names."""
+    (tmp_path / "sales.csv").write_text("region,2019,2020\nnorth,10.5,11\nsouth,3,4.25\n")
+    user = load_user_data(tmp_path)
+    assert list(user.tables["sales"].columns) == ["region", "2019", "2020"]
+
+
+def test_a_folder_of_other_files_says_what_it_holds(tmp_path, capsys):
+    (tmp_path / "routes.dat").write_text("2B,410,AER\n")
+    err = _error(tmp_path, capsys)
+    assert "no .csv or .parquet files" in err and "routes.dat" in err
