@@ -123,9 +123,8 @@ class TableGraph:
         promotions table whose one "no promotion" row holds every sale would leave the holdout
         all or nothing), then the most rows. A root of fewer than ``MIN_ENTITIES`` rows (7
         offices above employees above customers; 4 regions) is too coarse to split 80/20, so
-        the entity
-        descends to its child with descendants and enough rows, ranked the same way;
-        the tables above it are then shared, as dimensions are. Pass ``root_table`` where the
+        the entity descends to its child with descendants and enough rows, ranked the same
+        way; the tables above it are then shared, as dimensions are. Pass ``root_table`` where the
         modeled subgraph is known.
         """
 
