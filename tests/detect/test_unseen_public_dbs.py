@@ -21,27 +21,7 @@ from synthgen_sdv.detect.names import (
     table_words,
 )
 from synthgen_sdv.detect.sdtypes import text_regex
-
-
-def _write(folder, tables: dict[str, pd.DataFrame]) -> None:
-    for name, frame in tables.items():
-        frame.to_csv(folder / f"{name}.csv", index=False)
-
-
-def _rels(user) -> set[tuple[str, str, str, str]]:
-    return {
-        (
-            r["child_table_name"],
-            r["child_foreign_key"],
-            r["parent_table_name"],
-            r["parent_primary_key"],
-        )
-        for r in user.metadata["relationships"]
-    }
-
-
-def _keys(user) -> dict:
-    return {t: m.get("primary_key") for t, m in user.metadata["tables"].items()}
+from tests.detect.test_unseen_names import _keys, _rels, _write
 
 
 @pytest.mark.parametrize(
