@@ -87,9 +87,11 @@ STAFF_TABLE_WORDS = frozenset({"employee", "staff", "worker", "personnel"})
 # Words that say what kind of table a name is, not what it holds: dim_customer, fact_sales,
 # tbl_orders, lkp_status, stg_orders, customer_dim.
 # d_items and f_sales: the one-letter forms of dim_ and fact_ (MIMIC's dictionary tables).
-# raw_orders, src_customers: a loading layer's prefix (dbt's sources and staging models).
+# raw_orders, src_customers: a loading layer's prefix (dbt's sources and staging models);
+# fct_orders: dbt's short form of fact_.
 TABLE_AFFIXES = frozenset(
-    {"dim", "dimension", "fact", "tbl", "table", "lkp", "lookup", "stg", "raw", "src", "d", "f"}
+    {"dim", "dimension", "fact", "fct", "tbl", "table", "lkp", "lookup", "stg", "raw", "src"}
+    | {"d", "f"}
 )
 # A row's number in its own table, named the same in every table (ROW_ID, rowid, record_id):
 # like a bare ``id`` it says nothing about which table another table's column points at.

@@ -50,6 +50,7 @@ def test_a_relation_word_glued_to_a_verb_is_a_reference():
 def test_a_loading_layer_prefix_is_not_part_of_the_table_name():
     assert table_words("raw_customers") == ("customer",)
     assert table_words("src_orders") == ("order",)
+    assert table_words("fct_orders") == ("order",) and table_words("stg_customers") == ("customer",)
     assert name_level("store_id", "raw_stores", "id") == Level.TABLE
     assert name_level("customer", "raw_customers", "id") == Level.ABBREVIATION
 
