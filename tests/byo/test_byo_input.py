@@ -247,6 +247,17 @@ def test_an_empty_table_is_left_out_and_a_column_named_after_it_is_said(tmp_path
     assert "not written: regions (no rows: nothing to learn from)" in outcome.sampled.notes
 
 
+def test_a_folder_of_only_empty_tables_exits_2_naming_its_files(tmp_path):
+    """Headers and no rows anywhere: said as such (it said "cannot model tables  with HMA: no
+    table to model"), before anything is written."""
+    folder = _folder(tmp_path, {"regions.csv": "region_id,name\n", "shops.csv": "shop_id\n"})
+    proc = _cli("fit-sample", "--data-dir", str(folder), "--out", "out", cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert "every table is empty (a header, no rows): regions.csv, shops.csv" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_cycle_run_says_which_link_is_left_out_and_why(tmp_path):
     """The command's stage lines name the link left out of the model and the reason."""
     import io
