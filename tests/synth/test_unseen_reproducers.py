@@ -1,6 +1,6 @@
-"""Reproducers of what two public databases of the corpus (openflights, jaffle_shop) showed in
-the synthesizers, whose sampling path another engineer owns: strict xfails, so the test fails
-(XPASS) the day the behaviour is fixed and the marker must go."""
+"""What two public databases of the corpus (openflights, jaffle_shop) showed in the
+synthesizers, whose sampling path another engineer owns: a regression test for what is fixed,
+strict xfails for what is not (they fail as XPASS the day it is, and the marker must go)."""
 
 from __future__ import annotations
 
@@ -27,15 +27,10 @@ def _fit_sample(name: str):
 
 
 @pytest.mark.slow  # a corpus database of 24k rows, fitted and sampled (~20 s)
-@pytest.mark.xfail(
-    strict=True,
-    reason="unordered categories with hundreds of values pile up on a few values under hma "
-    "(OpenFlights routes.equipment 'CR2' 0.79% -> 3.9%, routes.destination_airport 'SDN' 0.01% "
-    "-> 1.7% through this path; 'ZQW' 0.03% -> 2.56% in fit-sample's output, seen 560th of 563 "
-    "and CR2 first: the ends of the encoder's order); the per-parent normals reach past the "
-    "ends and clip there",
-)
 def test_openflights_high_cardinality_categories_do_not_pile_up():
+    """Was a strict xfail: categories with hundreds of values piled up on the ends of the
+    encoder's order (routes.equipment 'CR2' 0.79% -> 3.9%); fixed on main by rule unordered
+    (marginals.CategoryShares), kept as its regression test on the database that showed it."""
     real, synthetic, skip = _fit_sample("openflights")
     checked = column_artifacts(real, synthetic, skip=skip)
     assert checked["ok"].all(), checked.head().to_string()
