@@ -61,6 +61,20 @@ class ExpressionEnv(Mapping[str, Any]):
         self._cache[key] = values
         return values
 
+    def at(self, key: str, idx: np.ndarray) -> Any:
+        """``self[key]`` at rows ``idx`` only (a conditional's case reads its own rows): a
+        parent's column is taken once, at those rows, instead of whole and then again."""
+        alias, _, col = key.partition(".")
+        if key in self.own or key in self._cache or alias not in self.parents:
+            value = self[key]
+            return take(value, idx) if isinstance(value, pd.Series) else value
+        frame, pos, nulls = self.parents[alias]
+        values = take(frame[col], pos[idx])
+        if nulls is None or not nulls.any():
+            return values
+        taken = _nulled_like(values, nulls[idx])
+        return self[key].pipe(take, idx) if taken is None else taken
+
     def codes(self, key: str) -> tuple[np.ndarray, list[Any], Any] | None:
         """A parent column at this table's rows as (codes, distinct values, the value a null
         row reads; code -1: null), factorized on the parent's rows rather than on this
@@ -87,6 +101,26 @@ class ExpressionEnv(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return len(self.own)
+
+
+def _nulled_like(values: pd.Series, mask: np.ndarray) -> pd.Series | None:
+    """Rows of a column that ``with_nulls`` gave nulls in some rows, taken before the nulls
+    were put in (``mask``: the taken rows' share of them, maybe none): the values and dtype
+    taking them afterwards gives; None for dtypes where that is not known here."""
+    if mask.any():
+        return with_nulls(values, mask)
+    dtype = values.dtype
+    if isinstance(dtype, pd.ArrowDtype) or (isinstance(dtype, np.dtype) and dtype.kind in "fM"):
+        return values  # these keep their dtype when nulls are put in
+    if isinstance(dtype, np.dtype) and dtype.kind in "ib":  # with_nulls' masked arrays
+        data = values.to_numpy()
+        masked = (
+            pd.arrays.IntegerArray(data.astype(np.int64), mask.copy())
+            if dtype.kind == "i"
+            else pd.arrays.BooleanArray(data, mask.copy())
+        )
+        return pd.Series(masked)
+    return None
 
 
 @dataclass

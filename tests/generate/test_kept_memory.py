@@ -40,10 +40,12 @@ def test_kept_table_equals_the_concatenated_chunks_in_less_memory():
     table = kept.finish()
     assert kept.columns == {}  # the parts are freed once the table is built
     assert list(table.columns) == list(whole.columns) and len(table) == len(whole)
-    # repeating text: one small code per row; unique text: its Arrow chunks; numbers as made
+    # repeating text: one small code per row; unique text: one Arrow array; numbers as made
     assert isinstance(table["first_name"].dtype, pd.CategoricalDtype)
     assert table["first_name"].cat.codes.dtype == np.int8
     assert isinstance(table["email"].dtype, pd.ArrowDtype)
+    # unique text is one array: a lookup's take from a chunked one copies the whole column
+    assert not isinstance(pa.array(table["email"]), pa.ChunkedArray)
     assert table["id"].dtype == np.int64 and table["signup"].dtype == whole["signup"].dtype
     for col in whole.columns:  # the same values, in the same rows
         assert table[col].astype(str).tolist() == whole[col].astype(str).tolist(), col
