@@ -47,6 +47,43 @@ class ExpressionError(InputError, ValueError):
     cannot be evaluated on its inputs (a ValueError too, so config validators report it)."""
 
 
+def _plain_numbers(x: Any) -> np.ndarray | int | float | None:
+    """``x`` as what numpy computes with, when pandas would compute the same thing with it:
+    a Series of ints or floats over rows 0..n-1 (its array), or an int or float (itself);
+    None for anything else (text, dates, bools, nullable dtypes: pandas' own rules)."""
+    if isinstance(x, pd.Series):
+        dtype, index = x.dtype, x.index
+        if (
+            isinstance(dtype, np.dtype)
+            and dtype.kind in "if"
+            and isinstance(index, pd.RangeIndex)
+            and index.start == 0
+            and index.step == 1
+        ):
+            return x.to_numpy()
+        return None
+    if isinstance(x, int | float) and not isinstance(x, bool):
+        return x
+    return None
+
+
+def _on_arrays(op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """``op`` on the arrays of plain numeric Series (no index alignment, no per-operation
+    pandas machinery: the same values, since pandas hands such operands to numpy too), on
+    anything else as given."""
+
+    def run(a: Any, b: Any) -> Any:
+        if isinstance(a, pd.Series) or isinstance(b, pd.Series):
+            x, y = _plain_numbers(a), _plain_numbers(b)
+            if x is not None and y is not None and (
+                not isinstance(x, np.ndarray) or not isinstance(y, np.ndarray) or len(x) == len(y)
+            ):
+                return pd.Series(op(x, y))
+        return op(a, b)
+
+    return run
+
+
 def _text_len(x: Any) -> int:
     """The longest text in ``x`` (0 when it holds no text)."""
     if isinstance(x, str):
@@ -86,10 +123,13 @@ def _check_int(value: Any) -> Any:
     return value
 
 
+_ADD, _MUL = _on_arrays(operator.add), _on_arrays(operator.mul)
+
+
 def _add(a: Any, b: Any) -> Any:
     if _text_len(a) or _text_len(b):
         _check_text(_text_len(a) + _text_len(b), "'+'")
-    return _check_int(operator.add(a, b))
+    return _check_int(_ADD(a, b))
 
 
 def _mul(a: Any, b: Any) -> Any:
@@ -100,7 +140,7 @@ def _mul(a: Any, b: Any) -> Any:
         problem = bounds.int_bits_problem(a.bit_length() + b.bit_length())
         if problem:
             raise ExpressionError(problem)
-    return operator.mul(a, b)
+    return _MUL(a, b)
 
 
 def _pow(a: Any, b: Any) -> Any:
@@ -120,13 +160,16 @@ def _is_zero(b: Any) -> bool:
 
 
 def _divide(op: Callable[[Any, Any], Any], symbol: str) -> Callable[[Any, Any], Any]:
-    """``op`` where a zero divisor gives null in its rows (a constant zero is an error)."""
+    """``op`` where a zero divisor gives null in its rows (a constant zero is an error).
+    On arrays, integers divided by zero give numpy's 0 where pandas gives inf: those rows
+    become null either way."""
+    fast = _on_arrays(op)
 
     def divide(a: Any, b: Any) -> Any:
         if _is_zero(b):
             raise ExpressionError(f"division by zero ('{symbol} 0')")
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = op(a, b)
+            out = fast(a, b)
         if isinstance(b, pd.Series) and isinstance(out, pd.Series):
             zero = (b == 0).to_numpy()
             if zero.any():
@@ -138,7 +181,7 @@ def _divide(op: Callable[[Any, Any], Any], symbol: str) -> Callable[[Any, Any], 
 
 _BINOPS: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: _add,
-    ast.Sub: operator.sub,
+    ast.Sub: _on_arrays(operator.sub),
     ast.Mult: _mul,
     ast.Div: _divide(operator.truediv, "/"),
     ast.FloorDiv: _divide(operator.floordiv, "//"),
@@ -146,12 +189,12 @@ _BINOPS: dict[type, Callable[[Any, Any], Any]] = {
     ast.Pow: _pow,
 }
 _CMPOPS: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Eq: operator.eq,
-    ast.NotEq: operator.ne,
-    ast.Lt: operator.lt,
-    ast.LtE: operator.le,
-    ast.Gt: operator.gt,
-    ast.GtE: operator.ge,
+    ast.Eq: _on_arrays(operator.eq),
+    ast.NotEq: _on_arrays(operator.ne),
+    ast.Lt: _on_arrays(operator.lt),
+    ast.LtE: _on_arrays(operator.le),
+    ast.Gt: _on_arrays(operator.gt),
+    ast.GtE: _on_arrays(operator.ge),
 }
 
 
@@ -432,6 +475,9 @@ def _where(cond: Any, a: Any, b: Any) -> Any:
         return a if cond else b
     n = len(cond)
     a_s, b_s = broadcast(a, n), broadcast(b, n)
+    same = a_s.dtype == b_s.dtype and isinstance(a_s.dtype, np.dtype) and a_s.dtype.kind in "if"
+    if same and cond.dtype == np.bool_:  # pandas' where gives numpy's here (no upcast to try)
+        return pd.Series(np.where(cond.to_numpy(), a_s.to_numpy(), b_s.to_numpy()))
     return a_s.where(cond.fillna(False).astype(bool).to_numpy(), b_s)
 
 
@@ -506,6 +552,18 @@ def _date_part(d: Any, name: str) -> Any:
     return getattr(_dt(d), name)
 
 
+def _case(x: Any, which: str) -> Any:
+    """``upper``/``lower``: Arrow-backed text by Arrow's ASCII kernel when it is all ASCII
+    (the same text as the Unicode one gives, several times faster), else as pandas does."""
+    if not isinstance(x, pd.Series):
+        return getattr(str(x), which)()
+    if is_text(x):
+        arr = as_arrow_text(x)
+        if pc.all(pc.string_is_ascii(arr)).as_py() is not False:
+            return text(getattr(pc, f"ascii_{which}")(arr))
+    return getattr(x.str, which)()
+
+
 def _np1(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return lambda x: pd.Series(fn(x.to_numpy(dtype=float))) if isinstance(x, pd.Series) else fn(x)
 
@@ -527,8 +585,8 @@ _BUILTINS: dict[str, Callable[..., Any]] = {
     "int": lambda x: x.astype("int64") if isinstance(x, pd.Series) else int(x),
     "float": lambda x: x.astype("float64") if isinstance(x, pd.Series) else float(x),
     "str": lambda x: x.astype(str) if isinstance(x, pd.Series) else str(x),
-    "upper": lambda x: x.str.upper() if isinstance(x, pd.Series) else str(x).upper(),
-    "lower": lambda x: x.str.lower() if isinstance(x, pd.Series) else str(x).lower(),
+    "upper": lambda x: _case(x, "upper"),
+    "lower": lambda x: _case(x, "lower"),
     "date": lambda s: pd.Timestamp(s),
     "days": lambda x: pd.to_timedelta(x, unit="D"),
     "add_months": _add_months,
