@@ -172,15 +172,17 @@ class Engine:
         root = plan.tables[family.root]
         rows = len(materialized[family.root]) if family.root in materialized else root.rows
         n_chunks = max(1, math.ceil((rows or 0) / plan.chunk_size))
+        kept_columns = self._kept_columns(family, given)
         job = FamilyJob(
             plan,
             family,
             materialized,
             sink.formats,
-            self._kept_columns(family, given),
+            kept_columns,
             sink.compression,
             given,
             split=sink.places,
+            compact=frozenset(t for t in kept_columns if t not in self.keep),
         )
         bar = tqdm(
             total=n_chunks,
@@ -189,7 +191,7 @@ class Engine:
             disable=not Progress(quiet=not self.progress).interactive or n_chunks <= 1,
             leave=False,
         )  # a bar on a terminal only
-        collected = _Collected(family, self.keep)
+        collected = _Collected(family, self.keep, job.plain)
         self._chunks(job, n_chunks, collected, sink, state, bar)
         bar.close()
         kept = collected.finish(sink, materialized)
@@ -302,8 +304,9 @@ class _RunState:
 class _Collected:
     """One family's results as they arrive in chunk order: appended, counted, labeled."""
 
-    def __init__(self, family: Family, keep: set[str]):
+    def __init__(self, family: Family, keep: set[str], plain: dict[str, set[str]]):
         self.family, self.keep = family, keep
+        self.plain = plain  # FamilyJob.plain: what the encoding thread need not encode
         self.deferred: dict[str, list[dict[tuple[str, str], bytes]]] = {}
         self.kept: dict[str, list[pd.DataFrame]] = {}  # tables kept for the caller, as made
         self.lookups: dict[str, KeptTable] = {}  # tables kept for lookups, compact
@@ -336,7 +339,9 @@ class _Collected:
             if part.kept is not None and name in self.keep:
                 self.kept.setdefault(name, []).append(part.kept)
             elif part.kept is not None:
-                self.lookups.setdefault(name, KeptTable()).add(part.kept)
+                kept = self.lookups.setdefault(name, KeptTable())
+                kept.add(part.kept, part.kept_text)
+                self.plain[name] = kept.plain
 
     def finish(self, sink: Sink, materialized: dict[str, pd.DataFrame]) -> int:
         """End the family's tables; build its kept tables. Returns their parts' bytes."""

@@ -16,6 +16,8 @@ categoricals, other text Arrow-backed, the rest as generated, so generated value
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
+
 import pandas as pd
 import pyarrow as pa
 
@@ -34,19 +36,19 @@ class KeptTable:
         self.distinct: dict[str, int] = {}  # text column -> sum of its chunks' dictionary sizes
         self.rows = 0
 
-    def add(self, frame: pd.DataFrame) -> None:
-        """One chunk's kept columns."""
+    def add(self, frame: pd.DataFrame, text: Mapping[str, KeptText] | None = None) -> None:
+        """One chunk's kept columns (``text``: its text columns as ``kept_text`` made them,
+        in the encoding thread; the others are made here)."""
         for col in frame.columns:
             values = frame[col]
             parts = self.columns.setdefault(col, [])
             if not is_text(values):
                 parts.append(values.reset_index(drop=True))
                 continue
-            arr = pa.array(values)
-            if isinstance(arr, pa.ChunkedArray):
-                arr = arr.combine_chunks()
+            arr, encoded = text[col] if text and col in text else (_arrow(values), None)
             if self.encoded.get(col, True):
-                encoded = arr.dictionary_encode()
+                if encoded is None:
+                    encoded = arr.dictionary_encode()
                 seen = self.distinct.get(col, 0) + len(encoded.dictionary)
                 if seen * 2 <= self.rows + len(arr):
                     self.encoded[col], self.distinct[col] = True, seen
@@ -55,6 +57,11 @@ class KeptTable:
                 parts = self._decode(col)  # mostly unique so far: plain strings from here on
             parts.append(arr)
         self.rows += len(frame)
+
+    @property
+    def plain(self) -> set[str]:
+        """Text columns found mostly unique: kept as plain strings (no dictionary to make)."""
+        return {col for col, encoded in self.encoded.items() if not encoded}
 
     def _decode(self, col: str) -> list:
         self.encoded[col] = False
@@ -88,6 +95,29 @@ class KeptTable:
             else:
                 out[col] = _joined_text(parts)
         return pd.DataFrame(out, index=pd.RangeIndex(self.rows))
+
+
+#: a kept text column of one chunk: its Arrow strings, and their dictionary encoding (None:
+#: not made, the column is known to be mostly unique)
+KeptText = tuple[pa.Array, pa.DictionaryArray | None]
+
+
+def kept_text(frame: pd.DataFrame, plain: Collection[str]) -> dict[str, KeptText]:
+    """The text columns of a chunk's kept frame as ``KeptTable.add`` takes them, dictionary-
+    encoded unless in ``plain`` (columns found mostly unique): made in an encoding thread
+    (Arrow releases the GIL), so the thread that makes chunks only gathers them."""
+    out: dict[str, KeptText] = {}
+    for col in frame.columns:
+        values = frame[col]
+        if is_text(values):
+            arr = _arrow(values)
+            out[col] = (arr, None if col in plain else arr.dictionary_encode())
+    return out
+
+
+def _arrow(values: pd.Series) -> pa.Array:
+    arr = pa.array(values)
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
 def _joined_text(parts: list[pa.Array]) -> pd.Series:

@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from synthgen_sdv.core import memory
 from synthgen_sdv.core.values import text
-from synthgen_sdv.generate.kept import KeptTable, compact
+from synthgen_sdv.generate.kept import KeptTable, compact, kept_text
 
 
 def _chunk(start: int, n: int, rng: np.random.Generator) -> pd.DataFrame:
@@ -87,3 +87,16 @@ def test_stage_lines_report_and_reset_the_peak(caplog):
     peak_probe = float(first.split("peak ")[1].split(" MB")[0].replace(",", ""))
     peak_after = float(second.split("peak ")[1].split(" MB")[0].replace(",", ""))
     assert peak_probe >= peak_after + 30  # the 40 MB block counted in its stage only
+
+
+def test_text_made_in_the_encoding_thread_gathers_alike():
+    """``kept_text`` (the encoding thread's Arrow and dictionary of a chunk's kept text, none
+    for columns known unique) gives the table that gathering from the frames alone gives."""
+    rng = np.random.default_rng(1)
+    chunks = [_chunk(i * 3000, 3000, rng) for i in range(5)]
+    alone, helped = KeptTable(), KeptTable()
+    for c in chunks:
+        alone.add(c)
+        helped.add(c, kept_text(c, helped.plain))
+    assert helped.plain == alone.plain == {"email"}
+    pd.testing.assert_frame_equal(helped.finish(), alone.finish())
