@@ -75,8 +75,14 @@ def _on_arrays(op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
     def run(a: Any, b: Any) -> Any:
         if isinstance(a, pd.Series) or isinstance(b, pd.Series):
             x, y = _plain_numbers(a), _plain_numbers(b)
-            if x is not None and y is not None and (
-                not isinstance(x, np.ndarray) or not isinstance(y, np.ndarray) or len(x) == len(y)
+            if (
+                x is not None
+                and y is not None
+                and (
+                    not isinstance(x, np.ndarray)
+                    or not isinstance(y, np.ndarray)
+                    or len(x) == len(y)
+                )
             ):
                 return pd.Series(op(x, y))
         return op(a, b)
