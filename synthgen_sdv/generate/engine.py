@@ -223,22 +223,25 @@ class Engine:
                 if len(family.members) > 1:
                     job.ledger = Ledger(n_chunks, family.members)
                 start = None if job.ledger else dict.fromkeys(family.members, 0)
-                if self.executor.inline:  # chunk 0, made whole here, decides the types
-                    head = chunk_task(job, 0, start, None, state.types)
+                if self.executor.inline:  # chunk 0, made whole here, decides the types; its
+                    job.defer_encoding = True  # pieces encode while the session makes chunk 1
+                    try:
+                        head = chunk_task(job, 0, start, None, state.types)
+                    finally:
+                        job.defer_encoding = False
                     assert head.types is not None
                     types, first = head.types, 1
                 else:
                     types = family_types(job, state.types, self._probe(job))
                 dirty = dirty_types(job, types)
-                if head is not None:
-                    collected.add(head, types, dirty, sink, state)
-                    bar.update(1)
                 if sink.places and self.executor.places:  # workers write into the files
                     collected.begin_all(types, dirty, sink, state)
                     job.placement = {t: sink.placement(t) for t in family.members}
                     files = [place_key(t, *f) for t, p in job.placement.items() for f in p]
                     job.sizes = Ledger(n_chunks, tuple(files))
                 with self.executor.session(job) as session:
+                    if head is not None:
+                        session.hold(head)
                     tasks = [(c, start, types) for c in range(first, n_chunks)]
                     for result in session.map(chunk_task, tasks):
                         collected.add(result, types, dirty, sink, state)
