@@ -108,23 +108,19 @@ class Engine:
         given = frozenset(pinned or ())
         families = plan.with_pinned(set(given)) if given else plan.families
         state = _RunState(plan, LabelCollector(plan, sink.root))
+        sizes: dict[str, int] = {}  # kept tables' bytes, measured once (a deep measure)
         for family in families:
             t0 = time.perf_counter()
             self._family(family, sink, state, materialized, given)
             rows = ", ".join(f"{t} {state.rows[t]:,}" for t in family.members)
             self.log(f"generated {rows} rows in {time.perf_counter() - t0:.1f} s")
-            kept = {
-                f"kept {t}": materialized[t].memory_usage(deep=True).sum() / 2**20
-                for t in family.members
-                if t in materialized and t not in given
-            }
+            for t in family.members:
+                if t in materialized and t not in given:
+                    sizes[t] = int(materialized[t].memory_usage(deep=True).sum())
             if self.progress:  # not the estimate's pilot runs
+                kept = {f"kept {t}": sizes[t] / 2**20 for t in family.members if t in sizes}
                 stage(f"generated {' + '.join(family.members)}", **kept)
-        kept_bytes = {
-            t: int(materialized[t].memory_usage(deep=True).sum())
-            for t in plan.materialized
-            if t in materialized and t not in given
-        }
+        kept_bytes = {t: sizes[t] for t in plan.materialized if t in sizes}
         tables = {
             t: materialized[t][plan.tables[t].emitted].reset_index(drop=True)
             for t in self.keep
