@@ -31,6 +31,9 @@ Columns = dict[str, pd.Series]
 class ExpressionEnv(Mapping[str, Any]):
     """Names an expression can read: own columns, '<alias>.<column>' of parents, implicit ones."""
 
+    #: parents read at their own rows, in order (children counts): no gather needed
+    whole: frozenset[str] = frozenset()
+
     def __init__(self, tp: TablePlan, n: int):
         self.tp, self.n = tp, n
         self.own: dict[str, Any] = {}
@@ -55,7 +58,9 @@ class ExpressionEnv(Mapping[str, Any]):
         if alias not in self.parents:
             raise KeyError(key)
         frame, pos, nulls = self.parents[alias]
-        values = take(frame[col], pos)  # compact kept text (engine.compact) comes back as text
+        values = frame[col]
+        if not (alias in self.whole and _plain_numbers(values)):  # those read as they are
+            values = take(values, pos)  # compact kept text (engine.compact) comes back as text
         if nulls is not None:
             values = with_nulls(values, nulls)
         self._cache[key] = values
@@ -232,7 +237,15 @@ def _parent_env(child: TablePlan, parent: Mapping[str, pd.Series], n: int) -> Ex
     """An env over parent rows, for children_per_parent count expressions."""
     env = ExpressionEnv(child, n)
     env.add_parent(child.driver, parent, np.arange(n), None)  # type: ignore[arg-type]
+    env.whole = frozenset(env.parents)
     return env
+
+
+def _plain_numbers(values: pd.Series) -> bool:
+    """Numpy-backed values over rows 0..n-1: taking them at 0..n-1 would copy them as they are."""
+    index = values.index
+    plain = isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+    return plain and isinstance(values.dtype, np.dtype)
 
 
 def children_counts(
