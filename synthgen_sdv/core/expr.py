@@ -36,6 +36,7 @@ from synthgen_sdv.core.values import (
     civil_from_days,
     format_datetimes,
     is_text,
+    on_arrays,
     text,
 )
 
@@ -45,49 +46,6 @@ FUNCTIONS: Registry[Callable[..., Any]] = Registry("expression function")
 class ExpressionError(InputError, ValueError):
     """An expression that cannot be parsed, uses something not allowed, exceeds a limit or
     cannot be evaluated on its inputs (a ValueError too, so config validators report it)."""
-
-
-def _plain_numbers(x: Any) -> np.ndarray | int | float | None:
-    """``x`` as what numpy computes with, when pandas would compute the same thing with it:
-    a Series of ints or floats over rows 0..n-1 (its array), or an int or float (itself);
-    None for anything else (text, dates, bools, nullable dtypes: pandas' own rules)."""
-    if isinstance(x, pd.Series):
-        dtype, index = x.dtype, x.index
-        if (
-            isinstance(dtype, np.dtype)
-            and dtype.kind in "if"
-            and isinstance(index, pd.RangeIndex)
-            and index.start == 0
-            and index.step == 1
-        ):
-            return x.to_numpy()
-        return None
-    if isinstance(x, int | float) and not isinstance(x, bool):
-        return x
-    return None
-
-
-def _on_arrays(op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
-    """``op`` on the arrays of plain numeric Series (no index alignment, no per-operation
-    pandas machinery: the same values, since pandas hands such operands to numpy too), on
-    anything else as given."""
-
-    def run(a: Any, b: Any) -> Any:
-        if isinstance(a, pd.Series) or isinstance(b, pd.Series):
-            x, y = _plain_numbers(a), _plain_numbers(b)
-            if (
-                x is not None
-                and y is not None
-                and (
-                    not isinstance(x, np.ndarray)
-                    or not isinstance(y, np.ndarray)
-                    or len(x) == len(y)
-                )
-            ):
-                return pd.Series(op(x, y))
-        return op(a, b)
-
-    return run
 
 
 def _text_len(x: Any) -> int:
@@ -129,7 +87,7 @@ def _check_int(value: Any) -> Any:
     return value
 
 
-_ADD, _MUL = _on_arrays(operator.add), _on_arrays(operator.mul)
+_ADD, _MUL = on_arrays(operator.add), on_arrays(operator.mul)
 
 
 def _add(a: Any, b: Any) -> Any:
@@ -169,7 +127,7 @@ def _divide(op: Callable[[Any, Any], Any], symbol: str) -> Callable[[Any, Any], 
     """``op`` where a zero divisor gives null in its rows (a constant zero is an error).
     On arrays, integers divided by zero give numpy's 0 where pandas gives inf: those rows
     become null either way."""
-    fast = _on_arrays(op)
+    fast = on_arrays(op)
 
     def divide(a: Any, b: Any) -> Any:
         if _is_zero(b):
@@ -187,7 +145,7 @@ def _divide(op: Callable[[Any, Any], Any], symbol: str) -> Callable[[Any, Any], 
 
 _BINOPS: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: _add,
-    ast.Sub: _on_arrays(operator.sub),
+    ast.Sub: on_arrays(operator.sub),
     ast.Mult: _mul,
     ast.Div: _divide(operator.truediv, "/"),
     ast.FloorDiv: _divide(operator.floordiv, "//"),
@@ -195,12 +153,12 @@ _BINOPS: dict[type, Callable[[Any, Any], Any]] = {
     ast.Pow: _pow,
 }
 _CMPOPS: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Eq: _on_arrays(operator.eq),
-    ast.NotEq: _on_arrays(operator.ne),
-    ast.Lt: _on_arrays(operator.lt),
-    ast.LtE: _on_arrays(operator.le),
-    ast.Gt: _on_arrays(operator.gt),
-    ast.GtE: _on_arrays(operator.ge),
+    ast.Eq: on_arrays(operator.eq),
+    ast.NotEq: on_arrays(operator.ne),
+    ast.Lt: on_arrays(operator.lt),
+    ast.LtE: on_arrays(operator.le),
+    ast.Gt: on_arrays(operator.gt),
+    ast.GtE: on_arrays(operator.ge),
 }
 
 
