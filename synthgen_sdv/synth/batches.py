@@ -45,7 +45,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from synthgen_sdv.synth import pii
+from synthgen_sdv.synth import pii, unique
 from synthgen_sdv.synth.base import Synthesizer
 from synthgen_sdv.synth.seeding import derive_seed
 
@@ -65,6 +65,9 @@ class Batch:
     index: int
     scale: float
     seed: int
+    #: every batch's scale, in order (empty for a sample of one batch): the batch's place in
+    #: the whole, from which unique columns continue across batches (``unique.Place``)
+    scales: tuple[float, ...] = ()
 
 
 def batch_scale(fitted_rows: Mapping[str, int], widths: Mapping[str, int] | None = None) -> int:
@@ -109,11 +112,9 @@ def plan_batches(
     count = max(1, math.ceil(scale / step - 1e-9))
     if count == 1:  # the scale as given: a synthesizer's seeds derive from it (2 is not 2.0)
         return [Batch(0, scale, batch_seed(seed, 0))]
-    out = []
-    for i in range(count):
-        part = step if i < count - 1 else scale - step * (count - 1)
-        out.append(Batch(i, float(part), batch_seed(seed, i)))
-    return out
+    last = scale - step * (count - 1)
+    parts = tuple(float(step if i < count - 1 else last) for i in range(count))
+    return [Batch(i, part, batch_seed(seed, i), parts) for i, part in enumerate(parts)]
 
 
 def _key_transformers(synthesizer: Synthesizer, tables: Collection[str]) -> dict[str, Any]:
@@ -222,8 +223,17 @@ def sample_batch(
     tables. The keys of ``renumbered`` tables are counted (``counted_keys``); PII pools are
     shared across batches when there are several (``pii.shared_pools``)."""
     pools = pii.shared_pools(seed, batch.index) if count > 1 else contextlib.nullcontext()
-    with counted_keys(synthesizer, renumbered), pools:
+    with counted_keys(synthesizer, renumbered), pools, unique.placed(place(synthesizer, batch)):
         return synthesizer.sample(batch.scale, seed=batch.seed)
+
+
+def place(synthesizer: Synthesizer, batch: Batch) -> unique.Place | None:
+    """``batch``'s place in its sample (None for a sample of one batch), with the fitted rows
+    of the model's tables (SDV's HMA samples ``round(rows x scale)`` of each)."""
+    if len(batch.scales) < 2:
+        return None
+    sizes = getattr(getattr(synthesizer, "model", None), "_table_sizes", None) or {}
+    return unique.Place(batch.index, batch.scales, {t: int(n) for t, n in sizes.items()})
 
 
 _STATE: dict[str, Any] = {}
