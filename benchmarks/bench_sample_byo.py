@@ -214,7 +214,9 @@ class Scorer:
         }
 
 
-def quality_runs(db: str, model: Path, work: Path, seeds: list[int], scale: float | None) -> dict:
+def quality_runs(
+    db: str, model: Path, work: Path, seeds: list[int], scale: float | None, tree: Path = ROOT
+) -> dict:
     """Quality at scale 1 and at ``scale`` (default: 3 full batches) for ``seeds``, each
     sample written by the CLI and scored against the input; the scale-N sample is first cut
     to the scale-1 sample's number of root entities (with their descendants)."""
@@ -228,7 +230,7 @@ def quality_runs(db: str, model: Path, work: Path, seeds: list[int], scale: floa
             out = work / f"q_{db}"
             cmd = ["sample", "--model-dir", str(model), "--scale", f"{at:g}", "--seed", str(seed)]
             cmd += ["--format", "parquet", "--out", str(out), "--overwrite", "--force"]
-            got = run(cmd, ROOT, progress=True, unbatched=whole)
+            got = run(cmd, tree, progress=True, unbatched=whole)
             data = scorer.read(out)
             check = integrity(out)
             shutil.rmtree(out, ignore_errors=True)
@@ -255,7 +257,8 @@ def quality_runs(db: str, model: Path, work: Path, seeds: list[int], scale: floa
                 }
             )
             print(
-                f"  {db} seed {seed} x{at:g} ({'one draw' if whole else runs[-1]['batches']}): quality "
+                f"  {db} seed {seed} x{at:g} "
+                f"({'one draw' if whole else runs[-1]['batches']}): quality "
                 f"{scored['quality']}, " + ", ".join(f"{p} {scored[p]}" for p in PROPERTIES),
                 flush=True,
             )
@@ -316,7 +319,8 @@ def quality_report(results: list[dict], args) -> None:
         machine_md(info),
         f"Load average at the end: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}.",
         "",
-        f"Command: `{command.strip()}`",
+        f"Command: `{command.strip()}`"
+        + (f" (samples drawn by the tree {args.before})" if args.before else ""),
         "",
         "Each database is `fit` once (detected metadata, hma), then sampled by the CLI "
         f"(`sample --model-dir M --scale S --seed s --format parquet`) at scale 1 and at a "
@@ -335,8 +339,8 @@ def quality_report(results: list[dict], args) -> None:
         "same way. *batching* = at N in batches - at N in one draw. *At N uncut*: the batched "
         "sample's every root entity scored against the input (no cut to the scale-1 size).",
         "",
-        "| database | root | scale N | batches at N | quality at 1 | at N | difference | within 0.01 "
-        "| at N, one draw | batching | at N uncut | moves most (at 1 -> at N) "
+        "| database | root | scale N | batches at N | quality at 1 | at N | difference "
+        "| within 0.01 | at N, one draw | batching | at N uncut | moves most (at 1 -> at N) "
         "| dangling / repeated |",
         "|---|---|---:|---|---:|---:|---:|---|---:|---:|---:|---|---:|",
     ]
@@ -409,7 +413,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--dbs", default=",".join(DBS), help="comma-separated database names")
     ap.add_argument("--scales", type=float, nargs="+", default=[1, 4, 16])
-    ap.add_argument("--before", type=Path, help="another source tree, sampled in the same run")
+    ap.add_argument(
+        "--before",
+        type=Path,
+        help="another source tree, sampled in the same run (with --quality: the tree that "
+        "samples, instead of this one; the fit and the scorer stay this tree's)",
+    )
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--quick", action="store_true", help="pubs and berka at scales 1 and 4")
     ap.add_argument("--out", default="sample_byo", help="report name (reports/bench_NAME.*)")
@@ -511,7 +520,8 @@ def quality_main(args) -> None:
                 cmd = ["fit", "--data-dir", str(data_dir(db)), "--model-dir", str(model)]
                 fit = run([*cmd, "--overwrite"], ROOT)
                 print(f"{db}: fit {fit['seconds']} s", flush=True)
-            results.append(quality_runs(db, model, work, args.seeds, args.quality_scale))
+            tree = (args.before or ROOT).resolve()
+            results.append(quality_runs(db, model, work, args.seeds, args.quality_scale, tree))
             quality_report(results, args)  # after each database: a long run keeps its numbers
     finally:
         if args.work is None:
