@@ -58,7 +58,13 @@ from synthgen_sdv.runs.study import (
 )
 from synthgen_sdv.runs.user_estimate import estimate_user
 from synthgen_sdv.synth.base import for_table
-from synthgen_sdv.synth.batches import countable_keys, refers_to_counted, shift_keys
+from synthgen_sdv.synth.batches import (
+    countable_keys,
+    key_parent,
+    refers_to_counted,
+    shift_keys,
+    text_key_formats,
+)
 from synthgen_sdv.synth.keys import (
     CompositeKey,
     HiddenKeys,
@@ -69,6 +75,7 @@ from synthgen_sdv.synth.keys import (
 from synthgen_sdv.synth.limits import check_modeled_subgraph
 from synthgen_sdv.synth.seeding import derive_seed
 from synthgen_sdv.synth.store import SavedModel
+from synthgen_sdv.synth.text_keys import as_text
 
 #: where a model folder keeps what sampling your data needs
 USER_FOLDER = "source"
@@ -231,7 +238,8 @@ class UserSource(Source):
 
     def batchable(self, fitted: Fitted) -> bool:
         """Batches need keys that can be counted across them: every modeled table's primary
-        key an integer SDV draws at random (``synth.batches.countable_keys``), and every
+        key an integer SDV draws at random or text of a pattern SDV draws
+        (``synth.batches.countable_keys``, ``synth.text_keys``), and every
         composite key with a column that refers to such a table (its combinations then hold
         a key of their own batch, so they cannot repeat across batches)."""
         hidden, _ = self._state(fitted)
@@ -244,7 +252,8 @@ class UserSource(Source):
         )
 
     def renumbered(self, fitted: Fitted) -> set[str]:
-        """Modeled tables whose integer keys are counted (1, 2, ... across the batches)."""
+        """Modeled tables whose keys are counted (1, 2, ... across the batches; text keys
+        then written as text)."""
         return countable_keys(fitted.synthesizer, fitted.modeled)
 
     def finish_tables(
@@ -261,6 +270,11 @@ class UserSource(Source):
         meta = _modeled_metadata(fitted)
         counted = {t: meta["tables"][t]["primary_key"] for t in self.renumbered(fitted)}
         shifted = shift_keys(sampled, counted, meta["relationships"], offsets or {})
+        texts = text_key_formats(fitted.synthesizer, counted)
+        formats = {t: (counted[t], fmt) for t, fmt in texts.items()}
+        rels = meta["relationships"]
+        parented = [t for t, key in counted.items() if key_parent(t, key, rels, counted)]
+        shifted = as_text(shifted, formats, rels, parented)
         tables, _notes = self._rebuilt(shifted, fitted, self.seed if seed is None else seed, scale)
         _refuse_placeholders(tables, subgraph(self._user.metadata, list(tables), True), [])
         return tables

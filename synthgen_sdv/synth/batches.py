@@ -48,6 +48,7 @@ import pandas as pd
 from synthgen_sdv.synth import pii, unique
 from synthgen_sdv.synth.base import Synthesizer
 from synthgen_sdv.synth.seeding import derive_seed
+from synthgen_sdv.synth.text_keys import KeyFormat
 
 #: about how many rows (all modeled tables together) one batch samples
 BATCH_ROWS = 200_000
@@ -118,8 +119,9 @@ def plan_batches(
 
 
 def _key_transformers(synthesizer: Synthesizer, tables: Collection[str]) -> dict[str, Any]:
-    """RDT's Faker generators of the primary keys of ``tables``, by table (none if the model is
-    not an SDV multi-table model with the private layout this reads)."""
+    """RDT's generators of the primary keys of ``tables`` that can be counted, by table: random
+    integers, and text of a pattern or digits (``text_keys.KeyFormat``); none if the model is
+    not an SDV multi-table model with the private layout this reads."""
     model = getattr(synthesizer, "model", None)
     out = {}
     for name, table in getattr(model, "_table_synthesizers", {}).items():
@@ -129,19 +131,31 @@ def _key_transformers(synthesizer: Synthesizer, tables: Collection[str]) -> dict
         key = getattr(processor, "_primary_key", None)
         fields = getattr(getattr(processor, "_hyper_transformer", None), "field_transformers", {})
         transformer = fields.get(key)
-        if (
-            type(transformer).__name__ == "AnonymizedFaker"
-            and getattr(transformer, "function_name", None) == "random_int"
-            and hasattr(transformer, "_reverse_transform_with_fallback")
-        ):
+        kind = type(transformer).__name__
+        drawn = {"AnonymizedFaker": "_reverse_transform_with_fallback", "RegexGenerator": "_sample"}
+        if kind not in drawn or not hasattr(transformer, drawn[kind]):
+            continue
+        integers = getattr(transformer, "function_name", None) == "random_int"
+        if integers or KeyFormat.of(transformer) is not None:
             out[name] = transformer
     return out
 
 
 def countable_keys(synthesizer: Synthesizer, tables: Collection[str]) -> set[str]:
-    """Tables of ``tables`` whose primary keys SDV draws as random integers: ``counted_keys``
-    can count them instead, and ``shift_keys`` make them unique across batches."""
+    """Tables of ``tables`` whose primary keys SDV draws as random integers or text of a
+    pattern: ``counted_keys`` can count them instead, ``shift_keys`` make them unique across
+    batches, and ``text_keys.as_text`` writes the text ones as text (``text_key_formats``)."""
     return set(_key_transformers(synthesizer, tables))
+
+
+def text_key_formats(synthesizer: Synthesizer, tables: Collection[str]) -> dict[str, KeyFormat]:
+    """The counted keys of ``tables`` that are text, and how they are written."""
+    out = {}
+    for name, transformer in _key_transformers(synthesizer, tables).items():
+        fmt = KeyFormat.of(transformer)
+        if fmt is not None:
+            out[name] = fmt
+    return out
 
 
 def refers_to_counted(
@@ -159,6 +173,24 @@ def refers_to_counted(
     )
 
 
+def key_parent(
+    table: str, column: str, relationships: list[dict[str, Any]], counted: Collection[str]
+) -> str | None:
+    """The counted parent whose keys ``table``'s key ``column`` holds when it is a foreign
+    key too (a one-to-one extension: ``pub_info.pub_id -> publishers``), else None. Such a
+    key is the parent's key, moved with the parent's (unique across batches: each batch
+    takes its parent keys from a range of its own)."""
+    for r in relationships:
+        if (
+            r["child_table_name"] == table
+            and r["child_foreign_key"] == column
+            and r["parent_table_name"] in counted
+            and r["parent_table_name"] != table
+        ):
+            return str(r["parent_table_name"])
+    return None
+
+
 def shift_keys(
     tables: Mapping[str, pd.DataFrame],
     counted: Mapping[str, str],
@@ -168,10 +200,13 @@ def shift_keys(
 ) -> dict[str, pd.DataFrame]:
     """One batch's counted keys (0, 1, ... per batch, ``counted``: table -> key column) made
     global: ``start`` plus the rows of the batches before, and the foreign keys of
-    ``relationships`` that point at them moved along (so they still resolve)."""
+    ``relationships`` that point at them moved along (so they still resolve; a key that is a
+    foreign key too moves as the foreign key, ``key_parent``)."""
     out = dict(tables)
     moved = {t: start + int(offset.get(t, 0)) for t in counted if t in out}
     for table, shift in moved.items():
+        if key_parent(table, counted[table], relationships, counted):
+            continue  # a key that is a foreign key too: moved with its parent's keys below
         frame = out[table].copy()
         frame[counted[table]] = pd.to_numeric(frame[counted[table]]).astype("int64") + shift
         out[table] = frame
@@ -190,8 +225,8 @@ def shift_keys(
 def counted_keys(synthesizer: Synthesizer, tables: Collection[str]) -> Iterator[None]:
     """While sampling, the primary keys of ``tables`` are 0, 1, 2, ... (unique, as SDV's are)
     instead of one Faker draw per row; only for keys the caller renumbers anyway."""
-    patched = list(_key_transformers(synthesizer, tables).values())
-    for transformer in patched:
+    patched = []
+    for transformer in _key_transformers(synthesizer, tables).values():
         start = [0]
 
         def count(size: int, start: list[int] = start) -> np.ndarray:
@@ -199,12 +234,17 @@ def counted_keys(synthesizer: Synthesizer, tables: Collection[str]) -> Iterator[
             start[0] += size
             return values
 
-        transformer._reverse_transform_with_fallback = count
+        if type(transformer).__name__ == "RegexGenerator":  # RDT's _sample(n, unique) -> list
+            transformer._sample = lambda size, _unique, count=count: list(count(size))
+            patched.append((transformer, "_sample"))
+        else:
+            transformer._reverse_transform_with_fallback = count
+            patched.append((transformer, "_reverse_transform_with_fallback"))
     try:
         yield
     finally:
-        for transformer in patched:
-            del transformer._reverse_transform_with_fallback
+        for transformer, name in patched:
+            delattr(transformer, name)
 
 
 # --- sampling, in order, in this process or in forked workers ---------------------------------
