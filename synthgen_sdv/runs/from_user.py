@@ -58,13 +58,7 @@ from synthgen_sdv.runs.study import (
 )
 from synthgen_sdv.runs.user_estimate import estimate_user
 from synthgen_sdv.synth.base import for_table
-from synthgen_sdv.synth.batches import (
-    countable_keys,
-    key_parent,
-    refers_to_counted,
-    shift_keys,
-    text_key_formats,
-)
+from synthgen_sdv.synth.batches import countable_keys, global_keys, refers_to_counted
 from synthgen_sdv.synth.keys import (
     CompositeKey,
     HiddenKeys,
@@ -75,7 +69,6 @@ from synthgen_sdv.synth.keys import (
 from synthgen_sdv.synth.limits import check_modeled_subgraph
 from synthgen_sdv.synth.seeding import derive_seed
 from synthgen_sdv.synth.store import SavedModel
-from synthgen_sdv.synth.text_keys import as_text
 
 #: where a model folder keeps what sampling your data needs
 USER_FOLDER = "source"
@@ -269,12 +262,7 @@ class UserSource(Source):
         ``finish`` (with the batch's ``seed`` and ``scale``)."""
         meta = _modeled_metadata(fitted)
         counted = {t: meta["tables"][t]["primary_key"] for t in self.renumbered(fitted)}
-        shifted = shift_keys(sampled, counted, meta["relationships"], offsets or {})
-        texts = text_key_formats(fitted.synthesizer, counted)
-        formats = {t: (counted[t], fmt) for t, fmt in texts.items()}
-        rels = meta["relationships"]
-        parented = [t for t, key in counted.items() if key_parent(t, key, rels, counted)]
-        shifted = as_text(shifted, formats, rels, parented)
+        shifted = global_keys(fitted.synthesizer, sampled, counted, meta, offsets or {})
         tables, _notes = self._rebuilt(shifted, fitted, self.seed if seed is None else seed, scale)
         _refuse_placeholders(tables, subgraph(self._user.metadata, list(tables), True), [])
         return tables

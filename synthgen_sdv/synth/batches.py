@@ -48,7 +48,7 @@ import pandas as pd
 from synthgen_sdv.synth import pii, unique
 from synthgen_sdv.synth.base import Synthesizer
 from synthgen_sdv.synth.seeding import derive_seed
-from synthgen_sdv.synth.text_keys import KeyFormat
+from synthgen_sdv.synth.text_keys import KeyFormat, as_text
 
 #: about how many rows (all modeled tables together) one batch samples
 BATCH_ROWS = 200_000
@@ -219,6 +219,24 @@ def shift_keys(
             frame[col] = keys if keys.hasnans else keys.astype("int64")
             out[child] = frame
     return out
+
+
+def global_keys(
+    synthesizer: Synthesizer,
+    tables: Mapping[str, pd.DataFrame],
+    counted: Mapping[str, str],
+    metadata: Mapping[str, Any],
+    offset: Mapping[str, int],
+) -> dict[str, pd.DataFrame]:
+    """One batch's counted keys (``counted``: table -> key column) made global
+    (``shift_keys``), the text ones then spelled as text (``text_keys.as_text``), foreign keys
+    along, by the modeled ``metadata``'s relationships."""
+    rels = metadata["relationships"]
+    shifted = shift_keys(tables, counted, rels, offset)
+    texts = text_key_formats(synthesizer, counted)
+    formats = {t: (counted[t], fmt) for t, fmt in texts.items()}
+    parented = [t for t, key in counted.items() if key_parent(t, key, rels, counted)]
+    return as_text(shifted, formats, rels, parented)
 
 
 @contextlib.contextmanager
