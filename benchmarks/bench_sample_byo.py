@@ -148,7 +148,9 @@ class Scorer:
     """The project's own scorer of a written output against the data it was fitted on: the
     comparison's section 2 (``evaluate.report._written_section``: ``make_scoring`` with the
     input as train and holdout, SDMetrics' QualityReport, identifier-like columns hidden,
-    self references left out), on the tables ``UserSource.study_setup`` scores."""
+    self references left out), on the tables ``UserSource.study_setup`` scores. Two set-ups:
+    ``cut``, the comparison's own sizes (at most 2,000 root entities, shared leaf tables
+    capped at 50,000 rows), and ``whole``, no size limit on either side."""
 
     def __init__(self, db: str, model: Path):
         from synthgen_sdv.core.progress import QUIET
@@ -164,21 +166,23 @@ class Scorer:
         self.reference, self.meta, self.root, _ = source.study_setup(modeled)
         self.graph = TableGraph(self.meta)
         options = EvalOptions(seed=0, root_table=self.root)
-        self.scoring, _, self.hidden = make_scoring(
-            self.reference,
-            self.reference,
-            self.meta,
-            self.graph,
-            ["quality"],
-            options,
-            max_root_rows=2_000,
-            max_shared_rows=50_000,
-            scope="all",
-            skip_identifier_like=True,
-            progress=lambda _m: None,
-        )
-        self.scoring.has_holdout = False
-        self.n_roots = self.scoring.n_roots
+        self.scorings = {}
+        for name, roots, shared in (("cut", 2_000, 50_000), ("whole", 10**12, None)):
+            scoring, _, self.hidden = make_scoring(
+                self.reference,
+                self.reference,
+                self.meta,
+                self.graph,
+                ["quality"],
+                options,
+                max_root_rows=roots,
+                max_shared_rows=shared,  # type: ignore[arg-type]  (None: no cap)
+                scope="all",
+                skip_identifier_like=True,
+                progress=lambda _m: None,
+            )
+            scoring.has_holdout = False
+            self.scorings[name] = scoring
 
     def read(self, out: Path) -> dict:
         """The scored tables of a written output folder, typed like the input."""
@@ -189,77 +193,77 @@ class Scorer:
             tables[t] = pq.read_table(out / "data" / f"{t}.parquet").to_pandas()
         return coerce_like(tables, self.reference, self.graph)
 
-    def score(self, data: dict, roots: int | None = None, seed: int = 0, whole=False) -> dict:
-        """QualityReport of ``data`` (first cut to ``roots`` root entities with their
-        descendants, ``evaluate.split.subsample_by_root``, when given; ``whole``: not cut at
-        all, not even to the scorer's 2,000 roots): overall and per property, and the root
-        rows scored."""
+    def score(self, data: dict, how: str, roots: int | None = None, seed: int = 0) -> dict:
+        """QualityReport of ``data`` with the ``how`` set-up (first cut to ``roots`` root
+        entities with their descendants, ``evaluate.split.subsample_by_root``, when given):
+        overall and per property, and the root rows scored."""
         from synthgen_sdv.evaluate.split import subsample_by_root
-
-        self.scoring.n_roots = 10**12 if whole else self.n_roots
 
         if roots is not None:
             data = subsample_by_root(
                 data, self.meta, roots, seed=seed, root_table=self.root, max_shared_rows=None
             ).data
-        entry, scored = self.scoring.score("written output", "written", data, {})
+        entry, scored = self.scorings[how].score("written output", "written", data, {})
         result = entry["results"]["quality"]
         props = result.get("properties") or {}
         return {
             "quality": result.get("score"),
             **{p: (props.get(p) or {}).get("score") for p in PROPERTIES},
             "roots_scored": len(scored[self.root]),
-            "rows": {t: len(f) for t, f in data.items()},
             "reason": result.get("reason"),
         }
+
+
+#: the samples of each seed: scale 1, scale N in one draw (the control), scale N in batches
+KINDS = ("at_1", "one_draw", "batched")
 
 
 def quality_runs(
     db: str, model: Path, work: Path, seeds: list[int], scale: float | None, tree: Path = ROOT
 ) -> dict:
-    """Quality at scale 1 and at ``scale`` (default: 3 full batches) for ``seeds``, each
-    sample written by the CLI and scored against the input; the scale-N sample is first cut
-    to the scale-1 sample's number of root entities (with their descendants)."""
+    """Quality at scale 1 and at ``scale`` (default: 3 full batches; also drawn in one batch,
+    the control) for ``seeds``, each sample written by the CLI and scored against the input
+    whole and cut (the scale-N samples cut to the scale-1 sample's number of root entities)."""
     step = None
     if scale is None:
         scale, step = quality_scale(model)
     scorer = Scorer(db, model)
     runs = []
     for seed in seeds:
-        for at, whole in ((1.0, False), (scale, True), (scale, False)):
+        roots = None
+        for kind in KINDS:
+            at = 1.0 if kind == "at_1" else scale
             out = work / f"q_{db}"
             cmd = ["sample", "--model-dir", str(model), "--scale", f"{at:g}", "--seed", str(seed)]
             cmd += ["--format", "parquet", "--out", str(out), "--overwrite", "--force"]
-            got = run(cmd, tree, progress=True, unbatched=whole)
+            got = run(cmd, tree, progress=True, unbatched=kind == "one_draw")
             data = scorer.read(out)
             check = integrity(out)
             shutil.rmtree(out, ignore_errors=True)
-            roots = (
-                None
-                if at == 1.0
-                else next(r["roots"] for r in runs if r["seed"] == seed and r["scale"] == 1.0)
-            )
-            scored = scorer.score(data, roots, seed=seed)
-            if roots is not None:  # and uncut: every root entity against the input
-                uncut = scorer.score(data, whole=True)
-                scored["uncut"] = {k: uncut[k] for k in ["quality", *PROPERTIES]}
+            whole = scorer.score(data, "whole")
+            cut = scorer.score(data, "cut", roots, seed=seed)
+            if kind == "at_1":
+                roots = len(data[scorer.root])
             runs.append(
                 {
                     "seed": seed,
+                    "kind": kind,
                     "scale": at,
-                    "control": whole,
                     "roots": len(data[scorer.root]),
-                    "batches": batches_line(got["log"]),
+                    "rows": sum(len(f) for f in data.values()),
+                    "batches": "one draw" if kind == "one_draw" else batches_line(got["log"]),
                     "seconds": got["seconds"],
                     "dangling_fks": check["dangling_fks"],
                     "repeated_keys": check["repeated_keys"],
-                    **scored,
+                    "whole": whole,
+                    "cut": cut,
                 }
             )
             print(
-                f"  {db} seed {seed} x{at:g} "
-                f"({'one draw' if whole else runs[-1]['batches']}): quality "
-                f"{scored['quality']}, " + ", ".join(f"{p} {scored[p]}" for p in PROPERTIES),
+                f"  {db} seed {seed} {kind} x{at:g} ({runs[-1]['batches']}): whole "
+                f"{whole['quality']:.4f}, cut {cut['quality']:.4f} ("
+                + ", ".join(f"{p} {whole[p]}" for p in PROPERTIES)
+                + ")",
                 flush=True,
             )
     return {
@@ -269,7 +273,7 @@ def quality_runs(
         "root": scorer.root,
         "hidden": scorer.hidden,
         "runs": runs,
-        **quality_summary(runs, scale),
+        "summary": {how: quality_summary(runs, how) for how in ("whole", "cut")},
     }
 
 
@@ -278,25 +282,17 @@ def _mean(values: list) -> float | None:
     return round(sum(known) / len(known), 4) if known else None
 
 
-def quality_summary(runs: list[dict], scale: float) -> dict:
-    """Means over seeds at 1, at ``scale`` in batches and (the control) at ``scale`` in one
-    draw; the difference at N - at 1, the part batching makes (batches - one draw), and the
-    property that moves most."""
+def quality_summary(runs: list[dict], how: str) -> dict:
+    """Means over seeds of each kind of sample scored ``how``; the difference at N - at 1,
+    the part batching makes (batched - one draw) and the property that moves most."""
     out: dict = {}
     for key in ["quality", *PROPERTIES]:
-        one = _mean([r[key] for r in runs if r["scale"] == 1.0])
-        big = _mean([r[key] for r in runs if r["scale"] == scale and not r["control"]])
-        whole = _mean([r[key] for r in runs if r["scale"] == scale and r["control"]])
-        diff = None if one is None or big is None else round(big - one, 4)
-        cut = None if whole is None or big is None else round(big - whole, 4)
-        uncut = _mean([r["uncut"][key] for r in runs if "uncut" in r and not r["control"]])
+        means = {k: _mean([r[how][key] for r in runs if r["kind"] == k]) for k in KINDS}
+        one, big, whole = means["at_1"], means["batched"], means["one_draw"]
         out[key] = {
-            "at_1": one,
-            "at_n": big,
-            "difference": diff,
-            "at_n_one_draw": whole,
-            "batching": cut,
-            "at_n_uncut": uncut,
+            **means,
+            "difference": None if one is None or big is None else round(big - one, 4),
+            "batching": None if whole is None or big is None else round(big - whole, 4),
         }
     moved = [
         (abs(v["difference"]), p)
@@ -306,13 +302,64 @@ def quality_summary(runs: list[dict], scale: float) -> dict:
     out["moves_most"] = max(moved)[1] if moved else None
     d = out["quality"]["difference"]
     out["within"] = d is not None and abs(d) <= 0.01
-    return {"summary": out}
+    return out
+
+
+def _num(x: float | None, sign: bool = False) -> str:
+    if x is None:
+        return "blank"
+    return f"{x:+.4f}" if sign else f"{x:.4f}"
+
+
+def _summary_table(results: list[dict], how: str) -> list[str]:
+    lines = [
+        "| database | root | scale N | batches at N | quality at 1 | at N | difference "
+        "| within 0.01 | at N, one draw | batching | moves most (at 1 -> at N) "
+        "| dangling / repeated |",
+        "|---|---|---:|---|---:|---:|---:|---|---:|---:|---|---:|",
+    ]
+    for r in results:
+        s = r["summary"][how]
+        q = s["quality"]
+        big = [x for x in r["runs"] if x["kind"] == "batched"]
+        moved = s["moves_most"]
+        mv = s[moved] if moved else None
+        bad = sum(x["dangling_fks"] for x in r["runs"]), sum(x["repeated_keys"] for x in r["runs"])
+        lines.append(
+            f"| {r['db']} | {r['root']} | {r['scale']:g} | {big[0]['batches'] if big else ''} | "
+            f"{_num(q['at_1'])} | {_num(q['batched'])} | {_num(q['difference'], True)} | "
+            f"{'yes' if s['within'] else '**no**'} | {_num(q['one_draw'])} | "
+            f"{_num(q['batching'], True)} | "
+            + (
+                f"{moved} ({_num(mv['at_1'])} -> {_num(mv['batched'])}, "
+                f"{_num(mv['difference'], True)})"
+                if mv
+                else ""
+            )
+            + f" | {bad[0]} / {bad[1]} |"
+        )
+    lines += [
+        "",
+        "Per property (mean over seeds): at 1 -> at N in batches (at N in one draw):",
+        "",
+        "| database | " + " | ".join(PROPERTIES) + " |",
+        "|---|" + "---|" * len(PROPERTIES),
+    ]
+    for r in results:
+        s = r["summary"][how]
+        cells = [
+            f"{_num(s[p]['at_1'])} -> {_num(s[p]['batched'])} ({_num(s[p]['one_draw'])})"
+            for p in PROPERTIES
+        ]
+        lines.append(f"| {r['db']} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def quality_report(results: list[dict], args) -> None:
     info = machine()
     load = os.getloadavg()
     command = "python benchmarks/bench_sample_byo.py " + " ".join(sys.argv[1:])
+    seeds = ", ".join(str(s) for s in args.seeds)
     lines = [
         "# Quality at scale on your own data: `sample --scale N` against `--scale 1`",
         "",
@@ -323,73 +370,52 @@ def quality_report(results: list[dict], args) -> None:
         + (f" (samples drawn by the tree {args.before})" if args.before else ""),
         "",
         "Each database is `fit` once (detected metadata, hma), then sampled by the CLI "
-        f"(`sample --model-dir M --scale S --seed s --format parquet`) at scale 1 and at a "
-        "scale its batch plan cuts into 3 full batches, with seeds "
-        f"{', '.join(str(s) for s in args.seeds)}. Every sample is scored against the input "
-        "with the comparison's own scorer (section 2 of the report: SDMetrics QualityReport, "
-        "identifier-like columns hidden, at most 2,000 root entities with their descendants). "
-        "To compare like with like, the scale-N sample is first cut to as many root entities "
-        "as its seed's scale-1 sample has, with all their descendants "
-        "(`evaluate.split.subsample_by_root`; tables outside the root's subtree are kept "
-        "whole). Quality and properties are means over the seeds; difference = at N - at 1; "
+        "(`sample --model-dir M --scale S --seed s --format parquet`) at scale 1 and at a "
+        "scale N its batch plan cuts into 3 full batches, with seeds "
+        f"{seeds}; and, as a control that separates what batching does from what the scale "
+        "does, at N in one batch (the CLI with the batch limits raised). Every sample is "
+        "scored against the input with the comparison's own scorer (section 2 of the report: "
+        "`evaluate.scoring.make_scoring`, SDMetrics QualityReport with its four properties, "
+        "identifier-like columns hidden, self references left out). Means over the seeds; "
+        "difference = at N in batches - at 1; *batching* = at N in batches - at N in one draw; "
         "the acceptance is |difference| <= 0.01.",
         "",
-        "A control separates what batching does from what scale and the cut do: the same "
-        "scale N drawn in one batch (the CLI with the batch limits raised), cut and scored the "
-        "same way. *batching* = at N in batches - at N in one draw. *At N uncut*: the batched "
-        "sample's every root entity scored against the input (no cut to the scale-1 size).",
+        "## Whole samples",
         "",
-        "| database | root | scale N | batches at N | quality at 1 | at N | difference "
-        "| within 0.01 | at N, one draw | batching | at N uncut | moves most (at 1 -> at N) "
-        "| dangling / repeated |",
-        "|---|---|---:|---|---:|---:|---:|---|---:|---:|---:|---|---:|",
-    ]
-    for r in results:
-        s = r["summary"]
-        q = s["quality"]
-        big = [x for x in r["runs"] if x["scale"] == r["scale"] and not x["control"]]
-        moved = s["moves_most"]
-        mv = s[moved] if moved else None
-        bad = sum(x["dangling_fks"] for x in r["runs"]), sum(x["repeated_keys"] for x in r["runs"])
-        lines.append(
-            f"| {r['db']} | {r['root']} | {r['scale']:g} | {big[0]['batches'] if big else ''} | "
-            f"{q['at_1']} | {q['at_n']} | {q['difference']:+.4f} | "
-            f"{'yes' if s['within'] else '**no**'} | {q['at_n_one_draw']} | "
-            f"{q['batching']:+.4f} | {q['at_n_uncut']} | "
-            + (f"{moved} ({mv['at_1']} -> {mv['at_n']}, {mv['difference']:+.4f})" if mv else "")
-            + f" | {bad[0]} / {bad[1]} |"
-        )
-    lines += [
+        "Every sample scored whole against the whole input (the scorer with no size limits): "
+        "SDMetrics' properties compare distributions (shapes, pairs, children per parent), "
+        "which do not depend on the sample's size, so a sample at N and one at 1 are scored "
+        "alike.",
         "",
-        "Per property (mean over seeds, at 1 -> at N in batches (at N in one draw)):",
+        *_summary_table(results, "whole"),
         "",
-        "| database | " + " | ".join(PROPERTIES) + " |",
-        "|---|" + "---|" * len(PROPERTIES),
-    ]
-    for r in results:
-        s = r["summary"]
-        cells = [
-            f"{s[p]['at_1']} -> {s[p]['at_n']} (one draw {s[p]['at_n_one_draw']})"
-            if s[p]["at_1"] is not None
-            else "blank"
-            for p in PROPERTIES
-        ]
-        lines.append(f"| {r['db']} | " + " | ".join(cells) + " |")
-    lines += [
+        "## Cut to the scale-1 size",
         "",
-        "Per seed:",
+        "The scale-N samples first cut to as many root entities as the seed's scale-1 sample "
+        "has, with all their descendants (`evaluate.split.subsample_by_root`, root as the "
+        "comparison picks it), then scored with the comparison's own sizes (at most 2,000 "
+        "root entities; shared leaf tables capped at 50,000 rows). Tables outside the root's "
+        "subtree stay whole (N times the rows), so on a database with several roots the cut "
+        "changes children per parent by itself (sakila's root is actor: rental and payment "
+        "stay whole, film_actor is cut), and a cut of a few root rows (berka: 77 districts) "
+        "is a noisy draw where the scale-1 sample repeats the input's own counts and unique "
+        "values exactly.",
         "",
-        "| database | seed | scale | batches | root rows sampled | root rows scored "
-        "| quality | " + " | ".join(PROPERTIES) + " |",
-        "|---|---:|---:|---|---:|---:|---:|" + "---:|" * len(PROPERTIES),
+        *_summary_table(results, "cut"),
+        "",
+        "Per seed (whole / cut quality):",
+        "",
+        "| database | seed | sample | scale | batches | rows | root rows | quality whole "
+        "| quality cut | " + " | ".join(f"{p} (whole)" for p in PROPERTIES) + " |",
+        "|---|---:|---|---:|---|---:|---:|---:|---:|" + "---:|" * len(PROPERTIES),
     ]
     for r in results:
         for x in r["runs"]:
             lines.append(
-                f"| {r['db']} | {x['seed']} | {x['scale']:g} | "
-                f"{'one draw (control)' if x['control'] else x['batches']} | {x['roots']:,} | "
-                f"{x['roots_scored']:,} | {x['quality']} | "
-                + " | ".join(str(x[p]) for p in PROPERTIES)
+                f"| {r['db']} | {x['seed']} | {x['kind']} | {x['scale']:g} | {x['batches']} | "
+                f"{x['rows']:,} | {x['roots']:,} | {_num(x['whole']['quality'])} | "
+                f"{_num(x['cut']['quality'])} | "
+                + " | ".join(_num(x["whole"][p]) for p in PROPERTIES)
                 + " |"
             )
     markdown = "\n".join(lines) + "\n"
