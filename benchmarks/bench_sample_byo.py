@@ -182,6 +182,8 @@ class Scorer:
                 progress=lambda _m: None,
             )
             scoring.has_holdout = False
+            if shared is None:  # the sample too: not cut to the input's root count
+                scoring.n_roots = roots
             self.scorings[name] = scoring
 
     def read(self, out: Path) -> dict:
