@@ -313,6 +313,14 @@ def _num(x: float | None, sign: bool = False) -> str:
     return f"{x:+.4f}" if sign else f"{x:.4f}"
 
 
+def _verdict(summary: dict) -> str:
+    """Within 0.01, or not: lower (a loss) or higher (at N better than at 1)."""
+    d = summary["quality"]["difference"]
+    if summary["within"]:
+        return "yes"
+    return "**no** (higher)" if d is not None and d > 0 else "**no** (lower)"
+
+
 def _summary_table(results: list[dict], how: str) -> list[str]:
     lines = [
         "| database | root | scale N | batches at N | quality at 1 | at N | difference "
@@ -330,7 +338,7 @@ def _summary_table(results: list[dict], how: str) -> list[str]:
         lines.append(
             f"| {r['db']} | {r['root']} | {r['scale']:g} | {big[0]['batches'] if big else ''} | "
             f"{_num(q['at_1'])} | {_num(q['batched'])} | {_num(q['difference'], True)} | "
-            f"{'yes' if s['within'] else '**no**'} | {_num(q['one_draw'])} | "
+            f"{_verdict(s)} | {_num(q['one_draw'])} | "
             f"{_num(q['batching'], True)} | "
             + (
                 f"{moved} ({_num(mv['at_1'])} -> {_num(mv['batched'])}, "
@@ -465,6 +473,12 @@ def main() -> None:
         f"(default databases: {','.join(QUALITY_DBS)}; report bench_sample_byo_quality)",
     )
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    ap.add_argument(
+        "--quality-from",
+        type=Path,
+        nargs="+",
+        help="with --quality: no runs, the report of these runs' JSON files put together",
+    )
     ap.add_argument("--quality-scale", type=float, help="the scale N (default: 3 full batches)")
     args = ap.parse_args()
     if args.quality:
@@ -538,6 +552,10 @@ def quality_main(args) -> None:
     dbs = QUALITY_DBS if args.dbs == ",".join(DBS) else args.dbs.split(",")
     if args.out == "sample_byo":
         args.out = "sample_byo_quality"
+    if args.quality_from:  # several runs (e.g. in parallel) put together in one report
+        runs = [json.loads(Path(f).read_text()) for f in args.quality_from]
+        quality_report([r for run in runs for r in run["results"]], args)
+        return
     work = args.work or Path(tempfile.mkdtemp(prefix="bench_sample_byo_q_"))
     work.mkdir(parents=True, exist_ok=True)
     results = []
