@@ -170,8 +170,16 @@ class UserSource(Source):
 
     def default_tables(self) -> list[str]:
         """All of them but empty ones (SDV cannot fit a table without rows; such a table is
-        named among those not written)."""
-        return [t for t in self.table_names() if len(self._user.tables[t])]
+        named among those not written); none at all is bad input, said before any work."""
+        tables = [t for t in self.table_names() if len(self._user.tables[t])]
+        if not tables:
+            user = self._user
+            files = ", ".join(user.files[t].name if t in user.files else t for t in user.tables)
+            raise InputError(
+                f"{user.data_dir}: every table is empty (a header, no rows): {files}; there is "
+                "nothing to learn from"
+            )
+        return tables
 
     def fit_view(self, modeled: list[str]) -> FitView:
         """The tables with composite keys, self references and left-out links hidden and date
