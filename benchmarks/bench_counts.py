@@ -47,6 +47,7 @@ VARIANTS = {
     # the default without one treatment rule each (``synth.treatment``): what the rule buys
     "no unique": {"rules": tuple(r for r in DEFAULT_RULES if r != "unique")},
     "no repeated": {"rules": tuple(r for r in DEFAULT_RULES if r != "repeated")},
+    "no unordered": {"rules": tuple(r for r in DEFAULT_RULES if r != "unordered")},
 }
 for _name, _params in VARIANTS.items():  # the holdout runs through bench_crosstable's runner
     bench_crosstable.VARIANTS[f"hma {_name}"] = ("hma", _params)

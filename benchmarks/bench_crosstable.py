@@ -46,6 +46,7 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "hma repeats=False": ("hma", {"repeats": False, "conditioning": "off"}),
     "hma lookups=False anchors=False": ("hma", {"lookups": False, "anchors": False}),
     "hma clusters=8": ("hma", {"clusters": 8}),
+    "hma calendar=False": ("hma", {"calendar": False}),
 }
 DBS = [
     "northwind",
@@ -336,6 +337,9 @@ def main(argv: list[str] | None = None) -> int:
         planned = {(d, v) for d in dbs for v in variants}
         doc["runs"] = [r for r in old["runs"] if (r["db"], r["variant"]) not in planned]
         doc["date"] = f"{old['date']}, {doc['date']}"
+        for kept in ("cost", "cost_date"):  # the --cost table is not re-measured here
+            if kept in old:
+                doc[kept] = old[kept]
     with tempfile.TemporaryDirectory() as tmp:
         for db in dbs:
             for variant in variants:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -169,11 +170,28 @@ def _csv_kwargs(dialect: Dialect) -> dict:
     return {"delimiter": dialect.delimiter, "quotechar": dialect.quotechar, "doublequote": True}
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+MAX_CONTROL_SHARE = 0.01  # text has next to no control characters; a binary file is full of them
+
+
+def _check_text(path: Path, sample: str) -> None:
+    """Refuse a file that is not text (a spreadsheet, an archive, an image saved as .csv):
+    a NUL character, or more than 1% control characters in its first bytes."""
+    found = _CONTROL.findall(sample)
+    if "\x00" in sample or len(found) > MAX_CONTROL_SHARE * max(len(sample), 1):
+        raise InputError(
+            f"{path}: not a text CSV file ({len(found):,} control characters in its first "
+            f"{len(sample):,} characters, e.g. {found[0]!r}); binary files (xlsx, zip, "
+            "images) cannot be read: export the table as CSV or Parquet"
+        )
+
+
 def _read_csv(path: Path, bad_rows: str) -> RawTable:
     encoding = file_encoding(path)
     with open(path, "rb") as fh:
         head = fh.read(SAMPLE_BYTES)
     sample = head.decode(encoding, errors="ignore" if len(head) == SAMPLE_BYTES else "strict")
+    _check_text(path, sample)
     dialect = sniff(sample)
     header, lines, ragged = _scan(path, dialect, encoding)
     if header is None:

@@ -29,6 +29,7 @@ from synthgen_sdv.core.progress import QUIET, Progress
 from synthgen_sdv.detect.userdata import UserData
 from synthgen_sdv.engines.base import LoadOptions
 from synthgen_sdv.engines.validation import ValidationReport
+from synthgen_sdv.io.output import claim
 from synthgen_sdv.runs.ablation import (
     AblationResult,
     apply_overrides,
@@ -55,6 +56,8 @@ from synthgen_sdv.runs.sample import draw_seed, sample, save_fitted
 from synthgen_sdv.runs.source import Fitted, Source
 from synthgen_sdv.runs.validate import run_validate
 from synthgen_sdv.schema.loader import load_config
+
+HOLDS_OUT = frozenset({"config_dir"})  # a config folder may hold its output beside the YAML
 
 
 def _progress(verbose: bool) -> Progress:
@@ -287,11 +290,14 @@ def fit_sample(
     workers: int | None = None,
     verbose: bool = False,
     bad_rows: str = "error",
+    overwrite: bool = False,
 ) -> FitSampleResult:
     """The ``fit-sample`` command: learn from a config's rule-based bootstrap (or your files
     in ``data_dir``), sample, write ``out`` and the holdout comparison report (every
     candidate learns from a train split by root entity and is scored against the holdout).
-    ``bad_rows`` is ``--bad-rows`` for the files of ``data_dir``.
+    ``bad_rows`` is ``--bad-rows`` for the files of ``data_dir``. ``out`` is checked before
+    any work starts: an existing folder is replaced only with ``overwrite=True`` and only if
+    synthgen_sdv wrote it, and it may not hold or lie inside ``data_dir`` / ``config_dir``.
 
     >>> result = sg.fit_sample(out="fs_out", bootstrap_scale=0.2, synthesizer="hma")
     >>> result.report.summary; result.dataset.tables["orders"].head()
@@ -312,18 +318,22 @@ def fit_sample(
         plan = project_plan(Path(config_dir) if config_dir else None, seed, bootstrap_scale)
         source = ConfigSource(plan, workers or plan.loaded.run.workers)
         model = synthesizer or plan.loaded.run.synthesis.model
-    outcome = run_fit_sample(
-        source,
-        Path(out),
-        FORMATS[format],
-        model,
-        tables,
-        scale if scale is not None else source.default_scale(),
-        params=source.default_params(),
-        compare=compare,
-        progress=_progress(verbose),
-        num_rows=num_rows,
-    )
+    refuse_without_overwrite(Path(out), overwrite)
+    inputs = {"data_dir": data_dir, "config_dir": config_dir}
+    with claim(out, overwrite=overwrite, inputs=inputs, flag="out", may_hold_out=HOLDS_OUT):
+        outcome = run_fit_sample(
+            source,
+            Path(out),
+            FORMATS[format],
+            model,
+            tables,
+            scale if scale is not None else source.default_scale(),
+            params=source.default_params(),
+            compare=compare,
+            progress=_progress(verbose),
+            num_rows=num_rows,
+            overwrite=overwrite,
+        )
     report = Comparison.read(outcome.out / "reports") if outcome.report else None
     return FitSampleResult(
         outcome.out, outcome.timings, outcome.sources, outcome.sampled.notes, report

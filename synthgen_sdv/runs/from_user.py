@@ -102,8 +102,7 @@ def _frame(data: bytes) -> pd.DataFrame:
 
 @SOURCE_KINDS.register("user")
 class UserSource(Source):
-    """The tables of ``data_dir`` (typed, with detected or checked metadata) read on ``load``;
-    or an already loaded ``user``."""
+    """The typed tables of ``data_dir`` and their metadata, read on ``load``; or ``user``."""
 
     kind = "user"
     batched = True
@@ -170,8 +169,16 @@ class UserSource(Source):
 
     def default_tables(self) -> list[str]:
         """All of them but empty ones (SDV cannot fit a table without rows; such a table is
-        named among those not written)."""
-        return [t for t in self.table_names() if len(self._user.tables[t])]
+        named among those not written); none at all is bad input, said before any work."""
+        tables = [t for t in self.table_names() if len(self._user.tables[t])]
+        if not tables:
+            user = self._user
+            files = ", ".join(user.files[t].name if t in user.files else t for t in user.tables)
+            raise InputError(
+                f"{user.data_dir}: every table is empty (a header, no rows): {files}; there is "
+                "nothing to learn from"
+            )
+        return tables
 
     def fit_view(self, modeled: list[str]) -> FitView:
         """The tables with composite keys, self references and left-out links hidden and date
@@ -231,8 +238,7 @@ class UserSource(Source):
 
     def batchable(self, fitted: Fitted) -> bool:
         """Batches need keys that can be counted across them: every modeled table's primary
-        key an integer SDV draws at random or text of a pattern SDV draws
-        (``synth.batches.countable_keys``, ``synth.text_keys``), and every
+        key an integer or text SDV draws at random (``batches.countable_keys``), and every
         composite key with a column that refers to such a table (its combinations then hold
         a key of their own batch, so they cannot repeat across batches)."""
         hidden, _ = self._state(fitted)
@@ -245,8 +251,7 @@ class UserSource(Source):
         )
 
     def renumbered(self, fitted: Fitted) -> set[str]:
-        """Modeled tables whose keys are counted (1, 2, ... across the batches; text keys
-        then written as text)."""
+        """Modeled tables whose keys are counted (1, 2, ... across batches; text spelled)."""
         return countable_keys(fitted.synthesizer, fitted.modeled)
 
     def finish_tables(

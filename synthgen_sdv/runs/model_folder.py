@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from synthgen_sdv.core.progress import QUIET, Progress
+from synthgen_sdv.io.output import check_replaceable
 from synthgen_sdv.io.spill import Spill
 from synthgen_sdv.runs import from_config, from_user  # noqa: F401  (register SOURCE_KINDS)
 from synthgen_sdv.runs.estimate import Estimate
@@ -63,6 +64,7 @@ def run_sample(
     drawn = seed is None
     seed = draw_seed() if seed is None else seed
     out = Path(out) if out is not None else source.default_out()
+    check_replaceable(out.resolve(), overwrite)  # fail before sampling, not after
     formats = formats or source.default_formats()
     if guard is not None:
         size = rows_scale(fitted, num_rows) if num_rows else scale

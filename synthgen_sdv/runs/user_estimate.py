@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.runs.estimate import Estimate, TableSize
 
 # the interpreter with pandas, SDV and torch imported (450 MB) and a fit's fixed overhead
@@ -41,7 +42,10 @@ def _file_size(path: Path) -> tuple[int, int]:
     """(rows, bytes as CSV text) of one input file; a Parquet file by its metadata: its rows
     and its uncompressed size, which is about its size as text."""
     if path.suffix.lower() == ".parquet":
-        meta = pq.ParquetFile(path).metadata
+        try:
+            meta = pq.ParquetFile(path).metadata
+        except (OSError, ValueError) as exc:  # ArrowInvalid is a ValueError: not Parquet
+            raise InputError(f"{path}: cannot read it as Parquet: {exc}") from None
         size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
         return meta.num_rows, size
     size = path.stat().st_size

@@ -102,7 +102,7 @@ class Dependencies:
         for name, df in tables.items():
             meta = metadata["tables"].get(name)
             if meta is not None:
-                lookups += table_lookups(name, df, meta, _keys_of(name, metadata))
+                lookups += table_lookups(name, df, meta, key_columns(name, metadata))
         if not lookups:
             return cls(), tables, metadata
         out_tables, out_meta = dict(tables), deepcopy(metadata)
@@ -130,7 +130,7 @@ class Dependencies:
         ]
 
 
-def _keys_of(table: str, metadata: dict[str, Any]) -> set[str]:
+def key_columns(table: str, metadata: dict[str, Any]) -> set[str]:
     """Columns that are keys or take part in a column relationship (never touched)."""
     meta = metadata["tables"][table]
     keys: set[str] = set()

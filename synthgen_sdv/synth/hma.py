@@ -18,6 +18,8 @@ Parameters (``SYNTHESIZERS.get("hma")(seed=..., **params)``):
     childless: child-model parameters of parents without children, "donor" or "mean" (stock)
     lookups: columns another column of their table determines are looked up, not modeled
         (``dependencies``)
+    calendar: columns that are calendar parts of a date of their row (year, month name, ISO
+        week, fiscal quarter) are computed from the sampled date, not modeled (``calendar``)
     anchors: columns tight to a parent's or their row's column are modeled as an offset from
         it (``anchors``)
     clusters: K > 0 adds ClavaDDPM's relation-aware latent classes (``clusters``); 0 = off
@@ -42,6 +44,7 @@ import pandas as pd
 
 from synthgen_sdv.synth.anchors import Anchors
 from synthgen_sdv.synth.base import SYNTHESIZERS, Synthesizer
+from synthgen_sdv.synth.calendar import Calendar
 from synthgen_sdv.synth.clusters import Clusters
 from synthgen_sdv.synth.conditioning import Conditioning
 from synthgen_sdv.synth.dependencies import Dependencies
@@ -78,6 +81,7 @@ class _HMABase(Synthesizer):
         truncnorm_fit: str = "mle",
         calibrate_counts: bool = False,
         lookups: bool = False,
+        calendar: bool = False,
         anchors: bool = False,
         clusters: int = 0,
         repeats: bool = False,
@@ -99,6 +103,8 @@ class _HMABase(Synthesizer):
         self.calibrate_counts = bool(calibrate_counts)
         self.lookups, self.anchors = bool(lookups), bool(anchors)
         self.dependencies: Dependencies | None = None
+        self.calendar = bool(calendar)
+        self.calendar_parts: Calendar | None = None
         self.anchored: Anchors | None = None
         self.rules = tuple(rules)
         self.shrinkage = float(shrinkage)
@@ -119,6 +125,9 @@ class _HMABase(Synthesizer):
         self.anchored, self.dependencies = None, None
         if self.lookups:
             self.dependencies, tables, metadata = Dependencies.fit(tables, metadata)
+        self.calendar_parts = None
+        if getattr(self, "calendar", False):  # after lookups: a month's name follows its number
+            self.calendar_parts, tables, metadata = Calendar.fit(tables, metadata)
         if self.anchors:
             self.anchored, tables, metadata = Anchors.fit(tables, metadata)
         self.repeated = None
@@ -163,6 +172,9 @@ class _HMABase(Synthesizer):
         if self.dependencies is not None:
             for lk in self.dependencies.lookups:
                 owned |= {(lk.table, lk.column), (lk.table, lk.source)}
+        if getattr(self, "calendar_parts", None) is not None:
+            for p in self.calendar_parts.parts:
+                owned |= {(p.table, p.column), (p.table, p.source)}
         if self.anchored is not None:
             for a in self.anchored.anchors:
                 owned |= {(a.table, a.column), (a.parent or a.table, a.anchor)}
@@ -212,6 +224,8 @@ class _HMABase(Synthesizer):
             out = self.classes.restore(out)
         if getattr(self, "anchored", None) is not None:
             out = self.anchored.restore(out)
+        if getattr(self, "calendar_parts", None) is not None:
+            out = self.calendar_parts.restore(out)
         if getattr(self, "dependencies", None) is not None:
             out = self.dependencies.restore(out)
         if getattr(self, "conditioned", None) is not None:
@@ -234,6 +248,9 @@ class _HMABase(Synthesizer):
         conditioned = getattr(self, "conditioned", None)
         if conditioned is not None and conditioned.columns:
             out["conditioned_columns"] = conditioned.describe()
+        calendar = getattr(self, "calendar_parts", None)
+        if calendar is not None and calendar.parts:
+            out["calendar_columns"] = calendar.describe()
         return out
 
     def _params(self) -> dict[str, Any]:
@@ -244,6 +261,7 @@ class _HMABase(Synthesizer):
             "truncnorm_fit": self.truncnorm_fit,
             "calibrate_counts": self.calibrate_counts,
             "lookups": getattr(self, "lookups", False),
+            "calendar": getattr(self, "calendar", False),
             "anchors": getattr(self, "anchors", False),
             "clusters": getattr(self, "clusters", 0),
             "repeats": getattr(self, "repeats", False),
@@ -272,6 +290,7 @@ class FastHMA(_HMABase):
         candidates: int = 16,
         childless: str = "donor",
         lookups: bool = True,
+        calendar: bool = True,
         anchors: bool = True,
         small_tables: int = 50,
         repeats: bool = True,
@@ -288,6 +307,7 @@ class FastHMA(_HMABase):
             truncnorm_fit=truncnorm_fit,
             calibrate_counts=calibrate_counts,
             lookups=lookups,
+            calendar=calendar,
             anchors=anchors,
             repeats=repeats,
             conditioning=conditioning,

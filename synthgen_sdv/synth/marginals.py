@@ -13,7 +13,13 @@ data's, and no value can pile up. Nulls keep the rows the model gave them.
 
 The same holds for a categorical column whose values are numbers (a level 0..4 detected as a
 category) and for categories ordered by a related number: both have an order the copula sees.
-Unordered categories are left to the model (their encoder's order carries no meaning).
+Unordered categories (rule ``unordered``) have no order to rank by: their encoder's order is
+the order of appearance. HMA's per-parent normals still pile rows on the categories at the
+ends of that order (OpenFlights' routes.equipment: 'CR2', first in the file, 0.8% -> 3.9%).
+Re-labelling by rank would shift every category into its neighbour in file order; instead
+only the excess moves (``CategoryShares``): a category drawn more often than its real share
+gives its surplus rows, chosen at random, to the categories drawn less often, so every row
+of a category within its share keeps the category the model gave it.
 
 A column whose every value is distinct in the data (rule ``unique``) is re-labelled the same
 way to distinct values (``unique.UniqueValues``); it is learned and applied here with the rest.
@@ -77,6 +83,42 @@ class DiscreteShares:
         return np.array([position.get(v, np.inf) for v in sampled], dtype=float)
 
 
+@dataclass(frozen=True)
+class CategoryShares(DiscreteShares):
+    """The real categories of one unordered column and the share of each: re-labelled by
+    moving only each category's surplus (see the module doc)."""
+
+    numeric: bool = False
+    stream = "categories"
+
+    def relabel(self, column: pd.Series, rng: np.random.Generator) -> pd.Series:
+        """``column`` with its surplus rows (and values the data lacks) moved to the
+        categories drawn less often than their real share."""
+        known = column.notna().to_numpy()
+        n = int(known.sum())
+        if n == 0:
+            return column
+        position = {v: i for i, v in enumerate(self.values)}
+        sampled = column[known].to_numpy(dtype=object)
+        codes = np.array([position.get(v, -1) for v in sampled], dtype=np.int64)
+        target = self.counts(n)
+        have = np.bincount(codes[codes >= 0], minlength=len(self.values))
+        moving = [np.flatnonzero(codes < 0)]  # a value the data lacks always moves
+        for c in np.flatnonzero(have > target):
+            rows = np.flatnonzero(codes == c)
+            moving.append(rng.choice(rows, int(have[c] - target[c]), replace=False))
+        movers = np.sort(np.concatenate(moving))
+        if len(movers) == 0:
+            return column
+        deficit = np.maximum(target - have, 0)
+        labels = np.repeat(np.arange(len(self.values)), deficit)[: len(movers)]
+        codes[movers] = rng.permutation(labels)
+        out = column.copy()
+        values = np.asarray(self.values, dtype=object)
+        out.loc[known] = values[codes]
+        return out
+
+
 def learn_shares(
     tables: dict[str, pd.DataFrame], treatments
 ) -> list[DiscreteShares | UniqueValues]:
@@ -94,6 +136,11 @@ def learn_shares(
         if t.treatment != "shares" or t.column not in tables.get(t.table, {}):
             continue
         freq = tables[t.table][t.column].dropna().value_counts(normalize=True)
+        if t.params.get("unordered"):
+            freq = freq.sort_index(key=lambda v: v.astype(str))  # a stable order for counts
+            values = tuple(freq.index.tolist())
+            out.append(CategoryShares(t.table, t.column, values, tuple(map(float, freq))))
+            continue
         numeric = "order" not in t.params
         if numeric:
             numbers = pd.to_numeric(pd.Series(freq.index), errors="coerce").to_numpy()

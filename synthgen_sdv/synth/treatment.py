@@ -36,6 +36,10 @@ ordered):
   copula's draws crowd (a date dimension's day, a running number) is re-labelled by rank to
   distinct values (``unique``): the copula drew the same day twice and left 37% of a date
   dimension's days out. It replaces ``shares`` for that column.
+* ``unordered``: ``shares`` for categories with no order too, moving only each category's
+  surplus rows to the categories drawn less often (``marginals.CategoryShares``): per-parent
+  normals piled rows on the categories at the ends of the encoder's order (OpenFlights'
+  routes.equipment 'CR2' 0.8% -> 3.9%).
 * ``repeated``: a continuous number whose values repeat (a price list, route distances: 99
   prices over 295 products) gets ``shares`` too: HMA's per-parent normals put the products
   of one model on one price, 1.4% of rows became 4.7%.
@@ -64,8 +68,13 @@ from scipy import special
 
 from synthgen_sdv.synth.unique import unique_columns
 
-ALL_RULES = ("discrete", "log", "quantile", "ordered", "normal", "shares", "unique", "repeated")
-DEFAULT_RULES = ("discrete", "quantile", "ordered", "normal", "shares", "unique", "repeated")
+ALL_RULES = (
+    "discrete", "log", "quantile", "ordered", "normal", "shares", "unique", "repeated",
+    "unordered",
+)  # fmt: skip
+DEFAULT_RULES = (
+    "discrete", "quantile", "ordered", "normal", "shares", "unique", "repeated", "unordered",
+)  # fmt: skip
 #: rule ``repeated``: a number with at most this share of distinct values among its known ones
 #: (and at most ``REPEATED_MAX`` values) is a list of values (prices, distances)
 REPEATED_SHARE = 0.5
@@ -509,15 +518,20 @@ def choose_treatments(
             )
         if "shares" in rules:
             shared = [c for c in categorical if c not in distinct]
-            out.extend(_share_treatments(table, df, shared, orders))
+            out.extend(_share_treatments(table, df, shared, orders, "unordered" in rules))
     return out
 
 
 def _share_treatments(
-    table: str, df: pd.DataFrame, categorical: list[str], orders: dict[str, list]
+    table: str,
+    df: pd.DataFrame,
+    categorical: list[str],
+    orders: dict[str, list],
+    unordered: bool = False,
 ) -> list[ColumnTreatment]:
     """Rule ``shares`` for the columns whose order the copula sees: numbers in numeric order,
-    ordered categories in their order (``marginals.learn_shares`` reads ``params``)."""
+    ordered categories in their order (``marginals.learn_shares`` reads ``params``); with
+    rule ``unordered`` the other categories too, by moving only their surplus."""
     out = []
     for col in categorical:
         known = df[col].dropna()
@@ -534,6 +548,17 @@ def _share_treatments(
         elif len(known) and bool(pd.to_numeric(known, errors="coerce").notna().all()):
             out.append(
                 ColumnTreatment(table, col, "shares", "numbers: real per-value shares by rank")
+            )
+        elif unordered and known.nunique() > 1:
+            out.append(
+                ColumnTreatment(
+                    table,
+                    col,
+                    "shares",
+                    "unordered categories: each category's surplus moved to the ones short "
+                    "of their real share",
+                    {"unordered": True},
+                )
             )
     return out
 

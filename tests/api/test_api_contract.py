@@ -317,3 +317,28 @@ def test_generate_stays_the_function_when_the_engine_package_is_imported():
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.stdout.split() == ["True", "True", "synthgen_sdv.runs.api"], proc.stderr
+
+
+def test_fit_sample_checks_out_before_any_work_and_replaces_only_with_overwrite(tmp_path):
+    """``sg.fit_sample`` refuses, before loading or fitting, an ``out`` that holds anything
+    without ``overwrite=True``, a folder synthgen_sdv did not write, and an ``out`` inside the
+    data it reads; with ``overwrite=True`` it replaces its own earlier output."""
+    out = tmp_path / "fs"
+    first = sg.fit_sample(TINY, out=out, compare=False, seed=5)
+    before = (first.out / "metadata" / "schema_metadata.json").read_bytes()
+    with pytest.raises(InputError, match="overwrite=True"):
+        sg.fit_sample(TINY, out=out, compare=False, seed=5)
+    again = sg.fit_sample(TINY, out=out, compare=False, seed=5, overwrite=True)
+    assert (again.out / "metadata" / "schema_metadata.json").read_bytes() == before
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("keep me")
+    with pytest.raises(InputError, match="not a synthgen_sdv output folder"):
+        sg.fit_sample(TINY, out=foreign, compare=False, overwrite=True)
+    assert (foreign / "notes.txt").read_text() == "keep me"
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    first.dataset.tables["customers"].to_csv(raw / "customers.csv", index=False)
+    with pytest.raises(InputError, match="is inside data_dir"):
+        sg.fit_sample(data_dir=raw, out=raw / "synthetic", compare=False)
+    assert not (raw / "synthetic").exists()

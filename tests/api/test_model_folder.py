@@ -169,3 +169,25 @@ def test_fit_writes_only_model_folders(tmp_path):
     with pytest.raises(InputError, match="is not a synthgen_sdv output folder"):
         check_replaceable(mine, overwrite=True, flag="--model-dir")
     check_replaceable(tmp_path / "new", flag="--model-dir")  # absent: fine
+
+
+def test_sample_refuses_a_foreign_out_before_it_samples(model_dir, tmp_path):
+    """``run_sample`` (the ``sample`` command's run, also called as a library) checks ``out``
+    before drawing a row: a folder it did not write is never replaced, and the refusal comes
+    before the sampling stage starts, not after minutes of it."""
+    import io
+
+    from synthgen_sdv.core.progress import Progress
+    from synthgen_sdv.runs.model_folder import run_sample
+
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("keep me")
+    log = io.StringIO()
+    with pytest.raises(InputError, match="not a synthgen_sdv output folder"):
+        run_sample(
+            model_dir, foreign, ["csv"], seed=1, progress=Progress(stream=log), overwrite=True
+        )
+    assert "sample at" not in log.getvalue(), log.getvalue()  # the sampling stage never began
+    assert (foreign / "notes.txt").read_text() == "keep me"
+    assert sorted(p.name for p in foreign.iterdir()) == ["notes.txt"]

@@ -247,6 +247,39 @@ def test_an_empty_table_is_left_out_and_a_column_named_after_it_is_said(tmp_path
     assert "not written: regions (no rows: nothing to learn from)" in outcome.sampled.notes
 
 
+def test_a_folder_of_only_empty_tables_exits_2_naming_its_files(tmp_path):
+    """Headers and no rows anywhere: said as such (it said "cannot model tables  with HMA: no
+    table to model"), before anything is written."""
+    folder = _folder(tmp_path, {"regions.csv": "region_id,name\n", "shops.csv": "shop_id\n"})
+    proc = _cli("fit-sample", "--data-dir", str(folder), "--out", "out", cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert "every table is empty (a header, no rows): regions.csv, shops.csv" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_binary_file_and_a_broken_parquet_file_exit_2_naming_the_file(tmp_path):
+    """A spreadsheet saved as .csv was read as Latin-1 and reported as ragged rows of
+    mojibake; a file that is not Parquet made the size estimate fail with exit 1."""
+    rng = np.random.default_rng(0)
+    for name, content, said in (
+        ("sheet.csv", rng.integers(0, 256, 4000, dtype=np.uint8).tobytes(), "not a text CSV"),
+        ("t.parquet", b"PAR1 but not really", "cannot read it as Parquet"),
+    ):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / name).write_bytes(content)
+        (folder / "ok.csv").write_text("id,v\n1,2\n2,3\n")
+        proc = _cli("fit-sample", "--data-dir", str(folder), "--out", "out", cwd=folder.parent)
+        assert proc.returncode == 2, proc.stderr
+        assert f"{name}: {said}" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "out").exists()
+    assert load_user_data(_folder(tmp_path, {"tab.csv": "a\tb\n1\t2\n"})).tables["tab"].shape == (
+        1,
+        2,
+    )  # a tab is a delimiter, not a control character
+
+
 def test_a_cycle_run_says_which_link_is_left_out_and_why(tmp_path):
     """The command's stage lines name the link left out of the model and the reason."""
     import io

@@ -4,6 +4,7 @@ depth 3 and 4, six and nine tables, capacities, shared-ancestor consistency
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from contextlib import contextmanager
 
@@ -60,7 +61,9 @@ def stock_paths_trapped():
 
         return boom
 
-    originals = {name: getattr(HMASynthesizer, name) for name in STOCK_PER_ROW}
+    # the raw class attributes: getattr would unwrap a staticmethod (_find_parent_id is one),
+    # and setting the bare function back made it a method for every later test in the process
+    originals = {name: inspect.getattr_static(HMASynthesizer, name) for name in STOCK_PER_ROW}
     recreate = HMASynthesizer._recreate_child_synthesizer
 
     def recreate_checked(self, child_name, parent_name, parent_row):

@@ -321,3 +321,64 @@ def test_a_few_valued_date_keeps_its_real_dates_and_shares(model):
     real = tables["c"]["quota_date"]
     assert synthetic.isin(set(real)).all()
     assert value_share_excess(real, synthetic, noise_z=0).ok
+
+
+def test_unordered_categories_move_only_their_surplus():
+    """Rule ``unordered``: a category drawn above its share gives only its surplus rows (and
+    a value the data lacks gives all of them) to the categories drawn below theirs; every
+    other row keeps the category the model gave it, and the shares come out exact."""
+    from synthgen_sdv.synth.marginals import CategoryShares
+
+    shares = CategoryShares("t", "c", ("a", "b", "c", "d"), (0.4, 0.3, 0.2, 0.1))
+    sampled = pd.Series(["a"] * 70 + ["b"] * 20 + ["c"] * 5 + ["zz"] * 5 + [None] * 3)
+    out = shares.relabel(sampled, np.random.default_rng(0))
+    counts = out.value_counts()
+    assert counts.to_dict() == {"a": 40, "b": 30, "c": 20, "d": 10}
+    assert out.isna().sum() == 3 and out[sampled.isna()].isna().all()
+    kept = (out == sampled) & sampled.notna()
+    assert kept.sum() == 40 + 20 + 5  # a's first 40 (by chance which), all of b's and c's
+    assert (out[sampled.isin(["b", "c"])] == sampled[sampled.isin(["b", "c"])]).all()
+    again = shares.relabel(sampled, np.random.default_rng(0))
+    assert again.equals(out)
+
+
+def test_the_unordered_rule_covers_categories_without_an_order_only():
+    from synthgen_sdv.synth.treatment import DEFAULT_RULES, choose_treatments
+
+    rng = np.random.default_rng(1)
+    n = 400
+    df = pd.DataFrame(
+        {
+            "id": np.arange(n),
+            "colour": rng.choice(["red", "green", "blue", "grey"], n),
+            "level": rng.choice(["1", "2", "3"], n),  # numbers as text: ranked, as before
+            "size": rng.normal(10, 2, n),
+            "one": ["x"] * n,
+        }
+    )
+    meta = {
+        "tables": {
+            "t": {
+                "primary_key": "id",
+                "columns": {
+                    "id": {"sdtype": "id"},
+                    "colour": {"sdtype": "categorical"},
+                    "level": {"sdtype": "categorical"},
+                    "size": {"sdtype": "numerical"},
+                    "one": {"sdtype": "categorical"},
+                },
+            }
+        },
+        "relationships": [],
+    }
+    shares = {
+        t.column: t.params
+        for t in choose_treatments({"t": df}, meta, DEFAULT_RULES)
+        if t.treatment == "shares"
+    }
+    assert shares["colour"] == {"unordered": True}
+    assert "unordered" not in shares["level"] and "one" not in shares
+    without = [r for r in DEFAULT_RULES if r != "unordered"]
+    assert "colour" not in {
+        t.column for t in choose_treatments({"t": df}, meta, without) if t.treatment == "shares"
+    }
