@@ -101,6 +101,8 @@ timed(T, "to_arrow", "pandas -> Arrow (io.writers.to_arrow)")
 timed(T, "_place", "writing pieces into the files (tasks._place)")
 timed(K.KeptTable, "add", "kept tables gathered (kept.KeptTable.add / finish)")
 timed(K.KeptTable, "finish", "kept tables gathered (kept.KeptTable.add / finish)")
+if hasattr(T, "kept_text"):  # since gen5 the kept text is made Arrow in the encoding thread
+    timed(T, "kept_text", "kept tables gathered (kept.KeptTable.add / finish)")
 timed(E, "release_memory", "memory handed back at the end (engine.release_memory)")
 timed(C, "children_counts", "  of which: children counts")
 threads = collections.Counter()  # wall and CPU seconds per thread role: busy and waiting

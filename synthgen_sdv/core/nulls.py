@@ -24,6 +24,10 @@ def with_nulls(values: pd.Series, mask: np.ndarray) -> pd.Series:
             else pd.arrays.BooleanArray(data, mask.copy())
         )
         return pd.Series(masked, index=values.index)
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind in "fM":  # no pandas setitem
+        data = values.to_numpy().copy()
+        data[mask] = np.nan if values.dtype.kind == "f" else np.datetime64("NaT")
+        return pd.Series(data, index=values.index)
     if pd.api.types.is_integer_dtype(values.dtype):
         values = values.astype("Int64")
     elif pd.api.types.is_bool_dtype(values.dtype):

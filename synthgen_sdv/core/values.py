@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -83,6 +85,49 @@ def scatter(pieces: list[tuple[np.ndarray, pd.Series]], n: int) -> pd.Series | N
     for idx, values in pieces:
         out[idx] = values.to_numpy()
     return pd.Series(out)
+
+
+def plain_numbers(x: Any) -> np.ndarray | int | float | None:
+    """``x`` as what numpy computes with, when pandas would compute the same thing with it:
+    a Series of ints or floats over rows 0..n-1 (its array), or an int or float (itself);
+    None for anything else (text, dates, bools, nullable dtypes: pandas' own rules)."""
+    if isinstance(x, pd.Series):
+        dtype, index = x.dtype, x.index
+        if (
+            isinstance(dtype, np.dtype)
+            and dtype.kind in "if"
+            and isinstance(index, pd.RangeIndex)
+            and index.start == 0
+            and index.step == 1
+        ):
+            return x.to_numpy()
+        return None
+    if isinstance(x, int | float) and not isinstance(x, bool):
+        return x
+    return None
+
+
+def on_arrays(op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """``op`` on the arrays of plain numeric Series (no index alignment, no per-operation
+    pandas machinery: the same values, since pandas hands such operands to numpy too), on
+    anything else as given."""
+
+    def run(a: Any, b: Any) -> Any:
+        if isinstance(a, pd.Series) or isinstance(b, pd.Series):
+            x, y = plain_numbers(a), plain_numbers(b)
+            if (
+                x is not None
+                and y is not None
+                and (
+                    not isinstance(x, np.ndarray)
+                    or not isinstance(y, np.ndarray)
+                    or len(x) == len(y)
+                )
+            ):
+                return pd.Series(op(x, y))
+        return op(a, b)
+
+    return run
 
 
 def format_numbers(numbers: np.ndarray, template: str) -> pd.Series | None:

@@ -31,6 +31,9 @@ Columns = dict[str, pd.Series]
 class ExpressionEnv(Mapping[str, Any]):
     """Names an expression can read: own columns, '<alias>.<column>' of parents, implicit ones."""
 
+    #: parents read at their own rows, in order (children counts): no gather needed
+    whole: frozenset[str] = frozenset()
+
     def __init__(self, tp: TablePlan, n: int):
         self.tp, self.n = tp, n
         self.own: dict[str, Any] = {}
@@ -55,11 +58,27 @@ class ExpressionEnv(Mapping[str, Any]):
         if alias not in self.parents:
             raise KeyError(key)
         frame, pos, nulls = self.parents[alias]
-        values = take(frame[col], pos)  # compact kept text (engine.compact) comes back as text
+        values = frame[col]
+        if not (alias in self.whole and _plain_numbers(values)):  # those read as they are
+            values = take(values, pos)  # compact kept text (engine.compact) comes back as text
         if nulls is not None:
             values = with_nulls(values, nulls)
         self._cache[key] = values
         return values
+
+    def at(self, key: str, idx: np.ndarray) -> Any:
+        """``self[key]`` at rows ``idx`` only (a conditional's case reads its own rows): a
+        parent's column is taken once, at those rows, instead of whole and then again."""
+        alias, _, col = key.partition(".")
+        if key in self.own or key in self._cache or alias not in self.parents:
+            value = self[key]
+            return take(value, idx) if isinstance(value, pd.Series) else value
+        frame, pos, nulls = self.parents[alias]
+        values = take(frame[col], pos[idx])
+        if nulls is None or not nulls.any():
+            return values
+        taken = _nulled_like(values, nulls[idx])
+        return self[key].pipe(take, idx) if taken is None else taken
 
     def codes(self, key: str) -> tuple[np.ndarray, list[Any], Any] | None:
         """A parent column at this table's rows as (codes, distinct values, the value a null
@@ -87,6 +106,26 @@ class ExpressionEnv(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return len(self.own)
+
+
+def _nulled_like(values: pd.Series, mask: np.ndarray) -> pd.Series | None:
+    """Rows of a column that ``with_nulls`` gave nulls in some rows, taken before the nulls
+    were put in (``mask``: the taken rows' share of them, maybe none): the values and dtype
+    taking them afterwards gives; None for dtypes where that is not known here."""
+    if mask.any():
+        return with_nulls(values, mask)
+    dtype = values.dtype
+    if isinstance(dtype, pd.ArrowDtype) or (isinstance(dtype, np.dtype) and dtype.kind in "fM"):
+        return values  # these keep their dtype when nulls are put in
+    if isinstance(dtype, np.dtype) and dtype.kind in "ib":  # with_nulls' masked arrays
+        data = values.to_numpy()
+        masked = (
+            pd.arrays.IntegerArray(data.astype(np.int64), mask.copy())
+            if dtype.kind == "i"
+            else pd.arrays.BooleanArray(data, mask.copy())
+        )
+        return pd.Series(masked)
+    return None
 
 
 @dataclass
@@ -198,7 +237,15 @@ def _parent_env(child: TablePlan, parent: Mapping[str, pd.Series], n: int) -> Ex
     """An env over parent rows, for children_per_parent count expressions."""
     env = ExpressionEnv(child, n)
     env.add_parent(child.driver, parent, np.arange(n), None)  # type: ignore[arg-type]
+    env.whole = frozenset(env.parents)
     return env
+
+
+def _plain_numbers(values: pd.Series) -> bool:
+    """Numpy-backed values over rows 0..n-1: taking them at 0..n-1 would copy them as they are."""
+    index = values.index
+    plain = isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+    return plain and isinstance(values.dtype, np.dtype)
 
 
 def children_counts(

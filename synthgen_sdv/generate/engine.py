@@ -108,23 +108,19 @@ class Engine:
         given = frozenset(pinned or ())
         families = plan.with_pinned(set(given)) if given else plan.families
         state = _RunState(plan, LabelCollector(plan, sink.root))
+        sizes: dict[str, int] = {}  # kept tables' bytes, measured once (a deep measure)
         for family in families:
             t0 = time.perf_counter()
             self._family(family, sink, state, materialized, given)
             rows = ", ".join(f"{t} {state.rows[t]:,}" for t in family.members)
             self.log(f"generated {rows} rows in {time.perf_counter() - t0:.1f} s")
-            kept = {
-                f"kept {t}": materialized[t].memory_usage(deep=True).sum() / 2**20
-                for t in family.members
-                if t in materialized and t not in given
-            }
+            for t in family.members:
+                if t in materialized and t not in given:
+                    sizes[t] = int(materialized[t].memory_usage(deep=True).sum())
             if self.progress:  # not the estimate's pilot runs
+                kept = {f"kept {t}": sizes[t] / 2**20 for t in family.members if t in sizes}
                 stage(f"generated {' + '.join(family.members)}", **kept)
-        kept_bytes = {
-            t: int(materialized[t].memory_usage(deep=True).sum())
-            for t in plan.materialized
-            if t in materialized and t not in given
-        }
+        kept_bytes = {t: sizes[t] for t in plan.materialized if t in sizes}
         tables = {
             t: materialized[t][plan.tables[t].emitted].reset_index(drop=True)
             for t in self.keep
@@ -172,15 +168,17 @@ class Engine:
         root = plan.tables[family.root]
         rows = len(materialized[family.root]) if family.root in materialized else root.rows
         n_chunks = max(1, math.ceil((rows or 0) / plan.chunk_size))
+        kept_columns = self._kept_columns(family, given)
         job = FamilyJob(
             plan,
             family,
             materialized,
             sink.formats,
-            self._kept_columns(family, given),
+            kept_columns,
             sink.compression,
             given,
             split=sink.places,
+            compact=frozenset(t for t in kept_columns if t not in self.keep),
         )
         bar = tqdm(
             total=n_chunks,
@@ -189,7 +187,7 @@ class Engine:
             disable=not Progress(quiet=not self.progress).interactive or n_chunks <= 1,
             leave=False,
         )  # a bar on a terminal only
-        collected = _Collected(family, self.keep)
+        collected = _Collected(family, self.keep, job.plain)
         self._chunks(job, n_chunks, collected, sink, state, bar)
         bar.close()
         kept = collected.finish(sink, materialized)
@@ -221,22 +219,25 @@ class Engine:
                 if len(family.members) > 1:
                     job.ledger = Ledger(n_chunks, family.members)
                 start = None if job.ledger else dict.fromkeys(family.members, 0)
-                if self.executor.inline:  # chunk 0, made whole here, decides the types
-                    head = chunk_task(job, 0, start, None, state.types)
+                if self.executor.inline:  # chunk 0, made whole here, decides the types; its
+                    job.defer_encoding = True  # pieces encode while the session makes chunk 1
+                    try:
+                        head = chunk_task(job, 0, start, None, state.types)
+                    finally:
+                        job.defer_encoding = False
                     assert head.types is not None
                     types, first = head.types, 1
                 else:
                     types = family_types(job, state.types, self._probe(job))
                 dirty = dirty_types(job, types)
-                if head is not None:
-                    collected.add(head, types, dirty, sink, state)
-                    bar.update(1)
                 if sink.places and self.executor.places:  # workers write into the files
                     collected.begin_all(types, dirty, sink, state)
                     job.placement = {t: sink.placement(t) for t in family.members}
                     files = [place_key(t, *f) for t, p in job.placement.items() for f in p]
                     job.sizes = Ledger(n_chunks, tuple(files))
                 with self.executor.session(job) as session:
+                    if head is not None:
+                        session.hold(head)
                     tasks = [(c, start, types) for c in range(first, n_chunks)]
                     for result in session.map(chunk_task, tasks):
                         collected.add(result, types, dirty, sink, state)
@@ -302,8 +303,9 @@ class _RunState:
 class _Collected:
     """One family's results as they arrive in chunk order: appended, counted, labeled."""
 
-    def __init__(self, family: Family, keep: set[str]):
+    def __init__(self, family: Family, keep: set[str], plain: dict[str, set[str]]):
         self.family, self.keep = family, keep
+        self.plain = plain  # FamilyJob.plain: what the encoding thread need not encode
         self.deferred: dict[str, list[dict[tuple[str, str], bytes]]] = {}
         self.kept: dict[str, list[pd.DataFrame]] = {}  # tables kept for the caller, as made
         self.lookups: dict[str, KeptTable] = {}  # tables kept for lookups, compact
@@ -336,7 +338,9 @@ class _Collected:
             if part.kept is not None and name in self.keep:
                 self.kept.setdefault(name, []).append(part.kept)
             elif part.kept is not None:
-                self.lookups.setdefault(name, KeptTable()).add(part.kept)
+                kept = self.lookups.setdefault(name, KeptTable())
+                kept.add(part.kept, part.kept_text)
+                self.plain[name] = kept.plain
 
     def finish(self, sink: Sink, materialized: dict[str, pd.DataFrame]) -> int:
         """End the family's tables; build its kept tables. Returns their parts' bytes."""

@@ -31,6 +31,12 @@ class Session(ABC):
     def map(self, task: Task, items: Iterable[tuple[Any, ...]]) -> Iterator[Any]:
         """``task(job, *item)`` for every item, results in item order."""
 
+    def hold(self, result: Any) -> None:
+        """A result made before the session (chunk 0, which decided the types), its pieces
+        maybe still encoding: yielded first by ``map``, settled. Only sessions that run tasks
+        in this process take one."""
+        raise NotImplementedError(f"{type(self).__name__} makes every result itself")
+
 
 class Executor(ABC):
     """Opens a session per family (``with executor.session(job) as s: s.map(...)``)."""
@@ -69,12 +75,18 @@ class _Inline(Session):
 
     def __init__(self, job: FamilyJob):
         self.job = job
+        self.held: deque[Any] = deque()
+
+    def hold(self, result: Any) -> None:
+        """Chunk 0, made before the session: its pieces encode while chunk 1 is made."""
+        self.held.append(result)
 
     def map(self, task: Task, items: Iterable[tuple[Any, ...]]) -> Iterator[Any]:
-        """``task(job, *item)`` for every item, in order, ``INLINE_DEPTH`` results held back."""
+        """``task(job, *item)`` for every item, in order (after the held ones),
+        ``INLINE_DEPTH`` results held back."""
         self.job.defer_encoding = True
         try:
-            held: deque[Any] = deque()
+            held, self.held = self.held, deque()
             for item in items:
                 held.append(task(self.job, *item))
                 if len(held) > INLINE_DEPTH:

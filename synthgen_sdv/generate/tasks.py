@@ -26,6 +26,7 @@ import pyarrow as pa
 from synthgen_sdv.anomalies import ChunkInfo
 from synthgen_sdv.core.seeds import rng_for
 from synthgen_sdv.generate.chunk import FamilyChunk, add_rollups, assign_keys, family_chunk
+from synthgen_sdv.generate.kept import KeptText, kept_text
 from synthgen_sdv.generate.ledger import Ledger
 from synthgen_sdv.generate.prepass import Needed, closure, table_types
 from synthgen_sdv.io import layout
@@ -61,6 +62,11 @@ class FamilyJob:
     #: the sink takes pieces split for their files where they were encoded (``Prepared``)
     split: bool = False
 
+    #: tables gathered compact for lookups (``KeptTable``): their kept text is made Arrow
+    #: (and dictionary-encoded) in the encoding thread, when results stay in this process
+    compact: frozenset[str] = frozenset()
+    #: table -> its kept text columns found mostly unique so far (no dictionary to make)
+    plain: dict[str, set[str]] = field(default_factory=dict)
     #: table -> what its anomalies know of it (``_chunk_info``: the same for every chunk)
     infos: dict[str, ChunkInfo] = field(default_factory=dict, repr=False)
 
@@ -91,6 +97,7 @@ class TableChunk:
     deferred: list[Pieces] = field(default_factory=list)  # late rows
     links: dict[str, tuple[pa.Array, pa.Array]] = field(default_factory=dict)
     kept: pd.DataFrame | None = None
+    kept_text: dict[str, KeptText] | None = None  # its text as ``KeptTable.add`` takes it
 
 
 @dataclass
@@ -143,6 +150,17 @@ class DirtyCopy:
         part.pieces.update(self.pieces)
         part.dirty_rows, part.touched = self.rows, self.touched
         part.deferred, part.deferred_rows = self.deferred, self.deferred_rows
+
+
+@dataclass
+class KeptCopy:
+    """A compact kept table's text columns of one chunk, made Arrow (in the encoding thread)."""
+
+    text: dict[str, KeptText]
+
+    def into(self, part: TableChunk) -> None:
+        """Record it in the member's share of the chunk."""
+        part.kept_text = self.text
 
 
 def count_task(job: FamilyJob, chunk: int) -> CountResult:
@@ -245,6 +263,10 @@ def _made(
         clean = encoder.submit(_clean_copy, job, made.tables[name], types[name])
         encoding[name] = [clean]
         out[name] = _table_chunk(job, made, name)
+        kept = out[name].kept
+        if kept is not None and name in job.compact and job.defer_encoding:
+            plain = set(job.plain.get(name, ()))
+            encoding[name].append(encoder.submit(lambda k=kept, p=plain: KeptCopy(kept_text(k, p))))
         if dirty.get(name) is not None:
             encoding[name].append(
                 encoder.submit(

@@ -309,16 +309,16 @@ _FOOTER: dict[int, Any] = {
 }
 
 
-def split_piece(data: bytes) -> tuple[bytes, Struct]:
+def split_piece(data: bytes | memoryview) -> tuple[bytes | memoryview, Struct]:
     """A complete Parquet file's body (after the leading magic) and its footer, decoded as far
-    as appending needs."""
+    as appending needs (a memoryview's body is a view: no copy of the piece)."""
     if len(data) < 12 or data[:4] != MAGIC or data[-4:] != MAGIC:
         raise ParquetAppendError("not a Parquet file (no PAR1 magic at both ends)")
     footer_len = int.from_bytes(data[-8:-4], "little")
     start = len(data) - 8 - footer_len
     if start < 4:
         raise ParquetAppendError("damaged Parquet footer length")
-    footer = _Compact(data[start : len(data) - 8]).read_struct(_FOOTER)
+    footer = _Compact(bytes(data[start : len(data) - 8])).read_struct(_FOOTER)
     if _get(footer, _FILE_ENCRYPTION) is not None:
         raise ParquetAppendError("encrypted Parquet pieces cannot be appended")
     return data[4:start], footer
@@ -430,7 +430,7 @@ class ParquetAppender:
         self._sink.write(MAGIC)
 
 
-def place_piece(piece: bytes) -> tuple[bytes, Any]:
+def place_piece(piece: bytes | memoryview) -> tuple[bytes | memoryview, Any]:
     """A piece's body and what ``ParquetAppender.append`` needs of its footer (the footer and
     its template key), decoded in the worker that writes the body in place (``Placed``)."""
     body, footer = split_piece(piece)
@@ -439,10 +439,16 @@ def place_piece(piece: bytes) -> tuple[bytes, Any]:
 
 def encode_piece(table: pa.Table, **write_options: Any) -> bytes:
     """``table`` as a complete Parquet file in memory (one piece for ``ParquetAppender``)."""
+    return encode_view(table, **write_options).tobytes()
+
+
+def encode_view(table: pa.Table, **write_options: Any) -> memoryview:
+    """``encode_piece`` as a view of Arrow's buffer: for a piece split and written in this
+    process, no copy into ``bytes`` (a copy of every piece, made holding the GIL)."""
     buf = pa.BufferOutputStream()
     with pq.ParquetWriter(buf, table.schema, **write_options) as writer:
         writer.write_table(table)
-    return buf.getvalue().to_pybytes()
+    return memoryview(buf.getvalue())
 
 
 def concat_files(parts: list[Path], target: Path, schema: pa.Schema, **write_options: Any) -> None:

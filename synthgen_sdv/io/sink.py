@@ -29,7 +29,7 @@ class Prepared:
     thread): ``body`` for the file, ``meta`` what the format parsed of the rest (a Parquet
     footer), so the main thread writes the body without parsing anything."""
 
-    body: bytes
+    body: bytes | memoryview  # a view of the encoder's buffer (``TableFormat.prepare``)
     meta: Any = None
 
 

@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 from synthgen_sdv.core.registry import Registry
 from synthgen_sdv.core.values import text
 from synthgen_sdv.io import layout
-from synthgen_sdv.io.parquet_append import ParquetAppender, encode_piece, place_piece
+from synthgen_sdv.io.parquet_append import ParquetAppender, encode_piece, encode_view, place_piece
 from synthgen_sdv.io.sink import Piece, Placed, Prepared, Sink
 
 ARROW_TYPES = {
@@ -95,6 +95,11 @@ class TableFormat(ABC):
         """The bytes of ``piece`` that go into the table's file, and what the appender needs
         to know of them (formats whose pieces carry a footer parse it here, in the worker)."""
         return piece, None
+
+    def prepare(self, table: pa.Table, compression: str = "snappy") -> Prepared:
+        """``place(encode(table))`` for a piece that stays in this process (its body may be a
+        view of the encoder's buffer rather than bytes)."""
+        return Prepared(*self.place(self.encode(table, compression)))
 
 
 class Appender(ABC):
@@ -177,7 +182,14 @@ class ParquetFormat(TableFormat):
 
     def place(self, piece: bytes) -> tuple[bytes, Any]:
         """The piece's body; its footer decoded here (in the worker)."""
-        return place_piece(piece)
+        return place_piece(piece)  # type: ignore[return-value]
+
+    def prepare(self, table: pa.Table, compression: str = DEFAULT_COMPRESSION) -> Prepared:
+        """The piece split for its file, its body a view of Arrow's buffer: the encoding
+        thread copies no piece into ``bytes`` (twice: the piece, then its body), which held
+        the GIL the thread making chunks waits for."""
+        view = encode_view(table, **parquet_options(table.schema, compression))
+        return Prepared(*place_piece(view))
 
 
 _CSV_OPTIONS = {"quoting_style": "needed"}
@@ -319,8 +331,10 @@ def encode_chunk(
     out: Pieces = {}
     for fmt in formats:
         writer = WRITERS.get(fmt)
-        piece = writer.encode(table, compression)
-        out[(folder, fmt)] = Prepared(*writer.place(piece)) if prepared else piece
+        if prepared:
+            out[(folder, fmt)] = writer.prepare(table, compression)
+        else:
+            out[(folder, fmt)] = writer.encode(table, compression)
     return out
 
 

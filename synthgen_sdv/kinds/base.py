@@ -329,6 +329,9 @@ class _SubsetEnv(Mapping[str, Any]):
         self._env, self._idx = env, idx
 
     def __getitem__(self, key: str) -> Any:
+        at = getattr(self._env, "at", None)  # the chunk's env takes parents' rows once
+        if at is not None:
+            return at(key, self._idx)
         value = self._env[key]
         if isinstance(value, pd.Series):
             return take(value, self._idx)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator
 
@@ -64,6 +65,12 @@ def cast(values: pd.Series, dtype: str | None, digits: int | None = None) -> pd.
         if not pd.api.types.is_datetime64_any_dtype(values.dtype):
             values = pd.to_datetime(values)
         return values.dt.normalize() if dtype == "date" else values
+    if dtype in ("int", "float", "bool") and isinstance(values.dtype, np.dtype):
+        target = np.dtype(_CASTS[dtype])
+        if values.dtype == target:  # already so: a plain copy (astype's checks cost more)
+            return values.copy()
+        if dtype == "int" and values.dtype.kind in "iub":  # no nulls to look for
+            return values.astype(target)
     if dtype == "int" and values.isna().any():
         return values.astype("Int64")
     if dtype == "string" and is_text(values):

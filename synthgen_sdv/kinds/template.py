@@ -79,8 +79,9 @@ class TemplateColumn(ColumnKind):
         if not any(isinstance(p, pa.Array) for p in parts):  # no field: the literal n times
             return text(pa.array(["".join(map(str, parts))] * ctx.n, type=pa.string()))
         out = pc.binary_join_element_wise(*parts, "")
-        if self.lower:
-            out = pc.utf8_lower(out)
+        ascii_only = (self.lower or self.upper) and pc.all(pc.string_is_ascii(out)).as_py()
+        if self.lower:  # the ASCII kernels give the same text, several times faster
+            out = pc.ascii_lower(out) if ascii_only else pc.utf8_lower(out)
         if self.upper:
-            out = pc.utf8_upper(out)
+            out = pc.ascii_upper(out) if ascii_only else pc.utf8_upper(out)
         return text(out)

@@ -68,13 +68,9 @@ from scipy import special
 
 from synthgen_sdv.synth.unique import unique_columns
 
-ALL_RULES = (
-    "discrete", "log", "quantile", "ordered", "normal", "shares", "unique", "repeated",
-    "unordered",
-)  # fmt: skip
-DEFAULT_RULES = (
-    "discrete", "quantile", "ordered", "normal", "shares", "unique", "repeated", "unordered",
-)  # fmt: skip
+ALL_RULES = ("discrete", "log", "quantile", "ordered", "normal", "shares", "unique", "repeated")
+ALL_RULES += ("unordered",)
+DEFAULT_RULES = tuple(r for r in ALL_RULES if r != "log")  # ``quantile`` instead
 #: rule ``repeated``: a number with at most this share of distinct values among its known ones
 #: (and at most ``REPEATED_MAX`` values) is a list of values (prices, distances)
 REPEATED_SHARE = 0.5
@@ -550,16 +546,8 @@ def _share_treatments(
                 ColumnTreatment(table, col, "shares", "numbers: real per-value shares by rank")
             )
         elif unordered and known.nunique() > 1:
-            out.append(
-                ColumnTreatment(
-                    table,
-                    col,
-                    "shares",
-                    "unordered categories: each category's surplus moved to the ones short "
-                    "of their real share",
-                    {"unordered": True},
-                )
-            )
+            why = "unordered categories: each one's surplus moved to those short of their share"
+            out.append(ColumnTreatment(table, col, "shares", why, {"unordered": True}))
     return out
 
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
+from synthgen_sdv.core.values import take
 from synthgen_sdv.generate.chunk import ExpressionEnv
 from synthgen_sdv.kinds.conditional import _named, case_codes
 
@@ -49,3 +51,34 @@ def test_own_columns_and_large_parents_are_read_as_values():
     assert env.codes("p.c") is None  # 100 parent rows for 2 rows: factorizing is no cheaper
     env.own["q"] = pd.Series([1, 2])
     assert env.codes("q") is None
+
+
+SUBSET_PARENTS = [
+    *PARENTS,
+    pd.Series([1, 2, 3, 4], dtype=np.int64),
+    pd.Series(pd.to_datetime(["2020-01-01", "2021-02-03", "2022-03-04", "2023-04-05"])),
+    pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array([["u", "v"], ["w", None]]))),
+]
+
+
+@pytest.mark.parametrize("values", SUBSET_PARENTS)
+@pytest.mark.parametrize("idx", [[0, 2, 4], [1, 4], [5], []])
+@pytest.mark.parametrize("nulls", [None, "none", "some"])
+def test_parent_rows_taken_at_a_subset_equal_the_subset_of_the_whole(values, idx, nulls):
+    """``ExpressionEnv.at`` (a conditional's case reads its rows of a parent's column, taken
+    once) gives the values and the dtype of taking the whole column at this table's rows,
+    nulls put in, and then the case's rows, as before; with null keys in rows the case does
+    not read too (the dtype is then still the nullable one)."""
+    pos = [0, 1, 2, 3, 1, 0]
+    mask = {
+        None: None,
+        "none": np.zeros(len(pos), dtype=bool),
+        "some": np.arange(len(pos)) % 3 == 1,
+    }[nulls]
+    env = _env(values, pos, mask)
+    rows = np.array(idx, dtype=np.int64)
+    fast = env.at("p.c", rows)
+    slow = take(_env(values, pos, mask)["p.c"], rows)
+    assert fast.dtype == slow.dtype
+    assert isinstance(fast.index, pd.RangeIndex) and len(fast) == len(rows)
+    pd.testing.assert_series_equal(fast, slow)

@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from synthgen_sdv.core import memory
 from synthgen_sdv.core.values import text
-from synthgen_sdv.generate.kept import KeptTable, compact
+from synthgen_sdv.generate.kept import KeptTable, compact, kept_text
 
 
 def _chunk(start: int, n: int, rng: np.random.Generator) -> pd.DataFrame:
@@ -40,10 +40,12 @@ def test_kept_table_equals_the_concatenated_chunks_in_less_memory():
     table = kept.finish()
     assert kept.columns == {}  # the parts are freed once the table is built
     assert list(table.columns) == list(whole.columns) and len(table) == len(whole)
-    # repeating text: one small code per row; unique text: its Arrow chunks; numbers as made
+    # repeating text: one small code per row; unique text: one Arrow array; numbers as made
     assert isinstance(table["first_name"].dtype, pd.CategoricalDtype)
     assert table["first_name"].cat.codes.dtype == np.int8
     assert isinstance(table["email"].dtype, pd.ArrowDtype)
+    # unique text is one array: a lookup's take from a chunked one copies the whole column
+    assert not isinstance(pa.array(table["email"]), pa.ChunkedArray)
     assert table["id"].dtype == np.int64 and table["signup"].dtype == whole["signup"].dtype
     for col in whole.columns:  # the same values, in the same rows
         assert table[col].astype(str).tolist() == whole[col].astype(str).tolist(), col
@@ -85,3 +87,16 @@ def test_stage_lines_report_and_reset_the_peak(caplog):
     peak_probe = float(first.split("peak ")[1].split(" MB")[0].replace(",", ""))
     peak_after = float(second.split("peak ")[1].split(" MB")[0].replace(",", ""))
     assert peak_probe >= peak_after + 30  # the 40 MB block counted in its stage only
+
+
+def test_text_made_in_the_encoding_thread_gathers_alike():
+    """``kept_text`` (the encoding thread's Arrow and dictionary of a chunk's kept text, none
+    for columns known unique) gives the table that gathering from the frames alone gives."""
+    rng = np.random.default_rng(1)
+    chunks = [_chunk(i * 3000, 3000, rng) for i in range(5)]
+    alone, helped = KeptTable(), KeptTable()
+    for c in chunks:
+        alone.add(c)
+        helped.add(c, kept_text(c, helped.plain))
+    assert helped.plain == alone.plain == {"email"}
+    pd.testing.assert_frame_equal(helped.finish(), alone.finish())

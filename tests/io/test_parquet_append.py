@@ -156,3 +156,32 @@ def test_pieces_split_in_the_encoding_thread_give_the_same_bytes(tmp_path):
     prepared = encode_chunk(("parquet", "csv"), "data", table, types, "snappy", prepared=True)
     assert all(isinstance(p, Prepared) for p in prepared.values())
     assert prepared[("data", "csv")].body == WRITERS.get("csv").encode(table)
+
+
+def test_pieces_kept_as_views_of_arrow_buffers_give_the_same_bytes():
+    """The one-worker run's encoding thread keeps each piece as a view of Arrow's buffer
+    (``encode_view``; no copy into bytes): the body is a view, the footer the same, and the
+    appended file the same bytes."""
+    from synthgen_sdv.io.parquet_append import encode_view, place_piece, split_piece
+    from synthgen_sdv.io.sink import Prepared
+    from synthgen_sdv.io.writers import WRITERS
+
+    for t in PIECES:
+        view = encode_view(t, compression="snappy")
+        assert isinstance(view, memoryview) and view.tobytes() == encode_piece(
+            t, compression="snappy"
+        )
+        body, footer = split_piece(view)
+        plain_body, plain_footer = split_piece(encode_piece(t, compression="snappy"))
+        assert isinstance(body, memoryview) and body.tobytes() == plain_body
+        assert footer == plain_footer
+    out = io.BytesIO()
+    appender = ParquetAppender(out, PIECES[0].schema, compression="snappy")
+    for t in PIECES:
+        appender.append(Prepared(*place_piece(encode_view(t, compression="snappy"))))
+    appender.close()
+    assert out.getvalue() == _appended(PIECES, compression="snappy")
+    prepared = WRITERS.get("parquet").prepare(PIECES[0], "snappy")
+    assert isinstance(prepared.body, memoryview)
+    with pytest.raises(Exception, match="not a Parquet file"):
+        split_piece(memoryview(b"PAR1 not parquet at all"))
