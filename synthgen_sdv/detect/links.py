@@ -5,7 +5,7 @@ first. A name that is the parent key's own, names the table (also after a role:
 ``ShipToAddressID``) or abbreviates it needs only that every value is a parent key. A weaker
 hint (``ProductAssemblyID`` -> ``Product``) or none at all (then only to a key of short
 codes: ``flights.dest`` -> ``airports.faa``, and a sibling column of the same kind with it:
-``flights.origin``) needs inclusion that is unlikely by
+``flights.origin``; or to a key of GUIDs: ``orders.customer``) needs inclusion that is unlikely by
 chance (``evidence.Inclusion.strong``), in exactly one table. A column pointing at its own
 table (``reports_to``, ``ParentProductCategoryID``) is a self reference when it has the shape
 of a hierarchy: named for one, empty on the top rows, no row pointing at itself. When tables
@@ -23,6 +23,7 @@ import pandas as pd
 from synthgen_sdv.detect.evidence import Inclusion, Keys, inclusion
 from synthgen_sdv.detect.keys import ORPHAN_SHARE, code_like
 from synthgen_sdv.detect.names import (
+    GUID_RE,
     Level,
     generic_row_id,
     hierarchy_named,
@@ -73,6 +74,12 @@ class Relationship:
         return f"{self.child}.{self.column} -> {self.parent}.{self.parent_key}"
 
 
+def guids(values: pd.Series) -> bool:
+    """Whether every value is a GUID (``4b6c2304-2b9e-41e4-942a-cf11a1819378``)."""
+    text = values.dropna().astype(str)
+    return bool(len(text)) and bool(text.str.match(GUID_RE).all())
+
+
 def compatible(a: str, b: str) -> bool:
     """Whether values of logical types ``a`` and ``b`` can be equal keys."""
     return _FAMILY.get(a) is not None and _FAMILY.get(a) == _FAMILY.get(b)
@@ -90,11 +97,12 @@ class _Finder:
         # columns not linked on the first pass: their note (None: nothing to say)
         self.pending: dict[tuple[str, str], tuple[str, str] | None] = {}
         self.extends = self._extensions()
-        # tables keyed by short text codes (airports.faa): plain-named columns may refer to them
+        # tables keyed by short text codes (airports.faa) or by GUIDs (random 128-bit ids,
+        # which no unrelated column repeats): plain-named columns may refer to them
         self.coded = {
             t
             for t, k in self.parents.items()
-            if self.types[t][k] == "string" and code_like(frames[t][k])
+            if self.types[t][k] == "string" and (code_like(frames[t][k]) or guids(frames[t][k]))
         }
 
     def _extensions(self) -> dict[str, str]:

@@ -87,8 +87,11 @@ STAFF_TABLE_WORDS = frozenset({"employee", "staff", "worker", "personnel"})
 # Words that say what kind of table a name is, not what it holds: dim_customer, fact_sales,
 # tbl_orders, lkp_status, stg_orders, customer_dim.
 # d_items and f_sales: the one-letter forms of dim_ and fact_ (MIMIC's dictionary tables).
+# raw_orders, src_customers: a loading layer's prefix (dbt's sources and staging models);
+# fct_orders: dbt's short form of fact_.
 TABLE_AFFIXES = frozenset(
-    {"dim", "dimension", "fact", "tbl", "table", "lkp", "lookup", "stg", "d", "f"}
+    {"dim", "dimension", "fact", "fct", "tbl", "table", "lkp", "lookup", "stg", "raw", "src"}
+    | {"d", "f"}
 )
 # A row's number in its own table, named the same in every table (ROW_ID, rowid, record_id):
 # like a bare ``id`` it says nothing about which table another table's column points at.
@@ -102,6 +105,9 @@ MIN_GLUED_STEM = 4
 # Every column of a TPC-H-style table starts with the table's initials (c_custkey, ps_partkey).
 MAX_COLUMN_PREFIX = 4
 MIN_ABBREVIATION = 3  # "stor" abbreviates "store"; "st" abbreviates too much
+# A relation word glued to a verb form names a reference (reportsto, createdby,
+# recommendedby); any other stem keeps the word plain ("potato", "nearby", "bolivia").
+VERB_ENDINGS = ("ed", "s")
 _IRREGULAR = {"people": "person", "children": "child", "men": "man", "women": "woman"}
 
 
@@ -160,6 +166,25 @@ def split_key(name: str) -> tuple[tuple[str, ...], str | None]:
         for key in GLUED_KEY_WORDS:  # a glued name, customerid, custkey; compared by letters
             if w[0].endswith(key) and len(w[0]) - len(key) >= MIN_GLUED_STEM:
                 return (w[0][: -len(key)],), key
+        for rel in RELATION_WORDS:  # reportsto, createdby, recommendedby: a verb, then "by"
+            stem = w[0][: -len(rel)]
+            if w[0].endswith(rel) and len(stem) >= MIN_GLUED_STEM and stem.endswith(VERB_ENDINGS):
+                return (stem,), rel
+    return (), None
+
+
+def _split_for(name: str, table: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:
+    """``split_key``, and also a glued name whose short stem abbreviates ``table``'s one word
+    (``facid`` for ``facilities``, ``memid`` for ``members``): three letters glued to a key
+    word name a table only when that table is there ("acid", "solid" stay plain words)."""
+    stem, key = split_key(name)
+    w = words(name)
+    if key is not None or len(w) != 1 or len(table) != 1:
+        return stem, key
+    for key in GLUED_KEY_WORDS:
+        short = w[0][: -len(key)]
+        if w[0].endswith(key) and len(short) >= MIN_ABBREVIATION and _abbreviates(short, table[0]):
+            return (short,), key
     return (), None
 
 
@@ -250,8 +275,8 @@ def named_after_table(column: str, table: str) -> Level:
     ``pub_id`` in ``pub_info``)."""
     if column.lower() == "id":
         return Level.TABLE
-    stem, key = split_key(column)
     tw, raw = table_words(table), words(table)
+    stem, key = _split_for(column, tw)
     if key is None and _joined(words(column)) in (_joined(tw), _joined(raw)):
         return Level.TABLE  # productLine in productlines: a natural key, the table's name
     if key is None or key in RELATION_WORDS or not stem:
@@ -277,8 +302,8 @@ def name_level(column: str, parent: str, parent_key: str | None) -> Level:
         kw = words(parent_key)
         if _joined(cw) == _joined(kw):
             return Level.SAME
-    stem, key = split_key(column)
     tw, raw = table_words(parent), words(parent)
+    stem, key = _split_for(column, tw)
     if key is None and cw and cw[-1] not in RELATION_WORDS and cw in (tw, raw):
         return Level.ABBREVIATION  # customers.region -> regions: the table's name, no key word
     if key is None or not stem:

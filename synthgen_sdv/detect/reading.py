@@ -84,7 +84,9 @@ def table_files(data_dir: Path) -> dict[str, Path]:
         files[path.stem] = path
         folded[path.stem.lower()] = path.stem
     if not files:
-        raise InputError(f"--data-dir {data_dir}: no .csv or .parquet files in it")
+        others = sorted(p.name for p in data_dir.iterdir() if p.is_file())
+        seen = f" (it holds {_clip(others, 80)}: name delimited text files *.csv)" if others else ""
+        raise InputError(f"--data-dir {data_dir}: no .csv or .parquet files in it{seen}")
     return files
 
 
@@ -349,6 +351,12 @@ def _check_width(path: Path, n: int) -> None:
         )
 
 
+# A header cell no column is named: a NULL mark (MySQL's \N), a fraction (-6.0817), a number.
+_NULL_MARK = re.compile(r"^(\\N|NULL)$")
+_FRACTION = re.compile(r"^-?\d*\.\d+$")
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
 def _check_columns(raw: RawTable) -> None:
     """Refuse unusable column names; drop a nameless, empty column (a trailing delimiter)."""
     frame, name = raw.frame, raw.path.name
@@ -372,6 +380,13 @@ def _check_columns(raw: RawTable) -> None:
         if text.lower() in folded:
             problems.append(f"{name}: column '{text}' appears twice (names ignore case)")
         folded.setdefault(text.lower(), text)
+    header = [str(c).split("\x00")[0] for c in frame.columns]
+    data_like = [h for h in header if _NULL_MARK.match(h) or _NUMBER.match(h)]
+    if (problems and data_like) or any(_NULL_MARK.match(h) or _FRACTION.match(h) for h in header):
+        problems.append(
+            f"its first row looks like data, not column names ({_clip(header, 60)}): the file "
+            "seems to have no header row; add one naming the columns"
+        )
     if problems:
         raise InputError(f"{raw.path}: " + "; ".join(dict.fromkeys(problems)))
     raw.frame = frame.rename(columns=str)

@@ -31,22 +31,71 @@ NAME_SDTYPES = (
 )
 
 
+# Character classes of a text key's positions: letters as letters, digits as digits, then
+# the narrowest mix (text_regex).
+_CLASSES = (
+    ("[0-9]", "0123456789"),
+    ("[A-Z]", "ABCDEFGHIJKLMNOPQRSTUVWXYZ"),
+    ("[a-z]", "abcdefghijklmnopqrstuvwxyz"),
+    ("[0-9a-f]", "0123456789abcdef"),
+    ("[0-9A-F]", "0123456789ABCDEF"),
+    ("[0-9A-Z]", "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"),
+    ("[0-9a-z]", "0123456789abcdefghijklmnopqrstuvwxyz"),
+)
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+# A generated key needs room: a shape that can make at least this many times the keys it has
+# (``JAF-001`` .. ``BEV-005`` as ``[A-Z]{3}-[0-9]{3}``), else SDV's own ids are used.
+REGEX_ROOM = 100
+
+
 def text_regex(values: pd.Series) -> str | None:
-    """A regex SDV can generate new text keys from, when the keys share a simple shape."""
+    """A regex SDV can generate new text keys from, when the keys share a simple shape: UUIDs
+    stay UUIDs (``4b6c2304-2b9e-41e4-942a-cf11a1819378``), fixed-width codes keep their
+    letters, digits and separators position by position (``JAF-001``, ``BEV-004`` ->
+    ``[A-Z]{3}-[0-9]{3}``; a prefix every key shares stays as it is: ``SUP-[0-9]{3}``)."""
     v = values.dropna().astype(str)
     if v.empty:
         return None
     lengths = v.str.len()
+    if lengths.nunique() == 1:
+        n = int(lengths.iloc[0])
+        for cls, pattern in (("[A-Z]", r"[A-Z]+"), ("[a-z]", r"[a-z]+"), ("[0-9]", r"[0-9]+")):
+            if v.str.fullmatch(pattern).all():
+                return f"{cls}{{{n}}}"
+        m = v.str.extract(r"^([A-Za-z]+[-_]?)(\d+)$")
+        if m.notna().all().all() and m[0].nunique() == 1:
+            return re.escape(m[0].iloc[0]) + f"[0-9]{{{n - len(m[0].iloc[0])}}}"
+    lowered = v.str.lower()
+    if lowered.str.match(_UUID).all():
+        hexa = "[0-9a-f]" if (v == lowered).all() else "[0-9A-F]"
+        return "-".join(f"{hexa}{{{n}}}" for n in (8, 4, 4, 4, 12))
     if lengths.nunique() != 1:
         return None
     n = int(lengths.iloc[0])
-    for cls, pattern in (("[A-Z]", r"[A-Z]+"), ("[a-z]", r"[a-z]+"), ("[0-9]", r"[0-9]+")):
-        if v.str.fullmatch(pattern).all():
-            return f"{cls}{{{n}}}"
-    m = v.str.extract(r"^([A-Za-z]+[-_]?)(\d+)$")
-    if m.notna().all().all() and m[0].nunique() == 1:
-        return re.escape(m[0].iloc[0]) + f"[0-9]{{{n - len(m[0].iloc[0])}}}"
-    return None
+    chars = [set(v.str[i]) for i in range(n)]
+    parts: list[str] = []
+    room = 1.0
+    for i, seen in enumerate(chars):
+        fits = [(cls, len(alphabet)) for cls, alphabet in _CLASSES if seen <= set(alphabet)]
+        if len(seen) == 1 and not next(iter(seen)).isdigit() and (i == 0 or parts[-1][:1] != "["):
+            parts.append(re.escape(next(iter(seen))))  # a shared prefix letter or separator
+        elif len(seen) == 1 and not next(iter(seen)).isalnum():
+            parts.append(re.escape(next(iter(seen))))
+        elif fits:
+            parts.append(fits[0][0])
+            room *= fits[0][1]
+        else:
+            return None  # mixed classes at one position: no simple shape
+    if room < REGEX_ROOM * v.nunique():
+        return None
+    out, i = [], 0
+    while i < len(parts):
+        j = i
+        while j + 1 < len(parts) and parts[j + 1] == parts[i]:
+            j += 1
+        out.append(parts[i] if j == i else f"{parts[i]}{{{j - i + 1}}}")
+        i = j + 1
+    return "".join(out)
 
 
 def sdv_sdtypes(frames: dict[str, pd.DataFrame]) -> tuple[dict, dict[str, str | None]]:

@@ -115,14 +115,16 @@ class TableGraph:
         """The table whose rows are the data subjects (customers, not stores or dates).
 
         Structure alone cannot tell customers from a date dimension (both are roots above
-        orders), so: among roots with descendants, prefer the one with the most personal-data
-        columns (SDV PII sdtypes such as first_name, email), then the most descendant tables,
-        then the most rows that have children (a split cuts along those: a promotions table
-        whose one "no promotion" row holds every sale would leave the holdout all or nothing),
-        then the most rows. A root of fewer than ``MIN_ENTITIES`` rows (7 offices above
-        employees above customers; 4 regions) is too coarse to split 80/20, so the entity
-        descends to its child with descendants and enough rows, ranked the same way;
-        the tables above it are then shared, as dimensions are. Pass ``root_table`` where the
+        orders), so: among roots with descendants, prefer one whose subtree no table refers to
+        twice (OpenFlights' routes name two airports and one airline: split by airline, every
+        route stays whole; by airport, most are dropped), then the one with the most
+        personal-data columns (SDV PII sdtypes such as first_name, email), then the most
+        descendant tables, then the most rows that have children (a split cuts along those: a
+        promotions table whose one "no promotion" row holds every sale would leave the holdout
+        all or nothing), then the most rows. A root of fewer than ``MIN_ENTITIES`` rows (7
+        offices above employees above customers; 4 regions) is too coarse to split 80/20, so
+        the entity descends to its child with descendants and enough rows, ranked the same
+        way; the tables above it are then shared, as dimensions are. Pass ``root_table`` where the
         modeled subgraph is known.
         """
 
@@ -138,10 +140,32 @@ class TableGraph:
             ]
             return int(pd.concat(held, axis=1).any(axis=1).sum()) if held else 0
 
-        def rank(t: str) -> tuple[int, int, int, int, int, str]:
+        def crossings(t: str) -> int:
+            """Tables below ``t`` that refer twice to one table of its subtree (an edge table:
+            routes between two airports). Split by airport, a route lands in the holdout only
+            when both its airports do: most routes straddle the parts and are dropped, and the
+            holdout keeps a few percent of them."""
+            tree = {t, *self.descendants(t)}
+            return sum(
+                any(
+                    sum(r.parent == p for r in self.parents_of(c)) > 1
+                    for p in {r.parent for r in self.parents_of(c) if r.parent in tree}
+                )
+                for c in self.descendants(t)
+            )
+
+        def rank(t: str) -> tuple[int, int, int, int, int, int, str]:
             n_desc = len(self.descendants(t))
             # a store's city is personal data of no one: more PII columns, more of a subject
-            return (-min(n_desc, 1), -len(self.pii_columns(t)), -n_desc, -owners(t), -rows(t), t)
+            return (
+                -min(n_desc, 1),
+                crossings(t),
+                -len(self.pii_columns(t)),
+                -n_desc,
+                -owners(t),
+                -rows(t),
+                t,
+            )
 
         entity = sorted(self.roots, key=rank)[0]
         while data is not None and rows(entity) < MIN_ENTITIES:

@@ -104,8 +104,10 @@ def _prepare(dataset: Dataset, metadata: Any, root_table: str | None) -> tuple[T
     root = root_table or graph.entity_root(dataset)
     if root not in graph.tables:
         raise InputError(f"root table '{root}' is not in the metadata; tables: {graph.tables}")
-    if graph.primary_keys.get(root) is None:
+    if graph.primary_keys.get(root) is None and graph.descendants(root):
         raise InputError(f"root table '{root}' has no primary key to split by")
+    # A root without a key has no children (a foreign key needs one): its rows are split as
+    # they are, each row its own entity (a folder of unrelated tables, a fact with no key).
     return graph, root
 
 

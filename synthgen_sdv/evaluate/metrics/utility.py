@@ -20,28 +20,41 @@ from synthgen_sdv.evaluate.metrics.base import (
 from synthgen_sdv.evaluate.relations import Dataset, TableGraph
 
 
+def _via(rel, rels, side: str) -> str:
+    """The other table's name as a feature prefix, with the foreign key when that table is
+    linked twice (``routes`` -> ``airports`` as source and destination: ``airports(source_id)``
+    and ``airports(destination_id)``, not two ``airports.name`` columns)."""
+    other = getattr(rel, side)
+    if sum(getattr(r, side) == other for r in rels) > 1:
+        return f"{other}({rel.child_key})"
+    return other
+
+
 def feature_table(data: Dataset, graph: TableGraph, table: str) -> pd.DataFrame:
     """One row per ``table`` row: its own values, its parents' values, and per child table the
     number of children and the mean of their numeric values (one level each way)."""
     base = data[table]
     feats = [value_frame(base, graph, table)]
-    for rel in graph.parents_of(table):
+    parents = graph.parents_of(table)
+    for rel in parents:
         parent = data[rel.parent].drop_duplicates(rel.parent_key).set_index(rel.parent_key)
-        pvals = value_frame(parent, graph, rel.parent, prefix=f"{rel.parent}.")
+        pvals = value_frame(parent, graph, rel.parent, prefix=f"{_via(rel, parents, 'parent')}.")
         joined = pvals.reindex(base[rel.child_key].to_numpy())
         joined.index = base.index
         feats.append(joined)
     pk = graph.primary_keys.get(table)
     if pk is not None:
-        for rel in graph.children_of(table):
+        children = graph.children_of(table)
+        for rel in children:
             child = data[rel.child]
+            name = _via(rel, children, "child")
             cvals = value_frame(child, graph, rel.child)
             numeric = cvals.select_dtypes("number")
             grouped = numeric.groupby(child[rel.child_key].to_numpy())
-            agg = grouped.mean().add_prefix(f"{rel.child}.mean_")
-            agg[f"{rel.child}.count"] = child.groupby(rel.child_key).size()
+            agg = grouped.mean().add_prefix(f"{name}.mean_")
+            agg[f"{name}.count"] = child.groupby(rel.child_key).size()
             joined = agg.reindex(base[pk].to_numpy())
-            joined[f"{rel.child}.count"] = joined[f"{rel.child}.count"].fillna(0)
+            joined[f"{name}.count"] = joined[f"{name}.count"].fillna(0)
             joined.index = base.index
             feats.append(joined)
     return pd.concat(feats, axis=1)

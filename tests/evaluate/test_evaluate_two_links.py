@@ -1,0 +1,127 @@
+"""Shapes of public databases the evaluation stage met late: a child linked twice to one parent
+(OpenFlights' routes -> airports as source and destination) and a folder whose entity root has
+no key (tables that nothing links)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from synthgen_sdv.evaluate.metrics.utility import feature_table
+from synthgen_sdv.evaluate.relations import TableGraph
+from synthgen_sdv.evaluate.split import split_by_root, subsample_by_root
+
+
+def _routes() -> tuple[dict, dict]:
+    rng = np.random.default_rng(0)
+    airports = pd.DataFrame(
+        {"airport_id": range(1, 21), "name": [f"a{i}" for i in range(20)], "alt": rng.random(20)}
+    )
+    routes = pd.DataFrame(
+        {
+            "route_id": range(200),
+            "src_id": rng.integers(1, 21, 200),
+            "dst_id": rng.integers(1, 21, 200),
+            "stops": rng.integers(0, 2, 200),
+        }
+    )
+    meta = {
+        "METADATA_SPEC_VERSION": "V1",
+        "tables": {
+            "airports": {
+                "primary_key": "airport_id",
+                "columns": {
+                    "airport_id": {"sdtype": "id"},
+                    "name": {"sdtype": "categorical"},
+                    "alt": {"sdtype": "numerical"},
+                },
+            },
+            "routes": {
+                "primary_key": "route_id",
+                "columns": {
+                    "route_id": {"sdtype": "id"},
+                    "src_id": {"sdtype": "id"},
+                    "dst_id": {"sdtype": "id"},
+                    "stops": {"sdtype": "numerical"},
+                },
+            },
+        },
+        "relationships": [
+            {
+                "parent_table_name": "airports",
+                "parent_primary_key": "airport_id",
+                "child_table_name": "routes",
+                "child_foreign_key": fk,
+            }
+            for fk in ("src_id", "dst_id")
+        ],
+    }
+    return {"airports": airports, "routes": routes}, meta
+
+
+def test_a_parent_linked_twice_gives_one_feature_set_per_link():
+    data, meta = _routes()
+    graph = TableGraph(meta)
+    child = feature_table(data, graph, "routes")
+    assert child.columns.is_unique
+    src, dst = child["airports(src_id).alt"], child["airports(dst_id).alt"]
+    alt = data["airports"].set_index("airport_id")["alt"]
+    assert src.tolist() == alt.reindex(data["routes"]["src_id"]).tolist()
+    assert dst.tolist() == alt.reindex(data["routes"]["dst_id"]).tolist()
+    parent = feature_table(data, graph, "airports")
+    assert parent.columns.is_unique
+    assert parent["routes(src_id).count"].sum() == parent["routes(dst_id).count"].sum() == 200
+
+
+def test_a_root_without_a_key_and_without_children_is_split_by_rows():
+    rng = np.random.default_rng(0)
+    data = {
+        "people": pd.DataFrame({"name": [f"p{i}" for i in range(50)], "age": rng.random(50)}),
+        "planes": pd.DataFrame({"model": [f"m{i}" for i in range(10)]}),
+    }
+    meta = {
+        "METADATA_SPEC_VERSION": "V1",
+        "tables": {
+            "people": {
+                "columns": {"name": {"sdtype": "categorical"}, "age": {"sdtype": "numerical"}}
+            },
+            "planes": {"columns": {"model": {"sdtype": "categorical"}}},
+        },
+        "relationships": [],
+    }
+    split = split_by_root(data, meta, holdout_fraction=0.2, seed=1, root_table="people")
+    assert len(split.holdout["people"]) == 10 and len(split.train["people"]) == 40
+    assert not set(split.holdout["people"]["name"]) & set(split.train["people"]["name"])
+    pd.testing.assert_frame_equal(split.train["planes"], data["planes"])
+    sample = subsample_by_root(data, meta, 20, seed=1, root_table="people")
+    assert len(sample.data["people"]) == 20
+
+
+def test_the_entity_root_is_not_a_table_an_edge_table_names_twice():
+    """Routes name two airports and one airline. Split by airport, a route is kept only when
+    both its airports land in the same part (most are dropped); split by airline, every route
+    stays whole, so the airline is the entity even though airports have more rows with
+    children."""
+    data, meta = _routes()
+    rng = np.random.default_rng(2)
+    data["airlines"] = pd.DataFrame({"airline_id": range(1, 41), "active": rng.integers(0, 2, 40)})
+    data["routes"]["airline_id"] = rng.integers(1, 41, len(data["routes"]))
+    meta["tables"]["airlines"] = {
+        "primary_key": "airline_id",
+        "columns": {"airline_id": {"sdtype": "id"}, "active": {"sdtype": "categorical"}},
+    }
+    meta["tables"]["routes"]["columns"]["airline_id"] = {"sdtype": "id"}
+    meta["relationships"].append(
+        {
+            "parent_table_name": "airlines",
+            "parent_primary_key": "airline_id",
+            "child_table_name": "routes",
+            "child_foreign_key": "airline_id",
+        }
+    )
+    assert TableGraph(meta).entity_root(data) == "airlines"
+    split = split_by_root(data, meta, holdout_fraction=0.2, seed=0)
+    assert len(split.train["routes"]) + len(split.holdout["routes"]) == len(data["routes"])
+    by_airport = split_by_root(data, meta, holdout_fraction=0.2, seed=0, root_table="airports")
+    kept = len(by_airport.train["routes"]) + len(by_airport.holdout["routes"])
+    assert kept < 0.8 * len(data["routes"])  # what the old choice lost
