@@ -58,7 +58,7 @@ from synthgen_sdv.runs.study import (
 )
 from synthgen_sdv.runs.user_estimate import estimate_user
 from synthgen_sdv.synth.base import for_table
-from synthgen_sdv.synth.batches import countable_keys, refers_to_counted, shift_keys
+from synthgen_sdv.synth.batches import countable_keys, global_keys, refers_to_counted
 from synthgen_sdv.synth.keys import (
     CompositeKey,
     HiddenKeys,
@@ -102,8 +102,7 @@ def _frame(data: bytes) -> pd.DataFrame:
 
 @SOURCE_KINDS.register("user")
 class UserSource(Source):
-    """The tables of ``data_dir`` (typed, with detected or checked metadata) read on ``load``;
-    or an already loaded ``user``."""
+    """The typed tables of ``data_dir`` and their metadata, read on ``load``; or ``user``."""
 
     kind = "user"
     batched = True
@@ -239,7 +238,7 @@ class UserSource(Source):
 
     def batchable(self, fitted: Fitted) -> bool:
         """Batches need keys that can be counted across them: every modeled table's primary
-        key an integer SDV draws at random (``synth.batches.countable_keys``), and every
+        key an integer or text SDV draws at random (``batches.countable_keys``), and every
         composite key with a column that refers to such a table (its combinations then hold
         a key of their own batch, so they cannot repeat across batches)."""
         hidden, _ = self._state(fitted)
@@ -252,7 +251,7 @@ class UserSource(Source):
         )
 
     def renumbered(self, fitted: Fitted) -> set[str]:
-        """Modeled tables whose integer keys are counted (1, 2, ... across the batches)."""
+        """Modeled tables whose keys are counted (1, 2, ... across batches; text spelled)."""
         return countable_keys(fitted.synthesizer, fitted.modeled)
 
     def finish_tables(
@@ -268,7 +267,7 @@ class UserSource(Source):
         ``finish`` (with the batch's ``seed`` and ``scale``)."""
         meta = _modeled_metadata(fitted)
         counted = {t: meta["tables"][t]["primary_key"] for t in self.renumbered(fitted)}
-        shifted = shift_keys(sampled, counted, meta["relationships"], offsets or {})
+        shifted = global_keys(fitted.synthesizer, sampled, counted, meta, offsets or {})
         tables, _notes = self._rebuilt(shifted, fitted, self.seed if seed is None else seed, scale)
         _refuse_placeholders(tables, subgraph(self._user.metadata, list(tables), True), [])
         return tables

@@ -45,9 +45,10 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from synthgen_sdv.synth import pii
+from synthgen_sdv.synth import pii, unique
 from synthgen_sdv.synth.base import Synthesizer
 from synthgen_sdv.synth.seeding import derive_seed
+from synthgen_sdv.synth.text_keys import KeyFormat, as_text
 
 #: about how many rows (all modeled tables together) one batch samples
 BATCH_ROWS = 200_000
@@ -65,6 +66,9 @@ class Batch:
     index: int
     scale: float
     seed: int
+    #: every batch's scale, in order (empty for a sample of one batch): the batch's place in
+    #: the whole, from which unique columns continue across batches (``unique.Place``)
+    scales: tuple[float, ...] = ()
 
 
 def batch_scale(fitted_rows: Mapping[str, int], widths: Mapping[str, int] | None = None) -> int:
@@ -109,16 +113,15 @@ def plan_batches(
     count = max(1, math.ceil(scale / step - 1e-9))
     if count == 1:  # the scale as given: a synthesizer's seeds derive from it (2 is not 2.0)
         return [Batch(0, scale, batch_seed(seed, 0))]
-    out = []
-    for i in range(count):
-        part = step if i < count - 1 else scale - step * (count - 1)
-        out.append(Batch(i, float(part), batch_seed(seed, i)))
-    return out
+    last = scale - step * (count - 1)
+    parts = tuple(float(step if i < count - 1 else last) for i in range(count))
+    return [Batch(i, part, batch_seed(seed, i), parts) for i, part in enumerate(parts)]
 
 
 def _key_transformers(synthesizer: Synthesizer, tables: Collection[str]) -> dict[str, Any]:
-    """RDT's Faker generators of the primary keys of ``tables``, by table (none if the model is
-    not an SDV multi-table model with the private layout this reads)."""
+    """RDT's generators of the primary keys of ``tables`` that can be counted, by table: random
+    integers, and text of a pattern or digits (``text_keys.KeyFormat``); none if the model is
+    not an SDV multi-table model with the private layout this reads."""
     model = getattr(synthesizer, "model", None)
     out = {}
     for name, table in getattr(model, "_table_synthesizers", {}).items():
@@ -128,19 +131,31 @@ def _key_transformers(synthesizer: Synthesizer, tables: Collection[str]) -> dict
         key = getattr(processor, "_primary_key", None)
         fields = getattr(getattr(processor, "_hyper_transformer", None), "field_transformers", {})
         transformer = fields.get(key)
-        if (
-            type(transformer).__name__ == "AnonymizedFaker"
-            and getattr(transformer, "function_name", None) == "random_int"
-            and hasattr(transformer, "_reverse_transform_with_fallback")
-        ):
+        kind = type(transformer).__name__
+        drawn = {"AnonymizedFaker": "_reverse_transform_with_fallback", "RegexGenerator": "_sample"}
+        if kind not in drawn or not hasattr(transformer, drawn[kind]):
+            continue
+        integers = getattr(transformer, "function_name", None) == "random_int"
+        if integers or KeyFormat.of(transformer) is not None:
             out[name] = transformer
     return out
 
 
 def countable_keys(synthesizer: Synthesizer, tables: Collection[str]) -> set[str]:
-    """Tables of ``tables`` whose primary keys SDV draws as random integers: ``counted_keys``
-    can count them instead, and ``shift_keys`` make them unique across batches."""
+    """Tables of ``tables`` whose primary keys SDV draws as random integers or text of a
+    pattern: ``counted_keys`` can count them instead, ``shift_keys`` make them unique across
+    batches, and ``text_keys.as_text`` writes the text ones as text (``text_key_formats``)."""
     return set(_key_transformers(synthesizer, tables))
+
+
+def text_key_formats(synthesizer: Synthesizer, tables: Collection[str]) -> dict[str, KeyFormat]:
+    """The counted keys of ``tables`` that are text, and how they are written."""
+    out = {}
+    for name, transformer in _key_transformers(synthesizer, tables).items():
+        fmt = KeyFormat.of(transformer)
+        if fmt is not None:
+            out[name] = fmt
+    return out
 
 
 def refers_to_counted(
@@ -158,6 +173,24 @@ def refers_to_counted(
     )
 
 
+def key_parent(
+    table: str, column: str, relationships: list[dict[str, Any]], counted: Collection[str]
+) -> str | None:
+    """The counted parent whose keys ``table``'s key ``column`` holds when it is a foreign
+    key too (a one-to-one extension: ``pub_info.pub_id -> publishers``), else None. Such a
+    key is the parent's key, moved with the parent's (unique across batches: each batch
+    takes its parent keys from a range of its own)."""
+    for r in relationships:
+        if (
+            r["child_table_name"] == table
+            and r["child_foreign_key"] == column
+            and r["parent_table_name"] in counted
+            and r["parent_table_name"] != table
+        ):
+            return str(r["parent_table_name"])
+    return None
+
+
 def shift_keys(
     tables: Mapping[str, pd.DataFrame],
     counted: Mapping[str, str],
@@ -167,10 +200,13 @@ def shift_keys(
 ) -> dict[str, pd.DataFrame]:
     """One batch's counted keys (0, 1, ... per batch, ``counted``: table -> key column) made
     global: ``start`` plus the rows of the batches before, and the foreign keys of
-    ``relationships`` that point at them moved along (so they still resolve)."""
+    ``relationships`` that point at them moved along (so they still resolve; a key that is a
+    foreign key too moves as the foreign key, ``key_parent``)."""
     out = dict(tables)
     moved = {t: start + int(offset.get(t, 0)) for t in counted if t in out}
     for table, shift in moved.items():
+        if key_parent(table, counted[table], relationships, counted):
+            continue  # a key that is a foreign key too: moved with its parent's keys below
         frame = out[table].copy()
         frame[counted[table]] = pd.to_numeric(frame[counted[table]]).astype("int64") + shift
         out[table] = frame
@@ -185,12 +221,30 @@ def shift_keys(
     return out
 
 
+def global_keys(
+    synthesizer: Synthesizer,
+    tables: Mapping[str, pd.DataFrame],
+    counted: Mapping[str, str],
+    metadata: Mapping[str, Any],
+    offset: Mapping[str, int],
+) -> dict[str, pd.DataFrame]:
+    """One batch's counted keys (``counted``: table -> key column) made global
+    (``shift_keys``), the text ones then spelled as text (``text_keys.as_text``), foreign keys
+    along, by the modeled ``metadata``'s relationships."""
+    rels = metadata["relationships"]
+    shifted = shift_keys(tables, counted, rels, offset)
+    texts = text_key_formats(synthesizer, counted)
+    formats = {t: (counted[t], fmt) for t, fmt in texts.items()}
+    parented = [t for t, key in counted.items() if key_parent(t, key, rels, counted)]
+    return as_text(shifted, formats, rels, parented)
+
+
 @contextlib.contextmanager
 def counted_keys(synthesizer: Synthesizer, tables: Collection[str]) -> Iterator[None]:
     """While sampling, the primary keys of ``tables`` are 0, 1, 2, ... (unique, as SDV's are)
     instead of one Faker draw per row; only for keys the caller renumbers anyway."""
-    patched = list(_key_transformers(synthesizer, tables).values())
-    for transformer in patched:
+    patched = []
+    for transformer in _key_transformers(synthesizer, tables).values():
         start = [0]
 
         def count(size: int, start: list[int] = start) -> np.ndarray:
@@ -198,12 +252,17 @@ def counted_keys(synthesizer: Synthesizer, tables: Collection[str]) -> Iterator[
             start[0] += size
             return values
 
-        transformer._reverse_transform_with_fallback = count
+        if type(transformer).__name__ == "RegexGenerator":  # RDT's _sample(n, unique) -> list
+            transformer._sample = lambda size, _unique, count=count: list(count(size))
+            patched.append((transformer, "_sample"))
+        else:
+            transformer._reverse_transform_with_fallback = count
+            patched.append((transformer, "_reverse_transform_with_fallback"))
     try:
         yield
     finally:
-        for transformer in patched:
-            del transformer._reverse_transform_with_fallback
+        for transformer, name in patched:
+            delattr(transformer, name)
 
 
 # --- sampling, in order, in this process or in forked workers ---------------------------------
@@ -222,8 +281,17 @@ def sample_batch(
     tables. The keys of ``renumbered`` tables are counted (``counted_keys``); PII pools are
     shared across batches when there are several (``pii.shared_pools``)."""
     pools = pii.shared_pools(seed, batch.index) if count > 1 else contextlib.nullcontext()
-    with counted_keys(synthesizer, renumbered), pools:
+    with counted_keys(synthesizer, renumbered), pools, unique.placed(place(synthesizer, batch)):
         return synthesizer.sample(batch.scale, seed=batch.seed)
+
+
+def place(synthesizer: Synthesizer, batch: Batch) -> unique.Place | None:
+    """``batch``'s place in its sample (None for a sample of one batch), with the fitted rows
+    of the model's tables (SDV's HMA samples ``round(rows x scale)`` of each)."""
+    if len(batch.scales) < 2:
+        return None
+    sizes = getattr(getattr(synthesizer, "model", None), "_table_sizes", None) or {}
+    return unique.Place(batch.index, batch.scales, {t: int(n) for t, n in sizes.items()})
 
 
 _STATE: dict[str, Any] = {}

@@ -28,6 +28,16 @@ The sampler re-labels a table's unique columns as soon as the table is sampled
 day must see the days the output will hold. Re-labelling is idempotent, so ``marginals``
 applying it again after sampling changes nothing there.
 
+A sample cut into batches (``synth.batches``) draws each batch on its own, so each batch's
+targets alone would start again from the real minimum and repeat the first batch's values. A
+batch is therefore given its place in the whole (``Place``, set by ``placed`` around the
+batch's draw): every batch's scale, hence every table's rows in every batch (``round(fitted
+rows x scale)``, the count HMA samples), known from the plan up front. The whole sample's
+targets are laid over the rows of all batches, merged in order of their evenly spaced
+positions (``Place.slots``), and a batch takes the targets of its own rows: the batches are
+disjoint, together they are the whole's targets (distinct), each spans the whole range, and
+each is a function of the plan and the seed only, the same for any number of workers.
+
 Public API: ``UniqueValues`` (``learn(table, column, values, kind)``, ``relabel(column, rng)``),
 ``keep_unique(tables, table, columns, seed)``. ``treatment`` picks the columns (rule
 ``unique``), ``marginals`` learns and applies them with the per-value shares.
@@ -35,7 +45,9 @@ Public API: ``UniqueValues`` (``learn(table, column, values, kind)``, ``relabel(
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import contextlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -59,6 +71,61 @@ KIND_OF_SDTYPE = {"numerical": "number", "datetime": "datetime"}
 #: decimals tried when looking for a number's grid (beyond: continuous)
 MAX_DECIMALS = 6
 KINDS = ("number", "datetime")
+
+
+@dataclass(frozen=True)
+class Place:
+    """One batch's place in a sample cut into batches: its ``index``, every batch's ``scale``
+    (the plan's, in order) and each table's fitted rows (``sizes``)."""
+
+    index: int
+    scales: tuple[float, ...]
+    sizes: Mapping[str, int] = field(default_factory=dict)
+
+    def rows(self, table: str) -> list[int] | None:
+        """The rows of ``table`` in every batch (None for a table of unknown size)."""
+        size = self.sizes.get(table)
+        return None if size is None else [round(int(size) * s) for s in self.scales]
+
+    def slots(self, table: str, n: int) -> tuple[np.ndarray, int] | None:
+        """Where ``n`` values of this batch's ``table`` sit among the whole sample's: their
+        indexes (ascending) into its ascending targets, and how many those are (the rows of
+        every batch). None when the place says nothing: one batch, or an unknown table.
+
+        Row ``j`` of a batch of ``R`` rows sits at ``(j + 0.5) / R``; the rows of all batches
+        merged in that order (ties: the earlier batch first) are the whole's order. A batch's
+        ``n`` known values (its non-null rows) take evenly spaced rows of its own."""
+        rows = self.rows(table)
+        if rows is None or len(rows) < 2:
+            return None
+        own = max(rows[self.index], n)  # more values than planned rows: never seen, but safe
+        j = np.floor((np.arange(n) + 0.5) * (own / n)).astype(np.int64) if n else np.arange(0)
+        odd_own = 2 * j + 1
+        index = j.copy()
+        for c, other in enumerate(rows):
+            if c == self.index or other == 0:
+                continue
+            # rows j' of batch c before row j: (2j'+1) * own < (2j+1) * other (<= if c is first)
+            a = odd_own * int(other)
+            last = a // own if c < self.index else (a - 1) // own  # the largest odd 2j'+1
+            index += np.minimum((last + 1) // 2, other)
+        total = sum(rows) - rows[self.index] + own
+        return index, total
+
+
+_PLACE: list[Place | None] = [None]
+
+
+@contextlib.contextmanager
+def placed(place: Place | None) -> Iterator[None]:
+    """While a batch is drawn, unique columns take their part of the whole sample's targets
+    (``Place``) instead of a whole range of their own."""
+    before = _PLACE[0]
+    _PLACE[0] = place
+    try:
+        yield
+    finally:
+        _PLACE[0] = before
 
 
 @dataclass(frozen=True, eq=False)
@@ -129,6 +196,16 @@ class UniqueValues:
         out = origin + k.astype(float) * float(self.unit)
         return np.round(out, MAX_DECIMALS) if not self.integer else np.rint(out)
 
+    def batch_targets(self, n: int) -> np.ndarray:
+        """``n`` targets, ascending: this batch's part of the whole sample's when a batch is
+        being drawn (``placed``), else ``targets(n)``."""
+        place = _PLACE[0]
+        found = place.slots(self.table, n) if place is not None else None
+        if found is None:
+            return self.targets(n)
+        index, total = found
+        return self.targets(total)[index]
+
     # ------------------------------------------------------------------ relabel
     def relabel(self, column: pd.Series, rng: np.random.Generator) -> pd.Series:
         """``column`` with its non-null rows given distinct values by rank (module doc)."""
@@ -137,7 +214,7 @@ class UniqueValues:
         if n == 0 or len(self.values) == 0:
             return column
         order = np.lexsort((rng.random(n), self._rank_keys(column[known])))
-        labels = self.targets(n)
+        labels = self.batch_targets(n)
         if self.kind == "datetime":
             values = np.empty(n, dtype="datetime64[ns]")
             values[order] = labels.view("datetime64[ns]")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -154,3 +155,45 @@ def test_a_composite_key_that_holds_a_counted_key_batches_and_stays_unique(tmp_p
     assert len(combos) > 0 and not combos.duplicated().any()
     assert got["order_lines"]["order_id"].isin(got["orders"]["order_id"]).all()
     assert got["orders"]["order_id"].is_unique
+
+
+# --- text keys (pubs: bothify ids, four-digit publisher ids, a one-to-one pub_info) ----------
+
+PUBS = Path(__file__).resolve().parents[1] / "data" / "corpus" / "pubs"
+
+
+@pytest.fixture(scope="module")
+def pubs_model(tmp_path_factory):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = sg.fit(sg.read(PUBS), synthesizer="hma")
+    return model.save(tmp_path_factory.mktemp("pubs_model") / "M")
+
+
+def test_text_keys_are_counted_across_batches_and_stay_text(pubs_model, monkeypatch, tmp_path):
+    fitted = load_fitted(pubs_model)
+    assert fitted.source.batchable(fitted)  # text keys no longer force one draw
+    texts = batches.text_key_formats(fitted.synthesizer, fitted.modeled)
+    assert {"authors", "titles", "publishers"} <= set(texts)
+    monkeypatch.setattr(batches, "BATCH_ROWS", 600)
+    assert len(plan_batches(8, 1, fitted.rows)) == 4
+    outs = []
+    for workers in (1, 2):
+        outs.append(tmp_path / f"w{workers}")
+        run_sample(pubs_model, outs[-1], ["parquet"], scale=8, seed=1, workers=workers)
+    meta = json.loads((outs[0] / "metadata" / "detected_metadata.json").read_text())
+    data = {p.stem: pd.read_parquet(p) for p in (outs[0] / "data").glob("*.parquet")}
+    for name, table in meta["tables"].items():
+        key = table.get("primary_key")
+        if name in fitted.modeled and isinstance(key, str):
+            assert data[name][key].is_unique, name  # across the 4 batches
+    for name in ("authors", "titles", "publishers"):
+        key = meta["tables"][name]["primary_key"]
+        assert data[name][key].map(type).eq(str).all(), name  # text, as the input's
+    assert data["publishers"]["pub_id"].str.fullmatch(r"\d{4}").all()  # its shape kept
+    for r in meta["relationships"]:
+        child, parent = data[r["child_table_name"]], data[r["parent_table_name"]]
+        values = child[r["child_foreign_key"]].dropna()
+        assert values.isin(parent[r["parent_primary_key"]]).all(), r
+    for path in sorted((outs[0] / "data").iterdir()):
+        assert path.read_bytes() == (outs[1] / "data" / path.name).read_bytes(), path.name
