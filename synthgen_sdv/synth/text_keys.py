@@ -13,12 +13,15 @@ keys that point at them alike:
   scrambled by a fixed bijection of the pattern's values (``k * MULTIPLIER + OFFSET`` modulo
   their number) and spelled in the pattern, so keys look like SDV's and stay distinct;
 - digits of a width (``[0-9]{n}``, ``\\d{n}``): the count, zero-padded (past ``10**n`` keys it
-  grows longer, as RDT's own fallback counts on).
+  grows longer, as RDT's own fallback counts on);
+- another regex made only of character classes with counts and literals, as detection writes
+  for codes (``[A-Z]{2}[0-9]{4}``, ``[0-9]{3}\\-[0-9]{2}\\-[0-9]{4}``): spelled like a pattern,
+  one alphabet per position, if it holds at least ``MIN_REGEX_VALUES`` keys.
 
 Both are functions of the count only, so keys are unique across batches, the same for any
 number of workers, and a sample of one batch (drawn as before, not counted) is unchanged. A
 pattern with fewer than ``MIN_VALUES`` values, or another regex, is not counted: its model is
-sampled in one draw as before.
+sampled in one draw as before. A count past a format's size is an error that says so.
 """
 
 from __future__ import annotations
@@ -45,6 +48,11 @@ OFFSET = 7_919
 LETTERS = string.ascii_letters  # Faker's bothify letters
 DIGITS = string.digits
 _DIGITS_REGEX = re.compile(r"^(?:\[0-9\]|\\d)\{(\d+)\}$")
+#: a regex of positions only: a class (``[A-Z0-9]``, ``\\d``) or a literal, each with a count
+_REGEX_TOKEN = re.compile(r"(\[[^\]^]+\]|\\d|\\.|[A-Za-z0-9_ :/.-])(?:\{(\d+)\})?")
+#: a code regex must hold at least this many keys to be counted (pubs' ``[A-Z]{2}[0-9]{4}``:
+#: 6.8 million)
+MIN_REGEX_VALUES = 10**6
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,7 @@ class KeyFormat:
 
     pattern: str | None = None
     width: int | None = None
+    slots: tuple[str, ...] | None = None  # a code regex: the characters of each position
 
     @classmethod
     def of(cls, transformer: Any) -> KeyFormat | None:
@@ -65,15 +74,26 @@ class KeyFormat:
                 return cls(pattern=pattern)
             return None
         if kind == "RegexGenerator":
-            found = _DIGITS_REGEX.match(str(getattr(transformer, "regex_format", "")))
-            return cls(width=int(found.group(1))) if found else None
+            regex = str(getattr(transformer, "regex_format", ""))
+            found = _DIGITS_REGEX.match(regex)
+            if found:
+                return cls(width=int(found.group(1)))
+            slots = regex_slots(regex)
+            if slots is not None and cls(slots=slots).size() >= MIN_REGEX_VALUES:
+                return cls(slots=slots)
         return None
+
+    def _alphabets(self) -> list[str]:
+        """The characters of each position (a literal: itself alone)."""
+        if self.slots is not None:
+            return list(self.slots)
+        return [_alphabet(c) or c for c in self.pattern or ""]
 
     def size(self) -> int:
         """How many distinct keys the format holds (a digit key of any width: unbounded)."""
-        if self.pattern is None:
+        if self.pattern is None and self.slots is None:
             return 0
-        return math.prod(len(_alphabet(c) or "x") for c in self.pattern)
+        return math.prod(len(a) for a in self._alphabets())
 
     def spell(self, counts: np.ndarray, salt: int = 0) -> np.ndarray:
         """The keys of ``counts`` (whole numbers >= 0), as text; ``salt`` moves a pattern's
@@ -81,11 +101,13 @@ class KeyFormat:
         k = np.asarray(counts, dtype=np.int64)
         if self.width is not None:
             return np.array([str(int(v)).zfill(self.width) for v in k], dtype=object)
-        assert self.pattern is not None
         size = self.size()
         if len(k) and int(k.max()) >= size:
+            shown = self.pattern or "".join(
+                f"[{a}]" if len(a) > 1 else a for a in self._alphabets()
+            )
             raise SynthgenError(
-                f"{int(k.max()) + 1:,} keys asked of the key pattern {self.pattern!r}, which holds "
+                f"{int(k.max()) + 1:,} keys asked of the key pattern {shown!r}, which holds "
                 f"{size:,}: sample a smaller scale"
             )
         # a bijection: MULTIPLIER is prime to size; exact in int64 while size * MULTIPLIER fits
@@ -93,10 +115,9 @@ class KeyFormat:
         value = (k.astype(object) if wide else k) * MULTIPLIER + (OFFSET + salt) % size
         value = value % size
         chars = []
-        for c in reversed(self.pattern):
-            alphabet = _alphabet(c)
-            if alphabet is None:
-                chars.append(np.full(len(k), c, dtype=object))
+        for alphabet in reversed(self._alphabets()):
+            if len(alphabet) == 1:
+                chars.append(np.full(len(k), alphabet, dtype=object))
                 continue
             radix = len(alphabet)
             chars.append(np.asarray(list(alphabet), dtype=object)[(value % radix).astype(np.int64)])
@@ -105,6 +126,49 @@ class KeyFormat:
         for column in reversed(chars):
             out = out + column
         return out
+
+
+def regex_slots(regex: str) -> tuple[str, ...] | None:
+    """The characters of each position of a regex made only of classes and literals with
+    counts (``[A-Z]{2}[0-9]{4}``, ``\\d{3}\\-\\d{2}``), or None for any other regex."""
+    slots: list[str] = []
+    at = 0
+    while at < len(regex):
+        token = _REGEX_TOKEN.match(regex, at)
+        if token is None:
+            return None
+        chars = _class_chars(token.group(1))
+        if chars is None:
+            return None
+        slots += [chars] * int(token.group(2) or 1)
+        at = token.end()
+    return tuple(slots) if slots else None
+
+
+def _class_chars(token: str) -> str | None:
+    """The characters one regex position stands for, in order (None: not understood)."""
+    if token == "\\d":
+        return DIGITS
+    if token.startswith("\\"):
+        return token[1]
+    if not token.startswith("["):
+        return token
+    body, chars = token[1:-1], []
+    i = 0
+    while i < len(body):
+        if i + 2 < len(body) and body[i + 1] == "-":
+            lo, hi = ord(body[i]), ord(body[i + 2])
+            if hi < lo:
+                return None
+            chars += [chr(c) for c in range(lo, hi + 1)]
+            i += 3
+        elif body[i] == "\\" and i + 1 < len(body):
+            chars.append(body[i + 1])
+            i += 2
+        else:
+            chars.append(body[i])
+            i += 1
+    return "".join(dict.fromkeys(chars)) or None
 
 
 def _alphabet(c: str) -> str | None:

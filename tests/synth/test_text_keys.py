@@ -4,6 +4,8 @@ formats that can be counted are."""
 
 from __future__ import annotations
 
+import string
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -37,7 +39,12 @@ def test_digits_keep_their_width_and_grow_past_it():
         (AnonymizedFaker(function_name="bothify", function_kwargs={"text": "??#"}), None),  # few
         (RegexGenerator(regex_format="[0-9]{4}"), KeyFormat(width=4)),
         (RegexGenerator(regex_format=r"\d{6}"), KeyFormat(width=6)),
-        (RegexGenerator(regex_format="[A-Z]{2}[0-9]{4}"), None),  # another regex: one draw
+        (  # a code of classes and literals: one alphabet per position
+            RegexGenerator(regex_format=r"[A-Z]{2}[0-9]{4}"),
+            KeyFormat(slots=(string.ascii_uppercase,) * 2 + (string.digits,) * 4),
+        ),
+        (RegexGenerator(regex_format="[A-Z]{2}"), None),  # 676 keys: too few to count
+        (RegexGenerator(regex_format="[A-Z]+[0-9]*"), None),  # another regex: one draw
         (AnonymizedFaker(function_name="random_int"), None),  # an integer: counted as is
     ],
 )
@@ -64,3 +71,18 @@ def test_as_text_spells_keys_and_the_foreign_keys_to_them_alike():
     assert child.dropna().isin(parent).all()
     assert child[0] == parent[2] and child[2] == child[3] == parent[0]
     assert out["child"]["cid"].tolist() == [1, 2, 3, 4]  # integer keys untouched
+
+
+def test_a_code_regex_is_spelled_position_by_position_and_stays_distinct():
+    from synthgen_sdv.core.errors import SynthgenError
+    from synthgen_sdv.synth.text_keys import regex_slots
+
+    fmt = KeyFormat(slots=regex_slots(r"[0-9]{3}\-[0-9]{2}\-[0-9]{4}"))  # pubs' au_id
+    keys = fmt.spell(np.arange(5000), salt=11)
+    assert len(set(keys)) == 5000
+    assert all(len(k) == 11 and k[3] == "-" and k[6] == "-" for k in keys)
+    assert all(k.replace("-", "").isdigit() for k in keys)
+    small = KeyFormat(slots=regex_slots("[A-C]{2}"))
+    assert sorted(small.spell(np.arange(9))) == sorted(a + b for a in "ABC" for b in "ABC")
+    with pytest.raises(SynthgenError, match="holds 9"):
+        small.spell(np.arange(10))
