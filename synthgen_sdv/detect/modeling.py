@@ -64,6 +64,9 @@ class FitState:
 
     date_keys: list[DateKey] = field(default_factory=list)
     left_out: list[tuple[LeftOut, LinkShape]] = field(default_factory=list)
+    #: the smallest real value of each modeled table's integer primary key: counted keys
+    #: start there (an order 10248, an employee 1), as the data's do
+    key_starts: dict[str, int] = field(default_factory=dict)
 
     def describe(self) -> list[str]:
         """One note per change, for the run's notes."""
@@ -106,6 +109,7 @@ class FitState:
                 }
                 for lo, shape in self.left_out
             ],
+            "key_starts": dict(self.key_starts),
         }
 
     @classmethod
@@ -134,7 +138,8 @@ class FitState:
             )
             for x in doc.get("left_out", [])
         ]
-        return cls(dates, left)
+        starts = {t: int(v) for t, v in doc.get("key_starts", {}).items()}
+        return cls(dates, left, starts)
 
 
 def _key_columns(metadata: dict, table: str) -> list[str]:
@@ -175,6 +180,10 @@ def fit_tables(
         metadata["tables"][r.child]["columns"].pop(r.column, None)
     for name in modeled:
         pk = metadata["tables"][name].get("primary_key")
+        if isinstance(pk, str) and user.types[name].get(pk) == "int":
+            keys = pd.to_numeric(user.tables[name][pk], errors="coerce").dropna()
+            if len(keys):
+                state.key_starts[name] = int(keys.min())
         if not isinstance(pk, str) or user.types[name][pk] not in ("date", "datetime"):
             continue
         real = np.sort(user.tables[name][pk].dropna().unique().astype("datetime64[ns]"))

@@ -104,8 +104,7 @@ def _frame(data: bytes) -> pd.DataFrame:
 class UserSource(Source):
     """The typed tables of ``data_dir`` and their metadata, read on ``load``; or ``user``."""
 
-    kind = "user"
-    batched = True
+    kind, batched, batch_alone = "user", True, True  # one batch counts its keys too
     finish_line = "rebuild hidden keys, copy the parents not modeled"
     write_line = "the sampled tables and the parents they refer to"
 
@@ -267,7 +266,8 @@ class UserSource(Source):
         ``finish`` (with the batch's ``seed`` and ``scale``)."""
         meta = _modeled_metadata(fitted)
         counted = {t: meta["tables"][t]["primary_key"] for t in self.renumbered(fitted)}
-        shifted = global_keys(fitted.synthesizer, sampled, counted, meta, offsets or {})
+        starts = self._state(fitted)[1].key_starts  # integer keys from the data's first
+        shifted = global_keys(fitted.synthesizer, sampled, counted, meta, offsets or {}, starts)
         tables, _notes = self._rebuilt(shifted, fitted, self.seed if seed is None else seed, scale)
         _refuse_placeholders(tables, subgraph(self._user.metadata, list(tables), True), [])
         return tables

@@ -196,14 +196,16 @@ def shift_keys(
     counted: Mapping[str, str],
     relationships: list[dict[str, Any]],
     offset: Mapping[str, int],
-    start: int = 1,
+    start: int | Mapping[str, int] = 1,
 ) -> dict[str, pd.DataFrame]:
     """One batch's counted keys (0, 1, ... per batch, ``counted``: table -> key column) made
-    global: ``start`` plus the rows of the batches before, and the foreign keys of
+    global: ``start`` (or the table's in a mapping, else 1: the data's smallest key) plus the
+    rows of the batches before, and the foreign keys of
     ``relationships`` that point at them moved along (so they still resolve; a key that is a
     foreign key too moves as the foreign key, ``key_parent``)."""
     out = dict(tables)
-    moved = {t: start + int(offset.get(t, 0)) for t in counted if t in out}
+    first = start if isinstance(start, Mapping) else dict.fromkeys(counted, start)
+    moved = {t: int(first.get(t, 1)) + int(offset.get(t, 0)) for t in counted if t in out}
     for table, shift in moved.items():
         if key_parent(table, counted[table], relationships, counted):
             continue  # a key that is a foreign key too: moved with its parent's keys below
@@ -227,12 +229,14 @@ def global_keys(
     counted: Mapping[str, str],
     metadata: Mapping[str, Any],
     offset: Mapping[str, int],
+    starts: Mapping[str, int] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """One batch's counted keys (``counted``: table -> key column) made global
-    (``shift_keys``), the text ones then spelled as text (``text_keys.as_text``), foreign keys
-    along, by the modeled ``metadata``'s relationships."""
+    (``shift_keys``, integers from ``starts``: the data's smallest keys), the text ones then
+    spelled as text (``text_keys.as_text``), foreign keys along, by the modeled
+    ``metadata``'s relationships."""
     rels = metadata["relationships"]
-    shifted = shift_keys(tables, counted, rels, offset)
+    shifted = shift_keys(tables, counted, rels, offset, starts or {})
     texts = text_key_formats(synthesizer, counted)
     formats = {t: (counted[t], fmt) for t, fmt in texts.items()}
     parented = [t for t, key in counted.items() if key_parent(t, key, rels, counted)]
