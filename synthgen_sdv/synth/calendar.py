@@ -22,7 +22,6 @@ metadata to model; ``calendar.restore(sampled)``; ``calendar.describe()``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from synthgen_sdv.core.registry import Registry
-from synthgen_sdv.synth.dependencies import key_columns
+from synthgen_sdv.synth.dependencies import fit_derived, restore_derived
 
 MIN_ROWS = 20  # fewer rows prove no rule
 SCREEN_ROWS = 2000  # parts are screened on the first dates, then confirmed on all
@@ -234,29 +233,12 @@ class Calendar:
         cls, tables: dict[str, pd.DataFrame], metadata: dict[str, Any]
     ) -> tuple[Calendar, dict[str, pd.DataFrame], dict[str, Any]]:
         """Find the parts; return them with the tables and metadata to model."""
-        parts: list[Part] = []
-        for name, df in tables.items():
-            meta = metadata["tables"].get(name)
-            if meta is not None:
-                parts += table_parts(name, df, meta, key_columns(name, metadata))
-        if not parts:
-            return cls(), tables, metadata
-        out_tables, out_meta = dict(tables), deepcopy(metadata)
-        for p in parts:
-            out_tables[p.table] = out_tables[p.table].drop(columns=[p.column])
-            del out_meta["tables"][p.table]["columns"][p.column]
-        return cls(parts), out_tables, out_meta
+        parts, tables, metadata = fit_derived(table_parts, tables, metadata)
+        return cls(parts), tables, metadata
 
     def restore(self, sampled: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         """Compute each part from its sampled date."""
-        if not self.parts:
-            return sampled
-        out = dict(sampled)
-        for p in self.parts:
-            if p.table in out and p.source in out[p.table].columns:
-                df = out[p.table] = out[p.table].copy()
-                df[p.column] = p.apply(df)
-        return out
+        return restore_derived(self.parts, sampled)
 
     def describe(self) -> list[dict[str, str]]:
         """``{table, column, part_of, part}`` per computed column (for the lineage file)."""

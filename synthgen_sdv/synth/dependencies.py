@@ -22,6 +22,7 @@ the looked-up columns; ``deps.restore(sampled)`` adds them back; ``deps.describe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any
@@ -98,29 +99,12 @@ class Dependencies:
         cls, tables: dict[str, pd.DataFrame], metadata: dict[str, Any]
     ) -> tuple[Dependencies, dict[str, pd.DataFrame], dict[str, Any]]:
         """Find the dependencies; return them with the tables and metadata to model."""
-        lookups: list[Lookup] = []
-        for name, df in tables.items():
-            meta = metadata["tables"].get(name)
-            if meta is not None:
-                lookups += table_lookups(name, df, meta, key_columns(name, metadata))
-        if not lookups:
-            return cls(), tables, metadata
-        out_tables, out_meta = dict(tables), deepcopy(metadata)
-        for lk in lookups:
-            out_tables[lk.table] = out_tables[lk.table].drop(columns=[lk.column])
-            del out_meta["tables"][lk.table]["columns"][lk.column]
-        return cls(lookups), out_tables, out_meta
+        lookups, tables, metadata = fit_derived(table_lookups, tables, metadata)
+        return cls(lookups), tables, metadata
 
     def restore(self, sampled: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         """Put each looked-up column back from its sampled determinant."""
-        if not self.lookups:
-            return sampled
-        out = dict(sampled)
-        for lk in self.lookups:
-            if lk.table in out:
-                df = out[lk.table] = out[lk.table].copy()
-                df[lk.column] = lk.apply(df)
-        return out
+        return restore_derived(self.lookups, sampled)
 
     def describe(self) -> list[dict[str, str]]:
         """``{table, column, determined_by}`` per looked-up column (for the lineage file)."""
@@ -128,6 +112,37 @@ class Dependencies:
             {"table": lk.table, "column": lk.column, "determined_by": lk.source}
             for lk in self.lookups
         ]
+
+
+def fit_derived(
+    find: Callable[[str, pd.DataFrame, dict, set[str]], list[Any]],
+    tables: dict[str, pd.DataFrame],
+    metadata: dict[str, Any],
+) -> tuple[list[Any], dict[str, pd.DataFrame], dict[str, Any]]:
+    """The columns ``find`` says another column of their table gives (each item has
+    ``table`` and ``column``), with the tables and metadata to model without them."""
+    found: list[Any] = []
+    for name, df in tables.items():
+        meta = metadata["tables"].get(name)
+        if meta is not None:
+            found += find(name, df, meta, key_columns(name, metadata))
+    if not found:
+        return found, tables, metadata
+    out_tables, out_meta = dict(tables), deepcopy(metadata)
+    for item in found:
+        out_tables[item.table] = out_tables[item.table].drop(columns=[item.column])
+        del out_meta["tables"][item.table]["columns"][item.column]
+    return found, out_tables, out_meta
+
+
+def restore_derived(items: list[Any], sampled: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Each item's column put back from its sampled ``source`` (``item.apply(df)``)."""
+    out = dict(sampled)
+    for item in items:
+        if item.table in out and item.source in out[item.table].columns:
+            df = out[item.table] = out[item.table].copy()
+            df[item.column] = item.apply(df)
+    return out
 
 
 def key_columns(table: str, metadata: dict[str, Any]) -> set[str]:
