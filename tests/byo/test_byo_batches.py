@@ -17,6 +17,7 @@ from synthgen_sdv.runs.sample import sample
 from synthgen_sdv.synth import batches
 from synthgen_sdv.synth.batches import plan_batches
 from tests.fixtures.demo import demo_tables
+from tests.fixtures.models import saved_model
 
 KEYS = {
     "customers": "customer_id",
@@ -33,13 +34,7 @@ LINKS = [
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory):
-    data = tmp_path_factory.mktemp("byo_data")
-    for name, frame in demo_tables(40, seed=3).items():
-        frame.to_csv(data / f"{name}.csv", index=False)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model = sg.fit(sg.read(data), synthesizer="hma")
-    return model.save(tmp_path_factory.mktemp("byo_model") / "M")
+    return saved_model(tmp_path_factory.mktemp("byo_model") / "M", tables=demo_tables(40, seed=3))
 
 
 @pytest.fixture
@@ -171,10 +166,7 @@ PUBS = Path(__file__).resolve().parents[1] / "data" / "corpus" / "pubs"
 
 @pytest.fixture(scope="module")
 def pubs_model(tmp_path_factory):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model = sg.fit(sg.read(PUBS), synthesizer="hma")
-    return model.save(tmp_path_factory.mktemp("pubs_model") / "M")
+    return saved_model(tmp_path_factory.mktemp("pubs_model") / "M", folder=PUBS)
 
 
 def test_text_keys_are_counted_across_batches_and_stay_text(pubs_model, monkeypatch, tmp_path):

@@ -5,17 +5,15 @@ one, and the files are the same run to run and for any number of workers."""
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 import pytest
 
-import synthgen_sdv as sg
 from synthgen_sdv.runs.model_folder import load_fitted, run_sample
 from synthgen_sdv.synth import batches
 from synthgen_sdv.synth.batches import plan_batches
 from synthgen_sdv.synth.unique import Place
+from tests.fixtures.models import saved_model
 
 
 def _calendar(days: int = 150, seed: int = 0) -> dict[str, pd.DataFrame]:
@@ -43,13 +41,7 @@ def _calendar(days: int = 150, seed: int = 0) -> dict[str, pd.DataFrame]:
 
 @pytest.fixture(scope="module")
 def calendar_model(tmp_path_factory):
-    data = tmp_path_factory.mktemp("calendar")
-    for name, frame in _calendar().items():
-        frame.to_csv(data / f"{name}.csv", index=False)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model = sg.fit(sg.read(data), synthesizer="hma")
-    return model.save(tmp_path_factory.mktemp("calendar_model") / "M")
+    return saved_model(tmp_path_factory.mktemp("calendar_model") / "M", tables=_calendar())
 
 
 def test_a_unique_date_repeats_no_day_across_batches(calendar_model, monkeypatch, tmp_path):
