@@ -98,9 +98,8 @@ class CategoryShares(DiscreteShares):
         n = int(known.sum())
         if n == 0:
             return column
-        position = {v: i for i, v in enumerate(self.values)}
-        sampled = column[known].to_numpy(dtype=object)
-        codes = np.array([position.get(v, -1) for v in sampled], dtype=np.int64)
+        # vectorized lookup (-1: a value the data lacks); a column of a sample at scale
+        codes = pd.Index(self.values).get_indexer(column[known]).astype(np.int64)
         target = self.counts(n)
         have = np.bincount(codes[codes >= 0], minlength=len(self.values))
         moving = [np.flatnonzero(codes < 0)]  # a value the data lacks always moves
