@@ -66,6 +66,7 @@ from rdt.transformers import (
 from rdt.transformers.null import NullTransformer
 from scipy import special
 
+from synthgen_sdv.synth.fast_encode import uniform_positions
 from synthgen_sdv.synth.unique import unique_columns
 
 ALL_RULES = ("discrete", "log", "quantile", "ordered", "normal", "shares", "unique", "repeated")
@@ -212,7 +213,7 @@ class _NormalScores:
     """
 
     def _transform(self, data):
-        u = super()._transform(data)
+        u = uniform_positions(self, data, super()._transform)  # RDT's draws, vectorized
         return pd.Series(_to_scores(u), index=u.index, name=u.name)
 
     def _reverse_transform(self, data):
