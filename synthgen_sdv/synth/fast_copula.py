@@ -29,6 +29,7 @@ from sdv.single_table import GaussianCopulaSynthesizer
 from sdv.single_table.utils import flatten_dict
 
 from synthgen_sdv.synth.fastmath import serial_blas, truncnorm_cdf, truncnorm_ppf
+from synthgen_sdv.synth.preprocess import fit_transform
 
 EPSILON = float(np.finfo(np.float32).eps)  # copulas.utils.EPSILON
 
@@ -163,10 +164,16 @@ def sampling_factor(correlation: np.ndarray) -> np.ndarray:
 
 
 class FastCopulaSynthesizer(GaussianCopulaSynthesizer):
-    """GaussianCopulaSynthesizer on ``FastGaussianMultivariate``."""
+    """GaussianCopulaSynthesizer on ``FastGaussianMultivariate``, preprocessed with one pass
+    of RDT's transforms (``synth.preprocess``)."""
 
     def _initialize_model(self, numerical_distributions):
         return FastGaussianMultivariate(distribution=numerical_distributions)
+
+    def _preprocess(self, data):
+        if not self.metadata.tables:  # SDV's own error
+            return super()._preprocess(data)
+        return fit_transform(self._data_processor, data)
 
 
 class MomentCopulaSynthesizer(FastCopulaSynthesizer):

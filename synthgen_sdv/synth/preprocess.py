@@ -1,0 +1,58 @@
+"""SDV's per-table preprocessing with RDT's transforms run once instead of twice.
+
+``BaseSynthesizer._preprocess`` is ``DataProcessor.fit(data)`` then ``.transform(data)``.
+RDT's ``HyperTransformer.fit`` already transforms the whole table (each transformer is
+fitted, then transforms the data the next one is fitted on) and throws the result away;
+``transform`` then runs every transformer over the same rows again. On a small database
+that second pass was about a third of SDV's preprocessing. ``fit_transform`` keeps the
+fit's result instead. It is the same frame: each transformer's ``fit`` seeds its transform
+random state from a hash of the data, and ``reset_randomization`` after the fit re-seeds
+it from that same hash, so the fit's transform and the later one make the same draws on
+the same values; the index is the primary key, as ``DataProcessor.transform`` sets it.
+Anything outside that case (an empty table, columns the metadata does not list) goes
+through SDV's two calls.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+def fit_transform(processor, data: pd.DataFrame) -> pd.DataFrame:
+    """``processor.fit(data)`` then ``processor.transform(data)``, transforming once."""
+    columns = [c for c in processor.get_sdtypes(primary_keys=True) if c in data.columns]
+    if data.empty or set(columns) != set(data.columns):
+        processor.fit(data)
+        return processor.transform(data)
+    processor._prepared_for_fitting = False
+    processor.prepare_for_fitting(data)
+    hyper = processor._hyper_transformer
+    transformed = _fit_hyper(hyper, data)
+    processor.fitted = True
+    output = hyper._subset(hyper._output_columns, transformed.columns)
+    transformed = transformed.reindex(columns=output)
+    if processor._keys:  # DataProcessor.transform: rows indexed by their primary key
+        transformed.index = data.set_index(processor._primary_key, drop=False).index
+    return transformed
+
+
+def _fit_hyper(hyper, data: pd.DataFrame) -> pd.DataFrame:
+    """``HyperTransformer.fit`` (rdt 1.x), returning the data its transformers produced."""
+    hyper._validate_detect_config_called(data)
+    hyper._unfit()
+    hyper._input_columns = list(data.columns)
+    skipped: list[str] = []  # the other columns of a multi-column field already fitted
+    for column in hyper._input_columns:
+        if column in skipped:
+            continue
+        if column in hyper._multi_column_fields:
+            field = hyper._multi_column_fields[column]
+            skipped.extend(col for col in field if col != column)
+        else:
+            field = column
+        data = hyper._fit_field_transformer(data, field, hyper.field_transformers[field])
+    hyper._validate_all_fields_fitted()
+    hyper._fitted = True
+    hyper._modified_config = False
+    hyper.reset_randomization()
+    return data
