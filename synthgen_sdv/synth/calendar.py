@@ -21,6 +21,7 @@ metadata to model; ``calendar.restore(sampled)``; ``calendar.describe()``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -280,9 +281,15 @@ class _Screen:
     for a part that passes there."""
 
     def __init__(self, dates: pd.Series):
-        self.fields = Fields.of(dates)
+        self.dates = dates
         self.head = Fields.of(dates.iloc[:SCREEN_ROWS])
         self._head: dict[str, np.ndarray] = {}
+
+    @functools.cached_property
+    def fields(self) -> Fields:
+        """Every date's fields, computed only once a part has passed on the first dates
+        (most date columns have no calendar part at all)."""
+        return Fields.of(self.dates)
 
     def head_values(self, name: str) -> np.ndarray:
         if name not in self._head:
@@ -290,7 +297,7 @@ class _Screen:
         return self._head[name]
 
     def all_values(self, name: str) -> np.ndarray:
-        if len(self.fields.known) <= SCREEN_ROWS:
+        if len(self.dates) <= SCREEN_ROWS:
             return self.head_values(name)
         return _comparable(PARTS.get(name)(self.fields), name in TEXT_PARTS)
 
