@@ -210,6 +210,19 @@ class MultiParentSampling:
         finally:
             self._sampling = None
 
+    def _reverse_transform_constraints(self, sampled_data):
+        """SDV's, whose last step (``drop_unknown_references``: SDV's whole data validation
+        of every sampled table, to drop rows whose key points at no sampled parent) runs
+        only when such a key exists: this sampler draws keys from the sampled parents, so
+        on a small database it was 15 ms of checking that nothing is to be dropped."""
+        if (
+            getattr(self, "_composite_keys", None)
+            or getattr(self, "constraints", None)
+            or not keys_resolve(sampled_data, self.metadata.relationships)
+        ):
+            return super()._reverse_transform_constraints(sampled_data)
+        return sampled_data
+
     def _draw_in_batches(self, child_name, table_name, foreign_key, parent, counts):
         """``_draw_children`` over batches of parents of about ``BATCH_ROWS`` children each:
         memory stays bounded and progress is reported per batch."""
@@ -425,3 +438,20 @@ class MultiParentSampling:
             [models.loc, np.log(models.scale), models.corr[:, tri[0], tri[1]]], axis=1
         )
         return models, params
+
+
+def keys_resolve(tables: dict[str, pd.DataFrame], relationships) -> bool:
+    """Whether every non-null foreign key of ``relationships`` is one of its parent's keys
+    (False when a table or column is missing, or a key is not one column)."""
+    for r in relationships:
+        child, parent = tables.get(r["child_table_name"]), tables.get(r["parent_table_name"])
+        fk, pk = r["child_foreign_key"], r["parent_primary_key"]
+        if not (isinstance(fk, str) and isinstance(pk, str)):
+            return False
+        if child is None or parent is None or fk not in child or pk not in parent:
+            return False
+        values = child[fk]
+        if not values.isin(parent[pk]).to_numpy()[values.notna().to_numpy()].all():
+            return False
+    return True
+
