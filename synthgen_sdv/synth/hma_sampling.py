@@ -454,4 +454,3 @@ def keys_resolve(tables: dict[str, pd.DataFrame], relationships) -> bool:
         if not values.isin(parent[pk]).to_numpy()[values.notna().to_numpy()].all():
             return False
     return True
-
