@@ -61,3 +61,15 @@ def test_far_tail_mass_does_not_cancel():
     assert np.isfinite(log_ndtr_diff(40.0, 41.0))
     assert log_ndtr_diff(40.0, 41.0) == pytest.approx(stats.norm.logsf(40.0), rel=1e-9)
     assert log_ndtr_diff(1.0, 1.0) == -np.inf
+
+
+def test_blas_controller_finds_every_blas_threadpoolctl_finds():
+    from threadpoolctl import ThreadpoolController
+
+    from synthgen_sdv.synth.fastmath import _controller
+
+    def blas(controller):
+        return sorted(c.filepath for c in controller.lib_controllers if c.user_api == "blas")
+
+    assert blas(_controller()) == blas(ThreadpoolController())
+    assert blas(_controller())  # numpy's own BLAS at least
