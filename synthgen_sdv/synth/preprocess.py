@@ -56,3 +56,30 @@ def _fit_hyper(hyper, data: pd.DataFrame) -> pd.DataFrame:
     hyper._modified_config = False
     hyper.reset_randomization()
     return data
+
+
+class ValidateOnce:
+    """Mixin for an SDV multi-table synthesizer: its tables are validated once per fit.
+
+    SDV validates every table three times in a fit: in ``auto_assign_transformers`` (our
+    treatments are set after it), again when ``preprocess`` re-assigns the transformers, and
+    in ``preprocess``'s own validation of all tables and keys, which covers the other two.
+    Here assigning a table's transformers prepares its processor and drops its foreign keys
+    from the model, as SDV does, without validating; ``preprocess`` still validates everything
+    once. A table with constraints goes through SDV's own path."""
+
+    def _assign_table_transformers(self, synthesizer, table_name, table_data):
+        if getattr(synthesizer, "_chained_constraints", None) or getattr(
+            synthesizer, "_reject_sampling_constraints", None
+        ):
+            return super()._assign_table_transformers(synthesizer, table_name, table_data)
+        synthesizer._data_processor.prepare_for_fitting(table_data)  # no-op once prepared
+        synthesizer._constraints_fitted = True  # what SDV's constraint step sets when none
+        primary_key = self.metadata.tables[table_name].primary_key
+        synthesizer.update_transformers(
+            {
+                column: None
+                for column in self.metadata._get_all_foreign_keys(table_name)
+                if column != primary_key
+            }
+        )

@@ -76,3 +76,73 @@ def test_an_empty_table_fails_as_sdv_does():
             synth = cls(Metadata.load_from_dict(meta))
             with pytest.raises(ValueError, match="empty"):
                 synth._preprocess(frame.iloc[:0])
+
+
+def _two_tables():
+    parents = pd.DataFrame({"pid": np.arange(30), "size": np.linspace(1.0, 9.0, 30)})
+    rng = np.random.default_rng(1)
+    children = pd.DataFrame(
+        {"cid": np.arange(200), "pid": rng.integers(0, 30, 200), "x": rng.normal(size=200)}
+    )
+    meta = {
+        "tables": {
+            "p": {
+                "primary_key": "pid",
+                "columns": {"pid": {"sdtype": "id"}, "size": {"sdtype": "numerical"}},
+            },
+            "c": {
+                "primary_key": "cid",
+                "columns": {
+                    "cid": {"sdtype": "id"},
+                    "pid": {"sdtype": "id"},
+                    "x": {"sdtype": "numerical"},
+                },
+            },
+        },
+        "relationships": [
+            {
+                "parent_table_name": "p",
+                "parent_primary_key": "pid",
+                "child_table_name": "c",
+                "child_foreign_key": "pid",
+            }
+        ],
+    }
+    return {"p": parents, "c": children}, meta
+
+
+def test_a_fit_validates_each_table_once(monkeypatch):
+    from sdv.metadata import Metadata as SdvMetadata
+
+    from synthgen_sdv.synth.fast_hma import FastHMASynthesizer
+
+    tables, meta = _two_tables()
+    seen = []
+    original = SdvMetadata.validate_data
+
+    def counted(self, data):
+        seen.append(sorted(data))
+        return original(self, data)
+
+    monkeypatch.setattr(SdvMetadata, "validate_data", counted)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        synth = FastHMASynthesizer(Metadata.load_from_dict(meta))
+        synth.auto_assign_transformers(tables)
+        synth.fit(tables)
+    assert seen == [["c", "p"]]  # SDV: once per table in each assignment, then all together
+    assert synth.get_transformers("c")["pid"] is None  # foreign keys are still not modeled
+
+
+def test_invalid_data_is_still_refused():
+    from sdv.errors import InvalidDataError
+
+    from synthgen_sdv.synth.fast_hma import FastHMASynthesizer
+
+    tables, meta = _two_tables()
+    tables["c"].loc[0, "pid"] = 999  # a key no parent has
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        synth = FastHMASynthesizer(Metadata.load_from_dict(meta))
+        with pytest.raises(InvalidDataError):
+            synth.fit(tables)
