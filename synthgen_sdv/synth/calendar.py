@@ -231,10 +231,25 @@ class Calendar:
 
     @classmethod
     def fit(
-        cls, tables: dict[str, pd.DataFrame], metadata: dict[str, Any]
+        cls,
+        tables: dict[str, pd.DataFrame],
+        metadata: dict[str, Any],
+        memo: dict[tuple, list[Part]] | None = None,
     ) -> tuple[Calendar, dict[str, pd.DataFrame], dict[str, Any]]:
-        """Find the parts; return them with the tables and metadata to model."""
-        parts, tables, metadata = fit_derived(table_parts, tables, metadata)
+        """Find the parts; return them with the tables and metadata to model. ``memo``
+        (shared by the calls of one fit) keeps each table's parts for a later call on the
+        same, unchanged frame: hma looks for them before and after its lookups, which leave
+        most tables as they are."""
+
+        def find(table: str, df: pd.DataFrame, meta: dict, keys: set[str]) -> list[Part]:
+            if memo is None:
+                return table_parts(table, df, meta, keys)
+            key = (table, id(df), tuple(df.columns), tuple(sorted(keys)), repr(meta))
+            if key not in memo:
+                memo[key] = table_parts(table, df, meta, keys)
+            return memo[key]
+
+        parts, tables, metadata = fit_derived(find, tables, metadata)
         return cls(parts), tables, metadata
 
     def restore(self, sampled: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:

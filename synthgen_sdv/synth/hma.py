@@ -128,18 +128,20 @@ class _HMABase(Synthesizer):
         # lookups first (exact structure), then offsets among the columns still modeled;
         # _sample undoes them in the reverse order
         original, original_md = tables, metadata
+        memo: dict = {}  # calendar parts of frames the steps below leave as they are
         self.anchored, self.dependencies, self.computed = None, None, None
         if getattr(self, "arithmetic", False):  # sums and products first: a total "determines"
             # its parts only by chance, and the lookups below would take them from it
             leave: set[tuple[str, str]] = set()
             if getattr(self, "calendar", False):  # a calendar part comes from its date
-                leave = {(p.table, p.column) for p in Calendar.fit(tables, metadata)[0].parts}
+                found = Calendar.fit(tables, metadata, memo)[0].parts
+                leave = {(p.table, p.column) for p in found}
             self.computed, tables, metadata = Arithmetic.fit(tables, metadata, leave)
         if self.lookups:
             self.dependencies, tables, metadata = Dependencies.fit(tables, metadata)
         self.calendar_parts = None
         if getattr(self, "calendar", False):  # after lookups: a month's name follows its number
-            self.calendar_parts, tables, metadata = Calendar.fit(tables, metadata)
+            self.calendar_parts, tables, metadata = Calendar.fit(tables, metadata, memo)
         if self.anchors:
             self.anchored, tables, metadata = Anchors.fit(tables, metadata)
         self.repeated = None

@@ -171,3 +171,34 @@ def test_a_categorical_column_gets_years_its_categories_lack():
     calendar, _, _ = Calendar.fit({"dim": df}, {"tables": {"dim": _meta(df)}})
     new = pd.DataFrame({"date_key": [0], "full_date": pd.to_datetime(["2040-03-01"])})
     assert calendar.restore({"dim": new})["dim"]["cal_year"].tolist() == [2040]
+
+
+def test_a_memo_shared_by_two_fits_finds_the_same_parts():
+    """hma looks for calendar parts twice per fit; the second look reuses the first's on
+    frames left unchanged, and finds what a fresh look finds."""
+    days = pd.date_range("2020-01-01", periods=400, freq="D")
+    df = pd.DataFrame({"id": range(400), "day": days, "month": days.month, "x": range(400)})
+    meta = {
+        "tables": {
+            "t": {
+                "primary_key": "id",
+                "columns": {
+                    "id": {"sdtype": "id"},
+                    "day": {"sdtype": "datetime"},
+                    "month": {"sdtype": "numerical"},
+                    "x": {"sdtype": "numerical"},
+                },
+            }
+        },
+        "relationships": [],
+    }
+    fresh = Calendar.fit({"t": df}, meta)[0].parts
+    memo: dict = {}
+    first = Calendar.fit({"t": df}, meta, memo)[0].parts
+    assert len(memo) == 1
+    again = Calendar.fit({"t": df}, meta, memo)[0].parts
+    assert len(memo) == 1  # the same frame: looked up, not searched again
+    assert [(p.column, p.part) for p in fresh] == [(p.column, p.part) for p in first]
+    assert [(p.column, p.part) for p in again] == [("month", fresh[0].part)]
+    changed = Calendar.fit({"t": df.drop(columns=["month"])}, meta, memo)[0].parts
+    assert changed == [] and len(memo) == 2
