@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from synthgen_sdv.runs.fit_sample import run_fit_sample
 from synthgen_sdv.runs.from_user import UserSource
+from synthgen_sdv.synth import SYNTHESIZERS
 from synthgen_sdv.synth.arithmetic import table_relations
 
 
@@ -98,3 +100,10 @@ def test_sampled_orders_add_up(tmp_path):
     written = pd.read_parquet(out / "data" / "orders.parquet")
     assert np.allclose(written["total"], written[["subtotal", "tax", "freight"]].sum(axis=1))
     assert "total = " in (out / "metadata" / "generation_lineage.yaml").read_text()
+
+
+@pytest.mark.parametrize("switch", ["arithmetic", "calendar", "lookups", "anchors", "repeats"])
+def test_a_switch_takes_true_or_false_only(switch):
+    assert SYNTHESIZERS.get("hma")(**{switch: False}).params()["params"][switch] is False
+    with pytest.raises(ValueError, match=f"{switch} must be true or false, got 'maybe'"):
+        SYNTHESIZERS.get("hma")(**{switch: "maybe"})
