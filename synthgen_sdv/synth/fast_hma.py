@@ -60,6 +60,7 @@ from synthgen_sdv.synth.fast_copula import (
     MomentCopulaSynthesizer,
     univariate_parameters,
 )
+from synthgen_sdv.synth.fastmath import stock_nearest_correlation as _nearest_correlation
 from synthgen_sdv.synth.fastmath import truncnorm_cdf, truncnorm_ppf
 from synthgen_sdv.synth.hma_sampling import MultiParentSampling
 from synthgen_sdv.synth.preprocess import ValidateOnce
@@ -186,29 +187,6 @@ def per_parent_parameters(
                 frame.loc[single, col] = np.nan
     frame["num_rows"] = counts
     return frame
-
-
-def _nearest_correlation(mats: np.ndarray) -> np.ndarray:
-    """Batched copy of GaussianCopulaSynthesizer._get_nearest_correlation_matrix."""
-    mats = mats.copy()
-    eye = np.eye(mats.shape[-1])
-    vals, vecs = np.linalg.eigh(mats)
-    todo = np.flatnonzero((vals < 0).any(axis=1))
-    iterations = 0
-    while todo.size:
-        v = np.maximum(vals[todo], 0.0)
-        m = np.einsum("pij,pj,pkj->pik", vecs[todo], v, vecs[todo])
-        if iterations >= 10:
-            mats[todo] = m
-            break
-        m = m - m * eye + eye
-        mx = np.abs(m).max(axis=(1, 2))
-        m = np.where((mx > 1)[:, None, None], m / mx[:, None, None], m)
-        mats[todo] = m
-        vals[todo], vecs[todo] = np.linalg.eigh(m)
-        todo = todo[(vals[todo] < 0).any(axis=1)]
-        iterations += 1
-    return mats
 
 
 class _Range(FloatFormatter):

@@ -109,3 +109,27 @@ def truncnorm_ppf(q, a, b, loc=0.0, scale=1.0) -> np.ndarray:
     x = np.clip(np.where(flip, -x, x), a, b)
     bad = ~((a < b) & (q >= 0) & (q <= 1) & (np.asarray(scale) > 0))
     return np.where(bad, np.nan, loc + scale * x)
+
+
+def stock_nearest_correlation(mats: np.ndarray) -> np.ndarray:
+    """Batched copy of GaussianCopulaSynthesizer._get_nearest_correlation_matrix (HMA's
+    per-parent correlations made valid as stock makes each one, for all parents at once)."""
+    mats = mats.copy()
+    eye = np.eye(mats.shape[-1])
+    vals, vecs = np.linalg.eigh(mats)
+    todo = np.flatnonzero((vals < 0).any(axis=1))
+    iterations = 0
+    while todo.size:
+        v = np.maximum(vals[todo], 0.0)
+        m = np.einsum("pij,pj,pkj->pik", vecs[todo], v, vecs[todo])
+        if iterations >= 10:
+            mats[todo] = m
+            break
+        m = m - m * eye + eye
+        mx = np.abs(m).max(axis=(1, 2))
+        m = np.where((mx > 1)[:, None, None], m / mx[:, None, None], m)
+        mats[todo] = m
+        vals[todo], vecs[todo] = np.linalg.eigh(m)
+        todo = todo[(vals[todo] < 0).any(axis=1)]
+        iterations += 1
+    return mats
