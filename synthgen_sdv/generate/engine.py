@@ -339,7 +339,7 @@ class _Collected:
                 self.kept.setdefault(name, []).append(part.kept)
             elif part.kept is not None:
                 kept = self.lookups.setdefault(name, KeptTable())
-                kept.add(part.kept, part.kept_text)
+                kept.add(part.kept, part.kept_text, part.kept_order)
                 self.plain[name] = kept.plain
 
     def finish(self, sink: Sink, materialized: dict[str, pd.DataFrame]) -> int:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from synthgen_sdv.core.errors import SynthgenError
 from synthgen_sdv.core.registry import Registry
 from synthgen_sdv.generate.tasks import ChunkResult, FamilyJob
 
@@ -102,34 +103,87 @@ def _settled(result: Any) -> Any:
     return result.settle() if isinstance(result, ChunkResult) else result
 
 
-_JOB: FamilyJob | None = None  # the job of the forked pool's session (inherited, not pickled)
+_JOB: FamilyJob | None = None  # the job of the forked session (inherited, not pickled)
 
 
-def _call(args: tuple[Task, tuple[Any, ...]]) -> Any:
-    task, item = args
-    assert _JOB is not None  # set before the pool forks
-    return task(_JOB, *item)
+class WorkerFailed(SynthgenError):
+    """A worker process of the family stopped without sending its result (killed, or an
+    error that could not be sent back)."""
+
+
+def _serve(task: Task, items: list[tuple[Any, ...]], conn: Any) -> None:
+    """A worker's life: its share of the items, in order, each result sent as it is made.
+    Sending blocks until the main process reads (it reads in item order), so a worker runs
+    at most one result ahead: bounded memory whatever the number of chunks."""
+    _keep_heap()
+    job = _JOB
+    assert job is not None  # set before the fork
+    job.in_worker = True  # this process's copy: no encoding threads, kept text as Arrow
+    try:
+        for item in items:
+            conn.send((True, task(job, *item)))
+    except BaseException as exc:  # sent back, raised there (the main process cleans up)
+        try:
+            conn.send((False, exc))
+        except Exception:  # unpicklable: its text
+            conn.send((False, WorkerFailed(f"{type(exc).__name__}: {exc}")))
+    finally:
+        conn.close()
 
 
 class _Forked(Session):
-    def __init__(self, pool: Any, window: int):
-        self.pool, self.window = pool, window
+    """``parallelism`` processes forked when ``map`` is called, item ``k`` made by process
+    ``k % parallelism``; each sends its results down its own pipe and the main process reads
+    them in item order. No task queue, no result-handler threads: multiprocessing.Pool's
+    worker handler busy-waits while a result sits unread in its queue (2.8 CPU s of a
+    two-worker scale-1000 run at real-time priority), and its tasks and results go through
+    one shared queue each."""
+
+    def __init__(self, job: FamilyJob, parallelism: int):
+        self.job, self.parallelism = job, parallelism
 
     def map(self, task: Task, items: Iterable[tuple[Any, ...]]) -> Iterator[Any]:
-        """Ordered, with at most ``window`` tasks in flight (bounded memory in the main
-        process, whatever the number of chunks)."""
-        pending: deque[Any] = deque()
-        it = iter(items)
-        for item in it:
-            pending.append(self.pool.apply_async(_call, ((task, item),)))
-            if len(pending) >= self.window:
-                break
-        while pending:
-            result = pending.popleft().get()
-            item = next(it, None)
-            if item is not None:
-                pending.append(self.pool.apply_async(_call, ((task, item),)))
-            yield result
+        """Ordered results; the workers are forked here, so they inherit ``items`` too."""
+        global _JOB
+        items = list(items)
+        n = min(self.parallelism, len(items))
+        if not n:
+            return
+        ctx = mp.get_context("fork")
+        procs, conns = [], []
+        _JOB = self.job
+        gc.freeze()  # objects made so far are not scanned again, so forked pages stay shared
+        try:
+            for w in range(n):
+                recv, send = ctx.Pipe(duplex=False)
+                proc = ctx.Process(target=_serve, args=(task, items[w::n], send), daemon=True)
+                proc.start()
+                send.close()
+                procs.append(proc)
+                conns.append(recv)
+        finally:
+            _JOB = None
+            gc.unfreeze()
+        try:
+            for k in range(len(items)):
+                try:
+                    ok, result = conns[k % n].recv()
+                except EOFError:
+                    raise WorkerFailed(
+                        f"worker {k % n} of {n} exited before sending chunk {k}'s result"
+                    ) from None
+                if not ok:
+                    raise result
+                yield result
+            for proc in procs:
+                proc.join()
+        finally:
+            for proc in procs:
+                if proc.is_alive():
+                    proc.kill()
+                proc.join()
+            for conn in conns:
+                conn.close()
 
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
@@ -163,18 +217,10 @@ class LocalExecutor(Executor):
     @contextmanager
     def session(self, job: FamilyJob) -> Iterator[Session]:
         """Tasks inline for one worker; else a fork pool for the family."""
-        global _JOB
         if self.parallelism == 1:
             yield _Inline(job)
-            return
-        _JOB = job
-        gc.freeze()  # objects made so far are not scanned again, so forked pages stay shared
-        try:
-            with mp.get_context("fork").Pool(self.parallelism, initializer=_keep_heap) as pool:
-                yield _Forked(pool, window=2 * self.parallelism)
-        finally:
-            _JOB = None
-            gc.unfreeze()
+        else:
+            yield _Forked(job, self.parallelism)
 
 
 EXECUTORS: Registry[Callable[..., Executor]] = Registry("generation engine")

@@ -61,6 +61,9 @@ class FamilyJob:
     defer_encoding: bool = False
     #: the sink takes pieces split for their files where they were encoded (``Prepared``)
     split: bool = False
+    #: set in a forked worker's copy: it encodes in its own thread (the workers already keep
+    #: the cores busy) and sends kept text as Arrow (``KeptCopy``), not as pickled objects
+    in_worker: bool = False
 
     #: tables gathered compact for lookups (``KeptTable``): their kept text is made Arrow
     #: (and dictionary-encoded) in the encoding thread, when results stay in this process
@@ -98,6 +101,7 @@ class TableChunk:
     links: dict[str, tuple[pa.Array, pa.Array]] = field(default_factory=dict)
     kept: pd.DataFrame | None = None
     kept_text: dict[str, KeptText] | None = None  # its text as ``KeptTable.add`` takes it
+    kept_order: list[str] | None = None  # every kept column, when ``kept`` lacks the text
 
 
 @dataclass
@@ -225,7 +229,23 @@ def chunk_task(
         raise
     if job.placement is not None:
         _place(job, chunk, result.tables)
+    if job.in_worker:
+        _kept_text_apart(job, result.tables)
     return result
+
+
+def _kept_text_apart(job: FamilyJob, tables: dict[str, TableChunk]) -> None:
+    """In a worker: kept text goes back as its Arrow arrays only (``KeptTable.add`` takes them
+    with ``kept_order``), not also as pickled Python strings that the main process unpickles
+    one by one; columns this worker found mostly unique get no dictionary from here on."""
+    for name, part in tables.items():
+        if part.kept is None or not part.kept_text:
+            continue
+        part.kept_order = list(part.kept.columns)
+        part.kept = part.kept.drop(columns=list(part.kept_text))
+        for col, (arr, encoded) in part.kept_text.items():
+            if encoded is not None and len(encoded.dictionary) * 2 > len(arr):
+                job.plain.setdefault(name, set()).add(col)
 
 
 def _made(
@@ -256,7 +276,7 @@ def _made(
     dirty = dirty_types(job, types)
     # the chunk goes to Arrow and encodes in a thread (Arrow releases the GIL), its dirty
     # copies are corrupted there too, while this thread (in one process) makes the next chunk
-    encoder = _encoder()
+    encoder = _NOW if job.in_worker else _encoder()
     encoding: dict[str, list[Future[Any]]] = {}
     out = {}
     for name in job.family.members:
@@ -264,7 +284,7 @@ def _made(
         encoding[name] = [clean]
         out[name] = _table_chunk(job, made, name)
         kept = out[name].kept
-        if kept is not None and name in job.compact and job.defer_encoding:
+        if kept is not None and name in job.compact and (job.defer_encoding or job.in_worker):
             plain = set(job.plain.get(name, ()))
             encoding[name].append(encoder.submit(lambda k=kept, p=plain: KeptCopy(kept_text(k, p))))
         if dirty.get(name) is not None:
@@ -305,6 +325,20 @@ def _place(job: FamilyJob, chunk: int, tables: dict[str, TableChunk]) -> None:
         tables[name].pieces[(folder, fmt)] = Placed(path, offset, len(body), meta)
 
 
+class _Now:
+    """Runs what is submitted at once, in this thread (a forked worker's encoding)."""
+
+    @staticmethod
+    def submit(fn: Any, *args: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args))
+        except BaseException as exc:
+            future.set_exception(exc)
+        return future
+
+
+_NOW = _Now()
 _ENCODER: tuple[int, ThreadPoolExecutor] | None = None  # (pid, pool): threads do not fork
 
 

@@ -59,3 +59,26 @@ def test_a_failing_worker_stops_the_run_instead_of_leaving_others_waiting(tmp_pa
     plan = resolve_plan(load_project(TINY), scale=3)
     with pytest.raises(RuntimeError, match="chunk 1 broke"):
         Engine(plan, executor=LocalExecutor(2), progress=False).run(FileSink(tmp_path, ["parquet"]))
+
+
+def test_a_worker_that_dies_fails_the_run_with_a_clear_error(tmp_path, monkeypatch):
+    """A worker killed mid-family (here it exits at chunk 1, as the OOM killer would end it)
+    sends nothing back: the run fails naming the chunk instead of waiting for it forever, and
+    the other workers are ended."""
+    import os
+
+    from synthgen_sdv.generate import tasks
+    from synthgen_sdv.generate.executors import WorkerFailed
+
+    real = tasks._table_chunk
+    main = os.getpid()
+
+    def dying(job, made, name, *args):
+        if made.chunk == 1 and os.getpid() != main:
+            os._exit(3)
+        return real(job, made, name, *args)
+
+    monkeypatch.setattr(tasks, "_table_chunk", dying)
+    plan = resolve_plan(load_project(TINY), scale=3)
+    with pytest.raises(WorkerFailed, match="chunk 1"):
+        Engine(plan, executor=LocalExecutor(2), progress=False).run(FileSink(tmp_path, ["parquet"]))
