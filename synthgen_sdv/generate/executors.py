@@ -16,6 +16,7 @@ from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from multiprocessing import connection as mp_connection
 from typing import Any
 
 from synthgen_sdv.core.errors import SynthgenError
@@ -165,16 +166,7 @@ class _Forked(Session):
             _JOB = None
             gc.unfreeze()
         try:
-            for k in range(len(items)):
-                try:
-                    ok, result = conns[k % n].recv()
-                except EOFError:
-                    raise WorkerFailed(
-                        f"worker {k % n} of {n} exited before sending chunk {k}'s result"
-                    ) from None
-                if not ok:
-                    raise result
-                yield result
+            yield from _in_order(conns, len(items))
             for proc in procs:
                 proc.join()
         finally:
@@ -184,6 +176,37 @@ class _Forked(Session):
                 proc.join()
             for conn in conns:
                 conn.close()
+
+
+def _in_order(conns: list[Any], count: int) -> Iterator[Any]:
+    """Results ``0 .. count - 1`` (result ``k`` from worker ``k % len(conns)``), each read as
+    soon as its worker sends it rather than in order: a result (~2 MB at scale 1000) does not
+    fit a pipe, so a worker whose result waited for the one before it (from another worker)
+    could not start its next chunk. At most ``2 * n`` results wait here; errors are raised
+    in chunk order too."""
+    n = len(conns)
+    ready: dict[int, Any] = {}
+    expected = list(range(n))  # the item each worker sends next
+    for k in range(count):
+        while k not in ready:
+            window = [conns[w] for w in range(n) if expected[w] < min(count, k + 2 * n)]
+            for conn in mp_connection.wait(window):
+                w = conns.index(conn)
+                try:
+                    ok, result = conn.recv()
+                except EOFError:
+                    ok, result = (
+                        False,
+                        WorkerFailed(
+                            f"worker {w} of {n} exited before sending chunk {expected[w]}'s result"
+                        ),
+                    )
+                ready[expected[w]] = (ok, result)
+                expected[w] = expected[w] + n if ok else count  # a failed worker sends no more
+        ok, result = ready.pop(k)
+        if not ok:  # the first failed chunk's error (a later one's may only say it waited)
+            raise result
+        yield result
 
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
