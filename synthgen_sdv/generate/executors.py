@@ -33,6 +33,11 @@ class Session(ABC):
     def map(self, task: Task, items: Iterable[tuple[Any, ...]]) -> Iterator[Any]:
         """``task(job, *item)`` for every item, results in item order."""
 
+    def start(self, task: Task, items: Iterable[tuple[Any, ...]]) -> None:  # noqa: B027
+        """Begin ``task`` on ``items`` before ``map`` is iterated (forked workers make their
+        first chunks while this process still decides the types, ``FamilyJob.late``); a
+        later ``map`` yields their results. Sessions that start nothing early ignore it."""
+
     def hold(self, result: Any) -> None:
         """A result made before the session (chunk 0, which decided the types), its pieces
         maybe still encoding: yielded first by ``map``, settled. Only sessions that run tasks
@@ -112,7 +117,7 @@ class WorkerFailed(SynthgenError):
     error that could not be sent back)."""
 
 
-def _serve(task: Task, items: list[tuple[Any, ...]], conn: Any) -> None:
+def _serve(task: Task, worker: int, items: list[tuple[Any, ...]], conn: Any) -> None:
     """A worker's life: its share of the items, in order, each result sent as it is made.
     Sending blocks until the main process reads (it reads in item order), so a worker runs
     at most one result ahead: bounded memory whatever the number of chunks."""
@@ -120,6 +125,8 @@ def _serve(task: Task, items: list[tuple[Any, ...]], conn: Any) -> None:
     job = _JOB
     assert job is not None  # set before the fork
     job.in_worker = True  # this process's copy: no encoding threads, kept text as Arrow
+    if job.late is not None:
+        job.late.worker = worker
     try:
         for item in items:
             conn.send((True, task(job, *item)))
@@ -133,7 +140,7 @@ def _serve(task: Task, items: list[tuple[Any, ...]], conn: Any) -> None:
 
 
 class _Forked(Session):
-    """``parallelism`` processes forked when ``map`` is called, item ``k`` made by process
+    """``parallelism`` processes forked by ``start`` (or ``map``), item ``k`` made by process
     ``k % parallelism``; each sends its results down its own pipe and the main process reads
     them in item order. No task queue, no result-handler threads: multiprocessing.Pool's
     worker handler busy-waits while a result sits unread in its queue (2.8 CPU s of a
@@ -142,40 +149,58 @@ class _Forked(Session):
 
     def __init__(self, job: FamilyJob, parallelism: int):
         self.job, self.parallelism = job, parallelism
+        self.procs: list[Any] = []
+        self.conns: list[Any] = []
+        self.count: int | None = None
 
-    def map(self, task: Task, items: Iterable[tuple[Any, ...]]) -> Iterator[Any]:
-        """Ordered results; the workers are forked here, so they inherit ``items`` too."""
+    def start(self, task: Task, items: Iterable[tuple[Any, ...]]) -> None:
+        """Fork the workers; they inherit ``items`` and the job (nothing is pickled)."""
         global _JOB
         items = list(items)
+        self.count = len(items)
         n = min(self.parallelism, len(items))
-        if not n:
-            return
         ctx = mp.get_context("fork")
-        procs, conns = [], []
         _JOB = self.job
         gc.freeze()  # objects made so far are not scanned again, so forked pages stay shared
         try:
             for w in range(n):
                 recv, send = ctx.Pipe(duplex=False)
-                proc = ctx.Process(target=_serve, args=(task, items[w::n], send), daemon=True)
+                proc = ctx.Process(target=_serve, args=(task, w, items[w::n], send), daemon=True)
                 proc.start()
                 send.close()
-                procs.append(proc)
-                conns.append(recv)
+                self.procs.append(proc)
+                self.conns.append(recv)
         finally:
             _JOB = None
             gc.unfreeze()
+
+    def map(self, task: Task, items: Iterable[tuple[Any, ...]]) -> Iterator[Any]:
+        """Ordered results (of the items ``start`` was given, if it was called)."""
+        if self.count is None:
+            self.start(task, items)
+        assert self.count is not None
         try:
-            yield from _in_order(conns, len(items))
-            for proc in procs:
+            if self.conns:
+                yield from _in_order(self.conns, self.count)
+            for proc in self.procs:
                 proc.join()
         finally:
-            for proc in procs:
-                if proc.is_alive():
-                    proc.kill()
-                proc.join()
-            for conn in conns:
-                conn.close()
+            self._end_workers()
+
+    def _end_workers(self) -> None:
+        for proc in self.procs:
+            if proc.is_alive():
+                proc.kill()
+            proc.join()
+        for conn in self.conns:
+            conn.close()
+        self.procs, self.conns, self.count = [], [], None
+
+    def close(self) -> None:
+        """End the workers still running (the family failed or stopped early)."""
+        self._end_workers()
+        if self.job.late is not None:
+            self.job.late.close()
 
 
 def _in_order(conns: list[Any], count: int) -> Iterator[Any]:
@@ -242,8 +267,12 @@ class LocalExecutor(Executor):
         """Tasks inline for one worker; else a fork pool for the family."""
         if self.parallelism == 1:
             yield _Inline(job)
-        else:
-            yield _Forked(job, self.parallelism)
+            return
+        session = _Forked(job, self.parallelism)
+        try:
+            yield session
+        finally:
+            session.close()
 
 
 EXECUTORS: Registry[Callable[..., Executor]] = Registry("generation engine")

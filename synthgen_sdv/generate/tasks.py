@@ -27,7 +27,7 @@ from synthgen_sdv.anomalies import ChunkInfo
 from synthgen_sdv.core.seeds import rng_for
 from synthgen_sdv.generate.chunk import FamilyChunk, add_rollups, assign_keys, family_chunk
 from synthgen_sdv.generate.kept import KeptText, kept_text
-from synthgen_sdv.generate.ledger import Ledger
+from synthgen_sdv.generate.ledger import Late, Ledger
 from synthgen_sdv.generate.prepass import Needed, closure, table_types
 from synthgen_sdv.io import layout
 from synthgen_sdv.io.sink import Placed, pwrite_all
@@ -52,6 +52,9 @@ class FamilyJob:
     count_columns: Needed | None = None  # what the pre-pass makes (None: whole chunks)
     probe_columns: Needed = field(default_factory=dict)  # columns typed by their values
     ledger: Ledger | None = None  # shared row counts, when workers take chunks in order
+    #: (types, placement) sent by the main process after the workers started (None: the
+    #: tasks are given their types)
+    late: Late | None = None
     #: table -> (folder, format) -> (its file, where this family's first piece goes): local
     #: workers write their pieces there themselves (None: pieces go back as bytes)
     placement: dict[str, dict[tuple[str, str], tuple[str, int]]] | None = None
@@ -271,7 +274,9 @@ def _made(
         made = family_chunk(job.plan, job.family, chunk, job.materialized, offsets)
     add_rollups(job.plan, job.family, made, job.family.root in job.given)
     decided = None
-    if types is None:
+    if types is None and job.late is not None:  # decided by the main process meanwhile
+        types, job.placement = job.late.get()
+    elif types is None:
         types = decided = family_types(job, known or {}, made)
     dirty = dirty_types(job, types)
     # the chunk goes to Arrow and encodes in a thread (Arrow releases the GIL), its dirty
@@ -299,6 +304,17 @@ def _made(
 def place_key(table: str, folder: str, fmt: str) -> str:
     """The name of one file of a family in its size ledger."""
     return f"{table}/{folder}/{fmt}"
+
+
+def file_keys(job: FamilyJob) -> tuple[str, ...]:
+    """The family's files, as the sink opens them (before the types are known): each member
+    in every format, in data/ and, with anomalies, in data_dirty/."""
+    return tuple(
+        place_key(name, folder, fmt)
+        for name in job.family.members
+        for folder in (layout.DATA, layout.DATA_DIRTY)[: 2 if job.anomalies(name) else 1]
+        for fmt in job.formats
+    )
 
 
 def _place(job: FamilyJob, chunk: int, tables: dict[str, TableChunk]) -> None:
