@@ -58,14 +58,15 @@ class KeptTable:
                 arr, encoded = _arrow(values), None
             if self.encoded.get(col, True):
                 if encoded is None:
+                    assert arr is not None
                     encoded = arr.dictionary_encode()
                 seen = self.distinct.get(col, 0) + len(encoded.dictionary)
-                if seen * 2 <= self.rows + len(arr):
+                if seen * 2 <= self.rows + len(encoded):
                     self.encoded[col], self.distinct[col] = True, seen
                     parts.append(encoded)
                     continue
                 parts = self._decode(col)  # mostly unique so far: plain strings from here on
-            parts.append(arr)
+            parts.append(arr if arr is not None else _plain(encoded))
         self.rows += len(frame)
 
     @property
@@ -108,8 +109,9 @@ class KeptTable:
 
 
 #: a kept text column of one chunk: its Arrow strings, and their dictionary encoding (None:
-#: not made, the column is known to be mostly unique)
-KeptText = tuple[pa.Array, pa.DictionaryArray | None]
+#: not made, the column is known to be mostly unique); the strings may be None when the
+#: encoding is given (a worker sends only the encoding: the strings are its ``_plain``)
+KeptText = tuple[pa.Array | None, pa.DictionaryArray | None]
 
 
 def kept_text(frame: pd.DataFrame, plain: Collection[str]) -> dict[str, KeptText]:

@@ -240,14 +240,18 @@ def chunk_task(
 def _kept_text_apart(job: FamilyJob, tables: dict[str, TableChunk]) -> None:
     """In a worker: kept text goes back as its Arrow arrays only (``KeptTable.add`` takes them
     with ``kept_order``), not also as pickled Python strings that the main process unpickles
-    one by one; columns this worker found mostly unique get no dictionary from here on."""
+    one by one, and a dictionary-encoded column as its encoding only (2.4 -> ~1.5 MB a
+    customers chunk); columns this worker found mostly unique get no dictionary from here on."""
     for name, part in tables.items():
         if part.kept is None or not part.kept_text:
             continue
         part.kept_order = list(part.kept.columns)
         part.kept = part.kept.drop(columns=list(part.kept_text))
-        for col, (arr, encoded) in part.kept_text.items():
-            if encoded is not None and len(encoded.dictionary) * 2 > len(arr):
+        for col, (_, encoded) in part.kept_text.items():
+            if encoded is None:
+                continue
+            part.kept_text[col] = (None, encoded)  # the strings are the encoding's, sent once
+            if len(encoded.dictionary) * 2 > len(encoded):
                 job.plain.setdefault(name, set()).add(col)
 
 
