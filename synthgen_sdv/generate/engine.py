@@ -26,6 +26,7 @@ from tqdm.auto import tqdm
 
 from synthgen_sdv.core.memory import release_memory, stage
 from synthgen_sdv.core.progress import Progress
+from synthgen_sdv.generate.chunk import warm_up
 from synthgen_sdv.generate.executors import Executor, LocalExecutor
 from synthgen_sdv.generate.kept import KeptTable
 from synthgen_sdv.generate.labels import LabelCollector
@@ -263,6 +264,7 @@ class Engine:
         if places:
             job.sizes = Ledger(n_chunks, file_keys(job))
         tasks = [(c, start, None) for c in range(n_chunks)]
+        warm_up(self.plan, family, job.materialized)  # once here, inherited by the workers
         with self.executor.session(job) as session:
             session.start(chunk_task, tasks)
             types = family_types(job, state.types, self._probe(job))
