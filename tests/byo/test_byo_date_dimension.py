@@ -98,3 +98,40 @@ def test_a_date_key_with_no_date_column_beside_it_still_gives_its_calendar(tmp_p
     assert keys.is_unique and (keys.dt.day_name() == times["day_name"]).all()
     assert (keys.dt.month == times["month"]).all()
     assert outcome.sampled.tables["costs"]["time_id"].isin(set(times["time_id"])).all()
+
+
+def test_a_smart_date_key_sampled_in_batches_repeats_no_day(tmp_path, monkeypatch):
+    """In batches (from a model folder, 1 and 2 workers): every batch's keys are days of the
+    whole sample's calendar, none repeated, each agreeing with its row's date columns."""
+    from synthgen_sdv.runs.model_folder import load_fitted, run_sample
+    from synthgen_sdv.synth import batches
+    from tests.fixtures.models import saved_model
+
+    rng = np.random.default_rng(2)
+    days = pd.date_range("2015-03-01", periods=120)
+    dim = pd.DataFrame({"DateKey": _smart(days), "Day": days.strftime("%Y-%m-%d")})
+    dim["Weekday"] = days.day_name()
+    owner = np.repeat(dim["DateKey"].to_numpy(), rng.poisson(2, len(days)))
+    fact = pd.DataFrame(
+        {
+            "FactID": np.arange(1, len(owner) + 1),
+            "DateKey": owner,
+            "Amount": rng.gamma(2, 9, len(owner)),
+        }
+    )
+    model = saved_model(tmp_path / "M", tables={"DimDate": dim, "FactSales": fact})
+    fitted = load_fitted(model)
+    monkeypatch.setattr(batches, "BATCH_ROWS", 2 * sum(fitted.rows.values()) + 10)
+    assert len(batches.plan_batches(4.5, 4, fitted.rows)) == 3  # 2x, 2x and 0.5x
+    outs = {w: tmp_path / f"out{w}" for w in (1, 2)}
+    for workers, out in outs.items():
+        run_sample(model, out, ["parquet"], scale=4.5, seed=1, workers=workers)
+    sampled = pd.read_parquet(outs[1] / "data" / "DimDate.parquet")
+    dates = yyyymmdd_dates(sampled["DateKey"])
+    assert len(sampled) == 540 and dates.notna().all() and dates.is_unique
+    assert (dates == pd.to_datetime(sampled["Day"])).all()
+    assert (dates.dt.day_name() == sampled["Weekday"]).all()
+    facts = pd.read_parquet(outs[1] / "data" / "FactSales.parquet")
+    assert facts["DateKey"].isin(set(sampled["DateKey"])).all()
+    for path in sorted((outs[1] / "data").iterdir()):
+        assert path.read_bytes() == (outs[2] / "data" / path.name).read_bytes(), path.name
