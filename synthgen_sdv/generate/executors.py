@@ -119,8 +119,8 @@ class WorkerFailed(SynthgenError):
 
 def _serve(task: Task, worker: int, items: list[tuple[Any, ...]], conn: Any) -> None:
     """A worker's life: its share of the items, in order, each result sent as it is made.
-    Sending blocks until the main process reads (it reads in item order), so a worker runs
-    at most one result ahead: bounded memory whatever the number of chunks."""
+    Sending blocks until the main process reads, which it does up to ``2 n`` results past the
+    one it yields next (``_in_order``): bounded memory whatever the number of chunks."""
     _keep_heap()
     job = _JOB
     assert job is not None  # set before the fork
@@ -141,7 +141,7 @@ def _serve(task: Task, worker: int, items: list[tuple[Any, ...]], conn: Any) -> 
 
 class _Forked(Session):
     """``parallelism`` processes forked by ``start`` (or ``map``), item ``k`` made by process
-    ``k % parallelism``; each sends its results down its own pipe and the main process reads
+    ``k % parallelism``; each sends its results down its own pipe and the main process yields
     them in item order. No task queue, no result-handler threads: multiprocessing.Pool's
     worker handler busy-waits while a result sits unread in its queue (2.8 CPU s of a
     two-worker scale-1000 run at real-time priority), and its tasks and results go through
@@ -264,7 +264,7 @@ class LocalExecutor(Executor):
 
     @contextmanager
     def session(self, job: FamilyJob) -> Iterator[Session]:
-        """Tasks inline for one worker; else a fork pool for the family."""
+        """Tasks inline for one worker; else workers forked for the family (``_Forked``)."""
         if self.parallelism == 1:
             yield _Inline(job)
             return
