@@ -4,7 +4,9 @@ sdv's own detection finds no composite key and takes the first unique id-like co
 AdventureWorks, a ``rowguid``). Here, in order, a table's key is:
 
 1. a unique, never-empty column named after the table (``customer_id`` in ``customers``,
-   ``id``); a date or text key counts when it is named so (``times.time_id``). A column named
+   ``id``); a date or text key counts when it is named so (``times.time_id``); a unique name
+   with no key word (``kontinent`` in ``kontinente``) yields to a unique key-named column
+   before it (``cont_id``). A column named
    so that repeats or is empty is a problem (``KeyProblem``) unless it repeats once per period
    (``employee_id`` with ``start_date``: a history table);
 2. for a link table named after the tables it links (``film_actor``, ``titleauthor``), the
@@ -148,6 +150,15 @@ class _Detector:
         )
         for c in named:
             if unique_non_null(frame, [c]):
+                ident = None if key_named(c) else self.identifier_before(table, c)
+                if ident is not None:  # kontinente(cont_id, kontinent): the id is the key
+                    self.set(
+                        table,
+                        ident,
+                        f"'{ident}' is unique, never empty, named like a key, and comes before "
+                        f"'{c}' (a unique name, named after the table)",
+                    )
+                    return
                 self.set(table, c, f"'{c}' is unique, never empty, and named after the table")
                 return
         named = [c for c in named if key_named(c)]  # a repeating name (status) is no problem
@@ -210,6 +221,15 @@ class _Detector:
                     and types[c] in KEY_TYPES
                     and unique_non_null(frame, [c])
                 ):
+                    ident = None if key_named(c) else self.identifier_before(table, c)
+                    if ident is not None:  # kontinente(cont_id, kontinent)
+                        self.set(
+                            table,
+                            ident,
+                            f"'{ident}' is unique, never empty, named like "
+                            f"a key, and comes before '{c}' (a unique name)",
+                        )
+                        return True
                     self.set(
                         table, c, f"'{c}' is unique, never empty, and the table's name {how} it"
                     )
@@ -256,6 +276,20 @@ class _Detector:
                     )
                     return True
         return False
+
+    def identifier_before(self, table: str, name: str) -> str | None:
+        """A unique, never-empty, key-named column before ``name`` that names no other table."""
+        frame, types = self.frames[table], self.types[table]
+        for c in frame.columns[: list(frame.columns).index(name)]:
+            if (
+                types[c] in KEY_TYPES
+                and key_named(c)
+                and not guid_named(c)
+                and self.reference(table, c) is None
+                and unique_non_null(frame, [c])
+            ):
+                return str(c)
+        return None
 
     def own_identifier(self, table: str) -> bool:
         frame, types = self.frames[table], self.types[table]
