@@ -107,13 +107,13 @@ class _Finder:
 
     def _extensions(self) -> dict[str, str]:
         """``{table: table it extends}`` for tables whose keys share a name (1:1), and for a
-        table whose key is named after another table and not after its own (csu_gebühren
-        keyed by ``campus``, every one a ``campuses.id``: a campus's fees, one row each)."""
+        table whose key is named after another table, not after its own (csu_gebühren or
+        campus_fees keyed by ``campus``, every one a ``campuses.id``: a campus's fees)."""
         out: dict[str, str] = {}
         names = list(self.parents)
         for a in names:
             ka = self.parents[a]
-            if named_after_table(ka, a) != Level.NONE or generic_row_id(ka):
+            if named_after_table(ka, a) > Level.QUALIFIED or generic_row_id(ka):
                 continue
             named = [
                 b

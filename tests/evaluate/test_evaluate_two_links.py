@@ -125,3 +125,43 @@ def test_the_entity_root_is_not_a_table_an_edge_table_names_twice():
     by_airport = split_by_root(data, meta, holdout_fraction=0.2, seed=0, root_table="airports")
     kept = len(by_airport.train["routes"]) + len(by_airport.holdout["routes"])
     assert kept < 0.8 * len(data["routes"])  # what the old choice lost
+
+
+def test_a_keyless_root_without_children_gets_a_report(tmp_path):
+    """Tables nothing links, the largest without a key (a per-campus, per-year table whose key
+    is not detected): the split takes its rows as they are, and the report accepts that root
+    (it said 'root table ... is not a table with a primary key to split by')."""
+    from synthgen_sdv.evaluate.report import compare
+
+    rng = np.random.default_rng(0)
+    data = {
+        "enrollments": pd.DataFrame({"year": rng.integers(1990, 2010, 300), "n": rng.random(300)}),
+        "campuses": pd.DataFrame({"id": range(23), "size": rng.random(23)}),
+    }
+    meta = {
+        "METADATA_SPEC_VERSION": "V1",
+        "tables": {
+            "enrollments": {
+                "columns": {"year": {"sdtype": "numerical"}, "n": {"sdtype": "numerical"}}
+            },
+            "campuses": {
+                "primary_key": "id",
+                "columns": {"id": {"sdtype": "id"}, "size": {"sdtype": "numerical"}},
+            },
+        },
+        "relationships": [],
+    }
+    assert TableGraph(meta).entity_root(data) == "enrollments"
+    split = split_by_root(data, meta, holdout_fraction=0.2, seed=0)
+    report = compare(
+        split.train,
+        split.holdout,
+        {"copy": split.train},
+        meta,
+        tmp_path,
+        metrics=["quality"],
+        make_plots=False,
+        progress=lambda _m: None,
+    )
+    assert report.data["options"]["root_table"] == "enrollments"
+    assert (tmp_path / "comparison.md").is_file()

@@ -1,0 +1,127 @@
+"""Shapes of Spider's databases as MachineSpider publishes them (names machine-translated to
+German) and of California State University's statistics in them: names beyond ASCII, plural
+endings English rules miss, a table keyed by another table's name, and a unique name column
+beside the table's id. Each on a small folder built for it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from synthgen_sdv.detect.load import load_user_data
+from synthgen_sdv.detect.names import (
+    Level,
+    inflected_forms,
+    name_level,
+    named_after_table,
+    table_forms,
+    words,
+)
+
+
+def _write(folder, tables: dict[str, pd.DataFrame]) -> None:
+    for name, frame in tables.items():
+        frame.to_csv(folder / f"{name}.csv", index=False, encoding="utf-8")
+
+
+def _rels(user) -> set[tuple[str, str, str, str]]:
+    return {
+        (
+            r["child_table_name"],
+            r["child_foreign_key"],
+            r["parent_table_name"],
+            r["parent_primary_key"],
+        )
+        for r in user.metadata["relationships"]
+    }
+
+
+def _keys(user) -> dict:
+    return {t: m.get("primary_key") for t, m in user.metadata["tables"].items()}
+
+
+def test_names_beyond_ascii_split_into_whole_words():
+    # the ASCII pattern cut 'länder' into 'l', 'nder' and 'fakultät' into 'fakult', 't'
+    assert words("länder") == ("länder",)
+    assert words("csu_gebühren") == ("csu", "gebühren")
+    assert words("ÜberOrtID") == ("über", "ort", "id")
+    assert words("straße_nr") == ("straße", "nr")
+    assert words("ShipToAddressID") == ("ship", "to", "address", "id")  # unchanged
+
+
+def test_plural_endings_of_other_languages_are_weaker_table_forms():
+    assert "land" in inflected_forms("länder")
+    assert "kontinent" in inflected_forms("kontinente")
+    assert "campus" in inflected_forms("campuses")
+    assert "klant" in inflected_forms("klanten")
+    assert "stor" not in table_forms("stores")  # an abbreviation stays one
+    assert name_level("land_id", "länder", "land_id") == Level.SAME
+    assert name_level("land", "länder", "land_id") == Level.ABBREVIATION
+    assert name_level("kontinent", "kontinente", "cont_id") == Level.ABBREVIATION
+    assert name_level("campus", "campuses", "id") == Level.ABBREVIATION
+    assert name_level("stor_id", "stores", "store_id") == Level.ABBREVIATION
+    assert named_after_table("land_id", "länder") == Level.ABBREVIATION
+    assert name_level("lander", "länder", None) == Level.ABBREVIATION  # accents folded
+
+
+def test_german_names_link_by_inflected_table_names(tmp_path):
+    rng = np.random.default_rng(0)
+    continents = pd.DataFrame(
+        {"cont_id": range(1, 6), "kontinent": ["amerika", "europa", "asien", "afrika", "ozeanien"]}
+    )
+    countries = pd.DataFrame(
+        {
+            "land_id": range(1, 31),
+            "landesname": [f"land {i}" for i in range(30)],
+            "kontinent": rng.integers(1, 6, 30),
+        }
+    )
+    makers = pd.DataFrame(
+        {
+            "id": range(1, 61),
+            "vollständiger_name": [f"firma {i}" for i in range(60)],
+            "land": rng.integers(1, 31, 60),
+        }
+    )
+    _write(tmp_path, {"kontinente": continents, "länder": countries, "autohersteller": makers})
+    user = load_user_data(tmp_path)
+    assert _keys(user) == {"kontinente": "cont_id", "länder": "land_id", "autohersteller": "id"}
+    assert _rels(user) == {
+        ("länder", "kontinent", "kontinente", "cont_id"),
+        ("autohersteller", "land", "länder", "land_id"),
+    }
+
+
+def test_a_table_keyed_by_another_tables_name_extends_it(tmp_path):
+    """csu_1: fees are keyed by 'campus' (one row per campus); enrollments' 'campus' then has
+    the key's own name in campus_fees, but both refer to campuses, which campus_fees extends
+    1:1 (before: enrollments.campus -> campus_fees.campus, and campus_fees linked to nothing)."""
+    rng = np.random.default_rng(1)
+    campuses = pd.DataFrame(
+        {
+            "id": range(1, 24),
+            "campus": [f"State University {i}" for i in range(23)],
+            "county": rng.choice(["Kern", "Ventura", "Orange"], 23),
+        }
+    )
+    fees = pd.DataFrame(
+        {
+            "campus": range(1, 24),
+            "year": rng.integers(1996, 2005, 23),
+            "amount": rng.integers(1000, 3000, 23),
+        }
+    )
+    enrollments = pd.DataFrame(
+        {
+            "campus": np.repeat(np.arange(1, 24), 20),
+            "year": np.tile(np.arange(1990, 2010), 23),
+            "total": rng.integers(100, 30000, 460),
+        }
+    )
+    _write(tmp_path, {"campuses": campuses, "campus_fees": fees, "enrollments": enrollments})
+    user = load_user_data(tmp_path)
+    assert _keys(user)["campuses"] == "id" and _keys(user)["campus_fees"] == "campus"
+    assert _rels(user) == {
+        ("campus_fees", "campus", "campuses", "id"),
+        ("enrollments", "campus", "campuses", "id"),
+    }
