@@ -1,9 +1,10 @@
 """Check every corpus folder against its keys.json and print a summary.
 
-Checks: file stems are valid identifiers and match keys.json tables one to one;
-files decode as UTF-8 and have a header row; declared primary keys (composite
-too) are non-null and unique; every non-null foreign key value is found in the
-parent column; "absent_parents" tables are really absent.  Values are compared
+Checks: file stems are valid (Unicode) identifiers and match keys.json tables one
+to one; files decode as UTF-8 and have a header row; declared primary keys
+(composite too) are non-null and unique; every non-null foreign key value is
+found in the parent column, or the dangling ones are exactly those keys.json
+lists under "orphans"; "absent_parents" tables are really absent.  Values are compared
 as text, exactly as written in the CSV (empty field = NULL).
 
 Also checks _shared_keys/<name>.json against ../../../../shared/datasets/<name>
