@@ -14,7 +14,6 @@ usage: python validate.py [--shared /work/shared/datasets]   (exit 1 on failure)
 """
 
 import json
-import re
 import sys
 from pathlib import Path
 
