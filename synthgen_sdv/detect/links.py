@@ -157,7 +157,11 @@ class _Finder:
         own = self.keys.get(child)
         if kind not in REFERENCE_TYPES:
             return
-        levels = {p: name_level(col, p, pk) for p, pk in self.parents.items() if p != child}
+        levels = {  # not to a table that extends this one (campuses.campus, csu_gebühren.campus)
+            p: name_level(col, p, pk)
+            for p, pk in self.parents.items()
+            if p != child and self.extends.get(p) != child
+        }
         top = max(levels.values(), default=Level.NONE)
         if col == own and top < Level.ABBREVIATION:
             return  # a table's own key refers elsewhere only when named so (1:1)

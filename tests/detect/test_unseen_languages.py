@@ -125,3 +125,15 @@ def test_a_table_keyed_by_another_tables_name_extends_it(tmp_path):
         ("campus_fees", "campus", "campuses", "id"),
         ("enrollments", "campus", "campuses", "id"),
     }
+
+
+def test_a_tables_name_column_is_not_said_to_refer_to_its_extension(tmp_path):
+    """campuses.campus (the name) shares its name with campus_fees' key, which refers to
+    campuses: it said 'named like campus_fees.campus but holds string values'."""
+    rng = np.random.default_rng(2)
+    campuses = pd.DataFrame({"id": range(1, 24), "campus": [f"U {i}" for i in range(23)]})
+    fees = pd.DataFrame({"campus": range(1, 24), "amount": rng.integers(1000, 3000, 23)})
+    _write(tmp_path, {"campuses": campuses, "campus_fees": fees})
+    user = load_user_data(tmp_path)
+    assert _rels(user) == {("campus_fees", "campus", "campuses", "id")}
+    assert not [n for n in user.notes if n.startswith("campuses.campus")], user.notes
