@@ -137,3 +137,22 @@ def test_a_tables_name_column_is_not_said_to_refer_to_its_extension(tmp_path):
     user = load_user_data(tmp_path)
     assert _rels(user) == {("campus_fees", "campus", "campuses", "id")}
     assert not [n for n in user.notes if n.startswith("campuses.campus")], user.notes
+
+
+def test_a_word_for_missing_among_numbers_is_read_as_empty(tmp_path):
+    """car_1's autos_daten.mpg: '18', '15', 'null', ...: it was a category of 129 values (the
+    numbers as text); now a number column with 8 empty values, said in a note."""
+    from synthgen_sdv.detect.types import type_text
+
+    kind, typed, _ = type_text(pd.Series(["18", "15", "null", "20.5"], dtype=object))
+    assert kind == "float" and typed.isna().tolist() == [False, False, True, False]
+    assert type_text(pd.Series(["2020-01-01", "NA"], dtype=object))[0] == "date"
+    assert type_text(pd.Series(["NA", "NZ", "AU"], dtype=object))[0] == "string"  # Namibia
+    assert type_text(pd.Series(["null", "null"], dtype=object))[0] == "string"
+    rng = np.random.default_rng(3)
+    mpg = rng.integers(10, 40, 60).astype(str).astype(object)
+    mpg[[3, 17]] = "null"
+    _write(tmp_path, {"cars": pd.DataFrame({"car_id": range(60), "mpg": mpg})})
+    user = load_user_data(tmp_path)
+    assert user.metadata["tables"]["cars"]["columns"]["mpg"]["sdtype"] == "numerical"
+    assert any("cars.mpg: 2 values 'null'" in n for n in user.notes), user.notes
