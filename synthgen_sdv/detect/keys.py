@@ -150,16 +150,8 @@ class _Detector:
         )
         for c in named:
             if unique_non_null(frame, [c]):
-                ident = None if key_named(c) else self.identifier_before(table, c)
-                if ident is not None:  # kontinente(cont_id, kontinent): the id is the key
-                    self.set(
-                        table,
-                        ident,
-                        f"'{ident}' is unique, never empty, named like a key, and comes before "
-                        f"'{c}' (a unique name, named after the table)",
-                    )
-                    return
-                self.set(table, c, f"'{c}' is unique, never empty, and named after the table")
+                if not self.id_before_name(table, c):
+                    self.set(table, c, f"'{c}' is unique, never empty, and named after the table")
                 return
         named = [c for c in named if key_named(c)]  # a repeating name (status) is no problem
         if not named:
@@ -221,18 +213,10 @@ class _Detector:
                     and types[c] in KEY_TYPES
                     and unique_non_null(frame, [c])
                 ):
-                    ident = None if key_named(c) else self.identifier_before(table, c)
-                    if ident is not None:  # kontinente(cont_id, kontinent)
+                    if not self.id_before_name(table, c):
                         self.set(
-                            table,
-                            ident,
-                            f"'{ident}' is unique, never empty, named like "
-                            f"a key, and comes before '{c}' (a unique name)",
+                            table, c, f"'{c}' is unique, never empty, and the table's name {how} it"
                         )
-                        return True
-                    self.set(
-                        table, c, f"'{c}' is unique, never empty, and the table's name {how} it"
-                    )
                     return True
         return False
 
@@ -277,10 +261,12 @@ class _Detector:
                     return True
         return False
 
-    def identifier_before(self, table: str, name: str) -> str | None:
-        """A unique, never-empty, key-named column before ``name`` that names no other table."""
+    def identifier_before(self, table: str, name: str | None = None) -> str | None:
+        """The first unique, never-empty, key-named column (before ``name`` if given) that
+        names no other table and is no GUID."""
         frame, types = self.frames[table], self.types[table]
-        for c in frame.columns[: list(frame.columns).index(name)]:
+        cols = list(frame.columns)
+        for c in cols[: cols.index(name)] if name is not None else cols:
             if (
                 types[c] in KEY_TYPES
                 and key_named(c)
@@ -291,18 +277,24 @@ class _Detector:
                 return str(c)
         return None
 
+    def id_before_name(self, table: str, name: str) -> bool:
+        """Key ``table`` by a key-named identifier before ``name`` when ``name``, unique and
+        named after the table, has no key word: kontinente(cont_id, kontinent)."""
+        ident = None if key_named(name) else self.identifier_before(table, name)
+        if ident is not None:
+            self.set(
+                table,
+                ident,
+                f"'{ident}' is unique, never empty, named like a key, and comes before '{name}' "
+                "(a unique name with no key word)",
+            )
+        return ident is not None
+
     def own_identifier(self, table: str) -> bool:
-        frame, types = self.frames[table], self.types[table]
-        for c in frame.columns:
-            if (
-                types[c] in KEY_TYPES
-                and key_named(c)
-                and not guid_named(c)
-                and self.reference(table, c) is None
-                and unique_non_null(frame, [c])
-            ):
-                self.set(table, c, f"'{c}' is unique, never empty, and named like a key")
-                return True
+        c = self.identifier_before(table)
+        if c is not None:
+            self.set(table, c, f"'{c}' is unique, never empty, and named like a key")
+            return True
         return False
 
     def composite(self, table: str) -> bool:

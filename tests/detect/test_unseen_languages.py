@@ -1,7 +1,7 @@
 """Shapes of Spider's databases as MachineSpider publishes them (names machine-translated to
 German) and of California State University's statistics in them: names beyond ASCII, plural
-endings English rules miss, a table keyed by another table's name, and a unique name column
-beside the table's id. Each on a small folder built for it."""
+endings English rules miss, a table keyed by another table's name, a unique name column
+beside the table's id, and 'null' written among numbers. Each on a small folder built for it."""
 
 from __future__ import annotations
 
@@ -17,27 +17,7 @@ from synthgen_sdv.detect.names import (
     table_forms,
     words,
 )
-
-
-def _write(folder, tables: dict[str, pd.DataFrame]) -> None:
-    for name, frame in tables.items():
-        frame.to_csv(folder / f"{name}.csv", index=False, encoding="utf-8")
-
-
-def _rels(user) -> set[tuple[str, str, str, str]]:
-    return {
-        (
-            r["child_table_name"],
-            r["child_foreign_key"],
-            r["parent_table_name"],
-            r["parent_primary_key"],
-        )
-        for r in user.metadata["relationships"]
-    }
-
-
-def _keys(user) -> dict:
-    return {t: m.get("primary_key") for t, m in user.metadata["tables"].items()}
+from tests.detect.test_unseen_names import _keys, _rels, _write
 
 
 def test_names_beyond_ascii_split_into_whole_words():

@@ -21,7 +21,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from common import CORPUS, write_keys, write_table
+from common import CORPUS, export_sqlite, write_keys
 
 COMMIT = "fec4cdd7c9954caaa8c88e3897b763302103d5a0"
 LICENCE = (
@@ -33,26 +33,9 @@ LICENCE = (
 def build(src: Path, db: str) -> None:
     out = CORPUS / db
     con = sqlite3.connect(src / db / f"{db}.sqlite")
-    names = [
-        r[0]
-        for r in con.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' "
-            "AND name NOT LIKE 'sqlite_%' ORDER BY name"
-        )
-    ]
-    pks, fks = {}, []
-    for t in names:
-        info = con.execute(f'PRAGMA table_info("{t}")').fetchall()  # cid,name,type,notnull,dflt,pk
-        assert not any(r[2].upper() == "BLOB" for r in info)
-        pk = [r[1] for r in sorted(info, key=lambda r: r[5]) if r[5]]
-        pks[t] = pk[0] if len(pk) == 1 else (pk or None)
-        for r in con.execute(f'PRAGMA foreign_key_list("{t}")'):  # id,seq,table,from,to,...
-            fks.append((t, r[3], r[2], r[4]))
-        cur = con.execute(f'SELECT * FROM "{t}" ORDER BY rowid')
-        n = write_table(out, t, [d[0] for d in cur.description], cur)
-        print(f"{db:8s} {t:30s} {n:6d}")
+    pks, fks = export_sqlite(con, out, f"{db:8s} ")
     source = f"LeLuven/MachineSpider @ {COMMIT}, database/{db}/{db}.sqlite"
-    write_keys(out, source, LICENCE, pks, sorted(fks), extra={"orphans": _orphans(con, fks)})
+    write_keys(out, source, LICENCE, pks, fks, extra={"orphans": _orphans(con, fks)})
 
 
 def _orphans(con, fks) -> list:
