@@ -18,8 +18,8 @@ AdventureWorks, a ``rowguid``). Here, in order, a table's key is:
    short codes: nycflights' ``airlines.carrier``, ``planes.tailnum``), else a unique column
    named like a key that refers to no other table
    (``au_id``, or a generic ``ROW_ID``);
-4. a minimal composite key of 2 to 4 never-empty columns named like keys, references or the
-   start of a period, preferring the table's own identifiers (``order_id, line_item_id``)
+4. a minimal composite key of 2 to 4 never-empty columns named like keys, references, the
+   start of a period or a calendar period (a panel's ``year``: ``degrees(campus, year)``), preferring the table's own identifiers (``order_id, line_item_id``)
    and period starts (``employee_id, start_date``); references alone make pairs only (a fact
    table's references together are not its key), or with a column that numbers each group of
    the references 1..n (an *ordinal*: Ergast's ``lapTimes(raceId, driverId, lap)``); then a
@@ -52,6 +52,7 @@ from synthgen_sdv.detect.names import (
     link_parts,
     name_level,
     named_after_table,
+    period_named,
     period_start_named,
     words,
 )
@@ -305,6 +306,8 @@ class _Detector:
                 continue
             if types[c] in DATE_TYPES and period_start_named(c):
                 role[c] = "period"
+            elif types[c] in ("int", *DATE_TYPES) and period_named(c):
+                role[c] = "period"  # a panel's year: csu_1's abschlüsse(jahr, campus)
             elif types[c] in KEY_TYPES and self.reference(table, c) is not None:
                 role[c] = "reference"
             elif types[c] in KEY_TYPES and key_named(c):

@@ -60,6 +60,11 @@ HIERARCHY_WORDS = frozenset(
 )
 # Words of a date column that starts a period (a history table's key: employee + start_date).
 PERIOD_START_WORDS = frozenset({"start", "from", "begin", "effective", "valid"})
+# The last word of a column naming a calendar period, accents folded (a panel table's key is an
+# entity and a year: degrees(campus, year), csu_1's abschlüsse(jahr, campus)).
+PERIOD_WORDS = frozenset(
+    {"year", "yr", "month", "quarter", "season", "jahr", "monat", "annee", "ano", "anno", "jaar"}
+)
 GUID_NAMES = frozenset({"rowguid", "guid", "uuid", "row_guid", "objectguid"})
 GUID_RE = re.compile(
     r"^\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}?$"
@@ -288,6 +293,12 @@ def hierarchy_named(name: str) -> bool:
     """A name for a reference to a row of the same table: ``reports_to``, ``parent_id``."""
     stem, key = split_key(name)
     return key in RELATION_WORDS or any(w in HIERARCHY_WORDS for w in stem)
+
+
+def period_named(name: str) -> bool:
+    """``year``, ``fiscal_year``, ``jahr``, ``season``: a column naming a calendar period."""
+    w = words(name)
+    return bool(w) and fold(w[-1]) in PERIOD_WORDS
 
 
 def period_start_named(name: str) -> bool:

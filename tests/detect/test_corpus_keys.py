@@ -134,16 +134,12 @@ EXCEPTIONS = {
         "votedBy is a plain text column; no one was on two ballots in one year here",
     ),
     # Spider's csu_1 (California State University statistics, names machine-translated to
-    # German): per-campus tables keyed by the campus and a plain column.
-    ("csu_1", "pk", "abschlüsse(jahr, campus)"): (
-        None,
-        "jahr (year) is a plain number, not named like a key; a composite of a reference and a "
-        "plain column is not searched (as nycflights' weather), so the table has no key",
-    ),
-    ("csu_1", "pk", "einschreibungen(campus, jahr)"): (None, "as abschlüsse: (campus, jahr)"),
+    # German): per-campus tables keyed by the campus and a year or a discipline.
     ("csu_1", "pk", "fachrichtung_einschreibungen(campus, fachrichtung)"): (
         None,
-        "fachrichtung (discipline) is a plain number column, as jahr in abschlüsse",
+        "fachrichtung (discipline) is a plain number column, not named like a key or a period; "
+        "a composite of a reference and a plain column is not searched (as nycflights' "
+        "weather), so the table has no key",
     ),
     # Spider's car_1 (UCI auto-mpg cars, names machine-translated to German).
     ("car_1", "pk", "modellliste.modell"): (
@@ -190,6 +186,11 @@ UNDECLARED = {
         "fk",
         "FactSurveyResponse.ProductSubcategoryKey -> DimProductSubcategory.ProductSubcategoryKey",
     ): "as ProductCategoryKey: an undeclared but real reference",
+    ("csu_1", "pk", "fakultät(campus, jahr)"): (
+        "the file declares no key for fakultät (faculty per campus and year), but like "
+        "abschlüsse and einschreibungen, which declare theirs, it has one row per campus and "
+        "year (jahr): the reference and the period are unique together"
+    ),
     ("lahman", "pk", "CollegePlaying(playerID, yearID)"): (
         "the distribution declares no key for CollegePlaying; in these rows a player lists one "
         "school a year, so (playerID, yearID) is unique and both are named like keys"

@@ -136,3 +136,22 @@ def test_a_word_for_missing_among_numbers_is_read_as_empty(tmp_path):
     user = load_user_data(tmp_path)
     assert user.metadata["tables"]["cars"]["columns"]["mpg"]["sdtype"] == "numerical"
     assert any("cars.mpg: 2 values 'null'" in n for n in user.notes), user.notes
+
+
+def test_a_panel_table_is_keyed_by_its_reference_and_its_year(tmp_path):
+    """csu_1's abschlüsse(jahr, campus): one row per campus and year. 'jahr' (year) is named
+    for a period, not like a key; the pair is the key, where a plain column is not searched."""
+    rng = np.random.default_rng(5)
+    campuses = pd.DataFrame({"id": range(1, 24), "name": [f"U {i}" for i in range(23)]})
+    years = np.arange(1990, 2004)
+    degrees = pd.DataFrame(
+        {
+            "jahr": np.tile(years, 23),
+            "campus": np.repeat(np.arange(1, 24), len(years)),
+            "degrees": rng.integers(100, 5000, 23 * len(years)),
+        }
+    )
+    _write(tmp_path, {"campuses": campuses, "abschlüsse": degrees})
+    user = load_user_data(tmp_path)
+    assert _keys(user)["abschlüsse"] == ["jahr", "campus"]
+    assert _rels(user) == {("abschlüsse", "campus", "campuses", "id")}
