@@ -47,6 +47,7 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "hma lookups=False anchors=False": ("hma", {"lookups": False, "anchors": False}),
     "hma clusters=8": ("hma", {"clusters": 8}),
     "hma calendar=False": ("hma", {"calendar": False}),
+    "hma arithmetic=False": ("hma", {"arithmetic": False}),
 }
 DBS = [
     "northwind",

@@ -2,10 +2,17 @@
 
 Two things in real schemas that sdv 1.37.4's HMA cannot take as they are:
 
-* a key that is a date (``times.time_id``, referred to by ``costs.time_id``): SDV generates
-  keys as new integers, so date keys are given to it as integers (``DateKeys``) and, after
-  sampling, the sampled keys are mapped back to dates in order: the real dates first, then
-  further dates with the real typical step when more rows are sampled;
+* a key that is a date (``times.time_id``, referred to by ``costs.time_id``), or a warehouse's
+  "smart" date key, an integer spelling it (``DimDate.DateKey`` 20050101): SDV generates keys
+  as new integers, so date keys are given to it as integers (``DateKey``) and, after
+  sampling, mapped back to dates. The key's date also goes to the synthesizer as a plain date
+  column of its table (``DateKey.shadow``: a column already equal to it, such as
+  ``FullDateAlternateKey``, or one added), which the synthesizer keeps distinct (rule
+  ``unique``) and from which it computes the table's calendar parts (``synth.calendar``). Each
+  sampled key then takes its own row's date, so the day name, month and fiscal year of a
+  sampled date dimension agree with its key; should those dates not come back distinct, the
+  sampled keys are mapped in order onto the real dates, then further dates with the real
+  typical step;
 * a foreign key left out of the modeled graph (``detect.graph``): its column is taken out of
   what the synthesizer sees and re-attached after sampling (``LinkShape``) to keys of the
   sampled parent, or to the real keys when the parent is copied from the input.
@@ -27,6 +34,12 @@ from synthgen_sdv.detect.links import Relationship
 from synthgen_sdv.detect.userdata import UserData
 
 PLACEHOLDER = "sdv-id-"  # how SDV fills an id column it has to generate
+#: an integer key is a smart date key when every value spells a date as yyyymmdd within these
+#: years and the values span at least two months: a run of 32 or more consecutive integers
+#: cannot (it would hold a day 32), so a plain id counted from 20050101 is not taken for one
+SMART_YEARS = (1800, 2200)
+SMART_MIN_KEYS = 20
+SHADOW_SUFFIX = "__date"
 
 
 @dataclass
@@ -38,11 +51,41 @@ class DateKey:
     real: np.ndarray  # sorted distinct real keys (datetime64)
     step: np.timedelta64
     references: list[tuple[str, str]]  # (table, column) of modeled foreign keys to it
+    #: how the data spells the key: "date" (a date or datetime) or "yyyymmdd" (an integer)
+    form: str = "date"
+    #: the column of the key's table that carries its date to the synthesizer (None: none)
+    shadow: str | None = None
+    shadow_added: bool = False  # the shadow is a column added for it, dropped after sampling
+
+    def as_dates(self, values: pd.Series) -> pd.Series:
+        """The key's values (or a foreign key's) as datetime64 (unreadable: NaT)."""
+        if self.form == "yyyymmdd":
+            return yyyymmdd_dates(values)
+        return pd.to_datetime(values, errors="coerce")
+
+    def spelled(self, dates: pd.Series) -> pd.Series:
+        """Dates spelled as the data spells the key."""
+        dates = pd.to_datetime(dates, errors="coerce")
+        if self.form == "yyyymmdd":
+            number = dates.dt.year * 10000 + dates.dt.month * 100 + dates.dt.day
+            return number.astype("Int64")
+        return dates
 
     def codes(self, values: pd.Series) -> pd.Series:
         """Real dates as their rank among the real keys (what the synthesizer learns)."""
-        pos = np.searchsorted(self.real, values.to_numpy(dtype="datetime64[ns]"))
-        return pd.Series(pos, index=values.index).where(values.notna()).astype("Int64")
+        dates = self.as_dates(values)
+        pos = np.searchsorted(self.real, dates.to_numpy(dtype="datetime64[ns]"))
+        return pd.Series(pos, index=values.index).where(dates.notna()).astype("Int64")
+
+    def mapping(self, sampled: pd.DataFrame, rng: np.random.Generator) -> dict:
+        """``{sampled key: date}``: each key its row's sampled date when those are distinct
+        and known, else ``dates`` (in order)."""
+        keys = sampled[self.column]
+        if self.shadow is not None and self.shadow in sampled.columns:
+            own = pd.to_datetime(sampled[self.shadow], errors="coerce")
+            if own.notna().all() and own.is_unique and keys.notna().all():
+                return dict(zip(keys.tolist(), own.to_numpy(dtype="datetime64[ns]"), strict=True))
+        return self.dates(keys, rng)
 
     def dates(self, sampled_keys: pd.Series, rng: np.random.Generator) -> dict:
         """``{sampled key: date}``: the sampled keys in order onto real dates, then beyond."""
@@ -94,6 +137,9 @@ class FitState:
                     "real": [str(x) for x in d.real.astype("datetime64[ns]")],
                     "step_ns": int(d.step.astype("timedelta64[ns]").astype(np.int64)),
                     "references": [list(r) for r in d.references],
+                    "form": d.form,
+                    "shadow": d.shadow,
+                    "shadow_added": d.shadow_added,
                 }
                 for d in self.date_keys
             ],
@@ -122,6 +168,9 @@ class FitState:
                 np.array(d["real"], dtype="datetime64[ns]"),
                 np.timedelta64(d["step_ns"], "ns"),
                 [(t, c) for t, c in d["references"]],
+                d.get("form", "date"),
+                d.get("shadow"),
+                bool(d.get("shadow_added", False)),
             )
             for d in doc.get("date_keys", [])
         ]
@@ -180,27 +229,83 @@ def fit_tables(
         metadata["tables"][r.child]["columns"].pop(r.column, None)
     for name in modeled:
         pk = metadata["tables"][name].get("primary_key")
-        if isinstance(pk, str) and user.types[name].get(pk) == "int":
-            keys = pd.to_numeric(user.tables[name][pk], errors="coerce").dropna()
-            if len(keys):
-                state.key_starts[name] = int(keys.min())
-        if not isinstance(pk, str) or user.types[name][pk] not in ("date", "datetime"):
+        if not isinstance(pk, str):
             continue
-        real = np.sort(user.tables[name][pk].dropna().unique().astype("datetime64[ns]"))
-        steps = np.diff(real)
-        step = np.median(steps) if len(steps) else np.timedelta64(1, "D")
+        kind, values = user.types[name].get(pk), user.tables[name][pk]
+        form = {"date": "date", "datetime": "date"}.get(kind or "")
+        if kind == "int" and is_smart_date_key(values):
+            form = "yyyymmdd"
+        if form is None:
+            if kind == "int":
+                keys = pd.to_numeric(values, errors="coerce").dropna()
+                if len(keys):
+                    state.key_starts[name] = int(keys.min())
+            continue
         refs = [
             (r["child_table_name"], r["child_foreign_key"])
             for r in metadata["relationships"]
             if r["parent_table_name"] == name and r["child_table_name"] in chosen
         ]
-        key = DateKey(name, pk, real, step, refs)
+        key = DateKey(name, pk, np.array([], "datetime64[ns]"), np.timedelta64(1, "D"), refs, form)
+        dates = key.as_dates(values)
+        key.real = np.sort(dates.dropna().unique().astype("datetime64[ns]"))
+        steps = np.diff(key.real)
+        key.step = np.median(steps) if len(steps) else np.timedelta64(1, "D")
         for table, column in [(name, pk), *refs]:
             frame = tables[table].copy()
             frame[column] = key.codes(frame[column])
             tables[table] = frame
+        _add_shadow(key, dates, tables, metadata, user.types[name])
         state.date_keys.append(key)
     return tables, metadata, state
+
+
+def yyyymmdd_dates(values: pd.Series) -> pd.Series:
+    """Integers spelling dates as yyyymmdd, as datetime64 (anything else: NaT)."""
+    number = pd.to_numeric(values, errors="coerce")
+    whole = number.notna() & (number % 1 == 0)
+    low, high = SMART_YEARS[0] * 10000 + 101, SMART_YEARS[1] * 10000 + 1231
+    text = number.where(whole & number.between(low, high)).astype("Int64").astype("string")
+    return pd.to_datetime(text, format="%Y%m%d", errors="coerce")
+
+
+def is_smart_date_key(values: pd.Series) -> bool:
+    """Every value an integer spelling a real date as yyyymmdd, over two months or more."""
+    known = values.dropna()
+    if known.nunique() < SMART_MIN_KEYS:
+        return False
+    dates = yyyymmdd_dates(known)
+    return bool(dates.notna().all()) and dates.dt.to_period("M").nunique() >= 2
+
+
+def _add_shadow(
+    key: DateKey,
+    dates: pd.Series,
+    tables: dict[str, pd.DataFrame],
+    metadata: dict[str, Any],
+    types: dict[str, str],
+) -> None:
+    """Give the key's date to the synthesizer as a date column of its table: a date column
+    already equal to it on every row, or one added (``key.shadow``)."""
+    frame, columns = tables[key.table], metadata["tables"][key.table]["columns"]
+    known = dates.notna()
+    for col, kind in types.items():
+        if col == key.column or kind not in ("date", "datetime") or col not in frame.columns:
+            continue
+        if columns.get(col, {}).get("sdtype") != "datetime":
+            continue
+        other = pd.to_datetime(frame[col], errors="coerce")
+        if (other.notna() == known).all() and (other[known] == dates[known]).all():
+            key.shadow = col
+            return
+    name = key.column + SHADOW_SUFFIX
+    while name in frame.columns:
+        name += "_"
+    frame = frame.copy()
+    frame[name] = dates.to_numpy(dtype="datetime64[ns]")
+    tables[key.table] = frame
+    columns[name] = {"sdtype": "datetime"}
+    key.shadow, key.shadow_added = name, True
 
 
 def restore(
@@ -212,12 +317,14 @@ def restore(
     """Date keys back to dates, left-out links re-attached (a new dict)."""
     out = dict(sampled)
     for key in state.date_keys:
-        mapping = key.dates(out[key.table][key.column], rng)
+        mapping = key.mapping(out[key.table], rng)
         for table, column in [(key.table, key.column), *key.references]:
             if table in out:
                 frame = out[table].copy()
-                frame[column] = pd.to_datetime(frame[column].map(mapping))
+                frame[column] = key.spelled(frame[column].map(mapping))
                 out[table] = frame
+        if key.shadow_added:
+            out[key.table] = out[key.table].drop(columns=[key.shadow], errors="ignore")
     for lo, shape in state.left_out:
         r = lo.relationship
         parent = out.get(r.parent, real.get(r.parent))

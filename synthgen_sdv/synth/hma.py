@@ -20,6 +20,8 @@ Parameters (``SYNTHESIZERS.get("hma")(seed=..., **params)``):
         (``dependencies``)
     calendar: columns that are calendar parts of a date of their row (year, month name, ISO
         week, fiscal quarter) are computed from the sampled date, not modeled (``calendar``)
+    arithmetic: a number that is the sum of two or three, or the product of two, other numbers
+        of its row (a total, a line amount) is computed from the sampled terms (``arithmetic``)
     anchors: columns tight to a parent's or their row's column are modeled as an offset from
         it (``anchors``)
     clusters: K > 0 adds ClavaDDPM's relation-aware latent classes (``clusters``); 0 = off
@@ -43,6 +45,7 @@ from typing import Any
 import pandas as pd
 
 from synthgen_sdv.synth.anchors import Anchors
+from synthgen_sdv.synth.arithmetic import Arithmetic
 from synthgen_sdv.synth.base import SYNTHESIZERS, Synthesizer
 from synthgen_sdv.synth.calendar import Calendar
 from synthgen_sdv.synth.clusters import Clusters
@@ -82,6 +85,7 @@ class _HMABase(Synthesizer):
         calibrate_counts: bool = False,
         lookups: bool = False,
         calendar: bool = False,
+        arithmetic: bool = False,
         anchors: bool = False,
         clusters: int = 0,
         repeats: bool = False,
@@ -105,6 +109,8 @@ class _HMABase(Synthesizer):
         self.dependencies: Dependencies | None = None
         self.calendar = bool(calendar)
         self.calendar_parts: Calendar | None = None
+        self.arithmetic = bool(arithmetic)
+        self.computed: Arithmetic | None = None
         self.anchored: Anchors | None = None
         self.rules = tuple(rules)
         self.shrinkage = float(shrinkage)
@@ -122,7 +128,13 @@ class _HMABase(Synthesizer):
         # lookups first (exact structure), then offsets among the columns still modeled;
         # _sample undoes them in the reverse order
         original, original_md = tables, metadata
-        self.anchored, self.dependencies = None, None
+        self.anchored, self.dependencies, self.computed = None, None, None
+        if getattr(self, "arithmetic", False):  # sums and products first: a total "determines"
+            # its parts only by chance, and the lookups below would take them from it
+            leave: set[tuple[str, str]] = set()
+            if getattr(self, "calendar", False):  # a calendar part comes from its date
+                leave = {(p.table, p.column) for p in Calendar.fit(tables, metadata)[0].parts}
+            self.computed, tables, metadata = Arithmetic.fit(tables, metadata, leave)
         if self.lookups:
             self.dependencies, tables, metadata = Dependencies.fit(tables, metadata)
         self.calendar_parts = None
@@ -175,10 +187,12 @@ class _HMABase(Synthesizer):
         if getattr(self, "calendar_parts", None) is not None:
             for p in self.calendar_parts.parts:
                 owned |= {(p.table, p.column), (p.table, p.source)}
-        if self.anchored is not None:
+        if getattr(self, "computed", None) is not None:
+            owned |= self.computed.owned()
+        if getattr(self, "anchored", None) is not None:
             for a in self.anchored.anchors:
                 owned |= {(a.table, a.column), (a.parent or a.table, a.anchor)}
-        if self.repeated is not None:
+        if getattr(self, "repeated", None) is not None:
             owned |= {(r.table, r.column) for r in self.repeated.repeats}
         copied = set(getattr(self.model, "_copied", None) or ())
         for table in copied:
@@ -228,8 +242,13 @@ class _HMABase(Synthesizer):
             out = self.calendar_parts.restore(out)
         if getattr(self, "dependencies", None) is not None:
             out = self.dependencies.restore(out)
+        computed = getattr(self, "computed", None)
+        if computed is not None:  # before conditioning, which may read them
+            out = computed.restore(out)
         if getattr(self, "conditioned", None) is not None:
             out = self.conditioned.restore(out)
+            if computed is not None:  # again, from the terms conditioning re-ordered
+                out = computed.restore(out)
         return out
 
     def params(self) -> dict[str, Any]:
@@ -251,6 +270,9 @@ class _HMABase(Synthesizer):
         calendar = getattr(self, "calendar_parts", None)
         if calendar is not None and calendar.parts:
             out["calendar_columns"] = calendar.describe()
+        computed = getattr(self, "computed", None)
+        if computed is not None and computed.relations:
+            out["computed_columns"] = computed.describe()
         return out
 
     def _params(self) -> dict[str, Any]:
@@ -262,6 +284,7 @@ class _HMABase(Synthesizer):
             "calibrate_counts": self.calibrate_counts,
             "lookups": getattr(self, "lookups", False),
             "calendar": getattr(self, "calendar", False),
+            "arithmetic": getattr(self, "arithmetic", False),
             "anchors": getattr(self, "anchors", False),
             "clusters": getattr(self, "clusters", 0),
             "repeats": getattr(self, "repeats", False),
@@ -291,6 +314,7 @@ class FastHMA(_HMABase):
         childless: str = "donor",
         lookups: bool = True,
         calendar: bool = True,
+        arithmetic: bool = True,
         anchors: bool = True,
         small_tables: int = 50,
         repeats: bool = True,
@@ -308,6 +332,7 @@ class FastHMA(_HMABase):
             calibrate_counts=calibrate_counts,
             lookups=lookups,
             calendar=calendar,
+            arithmetic=arithmetic,
             anchors=anchors,
             repeats=repeats,
             conditioning=conditioning,
