@@ -19,8 +19,9 @@ AdventureWorks, a ``rowguid``). Here, in order, a table's key is:
    named like a key that refers to no other table
    (``au_id``, or a generic ``ROW_ID``);
 4. a minimal composite key of 2 to 4 never-empty columns named like keys, references, the
-   start of a period or a calendar period (a panel's ``year``: ``degrees(campus, year)``), preferring the table's own identifiers (``order_id, line_item_id``)
-   and period starts (``employee_id, start_date``); references alone make pairs only (a fact
+   start of a period or a calendar period (a panel's ``year``: ``degrees(campus, year)``),
+   preferring the table's own identifiers (``order_id, line_item_id``) and periods
+   (``employee_id, start_date``); references alone make pairs only (a fact
    table's references together are not its key), or with a column that numbers each group of
    the references 1..n (an *ordinal*: Ergast's ``lapTimes(raceId, driverId, lap)``); then a
    unique reference (a 1:1 extension);
