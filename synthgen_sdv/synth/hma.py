@@ -93,6 +93,11 @@ class _HMABase(Synthesizer):
         **kwargs,
     ):
         super().__init__(seed=seed, verbose=verbose, **kwargs)
+        switches = {"lookups": lookups, "calendar": calendar, "arithmetic": arithmetic}
+        switches.update({"anchors": anchors, "repeats": repeats})
+        for name, value in switches.items():
+            if value not in (True, False):  # 0 / 1 too; "no" or 2 is a typo
+                raise ValueError(f"{name} must be true or false, got {value!r}")
         modes = {False: "off", True: "parents", "off": "off", "parents": "parents", "rows": "rows"}
         if conditioning not in modes:
             raise ValueError(

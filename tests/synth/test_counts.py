@@ -280,3 +280,30 @@ def test_a_one_to_one_child_keyed_by_its_parent_keeps_unique_keys(tmp_path):
     sampled = pd.read_csv(out / "data" / "rate.csv")
     assert len(sampled) > 0 and sampled["date_key"].is_unique
     assert sampled["date_key"].isin(pd.read_csv(out / "data" / "dim_date.csv")["date_key"]).all()
+
+
+def test_a_constant_number_of_children_per_parent_is_kept(tmp_path):
+    """Every station with readings has exactly 123 (one a minute for two hours), one has
+    none: each sampled station gets 123 or none, at any scale, and the table's size follows
+    the stations (it was kept at the data's total by giving 124 and 125 to some)."""
+    rng = np.random.default_rng(0)
+    stations = pd.DataFrame(
+        {"id": np.arange(1, 71), "docks": rng.integers(10, 30, 70), "lat": rng.normal(37, 0.1, 70)}
+    )
+    owners = np.repeat(stations["id"].to_numpy()[1:], 123)
+    status = pd.DataFrame({"station_id": owners, "free": rng.integers(0, 20, len(owners))})
+    stations.to_csv(tmp_path / "station.csv", index=False)
+    status.to_csv(tmp_path / "status.csv", index=False)
+    from synthgen_sdv.runs.fit_sample import fit
+    from synthgen_sdv.runs.from_user import UserSource
+    from synthgen_sdv.runs.sample import sample
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = fit(UserSource(tmp_path), "hma")
+        for seed, scale in [(0, 1.0), (1, 1.0), (2, 1.0), (3, 1.0), (4, 2.5)]:
+            drawn = sample(fitted, scale, seed=seed).tables
+            sizes = drawn["status"].groupby("station_id").size()
+            assert set(sizes) == {123}, (seed, scale, sizes.value_counts().to_dict())
+            assert drawn["status"]["station_id"].isin(drawn["station"]["id"]).all()
+            assert len(drawn["station"]) - len(sizes) <= max(2, round(scale))  # few childless
