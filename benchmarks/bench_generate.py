@@ -122,27 +122,51 @@ clocked(T, "_clean_copy", "encoding threads")
 clocked(T, "_dirty_copy", "encoding threads")
 clocked(T, "_made", "main makes chunks")
 scale, out, dirty = sys.argv[1:4]
+workers = int(sys.argv[4]) if len(sys.argv) > 4 else 1
+X = importlib.import_module("synthgen_sdv.generate.executors")
+if workers > 1:  # each forked worker writes its own steps to a file when it ends
+    import os
+    from multiprocessing import connection as mpc
+    L = importlib.import_module("synthgen_sdv.generate.ledger")
+    clocked(L.Ledger, "offsets", "worker waits on earlier chunks (ledger)")
+    clocked(mpc.Connection, "send", "worker sends results")
+    real_serve = X._serve
+    def serve(*a, **k):
+        acc.clear(); threads.clear()
+        w0, c0 = time.perf_counter(), time.process_time()
+        try:
+            real_serve(*a, **k)
+        finally:
+            rec = {"sections": dict(acc), "threads": dict(threads),
+                   "wall_s": time.perf_counter() - w0, "cpu_s": time.process_time() - c0}
+            (Path(out).parent / f"worker_{os.getpid()}.json").write_text(json.dumps(rec))
+    X._serve = serve
 plan = resolve_plan(load_project(), scale=float(scale))
 cpu0, t0, main0 = time.process_time(), time.perf_counter(), time.thread_time()
-run_generate(plan, Path(out), ["parquet"], workers=1, etl=False, dirty=dirty == "1")
-print(json.dumps({"cpu_s": time.process_time() - cpu0, "wall_s": time.perf_counter() - t0,
-                  "main_thread_s": time.thread_time() - main0, "sections": dict(acc),
-                  "threads": dict(threads)}))
+run_generate(plan, Path(out), ["parquet"], workers=workers, etl=False, dirty=dirty == "1")
+wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+forked = [json.loads(f.read_text()) for f in sorted(Path(out).parent.glob("worker_*.json"))]
+print(json.dumps({"cpu_s": cpu + sum(w["cpu_s"] for w in forked), "wall_s": wall,
+                  "main_process_s": cpu, "main_thread_s": time.thread_time() - main0,
+                  "sections": dict(acc), "threads": dict(threads), "forked": forked}))
 """
 
 
-def run_profile(scale: float, dirty: bool) -> dict:
-    """CPU seconds per step of one worker's generation (``time.thread_time`` around the
-    chunk task's steps, the encoding thread's included), in a fresh process."""
+def run_profile(scale: float, dirty: bool, workers: int = 1) -> dict:
+    """CPU seconds per step of a generation (``time.thread_time`` around the chunk task's
+    steps, the encoding thread's included), in a fresh process; with ``workers`` above 1, each
+    forked worker's steps, its wall time and its waits (for earlier chunks, for the main
+    process to read its results) too."""
     out = Path(tempfile.mkdtemp(prefix="bench_prof_")) / "out"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     try:
         cmd = [sys.executable, "-c", PROFILE, str(scale), str(out), "1" if dirty else "0"]
+        cmd.append(str(workers))
         done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, check=True)
     finally:
         shutil.rmtree(out.parent, ignore_errors=True)
     res = json.loads(done.stdout.strip().splitlines()[-1])
-    res.update(scale=scale, dirty=dirty, load=os.getloadavg()[0])
+    res.update(scale=scale, dirty=dirty, load=os.getloadavg()[0], workers=workers)
     return res
 
 
@@ -150,6 +174,9 @@ def profile_lines(profiles: list[dict]) -> list[str]:
     """Markdown tables of ``run_profile`` results."""
     lines = []
     for p in profiles:
+        if p.get("workers", 1) > 1:
+            lines += _forked_lines(p)
+            continue
         run = "full (clean + dirty)" if p["dirty"] else "clean only (--no-dirty)"
         lines += [
             "",
@@ -171,6 +198,39 @@ def profile_lines(profiles: list[dict]) -> list[str]:
             f"{100 * rest / p['cpu_s']:.0f} % |"
         )
         lines += _thread_lines(p.get("threads", {}), p["wall_s"])
+    return lines
+
+
+def _forked_lines(p: dict) -> list[str]:
+    """A run on forked workers: the main process, then each worker's steps (CPU s) and its
+    waits (wall s), per family's worker processes in the order they ran."""
+    run = "full (clean + dirty)" if p["dirty"] else "clean only (--no-dirty)"
+    forked = p.get("forked", [])
+    lines = [
+        "",
+        f"#### Scale {p['scale']:g}, {p['workers']} workers, {run}: {p['cpu_s']:.2f} CPU s "
+        f"({p['wall_s']:.2f} s wall, load {p['load']:.1f}); main process "
+        f"{p['main_process_s']:.2f} CPU s (small families, probing types, appends, kept "
+        f"tables, labels), {len(forked)} worker processes {sum(w['cpu_s'] for w in forked):.2f}",
+        "",
+        "| worker | wall s | CPU s | making the columns | encoding | writing pieces "
+        "| waits on earlier chunks | sending results |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for i, w in enumerate(forked):
+        sec, thr = w["sections"], w["threads"]
+        lines.append(
+            f"| {i} | {w['wall_s']:.2f} | {w['cpu_s']:.2f} "
+            f"| {sec.get('making the columns (chunk.family_chunk)', 0):.2f} "
+            f"| {sec.get('Parquet encoding, clean + dirty (io.writers.encode_chunk)', 0):.2f} "
+            f"| {sec.get('writing pieces into the files (tasks._place)', 0):.2f} "
+            f"| {thr.get('worker waits on earlier chunks (ledger) wall', 0):.2f} "
+            f"| {thr.get('worker sends results wall', 0):.2f} |"
+        )
+    main = p["sections"]
+    lines += ["", "Main process, CPU s:", "", "| step | CPU s |", "|---|---:|"]
+    for name, secs in sorted(main.items(), key=lambda kv: -kv[1]):
+        lines.append(f"| {name} | {secs:.2f} |")
     return lines
 
 
@@ -409,10 +469,17 @@ def main() -> None:
         type=float,
         nargs="*",
         default=[],
-        help="scales to profile (CPU s per step, 1 worker, full and clean-only); alone with "
-        "--profile-only, written to reports/bench_generate_profile.json and printed",
+        help="scales to profile (CPU s per step, --profile-workers, full and clean-only); alone "
+        "with --profile-only, written to reports/bench_generate_profile.json and printed",
     )
     ap.add_argument("--profile-only", action="store_true", help="only the profiles")
+    ap.add_argument(
+        "--profile-workers",
+        type=int,
+        nargs="+",
+        default=[1],
+        help="worker counts to profile (above 1: each forked worker's steps and waits)",
+    )
     ap.add_argument("--quick", action="store_true", help="scales 1 10, tpcgen SF1, 1 rep")
     ap.add_argument(
         "--section", default="generate", help="section of reports/benchmarks.md to (re)write"
@@ -433,7 +500,12 @@ def main() -> None:
             )
         report_whole(wholes)
     if args.profile_scales:
-        profiles = [run_profile(sc, d) for sc in args.profile_scales for d in (True, False)]
+        profiles = [
+            run_profile(sc, d, w)
+            for sc in args.profile_scales
+            for w in args.profile_workers
+            for d in (True, False)
+        ]
         text = "\n".join(profile_lines(profiles))
         print(text, flush=True)
         (ROOT / "reports" / "bench_generate_profile.json").write_text(

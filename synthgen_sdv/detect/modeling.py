@@ -227,33 +227,47 @@ def fit_tables(
         state.left_out.append((lo, shape))
         tables[r.child] = tables[r.child].drop(columns=[r.column])
         metadata["tables"][r.child]["columns"].pop(r.column, None)
+    # a key that is also its table's reference (a one-to-one child keyed by its parent's
+    # key) is coded with its parent's key, never as a date key of its own
+    own_refs = {(r["child_table_name"], r["child_foreign_key"]) for r in metadata["relationships"]}
+    forms: dict[str, str] = {}
     for name in modeled:
         pk = metadata["tables"][name].get("primary_key")
-        if not isinstance(pk, str):
+        if not isinstance(pk, str) or (name, pk) in own_refs:
             continue
-        kind, values = user.types[name].get(pk), user.tables[name][pk]
-        form = {"date": "date", "datetime": "date"}.get(kind or "")
-        if kind == "int" and is_smart_date_key(values):
-            form = "yyyymmdd"
-        if form is None:
-            if kind == "int":
-                keys = pd.to_numeric(values, errors="coerce").dropna()
-                if len(keys):
-                    state.key_starts[name] = int(keys.min())
+        kind = user.types[name].get(pk)
+        if kind in ("date", "datetime"):
+            forms[name] = "date"
+        elif kind == "int" and is_smart_date_key(user.tables[name][pk]):
+            forms[name] = "yyyymmdd"
+    to_date_key = {
+        (r["child_table_name"], r["child_foreign_key"])
+        for r in metadata["relationships"]
+        if r["parent_table_name"] in forms
+    }
+    for name in modeled:
+        pk = metadata["tables"][name].get("primary_key")
+        if not isinstance(pk, str) or name in forms or (name, pk) in to_date_key:
             continue
+        if user.types[name].get(pk) == "int":
+            keys = pd.to_numeric(user.tables[name][pk], errors="coerce").dropna()
+            if len(keys):
+                state.key_starts[name] = int(keys.min())
+    for name, form in forms.items():
+        pk = metadata["tables"][name]["primary_key"]
         refs = [
             (r["child_table_name"], r["child_foreign_key"])
             for r in metadata["relationships"]
             if r["parent_table_name"] == name and r["child_table_name"] in chosen
         ]
         key = DateKey(name, pk, np.array([], "datetime64[ns]"), np.timedelta64(1, "D"), refs, form)
-        dates = key.as_dates(values)
+        dates = key.as_dates(user.tables[name][pk])
         key.real = np.sort(dates.dropna().unique().astype("datetime64[ns]"))
         steps = np.diff(key.real)
         key.step = np.median(steps) if len(steps) else np.timedelta64(1, "D")
         for table, column in [(name, pk), *refs]:
             frame = tables[table].copy()
-            frame[column] = key.codes(frame[column])
+            frame[column] = key.codes(user.tables[table][column])  # the data's values, once
             tables[table] = frame
         _add_shadow(key, dates, tables, metadata, user.types[name])
         state.date_keys.append(key)

@@ -348,3 +348,17 @@ def assign_keys(plan: Plan, tp: TablePlan, chunk: FamilyChunk, offset: int) -> N
     cols[tp.driver] = pd.Series(  # type: ignore[index]
         chunk.tables[parent][key].to_numpy()[chunk.positions[tp.name]]
     )
+
+
+def warm_up(plan: Plan, family: Family, materialized: Mapping[str, pd.DataFrame]) -> None:
+    """Build the family's per-process caches (Faker pools, lookups' popularity tables) in
+    this process, before workers fork: each forked worker built its own, in every family."""
+    for name in family.members:
+        tp = plan.tables[name]
+        for col, spec in tp.columns.items():
+            spec.warm_up(plan.seed, name, col, plan.locale)
+        for col in tp.lookups:
+            lookup = tp.lookup(col)
+            target = lookup.foreign_key_target
+            if target is not None and target in materialized:
+                lookup.warm_lookup(plan.seed, name, col, len(materialized[target]))

@@ -26,10 +26,11 @@ from tqdm.auto import tqdm
 
 from synthgen_sdv.core.memory import release_memory, stage
 from synthgen_sdv.core.progress import Progress
+from synthgen_sdv.generate.chunk import warm_up
 from synthgen_sdv.generate.executors import Executor, LocalExecutor
 from synthgen_sdv.generate.kept import KeptTable
 from synthgen_sdv.generate.labels import LabelCollector
-from synthgen_sdv.generate.ledger import Ledger
+from synthgen_sdv.generate.ledger import Late, Ledger
 from synthgen_sdv.generate.prepass import closure, inferred_columns
 from synthgen_sdv.generate.tasks import (
     ChunkResult,
@@ -40,6 +41,7 @@ from synthgen_sdv.generate.tasks import (
     count_task,
     dirty_types,
     family_types,
+    file_keys,
     place_key,
 )
 from synthgen_sdv.io.sink import Sink
@@ -215,30 +217,23 @@ class Engine:
             if len(family.members) > 1:
                 job.count_columns = closure(plan, family, {})
             if self.executor.shares_memory:  # counts posted as chunks finish: no pre-pass
-                first, head = 0, None
                 if len(family.members) > 1:
                     job.ledger = Ledger(n_chunks, family.members)
                 start = None if job.ledger else dict.fromkeys(family.members, 0)
-                if self.executor.inline:  # chunk 0, made whole here, decides the types; its
-                    job.defer_encoding = True  # pieces encode while the session makes chunk 1
-                    try:
-                        head = chunk_task(job, 0, start, None, state.types)
-                    finally:
-                        job.defer_encoding = False
-                    assert head.types is not None
-                    types, first = head.types, 1
-                else:
-                    types = family_types(job, state.types, self._probe(job))
+                if not self.executor.inline:
+                    self._forked(job, n_chunks, start, collected, sink, state, bar)
+                    return
+                job.defer_encoding = True  # chunk 0, made whole here, decides the types; its
+                try:  # pieces encode while the session makes chunk 1
+                    head = chunk_task(job, 0, start, None, state.types)
+                finally:
+                    job.defer_encoding = False
+                assert head.types is not None
+                types = head.types
                 dirty = dirty_types(job, types)
-                if sink.places and self.executor.places:  # workers write into the files
-                    collected.begin_all(types, dirty, sink, state)
-                    job.placement = {t: sink.placement(t) for t in family.members}
-                    files = [place_key(t, *f) for t, p in job.placement.items() for f in p]
-                    job.sizes = Ledger(n_chunks, tuple(files))
                 with self.executor.session(job) as session:
-                    if head is not None:
-                        session.hold(head)
-                    tasks = [(c, start, types) for c in range(first, n_chunks)]
+                    session.hold(head)
+                    tasks = [(c, start, types) for c in range(1, n_chunks)]
                     for result in session.map(chunk_task, tasks):
                         collected.add(result, types, dirty, sink, state)
                         bar.update(1)
@@ -250,6 +245,39 @@ class Engine:
                     for result in session.map(chunk_task, tasks):
                         collected.add(result, types, dirty, sink, state)
                         bar.update(1)
+
+    def _forked(
+        self,
+        job: FamilyJob,
+        n_chunks: int,
+        start: dict[str, int] | None,
+        collected: _Collected,
+        sink: Sink,
+        state: _RunState,
+        bar: Any,
+    ) -> None:
+        """A family on forked workers: they start making chunks at once, while this process
+        probes chunk 0 for the types, begins the files and sends both (``FamilyJob.late``)."""
+        family = job.family
+        places = sink.places and self.executor.places  # workers write into the files
+        job.late = Late(self.executor.parallelism)
+        if places:
+            job.sizes = Ledger(n_chunks, file_keys(job))
+        tasks = [(c, start, None) for c in range(n_chunks)]
+        warm_up(self.plan, family, job.materialized)  # once here, inherited by the workers
+        with self.executor.session(job) as session:
+            session.start(chunk_task, tasks)
+            types = family_types(job, state.types, self._probe(job))
+            dirty = dirty_types(job, types)
+            if places:
+                collected.begin_all(types, dirty, sink, state)
+                job.placement = {t: sink.placement(t) for t in family.members}
+                opened = {place_key(t, *f) for t, p in job.placement.items() for f in p}
+                assert opened == set(file_keys(job)), f"files {opened} != {file_keys(job)}"
+            job.late.send((types, job.placement))
+            for result in session.map(chunk_task, tasks):
+                collected.add(result, types, dirty, sink, state)
+                bar.update(1)
 
     @staticmethod
     def _probe(job: FamilyJob) -> CountResult:
@@ -339,7 +367,7 @@ class _Collected:
                 self.kept.setdefault(name, []).append(part.kept)
             elif part.kept is not None:
                 kept = self.lookups.setdefault(name, KeptTable())
-                kept.add(part.kept, part.kept_text)
+                kept.add(part.kept, part.kept_text, part.kept_order)
                 self.plain[name] = kept.plain
 
     def finish(self, sink: Sink, materialized: dict[str, pd.DataFrame]) -> int:

@@ -16,8 +16,10 @@ from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from multiprocessing import connection as mp_connection
 from typing import Any
 
+from synthgen_sdv.core.errors import SynthgenError
 from synthgen_sdv.core.registry import Registry
 from synthgen_sdv.generate.tasks import ChunkResult, FamilyJob
 
@@ -30,6 +32,11 @@ class Session(ABC):
     @abstractmethod
     def map(self, task: Task, items: Iterable[tuple[Any, ...]]) -> Iterator[Any]:
         """``task(job, *item)`` for every item, results in item order."""
+
+    def start(self, task: Task, items: Iterable[tuple[Any, ...]]) -> None:  # noqa: B027
+        """Begin ``task`` on ``items`` before ``map`` is iterated (forked workers make their
+        first chunks while this process still decides the types, ``FamilyJob.late``); a
+        later ``map`` yields their results. Sessions that start nothing early ignore it."""
 
     def hold(self, result: Any) -> None:
         """A result made before the session (chunk 0, which decided the types), its pieces
@@ -102,34 +109,129 @@ def _settled(result: Any) -> Any:
     return result.settle() if isinstance(result, ChunkResult) else result
 
 
-_JOB: FamilyJob | None = None  # the job of the forked pool's session (inherited, not pickled)
+_JOB: FamilyJob | None = None  # the job of the forked session (inherited, not pickled)
 
 
-def _call(args: tuple[Task, tuple[Any, ...]]) -> Any:
-    task, item = args
-    assert _JOB is not None  # set before the pool forks
-    return task(_JOB, *item)
+class WorkerFailed(SynthgenError):
+    """A worker process of the family stopped without sending its result (killed, or an
+    error that could not be sent back)."""
+
+
+def _serve(task: Task, worker: int, items: list[tuple[Any, ...]], conn: Any) -> None:
+    """A worker's life: its share of the items, in order, each result sent as it is made.
+    Sending blocks until the main process reads, which it does up to ``2 n`` results past the
+    one it yields next (``_in_order``): bounded memory whatever the number of chunks."""
+    _keep_heap()
+    job = _JOB
+    assert job is not None  # set before the fork
+    job.in_worker = True  # this process's copy: no encoding threads, kept text as Arrow
+    if job.late is not None:
+        job.late.worker = worker
+    try:
+        for item in items:
+            conn.send((True, task(job, *item)))
+    except BaseException as exc:  # sent back, raised there (the main process cleans up)
+        try:
+            conn.send((False, exc))
+        except Exception:  # unpicklable: its text
+            conn.send((False, WorkerFailed(f"{type(exc).__name__}: {exc}")))
+    finally:
+        conn.close()
 
 
 class _Forked(Session):
-    def __init__(self, pool: Any, window: int):
-        self.pool, self.window = pool, window
+    """``parallelism`` processes forked by ``start`` (or ``map``), item ``k`` made by process
+    ``k % parallelism``; each sends its results down its own pipe and the main process yields
+    them in item order. No task queue, no result-handler threads: multiprocessing.Pool's
+    worker handler busy-waits while a result sits unread in its queue (2.8 CPU s of a
+    two-worker scale-1000 run at real-time priority), and its tasks and results go through
+    one shared queue each."""
+
+    def __init__(self, job: FamilyJob, parallelism: int):
+        self.job, self.parallelism = job, parallelism
+        self.procs: list[Any] = []
+        self.conns: list[Any] = []
+        self.count: int | None = None
+
+    def start(self, task: Task, items: Iterable[tuple[Any, ...]]) -> None:
+        """Fork the workers; they inherit ``items`` and the job (nothing is pickled)."""
+        global _JOB
+        items = list(items)
+        self.count = len(items)
+        n = min(self.parallelism, len(items))
+        ctx = mp.get_context("fork")
+        _JOB = self.job
+        gc.freeze()  # objects made so far are not scanned again, so forked pages stay shared
+        try:
+            for w in range(n):
+                recv, send = ctx.Pipe(duplex=False)
+                proc = ctx.Process(target=_serve, args=(task, w, items[w::n], send), daemon=True)
+                proc.start()
+                send.close()
+                self.procs.append(proc)
+                self.conns.append(recv)
+        finally:
+            _JOB = None
+            gc.unfreeze()
 
     def map(self, task: Task, items: Iterable[tuple[Any, ...]]) -> Iterator[Any]:
-        """Ordered, with at most ``window`` tasks in flight (bounded memory in the main
-        process, whatever the number of chunks)."""
-        pending: deque[Any] = deque()
-        it = iter(items)
-        for item in it:
-            pending.append(self.pool.apply_async(_call, ((task, item),)))
-            if len(pending) >= self.window:
-                break
-        while pending:
-            result = pending.popleft().get()
-            item = next(it, None)
-            if item is not None:
-                pending.append(self.pool.apply_async(_call, ((task, item),)))
-            yield result
+        """Ordered results (of the items ``start`` was given, if it was called)."""
+        if self.count is None:
+            self.start(task, items)
+        assert self.count is not None
+        try:
+            if self.conns:
+                yield from _in_order(self.conns, self.count)
+            for proc in self.procs:
+                proc.join()
+        finally:
+            self._end_workers()
+
+    def _end_workers(self) -> None:
+        for proc in self.procs:
+            if proc.is_alive():
+                proc.kill()
+            proc.join()
+        for conn in self.conns:
+            conn.close()
+        self.procs, self.conns, self.count = [], [], None
+
+    def close(self) -> None:
+        """End the workers still running (the family failed or stopped early)."""
+        self._end_workers()
+        if self.job.late is not None:
+            self.job.late.close()
+
+
+def _in_order(conns: list[Any], count: int) -> Iterator[Any]:
+    """Results ``0 .. count - 1`` (result ``k`` from worker ``k % len(conns)``), each read as
+    soon as its worker sends it rather than in order: a result (~2 MB at scale 1000) does not
+    fit a pipe, so a worker whose result waited for the one before it (from another worker)
+    could not start its next chunk. At most ``2 * n`` results wait here; errors are raised
+    in chunk order too."""
+    n = len(conns)
+    ready: dict[int, Any] = {}
+    expected = list(range(n))  # the item each worker sends next
+    for k in range(count):
+        while k not in ready:
+            window = [conns[w] for w in range(n) if expected[w] < min(count, k + 2 * n)]
+            for conn in mp_connection.wait(window):
+                w = conns.index(conn)
+                try:
+                    ok, result = conn.recv()
+                except EOFError:
+                    ok, result = (
+                        False,
+                        WorkerFailed(
+                            f"worker {w} of {n} exited before sending chunk {expected[w]}'s result"
+                        ),
+                    )
+                ready[expected[w]] = (ok, result)
+                expected[w] = expected[w] + n if ok else count  # a failed worker sends no more
+        ok, result = ready.pop(k)
+        if not ok:  # the first failed chunk's error (a later one's may only say it waited)
+            raise result
+        yield result
 
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
@@ -162,19 +264,15 @@ class LocalExecutor(Executor):
 
     @contextmanager
     def session(self, job: FamilyJob) -> Iterator[Session]:
-        """Tasks inline for one worker; else a fork pool for the family."""
-        global _JOB
+        """Tasks inline for one worker; else workers forked for the family (``_Forked``)."""
         if self.parallelism == 1:
             yield _Inline(job)
             return
-        _JOB = job
-        gc.freeze()  # objects made so far are not scanned again, so forked pages stay shared
+        session = _Forked(job, self.parallelism)
         try:
-            with mp.get_context("fork").Pool(self.parallelism, initializer=_keep_heap) as pool:
-                yield _Forked(pool, window=2 * self.parallelism)
+            yield session
         finally:
-            _JOB = None
-            gc.unfreeze()
+            session.close()
 
 
 EXECUTORS: Registry[Callable[..., Executor]] = Registry("generation engine")

@@ -16,7 +16,7 @@ categoricals, other text Arrow-backed, the rest as generated, so generated value
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 
 import pandas as pd
 import pyarrow as pa
@@ -36,26 +36,37 @@ class KeptTable:
         self.distinct: dict[str, int] = {}  # text column -> sum of its chunks' dictionary sizes
         self.rows = 0
 
-    def add(self, frame: pd.DataFrame, text: Mapping[str, KeptText] | None = None) -> None:
+    def add(
+        self,
+        frame: pd.DataFrame,
+        text: Mapping[str, KeptText] | None = None,
+        order: Sequence[str] | None = None,
+    ) -> None:
         """One chunk's kept columns (``text``: its text columns as ``kept_text`` made them,
-        in the encoding thread; the others are made here)."""
-        for col in frame.columns:
-            values = frame[col]
+        in the encoding thread or a worker; the others are made here). ``order``: every
+        column, when ``frame`` lacks those of ``text`` (a worker sends those as Arrow only)."""
+        text = text or {}
+        for col in order or frame.columns:
             parts = self.columns.setdefault(col, [])
-            if not is_text(values):
-                parts.append(values.reset_index(drop=True))
-                continue
-            arr, encoded = text[col] if text and col in text else (_arrow(values), None)
+            if col in text:
+                arr, encoded = text[col]
+            else:
+                values = frame[col]
+                if not is_text(values):
+                    parts.append(values.reset_index(drop=True))
+                    continue
+                arr, encoded = _arrow(values), None
             if self.encoded.get(col, True):
                 if encoded is None:
+                    assert arr is not None
                     encoded = arr.dictionary_encode()
                 seen = self.distinct.get(col, 0) + len(encoded.dictionary)
-                if seen * 2 <= self.rows + len(arr):
+                if seen * 2 <= self.rows + len(encoded):
                     self.encoded[col], self.distinct[col] = True, seen
                     parts.append(encoded)
                     continue
                 parts = self._decode(col)  # mostly unique so far: plain strings from here on
-            parts.append(arr)
+            parts.append(arr if arr is not None else _plain(encoded))
         self.rows += len(frame)
 
     @property
@@ -98,8 +109,9 @@ class KeptTable:
 
 
 #: a kept text column of one chunk: its Arrow strings, and their dictionary encoding (None:
-#: not made, the column is known to be mostly unique)
-KeptText = tuple[pa.Array, pa.DictionaryArray | None]
+#: not made, the column is known to be mostly unique); the strings may be None when the
+#: encoding is given (a worker sends only the encoding: the strings are its ``_plain``)
+KeptText = tuple[pa.Array | None, pa.DictionaryArray | None]
 
 
 def kept_text(frame: pd.DataFrame, plain: Collection[str]) -> dict[str, KeptText]:

@@ -460,13 +460,11 @@ class FastHMASynthesizer(SmallTableCopies, MultiParentSampling, HMASynthesizer):
             elif self.calibrate_counts and key in self._real_child_counts:
                 parent[key] = rank_calibrated(parent[key], self._real_child_counts[key])
             positive_first = getattr(self, "count_model", False) and self.calibrate_counts
-            real = self._real_child_counts.get(key, np.zeros(0))
-            real = real[real > 0]
-            if self.calibrate_counts and max_rows > 1 and len(real) and real[0] == real[-1]:
-                # every parent with children has the same number (a reading a minute for two
-                # hours: 123 each): the calibrated counts are that number or 0, and the
-                # table's size follows its parents rather than spreading a surplus over them
-                parent[key] = np.where(parent[key].fillna(0).to_numpy() > 0, real[0], 0)
+            real = np.unique(self._real_child_counts.get(key, np.zeros(0)))
+            if self.calibrate_counts and max_rows > 1 and len(real[real > 0]) == 1:
+                # the same number for every parent with children (123 readings per station):
+                # that or none, and the table's size follows the parents
+                parent[key] = np.where(parent[key].fillna(0).to_numpy() > 0, real[-1], 0)
                 continue
             if positive_first and max_rows > 1:  # whole counts in proportion: parents of too
                 # few values (a date window sampled with fewer dates) may go over the learned

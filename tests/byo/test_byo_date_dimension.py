@@ -135,3 +135,26 @@ def test_a_smart_date_key_sampled_in_batches_repeats_no_day(tmp_path, monkeypatc
     assert facts["DateKey"].isin(set(sampled["DateKey"])).all()
     for path in sorted((outs[1] / "data").iterdir()):
         assert path.read_bytes() == (outs[2] / "data" / path.name).read_bytes(), path.name
+
+
+def test_a_child_keyed_by_its_date_dimensions_key_is_coded_once(tmp_path):
+    """A daily rate keyed by the date key of its date dimension (a one-to-one child whose
+    key is its reference, AdventureWorksDW's FactCurrencyRate in a sample): its key is the
+    parent's, coded once with it, and resolves to a sampled day."""
+    rng = np.random.default_rng(6)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    days = pd.date_range("2020-01-15", periods=80)
+    pd.DataFrame({"DateKey": _smart(days), "DayName": days.day_name()}).to_csv(
+        folder / "DimDate.csv", index=False
+    )
+    rated = np.sort(rng.choice(_smart(days), 50, replace=False))
+    pd.DataFrame({"DateKey": rated, "Rate": rng.normal(1.1, 0.05, 50).round(4)}).to_csv(
+        folder / "FactRate.csv", index=False
+    )
+    out = tmp_path / "out"
+    outcome = run_fit_sample(UserSource(folder, seed=0), out, ["parquet"], "hma")
+    assert validate(out).ok
+    dim, rate = outcome.sampled.tables["DimDate"], outcome.sampled.tables["FactRate"]
+    assert yyyymmdd_dates(dim["DateKey"]).notna().all()
+    assert rate["DateKey"].is_unique and rate["DateKey"].isin(set(dim["DateKey"])).all()

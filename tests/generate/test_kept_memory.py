@@ -100,3 +100,25 @@ def test_text_made_in_the_encoding_thread_gathers_alike():
         helped.add(c, kept_text(c, helped.plain))
     assert helped.plain == alone.plain == {"email"}
     pd.testing.assert_frame_equal(helped.finish(), alone.finish())
+
+
+def test_kept_text_sent_by_a_worker_builds_the_same_table():
+    """A forked worker sends its chunk's kept text as Arrow only, without the text columns in
+    the frame (``kept_order`` says where they go), and a dictionary-encoded column as its
+    encoding only: the main process must build the table the inline path builds."""
+    rng = np.random.default_rng(1)
+    chunks = [_chunk(i * 3000, 3000, rng) for i in range(4)]
+    inline, sent = KeptTable(), KeptTable()
+    plain: set[str] = set()
+    for c in chunks:
+        inline.add(c, kept_text(c, plain))
+        text_cols = kept_text(c, plain)
+        as_sent = {
+            col: (None, enc) if enc is not None else (arr, None)
+            for col, (arr, enc) in text_cols.items()
+        }
+        sent.add(c.drop(columns=list(text_cols)), as_sent, list(c.columns))
+    a, b = inline.finish(), sent.finish()
+    assert list(a.columns) == list(b.columns) == list(chunks[0].columns)
+    pd.testing.assert_frame_equal(a, b)
+    assert isinstance(b["first_name"].dtype, pd.CategoricalDtype)  # repeats: still compact

@@ -59,3 +59,44 @@ def test_a_failing_worker_stops_the_run_instead_of_leaving_others_waiting(tmp_pa
     plan = resolve_plan(load_project(TINY), scale=3)
     with pytest.raises(RuntimeError, match="chunk 1 broke"):
         Engine(plan, executor=LocalExecutor(2), progress=False).run(FileSink(tmp_path, ["parquet"]))
+
+
+def test_a_worker_that_dies_fails_the_run_with_a_clear_error(tmp_path, monkeypatch):
+    """A worker killed mid-family (here it exits at chunk 1, as the OOM killer would end it)
+    sends nothing back: the run fails naming the chunk instead of waiting for it forever, and
+    the other workers are ended."""
+    import os
+
+    from synthgen_sdv.generate import tasks
+    from synthgen_sdv.generate.executors import WorkerFailed
+
+    real = tasks._table_chunk
+    main = os.getpid()
+
+    def dying(job, made, name, *args):
+        if made.chunk == 1 and os.getpid() != main:
+            os._exit(3)
+        return real(job, made, name, *args)
+
+    monkeypatch.setattr(tasks, "_table_chunk", dying)
+    plan = resolve_plan(load_project(TINY), scale=3)
+    with pytest.raises(WorkerFailed, match="chunk 1"):
+        Engine(plan, executor=LocalExecutor(2), progress=False).run(FileSink(tmp_path, ["parquet"]))
+
+
+def test_workers_started_before_the_types_end_when_deciding_them_fails(tmp_path, monkeypatch):
+    """Forked workers start making chunks while the main process probes chunk 0 for the
+    types (``FamilyJob.late``). If the probe fails, the run fails with its error and the
+    workers waiting for the types are ended, not left behind."""
+    import multiprocessing
+
+    from synthgen_sdv.generate import engine
+
+    def broken(*args):
+        raise RuntimeError("probe broke")
+
+    monkeypatch.setattr(engine, "family_types", broken)  # the main process's decision only
+    plan = resolve_plan(load_project(TINY), scale=3)
+    with pytest.raises(RuntimeError, match="probe broke"):
+        Engine(plan, executor=LocalExecutor(2), progress=False).run(FileSink(tmp_path, ["parquet"]))
+    assert not multiprocessing.active_children()
