@@ -31,6 +31,13 @@ def _type_frames(raw: dict[str, pd.DataFrame], formats: dict | None = None):
             cols[col], types[name][col], fmts[name][col] = series, kind, fmt
             if fmt and df[col].dtype == object and formats is None:
                 notes.append(f"{name}.{col}: {kind}s stored as text (format {fmt}), parsed")
+            words = df[col][series.isna() & df[col].notna()]
+            if len(words):
+                shown = ", ".join(repr(w) for w in words.astype(str).unique()[:3])
+                notes.append(
+                    f"{name}.{col}: {len(words)} values {shown} among {kind} values read as "
+                    "empty (written empty in the output)"
+                )
         frames[name] = pd.DataFrame(cols, index=df.index)
     return frames, types, fmts, notes
 

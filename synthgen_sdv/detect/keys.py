@@ -4,7 +4,9 @@ sdv's own detection finds no composite key and takes the first unique id-like co
 AdventureWorks, a ``rowguid``). Here, in order, a table's key is:
 
 1. a unique, never-empty column named after the table (``customer_id`` in ``customers``,
-   ``id``); a date or text key counts when it is named so (``times.time_id``). A column named
+   ``id``); a date or text key counts when it is named so (``times.time_id``); a unique name
+   with no key word (``kontinent`` in ``kontinente``) yields to a unique key-named column
+   before it (``cont_id``). A column named
    so that repeats or is empty is a problem (``KeyProblem``) unless it repeats once per period
    (``employee_id`` with ``start_date``: a history table);
 2. for a link table named after the tables it links (``film_actor``, ``titleauthor``), the
@@ -16,9 +18,10 @@ AdventureWorks, a ``rowguid``). Here, in order, a table's key is:
    short codes: nycflights' ``airlines.carrier``, ``planes.tailnum``), else a unique column
    named like a key that refers to no other table
    (``au_id``, or a generic ``ROW_ID``);
-4. a minimal composite key of 2 to 4 never-empty columns named like keys, references or the
-   start of a period, preferring the table's own identifiers (``order_id, line_item_id``)
-   and period starts (``employee_id, start_date``); references alone make pairs only (a fact
+4. a minimal composite key of 2 to 4 never-empty columns named like keys, references, the
+   start of a period or a calendar period (a panel's ``year``: ``degrees(campus, year)``),
+   preferring the table's own identifiers (``order_id, line_item_id``) and periods
+   (``employee_id, start_date``); references alone make pairs only (a fact
    table's references together are not its key), or with a column that numbers each group of
    the references 1..n (an *ordinal*: Ergast's ``lapTimes(raceId, driverId, lap)``); then a
    unique reference (a 1:1 extension);
@@ -50,6 +53,7 @@ from synthgen_sdv.detect.names import (
     link_parts,
     name_level,
     named_after_table,
+    period_named,
     period_start_named,
     words,
 )
@@ -148,7 +152,8 @@ class _Detector:
         )
         for c in named:
             if unique_non_null(frame, [c]):
-                self.set(table, c, f"'{c}' is unique, never empty, and named after the table")
+                if not self.id_before_name(table, c):
+                    self.set(table, c, f"'{c}' is unique, never empty, and named after the table")
                 return
         named = [c for c in named if key_named(c)]  # a repeating name (status) is no problem
         if not named:
@@ -210,9 +215,10 @@ class _Detector:
                     and types[c] in KEY_TYPES
                     and unique_non_null(frame, [c])
                 ):
-                    self.set(
-                        table, c, f"'{c}' is unique, never empty, and the table's name {how} it"
-                    )
+                    if not self.id_before_name(table, c):
+                        self.set(
+                            table, c, f"'{c}' is unique, never empty, and the table's name {how} it"
+                        )
                     return True
         return False
 
@@ -257,9 +263,12 @@ class _Detector:
                     return True
         return False
 
-    def own_identifier(self, table: str) -> bool:
+    def identifier_before(self, table: str, name: str | None = None) -> str | None:
+        """The first unique, never-empty, key-named column (before ``name`` if given) that
+        names no other table and is no GUID."""
         frame, types = self.frames[table], self.types[table]
-        for c in frame.columns:
+        cols = list(frame.columns)
+        for c in cols[: cols.index(name)] if name is not None else cols:
             if (
                 types[c] in KEY_TYPES
                 and key_named(c)
@@ -267,8 +276,27 @@ class _Detector:
                 and self.reference(table, c) is None
                 and unique_non_null(frame, [c])
             ):
-                self.set(table, c, f"'{c}' is unique, never empty, and named like a key")
-                return True
+                return str(c)
+        return None
+
+    def id_before_name(self, table: str, name: str) -> bool:
+        """Key ``table`` by a key-named identifier before ``name`` when ``name``, unique and
+        named after the table, has no key word: kontinente(cont_id, kontinent)."""
+        ident = None if key_named(name) else self.identifier_before(table, name)
+        if ident is not None:
+            self.set(
+                table,
+                ident,
+                f"'{ident}' is unique, never empty, named like a key, and comes before '{name}' "
+                "(a unique name with no key word)",
+            )
+        return ident is not None
+
+    def own_identifier(self, table: str) -> bool:
+        c = self.identifier_before(table)
+        if c is not None:
+            self.set(table, c, f"'{c}' is unique, never empty, and named like a key")
+            return True
         return False
 
     def composite(self, table: str) -> bool:
@@ -279,6 +307,8 @@ class _Detector:
                 continue
             if types[c] in DATE_TYPES and period_start_named(c):
                 role[c] = "period"
+            elif types[c] in ("int", *DATE_TYPES) and period_named(c):
+                role[c] = "period"  # a panel's year: csu_1's abschlüsse(jahr, campus)
             elif types[c] in KEY_TYPES and self.reference(table, c) is not None:
                 role[c] = "reference"
             elif types[c] in KEY_TYPES and key_named(c):

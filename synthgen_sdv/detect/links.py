@@ -106,9 +106,26 @@ class _Finder:
         }
 
     def _extensions(self) -> dict[str, str]:
-        """``{table: table it extends}`` for tables whose keys share a name (1:1)."""
+        """``{table: table it extends}`` for tables whose keys share a name (1:1), and for a
+        table whose key is named after another table, not after its own (csu_gebühren or
+        campus_fees keyed by ``campus``, every one a ``campuses.id``: a campus's fees)."""
         out: dict[str, str] = {}
         names = list(self.parents)
+        for a in names:
+            ka = self.parents[a]
+            if named_after_table(ka, a) > Level.QUALIFIED or generic_row_id(ka):
+                continue
+            named = [
+                b
+                for b in names
+                if b != a
+                and name_level(ka, b, self.parents[b]) in (Level.TABLE, Level.ABBREVIATION)
+                and compatible(self.types[a][ka], self.types[b][self.parents[b]])
+            ]
+            if len(named) == 1 and set(self.key_sets[a].index) <= set(
+                self.key_sets[named[0]].index
+            ):
+                out[a] = named[0]
         for i, a in enumerate(names):
             for b in names[i + 1 :]:
                 ka, kb = self.parents[a], self.parents[b]
@@ -140,12 +157,19 @@ class _Finder:
         own = self.keys.get(child)
         if kind not in REFERENCE_TYPES:
             return
-        levels = {p: name_level(col, p, pk) for p, pk in self.parents.items() if p != child}
+        levels = {  # not to a table that extends this one (campuses.campus, csu_gebühren.campus)
+            p: name_level(col, p, pk)
+            for p, pk in self.parents.items()
+            if p != child and self.extends.get(p) != child
+        }
         top = max(levels.values(), default=Level.NONE)
         if col == own and top < Level.ABBREVIATION:
             return  # a table's own key refers elsewhere only when named so (1:1)
         if top >= Level.ABBREVIATION:
-            self.named(child, col, [p for p, lv in levels.items() if lv == top], top)
+            candidates = [p for p, lv in levels.items() if lv == top]
+            # a table that extends another (csu_gebühren.campus -> campuses) stands for it
+            wider = {self.extends[p] for p in candidates if levels.get(self.extends.get(p, ""))}
+            self.named(child, col, [*candidates, *sorted(wider - set(candidates))], top)
             return
         if isinstance(own, str) and col != own and self.self_reference(child, col):
             return

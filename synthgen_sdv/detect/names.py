@@ -27,6 +27,7 @@ staff role before the key word pointing at the one table of staff (``SupportRepI
 from __future__ import annotations
 
 import re
+import unicodedata
 from enum import IntEnum
 
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
@@ -59,6 +60,11 @@ HIERARCHY_WORDS = frozenset(
 )
 # Words of a date column that starts a period (a history table's key: employee + start_date).
 PERIOD_START_WORDS = frozenset({"start", "from", "begin", "effective", "valid"})
+# The last word of a column naming a calendar period, accents folded (a panel table's key is an
+# entity and a year: degrees(campus, year), csu_1's abschlüsse(jahr, campus)).
+PERIOD_WORDS = frozenset(
+    {"year", "yr", "month", "quarter", "season", "jahr", "monat", "annee", "ano", "anno", "jaar"}
+)
 GUID_NAMES = frozenset({"rowguid", "guid", "uuid", "row_guid", "objectguid"})
 GUID_RE = re.compile(
     r"^\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}?$"
@@ -108,6 +114,9 @@ MIN_ABBREVIATION = 3  # "stor" abbreviates "store"; "st" abbreviates too much
 # A relation word glued to a verb form names a reference (reportsto, createdby,
 # recommendedby); any other stem keeps the word plain ("potato", "nearby", "bolivia").
 VERB_ENDINGS = ("ed", "s")
+# Plural endings beyond English's (German kontinente, länder -> lander once folded, Dutch
+# klanten, English campuses): a table named with one is also matched without it.
+PLURAL_ENDINGS = ("es", "en", "er", "e", "n", "s")
 _IRREGULAR = {"people": "person", "children": "child", "men": "man", "women": "woman"}
 
 
@@ -122,8 +131,16 @@ class Level(IntEnum):
 
 
 def words(name: str) -> tuple[str, ...]:
-    """``ShipToAddressID`` -> ``('ship', 'to', 'address', 'id')``; ``au_id`` -> ``('au', 'id')``."""
-    return tuple(w.lower() for w in _WORD.findall(name))
+    """``ShipToAddressID`` -> ``('ship', 'to', 'address', 'id')``; ``au_id`` -> ``('au', 'id')``.
+
+    Letters beyond ASCII are letters too (``länder``, ``fakultät``, ``ÜberOrt``): each
+    character is classed upper / lower / digit / other and the classes are split by the ASCII
+    pattern, so a name in German or French splits where an English one would."""
+    classes = "".join(
+        "A" if ch.isupper() else "a" if ch.isalpha() else "0" if ch.isdecimal() else " "
+        for ch in name
+    )
+    return tuple(name[m.start() : m.end()].lower() for m in _WORD.finditer(classes))
 
 
 def singular_word(word: str) -> str:
@@ -139,16 +156,52 @@ def singular_word(word: str) -> str:
     return word
 
 
+def _bare_table_words(table: str) -> tuple[str, ...]:
+    w = words(table)
+    if len(w) > 1 and w[0] in TABLE_AFFIXES:
+        return w[1:]
+    if len(w) > 1 and w[-1] in TABLE_AFFIXES:
+        return w[:-1]
+    return w
+
+
 def table_words(table: str) -> tuple[str, ...]:
     """A table's name as words, its last word singular, a warehouse or naming-scheme affix
     dropped: ``OrderDetails`` -> order, detail; ``dim_customer``, ``tbl_Customers``,
     ``customer_dim`` -> customer."""
-    w = words(table)
-    if len(w) > 1 and w[0] in TABLE_AFFIXES:
-        w = w[1:]
-    elif len(w) > 1 and w[-1] in TABLE_AFFIXES:
-        w = w[:-1]
+    w = _bare_table_words(table)
     return (*w[:-1], singular_word(w[-1])) if w else w
+
+
+def fold(text: str) -> str:
+    """``länder`` -> ``lander``, ``café`` -> ``cafe``: accents dropped, for comparing names."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def table_forms(table: str) -> frozenset[str]:
+    """The joined, accent-folded forms a reference uses for ``table`` by its name: the name
+    and its singular (``table_words``): ``order_details`` -> orderdetails, orderdetail."""
+    bare = _bare_table_words(table)
+    forms = {_joined(words(table)), _joined(bare), _joined(table_words(table))}
+    return frozenset(fold(f) for f in forms)
+
+
+def inflected_forms(table: str) -> frozenset[str]:
+    """Forms of ``table`` with its last word's plural ending cut that English rules miss or
+    other languages use (``campuses`` -> campus, ``kontinente`` -> kontinent, ``länder`` ->
+    land, ``klanten`` -> klant), keeping at least ``MIN_GLUED_STEM`` letters. Weaker than
+    ``table_forms``: the cut also shortens singular words (``stores`` -> stor)."""
+    bare = _bare_table_words(table)
+    if not bare:
+        return frozenset()
+    head, last = _joined(bare[:-1]), fold(bare[-1])
+    cut = {
+        fold(head) + last[: -len(ending)]
+        for ending in PLURAL_ENDINGS
+        if last.endswith(ending) and len(last) - len(ending) >= MIN_GLUED_STEM
+    }
+    return frozenset(cut - table_forms(table))
 
 
 def split_key(name: str) -> tuple[tuple[str, ...], str | None]:
@@ -242,6 +295,12 @@ def hierarchy_named(name: str) -> bool:
     return key in RELATION_WORDS or any(w in HIERARCHY_WORDS for w in stem)
 
 
+def period_named(name: str) -> bool:
+    """``year``, ``fiscal_year``, ``jahr``, ``season``: a column naming a calendar period."""
+    w = words(name)
+    return bool(w) and fold(w[-1]) in PERIOD_WORDS
+
+
 def period_start_named(name: str) -> bool:
     """``start_date``, ``StartDate``, ``valid_from``, ``effective_date``: a period's start."""
     return any(w in PERIOD_START_WORDS for w in words(name))
@@ -275,15 +334,19 @@ def named_after_table(column: str, table: str) -> Level:
     ``pub_id`` in ``pub_info``)."""
     if column.lower() == "id":
         return Level.TABLE
-    tw, raw = table_words(table), words(table)
+    tw, raw, forms = table_words(table), words(table), table_forms(table)
     stem, key = _split_for(column, tw)
-    if key is None and _joined(words(column)) in (_joined(tw), _joined(raw)):
+    if key is None and fold(_joined(words(column))) in forms:
         return Level.TABLE  # productLine in productlines: a natural key, the table's name
+    if key is None and fold(_joined(words(column))) in inflected_forms(table):
+        return Level.ABBREVIATION  # kontinent in kontinente
     if key is None or key in RELATION_WORDS or not stem:
         return Level.NONE
     s = _joined(stem)
-    if s in (_joined(tw), _joined(raw)):
+    if fold(s) in forms:
         return Level.TABLE
+    if fold(s) in inflected_forms(table):
+        return Level.ABBREVIATION  # land_id in länder
     if len(stem) == 1 and len(tw) == 1 and (_abbreviates(s, tw[0]) or _skeleton(s, tw[0])):
         return Level.ABBREVIATION  # stor_id in stores, dept_no in departments
     if len(stem) < len(raw) and raw[: len(stem)] == stem:
@@ -302,9 +365,10 @@ def name_level(column: str, parent: str, parent_key: str | None) -> Level:
         kw = words(parent_key)
         if _joined(cw) == _joined(kw):
             return Level.SAME
-    tw, raw = table_words(parent), words(parent)
+    tw, raw, forms = table_words(parent), words(parent), table_forms(parent)
     stem, key = _split_for(column, tw)
-    if key is None and cw and cw[-1] not in RELATION_WORDS and cw in (tw, raw):
+    bare = cw and cw[-1] not in RELATION_WORDS and key is None
+    if bare and fold(_joined(cw)) in forms | inflected_forms(parent):
         return Level.ABBREVIATION  # customers.region -> regions: the table's name, no key word
     if key is None or not stem:
         return Level.NONE
@@ -314,9 +378,11 @@ def name_level(column: str, parent: str, parent_key: str | None) -> Level:
         kw = words(parent_key)
         if len(kw) >= 2 and len(cw) > len(kw) and cw[-len(kw) :] == kw:
             return Level.TABLE  # ShipToAddressID ends with AddressID
+    if fold(_joined(stem)) in forms:
+        return Level.TABLE  # Ländercode's stem: a folded name
+    if fold(_joined(stem)) in inflected_forms(parent):
+        return Level.ABBREVIATION  # kontinent_id -> kontinente, land_id -> länder
     for name in (tw, raw):
-        if _joined(stem) == _joined(name):
-            return Level.TABLE
         if len(stem) > len(name) and stem[-len(name) :] == name:
             return Level.TABLE  # home_store_id: a role, then the table's name
     if len(stem) == 1 and len(tw) == 1 and _abbreviates(stem[0], tw[0]):

@@ -3,7 +3,8 @@
 ``05021`` stays text (a code keeps its leading zero), ``1996-07-04`` becomes a date, and a date
 stored as text is parsed with the first format every value fits (the note says which). A column
 of ``1.0, 2.0`` with empty fields is an int column that pandas wrote (``to_csv`` of a column
-with NaN): typed int, so a foreign key written that way still links.
+with NaN): typed int, so a foreign key written that way still links. A word for a missing
+value (``null``, ``NA``, ``-``) among numbers, booleans or dates is read as empty.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ INT_RE = re.compile(r"^[+-]?\d+$")
 FLOAT_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 # how pandas writes a nullable int column (its NaN made it float): 1.0, 2.0, with empty fields
 PANDAS_NULLABLE_INT_RE = re.compile(r"^[+-]?\d+\.0$")
+# Words a database export writes for a missing value; they count as empty only in a column
+# whose other values are all numbers, booleans or dates (car_1's mpg: 18, 15, null, ...).
+NULL_WORDS = frozenset({"null", "none", "nan", "na", "n/a", "#n/a", "nil", "\\n", "-", "?"})
 BOOL_TEXT = {"true": True, "false": False, "t": True, "f": False, "yes": True, "no": False}
 # Tried in order; the first format every value parses with wins. Day-first and month-first
 # slash dates are both tried, month-first first (the usual CSV export); the note says which.
@@ -86,6 +90,11 @@ def type_text(series: pd.Series, fmt: str | None = None) -> tuple[str, pd.Series
             if parsed is not None:
                 midnight = (parsed.dropna() == parsed.dropna().dt.normalize()).all()
                 return ("date" if midnight else "datetime"), parsed, fmt_try
+    missing = series.astype(str).str.strip().str.lower().isin(NULL_WORDS) & series.notna()
+    if missing.any() and not missing[series.notna()].all():
+        kind, typed, found = type_text(series.mask(missing))
+        if kind != "string":
+            return kind, typed, found
     return "string", series.astype(object), None
 
 

@@ -124,8 +124,10 @@ class TableGraph:
         all or nothing), then the most rows. A root of fewer than ``MIN_ENTITIES`` rows (7
         offices above employees above customers; 4 regions) is too coarse to split 80/20, so
         the entity descends to its child with descendants and enough rows, ranked the same
-        way; the tables above it are then shared, as dimensions are. Pass ``root_table`` where the
-        modeled subgraph is known.
+        way; the tables above it are then shared, as dimensions are. When nothing below is big
+        enough either, another root of at least ``MIN_ENTITIES`` rows is the entity, if there is
+        one (the small tree is then shared). Pass ``root_table`` where the modeled subgraph is
+        known.
         """
 
         def rows(t: str) -> int:
@@ -177,8 +179,18 @@ class TableGraph:
                 and rows(r.child) >= MIN_ENTITIES
             }
             if not below:
-                break  # nothing below is big enough either: the split says it cannot cut
+                break  # nothing below is big enough either
             entity = sorted(below, key=rank)[0]
+        if data is not None and rows(entity) < MIN_ENTITIES:
+            # car_1: 5 continents above 15 countries above 22 makers, while 406 cars stand
+            # apart (links not detected): a root that can be cut 80/20 is the entity then
+            roomy = [
+                t
+                for t in self.roots
+                if rows(t) >= MIN_ENTITIES and (self.primary_keys.get(t) or not self.descendants(t))
+            ]
+            if roomy:
+                entity = sorted(roomy, key=rank)[0]
         return entity
 
     def columns(self, table: str, sdtypes: tuple[str, ...] = VALUE_SDTYPES) -> list[str]:

@@ -273,7 +273,11 @@ def compare(
     for n in [*names, *(written.metrics if written else [])]:
         METRICS.get(n)
     root = root_table or graph.entity_root(reference_train)
-    if root not in graph.tables or graph.primary_keys.get(root) is None:
+    # A root without a key has no children (a foreign key needs one): split.py splits its rows
+    # as they are, so only a root with descendants needs a key.
+    if root not in graph.tables or (
+        graph.primary_keys.get(root) is None and graph.descendants(root)
+    ):
         raise InputError(
             f"root table '{root}' is not a table with a primary key to split by: "
             f"{[t for t in graph.tables if graph.primary_keys.get(t)]}"

@@ -128,7 +128,7 @@ def infer_tables_config(
                 continue
             s = df[col]
             link = choice.link(name, col)
-            if col == pk:
+            if col == pk and (link is None or link.how != DRIVER):
                 columns[col] = _key(s)
             elif link is not None:
                 columns[col] = _foreign_key(link, s, tables)

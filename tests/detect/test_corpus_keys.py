@@ -133,6 +133,36 @@ EXCEPTIONS = {
         "HallOfFame(playerID, yearID)",
         "votedBy is a plain text column; no one was on two ballots in one year here",
     ),
+    # Spider's csu_1 (California State University statistics, names machine-translated to
+    # German): per-campus tables keyed by the campus and a year or a discipline.
+    ("csu_1", "pk", "fachrichtung_einschreibungen(campus, fachrichtung)"): (
+        None,
+        "fachrichtung (discipline) is a plain number column, not named like a key or a period; "
+        "a composite of a reference and a plain column is not searched (as nycflights' "
+        "weather), so the table has no key",
+    ),
+    # Spider's car_1 (UCI auto-mpg cars, names machine-translated to German).
+    ("car_1", "pk", "modellliste.modell"): (
+        "modellliste.modell_id",
+        "the declared key is modell_id (the table's name starts with its stem, so it is "
+        "chosen), but the one link to the table uses the unique text 'modell' instead; SDV "
+        "links a child to its parent's primary key only, so the score asks for 'modell'",
+    ),
+    ("car_1", "fk", "autonamen.modell -> modellliste.modell"): (
+        None,
+        "it refers to modell, not to the key modell_id, and one of its values (' volkswagen', "
+        "with a leading space) is no model (an orphan the source carries; see keys.json)",
+    ),
+    ("car_1", "fk", "modellliste.hersteller -> autohersteller.id"): (
+        None,
+        "'hersteller' (maker) is the tail of the German compound 'autohersteller' (car "
+        "maker), not its name, and one value (10) is no maker (an orphan in the source)",
+    ),
+    ("car_1", "fk", "autos_daten.id -> autonamen.marke_id"): (
+        None,
+        "a table's own bare 'id' that is also a 1:1 reference to another table's differently "
+        "named key: both are dense 1..406, so neither names nor values can tell",
+    ),
 }
 
 
@@ -156,6 +186,11 @@ UNDECLARED = {
         "fk",
         "FactSurveyResponse.ProductSubcategoryKey -> DimProductSubcategory.ProductSubcategoryKey",
     ): "as ProductCategoryKey: an undeclared but real reference",
+    ("csu_1", "pk", "fakultät(campus, jahr)"): (
+        "the file declares no key for fakultät (faculty per campus and year), but like "
+        "abschlüsse and einschreibungen, which declare theirs, it has one row per campus and "
+        "year (jahr): the reference and the period are unique together"
+    ),
     ("lahman", "pk", "CollegePlaying(playerID, yearID)"): (
         "the distribution declares no key for CollegePlaying; in these rows a player lists one "
         "school a year, so (playerID, yearID) is unique and both are named like keys"
@@ -220,7 +255,7 @@ def test_corpus_precision_and_recall(detected):
     )
     assert fk_missed == sum(1 for k in EXCEPTIONS if k[1] == "fk")
     assert fk_invented == undeclared["fk"]
-    assert pk_found + pk_missed == 183 and fk_found + fk_missed == 221  # declared in the corpus
+    assert pk_found + pk_missed == 196 and fk_found + fk_missed == 232  # declared in the corpus
 
 
 def test_what_is_not_linked_is_said(detected):

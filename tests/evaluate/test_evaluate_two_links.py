@@ -125,3 +125,127 @@ def test_the_entity_root_is_not_a_table_an_edge_table_names_twice():
     by_airport = split_by_root(data, meta, holdout_fraction=0.2, seed=0, root_table="airports")
     kept = len(by_airport.train["routes"]) + len(by_airport.holdout["routes"])
     assert kept < 0.8 * len(data["routes"])  # what the old choice lost
+
+
+def test_a_keyless_root_without_children_gets_a_report(tmp_path):
+    """Tables nothing links, the largest without a key (a per-campus, per-year table whose key
+    is not detected): the split takes its rows as they are, and the report accepts that root
+    (it said 'root table ... is not a table with a primary key to split by')."""
+    from synthgen_sdv.evaluate.report import compare
+
+    rng = np.random.default_rng(0)
+    data = {
+        "enrollments": pd.DataFrame({"year": rng.integers(1990, 2010, 300), "n": rng.random(300)}),
+        "campuses": pd.DataFrame({"id": range(23), "size": rng.random(23)}),
+    }
+    meta = {
+        "METADATA_SPEC_VERSION": "V1",
+        "tables": {
+            "enrollments": {
+                "columns": {"year": {"sdtype": "numerical"}, "n": {"sdtype": "numerical"}}
+            },
+            "campuses": {
+                "primary_key": "id",
+                "columns": {"id": {"sdtype": "id"}, "size": {"sdtype": "numerical"}},
+            },
+        },
+        "relationships": [],
+    }
+    assert TableGraph(meta).entity_root(data) == "enrollments"
+    split = split_by_root(data, meta, holdout_fraction=0.2, seed=0)
+    report = compare(
+        split.train,
+        split.holdout,
+        {"copy": split.train},
+        meta,
+        tmp_path,
+        metrics=["quality"],
+        make_plots=False,
+        progress=lambda _m: None,
+    )
+    assert report.data["options"]["root_table"] == "enrollments"
+    assert (tmp_path / "comparison.md").is_file()
+
+
+def _car_like():
+    """5 continents -> 15 countries -> 22 makers, and 300 cars that nothing links (car_1,
+    whose links below the makers are not detected)."""
+    rng = np.random.default_rng(4)
+    data = {
+        "continents": pd.DataFrame({"cont_id": range(1, 6), "area": rng.random(5)}),
+        "countries": pd.DataFrame(
+            {"land_id": range(1, 16), "cont": rng.integers(1, 6, 15), "pop": rng.random(15)}
+        ),
+        "makers": pd.DataFrame(
+            {"id": range(1, 23), "land": rng.integers(1, 16, 22), "size": rng.random(22)}
+        ),
+        "cars": pd.DataFrame({"car_id": range(300), "mpg": rng.random(300) * 40}),
+    }
+    num = {"sdtype": "numerical"}
+    meta = {
+        "METADATA_SPEC_VERSION": "V1",
+        "tables": {
+            "continents": {
+                "primary_key": "cont_id",
+                "columns": {"cont_id": {"sdtype": "id"}, "area": num},
+            },
+            "countries": {
+                "primary_key": "land_id",
+                "columns": {"land_id": {"sdtype": "id"}, "cont": {"sdtype": "id"}, "pop": num},
+            },
+            "makers": {
+                "primary_key": "id",
+                "columns": {"id": {"sdtype": "id"}, "land": {"sdtype": "id"}, "size": num},
+            },
+            "cars": {"primary_key": "car_id", "columns": {"car_id": {"sdtype": "id"}, "mpg": num}},
+        },
+        "relationships": [
+            {
+                "parent_table_name": p,
+                "parent_primary_key": pk,
+                "child_table_name": c,
+                "child_foreign_key": fk,
+            }
+            for p, pk, c, fk in (
+                ("continents", "cont_id", "countries", "cont"),
+                ("countries", "land_id", "makers", "land"),
+            )
+        ],
+    }
+    return data, meta
+
+
+def test_a_tree_too_small_to_split_gives_way_to_a_root_that_can_be_split():
+    data, meta = _car_like()
+    assert TableGraph(meta).entity_root(data) == "cars"  # was continents: 1 held out
+    split = split_by_root(data, meta, holdout_fraction=0.2, seed=0)
+    assert 40 <= len(split.holdout["cars"]) <= 80
+
+
+def test_privacy_scores_skip_a_held_out_table_with_no_rows(tmp_path):
+    """Split by continent, the held-out continent may have no maker: dcr_baseline failed with
+    'No objects to concatenate'; now that table is skipped with its reason."""
+    from synthgen_sdv.evaluate.report import compare
+
+    data, meta = _car_like()
+    train = {t: df for t, df in data.items()}
+    holdout = {
+        "continents": data["continents"].iloc[[4]],
+        "countries": data["countries"].iloc[:0],
+        "makers": data["makers"].iloc[:0],
+        "cars": data["cars"].iloc[:60],
+    }
+    report = compare(
+        train,
+        holdout,
+        {"copy": train},
+        meta,
+        tmp_path,
+        metrics=["dcr_baseline"],
+        root_table="continents",
+        make_plots=False,
+        progress=lambda _m: None,
+    )
+    text = (tmp_path / "comparison.md").read_text()
+    assert "No objects to concatenate" not in text and "failed" not in text, text
+    assert report.data["options"]["root_table"] == "continents"

@@ -150,3 +150,22 @@ def test_an_integer_key_to_its_own_table_keeps_integer_values_not_uuids():
         pd.api.types.is_integer_dtype(out["boss_id"].dropna())
         or (out["boss_id"].dropna() == out["boss_id"].dropna().round()).all()
     )
+
+
+def test_a_table_keyed_by_its_reference_is_generated_one_row_per_parent_at_most():
+    """csu_1's csu_gebühren: keyed by 'campus', a reference to campuses (a 1:1 extension for
+    some campuses). The key is the driving link: it said "a table needs 'rows' unless one
+    lookup has children_per_parent" (the key was written as a sequence, not a lookup)."""
+    rng = np.random.default_rng(0)
+    campuses = pd.DataFrame({"id": np.arange(1, 31), "size": rng.random(30)})
+    fees = pd.DataFrame({"campus": rng.choice(np.arange(1, 31), 20, replace=False)})
+    fees["fee"] = rng.integers(1000, 3000, 20)
+    enrollments = pd.DataFrame({"campus": rng.integers(1, 31, 200), "n": rng.random(200)})
+    tables = {"campuses": campuses, "fees": fees, "enrollments": enrollments}
+    keys = {"campuses": "id", "fees": "campus"}
+    rels = [("fees", "campus", "campuses", "id"), ("enrollments", "campus", "campuses", "id")]
+    out = generate_baseline(tables, _meta(tables, keys, rels), seed=1, scale=2.0)
+    fees_out = out["fees"]
+    assert fees_out["campus"].is_unique
+    assert fees_out["campus"].isin(out["campuses"]["id"]).all()
+    assert 0 < len(fees_out) <= len(out["campuses"])

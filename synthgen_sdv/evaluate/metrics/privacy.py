@@ -176,6 +176,7 @@ class _DCRMetric(Metric):
             if ctx.graph.columns(t, SCORED_SDTYPES)
             and len(ctx.candidate[t]) > 0
             and len(ctx.train[t]) > 0
+            and len(ctx.holdout[t]) > 0
         ]
 
     def prepare(self, ctx: EvalContext) -> None:
@@ -216,6 +217,8 @@ class _DCRMetric(Metric):
                 by_table[table] = {"score": None, "reason": "no value columns to compare"}
             elif len(ctx.candidate[table]) == 0 or len(ctx.train[table]) == 0:
                 by_table[table] = {"score": None, "reason": "no rows to compare"}
+            elif len(ctx.holdout[table]) == 0:  # a small split: the held-out roots have none
+                by_table[table] = {"score": None, "reason": "no held-out rows to compare"}
             else:
                 by_table[table] = self._table(ctx, table)
         scores = {t: e["score"] for t, e in by_table.items() if e.get("score") is not None}

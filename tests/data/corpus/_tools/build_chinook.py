@@ -16,7 +16,7 @@ usage: python build_chinook.py path/to/Chinook_Sqlite.sqlite
 import sqlite3
 import sys
 
-from common import CORPUS, write_keys, write_table
+from common import CORPUS, export_sqlite, write_keys
 
 SOURCE = (
     "https://github.com/lerocha/chinook-database/blob/7f67772503d71ba90f19283c38e93923addb43fa/"
@@ -28,25 +28,8 @@ LICENCE = "MIT (Copyright (c) 2008-2024 Luis Rocha), chinook-database LICENSE.md
 def main(path):
     out = CORPUS / "chinook"
     con = sqlite3.connect(path)
-    names = [
-        r[0]
-        for r in con.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' "
-            "AND name NOT LIKE 'sqlite_%' ORDER BY name"
-        )
-    ]
-    pks, fks = {}, []
-    for t in names:
-        info = con.execute(f'PRAGMA table_info("{t}")').fetchall()  # cid,name,type,notnull,dflt,pk
-        assert not any(r[2].upper() == "BLOB" for r in info)
-        pk = [r[1] for r in sorted(info, key=lambda r: r[5]) if r[5]]
-        pks[t] = pk[0] if len(pk) == 1 else (pk or None)
-        for r in con.execute(f'PRAGMA foreign_key_list("{t}")'):  # id,seq,table,from,to,...
-            fks.append((t, r[3], r[2], r[4]))
-        cur = con.execute(f'SELECT * FROM "{t}" ORDER BY rowid')
-        n = write_table(out, t, [d[0] for d in cur.description], cur)
-        print(f"{t:15s} {n:6d}")
-    write_keys(out, SOURCE, LICENCE, pks, sorted(fks))
+    pks, fks = export_sqlite(con, out)
+    write_keys(out, SOURCE, LICENCE, pks, fks)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ header row, UTF-8, comma separated, minimal quoting, NULL written as an empty
 field (so NULL and the empty string look the same, as in the shared northwind
 and berka folders).  Plus keys.json (declared keys) written by write_keys().
 
-Parsers here:
+Readers here:
+  * export_sqlite(con, out)    -> every table of a SQLite file as CSV, with its declared keys
   * parse_pg_copy(text)        -> {table: (columns, rows)}  for pg_dump COPY blocks
   * parse_sql_inserts(text)    -> [(table, columns|None, values)] for plain
                                   INSERT [INTO] t [(cols)] VALUES (...) scripts
@@ -72,6 +73,32 @@ def write_keys(
     with open(out_dir / "keys.json", "w", encoding="utf-8") as fh:
         json.dump(doc, fh, indent=2, ensure_ascii=False)
         fh.write("\n")
+
+
+# ------------------------------------------------------------------ SQLite
+def export_sqlite(con, out_dir: Path, label: str = "") -> tuple[dict, list]:
+    """Every table of an open SQLite database as CSV (SELECT * in rowid order, values as
+    sqlite returns them), with the keys the file declares (PRAGMA table_info /
+    foreign_key_list): ({table: pk}, [(child, column, parent, parent_column)])."""
+    names = [
+        r[0]
+        for r in con.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' "
+            "AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        )
+    ]
+    pks, fks = {}, []
+    for t in names:
+        info = con.execute(f'PRAGMA table_info("{t}")').fetchall()  # cid,name,type,notnull,dflt,pk
+        assert not any(r[2].upper() == "BLOB" for r in info)
+        pk = [r[1] for r in sorted(info, key=lambda r: r[5]) if r[5]]
+        pks[t] = pk[0] if len(pk) == 1 else (pk or None)
+        for r in con.execute(f'PRAGMA foreign_key_list("{t}")'):  # id,seq,table,from,to,...
+            fks.append((t, r[3], r[2], r[4]))
+        cur = con.execute(f'SELECT * FROM "{t}" ORDER BY rowid')
+        n = write_table(out_dir, t, [d[0] for d in cur.description], cur)
+        print(f"{label}{t:30s} {n:6d}")
+    return pks, sorted(fks)
 
 
 # ------------------------------------------------------------ pg_dump COPY
