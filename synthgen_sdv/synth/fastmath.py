@@ -7,6 +7,7 @@ hundred rows each) that overhead is most of the fit. These use ``scipy.special.n
 CDFs is taken on the side of zero where both terms are small (``Phi(-lo) - Phi(-hi)`` when
 ``lo > 0``), in log space, so a truncation interval far out in a tail does not cancel to 0.
 ``tests/synth/test_fastmath.py`` checks them against scipy over the tails and the middle.
+``sorted_quantiles`` is ``np.quantile`` of sorted values without numpy's partition step.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import functools
 from collections.abc import Iterator
 
 import numpy as np
+from numpy.lib import _function_base_impl as _np_quantile
 from scipy import special
 from threadpoolctl import ThreadpoolController
 
@@ -133,3 +135,19 @@ def stock_nearest_correlation(mats: np.ndarray) -> np.ndarray:
         todo = todo[(vals[todo] < 0).any(axis=1)]
         iterations += 1
     return mats
+
+
+def sorted_quantiles(s: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """``np.quantile(s, p)`` (method "linear", bit for bit) of an already sorted ``s``.
+
+    numpy partitions around two indexes per probability, which for 1,001 knots costs up to
+    10x a sort (on a real 22k-row table 8 ms a column, a fifth of fitting it); with the
+    values sorted once, numpy's own index and interpolation steps give the same floats."""
+    try:
+        method = _np_quantile._QuantileMethods["linear"]
+        virtual = method["get_virtual_index"](len(s), p)
+        lower, upper = _np_quantile._get_indexes(s, virtual, len(s))
+        gamma = _np_quantile._get_gamma(virtual, lower, method)
+        return np.asarray(_np_quantile._lerp(s[lower], s[upper], gamma))
+    except (AttributeError, KeyError, TypeError):  # another numpy: its public path
+        return np.quantile(s, p)

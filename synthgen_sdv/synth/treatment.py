@@ -67,6 +67,7 @@ from rdt.transformers.null import NullTransformer
 from scipy import special
 
 from synthgen_sdv.synth.fast_encode import uniform_positions
+from synthgen_sdv.synth.fastmath import sorted_quantiles
 from synthgen_sdv.synth.unique import unique_columns
 
 ALL_RULES = ("discrete", "log", "quantile", "ordered", "normal", "shares", "unique", "repeated")
@@ -94,7 +95,7 @@ class EmpiricalUnivariate:
         x = x[~np.isnan(x)]
         self._n = len(x)
         self._p = np.linspace(0.0, 1.0, self.n_quantiles)
-        self._q = np.quantile(x, self._p)
+        self._q = sorted_quantiles(np.sort(x), self._p)
         # a value repeated over several knots gets the mean of their probabilities
         self._qu, inverse = np.unique(self._q, return_inverse=True)
         self._pu = np.bincount(inverse, self._p) / np.bincount(inverse)
