@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
+from pandas.tseries.api import guess_datetime_format
 
 from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.core.metadata import subgraph
@@ -240,6 +241,15 @@ _BOOL_TEXT = {
 }
 
 
+def _guessed_format(values: pd.Series) -> str:
+    """The format of the first text date (what pandas infers), else "mixed": each value
+    read on its own, as pandas falls back to, without its warning. No format in the
+    metadata: a date key is an id to SDV."""
+    known = values.dropna()
+    first = known.iloc[0] if len(known) else None
+    return (guess_datetime_format(first) if isinstance(first, str) else None) or "mixed"
+
+
 def coerce_like(data: Dataset, reference: Dataset, graph: TableGraph) -> Dataset:
     """Cast ``data``'s columns to the reference's dtypes where the sdtype allows it.
 
@@ -256,7 +266,7 @@ def coerce_like(data: Dataset, reference: Dataset, graph: TableGraph) -> Dataset
                 continue
             sdtype = meta.get("sdtype")
             if sdtype == "datetime" or pd.api.types.is_datetime64_any_dtype(ref[col]):
-                fmt = meta.get("datetime_format")
+                fmt = meta.get("datetime_format") or _guessed_format(df[col])
                 changed[col] = pd.to_datetime(df[col], errors="coerce", format=fmt)
             elif is_bool_dtype(ref[col]):
                 changed[col] = df[col].map(_BOOL_TEXT).astype(object)
