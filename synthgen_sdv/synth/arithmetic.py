@@ -132,7 +132,7 @@ def _decimals(values: np.ndarray) -> int:
     return MAX_DECIMALS
 
 
-def _numbers(df: pd.DataFrame, meta: dict, fixed: set[str]) -> dict[str, np.ndarray]:
+def _numbers(df: pd.DataFrame, meta: dict) -> dict[str, np.ndarray]:
     out = {}
     for col, m in meta["columns"].items():
         # a quantity of a few values is often categorical to SDV, and still a number
@@ -164,7 +164,7 @@ def table_relations(table: str, df: pd.DataFrame, meta: dict, fixed: set[str]) -
     """The sums and products of one table: for each column the first relation that holds,
     fewest terms first, never a key or a ``fixed`` column; kept while they form no cycle
     (a computed column may be a term of another), in the order they are computed."""
-    numbers = _numbers(df, meta, fixed)
+    numbers = _numbers(df, meta)
     if not 3 <= len(numbers) <= MAX_PAIR_COLUMNS:
         return []
     names = list(numbers)

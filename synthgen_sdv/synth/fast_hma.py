@@ -439,8 +439,9 @@ class FastHMASynthesizer(ValidateOnce, SmallTableCopies, MultiParentSampling, HM
             elif self.calibrate_counts and key in self._real_child_counts:
                 parent[key] = rank_calibrated(parent[key], self._real_child_counts[key])
             positive_first = getattr(self, "count_model", False) and self.calibrate_counts
-            real = np.unique(self._real_child_counts.get(key, np.zeros(0)))
-            if self.calibrate_counts and max_rows > 1 and len(real[real > 0]) == 1:
+            real = self._real_child_counts.get(key, np.zeros(0))  # sorted at fit: no sort here
+            real = real[np.searchsorted(real, 0.0, side="right") :]
+            if self.calibrate_counts and max_rows > 1 and len(real) and real[0] == real[-1]:
                 # the same number for every parent with children (123 readings per station):
                 # that or none, and the table's size follows the parents
                 parent[key] = np.where(parent[key].fillna(0).to_numpy() > 0, real[-1], 0)
