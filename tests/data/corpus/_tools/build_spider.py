@@ -1,4 +1,4 @@
-"""Build corpus/csu_1, corpus/car_1 and corpus/bike_1 from MachineSpider's SQLite files.
+"""Build corpus/csu_1, car_1, bike_1, flight_2, wine_1 and college_3 from MachineSpider's SQLite files.
 
 Source: https://github.com/LeLuven/MachineSpider (commit
 fec4cdd7c9954caaa8c88e3897b763302103d5a0), files database/<db>/<db>.sqlite: the databases of
@@ -10,7 +10,7 @@ returns them (dates stay text; a REAL prints as python's repr).  Table and colum
 as in the file (lower case German, with umlauts).  Primary and foreign keys are read from the
 file's own declarations (PRAGMA table_info / foreign_key_list).  No column is dropped (none is
 a BLOB).  Declared foreign key values with no parent row are kept as they are and listed in
-keys.json under "orphans" (car_1 has two).
+keys.json under "orphans" (car_1 has two, flight_2 all of its flights': see its README).
 
 No subset: Spider's own copies are already small (bike_1, the largest, is 1.7 MB as CSV).
 
@@ -53,8 +53,11 @@ def _orphans(con, fks) -> list:
     return out
 
 
+DATABASES = ("csu_1", "car_1", "bike_1", "flight_2", "wine_1", "college_3")
+
+
 def main(src):
-    for db in ("csu_1", "car_1", "bike_1"):
+    for db in DATABASES:
         build(Path(src), db)
 
 
