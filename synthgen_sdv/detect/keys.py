@@ -222,20 +222,25 @@ class _Detector:
                     return True
         return False
 
-    def referenced(self, table: str) -> bool:
+    def referenced(self, table: str, text_only: bool = False) -> bool:
         """A unique column whose name other tables share, with every value of theirs in it,
-        and which is unique in no other table: the key those tables refer to."""
+        and which is unique in no other table: the key those tables refer to. One other table
+        is enough when the name says key, the values are short codes, or the shared values
+        are text too many to be in it by chance (wine_1's ``wein.traube``, grape names, in
+        ``weintrauben.traube``). ``text_only``: text columns only."""
         frame, types = self.frames[table], self.types[table]
         for c in frame.columns:
             if (
                 types[c] not in KEY_TYPES
+                or (text_only and types[c] != "string")
                 or generic_row_id(c)
                 or guid_named(c)
                 or not unique_non_null(frame, [c])
             ):
                 continue
             name = "".join(words(c))
-            users = []
+            users: list[str] = []
+            texts: list = []  # inclusions of the users' text values
             for other in self.names:
                 if other == table:
                     continue
@@ -250,9 +255,13 @@ class _Detector:
                 if not mostly_in(values, frame[c]):
                     break
                 users.append(other)
+                if types[c] == "string":
+                    keys = Keys.of(frame[c], "string")
+                    texts.append(inclusion(values[values.isin(keys.index)], keys, "string"))
             else:
                 coded = types[c] == "string" and code_like(frame[c])
-                if users and (key_named(c) or len(users) >= 2 or coded):
+                text = bool(texts) and all(inc.strong for inc in texts)
+                if users and (key_named(c) or len(users) >= 2 or coded or text):
                     self.set(
                         table,
                         c,
@@ -393,9 +402,36 @@ class _Detector:
                 return
         self.set(table, None, "no unique, never-empty column or combination named like a key")
 
+    def named_by_others(self, table: str, besides: str) -> bool:
+        """Whether a column of another table, other than those called ``besides``, is named
+        after ``table`` (a reference to its key)."""
+        return any(
+            (ref := self.reference(other, c)) is not None and ref[0] == table
+            for other in self.names
+            if other != table
+            for c in self.frames[other].columns
+            if "".join(words(c)) != "".join(words(besides))
+        )
+
+    def text_over_bare_id(self, table: str) -> None:
+        """A bare ``id`` yields to a unique text column other tables refer to by its name
+        (wine_1's ``weintrauben.traube``) when no other column names the table, so nothing
+        can refer to the id."""
+        key, why = self.keys.get(table), self.why.get(table, "")
+        if not (isinstance(key, str) and generic_row_id(key)):
+            return
+        if self.referenced(table, text_only=True):
+            c = self.keys[table]
+            if self.named_by_others(table, besides=str(c)):
+                self.set(table, key, why)
+            else:
+                self.why[table] += f"; the bare '{key}' is named by no other column"
+
     def run(self) -> None:
         for t in self.names:
             self.named(t)
+        for t in self.names:
+            self.text_over_bare_id(t)
         stuck = {p.table for p in self.problems}
         rest = [t for t in self.names if t not in self.keys and t not in stuck]
         for t in rest:

@@ -183,7 +183,11 @@ class _Finder:
         else:  # a reference to a table and its 1:1 extensions goes to the table extended
             base = [p for p in candidates if self.extends.get(p) not in candidates]
         if len(base) != 1:
-            if base:
+            if any(  # ambiguous only if its values could refer to one of them
+                compatible(kind, self.types[p][self.parents[p]])
+                and inclusion(values, self.key_sets[p], kind).contained
+                for p in base
+            ):
                 self.notes.append(
                     f"{child}.{col}: named like the keys of {', '.join(sorted(base))}; "
                     "ambiguous, not used as a foreign key (declare it in a metadata file)"
@@ -280,15 +284,18 @@ class _Finder:
         named = key_named(col)
         if kind not in ("int", "string") or frame[col].nunique() < 1:
             return
-        if not named and (kind != "string" or not self.coded):
-            return  # a plain name refers by values alone only to a key of short codes
+        if not named and kind == "string" and not self.coded:
+            return  # plain-named text refers by values alone only to a key of short codes
+        if kind == "string" and (padded := self.padded(child, col)):
+            self.pending[(child, col)] = ("note", padded)
+            return
         if generic_row_id(col):
             return  # ROW_ID: a row's own number in every table, a match by range alone
         strong = {}
         for p, pk in self.parents.items():
             if p == child or not compatible(kind, self.types[p][pk]):
                 continue
-            if not named and p not in self.coded:
+            if not named and kind == "string" and p not in self.coded:
                 continue
             inc = inclusion(frame[col], self.key_sets[p], kind)
             if inc.strong:
@@ -332,6 +339,34 @@ class _Finder:
             self.pending[(child, col)] = ("absent", f"{child}.{col} ('{' '.join(stem)}')")
         else:
             self.pending[(child, col)] = None
+
+    def padded(self, child: str, col: str) -> str | None:
+        """A note when a text column's values are keys of one table only once the spaces
+        around them are trimmed (Spider's flight_2: flights name airports ``' APG'``, the
+        airports' key is ``'APG'``), an inclusion unlikely by chance: not linked, since the
+        values differ, but said, so the user can trim them."""
+        values = self.frames[child][col].dropna().astype(str)
+        trimmed = values.str.strip()
+        if values.empty or (trimmed == values).all():
+            return None
+        found = []
+        for p, pk in self.parents.items():
+            if p == child or self.types[p][pk] != "string":
+                continue
+            keys = self.frames[p][pk].dropna().astype(str).str.strip()
+            if values.isin(self.key_sets[p].index).all():
+                return None  # the values are keys as they are: no note
+            if inclusion(trimmed, Keys.of(keys, "string"), "string").strong:
+                found.append(p)
+        if len(found) != 1:
+            return None
+        p = found[0]
+        shown = ", ".join(repr(v) for v in values[values != trimmed].unique()[:3])
+        return (
+            f"{child}.{col}: its values are keys of {p}.{self.parents[p]} only with the spaces "
+            f"around them trimmed (e.g. {shown}); not used as a foreign key (trim them in the "
+            "data to link it)"
+        )
 
     def by_analogy(self, child: str, col: str) -> bool:
         """A column named like a foreign key found elsewhere refers to the same parent."""

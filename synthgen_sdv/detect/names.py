@@ -32,8 +32,11 @@ from enum import IntEnum
 
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 # The last word of a name that says "this identifies a row".
+# German, Dutch and Scandinavian "nummer" and Romance "numero" are "number" (flugnummer,
+# kundennummer, numero_cliente): key words the corpus's German schemas use.
 KEY_WORDS = frozenset(
     {"id", "key", "code", "no", "num", "nbr", "nr", "number", "ref", "fk", "guid", "uuid"}
+    | {"nummer", "numero"}
 )
 # The last word of a reference named by its preposition: ship_via, reports_to, created_by.
 RELATION_WORDS = frozenset({"via", "to", "by"})
@@ -104,9 +107,10 @@ TABLE_AFFIXES = frozenset(
 GENERIC_ROW_IDS = frozenset(
     {"id", "rowid", "rownum", "rowno", "rownumber", "recordid", "recid", "recordno"}
 )
-# Key words recognised at the end of one glued word (custkey, orderkey, itemid, linenumber),
-# with at least MIN_GLUED_STEM letters before them (so "monkey", "paid" stay plain words).
-GLUED_KEY_WORDS = ("number", "code", "key", "id")
+# Key words recognised at the end of one glued word (custkey, orderkey, itemid, linenumber,
+# German flugnummer), with at least MIN_GLUED_STEM letters before them (so "monkey", "paid"
+# stay plain words).
+GLUED_KEY_WORDS = ("number", "nummer", "code", "key", "id")
 MIN_GLUED_STEM = 4
 # Every column of a TPC-H-style table starts with the table's initials (c_custkey, ps_partkey).
 MAX_COLUMN_PREFIX = 4

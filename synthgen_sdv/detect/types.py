@@ -1,10 +1,11 @@
 """Typing user columns from their values: int, float, bool, date, datetime or string.
 
-``05021`` stays text (a code keeps its leading zero), ``1996-07-04`` becomes a date, and a date
-stored as text is parsed with the first format every value fits (the note says which). A column
-of ``1.0, 2.0`` with empty fields is an int column that pandas wrote (``to_csv`` of a column
-with NaN): typed int, so a foreign key written that way still links. A word for a missing
-value (``null``, ``NA``, ``-``) among numbers, booleans or dates is read as empty.
+``05021`` and ``050.102`` stay text (a code keeps its leading zero), ``1996-07-04`` becomes a
+date, and a date stored as text is parsed with the first format every value fits (the note
+says which). A column of ``1.0, 2.0`` with empty fields is an int column that pandas wrote
+(``to_csv`` of a column with NaN): typed int, so a foreign key written that way still links.
+A word for a missing value (``null``, ``NA``, ``-``) among numbers, booleans or dates is read
+as empty.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from synthgen_sdv.io.artifacts import OUTPUT_DATETIME_FORMATS
 
 INT_RE = re.compile(r"^[+-]?\d+$")
 FLOAT_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+# a decimal with a leading zero before its point (050.102, a course number): no number is
+# written so, a code is; read as a float it would lose the zero (and 550.310 its last one)
+DECIMAL_CODE_RE = re.compile(r"^0\d+\.")
 # how pandas writes a nullable int column (its NaN made it float): 1.0, 2.0, with empty fields
 PANDAS_NULLABLE_INT_RE = re.compile(r"^[+-]?\d+\.0$")
 # Words a database export writes for a missing value; they count as empty only in a column
@@ -71,6 +75,8 @@ def type_text(series: pd.Series, fmt: str | None = None) -> tuple[str, pd.Series
         if numbers.abs().max() < 2**53:  # pandas wrote an int column with nulls as 1.0, 2.0
             return "int", numbers.astype("Int64"), None
     if values.str.fullmatch(FLOAT_RE).all():
+        if values.str.lstrip("+-").str.match(DECIMAL_CODE_RE).any():
+            return "string", series.astype(object), None  # 050.102: a code, as 01234 is
         return "float", pd.to_numeric(series).astype("float64"), None
     lowered = values.str.lower()
     if lowered.isin(BOOL_TEXT).all():
