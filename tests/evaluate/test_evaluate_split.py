@@ -251,3 +251,59 @@ def test_entity_root_prefers_the_table_with_personal_data():
     assert TableGraph(md).entity_root() == "stores"  # no personal data anywhere: structure
     md["tables"]["customers"]["columns"]["email"] = {"sdtype": "email"}
     assert TableGraph(md).entity_root() == "customers"
+
+
+def _stations(same_station_share: float):
+    """bike_1's shape: stations; trips from one station to another (two references to one
+    parent); a time series per station."""
+    rng = np.random.default_rng(7)
+    n = 600
+    start = rng.integers(1, 41, n)
+    end = np.where(rng.random(n) < same_station_share, start, rng.integers(1, 41, n))
+    data = {
+        "station": pd.DataFrame({"id": range(1, 41), "docks": rng.integers(10, 30, 40)}),
+        "trip": pd.DataFrame({"id": range(n), "start": start, "end": end}),
+        "status": pd.DataFrame({"station_id": np.repeat(np.arange(1, 41), 5), "bikes": 3}),
+    }
+
+    def rel(child, col):
+        return {
+            "parent_table_name": "station",
+            "parent_primary_key": "id",
+            "child_table_name": child,
+            "child_foreign_key": col,
+        }
+
+    md = {
+        "tables": {
+            "station": {
+                "primary_key": "id",
+                "columns": {"id": {"sdtype": "id"}, "docks": {"sdtype": "numerical"}},
+            },
+            "trip": {
+                "primary_key": "id",
+                "columns": {c: {"sdtype": "id"} for c in ("id", "start", "end")},
+            },
+            "status": {
+                "columns": {"station_id": {"sdtype": "id"}, "bikes": {"sdtype": "numerical"}}
+            },
+        },
+        "relationships": [rel("trip", "start"), rel("trip", "end"), rel("status", "station_id")],
+    }
+    return data, md
+
+
+def test_trips_between_two_stations_are_the_entity_not_the_stations():
+    data, md = _stations(same_station_share=0.1)
+    assert TableGraph(md).entity_root(data) == "trip"
+    split = split_by_root(data, md, holdout_fraction=0.2, seed=1)
+    assert split.info["shared_tables"] == ["station", "status"]
+    rows = split.info["rows"]["trip"]
+    assert rows["train"] + rows["holdout"] == 600  # split by station, a third were dropped
+    assert rows["holdout"] == 120
+    assert _all_resolve(split.train, md) and _all_resolve(split.holdout, md)
+
+
+def test_round_trips_keep_the_stations_as_the_entity():
+    data, md = _stations(same_station_share=0.9)  # most rows name one station twice
+    assert TableGraph(md).entity_root(data) == "station"
