@@ -67,8 +67,11 @@ class Inclusion:
         return f"all {self.distinct} distinct values are keys ({self.coverage:.0%} of them{chance})"
 
 
-def inclusion(values: pd.Series, keys: Keys, kind: str) -> Inclusion:
-    """How ``values`` (of logical type ``kind``) sit in ``keys``."""
+def inclusion(values: pd.Series, keys: Keys, kind: str, within_keys: bool = False) -> Inclusion:
+    """How ``values`` (of logical type ``kind``) sit in ``keys``. ``within_keys``: the chance
+    of integers counts from the smallest key, not from 1, so values inside a dense block of
+    keys that starts far from 1 (prices 100..200 in employee ids 100..206) are explained by
+    range: the test for a column whose name says nothing."""
     distinct = pd.Series(values.dropna().unique())
     n = len(distinct)
     outside = distinct[~distinct.isin(keys.index)] if n else distinct
@@ -77,7 +80,8 @@ def inclusion(values: pd.Series, keys: Keys, kind: str) -> Inclusion:
         return Inclusion(n, outside, 1.0, coverage)
     if kind == "int" and keys.ints is not None:
         v = np.asarray(distinct, dtype=np.int64)
-        lo, hi = min(int(v.min()), 1), int(v.max())
+        lo = min(int(v.min()), int(keys.ints[0]) if within_keys else 1)
+        hi = int(v.max())
         covered = np.searchsorted(keys.ints, hi, "right") - np.searchsorted(keys.ints, lo, "left")
         share = covered / (hi - lo + 1)
         chance = math.exp(n * math.log(share)) if share > 0 else 0.0

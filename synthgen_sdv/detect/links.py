@@ -297,7 +297,7 @@ class _Finder:
                 continue
             if not named and kind == "string" and p not in self.coded:
                 continue
-            inc = inclusion(frame[col], self.key_sets[p], kind)
+            inc = inclusion(frame[col], self.key_sets[p], kind, within_keys=not named)
             if inc.strong:
                 strong[p] = inc
         qualified = [p for p in strong if levels.get(p) == Level.QUALIFIED]

@@ -134,3 +134,12 @@ def test_codes_padded_with_spaces_are_said_not_linked(tmp_path):
             notes
         )
     assert "flugnummer: named like the keys" not in notes  # values no key: no ambiguity
+
+
+def test_plain_numbers_inside_a_dense_block_of_keys_far_from_1_are_not_linked(tmp_path):
+    # employee ids 100..206 (oracle_hr's): prices 100..200 sit inside them by range alone
+    staff = pd.DataFrame({"employee_id": range(100, 207), "grade": 1})
+    rng = np.random.default_rng(6)
+    items = pd.DataFrame({"item_id": range(1, 301), "price": rng.integers(100, 201, 300)})
+    _write(tmp_path, {"employees": staff, "items": items})
+    assert not any(r[:2] == ("items", "price") for r in _rels(load_user_data(tmp_path)))
