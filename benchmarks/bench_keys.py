@@ -4,6 +4,7 @@
     python benchmarks/bench_keys.py --fit      # also fit-sample --data-dir + validate each one
     python benchmarks/bench_keys.py --fit --scale 1 --timeout 900 --only chinook,pubs
     python benchmarks/bench_keys.py --fit --full --only tpch,mimic_demo,adventureworks_dw
+    python benchmarks/bench_keys.py --fit --full --lifecycle --only flight_2,wine_1,college_3
 
 For every database of tests/data/corpus (and Northwind, Berka from ../shared/datasets): keys
 detected with no metadata, scored with ``synthgen_sdv.detect.score.score_keys`` (primary and
@@ -13,7 +14,9 @@ of the model and why. With ``--fit``, each database also goes through
 metadata edits, then ``validate O``, and every foreign key of the detected schema (the links
 left out of the model too) is checked to resolve in the output. ``--full`` runs the default
 command instead (``fit-sample --data-dir D --out O``: scale 1 and the holdout comparison), as a
-new user would, and reports its stage times (the comparison's too).
+new user would, and reports its stage times (the comparison's too). ``--lifecycle`` also fits
+once (``fit --data-dir D --model-dir M``) and samples from the model alone (``sample
+--model-dir M --scale 3 --out O``), then validates and checks the foreign keys of ``O``.
 """
 
 from __future__ import annotations
@@ -109,7 +112,14 @@ def fit_sample(folder: Path, out: Path, scale: float, timeout: float, full: bool
         cwd=ROOT,
     )
     result["validate"] = val.stdout.strip().splitlines()[-1] if val.stdout else val.stderr
-    doc = json.loads((out / "metadata" / "detected_metadata.json").read_text())
+    result.update(_check_links(out, out / "metadata" / "detected_metadata.json"))
+    return result
+
+
+def _check_links(out: Path, metadata: Path) -> dict:
+    """Every foreign key of the detected schema (the links left out of the model too) checked
+    to resolve in the output folder ``out``."""
+    doc = json.loads(metadata.read_text())
     tables = _read_output(out)
     dangling = []
     links = [*doc.get("relationships", []), *doc.get("unmodeled_relationships", [])]
@@ -122,8 +132,47 @@ def fit_sample(folder: Path, out: Path, scale: float, timeout: float, full: bool
         bad = int((~values.isin(keys)).sum())
         if bad:
             dangling.append(f"{child}.{r['child_foreign_key']}: {bad} rows")
-    result["foreign_keys_checked"] = len(links)
-    result["dangling"] = dangling
+    return {"foreign_keys_checked": len(links), "dangling": dangling}
+
+
+def _run(args: list[str], timeout: float) -> tuple[int | str, float, str]:
+    """(exit code or "timeout", seconds, last line of output) of ``python -m synthgen_sdv``."""
+    started = time.perf_counter()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "synthgen_sdv", *args],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return "timeout", round(timeout), f"over {timeout:.0f} s"
+    text = (proc.stdout if proc.returncode == 0 else proc.stderr or proc.stdout).strip()
+    last = text.splitlines()[-1] if text else ""
+    return proc.returncode, round(time.perf_counter() - started, 1), last
+
+
+def lifecycle(folder: Path, work: Path, scale: float, timeout: float) -> dict:
+    """``fit --data-dir D --model-dir M``, then ``sample --model-dir M --scale S --out O`` (no
+    data, no config), ``validate O``, and every detected foreign key checked in ``O``."""
+    model, out = work / "model", work / "sampled"
+    result: dict = {"run": f"fit, then sample --scale {scale:g}"}
+    steps = (
+        ("fit", ["fit", "--data-dir", str(folder), "--model-dir", str(model), "--no-progress"]),
+        ("sample", ["sample", "--model-dir", str(model), "--scale", f"{scale:g}", "--out",
+                    str(out), "--format", "parquet", "--no-progress"]),
+        ("validate", ["validate", str(out)]),
+    )  # fmt: skip
+    for name, args in steps:
+        code, seconds, last = _run(args, timeout)
+        result[name] = {"exit": code, "seconds": seconds}
+        if code != 0:
+            result["error"] = f"{name}: {last}"
+            return result
+        if name == "validate":
+            result["validate"] = last
+    result.update(_check_links(out, out / "metadata" / "detected_metadata.json"))
     return result
 
 
@@ -220,6 +269,29 @@ def markdown(rows: dict, info: dict, fitted: bool) -> str:
                     f"{fs.get('foreign_keys_checked', '-')} | "
                     f"{', '.join(fs.get('dangling', [])) or 'none'} |"
                 )
+        cycles = {n: r["lifecycle"] for n, r in rows.items() if "lifecycle" in r}
+        if cycles:
+            lines += [
+                "",
+                "### Fit once, sample later (`--lifecycle`)",
+                "",
+                "`fit --data-dir D --model-dir M`, then `sample --model-dir M --scale S --out O` "
+                "(neither the data nor a config), then `validate O`; every detected foreign key "
+                "checked in `O`.",
+                "",
+                "| database | run | fit exit / s | sample exit / s | validate | foreign keys "
+                "checked | dangling |",
+                "|---|---|---|---|---|---|---|",
+            ]
+            for name, lc in cycles.items():
+                step = {k: lc.get(k, {}) for k in ("fit", "sample")}
+                cells = [f"{v.get('exit', '-')} / {v.get('seconds', '-')}" for v in step.values()]
+                lines.append(
+                    f"| {name} | {lc['run']} | {cells[0]} | {cells[1]} | "
+                    f"{lc.get('validate', lc.get('error', '-'))} | "
+                    f"{lc.get('foreign_keys_checked', '-')} | "
+                    f"{', '.join(lc.get('dangling', [])) or 'none'} |"
+                )
     return "\n".join(lines) + "\n"
 
 
@@ -234,6 +306,12 @@ def main() -> None:
     parser.add_argument(
         "--full", action="store_true", help="with --fit: the default run (scale 1, compare)"
     )
+    parser.add_argument(
+        "--lifecycle",
+        action="store_true",
+        help="also fit --data-dir, then sample --model-dir --scale LIFECYCLE_SCALE, validate",
+    )
+    parser.add_argument("--lifecycle-scale", type=float, default=3.0)
     args = parser.parse_args()
     only = {x for x in args.only.split(",") if x}
     load = [round(x, 1) for x in os.getloadavg()]
@@ -252,11 +330,17 @@ def main() -> None:
                 fs = fit_sample(folder, Path(tmp) / name, args.scale, args.timeout, args.full)
                 rows[name]["fit_sample_full" if args.full else "fit_sample"] = fs
                 print(name, json.dumps(fs), flush=True)
+        if args.lifecycle:
+            for name in sorted(rows, key=lambda n: rows[n]["rows"]):
+                folder, work = databases()[name][0], Path(tmp) / f"{name}.lifecycle"
+                lc = lifecycle(folder, work, args.lifecycle_scale, args.timeout)
+                rows[name]["lifecycle"] = lc
+                print(name, json.dumps(lc), flush=True)
     before = {}
     if (REPORTS / "keys.json").is_file():
         before = json.loads((REPORTS / "keys.json").read_text())["databases"]
     for name, r in rows.items():  # the runs not made this time, as last measured
-        for key in ("fit_sample", "fit_sample_full"):
+        for key in ("fit_sample", "fit_sample_full", "lifecycle"):
             if key not in r and key in before.get(name, {}):
                 r[key] = before[name][key]
     if only:  # the other databases as last measured
@@ -271,7 +355,9 @@ def main() -> None:
     }
     REPORTS.mkdir(exist_ok=True)
     (REPORTS / "keys.json").write_text(json.dumps({"machine": info, "databases": rows}, indent=2))
-    fitted = args.fit or any("fit_sample" in r for r in rows.values())
+    fitted = args.fit or any(
+        k in r for r in rows.values() for k in ("fit_sample", "fit_sample_full", "lifecycle")
+    )
     (REPORTS / "keys.md").write_text(markdown(rows, info, fitted))
     print(f"wrote {REPORTS / 'keys.md'}")
 
