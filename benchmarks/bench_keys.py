@@ -229,8 +229,10 @@ def markdown(rows: dict, info: dict, fitted: bool) -> str:
         "key the data and names cannot tell, and what is detected instead; an empty table's "
         "key) or `UNDECLARED` (a key the database does not declare that is right all the same: "
         "AdventureWorksDW's FactFinance.FinanceKey and two undeclared references, Lahman's "
-        "CollegePlaying pair). Most are composite keys declared with more columns than the data "
-        "needs (the detected key is a unique subset) or with plain columns not named like keys "
+        "CollegePlaying pair, bike_1's trip stations, MIMIC's microbiology items, college_3's "
+        "advisor and major, flight_2's airline). Most misses are composite keys declared with "
+        "more columns than the data needs (the detected key is a unique subset) or with plain "
+        "columns not named like keys "
         "(Lahman's `round`, nycflights' `weather(origin, time_hour)`). The test fails on any "
         "change in either direction."
     )
