@@ -56,6 +56,8 @@ def test_nested_values_become_json_text_and_big_unsigned_text():
             "small": pa.array([1, 2, 3], pa.uint64()),
             "big": pa.array([1, 2, 2**64 - 1], pa.uint64()),
             "plain": pa.array([1.5, 2.5, None]),
+            "raw": pa.array([b"\x00\xff", None, b"ab"]),
+            "uuid": pa.array([bytes(range(16))] * 3, pa.binary(16)),
         }
     )
     out, notes = readable(table, "f.parquet")
@@ -68,7 +70,9 @@ def test_nested_values_become_json_text_and_big_unsigned_text():
     assert out.schema.field("small").type == pa.int64()  # fits: stays a number
     assert out.column("big").to_pylist() == ["1", "2", str(2**64 - 1)]  # exact, not a float
     assert out.column("plain").equals(table.column("plain"))
-    assert len(notes) == 3 and all(n.startswith("f.parquet: ") for n in notes)
+    assert out.column("raw").to_pylist() == ["00ff", None, "6162"]
+    assert out.column("uuid").to_pylist() == ["000102030405060708090a0b0c0d0e0f"] * 3
+    assert len(notes) == 5 and all(n.startswith("f.parquet: ") for n in notes)
     assert any("big" in n and "exceed int64" in n for n in notes)
 
 
