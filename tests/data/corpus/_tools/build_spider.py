@@ -1,4 +1,4 @@
-"""Build corpus/csu_1, car_1, bike_1, flight_2, wine_1 and college_3 from MachineSpider's SQLite files.
+"""Build corpus/csu_1, car_1, bike_1, flight_2, wine_1, college_3 from MachineSpider's SQLite files.
 
 Source: https://github.com/LeLuven/MachineSpider (commit
 fec4cdd7c9954caaa8c88e3897b763302103d5a0), files database/<db>/<db>.sqlite: the databases of
