@@ -389,8 +389,10 @@ class _Detector:
     def fallback(self, table: str) -> None:
         frame, types = self.frames[table], self.types[table]
         for c in frame.columns:
-            if types[c] in KEY_TYPES and self.reference(table, c) and unique_non_null(frame, [c]):
-                self.set(table, c, f"'{c}' refers to another table and is unique here (1:1)")
+            ref = self.reference(table, c) if types[c] in KEY_TYPES else None
+            if ref is not None and unique_non_null(frame, [c]):
+                named = f"as {ref[0]}'s key" if ref[1] == Level.SAME else f"after table {ref[0]}"
+                self.set(table, c, f"'{c}' is unique here and named {named} (1:1 with it)")
                 return
         if self.coded_reference(table):
             return
