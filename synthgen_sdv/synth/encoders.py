@@ -17,7 +17,7 @@ from rdt.transformers.null import NullTransformer
 from scipy import special
 
 from synthgen_sdv.synth.fast_encode import uniform_positions
-from synthgen_sdv.synth.fastmath import sorted_quantiles
+from synthgen_sdv.synth.fastmath import as_datetime, sorted_quantiles
 
 # how far into the tails a category's slice may reach: Phi^-1(1e-9) = -6.0
 _U_EPS = 1e-9
@@ -223,6 +223,21 @@ class QuantileDatetime(UnixTimestampEncoder):
     def _transform(self, data):
         scores = pd.Series(self._scores(self._transform_helper(data)))
         return spread_null_scores(self.null_transformer.transform(scores), scores.isna())
+
+    def _to_datetime(self, data):
+        """RDT's conversion (``fastmath.as_datetime``: datetimes pass as they are)."""
+        return as_datetime(
+            data,
+            format=self._get_pandas_datetime_format(),
+            utc=getattr(self, "_has_multiple_timezones", False),
+        )
+
+    def _convert_data_to_pandas_datetime(self, data):
+        if getattr(self, "_has_multiple_timezones", False) or (
+            getattr(self, "_timezone_offset", None) is not None
+        ):
+            return super()._convert_data_to_pandas_datetime(data)
+        return as_datetime(data)
 
     def _reverse_transform_helper(self, data):
         if not isinstance(data, np.ndarray):
