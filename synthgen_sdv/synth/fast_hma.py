@@ -63,7 +63,7 @@ from synthgen_sdv.synth.fast_copula import (
 from synthgen_sdv.synth.fastmath import stock_nearest_correlation as _nearest_correlation
 from synthgen_sdv.synth.fastmath import truncnorm_cdf, truncnorm_ppf
 from synthgen_sdv.synth.hma_sampling import MultiParentSampling
-from synthgen_sdv.synth.preprocess import ValidateOnce
+from synthgen_sdv.synth.preprocess import DeferredFakers, ValidateOnce
 from synthgen_sdv.synth.unique import keep_unique
 
 LOGGER = logging.getLogger(__name__)
@@ -197,7 +197,9 @@ class _Range(FloatFormatter):
         self._min_value, self._max_value = minimum, maximum
 
 
-class FastHMASynthesizer(ValidateOnce, SmallTableCopies, MultiParentSampling, HMASynthesizer):
+class FastHMASynthesizer(
+    DeferredFakers, ValidateOnce, SmallTableCopies, MultiParentSampling, HMASynthesizer
+):
     """HMASynthesizer whose per-parent extension and child sampling are vectorized.
 
     ``shrinkage``: see ``per_parent_parameters`` (0 = stock). ``truncnorm_fit``: ``"mle"``

@@ -18,7 +18,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import faker
+import numpy as np
 import pandas as pd
+from rdt.transformers import AnonymizedFaker
+from rdt.transformers.base import BaseTransformer
 
 
 def fit_transform(processor, data: pd.DataFrame) -> pd.DataFrame:
@@ -57,7 +61,7 @@ def _fit_hyper(hyper, data: pd.DataFrame) -> pd.DataFrame:
     hyper._validate_all_fields_fitted()
     hyper._fitted = True
     hyper._modified_config = False
-    hyper.reset_randomization()
+    reset_randomization(hyper)
     return data
 
 
@@ -132,3 +136,51 @@ def _proven(table, check: Callable) -> Callable:
         return check(column, sdtype_warnings)  # type: ignore[no-any-return]
 
     return run
+
+
+class DeferredFaker:
+    """Stands in for the ``Faker`` of an RDT ``AnonymizedFaker`` until it is first used.
+
+    RDT's ``reset_randomization`` (after a fit, and before every sample) builds a new
+    ``Faker`` with all its providers, about a millisecond each, and seeds it; a key whose
+    values are drawn again after sampling never uses it. Built on first use with the same
+    locales and seed, with no draw in between, it makes the same values."""
+
+    def __init__(self, locales, seed):
+        self._args = (locales, seed)
+        self._made = None
+
+    def __getattr__(self, name: str):
+        if name.startswith("__") or name in ("_args", "_made"):  # copy / pickle probes
+            raise AttributeError(name)
+        if self._made is None:
+            locales, seed = self._args
+            self._made = faker.Faker(locales)
+            self._made.seed_instance(seed)
+        return getattr(self._made, name)
+
+
+def reset_randomization(hyper) -> None:
+    """``HyperTransformer.reset_randomization`` with each plain ``AnonymizedFaker``'s new
+    ``Faker`` deferred (``DeferredFaker``); every other transformer resets as RDT's."""
+    for transformer in hyper.field_transformers.values():
+        if type(transformer) is AnonymizedFaker:
+            BaseTransformer.reset_randomization(transformer)  # AnonymizedFaker's own, then:
+            transformer.faker = DeferredFaker(transformer.locales, transformer._faker_random_seed)
+            if getattr(transformer, "cardinality_rule", None) == "scale":
+                transformer._remaining_samples["repetitions"] = 0
+                np.random.seed(transformer.random_seed)
+        elif transformer:
+            transformer.reset_randomization()
+
+
+class DeferredFakers:
+    """Mixin for an SDV multi-table synthesizer: ``reset_sampling`` as SDV's (the numpy seed,
+    each table's processor and random state), the fakers' rebuild deferred."""
+
+    def reset_sampling(self):
+        """``BaseMultiTableSynthesizer.reset_sampling`` with ``reset_randomization``."""
+        self._numpy_seed = 73251
+        for synthesizer in self._table_synthesizers.values():
+            reset_randomization(synthesizer._data_processor._hyper_transformer)
+            synthesizer._random_state_set = False

@@ -199,3 +199,38 @@ def test_a_numerical_column_of_other_values_is_still_refused(bad):
         synth = FastHMASynthesizer(Metadata.load_from_dict(meta))
         with pytest.raises(InvalidDataError, match=f"numerical column '{numerical}'"):
             synth.fit(tables)
+
+
+def test_deferred_fakers_draw_what_rdts_eager_reset_draws():
+    """A text key's values after ``DeferredFakers.reset_sampling`` equal those after SDV's
+    own reset (each ``Faker`` rebuilt at once); the copy and pickle of a fitted model work."""
+    import pickle
+    from copy import deepcopy
+
+    from sdv.single_table import GaussianCopulaSynthesizer as Copula
+
+    from synthgen_sdv.synth.preprocess import DeferredFaker
+
+    parents = pd.DataFrame({"code": [f"P{i:03d}" for i in range(40)], "x": np.arange(40.0)})
+    meta = {"columns": {"code": {"sdtype": "id"}, "x": {"sdtype": "numerical"}}}
+    meta["primary_key"] = "code"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        synth = Copula(Metadata.load_from_dict({"tables": {"p": meta}}).tables["p"])
+        processor = synth._data_processor
+        processor.table_name = "p"
+        from synthgen_sdv.synth.preprocess import fit_transform, reset_randomization
+
+        fit_transform(processor, parents)
+        faker_of = processor._hyper_transformer.field_transformers["code"]
+        assert type(faker_of).__name__ == "AnonymizedFaker"  # what batches / text_keys read
+        assert isinstance(faker_of.faker, DeferredFaker)
+        copied, pickled = deepcopy(faker_of), pickle.loads(pickle.dumps(faker_of))
+        deferred = faker_of._reverse_transform(pd.Series(np.zeros(30)))
+        processor._hyper_transformer.reset_randomization()  # RDT's eager reset
+        eager = faker_of._reverse_transform(pd.Series(np.zeros(30)))
+        assert list(deferred) == list(eager)
+        assert list(copied._reverse_transform(pd.Series(np.zeros(30)))) == list(eager)
+        assert list(pickled._reverse_transform(pd.Series(np.zeros(30)))) == list(eager)
+        reset_randomization(processor._hyper_transformer)
+        assert list(faker_of._reverse_transform(pd.Series(np.zeros(30)))) == list(eager)
