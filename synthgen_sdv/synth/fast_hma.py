@@ -63,7 +63,7 @@ from synthgen_sdv.synth.fast_copula import (
 from synthgen_sdv.synth.fastmath import stock_nearest_correlation as _nearest_correlation
 from synthgen_sdv.synth.fastmath import truncnorm_cdf, truncnorm_ppf
 from synthgen_sdv.synth.hma_sampling import MultiParentSampling
-from synthgen_sdv.synth.preprocess import DeferredFakers, ValidateOnce
+from synthgen_sdv.synth.preprocess import DeferredFakers, TablesBuiltOnce, ValidateOnce
 from synthgen_sdv.synth.unique import keep_unique
 
 LOGGER = logging.getLogger(__name__)
@@ -198,7 +198,12 @@ class _Range(FloatFormatter):
 
 
 class FastHMASynthesizer(
-    DeferredFakers, ValidateOnce, SmallTableCopies, MultiParentSampling, HMASynthesizer
+    TablesBuiltOnce,
+    DeferredFakers,
+    ValidateOnce,
+    SmallTableCopies,
+    MultiParentSampling,
+    HMASynthesizer,
 ):
     """HMASynthesizer whose per-parent extension and child sampling are vectorized.
 
@@ -230,6 +235,7 @@ class FastHMASynthesizer(
         childless: str = "mean",
         small_tables: int = 0,
         count_model: bool = False,
+        table_parameters: dict | None = None,
     ):
         if truncnorm_fit not in ("mle", "moments"):
             raise ValueError(f"truncnorm_fit must be 'mle' or 'moments', got '{truncnorm_fit}'")
@@ -237,7 +243,12 @@ class FastHMASynthesizer(
         self._synthesizer = (
             MomentCopulaSynthesizer if truncnorm_fit == "moments" else FastCopulaSynthesizer
         )
-        super().__init__(metadata, locales=locales or ["en_US"], verbose=verbose)
+        super().__init__(
+            metadata,
+            locales=locales or ["en_US"],
+            verbose=verbose,
+            table_parameters=table_parameters,  # TablesBuiltOnce
+        )
         self.shrinkage = float(shrinkage)
         self.truncnorm_fit = truncnorm_fit
         self.calibrate_counts = bool(calibrate_counts)

@@ -234,3 +234,37 @@ def test_deferred_fakers_draw_what_rdts_eager_reset_draws():
         assert list(pickled._reverse_transform(pd.Series(np.zeros(30)))) == list(eager)
         reset_randomization(processor._hyper_transformer)
         assert list(faker_of._reverse_transform(pd.Series(np.zeros(30)))) == list(eager)
+
+
+def test_each_table_synthesizer_is_built_once_with_its_parameters(monkeypatch):
+    import functools
+
+    from sdv.data_processing import data_processor
+
+    from synthgen_sdv.synth.fast_hma import FastHMASynthesizer
+
+    _tables, meta = _two_tables()
+    built = []
+    original = data_processor.DataProcessor.__init__
+
+    @functools.wraps(original)
+    def counted(self, *args, **kwargs):
+        built.append(kwargs.get("table_name"))
+        return original(self, *args, **kwargs)
+
+    root = {"p": {"default_distribution": "truncnorm", "numerical_distributions": {}}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rebuilt = FastHMASynthesizer(Metadata.load_from_dict(meta))
+        rebuilt.set_table_parameters("p", root["p"])  # the old way: built, then rebuilt
+        monkeypatch.setattr(data_processor.DataProcessor, "__init__", counted)
+        once = FastHMASynthesizer(Metadata.load_from_dict(meta), table_parameters=root)
+        assert len(built) == 2  # one per table
+        for table in ("p", "c"):
+            assert once.get_table_parameters(table) == rebuilt.get_table_parameters(table)
+        assert (
+            once.get_table_parameters("c")["synthesizer_parameters"]["default_distribution"]
+            == "norm"
+        )  # HMA's child
+        once.set_table_parameters("c", {"default_distribution": "beta"})  # after: rebuilt
+        assert len(built) == 3
