@@ -189,7 +189,7 @@ class Engine:
             disable=not Progress(quiet=not self.progress).interactive or n_chunks <= 1,
             leave=False,
         )  # a bar on a terminal only
-        collected = _Collected(family, self.keep, job.plain)
+        collected = _Collected(family, self.keep, job.plain, rows)
         self._chunks(job, n_chunks, collected, sink, state, bar)
         bar.close()
         kept = collected.finish(sink, materialized)
@@ -331,8 +331,11 @@ class _RunState:
 class _Collected:
     """One family's results as they arrive in chunk order: appended, counted, labeled."""
 
-    def __init__(self, family: Family, keep: set[str], plain: dict[str, set[str]]):
+    def __init__(
+        self, family: Family, keep: set[str], plain: dict[str, set[str]], rows: int | None = None
+    ):
         self.family, self.keep = family, keep
+        self.root_rows = rows  # the root's rows, known up front: its kept columns fill in place
         self.plain = plain  # FamilyJob.plain: what the encoding thread need not encode
         self.deferred: dict[str, list[dict[tuple[str, str], bytes]]] = {}
         self.kept: dict[str, list[pd.DataFrame]] = {}  # tables kept for the caller, as made
@@ -366,7 +369,10 @@ class _Collected:
             if part.kept is not None and name in self.keep:
                 self.kept.setdefault(name, []).append(part.kept)
             elif part.kept is not None:
-                kept = self.lookups.setdefault(name, KeptTable())
+                if name not in self.lookups:
+                    root = name == self.family.root
+                    self.lookups[name] = KeptTable(self.root_rows if root else None)
+                kept = self.lookups[name]
                 kept.add(part.kept, part.kept_text, part.kept_order)
                 self.plain[name] = kept.plain
 

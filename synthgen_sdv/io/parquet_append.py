@@ -360,7 +360,10 @@ class ParquetAppender:
         self._pos = len(MAGIC)
         self._template: Struct | None = None
         self._key: bytes | None = None
-        self._row_groups: list[Struct] = []
+        #: every row group so far, moved and already Thrift-encoded (``Raw``): encoded as its
+        #: piece arrives, the footer at ``close`` is one join, not a serial 0.15 s (scale 1000,
+        #: four tables) after a family's last chunk
+        self._row_groups: list[Raw] = []
         self._rows = 0
 
     @property
@@ -411,7 +414,8 @@ class ParquetAppender:
         _, groups = _get(footer, _FILE_ROW_GROUPS, (_STRUCT, []))
         delta = self._pos - len(MAGIC)
         for rg in groups:
-            self._row_groups.append(_moved_row_group(rg, delta, len(self._row_groups)))
+            moved = _moved_row_group(rg, delta, len(self._row_groups))
+            self._row_groups.append(Raw(encode_struct(moved)))
         self._rows += _get(footer, _FILE_NUM_ROWS, 0)
 
     def close(self) -> None:
