@@ -265,6 +265,7 @@ class Engine:
             job.sizes = Ledger(n_chunks, file_keys(job))
         tasks = [(c, start, None) for c in range(n_chunks)]
         warm_up(self.plan, family, job.materialized)  # once here, inherited by the workers
+        state.labels.wait()  # no label block still writing (in Arrow) when the process forks
         with self.executor.session(job) as session:
             session.start(chunk_task, tasks)
             types = family_types(job, state.types, self._probe(job))
