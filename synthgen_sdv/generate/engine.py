@@ -256,8 +256,8 @@ class Engine:
         state: _RunState,
         bar: Any,
     ) -> None:
-        """A family on forked workers: they start making chunks at once, while this process
-        probes chunk 0 for the types, begins the files and sends both (``FamilyJob.late``)."""
+        """A family on forked workers: they start making chunks at once; worker 0 decides the
+        types from chunk 0, this process begins the files and sends both (``FamilyJob.late``)."""
         family = job.family
         places = sink.places and self.executor.places  # workers write into the files
         job.late = Late(self.executor.parallelism)
@@ -266,9 +266,12 @@ class Engine:
         tasks = [(c, start, None) for c in range(n_chunks)]
         warm_up(self.plan, family, job.materialized)  # once here, inherited by the workers
         state.labels.wait()  # no label block still writing (in Arrow) when the process forks
+        job.known = dict(state.types)
         with self.executor.session(job) as session:
             session.start(chunk_task, tasks)
-            types = family_types(job, state.types, self._probe(job))
+            job.late.forked()
+            decided = job.late.decided()  # worker 0's, from chunk 0 (None: it failed)
+            types = decided or family_types(job, state.types, self._probe(job))
             dirty = dirty_types(job, types)
             if places:
                 collected.begin_all(types, dirty, sink, state)
