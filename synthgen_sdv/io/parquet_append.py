@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import struct
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -353,8 +354,17 @@ class ParquetAppender:
     table with the schema), so every table has a file, as with a single writer.
     """
 
-    def __init__(self, sink: BinaryIO, schema: pa.Schema, **write_options: Any):
+    def __init__(
+        self,
+        sink: BinaryIO,
+        schema: pa.Schema,
+        write_at: Callable[[bytes | memoryview, int], None] | None = None,
+        **write_options: Any,
+    ):
         self._sink = sink
+        #: writes a piece's body at a byte offset of the file (elsewhere: in a writer thread);
+        #: None: written here. Its writes must be finished before ``close``.
+        self._write_at = write_at
         self._schema, self._options = schema, write_options
         self._sink.write(MAGIC)
         self._pos = len(MAGIC)
@@ -395,8 +405,11 @@ class ParquetAppender:
             body, footer = split_piece(piece)
             key = _template_key(footer)
         self._add_footer(footer, key)
-        self._seek()
-        self._sink.write(body)
+        if self._write_at is not None:
+            self._write_at(body, self._pos)
+        else:
+            self._seek()
+            self._sink.write(body)
         self._pos += len(body)
 
     def _seek(self) -> None:
