@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 
 from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.core.names import check_column_name, check_table_name
+from synthgen_sdv.detect.arrow_types import readable
 from synthgen_sdv.detect.dialect import (
     SAMPLE_BYTES,
     Dialect,
@@ -39,6 +40,10 @@ MAX_NAME = 128
 # column on 2 cores), so a 20,000-column file would run for many minutes; refused up front
 MAX_COLUMNS = 2000
 MAX_SHOWN = 3  # example rows in a message
+# one field may hold a long text (a post body, an HTML page, a JSON document): Python's csv
+# refuses fields above 128 KiB by default; 64 MiB still bounds a field by the file it is in
+FIELD_LIMIT = 1 << 26
+csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
 FIX_HINT = (
     "pass --bad-rows drop to leave such rows out, or --bad-rows repair to pad short rows "
     "with empty fields"
@@ -122,7 +127,8 @@ def read_raw(path: Path, bad_rows: str = "error") -> RawTable:
     try:
         if path.suffix.lower() == ".parquet":
             _check_width(path, len(pq.read_schema(path).names))
-            raw = RawTable(path, pd.read_parquet(path), dialect="parquet")
+            table, notes = readable(pq.read_table(path), path.name)
+            raw = RawTable(path, table.to_pandas(), dialect="parquet", notes=notes)
         else:
             raw = _read_csv(path, bad_rows)
     except UnicodeDecodeError as exc:

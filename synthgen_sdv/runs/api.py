@@ -24,6 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+from sdv.metadata import Metadata
+
 from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.core.progress import QUIET, Progress
 from synthgen_sdv.detect.userdata import UserData
@@ -90,16 +93,22 @@ def generate(
 
 
 def read(
-    path: str | Path, metadata: str | Path | None = None, *, bad_rows: str = "error"
+    path: str | Path | Mapping[str, pd.DataFrame],
+    metadata: str | Path | Metadata | dict | None = None,
+    *,
+    bad_rows: str = "error",
 ) -> Dataset:
     """A Dataset from a folder: an output folder of this package (any command's), or a folder
     of your CSV / Parquet files, one table per file (column types, primary and foreign keys
-    detected; or ``metadata``, an SDV metadata JSON, checked against the data). Rows with
-    another number of fields than the header, or repeating or lacking their table's key, raise
-    an error naming file, column and lines unless ``bad_rows`` is "drop" or "repair".
+    detected; or ``metadata``, an SDV metadata JSON, checked against the data); or your
+    DataFrames, ``{name: DataFrame}`` as SDV takes them, read as such a folder would be
+    (``metadata`` may then also be an SDV ``Metadata`` or its dict). Rows with another number
+    of fields than the header, or repeating or lacking their table's key, raise an error naming
+    file, column and lines unless ``bad_rows`` is "drop" or "repair".
 
     >>> ds = sg.read("output")            # written by generate / fit-sample / sample
     >>> shop = sg.read("my_csv_folder")   # detected: print(shop.notes) says why
+    >>> shop = sg.read({"customers": customers_df, "orders": orders_df})
     """
     return read_dataset(path, metadata, bad_rows)
 
@@ -212,16 +221,18 @@ def _source_of(data: Dataset, seed: int | None, workers: int) -> Source:
 
 
 def fit(
-    data: Dataset | str | Path,
+    data: Dataset | str | Path | Mapping[str, pd.DataFrame],
     synthesizer: str = "hma",
     tables: list[str] | None = None,
     *,
+    metadata: str | Path | Metadata | dict | None = None,
     seed: int | None = None,
     params: dict[str, Any] | None = None,
     workers: int = 1,
     verbose: bool = False,
 ) -> Model:
-    """Fit ``synthesizer`` on the ``tables`` of ``data`` (a Dataset, or a folder to ``read``).
+    """Fit ``synthesizer`` on the ``tables`` of ``data`` (a Dataset, or a folder or
+    ``{name: DataFrame}`` to ``read`` with ``metadata``, detected when None).
 
     ``tables`` default as on the command line: config.yaml's ``synthesis.tables`` for a
     dataset from ``generate``, every table for any other. What a synthesizer cannot model is
@@ -232,8 +243,14 @@ def fit(
 
     >>> model = sg.fit(sg.generate(scale=0.2), synthesizer="hma")
     >>> model = sg.fit(sg.read("my_csv_folder"), tables=["customers", "orders"])
+    >>> model = sg.fit({"customers": customers_df, "orders": orders_df}, metadata=metadata)
     """
-    ds = data if isinstance(data, Dataset) else read(data)
+    if isinstance(data, Dataset):
+        if metadata is not None:
+            raise InputError("metadata= applies to files or DataFrames; a Dataset has its own")
+        ds = data
+    else:
+        ds = read(data, metadata)
     source = _source_of(ds, seed, workers)
     params = params if params is not None else source.default_params()
     return Model(fit_source(source, synthesizer, tables, params, _progress(verbose)))

@@ -41,6 +41,7 @@ from synthgen_sdv.io.reader import load_labels, load_schema_metadata, read_json,
 from synthgen_sdv.io.sink import Sink
 from synthgen_sdv.io.writers import FileSink, decode_parquet, to_logical_types
 from synthgen_sdv.kinds.base import SQL_TYPES
+from synthgen_sdv.runs.frames import load_frames
 from synthgen_sdv.runs.output import FramesOutput, PlanOutput, write_output
 from synthgen_sdv.schema.plan import Plan
 
@@ -507,11 +508,16 @@ def from_user_data(user: UserData) -> Dataset:
 
 
 def read_dataset(
-    path: str | Path, metadata: str | Path | None = None, bad_rows: str = "error"
+    path: str | Path | Mapping[str, pd.DataFrame],
+    metadata: Any = None,
+    bad_rows: str = "error",
 ) -> Dataset:
     """An output folder (it has metadata/schema_metadata.json) or a folder of CSV / Parquet
     tables, one per file (types, keys and relationships detected, or ``metadata`` checked;
-    ``bad_rows``: what to do with ragged rows and repeated keys, as ``--bad-rows``)."""
+    ``bad_rows``: what to do with ragged rows and repeated keys, as ``--bad-rows``); or
+    ``{name: DataFrame}`` in memory, read as such a folder would be (``runs.frames``)."""
+    if isinstance(path, Mapping):
+        return from_user_data(load_frames(path, metadata, bad_rows))
     root = Path(path)
     if not root.is_dir():
         raise InputError(f"{root}: no such folder")

@@ -134,6 +134,15 @@ def test_out_under_a_file_is_bad_input(tmp_path, capsys):
     assert main(*generate_args(tmp_path / "file")) == 2
 
 
+def test_a_scale_too_small_for_a_lineage_fault_is_bad_input_and_leaves_no_output(tmp_path, capsys):
+    # the default config at --scale 0.001 leaves a faulted step's output empty: it exited 1
+    out = tmp_path / "out"
+    assert main("generate", "--scale", "0.001", "--out", str(out), "--no-progress") == 2
+    err = capsys.readouterr().err
+    assert "its output is empty" in err and "a larger --scale" in err and "Traceback" not in err
+    assert not out.exists() and siblings(out) == []
+
+
 def test_out_dot_from_inside_the_output_is_refused(tiny_out, monkeypatch, capsys):
     before = tree(tiny_out)
     monkeypatch.chdir(tiny_out)

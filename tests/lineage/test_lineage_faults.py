@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from synthgen_sdv.core.errors import SynthgenError
+from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.core.strict import StrictModel
 from synthgen_sdv.lineage.diff import diff_tables
 from synthgen_sdv.lineage.faults import FAULTS
@@ -76,7 +76,7 @@ def test_inject_labels_what_the_fault_did(ws):
 
 def test_a_fault_on_a_table_the_step_does_not_write_names_its_outputs(ws):
     step = _step("duplicate_load", table="elsewhere")
-    with pytest.raises(SynthgenError, match="'elsewhere' is not an output of the step; outputs"):
+    with pytest.raises(InputError, match="'elsewhere' is not an output of the step; outputs"):
         FAULTS.get("duplicate_load")().inject(
             step, seed=1, op_params=None, ws=ws, inputs={}, clean={"out": ws.table("out")},
             rerun=_no_rerun,

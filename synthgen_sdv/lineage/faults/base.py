@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 from pydantic import BaseModel, Field
 
-from synthgen_sdv.core.errors import SynthgenError
+from synthgen_sdv.core.errors import InputError, SynthgenError
 from synthgen_sdv.core.registry import Registry
 from synthgen_sdv.core.seeds import digest
 from synthgen_sdv.core.strict import StrictModel
@@ -100,7 +100,7 @@ class FaultContext:
         """The output the fault hits: ``fault_params.table``, else the step's first output."""
         name = getattr(self.params, "table", None) or self.step.outputs[0]
         if name not in self.clean:
-            raise SynthgenError(
+            raise InputError(
                 f"steps.{self.step.id}.fault_params.table: '{name}' is not an output of the step; "
                 f"outputs: {', '.join(self.step.outputs)}"
             )
@@ -109,9 +109,9 @@ class FaultContext:
     def sample(self, n: int, fraction: float) -> np.ndarray:
         """Sorted positions of a random ``fraction`` of ``n`` rows (at least one)."""
         if n == 0:
-            raise SynthgenError(
+            raise InputError(
                 f"step '{self.step.id}': its output is empty, so a {self.step.label} fault "
-                "cannot touch any row; use more data or move the fault"
+                "cannot touch any row; use more data (a larger --scale) or move the fault"
             )
         return np.sort(self.rng.choice(n, size=batch_size(n, fraction), replace=False))
 
@@ -123,7 +123,7 @@ class FaultContext:
         """The column's DuckDB type; fails with the fault_params path when it is not there."""
         types = self.types(self.clean[table])
         if column not in types:
-            raise SynthgenError(
+            raise InputError(
                 f"steps.{self.step.id}.fault_params.{what}: column '{column}' is not in output "
                 f"'{table}'; columns: {', '.join(types)}"
             )

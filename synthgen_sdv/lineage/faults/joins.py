@@ -13,7 +13,7 @@ from typing import Any
 import pyarrow as pa
 from pydantic import Field
 
-from synthgen_sdv.core.errors import SynthgenError
+from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.core.strict import StrictModel
 from synthgen_sdv.lineage.diff import TableDiff, diff_tables
 from synthgen_sdv.lineage.faults.base import (
@@ -62,15 +62,13 @@ def _join(ctx: FaultContext) -> tuple[int, Any]:
     """The join the fault hits: ``fault_params.join``, else the step's first join."""
     joins = getattr(ctx.op_params, "joins", None)
     if not joins:
-        raise SynthgenError(
-            f"step '{ctx.step.id}': a {ctx.step.label} fault needs a step with joins"
-        )
+        raise InputError(f"step '{ctx.step.id}': a {ctx.step.label} fault needs a step with joins")
     if ctx.params.join is None:
         return 0, joins[0]
     for i, j in enumerate(joins):
         if j.table == ctx.params.join:
             return i, j
-    raise SynthgenError(
+    raise InputError(
         f"steps.{ctx.step.id}.fault_params.join: '{ctx.params.join}' is not joined; "
         f"joins: {', '.join(j.table for j in joins)}"
     )
@@ -80,9 +78,7 @@ def _left_join(ctx: FaultContext) -> tuple[int, Any]:
     """The join the fault hits, which must be a left join (its rows survive any mismatch)."""
     i, j = _join(ctx)
     if j.how != "left":
-        raise SynthgenError(
-            f"step '{ctx.step.id}': {ctx.step.label} needs a left join of {j.table}"
-        )
+        raise InputError(f"step '{ctx.step.id}': {ctx.step.label} needs a left join of {j.table}")
     return i, j
 
 
@@ -92,7 +88,7 @@ def _join_column(ctx: FaultContext, i: int) -> str:
     schemas = {t: ctx.ws.columns(rel) for t, rel in ctx.inputs.items()}
     cols = [c for t, c in references(j.condition, schemas, list(schemas)) if t == j.table]
     if not cols:
-        raise SynthgenError(f"step '{ctx.step.id}': cannot find {j.table}'s key in '{j.condition}'")
+        raise InputError(f"step '{ctx.step.id}': cannot find {j.table}'s key in '{j.condition}'")
     return cols[0]
 
 
@@ -139,7 +135,7 @@ def _snapshot(ctx: FaultContext, relation: str, column: str, lag_days: int) -> d
     """The time ``lag_days`` before the latest value of ``column`` (a dimension's dates)."""
     latest = ctx.time_max(relation, column)
     if latest is None:
-        raise SynthgenError(
+        raise InputError(
             f"step '{ctx.step.id}': '{column}' has no values, so a {ctx.step.label} fault has "
             "no snapshot to go back to"
         )
@@ -240,7 +236,7 @@ class StaleDimension(Fault):
         dim = ctx.inputs[j.table]
         dc = ctx.params.date_column
         if dc not in ctx.ws.columns(dim):
-            raise SynthgenError(
+            raise InputError(
                 f"steps.{ctx.step.id}.fault_params.date_column: '{dc}' is not a column of {j.table}"
             )
         snapshot = _snapshot(ctx, dim, dc, ctx.params.lag_days)
@@ -282,7 +278,7 @@ class WrongJoinKey(Fault):
             ctx, table, ctx.inputs, _with_join(ctx.op_params, i, condition=wrong)
         )
         if {"missing_rows", "extra_rows", "duplicate_rows"} & set(diff.signs()):
-            raise SynthgenError(
+            raise InputError(
                 f"step '{ctx.step.id}': wrong_condition '{wrong}' changes the row set; "
                 "pick a condition that matches at most one row of the joined table"
             )
@@ -306,7 +302,7 @@ class NullPropagation(Fault):
         src = ctx.inputs[t]
         col = ctx.params.input_column
         if col not in ctx.ws.columns(src):
-            raise SynthgenError(
+            raise InputError(
                 f"steps.{ctx.step.id}.fault_params.input_column: '{col}' is not a column of {t}"
             )
         hit = ctx.sample(ctx.ws.count(src), ctx.params.fraction)
@@ -316,7 +312,7 @@ class NullPropagation(Fault):
         )
         faulted, diff = _rerun(ctx, table, {t: nulled}, ctx.op_params)
         if {"missing_rows", "extra_rows"} & set(diff.signs()):
-            raise SynthgenError(
+            raise InputError(
                 f"step '{ctx.step.id}': NULLs in {t}.{col} change the row set; choose a column "
                 "that is not a key or filter"
             )

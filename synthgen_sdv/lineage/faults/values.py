@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 from pydantic import Field
 
-from synthgen_sdv.core.errors import SynthgenError
+from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.core.strict import StrictModel
 from synthgen_sdv.lineage.diff import TableDiff
 from synthgen_sdv.lineage.faults.base import (
@@ -91,7 +91,7 @@ def _kind(ctx: FaultContext, table: str, column: str, what: str) -> str:
     """The column's SQL type; only numbers and text can be edited by value faults."""
     kind = sql_type(ctx.require_column(table, column, what))
     if kind not in {"BIGINT", "DOUBLE", "VARCHAR"}:
-        raise SynthgenError(
+        raise InputError(
             f"steps.{ctx.step.id}.fault_params.{what}: column '{column}' is {kind}; a "
             f"{ctx.step.label} fault changes numbers or text"
         )

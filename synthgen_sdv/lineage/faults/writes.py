@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from synthgen_sdv.core.errors import SynthgenError
+from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.lineage.diff import TableDiff, diff_tables
 from synthgen_sdv.lineage.faults.base import (
     FAULTS,
@@ -75,7 +75,7 @@ def _time_cutoff(ctx: FaultContext, table: str) -> dt.datetime:
     ctx.require_column(table, tc, "time_column")
     latest = ctx.time_max(ctx.clean[table], tc)
     if latest is None:
-        raise SynthgenError(
+        raise InputError(
             f"step '{ctx.step.id}': time_column '{tc}' of '{table}' has no values, so a "
             f"{ctx.step.label} fault has no time to lag behind"
         )
