@@ -31,6 +31,7 @@ import pandas as pd
 
 from synthgen_sdv.core.registry import Registry
 from synthgen_sdv.synth.dependencies import fit_derived, restore_derived
+from synthgen_sdv.synth.fastmath import as_datetime
 
 MIN_ROWS = 20  # fewer rows prove no rule
 SCREEN_ROWS = 2000  # parts are screened on the first dates, then confirmed on all
@@ -71,7 +72,7 @@ class Fields:
     @classmethod
     def of(cls, dates: pd.Series) -> Fields:
         """The fields of ``dates`` (anything ``pd.to_datetime`` reads; unreadable = empty)."""
-        d = pd.to_datetime(pd.Series(np.asarray(dates)), errors="coerce")
+        d = as_datetime(pd.Series(np.asarray(dates)), errors="coerce")
         known = d.notna().to_numpy()
         iso = d.dt.isocalendar()
 
@@ -277,7 +278,7 @@ def table_parts(table: str, df: pd.DataFrame, meta: dict, keys: set[str]) -> lis
     ]
     parts: list[Part] = []
     for src in sources:
-        dates = pd.to_datetime(df[src], errors="coerce")
+        dates = as_datetime(df[src], errors="coerce")
         known = dates.notna().to_numpy()
         if known.sum() < MIN_ROWS:
             continue

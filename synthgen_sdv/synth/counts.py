@@ -46,6 +46,7 @@ from sklearn.tree import DecisionTreeRegressor
 
 from synthgen_sdv.core.seeds import rng_for
 from synthgen_sdv.synth.anchors import resolution
+from synthgen_sdv.synth.fastmath import as_datetime
 
 MAX_LEAVES = 32
 LEAF_SIZES = (2, 4, 8, 16, MAX_LEAVES)
@@ -76,7 +77,7 @@ class Feature:
         if self.kind == "datetime":
             how = {"format": self.fmt} if self.fmt else {"format": "mixed"}
             try:
-                stamps = pd.to_datetime(column, errors="coerce", **how)
+                stamps = as_datetime(column, errors="coerce", **how)
             except (TypeError, ValueError):  # a format the sampled values do not follow
                 stamps = pd.to_datetime(column, errors="coerce", format="mixed")
             out = stamps.to_numpy(dtype="datetime64[ns]").astype("int64").astype(float)

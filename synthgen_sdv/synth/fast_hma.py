@@ -63,7 +63,7 @@ from synthgen_sdv.synth.fast_copula import (
 from synthgen_sdv.synth.fastmath import stock_nearest_correlation as _nearest_correlation
 from synthgen_sdv.synth.fastmath import truncnorm_cdf, truncnorm_ppf
 from synthgen_sdv.synth.hma_sampling import MultiParentSampling
-from synthgen_sdv.synth.preprocess import ValidateOnce
+from synthgen_sdv.synth.preprocess import DeferredFakers, TablesBuiltOnce, ValidateOnce
 from synthgen_sdv.synth.unique import keep_unique
 
 LOGGER = logging.getLogger(__name__)
@@ -197,7 +197,14 @@ class _Range(FloatFormatter):
         self._min_value, self._max_value = minimum, maximum
 
 
-class FastHMASynthesizer(ValidateOnce, SmallTableCopies, MultiParentSampling, HMASynthesizer):
+class FastHMASynthesizer(
+    TablesBuiltOnce,
+    DeferredFakers,
+    ValidateOnce,
+    SmallTableCopies,
+    MultiParentSampling,
+    HMASynthesizer,
+):
     """HMASynthesizer whose per-parent extension and child sampling are vectorized.
 
     ``shrinkage``: see ``per_parent_parameters`` (0 = stock). ``truncnorm_fit``: ``"mle"``
@@ -228,6 +235,7 @@ class FastHMASynthesizer(ValidateOnce, SmallTableCopies, MultiParentSampling, HM
         childless: str = "mean",
         small_tables: int = 0,
         count_model: bool = False,
+        table_parameters: dict | None = None,
     ):
         if truncnorm_fit not in ("mle", "moments"):
             raise ValueError(f"truncnorm_fit must be 'mle' or 'moments', got '{truncnorm_fit}'")
@@ -235,7 +243,12 @@ class FastHMASynthesizer(ValidateOnce, SmallTableCopies, MultiParentSampling, HM
         self._synthesizer = (
             MomentCopulaSynthesizer if truncnorm_fit == "moments" else FastCopulaSynthesizer
         )
-        super().__init__(metadata, locales=locales or ["en_US"], verbose=verbose)
+        super().__init__(
+            metadata,
+            locales=locales or ["en_US"],
+            verbose=verbose,
+            table_parameters=table_parameters,  # TablesBuiltOnce
+        )
         self.shrinkage = float(shrinkage)
         self.truncnorm_fit = truncnorm_fit
         self.calibrate_counts = bool(calibrate_counts)

@@ -124,7 +124,8 @@ class _HMABase(Synthesizer):
         self.treatments = []
         self.model = None
 
-    def _make(self, metadata):
+    def _make(self, metadata, table_parameters: dict[str, dict]):
+        """SDV's synthesizer for ``metadata``, with the given tables' parameters set."""
         raise NotImplementedError
 
     def _fit(self, tables: dict[str, pd.DataFrame], metadata: dict) -> None:
@@ -158,13 +159,12 @@ class _HMABase(Synthesizer):
         self.treatments = choose_treatments(tables, metadata, self.rules) if self.rules else []
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SDV's "save metadata" / dtype chatter
-            model = self._make(Metadata.load_from_dict(apply_sdtypes(metadata, self.treatments)))
-            if self.root_distribution:
-                modeled_md = apply_sdtypes(metadata, self.treatments)
-                for table in root_tables(metadata):
-                    model.set_table_parameters(
-                        table, self._root_parameters(table, modeled_md["tables"][table])
-                    )
+            modeled_md = apply_sdtypes(metadata, self.treatments)
+            roots = {  # the root tables' marginals, set as their synthesizers are built
+                table: self._root_parameters(table, modeled_md["tables"][table])
+                for table in (root_tables(metadata) if self.root_distribution else [])
+            }
+            model = self._make(Metadata.load_from_dict(modeled_md), roots)
             if self.treatments:
                 assign_transformers(model, tables, self.treatments)
             model.fit(tables)
@@ -351,9 +351,10 @@ class FastHMA(_HMABase):
             raise ValueError(f"count_model must be true or false, got {count_model!r}")
         self.count_model = bool(count_model)
 
-    def _make(self, metadata):
+    def _make(self, metadata, table_parameters):
         return FastHMASynthesizer(
             metadata,
+            table_parameters=table_parameters,
             verbose=self.verbose,
             shrinkage=self.shrinkage,
             truncnorm_fit=self.truncnorm_fit,
@@ -387,7 +388,10 @@ class StockHMA(_HMABase):
             seed=seed, verbose=verbose, rules=rules, shrinkage=0.0, root_distribution=None, **kwargs
         )
 
-    def _make(self, metadata):
+    def _make(self, metadata, table_parameters):
         from sdv.multi_table import HMASynthesizer
 
-        return HMASynthesizer(metadata, verbose=self.verbose)
+        model = HMASynthesizer(metadata, verbose=self.verbose)
+        for table, parameters in table_parameters.items():  # none: no root_distribution
+            model.set_table_parameters(table, parameters)
+        return model

@@ -90,3 +90,28 @@ def test_sorted_quantiles_are_numpys_bit_for_bit(n):
     ]
     for x in columns:
         assert np.array_equal(sorted_quantiles(np.sort(x), p), np.quantile(x, p))
+
+
+def test_as_datetime_is_pd_to_datetime():
+    import pandas as pd
+
+    from synthgen_sdv.synth.fastmath import as_datetime
+
+    stamps = pd.Series(
+        pd.to_datetime(["2015-06-01 10:00:01", None, "1999-12-31 00:00:00"] * 20000),
+        index=range(3, 60003),
+        name="zeit",
+    )
+    for values, kwargs in [
+        (stamps, {}),
+        (stamps, {"errors": "coerce", "format": "%Y-%m-%d"}),
+        (stamps, {"utc": True}),  # localized: pandas' own path
+        (stamps.dt.strftime("%Y-%m-%d %H:%M:%S"), {"errors": "coerce", "format": "mixed"}),
+        (stamps.astype("datetime64[us]"), {}),
+    ]:
+        got = as_datetime(values, **kwargs)
+        pd.testing.assert_series_equal(got, pd.to_datetime(values, **kwargs))
+        assert got is not values
+    copy = as_datetime(stamps)
+    copy.iloc[0] = pd.NaT  # a copy: the caller's column is left alone
+    assert stamps.iloc[0] == pd.Timestamp("2015-06-01 10:00:01")

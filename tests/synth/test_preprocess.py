@@ -146,3 +146,125 @@ def test_invalid_data_is_still_refused():
         synth = FastHMASynthesizer(Metadata.load_from_dict(meta))
         with pytest.raises(InvalidDataError):
             synth.fit(tables)
+
+
+def test_dtype_proven_columns_skip_the_per_value_check(monkeypatch):
+    """An int/float numerical, a bool and a datetime64 column with a format are not checked
+    value by value; SDV's own check still runs on a column its dtype does not prove."""
+    import sdv.metadata.single_table as single_table
+
+    from synthgen_sdv.synth.fast_hma import FastHMASynthesizer
+
+    tables, meta = _two_tables()
+    mapped = []
+    original = single_table.SingleTableMetadata._get_invalid_column_values
+
+    def spy(column, function):
+        mapped.append(column.name)
+        return original(column, function)
+
+    monkeypatch.setattr(
+        single_table.SingleTableMetadata, "_get_invalid_column_values", staticmethod(spy)
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        synth = FastHMASynthesizer(Metadata.load_from_dict(meta))
+        synth.fit(tables)
+    numerical = [
+        c
+        for t in meta["tables"].values()
+        for c, m in t["columns"].items()
+        if m["sdtype"] == "numerical"
+    ]
+    assert numerical and not set(numerical) & set(mapped)
+    # the block leaves SDV's method in place on every table
+    for table in synth._original_metadata.tables.values():
+        assert "_validate_column_data" not in vars(table)
+
+
+@pytest.mark.parametrize("bad", ["abc", True])
+def test_a_numerical_column_of_other_values_is_still_refused(bad):
+    from sdv.errors import InvalidDataError
+
+    from synthgen_sdv.synth.fast_hma import FastHMASynthesizer
+
+    tables, meta = _two_tables()
+    numerical = next(
+        c for c, m in meta["tables"]["c"]["columns"].items() if m["sdtype"] == "numerical"
+    )
+    tables["c"][numerical] = tables["c"][numerical].astype(object)
+    tables["c"].loc[0, numerical] = bad
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        synth = FastHMASynthesizer(Metadata.load_from_dict(meta))
+        with pytest.raises(InvalidDataError, match=f"numerical column '{numerical}'"):
+            synth.fit(tables)
+
+
+def test_deferred_fakers_draw_what_rdts_eager_reset_draws():
+    """A text key's values after ``DeferredFakers.reset_sampling`` equal those after SDV's
+    own reset (each ``Faker`` rebuilt at once); the copy and pickle of a fitted model work."""
+    import pickle
+    from copy import deepcopy
+
+    from sdv.single_table import GaussianCopulaSynthesizer as Copula
+
+    from synthgen_sdv.synth.preprocess import DeferredFaker
+
+    parents = pd.DataFrame({"code": [f"P{i:03d}" for i in range(40)], "x": np.arange(40.0)})
+    meta = {"columns": {"code": {"sdtype": "id"}, "x": {"sdtype": "numerical"}}}
+    meta["primary_key"] = "code"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        synth = Copula(Metadata.load_from_dict({"tables": {"p": meta}}).tables["p"])
+        processor = synth._data_processor
+        processor.table_name = "p"
+        from synthgen_sdv.synth.preprocess import fit_transform, reset_randomization
+
+        fit_transform(processor, parents)
+        faker_of = processor._hyper_transformer.field_transformers["code"]
+        assert type(faker_of).__name__ == "AnonymizedFaker"  # what batches / text_keys read
+        assert isinstance(faker_of.faker, DeferredFaker)
+        copied, pickled = deepcopy(faker_of), pickle.loads(pickle.dumps(faker_of))
+        deferred = faker_of._reverse_transform(pd.Series(np.zeros(30)))
+        processor._hyper_transformer.reset_randomization()  # RDT's eager reset
+        eager = faker_of._reverse_transform(pd.Series(np.zeros(30)))
+        assert list(deferred) == list(eager)
+        assert list(copied._reverse_transform(pd.Series(np.zeros(30)))) == list(eager)
+        assert list(pickled._reverse_transform(pd.Series(np.zeros(30)))) == list(eager)
+        reset_randomization(processor._hyper_transformer)
+        assert list(faker_of._reverse_transform(pd.Series(np.zeros(30)))) == list(eager)
+
+
+def test_each_table_synthesizer_is_built_once_with_its_parameters(monkeypatch):
+    import functools
+
+    from sdv.data_processing import data_processor
+
+    from synthgen_sdv.synth.fast_hma import FastHMASynthesizer
+
+    _tables, meta = _two_tables()
+    built = []
+    original = data_processor.DataProcessor.__init__
+
+    @functools.wraps(original)
+    def counted(self, *args, **kwargs):
+        built.append(kwargs.get("table_name"))
+        return original(self, *args, **kwargs)
+
+    root = {"p": {"default_distribution": "truncnorm", "numerical_distributions": {}}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rebuilt = FastHMASynthesizer(Metadata.load_from_dict(meta))
+        rebuilt.set_table_parameters("p", root["p"])  # the old way: built, then rebuilt
+        monkeypatch.setattr(data_processor.DataProcessor, "__init__", counted)
+        once = FastHMASynthesizer(Metadata.load_from_dict(meta), table_parameters=root)
+        assert len(built) == 2  # one per table
+        for table in ("p", "c"):
+            assert once.get_table_parameters(table) == rebuilt.get_table_parameters(table)
+        assert (
+            once.get_table_parameters("c")["synthesizer_parameters"]["default_distribution"]
+            == "norm"
+        )  # HMA's child
+        once.set_table_parameters("c", {"default_distribution": "beta"})  # after: rebuilt
+        assert len(built) == 3
