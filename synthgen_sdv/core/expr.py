@@ -91,8 +91,9 @@ _ADD, _MUL = on_arrays(operator.add), on_arrays(operator.mul)
 
 
 def _add(a: Any, b: Any) -> Any:
-    if _text_len(a) or _text_len(b):
-        _check_text(_text_len(a) + _text_len(b), "'+'")
+    longest = _text_len(a) + _text_len(b)  # each measured once (a pass over Arrow text)
+    if longest:
+        _check_text(longest, "'+'")
     return _check_int(_ADD(a, b))
 
 

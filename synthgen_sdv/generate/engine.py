@@ -189,7 +189,7 @@ class Engine:
             disable=not Progress(quiet=not self.progress).interactive or n_chunks <= 1,
             leave=False,
         )  # a bar on a terminal only
-        collected = _Collected(family, self.keep, job.plain)
+        collected = _Collected(family, self.keep, job.plain, rows)
         self._chunks(job, n_chunks, collected, sink, state, bar)
         bar.close()
         kept = collected.finish(sink, materialized)
@@ -256,8 +256,8 @@ class Engine:
         state: _RunState,
         bar: Any,
     ) -> None:
-        """A family on forked workers: they start making chunks at once, while this process
-        probes chunk 0 for the types, begins the files and sends both (``FamilyJob.late``)."""
+        """A family on forked workers: they start making chunks at once; worker 0 decides the
+        types from chunk 0, this process begins the files and sends both (``FamilyJob.late``)."""
         family = job.family
         places = sink.places and self.executor.places  # workers write into the files
         job.late = Late(self.executor.parallelism)
@@ -265,9 +265,13 @@ class Engine:
             job.sizes = Ledger(n_chunks, file_keys(job))
         tasks = [(c, start, None) for c in range(n_chunks)]
         warm_up(self.plan, family, job.materialized)  # once here, inherited by the workers
+        state.labels.wait()  # no label block still writing (in Arrow) when the process forks
+        job.known = dict(state.types)
         with self.executor.session(job) as session:
             session.start(chunk_task, tasks)
-            types = family_types(job, state.types, self._probe(job))
+            job.late.forked()
+            decided = job.late.decided()  # worker 0's, from chunk 0 (None: it failed)
+            types = decided or family_types(job, state.types, self._probe(job))
             dirty = dirty_types(job, types)
             if places:
                 collected.begin_all(types, dirty, sink, state)
@@ -331,8 +335,11 @@ class _RunState:
 class _Collected:
     """One family's results as they arrive in chunk order: appended, counted, labeled."""
 
-    def __init__(self, family: Family, keep: set[str], plain: dict[str, set[str]]):
+    def __init__(
+        self, family: Family, keep: set[str], plain: dict[str, set[str]], rows: int | None = None
+    ):
         self.family, self.keep = family, keep
+        self.root_rows = rows  # the root's rows, known up front: its kept columns fill in place
         self.plain = plain  # FamilyJob.plain: what the encoding thread need not encode
         self.deferred: dict[str, list[dict[tuple[str, str], bytes]]] = {}
         self.kept: dict[str, list[pd.DataFrame]] = {}  # tables kept for the caller, as made
@@ -366,7 +373,10 @@ class _Collected:
             if part.kept is not None and name in self.keep:
                 self.kept.setdefault(name, []).append(part.kept)
             elif part.kept is not None:
-                kept = self.lookups.setdefault(name, KeptTable())
+                if name not in self.lookups:
+                    root = name == self.family.root
+                    self.lookups[name] = KeptTable(self.root_rows if root else None)
+                kept = self.lookups[name]
                 kept.add(part.kept, part.kept_text, part.kept_order)
                 self.plain[name] = kept.plain
 

@@ -126,7 +126,7 @@ def _serve(task: Task, worker: int, items: list[tuple[Any, ...]], conn: Any) -> 
     assert job is not None  # set before the fork
     job.in_worker = True  # this process's copy: no encoding threads, kept text as Arrow
     if job.late is not None:
-        job.late.worker = worker
+        job.late.enter(worker)
     try:
         for item in items:
             conn.send((True, task(job, *item)))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -28,13 +29,19 @@ REPEATS = 4
 
 
 class KeptTable:
-    """One kept table's columns, added chunk by chunk (in chunk order), built by ``finish``."""
+    """One kept table's columns, added chunk by chunk (in chunk order), built by ``finish``.
 
-    def __init__(self) -> None:
+    ``expected``: the table's rows when known before its first chunk (a family's root): its
+    numpy columns are then filled in place as chunks arrive, so ``finish`` (serial, after the
+    family's last chunk) copies none of them again."""
+
+    def __init__(self, expected: int | None = None) -> None:
         self.columns: dict[str, list] = {}
         self.encoded: dict[str, bool] = {}  # text column -> still dictionary-encoded per chunk
         self.distinct: dict[str, int] = {}  # text column -> sum of its chunks' dictionary sizes
         self.rows = 0
+        self.expected = expected
+        self.filled: dict[str, np.ndarray] = {}  # numpy column -> its whole array, filling
 
     def add(
         self,
@@ -53,7 +60,8 @@ class KeptTable:
             else:
                 values = frame[col]
                 if not is_text(values):
-                    parts.append(values.reset_index(drop=True))
+                    if not self._fill(col, values):
+                        self.columns[col].append(values.reset_index(drop=True))
                     continue
                 arr, encoded = _arrow(values), None
             if self.encoded.get(col, True):
@@ -68,6 +76,24 @@ class KeptTable:
                 parts = self._decode(col)  # mostly unique so far: plain strings from here on
             parts.append(arr if arr is not None else _plain(encoded))
         self.rows += len(frame)
+
+    def _fill(self, col: str, values: pd.Series) -> bool:
+        """Copy a numpy column's chunk into its preallocated whole (False: not possible, e.g.
+        an extension dtype, a dtype that changed, or more rows than expected)."""
+        whole = self.filled.get(col)
+        if whole is None:
+            dtype = values.dtype
+            plain = isinstance(dtype, np.dtype) and dtype.kind in "biufmM"
+            if self.rows or self.expected is None or not plain:
+                return False
+            whole = self.filled[col] = np.empty(self.expected, dtype=values.dtype)
+        end = self.rows + len(values)
+        if values.dtype != whole.dtype or end > len(whole):  # concatenated as parts instead
+            self.columns[col] = [pd.Series(whole[: self.rows])]
+            del self.filled[col]
+            return False
+        whole[self.rows : end] = values.to_numpy()
+        return True
 
     @property
     def plain(self) -> set[str]:
@@ -92,9 +118,12 @@ class KeptTable:
         out: dict[str, pd.Series] = {}
         for col in list(self.columns):
             parts = self.columns.pop(col)
-            if not parts:
+            if col in self.filled:
+                whole = self.filled.pop(col)
+                out[col] = pd.Series(whole if len(whole) == self.rows else whole[: self.rows])
+            elif not parts:
                 continue
-            if isinstance(parts[0], pd.Series):
+            elif isinstance(parts[0], pd.Series):
                 out[col] = pd.concat(parts, ignore_index=True)
             elif self.encoded.get(col):
                 unified = pa.chunked_array(parts).unify_dictionaries()
@@ -105,7 +134,8 @@ class KeptTable:
                     out[col] = _joined_text([_plain(c) for c in unified.chunks])
             else:
                 out[col] = _joined_text(parts)
-        return pd.DataFrame(out, index=pd.RangeIndex(self.rows))
+        # the columns as they are: consolidating them into 2-D blocks would copy them again
+        return pd.DataFrame(out, index=pd.RangeIndex(self.rows), copy=False)
 
 
 #: a kept text column of one chunk: its Arrow strings, and their dictionary encoding (None:

@@ -52,9 +52,11 @@ class FamilyJob:
     count_columns: Needed | None = None  # what the pre-pass makes (None: whole chunks)
     probe_columns: Needed = field(default_factory=dict)  # columns typed by their values
     ledger: Ledger | None = None  # shared row counts, when workers take chunks in order
-    #: (types, placement) sent by the main process after the workers started (None: the
-    #: tasks are given their types)
+    #: (types, placement) sent by the main process after the workers started, the types
+    #: decided by worker 0 from chunk 0 (None: the tasks are given their types)
     late: Late | None = None
+    #: the types of the tables the family looks up (what worker 0 decides chunk 0's with)
+    known: Types = field(default_factory=dict)
     #: table -> (folder, format) -> (its file, where this family's first piece goes): local
     #: workers write their pieces there themselves (None: pieces go back as bytes)
     placement: dict[str, dict[tuple[str, str], tuple[str, int]]] | None = None
@@ -277,8 +279,12 @@ def _made(
     else:
         made = family_chunk(job.plan, job.family, chunk, job.materialized, offsets)
     add_rollups(job.plan, job.family, made, job.family.root in job.given)
-    decided = None
-    if types is None and job.late is not None:  # decided by the main process meanwhile
+    decided, placed_late = None, False
+    if types is None and job.late is not None and chunk == 0:  # worker 0 decides the types
+        types = family_types(job, job.known, made)
+        job.late.decide(types)
+        placed_late = True  # the placement is read once the chunk is encoded
+    elif types is None and job.late is not None:  # decided by worker 0 and the main process
         types, job.placement = job.late.get()
     elif types is None:
         types = decided = family_types(job, known or {}, made)
@@ -302,6 +308,9 @@ def _made(
                     _dirty_copy, job, name, clean, made.chunk, (types[name], dirty[name])
                 )
             )
+    if placed_late:  # the main process began the files meanwhile
+        assert job.late is not None
+        job.placement = job.late.get()[1]
     return ChunkResult(chunk, out, decided, encoding=encoding)
 
 

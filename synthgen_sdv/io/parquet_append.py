@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import struct
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -353,14 +354,26 @@ class ParquetAppender:
     table with the schema), so every table has a file, as with a single writer.
     """
 
-    def __init__(self, sink: BinaryIO, schema: pa.Schema, **write_options: Any):
+    def __init__(
+        self,
+        sink: BinaryIO,
+        schema: pa.Schema,
+        write_at: Callable[[bytes | memoryview, int], None] | None = None,
+        **write_options: Any,
+    ):
         self._sink = sink
+        #: writes a piece's body at a byte offset of the file (elsewhere: in a writer thread);
+        #: None: written here. Its writes must be finished before ``close``.
+        self._write_at = write_at
         self._schema, self._options = schema, write_options
         self._sink.write(MAGIC)
         self._pos = len(MAGIC)
         self._template: Struct | None = None
         self._key: bytes | None = None
-        self._row_groups: list[Struct] = []
+        #: every row group so far, moved and already Thrift-encoded (``Raw``): encoded as its
+        #: piece arrives, the footer at ``close`` is one join, not a serial 0.15 s (scale 1000,
+        #: four tables) after a family's last chunk
+        self._row_groups: list[Raw] = []
         self._rows = 0
 
     @property
@@ -392,8 +405,11 @@ class ParquetAppender:
             body, footer = split_piece(piece)
             key = _template_key(footer)
         self._add_footer(footer, key)
-        self._seek()
-        self._sink.write(body)
+        if self._write_at is not None:
+            self._write_at(body, self._pos)
+        else:
+            self._seek()
+            self._sink.write(body)
         self._pos += len(body)
 
     def _seek(self) -> None:
@@ -411,7 +427,8 @@ class ParquetAppender:
         _, groups = _get(footer, _FILE_ROW_GROUPS, (_STRUCT, []))
         delta = self._pos - len(MAGIC)
         for rg in groups:
-            self._row_groups.append(_moved_row_group(rg, delta, len(self._row_groups)))
+            moved = _moved_row_group(rg, delta, len(self._row_groups))
+            self._row_groups.append(Raw(encode_struct(moved)))
         self._rows += _get(footer, _FILE_NUM_ROWS, 0)
 
     def close(self) -> None:

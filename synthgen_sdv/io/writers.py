@@ -9,10 +9,13 @@ types, never from a chunk's pandas dtypes, so every piece of a table has the sam
 
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
+from collections import deque
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -143,12 +146,23 @@ def parquet_options(schema: pa.Schema, compression: str = DEFAULT_COMPRESSION) -
     return {"compression": compression, "use_dictionary": text or False}
 
 
+#: pieces of one file whose bodies may wait for the writer thread (their memory is held)
+WRITE_BEHIND = 4
+
+
 class _ParquetAppender(Appender):
+    """A table's Parquet file. Bodies of pieces encoded in this process (``Prepared``) are
+    written by a writer thread at the offsets the appender gives them, so the thread that
+    appends (the one-worker run's making thread) only records footers: at scale 1000 the
+    writes were 0.39 of its CPU s (0.61 with the dirty copies), copying ~380 MB into the
+    page cache on the run's critical path."""
+
     def __init__(self, path: Path, schema: pa.Schema, compression: str):
         self.path = path
         self._fh = open(path, "wb")  # noqa: SIM115 - closed in close()
         options = parquet_options(schema, compression)
-        self._appender = ParquetAppender(self._fh, schema, **options)
+        self._pending: deque[Future[None]] = deque()
+        self._appender = ParquetAppender(self._fh, schema, write_at=self._write_at, **options)
         self._fh.flush()  # the magic is in the file before workers write after it
 
     @property
@@ -158,11 +172,42 @@ class _ParquetAppender(Appender):
     def append(self, piece: Piece) -> None:
         self._appender.append(piece)
 
+    def _write_at(self, body: bytes | memoryview, offset: int) -> None:
+        while len(self._pending) >= WRITE_BEHIND:  # bounded: a slow disk holds few bodies
+            self._pending.popleft().result()
+        # the job holds the file object, not its number: a sink dropped after an error cannot
+        # have it closed (and the number reused by another file) under a write still queued
+        self._pending.append(_writer().submit(_pwrite, self._fh, body, offset))
+
     def close(self) -> None:
         try:
+            while self._pending:  # every body in place before the footer goes after them
+                self._pending.popleft().result()
             self._appender.close()
         finally:
+            for future in self._pending:
+                future.cancel()
+            wait(self._pending)
             self._fh.close()
+
+
+def _pwrite(fh: BinaryIO, body: bytes | memoryview, offset: int) -> None:
+    fd = fh.fileno()
+    view = memoryview(body)
+    while view:
+        n = os.pwrite(fd, view, offset)
+        view, offset = view[n:], offset + n
+
+
+_WRITER: tuple[int, ThreadPoolExecutor] | None = None  # (pid, pool): threads do not fork
+
+
+def _writer() -> ThreadPoolExecutor:
+    """This process's writer thread (made again in a forked process)."""
+    global _WRITER
+    if _WRITER is None or _WRITER[0] != os.getpid():
+        _WRITER = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="write"))
+    return _WRITER[1]
 
 
 class ParquetFormat(TableFormat):

@@ -122,3 +122,28 @@ def test_kept_text_sent_by_a_worker_builds_the_same_table():
     assert list(a.columns) == list(b.columns) == list(chunks[0].columns)
     pd.testing.assert_frame_equal(a, b)
     assert isinstance(b["first_name"].dtype, pd.CategoricalDtype)  # repeats: still compact
+
+
+def test_rows_known_up_front_fill_the_numbers_in_place():
+    """A family's root knows its rows before its first chunk: its numeric columns are filled
+    in place (``finish`` copies none), and the table equals the one gathered without it, also
+    when a chunk's dtype changes, or fewer or more rows come than expected."""
+    rng = np.random.default_rng(1)
+    chunks = [_chunk(i * 300, 300, rng) for i in range(4)]
+    odd = chunks[2].assign(id=chunks[2]["id"].astype(float))  # a dtype that changes midway
+    for expected, parts in [
+        (1200, chunks),
+        (1500, chunks),
+        (900, chunks),
+        (1200, [*chunks[:2], odd, chunks[3]]),
+    ]:
+        plain, filled = KeptTable(), KeptTable(expected)
+        for c in parts:
+            plain.add(c)
+            filled.add(c)
+        if expected == 1200 and parts is chunks:
+            assert set(filled.filled) == {"id", "signup"}
+            assert filled.columns["id"] == [] and filled.nbytes() < plain.nbytes()
+        want, got = plain.finish(), filled.finish()
+        pd.testing.assert_frame_equal(got, want)
+        assert got["id"].dtype == want["id"].dtype

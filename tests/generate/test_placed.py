@@ -85,18 +85,51 @@ def test_a_worker_that_dies_fails_the_run_with_a_clear_error(tmp_path, monkeypat
 
 
 def test_workers_started_before_the_types_end_when_deciding_them_fails(tmp_path, monkeypatch):
-    """Forked workers start making chunks while the main process probes chunk 0 for the
-    types (``FamilyJob.late``). If the probe fails, the run fails with its error and the
-    workers waiting for the types are ended, not left behind."""
+    """Forked workers start making chunks before the types are known; worker 0 decides them
+    from chunk 0 (``FamilyJob.late``). If that fails, the run fails with its error (the main
+    process, left without types, probes them itself, and a failing probe fails alike) and
+    the workers waiting for the types are ended, not left behind."""
     import multiprocessing
 
-    from synthgen_sdv.generate import engine
+    from synthgen_sdv.generate import engine, tasks
 
     def broken(*args):
-        raise RuntimeError("probe broke")
+        raise RuntimeError("types broke")
 
-    monkeypatch.setattr(engine, "family_types", broken)  # the main process's decision only
     plan = resolve_plan(load_project(TINY), scale=3)
-    with pytest.raises(RuntimeError, match="probe broke"):
+    monkeypatch.setattr(tasks, "family_types", broken)  # worker 0's decision
+    with pytest.raises(RuntimeError, match="types broke"):
+        Engine(plan, executor=LocalExecutor(2), progress=False).run(
+            FileSink(tmp_path / "a", ["parquet"])
+        )
+    assert not multiprocessing.active_children()
+    monkeypatch.setattr(engine, "family_types", broken)  # and the main process's probe
+    with pytest.raises(RuntimeError, match="types broke"):
+        Engine(plan, executor=LocalExecutor(2), progress=False).run(
+            FileSink(tmp_path / "b", ["parquet"])
+        )
+    assert not multiprocessing.active_children()
+
+
+def test_worker_0_dying_before_it_decides_the_types_fails_the_run(tmp_path, monkeypatch):
+    """Worker 0 ends (killed) while making chunk 0, before it sends the types up: the main
+    process does not wait for them forever; the run fails naming chunk 0."""
+    import multiprocessing
+    import os
+
+    from synthgen_sdv.generate import tasks
+    from synthgen_sdv.generate.executors import WorkerFailed
+
+    real = tasks.add_rollups
+    main = os.getpid()
+
+    def dying(plan, family, made, *args):
+        if made.chunk == 0 and os.getpid() != main:
+            os._exit(3)
+        return real(plan, family, made, *args)
+
+    monkeypatch.setattr(tasks, "add_rollups", dying)
+    plan = resolve_plan(load_project(TINY), scale=3)
+    with pytest.raises(WorkerFailed, match="chunk 0"):
         Engine(plan, executor=LocalExecutor(2), progress=False).run(FileSink(tmp_path, ["parquet"]))
     assert not multiprocessing.active_children()
