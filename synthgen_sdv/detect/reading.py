@@ -67,6 +67,34 @@ def check_name(name: str, what: str) -> str | None:
     return None
 
 
+# files that look like tables but are not read, and what to do with each (a note, so that a
+# table left out is never silent: a folder of *.csv.gz once ran on its one plain CSV)
+NOT_READ = {
+    ".gz": "a compressed file: decompress it to .csv",
+    ".bz2": "a compressed file: decompress it to .csv",
+    ".xz": "a compressed file: decompress it to .csv",
+    ".zst": "a compressed file: decompress it to .csv",
+    ".zip": "an archive: extract its .csv files",
+    ".tsv": "delimited text: name it .csv (its delimiter is detected)",
+    ".txt": "if it is delimited text, name it .csv (its delimiter is detected)",
+    ".xlsx": "a spreadsheet: export each sheet as .csv",
+    ".xls": "a spreadsheet: export each sheet as .csv",
+    ".json": "JSON is not read: export the table as .csv or .parquet",
+    ".jsonl": "JSON is not read: export the table as .csv or .parquet",
+    ".pq": "name it .parquet",
+}
+
+
+def files_not_read(data_dir: Path) -> list[str]:
+    """A note for each file of ``data_dir`` that looks like a table but is not read."""
+    notes = []
+    for path in sorted(data_dir.iterdir()):
+        why = NOT_READ.get(path.suffix.lower())
+        if why and path.is_file():
+            notes.append(f"{path.name}: not read as a table ({why})")
+    return notes
+
+
 def table_files(data_dir: Path) -> dict[str, Path]:
     """``{table: file}`` for every *.csv / *.parquet in ``data_dir`` (table = file stem)."""
     if not data_dir.is_dir():

@@ -8,6 +8,7 @@ two exit 2 naming file, column and lines unless --bad-rows says what to do.
 
 from __future__ import annotations
 
+import gzip
 import json
 import subprocess
 import sys
@@ -340,3 +341,19 @@ def test_a_table_wider_than_the_limit_is_refused_before_its_rows_are_read(
     path.unlink()
     wide.iloc[:, :6].to_csv(tmp_path / "wide.csv", index=False)  # at the limit: read
     assert list(load_user_data(tmp_path).tables["wide"].columns) == list(wide.columns[:6])
+
+
+def test_files_that_look_like_tables_but_are_not_read_are_named_in_the_notes(tmp_path):
+    # a folder of customers.csv.gz and orders.csv ran on orders alone, with no word of the other
+    folder = _folder(tmp_path, {"orders.csv": "order_id,customer_id\n1,1\n2,1\n3,2\n"})
+    (folder / "customers.csv.gz").write_bytes(gzip.compress(b"customer_id,name\n1,a\n2,b\n"))
+    (folder / "stores.tsv").write_text("store_id\tcity\n1\tx\n")
+    (folder / "README.md").write_text("not a table")
+    notes = load_user_data(folder).notes
+    assert "customers.csv.gz: not read as a table (a compressed file: decompress it to .csv)" in (
+        notes
+    )
+    assert any(
+        n.startswith("stores.tsv: not read as a table (delimited text: name it .csv") for n in notes
+    )
+    assert not any("README.md" in n for n in notes)
