@@ -383,16 +383,29 @@ def encode_chunk(
     return out
 
 
+# logical type -> the dtype a column already in that type has: its conversion is a no-op, and
+# pd.to_datetime on a datetime column still builds a Timestamp per value for its cache check
+READY_DTYPES = {
+    "datetime": "datetime64[ns]",
+    "float": "float64",
+    "int": "Int64",
+    "bool": "boolean",
+}
+
+
 def to_logical_types(frame: pd.DataFrame, types: dict[str, str]) -> pd.DataFrame:
     """``frame`` with each column in its logical type, index reset.
 
     Tables that did not come from the engine (sampled by SDV, which may hand back floats for
-    integers, or read from a user's files) are made to fit the writers' types first.
+    integers, or read from a user's files) are made to fit the writers' types first; a column
+    already in its type passes through as it is.
     """
     out = {}
     for col in frame.columns:
         s, kind = frame[col], types.get(col, "string")
-        if kind == "int":
+        if kind in READY_DTYPES and s.dtype == READY_DTYPES[kind]:
+            pass
+        elif kind == "int":
             s = pd.to_numeric(s, errors="coerce").round().astype("Int64")
         elif kind == "float":
             s = pd.to_numeric(s, errors="coerce").astype("float64")

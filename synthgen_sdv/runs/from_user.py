@@ -42,11 +42,10 @@ from synthgen_sdv.detect.userdata import UserData, save_metadata
 from synthgen_sdv.evaluate.relations import TableGraph, scorable_metadata
 from synthgen_sdv.io import files, layout
 from synthgen_sdv.io.spill import SpilledTable
-from synthgen_sdv.io.writers import to_arrow
+from synthgen_sdv.io.writers import to_arrow, to_logical_types
 from synthgen_sdv.runs.dataset import Dataset
 from synthgen_sdv.runs.estimate import Estimate
 from synthgen_sdv.runs.fit_sample import fit as fit_source
-from synthgen_sdv.runs.logical import logical_types
 from synthgen_sdv.runs.output import FramesOutput, Output
 from synthgen_sdv.runs.sample import sample
 from synthgen_sdv.runs.source import SOURCE_KINDS, Fitted, FitView, Sampled, Source, source_record
@@ -231,7 +230,7 @@ class UserSource(Source):
         rebuilt, notes = rebuild_keys(sampled, hidden, user.tables, rng)
         rebuilt = restore(rebuilt, state, user.tables, rng)
         cols = {name: list(user.tables[name].columns) for name in rebuilt}
-        return {n: logical_types(f[cols[n]], user.types[n]) for n, f in rebuilt.items()}, notes
+        return {n: to_logical_types(f[cols[n]], user.types[n]) for n, f in rebuilt.items()}, notes
 
     def batchable(self, fitted: Fitted) -> bool:
         """Batches need keys that can be counted across them: every modeled table's primary
@@ -382,7 +381,7 @@ class UserSource(Source):
         """The sampled tables and the copied parents (in their logical types, as a loaded
         model's are), with the metadata used."""
         return Dataset(
-            tables={t: logical_types(df, sampled.types[t]) for t, df in sampled.tables.items()},
+            tables={t: to_logical_types(df, sampled.types[t]) for t, df in sampled.tables.items()},
             metadata_dict=sampled.metadata,
             types=sampled.types,
             sources=dict(sampled.sources),
@@ -455,7 +454,7 @@ class UserSource(Source):
         for name, columns in record.columns.items():
             if name in record.copied:
                 frame = _frame(saved.read(f"{folder}/tables/{name}.parquet"))
-                tables[name] = logical_types(frame[columns], types[name])
+                tables[name] = to_logical_types(frame[columns], types[name])
             else:
                 tables[name] = pd.DataFrame(columns=columns)  # sampled: only its columns matter
         composites = []
