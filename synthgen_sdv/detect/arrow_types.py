@@ -13,6 +13,7 @@ identifiers. Binary values become their hexadecimal text.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -24,16 +25,15 @@ def _is_nested(kind: pa.DataType) -> bool:
     return pa.types.is_nested(kind) or pa.types.is_union(kind)
 
 
-def _as_json(column: pa.ChunkedArray) -> pa.Array:
+def _as_json(column: pa.ChunkedArray) -> tuple[pa.Array, str]:
     """Each value's JSON text (Arrow's own Python conversion, so keys keep their order)."""
-    return pa.array(
-        [None if v is None else json.dumps(v, default=str) for v in column.to_pylist()],
-        pa.string(),
-    )
+    values = [None if v is None else json.dumps(v, default=str) for v in column.to_pylist()]
+    return pa.array(values, pa.string()), f"nested values ({column.type}) read as JSON text"
 
 
-def _as_hex(column: pa.ChunkedArray) -> pa.Array:
-    return pa.array([None if v is None else v.hex() for v in column.to_pylist()], pa.string())
+def _as_hex(column: pa.ChunkedArray) -> tuple[pa.Array, str]:
+    values = [None if v is None else v.hex() for v in column.to_pylist()]
+    return pa.array(values, pa.string()), "binary values read as hexadecimal text"
 
 
 def _is_binary(kind: pa.DataType) -> bool:
@@ -47,24 +47,30 @@ def _is_binary(kind: pa.DataType) -> bool:
 def _unsigned_64(column: pa.ChunkedArray) -> tuple[pa.Array | pa.ChunkedArray, str]:
     top = pc.max(column).as_py()
     if top is None or top <= INT64_MAX:
-        return column.cast(pa.int64()), ""
-    return column.cast(pa.string()), f"values up to {top:,} exceed int64, read as text"
+        return column.cast(pa.int64()), ""  # it fits: a number, no note
+    why = f"unsigned 64-bit integers: values up to {top:,} exceed int64, read as text"
+    return column.cast(pa.string()), why
+
+
+Convert = Callable[[pa.ChunkedArray], tuple["pa.Array | pa.ChunkedArray", str]]
+# which Arrow types are converted, and how (the converted column and its note, or "")
+CONVERSIONS: tuple[tuple[Callable[[pa.DataType], bool], Convert], ...] = (
+    (_is_nested, _as_json),
+    (_is_binary, _as_hex),
+    (pa.types.is_uint64, _unsigned_64),
+)
 
 
 def readable(table: pa.Table, file_name: str) -> tuple[pa.Table, list[str]]:
     """``table`` with nested, binary and out-of-range unsigned columns converted, each noted."""
     notes = []
     for i, name in enumerate(table.column_names):
-        column, kind = table.column(i), table.schema.field(i).type
-        if _is_nested(kind):
-            table = table.set_column(i, name, _as_json(column))
-            notes.append(f"{file_name}: {name}: nested values ({kind}) read as JSON text")
-        elif _is_binary(kind):
-            table = table.set_column(i, name, _as_hex(column))
-            notes.append(f"{file_name}: {name}: binary values read as hexadecimal text")
-        elif pa.types.is_uint64(kind):
-            converted, why = _unsigned_64(column)
-            table = table.set_column(i, name, converted)
-            if why:
-                notes.append(f"{file_name}: {name}: unsigned 64-bit integers: {why}")
+        kind = table.schema.field(i).type
+        convert = next((c for applies, c in CONVERSIONS if applies(kind)), None)
+        if convert is None:
+            continue
+        converted, note = convert(table.column(i))
+        table = table.set_column(i, name, converted)
+        if note:
+            notes.append(f"{file_name}: {name}: {note}")
     return table, notes
