@@ -448,14 +448,41 @@ class _Detector:
                 self.fallback(t)
         for t, problem in self.deferred.items():
             key = self.keys.get(t)
-            if not (isinstance(key, list) and problem.column in key):
-                self.problems.append(problem)
+            if isinstance(key, list) and problem.column in key:
+                continue
+            if self.repeated_rows(t, problem):
+                self.problems.append(problem)  # whole rows written twice: a broken key
                 stuck.add(t)
+            else:
+                self.not_a_key(t, problem)
         for t in stuck:
             self.set(t, None, "its key column repeats or is empty (see the problem reported)")
         for t in self.names:
             if self.frames[t].empty and self.keys.get(t) is None:
                 self.empty(t)
+
+    def repeated_rows(self, table: str, problem: KeyProblem) -> bool:
+        """Whether most rows repeating the key value repeat a whole earlier row (a file
+        appended twice): then the key is broken, not absent."""
+        whole = self.frames[table].duplicated(keep="first").to_numpy()
+        return bool(whole[problem.repeated].mean() >= 0.5)
+
+    def not_a_key(self, table: str, problem: KeyProblem) -> None:
+        """A column named after the table that repeats in many rows (at most
+        ``PART_OF_KEY_SHARE`` distinct) and is in no composite key found is not a broken key
+        but no key at all (Spider's college_2 ``teaches.id``, the instructor's id; a time
+        slot's ``time_slot_id``, repeated per day): the table keeps any other key found, or
+        is modeled without one, and says why. A key broken by a few rows is still refused."""
+        values = self.frames[table][problem.column]
+        text = (
+            f"'{problem.column}' is named after the table but repeats ({values.nunique()} "
+            f"distinct values in {len(values)} rows) and is in no composite key found, so it "
+            "is not the table's key"
+        )
+        if self.keys.get(table) is None:
+            self.set(table, None, f"{text}; the table is modeled without a key")
+        else:
+            self.why[table] += f"; {text}"
 
     def empty(self, table: str) -> None:
         """An empty table's key from names alone (see the module docstring)."""

@@ -51,6 +51,31 @@ def test_a_table_named_column_repeating_with_no_composite_key_is_refused(tmp_pat
         load_user_data(tmp_path)
 
 
+def test_a_table_named_column_repeating_in_different_rows_is_no_key(tmp_path):
+    """Spider's college_2 ``teaches``: its bare ``id`` is the instructor's, repeated over the
+    courses taught; no composite key holds it, and the rows differ, so it is no key (not a
+    broken one): the run goes on without a key for the table and says why."""
+    n = 30
+    instructors = pd.DataFrame({"id": range(100, 100 + n), "name": [f"n{i}" for i in range(n)]})
+    teaches = pd.DataFrame(
+        {
+            "id": [100 + (i * 7) % n for i in range(90)],
+            "course": [f"course {i % 13}" for i in range(90)],
+            "semester": ["Spring", "Fall", "Summer"] * 30,
+            "year": [2000 + i % 3 for i in range(90)],
+        }
+    )
+    _write(tmp_path, {"instructor": instructors, "teaches": teaches})
+    user = load_user_data(tmp_path)
+    assert _keys(user) == {"instructor": "id", "teaches": None}
+    why = "\n".join(user.reasons)
+    assert (
+        "teaches key: 'id' is named after the table but repeats (30 distinct values in 90 rows)"
+        in why
+    )
+    assert "modeled without a key" in why
+
+
 def test_an_empty_table_takes_the_key_its_siblings_use(tmp_path):
     n = 20
     admissions = pd.DataFrame({"ROW_ID": range(1, n + 1), "HADM_ID": range(100, 100 + n)})
