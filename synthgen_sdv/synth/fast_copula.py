@@ -68,6 +68,10 @@ class MomentTruncatedGaussian(TruncatedGaussian):
         return truncnorm_ppf(U, **self._params)
 
 
+# a condition number within this factor of copulas' threshold (1 / eps) is checked copulas' way
+NEAR_SINGULAR = 1e4
+
+
 class FastGaussianMultivariate(GaussianMultivariate):
     """GaussianMultivariate whose unconditional draws reuse one factor of the correlation."""
 
@@ -84,7 +88,9 @@ class FastGaussianMultivariate(GaussianMultivariate):
         elif k:
             with serial_blas():
                 vals = np.abs(np.linalg.eigvalsh(correlation))
-            if not vals.min() > vals.max() * sys.float_info.epsilon:  # cond > 1 / eps
+            # near 1 / eps both numbers are rounding noise: decide as copulas does, by an SVD
+            near = not vals.min() > vals.max() * sys.float_info.epsilon * NEAR_SINGULAR
+            if near and np.linalg.cond(correlation) > 1.0 / sys.float_info.epsilon:
                 correlation = correlation + np.identity(k) * EPSILON
         return pd.DataFrame(correlation, index=self.columns, columns=self.columns)
 
