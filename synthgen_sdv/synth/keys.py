@@ -18,6 +18,14 @@ synthesizer sees and ``rebuild_keys`` puts them back after sampling:
   a manager placed before it. The learned null rate and share of referenced rows are kept and
   there is no cycle. A self reference without nulls in the input (every row points somewhere)
   cannot be a forest; it is drawn from the keys without the no-cycle guarantee.
+* shared key ``document_details.document_id``, the table's key and a reference to
+  ``documents.document_id`` (a one-to-one extension table): SDV draws a key of its own, which
+  names no parent row (sdv 1.37.4 then drops every row: "All references ... are unknown").
+  A table no other table refers to is modeled without its key: the column stays a reference,
+  so rows are drawn under their parent rows, and after sampling the rows repeating a parent
+  (the count model may give a parent two) are dropped. A table others refer to keeps its key
+  and loses the link; after sampling its keys are mapped one-to-one onto distinct sampled
+  parent keys, and its children's references follow the same map.
 """
 
 from __future__ import annotations
@@ -74,6 +82,29 @@ class SelfReference:
 
 
 @dataclass
+class SharedKey:
+    """A primary key that is also a reference to another table, hidden from HMA one way or
+    the other (see the module docstring): ``remap`` when other tables refer to it."""
+
+    table: str
+    column: str
+    parent: str
+    key: str
+    remap: bool
+    children: list[tuple[str, str]] = field(default_factory=list)  # (child, its column)
+
+    def describe(self) -> str:
+        """What was hidden and how it is rebuilt, for the run's notes."""
+        link = f"{self.table}.{self.column} -> {self.parent}.{self.key}"
+        if self.remap:
+            return (
+                f"{link}: the key is also a reference; modeled as a key, then mapped one-to-one "
+                f"onto sampled {self.parent} keys"
+            )
+        return f"{link}: the key is also a reference; modeled as the reference, made unique again"
+
+
+@dataclass
 class HiddenKeys:
     """What the synthesizer is given, and how to rebuild what was hidden from it."""
 
@@ -81,10 +112,11 @@ class HiddenKeys:
     metadata: dict
     composites: list[CompositeKey] = field(default_factory=list)
     self_references: list[SelfReference] = field(default_factory=list)
+    shared: list[SharedKey] = field(default_factory=list)
 
     def describe(self) -> list[str]:
         """One note per hidden key."""
-        return [k.describe() for k in (*self.composites, *self.self_references)]
+        return [k.describe() for k in (*self.composites, *self.self_references, *self.shared)]
 
 
 def hide_keys(
@@ -117,6 +149,7 @@ def hide_keys(
         md["relationships"].remove(rel)
         md["tables"][table]["columns"].pop(col, None)
         out[table] = out[table].drop(columns=[col])
+    shared = _hide_shared(md, modeled_set)
     for table in modeled:
         pk = md["tables"][table].get("primary_key")
         if not isinstance(pk, list):
@@ -139,7 +172,32 @@ def hide_keys(
                 tables[table][free].dropna().unique(),
             )
         )
-    return HiddenKeys(out, md, composites, selfrefs)
+    return HiddenKeys(out, md, composites, selfrefs, shared)
+
+
+def _hide_shared(md: dict, modeled: set[str]) -> list[SharedKey]:
+    """Take every primary key that is also a reference out of ``md`` (see SharedKey)."""
+    found: list[SharedKey] = []
+    rels = md.get("relationships", [])
+    for rel in list(rels):
+        table, col = rel["child_table_name"], rel["child_foreign_key"]
+        parent = rel["parent_table_name"]
+        if table not in modeled or parent not in modeled or parent == table:
+            continue
+        if md["tables"][table].get("primary_key") != col or any(s.table == table for s in found):
+            continue
+        children = [
+            (r["child_table_name"], r["child_foreign_key"])
+            for r in rels
+            if r["parent_table_name"] == table and r["child_table_name"] != table
+        ]
+        remap = bool(children)
+        if remap:
+            rels.remove(rel)
+        else:
+            md["tables"][table].pop("primary_key")
+        found.append(SharedKey(table, col, parent, rel["parent_primary_key"], remap, children))
+    return found
 
 
 def rebuild_keys(
@@ -155,6 +213,10 @@ def rebuild_keys(
         df = out[ref.table].copy()
         df[ref.column] = _self_reference(df[ref.key], ref, rng)
         out[ref.table] = df
+    for sk in hidden.shared:
+        note = _rebuild_shared(out, sk, real, rng)
+        if note:
+            notes.append(note)
     for ck in hidden.composites:
         if ck.parent is None:
             valid = ck.observed
@@ -171,6 +233,52 @@ def rebuild_keys(
                 + (f"; {dropped} rows dropped (no unused {ck.free} left)" if dropped else "")
             )
     return out, notes
+
+
+def _rebuild_shared(
+    out: dict[str, pd.DataFrame],
+    sk: SharedKey,
+    real: dict[str, pd.DataFrame],
+    rng: np.random.Generator,
+) -> str | None:
+    """Make ``sk.table``'s key unique and in its parent's keys again (in ``out``); a note
+    when rows were dropped or references emptied."""
+    df = out[sk.table]
+    if not sk.remap:
+        values = df[sk.column]
+        drop = values.isna() | values.duplicated(keep="first")
+        if not drop.any():
+            return None
+        out[sk.table] = df[~drop.to_numpy()].reset_index(drop=True)
+        return (
+            f"{sk.table}: {int(drop.sum())} rows dropped: they repeated a {sk.parent} row in "
+            f"'{sk.column}', its key"
+        )
+    source = out.get(sk.parent, real.get(sk.parent))
+    keys = source[sk.key].dropna().unique()
+    n = min(len(df), len(keys))
+    new = keys[rng.permutation(len(keys))[:n]]
+    old = df[sk.column].to_numpy(dtype=object)
+    mapping = dict(zip(old[:n], new, strict=True))
+    table = df.iloc[:n].copy()
+    table[sk.column] = pd.Series(new, index=table.index).astype(source[sk.key].dtype)
+    out[sk.table] = table
+    emptied = 0
+    for child, col in sk.children:
+        if child not in out:
+            continue
+        frame = out[child].copy()
+        mapped = frame[col].map(mapping)
+        emptied += int((mapped.isna() & frame[col].notna()).sum())
+        frame[col] = mapped.astype(source[sk.key].dtype) if mapped.notna().all() else mapped
+        out[child] = frame
+    dropped = len(df) - n
+    if not dropped and not emptied:
+        return None
+    return (
+        f"{sk.table}: {dropped} rows beyond the {len(keys)} {sk.parent} keys dropped; "
+        f"{emptied} references to them emptied"
+    )
 
 
 def _self_reference(keys: pd.Series, ref: SelfReference, rng: np.random.Generator) -> pd.Series:
