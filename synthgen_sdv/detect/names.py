@@ -124,6 +124,9 @@ PLURAL_ENDINGS = ("es", "en", "er", "e", "n", "s")
 _IRREGULAR = {"people": "person", "children": "child", "men": "man", "women": "woman"}
 
 
+MIN_NEAR_SPELLING = 12  # shortest compound name matched one letter apart (_one_letter_apart)
+
+
 class Level(IntEnum):
     """How strongly a column's name points at a table (see the module docstring)."""
 
@@ -314,6 +317,16 @@ def _joined(ws: tuple[str, ...]) -> str:
     return "".join(ws)
 
 
+def _one_letter_apart(short: str, long: str) -> bool:
+    """Whether ``long`` is ``short`` with one letter more inside (not at the end, which
+    plurals cover): a compound's linking letter (German's Fugen-s: konstrukteur + s +
+    ergebnisse), or a name's typo. Long names only, where such a near spelling is no chance."""
+    if len(short) < MIN_NEAR_SPELLING or len(long) != len(short) + 1:
+        return False
+    i = next((i for i, (a, b) in enumerate(zip(short, long, strict=False)) if a != b), len(short))
+    return 0 < i < len(short) and long[i + 1 :] == short[i:]
+
+
 def _abbreviates(short: str, long: str) -> bool:
     return len(short) >= MIN_ABBREVIATION and len(short) < len(long) and long.startswith(short)
 
@@ -351,6 +364,8 @@ def named_after_table(column: str, table: str) -> Level:
         return Level.TABLE
     if fold(s) in inflected_forms(table):
         return Level.ABBREVIATION  # land_id in länder
+    if len(stem) > 1 and any(_one_letter_apart(fold(s), f) for f in forms):
+        return Level.ABBREVIATION  # konstrukteur_ergebnisse_id in konstrukteursergebnisse
     if len(stem) == 1 and len(tw) == 1 and (_abbreviates(s, tw[0]) or _skeleton(s, tw[0])):
         return Level.ABBREVIATION  # stor_id in stores, dept_no in departments
     if len(stem) < len(raw) and raw[: len(stem)] == stem:

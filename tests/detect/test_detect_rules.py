@@ -93,6 +93,11 @@ def test_names_split_camel_and_snake_case():
     assert named_after_table("productLine", "productlines") == Level.TABLE  # a natural key
     assert named_after_table("country", "countries") == Level.TABLE
     assert named_after_table("name", "countries") == Level.NONE
+    # a compound one linking letter apart (Spider's formula_1 in German: constructor results)
+    assert named_after_table("konstrukteur_ergebnisse_id", "konstrukteursergebnisse") == (
+        Level.ABBREVIATION
+    )
+    assert named_after_table("race_id", "races") == Level.TABLE  # short: plurals only
     names = ["film", "actor", "category", "titles", "authors", "Playlist", "Track", "orders"]
     assert link_parts("film_actor", names) == ["film", "actor"]
     assert link_parts("titleauthor", names) == ["titles", "authors"]
