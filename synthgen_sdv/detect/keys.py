@@ -462,9 +462,13 @@ class _Detector:
                 self.empty(t)
 
     def repeated_rows(self, table: str, problem: KeyProblem) -> bool:
-        """Whether most rows repeating the key value repeat a whole earlier row (a file
-        appended twice): then the key is broken, not absent."""
-        whole = self.frames[table].duplicated(keep="first").to_numpy()
+        """Whether the key is broken rather than absent: one value in every row (an export
+        that lost its ids), or most rows repeating the key value repeat a whole earlier row
+        (a file appended twice)."""
+        frame = self.frames[table]
+        if frame[problem.column].nunique() < 2:
+            return True
+        whole = frame.duplicated(keep="first").to_numpy()
         return bool(whole[problem.repeated].mean() >= 0.5)
 
     def not_a_key(self, table: str, problem: KeyProblem) -> None:

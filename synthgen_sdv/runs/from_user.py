@@ -307,21 +307,26 @@ class UserSource(Source):
             )
         left = [lo.relationship.as_sdv() for lo, _ in state.left_out]
         out_names = closure_of_parents(user.metadata, modeled, left)
+        # a table empty in the input is written empty, with its columns: the output holds
+        # every table a warehouse load expects (none is modeled: there is nothing to learn)
+        empty = [t for t in user.metadata["tables"] if t not in out_names and _empty(user, t)]
+        out_names = [*out_names, *empty]
         out: dict[str, pd.DataFrame] = {}
         sources: dict[str, str] = {}
         for name in out_names:
             if name in rebuilt:
                 out[name] = rebuilt[name]
                 sources[name] = f"synthesizer:{model}"
+            elif name in empty:
+                out[name] = user.tables[name]
+                sources[name] = "empty in the input: written empty"
             else:
                 out[name] = user.tables[name]
                 sources[name] = "copied from input (parent of a modeled table, not modeled)"
                 notes.append(f"{name}: not modeled; copied from the input as the parent it is")
-        left_out = [t for t in user.metadata["tables"] if t not in out_names]
-        empty = [t for t in left_out if t in user.tables and user.tables[t].empty]
         if empty:
-            notes.append(f"not written: {', '.join(empty)} (no rows: nothing to learn from)")
-        if left_out := [t for t in left_out if t not in empty]:
+            notes.append(f"{', '.join(empty)}: no rows in the input; written empty")
+        if left_out := [t for t in user.metadata["tables"] if t not in out_names]:
             notes.append(
                 f"not written: {', '.join(left_out)} (not modeled, and no modeled table refers "
                 "to them); add them to --tables to synthesize them too"
@@ -595,3 +600,7 @@ def _refuse_placeholders(tables: dict[str, pd.DataFrame], metadata: dict, left: 
             "ids although they are not keys; give them another sdtype (e.g. categorical) in the "
             "metadata file"
         )
+
+
+def _empty(user: UserData, table: str) -> bool:
+    return table in user.tables and user.tables[table].empty

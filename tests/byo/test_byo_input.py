@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from synthgen_sdv.core.errors import InputError
@@ -224,7 +225,7 @@ def test_no_column_but_a_key_is_made_of_placeholder_ids(tmp_path):
     assert placeholder_columns(tables, {("t", "t_id")}) == ["t.token"]
 
 
-def test_an_empty_table_is_left_out_and_a_column_named_after_it_is_said(tmp_path):
+def test_an_empty_table_is_written_empty_and_a_column_named_after_it_is_said(tmp_path):
     from synthgen_sdv.runs.fit_sample import run_fit_sample
     from synthgen_sdv.runs.from_user import UserSource
 
@@ -244,8 +245,11 @@ def test_an_empty_table_is_left_out_and_a_column_named_after_it_is_said(tmp_path
     )
     out = tmp_path / "out"
     outcome = run_fit_sample(UserSource(folder, seed=1), out, ["parquet"], "gaussian_copula")
-    assert list(outcome.sampled.tables) == ["shops"]
-    assert "not written: regions (no rows: nothing to learn from)" in outcome.sampled.notes
+    assert list(outcome.sampled.tables) == ["shops", "regions"]
+    assert "regions: no rows in the input; written empty" in outcome.sampled.notes
+    regions = pq.read_table(out / "data" / "regions.parquet")
+    assert regions.num_rows == 0 and regions.column_names == ["region_id", "name"]
+    assert '"regions"' in (out / "metadata" / "schema_metadata.json").read_text()
 
 
 def test_a_folder_of_only_empty_tables_exits_2_naming_its_files(tmp_path):
