@@ -81,3 +81,36 @@ def test_a_key_that_is_also_a_reference_samples_unique_resolving_keys(tmp_path, 
         refs = out["destruction_witnesses"]["destruction_id"].dropna()
         assert len(refs) >= 0.9 * len(out["destruction_witnesses"])
         assert set(refs) <= set(child["document_id"])
+
+
+def test_keys_that_are_also_references_stay_unique_across_batches(tmp_path, monkeypatch):
+    """Sampled in batches of root rows by 1 and 2 workers: the extension table's keys are
+    unique across batches, name rows of the table extended, its children follow, and the
+    files are the same for any number of workers."""
+    from synthgen_sdv.runs.model_folder import load_fitted, run_sample
+    from synthgen_sdv.synth import batches
+    from synthgen_sdv.synth.batches import plan_batches
+    from tests.fixtures.models import saved_model
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    _folder(folder, True)
+    model = saved_model(tmp_path / "M", folder=folder)
+    fitted = load_fitted(model)
+    monkeypatch.setattr(batches, "BATCH_ROWS", 2 * sum(fitted.rows.values()) + 10)
+    assert len(plan_batches(4, 3, fitted.rows)) > 1
+    outs = []
+    for workers in (1, 2):
+        outs.append(tmp_path / f"out{workers}")
+        run_sample(model, outs[-1], ["parquet"], scale=4, seed=5, workers=workers)
+    read = {
+        t: pd.read_parquet(outs[0] / "data" / f"{t}.parquet")
+        for t in ("documents", "destructions", "destruction_witnesses")
+    }
+    keys = read["destructions"]["document_id"]
+    assert keys.is_unique and keys.notna().all() and len(keys) > 100
+    assert keys.isin(read["documents"]["document_id"]).all()
+    refs = read["destruction_witnesses"]["destruction_id"].dropna()
+    assert len(refs) > 0.9 * len(read["destruction_witnesses"]) and refs.isin(keys).all()
+    for path in sorted((outs[0] / "data").iterdir()):
+        assert path.read_bytes() == (outs[1] / "data" / path.name).read_bytes(), path.name
