@@ -40,6 +40,9 @@ MAX_NAME = 128
 # column on 2 cores), so a 20,000-column file would run for many minutes; refused up front
 MAX_COLUMNS = 2000
 MAX_SHOWN = 3  # example rows in a message
+# a column with no name and values in at most this share of rows is a spreadsheet's stray
+# cells (MovieLens' ratings.csv as one copy has it: 3 values in 100,004 rows), left out
+STRAY_SHARE = 0.01
 # one field may hold a long text (a post body, an HTML page, a JSON document): Python's csv
 # refuses fields above 128 KiB by default; 64 MiB still bounds a field by the file it is in
 FIELD_LIMIT = 1 << 26
@@ -391,20 +394,43 @@ _FRACTION = re.compile(r"^-?\d*\.\d+$")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
+def _unnamed(column) -> bool:
+    """A column with no name: empty, pandas' ``Unnamed: 4``, or ``_unique_names``' ``\x00n``."""
+    text = str(column)
+    return not text.split("\x00")[0].strip() or text.startswith("Unnamed: ")
+
+
 def _check_columns(raw: RawTable) -> None:
-    """Refuse unusable column names; drop a nameless, empty column (a trailing delimiter)."""
+    """Refuse unusable column names; drop a nameless column that is empty (a trailing
+    delimiter) or holds a few stray values (a spreadsheet's leftovers), saying so."""
     frame, name = raw.frame, raw.path.name
     problems = []
-    empty_unnamed = [
-        c
-        for c in frame.columns
-        if (not str(c).strip() or str(c).startswith("Unnamed: ")) and frame[c].isna().all()
-    ]
-    if empty_unnamed:
-        frame = frame.drop(columns=empty_unnamed)
-        raw.notes.append(f"{name}: {len(empty_unnamed)} empty column(s) without a name left out")
+    unnamed = [(i, c) for i, c in enumerate(frame.columns) if _unnamed(c)]
+    empty = [c for _, c in unnamed if frame[c].isna().all()]
+    if empty:
+        raw.notes.append(f"{name}: {len(empty)} empty column(s) without a name left out")
+    for i, c in unnamed:
+        filled = np.flatnonzero(frame[c].notna().to_numpy())
+        if not len(filled):
+            continue
+        where = raw.where(filled)
+        if len(filled) <= STRAY_SHARE * len(frame):
+            empty.append(c)
+            raw.notes.append(
+                f"{name}: column {i + 1} has no name and only {len(filled)} "
+                f"value{'s' if len(filled) > 1 else ''} in "
+                f"{len(frame):,} rows ({where}): left out as stray cells"
+            )
+        else:
+            problems.append(
+                f"column {i + 1} of {name} has no name and holds {len(filled):,} values "
+                f"({where}, ...): name it in the header row"
+            )
+    frame = frame.drop(columns=empty)
     folded: dict[str, str] = {}
     for col in frame.columns:
+        if _unnamed(col):
+            continue  # said above
         text = str(col).split("\x00")[0]
         problem = check_name(text, f"a column of {name}")
         if problem:

@@ -194,8 +194,15 @@ def test_a_trailing_delimiter_on_every_row_keeps_the_ids(tmp_path):
 
 def test_unusable_names_are_refused(tmp_path):
     folder = _folder(tmp_path, {"t.csv": "a,,b\n1,2,3\n"})
-    with pytest.raises(InputError, match=r"a column of t\.csv has an empty name"):
+    with pytest.raises(InputError, match=r"column 2 of t\.csv has no name and holds 1 values"):
         load_user_data(folder)
+    # a spreadsheet's stray cells in nameless columns (3 in 300 rows): left out, said where
+    rows = "".join(f"{i},{i % 7},{'x' if i == 5 else ''},\n" for i in range(1, 301))
+    folder = _folder(tmp_path, {"t.csv": "a,b,,\n" + rows})
+    user = load_user_data(folder)
+    assert list(user.tables["t"].columns) == ["a", "b"]
+    notes = "\n".join(user.notes)
+    assert "t.csv: column 3 has no name and only 1 value in 300 rows (lines 6): left out" in notes
     folder = _folder(tmp_path, {"t.csv": "a,A\n1,2\n"})
     with pytest.raises(InputError, match="column 'A' appears twice"):
         load_user_data(folder)
