@@ -172,12 +172,15 @@ def parse_yaml(text: str, file: str | None = None) -> tuple[Any, LineMap]:
         _walk(node, lines, paths)
         nodes, depth = _expanded_size(node)
         if nodes > bounds.MAX_YAML_NODES or depth > bounds.MAX_YAML_DEPTH:
+            # aliases multiply a document only when expanded it is much bigger than written
+            aliased = nodes > 2 * len(paths)
             raise refuse(
                 None,
                 None,
-                f"with its aliases expanded the document has {nodes:,} nodes and is "
-                f"{depth} levels deep; the limits are {bounds.MAX_YAML_NODES:,} nodes and "
-                f"{bounds.MAX_YAML_DEPTH} levels (an alias bomb?)",
+                ("with its aliases expanded the document" if aliased else "the document")
+                + f" has {nodes:,} nodes and is {depth} levels deep; the limits are "
+                f"{bounds.MAX_YAML_NODES:,} nodes and {bounds.MAX_YAML_DEPTH} levels"
+                + (" (an alias bomb?)" if aliased else ""),
             )
         data = loader.construct_document(node)
     except _Refused as exc:
