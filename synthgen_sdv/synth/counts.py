@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn import config_context
 from sklearn.tree import DecisionTreeRegressor
 
 from synthgen_sdv.core.seeds import rng_for
@@ -279,10 +280,12 @@ def _features(parent: pd.DataFrame, columns: dict[str, dict], excluded: set[str]
         elif sdtype == "numerical" or pd.api.types.is_bool_dtype(values):
             feature = Feature(column, "number")
         else:
-            feature = _category(column, values, y, min_rows)
-            if feature is None:
+            coded = _category(column, values, y, min_rows)
+            if coded is None:
                 continue
-        x = feature.values(values)
+            feature, x = coded
+        if feature.kind != "category":
+            x = feature.values(values)
         if np.isnan(x).all():
             continue
         low, high = np.nanmin(x), np.nanmax(x)
@@ -295,22 +298,54 @@ def _features(parent: pd.DataFrame, columns: dict[str, dict], excluded: set[str]
     return features, (np.column_stack(cols) if cols else np.empty((len(parent), 0)))
 
 
-def _category(column: str, values: pd.Series, y: np.ndarray, min_rows: int) -> Feature | None:
+def _category(
+    column: str, values: pd.Series, y: np.ndarray, min_rows: int
+) -> tuple[Feature, np.ndarray] | None:
     """Categories coded in the order of their mean target (the classic ordering that lets a
     tree's binary split find the best partition of categories); categories with fewer than a
     leaf's rows are pooled into one "other" (a category seen once would otherwise carry its
-    own count, which is memorizing, not a pattern)."""
-    text = _text(values)
-    frame = pd.DataFrame({"v": text, "y": y})
-    sizes = frame["v"].value_counts()
-    rare = set(sizes.index[sizes < min_rows])
-    if len(sizes) - len(rare) < 1:
+    own count, which is memorizing, not a pattern). Returns the feature and the column coded
+    (``Feature.values``), both from one factorization of the column's text."""
+    codes, texts = pd.factorize(_text(values))
+    sizes = np.bincount(codes, minlength=len(texts))
+    rare = sizes < min_rows
+    # pandas' string hashing stops at a NUL: _OTHER ("\x00other") and "" are one group there,
+    # so those cases (and any text with a NUL) keep the frame's grouping exactly
+    nul = (rare.any() and (texts == "").any()) or any("\x00" in t for t in texts)
+    if nul or not (~rare).any():
+        return _category_by_frame(column, values, y, rare, texts)
+    # pooled groups: every common text is its own, the rare ones share _OTHER (code -1)
+    group_of = np.where(rare, -1, np.arange(len(texts)))
+    names = np.array([_OTHER if g < 0 else texts[g] for g in np.unique(group_of)], dtype=object)
+    keys = np.unique(group_of)  # sorted: -1 (_OTHER) first, then codes in text order below
+    by_name = np.argsort(names, kind="stable")  # groupby(sort=True): the names in order
+    rows_group = np.searchsorted(keys, group_of[codes])
+    # the mean target per group, pandas' own (the same sums in the same order as before)
+    means = pd.Series(y).groupby(rows_group).mean().to_numpy()
+    if len(keys) < 2:
         return None
-    frame.loc[frame["v"].isin(rare), "v"] = _OTHER
+    order = by_name[np.argsort(means[by_name], kind="stable")]  # sort_values(kind="stable")
+    rank = np.empty(len(order), dtype=np.intp)
+    rank[order] = np.arange(len(order))
+    feature = Feature(column, "category", [str(v) for v in names[order]])
+    return feature, rank[rows_group].astype(float)
+
+
+def _category_by_frame(
+    column: str, values: pd.Series, y: np.ndarray, rare: np.ndarray, texts: np.ndarray
+) -> tuple[Feature, np.ndarray] | None:
+    """``_category`` on a frame of texts, for the cases its codes do not cover (no common
+    category; a text with a NUL, or an empty text pooled with rare ones)."""
+    text = _text(values)
+    if len(texts) - int(rare.sum()) < 1:
+        return None
+    frame = pd.DataFrame({"v": text, "y": y})
+    frame.loc[frame["v"].isin(texts[rare]), "v"] = _OTHER
     means = frame.groupby("v", sort=True)["y"].mean().sort_values(kind="stable")
     if len(means) < 2:
         return None
-    return Feature(column, "category", [str(v) for v in means.index])
+    feature = Feature(column, "category", [str(v) for v in means.index])
+    return feature, feature.values(values)
 
 
 def _min_leaf(n: int) -> int:
@@ -432,16 +467,17 @@ def fit_count_models(
         if not isinstance(key, str):
             continue
         excluded = {key, *metadata._get_all_foreign_keys(parent_name)}
-        model = fit_count_model(
-            parent_name,
-            data[parent_name],
-            key,
-            dict(table.columns),
-            excluded,
-            child_name,
-            fk,
-            data[child_name][fk],
-        )
+        with config_context(skip_parameter_validation=True):  # our constant, valid params
+            model = fit_count_model(
+                parent_name,
+                data[parent_name],
+                key,
+                dict(table.columns),
+                excluded,
+                child_name,
+                fk,
+                data[child_name][fk],
+            )
         if model is not None:
             out[f"__{child_name}__{fk}__num_rows"] = model
     return out

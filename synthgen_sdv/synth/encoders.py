@@ -16,7 +16,7 @@ from rdt.transformers import (
 from rdt.transformers.null import NullTransformer
 from scipy import special
 
-from synthgen_sdv.synth.fast_encode import uniform_positions
+from synthgen_sdv.synth.fast_encode import uniform_labels, uniform_positions
 from synthgen_sdv.synth.fastmath import as_datetime, sorted_quantiles
 
 # how far into the tails a category's slice may reach: Phi^-1(1e-9) = -6.0
@@ -165,7 +165,8 @@ class _NormalScores:
         u = pd.Series(special.ndtr(np.asarray(values, dtype=float)), index=index)
         if isinstance(data, pd.Series):
             u.name = data.name
-        return super()._reverse_transform(u)
+        labels = uniform_labels(self, u)  # RDT's binning, vectorized
+        return super()._reverse_transform(u) if labels is None else labels
 
 
 class NormalUniformEncoder(_NormalScores, UniformEncoder):

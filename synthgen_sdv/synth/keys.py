@@ -304,6 +304,15 @@ def _self_reference(keys: pd.Series, ref: SelfReference, rng: np.random.Generato
     return pd.Series(result, index=keys.index)
 
 
+def _row_tuples(df: pd.DataFrame, columns: list[str]) -> list[tuple]:
+    """Each row's values of ``columns`` as a tuple, made column-wise: the same keys of a dict
+    as ``df[columns].apply(tuple, axis=1)``, which builds a Series per row (a row's numbers
+    may come out upcast there, 1.0 for 1, which hash and compare the same)."""
+    if not columns:
+        return [()] * len(df)
+    return list(zip(*(df[c].to_numpy(dtype=object) for c in columns), strict=True))
+
+
 def _unique_composite(
     df: pd.DataFrame, ck: CompositeKey, valid: np.ndarray, rng: np.random.Generator
 ) -> tuple[pd.DataFrame, int, int]:
@@ -314,7 +323,7 @@ def _unique_composite(
     counts = df[ck.free].value_counts()
     weights = counts.reindex(valid, fill_value=0).to_numpy(dtype=float) + 1.0
     weights /= weights.sum()
-    group_keys = df[ck.fixed].apply(tuple, axis=1) if ck.fixed else pd.Series([()] * len(df))
+    group_keys = _row_tuples(df, ck.fixed)
     taken: dict[tuple, set] = {}
     for g, v, d in zip(group_keys, df[ck.free], dup, strict=True):
         if not d:

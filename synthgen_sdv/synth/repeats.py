@@ -69,12 +69,16 @@ class Repeat:
 
     def parent_values(self, df: pd.DataFrame, parent: pd.DataFrame) -> np.ndarray:
         """The value of ``source`` in each row's parent (None where it has none)."""
-        lookup = parent.drop_duplicates(self.key).set_index(self.key)[self.source]
-        position = lookup.index.get_indexer(df[self.fk])
-        values = lookup.to_numpy(dtype=object)
-        out = np.full(len(df), None, dtype=object)
-        out[position >= 0] = values[position[position >= 0]]
-        return out
+        by_key = parent.drop_duplicates(self.key).set_index(self.key)
+        return _looked_up(by_key[self.source], by_key.index.get_indexer(df[self.fk]))
+
+
+def _looked_up(lookup: pd.Series, position: np.ndarray) -> np.ndarray:
+    """``lookup``'s values at ``position`` (None where it is -1), as objects."""
+    values = lookup.to_numpy(dtype=object)
+    out = np.full(len(position), None, dtype=object)
+    out[position >= 0] = values[position[position >= 0]]
+    return out
 
 
 def _kappa(mine: np.ndarray, theirs: np.ndarray, agree: float) -> float:
@@ -109,18 +113,23 @@ def find_repeats(tables: dict[str, pd.DataFrame], metadata: dict[str, Any]) -> l
         ccols = [c for c in ccols if cdf[c].nunique() > 1]
         if not pcols or pk not in pdf or fk not in cdf:
             continue
+        # each parent row's position and each parent column's values, once per relationship
+        by_key = pdf.drop_duplicates(pk).set_index(pk)
+        position = by_key.index.get_indexer(cdf[fk])
+        parent_values = {p: _looked_up(by_key[p], position) for p in pcols}
         for c in ccols:
             if (child, c) in used:
                 continue
             best: Repeat | None = None
             values = cdf[c].to_numpy(dtype=object)
             for p in pcols:
-                probe = Repeat(child, c, fk, parent, pk, p, 0.0)
-                theirs = probe.parent_values(cdf, pdf)
+                theirs = parent_values[p]
                 known = pd.notna(values) & pd.notna(theirs)
                 if not known.any():
                     continue
                 agree = float((values[known] == theirs[known]).mean())
+                if agree < MIN_AGREEMENT or not (best is None or agree > best.agreement):
+                    continue  # cannot be chosen whatever its kappa and overlap
                 if _kappa(values[known], theirs[known], agree) < MIN_KAPPA:
                     continue  # no more than chance: two small codes that happen to match
                 distinct = pd.unique(values[known])

@@ -307,3 +307,59 @@ def test_a_constant_number_of_children_per_parent_is_kept(tmp_path):
             assert set(sizes) == {123}, (seed, scale, sizes.value_counts().to_dict())
             assert drawn["status"]["station_id"].isin(drawn["station"]["id"]).all()
             assert len(drawn["station"]) - len(sizes) <= max(2, round(scale))  # few childless
+
+
+def _category_before(column, values, y, min_rows):
+    """``counts._category`` and ``Feature.values`` as they were (a frame of texts, the column
+    coded again by ``Feature.values``): the reference of the one-factorization code."""
+    from synthgen_sdv.synth.counts import _OTHER, Feature, _text
+
+    frame = pd.DataFrame({"v": _text(values), "y": y})
+    sizes = frame["v"].value_counts()
+    rare = set(sizes.index[sizes < min_rows])
+    if len(sizes) - len(rare) < 1:
+        return None
+    frame.loc[frame["v"].isin(rare), "v"] = _OTHER
+    means = frame.groupby("v", sort=True)["y"].mean().sort_values(kind="stable")
+    if len(means) < 2:
+        return None
+    feature = Feature(column, "category", [str(v) for v in means.index])
+    return feature, feature.values(values)
+
+
+def _category_cases():
+    rng = np.random.default_rng(0)
+    for n in (1, 2, 7, 40, 500):
+        y = np.log1p(rng.integers(0, 6, n).astype(float))
+        yield pd.Series(rng.choice(["b", "a", "c", "B", "é", ""], n)), y
+        yield pd.Series(rng.choice(np.array(["x", None, "y", np.nan], dtype=object), n)), y
+        yield pd.Series(pd.Categorical(rng.choice(["lo", "mid", "hi"], n))), y
+        yield pd.Series(rng.choice([1, 2, 3, 10, 11], n)), y  # "10" sorts before "2"
+        yield pd.Series(rng.choice([1, "1", 2.0, None], n)), y  # texts that coincide
+        yield pd.Series(rng.choice(["<null>", None, "z"], n)), y
+        yield pd.Series(rng.choice(["\x00other", "a", "b"], n)), y  # the marker itself
+        yield pd.Series(rng.choice(["", "a", "b", "a\x00"], n)), y  # pandas: "" == "\x00.."
+        yield pd.Series(pd.to_datetime(["2020-01-01", "2021-05-02", None] * n)[:n]), y
+        yield pd.Series(np.arange(n).astype(str)), y  # every one rare
+        yield pd.Series(rng.choice(["a", "b"], n)), np.zeros(n)  # tied means
+
+
+def test_category_feature_equals_the_frame_code():
+    """One factorization gives the same categories, in the same order, and the same coded
+    column as the frame of texts and ``Feature.values`` (nulls, one row, categoricals,
+    datetimes, numbers whose texts sort apart, values with the same text, the "other"
+    marker, all rare, tied means)."""
+    from synthgen_sdv.synth.counts import _category
+
+    checked = 0
+    for values, y in _category_cases():
+        for min_rows in (1, 2, 5):
+            got = _category("c", values, y, min_rows)
+            want = _category_before("c", values, y, min_rows)
+            assert (got is None) == (want is None)
+            if got is not None:
+                assert got[0] == want[0]
+                np.testing.assert_array_equal(got[1], want[1])
+                assert got[1].dtype == want[1].dtype
+                checked += 1
+    assert checked > 50

@@ -82,3 +82,68 @@ def test_treatment_encoders_transform_as_before(cls):
     got = ours.transform(data.to_frame())["n"].to_numpy()
     expected = base.transform(data.to_frame())["n"].to_numpy()
     np.testing.assert_array_equal(got, special.ndtri(np.clip(expected, 1e-9, 1 - 1e-9)))
+
+
+def _reverse_cases():
+    """Fitted RDT encoders (uniform and ordered; with and without a null category) and
+    columns of uniform positions to map back: in range, the ends, beyond them, NaN."""
+    rng = np.random.default_rng(5)
+    dates = pd.Series(pd.to_datetime(rng.choice(["2020-01-01", "2021-06-30", None], 300)))
+    columns = [
+        *_columns(),
+        pd.Series(rng.choice([1.5, 2.5, np.nan], 300), name="f"),
+        pd.Series(pd.Categorical(rng.choice(["lo", "hi"], 300)), name="c"),
+        dates.rename("d"),
+        pd.Series(["only"] * 3, name="one"),
+        pd.Series(rng.choice(["NaN", None, "x"], 300).astype(object), name="nan_text"),
+        pd.Series(pd.array(rng.choice([1, 2, None], 300), dtype="Int64"), name="ni"),
+    ]
+    u = np.concatenate([rng.random(200), [0.0, 1.0, -0.0, -0.3, 1.7, np.nan, 1e-300, 1 - 1e-16]])
+    for column in columns:
+        for encoding in ("new_category", None):
+            encoder = UniformEncoder(missing_value_encoding=encoding)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                encoder.fit(column.to_frame(), column.name)
+            yield f"{column.name}-{encoding}", encoder, u
+    order = ["c", "a", "b", "d"]
+    ordered = OrderedUniformEncoder(order=order)
+    ordered.fit(_columns()[0].to_frame(), "t")
+    yield "ordered", ordered, u
+    for n in (1, 2):  # one row, two
+        yield f"rows-{n}", ordered, u[:n]
+
+
+@pytest.mark.parametrize("case", range(25))
+def test_uniform_labels_equal_rdts_reverse_transform(case):
+    """``uniform_labels`` gives RDT's categories, dtype and index for every position."""
+    from rdt.transformers import UniformEncoder as RdtUniform
+
+    from synthgen_sdv.synth.fast_encode import uniform_labels
+
+    cases = list(_reverse_cases())
+    assert len(cases) == 25
+    name, encoder, u = cases[case]
+    data = pd.Series(u, index=np.arange(len(u)) * 3 + 1, name=encoder.get_input_column())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = RdtUniform._reverse_transform(encoder, data.copy())
+        got = uniform_labels(encoder, data.copy())
+    assert got is not None, name
+    pd.testing.assert_series_equal(got, expected, check_exact=True, obj=name)
+    if isinstance(expected.dtype, pd.CategoricalDtype):
+        assert list(got.cat.categories) == list(expected.cat.categories)
+
+
+def test_uniform_labels_leave_the_unusual_to_rdt():
+    """Nothing learned, or slice ends that do not increase: None (RDT's own code answers)."""
+    from synthgen_sdv.synth.fast_encode import uniform_labels
+
+    encoder = UniformEncoder()
+    encoder.fit(pd.DataFrame({"t": ["a", "b"]}), "t")
+    data = pd.Series([0.2, 0.7], name="t")
+    assert uniform_labels(encoder, data) is not None
+    encoder.intervals = {}
+    assert uniform_labels(encoder, data) is None
+    encoder.intervals = {"a": [0, 0.5], "b": [0.5, 0.5]}
+    assert uniform_labels(encoder, data) is None

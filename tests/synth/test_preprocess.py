@@ -268,3 +268,51 @@ def test_each_table_synthesizer_is_built_once_with_its_parameters(monkeypatch):
         )  # HMA's child
         once.set_table_parameters("c", {"default_distribution": "beta"})  # after: rebuilt
         assert len(built) == 3
+
+
+def _fk_cases():
+    """(name, tables) pairs for the foreign-key check: resolving, a key to no parent, nulls,
+    float keys, text keys, differing dtypes, one row, datetimes, a missing table."""
+    tables, _meta = _two_tables()
+    p, c = tables["p"], tables["c"]
+    yield "resolving", {"p": p, "c": c}
+    yield "unknown", {"p": p, "c": c.assign(pid=c["pid"].where(c.index != 3, 999))}
+    yield "nulls", {"p": p, "c": c.assign(pid=c["pid"].astype(float).where(c.index % 7 > 0))}
+    yield "float parents", {"p": p.assign(pid=p["pid"].astype(float)), "c": c}
+    both = {"p": p.assign(pid=p["pid"].astype(float))}
+    yield "float both", both | {"c": c.assign(pid=c["pid"].astype(float))}
+    text = {"p": p.assign(pid=p["pid"].astype(str))}
+    yield "text", text | {"c": c.assign(pid=c["pid"].astype(str))}
+    yield "text unknown", text | {"c": c.assign(pid=c["pid"].astype(str).replace("3", "x"))}
+    yield "text vs int", text | {"c": c}
+    yield "one row", {"p": p.iloc[:1], "c": c.iloc[:1].assign(pid=0)}
+    days = pd.Series(pd.date_range("2020-01-01", periods=30))
+    dated = {"p": p.assign(pid=days)}
+    yield "dates", dated | {"c": c.assign(pid=days.iloc[c["pid"]].to_numpy())}
+    yield "dates unknown", dated | {"c": c.assign(pid=pd.Timestamp("1999-01-01"))}
+    yield "no parent table", {"c": c}
+
+
+@pytest.mark.parametrize("case", [name for name, _ in _fk_cases()])
+def test_the_foreign_key_check_answers_as_sdv(case):
+    """Under ``proven_columns`` the foreign-key check returns what SDV's returns (the same
+    errors, or the same exception) on every case, and SDV's method is back after it."""
+    from synthgen_sdv.synth.preprocess import proven_columns
+
+    tables = dict(_fk_cases())[case]
+    _, meta = _two_tables()
+    metadata = Metadata.load_from_dict(meta)
+
+    def check():
+        try:
+            return metadata._validate_foreign_keys(tables)
+        except Exception as exc:
+            return (type(exc), str(exc))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = check()
+        with proven_columns(metadata):
+            got = check()
+    assert got == expected
+    assert "_validate_foreign_keys" not in vars(metadata)

@@ -180,3 +180,131 @@ def test_codes_that_match_by_chance_repeat_nothing():
     metadata["tables"]["customers"]["columns"]["tier"] = {"sdtype": "categorical"}
     metadata["tables"]["orders"]["columns"]["level"] = {"sdtype": "categorical"}
     assert [r.column for r in find_repeats(tables, metadata)] == ["ship_country"]
+
+
+def _find_repeats_before(tables: dict, metadata: dict) -> list:
+    """``find_repeats`` as it was before each parent row's lookup was made once per
+    relationship and pairs that cannot win skipped their kappa: the reference."""
+    from synthgen_sdv.synth.repeats import (
+        MAX_DISTINCT,
+        MIN_AGREEMENT,
+        MIN_KAPPA,
+        MIN_OVERLAP,
+        Repeat,
+        _categories,
+        _kappa,
+    )
+
+    found, used = [], set()
+    for r in metadata.get("relationships", []):
+        parent, child = r["parent_table_name"], r["child_table_name"]
+        pk, fk = r["parent_primary_key"], r["child_foreign_key"]
+        if parent == child or parent not in tables or child not in tables:
+            continue
+        pdf, cdf = tables[parent], tables[child]
+        pcols = [c for c in _categories(metadata["tables"][parent]) if c in pdf]
+        pcols = [c for c in pcols if 1 < pdf[c].nunique() <= MAX_DISTINCT * pdf[c].count()]
+        ccols = [c for c in _categories(metadata["tables"][child]) if c in cdf]
+        ccols = [c for c in ccols if cdf[c].nunique() > 1]
+        if not pcols or pk not in pdf or fk not in cdf:
+            continue
+        for c in ccols:
+            if (child, c) in used:
+                continue
+            best = None
+            values = cdf[c].to_numpy(dtype=object)
+            for p in pcols:
+                theirs = Repeat(child, c, fk, parent, pk, p, 0.0).parent_values(cdf, pdf)
+                known = pd.notna(values) & pd.notna(theirs)
+                if not known.any():
+                    continue
+                agree = float((values[known] == theirs[known]).mean())
+                if _kappa(values[known], theirs[known], agree) < MIN_KAPPA:
+                    continue
+                distinct = pd.unique(values[known])
+                overlap = float(np.isin(distinct, pdf[p].dropna().unique()).mean())
+                better = best is None or agree > best.agreement
+                if agree >= MIN_AGREEMENT and overlap >= MIN_OVERLAP and better:
+                    best = Repeat(child, c, fk, parent, pk, p, agree)
+            if best is not None:
+                found.append(best)
+                used.add((child, c))
+    return found
+
+
+def _random_shop(seed: int, n_parents: int) -> tuple[dict, dict]:
+    """A parent with several category columns (nulls, a categorical dtype, booleans, a
+    duplicated key) and a child whose columns repeat them at various rates, with nulls and
+    keys to no parent."""
+    rng = np.random.default_rng(seed)
+    codes = np.array(["a", "b", "c", "d", None], dtype=object)
+    parent = pd.DataFrame(
+        {
+            "pid": np.arange(n_parents) % max(n_parents - 1, 1),  # one key twice
+            "p1": rng.choice(codes, n_parents),
+            "p2": pd.Categorical(rng.choice(["x", "y", "z"], n_parents)),
+            "p3": rng.random(n_parents) < 0.5,
+            "p4": rng.choice(codes[:4], n_parents),
+        }
+    )
+    n = n_parents * 4
+    owner = rng.integers(-1, n_parents + 1, n)  # -1 and n_parents: no parent
+    pos = np.clip(owner, 0, n_parents - 1)
+    child = pd.DataFrame(
+        {
+            "cid": np.arange(n),
+            "pid": np.where(rng.random(n) < 0.05, np.nan, owner),
+            "c1": np.where(rng.random(n) < rng.uniform(0.3, 1), parent["p1"].to_numpy()[pos], "d"),
+            "c2": np.where(rng.random(n) < 0.7, parent["p2"].astype(str).to_numpy()[pos], "x"),
+            "c3": np.where(rng.random(n) < 0.6, parent["p4"].to_numpy()[pos], None),
+            "c4": rng.random(n) < 0.5,
+        }
+    )
+    cat = {"sdtype": "categorical"}
+    metadata = {
+        "tables": {
+            "p": {
+                "columns": {
+                    "pid": {"sdtype": "id"},
+                    "p1": cat,
+                    "p2": cat,
+                    "p3": {"sdtype": "boolean"},
+                    "p4": cat,
+                }
+            },
+            "c": {
+                "columns": {
+                    "cid": {"sdtype": "id"},
+                    "pid": {"sdtype": "id"},
+                    "c1": cat,
+                    "c2": cat,
+                    "c3": cat,
+                    "c4": {"sdtype": "boolean"},
+                }
+            },
+        },
+        "relationships": [
+            {
+                "parent_table_name": "p",
+                "child_table_name": "c",
+                "parent_primary_key": "pid",
+                "child_foreign_key": "pid",
+            }
+        ],
+    }
+    return {"p": parent, "c": child}, metadata
+
+
+def test_find_repeats_equals_the_per_pair_lookup():
+    """The lookup made once per relationship, and pairs that cannot be chosen skipped before
+    their kappa, find the same repeats with the same agreement (random shops, nulls, a
+    duplicated parent key, keys to no parent, categoricals, booleans, one row)."""
+    found_any = 0
+    for seed in range(40):
+        tables, metadata = _random_shop(seed, n_parents=[1, 2, 30, 200][seed % 4])
+        expected = _find_repeats_before(tables, metadata)
+        assert find_repeats(tables, metadata) == expected
+        found_any += bool(expected)
+    tables, metadata = _shop()
+    assert find_repeats(tables, metadata) == _find_repeats_before(tables, metadata)
+    assert found_any > 5

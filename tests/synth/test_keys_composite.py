@@ -1,0 +1,109 @@
+"""``keys._unique_composite`` with its group keys made column-wise equals the code that built
+them with ``DataFrame.apply(tuple, axis=1)``: the same rows redrawn, to the same values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from synthgen_sdv.synth import keys
+from synthgen_sdv.synth.keys import CompositeKey, _row_tuples, _unique_composite
+
+
+def _unique_composite_before(df, ck, valid, rng):
+    """The function as it was, group keys from ``apply(tuple, axis=1)``: the reference."""
+    dup = df.duplicated(subset=ck.columns, keep="first").to_numpy()
+    if not dup.any():
+        return df, 0, 0
+    df = df.reset_index(drop=True).copy()
+    counts = df[ck.free].value_counts()
+    weights = counts.reindex(valid, fill_value=0).to_numpy(dtype=float) + 1.0
+    weights /= weights.sum()
+    group_keys = df[ck.fixed].apply(tuple, axis=1) if ck.fixed else pd.Series([()] * len(df))
+    taken: dict[tuple, set] = {}
+    for g, v, d in zip(group_keys, df[ck.free], dup, strict=True):
+        if not d:
+            taken.setdefault(g, set()).add(v)
+    free_values = df[ck.free].to_numpy(dtype=object)
+    drop, changed = [], 0
+    for row in np.flatnonzero(dup):
+        used = taken.setdefault(group_keys[row], set())
+        choice = None
+        for v in rng.choice(valid, size=min(keys.REJECTION_TRIES, len(valid)), p=weights):
+            if v not in used:
+                choice = v
+                break
+        if choice is None:
+            left = [v for v in valid if v not in used]
+            if not left:
+                drop.append(row)
+                continue
+            choice = left[rng.integers(0, len(left))]
+        used.add(choice)
+        free_values[row] = choice
+        changed += 1
+    df[ck.free] = pd.Series(free_values, index=df.index).astype(df[ck.free].dtype)
+    if drop:
+        df = df.drop(index=drop).reset_index(drop=True)
+    return df, len(drop), changed
+
+
+def _frames():
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 9, 300):
+        a = rng.integers(0, 4, n)
+        yield "ints", pd.DataFrame({"a": a, "f": rng.integers(0, 6, n)}), ["a"]
+        yield (
+            "int and float",
+            pd.DataFrame({"a": a, "b": rng.integers(0, 2, n) + 0.5, "f": rng.integers(0, 6, n)}),
+            ["a", "b"],
+        )
+        b = np.where(rng.random(n) < 0.3, np.nan, rng.integers(0, 2, n).astype(float))
+        yield "float nulls", pd.DataFrame({"b": b, "f": rng.integers(0, 4, n)}), ["b"]
+        t = np.where(rng.random(n) < 0.3, None, rng.choice(["x", "y"], n)).astype(object)
+        yield "text nulls", pd.DataFrame({"t": t, "f": rng.integers(0, 4, n)}), ["t"]
+        d = pd.to_datetime(rng.choice(["2020-01-01", "2020-01-02", None], n))
+        yield (
+            "dates and ints",
+            pd.DataFrame({"d": d, "a": a, "f": rng.integers(0, 4, n)}),
+            [
+                "d",
+                "a",
+            ],
+        )
+        cat = pd.Categorical(rng.choice(["u", "v"], n))
+        yield "categorical", pd.DataFrame({"c": cat, "f": rng.integers(0, 4, n)}), ["c"]
+        na = pd.array(np.where(rng.random(n) < 0.3, None, a), dtype="Int64")
+        yield "Int64 nulls", pd.DataFrame({"n": na, "f": rng.integers(0, 4, n)}), ["n"]
+        yield "bools", pd.DataFrame({"o": rng.random(n) < 0.5, "f": rng.integers(0, 3, n)}), ["o"]
+        yield "no fixed", pd.DataFrame({"f": rng.integers(0, 5, n)}), []
+
+
+@pytest.mark.parametrize("valid_size", [2, 6, 40])
+def test_unique_composite_equals_the_row_apply_code(valid_size):
+    """The same frame, the same counts and the same draws (nulls, one row, categoricals,
+    datetimes, Int64, mixed int and float, no fixed column, valid values running out)."""
+    for name, df, fixed in _frames():
+        ck = CompositeKey("t", [*fixed, "f"], "f", fixed, None, np.arange(valid_size))
+        valid = np.arange(valid_size)
+        got = _unique_composite(df, ck, valid, np.random.default_rng(1))
+        want = _unique_composite_before(df, ck, valid, np.random.default_rng(1))
+        pd.testing.assert_frame_equal(got[0], want[0], obj=name)
+        assert got[1:] == want[1:], name
+
+
+def test_row_tuples_group_as_the_row_apply():
+    """Two rows' tuples are one dict key exactly when ``apply(tuple, axis=1)``'s are."""
+    for name, df, fixed in _frames():
+        if not fixed:
+            continue
+        mine = _row_tuples(df.iloc[:40], fixed)
+        theirs = list(df.iloc[:40][fixed].apply(tuple, axis=1))
+        assert len(mine) == len(theirs), name
+        assert len({*mine}) == len({*theirs}), name
+        for i in range(len(mine)):
+            for j in range(len(mine)):
+                assert ({mine[i]: 0}.get(mine[j]) is None) == (
+                    {theirs[i]: 0}.get(theirs[j]) is None
+                ), name
