@@ -30,6 +30,7 @@ from synthgen_sdv.detect.names import (
     key_named,
     name_level,
     named_after_table,
+    spells_table,
     split_key,
     words,
 )
@@ -74,6 +75,13 @@ class Relationship:
         return f"{self.child}.{self.column} -> {self.parent}.{self.parent_key}"
 
 
+def _names(key: str, table: str, table_key: str) -> bool:
+    """Whether a table's key is named after ``table`` (keyed by ``table_key``) strongly enough
+    to make the table an extension of it: the table's name with a role, or spelled out."""
+    level = name_level(key, table, table_key)
+    return level == Level.TABLE or (level == Level.ABBREVIATION and spells_table(key, table))
+
+
 def guids(values: pd.Series) -> bool:
     """Whether every value is a GUID (``4b6c2304-2b9e-41e4-942a-cf11a1819378``)."""
     text = values.dropna().astype(str)
@@ -115,11 +123,11 @@ class _Finder:
             ka = self.parents[a]
             if named_after_table(ka, a) > Level.QUALIFIED or generic_row_id(ka):
                 continue
-            named = [
+            named = [  # a key that only starts like b's name is no evidence: see spells_table
                 b
                 for b in names
                 if b != a
-                and name_level(ka, b, self.parents[b]) in (Level.TABLE, Level.ABBREVIATION)
+                and _names(ka, b, self.parents[b])
                 and compatible(self.types[a][ka], self.types[b][self.parents[b]])
             ]
             if len(named) == 1 and set(self.key_sets[a].index) <= set(

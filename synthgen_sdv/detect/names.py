@@ -415,6 +415,15 @@ def name_level(column: str, parent: str, parent_key: str | None) -> Level:
     return Level.NONE
 
 
+def spells_table(column: str, table: str) -> bool:
+    """Whether ``column``'s name, its key word aside, is ``table``'s name or an inflection of it
+    (``campus`` -> campuses, ``kontinent_id`` -> kontinente), not a prefix of a longer
+    compound (``auftragsnummer``, order number, is not ``auftragspositionen``, order items)."""
+    forms = table_forms(table) | inflected_forms(table)
+    stem, key = _split_for(column, table_words(table))
+    return fold(_joined(stem if key is not None else words(column))) in forms
+
+
 def link_parts(table: str, tables: list[str]) -> list[str] | None:
     """The tables a link table's name is made of (``film_actor`` -> film, actor;
     ``titleauthor`` -> titles, authors; ``PlaylistTrack``), or None."""

@@ -209,3 +209,31 @@ def test_an_int_column_pandas_wrote_with_nulls_is_an_int_key(tmp_path):
     prices = pd.DataFrame({"price": [1.0, 2.5, None]})  # a real float column stays float
     prices.to_csv(tmp_path / "prices.csv", index=False)
     assert load_user_data(tmp_path).types["prices"]["price"] == "float"
+
+
+def test_a_key_that_only_starts_like_another_table_does_not_extend_it(tmp_path):
+    """Spider's customers_and_invoices in German: orders (bestellungen) are keyed by
+    auftragsnummer (order number), which order items (auftragspositionen) and invoices refer to
+    by that name. The key only starts like 'auftragspositionen', and both keys are 1..15, so
+    orders were taken for an extension of order items and every link went there."""
+    n = 15
+    purchases = pd.DataFrame(
+        {"order_number": range(1, n + 1), "customer": [i % 4 for i in range(n)]}
+    )
+    items = pd.DataFrame(
+        {
+            "orderitem_id": range(1, n + 1),
+            "order_number": [1 + (i * 7) % n for i in range(n)],
+            "quantity": [1 + i % 5 for i in range(n)],
+        }
+    )
+    invoices = pd.DataFrame(
+        {"invoice_number": range(1, 11), "order_number": [1 + (i * 4) % n for i in range(10)]}
+    )
+    _write(tmp_path, {"purchases": purchases, "orderitems": items, "invoices": invoices})
+    user = load_user_data(tmp_path)
+    assert _keys(user)["purchases"] == "order_number"
+    links = _links(user)
+    assert ("orderitems", "order_number", "purchases", "order_number") in links
+    assert ("invoices", "order_number", "purchases", "order_number") in links
+    assert not any(child == "purchases" for child, *_ in links)
