@@ -1,0 +1,122 @@
+"""RDT's random states as ``SavedState``s: the same draws as RDT's ``RandomState`` objects."""
+
+import copy
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from rdt.transformers import base as rdt_base
+from rdt.transformers.base import BaseTransformer
+from rdt.transformers.categorical import UniformEncoder
+from rdt.transformers.numerical import FloatFormatter
+
+from synthgen_sdv.synth.random_states import SavedState, saved_states, seeded
+
+
+def _same(a: tuple, b: tuple) -> bool:
+    return a[0] == b[0] and np.array_equal(a[1], b[1]) and a[2:] == b[2:]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 42, 2**31, 2**32 - 2, 2**32 - 1])
+def test_seeded_is_the_seeds_state(seed):
+    state = seeded(seed)
+    assert _same(state.get_state(), np.random.RandomState(seed).get_state())
+    new = state.get_state(legacy=False)
+    ref = np.random.RandomState(seed).get_state(legacy=False)
+    assert np.array_equal(new["state"]["key"], ref["state"]["key"])
+    assert new["state"]["pos"] == ref["state"]["pos"]
+
+
+def test_saved_state_pickles_and_copies():
+    rs = np.random.RandomState(7)
+    rs.normal()  # a cached gaussian in the state too
+    saved = SavedState(rs.get_state())
+    for other in (pickle.loads(pickle.dumps(saved)), copy.deepcopy(saved)):
+        assert _same(other.get_state(), rs.get_state())
+    lazy = pickle.loads(pickle.dumps(seeded(3)))
+    assert _same(lazy.get_state(), np.random.RandomState(3).get_state())
+
+
+def _run(make, data: pd.DataFrame, column: str, sampled: pd.DataFrame):
+    """fit, transform, reverse transform (reset in between), then the global state."""
+    np.random.seed(11)
+    transformer = make()
+    transformer.fit(data, column)
+    out = [transformer.transform(data), transformer.transform(data)]
+    transformer.reset_randomization()
+    out += [transformer.reverse_transform(sampled), transformer.reverse_transform(sampled)]
+    out.append(transformer.transform(data))
+    return out, np.random.uniform(size=3)
+
+
+FRAMES = {
+    "categories": (
+        lambda: UniformEncoder(),
+        pd.DataFrame({"c": ["a", "b", None, "a", "c", "b", "a"], "x": range(7)}),
+        "c",
+        pd.DataFrame({"c": [0.1, 0.5, 0.99, 0.3]}),
+    ),
+    "one row": (
+        lambda: UniformEncoder(),
+        pd.DataFrame({"c": ["a"]}),
+        "c",
+        pd.DataFrame({"c": [0.2]}),
+    ),
+    "numbers with nulls": (
+        lambda: FloatFormatter(missing_value_generation="random"),
+        pd.DataFrame({"n": [1.5, None, 3.0, None, 7.25], "d": pd.date_range("2020", periods=5)}),
+        "n",
+        pd.DataFrame({"n": [0.5, 2.0, 9.0, 1.0, 3.0, 4.0]}),
+    ),
+    "categorical dtype": (
+        lambda: UniformEncoder(),
+        pd.DataFrame({"c": pd.Categorical(["x", "y", "x", None])}),
+        "c",
+        pd.DataFrame({"c": [0.9, 0.1]}),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FRAMES))
+def test_transformers_draw_the_same(case):
+    make, data, column, sampled = FRAMES[case]
+    expected, expected_after = _run(make, data, column, sampled)
+    with saved_states():
+        got, got_after = _run(make, data, column, sampled)
+    for a, b in zip(expected, got, strict=True):
+        pd.testing.assert_frame_equal(a, b)
+    assert np.array_equal(expected_after, got_after)
+
+
+def test_outside_the_block_rdt_is_itself():
+    before = (
+        rdt_base.set_random_states,
+        BaseTransformer._set_seed,
+        BaseTransformer.reset_randomization,
+    )
+    with saved_states():
+        with saved_states():  # reentrant
+            assert rdt_base.set_random_states is not before[0]
+        assert BaseTransformer._set_seed is not before[1]
+    after = (
+        rdt_base.set_random_states,
+        BaseTransformer._set_seed,
+        BaseTransformer.reset_randomization,
+    )
+    assert after == before
+
+
+def test_saved_states_work_under_rdt_code():
+    """A transformer fitted in the block keeps drawing the same outside it (RDT's code asks
+    a ``SavedState`` only for ``get_state()``)."""
+    make, data, column, sampled = FRAMES["categories"]
+    a, b = make(), make()
+    a.fit(data, column)
+    with saved_states():
+        b.fit(data, column)
+        b.reset_randomization()
+    a.reset_randomization()
+    assert isinstance(b.random_states["transform"], SavedState)
+    pd.testing.assert_frame_equal(a.transform(data), b.transform(data))
+    pd.testing.assert_frame_equal(a.reverse_transform(sampled), b.reverse_transform(sampled))
