@@ -52,6 +52,7 @@ from synthgen_sdv.synth.clusters import Clusters
 from synthgen_sdv.synth.conditioning import Conditioning
 from synthgen_sdv.synth.dependencies import Dependencies
 from synthgen_sdv.synth.fast_hma import FastHMASynthesizer
+from synthgen_sdv.synth.fast_rounding import fast_rounding
 from synthgen_sdv.synth.marginals import keep_shares, learn_shares
 from synthgen_sdv.synth.random_states import saved_states
 from synthgen_sdv.synth.repeats import Repeats
@@ -353,11 +354,12 @@ class FastHMA(_HMABase):
         self.count_model = bool(count_model)
 
     def _fit(self, tables: dict[str, pd.DataFrame], metadata: dict) -> None:
-        with saved_states():  # RDT's random states without a RandomState per call
+        # RDT's random states without a RandomState per call, decimals learned on numpy
+        with saved_states(), fast_rounding():
             super()._fit(tables, metadata)
 
     def _sample(self, scale: float) -> dict[str, pd.DataFrame]:
-        with saved_states():
+        with saved_states(), fast_rounding():
             return super()._sample(scale)
 
     def _make(self, metadata, table_parameters):
