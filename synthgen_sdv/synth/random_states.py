@@ -23,11 +23,13 @@ the duration of the block (our synthesizer's fit and sample), RDT's own outside 
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numpy as np
+import pandas as pd
 from rdt.transformers import base as rdt_base
 from rdt.transformers.base import BaseTransformer
 
@@ -80,11 +82,32 @@ def _set_random_states(random_states, method_name, set_model_random_state):
         _GLOBAL.set_state(original)
 
 
+# values a Series made from an object row may turn into dates (``NaN`` beside a date: ``NaT``)
+_DATELIKE = (datetime.date, datetime.time, datetime.timedelta, np.datetime64, np.timedelta64)
+_DATELIKE += (pd.Period, pd.Interval)
+
+
+def seed_text(data, column: str) -> str:
+    """``str(row[column])`` of each of the first five rows of ``data`` that RDT's ``_set_seed``
+    hashes, joined. ``iterrows`` builds a Series per row from ``head(5).values`` (every column
+    in one common dtype): its values are that array's, as numpy scalars or objects, except
+    where the Series infers dates (a date column, or an object row with a date-like value in
+    it); so the array is read directly, and those (and a repeated column name) go through
+    ``iterrows``."""
+    head = data.head(5)
+    values = head.values
+    slow = head.columns.has_duplicates or column not in head.columns
+    slow = slow or values.dtype.kind in "mM"
+    if not slow and values.dtype == object:
+        slow = any(v is pd.NaT or isinstance(v, _DATELIKE) for v in values.ravel())
+    if slow:
+        return "".join(str(row[column]) for _, row in head.iterrows())
+    return "".join(str(v) for v in values[:, head.columns.get_loc(column)])
+
+
 def _set_seed(self, data) -> None:
     """``BaseTransformer._set_seed`` (rdt 1.x) with its two states made on first use."""
-    hash_value = self.columns[0]
-    for _, row in data.head(5).iterrows():
-        hash_value += str(row[self.columns[0]])
+    hash_value = self.columns[0] + seed_text(data, self.columns[0])
     hash_value = int(hashlib.sha256(hash_value.encode("utf-8")).hexdigest(), 16)
     self.random_seed = hash_value % ((2**32) - 1)  # maximum value for a seed
     self.random_states = {

@@ -120,3 +120,41 @@ def test_saved_states_work_under_rdt_code():
     assert isinstance(b.random_states["transform"], SavedState)
     pd.testing.assert_frame_equal(a.transform(data), b.transform(data))
     pd.testing.assert_frame_equal(a.reverse_transform(sampled), b.reverse_transform(sampled))
+
+
+def _iterrows_text(data: pd.DataFrame, column: str) -> str:
+    return "".join(str(row[column]) for _, row in data.head(5).iterrows())
+
+
+SEED_FRAMES = {
+    "ints and floats": pd.DataFrame({"a": [1, 2, 3, 4, 5, 6], "b": [0.5, 1, 2, 3, 4, 5]}),
+    "ints only": pd.DataFrame({"a": [1, 2, 3], "b": [4, 5, 6]}),
+    "text and numbers": pd.DataFrame({"a": ["x", None, "z"], "b": [1.5, np.nan, 3]}),
+    "bools and ints": pd.DataFrame({"a": [True, False], "b": [1, 2]}),
+    "bools only": pd.DataFrame({"a": [True, False], "b": [False, False]}),
+    "dates only": pd.DataFrame({"a": pd.to_datetime(["2020-01-01", None])}),
+    "dates and numbers": pd.DataFrame({"a": pd.to_datetime(["2020-01-01", None]), "b": [1, 2]}),
+    "nullable": pd.DataFrame({"a": pd.array([1, None, 3], dtype="Int64"), "b": [1.0, 2, 3]}),
+    "categorical": pd.DataFrame({"a": pd.Categorical(["p", "q", None]), "b": [1, 2, 3]}),
+    "empty": pd.DataFrame({"a": pd.Series([], dtype=float), "b": pd.Series([], dtype=object)}),
+    "one row": pd.DataFrame({"a": [7.25]}),
+    "numbers and dates": pd.DataFrame(
+        {"n": [1.5, None, 3.0, None, 7.25], "d": pd.date_range("2020", periods=5)}
+    ),
+    "text, nulls and dates": pd.DataFrame(
+        {"t": [None, "x", None], "d": pd.to_datetime(["2020-01-01", None, "2020-01-02"])}
+    ),
+    "all null rows": pd.DataFrame({"a": [None, None], "b": [np.nan, None]}, dtype=object),
+    "timestamps in text": pd.DataFrame({"a": [None, pd.Timestamp("2020")], "b": [np.nan, 1]}),
+    "timedeltas": pd.DataFrame({"a": pd.to_timedelta([1, None], unit="D"), "b": [1.0, None]}),
+    "repeated name": pd.DataFrame([[1, 2], [3, 4]], columns=["a", "a"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SEED_FRAMES))
+def test_seed_text_is_iterrows(case):
+    from synthgen_sdv.synth.random_states import seed_text
+
+    data = SEED_FRAMES[case]
+    for column in dict.fromkeys(data.columns):
+        assert seed_text(data, column) == _iterrows_text(data, column), column
