@@ -119,8 +119,9 @@ class Progress:
             return
         if self.interactive:
             tqdm.write(message, file=self._out)
-        else:
-            print(message, file=self._out, flush=True)
+        else:  # one write: lines of forked scoring jobs on one stream must not interleave
+            self._out.write(message + "\n")
+            self._out.flush()
 
     def detail(self, message: str) -> None:
         """A line worth seeing only with ``-v`` (a sub-step, a per-metric line)."""

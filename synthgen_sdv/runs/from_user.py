@@ -307,10 +307,8 @@ class UserSource(Source):
             )
         left = [lo.relationship.as_sdv() for lo, _ in state.left_out]
         out_names = closure_of_parents(user.metadata, modeled, left)
-        # a table empty in the input is written empty, with its columns: the output holds
-        # every table a warehouse load expects (none is modeled: there is nothing to learn)
-        empty = [t for t in user.metadata["tables"] if t not in out_names and _empty(user, t)]
-        out_names = [*out_names, *empty]
+        empty = [t for t, f in user.tables.items() if t not in out_names and f.empty]
+        out_names = [*out_names, *empty]  # written empty: every table a load expects is there
         out: dict[str, pd.DataFrame] = {}
         sources: dict[str, str] = {}
         for name in out_names:
@@ -600,7 +598,3 @@ def _refuse_placeholders(tables: dict[str, pd.DataFrame], metadata: dict, left: 
             "ids although they are not keys; give them another sdtype (e.g. categorical) in the "
             "metadata file"
         )
-
-
-def _empty(user: UserData, table: str) -> bool:
-    return table in user.tables and user.tables[table].empty

@@ -213,7 +213,8 @@ def rebuild_keys(
         df = out[ref.table].copy()
         df[ref.column] = _self_reference(df[ref.key], ref, rng)
         out[ref.table] = df
-    for sk in hidden.shared:
+    # remaps first: a remap may empty references that a table below then drops as keyless
+    for sk in sorted(hidden.shared, key=lambda sk: not sk.remap):
         note = _rebuild_shared(out, sk, real, rng)
         if note:
             notes.append(note)

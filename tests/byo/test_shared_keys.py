@@ -114,3 +114,36 @@ def test_keys_that_are_also_references_stay_unique_across_batches(tmp_path, monk
     assert len(refs) > 0.9 * len(read["destruction_witnesses"]) and refs.isin(keys).all()
     for path in sorted((outs[0] / "data").iterdir()):
         assert path.read_bytes() == (outs[1] / "data" / path.name).read_bytes(), path.name
+
+
+def test_a_chain_of_extension_tables_keeps_unique_resolving_keys():
+    """documents <- details (key = reference, referred to) <- approvals (key = reference):
+    details are mapped onto sampled documents, one detail beyond them dropped, and the
+    approval that named it goes with it (remaps run before the tables below drop)."""
+    from synthgen_sdv.synth.keys import HiddenKeys, SharedKey, rebuild_keys
+
+    sampled = {
+        "documents": pd.DataFrame({"document_id": [10, 20, 30]}),
+        "details": pd.DataFrame({"document_id": [1, 2, 3, 4], "x": list("abcd")}),
+        "approvals": pd.DataFrame({"document_id": [4, 2, 2, 3], "y": [1, 2, 3, 4]}),
+    }
+    shared = [
+        SharedKey("approvals", "document_id", "details", "document_id", False),
+        SharedKey(
+            "details",
+            "document_id",
+            "documents",
+            "document_id",
+            True,
+            [("approvals", "document_id")],
+        ),
+    ]
+    hidden = HiddenKeys(sampled, {"tables": {}, "relationships": []}, shared=shared)
+    out, notes = rebuild_keys(sampled, hidden, {}, np.random.default_rng(0))
+    details, approvals = out["details"], out["approvals"]
+    assert len(details) == 3 and details["document_id"].is_unique
+    assert set(details["document_id"]) == {10, 20, 30}
+    assert approvals["document_id"].is_unique and approvals["document_id"].notna().all()
+    assert set(approvals["document_id"]) <= set(details["document_id"])
+    assert approvals["y"].tolist() == [2, 4]  # 4's detail was dropped; 2 repeated
+    assert any("1 rows beyond the 3 documents keys dropped" in n for n in notes)
