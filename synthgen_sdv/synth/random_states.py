@@ -18,11 +18,13 @@ order, so every draw is the same (tested in ``tests/synth/test_random_states.py`
 
 ``saved_states()``: RDT's ``set_random_states``, ``BaseTransformer._set_seed`` and
 ``BaseTransformer.reset_randomization`` (which subclasses' own resets call first) replaced for
-the duration of the block (our synthesizer's fit and sample), RDT's own outside it.
+the duration of the block (our synthesizer's fit and sample), RDT's own outside it; and a deep
+copy of a transformer there shares RDT's ``INITIAL_FIT_STATE`` (``_deepcopy_state``).
 """
 
 from __future__ import annotations
 
+import copy
 import datetime
 import hashlib
 from collections.abc import Iterator
@@ -126,6 +128,16 @@ def reset_states(transformer) -> None:
     }
 
 
+def _deepcopy_state(state: np.random.RandomState, memo: dict) -> np.random.RandomState:
+    """``copy.deepcopy`` of a ``RandomState``, except RDT's shared ``INITIAL_FIT_STATE``, which
+    stays shared: RDT only ever reads it (``get_state``), every transformer RDT builds holds
+    that one object, and a copy (pickled and rebuilt: a new ``MT19937`` seeded from the OS
+    first) of each transformer's was SDV's largest cost of building a table's synthesizer."""
+    if state is BaseTransformer.INITIAL_FIT_STATE:
+        return state
+    return copy._reconstruct(state, memo, *state.__reduce_ex__(4))  # type: ignore[attr-defined]
+
+
 _RDT = (
     rdt_base.set_random_states,
     BaseTransformer.__dict__["_set_seed"],
@@ -142,6 +154,7 @@ def saved_states() -> Iterator[None]:
         rdt_base.set_random_states = _set_random_states
         BaseTransformer._set_seed = _set_seed
         BaseTransformer.reset_randomization = reset_states
+        copy._deepcopy_dispatch[np.random.RandomState] = _deepcopy_state  # type: ignore[attr-defined]
     _depth += 1
     try:
         yield
@@ -153,3 +166,4 @@ def saved_states() -> Iterator[None]:
                 BaseTransformer._set_seed,
                 BaseTransformer.reset_randomization,
             ) = _RDT
+            del copy._deepcopy_dispatch[np.random.RandomState]  # type: ignore[attr-defined]

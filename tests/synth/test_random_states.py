@@ -158,3 +158,23 @@ def test_seed_text_is_iterrows(case):
     data = SEED_FRAMES[case]
     for column in dict.fromkeys(data.columns):
         assert seed_text(data, column) == _iterrows_text(data, column), column
+
+
+def test_deep_copies_share_only_rdts_initial_fit_state():
+    from sdv.data_processing.data_processor import get_default_transformers
+
+    other = np.random.RandomState(5)
+    other.normal()
+    with saved_states():
+        copied = copy.deepcopy(get_default_transformers())
+        mine = copy.deepcopy({"a": other, "b": [other]})
+    states = [t.random_states["fit"] for t in copied.values() if t is not None]
+    assert states and all(s is BaseTransformer.INITIAL_FIT_STATE for s in states)
+    assert mine["a"] is not other and mine["b"][0] is mine["a"]  # the memo, as deepcopy's
+    assert _same(mine["a"].get_state(), other.get_state())
+    outside = copy.deepcopy(get_default_transformers())
+    assert all(
+        t.random_states["fit"] is not BaseTransformer.INITIAL_FIT_STATE
+        for t in outside.values()
+        if t is not None
+    )
