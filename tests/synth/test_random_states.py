@@ -161,20 +161,21 @@ def test_seed_text_is_iterrows(case):
 
 
 def test_deep_copies_share_only_rdts_initial_fit_state():
-    from sdv.data_processing.data_processor import get_default_transformers
+    def fresh() -> dict:  # new transformers hold RDT's shared INITIAL_FIT_STATE
+        return {"u": UniformEncoder(), "f": FloatFormatter(), "g": [FloatFormatter()]}
 
     other = np.random.RandomState(5)
     other.normal()
     with saved_states():
-        copied = copy.deepcopy(get_default_transformers())
+        copied = copy.deepcopy(fresh())
         mine = copy.deepcopy({"a": other, "b": [other]})
-    states = [t.random_states["fit"] for t in copied.values() if t is not None]
-    assert states and all(s is BaseTransformer.INITIAL_FIT_STATE for s in states)
+    states = [copied["u"], copied["f"], copied["g"][0]]
+    assert all(t.random_states["fit"] is BaseTransformer.INITIAL_FIT_STATE for t in states)
     assert mine["a"] is not other and mine["b"][0] is mine["a"]  # the memo, as deepcopy's
     assert _same(mine["a"].get_state(), other.get_state())
-    outside = copy.deepcopy(get_default_transformers())
-    assert all(
-        t.random_states["fit"] is not BaseTransformer.INITIAL_FIT_STATE
-        for t in outside.values()
-        if t is not None
+    outside = copy.deepcopy(fresh())
+    assert outside["u"].random_states["fit"] is not BaseTransformer.INITIAL_FIT_STATE
+    assert _same(
+        outside["u"].random_states["fit"].get_state(),
+        BaseTransformer.INITIAL_FIT_STATE.get_state(),
     )
