@@ -52,7 +52,9 @@ from synthgen_sdv.synth.clusters import Clusters
 from synthgen_sdv.synth.conditioning import Conditioning
 from synthgen_sdv.synth.dependencies import Dependencies
 from synthgen_sdv.synth.fast_hma import FastHMASynthesizer
+from synthgen_sdv.synth.fast_rounding import fast_rounding
 from synthgen_sdv.synth.marginals import keep_shares, learn_shares
+from synthgen_sdv.synth.random_states import saved_states
 from synthgen_sdv.synth.repeats import Repeats
 from synthgen_sdv.synth.seeding import derive_seed
 from synthgen_sdv.synth.treatment import (
@@ -350,6 +352,15 @@ class FastHMA(_HMABase):
         if count_model not in (True, False):  # 0 / 1 too; "no" or 2 is a typo
             raise ValueError(f"count_model must be true or false, got {count_model!r}")
         self.count_model = bool(count_model)
+
+    def _fit(self, tables: dict[str, pd.DataFrame], metadata: dict) -> None:
+        # RDT's random states without a RandomState per call, decimals learned on numpy
+        with saved_states(), fast_rounding():
+            super()._fit(tables, metadata)
+
+    def _sample(self, scale: float) -> dict[str, pd.DataFrame]:
+        with saved_states(), fast_rounding():
+            return super()._sample(scale)
 
     def _make(self, metadata, table_parameters):
         return FastHMASynthesizer(

@@ -76,11 +76,18 @@ class DiscreteShares:
     def _rank_keys(self, sampled: pd.Series) -> np.ndarray:
         """Where each sampled value sits in the column's order: its number for a numeric
         column, else its position in the model's category order (unknown values last)."""
-        numeric = pd.to_numeric(sampled, errors="coerce")
-        if self.numeric and numeric.notna().all():
-            return numeric.to_numpy(dtype=float)
+        if self.numeric:  # (a column of categories is not read as numbers at all)
+            numeric = pd.to_numeric(sampled, errors="coerce")
+            if numeric.notna().all():
+                return numeric.to_numpy(dtype=float)
         position = {v: i for i, v in enumerate(self.values)}
-        return np.array([position.get(v, np.inf) for v in sampled], dtype=float)
+        kind = sampled.dtype.kind if isinstance(sampled.dtype, np.dtype) else ""
+        if kind not in ("O", "b", "i", "u", "f"):  # dates: a Series gives Timestamps
+            return np.array([position.get(v, np.inf) for v in sampled], dtype=float)
+        # the same dict lookups once per distinct value (numpy scalars hash and compare as
+        # the Python values iterating the Series gives)
+        codes, uniques = pd.factorize(sampled.to_numpy(), use_na_sentinel=False)
+        return np.array([position.get(v, np.inf) for v in uniques], dtype=float)[codes]
 
 
 @dataclass(frozen=True)
