@@ -14,14 +14,13 @@ sample), RDT's own outside it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import numpy as np
 import pandas as pd
 from rdt.transformers import numerical as rdt_numerical
 from rdt.transformers import utils as rdt_utils
 from sdv.data_processing import numerical_formatter
+
+from synthgen_sdv.synth.swaps import Swap
 
 _RDT = rdt_utils.learn_rounding_digits
 
@@ -50,21 +49,8 @@ def learn_rounding_digits(data):
     return None
 
 
-_depth = 0
-
-
-@contextmanager
-def fast_rounding() -> Iterator[None]:
-    """SDV's and RDT's number formatters learn their decimals on numpy in this block."""
-    global _depth
-    if _depth == 0:
-        rdt_numerical.learn_rounding_digits = learn_rounding_digits
-        numerical_formatter.learn_rounding_digits = learn_rounding_digits
-    _depth += 1
-    try:
-        yield
-    finally:
-        _depth -= 1
-        if _depth == 0:
-            rdt_numerical.learn_rounding_digits = _RDT
-            numerical_formatter.learn_rounding_digits = _RDT
+#: SDV's and RDT's number formatters learn their decimals on numpy in ``with fast_rounding():``
+fast_rounding = Swap(
+    (rdt_numerical, "learn_rounding_digits", learn_rounding_digits),
+    (numerical_formatter, "learn_rounding_digits", learn_rounding_digits),
+)

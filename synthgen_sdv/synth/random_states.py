@@ -27,13 +27,14 @@ from __future__ import annotations
 import copy
 import datetime
 import hashlib
-from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
 from rdt.transformers import base as rdt_base
 from rdt.transformers.base import BaseTransformer
+
+from synthgen_sdv.synth.swaps import Swap
 
 _GLOBAL = np.random.mtrand._rand  # what np.random.get_state / set_state act on
 _SEEDER = np.random.RandomState(0)  # reused to turn a seed into its state
@@ -138,32 +139,10 @@ def _deepcopy_state(state: np.random.RandomState, memo: dict) -> np.random.Rando
     return copy._reconstruct(state, memo, *state.__reduce_ex__(4))  # type: ignore[attr-defined]
 
 
-_RDT = (
-    rdt_base.set_random_states,
-    BaseTransformer.__dict__["_set_seed"],
-    BaseTransformer.__dict__["reset_randomization"],
+#: RDT's random-state handling with ``SavedState``s in ``with saved_states():``
+saved_states = Swap(
+    (rdt_base, "set_random_states", _set_random_states),
+    (BaseTransformer, "_set_seed", _set_seed),
+    (BaseTransformer, "reset_randomization", reset_states),
+    (copy._deepcopy_dispatch, np.random.RandomState, _deepcopy_state),  # type: ignore[attr-defined]
 )
-_depth = 0
-
-
-@contextmanager
-def saved_states() -> Iterator[None]:
-    """RDT's random-state handling with ``SavedState``s inside this block (reentrant)."""
-    global _depth
-    if _depth == 0:
-        rdt_base.set_random_states = _set_random_states
-        BaseTransformer._set_seed = _set_seed
-        BaseTransformer.reset_randomization = reset_states
-        copy._deepcopy_dispatch[np.random.RandomState] = _deepcopy_state  # type: ignore[attr-defined]
-    _depth += 1
-    try:
-        yield
-    finally:
-        _depth -= 1
-        if _depth == 0:
-            (
-                rdt_base.set_random_states,
-                BaseTransformer._set_seed,
-                BaseTransformer.reset_randomization,
-            ) = _RDT
-            del copy._deepcopy_dispatch[np.random.RandomState]  # type: ignore[attr-defined]
