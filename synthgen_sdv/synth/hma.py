@@ -52,6 +52,7 @@ from synthgen_sdv.synth.clusters import Clusters
 from synthgen_sdv.synth.conditioning import Conditioning
 from synthgen_sdv.synth.dependencies import Dependencies
 from synthgen_sdv.synth.fast_hma import FastHMASynthesizer
+from synthgen_sdv.synth.column_loop import in_place_columns
 from synthgen_sdv.synth.fast_rounding import fast_rounding
 from synthgen_sdv.synth.marginals import keep_shares, learn_shares
 from synthgen_sdv.synth.random_states import saved_states
@@ -354,12 +355,13 @@ class FastHMA(_HMABase):
         self.count_model = bool(count_model)
 
     def _fit(self, tables: dict[str, pd.DataFrame], metadata: dict) -> None:
-        # RDT's random states without a RandomState per call, decimals learned on numpy
-        with saved_states(), fast_rounding():
+        # RDT's random states without a RandomState per call, decimals learned on numpy,
+        # transforms applied to their columns in place
+        with saved_states(), fast_rounding(), in_place_columns():
             super()._fit(tables, metadata)
 
     def _sample(self, scale: float) -> dict[str, pd.DataFrame]:
-        with saved_states(), fast_rounding():
+        with saved_states(), fast_rounding(), in_place_columns():
             return super()._sample(scale)
 
     def _make(self, metadata, table_parameters):

@@ -29,6 +29,8 @@ from rdt.transformers import AnonymizedFaker
 from rdt.transformers.base import BaseTransformer
 from sdv.multi_table.base import BaseMultiTableSynthesizer
 
+from synthgen_sdv.synth.column_loop import fit_fields
+
 
 def fit_transform(processor, data: pd.DataFrame) -> pd.DataFrame:
     """``processor.fit(data)`` then ``processor.transform(data)``, transforming once."""
@@ -49,11 +51,13 @@ def fit_transform(processor, data: pd.DataFrame) -> pd.DataFrame:
 
 
 def _fit_hyper(hyper, data: pd.DataFrame) -> pd.DataFrame:
-    """``HyperTransformer.fit`` (rdt 1.x), returning the data its transformers produced."""
+    """``HyperTransformer.fit`` (rdt 1.x), returning the data its transformers produced
+    (each transformer applied in place: ``column_loop``)."""
     hyper._validate_detect_config_called(data)
     hyper._unfit()
     hyper._input_columns = list(data.columns)
     skipped: list[str] = []  # the other columns of a multi-column field already fitted
+    fields = []
     for column in hyper._input_columns:
         if column in skipped:
             continue
@@ -62,7 +66,8 @@ def _fit_hyper(hyper, data: pd.DataFrame) -> pd.DataFrame:
             skipped.extend(col for col in field if col != column)
         else:
             field = column
-        data = hyper._fit_field_transformer(data, field, hyper.field_transformers[field])
+        fields.append((field, hyper.field_transformers[field]))
+    data = fit_fields(hyper, data, fields)
     hyper._validate_all_fields_fitted()
     hyper._fitted = True
     hyper._modified_config = False
