@@ -49,12 +49,13 @@ from synthgen_sdv.synth.arithmetic import Arithmetic
 from synthgen_sdv.synth.base import SYNTHESIZERS, Synthesizer
 from synthgen_sdv.synth.calendar import Calendar
 from synthgen_sdv.synth.clusters import Clusters
+from synthgen_sdv.synth.column_loop import in_place_columns
 from synthgen_sdv.synth.conditioning import Conditioning
 from synthgen_sdv.synth.dependencies import Dependencies
 from synthgen_sdv.synth.fast_hma import FastHMASynthesizer
-from synthgen_sdv.synth.column_loop import in_place_columns
 from synthgen_sdv.synth.fast_rounding import fast_rounding
 from synthgen_sdv.synth.marginals import keep_shares, learn_shares
+from synthgen_sdv.synth.preprocess import deferred_fakers
 from synthgen_sdv.synth.random_states import saved_states
 from synthgen_sdv.synth.repeats import Repeats
 from synthgen_sdv.synth.seeding import derive_seed
@@ -356,12 +357,12 @@ class FastHMA(_HMABase):
 
     def _fit(self, tables: dict[str, pd.DataFrame], metadata: dict) -> None:
         # RDT's random states without a RandomState per call, decimals learned on numpy,
-        # transforms applied to their columns in place
-        with saved_states(), fast_rounding(), in_place_columns():
+        # transforms applied to their columns in place, fakers built when first used
+        with saved_states(), fast_rounding(), in_place_columns(), deferred_fakers():
             super()._fit(tables, metadata)
 
     def _sample(self, scale: float) -> dict[str, pd.DataFrame]:
-        with saved_states(), fast_rounding(), in_place_columns():
+        with saved_states(), fast_rounding(), in_place_columns(), deferred_fakers():
             return super()._sample(scale)
 
     def _make(self, metadata, table_parameters):

@@ -27,9 +27,11 @@ import numpy as np
 import pandas as pd
 from rdt.transformers import AnonymizedFaker
 from rdt.transformers.base import BaseTransformer
+from rdt.transformers.pii import anonymizer as rdt_anonymizer
 from sdv.multi_table.base import BaseMultiTableSynthesizer
 
 from synthgen_sdv.synth.column_loop import fit_fields
+from synthgen_sdv.synth.swaps import Swap
 
 
 def fit_transform(processor, data: pd.DataFrame) -> pd.DataFrame:
@@ -217,14 +219,26 @@ class TablesBuiltOnce:
 class DeferredFaker:
     """Stands in for the ``Faker`` of an RDT ``AnonymizedFaker`` until it is first used.
 
-    RDT's ``reset_randomization`` (after a fit, and before every sample) builds a new
-    ``Faker`` with all its providers, about a millisecond each, and seeds it; a key whose
-    values are drawn again after sampling never uses it. Built on first use with the same
-    locales and seed, with no draw in between, it makes the same values."""
+    RDT builds a new ``Faker`` with all its providers, about a millisecond each, when it
+    builds an ``AnonymizedFaker`` (SDV builds one per key column of every table) and on every
+    ``reset_randomization`` (after a fit, and before every sample); it only seeds it
+    (``seed_instance``) before the next reset, and a key whose values are drawn again after
+    sampling never uses it. Built on first use with the same locales, and seeded with the
+    last seed given if one was (building a ``Faker`` draws nothing), it makes the same
+    values."""
 
-    def __init__(self, locales, seed):
+    _UNSEEDED = object()
+
+    def __init__(self, locales, seed=_UNSEEDED):
         self._args = (locales, seed)
         self._made = None
+
+    def seed_instance(self, seed=None) -> None:
+        """``Faker.seed_instance``: kept for when the ``Faker`` is built."""
+        if self._made is None:
+            self._args = (self._args[0], seed)
+        else:
+            self._made.seed_instance(seed)
 
     def __getattr__(self, name: str):
         if name.startswith("__") or name in ("_args", "_made"):  # copy / pickle probes
@@ -232,8 +246,25 @@ class DeferredFaker:
         if self._made is None:
             locales, seed = self._args
             self._made = faker.Faker(locales)
-            self._made.seed_instance(seed)
+            if seed is not DeferredFaker._UNSEEDED:
+                self._made.seed_instance(seed)
         return getattr(self._made, name)
+
+
+class _DeferringFaker:
+    """The ``faker`` module as RDT's anonymizer sees it in ``with deferred_fakers():``: its
+    ``Faker(locales)`` is a ``DeferredFaker``; everything else is faker's."""
+
+    def __getattr__(self, name: str):
+        return getattr(faker, name)
+
+    @staticmethod
+    def Faker(locales=None) -> DeferredFaker:
+        return DeferredFaker(locales)
+
+
+#: every ``Faker`` RDT's ``AnonymizedFaker`` builds in the block made on first use
+deferred_fakers = Swap((rdt_anonymizer, "faker", _DeferringFaker()))
 
 
 def reset_randomization(hyper) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 
 import numpy as np
@@ -234,6 +235,47 @@ def test_deferred_fakers_draw_what_rdts_eager_reset_draws():
         assert list(pickled._reverse_transform(pd.Series(np.zeros(30)))) == list(eager)
         reset_randomization(processor._hyper_transformer)
         assert list(faker_of._reverse_transform(pd.Series(np.zeros(30)))) == list(eager)
+
+
+@pytest.mark.parametrize("rule", [None, "unique"])
+def test_fakers_built_in_the_block_draw_what_eager_ones_draw(rule):
+    """An ``AnonymizedFaker`` built, fitted and drawn from inside ``deferred_fakers()`` builds
+    no ``Faker`` until it draws, and draws what one built outside draws: seeded by its fit,
+    after a reset, copied and pickled, and unseeded (sharing faker's module random)."""
+    import pickle
+    import random
+    from copy import deepcopy
+
+    import faker
+    from rdt.transformers import AnonymizedFaker
+
+    from synthgen_sdv.synth.preprocess import DeferredFaker, deferred_fakers
+
+    data = pd.DataFrame({"name": [f"n{i}" for i in range(20)]})
+    kwargs = {"function_name": "bothify", "function_kwargs": {"text": "??##"}}
+
+    def draws(inside: bool) -> list:
+        out = []
+        with deferred_fakers() if inside else contextlib.nullcontext():
+            unseeded = AnonymizedFaker(cardinality_rule=rule, **kwargs)
+            faker.Faker.seed(5)  # the module random unseeded fakers share
+            random.seed(5)
+            out.append(list(unseeded._reverse_transform(pd.Series(np.zeros(5)))))
+            fitted = AnonymizedFaker(cardinality_rule=rule, **kwargs)
+            if inside:
+                assert isinstance(fitted.faker, DeferredFaker) and fitted.faker._made is None
+            fitted.fit(data, "name")
+            if inside:
+                assert fitted.faker._made is None  # seeded, still not built
+            copied, pickled = deepcopy(fitted), pickle.loads(pickle.dumps(fitted))
+            for each in (fitted, copied, pickled):
+                out.append(list(each._reverse_transform(pd.Series(np.zeros(8)))))
+            fitted.reset_randomization()
+            out.append(list(fitted._reverse_transform(pd.Series(np.zeros(8)))))
+        return out
+
+    assert draws(inside=True) == draws(inside=False)
+    assert AnonymizedFaker().faker.__class__ is faker.Faker  # faker's own outside the block
 
 
 def test_each_table_synthesizer_is_built_once_with_its_parameters(monkeypatch):
