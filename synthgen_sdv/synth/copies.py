@@ -24,6 +24,7 @@ regenerated, ``synth.pii``); ``small_tables=0`` turns it off. Measured in
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -125,7 +126,10 @@ class SmallTableCopies:
         source = self._copy_sources[table]
         n = len(source.rows)
         picked = resample_rows(n, max(round(n * scale), 1))
-        sampled = self._finish_rows(table, source.rows.iloc[picked].reset_index(drop=True))
+        raw = source.rows.iloc[picked].reset_index(drop=True)
+        sampled = self._copied_rows(table, raw, source, picked)
+        if sampled is None:
+            sampled = self._finish_rows(table, raw)
         picked = picked[sampled.index.to_numpy()]
         # the fitted values themselves: a round trip through the processed space (quantile
         # scores, per-value shares) need not give back the exact real value
@@ -140,6 +144,48 @@ class SmallTableCopies:
             )
         self._origin[table] = picked
         return sampled.reset_index(drop=True)
+
+    def _copied_rows(self, table, raw, source, picked) -> pd.DataFrame | None:
+        """``_finish_rows(table, raw)`` as ``_copy_table`` keeps it, without reverse
+        transforming the columns it replaces with the real values: SDV's reverse transform of
+        the rows keeps its column order, makes the keys (drawn, cast and formatted as SDV
+        does) and adds the children's parameters. None where SDV would do more than that
+        (constraints, composite keys, a column the fitted values lack): ``_finish_rows``."""
+        synthesizer = self._table_synthesizers[table]
+        processor = synthesizer._data_processor
+        if (
+            processor._constraints
+            or processor._constraints_to_reverse
+            or getattr(synthesizer, "_composite_keys", None)
+            or getattr(synthesizer, "_chained_constraints", None)
+            or getattr(synthesizer, "_reject_sampling_constraints", None)
+        ):
+            return None
+        hyper = processor._hyper_transformer
+        if hyper._multi_column_fields or processor.grouped_columns_to_transformers:
+            return None
+        fields = hyper.field_transformers
+        # what SDV's reverse transform returns of the real rows processed: every column with
+        # a transformer (reversed, or anonymized if a generator's), the keys and the columns
+        # passed through, in the metadata's order
+        made = [
+            column
+            for column in processor.metadata.columns
+            if column in processor._keys or fields.get(column) is not None or column in raw.columns
+        ]
+        keep = source.values.columns
+        primary = processor._primary_key
+        if any(column != primary and column not in keep for column in made):
+            return None
+        frame = {column: source.values[column].to_numpy()[picked] for column in made}
+        if processor._keys:
+            keys = processor.generate_keys(len(raw))
+            if primary in keys:
+                frame[primary] = _as_sdv_keeps(processor, primary, keys[primary])
+        sampled = pd.DataFrame(frame, index=raw.index, columns=made)
+        input_columns = hyper._input_columns
+        extra = [c for c in raw.columns if c not in input_columns and c not in sampled]
+        return pd.concat([sampled, raw[extra]], axis=1)
 
     def _copied_parent_keys(self, table, fk, real_keys, repeat, sampled_data) -> np.ndarray:
         """For each copied row: the key of the ``repeat``-th copy (cycling) of its real parent
@@ -161,3 +207,17 @@ class SmallTableCopies:
         at = first[found] + repeat[found] % count[found]
         out[found] = sampled_keys[order[at]]
         return pd.Series(out).where(found).to_numpy()
+
+
+def _as_sdv_keeps(processor, column: str, values: pd.Series) -> pd.Series:
+    """A generated key column as SDV's ``DataProcessor.reverse_transform`` leaves it: nulls
+    dropped, cast to the real dtype (left as made where it cannot be), formatted."""
+    dtype = processor._dtypes[column]
+    if pd.api.types.is_integer_dtype(dtype) and pd.api.types.is_float_dtype(values.dtype):
+        values = values.round()
+    values = values[values.notna()].reindex(values.index)
+    with contextlib.suppress(ValueError, OverflowError):  # SDV leaves it as made
+        values = values.astype(dtype)
+    if column in processor.formatters:
+        values = processor.formatters[column].format_data(values)
+    return values
