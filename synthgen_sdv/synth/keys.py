@@ -332,10 +332,18 @@ def _unique_composite(
     free_values = df[ck.free].to_numpy(dtype=object)
     drop: list[int] = []
     changed = 0
+    # ``rng.choice(valid, size=tries, p=weights)`` as numpy draws it (the same values from the
+    # same stream), its cumulative weights made once instead of once per row
+    tries = min(REJECTION_TRIES, len(valid))
+    cdf = weights.cumsum()
+    if len(cdf):
+        cdf /= cdf[-1]
+    valid = np.asarray(valid)
     for row in np.flatnonzero(dup):
         used = taken.setdefault(group_keys[row], set())
         choice = None
-        for v in rng.choice(valid, size=min(REJECTION_TRIES, len(valid)), p=weights):
+        drawn = valid[cdf.searchsorted(rng.random(tries), side="right")] if tries else valid[:0]
+        for v in drawn:
             if v not in used:
                 choice = v
                 break

@@ -80,7 +80,7 @@ def _frames():
         yield "no fixed", pd.DataFrame({"f": rng.integers(0, 5, n)}), []
 
 
-@pytest.mark.parametrize("valid_size", [2, 6, 40])
+@pytest.mark.parametrize("valid_size", [2, 6, 40, 100])
 def test_unique_composite_equals_the_row_apply_code(valid_size):
     """The same frame, the same counts and the same draws (nulls, one row, categoricals,
     datetimes, Int64, mixed int and float, no fixed column, valid values running out)."""
@@ -91,6 +91,16 @@ def test_unique_composite_equals_the_row_apply_code(valid_size):
         want = _unique_composite_before(df, ck, valid, np.random.default_rng(1))
         pd.testing.assert_frame_equal(got[0], want[0], obj=name)
         assert got[1:] == want[1:], name
+
+
+def test_no_valid_value_left_drops_the_repeated_rows():
+    """With no value to draw from (a parent sampled no rows), every repeated combination is
+    dropped and said (the code before raised numpy's "probabilities do not sum to 1")."""
+    df = pd.DataFrame({"a": [1, 1, 2, 2, 2], "f": [0, 0, 0, 1, 1]})
+    ck = CompositeKey("t", ["a", "f"], "f", ["a"], None, np.arange(0))
+    out, dropped, changed = _unique_composite(df, ck, np.arange(0), np.random.default_rng(1))
+    assert (dropped, changed) == (2, 0)
+    assert out.to_dict("list") == {"a": [1, 2, 2], "f": [0, 0, 1]}
 
 
 def test_row_tuples_group_as_the_row_apply():
