@@ -50,6 +50,11 @@ def test_smart_date_keys_are_told_from_plain_ids():
     assert not is_smart_date_key(pd.Series(_smart(days[:25])))
     assert not is_smart_date_key(pd.Series(_smart(days[:10]) * 10))  # nine digits
     assert not is_smart_date_key(pd.Series(np.arange(1, 41)))
+    # one value no date spells, below or above the years or not a number, spoils the key
+    for stray in (5, 22010101, "x"):
+        mixed = pd.Series([*_smart(days), stray], dtype=object)
+        assert not is_smart_date_key(mixed), stray
+    assert is_smart_date_key(pd.Series([*_smart(days), None], dtype=object))  # nulls aside
     spelled = yyyymmdd_dates(pd.Series([20240229, 20230229, 19991231, 5]))
     assert spelled.isna().tolist() == [False, True, False, True]
 
