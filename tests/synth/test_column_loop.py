@@ -109,7 +109,9 @@ def _run(frame, in_place: bool):
             transformed = hyper.transform(frame)
             sub = hyper.transform_subset(frame[["amount", "kind", "when"]])
             back = hyper.reverse_transform(transformed)
-            back_sub = hyper.reverse_transform_subset(transformed[["count", "kind", "size.value0", "size.value1", "size.value2"]])
+            back_sub = hyper.reverse_transform_subset(
+                transformed[["count", "kind", "size.value0", "size.value1", "size.value2"]]
+            )
     return fitted, transformed, sub, back, back_sub, _states(hyper)
 
 
@@ -167,7 +169,7 @@ def test_columns_refuses_an_output_that_repeats_a_column():
     table = Columns(pd.DataFrame({"a": [1, 2], "b": [3, 4]}))
     with pytest.raises(ValueError, match="repeat a column"):
         table.add(np.array([5, 6]), ["b"])
-    with pytest.raises(ValueError, match="[Ll]ength"):
+    with pytest.raises(ValueError, match=r"[Ll]ength"):
         table.add(np.array([5, 6, 7]), ["c"])
     table.drop(["a"])
     table.add(pd.Series([5, 6], index=[9, 8]), ["a"])  # by position, as RDT's set_index
