@@ -4,8 +4,9 @@ RDT's ``BaseTransformer.transform`` and ``reverse_transform`` copy the whole tab
 transformer's columns and concatenate its output: every transformer costs a copy of every
 column, so a table's transform is quadratic in its columns (a 100-column table of 1M rows
 copies 100 times 800 MB) and most of a small table's transform is pandas' per-call overhead.
-Here the table is copied once, and each transformer's columns are taken out of it and its
-output put back, in place. The rest is RDT's to the letter: the same private methods
+Here the table is a dict of its columns (``Columns``): each transformer's columns are taken
+out (a copy of them, as RDT hands them over) and its outputs added, the other columns are not
+touched, and the frame is built once at the end. The rest is RDT's to the letter: the same private methods
 (``_get_columns_data``, ``_transform``, ``_reverse_transform``) under the same random states,
 the same skip rules, the same ``missing_value_generation`` warning, outputs added at the end
 as ``_add_columns_to_data`` adds them, and the same final column order. A transformer class
