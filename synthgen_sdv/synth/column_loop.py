@@ -6,11 +6,13 @@ column, so a table's transform is quadratic in its columns (a 100-column table o
 copies 100 times 800 MB) and most of a small table's transform is pandas' per-call overhead.
 Here the table is a dict of its columns (``Columns``): each transformer's columns are taken
 out (a copy of them, as RDT hands them over) and its outputs added, the other columns are not
-touched, and the frame is built once at the end. The rest is RDT's to the letter: the same private methods
-(``_get_columns_data``, ``_transform``, ``_reverse_transform``) under the same random states,
-the same skip rules, the same ``missing_value_generation`` warning, outputs added at the end
-as ``_add_columns_to_data`` adds them, and the same final column order. A transformer class
-that overrides ``transform`` or ``reverse_transform`` keeps its own (RDT's own classes do not).
+touched, and the frame is built once at the end. numpy's global random state is saved once
+for the loop and put back after it (``random_states.HeldState``), not around every call. The
+rest is RDT's to the letter: the same private methods (``_get_columns_data``, ``_transform``,
+``_reverse_transform``), each drawing from its transformer's own state, the same skip rules,
+the same ``missing_value_generation`` warning, outputs added at the end as
+``_add_columns_to_data`` adds them, and the same final column order. A transformer class that
+overrides ``transform`` or ``reverse_transform`` keeps its own (RDT's own classes do not).
 
 ``in_place_columns``: ``HyperTransformer._transform`` and ``_reverse_transform`` replaced for the
 block (our synthesizer's fit and sample); ``fit_field`` is ``_fit_field_transformer``'s walk.
@@ -29,19 +31,11 @@ from rdt.errors import InvalidDataError
 from rdt.transformers import base as rdt_base
 from rdt.transformers.base import BaseMultiColumnTransformer, BaseTransformer
 
+from synthgen_sdv.synth.random_states import HeldState
 from synthgen_sdv.synth.swaps import Swap
 
 _RDT_TRANSFORM = BaseTransformer.transform
 _RDT_REVERSE = BaseTransformer.reverse_transform
-
-
-def _states(transformer, method: str):
-    """RDT's ``@random_state`` for ``method``: the transformer's own state while it draws."""
-    if transformer.random_states is None:
-        return nullcontext()
-    return rdt_base.set_random_states(
-        transformer.random_states, method, transformer.set_random_state
-    )
 
 
 class Columns:
@@ -49,12 +43,23 @@ class Columns:
     transformer's columns are taken out and its outputs added at the end, the others not
     copied. A frame of it shares the columns (``copy=False`` on one index: no alignment)."""
 
-    def __init__(self, data: pd.DataFrame):
+    def __init__(self, data: pd.DataFrame, held: HeldState | None = None):
         if data.columns.has_duplicates:
             repeated = sorted(map(str, data.columns[data.columns.duplicated()]))
             raise ValueError(f"repeated column names: {repeated}")
         self.index = data.index
         self.series = {column: data[column] for column in data.columns}
+        self.held = held  # numpy's global state, held for the transformers' calls on it
+
+    def states(self, transformer, method: str):
+        """RDT's ``@random_state`` for one call: the transformer's own state while it runs."""
+        if self.held is not None:
+            return self.held.of(transformer, method)
+        if transformer.random_states is None:
+            return nullcontext()
+        return rdt_base.set_random_states(
+            transformer.random_states, method, transformer.set_random_state
+        )
 
     def __contains__(self, column) -> bool:
         return column in self.series
@@ -114,7 +119,7 @@ def transform(transformer, table: Columns) -> None:
     columns = transformer.columns
     if any(column not in table for column in columns):
         return
-    with _states(transformer, "transform"):
+    with table.states(transformer, "transform"):
         output = transformer._transform(table.get(columns))
     table.drop(columns)
     table.add(output, transformer.output_columns)
@@ -128,7 +133,7 @@ def reverse_transform(transformer, table: Columns) -> None:
     outputs = transformer.output_columns
     if any(column not in table for column in outputs):
         return
-    with _states(transformer, "reverse_transform"):
+    with table.states(transformer, "reverse_transform"):
         columns_data = table.get(outputs)
         generation = transformer.missing_value_generation
         if generation is not None and pd.isna(columns_data).any().any():
@@ -151,7 +156,7 @@ def reverse_transform(transformer, table: Columns) -> None:
 def _replace(table: Columns, data: pd.DataFrame) -> None:
     """``table`` becomes ``data`` (what a transformer's own ``transform`` returned)."""
     new = Columns(data)
-    table.index, table.series = new.index, new.series
+    table.index, table.series = new.index, new.series  # the held state stays
 
 
 def fit_field(hyper, table: Columns, field, transformer) -> None:
@@ -173,10 +178,11 @@ def fit_field(hyper, table: Columns, field, transformer) -> None:
 
 def fit_fields(hyper, data: pd.DataFrame, fields) -> pd.DataFrame:
     """``fit_field`` over ``fields`` (field, transformer); the frame they leave."""
-    table = Columns(data)
-    for field, transformer in fields:
-        fit_field(hyper, table, field, transformer)
-    return table.frame(copy=True)
+    with HeldState() as held:
+        table = Columns(data, held)
+        for field, transformer in fields:
+            fit_field(hyper, table, field, transformer)
+        return table.frame(copy=True)
 
 
 def _hyper_transform(self, data, prevent_subset):
@@ -198,9 +204,10 @@ def _hyper_transform(self, data, prevent_subset):
             "Unexpected column names in the data you are trying to transform: "
             f"{unknown_columns}. Use 'get_config()' to see the acceptable column names."
         )
-    table = Columns(data)
-    for transformer in self._transformers_sequence:
-        transform(transformer, table)
+    with HeldState() as held:
+        table = Columns(data, held)
+        for transformer in self._transformers_sequence:
+            transform(transformer, table)
     return table.frame(self._subset(self._output_columns, list(table.series)), copy=True)
 
 
@@ -222,13 +229,14 @@ def _hyper_reverse(self, data, prevent_subset):
                 "You must provide a transformed dataset with all the columns from the "
                 "original data."
             )
-    table = Columns(data)
-    for transformer in reversed(self._transformers_sequence):
-        if not prevent_subset:
-            outputs = transformer.get_output_columns()
-            if not outputs or not set(outputs).issubset(table.series):
-                continue
-        reverse_transform(transformer, table)
+    with HeldState() as held:
+        table = Columns(data, held)
+        for transformer in reversed(self._transformers_sequence):
+            if not prevent_subset:
+                outputs = transformer.get_output_columns()
+                if not outputs or not set(outputs).issubset(table.series):
+                    continue
+            reverse_transform(transformer, table)
     return table.frame(self._subset(self._input_columns, list(table.series)), copy=True)
 
 

@@ -91,20 +91,31 @@ def _rdt_fit(hyper, data):
     return data
 
 
-def _states(hyper) -> list:
+def _states(hyper, stateless: str | None = None) -> list:
     out = []
     for transformer in hyper._transformers_sequence:
+        if transformer.random_states is None:
+            continue
         for method in ("transform", "reverse_transform"):
             state = transformer.random_states[method].get_state()
             out.append((state[0], state[1].tobytes(), *state[2:]))
     return out
 
 
-def _run(frame, in_place: bool):
+def _global() -> tuple:
+    state = np.random.get_state()
+    return (state[0], state[1].tobytes(), *state[2:])
+
+
+def _run(frame, in_place: bool, stateless: str | None = None):
     hyper = _hyper(frame)
+    np.random.seed(11)
+    np.random.normal()  # a cached gaussian in the global state too
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fitted = _fit_hyper(hyper, frame) if in_place else _rdt_fit(hyper, frame)
+        if stateless:  # RDT calls such a transformer on the global state as it is
+            hyper.field_transformers[stateless].random_states = None
         with in_place_columns() if in_place else saved_states():
             transformed = hyper.transform(frame)
             sub = hyper.transform_subset(frame[["amount", "kind", "when"]])
@@ -112,7 +123,7 @@ def _run(frame, in_place: bool):
             back_sub = hyper.reverse_transform_subset(
                 transformed[["count", "kind", "size.value0", "size.value1", "size.value2"]]
             )
-    return fitted, transformed, sub, back, back_sub, _states(hyper)
+    return fitted, transformed, sub, back, back_sub, (_states(hyper, stateless), _global())
 
 
 @pytest.mark.parametrize(
@@ -128,6 +139,18 @@ def test_same_frames_and_states_as_rdt(index):
     assert mine[-1] == theirs[-1]
     assert list(mine[3].columns) == list(frame.columns)  # every column came back, in order
     assert mine[3]["empty"].isna().all()
+
+
+@pytest.mark.parametrize("stateless", ["kind", "flag", "price"])
+def test_a_transformer_without_states_draws_from_the_global_state_as_rdt_does(stateless):
+    """One transformer that draws (category positions, nulls) has no states: its draws come
+    from numpy's global state and advance it, in the loop held once as in RDT's own."""
+    frame = _table()
+    mine = _run(frame, in_place=True, stateless=stateless)
+    theirs = _run(frame, in_place=False, stateless=stateless)
+    for a, b in zip(mine[:-1], theirs[:-1], strict=True):
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert mine[-1] == theirs[-1]
 
 
 def test_input_frame_is_not_changed():
