@@ -2,6 +2,6 @@
 
 import sys
 
-from synthgen_sdv.cli import main
+from synthgen_sdv.cli import run
 
-sys.exit(main())
+sys.exit(run())

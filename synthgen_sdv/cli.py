@@ -21,6 +21,7 @@ from typing import Any
 from synthgen_sdv.commands import COMMAND_MODULES
 from synthgen_sdv.core.errors import SynthgenError
 from synthgen_sdv.core.progress import capture_third_party, console_err, set_verbose
+from synthgen_sdv.core.startup import leave_out_torch
 from synthgen_sdv.core.version import __version__
 
 VERBOSE_HELP = "more detail: every check, sub-step and third-party message, and tracebacks"
@@ -90,6 +91,12 @@ def _signals_as_interrupts() -> Iterator[None]:
         for signum, old in previous.items():
             signal.signal(signum, old)
         _HANDLER.pop("fn", None)
+
+
+def run() -> int:
+    """The command-line process: ``main``, torch left out until needed (``core.startup``)."""
+    leave_out_torch()
+    return main()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,6 +17,7 @@ import networkx as nx
 import numpy as np
 
 from synthgen_sdv.core.errors import InputError, MissingExtraError
+from synthgen_sdv.core.startup import allow_torch
 from synthgen_sdv.io import files, layout
 from synthgen_sdv.io.reader import read_json
 from synthgen_sdv.lineage.faults import FAULTS
@@ -340,6 +341,7 @@ def load_graph(graph_path: str | Path) -> nx.MultiDiGraph:
 
 def to_pyg(prefix: str | Path):
     """A torch_geometric HeteroData from the exported arrays (needs the ``pyg`` extra)."""
+    allow_torch()
     try:
         import torch
         from torch_geometric.data import HeteroData

@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from synthgen_sdv.core.errors import MissingExtraError, SynthgenError
+from synthgen_sdv.core.startup import allow_torch
 from synthgen_sdv.synth.base import SYNTHESIZERS, Synthesizer
 from synthgen_sdv.synth.seeding import derive_seed
 
@@ -53,6 +54,7 @@ PURPOSE = "The 'mostly' synthesizer"
 
 def import_mostly():
     """``mostlyai.sdk.MostlyAI``, or an error that says how to get it."""
+    allow_torch()  # MOSTLY AI trains with torch
     if importlib.util.find_spec("mostlyai") is None or (
         importlib.util.find_spec("mostlyai.sdk") is None
     ):
