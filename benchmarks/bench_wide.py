@@ -108,9 +108,10 @@ def child(folder: str, mode: str) -> dict:
     start = time.process_time()
     sampled = sample(fitted, 1.0)
     sample_cpu = time.process_time() - start
-    hashes = {
+    hashes = {  # column names and dtypes, then every value
         name: hashlib.sha256(
-            pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()
+            repr(list(frame.dtypes.items())).encode()
+            + pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()
         ).hexdigest()[:16]
         for name, frame in sorted(sampled.tables.items())
     }

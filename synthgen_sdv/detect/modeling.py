@@ -290,7 +290,7 @@ def is_smart_date_key(values: pd.Series) -> bool:
         return False
     number = pd.to_numeric(known, errors="coerce")
     low, high = SMART_YEARS[0] * 10000 + 101, SMART_YEARS[1] * 10000 + 1231
-    if not low <= number.min() <= number.max() <= high:  # NaN: False too
+    if not low <= number.min() <= number.max() <= high:  # (values that are no number: below)
         return False  # a value no date spells (most keys: 1, 2, 3, ...)
     dates = yyyymmdd_dates(known)
     return bool(dates.notna().all()) and dates.dt.to_period("M").nunique() >= 2
@@ -362,8 +362,8 @@ def placeholder_columns(tables: dict[str, pd.DataFrame], keys: set[tuple[str, st
             if (name, col) in keys or frame[col].dtype != object:
                 continue
             values = frame[col].dropna()
-            if not len(values) or not str(values.iloc[0]).startswith(PLACEHOLDER):
-                continue  # one value that is not a placeholder is enough
+            if not len(values) or not values.iloc[:1].astype(str).str.startswith(PLACEHOLDER).all():
+                continue  # the first value is no placeholder: not all of them are
             if values.astype(str).str.startswith(PLACEHOLDER).all():
                 found.append(f"{name}.{col}")
     return found

@@ -22,13 +22,11 @@ The frames are equal, dtypes included, to RDT's (``tests/synth/test_column_loop.
 from __future__ import annotations
 
 import warnings
-from contextlib import nullcontext
 
 import numpy as np
 import pandas as pd
 from rdt import HyperTransformer
 from rdt.errors import InvalidDataError
-from rdt.transformers import base as rdt_base
 from rdt.transformers.base import BaseMultiColumnTransformer, BaseTransformer
 
 from synthgen_sdv.synth.random_states import HeldState
@@ -43,7 +41,7 @@ class Columns:
     transformer's columns are taken out and its outputs added at the end, the others not
     copied. A frame of it shares the columns (``copy=False`` on one index: no alignment)."""
 
-    def __init__(self, data: pd.DataFrame, held: HeldState | None = None):
+    def __init__(self, data: pd.DataFrame, held: HeldState):
         if data.columns.has_duplicates:
             repeated = sorted(map(str, data.columns[data.columns.duplicated()]))
             raise ValueError(f"repeated column names: {repeated}")
@@ -53,13 +51,7 @@ class Columns:
 
     def states(self, transformer, method: str):
         """RDT's ``@random_state`` for one call: the transformer's own state while it runs."""
-        if self.held is not None:
-            return self.held.of(transformer, method)
-        if transformer.random_states is None:
-            return nullcontext()
-        return rdt_base.set_random_states(
-            transformer.random_states, method, transformer.set_random_state
-        )
+        return self.held.of(transformer, method)
 
     def __contains__(self, column) -> bool:
         return column in self.series
@@ -90,7 +82,7 @@ class Columns:
         added at the end, by position."""
         if not names:
             return
-        single = len(names) == 1
+        single = len(names) == 1 and len(output) > 0  # no rows: pandas' dtypes, below
         if single and isinstance(output, pd.Series) and output.name in (None, names[0]):
             outputs = [output]
         elif single and isinstance(output, np.ndarray) and output.ndim == 1:
@@ -114,7 +106,8 @@ class Columns:
 def transform(transformer, table: Columns) -> None:
     """``transformer.transform`` on ``table``, in place."""
     if type(transformer).transform is not _RDT_TRANSFORM:
-        _replace(table, transformer.transform(table.frame()))
+        with table.held.around(transformer):
+            _replace(table, transformer.transform(table.frame()))
         return
     columns = transformer.columns
     if any(column not in table for column in columns):
@@ -128,7 +121,8 @@ def transform(transformer, table: Columns) -> None:
 def reverse_transform(transformer, table: Columns) -> None:
     """``transformer.reverse_transform`` on ``table``, in place."""
     if type(transformer).reverse_transform is not _RDT_REVERSE:
-        _replace(table, transformer.reverse_transform(table.frame()))
+        with table.held.around(transformer):
+            _replace(table, transformer.reverse_transform(table.frame()))
         return
     outputs = transformer.output_columns
     if any(column not in table for column in outputs):
@@ -155,8 +149,8 @@ def reverse_transform(transformer, table: Columns) -> None:
 
 def _replace(table: Columns, data: pd.DataFrame) -> None:
     """``table`` becomes ``data`` (what a transformer's own ``transform`` returned)."""
-    new = Columns(data)
-    table.index, table.series = new.index, new.series  # the held state stays
+    new = Columns(data, table.held)
+    table.index, table.series = new.index, new.series
 
 
 def fit_field(hyper, table: Columns, field, transformer) -> None:
@@ -165,10 +159,11 @@ def fit_field(hyper, table: Columns, field, transformer) -> None:
         hyper._add_field_to_set(field, hyper._fitted_fields)
         hyper._output_columns.append(field)
         return
-    if isinstance(transformer, BaseMultiColumnTransformer):
-        transformer.fit(table.frame(), hyper._get_columns_to_sdtypes(field))
-    else:
-        transformer.fit(table.frame(), field)
+    with table.held.around(transformer):
+        if isinstance(transformer, BaseMultiColumnTransformer):
+            transformer.fit(table.frame(), hyper._get_columns_to_sdtypes(field))
+        else:
+            transformer.fit(table.frame(), field)
     hyper._transformers_sequence.append(transformer)
     transform(transformer, table)
     for column, following in transformer.get_next_transformers().items():

@@ -119,8 +119,8 @@ class SmallTableCopies:
         )
 
     def _copy_table(self, table: str, sampled_data: dict, scale: float) -> pd.DataFrame:
-        """``table``'s real rows, each ``scale`` times, reverse-transformed as HMA's draws
-        are, with every foreign key pointing at a copy of the real parent row."""
+        """``table``'s real rows, each ``scale`` times, with new primary keys made as HMA makes
+        them and every foreign key pointing at a copy of the real parent row."""
         if self._origin is None:
             self._origin = {}
         source = self._copy_sources[table]
@@ -211,13 +211,12 @@ class SmallTableCopies:
 
 def _as_sdv_keeps(processor, column: str, values: pd.Series) -> pd.Series:
     """A generated key column as SDV's ``DataProcessor.reverse_transform`` leaves it: nulls
-    dropped, cast to the real dtype (left as made where it cannot be), formatted."""
+    dropped, cast to the real dtype (left as made where it cannot be). SDV keeps no formatter
+    for a primary key (``_fit_formatters`` skips it)."""
     dtype = processor._dtypes[column]
     if pd.api.types.is_integer_dtype(dtype) and pd.api.types.is_float_dtype(values.dtype):
         values = values.round()
     values = values[values.notna()].reindex(values.index)
     with contextlib.suppress(ValueError, OverflowError):  # SDV leaves it as made
         values = values.astype(dtype)
-    if column in processor.formatters:
-        values = processor.formatters[column].format_data(values)
     return values

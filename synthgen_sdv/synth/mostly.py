@@ -142,6 +142,13 @@ class MostlyTables(Synthesizer):
         import_mostly()  # fail before any preparation work when the extra is missing
         return super().fit(tables, metadata, modeled)
 
+    def sample(self, scale: float = 1.0, seed: int | None = None) -> dict[str, pd.DataFrame]:
+        """Import MOSTLY AI (and so torch) first: the seeding around the draw seeds torch only
+        if it is imported, and a command-line process loads it only when asked
+        (``core.startup``)."""
+        import_mostly()
+        return super().sample(scale, seed)
+
     # ------------------------------------------------------------------ fit
     def _fit(self, tables: dict[str, pd.DataFrame], metadata: dict) -> None:
         rels = _relationships(metadata)

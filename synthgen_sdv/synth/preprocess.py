@@ -227,28 +227,29 @@ class DeferredFaker:
     last seed given if one was (building a ``Faker`` draws nothing), it makes the same
     values."""
 
-    _UNSEEDED = object()
-
-    def __init__(self, locales, seed=_UNSEEDED):
-        self._args = (locales, seed)
+    def __init__(self, locales, seed=None, seeded: bool = True):
+        self._args = (locales, seed, seeded)
         self._made = None
 
     def seed_instance(self, seed=None) -> None:
         """``Faker.seed_instance``: kept for when the ``Faker`` is built."""
         if self._made is None:
-            self._args = (self._args[0], seed)
+            self._args = (self._args[0], seed, True)
         else:
             self._made.seed_instance(seed)
 
     def __getattr__(self, name: str):
         if name.startswith("__") or name in ("_args", "_made"):  # copy / pickle probes
             raise AttributeError(name)
+        return getattr(self._make(), name)
+
+    def _make(self):
         if self._made is None:
-            locales, seed = self._args
+            locales, seed, seeded = self._args
             self._made = faker.Faker(locales)
-            if seed is not DeferredFaker._UNSEEDED:
+            if seeded:  # an unseeded Faker shares faker's module random
                 self._made.seed_instance(seed)
-        return getattr(self._made, name)
+        return self._made
 
 
 class _DeferringFaker:
@@ -260,7 +261,7 @@ class _DeferringFaker:
 
     @staticmethod
     def Faker(locales=None) -> DeferredFaker:
-        return DeferredFaker(locales)
+        return DeferredFaker(locales, seeded=False)
 
 
 #: every ``Faker`` RDT's ``AnonymizedFaker`` builds in the block made on first use

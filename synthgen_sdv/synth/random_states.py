@@ -16,6 +16,9 @@ does, which is all RDT asks of it, so a transformer holding one works under RDT'
 well. The global state goes through the same ``get_state`` / ``set_state`` calls in the same
 order, so every draw is the same (tested in ``tests/synth/test_random_states.py``).
 
+``HeldState``: numpy's global state saved once for a loop of transformer calls
+(``synth.column_loop``) instead of around each call.
+
 ``saved_states()``: RDT's ``set_random_states``, ``BaseTransformer._set_seed`` and
 ``BaseTransformer.reset_randomization`` (which subclasses' own resets call first) replaced for
 the duration of the block (our synthesizer's fit and sample), RDT's own outside it; and a deep
@@ -27,7 +30,7 @@ from __future__ import annotations
 import copy
 import datetime
 import hashlib
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import numpy as np
 import pandas as pd
@@ -91,7 +94,8 @@ class HeldState:
     and restores it around every call (numpy copies MT19937's 624 words one at a time, about
     0.1 ms each way). Nothing draws between the calls, so each call still draws from its
     transformer's own state, which keeps the state the call leaves, as RDT's does; a
-    transformer without states draws from the global state as it would be."""
+    transformer without states draws from the global state as it would be (``of`` for the
+    calls the loop makes, ``around`` for the ones RDT wraps itself)."""
 
     def __enter__(self) -> HeldState:
         self._original = _GLOBAL.get_state()
@@ -107,13 +111,8 @@ class HeldState:
         """The block of one call: ``transformer``'s state for ``method`` in force."""
         states = transformer.random_states
         if states is None:  # RDT calls it on the global state itself
-            if self._changed:
-                _GLOBAL.set_state(self._original)
-                self._changed = False
-            try:
+            with self._as_is():
                 yield
-            finally:
-                self._original = _GLOBAL.get_state()
             return
         _GLOBAL.set_state(states[method].get_state())
         self._changed = True
@@ -121,6 +120,24 @@ class HeldState:
             yield
         finally:
             transformer.set_random_state(SavedState(_GLOBAL.get_state()), method)
+
+    def around(self, transformer):
+        """The block of a call RDT's ``@random_state`` wraps itself (``fit``, a transformer's
+        own ``transform``): with states it keeps the global state as it finds it; without,
+        it draws from the global state as it would be."""
+        return self._as_is() if transformer.random_states is None else nullcontext()
+
+    @contextmanager
+    def _as_is(self):
+        """The global state as it would be without the hold, and what the block leaves in it
+        kept as such."""
+        if self._changed:
+            _GLOBAL.set_state(self._original)
+            self._changed = False
+        try:
+            yield
+        finally:
+            self._original = _GLOBAL.get_state()
 
 
 # values a Series made from an object row may turn into dates (``NaN`` beside a date: ``NaT``)

@@ -14,6 +14,7 @@ def test_only_columns_of_nothing_but_placeholders_are_found():
             {
                 "t_id": ["sdv-id-a", "sdv-id-b", "sdv-id-c"],  # a key: not asked about
                 "token": [None, "sdv-id-1", "sdv-id-2"],  # nulls aside, all placeholders
+                "raw": [b"sdv-id-1", b"sdv-id-2", None],  # bytes, read as text
                 "first_real": ["x", "sdv-id-1", "sdv-id-2"],
                 "last_real": ["sdv-id-1", "sdv-id-2", "x"],
                 "empty": [None, None, None],
@@ -21,4 +22,4 @@ def test_only_columns_of_nothing_but_placeholders_are_found():
             }
         )
     }
-    assert placeholder_columns(tables, {("t", "t_id")}) == ["t.token"]
+    assert placeholder_columns(tables, {("t", "t_id")}) == ["t.token", "t.raw"]

@@ -25,7 +25,7 @@ from synthgen_sdv.synth import column_loop
 from synthgen_sdv.synth.column_loop import Columns, in_place_columns
 from synthgen_sdv.synth.encoders import QuantileNormalizer
 from synthgen_sdv.synth.preprocess import _fit_hyper
-from synthgen_sdv.synth.random_states import saved_states
+from synthgen_sdv.synth.random_states import HeldState, saved_states
 from synthgen_sdv.synth.swaps import Swap
 from synthgen_sdv.synth.treatment import NormalUniformEncoder, QuantileDatetime
 
@@ -73,8 +73,9 @@ def _hyper(frame: pd.DataFrame) -> HyperTransformer:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         hyper.detect_initial_config(frame)
-        hyper.update_sdtypes({"name": "pii"})
-        hyper.update_transformers(_transformers())
+        if "name" in frame:
+            hyper.update_sdtypes({"name": "pii"})
+        hyper.update_transformers({k: v for k, v in _transformers().items() if k in frame})
     return hyper
 
 
@@ -91,7 +92,7 @@ def _rdt_fit(hyper, data):
     return data
 
 
-def _states(hyper, stateless: str | None = None) -> list:
+def _states(hyper) -> list:
     out = []
     for transformer in hyper._transformers_sequence:
         if transformer.random_states is None:
@@ -123,7 +124,7 @@ def _run(frame, in_place: bool, stateless: str | None = None):
             back_sub = hyper.reverse_transform_subset(
                 transformed[["count", "kind", "size.value0", "size.value1", "size.value2"]]
             )
-    return fitted, transformed, sub, back, back_sub, (_states(hyper, stateless), _global())
+    return fitted, transformed, sub, back, back_sub, (_states(hyper), _global())
 
 
 @pytest.mark.parametrize(
@@ -151,6 +152,56 @@ def test_a_transformer_without_states_draws_from_the_global_state_as_rdt_does(st
     for a, b in zip(mine[:-1], theirs[:-1], strict=True):
         pd.testing.assert_frame_equal(a, b, check_exact=True)
     assert mine[-1] == theirs[-1]
+
+
+class _DrawsInFit(FloatFormatter):
+    """A transformer whose fit draws from numpy's global state."""
+
+    def _fit(self, data):
+        super()._fit(data)
+        self.drawn = np.random.random()
+
+
+def test_a_fit_without_states_draws_from_the_global_state_as_rdt_does():
+    frame = _table()
+    outs = []
+    for in_place in (True, False):
+        hyper = _hyper(frame)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            hyper.update_transformers({"count": _DrawsInFit()})
+        hyper.field_transformers["count"].random_states = None
+        np.random.seed(3)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = _fit_hyper(hyper, frame) if in_place else _rdt_fit(hyper, frame)
+        outs.append((out, hyper.field_transformers["count"].drawn, _global()))
+    pd.testing.assert_frame_equal(outs[0][0], outs[1][0], check_exact=True)
+    assert outs[0][1:] == outs[1][1:]
+
+
+@pytest.mark.parametrize("rows", [0, 1])
+def test_no_rows_and_one_row_give_rdts_frames(rows):
+    """No rows: pandas makes an unnamed empty output an object column; RDT's dtypes kept.
+    (Without the generated column, which makes its fitted number of rows for no rows, and
+    then RDT's loop and ours both raise.)"""
+    frame = _table().drop(columns="name")
+    outs = []
+    for in_place in (True, False):
+        hyper = _hyper(frame)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _fit_hyper(hyper, frame) if in_place else _rdt_fit(hyper, frame)
+            with in_place_columns() if in_place else saved_states():
+                transformed = hyper.transform(frame)
+                outs.append(
+                    (
+                        hyper.transform(frame.iloc[:rows]),
+                        hyper.reverse_transform(transformed.iloc[:rows]),
+                    )
+                )
+    for a, b in zip(*outs, strict=True):
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
 
 
 def test_input_frame_is_not_changed():
@@ -189,7 +240,7 @@ def test_own_transform_is_kept():
 
 
 def test_columns_refuses_an_output_that_repeats_a_column():
-    table = Columns(pd.DataFrame({"a": [1, 2], "b": [3, 4]}))
+    table = Columns(pd.DataFrame({"a": [1, 2], "b": [3, 4]}), HeldState())
     with pytest.raises(ValueError, match="repeat a column"):
         table.add(np.array([5, 6]), ["b"])
     with pytest.raises(ValueError, match=r"[Ll]ength"):

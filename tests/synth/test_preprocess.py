@@ -241,7 +241,8 @@ def test_deferred_fakers_draw_what_rdts_eager_reset_draws():
 def test_fakers_built_in_the_block_draw_what_eager_ones_draw(rule):
     """An ``AnonymizedFaker`` built, fitted and drawn from inside ``deferred_fakers()`` builds
     no ``Faker`` until it draws, and draws what one built outside draws: seeded by its fit,
-    after a reset, copied and pickled, and unseeded (sharing faker's module random)."""
+    after a reset, copied and pickled, and unseeded (sharing faker's module random; a copy
+    or pickle of an unseeded one draws too)."""
     import pickle
     import random
     from copy import deepcopy
@@ -258,6 +259,8 @@ def test_fakers_built_in_the_block_draw_what_eager_ones_draw(rule):
         out = []
         with deferred_fakers() if inside else contextlib.nullcontext():
             unseeded = AnonymizedFaker(cardinality_rule=rule, **kwargs)
+            for each in (deepcopy(unseeded), pickle.loads(pickle.dumps(unseeded))):
+                assert len(each._reverse_transform(pd.Series(np.zeros(5)))) == 5  # draws
             faker.Faker.seed(5)  # the module random unseeded fakers share
             random.seed(5)
             out.append(list(unseeded._reverse_transform(pd.Series(np.zeros(5)))))
