@@ -28,7 +28,7 @@ from scipy import special, stats
 from sdv.single_table import GaussianCopulaSynthesizer
 from sdv.single_table.utils import flatten_dict
 
-from synthgen_sdv.synth.fastmath import serial_blas, truncnorm_cdf, truncnorm_ppf
+from synthgen_sdv.synth.fastmath import pearson, serial_blas, truncnorm_cdf, truncnorm_ppf
 from synthgen_sdv.synth.preprocess import fit_transform
 
 EPSILON = float(np.finfo(np.float32).eps)  # copulas.utils.EPSILON
@@ -78,10 +78,11 @@ class FastGaussianMultivariate(GaussianMultivariate):
     _factor: tuple | None = None
 
     def _get_correlation(self, X):
-        """copulas' correlation of the normal scores; its condition number from the
-        eigenvalues (a symmetric matrix: the same number, at a third of an SVD's cost)."""
+        """copulas' correlation of the normal scores (``pearson``: one matrix product for a
+        wide table); its condition number from the eigenvalues (a symmetric matrix: the same
+        number, at a third of an SVD's cost)."""
         result = self._transform_to_normal(X)
-        correlation = np.nan_to_num(pd.DataFrame(data=result).corr().to_numpy(), nan=0.0)
+        correlation = np.nan_to_num(pearson(np.asarray(result, dtype=float)), nan=0.0)
         k = correlation.shape[0]
         if k and len(result) <= k:  # rank <= rows - 1 < k: singular, no need to decompose
             correlation = correlation + np.identity(k) * EPSILON

@@ -14,6 +14,9 @@ it from that same hash, so the fit's transform and the later one make the same d
 the same values; the index is the primary key, as ``DataProcessor.transform`` sets it.
 Anything outside that case (an empty table, columns the metadata does not list) goes
 through SDV's two calls.
+
+``deferred_fakers``: every ``Faker`` RDT's ``AnonymizedFaker`` builds (one per key column of
+every table) is a ``DeferredFaker``, built when first drawn from.
 """
 
 from __future__ import annotations

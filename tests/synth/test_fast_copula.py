@@ -13,6 +13,7 @@ from scipy import stats
 from sdv.metadata import Metadata
 from sdv.multi_table import HMASynthesizer
 
+from synthgen_sdv.synth import fastmath
 from synthgen_sdv.synth.fast_copula import (
     FastGaussianMultivariate,
     MomentCopulaSynthesizer,
@@ -38,8 +39,11 @@ def _frame(n: int = 300, seed: int = 1) -> pd.DataFrame:
     )
 
 
+@pytest.mark.parametrize("wide", [False, True])  # True: the one-product correlation
 @pytest.mark.parametrize("rows", [300, 8])  # 8 rows of 30 columns: a singular matrix
-def test_correlation_equals_copulas(rows):
+def test_correlation_equals_copulas(rows, wide, monkeypatch):
+    if wide:
+        monkeypatch.setattr(fastmath, "WIDE_CORRELATION", 0)
     rng = np.random.default_rng(rows)
     data = pd.DataFrame(rng.normal(size=(rows, 30))).add_prefix("c")
     data["c1"] = data["c0"] * 2  # perfectly correlated pair

@@ -1,6 +1,7 @@
 """The array closed forms of the truncated normal agree with scipy's, tails included."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -115,3 +116,21 @@ def test_as_datetime_is_pd_to_datetime():
     copy = as_datetime(stamps)
     copy.iloc[0] = pd.NaT  # a copy: the caller's column is left alone
     assert stamps.iloc[0] == pd.Timestamp("2015-06-01 10:00:01")
+
+
+def test_pearson_is_pandas_corr_narrow_exactly_and_wide_to_rounding(monkeypatch):
+    """Below ``WIDE_CORRELATION`` pandas' own numbers; above, one matrix product equal to
+    them within 1e-13, with NaN for a constant column where pandas has it."""
+    from synthgen_sdv.synth import fastmath
+
+    rng = np.random.default_rng(4)
+    values = rng.normal(size=(300, 60))
+    values[:, 5] = 3.0  # constant
+    values[:, 7] = values[:, 6] * -2.0  # perfectly (anti-)correlated
+    want = pd.DataFrame(values).corr().to_numpy()
+    assert np.array_equal(fastmath.pearson(values), want, equal_nan=True)
+    monkeypatch.setattr(fastmath, "WIDE_CORRELATION", 0)
+    got = fastmath.pearson(values)
+    assert np.array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-13)
+    assert got[7, 6] == pytest.approx(-1.0, abs=1e-15)
