@@ -1,16 +1,18 @@
-"""Wide tables: `hma` fit + sample CPU and peak memory, RDT's transform loops against ours.
+"""Wide tables: `hma` fit + sample CPU and peak memory, this tree against a base commit.
 
-RDT's ``HyperTransformer`` applies each column's transformer to a copy of the whole table, so
-transforming a table is quadratic in its columns; ``synth.column_loop`` applies them in place.
-This script builds a two-table database (``accounts`` -> ``events``, ``events`` with W columns
-of every kind: numbers with and without nulls, integers, categories, dates, flags), writes it
-as CSV and runs ``runs.fit_sample.fit`` then ``runs.sample.sample`` on it, as
-``fit-sample --data-dir`` does, in a fresh process per cell, with ``column_loop`` in force
-(``in place``) and with RDT's own loops (``rdt``: the swap emptied, as the equality test
-``tests/synth/test_column_loop.py`` does). Both give the same tables; the script checks it
-(a hash of every sampled table). Writes reports/wide.md and reports/wide.json.
+RDT's ``HyperTransformer`` applies each column's transformer to a copy of the whole table (so a
+table's transform is quadratic in its columns), and a copula's correlation was pandas' pairwise
+loop (rows x columns^2 scalar steps: a parent carrying a wide child's per-parent parameters
+has thousands of columns under HMA). This script builds a two-table database (``accounts`` ->
+``events``, ``events`` with W columns of every kind: numbers with and without nulls, integers,
+categories, dates, flags), writes it as CSV and runs ``runs.fit_sample.fit`` then
+``runs.sample.sample`` on it, as ``fit-sample --data-dir`` does, in a fresh process per cell,
+with this tree's package and with ``git archive BASE``'s. The sampled tables are hashed (names,
+dtypes, values): ``synth.column_loop`` gives RDT's frames exactly, while ``fastmath.pearson``
+(above its threshold) changes the correlation in its last bits and so the draws.
+Writes reports/wide.md and reports/wide.json.
 
-    python benchmarks/bench_wide.py                       # widths 20 80 160, 20,000 events
+    python benchmarks/bench_wide.py --base 33c1b57          # widths 20 40 80, 20,000 events
     python benchmarks/bench_wide.py --widths 40 --rows 5000
 """
 
@@ -31,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
 from _report import REPORTS, machine, machine_md  # noqa: E402
@@ -78,7 +81,7 @@ def build(folder: Path, width: int, rows: int, seed: int = 0) -> None:
     pd.DataFrame(events).to_csv(folder / "events.csv", index=False)
 
 
-def child(folder: str, mode: str) -> dict:
+def child(folder: str) -> dict:
     """Fit and sample ``folder`` in this process: CPU seconds, peak RSS, table hashes."""
     import warnings
 
@@ -88,18 +91,7 @@ def child(folder: str, mode: str) -> dict:
     from synthgen_sdv.runs.fit_sample import fit
     from synthgen_sdv.runs.from_user import UserSource
     from synthgen_sdv.runs.sample import sample
-    from synthgen_sdv.synth import hma, preprocess
-    from synthgen_sdv.synth.swaps import Swap
 
-    if mode == "rdt":  # RDT's own loops, as before synth.column_loop
-        hma.in_place_columns = Swap()
-
-        def rdt_fit_fields(hyper, data, fields):
-            for field, transformer in fields:
-                data = hyper._fit_field_transformer(data, field, transformer)
-            return data
-
-        preprocess.fit_fields = rdt_fit_fields
     user = load_user_data(Path(folder))
     source = UserSource(user=user, seed=0)
     start = time.process_time()
@@ -116,7 +108,6 @@ def child(folder: str, mode: str) -> dict:
         for name, frame in sorted(sampled.tables.items())
     }
     return {
-        "mode": mode,
         "fit_cpu_s": round(fit_cpu, 3),
         "sample_cpu_s": round(sample_cpu, 3),
         "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
@@ -124,18 +115,31 @@ def child(folder: str, mode: str) -> dict:
     }
 
 
-def spawn(folder: Path, mode: str) -> dict:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(folder), "--mode", mode]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=os.environ)
+def spawn(folder: Path, tree: Path) -> dict:
+    """``child`` in a fresh process importing synthgen_sdv from ``tree``."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(folder)]
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env, cwd=tree)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
     if proc.returncode or not lines:
-        return {"mode": mode, "error": (proc.stderr or proc.stdout)[-800:]}
+        return {"error": (proc.stderr or proc.stdout)[-800:]}
     return json.loads(lines[-1])
 
 
+def export(commit: str) -> Path:
+    """``git archive commit`` unpacked in a temporary folder."""
+    target = Path(tempfile.mkdtemp(prefix="bench_wide_base_"))
+    archive = subprocess.run(
+        ["git", "archive", commit], cwd=REPO, capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target
+
+
 def markdown(doc: dict) -> str:
+    base = doc["base"]
     out = [
-        "# Wide tables: RDT's transform loops against `synth.column_loop`",
+        "# Wide tables: hma fit + sample against the code before",
         "",
         f"Written by `benchmarks/bench_wide.py` ({doc['command']}). {machine_md(doc['machine'])}"
         f" Load average at start: {doc['load']} on {doc['machine']['cores']} cores (a shared "
@@ -143,17 +147,17 @@ def markdown(doc: dict) -> str:
         "",
         "`accounts` -> `events` (20 events per account), `events` with W columns besides its "
         "keys, every kind in turn: numbers with 5% nulls, counts, categories, dates, flags, "
-        "scores. Each cell: the least of the runs (fresh processes, alternating the two modes) "
-        "of `fit` + `sample` CPU seconds, as `fit-sample --data-dir` runs them (keys detected, "
-        "seed 0, scale 1); peak RSS of that process. **same tables**: every sampled table "
-        "hashes the same in both modes.",
+        "scores. Each cell: the least of the runs (fresh processes, alternating the trees) of "
+        "`fit` + `sample` CPU seconds, as `fit-sample --data-dir` runs them (keys detected, "
+        f"seed 0, scale 1), and that process's peak RSS. **before**: `{base}`. **same tables**: "
+        "every sampled table hashes the same (names, dtypes, values).",
         "",
-        "| W | events | rdt fit | rdt sample | rdt total | in place fit | in place sample "
-        "| in place total | speed-up | peak MB rdt / in place | same tables |",
+        "| W | events | before fit | before sample | before total | now fit | now sample "
+        "| now total | speed-up | peak MB before / now | same tables |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for row in doc["rows"]:
-        a, b = row["rdt"], row["in_place"]
+        a, b = row["before"], row["now"]
         if "error" in a or "error" in b:
             out.append(f"| {row['width']} | {row['rows']} | error: see wide.json |")
             continue
@@ -163,36 +167,37 @@ def markdown(doc: dict) -> str:
             f"| {row['width']} | {row['rows']:,} | {a['fit_cpu_s']:.2f} | {a['sample_cpu_s']:.2f}"
             f" | {ta:.2f} | {b['fit_cpu_s']:.2f} | {b['sample_cpu_s']:.2f} | {tb:.2f} | "
             f"**{ta / tb:.2f}x** | {a['peak_mb']} / {b['peak_mb']} | "
-            f"{'yes' if a['hashes'] == b['hashes'] else '**NO**'} |"
+            f"{'yes' if a['hashes'] == b['hashes'] else 'no'} |"
         )
     return "\n".join(out) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--widths", type=int, nargs="+", default=[20, 80, 160])
+    p.add_argument("--widths", type=int, nargs="+", default=[20, 40, 80])
     p.add_argument("--rows", type=int, default=20_000)
-    p.add_argument("--repeat", type=int, default=2, help="fresh processes per cell (least)")
+    p.add_argument("--base", required=False, default="33c1b57", help="the commit to compare")
+    p.add_argument("--repeat", type=int, default=1, help="fresh processes per cell (least)")
     p.add_argument("--child", help=argparse.SUPPRESS)
-    p.add_argument("--mode", default="in_place", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
-        print(json.dumps(child(args.child, args.mode)))
+        print(json.dumps(child(args.child)))
         return 0
     load = [round(x, 1) for x in os.getloadavg()]
+    trees = {"before": export(args.base), "now": REPO}
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench_wide_") as tmp:
         for width in args.widths:
             folder = Path(tmp) / f"w{width}"
             build(folder, width, args.rows)
-            runs: dict[str, list[dict]] = {"rdt": [], "in_place": []}
+            runs: dict[str, list[dict]] = {name: [] for name in trees}
             for _ in range(args.repeat):
-                for mode in runs:
-                    runs[mode].append(spawn(folder, mode))
+                for name, tree in trees.items():
+                    runs[name].append(spawn(folder, tree))
             row = {"width": width, "rows": args.rows}
-            for mode, done in runs.items():
+            for name, done in runs.items():
                 ok = [r for r in done if "error" not in r]
-                row[mode] = (
+                row[name] = (
                     min(ok, key=lambda r: r["fit_cpu_s"] + r["sample_cpu_s"]) if ok else done[-1]
                 )
             print(json.dumps(row, default=str)[:300], flush=True)
@@ -202,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         "command": command.strip(),
         "machine": machine(),
         "load": load,
+        "base": args.base,
         "rows": rows,
     }
     REPORTS.mkdir(exist_ok=True)
