@@ -34,13 +34,16 @@ _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 # The last word of a name that says "this identifies a row".
 # German, Dutch and Scandinavian "nummer" and Romance "numero" are "number" (flugnummer,
 # kundennummer, numero_cliente): key words the corpus's German schemas use.
+# "sk" is a warehouse's surrogate key (TPC-DS's ss_item_sk, customer_sk).
 KEY_WORDS = frozenset(
-    {"id", "key", "code", "no", "num", "nbr", "nr", "number", "ref", "fk", "guid", "uuid"}
+    {"id", "key", "code", "no", "num", "nbr", "nr", "number", "ref", "fk", "guid", "uuid", "sk"}
     | {"nummer", "numero"}
 )
 # The last word of a reference named by its preposition: ship_via, reports_to, created_by.
 RELATION_WORDS = frozenset({"via", "to", "by"})
-LEADING_KEY_WORDS = frozenset({"id", "fk"})  # id_customer, fk_customer
+LEADING_KEY_WORDS = frozenset({"id", "fk", "sk", "pk"})  # id_customer, fk_customer, sk_customer
+# A key kind before the key word that leads: Home Credit's SK_ID_CURR, SK_ID_BUREAU.
+KEY_KIND_WORDS = frozenset({"sk", "pk", "fk"})
 # Words of a column that points at a row of its own table (a hierarchy).
 HIERARCHY_WORDS = frozenset(
     {
@@ -215,11 +218,14 @@ def split_key(name: str) -> tuple[tuple[str, ...], str | None]:
     """(stem, key word) of a column name; the key word is None when the name has none.
 
     ``SupportRepId`` -> ``(('support', 'rep'), 'id')``, ``ship_via`` -> ``(('ship',), 'via')``,
-    ``fk_customer`` -> ``(('customer',), 'fk')``, ``customerid`` -> ``(('customer',), 'id')``.
+    ``fk_customer`` -> ``(('customer',), 'fk')``, ``customerid`` -> ``(('customer',), 'id')``,
+    ``SK_ID_CURR`` -> ``(('curr',), 'id')``.
     """
     w = words(name)
     if len(w) >= 2 and (w[-1] in KEY_WORDS or w[-1] in RELATION_WORDS):
         return w[:-1], w[-1]
+    if len(w) >= 3 and w[0] in KEY_KIND_WORDS and w[1] in LEADING_KEY_WORDS:
+        return w[2:], w[1]  # SK_ID_CURR: a surrogate key's id of "curr"
     if len(w) >= 2 and w[0] in LEADING_KEY_WORDS:
         return w[1:], w[0]
     if len(w) == 1 and w[0] not in GUID_NAMES:
@@ -404,6 +410,8 @@ def name_level(column: str, parent: str, parent_key: str | None) -> Level:
     for name in (tw, raw):
         if len(stem) > len(name) and stem[-len(name) :] == name:
             return Level.TABLE  # home_store_id: a role, then the table's name
+    if len(stem) < len(tw) and tw[-len(stem) :] == stem and len(_joined(stem)) >= MIN_GLUED_STEM:
+        return Level.ABBREVIATION  # license_id -> drivers_license: the name's last words
     if len(stem) == 1 and len(tw) == 1 and _abbreviates(stem[0], tw[0]):
         return Level.ABBREVIATION  # stor_id -> stores; a multi-word table is only QUALIFIED
     if len(stem) == 1 and len(tw) == 1 and _skeleton(stem[0], tw[0]):
@@ -422,6 +430,22 @@ def spells_table(column: str, table: str) -> bool:
     forms = table_forms(table) | inflected_forms(table)
     stem, key = _split_for(column, table_words(table))
     return fold(_joined(stem if key is not None else words(column))) in forms
+
+
+def names_linked_value(column: str, table: str, parent: str) -> bool:
+    """Whether ``table``'s name is ``parent``'s glued to ``column``'s, either way round: a link
+    table whose other side is a value with no table of its own (MySQL world's
+    ``countrylanguage(CountryCode, Language)``, ``movie_genres(movie_id, genre)``)."""
+    values = table_forms(column) | {fold(_joined(words(column)))}
+    for whole in table_forms(table):
+        for p in table_forms(parent) | inflected_forms(parent):
+            if len(whole) <= len(p):
+                continue
+            rests = [whole[len(p) :] if whole.startswith(p) else ""]
+            rests.append(whole[: -len(p)] if whole.endswith(p) else "")
+            if any(len(r) >= MIN_ABBREVIATION and r in values for r in rests):
+                return True
+    return False
 
 
 def link_parts(table: str, tables: list[str]) -> list[str] | None:

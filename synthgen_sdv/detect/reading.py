@@ -400,6 +400,21 @@ def _unnamed(column) -> bool:
     return not text.split("\x00")[0].strip() or text.startswith("Unnamed: ")
 
 
+def _row_index(values: pd.Series) -> bool:
+    """Whether a nameless column is a row index: a whole number on every row, all distinct
+    (pandas' index of a frame, its rows in any order after a sample or a filter)."""
+    if len(values) < 2 or values.isna().any():
+        return False
+    if pd.api.types.is_integer_dtype(values):
+        numbers = values
+    else:
+        text = values.astype(str)
+        if not text.str.fullmatch(r"\d{1,18}").all():
+            return False
+        numbers = text.astype("int64")
+    return bool(numbers.is_unique)
+
+
 def _check_columns(raw: RawTable) -> None:
     """Refuse unusable column names; drop a nameless column that is empty (a trailing
     delimiter) or holds a few stray values (a spreadsheet's leftovers), saying so."""
@@ -412,6 +427,14 @@ def _check_columns(raw: RawTable) -> None:
     for i, c in unnamed:
         filled = np.flatnonzero(frame[c].notna().to_numpy())
         if not len(filled):
+            continue
+        if i == 0 and _row_index(frame[c]):
+            empty.append(c)
+            raw.notes.append(
+                f"{name}: its first column has no name and holds a distinct whole number on "
+                "every row (a row index, as pandas' to_csv writes it unless index=False): "
+                "left out"
+            )
             continue
         where = raw.where(filled)
         if len(filled) <= STRAY_SHARE * len(frame):

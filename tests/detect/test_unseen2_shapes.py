@@ -1,0 +1,156 @@
+"""Shapes met on more public databases run as a new user would (reports/unseen2.md), each
+rule on a small folder built for it here, not on the database itself."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from synthgen_sdv.core.errors import InputError
+from synthgen_sdv.detect.load import load_user_data
+from synthgen_sdv.detect.names import names_linked_value, split_key
+from tests.detect.test_unseen_names import _keys, _rels, _write
+
+
+def _countries(n: int = 40) -> pd.DataFrame:
+    codes = [a + b + c for a in "ABCD" for b in "EFGH" for c in "IJK"][:n]
+    return pd.DataFrame({"Code": codes, "Name": [f"Land {i}" for i in range(n)]})
+
+
+def _languages(codes: list[str], rng) -> pd.DataFrame:
+    langs = ["English", "French", "Arabic", "Spanish", "Hindi", "Swahili", "Malay", "Dutch"]
+    rows = [
+        (code, lang, "T" if i == 0 else "F", round(float(rng.uniform(0, 100)), 1))
+        for code in codes
+        for i, lang in enumerate(rng.choice(langs, size=rng.integers(1, 5), replace=False))
+    ]
+    return pd.DataFrame(rows, columns=["CountryCode", "Language", "IsOfficial", "Percentage"])
+
+
+@pytest.mark.parametrize(
+    "column, table, parent, expected",
+    [
+        ("Language", "countrylanguage", "country", True),
+        ("genre", "movie_genres", "movies", True),  # movies' plural, genres' plural
+        ("tag", "track_tags", "tracks", True),
+        ("role", "UserRole", "users", True),
+        ("Percentage", "countrylanguage", "country", False),
+        ("CountryCode", "countrylanguage", "country", False),
+        ("language", "country", "country", False),  # nothing left after the parent's name
+        ("ab", "countryab", "country", False),  # too short a rest to be a name
+    ],
+)
+def test_a_link_tables_name_is_a_parent_glued_to_a_column(column, table, parent, expected):
+    assert names_linked_value(column, table, parent) is expected
+
+
+def test_a_link_to_a_value_with_no_table_is_keyed_by_both(tmp_path):
+    """MySQL world's countrylanguage(CountryCode, Language): Language has no table, but the
+    table's name is country + language, so the pair is the key."""
+    rng = np.random.default_rng(3)
+    country = _countries()
+    langs = _languages(country["Code"].tolist(), rng)
+    assert not langs.duplicated(["CountryCode", "Language"]).any()
+    _write(tmp_path, {"country": country, "countrylanguage": langs})
+    user = load_user_data(tmp_path)
+    assert _keys(user)["countrylanguage"] == ["CountryCode", "Language"]
+    assert ("countrylanguage", "CountryCode", "country", "Code") in _rels(user)
+
+
+def test_a_table_not_named_after_its_values_gets_no_composite_key_from_them(tmp_path):
+    rng = np.random.default_rng(3)
+    country = _countries()
+    spoken = _languages(country["Code"].tolist(), rng)
+    _write(tmp_path, {"country": country, "spoken": spoken})
+    user = load_user_data(tmp_path)
+    assert _keys(user)["spoken"] is None
+
+
+def test_order_lines_numbered_within_an_order_key_are_its_composite_key(tmp_path):
+    """AdventureWorks (Maven's copy): Sales(OrderNumber, OrderLineItem), the line numbering
+    each order's rows 1..n, beats (OrderNumber, ProductKey), also unique by chance."""
+    rng = np.random.default_rng(5)
+    products = pd.DataFrame({"ProductKey": np.arange(200, 260), "Price": rng.uniform(1, 99, 60)})
+    rows = []
+    for i in range(300):
+        items = rng.choice(products["ProductKey"], size=rng.integers(1, 4), replace=False)
+        rows += [(f"SO{50000 + i}", int(p), line + 1) for line, p in enumerate(items)]
+    sales = pd.DataFrame(rows, columns=["OrderNumber", "ProductKey", "OrderLineItem"])
+    sales["OrderQuantity"] = rng.integers(1, 4, len(sales))
+    _write(tmp_path, {"Products": products, "Sales": sales})
+    user = load_user_data(tmp_path)
+    assert _keys(user)["Sales"] == ["OrderNumber", "OrderLineItem"]
+    assert ("Sales", "ProductKey", "Products", "ProductKey") in _rels(user)
+
+
+def test_a_reference_named_after_the_last_word_of_a_table(tmp_path):
+    """SQL Murder Mystery: person.license_id refers to drivers_license.id. Dense ids 1..n are
+    linked by names only; a few missing parents are said against drivers_license, not as "a
+    table that is not in the folder"."""
+    rng = np.random.default_rng(7)
+    licences = pd.DataFrame({"id": np.arange(1, 301), "age": rng.integers(18, 90, 300)})
+    person = pd.DataFrame(
+        {
+            "id": np.arange(10000, 10300),
+            "name": [f"P{i}" for i in range(300)],
+            "license_id": rng.permutation(licences["id"].to_numpy()),
+        }
+    )
+    _write(tmp_path, {"drivers_license": licences, "person": person})
+    assert ("person", "license_id", "drivers_license", "id") in _rels(load_user_data(tmp_path))
+    person.loc[:2, "license_id"] = [900, 901, 902]
+    _write(tmp_path, {"person": person})
+    user = load_user_data(tmp_path)
+    assert not any(r[1] == "license_id" for r in _rels(user))
+    assert any(n.startswith("person.license_id: named like drivers_license.id") for n in user.notes)
+    assert not any("not in the folder" in n for n in user.notes)
+
+
+@pytest.mark.parametrize(
+    "column, stem, key",
+    [
+        ("SK_ID_CURR", ("curr",), "id"),  # Home Credit: a surrogate key's id of "curr"
+        ("ss_item_sk", ("ss", "item"), "sk"),  # TPC-DS
+        ("sk_customer", ("customer",), "sk"),
+        ("desk", (), None),
+        ("sku", (), None),
+    ],
+)
+def test_surrogate_key_words(column, stem, key):
+    assert split_key(column) == (stem, key)
+
+
+def test_home_credit_keys_and_a_pandas_row_index(tmp_path):
+    """Home Credit files as pandas wrote them (to_csv with its index: a nameless first column
+    of distinct numbers), keyed SK_ID_CURR / SK_ID_BUREAU."""
+    rng = np.random.default_rng(11)
+    app = pd.DataFrame(
+        {
+            "SK_ID_CURR": rng.choice(np.arange(100000, 460000), 200, replace=False),
+            "TARGET": rng.integers(0, 2, 200),
+            "AMT_CREDIT": rng.uniform(1e4, 1e6, 200).round(1),
+        }
+    )
+    bureau = pd.DataFrame(
+        {
+            "SK_ID_CURR": rng.choice(app["SK_ID_CURR"], 500),
+            "SK_ID_BUREAU": rng.choice(np.arange(5000000, 6000000), 500, replace=False),
+            "DAYS_CREDIT": rng.integers(-2900, 0, 500),
+        }
+    )
+    app.sample(frac=1, random_state=1).to_csv(tmp_path / "application_train.csv")  # index kept
+    bureau.to_csv(tmp_path / "bureau.csv")
+    user = load_user_data(tmp_path)
+    keys = _keys(user)
+    assert keys == {"application_train": "SK_ID_CURR", "bureau": "SK_ID_BUREAU"}
+    assert ("bureau", "SK_ID_CURR", "application_train", "SK_ID_CURR") in _rels(user)
+    assert list(user.tables["bureau"].columns) == ["SK_ID_CURR", "SK_ID_BUREAU", "DAYS_CREDIT"]
+    assert sum("row index" in n for n in user.notes) == 2
+
+
+def test_a_nameless_first_column_that_is_not_a_row_index_is_still_refused(tmp_path):
+    frame = pd.DataFrame({"": ["a", "b", "c", "d"], "x": [1, 2, 3, 4]})
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    with pytest.raises(InputError, match=r"column 1 of t\.csv has no name"):
+        load_user_data(tmp_path)
