@@ -14,7 +14,13 @@ from pathlib import Path
 from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.detect.declared import check_metadata
 from synthgen_sdv.detect.detected import detect_metadata
-from synthgen_sdv.detect.reading import BAD_ROWS, files_not_read, read_raw, table_files
+from synthgen_sdv.detect.reading import (
+    BAD_ROWS,
+    files_not_read,
+    read_raw,
+    split_tables,
+    table_files,
+)
 from synthgen_sdv.detect.userdata import UserData
 
 
@@ -28,6 +34,7 @@ def load_user_data(
     files = table_files(data_dir)
     raws = {name: read_raw(path, bad_rows) for name, path in files.items()}
     read_notes = files_not_read(data_dir) + [n for r in raws.values() for n in r.notes]
+    read_notes += split_tables({name: r.frame for name, r in raws.items()})
     if metadata_file is None:
         user = detect_metadata(data_dir, files, raws, bad_rows)
     else:

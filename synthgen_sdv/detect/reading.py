@@ -126,6 +126,34 @@ def table_files(data_dir: Path) -> dict[str, Path]:
     return files
 
 
+def split_tables(frames: dict[str, pd.DataFrame]) -> list[str]:
+    """A note for each group of tables with the same columns (names ignore case), at least
+    two of them: the parts of one table saved a year or a month a file (AdventureWorks'
+    Sales_2021, Sales_2022, Sales_2023) are modeled as tables of their own; files with the
+    same rows too are copies."""
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for table, frame in frames.items():
+        if len(frame.columns) >= 2:
+            groups.setdefault(tuple(str(c).lower() for c in frame.columns), []).append(table)
+    notes = []
+    for cols, tables in groups.items():
+        if len(tables) < 2:
+            continue
+        first = frames[tables[0]]
+        if all(frames[t].equals(first) for t in tables[1:]):
+            notes.append(
+                f"{', '.join(tables)} hold the same columns and rows (copies of one file?): "
+                "each is modeled as a table of its own"
+            )
+            continue
+        notes.append(
+            f"{', '.join(tables)} have the same {len(cols)} columns: each is modeled as a table "
+            "of its own; if they are parts of one table (a year or a month a file), put their "
+            "rows in one file"
+        )
+    return notes
+
+
 @dataclass
 class RawTable:
     """One file as read: its rows as text (CSV) or as stored (Parquet), where each row came

@@ -154,3 +154,39 @@ def test_a_nameless_first_column_that_is_not_a_row_index_is_still_refused(tmp_pa
     frame.to_csv(tmp_path / "t.csv", index=False)
     with pytest.raises(InputError, match=r"column 1 of t\.csv has no name"):
         load_user_data(tmp_path)
+
+
+def test_one_table_split_over_files_and_copied_files_are_said(tmp_path):
+    """AdventureWorks (Maven's copy) ships Sales_2021..2023, one table a year; a Lego copy
+    ships sets.csv as a copy of inventory_sets.csv."""
+    rng = np.random.default_rng(2)
+    for year in (2021, 2022):
+        pd.DataFrame(
+            {"OrderNumber": [f"SO{year}{i}" for i in range(30)], "Qty": rng.integers(1, 5, 30)}
+        ).to_csv(tmp_path / f"Sales_{year}.csv", index=False)
+    links = pd.DataFrame(
+        {"inventory_id": rng.integers(1, 50, 40), "set_num": [f"{i}-1" for i in range(40)]}
+    )
+    links.to_csv(tmp_path / "inventory_sets.csv", index=False)
+    links.to_csv(tmp_path / "sets.csv", index=False)
+    notes = load_user_data(tmp_path).notes
+    assert any(n.startswith("Sales_2021, Sales_2022 have the same 2 columns") for n in notes)
+    assert any(n.startswith("inventory_sets, sets hold the same columns and rows") for n in notes)
+
+
+def test_a_reference_to_a_table_with_a_composite_key_says_so(tmp_path):
+    rng = np.random.default_rng(4)
+    sets = pd.DataFrame(
+        {
+            "inventory_id": np.repeat(np.arange(1, 21), 3),
+            "set_num": [f"{i % 7}-1" for i in range(60)],
+        }
+    ).drop_duplicates()
+    inventories = pd.DataFrame({"id": np.arange(1, 21), "set_num": rng.choice(sets["set_num"], 20)})
+    _write(tmp_path, {"sets": sets, "inventories": inventories})
+    user = load_user_data(tmp_path)
+    assert _keys(user)["sets"] == ["inventory_id", "set_num"]
+    assert any(
+        n.startswith("inventories.set_num: named after table sets, whose key is composite")
+        for n in user.notes
+    )
