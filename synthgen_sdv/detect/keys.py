@@ -328,9 +328,9 @@ class _Detector:
             if len(role) >= MAX_CANDIDATES:
                 break
         refs = [c for c, r in role.items() if r == "reference"]
-        # a line number of each group of the references, else of one own or referring column
-        # (an order's lines: AdventureWorks' Sales(OrderNumber, OrderLineItem))
-        groups = [refs, *([c] for c, r in role.items() if r in ("own", "reference"))]
+        # a line number of each group of the references, else of one own identifier (an
+        # order's lines: AdventureWorks' Sales(OrderNumber, OrderLineItem))
+        groups = [refs, *([c] for c, r in role.items() if r == "own")]
         for group in dict.fromkeys(tuple(g) for g in groups if g):
             c = next(
                 (
