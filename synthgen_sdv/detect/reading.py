@@ -126,6 +126,27 @@ def table_files(data_dir: Path) -> dict[str, Path]:
     return files
 
 
+LFS_POINTER = b"version https://git-lfs.github.com/spec/"
+
+
+def refuse_lfs_pointers(files: dict[str, Path]) -> None:
+    """Exit 2 naming every file that is a Git LFS pointer (a clone without ``git lfs``: the
+    file holds three lines naming the data, not the data), before any is read as a table."""
+    pointers = []
+    for path in files.values():
+        with open(path, "rb") as f:
+            head = f.read(200)
+        if head.startswith(LFS_POINTER):
+            size = re.search(rb"\nsize (\d+)", head)
+            pointers.append(f"{path.name} ({int(size.group(1)):,} bytes)" if size else path.name)
+    if pointers:
+        raise InputError(
+            f"{len(pointers)} of the {len(files)} files are Git LFS pointers, not the data "
+            f"(the repository was cloned without git-lfs): {_clip(pointers, 200)}; run "
+            "'git lfs pull' in that repository (or download the files themselves)"
+        )
+
+
 def split_tables(frames: dict[str, pd.DataFrame]) -> list[str]:
     """A note for each group of tables with the same columns (names ignore case), at least
     two of them: the parts of one table saved a year or a month a file (AdventureWorks'

@@ -190,3 +190,23 @@ def test_a_reference_to_a_table_with_a_composite_key_says_so(tmp_path):
         n.startswith("inventories.set_num: named after table sets, whose key is composite")
         for n in user.notes
     )
+
+
+def test_git_lfs_pointers_exit_2_naming_them(tmp_path, capsys):
+    """A clone made without git-lfs (aanundgit/OLAP-Contoso): every CSV holds three lines
+    naming the data. Said as such, with the way out, before any file is read as a table."""
+    from synthgen_sdv.cli import main
+
+    data = tmp_path / "data"
+    data.mkdir()
+    pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:{}\nsize {}\n"
+    (data / "DimCustomer.csv").write_text(pointer.format("4" * 64, 4742343))
+    (data / "FactSales.csv").write_text(pointer.format("a" * 64, 123))
+    pd.DataFrame({"id": [1, 2], "name": ["a", "b"]}).to_csv(data / "DimStore.csv", index=False)
+    with pytest.raises(InputError, match=r"2 of the 3 files are Git LFS pointers") as info:
+        load_user_data(data)
+    assert "DimCustomer.csv (4,742,343 bytes)" in str(info.value)
+    assert "git lfs pull" in str(info.value)
+    code = main(["fit-sample", "--data-dir", str(data), "--out", str(tmp_path / "out")])
+    assert code == 2
+    assert "Git LFS pointers" in capsys.readouterr().err
