@@ -395,6 +395,8 @@ def name_level(column: str, parent: str, parent_key: str | None) -> Level:
     bare = cw and cw[-1] not in RELATION_WORDS and key is None
     if bare and fold(_joined(cw)) in forms | inflected_forms(parent):
         return Level.ABBREVIATION  # customers.region -> regions: the table's name, no key word
+    if bare and any(fold(_joined(cw[i:])) in forms for i in range(1, len(cw))):
+        return Level.ABBREVIATION  # Synthea's SECONDARY_PAYER -> payers: a role, the name
     if key is None or not stem:
         return Level.NONE
     if key not in RELATION_WORDS and stem[-1] in STAFF_ROLE_WORDS and tw[-1] in STAFF_TABLE_WORDS:

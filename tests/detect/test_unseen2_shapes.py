@@ -210,3 +210,24 @@ def test_git_lfs_pointers_exit_2_naming_them(tmp_path, capsys):
     code = main(["fit-sample", "--data-dir", str(data), "--out", str(tmp_path / "out")])
     assert code == 2
     assert "Git LFS pointers" in capsys.readouterr().err
+
+
+def test_a_role_before_the_table_name_with_no_key_word(tmp_path):
+    """Synthea's payer_transitions: PAYER and SECONDARY_PAYER both hold payers.Id GUIDs; the
+    secondary payer is one payer only, too few values to link by values alone."""
+    import uuid
+
+    rng = np.random.default_rng(8)
+    ids = [str(uuid.UUID(int=int(rng.integers(1, 2**62)))) for _ in range(10)]
+    payers = pd.DataFrame({"Id": ids, "NAME": [f"Payer {i}" for i in range(10)]})
+    transitions = pd.DataFrame(
+        {
+            "MEMBERID": np.arange(200),
+            "PAYER": rng.choice(ids, 200),
+            "SECONDARY_PAYER": np.where(rng.random(200) < 0.3, ids[0], None),  # one payer
+        }
+    )
+    _write(tmp_path, {"payers": payers, "payer_transitions": transitions})
+    rels = _rels(load_user_data(tmp_path))
+    assert ("payer_transitions", "PAYER", "payers", "Id") in rels
+    assert ("payer_transitions", "SECONDARY_PAYER", "payers", "Id") in rels
