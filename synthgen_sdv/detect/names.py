@@ -64,6 +64,9 @@ HIERARCHY_WORDS = frozenset(
         "sponsor",
     }
 )
+# A date or time named by its role (OrderDate, ShipTime) is a value, not a row of a date
+# dimension named DateDim or dim_date.
+CALENDAR_WORDS = frozenset({"date", "time", "day", "datetime", "timestamp", "dt"})
 # Words of a date column that starts a period (a history table's key: employee + start_date).
 PERIOD_START_WORDS = frozenset({"start", "from", "begin", "effective", "valid"})
 # The last word of a column naming a calendar period, accents folded (a panel table's key is an
@@ -153,6 +156,17 @@ def words(name: str) -> tuple[str, ...]:
     return tuple(name[m.start() : m.end()].lower() for m in _WORD.finditer(classes))
 
 
+_SCHEMA = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.(?=.*[^\W\d_])")
+
+
+def unqualified(table: str) -> str:
+    """``Sales.OrderLines`` -> ``OrderLines``: a table named with its schema (SQL Server's
+    ``dbo.Customers``, PostgreSQL's ``public.orders``, WideWorldImporters' ``Sales.Orders``)
+    is compared by its name without the schema."""
+    m = _SCHEMA.match(table)
+    return table[m.end() :] if m else table
+
+
 def singular_word(word: str) -> str:
     """``categories`` -> ``category``, ``addresses`` -> ``address``, ``status`` stays."""
     if word in _IRREGULAR:
@@ -167,7 +181,7 @@ def singular_word(word: str) -> str:
 
 
 def _bare_table_words(table: str) -> tuple[str, ...]:
-    w = words(table)
+    w = words(unqualified(table))
     if len(w) > 1 and w[0] in TABLE_AFFIXES:
         return w[1:]
     if len(w) > 1 and w[-1] in TABLE_AFFIXES:
@@ -193,7 +207,7 @@ def table_forms(table: str) -> frozenset[str]:
     """The joined, accent-folded forms a reference uses for ``table`` by its name: the name
     and its singular (``table_words``): ``order_details`` -> orderdetails, orderdetail."""
     bare = _bare_table_words(table)
-    forms = {_joined(words(table)), _joined(bare), _joined(table_words(table))}
+    forms = {_joined(words(unqualified(table))), _joined(bare), _joined(table_words(table))}
     return frozenset(fold(f) for f in forms)
 
 
@@ -280,7 +294,7 @@ def column_prefix(table: str, columns: list[str]) -> str | None:
     if len(heads) != 1 or not all("_" in c and c.split("_", 1)[1] for c in columns):
         return None
     head = next(iter(heads))
-    letters, name = head.lower(), "".join(words(table))
+    letters, name = head.lower(), "".join(words(unqualified(table)))
     if not (0 < len(letters) <= MAX_COLUMN_PREFIX and letters.isalpha() and name):
         return None
     if letters[0] != name[0] or not _subsequence(letters, name):
@@ -357,7 +371,7 @@ def named_after_table(column: str, table: str) -> Level:
     ``pub_id`` in ``pub_info``)."""
     if column.lower() == "id":
         return Level.TABLE
-    tw, raw, forms = table_words(table), words(table), table_forms(table)
+    tw, raw, forms = table_words(table), words(unqualified(table)), table_forms(table)
     stem, key = _split_for(column, tw)
     if key is None and fold(_joined(words(column))) in forms:
         return Level.TABLE  # productLine in productlines: a natural key, the table's name
@@ -390,12 +404,16 @@ def name_level(column: str, parent: str, parent_key: str | None) -> Level:
         kw = words(parent_key)
         if _joined(cw) == _joined(kw):
             return Level.SAME
-    tw, raw, forms = table_words(parent), words(parent), table_forms(parent)
+    tw, raw, forms = table_words(parent), words(unqualified(parent)), table_forms(parent)
     stem, key = _split_for(column, tw)
     bare = cw and cw[-1] not in RELATION_WORDS and key is None
     if bare and fold(_joined(cw)) in forms | inflected_forms(parent):
         return Level.ABBREVIATION  # customers.region -> regions: the table's name, no key word
-    if bare and any(fold(_joined(cw[i:])) in forms for i in range(1, len(cw))):
+    if (
+        bare
+        and cw[-1] not in CALENDAR_WORDS
+        and any(fold(_joined(cw[i:])) in forms for i in range(1, len(cw)))
+    ):
         return Level.ABBREVIATION  # Synthea's SECONDARY_PAYER -> payers: a role, the name
     if key is None or not stem:
         return Level.NONE
@@ -453,12 +471,12 @@ def names_linked_value(column: str, table: str, parent: str) -> bool:
 def link_parts(table: str, tables: list[str]) -> list[str] | None:
     """The tables a link table's name is made of (``film_actor`` -> film, actor;
     ``titleauthor`` -> titles, authors; ``PlaylistTrack``), or None."""
-    name = _joined(words(table))
+    name = _joined(words(unqualified(table)))
     names = {}
     for t in tables:
         if t == table:
             continue
-        for form in {_joined(table_words(t)), _joined(words(t))}:
+        for form in {_joined(table_words(t)), _joined(words(unqualified(t)))}:
             if len(form) >= MIN_ABBREVIATION:
                 names.setdefault(form, t)
 

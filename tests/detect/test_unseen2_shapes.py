@@ -9,7 +9,7 @@ import pytest
 
 from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.detect.load import load_user_data
-from synthgen_sdv.detect.names import names_linked_value, split_key
+from synthgen_sdv.detect.names import names_linked_value, split_key, unqualified
 from tests.detect.test_unseen_names import _keys, _rels, _write
 
 
@@ -231,3 +231,53 @@ def test_a_role_before_the_table_name_with_no_key_word(tmp_path):
     rels = _rels(load_user_data(tmp_path))
     assert ("payer_transitions", "PAYER", "payers", "Id") in rels
     assert ("payer_transitions", "SECONDARY_PAYER", "payers", "Id") in rels
+
+
+@pytest.mark.parametrize(
+    "table, name",
+    [
+        ("Sales.OrderLines", "OrderLines"),
+        ("dbo.Customers", "Customers"),
+        ("public.orders", "orders"),
+        ("orders.2021", "orders.2021"),  # no name after the dot: not a schema
+        ("order_lines", "order_lines"),
+    ],
+)
+def test_a_schema_prefix_is_not_part_of_a_table_name(table, name):
+    assert unqualified(table) == name
+
+
+def test_schema_qualified_files_keep_their_keys(tmp_path):
+    """WideWorldImporters exported as Sales.Orders, Sales.OrderLines, Purchasing.PurchaseOrderLines:
+    OrderLineID is Sales.OrderLines' own key, not a reference to PurchaseOrderLines (whose name
+    ends with OrderLines), and a date named by its role is no reference to a DateDim."""
+    rng = np.random.default_rng(12)
+    days = pd.date_range("2016-01-01", periods=60, freq="D")
+    dates = pd.DataFrame({"DATE": days.strftime("%Y-%m-%d"), "YEAR": days.year})
+    orders = pd.DataFrame(
+        {"OrderID": np.arange(1, 101), "OrderDate": rng.choice(dates["DATE"], 100)}
+    )
+    lines = pd.DataFrame(
+        {
+            "OrderLineID": np.arange(1, 301),
+            "OrderID": rng.integers(1, 101, 300),
+            "Quantity": rng.integers(1, 9, 300),
+        }
+    )
+    po_lines = pd.DataFrame(
+        {"PurchaseOrderLineID": np.arange(1, 41), "OrderedOuters": rng.integers(1, 9, 40)}
+    )
+    _write(
+        tmp_path,
+        {
+            "DateDim": dates,
+            "Sales.Orders": orders,
+            "Sales.OrderLines": lines,
+            "Purchasing.PurchaseOrderLines": po_lines,
+        },
+    )
+    user = load_user_data(tmp_path)
+    assert _keys(user)["Sales.OrderLines"] == "OrderLineID"
+    rels = _rels(user)
+    assert ("Sales.OrderLines", "OrderID", "Sales.Orders", "OrderID") in rels
+    assert not any(r[1] == "OrderDate" for r in rels)
