@@ -58,6 +58,7 @@ from synthgen_sdv.detect.names import (
     names_linked_value,
     period_named,
     period_start_named,
+    spells_table,
     words,
 )
 
@@ -418,6 +419,8 @@ class _Detector:
         frame, types = self.frames[table], self.types[table]
         for c in frame.columns:
             ref = self.reference(table, c) if types[c] in KEY_TYPES else None
+            if ref is not None and not key_named(c) and not spells_table(c, ref[0]):
+                continue  # a role before the name (preferred_genre): a reference, not 1:1
             if ref is not None and unique_non_null(frame, [c]):
                 named = f"as {ref[0]}'s key" if ref[1] == Level.SAME else f"after table {ref[0]}"
                 self.set(table, c, f"'{c}' is unique here and named {named} (1:1 with it)")

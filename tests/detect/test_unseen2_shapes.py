@@ -281,3 +281,20 @@ def test_schema_qualified_files_keep_their_keys(tmp_path):
     rels = _rels(user)
     assert ("Sales.OrderLines", "OrderID", "Sales.Orders", "OrderID") in rels
     assert not any(r[1] == "OrderDate" for r in rels)
+
+
+def test_a_unique_role_named_reference_is_not_a_one_to_one_key(tmp_path):
+    """Spider's music_1: artist.preferred_genre names a genre (a role before the table's name);
+    unique in a small table, it is still a reference, not the key of a 1:1 extension."""
+    genre = pd.DataFrame({"g_name": ["pop", "rock", "jazz", "folk", "blues", "soul"]})
+    artist = pd.DataFrame(
+        {
+            "artist_name": [f"A{i}" for i in range(6)],
+            "country": ["UK", "US", "US", "IN", "UK", "FR"],
+            "preferred_genre": ["rock", "pop", "jazz", "folk", "blues", "soul"],
+        }
+    )
+    _write(tmp_path, {"genre": genre, "artist": artist})
+    user = load_user_data(tmp_path)
+    assert _keys(user)["artist"] != "preferred_genre"
+    assert not any(r[2] == "artist" for r in _rels(user))
