@@ -499,8 +499,10 @@ def _check_columns(raw: RawTable) -> None:
                 f"({where}, ...): name it in the header row"
             )
     frame = frame.drop(columns=empty)
-    folded: dict[str, str] = {}
+    folded: dict[str, int] = {}
+    position = {c: i for i, c in enumerate(raw.frame.columns)}  # in the file's header
     for col in frame.columns:
+        i = position[col]
         if _unnamed(col):
             continue  # said above
         text = str(col).split("\x00")[0]
@@ -510,8 +512,11 @@ def _check_columns(raw: RawTable) -> None:
             continue
         check_column_name(text, f"{raw.path}: column")  # core.names: the package's rule
         if text.lower() in folded:
-            problems.append(f"{name}: column '{text}' appears twice (names ignore case)")
-        folded.setdefault(text.lower(), text)
+            problems.append(
+                f"column '{text}' appears twice in the header (columns {folded[text.lower()]} "
+                f"and {i + 1}; names ignore case): rename one"
+            )
+        folded.setdefault(text.lower(), i + 1)
     header = [str(c).split("\x00")[0] for c in frame.columns]
     data_like = [h for h in header if _NULL_MARK.match(h) or _NUMBER.match(h)]
     if (problems and data_like) or any(_NULL_MARK.match(h) or _FRACTION.match(h) for h in header):

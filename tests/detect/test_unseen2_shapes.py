@@ -298,3 +298,15 @@ def test_a_unique_role_named_reference_is_not_a_one_to_one_key(tmp_path):
     user = load_user_data(tmp_path)
     assert _keys(user)["artist"] != "preferred_genre"
     assert not any(r[2] == "artist" for r in _rels(user))
+
+
+def test_a_repeated_column_name_is_said_once_with_its_positions(tmp_path):
+    """A copy of Maven's pizza sales whose order_details.csv header names pizza_type_id twice."""
+    (tmp_path / "order_details.csv").write_text(
+        "order_id;pizza_type_id;pizza_type_id;quantity\n1;hawaiian_m;hawaiian;1\n2;bbq_s;bbq;2\n"
+    )
+    with pytest.raises(InputError) as info:
+        load_user_data(tmp_path)
+    text = str(info.value)
+    assert "column 'pizza_type_id' appears twice in the header (columns 2 and 3" in text
+    assert text.count("order_details.csv") == 1
