@@ -23,8 +23,10 @@ AdventureWorks, a ``rowguid``). Here, in order, a table's key is:
    preferring the table's own identifiers (``order_id, line_item_id``) and periods
    (``employee_id, start_date``); references alone make pairs only (a fact
    table's references together are not its key), or with a column that numbers each group of
-   the references 1..n (an *ordinal*: Ergast's ``lapTimes(raceId, driverId, lap)``); then a
-   unique reference (a 1:1 extension);
+   the references 1..n (an *ordinal*: Ergast's ``lapTimes(raceId, driverId, lap)``), or with
+   the column that names the link's other side when that side has no table (the table's name
+   is a referenced table's glued to the column's: ``countrylanguage(CountryCode, Language)``);
+   then a unique reference (a 1:1 extension);
    then a column of short codes whose values another table's text column repeats, an
    inclusion unlikely by chance (``airports.faa``, used by ``flights.dest``); then a GUID
    (``rowguid``: an alternate key, chosen only when nothing else is a key);
@@ -53,8 +55,10 @@ from synthgen_sdv.detect.names import (
     link_parts,
     name_level,
     named_after_table,
+    names_linked_value,
     period_named,
     period_start_named,
+    spells_table,
     words,
 )
 
@@ -325,16 +329,30 @@ class _Detector:
             if len(role) >= MAX_CANDIDATES:
                 break
         refs = [c for c, r in role.items() if r == "reference"]
-        for c in frame.columns:
-            if len(role) < MAX_CANDIDATES and c not in role and ordinal(frame, refs, c, types[c]):
+        # a line number of each group of the references, else of one own identifier (an
+        # order's lines: AdventureWorks' Sales(OrderNumber, OrderLineItem))
+        groups = [refs, *([c] for c, r in role.items() if r == "own")]
+        for group in dict.fromkeys(tuple(g) for g in groups if g):
+            c = next(
+                (
+                    c
+                    for c in frame.columns
+                    if c not in role and ordinal(frame, list(group), c, types[c])
+                ),
+                None,
+            )
+            if c is not None and len(role) < MAX_CANDIDATES:
                 role[c] = "ordinal"
                 break
+        for c in frame.columns:
+            if len(role) < MAX_CANDIDATES and c not in role and self.linked_value(table, refs, c):
+                role[c] = "value"  # countrylanguage(CountryCode, Language)
         position = {c: i for i, c in enumerate(frame.columns)}
         named = self.deferred[table].column if table in self.deferred else None
         for size in range(2, MAX_COMPOSITE + 1):
             found = []
             for combo in combinations(role, size):
-                own = sum(role[c] in ("own", "ordinal") for c in combo)
+                own = sum(role[c] in ("own", "ordinal", "value") for c in combo)
                 period = any(role[c] == "period" for c in combo)
                 if size > 2 and not own and not period:
                     continue
@@ -356,6 +374,17 @@ class _Detector:
                 )
                 return True
         return False
+
+    def linked_value(self, table: str, refs: list[str], col: str) -> bool:
+        """A never-empty, repeating key-typed column whose name completes the table's name
+        after a table one of ``refs`` refers to: the other side of a link table."""
+        frame = self.frames[table]
+        if self.types[table][col] not in KEY_TYPES or not frame[col].notna().all():
+            return False
+        if unique_non_null(frame, [col]):
+            return False
+        parents = {ref[0] for r in refs if (ref := self.reference(table, r)) is not None}
+        return any(names_linked_value(col, table, p) for p in parents)
 
     def coded_reference(self, table: str) -> bool:
         """A unique column of short codes holding every value of another table's repeating
@@ -390,6 +419,8 @@ class _Detector:
         frame, types = self.frames[table], self.types[table]
         for c in frame.columns:
             ref = self.reference(table, c) if types[c] in KEY_TYPES else None
+            if ref is not None and not key_named(c) and not spells_table(c, ref[0]):
+                continue  # a role before the name (preferred_genre): a reference, not 1:1
             if ref is not None and unique_non_null(frame, [c]):
                 named = f"as {ref[0]}'s key" if ref[1] == Level.SAME else f"after table {ref[0]}"
                 self.set(table, c, f"'{c}' is unique here and named {named} (1:1 with it)")

@@ -332,6 +332,15 @@ class _Finder:
             and name_level(col, t, None) >= Level.ABBREVIATION
         ]:
             t = keyless[0]
+            composite = self.keys.get(t)
+            if isinstance(composite, list):  # one column cannot name a row of it
+                self.pending[(child, col)] = (
+                    "note",
+                    f"{child}.{col}: named after table {t}, whose key is composite "
+                    f"({', '.join(composite)}); one column cannot refer to it, not used as a "
+                    "foreign key",
+                )
+                return
             why = "it has no rows" if self.frames[t].empty else "no column of it is a key"
             self.pending[(child, col)] = (
                 "note",

@@ -14,7 +14,14 @@ from pathlib import Path
 from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.detect.declared import check_metadata
 from synthgen_sdv.detect.detected import detect_metadata
-from synthgen_sdv.detect.reading import BAD_ROWS, files_not_read, read_raw, table_files
+from synthgen_sdv.detect.reading import (
+    BAD_ROWS,
+    files_not_read,
+    read_raw,
+    refuse_lfs_pointers,
+    split_tables,
+    table_files,
+)
 from synthgen_sdv.detect.userdata import UserData
 
 
@@ -26,8 +33,10 @@ def load_user_data(
         raise InputError(f"--bad-rows must be one of {', '.join(BAD_ROWS)}, got '{bad_rows}'")
     data_dir = Path(data_dir)
     files = table_files(data_dir)
+    refuse_lfs_pointers(files)
     raws = {name: read_raw(path, bad_rows) for name, path in files.items()}
     read_notes = files_not_read(data_dir) + [n for r in raws.values() for n in r.notes]
+    read_notes += split_tables({name: r.frame for name, r in raws.items()})
     if metadata_file is None:
         user = detect_metadata(data_dir, files, raws, bad_rows)
     else:

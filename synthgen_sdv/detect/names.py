@@ -34,13 +34,16 @@ _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 # The last word of a name that says "this identifies a row".
 # German, Dutch and Scandinavian "nummer" and Romance "numero" are "number" (flugnummer,
 # kundennummer, numero_cliente): key words the corpus's German schemas use.
+# "sk" is a warehouse's surrogate key (TPC-DS's ss_item_sk, customer_sk).
 KEY_WORDS = frozenset(
-    {"id", "key", "code", "no", "num", "nbr", "nr", "number", "ref", "fk", "guid", "uuid"}
+    {"id", "key", "code", "no", "num", "nbr", "nr", "number", "ref", "fk", "guid", "uuid", "sk"}
     | {"nummer", "numero"}
 )
 # The last word of a reference named by its preposition: ship_via, reports_to, created_by.
 RELATION_WORDS = frozenset({"via", "to", "by"})
-LEADING_KEY_WORDS = frozenset({"id", "fk"})  # id_customer, fk_customer
+LEADING_KEY_WORDS = frozenset({"id", "fk", "sk", "pk"})  # id_customer, fk_customer, sk_customer
+# A key kind before the key word that leads: Home Credit's SK_ID_CURR, SK_ID_BUREAU.
+KEY_KIND_WORDS = frozenset({"sk", "pk", "fk"})
 # Words of a column that points at a row of its own table (a hierarchy).
 HIERARCHY_WORDS = frozenset(
     {
@@ -61,6 +64,9 @@ HIERARCHY_WORDS = frozenset(
         "sponsor",
     }
 )
+# A date or time named by its role (OrderDate, ShipTime) is a value, not a row of a date
+# dimension named DateDim or dim_date.
+CALENDAR_WORDS = frozenset({"date", "time", "day", "datetime", "timestamp", "dt"})
 # Words of a date column that starts a period (a history table's key: employee + start_date).
 PERIOD_START_WORDS = frozenset({"start", "from", "begin", "effective", "valid"})
 # The last word of a column naming a calendar period, accents folded (a panel table's key is an
@@ -150,6 +156,17 @@ def words(name: str) -> tuple[str, ...]:
     return tuple(name[m.start() : m.end()].lower() for m in _WORD.finditer(classes))
 
 
+_SCHEMA = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.(?=.*[^\W\d_])")
+
+
+def unqualified(table: str) -> str:
+    """``Sales.OrderLines`` -> ``OrderLines``: a table named with its schema (SQL Server's
+    ``dbo.Customers``, PostgreSQL's ``public.orders``, WideWorldImporters' ``Sales.Orders``)
+    is compared by its name without the schema."""
+    m = _SCHEMA.match(table)
+    return table[m.end() :] if m else table
+
+
 def singular_word(word: str) -> str:
     """``categories`` -> ``category``, ``addresses`` -> ``address``, ``status`` stays."""
     if word in _IRREGULAR:
@@ -164,7 +181,7 @@ def singular_word(word: str) -> str:
 
 
 def _bare_table_words(table: str) -> tuple[str, ...]:
-    w = words(table)
+    w = words(unqualified(table))
     if len(w) > 1 and w[0] in TABLE_AFFIXES:
         return w[1:]
     if len(w) > 1 and w[-1] in TABLE_AFFIXES:
@@ -190,7 +207,7 @@ def table_forms(table: str) -> frozenset[str]:
     """The joined, accent-folded forms a reference uses for ``table`` by its name: the name
     and its singular (``table_words``): ``order_details`` -> orderdetails, orderdetail."""
     bare = _bare_table_words(table)
-    forms = {_joined(words(table)), _joined(bare), _joined(table_words(table))}
+    forms = {_joined(words(unqualified(table))), _joined(bare), _joined(table_words(table))}
     return frozenset(fold(f) for f in forms)
 
 
@@ -215,11 +232,14 @@ def split_key(name: str) -> tuple[tuple[str, ...], str | None]:
     """(stem, key word) of a column name; the key word is None when the name has none.
 
     ``SupportRepId`` -> ``(('support', 'rep'), 'id')``, ``ship_via`` -> ``(('ship',), 'via')``,
-    ``fk_customer`` -> ``(('customer',), 'fk')``, ``customerid`` -> ``(('customer',), 'id')``.
+    ``fk_customer`` -> ``(('customer',), 'fk')``, ``customerid`` -> ``(('customer',), 'id')``,
+    ``SK_ID_CURR`` -> ``(('curr',), 'id')``.
     """
     w = words(name)
     if len(w) >= 2 and (w[-1] in KEY_WORDS or w[-1] in RELATION_WORDS):
         return w[:-1], w[-1]
+    if len(w) >= 3 and w[0] in KEY_KIND_WORDS and w[1] in LEADING_KEY_WORDS:
+        return w[2:], w[1]  # SK_ID_CURR: a surrogate key's id of "curr"
     if len(w) >= 2 and w[0] in LEADING_KEY_WORDS:
         return w[1:], w[0]
     if len(w) == 1 and w[0] not in GUID_NAMES:
@@ -274,7 +294,7 @@ def column_prefix(table: str, columns: list[str]) -> str | None:
     if len(heads) != 1 or not all("_" in c and c.split("_", 1)[1] for c in columns):
         return None
     head = next(iter(heads))
-    letters, name = head.lower(), "".join(words(table))
+    letters, name = head.lower(), "".join(words(unqualified(table)))
     if not (0 < len(letters) <= MAX_COLUMN_PREFIX and letters.isalpha() and name):
         return None
     if letters[0] != name[0] or not _subsequence(letters, name):
@@ -351,7 +371,7 @@ def named_after_table(column: str, table: str) -> Level:
     ``pub_id`` in ``pub_info``)."""
     if column.lower() == "id":
         return Level.TABLE
-    tw, raw, forms = table_words(table), words(table), table_forms(table)
+    tw, raw, forms = table_words(table), words(unqualified(table)), table_forms(table)
     stem, key = _split_for(column, tw)
     if key is None and fold(_joined(words(column))) in forms:
         return Level.TABLE  # productLine in productlines: a natural key, the table's name
@@ -384,11 +404,17 @@ def name_level(column: str, parent: str, parent_key: str | None) -> Level:
         kw = words(parent_key)
         if _joined(cw) == _joined(kw):
             return Level.SAME
-    tw, raw, forms = table_words(parent), words(parent), table_forms(parent)
+    tw, raw, forms = table_words(parent), words(unqualified(parent)), table_forms(parent)
     stem, key = _split_for(column, tw)
     bare = cw and cw[-1] not in RELATION_WORDS and key is None
     if bare and fold(_joined(cw)) in forms | inflected_forms(parent):
         return Level.ABBREVIATION  # customers.region -> regions: the table's name, no key word
+    if (
+        bare
+        and cw[-1] not in CALENDAR_WORDS
+        and any(fold(_joined(cw[i:])) in forms for i in range(1, len(cw)))
+    ):
+        return Level.ABBREVIATION  # Synthea's SECONDARY_PAYER -> payers: a role, the name
     if key is None or not stem:
         return Level.NONE
     if key not in RELATION_WORDS and stem[-1] in STAFF_ROLE_WORDS and tw[-1] in STAFF_TABLE_WORDS:
@@ -404,6 +430,8 @@ def name_level(column: str, parent: str, parent_key: str | None) -> Level:
     for name in (tw, raw):
         if len(stem) > len(name) and stem[-len(name) :] == name:
             return Level.TABLE  # home_store_id: a role, then the table's name
+    if len(stem) < len(tw) and tw[-len(stem) :] == stem and len(_joined(stem)) >= MIN_GLUED_STEM:
+        return Level.ABBREVIATION  # license_id -> drivers_license: the name's last words
     if len(stem) == 1 and len(tw) == 1 and _abbreviates(stem[0], tw[0]):
         return Level.ABBREVIATION  # stor_id -> stores; a multi-word table is only QUALIFIED
     if len(stem) == 1 and len(tw) == 1 and _skeleton(stem[0], tw[0]):
@@ -424,15 +452,31 @@ def spells_table(column: str, table: str) -> bool:
     return fold(_joined(stem if key is not None else words(column))) in forms
 
 
+def names_linked_value(column: str, table: str, parent: str) -> bool:
+    """Whether ``table``'s name is ``parent``'s glued to ``column``'s, either way round: a link
+    table whose other side is a value with no table of its own (MySQL world's
+    ``countrylanguage(CountryCode, Language)``, ``movie_genres(movie_id, genre)``)."""
+    values = table_forms(column) | {fold(_joined(words(column)))}
+    for whole in table_forms(table):
+        for p in table_forms(parent) | inflected_forms(parent):
+            if len(whole) <= len(p):
+                continue
+            rests = [whole[len(p) :] if whole.startswith(p) else ""]
+            rests.append(whole[: -len(p)] if whole.endswith(p) else "")
+            if any(len(r) >= MIN_ABBREVIATION and r in values for r in rests):
+                return True
+    return False
+
+
 def link_parts(table: str, tables: list[str]) -> list[str] | None:
     """The tables a link table's name is made of (``film_actor`` -> film, actor;
     ``titleauthor`` -> titles, authors; ``PlaylistTrack``), or None."""
-    name = _joined(words(table))
+    name = _joined(words(unqualified(table)))
     names = {}
     for t in tables:
         if t == table:
             continue
-        for form in {_joined(table_words(t)), _joined(words(t))}:
+        for form in {_joined(table_words(t)), _joined(words(unqualified(t)))}:
             if len(form) >= MIN_ABBREVIATION:
                 names.setdefault(form, t)
 

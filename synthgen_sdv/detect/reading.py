@@ -126,6 +126,55 @@ def table_files(data_dir: Path) -> dict[str, Path]:
     return files
 
 
+LFS_POINTER = b"version https://git-lfs.github.com/spec/"
+
+
+def refuse_lfs_pointers(files: dict[str, Path]) -> None:
+    """Exit 2 naming every file that is a Git LFS pointer (a clone without ``git lfs``: the
+    file holds three lines naming the data, not the data), before any is read as a table."""
+    pointers = []
+    for path in files.values():
+        with open(path, "rb") as f:
+            head = f.read(200)
+        if head.startswith(LFS_POINTER):
+            size = re.search(rb"\nsize (\d+)", head)
+            pointers.append(f"{path.name} ({int(size.group(1)):,} bytes)" if size else path.name)
+    if pointers:
+        raise InputError(
+            f"{len(pointers)} of the {len(files)} files are Git LFS pointers, not the data "
+            f"(the repository was cloned without git-lfs): {_clip(pointers, 200)}; run "
+            "'git lfs pull' in that repository (or download the files themselves)"
+        )
+
+
+def split_tables(frames: dict[str, pd.DataFrame]) -> list[str]:
+    """A note for each group of tables with the same columns (names ignore case), at least
+    two of them: the parts of one table saved a year or a month a file (AdventureWorks'
+    Sales_2021, Sales_2022, Sales_2023) are modeled as tables of their own; files with the
+    same rows too are copies."""
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for table, frame in frames.items():
+        if len(frame.columns) >= 2:
+            groups.setdefault(tuple(str(c).lower() for c in frame.columns), []).append(table)
+    notes = []
+    for cols, tables in groups.items():
+        if len(tables) < 2:
+            continue
+        first = frames[tables[0]]
+        if all(frames[t].equals(first) for t in tables[1:]):
+            notes.append(
+                f"{', '.join(tables)} hold the same columns and rows (copies of one file?): "
+                "each is modeled as a table of its own"
+            )
+            continue
+        notes.append(
+            f"{', '.join(tables)} have the same {len(cols)} columns: each is modeled as a table "
+            "of its own; if they are parts of one table (a year or a month a file), put their "
+            "rows in one file"
+        )
+    return notes
+
+
 @dataclass
 class RawTable:
     """One file as read: its rows as text (CSV) or as stored (Parquet), where each row came
@@ -400,6 +449,21 @@ def _unnamed(column) -> bool:
     return not text.split("\x00")[0].strip() or text.startswith("Unnamed: ")
 
 
+def _row_index(values: pd.Series) -> bool:
+    """Whether a nameless column is a row index: a whole number on every row, all distinct
+    (pandas' index of a frame, its rows in any order after a sample or a filter)."""
+    if len(values) < 2 or values.isna().any():
+        return False
+    if pd.api.types.is_integer_dtype(values):
+        numbers = values
+    else:
+        text = values.astype(str)
+        if not text.str.fullmatch(r"\d{1,18}").all():
+            return False
+        numbers = text.astype("int64")
+    return bool(numbers.is_unique)
+
+
 def _check_columns(raw: RawTable) -> None:
     """Refuse unusable column names; drop a nameless column that is empty (a trailing
     delimiter) or holds a few stray values (a spreadsheet's leftovers), saying so."""
@@ -412,6 +476,14 @@ def _check_columns(raw: RawTable) -> None:
     for i, c in unnamed:
         filled = np.flatnonzero(frame[c].notna().to_numpy())
         if not len(filled):
+            continue
+        if i == 0 and _row_index(frame[c]):
+            empty.append(c)
+            raw.notes.append(
+                f"{name}: its first column has no name and holds a distinct whole number on "
+                "every row (a row index, as pandas' to_csv writes it unless index=False): "
+                "left out"
+            )
             continue
         where = raw.where(filled)
         if len(filled) <= STRAY_SHARE * len(frame):
@@ -427,8 +499,10 @@ def _check_columns(raw: RawTable) -> None:
                 f"({where}, ...): name it in the header row"
             )
     frame = frame.drop(columns=empty)
-    folded: dict[str, str] = {}
+    folded: dict[str, int] = {}
+    position = {c: i for i, c in enumerate(raw.frame.columns)}  # in the file's header
     for col in frame.columns:
+        i = position[col]
         if _unnamed(col):
             continue  # said above
         text = str(col).split("\x00")[0]
@@ -438,8 +512,11 @@ def _check_columns(raw: RawTable) -> None:
             continue
         check_column_name(text, f"{raw.path}: column")  # core.names: the package's rule
         if text.lower() in folded:
-            problems.append(f"{name}: column '{text}' appears twice (names ignore case)")
-        folded.setdefault(text.lower(), text)
+            problems.append(
+                f"column '{text}' appears twice in the header (columns {folded[text.lower()]} "
+                f"and {i + 1}; names ignore case): rename one"
+            )
+        folded.setdefault(text.lower(), i + 1)
     header = [str(c).split("\x00")[0] for c in frame.columns]
     data_like = [h for h in header if _NULL_MARK.match(h) or _NUMBER.match(h)]
     if (problems and data_like) or any(_NULL_MARK.match(h) or _FRACTION.match(h) for h in header):

@@ -46,6 +46,7 @@ from synthgen_sdv.io.writers import to_arrow, to_logical_types
 from synthgen_sdv.runs.dataset import Dataset
 from synthgen_sdv.runs.estimate import Estimate
 from synthgen_sdv.runs.fit_sample import fit as fit_source
+from synthgen_sdv.runs.fitting import STAGES
 from synthgen_sdv.runs.output import FramesOutput, Output
 from synthgen_sdv.runs.sample import sample
 from synthgen_sdv.runs.source import SOURCE_KINDS, Fitted, FitView, Sampled, Source, source_record
@@ -520,8 +521,7 @@ class UserSource(Source):
         """The holdout comparison of ``model``, gaussian_copula and the rule-based baseline,
         as for a config: your tables split by root entity (a large input subsampled first);
         with ``sampled``, the output against your tables as section 2. A comparison that
-        cannot be made (one root row, say) is said on ``progress``; the output is still
-        written."""
+        cannot be made is said on the stage lines (with --no-progress too); the output stays."""
         user = self._user
         reference, meta, root, learner = self.study_setup(modeled, params)
         written = None
@@ -544,7 +544,7 @@ class UserSource(Source):
                 reporter=progress,
             )
         except Exception as exc:  # the output is what was asked for; the report is extra
-            progress.say(f"[compare] no comparison report: {type(exc).__name__}: {exc}")
+            STAGES.say(f"[compare] no comparison report: {type(exc).__name__}: {exc}")
             return None
 
     @property
