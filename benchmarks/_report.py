@@ -7,7 +7,9 @@ import json
 import os
 import platform
 import re
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 from importlib import metadata
@@ -17,6 +19,17 @@ import psutil
 
 REPORTS = Path(__file__).resolve().parents[1] / "reports"
 INDEX = REPORTS / "benchmarks.md"
+
+
+def export_commit(commit: str, prefix: str = "bench_base_") -> Path:
+    """``git archive commit`` unpacked in a temporary folder, to import its package from (a
+    benchmark's "before")."""
+    target = Path(tempfile.mkdtemp(prefix=prefix))
+    archive = subprocess.run(
+        ["git", "archive", commit], cwd=REPORTS.parent, capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target
 
 
 def machine() -> dict:

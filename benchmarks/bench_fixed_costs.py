@@ -35,7 +35,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from _report import REPORTS, machine, machine_md  # noqa: E402  (a sibling module)
+from _report import REPORTS, export_commit, machine, machine_md  # noqa: E402  (a sibling module)
 
 DEFAULT_DBS = "pubs,northwind,oracle_hr,chinook"
 FIT_PHASES = ("preprocess", "_augment_tables", "_model_tables")
@@ -127,12 +127,7 @@ def best(tree: Path, name: str, model: str, repeat: int) -> dict:
 def export(commit: str) -> Path:
     """``git archive commit`` unpacked in a temporary folder (only its package is imported:
     the databases are found by this tree's ``bench_realdb``)."""
-    target = Path(tempfile.mkdtemp(prefix="fixed_cost_base_"))
-    archive = subprocess.run(
-        ["git", "archive", commit], cwd=REPO, capture_output=True, check=True
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
-    return target
+    return export_commit(commit, "fixed_cost_base_")
 
 
 def _total(run: dict | None) -> float | None:

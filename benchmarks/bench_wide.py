@@ -36,7 +36,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from _report import REPORTS, machine, machine_md  # noqa: E402
+from _report import REPORTS, export_commit, machine, machine_md  # noqa: E402
 
 KINDS = ("amount", "count", "kind", "day", "flag", "score")
 
@@ -128,12 +128,7 @@ def spawn(folder: Path, tree: Path) -> dict:
 
 def export(commit: str) -> Path:
     """``git archive commit`` unpacked in a temporary folder."""
-    target = Path(tempfile.mkdtemp(prefix="bench_wide_base_"))
-    archive = subprocess.run(
-        ["git", "archive", commit], cwd=REPO, capture_output=True, check=True
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
-    return target
+    return export_commit(commit, "bench_wide_base_")
 
 
 def markdown(doc: dict) -> str:
