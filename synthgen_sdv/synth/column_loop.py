@@ -105,9 +105,7 @@ class Columns:
 
 def transform(transformer, table: Columns) -> None:
     """``transformer.transform`` on ``table``, in place."""
-    if type(transformer).transform is not _RDT_TRANSFORM:
-        with table.held.around(transformer):
-            _replace(table, transformer.transform(table.frame()))
+    if _ran_own(transformer, table, "transform", _RDT_TRANSFORM):
         return
     columns = transformer.columns
     if any(column not in table for column in columns):
@@ -120,9 +118,7 @@ def transform(transformer, table: Columns) -> None:
 
 def reverse_transform(transformer, table: Columns) -> None:
     """``transformer.reverse_transform`` on ``table``, in place."""
-    if type(transformer).reverse_transform is not _RDT_REVERSE:
-        with table.held.around(transformer):
-            _replace(table, transformer.reverse_transform(table.frame()))
+    if _ran_own(transformer, table, "reverse_transform", _RDT_REVERSE):
         return
     outputs = transformer.output_columns
     if any(column not in table for column in outputs):
@@ -147,10 +143,15 @@ def reverse_transform(transformer, table: Columns) -> None:
     table.add(output, transformer.columns)
 
 
-def _replace(table: Columns, data: pd.DataFrame) -> None:
-    """``table`` becomes ``data`` (what a transformer's own ``transform`` returned)."""
-    new = Columns(data, table.held)
+def _ran_own(transformer, table: Columns, method: str, rdt_method) -> bool:
+    """Whether ``transformer``'s class overrides RDT's ``method``; if so it ran, on the whole
+    table as RDT calls it, and ``table`` became what it returned."""
+    if getattr(type(transformer), method) is rdt_method:
+        return False
+    with table.held.around(transformer):
+        new = Columns(getattr(transformer, method)(table.frame()), table.held)
     table.index, table.series = new.index, new.series
+    return True
 
 
 def fit_field(hyper, table: Columns, field, transformer) -> None:
