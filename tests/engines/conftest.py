@@ -25,7 +25,8 @@ def fresh_dir(tmp_path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def spark():
+def spark(tmp_path_factory):
+    """Its warehouse and metastore live in a temporary folder, not in the working directory."""
     pytest.importorskip("pyspark")
     from pyspark.sql import SparkSession
 
@@ -36,6 +37,7 @@ def spark():
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("spark-warehouse")))
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")

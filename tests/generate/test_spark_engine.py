@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def spark():
+def spark(tmp_path_factory):
     pytest.importorskip("pyspark")
     from pyspark.sql import SparkSession
 
@@ -24,6 +24,7 @@ def spark():
         .appName("synthgen_sdv generate tests")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("spark-warehouse")))
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")
