@@ -55,7 +55,7 @@ from synthgen_sdv.synth.dependencies import Dependencies
 from synthgen_sdv.synth.fast_hma import FastHMASynthesizer
 from synthgen_sdv.synth.fast_rounding import fast_rounding
 from synthgen_sdv.synth.marginals import keep_shares, learn_shares
-from synthgen_sdv.synth.preprocess import deferred_fakers
+from synthgen_sdv.synth.preprocess import deferred_fakers, shared_prototypes
 from synthgen_sdv.synth.random_states import saved_states
 from synthgen_sdv.synth.repeats import Repeats
 from synthgen_sdv.synth.seeding import derive_seed
@@ -357,8 +357,15 @@ class FastHMA(_HMABase):
 
     def _fit(self, tables: dict[str, pd.DataFrame], metadata: dict) -> None:
         # RDT's random states without a RandomState per call, decimals learned on numpy,
-        # transforms applied to their columns in place, fakers built when first used
-        with saved_states(), fast_rounding(), in_place_columns(), deferred_fakers():
+        # transforms applied to their columns in place, fakers built when first used, one set
+        # of default transformers for every table's processor
+        with (
+            saved_states(),
+            fast_rounding(),
+            in_place_columns(),
+            deferred_fakers(),
+            shared_prototypes(),
+        ):
             super()._fit(tables, metadata)
 
     def _sample(self, scale: float) -> dict[str, pd.DataFrame]:

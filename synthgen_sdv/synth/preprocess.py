@@ -17,6 +17,10 @@ through SDV's two calls.
 
 ``deferred_fakers``: every ``Faker`` RDT's ``AnonymizedFaker`` builds (one per key column of
 every table) is a ``DeferredFaker``, built when first drawn from.
+
+``shared_prototypes``: SDV's ``DataProcessor`` deep-copies RDT's default transformers for every
+table (about 1.5 ms each: their random states and a ``Faker``), though it only ever reads them
+as prototypes; here every table's processor shares RDT's cached ones.
 """
 
 from __future__ import annotations
@@ -28,9 +32,10 @@ from copy import deepcopy
 import faker
 import numpy as np
 import pandas as pd
-from rdt.transformers import AnonymizedFaker
+from rdt.transformers import AnonymizedFaker, get_default_transformers
 from rdt.transformers.base import BaseTransformer
 from rdt.transformers.pii import anonymizer as rdt_anonymizer
+from sdv.data_processing import data_processor as sdv_data_processor
 from sdv.multi_table.base import BaseMultiTableSynthesizer
 
 from synthgen_sdv.synth.column_loop import fit_fields
@@ -305,3 +310,24 @@ class DeferredFakers:
         for synthesizer in self._table_synthesizers.values():  # BaseSynthesizer.reset_sampling
             reset_randomization(synthesizer._data_processor._hyper_transformer)
             synthesizer._random_state_set = False
+
+
+class _Prototypes(dict):
+    """RDT's cached default transformers as SDV's ``DataProcessor.__init__`` deep-copies them:
+    a new dict of the same instances. SDV never changes a prototype in place: it replaces
+    entries of the dict (``_update_numerical_transformer``, a synthesizer's own transformers)
+    and deep-copies or rebuilds a prototype for each column (``_get_transformer_with_parameters``),
+    so one set serves every table and RDT's cache stays as it was."""
+
+    def __deepcopy__(self, memo) -> dict:
+        return dict(self)
+
+
+def _shared_default_transformers() -> _Prototypes:
+    return _Prototypes(get_default_transformers())
+
+
+#: every table's ``DataProcessor`` built in the block reads RDT's cached default transformers
+shared_prototypes = Swap(
+    (sdv_data_processor, "get_default_transformers", _shared_default_transformers)
+)

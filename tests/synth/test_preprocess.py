@@ -361,3 +361,38 @@ def test_the_foreign_key_check_answers_as_sdv(case):
             got = check()
     assert got == expected
     assert "_validate_foreign_keys" not in vars(metadata)
+
+
+@pytest.mark.parametrize("rounding", [True, False])
+def test_shared_prototypes_give_the_same_frame_and_leave_rdts_defaults(rounding):
+    """Processors built in ``shared_prototypes()`` read RDT's cached default transformers
+    instead of a deep copy each: the same transformers per column, the same processed frame,
+    and RDT's cache unchanged after fitting (SDV only replaces entries of its dict)."""
+    from rdt.transformers import get_default_transformers
+
+    from synthgen_sdv.synth.preprocess import shared_prototypes
+
+    cached = dict(get_default_transformers())
+    before = {k: type(v) for k, v in cached.items()}
+    frame, meta = _table()
+    out, columns = {}, {}
+    for shared in (False, True):
+        block = shared_prototypes() if shared else contextlib.nullcontext()
+        with warnings.catch_warnings(), block:
+            warnings.simplefilter("ignore")
+            synth = FastCopulaSynthesizer(Metadata.load_from_dict(meta), enforce_rounding=rounding)
+            prototypes = synth._data_processor._transformers_by_sdtype
+            assert (prototypes["boolean"] is cached["boolean"]) == shared
+            out[shared] = synth._preprocess(frame.copy())
+        fields = synth._data_processor._hyper_transformer.field_transformers
+        columns[shared] = {
+            c: (type(t), vars(t).get("missing_value_encoding")) for c, t in fields.items()
+        }
+        assert not any(t is p for t in fields.values() for p in prototypes.values())
+    pd.testing.assert_frame_equal(out[True], out[False])
+    assert columns[True] == columns[False]
+    after = get_default_transformers()
+    assert after == cached and all(after[k] is cached[k] for k in cached)
+    assert {k: type(v) for k, v in after.items()} == before
+    assert type(after["numerical"]).__name__ == "FloatFormatter"
+    assert after["numerical"].learn_rounding_scheme is False  # the processor's own replaced it
