@@ -163,13 +163,17 @@ def check_metadata(
         raws[name].drop_rows(drop)
         notes.append(f"{said}: {len(drop)} rows left out (--bad-rows {bad_rows})")
 
+    alternate = {
+        name: _alternate_keys(md, name, frames[name], raws[name], where, problems)
+        for name in frames
+    }
     _type_empty_keys(md["relationships"] + unmodeled, frames, types)
     for i, rel in enumerate(md["relationships"]):
         problems.extend(_check_relationship(i, rel, md, frames, types, keys, where))
     for i, rel in enumerate(unmodeled):
         found = _check_relationship(i, rel, md, frames, types, keys, where)
         problems.extend(p.replace("relationships[", f"{UNMODELED}[", 1) for p in found)
-    problems.extend(_placeholder_ids(md, keys, unmodeled, where))
+    problems.extend(_placeholder_ids(md, keys, alternate, unmodeled, where))
 
     if problems:
         n = len(problems)
@@ -191,7 +195,34 @@ def check_metadata(
     )
 
 
-def _placeholder_ids(md: dict, keys: dict, unmodeled: list, where: dict) -> list[str]:
+def _alternate_keys(
+    md: dict, name: str, df: pd.DataFrame, raw: RawTable, where: dict, problems: list
+) -> set:
+    """The columns of ``name``'s ``alternate_keys`` (SDV's: each one column, an id or PII
+    sdtype), checked as a primary key is: a column of the file, unique and never empty."""
+    listed = md["tables"][name].get("alternate_keys") or []
+    at = f"tables.{name}.alternate_keys"
+    if not isinstance(listed, list):
+        problems.append(f"{at}: expected a list of column names, got {listed!r}")
+        return set()
+    out = set()
+    for key in listed:
+        if not isinstance(key, str) or key not in df.columns:
+            problems.append(f"{at}: {key!r} is not a column of {where[name]}")
+            continue
+        out.add(key)
+        problem = key_problem(df, name, [key])
+        if problem is not None:
+            problems.append(
+                f"{at} ({where[name]}): {describe(problem, raw, df)}; an alternate key is "
+                "unique and never empty: leave the column out of alternate_keys"
+            )
+    return out
+
+
+def _placeholder_ids(
+    md: dict, keys: dict, alternate: dict, unmodeled: list, where: dict
+) -> list[str]:
     """sdtype id on a column that is no key: SDV would fill it with placeholder ids."""
     referencing = {
         (r["child_table_name"], r["child_foreign_key"])
@@ -201,6 +232,7 @@ def _placeholder_ids(md: dict, keys: dict, unmodeled: list, where: dict) -> list
     problems = []
     for name, key in keys.items():
         own = set(key if isinstance(key, list) else [key] if key else [])
+        own |= alternate.get(name, set())
         for col, cmeta in md["tables"][name]["columns"].items():
             if cmeta.get("sdtype") == "id" and col not in own and (name, col) not in referencing:
                 problems.append(

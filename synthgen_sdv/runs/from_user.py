@@ -237,9 +237,13 @@ class UserSource(Source):
         """Batches need keys that can be counted across them: every modeled table's primary
         key an integer or text SDV draws at random (``batches.countable_keys``), and every
         composite key with a column that refers to such a table (its combinations then hold
-        a key of their own batch, so they cannot repeat across batches)."""
+        a key of their own batch, so they cannot repeat across batches). No alternate keys:
+        SDV draws them per batch, unique within it only, so such a sample is one draw."""
         hidden, _ = self._state(fitted)
         meta = _modeled_metadata(fitted)
+        tables = [meta["tables"].get(t, {}) for t in fitted.modeled]
+        if any(t.get("alternate_keys") for t in tables):
+            return False
         keyed = {t for t in fitted.modeled if meta["tables"].get(t, {}).get("primary_key")}
         counted = self.renumbered(fitted)
         rels = meta["relationships"]
@@ -583,7 +587,8 @@ def _modeled_metadata(fitted: Fitted) -> dict[str, Any]:
 
 
 def _refuse_placeholders(tables: dict[str, pd.DataFrame], metadata: dict, left: list[dict]) -> None:
-    """No column but a key may come out as SDV's generated placeholder ids."""
+    """No column but a key (primary, alternate or foreign) may come out as SDV's generated
+    placeholder ids."""
     keys = {
         (r["child_table_name"], r["child_foreign_key"])
         for r in [*metadata.get("relationships", []), *left]
@@ -591,6 +596,7 @@ def _refuse_placeholders(tables: dict[str, pd.DataFrame], metadata: dict, left: 
     for name, tmeta in metadata["tables"].items():
         pk = tmeta.get("primary_key")
         keys |= {(name, c) for c in (pk if isinstance(pk, list) else [pk] if pk else [])}
+        keys |= {(name, c) for c in tmeta.get("alternate_keys") or [] if isinstance(c, str)}
     bad = placeholder_columns(tables, keys)
     if bad:
         raise SynthgenError(

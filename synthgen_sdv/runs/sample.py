@@ -235,9 +235,11 @@ def sample(
         if sampler is not None and batches:
             sampled = sample_in_batches(fitted, batches, scale, seed, sampler, progress, spill)
         else:  # one plain draw in this process (whatever the engine: nothing to spread)
+            why = "fits in one batch" if batches else "cannot be cut into batches"
             if engine != "local":
-                why = "fits in one batch" if batches else "cannot be cut into batches"
                 progress.say(f"  this sample {why}: drawn here, not by --engine {engine}")
+            elif len(planned) > 1:
+                progress.say(f"  this sample {why}: drawn in one piece, memory grows with scale")
             raw = fitted.synthesizer.sample(scale, seed=seed)
             sampled = fitted.source.finish(raw, fitted, scale, seed)
     sampled.sampling = {
