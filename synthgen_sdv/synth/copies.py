@@ -130,15 +130,16 @@ class SmallTableCopies:
         # alternate keys keep their real values while every row is copied at most once;
         # past that they are made as HMA makes keys, like the primary key, to stay unique
         meta = self.metadata.tables[table]
-        made = set(meta.alternate_keys or ()) if len(picked) > n else set()
-        sampled = self._copied_rows(table, raw, source, picked, made)
+        regenerated = set(meta.alternate_keys or ()) if len(picked) > n else set()
+        sampled = self._copied_rows(table, raw, source, picked, regenerated)
         if sampled is None:
             sampled = self._finish_rows(table, raw)
         picked = picked[sampled.index.to_numpy()]
         # the fitted values themselves: a round trip through the processed space (quantile
         # scores, per-value shares) need not give back the exact real value
+        kept = {*source.foreign, *regenerated}
         for column in source.values.columns:
-            if column != meta.primary_key and column not in source.foreign and column not in made:
+            if column != meta.primary_key and column not in kept:
                 sampled[column] = source.values[column].to_numpy()[picked]
         repeat = pd.Series(picked).groupby(picked).cumcount().to_numpy()
         for fk, parent_keys in source.foreign.items():
@@ -148,11 +149,13 @@ class SmallTableCopies:
         self._origin[table] = picked
         return sampled.reset_index(drop=True)
 
-    def _copied_rows(self, table, raw, source, picked, made=frozenset()) -> pd.DataFrame | None:
+    def _copied_rows(
+        self, table, raw, source, picked, regenerated=frozenset()
+    ) -> pd.DataFrame | None:
         """``_finish_rows(table, raw)`` as ``_copy_table`` keeps it, without reverse
         transforming the columns it replaces with the real values: SDV's reverse transform of
         the rows keeps its column order, makes the keys (drawn, cast and formatted as SDV
-        does; ``made``: the alternate keys kept as made too) and adds the children's
+        does; ``regenerated``: the alternate keys kept as made too) and adds the children's
         parameters. None where SDV would do more than that
         (constraints, composite keys, a column the fitted values lack): ``_finish_rows``."""
         synthesizer = self._table_synthesizers[table]
@@ -184,7 +187,7 @@ class SmallTableCopies:
         frame = {column: source.values[column].to_numpy()[picked] for column in made}
         if processor._keys:
             keys = processor.generate_keys(len(raw))
-            for column in {primary, *made} & set(keys):
+            for column in {primary, *regenerated} & set(keys):
                 frame[column] = _as_sdv_keeps(processor, column, keys[column])
         sampled = pd.DataFrame(frame, index=raw.index, columns=made)
         input_columns = hyper._input_columns
