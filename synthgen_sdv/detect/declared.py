@@ -9,6 +9,7 @@ detected metadata does) are checked too and stay out of the model.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from copy import deepcopy
 from pathlib import Path
 from typing import Any
@@ -25,15 +26,26 @@ from synthgen_sdv.detect.userdata import UNMODELED, UserData
 from synthgen_sdv.io.reader import read_json
 
 
-def read_metadata_file(path: Path) -> dict:
-    """The SDV metadata dict in ``path`` (SDV JSON, or our schema_metadata.json)."""
+def read_metadata_file(path: Path, tables: Collection[str] = ()) -> dict:
+    """The SDV metadata dict in ``path`` (SDV JSON, or our schema_metadata.json). SDV's
+    single-table metadata (``columns`` at the top, ``SINGLE_TABLE_V1``) describes the one
+    table of ``tables``, as SDV's ``Metadata.load_from_dict`` reads it."""
     doc: Any = read_json(path, f"--metadata {path}")
     if "sdv_metadata" in doc:
         doc = doc["sdv_metadata"]
+    if isinstance(doc, dict) and "tables" not in doc and isinstance(doc.get("columns"), dict):
+        if len(tables) != 1:
+            raise InputError(
+                f"--metadata {path}: single-table SDV metadata ('columns' at the top) describes "
+                f"one table, but the folder has {len(tables)}: {', '.join(sorted(tables))}; "
+                "use multi-table metadata ({'tables': {name: {...}}, 'relationships': [...]})"
+            )
+        table = {k: v for k, v in doc.items() if k != "METADATA_SPEC_VERSION"}
+        doc = {"tables": {next(iter(tables)): table}, "relationships": []}
     if not isinstance(doc, dict) or not isinstance(doc.get("tables"), dict):
         raise InputError(
-            f"--metadata {path}: expected SDV metadata (a JSON object with a 'tables' object) "
-            "or a schema_metadata.json with an 'sdv_metadata' key"
+            f"--metadata {path}: expected SDV metadata (a JSON object with a 'tables' object, "
+            "or one table's 'columns') or a schema_metadata.json with an 'sdv_metadata' key"
         )
     return doc
 
@@ -51,7 +63,7 @@ def check_metadata(
 ) -> UserData:
     """The user's metadata checked against the data: every problem at once, with where."""
     raw = {t: r.frame for t, r in raws.items()}
-    md = deepcopy(read_metadata_file(path))
+    md = deepcopy(read_metadata_file(path, list(files)))
     md.setdefault("METADATA_SPEC_VERSION", "V1")
     md.setdefault("relationships", [])
     unmodeled = md.pop(UNMODELED, [])
