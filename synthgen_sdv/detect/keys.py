@@ -58,6 +58,7 @@ from synthgen_sdv.detect.names import (
     names_linked_value,
     period_named,
     period_start_named,
+    role_then_natural_key,
     spells_table,
     words,
 )
@@ -249,6 +250,9 @@ class _Detector:
                 if other == table:
                     continue
                 same = [x for x in self.frames[other].columns if "".join(words(x)) == name]
+                same = same or [  # a role before the name: issued_book_isbn -> books.isbn
+                    x for x in self.frames[other].columns if role_then_natural_key(x, str(c))
+                ]
                 if not same:
                     continue
                 values = self.frames[other][same[0]].dropna()
@@ -312,6 +316,21 @@ class _Detector:
             return True
         return False
 
+    def extension(self, table: str) -> bool:
+        """A table whose first column is unique, never empty and has another table's key's
+        own name extends that table 1:1 and is keyed by it (MovieLens' ``links(movieId,
+        imdbId, tmdbId)``: ``imdbId``, unique too, is an attribute of the movie)."""
+        frame = self.frames[table]
+        c = frame.columns[0] if len(frame.columns) else None
+        if c is None or self.types[table][c] not in KEY_TYPES or not unique_non_null(frame, [c]):
+            return False
+        for p in self.names:
+            pk = self.keys.get(p)
+            if p != table and isinstance(pk, str) and name_level(c, p, pk) == Level.SAME:
+                self.set(table, c, f"'{c}' comes first, is unique here and is {p}'s key (1:1)")
+                return True
+        return False
+
     def composite(self, table: str) -> bool:
         frame, types = self.frames[table], self.types[table]
         role: dict[str, str] = {}
@@ -345,6 +364,8 @@ class _Detector:
                 role[c] = "ordinal"
                 break
         for c in frame.columns:
+            if len(refs) > 1 and unique_non_null(frame, refs):
+                break  # the references are the key: pokemon_species_names' name is a value
             if len(role) < MAX_CANDIDATES and c not in role and self.linked_value(table, refs, c):
                 role[c] = "value"  # countrylanguage(CountryCode, Language)
         position = {c: i for i, c in enumerate(frame.columns)}
@@ -472,7 +493,7 @@ class _Detector:
                 self.abbreviated(t)
         rest = [t for t in rest if t not in self.keys]
         for t in rest:
-            if not self.referenced(t):
+            if not (self.extension(t) or self.referenced(t)):
                 self.own_identifier(t)
         for t in [t for t in rest if t not in self.keys]:
             if not (self.link(t) or self.composite(t)):

@@ -128,6 +128,8 @@ VERB_ENDINGS = ("ed", "s")
 # klanten, English campuses): a table named with one is also matched without it.
 PLURAL_ENDINGS = ("es", "en", "er", "e", "n", "s")
 _IRREGULAR = {"people": "person", "children": "child", "men": "man", "women": "woman"}
+# Nouns whose singular and plural are one word (pokemon_species, tv_series): not "specie".
+_IRREGULAR |= {w: w for w in ("species", "series")}
 
 
 MIN_NEAR_SPELLING = 12  # shortest compound name matched one letter apart (_one_letter_apart)
@@ -415,6 +417,8 @@ def name_level(column: str, parent: str, parent_key: str | None) -> Level:
         and any(fold(_joined(cw[i:])) in forms for i in range(1, len(cw)))
     ):
         return Level.ABBREVIATION  # Synthea's SECONDARY_PAYER -> payers: a role, the name
+    if bare and parent_key is not None and role_then_natural_key(column, parent_key):
+        return Level.ABBREVIATION  # issued_book_isbn -> books.isbn: a role, the key's name
     if key is None or not stem:
         return Level.NONE
     if key not in RELATION_WORDS and stem[-1] in STAFF_ROLE_WORDS and tw[-1] in STAFF_TABLE_WORDS:
@@ -430,8 +434,11 @@ def name_level(column: str, parent: str, parent_key: str | None) -> Level:
     for name in (tw, raw):
         if len(stem) > len(name) and stem[-len(name) :] == name:
             return Level.TABLE  # home_store_id: a role, then the table's name
-    if len(stem) < len(tw) and tw[-len(stem) :] == stem and len(_joined(stem)) >= MIN_GLUED_STEM:
-        return Level.ABBREVIATION  # license_id -> drivers_license: the name's last words
+    for k in range(1, min(len(stem), len(tw) - 1) + 1):
+        if tw[-k:] == stem[-k:] and len(_joined(stem[-k:])) >= MIN_GLUED_STEM:
+            # license_id -> drivers_license: the name's last words; also after a role
+            # (evolves_from_species_id -> pokemon_species)
+            return Level.ABBREVIATION
     if len(stem) == 1 and len(tw) == 1 and _abbreviates(stem[0], tw[0]):
         return Level.ABBREVIATION  # stor_id -> stores; a multi-word table is only QUALIFIED
     if len(stem) == 1 and len(tw) == 1 and _skeleton(stem[0], tw[0]):
@@ -441,6 +448,21 @@ def name_level(column: str, parent: str, parent_key: str | None) -> Level:
     if len(stem) > 1 and len(tw) == 1 and _abbreviates(stem[0], tw[0]):
         return Level.QUALIFIED  # prod_category_id: an abbreviation, then what kind
     return Level.NONE
+
+
+def role_then_natural_key(column: str, key: str) -> bool:
+    """Whether a column's words are a role, then the one word naming a natural key that is no
+    key word (``issued_book_isbn`` and a key ``isbn``): its name says which key, so its
+    values must all be that table's keys (``Level.ABBREVIATION``)."""
+    cw, kw = words(column), words(key)
+    return (
+        len(kw) == 1
+        and len(cw) > 1
+        and cw[-1] == kw[0]
+        and len(kw[0]) >= MIN_GLUED_STEM
+        and kw[0] not in KEY_WORDS | CALENDAR_WORDS | PERIOD_WORDS  # OrderDate is no link
+        and _joined(kw) not in GENERIC_ROW_IDS
+    )
 
 
 def spells_table(column: str, table: str) -> bool:

@@ -29,6 +29,9 @@ PANDAS_NULLABLE_INT_RE = re.compile(r"^[+-]?\d+\.0$")
 # whose other values are all numbers, booleans or dates (car_1's mpg: 18, 15, null, ...).
 NULL_WORDS = frozenset({"null", "none", "nan", "na", "n/a", "#n/a", "nil", "\\n", "-", "?"})
 NULL_WORD_SET = pa.array(sorted(NULL_WORDS))
+# What a SQL export writes for NULL, as written: a column of nothing else is an empty column
+# (a library's return_status.return_book_isbn, NULL on every row), whatever its other words.
+SQL_NULL_MARKS = pa.array(["NULL", "\\N"])
 BOOL_TEXT = {"true": True, "false": False, "t": True, "f": False, "yes": True, "no": False}
 BOOL_WORDS = pa.array(sorted(BOOL_TEXT))
 # Tried in order; the first format every value parses with wins. Day-first and month-first
@@ -74,6 +77,8 @@ def type_text(series: pd.Series, fmt: str | None = None) -> tuple[str, pd.Series
     if present.empty:
         return "string", series.astype(object), None
     values = pa.array(present.astype(str).to_numpy(dtype=object), pa.string())
+    if pc.all(pc.is_in(values, value_set=SQL_NULL_MARKS)).as_py():
+        return "string", pd.Series(None, index=series.index, dtype=object), None
     if _all(values, INT_RE.pattern):
         stripped = pc.utf8_ltrim(values, characters="+-")
         lengths = pc.utf8_length(stripped)
