@@ -1,5 +1,6 @@
 """The comparison report on shapes real databases have and the test shop does not (found on
-WideWorldImporters, reports/unseen2.md): a column with no value at all."""
+WideWorldImporters, reports/unseen2.md): a column with no value at all, a table whose first
+plotted column has none."""
 
 from __future__ import annotations
 
@@ -82,3 +83,37 @@ def test_dcr_baseline_scores_a_table_with_empty_columns(tmp_path):
     (copy,) = [c for c in report.data["candidates"] if c["name"] == "copy"]
     entry = copy["results"]["dcr_baseline"]
     assert entry["by_table"]["t"]["score"] is not None, entry
+
+
+def _graph_of(frame: pd.DataFrame):
+    from synthgen_sdv.evaluate.relations import TableGraph
+
+    data, meta = _one_table(frame)
+    return data, TableGraph(meta)
+
+
+def test_distribution_plot_of_a_table_whose_first_column_has_no_value(tmp_path):
+    """The first plotted column had no value: its panel drew nothing, the legend was taken from
+    it, matplotlib got ncol=0 and the report stopped ("number sections must be larger than 0.",
+    numpy's array_split). Empty columns are not plotted; a table of empty columns has no plot."""
+    from synthgen_sdv.evaluate.plots import key_columns, plot_distributions
+
+    frame = _with_empty_columns(60, 2)[["none_num", "num", "none_cat", "cat"]]
+    data, graph = _graph_of(frame.assign(none_when=pd.NaT, when=pd.NaT, last=np.nan))
+    assert key_columns(graph, "t", data["t"]) == ["num", "cat"]
+    path = plot_distributions(data, {"copy": data}, graph, "t", tmp_path / "d.png")
+    assert path is not None and path.stat().st_size > 0
+    empty = data["t"].assign(num=np.nan, cat=None)
+    assert plot_distributions({"t": empty}, {"copy": data}, graph, "t", tmp_path / "e.png") is None
+
+
+def test_a_legend_comes_from_any_panel_that_drew_something(tmp_path):
+    from synthgen_sdv.evaluate.plots import _legend_below, pyplot
+
+    fig, axes = pyplot().subplots(1, 2, squeeze=False)
+    axes[0][1].plot([0, 1], [0, 1], label="copy")
+    _legend_below(fig, axes[0][0], -0.08)  # the first panel drew nothing
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["copy"]
+    fig, axes = pyplot().subplots(1, 2, squeeze=False)
+    _legend_below(fig, axes[0][0], -0.08)  # nothing anywhere: no legend, no error
+    assert not fig.legends
