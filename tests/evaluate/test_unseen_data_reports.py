@@ -1,6 +1,6 @@
 """The comparison report on shapes real databases have and the test shop does not (found on
-WideWorldImporters, reports/unseen2.md): a column with no value at all, a table whose first
-plotted column has none."""
+WideWorldImporters and homecredit, reports/unseen2.md): a column with no value at all, a
+table whose first plotted column has none, a wide table."""
 
 from __future__ import annotations
 
@@ -117,3 +117,73 @@ def test_a_legend_comes_from_any_panel_that_drew_something(tmp_path):
     fig, axes = pyplot().subplots(1, 2, squeeze=False)
     _legend_below(fig, axes[0][0], -0.08)  # nothing anywhere: no legend, no error
     assert not fig.legends
+
+
+def _wide(n_rows: int, seed: int) -> tuple[dict, dict]:
+    """One table of 12 numbers and 3 categories (105 column pairs SDMetrics scores) and an id."""
+    rng = np.random.default_rng(seed)
+    base = rng.normal(size=n_rows)
+    cols = {f"x{i}": base * (i % 3) + rng.normal(size=n_rows) for i in range(12)}
+    cols |= {f"c{i}": rng.choice(list("abc"), n_rows) for i in range(3)}
+    frame = pd.DataFrame({"id": range(n_rows), **cols})
+    columns = {"id": {"sdtype": "id"}}
+    columns |= {c: {"sdtype": "numerical" if c[0] == "x" else "categorical"} for c in cols}
+    meta = {
+        "METADATA_SPEC_VERSION": "V1",
+        "tables": {"t": {"primary_key": "id", "columns": columns}},
+        "relationships": [],
+    }
+    return {"t": frame}, meta
+
+
+def test_a_wide_table_scores_a_seeded_sample_of_its_pairs_with_sdmetrics_own_metrics():
+    from sdmetrics.reports import QualityReport
+
+    from synthgen_sdv.evaluate.metrics.pairs import plan_pairs
+    from synthgen_sdv.evaluate.metrics.sdmetrics_reports import _run_report
+
+    real, meta = _wide(200, 0)
+    synthetic, _ = _wide(200, 1)
+    assert plan_pairs(meta, cap=105).chosen == {}  # at the bound: every pair, as before
+    plan = plan_pairs(meta, cap=30, seed=4)
+    assert plan.sampled == {"Column Pair Trends": [{"table": "t", "scored": 30, "of": 105}]}
+    assert plan_pairs(meta, cap=30, seed=4).chosen == plan.chosen  # data plays no part
+    full = QualityReport()
+    full.generate(real, synthetic, meta, verbose=False)
+    every = full.get_details("Column Pair Trends").set_index(["Column 1", "Column 2"])
+    capped = _run_report("quality", real, synthetic, meta, plan).get_details("Column Pair Trends")
+    pairs = list(zip(capped["Column 1"], capped["Column 2"], strict=True))
+    assert pairs == next(iter(plan.chosen.values()))
+    # SDMetrics' own score of each pair, and its order of the pairs
+    np.testing.assert_array_equal(capped["Score"], every.loc[pairs, "Score"])
+    assert capped["Score"].notna().sum() >= 5  # pairs under the thresholds are blank (NaN)
+    assert pairs == [p for p in every.index if p in set(pairs)]
+    # put back: the next report scores every pair
+    again = QualityReport()
+    again.generate(real, synthetic, meta, verbose=False)
+    assert len(again.get_details("Column Pair Trends")) == 105
+
+
+def test_the_report_says_the_pairs_were_sampled_and_scores_every_entry_on_them(tmp_path):
+    data, meta = _wide(240, 2)
+    train = {"t": data["t"].iloc[:180].reset_index(drop=True)}
+    holdout = {"t": data["t"].iloc[180:].reset_index(drop=True)}
+    other, _ = _wide(60, 3)
+    report = compare(
+        train,
+        holdout,
+        {"copy": holdout, "other": other},
+        meta,
+        tmp_path,
+        metrics=["quality"],
+        make_plots=False,
+        max_column_pairs=30,
+        progress=lambda _m: None,
+    )
+    pairs = {}
+    for entry in report.data["candidates"]:
+        prop = entry["results"]["quality"]["properties"]["Column Pair Trends"]
+        assert prop["pairs_sampled"] == [{"table": "t", "scored": 30, "of": 105}]
+        pairs[entry["name"]] = [(d["Column 1"], d["Column 2"]) for d in prop["details"]]
+    assert len(pairs) == 3 and len(set(map(tuple, pairs.values()))) == 1
+    assert "t: 30 of 105 pairs" in (tmp_path / "comparison.md").read_text()
