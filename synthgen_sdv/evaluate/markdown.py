@@ -179,6 +179,19 @@ def _blank_blocks(candidates: list[dict[str, Any]], level: int) -> list[Block]:
     return [Section("Blank (n/a) values and why", [Bullets(blanks)], level)] if blanks else []
 
 
+def _sampled_line(prop: str, sampled: list[dict[str, Any]]) -> str:
+    """Where a table (relationship) had more column pairs than the bound: how many of how many
+    were scored."""
+    parts = [
+        f"{s.get('table') or s.get('relationship')}: {s['scored']:,} of {s['of']:,} pairs"
+        for s in sampled
+    ]
+    return (
+        f"{prop}: a seeded sample of the column pairs, the same pairs for every entry "
+        f"(SDMetrics' own pair metrics on them; more pairs than the bound): {'; '.join(parts)}"
+    )
+
+
 def _pairs_blocks(candidates: list[dict[str, Any]], level: int) -> list[Block]:
     for c in candidates:
         props = c["results"].get("quality", {}).get("properties", {})
@@ -187,6 +200,11 @@ def _pairs_blocks(candidates: list[dict[str, Any]], level: int) -> list[Block]:
             "pass the thresholds in the real data and are scored"
             for p in ("Column Pair Trends", "Intertable Trends")
             if p in props and props[p].get("pairs_total") is not None
+        ]
+        lines += [
+            _sampled_line(p, props[p]["pairs_sampled"])
+            for p in props
+            if props[p].get("pairs_sampled")
         ]
         if lines:
             return [Section("Column pairs actually scored", [Bullets(lines)], level)]

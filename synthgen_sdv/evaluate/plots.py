@@ -66,6 +66,12 @@ def save_figure(fig: Any, path: Path) -> Path:
 def _legend_below(fig: Any, ax: Any, offset: float) -> None:
     """One legend for a grid of panels, centred under it (the panels share their candidates)."""
     handles, labels = ax.get_legend_handles_labels()
+    for other in fig.axes:  # ``ax`` may have drawn nothing (a column with no values)
+        if labels:
+            break
+        handles, labels = other.get_legend_handles_labels()
+    if not labels:  # nothing drawn at all: no legend (matplotlib refuses ncol=0)
+        return
     fig.legend(
         handles,
         labels,
@@ -122,10 +128,12 @@ def plot_property_scores(
 def key_columns(graph: TableGraph, table: str, real: pd.DataFrame, limit: int = 4) -> list[str]:
     """The first ``limit`` value columns worth a distribution plot: numbers, dates, booleans,
     and categoricals with at most 30 values (names, e-mails and codes are all distinct and
-    show nothing)."""
+    show nothing), leaving out columns with no value at all (nothing to draw)."""
     out = []
     for col in graph.columns(table):
         if graph.sdtype(table, col) == "categorical" and real[col].nunique() > 30:
+            continue
+        if real[col].isna().all():
             continue
         out.append(col)
     return out[:limit]

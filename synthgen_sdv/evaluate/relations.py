@@ -8,9 +8,11 @@ dict, because that is also what SDMetrics expects.
 from __future__ import annotations
 
 import graphlib
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 from pandas.tseries.api import guess_datetime_format
@@ -29,6 +31,10 @@ MIN_ENTITIES = 20
 # A child of the entity root whose rows join two different root rows more often than this is
 # split by its own rows instead (TableGraph.edge_entity).
 EDGE_SHARE = 0.5
+# Where no root can be split finely enough, a table whose split would drop more than this share
+# of the rows it cuts (rows naming two different rows of its subtree) ranks after one that
+# drops fewer (TableGraph.entity_root's last step).
+CROSSING_SHARE = 0.01
 
 
 @dataclass(frozen=True)
@@ -125,14 +131,17 @@ class TableGraph:
         personal-data columns (SDV PII sdtypes such as first_name, email), then the most
         descendant tables, then the most rows that have children (a split cuts along those: a
         promotions table whose one "no promotion" row holds every sale would leave the holdout
-        all or nothing), then the most rows. A root of fewer than ``MIN_ENTITIES`` rows (7
-        offices above employees above customers; 4 regions) is too coarse to split 80/20, so
-        the entity descends to its child with descendants and enough rows, ranked the same
-        way; the tables above it are then shared, as dimensions are. When nothing below is big
-        enough either, another root of at least ``MIN_ENTITIES`` rows is the entity, if there is
-        one (the small tree is then shared). A child of the entity whose rows mostly join two
-        different entity rows (trips between stations) is the entity instead
-        (``edge_entity``). Pass ``root_table`` where the modeled subgraph is known.
+        all or nothing), then the most rows. A split by a root that carries data in fewer than
+        ``MIN_ENTITIES`` rows (7 offices above employees above customers; 4 regions; a 36-row
+        colour list of which 7 colours have stock items: rows with children count, not the
+        table's size) is too coarse to cut 80/20; then every table with children and enough
+        rows that carry data, and every root without children and enough rows, is a candidate
+        (``_fine_entity``: the rows its split would drop, personal data, then the rows its
+        subtree carries), and the tables above the one chosen are shared, as dimensions are
+        (car_1: 5 continents above 15 countries above 22 makers, while 406 cars stand apart:
+        the cars). A child of a fine root whose rows mostly join two different root rows (trips
+        between stations) is the entity instead (``edge_entity``). Pass ``root_table`` where the
+        modeled subgraph is known.
         """
 
         def rows(t: str) -> int:
@@ -174,29 +183,69 @@ class TableGraph:
                 t,
             )
 
+        def grain(t: str) -> int:
+            """The rows a split by ``t`` cuts the data into: rows with children (a colour
+            no stock item has carries nothing), every row of a table without children."""
+            return owners(t) if self.descendants(t) else rows(t)
+
         entity = sorted(self.roots, key=rank)[0]
-        while data is not None and rows(entity) < MIN_ENTITIES:
-            below = {
-                r.child
-                for r in self.children_of(entity)
-                if self.descendants(r.child)
-                and self.primary_keys.get(r.child)
-                and rows(r.child) >= MIN_ENTITIES
-            }
-            if not below:
-                break  # nothing below is big enough either
-            entity = sorted(below, key=rank)[0]
-        if data is not None and rows(entity) < MIN_ENTITIES:
-            # car_1: 5 continents above 15 countries above 22 makers, while 406 cars stand
-            # apart (links not detected): a root that can be cut 80/20 is the entity then
-            roomy = [
-                t
-                for t in self.roots
-                if rows(t) >= MIN_ENTITIES and (self.primary_keys.get(t) or not self.descendants(t))
-            ]
-            if roomy:
-                entity = sorted(roomy, key=rank)[0]
-        return self.edge_entity(entity, data) or entity
+        if data is None or grain(entity) >= MIN_ENTITIES:
+            return self.edge_entity(entity, data) or entity
+        return self._fine_entity(data, grain) or entity
+
+    def _fine_entity(self, data: Dataset, grain) -> str | None:
+        """The table to split by when no root is fine enough and nothing below the first one
+        is: among the tables with children and a key, and the roots without children, those
+        with ``MIN_ENTITIES`` rows that carry data, a table with children first, then one
+        whose split drops at most ``CROSSING_SHARE`` of the rows it cuts (rows naming two
+        different rows of its subtree: invoices billed to another customer), then the most
+        personal-data columns (customers, not products), then the most rows its subtree
+        carries whole (reachable rows, not its own size), then the most rows that carry data.
+        The drops are counted here, so no ``edge_entity`` is taken after it."""
+
+        def rows(t: str) -> int:
+            return len(data[t]) if t in data else 0
+
+        def dropped(t: str) -> int:
+            tree = {t, *self.descendants(t)}
+            n = 0
+            for child in self.descendants(t):
+                refs = [r for r in self.parents_of(child) if r.parent in tree]
+                for parent in {r.parent for r in refs}:
+                    cols = [r.child_key for r in refs if r.parent == parent]
+                    if len(cols) > 1 and child in data:
+                        frame = data[child]
+                        differ = np.zeros(len(frame), dtype=bool)
+                        for a, b in itertools.combinations(cols, 2):
+                            x, y = frame[a], frame[b]
+                            differ |= (x.notna() & y.notna() & (x != y)).to_numpy()
+                        n += int(differ.sum())
+            return n
+
+        def rank(t: str) -> tuple[int, bool, int, int, int, str]:
+            below = self.descendants(t)
+            reach = rows(t) + sum(rows(c) for c in below)
+            lost = dropped(t) if below else 0
+            return (
+                -min(len(below), 1),
+                lost > CROSSING_SHARE * reach,
+                -len(self.pii_columns(t)),
+                -(reach - lost),
+                -grain(t),
+                t,
+            )
+
+        found = [
+            t
+            for t in self.tables
+            if t in data
+            and grain(t) >= MIN_ENTITIES
+            and (
+                (self.descendants(t) and self.primary_keys.get(t))
+                or (t in self.roots and not self.descendants(t))
+            )
+        ]
+        return sorted(found, key=rank)[0] if found else None
 
     def edge_entity(self, root: str, data: Dataset | None) -> str | None:
         """A child of ``root`` whose rows mostly join two different ``root`` rows (bike_1's

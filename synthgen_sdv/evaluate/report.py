@@ -45,6 +45,7 @@ from synthgen_sdv.evaluate.metrics import (
     clean,
     sdmetrics_thresholds,
 )
+from synthgen_sdv.evaluate.metrics.pairs import MAX_COLUMN_PAIRS
 from synthgen_sdv.evaluate.parallel import Job, run_jobs
 from synthgen_sdv.evaluate.relations import (
     Dataset,
@@ -220,6 +221,7 @@ def compare(
     root_table: str | None = None,
     max_root_rows: int = 2_000,
     max_shared_rows: int = 50_000,
+    max_column_pairs: int = MAX_COLUMN_PAIRS,
     scope: str = "all",
     skip_identifier_like: bool = True,
     include_ceiling: bool = True,
@@ -247,7 +249,8 @@ def compare(
     bootstrap"); ``trained_on_train=False`` says the candidates were made elsewhere (the
     ``compare`` command), ``holdout_label`` where a given holdout came from. ``written`` adds
     section 2: a run's output against the data it was fitted on. ``failures`` names candidates
-    that could not be made (and why), for the notes.
+    that could not be made (and why), for the notes. ``max_column_pairs`` bounds the column
+    pairs SDMetrics scores per table and relationship (``metrics.pairs``).
 
     The entries (ceiling, candidates, written output) and the plots are independent jobs run
     in ``workers`` forked processes (None: one per available core, ``parallel.auto_workers``);
@@ -258,6 +261,8 @@ def compare(
         raise InputError("nothing to compare: no candidates and include_ceiling=False")
     if scope not in SCOPES:
         raise InputError(f"scope must be one of {list(SCOPES)}, got '{scope}'")
+    if max_column_pairs < 1:
+        raise InputError(f"max_column_pairs must be at least 1, got {max_column_pairs}")
     md, left_out = scorable_metadata(metadata)
     graph = TableGraph(md)
     check_dataset(reference_train, graph, "reference train")
@@ -282,7 +287,9 @@ def compare(
             f"root table '{root}' is not a table with a primary key to split by: "
             f"{[t for t in graph.tables if graph.primary_keys.get(t)]}"
         )
-    options = EvalOptions(seed=seed, target=target, root_table=root)
+    options = EvalOptions(
+        seed=seed, target=target, root_table=root, max_column_pairs=max_column_pairs
+    )
     stats = candidate_stats or {}
     unknown = sorted(set(stats) - set(candidates))
     if unknown:

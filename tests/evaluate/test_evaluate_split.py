@@ -307,3 +307,92 @@ def test_trips_between_two_stations_are_the_entity_not_the_stations():
 def test_round_trips_keep_the_stations_as_the_entity():
     data, md = _stations(same_station_share=0.9)  # most rows name one station twice
     assert TableGraph(md).entity_root(data) == "station"
+
+
+def _lookups_above_everything():
+    """WideWorldImporters' shape: every root is a small lookup. 36 colours of which 7 have
+    stock items (the other items have none); 8 customer categories above customers (with a
+    phone number) above orders above order lines; invoices name a customer and whom to bill
+    (another customer on one invoice)."""
+    rng = np.random.default_rng(5)
+    colour = np.where(rng.random(40) < 0.5, rng.integers(1, 8, 40), np.nan)
+    bill_to = rng.integers(1, 61, 100)
+    data = {
+        "colours": pd.DataFrame({"colour_id": range(1, 37), "name": [f"c{i}" for i in range(36)]}),
+        "items": pd.DataFrame({"item_id": range(1, 41), "colour_id": colour}),
+        "categories": pd.DataFrame({"cat_id": range(1, 9), "name": list("abcdefgh")}),
+        "customers": pd.DataFrame(
+            {
+                "customer_id": range(1, 61),
+                "cat_id": rng.integers(1, 9, 60),
+                "phone": [f"555-{i:04d}" for i in range(60)],
+            }
+        ),
+        "orders": pd.DataFrame({"order_id": range(240), "customer_id": rng.integers(1, 61, 240)}),
+        "lines": pd.DataFrame(
+            {
+                "line_id": range(720),
+                "order_id": rng.integers(0, 240, 720),
+                "item_id": rng.integers(1, 41, 720),
+                "qty": rng.integers(1, 9, 720),
+            }
+        ),
+        "invoices": pd.DataFrame(
+            {
+                "invoice_id": range(100),
+                "customer_id": bill_to,
+                "bill_to_id": np.where(np.arange(100) == 0, bill_to % 60 + 1, bill_to),
+            }
+        ),
+    }
+    ids = {"sdtype": "id"}
+    columns = {
+        "colours": {"colour_id": ids, "name": {"sdtype": "categorical"}},
+        "items": {"item_id": ids, "colour_id": ids},
+        "categories": {"cat_id": ids, "name": {"sdtype": "categorical"}},
+        "customers": {"customer_id": ids, "cat_id": ids, "phone": {"sdtype": "phone_number"}},
+        "orders": {"order_id": ids, "customer_id": ids},
+        "lines": {"line_id": ids, "order_id": ids, "item_id": ids, "qty": {"sdtype": "numerical"}},
+        "invoices": {"invoice_id": ids, "customer_id": ids, "bill_to_id": ids},
+    }
+    links = [
+        ("colours", "colour_id", "items", "colour_id"),
+        ("categories", "cat_id", "customers", "cat_id"),
+        ("customers", "customer_id", "orders", "customer_id"),
+        ("orders", "order_id", "lines", "order_id"),
+        ("items", "item_id", "lines", "item_id"),
+        ("customers", "customer_id", "invoices", "customer_id"),
+        ("customers", "customer_id", "invoices", "bill_to_id"),
+    ]
+    md = {
+        "METADATA_SPEC_VERSION": "V1",
+        "tables": {t: {"primary_key": next(iter(c)), "columns": c} for t, c in columns.items()},
+        "relationships": [
+            {
+                "parent_table_name": p,
+                "parent_primary_key": pk,
+                "child_table_name": c,
+                "child_foreign_key": fk,
+            }
+            for p, pk, c, fk in links
+        ],
+    }
+    return data, md
+
+
+def test_a_lookup_whose_few_used_rows_carry_the_data_is_not_the_entity():
+    """The 36 colours were the entity (36 rows >= 20, and no table refers twice into their
+    subtree), so the split held out one or two colours' items with all their order lines.
+    7 colours carry data: too coarse; every table is a candidate and the customers win (the
+    one invoice billed to another customer drops a row in a thousand; personal data)."""
+    data, md = _lookups_above_everything()
+    graph = TableGraph(md)
+    assert graph.entity_root(data) == "customers"
+    split = split_by_root(data, md, holdout_fraction=0.2, seed=0)
+    assert split.info["root_table"] == "customers"
+    assert {"colours", "items", "categories"} <= set(split.info["shared_tables"])
+    assert len(split.holdout["customers"]) == 12
+    assert _all_resolve(split.train, md) and _all_resolve(split.holdout, md)
+    # every colour used: 36 rows carry data, the colours are fine enough again
+    data["items"]["colour_id"] = np.arange(40) % 36 + 1
+    assert graph.entity_root(data) == "colours"

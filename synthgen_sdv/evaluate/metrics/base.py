@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from synthgen_sdv.core.registry import Registry
+from synthgen_sdv.evaluate.metrics.pairs import MAX_COLUMN_PAIRS
 from synthgen_sdv.evaluate.relations import Dataset, TableGraph
 
 
@@ -55,6 +56,8 @@ class EvalOptions:
     dcr_reference_rows: int = 1_000  # train (and holdout) rows searched
     dcr_query_rows: int = 500  # candidate / holdout rows whose DCR is measured
     dcr_min_rows: int = 20  # privacy: fewer holdout rows than this give no ratio
+    # quality: column pairs scored per table / relationship, a seeded sample past it (pairs)
+    max_column_pairs: int = MAX_COLUMN_PAIRS
 
 
 @dataclass

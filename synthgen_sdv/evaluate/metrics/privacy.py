@@ -65,7 +65,8 @@ def dcr_frame(df: pd.DataFrame, graph: TableGraph, table: str) -> tuple[pd.DataF
         sdtype = graph.sdtype(table, col)
         s = df[col]
         if sdtype == "numerical":
-            cols[col] = as_number(s, sdtype)
+            # an infinite value has no distance to anything and no range to draw random rows in
+            cols[col] = as_number(s, sdtype).replace([np.inf, -np.inf], np.nan)
         elif sdtype == "datetime":
             cols[col] = pd.to_datetime(s, errors="coerce").astype("datetime64[ns]")
         elif sdtype == "boolean":
@@ -85,9 +86,22 @@ class _Codes:
     pandas does several times faster than Python objects. The codes are made from every
     reference frame's values (null stays NaN); a value no reference holds gets -1, which equals
     no reference value, as the value itself would not.
+
+    A date column with no value in a reference frame goes to SDMetrics as a number (days, all
+    null there) instead: its distance divides by the reference's range, which is NaT there
+    ("unsupported operand type(s) for /: 'numpy.ndarray' and 'NaTType'"); as a number the
+    range is NaN and the distance is what SDMetrics gives any column: 0 for two nulls, 1 for
+    a value against a null (``metadata`` is the metadata for the coded frames).
     """
 
-    def __init__(self, frames: list[pd.DataFrame], meta: dict):
+    def __init__(self, frames: list[pd.DataFrame], meta: dict, references: list[pd.DataFrame] = ()):
+        self.dates = [
+            col
+            for col, spec in meta["columns"].items()
+            if spec["sdtype"] == "datetime" and any(f[col].isna().all() for f in references)
+        ]
+        numbers = {col: {"sdtype": "numerical"} for col in self.dates}
+        self.metadata = {**meta, "columns": {**meta["columns"], **numbers}}
         self.maps: dict[str, dict[Any, float]] = {}
         for col, spec in meta["columns"].items():
             if spec["sdtype"] in ("categorical", "boolean"):
@@ -100,6 +114,8 @@ class _Codes:
             coded = frame[col].map(codes).astype(float)
             coded[coded.isna() & frame[col].notna()] = -1.0
             out[col] = coded
+        for col in self.dates:
+            out[col] = as_number(frame[col], "datetime")
         return out
 
 
@@ -153,7 +169,11 @@ class _DCRMetric(Metric):
                 ctx.graph,
                 table,
             )
-            codes = _Codes([train, train_eq, holdout_ref, holdout_query], meta)
+            codes = _Codes(
+                [train, train_eq, holdout_ref, holdout_query],
+                meta,
+                references=[train, train_eq, holdout_ref],
+            )
             ctx.shared[key] = {
                 "train_raw": train,  # SDMetrics' random rows are drawn from these values
                 "train": codes(train),
@@ -161,7 +181,7 @@ class _DCRMetric(Metric):
                 "holdout_ref": codes(holdout_ref),
                 "holdout_query": codes(holdout_query),
                 "codes": codes,
-                "metadata": {"tables": {table: meta}},
+                "metadata": {"tables": {table: codes.metadata}},
             }
         return ctx.shared[key]
 
@@ -237,6 +257,33 @@ class _DCRMetric(Metric):
         }
 
 
+def random_data(train: pd.DataFrame, rows: int) -> pd.DataFrame:
+    """SDMetrics' random rows for train's sample (``DCRBaselineProtection._generate_random_data``).
+
+    A column with no value in train's sample (every row null: WideWorldImporters' ``ValidTo``
+    read as an empty number column) has no range to draw from, and SDMetrics' draw fails
+    (``uniform``: "high - low range exceeds valid bounds"; ``choice``: an empty array). Its
+    null share, 1, nulls every drawn value anyway, so such a column is drawn from a stand-in
+    of one value (the same number of draws, so the columns after it get the draws they would
+    get) and then set null: SDMetrics' own rows, as its rule makes them.
+    """
+    from sdmetrics.single_table import DCRBaselineProtection
+
+    empty = [c for c in train.columns if train[c].isna().all()]
+    stand_in = {}
+    for col in empty:
+        if pd.api.types.is_datetime64_any_dtype(train[col]):
+            stand_in[col] = pd.Series(pd.Timestamp(0), index=train.index, dtype=train[col].dtype)
+        elif pd.api.types.is_numeric_dtype(train[col]):
+            stand_in[col] = pd.Series(0.0, index=train.index, dtype=float)
+        else:
+            stand_in[col] = pd.Series("", index=train.index, dtype=object)
+    out = DCRBaselineProtection._generate_random_data(train.assign(**stand_in), rows)
+    for col in empty:  # null as SDMetrics nulls a drawn value: NaN, NaT for dates
+        out[col] = out[col].mask(np.ones(len(out), dtype=bool))
+    return out
+
+
 def _random_median(frames: dict[str, Any], table: str, rows: int, seed: int) -> float:
     """The median DCR of ``rows`` random rows to train's sample: SDMetrics' own random rows
     (``DCRBaselineProtection._generate_random_data``, seeded as ``compute_breakdown`` is) and
@@ -247,7 +294,7 @@ def _random_median(frames: dict[str, Any], table: str, rows: int, seed: int) -> 
         from sdmetrics.single_table.privacy.dcr_utils import calculate_dcr
 
         with _seeded(seed):
-            random_rows = DCRBaselineProtection._generate_random_data(frames["train_raw"], rows)
+            random_rows = random_data(frames["train_raw"], rows)
         frames[key] = calculate_dcr(
             dataset=frames["codes"](random_rows),
             reference_dataset=frames["train"],

@@ -11,6 +11,9 @@ the unified ``sdmetrics.reports`` classes: the ``sdmetrics.reports.multi_table``
 deprecated in 0.32 (importing them raises a FutureWarning) and score the same (checked on this
 package's test shop: every property equal). For a single table the unified reports leave out
 Cardinality, Intertable Trends and Relationship Validity; they are blank here, with a reason.
+Column Pair Trends and Intertable Trends score at most ``EvalOptions.max_column_pairs`` pairs
+per table / relationship (``pairs``: a seeded sample past it, the same for every entry; the
+property's ``pairs_sampled`` says where and how many of how many).
 """
 
 from __future__ import annotations
@@ -29,17 +32,20 @@ from synthgen_sdv.evaluate.metrics.base import (
     records,
     sdmetrics_thresholds,
 )
+from synthgen_sdv.evaluate.metrics.pairs import PairPlan, pairs_scored, plan_pairs
 from synthgen_sdv.evaluate.relations import Dataset
 
 QUALITY_PROPERTIES = ["Column Shapes", "Column Pair Trends", "Cardinality", "Intertable Trends"]
 DIAGNOSTIC_PROPERTIES = ["Data Validity", "Data Structure", "Relationship Validity"]
 
 
-def _run_report(kind: str, real: Dataset, synthetic: Dataset, metadata: dict):
+def _run_report(
+    kind: str, real: Dataset, synthetic: Dataset, metadata: dict, pairs: PairPlan | None = None
+):
     from sdmetrics.reports import DiagnosticReport, QualityReport
 
     report = QualityReport() if kind == "quality" else DiagnosticReport()
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), pairs_scored(pairs or PairPlan(cap=0, seed=0)):
         # pandas deprecations inside sdmetrics' own code (fillna downcasting): nothing a user
         # of this report can act on
         warnings.filterwarnings("ignore", category=FutureWarning, module="sdmetrics")
@@ -54,12 +60,16 @@ def _table_column(prop: str, details: pd.DataFrame) -> str | None:
     return None
 
 
-def _property_entry(prop: str, report, scores: dict, thresholds: dict) -> dict[str, Any]:
+def _property_entry(
+    prop: str, report, scores: dict, thresholds: dict, sampled: dict[str, list] | None = None
+) -> dict[str, Any]:
     if prop not in scores:
         return {"score": None, "reason": "does not apply to a single table", "details": []}
     details = report.get_details(prop)
     score = nan_to_none(scores.get(prop))
     entry: dict[str, Any] = {"score": score, "reason": None}
+    if sampled and prop in sampled:  # only where a table has more pairs than the bound
+        entry["pairs_sampled"] = sampled[prop]
     has_threshold = "Meets Threshold?" in details.columns
     if has_threshold:
         meets = details["Meets Threshold?"].astype("boolean").fillna(False).astype(bool)
@@ -93,11 +103,15 @@ def _report_result(
     thresholds = sdmetrics_thresholds()
     start = time.perf_counter()
     md = ctx.sample_metadata or ctx.metadata
+    pairs = None
+    if kind == "quality":  # the same pairs for every entry: drawn from the metadata and seed
+        pairs = plan_pairs(md, ctx.options.max_column_pairs, ctx.options.seed)
     report = _run_report(
-        kind, ctx.holdout_sample if real is None else real, ctx.candidate_sample, md
+        kind, ctx.holdout_sample if real is None else real, ctx.candidate_sample, md, pairs
     )
     scores = dict(report.get_properties()[["Property", "Score"]].itertuples(index=False))
-    props = {p: _property_entry(p, report, scores, thresholds) for p in properties}
+    sampled = pairs.sampled if pairs else None
+    props = {p: _property_entry(p, report, scores, thresholds, sampled) for p in properties}
     overall = nan_to_none(report.get_score())
     return {
         "score": overall,
