@@ -123,6 +123,19 @@ def type_text(series: pd.Series, fmt: str | None = None) -> tuple[str, pd.Series
     return "string", series.astype(object), None
 
 
+def _as_nanoseconds(series: pd.Series) -> pd.Series | None:
+    """Dates of another unit (Parquet's microseconds, milliseconds, seconds) in pandas'
+    nanoseconds, which SDV's transformers assume: they read the integers as nanoseconds, so
+    2022-05-02 in microseconds came out as 1970-01-20. None when a value is outside what
+    nanoseconds hold (years 1677 to 2262)."""
+    if series.dtype == "datetime64[ns]":
+        return series
+    try:
+        return series.astype("datetime64[ns]")
+    except (OverflowError, pd.errors.OutOfBoundsDatetime):
+        return None
+
+
 def type_column(series: pd.Series, fmt: str | None = None) -> tuple[str, pd.Series, str | None]:
     """Logical type of any column: text goes through ``type_text``, typed columns map over."""
     if pd.api.types.is_bool_dtype(series):
@@ -135,10 +148,15 @@ def type_column(series: pd.Series, fmt: str | None = None) -> tuple[str, pd.Seri
             return "int", series.astype("Int64"), None  # a Parquet int column that had nulls
         return "float", series, None
     if pd.api.types.is_datetime64_any_dtype(series):
+        series = series.dt.tz_localize(None) if series.dt.tz else series
         values = series.dropna()
         midnight = bool(len(values)) and (values == values.dt.normalize()).all()
         kind = "date" if midnight else "datetime"
-        return kind, series.dt.tz_localize(None) if series.dt.tz else series, OUTPUT_FORMAT[kind]
+        nanoseconds = _as_nanoseconds(series)
+        if nanoseconds is None:  # a 9999-12-31 'open end': text, as it is read from a CSV
+            text = series.dt.strftime(OUTPUT_FORMAT[kind])
+            return type_text(text.astype(object).where(text.notna(), None), fmt)
+        return kind, nanoseconds, OUTPUT_FORMAT[kind]
     if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
         # text already (a CSV column): no per-value pass; missing values None, as below
         return type_text(series.astype(object).where(series.notna(), None), fmt)
