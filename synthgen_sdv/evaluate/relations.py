@@ -184,9 +184,12 @@ class TableGraph:
             )
 
         def grain(t: str) -> int:
-            """The rows a split by ``t`` cuts the data into: rows with children (a colour
-            no stock item has carries nothing), every row of a table without children."""
-            return owners(t) if self.descendants(t) else rows(t)
+            """The rows a split by ``t`` cuts the data into: every row, unless most rows have
+            no children; then the rows with children (a colour no stock item has carries
+            nothing: 7 of 36 colours hold all the stock), not a customer without orders (19
+            of 30 customers have orders: 30 customers are cut)."""
+            held = owners(t) if self.descendants(t) else rows(t)
+            return held if 2 * held < rows(t) else rows(t)
 
         entity = sorted(self.roots, key=rank)[0]
         if data is None or grain(entity) >= MIN_ENTITIES:
