@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from synthgen_sdv.core.errors import SynthgenError
 from synthgen_sdv.detect.graph import LeftOut, LinkShape
 from synthgen_sdv.detect.links import Relationship
 from synthgen_sdv.detect.userdata import UserData
@@ -367,3 +368,23 @@ def placeholder_columns(tables: dict[str, pd.DataFrame], keys: set[tuple[str, st
             if values.astype(str).str.startswith(PLACEHOLDER).all():
                 found.append(f"{name}.{col}")
     return found
+
+
+def refuse_placeholders(tables: dict[str, pd.DataFrame], metadata: dict, left: list[dict]) -> None:
+    """No column but a key (primary, alternate or foreign) may come out as SDV's generated
+    placeholder ids."""
+    keys = {
+        (r["child_table_name"], r["child_foreign_key"])
+        for r in [*metadata.get("relationships", []), *left]
+    }
+    for name, tmeta in metadata["tables"].items():
+        pk = tmeta.get("primary_key")
+        keys |= {(name, c) for c in (pk if isinstance(pk, list) else [pk] if pk else [])}
+        keys |= {(name, c) for c in tmeta.get("alternate_keys") or [] if isinstance(c, str)}
+    bad = placeholder_columns(tables, keys)
+    if bad:
+        raise SynthgenError(
+            f"{', '.join(bad)}: the synthesizer filled these columns with generated placeholder "
+            "ids although they are not keys; give them another sdtype (e.g. categorical) in the "
+            "metadata file"
+        )

@@ -36,7 +36,7 @@ from synthgen_sdv.core.progress import Progress
 from synthgen_sdv.detect import graph
 from synthgen_sdv.detect.graph import empty_links, limit_columns, relationship_of
 from synthgen_sdv.detect.load import load_user_data
-from synthgen_sdv.detect.modeling import FitState, fit_tables, placeholder_columns, restore
+from synthgen_sdv.detect.modeling import FitState, fit_tables, refuse_placeholders, restore
 from synthgen_sdv.detect.reading import table_files
 from synthgen_sdv.detect.userdata import UserData, save_metadata
 from synthgen_sdv.evaluate.relations import TableGraph, scorable_metadata
@@ -271,7 +271,7 @@ class UserSource(Source):
         starts = self._state(fitted)[1].key_starts  # integer keys from the data's first
         shifted = global_keys(fitted.synthesizer, sampled, counted, meta, offsets or {}, starts)
         tables, _notes = self._rebuilt(shifted, fitted, self.seed if seed is None else seed, scale)
-        _refuse_placeholders(tables, subgraph(self._user.metadata, list(tables), True), [])
+        refuse_placeholders(tables, subgraph(self._user.metadata, list(tables), True), [])
         return tables
 
     def whole(
@@ -337,7 +337,7 @@ class UserSource(Source):
         keep = set(out_names)
         metadata = subgraph(user.metadata, [t for t in user.metadata["tables"] if t in keep], True)
         if not any(isinstance(t, SpilledTable) for t in out.values()):  # else: per batch
-            _refuse_placeholders(out, metadata, left)
+            refuse_placeholders(out, metadata, left)
         rebuilt_keys = {
             k.table: k.describe() for k in (*hidden.composites, *hidden.self_references)
         }
@@ -584,23 +584,3 @@ def _modeled_metadata(fitted: Fitted) -> dict[str, Any]:
     """The SDV metadata the synthesizer modeled (keys hidden, links left out)."""
     prepared = fitted.synthesizer.prepared
     return prepared.model_metadata if prepared is not None else {"tables": {}, "relationships": []}
-
-
-def _refuse_placeholders(tables: dict[str, pd.DataFrame], metadata: dict, left: list[dict]) -> None:
-    """No column but a key (primary, alternate or foreign) may come out as SDV's generated
-    placeholder ids."""
-    keys = {
-        (r["child_table_name"], r["child_foreign_key"])
-        for r in [*metadata.get("relationships", []), *left]
-    }
-    for name, tmeta in metadata["tables"].items():
-        pk = tmeta.get("primary_key")
-        keys |= {(name, c) for c in (pk if isinstance(pk, list) else [pk] if pk else [])}
-        keys |= {(name, c) for c in tmeta.get("alternate_keys") or [] if isinstance(c, str)}
-    bad = placeholder_columns(tables, keys)
-    if bad:
-        raise SynthgenError(
-            f"{', '.join(bad)}: the synthesizer filled these columns with generated placeholder "
-            "ids although they are not keys; give them another sdtype (e.g. categorical) in the "
-            "metadata file"
-        )
