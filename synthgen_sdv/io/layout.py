@@ -30,11 +30,11 @@ file or a table name may come from someone else.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from synthgen_sdv.core import bounds
 from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.core.names import table_name_problem
 
@@ -124,8 +124,8 @@ def marker_document(folder: Path, kind: FolderKind) -> dict[str, Any] | None:
     try:
         if not path.is_file() or path.stat().st_size > MAX_MARKER_BYTES:
             return None
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        doc = bounds.parse_json(bounds.read_text_file(path, MAX_MARKER_BYTES))
+    except (OSError, ValueError, bounds.UnreadableFile):
         return None
     if not isinstance(doc, dict) or doc.get("schema") != kind.schema:
         return None
