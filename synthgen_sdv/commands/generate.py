@@ -66,6 +66,10 @@ def run(args: argparse.Namespace) -> int:
     from synthgen_sdv.runs.estimate import estimate_generate
     from synthgen_sdv.runs.generate import clean_only, run_generate
 
+    if args.engine == "spark":  # a master Spark would not take: exit 2 before any work
+        from synthgen_sdv.synth.spark_sample import check_master
+
+        check_master(args.spark_master or "local[2]")
     plan = load_plan(args)
     if args.no_dirty:
         plan = clean_only(plan)
