@@ -184,6 +184,9 @@ def validation_problems(
     out = []
     for err in exc.errors():
         loc = _strip_tags(tuple(err["loc"]), raw)
+        key = getattr(err.get("ctx", {}).get("error"), "key", None)  # core.strict.KeyProblem
+        if key is not None:
+            loc = (*loc, key)
         full = (*prefix, *loc)
         out.append(
             Problem(

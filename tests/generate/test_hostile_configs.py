@@ -1,0 +1,108 @@
+"""Hostile config files found by the third sweep (reports/hostile3.md): each is refused with
+exit 2 and a message naming the file and the YAML path, never read without a bound."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from synthgen_sdv.core.errors import ConfigError
+from synthgen_sdv.runs.config import load_project
+from synthgen_sdv.schema.plan import resolve_plan
+
+GOOD = """\
+version: 1
+tables:
+  customers:
+    domain: customer
+    rows: 10
+    primary_key: customer_id
+    columns:
+      customer_id: {kind: sequence}
+      income: {kind: float, distribution: normal, mean: 10, std: 1}
+  orders:
+    domain: sales
+    primary_key: order_id
+    columns:
+      order_id: {kind: sequence}
+      customer_id: {kind: lookup, table: customers, children_per_parent: {count: 2}}
+      value: {kind: derived, expr: "customers.income * 2"}
+"""
+
+
+def problems(folder: Path) -> list[str]:
+    with pytest.raises(ConfigError) as exc:
+        resolve_plan(load_project(folder))
+    return [str(p) for p in exc.value.problems]
+
+
+@pytest.mark.parametrize("which", ["tables.yml", "config.yaml", "lineage.yml"])
+def test_a_config_file_that_is_a_device_is_refused_unread(tmp_path, which):
+    """A symlink to /dev/zero used to be read until memory ran out (16 GB, SIGTERM ignored)."""
+    (tmp_path / "tables.yml").write_text(GOOD)
+    target = tmp_path / which
+    target.unlink(missing_ok=True)
+    os.symlink("/dev/zero", target)
+    [message] = problems(tmp_path)
+    assert which in message and "not a regular file" in message
+
+
+def test_a_config_file_that_is_a_fifo_is_refused_without_blocking(tmp_path):
+    os.mkfifo(tmp_path / "tables.yml")  # open() on it would block until a writer comes
+    [message] = problems(tmp_path)
+    assert "tables.yml: (file): not a regular file" in message
+
+
+def test_a_nul_byte_is_a_syntax_error_with_its_line(tmp_path):
+    (tmp_path / "tables.yml").write_text(GOOD.replace("domain: sales", "domain: sa\x00les"))
+    [message] = problems(tmp_path)
+    assert "tables.yml:11: (syntax)" in message and "U+0000" in message
+
+
+def test_lineage_yml_that_is_not_utf8_names_the_file_and_line(tmp_path):
+    (tmp_path / "tables.yml").write_text(GOOD)
+    (tmp_path / "lineage.yml").write_bytes(b"version: 1\nsteps: \xff\n")
+    [message] = problems(tmp_path)
+    assert "lineage.yml: (file): not UTF-8 text: byte 0xff on line 2" in message
+
+
+def test_true_where_a_number_is_expected_is_refused(tmp_path):
+    """pydantic took `rows: yes` as 1 row and `seed: on` as seed 1."""
+    (tmp_path / "tables.yml").write_text(GOOD.replace("rows: 10", "rows: yes"))
+    [message] = problems(tmp_path)
+    assert "tables.yml:5: tables.customers.rows: 'rows' must be a number, got true" in message
+
+
+def test_true_as_a_seed_in_config_yaml_is_refused_with_its_line(tmp_path):
+    (tmp_path / "tables.yml").write_text(GOOD)
+    (tmp_path / "config.yaml").write_text("version: 1\nseed: on\n")
+    [message] = problems(tmp_path)
+    assert "config.yaml:2: seed: 'seed' must be a number, got true" in message
+
+
+@pytest.mark.parametrize(
+    "broken,reader",
+    [
+        # the lookup's key column is invalid: only its own problem is reported
+        ("customer_id: {kind: sequence}", "customer_id: {kind: sequence, step: 0}"),
+        # the column an anomaly names is invalid
+        (
+            "income: {kind: float, distribution: normal, mean: 10, std: 1}",
+            "income: {kind: float, distribution: nope}",
+        ),
+    ],
+)
+def test_an_invalid_column_is_not_also_reported_missing(tmp_path, broken, reader):
+    tables = GOOD.replace(broken, reader)
+    tables += "anomalies:\n  - {kind: null_burst, table: customers, column: income, rate: 0.1}\n"
+    tables = tables.replace(
+        "      value: {kind: derived",
+        "      ref: {kind: int, distribution: uniform, low: 1, high: 2, "
+        "references: customers.income}\n      value: {kind: derived",
+    )
+    (tmp_path / "tables.yml").write_text(tables)
+    found = problems(tmp_path)
+    assert not [p for p in found if "has no column" in p], found
+    assert len(found) == 1, found
