@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from synthgen_sdv.commands.common import add_dir_arg, echo, input_dir, note, path_arg
+from synthgen_sdv.core.errors import InputError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -98,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
         for warning in getattr(loader, "warnings", []):
             echo(f"  warning: {warning}")
 
+    if args.database is not None and args.database.is_dir():
+        raise InputError(f"--database {args.database}: is a folder; give the DuckDB file's path")
     options = LoadOptions(
         database=args.database,
         spark_master=args.spark_master,

@@ -84,3 +84,19 @@ def test_a_generation_lineage_alias_bomb_is_refused_unexpanded(tmp_path):
     path.write_text(lol)
     with pytest.raises(InputError, match="alias bomb"):
         reader.read_yaml(path)
+
+
+def test_validate_json_onto_a_folder_or_a_fifo_is_refused(tiny_out, tmp_path, capsys):
+    """The atomic rename replaced whatever stood there: a FIFO (or, as root, /dev/full) became
+    a regular file; a folder was an IsADirectoryError (exit 1)."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for target in (tmp_path, fifo):
+        assert main("validate", tiny_out, "--json", target) == 2
+        assert "give the path of a file to write" in capsys.readouterr().err
+    assert fifo.is_fifo()
+
+
+def test_load_into_a_database_path_that_is_a_folder_is_refused(tiny_out, tmp_path, capsys):
+    assert main("load", tiny_out, "--database", tmp_path) == 2
+    assert "--database" in capsys.readouterr().err
