@@ -15,6 +15,7 @@ What the flags mean:
 from __future__ import annotations
 
 import argparse
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -322,11 +323,22 @@ def _formats(args: argparse.Namespace) -> list[str] | None:
     return [args.format] if args.format else None
 
 
+def _located(source: Source) -> AbstractContextManager[None]:
+    """A config source: its problems found while running name their line in tables.yml."""
+    plan = getattr(source, "plan", None)
+    return plan.loaded.located() if plan is not None else nullcontext()
+
+
 def run_fit_sample(args: argparse.Namespace) -> int:
     """fit-sample on the config's bootstrap (or, with --data-dir, on your own files)."""
+    source, model, inputs = _source(args)
+    with _located(source):
+        return _run_fit_sample(args, source, model, inputs)
+
+
+def _run_fit_sample(args: argparse.Namespace, source: Source, model: str, inputs) -> int:
     from synthgen_sdv.runs.fit_sample import run_fit_sample as run
 
-    source, model, inputs = _source(args)
     out = args.out if args.out is not None else source.default_out()
     scale = args.scale if args.scale is not None else source.default_scale()
     fmts = _formats(args) or source.default_formats()
@@ -387,7 +399,7 @@ def run_fit(args: argparse.Namespace) -> int:
     from synthgen_sdv.runs.fit_sample import run_fit as run
 
     source, model, inputs = _source(args)
-    with claimed(args, args.model_dir, inputs, flag="--model-dir"):
+    with _located(source), claimed(args, args.model_dir, inputs, flag="--model-dir"):
         outcome = run(
             source,
             model,

@@ -10,6 +10,8 @@ from __future__ import annotations
 import difflib
 import types
 import typing
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,28 @@ class LoadedConfig:
     invalid_columns: frozenset[tuple[str, str]]
     problems: tuple[Problem, ...]
     lineage: Any = None
+
+    @contextmanager
+    def located(self) -> Iterator[None]:
+        """Problems found while the config runs (a per-row expression, a parameter out of
+        range: raised by the engine with a YAML path only) get tables.yml's file and line."""
+        try:
+            yield
+        except ConfigError as exc:
+            if all(p.file for p in exc.problems):
+                raise
+            raise ConfigError([self._locate(p) for p in exc.problems]) from None
+
+    def _locate(self, problem: Problem) -> Problem:
+        if problem.file or not problem.path.startswith(("tables.", "anomalies")):
+            return problem
+        loc = tuple(problem.path.replace("[", ".").replace("]", "").split("."))
+        return Problem(
+            problem.path,
+            problem.message,
+            line_for(self.tables_lines, loc),
+            str(self.config_dir / TABLES_FILE),
+        )
 
     def problem(self, loc: tuple[Any, ...], message: str) -> Problem:
         """A problem at a YAML path of tables.yml, with its file and line."""

@@ -106,3 +106,50 @@ def test_an_invalid_column_is_not_also_reported_missing(tmp_path, broken, reader
     found = problems(tmp_path)
     assert not [p for p in found if "has no column" in p], found
     assert len(found) == 1, found
+
+
+@pytest.mark.parametrize(
+    "expr,what",
+    [
+        ("exp(1000)", "'exp(1000)' overflows to infinity"),
+        ("1e308 * 10", "overflows to infinity"),
+        ("date('0001-01-01')", "outside the dates a column holds"),  # was exit 1
+    ],
+)
+def test_a_constant_that_overflows_is_a_config_error(tmp_path, expr, what):
+    (tmp_path / "tables.yml").write_text(GOOD.replace('"customers.income * 2"', f'"{expr}"'))
+    [message] = problems(tmp_path)
+    assert "tables.yml:16: tables.orders.columns.value.expr" in message and what in message
+
+
+def test_integers_that_wrap_around_per_row_are_an_error_with_the_line(tmp_path, capsys):
+    """numpy wraps int64 silently: `n ** 100` gave 0 or garbage in some rows."""
+    from tests.cli.conftest import main
+
+    tables = GOOD.replace('"customers.income * 2"', '"n ** 100"').replace(
+        "      value:", "      n: {kind: int, distribution: uniform, low: 2, high: 3}\n      value:"
+    )
+    (tmp_path / "tables.yml").write_text(tables)
+    assert main("generate", "--config-dir", tmp_path, "--out", tmp_path / "o") == 2
+    err = capsys.readouterr().err
+    assert "tables.yml:17: tables.orders.columns.value: '**' gives integers beyond 64 bits" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_outliers_on_large_integers_stay_within_the_column_type(tmp_path):
+    """A value times the factor beyond int64 was an ArrowInvalid (exit 1)."""
+    from tests.conftest import generate
+
+    tables = GOOD.replace(
+        "      income:",
+        "      big: {kind: int, distribution: constant, value: 100000000000000000}\n      income:",
+    )
+    tables += (
+        "anomalies:\n  - {kind: outliers, table: customers, column: big, rate: 0.5, factor: 1000}\n"
+    )
+    (tmp_path / "tables.yml").write_text(tables)
+    out = generate(tmp_path, tmp_path / "o", formats=("parquet",))
+    import pyarrow.parquet as pq
+
+    big = pq.read_table(out / "data_dirty" / "customers.parquet").column("big").to_pylist()
+    assert max(big) > 10**17 and max(big) < 2**63
