@@ -165,7 +165,11 @@ def inside(root: Path, relative: str | Path, what: str = "path") -> Path:
     if not rel or "\x00" in rel or PurePosixPath(rel).is_absolute() or Path(rel).is_absolute():
         raise InputError(f"{what} {rel!r}: not a relative path inside {root}; refused")
     path = root / rel
-    if not path.resolve().is_relative_to(root.resolve()):
+    try:
+        resolved, top = path.resolve(), root.resolve()
+    except (RuntimeError, OSError) as exc:  # a symlink loop (RuntimeError before Python 3.13)
+        raise InputError(f"{what} {rel!r}: cannot follow its symlinks ({exc}); refused") from None
+    if not resolved.is_relative_to(top):
         raise InputError(f"{what} {rel!r}: leads out of {root}; refused")
     return path
 

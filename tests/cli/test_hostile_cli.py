@@ -100,3 +100,10 @@ def test_validate_json_onto_a_folder_or_a_fifo_is_refused(tiny_out, tmp_path, ca
 def test_load_into_a_database_path_that_is_a_folder_is_refused(tiny_out, tmp_path, capsys):
     assert main("load", tiny_out, "--database", tmp_path) == 2
     assert "--database" in capsys.readouterr().err
+
+
+def test_a_path_inside_a_folder_that_is_a_symlink_loop_is_refused(tmp_path):
+    """A model folder whose model.pkl is a symlink loop: RuntimeError (exit 1) in the check."""
+    os.symlink("model.pkl", tmp_path / "model.pkl")
+    with pytest.raises(InputError, match="cannot follow its symlinks"):
+        layout.inside(tmp_path, "model.pkl", "manifest.json: file")
