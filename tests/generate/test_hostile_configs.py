@@ -153,3 +153,26 @@ def test_outliers_on_large_integers_stay_within_the_column_type(tmp_path):
 
     big = pq.read_table(out / "data_dirty" / "customers.parquet").column("big").to_pylist()
     assert max(big) > 10**17 and max(big) < 2**63
+
+
+@pytest.mark.parametrize(
+    "first,second",
+    [("seg", "SEG"), ("caf\u00e9", "cafe\u0301")],  # case; composed and decomposed é
+)
+def test_column_names_that_differ_only_in_case_or_unicode_form_are_refused(tmp_path, first, second):
+    """Both were generated: one SQL identifier (DuckDB's load failed), two look-alike names."""
+    spec = "{kind: int, distribution: uniform, low: 1, high: 2}"
+    both = f"      {first}: {spec}\n      {second}: {spec}\n"
+    tables = GOOD.replace("      income:", both + "      income:")
+    (tmp_path / "tables.yml").write_text(tables)
+    [message] = problems(tmp_path)
+    assert f"column name {second!r} differs from {first!r} only in case" in message
+
+
+def test_a_table_name_yaml_reads_as_a_value_is_refused_with_a_hint(tmp_path):
+    """`yes:` became a table named 'True' (and `~:` one named 'None')."""
+    extra = "  yes:\n    domain: x\n    rows: 1\n    primary_key: k\n"
+    extra += "    columns: {k: {kind: sequence}}\n"
+    (tmp_path / "tables.yml").write_text(GOOD + extra)
+    [message] = problems(tmp_path)
+    assert "table name True is not text (YAML read the unquoted key as a value" in message
