@@ -52,7 +52,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from synthgen_sdv.core import bounds
+from synthgen_sdv.core import bounds, signals
 from synthgen_sdv.core.errors import InputError, SynthgenError
 from synthgen_sdv.io import layout
 from synthgen_sdv.io.files import folder_mode
@@ -429,7 +429,9 @@ def _exchange(a: Path, b: Path) -> bool:
 
 def swap_in(tmp: Path, out: Path) -> None:
     """Put ``tmp`` where ``out`` is, never leaving ``out`` missing where the OS allows it; the
-    old ``out`` is removed."""
+    old ``out`` is removed. Not after a signal (``core.signals``): an interrupted run whose
+    KeyboardInterrupt a library caught does not replace anything."""
+    signals.check()
     if not out.exists():
         tmp.rename(out)
         return

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import time
 
 import pytest
 
@@ -107,3 +109,60 @@ def test_a_path_inside_a_folder_that_is_a_symlink_loop_is_refused(tmp_path):
     os.symlink("model.pkl", tmp_path / "model.pkl")
     with pytest.raises(InputError, match="cannot follow its symlinks"):
         layout.inside(tmp_path, "model.pkl", "manifest.json: file")
+
+
+def _command_that(monkeypatch, body):
+    """``validate`` replaced by ``body`` (the parser binds the module's ``run`` when built)."""
+    import synthgen_sdv.commands.validate as validate
+
+    monkeypatch.setattr(validate, "run", lambda args: body())
+
+
+def test_an_interrupt_a_library_caught_still_ends_the_run_as_interrupted(monkeypatch, capsys):
+    """DuckDB turns Ctrl-C into RuntimeError('Query interrupted'): it was reported as an
+    unexpected error (exit 1), and a run whose lineage runner took it for a failed step went
+    on to replace the earlier output."""
+
+    def body():
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(1)
+        except KeyboardInterrupt:
+            raise RuntimeError("Query interrupted") from None
+
+    _command_that(monkeypatch, body)
+    assert main("validate", ".") == 130
+    assert "interrupted; no partial output" in capsys.readouterr().err
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_ctrl_c_again_while_cleaning_up_does_not_interrupt_the_clean_up(monkeypatch, capsys):
+    cleaned = []
+
+    def body():
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(1)
+        finally:
+            os.kill(os.getpid(), signal.SIGINT)  # pressed again during the clean-up
+            time.sleep(0.1)
+            cleaned.append(True)
+
+    _command_that(monkeypatch, body)
+    assert main("validate", ".") == 130 and cleaned == [True]
+
+
+def test_no_output_is_swapped_in_after_a_signal(tmp_path):
+    """Whatever a library did with the KeyboardInterrupt, the earlier output stays."""
+    from synthgen_sdv.core import signals
+    from synthgen_sdv.io.output import swap_in
+
+    (tmp_path / "old").mkdir()
+    (tmp_path / "new").mkdir()
+    signals.note(signal.SIGINT)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            swap_in(tmp_path / "new", tmp_path / "old")
+    finally:
+        signals.reset()
+    assert (tmp_path / "new").is_dir() and (tmp_path / "old").is_dir()
