@@ -176,3 +176,26 @@ def test_a_table_name_yaml_reads_as_a_value_is_refused_with_a_hint(tmp_path):
     (tmp_path / "tables.yml").write_text(GOOD + extra)
     [message] = problems(tmp_path)
     assert "table name True is not text (YAML read the unquoted key as a value" in message
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        (
+            "mean: 10, std: 1}",
+            "mean: 10, std: 1}\n      seg: {kind: categorical, values: {a: 1.0e+308, b: 1.0e+308}}",
+        ),
+        (
+            "mean: 10, std: 1}",
+            "mean: 10, std: 1}\n      day: {kind: date, start: 2020-01-01, "
+            "end: 2020-12-31, seasonality: [1.0e+308, 1.0e+308, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]}",
+        ),
+        ("{count: 2}", "{counts: {1: 1.0e+308, 2: 1.0e+308}}"),
+    ],
+    ids=["categorical", "seasonality", "counts"],
+)
+def test_relative_weights_whose_sum_overflows_are_refused(tmp_path, change):
+    """{a: 1e308, b: 1e308} summed to infinity and every row got 'a'."""
+    (tmp_path / "tables.yml").write_text(GOOD.replace(*change))
+    found = problems(tmp_path)  # an invalid driving lookup also leaves its table without rows
+    assert any("infinity" in p or "finite total weight" in p for p in found), found
