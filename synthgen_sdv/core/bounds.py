@@ -14,6 +14,7 @@ import os
 import re
 import stat
 from pathlib import Path
+from typing import Any
 
 from synthgen_sdv.core.errors import InputError
 
@@ -125,7 +126,7 @@ def read_text_file(path: str | Path, limit: int, encoding: str = "utf-8") -> str
         ) from None
 
 
-def parse_json(text: str | bytes) -> object:
+def parse_json(text: str | bytes) -> Any:
     """``json.loads``, where a document nested too deeply for the decoder (``[[[[...]]]]``
     100,000 deep) is a ``ValueError`` like any other invalid JSON, not a RecursionError."""
     try:
