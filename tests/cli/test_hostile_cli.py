@@ -166,3 +166,20 @@ def test_no_output_is_swapped_in_after_a_signal(tmp_path):
     finally:
         signals.reset()
     assert (tmp_path / "new").is_dir() and (tmp_path / "old").is_dir()
+
+
+def test_ctrl_c_before_the_cli_handlers_exit_130_without_a_traceback(monkeypatch, capsys):
+    """Ctrl-C while the modules import (0.8 s into a run) printed a KeyboardInterrupt
+    traceback."""
+    import runpy
+
+    import synthgen_sdv.cli as cli
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "run", interrupted)
+    with pytest.raises(SystemExit) as exc:
+        runpy.run_module("synthgen_sdv.__main__", run_name="__main__")
+    assert exc.value.code == 130
+    assert capsys.readouterr().err.strip() == "interrupted"
