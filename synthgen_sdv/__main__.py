@@ -2,6 +2,11 @@
 
 import sys
 
-from synthgen_sdv.cli import run
+try:  # Ctrl-C while the modules import (before the CLI's handlers): no traceback either
+    from synthgen_sdv.cli import run
 
-sys.exit(run())
+    code = run()
+except KeyboardInterrupt:
+    print("interrupted", file=sys.stderr)
+    code = 130
+sys.exit(code)

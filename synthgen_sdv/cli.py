@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from synthgen_sdv.commands import COMMAND_MODULES
+from synthgen_sdv.core import signals
 from synthgen_sdv.core.errors import SynthgenError
 from synthgen_sdv.core.progress import capture_third_party, console_err, set_verbose
 from synthgen_sdv.core.startup import leave_out_torch
@@ -59,10 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _default_signals_in_child() -> None:
     """A forked worker ends on SIGTERM at once, as by default: a Python-level handler would
-    only run between bytecodes, and a pool worker blocked on a queue lock never gets there."""
+    only run between bytecodes, and a pool worker blocked on a queue lock never gets there.
+    Ctrl-C raises KeyboardInterrupt there, as before."""
     for signum in _WANTED:
         if signal.getsignal(signum) is _HANDLER.get("fn"):
             signal.signal(signum, signal.SIG_DFL)
+    if signal.getsignal(signal.SIGINT) is _HANDLER.get("int"):
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    signals.reset()
 
 
 _WANTED = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
@@ -76,26 +81,56 @@ def _signals_as_interrupts() -> Iterator[None]:
     default back: they just end)."""
 
     def handler(signum: int, frame: Any) -> None:
+        if _repeated(signum):
+            return
         raise Terminated(signum)
 
-    _HANDLER["fn"] = handler
+    def on_interrupt(signum: int, frame: Any) -> None:
+        if _repeated(signum):
+            return
+        raise KeyboardInterrupt
+
+    _HANDLER["fn"], _HANDLER["int"] = handler, on_interrupt
+    signals.reset()
     previous = {}
     try:
         for signum in _WANTED:
             previous[signum] = signal.signal(signum, handler)
+        previous[signal.SIGINT] = signal.signal(signal.SIGINT, on_interrupt)
     except ValueError:  # not the main thread (an embedding host): leave signals alone
         pass
     try:
         yield
     finally:
-        for signum, old in previous.items():
-            signal.signal(signum, old)
+        interrupted = signals.received() is not None
+        for signum, old in previous.items():  # after a signal: later ones are only noted
+            signal.signal(signum, _repeated if interrupted else old)
+        if interrupted:
+            _HANDLER["restore"] = previous  # put back once the run has been reported
         _HANDLER.pop("fn", None)
+        _HANDLER.pop("int", None)
+
+
+def _repeated(signum: int, frame: Any = None) -> bool:
+    """Note a signal; True when one came before: Ctrl-C pressed again while the run cleans
+    up does not interrupt the clean-up (nor print a traceback at exit), it is only noted."""
+    again = signals.received() is not None
+    signals.note(signum)
+    return again
+
+
+def _interrupted(signum: int) -> int:
+    what = "interrupted" if signum == signal.SIGINT else "terminated"
+    print(f"{what}; no partial output was left in place", file=console_err())
+    return 128 + int(signum)
 
 
 def run() -> int:
-    """The command-line process: ``main``, torch left out until needed (``core.startup``)."""
+    """The command-line process: ``main``, torch left out until needed (``core.startup``).
+    After a signal, later ones stay only noted while the interpreter exits (it joins the
+    encoding threads)."""
     leave_out_torch()
+    _HANDLER["exiting"] = True
     return main()
 
 
@@ -113,14 +148,16 @@ def main(argv: list[str] | None = None) -> int:
         with _signals_as_interrupts(), capture_third_party() as captured:
             return int(args.func(args) or 0)
     except SynthgenError as exc:
+        if signals.received() is not None:  # a worker the signal ended, a caught interrupt
+            return _interrupted(signals.received())  # type: ignore[arg-type]
         print(f"error: {exc}", file=console_err())
         return exc.exit_code
     except KeyboardInterrupt as exc:
-        signum = exc.signum if isinstance(exc, Terminated) else signal.SIGINT
-        what = "terminated" if isinstance(exc, Terminated) else "interrupted"
-        print(f"{what}; no partial output was left in place", file=console_err())
-        return 128 + int(signum)
+        signum = exc.signum if isinstance(exc, Terminated) else signals.received() or signal.SIGINT
+        return _interrupted(signum)
     except Exception as exc:  # a bug: still no bare traceback unless asked for
+        if signals.received() is not None:  # a library caught the interrupt and failed
+            return _interrupted(signals.received())  # type: ignore[arg-type]
         if args.verbose:
             raise
         tail = captured.text.strip() if captured is not None else ""
@@ -132,3 +169,9 @@ def main(argv: list[str] | None = None) -> int:
             file=console_err(),
         )
         return 1
+    finally:
+        signals.reset()  # the process may run more (tests, an embedding host)
+        restore = _HANDLER.pop("restore", None)
+        if restore and not _HANDLER.get("exiting"):
+            for signum, old in restore.items():
+                signal.signal(signum, old)

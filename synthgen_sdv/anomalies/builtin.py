@@ -83,7 +83,12 @@ class Outliers(AnomalyKind):
         idx = _pick(rng, n, self.count(n, rng))
         col = table.column(self.column).combine_chunks()  # type: ignore[arg-type]
         touched = col.take(pa.array(idx, type=pa.int64()))
-        scaled = touched.to_numpy(zero_copy_only=False).astype(float) * self.factor
+        with np.errstate(over="ignore"):
+            scaled = touched.to_numpy(zero_copy_only=False).astype(float) * self.factor
+        # a value the column's type cannot hold stays at its largest (an outlier still): a
+        # large value times the factor was an ArrowInvalid (exit 1), or infinity in a float
+        top = 2.0**63 - 1024 if pa.types.is_integer(col.type) else np.finfo(np.float64).max
+        scaled = np.clip(scaled, -top, top)
         if pa.types.is_integer(col.type):
             new = pa.array(np.rint(scaled), mask=np.isnan(scaled)).cast(col.type)
         else:

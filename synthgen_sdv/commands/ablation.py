@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from synthgen_sdv.commands.common import add_overwrite, claimed, echo
+from synthgen_sdv.commands.common import add_overwrite, claimed, echo, path_arg
 from synthgen_sdv.core.errors import InputError
 
 
@@ -22,20 +21,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--config",
-        type=Path,
+        type=path_arg,
         default=None,
         metavar="FILE",
         help="grid YAML (default: the built-in configs/ablation.yml)",
     )
     p.add_argument(
         "--out",
-        type=Path,
+        type=path_arg,
         default=None,
         metavar="DIR",
         help="folder to write (replaced whole, atomically; default: the grid's 'out', ablation)",
     )
     add_overwrite(p)
-    p.add_argument("--config-dir", type=Path, default=None, help="data config folder override")
+    p.add_argument("--config-dir", type=path_arg, default=None, help="data config folder override")
     p.add_argument("--seeds", default=None, metavar="N,N", help="override the grid's seeds")
     p.add_argument("--scales", default=None, metavar="S,S", help="override the grid's scales")
     p.add_argument(

@@ -51,6 +51,17 @@ def scale_arg(text: str) -> float:
     return value
 
 
+def path_arg(text: str) -> Path:
+    """A file or folder argument; a symlink loop on its way is refused here (exit 2), before
+    the estimate or the claim would trip over it."""
+    path = Path(text)
+    try:
+        path.resolve()
+    except (RuntimeError, OSError) as exc:
+        raise argparse.ArgumentTypeError(f"{text}: cannot follow its symlinks ({exc})") from None
+    return path
+
+
 def _int_arg(low: int, high: int):
     def parse(text: str) -> int:
         try:
@@ -99,7 +110,7 @@ def add_dir_arg(p: argparse.ArgumentParser, what: str = "output folder to read")
         "out_dir",
         nargs="?",
         default=None,
-        type=Path,
+        type=path_arg,
         metavar="DIR",
         help=f"{what} (default: ./{DEFAULT_DIR})",
     )
@@ -107,7 +118,9 @@ def add_dir_arg(p: argparse.ArgumentParser, what: str = "output folder to read")
 
 def add_deprecated_dir_flag(p: argparse.ArgumentParser, flag: str) -> None:
     """An old spelling of ``DIR`` (e.g. ``--data``), hidden from --help, still accepted."""
-    p.add_argument(flag, dest=f"deprecated_{flag.lstrip('-')}", type=Path, help=argparse.SUPPRESS)
+    p.add_argument(
+        flag, dest=f"deprecated_{flag.lstrip('-')}", type=path_arg, help=argparse.SUPPRESS
+    )
 
 
 def input_dir(args: argparse.Namespace, command: str, old_flag: str | None = None) -> Path:
@@ -142,7 +155,7 @@ def add_out(p: argparse.ArgumentParser, default: str, required: bool = False) ->
     """``--out DIR`` (a folder written whole) and ``--overwrite``."""
     p.add_argument(
         "--out",
-        type=Path,
+        type=path_arg,
         default=None,
         required=required,
         metavar="DIR",
@@ -156,7 +169,7 @@ def add_config_args(p: argparse.ArgumentParser, out: bool = True, scale: bool = 
     """--config-dir, --scale, --seed, --out/--overwrite, --workers, --no-progress."""
     p.add_argument(
         "--config-dir",
-        type=Path,
+        type=path_arg,
         default=None,
         help="folder with tables.yml, lineage.yml, config.yaml (default: built-in configs/)",
     )
@@ -276,6 +289,9 @@ def split_names(text: str | None, flag: str) -> list[str] | None:
     names = [t.strip() for t in text.split(",") if t.strip()]
     if not names:
         raise InputError(f"{flag}: expected comma-separated names, got {text!r}")
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise InputError(f"{flag}: {', '.join(map(repr, repeated))} named more than once")
     return names
 
 

@@ -13,6 +13,7 @@ from synthgen_sdv.commands.common import (
     echo,
     input_dir,
     note,
+    path_arg,
     seed_arg,
 )
 from synthgen_sdv.core.errors import InputError
@@ -46,7 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_out(p, "", required=True)
     p.add_argument(
         "--holdout",
-        type=Path,
+        type=path_arg,
         metavar="DIR",
         help="real holdout output folder; default: split --reference",
     )

@@ -15,6 +15,7 @@ What the flags mean:
 from __future__ import annotations
 
 import argparse
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,6 +32,7 @@ from synthgen_sdv.commands.common import (
     echo,
     load_plan,
     model_params,
+    path_arg,
     progress,
     refuse_given,
     scale_arg,
@@ -55,6 +57,8 @@ def num_rows_arg(text: str) -> dict[str, int]:
             raise argparse.ArgumentTypeError(
                 f"'{part}': expected table=N with N a whole number > 0 (e.g. customers=500)"
             )
+        if name.strip() in out:
+            raise argparse.ArgumentTypeError(f"'{name.strip()}' is given twice in {text!r}")
         out[name.strip()] = int(value)
     return out
 
@@ -63,7 +67,7 @@ def _data_args(p: argparse.ArgumentParser) -> None:
     """Where the model learns from: a config's bootstrap, or your own files."""
     p.add_argument(
         "--config-dir",
-        type=Path,
+        type=path_arg,
         default=None,
         help="folder with tables.yml, lineage.yml, config.yaml (default: built-in configs/)",
     )
@@ -75,13 +79,13 @@ def _data_args(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--data-dir",
-        type=Path,
+        type=path_arg,
         default=None,
         help="fit on your own CSV/Parquet files (one table per file) instead of a config",
     )
     p.add_argument(
         "--metadata",
-        type=Path,
+        type=path_arg,
         default=None,
         help="SDV metadata JSON for --data-dir (default: detected, saved for editing)",
     )
@@ -204,7 +208,7 @@ def register_fit(sub: argparse._SubParsersAction) -> None:
     _data_args(p)
     p.add_argument(
         "--model-dir",
-        type=Path,
+        type=path_arg,
         required=True,
         help="folder to save the model in (replaced whole, atomically)",
     )
@@ -223,7 +227,7 @@ def register_sample(sub: argparse._SubParsersAction) -> None:
         "set) and sample. Without --seed a fresh seed is drawn, printed and recorded in "
         "metadata/schema_metadata.json (sampling.seed), so any sample can be drawn again.",
     )
-    p.add_argument("--model-dir", type=Path, required=True, help="folder written by `fit`")
+    p.add_argument("--model-dir", type=path_arg, required=True, help="folder written by `fit`")
     _sample_args(p, seed=True)
     p.add_argument(
         "--workers",
@@ -264,7 +268,13 @@ def _num_rows(args: argparse.Namespace) -> dict[str, int] | None:
         return None
     merged: dict[str, int] = {}
     for part in args.num_rows:
-        merged.update(part)
+        for table, rows in part.items():
+            if table in merged and merged[table] != rows:
+                raise InputError(
+                    f"--num-rows {table}: given twice ({merged[table]:,} and {rows:,}); "
+                    "give each table once"
+                )
+            merged[table] = rows
     return merged
 
 
@@ -313,11 +323,22 @@ def _formats(args: argparse.Namespace) -> list[str] | None:
     return [args.format] if args.format else None
 
 
+def _located(source: Source) -> AbstractContextManager[None]:
+    """A config source: its problems found while running name their line in tables.yml."""
+    plan = getattr(source, "plan", None)
+    return plan.loaded.located() if plan is not None else nullcontext()
+
+
 def run_fit_sample(args: argparse.Namespace) -> int:
     """fit-sample on the config's bootstrap (or, with --data-dir, on your own files)."""
+    source, model, inputs = _source(args)
+    with _located(source):
+        return _run_fit_sample(args, source, model, inputs)
+
+
+def _run_fit_sample(args: argparse.Namespace, source: Source, model: str, inputs) -> int:
     from synthgen_sdv.runs.fit_sample import run_fit_sample as run
 
-    source, model, inputs = _source(args)
     out = args.out if args.out is not None else source.default_out()
     scale = args.scale if args.scale is not None else source.default_scale()
     fmts = _formats(args) or source.default_formats()
@@ -378,7 +399,7 @@ def run_fit(args: argparse.Namespace) -> int:
     from synthgen_sdv.runs.fit_sample import run_fit as run
 
     source, model, inputs = _source(args)
-    with claimed(args, args.model_dir, inputs, flag="--model-dir"):
+    with _located(source), claimed(args, args.model_dir, inputs, flag="--model-dir"):
         outcome = run(
             source,
             model,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from synthgen_sdv.commands.common import (
     add_config_args,
@@ -19,6 +20,9 @@ from synthgen_sdv.commands.common import (
     progress,
     workers,
 )
+
+if TYPE_CHECKING:
+    from synthgen_sdv.schema.plan import Plan
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -62,11 +66,21 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Generate, then print the tables written with their row counts."""
+    """Generate, then print the tables written with their row counts; a config problem found
+    while generating names its line in tables.yml."""
+    if args.engine == "spark":  # a master Spark would not take: exit 2 before any work
+        from synthgen_sdv.synth.spark_sample import check_master
+
+        check_master(args.spark_master or "local[2]")
+    plan = load_plan(args)
+    with plan.loaded.located():
+        return _run(args, plan)
+
+
+def _run(args: argparse.Namespace, plan: Plan) -> int:
     from synthgen_sdv.runs.estimate import estimate_generate
     from synthgen_sdv.runs.generate import clean_only, run_generate
 
-    plan = load_plan(args)
     if args.no_dirty:
         plan = clean_only(plan)
     out, fmts, n_workers = out_dir(args, plan), formats(args, plan), workers(args, plan)

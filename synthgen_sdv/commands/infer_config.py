@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from synthgen_sdv.commands.common import add_overwrite, claimed, echo, seed_arg
+from synthgen_sdv.commands.common import add_overwrite, claimed, echo, path_arg, seed_arg
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,14 +21,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--data-dir",
-        type=Path,
+        type=path_arg,
         required=True,
         help="an output folder (with metadata/schema_metadata.json) or CSV/Parquet files",
     )
-    p.add_argument("--metadata", type=Path, default=None, help="SDV metadata JSON for raw files")
+    p.add_argument(
+        "--metadata", type=path_arg, default=None, help="SDV metadata JSON for raw files"
+    )
     p.add_argument(
         "--out",
-        type=Path,
+        type=path_arg,
         default=Path("inferred_config"),
         metavar="DIR",
         help="folder for tables.yml and config.yaml (replaced whole, atomically; default: "

@@ -11,6 +11,7 @@ from synthgen_sdv.commands.common import (
     echo,
     input_dir,
     note,
+    path_arg,
     progress,
     seed_arg,
 )
@@ -35,14 +36,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_deprecated_dir_flag(p, "--data")
     p.add_argument(
         "--spec",
-        type=Path,
+        type=path_arg,
         default=None,
         metavar="FILE",
         help="lineage pipeline (default: the built-in configs/lineage.yml)",
     )
     p.add_argument(
         "--config-dir",
-        type=Path,
+        type=path_arg,
         default=None,
         help="folder whose lineage.yml to use (as in generate); --spec wins",
     )
@@ -71,7 +72,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     v.add_argument(
         "--json",
         dest="json_path",
-        type=Path,
+        type=path_arg,
         metavar="FILE",
         help="also write the problems as JSON",
     )

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from synthgen_sdv.commands.common import add_dir_arg, echo, input_dir, note
+from synthgen_sdv.commands.common import add_dir_arg, echo, input_dir, note, path_arg
+from synthgen_sdv.core.errors import InputError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,7 +29,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="duckdb (default), spark or snowflake; repeat or comma-separate to load into several",
     )
     parser.add_argument(
-        "--database", type=Path, metavar="PATH", help="duckdb file (default: DIR/warehouse.duckdb)"
+        "--database",
+        type=path_arg,
+        metavar="PATH",
+        help="duckdb file (default: DIR/warehouse.duckdb)",
     )
     parser.add_argument(
         "--spark-master",
@@ -45,13 +48,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--spark-path",
-        type=Path,
+        type=path_arg,
         metavar="PATH",
         help="where Spark writes the table files (default: DIR/spark)",
     )
     parser.add_argument(
         "--env-file",
-        type=Path,
+        type=path_arg,
         metavar="FILE",
         help="Snowflake credentials file (default: ./.env when present); "
         "SNOWFLAKE_* environment variables take precedence",
@@ -65,7 +68,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--json",
         dest="json_path",
-        type=Path,
+        type=path_arg,
         metavar="FILE",
         help="write rows per table, timings and the parity result as JSON",
     )
@@ -96,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
         for warning in getattr(loader, "warnings", []):
             echo(f"  warning: {warning}")
 
+    if args.database is not None and args.database.is_dir():
+        raise InputError(f"--database {args.database}: is a folder; give the DuckDB file's path")
     options = LoadOptions(
         database=args.database,
         spark_master=args.spark_master,

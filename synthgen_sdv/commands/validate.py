@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from synthgen_sdv.commands.common import add_dir_arg, echo, input_dir
+from synthgen_sdv.commands.common import add_dir_arg, echo, input_dir, path_arg
 from synthgen_sdv.core.progress import verbose
 
 
@@ -32,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--json",
         dest="json_path",
-        type=Path,
+        type=path_arg,
         metavar="FILE",
         help="also write the report as JSON to FILE",
     )

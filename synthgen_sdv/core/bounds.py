@@ -8,8 +8,15 @@ starts. The limits are far above what a real config needs; README.md ("Limits") 
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import re
+import stat
+from pathlib import Path
+from typing import Any
+
+from synthgen_sdv.core.errors import InputError
 
 #: a configuration file (tables.yml, config.yaml, lineage.yml) larger than this is refused
 MAX_YAML_BYTES = 10 * 2**20
@@ -30,6 +37,9 @@ MAX_TEXT_CHARS = 10_000
 MAX_INT_BITS = 4_096
 #: decimal places ``round`` may be asked for (either sign)
 MAX_ROUND_DIGITS = 100
+
+#: a JSON document we read back (schema_metadata.json, labels.json, a marker, a manifest)
+MAX_JSON_BYTES = 256 * 2**20
 
 #: width and precision in a format spec (``{x:>100}``) or a strftime directive (``%0100Y``)
 MAX_FORMAT_WIDTH = 100
@@ -79,3 +89,47 @@ def int_bits_problem(bits: float) -> str | None:
             f"limited to {MAX_INT_BITS} bits"
         )
     return None
+
+
+class UnreadableFile(InputError):
+    """A file refused before it is read whole (its message names no path: callers add it)."""
+
+
+def read_text_file(path: str | Path, limit: int, encoding: str = "utf-8") -> str:
+    """The text of a file of at most ``limit`` bytes, never read past the limit.
+
+    Only a regular file is opened: a FIFO would block, a device (``/dev/zero``, a symlink to
+    it) or a ``/proc`` file may never end or report size 0; ``stat`` follows symlinks, so a
+    link to one is refused too. Raises ``FileNotFoundError`` / ``OSError`` as ``open`` does,
+    and ``UnreadableFile`` for a file that is too large, not a regular file or not text."""
+    info = os.stat(path)
+    if stat.S_ISDIR(info.st_mode):
+        raise IsADirectoryError(21, "is a folder, not a file", str(path))
+    if not stat.S_ISREG(info.st_mode):
+        raise UnreadableFile(
+            "not a regular file (a FIFO, socket or device); refused, since reading it might "
+            "block or never end"
+        )
+    if info.st_size > limit:
+        raise UnreadableFile(f"file is {info.st_size:,} bytes; the limit is {limit:,}")
+    with open(path, "rb") as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise UnreadableFile(f"file is over {limit:,} bytes; the limit is {limit:,}")
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise UnreadableFile(
+            f"not {encoding.upper()} text: byte 0x{data[exc.start]:02x} on line {line} "
+            f"(byte offset {exc.start:,}); save the file as {encoding.upper()}"
+        ) from None
+
+
+def parse_json(text: str | bytes) -> Any:
+    """``json.loads``, where a document nested too deeply for the decoder (``[[[[...]]]]``
+    100,000 deep) is a ``ValueError`` like any other invalid JSON, not a RecursionError."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply to read") from None

@@ -35,6 +35,7 @@ from synthgen_sdv.core.values import (
     as_arrow_text,
     civil_from_days,
     format_datetimes,
+    int_overflow,
     is_text,
     on_arrays,
     text,
@@ -87,7 +88,27 @@ def _check_int(value: Any) -> Any:
     return value
 
 
-_ADD, _MUL = on_arrays(operator.add), on_arrays(operator.mul)
+def _no_int_overflow(op: Callable[[Any, Any], Any], symbol: str) -> Callable[[Any, Any], Any]:
+    """``op``, where 64-bit integers that wrapped around (numpy does so silently: ``qty **
+    1000`` gave 0 in some rows) are an error saying in how many rows (``int_overflow``)."""
+
+    def checked(a: Any, b: Any) -> Any:
+        out = op(a, b)
+        over = int_overflow(op, a, b, out)
+        if over is not None:
+            raise ExpressionError(
+                f"'{symbol}' gives integers beyond 64 bits in {over[0]:,} of {len(out):,} rows "
+                f"(e.g. about {over[1]:.3g}); use float(...) for numbers that large"
+            )
+        return out
+
+    return checked
+
+
+_ADD = _no_int_overflow(on_arrays(operator.add), "+")
+_MUL = _no_int_overflow(on_arrays(operator.mul), "*")
+_SUB = _no_int_overflow(on_arrays(operator.sub), "-")
+_POW = _no_int_overflow(operator.pow, "**")
 
 
 def _add(a: Any, b: Any) -> Any:
@@ -114,7 +135,7 @@ def _pow(a: Any, b: Any) -> Any:
         problem = bounds.int_bits_problem(bits) if isinstance(a, int) else None
         if problem or bits > 1024:  # floats overflow at 2**1024
             raise ExpressionError(problem or f"{a!r} ** {b!r} overflows a floating-point number")
-    out = operator.pow(a, b)
+    out = _POW(a, b)
     if isinstance(out, complex):
         raise ExpressionError(f"{a!r} ** {b!r} is not a real number")
     return out
@@ -146,7 +167,7 @@ def _divide(op: Callable[[Any, Any], Any], symbol: str) -> Callable[[Any, Any], 
 
 _BINOPS: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: _add,
-    ast.Sub: on_arrays(operator.sub),
+    ast.Sub: _SUB,
     ast.Mult: _mul,
     ast.Div: _divide(operator.truediv, "/"),
     ast.FloorDiv: _divide(operator.floordiv, "//"),
@@ -268,9 +289,18 @@ def _fold_constants(node: ast.AST) -> None:
 
 
 def _check_int_range(value: Any, what: str) -> None:
-    """A result is written as a 64-bit integer at most."""
+    """A result is written as a 64-bit integer at most, a date within what a column holds
+    (1677-2262, nanoseconds), and a float that reads no column is finite (``exp(1000)`` is
+    infinity: refused as ``.inf`` is in the YAML)."""
     if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
         raise ExpressionError(f"{_short(what)} does not fit in a 64-bit integer")
+    if isinstance(value, float) and math.isinf(value):
+        raise ExpressionError(f"{_short(what)} overflows to infinity")
+    if isinstance(value, pd.Timestamp) and not pd.Timestamp.min <= value <= pd.Timestamp.max:
+        raise ExpressionError(
+            f"{_short(what)} is {value.date()}, outside the dates a column holds "
+            f"({pd.Timestamp.min.date()} to {pd.Timestamp.max.date()})"
+        )
 
 
 def _check_node(node: ast.AST) -> None:
@@ -339,13 +369,13 @@ def evaluate(expr: str, env: Mapping[str, Any], n: int) -> pd.Series:
         with np.errstate(all="ignore"):  # log(0) is -inf, 0/0 null: values, not warnings
             value = _eval(tree.body, env)
         _check_int_range(value, expr)
+        return broadcast(value, n)
     except ExpressionError:
         raise
     except _EVAL_ERRORS as exc:
         raise ExpressionError(
             f"cannot evaluate {_short(expr)}: {type(exc).__name__}: {exc}"
         ) from None
-    return broadcast(value, n)
 
 
 def broadcast(value: Any, n: int) -> pd.Series:

@@ -13,20 +13,31 @@ synthesizer, the PyTorch Geometric export); torch then loads as usual. Library u
 from __future__ import annotations
 
 import sys
-from importlib.abc import MetaPathFinder
+from importlib.abc import Loader, MetaPathFinder
+from importlib.machinery import ModuleSpec
 
 
-class _NoTorch(MetaPathFinder):
-    """A finder that answers ``torch`` (and its submodules) with "no such module"."""
+class _NoTorch(MetaPathFinder, Loader):
+    """A finder that finds ``torch`` (and its submodules) and a loader that refuses to load
+    them: ``import torch`` raises ModuleNotFoundError, while a probe
+    (``importlib.util.find_spec("torch")``, which pyspark makes when a Spark session starts)
+    gets a spec instead of an exception. A finder that raised broke that probe: every
+    ``--engine spark`` run failed with exit 1."""
 
     def find_spec(self, name, path=None, target=None):
         if name != "torch" and not name.startswith("torch."):
             return None
+        return ModuleSpec(name, self)
+
+    def create_module(self, spec):
         raise ModuleNotFoundError(
-            f"No module named {name!r}: left out of this command-line process "
+            f"No module named {spec.name!r}: left out of this command-line process "
             "(synthgen_sdv.core.startup); call allow_torch() before importing it",
-            name=name,
+            name=spec.name,
         )
+
+    def exec_module(self, module):  # never reached: create_module refuses
+        raise ModuleNotFoundError(f"No module named {module.__name__!r}", name=module.__name__)
 
 
 def leave_out_torch() -> None:

@@ -107,6 +107,33 @@ def plain_numbers(x: Any) -> np.ndarray | int | float | None:
     return None
 
 
+def _as_floats(x: Any) -> Any:
+    """``x`` as float64 (arrays) or a float (numbers; an int beyond floats is infinity)."""
+    if isinstance(x, pd.Series):
+        return x.to_numpy(dtype=np.float64, na_value=np.nan)
+    if isinstance(x, np.ndarray):
+        return x.astype(np.float64)
+    try:
+        return float(x)
+    except (OverflowError, TypeError, ValueError):
+        return np.nan
+
+
+def int_overflow(
+    op: Callable[[Any, Any], Any], a: Any, b: Any, out: Any
+) -> tuple[int, float] | None:
+    """When ``out = op(a, b)`` is a Series of integers that wrapped around 64 bits: how many
+    rows did and the first such value computed in floats; None otherwise."""
+    if not (isinstance(out, pd.Series) and out.dtype.kind in "iu" and len(out)):
+        return None
+    with np.errstate(all="ignore"):
+        approx = np.asarray(op(_as_floats(a), _as_floats(b)), dtype=np.float64)
+    over = np.abs(approx) >= 2.0**63
+    if not over.any():
+        return None
+    return int(over.sum()), float(approx[over.argmax()])
+
+
 def on_arrays(op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
     """``op`` on the arrays of plain numeric Series (no index alignment, no per-operation
     pandas machinery: the same values, since pandas hands such operands to numpy too), on

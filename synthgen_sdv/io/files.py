@@ -11,11 +11,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from synthgen_sdv.core.errors import InputError
 
 
 def _umask() -> int:
@@ -38,9 +41,28 @@ def folder_mode() -> int:
     return 0o777 & ~UMASK
 
 
+def _check_target(path: Path) -> None:
+    """``path`` may become a file: it is absent or a regular file (the atomic rename would
+    otherwise replace a device such as /dev/full, as root, or fail on a folder), and no file
+    stands where its folder should be. InputError (exit 2) naming it otherwise."""
+    try:
+        info = os.stat(path)  # a symlink's target: the rename replaces only the link
+    except FileNotFoundError:
+        info = None
+    except NotADirectoryError:
+        raise InputError(f"{path}: a file stands where its folder should be") from None
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        what = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file (a device?)"
+        raise InputError(f"{path}: is {what}; give the path of a file to write")
+    for parent in path.parents:
+        if parent.exists() and not parent.is_dir():
+            raise InputError(f"{path}: {parent} is a file, so no folder can be made there")
+
+
 def write_bytes(path: Path, data: bytes, mode: int = FILE_MODE) -> Path:
     """Write ``data`` to ``path`` atomically with permissions ``mode``; return the path."""
     path = Path(path)
+    _check_target(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:

@@ -30,11 +30,11 @@ file or a table name may come from someone else.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from synthgen_sdv.core import bounds
 from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.core.names import table_name_problem
 
@@ -124,8 +124,8 @@ def marker_document(folder: Path, kind: FolderKind) -> dict[str, Any] | None:
     try:
         if not path.is_file() or path.stat().st_size > MAX_MARKER_BYTES:
             return None
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        doc = bounds.parse_json(bounds.read_text_file(path, MAX_MARKER_BYTES))
+    except (OSError, ValueError, bounds.UnreadableFile):
         return None
     if not isinstance(doc, dict) or doc.get("schema") != kind.schema:
         return None
@@ -165,7 +165,11 @@ def inside(root: Path, relative: str | Path, what: str = "path") -> Path:
     if not rel or "\x00" in rel or PurePosixPath(rel).is_absolute() or Path(rel).is_absolute():
         raise InputError(f"{what} {rel!r}: not a relative path inside {root}; refused")
     path = root / rel
-    if not path.resolve().is_relative_to(root.resolve()):
+    try:
+        resolved, top = path.resolve(), root.resolve()
+    except (RuntimeError, OSError) as exc:  # a symlink loop (RuntimeError before Python 3.13)
+        raise InputError(f"{what} {rel!r}: cannot follow its symlinks ({exc}); refused") from None
+    if not resolved.is_relative_to(top):
         raise InputError(f"{what} {rel!r}: leads out of {root}; refused")
     return path
 

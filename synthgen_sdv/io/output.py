@@ -52,6 +52,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from synthgen_sdv.core import bounds, signals
 from synthgen_sdv.core.errors import InputError, SynthgenError
 from synthgen_sdv.io import layout
 from synthgen_sdv.io.files import folder_mode
@@ -123,6 +124,15 @@ def foreign_entries(out: Path) -> list[str]:
 # --------------------------------------------------------------------------- checks
 
 
+def resolved(path: str | Path, flag: str) -> Path:
+    """``Path(path).resolve()``; a symlink loop on the way is an InputError naming ``flag``
+    (Python raises RuntimeError or OSError for it, depending on the version)."""
+    try:
+        return Path(path).resolve()
+    except (RuntimeError, OSError) as exc:
+        raise InputError(f"{flag} {path}: cannot follow its symlinks ({exc})") from None
+
+
 def _check_path(out: Path, flag: str, swapped: bool = True) -> None:
     """``out`` can become a folder: no file on its way, not a file itself, and (when it is
     ``swapped`` for a new one) not the folder we run in."""
@@ -147,7 +157,7 @@ def _check_path(out: Path, flag: str, swapped: bool = True) -> None:
 def check_replaceable(out: Path, overwrite: bool = False, flag: str = "--out") -> None:
     """Refuse (InputError) to replace ``out`` unless it is absent or empty, or ours, holding
     only what we write, with ``overwrite``. A folder this process has claimed passes."""
-    out = Path(out).resolve()
+    out = resolved(out, flag)
     if out not in _HELD:
         _check_path(out, flag)
         _check_contents(out, overwrite, flag)
@@ -189,11 +199,11 @@ def check_inputs(
     replacing ``out`` would delete the input, or the output would land among the inputs.
     Inputs named in ``may_hold_out`` may contain ``out`` (a config folder with its output
     beside the YAML files: nothing reads its subfolders)."""
-    out = Path(out).resolve()
+    out = resolved(out, flag)
     for name, path in inputs.items():
         if path is None:
             continue
-        src = Path(path).resolve()
+        src = resolved(path, name)
         if src == out:
             raise InputError(
                 f"{flag} {out} is also {name}: a run does not replace what it reads; "
@@ -222,7 +232,7 @@ def lock_path(out: Path) -> Path:
 def _holder(fh: IO[str]) -> str:
     with contextlib.suppress(OSError, ValueError):
         fh.seek(0)
-        info = json.loads(fh.read() or "{}")
+        info = bounds.parse_json(fh.read(1 << 16) or "{}")
         return f"pid {info.get('pid')}, `{info.get('command')}`, since {info.get('started')}"
     return "another process"
 
@@ -357,7 +367,7 @@ def claim(
     update add to a folder without our marker (``lineage`` over a folder of Parquet tables).
     ``who`` names the run in the lock, for the message another run gets. Claiming a folder
     this process holds yields the same claim."""
-    out = Path(out).resolve()
+    out = resolved(out, flag)
     if out in _HELD:
         yield _HELD[out]
         return
@@ -419,7 +429,9 @@ def _exchange(a: Path, b: Path) -> bool:
 
 def swap_in(tmp: Path, out: Path) -> None:
     """Put ``tmp`` where ``out`` is, never leaving ``out`` missing where the OS allows it; the
-    old ``out`` is removed."""
+    old ``out`` is removed. Not after a signal (``core.signals``): an interrupted run whose
+    KeyboardInterrupt a library caught does not replace anything."""
+    signals.check()
     if not out.exists():
         tmp.rename(out)
         return

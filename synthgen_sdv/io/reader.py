@@ -14,10 +14,10 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-import yaml
 from pydantic import ValidationError
 
-from synthgen_sdv.core.errors import InputError
+from synthgen_sdv.core import bounds
+from synthgen_sdv.core.errors import ConfigError, InputError
 from synthgen_sdv.core.names import column_name_problem, table_name_problem
 from synthgen_sdv.io import layout
 from synthgen_sdv.io.models import (
@@ -28,36 +28,52 @@ from synthgen_sdv.io.models import (
     Labels,
     SchemaMetadata,
 )
+from synthgen_sdv.schema.yamlio import parse_yaml
+
+
+def _read_text(path: Path, label: str) -> str:
+    """A document's text, bounded (``bounds.read_text_file``); InputError naming ``label``."""
+    try:
+        return bounds.read_text_file(path, bounds.MAX_JSON_BYTES)
+    except FileNotFoundError:
+        raise InputError(f"{label}: not found") from None
+    except (OSError, bounds.UnreadableFile) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise InputError(f"{label}: cannot read: {reason}") from None
+
+
+#: nodes of a YAML document we wrote (generation_lineage.yaml of a wide schema is large; an
+#: alias bomb is still refused without being expanded)
+READ_YAML_NODES = 20_000_000
 
 
 def read_json(path: Path, label: str | None = None, hint: str = "") -> dict[str, Any]:
     """The JSON object in ``path``; ``label`` starts the error messages (default: the path)."""
     label = label or str(path)
+    text = _read_text(Path(path), label)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{label}: not found") from None
-    try:
-        doc = json.loads(text)
+        doc = bounds.parse_json(text)
     except json.JSONDecodeError as exc:
         raise InputError(
             f"{label}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
             + (f"; {hint}" if hint else "")
         ) from None
+    except ValueError as exc:
+        raise InputError(f"{label}: not valid JSON ({exc})") from None
     if not isinstance(doc, dict):
         raise InputError(f"{label}: expected a JSON object, found {type(doc).__name__}")
     return doc
 
 
 def read_yaml(path: Path, label: str | None = None) -> dict[str, Any]:
-    """The YAML mapping in ``path`` (a generation_lineage.yaml)."""
+    """The YAML mapping in ``path`` (a generation_lineage.yaml), read as a config file is:
+    bounded in size, nesting and aliases (``schema.yamlio.parse_yaml``)."""
     label = label or str(path)
+    text = _read_text(Path(path), label)
     try:
-        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{label}: not found") from None
-    except yaml.YAMLError as exc:
-        raise InputError(f"{label}: not valid YAML ({exc})") from None
+        doc, _ = parse_yaml(text, label, max_nodes=READ_YAML_NODES, max_chars=bounds.MAX_JSON_BYTES)
+    except ConfigError as exc:
+        raise InputError(f"{label}: not valid YAML ({exc.problems[0].message})") from None
     if not isinstance(doc, dict):
         raise InputError(f"{label}: expected a YAML mapping, found {type(doc).__name__}")
     return doc

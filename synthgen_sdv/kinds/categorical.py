@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 
 import numpy as np
@@ -31,6 +32,9 @@ class CategoricalColumn(ColumnKind):
             raise ValueError("weights must be >= 0")
         if isinstance(v, dict) and sum(v.values()) <= 0:
             raise ValueError("weights must not all be 0")
+        if isinstance(v, dict) and not math.isfinite(sum(v.values())):
+            # they are relative: {a: 1e308, b: 1e308} summed to infinity and gave every row 'a'
+            raise ValueError("weights sum to infinity; use smaller numbers (only ratios count)")
         if any(isinstance(x, float) and x != x for x in v):
             raise ValueError("values must not be NaN (use null_rate for missing values)")
         return v

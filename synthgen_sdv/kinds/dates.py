@@ -7,6 +7,7 @@ Draws go through the inverse CDF of a per-day weight table, so a per-row lower b
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Literal
 
 import numpy as np
@@ -32,6 +33,8 @@ FIRST_DAY, LAST_DAY = dt.date(1678, 1, 1), dt.date(2261, 12, 31)
 def _weights(v: list[float] | None, n: int, what: str) -> list[float] | None:
     if v is not None and (len(v) != n or min(v) < 0 or sum(v) <= 0):
         raise ValueError(f"needs {n} non-negative {what}, not all 0")
+    if v is not None and not math.isfinite(sum(v)):  # relative weights: their sum overflowed
+        raise ValueError(f"{what} sum to infinity; use smaller numbers (only ratios count)")
     return v
 
 

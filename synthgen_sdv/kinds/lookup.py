@@ -9,6 +9,7 @@ Two ways to relate to a parent:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Collection, Mapping
 from functools import lru_cache
 from typing import Literal
@@ -53,8 +54,12 @@ class ChildrenPerParent(DistributionFields):
                 "give one of 'count', 'distribution' (with its parameters) or "
                 "'counts' (count -> weight)"
             )
-        if self.counts is not None and (min(self.counts) < 0 or sum(self.counts.values()) <= 0):
-            raise ValueError("'counts' needs counts >= 0 and a positive total weight")
+        if self.counts is not None and (
+            min(self.counts) < 0
+            or sum(self.counts.values()) <= 0
+            or not math.isfinite(sum(self.counts.values()))  # relative: an overflowed total
+        ):
+            raise ValueError("'counts' needs counts >= 0 and a positive, finite total weight")
         if self.distribution is None and given:
             raise ValueError(f"parameters {', '.join(given)} need a 'distribution'")
         if self.distribution is not None:

@@ -21,7 +21,7 @@ from synthgen_sdv.lineage.faults import FAULTS
 from synthgen_sdv.lineage.models import LAYERS, NORMAL, LineageSpec, SourceSystem, Step
 from synthgen_sdv.lineage.operations import OPERATIONS
 from synthgen_sdv.lineage.workspace import check_select
-from synthgen_sdv.schema.yamlio import parse_yaml
+from synthgen_sdv.schema.yamlio import parse_yaml, read_config_text
 
 # The models are importable from here too, as before the loader was split from them.
 __all__ = [
@@ -334,12 +334,7 @@ def _check_statements(problems: _Problems, i: int, step: Step, op: Any, params: 
 def load_lineage_spec(path: str | Path, table_names: Iterable[str]) -> LineageSpec:
     """Read ``lineage.yml`` and check it against the generated tables' names."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(
-            [Problem(path="(file)", message=f"cannot read: {exc}", file=str(path))]
-        ) from None
+    text = read_config_text(path)  # bounded, a regular UTF-8 file: else ConfigError
     # bounded: an alias bomb, deep nesting, duplicate keys or 2005-02-30 raise ConfigError
     data, _ = parse_yaml(text, str(path))
     try:

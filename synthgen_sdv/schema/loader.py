@@ -10,6 +10,9 @@ from __future__ import annotations
 import difflib
 import types
 import typing
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +46,28 @@ class LoadedConfig:
     invalid_columns: frozenset[tuple[str, str]]
     problems: tuple[Problem, ...]
     lineage: Any = None
+
+    @contextmanager
+    def located(self) -> Iterator[None]:
+        """Problems found while the config runs (a per-row expression, a parameter out of
+        range: raised by the engine with a YAML path only) get tables.yml's file and line."""
+        try:
+            yield
+        except ConfigError as exc:
+            if all(p.file for p in exc.problems):
+                raise
+            raise ConfigError([self._locate(p) for p in exc.problems]) from None
+
+    def _locate(self, problem: Problem) -> Problem:
+        if problem.file or not problem.path.startswith(("tables.", "anomalies")):
+            return problem
+        loc = tuple(problem.path.replace("[", ".").replace("]", "").split("."))
+        return Problem(
+            problem.path,
+            problem.message,
+            line_for(self.tables_lines, loc),
+            str(self.config_dir / TABLES_FILE),
+        )
 
     def problem(self, loc: tuple[Any, ...], message: str) -> Problem:
         """A problem at a YAML path of tables.yml, with its file and line."""
@@ -118,11 +143,12 @@ def _tables_spec(raw: Any, lines: LineMap, path: Path, problems: list[Problem]):
         )
         raw_tables = {}
     for name, raw_table in raw_tables.items():
-        table = _table(str(name), raw_table, lines, path, problems, invalid_columns)
+        table = _table(name, raw_table, lines, path, problems, invalid_columns)
         if table is None:
             invalid_tables.add(str(name))
         else:
             tables[str(name)] = table
+    problems += _collisions(list(raw_tables), ("tables",), "table", lines, path)
     anomalies = []
     for i, raw_anomaly in enumerate(raw.get("anomalies") or []):
         try:
@@ -135,13 +161,45 @@ def _tables_spec(raw: Any, lines: LineMap, path: Path, problems: list[Problem]):
     return spec, invalid_tables, invalid_columns
 
 
+def _collisions(names: list[Any], loc: tuple[str, ...], what: str, lines, path) -> list[Problem]:
+    """Names that differ only in case or Unicode form ('Orders' and 'orders', 'café' composed
+    and decomposed): one file on Windows and macOS, one identifier in SQL."""
+    seen: dict[str, str] = {}
+    out = []
+    for name in map(str, names):
+        key = unicodedata.normalize("NFC", name).casefold()
+        if key in seen:
+            at = (*loc, name)
+            out.append(
+                Problem(
+                    format_loc(at),
+                    f"{what} name {name!r} differs from {seen[key]!r} only in case or Unicode "
+                    "form; they would be one file on Windows and macOS and one SQL identifier",
+                    file=str(path),
+                    line=line_for(lines, at),
+                )
+            )
+        else:
+            seen[key] = name
+    return out
+
+
+def _not_text_hint(name: Any) -> str:
+    """A YAML key that is not text (``yes``, ``~``, ``123``, a date) was read as a value."""
+    if isinstance(name, str):
+        return ""
+    return " (YAML read the unquoted key as a value; quote the name: 'yes', '123')"
+
+
 def _table(name, raw_table, lines, path, problems, invalid_columns) -> TableSpec | None:
-    loc = ("tables", name)
+    loc = ("tables", str(name))
     bad_name = table_name_problem(name)  # a table name becomes a file name: core.names
     if bad_name:
+        bad_name += _not_text_hint(name)
         line = line_for(lines, loc)
         problems.append(Problem(format_loc(loc), bad_name, file=str(path), line=line))
         return None
+    name = str(name)
     if not isinstance(raw_table, dict):
         problems.append(
             Problem(format_loc(loc), "must be a mapping", file=str(path), line=line_for(lines, loc))
@@ -150,9 +208,11 @@ def _table(name, raw_table, lines, path, problems, invalid_columns) -> TableSpec
     columns: dict[str, Any] = {}
     raw_columns = raw_table.get("columns")
     if isinstance(raw_columns, dict):
+        problems += _collisions(list(raw_columns), (*loc, "columns"), "column", lines, path)
         for col, raw_col in raw_columns.items():
-            bad_name = column_name_problem(str(col))
+            bad_name = column_name_problem(col)
             if bad_name:
+                bad_name += _not_text_hint(col)
                 at = (*loc, "columns", str(col))
                 problems.append(
                     Problem(format_loc(at), bad_name, file=str(path), line=line_for(lines, at))
@@ -184,6 +244,9 @@ def validation_problems(
     out = []
     for err in exc.errors():
         loc = _strip_tags(tuple(err["loc"]), raw)
+        key = getattr(err.get("ctx", {}).get("error"), "key", None)  # core.strict.KeyProblem
+        if key is not None:
+            loc = (*loc, key)
         full = (*prefix, *loc)
         out.append(
             Problem(

@@ -215,7 +215,7 @@ def resolve_plan(loaded: LoadedConfig, seed: int | None = None, scale: float | N
                 if parent in tables:
                     target = tables[parent]
                     key = col.foreign_key_column or target.primary_key
-                    if key not in target.columns:
+                    if key not in target.columns and (parent, key) not in loaded.invalid_columns:
                         bad((*cloc, "column"), f"'{parent}' has no column '{key}'")
                     if parent == tname:
                         bad((*cloc, "table"), "a table cannot look up its own keys")
@@ -231,7 +231,7 @@ def resolve_plan(loaded: LoadedConfig, seed: int | None = None, scale: float | N
             for where, message in col.environment_problems(spec.defaults.locale):
                 bad((*cloc, where), message)
             if col.references:
-                _check_reference(col.references, tables, known, (*cloc, "references"), bad)
+                _check_reference(col.references, loaded, known, (*cloc, "references"), bad)
         table_plans[tname] = TablePlan(tname, table, None, driver, (), (), (), aliases, tname)
 
     # expression references and column order inside each table
@@ -266,7 +266,8 @@ def resolve_plan(loaded: LoadedConfig, seed: int | None = None, scale: float | N
                     f"(a children_per_parent lookup to '{tname}')",
                 )
             else:
-                for where, message in col.rollup_problems(tables[source].columns):
+                columns = set(tables[source].columns) | _invalid_columns(loaded, source)
+                for where, message in col.rollup_problems(columns):
                     bad((*cloc, where), message)
 
     families: list[Family] = []
@@ -315,20 +316,27 @@ def config_hash(loaded: LoadedConfig, seed: int, scale: float) -> str:
     return json_hash(doc, sort_keys=True, default=str)
 
 
+def _invalid_columns(loaded: LoadedConfig, table: str) -> set[str]:
+    """Columns of ``table`` that exist but failed validation (already reported: a check that
+    reads one must not add "has no column" to the problem that says what is wrong with it)."""
+    return {c for t, c in loaded.invalid_columns if t == table}
+
+
 def _check_reference(
     ref: str,
-    tables: Mapping[str, TableSpec],
+    loaded: LoadedConfig,
     known: set[str],
     loc: tuple[Any, ...],
     bad: Report,
 ) -> None:
+    tables = loaded.tables.tables
     if "." not in ref:
         bad(loc, f"'{ref}' must be '<table>.<column>'")
         return
     t, c = ref.split(".", 1)
     if t not in known:
         bad(loc, f"referenced table '{t}' does not exist; tables are: {', '.join(sorted(known))}")
-    elif t in tables and c not in tables[t].columns:
+    elif t in tables and c not in tables[t].columns and (t, c) not in loaded.invalid_columns:
         bad(loc, f"'{t}' has no column '{c}'")
 
 
@@ -550,6 +558,8 @@ def _check_anomalies(loaded: LoadedConfig, tables: Mapping[str, TableSpec], bad:
         if anomaly.needs_column:
             if anomaly.column is None:
                 bad(loc, f"anomaly '{anomaly.kind}' needs a 'column'")
+            elif (anomaly.table, anomaly.column) in loaded.invalid_columns:
+                continue  # the column's own problem is reported
             elif anomaly.column not in cols:
                 bad((*loc, "column"), f"'{anomaly.table}' has no column '{anomaly.column}'")
             elif not cols[anomaly.column].emit:

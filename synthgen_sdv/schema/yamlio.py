@@ -148,30 +148,36 @@ def _walk(root: yaml.Node, lines: LineMap, paths: dict[int, tuple[str, ...]]) ->
                 stack.append((value, (*path, str(i))))
 
 
-def parse_yaml(text: str, file: str | None = None) -> tuple[Any, LineMap]:
+def parse_yaml(
+    text: str,
+    file: str | None = None,
+    max_nodes: int = bounds.MAX_YAML_NODES,
+    max_chars: int = bounds.MAX_YAML_BYTES,
+) -> tuple[Any, LineMap]:
     """Parse YAML ``text`` (from ``file``, for messages) into plain values and a map from key
-    path to line; anything unbounded, ambiguous or invalid raises ConfigError."""
+    path to line; anything unbounded, ambiguous or invalid raises ConfigError. ``max_nodes``:
+    ``max_chars``: the sizes allowed (a document we wrote ourselves may be larger than a
+    config)."""
 
     def refuse(path: tuple[str, ...] | None, line: int | None, message: str) -> ConfigError:
         where = format_loc(path) if path else "(syntax)"
         return ConfigError([Problem(path=where, message=message, file=file, line=line)])
 
-    if len(text) > bounds.MAX_YAML_BYTES:
+    if len(text) > max_chars:
         raise refuse(
-            None,
-            None,
-            f"file is {len(text):,} characters long; the limit is {bounds.MAX_YAML_BYTES:,}",
+            None, None, f"file is {len(text):,} characters long; the limit is {max_chars:,}"
         )
-    loader = _Loader(text)
     lines: LineMap = {}
     paths: dict[int, tuple[str, ...]] = {}
+    loader = None
     try:
+        loader = _Loader(text)  # PyYAML's reader refuses control characters (NUL) here
         node = loader.get_single_node()
         if node is None:
             return None, lines
         _walk(node, lines, paths)
         nodes, depth = _expanded_size(node)
-        if nodes > bounds.MAX_YAML_NODES or depth > bounds.MAX_YAML_DEPTH:
+        if nodes > max_nodes or depth > bounds.MAX_YAML_DEPTH:
             # aliases multiply a document only when expanded it is much bigger than written
             aliased = nodes > 2 * len(paths)
             raise refuse(
@@ -179,13 +185,19 @@ def parse_yaml(text: str, file: str | None = None) -> tuple[Any, LineMap]:
                 None,
                 ("with its aliases expanded the document" if aliased else "the document")
                 + f" has {nodes:,} nodes and is {depth} levels deep; the limits are "
-                f"{bounds.MAX_YAML_NODES:,} nodes and {bounds.MAX_YAML_DEPTH} levels"
+                f"{max_nodes:,} nodes and {bounds.MAX_YAML_DEPTH} levels"
                 + (" (an alias bomb?)" if aliased else ""),
             )
         data = loader.construct_document(node)
     except _Refused as exc:
         path = paths.get(id(exc.node)) if exc.node is not None else None
         raise refuse(path, exc.mark.line + 1 if exc.mark else None, exc.message) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        char = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
+        raise refuse(
+            None, line, f"not valid YAML: the character {char} is not allowed in YAML text"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).replace("\n", " ")
@@ -196,7 +208,8 @@ def parse_yaml(text: str, file: str | None = None) -> tuple[Any, LineMap]:
     except RecursionError:
         raise refuse(None, None, "nested too deeply to read") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if loader.duplicates:
         problems = []
         for mapping, key_node, key, first in loader.duplicates:
@@ -214,30 +227,26 @@ def parse_yaml(text: str, file: str | None = None) -> tuple[Any, LineMap]:
     return data, lines
 
 
+def read_config_text(path: Path) -> str:
+    """A config file's text, bounded (``bounds.read_text_file``); any problem reading it is a
+    ConfigError naming the file."""
+
+    def refuse(message: str) -> ConfigError:
+        return ConfigError([Problem(path="(file)", message=message, file=str(path))])
+
+    try:
+        return bounds.read_text_file(path, bounds.MAX_YAML_BYTES)
+    except FileNotFoundError:
+        raise refuse("file not found") from None
+    except bounds.UnreadableFile as exc:
+        raise refuse(str(exc)) from None
+    except OSError as exc:
+        raise refuse(f"cannot read: {exc}") from None
+
+
 def load_yaml(path: Path) -> tuple[Any, LineMap]:
     """Read and parse a YAML file (``parse_yaml``), with the file named in every problem."""
-    try:
-        size = path.stat().st_size
-        if size > bounds.MAX_YAML_BYTES:
-            raise ConfigError(
-                [
-                    Problem(
-                        path="(file)",
-                        message=f"file is {size:,} bytes; the limit is {bounds.MAX_YAML_BYTES:,}",
-                        file=str(path),
-                    )
-                ]
-            )
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(
-            [Problem(path="(file)", message="file not found", file=str(path))]
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(
-            [Problem(path="(file)", message=f"cannot read: {exc}", file=str(path))]
-        ) from None
-    return parse_yaml(text, str(path))
+    return parse_yaml(read_config_text(path), str(path))
 
 
 def line_map(text: str) -> LineMap:

@@ -30,6 +30,11 @@ def test_the_libraries_import_without_torch_and_torch_comes_back_when_allowed():
             assert "allow_torch" in str(exc), exc
         else:
             raise AssertionError("torch imported")
+        import importlib.util
+        # a probe gets an answer, not an exception (pyspark probes for torch when a Spark
+        # session starts: `generate --engine spark` failed on it), and loads nothing
+        importlib.util.find_spec("torch")
+        assert "torch" not in sys.modules
         allow_torch()
         import torch
         assert int(torch.tensor([1, 2]).sum()) == 3
