@@ -8,7 +8,6 @@ is read.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from synthgen_sdv.evaluate.metrics import METRICS
 from synthgen_sdv.evaluate.relations import TableGraph, check_dataset
 from synthgen_sdv.evaluate.report import ComparisonReport, compare
 from synthgen_sdv.evaluate.split import split_by_root
+from synthgen_sdv.io.reader import read_json
 
 
 def check_metrics(names: list[str] | None) -> None:
@@ -35,10 +35,7 @@ def read_stats(
     for name, path in files.items():
         if name not in candidates:
             raise InputError(f"--stats {name}: no --candidate named '{name}'")
-        try:
-            stats[name] = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise InputError(f"--stats {name}={path}: {exc}") from None
+        stats[name] = read_json(Path(path), f"--stats {name}={path}")  # bounded: size, depth
     return stats
 
 

@@ -8,6 +8,7 @@ import pytest
 from evaluate_shop import make_shop, shop_metadata
 
 import synthgen_sdv.cli as cli
+from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.evaluate.loading import read_output_folder, write_output_folder
 
 
@@ -173,3 +174,19 @@ def test_same_data_scores_the_same_from_csv_and_parquet(folders, tmp_path):
         progress=lambda _m: None,
     )
     assert report.summary["csv"] == report.summary["parquet"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("[" * 100_000 + "]" * 100_000, "not valid JSON"), ("[1, 2]", "expected a JSON object")],
+)
+def test_a_stats_file_is_read_bounded(tmp_path, text, message):
+    """``--stats`` files go through the bounded JSON reader: a document nested 100,000 deep
+    was a RecursionError (exit 1), a list was taken as the stats."""
+    from synthgen_sdv.runs.compare import read_stats
+
+    path = tmp_path / "s.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        read_stats({"a": path}, {"a": tmp_path})
+    assert message in str(info.value) and "--stats a=" in str(info.value)
