@@ -49,7 +49,7 @@ import platform
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -85,8 +85,8 @@ class Manifest(BaseModel):
     synthesizer: dict[str, Any]
     model: str
     tables: list[str]
-    rows: dict[str, int]
-    fit_seed: int
+    rows: dict[str, Annotated[int, Field(ge=0)]]
+    fit_seed: int = Field(ge=0, le=2**63 - 1)  # what --seed takes
     source: dict[str, Any]
     model_file: str
     files: dict[str, str]

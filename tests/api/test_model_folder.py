@@ -113,6 +113,25 @@ def test_a_manifest_that_is_not_json_or_lacks_keys_is_bad_input(model_dir):
         sg.load_model(model_dir)
 
 
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        ({"fit_seed": -1}, "fit_seed"),
+        ({"fit_seed": 2**70}, "fit_seed"),
+        ({"rows": {"t": -5}}, "rows.t"),
+    ],
+)
+def test_a_manifest_value_out_of_range_is_bad_input(model_dir, change, where):
+    """Without a model key the manifest is not signed, so its values are range-checked: a seed
+    --seed would refuse, a negative row count (hostile3: ``sample`` exited 0 with them)."""
+    doc = _manifest(model_dir)
+    _rewrite(model_dir, {**doc, **change})
+    with pytest.raises(InputError, match=r"1 problem\(s\)") as err:
+        read_manifest(model_dir)
+    assert f"{where}:" in str(err.value)
+    _rewrite(model_dir, doc)
+
+
 def test_a_model_file_outside_the_folder_is_refused(model_dir, tmp_path):
     marker = tmp_path / "ran"
     outside = tmp_path / "evil.pkl"
