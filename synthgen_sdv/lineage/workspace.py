@@ -28,6 +28,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from synthgen_sdv.core import signals
 from synthgen_sdv.core.errors import InputError, SynthgenError
 from synthgen_sdv.lineage.tables import json_value
 
@@ -482,6 +483,9 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _step_error(exc: Exception, what: str, sql: str) -> SynthgenError:
+    # DuckDB turns Ctrl-C into an error ("Query interrupted"): an interrupted run stops here,
+    # not taken for a failed step that the pipeline records and goes on from
+    signals.check()
     duckdb = _duckdb()
     if isinstance(exc, duckdb.PermissionException):
         return InputError(

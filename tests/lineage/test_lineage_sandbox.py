@@ -239,3 +239,22 @@ def test_a_statement_out_of_memory_is_retried_below_the_limit_never_above(tmp_pa
         set_to = [int(sql.split("'")[1].removesuffix("MB")) for sql in limits]
         assert set_to == [38, 19, 64], set_to  # lower, lower, then back to the limit
         assert ws.scalar("SELECT current_setting('memory_limit')").startswith("61.0 MiB")
+
+
+def test_a_step_error_after_a_signal_is_the_interrupt(tmp_path):
+    """DuckDB turns Ctrl-C into an error ('Query interrupted'); after a signal the step's error
+    is the interrupt, not a failed step the pipeline records and goes on from."""
+    import signal
+
+    from synthgen_sdv.core import signals
+
+    with workspace(tmp_path / "work") as ws:
+        failing = "SELECT * FROM no_such_table"
+        with pytest.raises(SynthgenError):
+            ws.step_scalar(f"SELECT count(*) FROM ({failing})", "step 1")
+        signals.note(signal.SIGINT)
+        try:
+            with pytest.raises(KeyboardInterrupt, match="SIGINT"):
+                ws.step_scalar(f"SELECT count(*) FROM ({failing})", "step 1")
+        finally:
+            signals.reset()
