@@ -103,4 +103,13 @@ class BooleanColumn(ColumnKind):
         return "bool"
 
     def _generate(self, ctx: ColumnContext) -> pd.Series:
-        return pd.Series(ctx.rng.random(ctx.n) < ctx.param(self.p))
+        p = ctx.param(self.p)
+        if isinstance(p, np.ndarray):  # per row: checked as a number p is when it loads
+            bad = (p < 0) | (p > 1) | np.isinf(p)
+            if bad.any():
+                shown = ", ".join(sorted({f"{v:g}" for v in p[bad][:1000].tolist()})[:3])
+                raise ctx.config_error(
+                    f"p must be from 0 to 1, but its expression gives {shown} in "
+                    f"{int(bad.sum()):,} of {len(p):,} rows"
+                )
+        return pd.Series(ctx.rng.random(ctx.n) < p)

@@ -199,3 +199,17 @@ def test_relative_weights_whose_sum_overflows_are_refused(tmp_path, change):
     (tmp_path / "tables.yml").write_text(GOOD.replace(*change))
     found = problems(tmp_path)  # an invalid driving lookup also leaves its table without rows
     assert any("infinity" in p or "finite total weight" in p for p in found), found
+
+
+@pytest.mark.parametrize("p", ["customers.income * 100", "customers.income - 20"])
+def test_a_per_row_probability_outside_0_to_1_is_an_error_with_the_line(tmp_path, capsys, p):
+    """A boolean's p given as an expression was not checked: above 1 every row was true,
+    below 0 every row false (hostile3's note)."""
+    from tests.cli.conftest import main
+
+    tables = GOOD.replace("      value:", f'      flag: {{kind: boolean, p: "{p}"}}\n      value:')
+    (tmp_path / "tables.yml").write_text(tables)
+    assert main("generate", "--config-dir", tmp_path, "--out", tmp_path / "o") == 2
+    err = capsys.readouterr().err
+    assert "tables.orders.columns.flag: p must be from 0 to 1" in err and "of 20 rows" in err
+    assert not (tmp_path / "o").exists()
