@@ -8,6 +8,26 @@ from pathlib import Path
 
 import pandas as pd
 
+#: a valid two-table config (customers -> orders) that the config-error tests break one way each
+GOOD = """\
+version: 1
+tables:
+  customers:
+    domain: customer
+    rows: 10
+    primary_key: customer_id
+    columns:
+      customer_id: {kind: sequence}
+      income: {kind: float, distribution: normal, mean: 10, std: 1}
+  orders:
+    domain: sales
+    primary_key: order_id
+    columns:
+      order_id: {kind: sequence}
+      customer_id: {kind: lookup, table: customers, children_per_parent: {count: 2}}
+      value: {kind: derived, expr: "customers.income * 2"}
+"""
+
 
 def schema(out: Path) -> dict:
     return json.loads((out / "metadata" / "schema_metadata.json").read_text())

@@ -13,25 +13,7 @@ import pytest
 from synthgen_sdv.core.errors import ConfigError, Problem
 from synthgen_sdv.runs.config import load_project
 from synthgen_sdv.schema.plan import resolve_plan
-
-GOOD = """\
-version: 1
-tables:
-  customers:
-    domain: customer
-    rows: 10
-    primary_key: customer_id
-    columns:
-      customer_id: {kind: sequence}
-      income: {kind: float, distribution: normal, mean: 10, std: 1}
-  orders:
-    domain: sales
-    primary_key: order_id
-    columns:
-      order_id: {kind: sequence}
-      customer_id: {kind: lookup, table: customers, children_per_parent: {count: 2}}
-      value: {kind: derived, expr: "customers.income * 2"}
-"""
+from tests.generate.helpers import GOOD
 
 
 def write(tmp_path: Path, tables: str, config: str | None = None) -> Path:
