@@ -29,8 +29,8 @@ from rdt import HyperTransformer
 from rdt.errors import InvalidDataError
 from rdt.transformers.base import BaseMultiColumnTransformer, BaseTransformer
 
+from synthgen_sdv.core.swaps import Swap
 from synthgen_sdv.synth.random_states import HeldState
-from synthgen_sdv.synth.swaps import Swap
 
 _RDT_TRANSFORM = BaseTransformer.transform
 _RDT_REVERSE = BaseTransformer.reverse_transform

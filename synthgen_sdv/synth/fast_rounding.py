@@ -20,7 +20,7 @@ from rdt.transformers import numerical as rdt_numerical
 from rdt.transformers import utils as rdt_utils
 from sdv.data_processing import numerical_formatter
 
-from synthgen_sdv.synth.swaps import Swap
+from synthgen_sdv.core.swaps import Swap
 
 _RDT = rdt_utils.learn_rounding_digits
 

@@ -38,8 +38,8 @@ from rdt.transformers.pii import anonymizer as rdt_anonymizer
 from sdv.data_processing import data_processor as sdv_data_processor
 from sdv.multi_table.base import BaseMultiTableSynthesizer
 
+from synthgen_sdv.core.swaps import Swap
 from synthgen_sdv.synth.column_loop import fit_fields
-from synthgen_sdv.synth.swaps import Swap
 
 
 def fit_transform(processor, data: pd.DataFrame) -> pd.DataFrame:

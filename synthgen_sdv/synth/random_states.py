@@ -37,7 +37,7 @@ import pandas as pd
 from rdt.transformers import base as rdt_base
 from rdt.transformers.base import BaseTransformer
 
-from synthgen_sdv.synth.swaps import Swap
+from synthgen_sdv.core.swaps import Swap
 
 _GLOBAL = np.random.mtrand._rand  # what np.random.get_state / set_state act on
 _SEEDER = np.random.RandomState(0)  # reused to turn a seed into its state

@@ -21,12 +21,12 @@ from rdt.transformers import (
     UniformEncoder,
 )
 
+from synthgen_sdv.core.swaps import Swap
 from synthgen_sdv.synth import column_loop
 from synthgen_sdv.synth.column_loop import Columns, in_place_columns
 from synthgen_sdv.synth.encoders import QuantileNormalizer
 from synthgen_sdv.synth.preprocess import _fit_hyper
 from synthgen_sdv.synth.random_states import HeldState, saved_states
-from synthgen_sdv.synth.swaps import Swap
 from synthgen_sdv.synth.treatment import NormalUniformEncoder, QuantileDatetime
 
 

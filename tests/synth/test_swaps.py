@@ -6,7 +6,7 @@ import types
 
 import pytest
 
-from synthgen_sdv.synth.swaps import Swap
+from synthgen_sdv.core.swaps import Swap
 
 
 def test_a_swap_puts_back_attributes_and_keys_after_the_outermost_block():

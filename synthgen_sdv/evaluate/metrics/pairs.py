@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from synthgen_sdv.core.seeds import rng_for
+from synthgen_sdv.core.swaps import Swap
 
 #: pairs scored per table (Column Pair Trends) and per relationship (Intertable Trends): every
 #: pair of a table of up to 45 value columns
@@ -122,8 +123,5 @@ def pairs_scored(plan: PairPlan) -> Iterator[None]:
             column_pairs=column_pairs if chosen is None else chosen,
         )
 
-    ColumnPairTrends._generate_details = _generate_details
-    try:
+    with Swap((ColumnPairTrends, "_generate_details", _generate_details))():
         yield
-    finally:
-        ColumnPairTrends._generate_details = original

@@ -1,9 +1,11 @@
 """Library code replaced by ours for a block, and put back after: ``Swap``.
 
 Our synthesizer's fit and sample run faster replacements of a few RDT and SDV functions (the
-same answers, tested against the originals). They are in force only while a block holds the
-swap, so stock SDV run elsewhere in the process keeps the libraries' own code. Blocks nest
-(fit inside a comparison inside a run): the originals come back when the outermost ends.
+same answers, tested against the originals), and the comparison report bounds the column pairs
+SDMetrics scores (``evaluate.metrics.pairs``). They are in force only while a block holds the
+swap, so stock SDV and SDMetrics run elsewhere in the process keep the libraries' own code.
+Blocks nest (fit inside a comparison inside a run): the originals come back when the outermost
+ends.
 """
 
 from __future__ import annotations
