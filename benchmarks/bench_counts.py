@@ -48,6 +48,7 @@ VARIANTS = {
     "no unique": {"rules": tuple(r for r in DEFAULT_RULES if r != "unique")},
     "no repeated": {"rules": tuple(r for r in DEFAULT_RULES if r != "repeated")},
     "no unordered": {"rules": tuple(r for r in DEFAULT_RULES if r != "unordered")},
+    "no dates": {"rules": tuple(r for r in DEFAULT_RULES if r != "dates")},
 }
 for _name, _params in VARIANTS.items():  # the holdout runs through bench_crosstable's runner
     bench_crosstable.VARIANTS[f"hma {_name}"] = ("hma", _params)

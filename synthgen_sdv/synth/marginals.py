@@ -77,7 +77,7 @@ class DiscreteShares:
         """Where each sampled value sits in the column's order: its number for a numeric
         column, else its position in the model's category order (unknown values last)."""
         if self.numeric:  # (a column of categories is not read as numbers at all)
-            numeric = pd.to_numeric(sampled, errors="coerce")
+            numeric = _as_numbers(sampled)
             if numeric.notna().all():
                 return numeric.to_numpy(dtype=float)
         position = {v: i for i, v in enumerate(self.values)}
@@ -125,6 +125,19 @@ class CategoryShares(DiscreteShares):
         return out
 
 
+def _as_numbers(values: pd.Series) -> pd.Series:
+    """Numbers as floats, and dates (datetime64, Timestamps or ISO text) as their
+    nanoseconds: the order a date column's values are laid in, and sampled dates ranked."""
+    if values.dtype.kind == "M":
+        return values.astype("int64").astype(float).where(values.notna())
+    numeric = pd.to_numeric(values, errors="coerce")
+    if numeric.notna().sum() < values.notna().sum():
+        dates = pd.to_datetime(values, errors="coerce", format="mixed")
+        if dates.notna().sum() == values.notna().sum():
+            return dates.astype("int64").astype(float).where(dates.notna())
+    return numeric
+
+
 def learn_shares(
     tables: dict[str, pd.DataFrame], treatments
 ) -> list[DiscreteShares | UniqueValues]:
@@ -149,7 +162,7 @@ def learn_shares(
             continue
         numeric = "order" not in t.params
         if numeric:
-            numbers = pd.to_numeric(pd.Series(freq.index), errors="coerce").to_numpy()
+            numbers = _as_numbers(pd.Series(freq.index)).to_numpy()
             freq = freq.iloc[np.argsort(numbers, kind="stable")]
         else:
             freq = freq.reindex([v for v in t.params["order"] if v in freq.index])

@@ -43,6 +43,10 @@ ordered):
 * ``repeated``: a continuous number whose values repeat (a price list, route distances: 99
   prices over 295 products) gets ``shares`` too: HMA's per-parent normals put the products
   of one model on one price, 1.4% of rows became 4.7%.
+* ``dates``: the same for a date or timestamp whose values repeat (many rows a day): where
+  a few parents hold most children (20 of 227 stock items hold 97% of the order lines), the
+  copula gave the many-children draws the one-child parents' dates, and 10.5% of the lines
+  fell on the first day (1.1% in the data).
 
 Public API: ``choose_treatments(tables, metadata_dict, rules=...)`` -> list of
 ``ColumnTreatment``; ``apply_sdtypes(metadata_dict, treatments)``;
@@ -71,7 +75,7 @@ from synthgen_sdv.synth.encoders import (  # the names saved models were pickled
 from synthgen_sdv.synth.unique import unique_columns
 
 ALL_RULES = ("discrete", "log", "quantile", "ordered", "normal", "shares", "unique", "repeated")
-ALL_RULES += ("unordered",)
+ALL_RULES += ("unordered", "dates")
 DEFAULT_RULES = tuple(r for r in ALL_RULES if r != "log")  # ``quantile`` instead
 #: rule ``repeated``: a number with at most this share of distinct values among its known ones
 #: (and at most ``REPEATED_MAX`` values) is a list of values (prices, distances)
@@ -206,7 +210,18 @@ def choose_treatments(
                     )
                 )
                 dates = int(df[col].nunique(dropna=True)) if col in df else 0
+                known = int(df[col].notna().sum()) if col in df else 0
                 if (
+                    {"dates", "shares"} <= rules
+                    and discrete_max < dates <= min(REPEATED_SHARE * known, REPEATED_MAX)
+                    and col not in distinct
+                ):
+                    # dates that repeat (a day's orders): HMA's per-parent normals moved
+                    # them, most where a few parents hold most children (WideWorldImporters'
+                    # order lines: 10.5% on the first day, 1.1% in the data)
+                    why = f"{dates} dates over {known} rows: real per-date shares by rank"
+                    out.append(ColumnTreatment(table, col, "shares", why))
+                elif (
                     {"discrete", "shares"} <= rules
                     and 1 < dates <= discrete_max
                     and (col not in distinct)
