@@ -1,0 +1,72 @@
+"""Shapes met on a fourth round of public databases run as a new user would (reports/unseen4.md),
+each rule on a small file built for it here, not on the database itself."""
+
+from __future__ import annotations
+
+import pytest
+
+from synthgen_sdv.core.errors import InputError
+from synthgen_sdv.detect.load import load_user_data
+from synthgen_sdv.detect.reading import read_raw
+
+
+def _no_header(path, text: str) -> str:
+    path.write_text(text)
+    with pytest.raises(InputError) as err:
+        read_raw(path)
+    return str(err.value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a SAP HANA export (OpenBeerDB): an id, then text; no fraction, no NULL mark
+        '1,"British Ale"\n2,"Irish Ale"\n3,"North American Ale"\n',
+        '1,1,"Classic English-Style Pale Ale"\n2,1,"English-Style IPA"\n3,1,"Bitter"\n',
+        # a timestamp is no column name
+        'name,2010-07-22 20:00:20\n"Rocky River",2010-07-22 20:00:20\n'
+        '"Rockyard",2010-07-23 09:00:00\n',
+    ],
+)
+def test_a_file_whose_first_row_is_a_record_has_no_header(tmp_path, text):
+    """The first row of a headerless file became column names ('1', 'British Ale') and was
+    lost as a row; now the file is refused, saying it seems to have no header row."""
+    message = _no_header(tmp_path / "categories.csv", text)
+    assert "categories.csv" in message and "no header row" in message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "region,2019,2020\nnorth,10.5,11\nsouth,3,4.25\n",  # years name a pivot's columns
+        "2019,2020\n10,11\n20,21\n",  # every column named by a year
+        "1,label\n1,a\n2,b\n",  # the first cell is one of the first column's values
+        "7,label\nx,a\ny,b\n",  # the first column holds no numbers
+    ],
+)
+def test_numbers_in_a_header_are_still_names(tmp_path, text):
+    path = tmp_path / "t.csv"
+    path.write_text(text)
+    assert list(read_raw(path).frame.columns) == text.split("\n")[0].split(",")
+
+
+def test_backslash_escaped_quotes_and_delimiters_are_read(tmp_path):
+    """SAP HANA and MySQL write a quote or a delimiter inside a value as \\" and \\, (not "");
+    read as plain CSV, a row with \\" ends its quoted value early and has a field too few."""
+    (tmp_path / "beers.csv").write_text(
+        "id,name,descript,abv\n"
+        '1,"Black Honey Ale","Sweet\\, dark",5.2\n'
+        '2,"Erdinger","known as \\"fine filtration\\"",5.3\n'
+        '3,"Rock River Lager","",0\n'
+    )
+    user = load_user_data(tmp_path)
+    frame = user.tables["beers"]
+    assert frame["descript"].tolist()[:2] == ["Sweet, dark", 'known as "fine filtration"']
+    assert frame["abv"].tolist() == [5.2, 5.3, 0]
+    assert any("backslash" in n for n in user.notes)
+
+
+def test_a_ragged_file_without_backslash_escapes_is_still_refused(tmp_path):
+    (tmp_path / "t.csv").write_text("a,b,c\n1,2,3\n4,5\n")
+    with pytest.raises(InputError, match="do not have the header's 3 fields"):
+        read_raw(tmp_path / "t.csv")
