@@ -46,6 +46,13 @@ DATETIME_FORMATS = (
     "%Y-%m-%dT%H:%M:%S.%f",
 )
 OUTPUT_FORMAT = OUTPUT_DATETIME_FORMATS  # how the output writes dates (the CSV contract)
+# A date column written in more than one way (a spreadsheet's export: 1997-01-01 beside
+# 7/17/1997 and 12-03-1997): ISO dates beside one order of month and day, any separator;
+# month-first tried first, as for one format. The format of the most values names the column.
+MIXED_DATE_FORMATS = (
+    ("%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y", "%m-%d-%Y", "%m.%d.%Y"),
+    ("%Y-%m-%d", "%Y/%m/%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"),
+)
 
 
 def _parse_dates(values: pd.Series, fmt: str) -> pd.Series | None:
@@ -53,6 +60,30 @@ def _parse_dates(values: pd.Series, fmt: str) -> pd.Series | None:
         return pd.to_datetime(values, format=fmt, errors="raise")
     except (ValueError, TypeError):
         return None
+
+
+DATE_SHAPE = r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}$"  # checked first: the parses cost more
+
+
+def _mixed_dates(series: pd.Series) -> tuple[pd.Series, str] | None:
+    """(dates, the format of the most values) when every value is a date in one of a family
+    of ``MIXED_DATE_FORMATS`` and more than one of them is used; else None."""
+    present = series.dropna()
+    for family in MIXED_DATE_FORMATS:
+        parsed = pd.Series(pd.NaT, index=present.index, dtype="datetime64[ns]")
+        counts = {}
+        for fmt in family:
+            rest = parsed.isna()
+            if not rest.any():
+                break
+            got = pd.to_datetime(present[rest], format=fmt, errors="coerce")
+            counts[fmt] = int(got.notna().sum())
+            parsed[rest] = got
+        if parsed.notna().all() and sum(1 for n in counts.values() if n) > 1:
+            out = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
+            out[present.index] = parsed
+            return out, max(counts, key=counts.get)
+    return None
 
 
 def _all(values: pa.Array, pattern: str) -> bool:
@@ -69,6 +100,9 @@ def type_text(series: pd.Series, fmt: str | None = None) -> tuple[str, pd.Series
     """
     if fmt is not None:
         parsed = _parse_dates(series, fmt)
+        mixed = _mixed_dates(series) if parsed is None else None
+        if mixed is not None and mixed[1] == fmt:  # the format detection gave it
+            parsed = mixed[0]
         if parsed is None:
             raise ValueError(f"values do not match datetime_format '{fmt}'")
         kind = "date" if fmt in DATE_FORMATS or not re.search(r"%[HIMSf]", fmt) else "datetime"
@@ -113,6 +147,9 @@ def type_text(series: pd.Series, fmt: str | None = None) -> tuple[str, pd.Series
             if parsed is not None:
                 midnight = (parsed.dropna() == parsed.dropna().dt.normalize()).all()
                 return ("date" if midnight else "datetime"), parsed, fmt_try
+        mixed = _mixed_dates(series) if _all(values, DATE_SHAPE) else None
+        if mixed is not None:
+            return "date", mixed[0], mixed[1]
     words = pc.is_in(pc.utf8_lower(pc.utf8_trim_whitespace(values)), value_set=NULL_WORD_SET)
     if pc.any(words).as_py() and not pc.all(words).as_py():
         missing = pd.Series(False, index=series.index)

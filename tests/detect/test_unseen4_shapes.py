@@ -3,6 +3,7 @@ each rule on a small file built for it here, not on the database itself."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from synthgen_sdv.core.errors import InputError
@@ -70,3 +71,37 @@ def test_a_ragged_file_without_backslash_escapes_is_still_refused(tmp_path):
     (tmp_path / "t.csv").write_text("a,b,c\n1,2,3\n4,5\n")
     with pytest.raises(InputError, match="do not have the header's 3 fields"):
         read_raw(tmp_path / "t.csv")
+
+
+def test_a_date_column_written_in_several_formats_is_a_date(tmp_path):
+    """Maven Market's transaction_date: 1997-01-01 beside 7/17/1997 (and stock_date
+    12-03-1997 beside 8/16/1997), as a spreadsheet re-saved them; it stayed text (categories)."""
+    (tmp_path / "sales.csv").write_text(
+        "id,sold,stocked\n1,1997-01-02,12-31-1996\n2,7/17/1997,7/15/1997\n"
+        "3,12/30/1997,12-03-1997\n4,,1/5/1997\n"
+    )
+    user = load_user_data(tmp_path)
+    frame = user.tables["sales"]
+    assert str(frame["sold"].dtype).startswith("datetime64")
+    assert frame["sold"].dt.strftime("%Y-%m-%d").tolist()[:3] == [
+        "1997-01-02",
+        "1997-07-17",
+        "1997-12-30",
+    ]
+    assert frame["sold"].isna().tolist() == [False, False, False, True]
+    assert frame["stocked"].dt.strftime("%m-%d").tolist() == ["12-31", "07-15", "12-03", "01-05"]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["1997-01-02", "7/17/1997", "17/7/1997"],  # month-first and day-first together
+        ["1997-01-02", "7/17/1997", "soon"],  # a word among dates
+        ["A-1997-01-02", "B-7/17/1997", "C"],  # codes with digits
+    ],
+)
+def test_values_that_are_no_one_family_of_dates_stay_text(values):
+    from synthgen_sdv.detect.types import type_text
+
+    kind, _, _ = type_text(pd.Series(values, dtype=object))
+    assert kind == "string"
