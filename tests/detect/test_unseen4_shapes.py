@@ -105,3 +105,21 @@ def test_values_that_are_no_one_family_of_dates_stay_text(values):
 
     kind, _, _ = type_text(pd.Series(values, dtype=object))
     assert kind == "string"
+
+
+def test_a_postcode_named_column_of_formats_is_no_postcode(tmp_path):
+    """countries-states-cities' postal_code_format (####) and postal_code_regex (^(\\d{4})$):
+    SDV guesses 'postcode' by the name, and the sample held fake postcodes (95769) instead."""
+    n = 40
+    pd.DataFrame(
+        {
+            "id": range(1, n + 1),
+            "postal_code_format": ["####", "#####", "@#@ #@#", ""] * (n // 4),
+            "postal_code_regex": ["^(\\d{4})$", "^(\\d{5})$", "^([A-Z]\\d)$", ""] * (n // 4),
+            "postal_code": ["12209", "SW1A 1AA", "S-958 22", "05021"] * (n // 4),
+        }
+    ).to_csv(tmp_path / "countries.csv", index=False)
+    columns = load_user_data(tmp_path).metadata["tables"]["countries"]["columns"]
+    assert columns["postal_code_format"]["sdtype"] == "categorical"
+    assert columns["postal_code_regex"]["sdtype"] == "categorical"
+    assert columns["postal_code"]["sdtype"] == "postcode"
