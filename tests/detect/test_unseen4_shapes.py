@@ -123,3 +123,21 @@ def test_a_postcode_named_column_of_formats_is_no_postcode(tmp_path):
     assert columns["postal_code_format"]["sdtype"] == "categorical"
     assert columns["postal_code_regex"]["sdtype"] == "categorical"
     assert columns["postal_code"]["sdtype"] == "postcode"
+
+
+def test_a_sequence_number_within_a_reference_completes_a_key(tmp_path):
+    """GTFS stop_times(trip_id, stop_sequence): the numbers of a trip need not start at 1 nor
+    be consecutive, so the ordinal rule missed it and the table had no key."""
+    trips = pd.DataFrame({"trip_id": [f"T{i}" for i in range(30)], "route": ["a", "b"] * 15})
+    stops = pd.DataFrame({"stop_id": [f"S{i}" for i in range(12)], "name": list("abcdefghijkl")})
+    rows = []
+    for i in range(30):
+        start = 1 + i % 3
+        for j, seq in enumerate(range(start, start + 8, 2 if i % 2 else 1)):
+            rows.append((f"T{i}", f"{10 + j}:00:00", f"S{(i + j) % 12}", seq))
+    stop_times = pd.DataFrame(rows, columns=["trip_id", "arrival_time", "stop_id", "stop_sequence"])
+    stop_times.loc[stop_times.index[::7], "stop_id"] = "S0"  # a stop twice on some trips
+    for name, frame in {"trips": trips, "stops": stops, "stop_times": stop_times}.items():
+        frame.to_csv(tmp_path / f"{name}.csv", index=False)
+    keys = load_user_data(tmp_path).metadata["tables"]
+    assert keys["stop_times"].get("primary_key") == ["trip_id", "stop_sequence"]
