@@ -100,9 +100,6 @@ def type_text(series: pd.Series, fmt: str | None = None) -> tuple[str, pd.Series
     """
     if fmt is not None:
         parsed = _parse_dates(series, fmt)
-        mixed = _mixed_dates(series) if parsed is None else None
-        if mixed is not None and mixed[1] == fmt:  # the format detection gave it
-            parsed = mixed[0]
         if parsed is None:
             raise ValueError(f"values do not match datetime_format '{fmt}'")
         kind = "date" if fmt in DATE_FORMATS or not re.search(r"%[HIMSf]", fmt) else "datetime"
