@@ -81,9 +81,30 @@ def _mixed_dates(series: pd.Series) -> tuple[pd.Series, str] | None:
             parsed[rest] = got
         if parsed.notna().all() and sum(1 for n in counts.values() if n) > 1:
             out = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
-            out[present.index] = parsed
+            out[present.index] = _unswapped(present, parsed)
             return out, max(counts, key=counts.get)
     return None
+
+
+SWAP_EVIDENCE = 20  # rows on each side before ISO dates are taken as swapped
+
+
+def _unswapped(present: pd.Series, parsed: pd.Series) -> pd.Series:
+    """ISO dates with month and day swapped back, when the ISO rows are exactly the dates whose
+    day could be a month (every one <= 12) and the other rows exactly the others (every one
+    > 12): a spreadsheet in the other locale read the ambiguous dates of a month-first column
+    as day-first and wrote them as ISO (Maven Market's transaction_date: then every row's
+    stock_date is 1-7 days before it, against 8% as read)."""
+    iso = present.str.match(r"^\d{4}[-/]")
+    if min(int(iso.sum()), int((~iso).sum())) < SWAP_EVIDENCE:
+        return parsed
+    if not ((parsed[iso].dt.day <= 12).all() and (parsed[~iso].dt.day > 12).all()):
+        return parsed
+    out = parsed.copy()
+    out[iso] = pd.to_datetime(
+        present[iso].str.replace("/", "-", regex=False), format="%Y-%d-%m", errors="coerce"
+    )
+    return out if out.notna().all() else parsed
 
 
 def _all(values: pa.Array, pattern: str) -> bool:

@@ -141,3 +141,20 @@ def test_a_sequence_number_within_a_reference_completes_a_key(tmp_path):
         frame.to_csv(tmp_path / f"{name}.csv", index=False)
     keys = load_user_data(tmp_path).metadata["tables"]
     assert keys["stop_times"].get("primary_key") == ["trip_id", "stop_sequence"]
+
+
+def test_iso_dates_that_are_exactly_the_ambiguous_ones_are_swapped_back(tmp_path):
+    """Maven Market's transaction_date: every ISO value has a day <= 12, every M/D/YYYY value
+    a day > 12: the ambiguous dates were read day-first and written as ISO."""
+    rows = [f"1997-{d:02d}-{m:02d}" for m in (1, 2) for d in range(1, 13)]  # swapped
+    rows += [f"{m}/{d}/1997" for m in (1, 2) for d in range(13, 29)]
+    frame = pd.DataFrame({"id": range(len(rows)), "sold": rows})
+    frame.to_csv(tmp_path / "sales.csv", index=False)
+    sold = load_user_data(tmp_path).tables["sales"]["sold"]
+    assert sold.dt.month.tolist() == [1] * 12 + [2] * 12 + [1] * 16 + [2] * 16
+    assert sold.dt.day.tolist()[:3] == [1, 2, 3]
+    # ISO days above 12 beside them: no swap
+    rows[0] = "1997-03-25"
+    frame.assign(sold=rows).to_csv(tmp_path / "sales.csv", index=False)
+    sold = load_user_data(tmp_path).tables["sales"]["sold"]
+    assert sold.dt.strftime("%Y-%m-%d").tolist()[:2] == ["1997-03-25", "1997-02-01"]
