@@ -32,12 +32,14 @@ class Dialect:
 
     delimiter: str = ","
     quotechar: str = '"'
+    escapechar: str | None = None  # '\\' where values write \" and \, (SAP HANA, MySQL)
 
     def describe(self, decimal: str = ".") -> str:
         """``delimiter ';', quote '"', decimal mark ','`` (what the run reports)."""
+        escape = f", escape '{self.escapechar}'" if self.escapechar else ""
         return (
             f"delimiter {_NAMES.get(self.delimiter, repr(self.delimiter))}, quote "
-            f"'{self.quotechar}', decimal mark '{decimal}'"
+            f"'{self.quotechar}'{escape}, decimal mark '{decimal}'"
         )
 
 
@@ -72,6 +74,24 @@ def sniff(sample: str) -> Dialect:
         if best is None or score > best[0]:
             best = (score, Dialect(delimiter, quote))
     return best[1] if best is not None and best[0][0] else Dialect()
+
+
+def backslash_escapes(fh, dialect: Dialect, chunk: int = 1 << 20) -> bool:
+    """Whether a text file escapes its quote or delimiter with a backslash inside values
+    (``"known as \\"fine\\""``, ``Sweet\\, dark``): an odd run of backslashes before either,
+    read in chunks. A file with MySQL's ``\\N`` NULL marks is left as it is (an escaping
+    reader would make them the letter N)."""
+    q, d = re.escape(dialect.quotechar), re.escape(dialect.delimiter)
+    escaped = re.compile(rf"(?<!\\)(?:\\\\)*\\[{q}{d}]")
+    null_mark = re.compile(rf"(?:^|{d})\\N(?:{d}|\r?$)", re.MULTILINE)
+    pairs = ("\\" + dialect.quotechar, "\\" + dialect.delimiter)  # found fast, then checked
+    found, tail = False, ""
+    while text := fh.read(chunk):
+        text, tail = tail + text, text[-8:]
+        if "\\N" in text and null_mark.search(text):
+            return False
+        found = found or (any(p in text for p in pairs) and bool(escaped.search(text)))
+    return found
 
 
 def _quotes_with(lines: list[str], delimiter: str, quote: str) -> bool:

@@ -59,6 +59,7 @@ from synthgen_sdv.detect.names import (
     period_named,
     period_start_named,
     role_then_natural_key,
+    sequence_named,
     spells_table,
     words,
 )
@@ -363,6 +364,14 @@ class _Detector:
             if c is not None and len(role) < MAX_CANDIDATES:
                 role[c] = "ordinal"
                 break
+        else:  # a number named as a sequence, distinct in each group of one reference: a
+            # GTFS stop_times(trip_id, stop_sequence), whose numbers may skip or not start at 1
+            for c in frame.columns:
+                if c in role or types[c] != "int" or not sequence_named(c):
+                    continue
+                if len(role) < MAX_CANDIDATES and any(unique_non_null(frame, [r, c]) for r in refs):
+                    role[c] = "ordinal"
+                    break
         for c in frame.columns:
             if len(refs) > 1 and unique_non_null(frame, refs):
                 break  # the references are the key: pokemon_species_names' name is a value

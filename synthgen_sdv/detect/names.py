@@ -330,6 +330,14 @@ def period_named(name: str) -> bool:
     return bool(w) and fold(w[-1]) in PERIOD_WORDS
 
 
+SEQUENCE_WORDS = frozenset({"seq", "sequence", "seqno", "seqnum"})
+
+
+def sequence_named(name: str) -> bool:
+    """``stop_sequence``, ``seq_num``, ``shape_pt_sequence``: a number ordering a group's rows."""
+    return any(w in SEQUENCE_WORDS for w in words(name))
+
+
 def period_start_named(name: str) -> bool:
     """``start_date``, ``StartDate``, ``valid_from``, ``effective_date``: a period's start."""
     return any(w in PERIOD_START_WORDS for w in words(name))

@@ -28,6 +28,7 @@ from synthgen_sdv.detect.arrow_types import readable
 from synthgen_sdv.detect.dialect import (
     SAMPLE_BYTES,
     Dialect,
+    backslash_escapes,
     decimal_comma_columns,
     sniff,
     to_decimal_point,
@@ -255,7 +256,12 @@ def file_encoding(path: Path) -> str:
 
 
 def _csv_kwargs(dialect: Dialect) -> dict:
-    return {"delimiter": dialect.delimiter, "quotechar": dialect.quotechar, "doublequote": True}
+    return {
+        "delimiter": dialect.delimiter,
+        "quotechar": dialect.quotechar,
+        "doublequote": True,
+        "escapechar": dialect.escapechar,
+    }
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
@@ -284,6 +290,9 @@ def _read_csv(path: Path, bad_rows: str) -> RawTable:
     header, lines, ragged = _scan(path, dialect, encoding)
     if header is None:
         raise InputError(f"{path}: empty file; a table needs a header row")
+    escaped = _escaped(path, dialect, encoding, len(ragged))
+    if escaped:
+        dialect, (header, lines, ragged) = escaped
     if ragged:
         frame, lines, note = _fix_ragged(path, dialect, header, ragged, bad_rows, encoding)
     else:
@@ -291,6 +300,7 @@ def _read_csv(path: Path, bad_rows: str) -> RawTable:
             path,
             sep=dialect.delimiter,
             quotechar=dialect.quotechar,
+            escapechar=dialect.escapechar,
             dtype=str,
             keep_default_na=False,
             na_values=[""],
@@ -304,6 +314,11 @@ def _read_csv(path: Path, bad_rows: str) -> RawTable:
     raw = RawTable(path, frame, lines, dialect.describe())
     if note:
         raw.notes.append(note)
+    if escaped:
+        raw.notes.append(
+            f"{path.name}: values write a quote or a delimiter as \\{dialect.quotechar} or "
+            f"\\{dialect.delimiter} (a backslash escape, as SAP HANA and MySQL export): read so"
+        )
     if encoding in ("cp1252", "latin-1"):
         name = "Windows-1252" if encoding == "cp1252" else encoding
         raw.notes.append(
@@ -322,6 +337,18 @@ def _read_csv(path: Path, bad_rows: str) -> RawTable:
         raw.dialect += f", encoding {encoding}"
     raw.frame = frame
     return raw
+
+
+def _escaped(path: Path, dialect: Dialect, encoding: str, ragged: int):
+    """(the dialect with a backslash escape, its scan) when the file escapes quotes or
+    delimiters with a backslash and so reads with no more ragged rows than without; else None.
+    """
+    with open(path, encoding=encoding, newline="") as fh:
+        if not backslash_escapes(fh, dialect):
+            return None
+    escaped = Dialect(dialect.delimiter, dialect.quotechar, "\\")
+    scan = _scan(path, escaped, encoding)
+    return (escaped, scan) if len(scan[2]) <= ragged else None
 
 
 def _unique_names(header: list[str]) -> list[str]:
@@ -437,10 +464,30 @@ def _check_width(path: Path, n: int) -> None:
         )
 
 
-# A header cell no column is named: a NULL mark (MySQL's \N), a fraction (-6.0817), a number.
+# A header cell no column is named: a NULL mark (MySQL's \N), a fraction (-6.0817), a
+# timestamp (2010-07-22 20:00:20), a number.
 _NULL_MARK = re.compile(r"^(\\N|NULL)$")
 _FRACTION = re.compile(r"^-?\d*\.\d+$")
+_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+_WHOLE = re.compile(r"^-?\d{1,18}$")
+
+
+def _first_cell_is_a_key_value(header: list[str], frame: pd.DataFrame) -> bool:
+    """Whether the header's first cell is one more value of an id column: a whole number, the
+    first column distinct whole numbers on every row, none of them that number (a headerless
+    export's first record: ``1,"British Ale"`` over ``2,"Irish Ale"``). A header of nothing
+    but numbers (years naming a pivot's columns) stays a header."""
+    if not header or not _WHOLE.match(header[0]) or all(_NUMBER.match(h) for h in header):
+        return False
+    first = frame.iloc[:, 0]
+    if first.isna().any() or not len(first):
+        return False
+    text = first.astype(str)
+    if not text.str.fullmatch(r"-?\d{1,18}").all():
+        return False
+    values = text.astype("int64")
+    return bool(values.is_unique) and int(header[0]) not in set(values.tolist())
 
 
 def _unnamed(column) -> bool:
@@ -519,7 +566,11 @@ def _check_columns(raw: RawTable) -> None:
         folded.setdefault(text.lower(), i + 1)
     header = [str(c).split("\x00")[0] for c in frame.columns]
     data_like = [h for h in header if _NULL_MARK.match(h) or _NUMBER.match(h)]
-    if (problems and data_like) or any(_NULL_MARK.match(h) or _FRACTION.match(h) for h in header):
+    if (
+        (problems and data_like)
+        or any(_NULL_MARK.match(h) or _FRACTION.match(h) or _TIMESTAMP.match(h) for h in header)
+        or _first_cell_is_a_key_value(header, frame)
+    ):
         problems.append(
             f"its first row looks like data, not column names ({_clip(header, 60)}): the file "
             "seems to have no header row; add one naming the columns"

@@ -21,6 +21,9 @@ FORMAT_CHECKS = {
     "email": re.compile(r"^[^@\s]+@[^@\s]+$"),
     "mac_address": re.compile(r"^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$"),
     "url": re.compile(r"^(https?://|www\.)\S+$"),
+    # 12209, 05021, SW1A 1AA, S-958 22, 1234 AB: letters, digits, a space or dash, a digit
+    # somewhere; a country table's postal_code_format (####) or _regex (^(\d{4})$) is none
+    "postcode": re.compile(r"^(?=.*\d)[A-Za-z0-9][A-Za-z0-9 -]{1,11}$"),
 }
 # Column-name rules SDV lacks; (pattern, sdtype). First match wins.
 NAME_SDTYPES = (

@@ -46,6 +46,13 @@ DATETIME_FORMATS = (
     "%Y-%m-%dT%H:%M:%S.%f",
 )
 OUTPUT_FORMAT = OUTPUT_DATETIME_FORMATS  # how the output writes dates (the CSV contract)
+# A date column written in more than one way (a spreadsheet's export: 1997-01-01 beside
+# 7/17/1997 and 12-03-1997): ISO dates beside one order of month and day, any separator;
+# month-first tried first, as for one format. The format of the most values names the column.
+MIXED_DATE_FORMATS = (
+    ("%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y", "%m-%d-%Y", "%m.%d.%Y"),
+    ("%Y-%m-%d", "%Y/%m/%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"),
+)
 
 
 def _parse_dates(values: pd.Series, fmt: str) -> pd.Series | None:
@@ -53,6 +60,51 @@ def _parse_dates(values: pd.Series, fmt: str) -> pd.Series | None:
         return pd.to_datetime(values, format=fmt, errors="raise")
     except (ValueError, TypeError):
         return None
+
+
+DATE_SHAPE = r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}$"  # checked first: the parses cost more
+
+
+def _mixed_dates(series: pd.Series) -> tuple[pd.Series, str] | None:
+    """(dates, the format of the most values) when every value is a date in one of a family
+    of ``MIXED_DATE_FORMATS`` and more than one of them is used; else None."""
+    present = series.dropna()
+    for family in MIXED_DATE_FORMATS:
+        parsed = pd.Series(pd.NaT, index=present.index, dtype="datetime64[ns]")
+        counts = {}
+        for fmt in family:
+            rest = parsed.isna()
+            if not rest.any():
+                break
+            got = pd.to_datetime(present[rest], format=fmt, errors="coerce")
+            counts[fmt] = int(got.notna().sum())
+            parsed[rest] = got
+        if parsed.notna().all() and sum(1 for n in counts.values() if n) > 1:
+            out = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
+            out[present.index] = _unswapped(present, parsed)
+            return out, max(counts, key=counts.get)
+    return None
+
+
+SWAP_EVIDENCE = 20  # rows on each side before ISO dates are taken as swapped
+
+
+def _unswapped(present: pd.Series, parsed: pd.Series) -> pd.Series:
+    """ISO dates with month and day swapped back, when the ISO rows are exactly the dates whose
+    day could be a month (every one <= 12) and the other rows exactly the others (every one
+    > 12): a spreadsheet in the other locale read the ambiguous dates of a month-first column
+    as day-first and wrote them as ISO (Maven Market's transaction_date: then every row's
+    stock_date is 1-7 days before it, against 8% as read)."""
+    iso = present.str.match(r"^\d{4}[-/]")
+    if min(int(iso.sum()), int((~iso).sum())) < SWAP_EVIDENCE:
+        return parsed
+    if not ((parsed[iso].dt.day <= 12).all() and (parsed[~iso].dt.day > 12).all()):
+        return parsed
+    out = parsed.copy()
+    out[iso] = pd.to_datetime(
+        present[iso].str.replace("/", "-", regex=False), format="%Y-%d-%m", errors="coerce"
+    )
+    return out if out.notna().all() else parsed
 
 
 def _all(values: pa.Array, pattern: str) -> bool:
@@ -113,6 +165,9 @@ def type_text(series: pd.Series, fmt: str | None = None) -> tuple[str, pd.Series
             if parsed is not None:
                 midnight = (parsed.dropna() == parsed.dropna().dt.normalize()).all()
                 return ("date" if midnight else "datetime"), parsed, fmt_try
+        mixed = _mixed_dates(series) if _all(values, DATE_SHAPE) else None
+        if mixed is not None:
+            return "date", mixed[0], mixed[1]
     words = pc.is_in(pc.utf8_lower(pc.utf8_trim_whitespace(values)), value_set=NULL_WORD_SET)
     if pc.any(words).as_py() and not pc.all(words).as_py():
         missing = pd.Series(False, index=series.index)
