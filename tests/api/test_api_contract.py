@@ -176,7 +176,7 @@ def test_read_a_folder_of_csv_files(ds, tmp_path):
 
 def test_fit_defaults_to_the_configs_tables(model):
     assert model.synthesizer == "hma" and model.tables == MODELED
-    assert model.fit_seed == 7 and model.rows == {"customers": 30, "orders": 40, "lines": 98}
+    assert model.fit_seed == 7 and model.rows == {"customers": 30, "orders": 43, "lines": 105}
 
 
 def test_two_fresh_draws_differ_and_say_their_seed(model):
