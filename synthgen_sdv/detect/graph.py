@@ -15,8 +15,6 @@ of rows per parent.
 from __future__ import annotations
 
 import graphlib
-import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -348,28 +346,11 @@ def _count(n: int) -> str:
     return f"{n:,}" if n < 10**9 else f"{float(n):.1e}"
 
 
-def _by_value(trials: list, under: list, current: int, values: Mapping) -> tuple:
-    """The trial to take by link value: the least valuable that is enough; else, below the
-    estimate cap, the least value lost per factor of columns saved; else the shortest chains."""
-
-    def value(t: tuple) -> float:
-        return values.get((t[3].child, t[3].column), 1.0)
-
-    if under:
-        return min(under, key=lambda t: (value(t), t[2], t[0]))
-    saved = {id(t): math.log(current) - math.log(max(t[0], 1)) for t in trials}
-    fewer = [t for t in trials if saved[id(t)] > 0]
-    if not fewer or current >= ESTIMATE_CAP:
-        return min(trials, key=lambda t: t[:3])
-    return min(fewer, key=lambda t: (value(t) / saved[id(t)], t[0], t[2]))
-
-
 def limit_columns(
     metadata: dict,
     rels: list[Relationship],
     limit: int = MODELABLE_COLUMNS,
     estimate=estimate_columns,
-    values: Mapping[tuple[str, str], float] | None = None,
 ) -> list[LeftOut]:
     """Links to leave out so that HMA models at most about ``limit`` columns.
 
@@ -379,11 +360,6 @@ def limit_columns(
     table stays attached); when none does, the one that lowers it most. Links found unneeded
     afterwards are put back, strongest first. A link whose column is part of its table's key
     is never left out.
-
-    With ``values`` (``link_value.link_values``: how much each parent explains its child's
-    rows), the least valuable link is the weakest, and when no single cut is enough the cut
-    that loses least value per factor of columns saved goes first; links are put back most
-    valuable first.
     """
     md = {**metadata, "relationships": list(metadata.get("relationships", []))}
     current = estimate(md)
@@ -407,14 +383,9 @@ def limit_columns(
             depth = chain_depths(trial) if after >= ESTIMATE_CAP else 0
             trials.append((after, depth, (*_strength(r), alone), r))
         under = [t for t in trials if t[0] <= limit]
-        if values is not None:
-            after, depth, _, chosen = _by_value(trials, under, current, values)
-        else:
-            after, depth, _, chosen = (
-                min(under, key=lambda t: (t[2], t[0]))
-                if under
-                else min(trials, key=lambda t: t[:3])
-            )
+        after, depth, _, chosen = (
+            min(under, key=lambda t: (t[2], t[0])) if under else min(trials, key=lambda t: t[:3])
+        )
         if (after, depth) >= (current, chain_depths(md) if current >= ESTIMATE_CAP else 0):
             break
         why = "the weakest link whose removal is enough" if under else "the most effective link"
@@ -431,12 +402,7 @@ def limit_columns(
         md["relationships"] = [x for x in md["relationships"] if x != chosen.as_sdv()]
         candidates.remove(chosen)
         current = after
-
-    def keep_first(lo: LeftOut) -> tuple:
-        r = lo.relationship
-        return (values.get((r.child, r.column), 1.0),) if values is not None else _strength(r)
-
-    for lo in sorted(left, key=keep_first, reverse=True):
+    for lo in sorted(left, key=lambda x: _strength(x.relationship), reverse=True):
         back = [*md["relationships"], lo.relationship.as_sdv()]  # not needed after all?
         if current <= limit and estimate({**md, "relationships": back}) <= limit:
             md["relationships"] = back

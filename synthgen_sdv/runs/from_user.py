@@ -35,7 +35,6 @@ from synthgen_sdv.core.metadata import closure_of_parents, subgraph
 from synthgen_sdv.core.progress import Progress
 from synthgen_sdv.detect import graph
 from synthgen_sdv.detect.graph import empty_links, limit_columns, relationship_of
-from synthgen_sdv.detect.link_value import link_values
 from synthgen_sdv.detect.load import load_user_data
 from synthgen_sdv.detect.modeling import FitState, fit_tables, refuse_placeholders, restore
 from synthgen_sdv.detect.reading import table_files
@@ -199,11 +198,7 @@ class UserSource(Source):
         rels = [
             relationship_of(r, user.tables, user.metadata) for r in hidden.metadata["relationships"]
         ]
-        sub = subgraph(hidden.metadata, modeled)
-        values = None
-        if graph.estimate_columns(sub) > graph.MODELABLE_COLUMNS:  # worth measuring
-            values = link_values(hidden.tables, hidden.metadata, rels)
-        cuts = limit_columns(sub, rels, graph.MODELABLE_COLUMNS, values=values)
+        cuts = limit_columns(subgraph(hidden.metadata, modeled), rels, graph.MODELABLE_COLUMNS)
         if cuts:
             tables, metadata, state = fit_tables(user, modeled, [*empty, *cuts])
             hidden = hide_keys(tables, metadata, modeled)
