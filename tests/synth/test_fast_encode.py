@@ -147,3 +147,28 @@ def test_uniform_labels_leave_the_unusual_to_rdt():
     assert uniform_labels(encoder, data) is None
     encoder.intervals = {"a": [0, 0.5], "b": [0.5, 0.5]}
     assert uniform_labels(encoder, data) is None
+
+
+@pytest.mark.parametrize("column", range(5))
+def test_fast_uniform_swap_gives_rdts_frames(column):
+    """Inside ``fast_uniform`` a plain ``UniformEncoder``'s transform and reverse transform
+    are RDT's, values, dtypes and random states alike; outside it RDT's methods are back."""
+    from synthgen_sdv.synth.fast_encode import fast_uniform
+
+    data = _columns()[column].to_frame()
+    name = data.columns[0]
+
+    def run():
+        encoder = UniformEncoder()
+        encoder.fit(data, name)
+        moved = encoder.transform(data.copy())
+        shifted = moved.assign(**{name: moved[name] * 1.3 - 0.15})  # some outside [0, 1]
+        return moved, encoder.reverse_transform(shifted)
+
+    expected = run()
+    with fast_uniform():
+        assert UniformEncoder._transform is not fast_uniform.saved[0]
+        got = run()
+    assert UniformEncoder._transform is fast_uniform.saved[0]
+    for g, e in zip(got, expected, strict=True):
+        pd.testing.assert_frame_equal(g, e, check_exact=True)
