@@ -50,15 +50,16 @@ def uniform_positions(encoder, data, fallback: Callable[[object], pd.Series]) ->
     if isinstance(series.dtype, pd.CategoricalDtype):
         return fallback(data)
     if encoder.missing_value_encoding is None:
-        known = series.isin(encoder.frequencies)
-        unseen = ~known & ~pd.isna(series)
+        known = series.isin(encoder.frequencies).to_numpy()
+        unseen = ~known & ~pd.isna(series).to_numpy()
     else:
-        series = fill_nan_with_none(series)
-        known = series.isin(encoder.frequencies)
+        series = nan_to_none(series)
+        known = series.isin(encoder.frequencies).to_numpy()
         unseen = ~known
     if unseen.any():
         return fallback(data)
-    values = series[known]
+    everything = known.all()  # the common case: no boolean selection to make
+    values = series if everything else series[known]
     codes, _ = pd.factorize(values, sort=False, use_na_sentinel=False)
     first = np.unique(codes, return_index=True)[1]  # each value's first row, as RDT sees it
     labels = values.to_numpy()[first]
@@ -66,12 +67,25 @@ def uniform_positions(encoder, data, fallback: Callable[[object], pd.Series]) ->
         bounds = np.array([encoder.intervals[label] for label in labels], dtype=float)
     except (KeyError, TypeError):
         return fallback(data)
-    result = pd.Series(np.nan, index=series.index, name=series.name, dtype=float)
+    out = np.full(len(series), np.nan)  # RDT's NaN column, the draws set where known
     if len(values):
         bounds = bounds.reshape(-1, 2)
         draws = np.random.uniform(bounds[codes, 0], bounds[codes, 1])
-        result[known.to_numpy()] = draws
-    return result
+        if everything:
+            out = draws.astype(float, copy=False)
+        else:
+            out[known] = draws
+    return pd.Series(out, index=series.index, name=series.name, dtype=float, copy=False)
+
+
+def nan_to_none(series: pd.Series) -> pd.Series:
+    """RDT's ``fill_nan_with_none`` of a Series (every missing value None, as objects): for an
+    object column one numpy pass, where RDT casts, tests and masks with three pandas calls."""
+    if series.dtype != object:
+        return fill_nan_with_none(series)  # type: ignore[no-any-return]
+    values = series.to_numpy(copy=True)
+    values[pd.isna(values)] = None
+    return pd.Series(values, index=series.index, name=series.name, copy=False)
 
 
 def uniform_labels(encoder, data: pd.Series) -> pd.Series | None:

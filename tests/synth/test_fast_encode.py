@@ -172,3 +172,24 @@ def test_fast_uniform_swap_gives_rdts_frames(column):
     assert UniformEncoder._transform is fast_uniform.saved[0]
     for g, e in zip(got, expected, strict=True):
         pd.testing.assert_frame_equal(g, e, check_exact=True)
+
+
+def test_nan_to_none_is_rdts_fill_nan_with_none():
+    """Every missing value None, the rest as it was: RDT's frame for every dtype."""
+    from rdt.transformers.utils import fill_nan_with_none
+
+    from synthgen_sdv.synth.fast_encode import nan_to_none
+
+    columns = [
+        *_columns(),
+        pd.Series(["a", np.nan, None, pd.NaT, pd.NA, 1, 2.5], index=list("qwertyu"), name="o"),
+        pd.Series([1.5, np.nan, 3.0], name="f"),
+        pd.Series(pd.to_datetime(["2020-01-01", None]), name="d"),
+        pd.Series(pd.array([1, None], dtype="Int64"), name="ni"),
+        pd.Series([], dtype=object, name="empty"),
+    ]
+    for column in columns:
+        got = nan_to_none(column)
+        expected = fill_nan_with_none(column)
+        pd.testing.assert_series_equal(got, expected, check_exact=True)
+        assert [type(v) for v in got] == [type(v) for v in expected], column.name
