@@ -39,6 +39,7 @@ from rdt.transformers.utils import (
 
 from synthgen_sdv.core.swaps import Swap
 
+_RDT_FIT = UniformEncoder._fit
 _RDT_TRANSFORM = UniformEncoder._transform
 _RDT_REVERSE = UniformEncoder._reverse_transform
 
@@ -121,6 +122,29 @@ def uniform_labels(encoder, data: pd.Series) -> pd.Series | None:
     return try_convert_to_dtype(result, encoder.dtype)  # type: ignore[no-any-return]
 
 
+def _uniform_fit(self, data):
+    """``UniformEncoder._fit``: a text column's shares counted on its codes (one
+    ``factorize``, one ``bincount``) where RDT counts with ``value_counts`` and reindexes the
+    counts to the labels; the same labels, in order of appearance, and the same shares (a
+    count over the rows, as ``value_counts(normalize=True)`` divides). Anything but text and
+    nulls in an object column goes through RDT's own code."""
+    if not isinstance(data, pd.Series) or data.dtype != object:
+        return _RDT_FIT(self, data)
+    known = data[~pd.isna(data)] if self.missing_value_encoding is None else nan_to_none(data)
+    labels = pd.unique(known)
+    if not all(label is None or type(label) is str for label in labels):
+        return _RDT_FIT(self, data)
+    codes, uniques = pd.factorize(known, use_na_sentinel=False)
+    if len(uniques) != len(labels):
+        return _RDT_FIT(self, data)
+    counts = np.bincount(codes, minlength=len(labels))
+    self.dtype = data.dtypes
+    self.frequencies, self.intervals = self._compute_frequencies_intervals(
+        labels, counts / counts.sum()
+    )
+    return None
+
+
 def _uniform_transform(self, data):
     """``UniformEncoder._transform`` with ``uniform_positions``."""
     return uniform_positions(self, data, partial(_RDT_TRANSFORM, self))
@@ -137,6 +161,7 @@ def _uniform_reverse(self, data):
 
 #: RDT's ``UniformEncoder`` encodes and decodes with one numpy call per column in the block
 fast_uniform = Swap(
+    (UniformEncoder, "_fit", _uniform_fit),
     (UniformEncoder, "_transform", _uniform_transform),
     (UniformEncoder, "_reverse_transform", _uniform_reverse),
 )

@@ -165,11 +165,12 @@ def test_fast_uniform_swap_gives_rdts_frames(column):
         shifted = moved.assign(**{name: moved[name] * 1.3 - 0.15})  # some outside [0, 1]
         return moved, encoder.reverse_transform(shifted)
 
+    rdts = UniformEncoder._transform
     expected = run()
     with fast_uniform():
-        assert UniformEncoder._transform is not fast_uniform.saved[0]
+        assert UniformEncoder._transform is not rdts
         got = run()
-    assert UniformEncoder._transform is fast_uniform.saved[0]
+    assert UniformEncoder._transform is rdts
     for g, e in zip(got, expected, strict=True):
         pd.testing.assert_frame_equal(g, e, check_exact=True)
 
@@ -193,3 +194,30 @@ def test_nan_to_none_is_rdts_fill_nan_with_none():
         expected = fill_nan_with_none(column)
         pd.testing.assert_series_equal(got, expected, check_exact=True)
         assert [type(v) for v in got] == [type(v) for v in expected], column.name
+
+
+@pytest.mark.parametrize("encoding", ["new_category", None])
+def test_fast_uniform_fit_learns_rdts_shares(encoding):
+    """The codes-and-bincount fit gives RDT's labels, order, shares and intervals, for text
+    with and without nulls; other columns are RDT's own fit."""
+    from synthgen_sdv.synth.fast_encode import fast_uniform
+
+    columns = [
+        *_columns(),
+        pd.Series(["x", np.nan, "y", None, "x", "NaN"], name="mixed_nulls"),
+        pd.Series(["b", 1, 1.0, True, "b"], dtype=object, name="not_text"),
+        pd.Series([], dtype=object, name="empty"),
+        pd.Series([None, None], dtype=object, name="only_nulls"),
+    ]
+    for column in columns:
+        frame = column.to_frame()
+        rdt = UniformEncoder(missing_value_encoding=encoding)
+        rdt.fit(frame, column.name)
+        with fast_uniform():
+            ours = UniformEncoder(missing_value_encoding=encoding)
+            ours.fit(frame, column.name)
+        assert ours.dtype == rdt.dtype, column.name
+        for got, expected in ((ours.frequencies, rdt.frequencies), (ours.intervals, rdt.intervals)):
+            assert list(got) == list(expected), column.name  # labels, in their order
+            assert [type(k) for k in got] == [type(k) for k in expected], column.name
+            assert repr(list(got.values())) == repr(list(expected.values())), column.name
