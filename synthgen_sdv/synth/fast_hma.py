@@ -375,18 +375,24 @@ class FastHMASynthesizer(
     def _model_tables(self, augmented_data):
         """Stock's loop over the tables, keeping the per-column fallback parameters without
         flattening each table's whole correlation matrix first (``univariate_parameters``);
-        the rows of the tables copied at sampling are kept (``synth.copies``)."""
+        the rows of the tables copied at sampling are kept, their models not fitted
+        (``synth.copies``)."""
         for table_name, table in augmented_data.items():
             keys = self._pop_foreign_keys(table, table_name)
             self._clear_nans(table)
             self._keep_copy(table_name, table, keys)
-            if not table.empty:
-                synthesizer = self._table_synthesizers[table_name]
-                self._set_extended_columns_distributions(synthesizer, table_name, table.columns)
-                synthesizer.fit_processed_data(table)
-                self._default_parameters[table_name] = univariate_parameters(synthesizer)
+            if not self._is_copied(table_name):
+                self._fit_table_model(table_name, table)
             for fk_column_name, fk_values in keys.items():
                 table[fk_column_name] = fk_values
+        self._fit_no_longer_copied(augmented_data)
+
+    def _fit_table_model(self, table_name: str, table: pd.DataFrame) -> None:
+        if not table.empty:  # stock's fit of the table's copula, and its fallback parameters
+            synthesizer = self._table_synthesizers[table_name]
+            self._set_extended_columns_distributions(synthesizer, table_name, table.columns)
+            synthesizer.fit_processed_data(table)
+            self._default_parameters[table_name] = univariate_parameters(synthesizer)
 
     # ---------------------------------------------------------------- fit
     def _child_distributions(self, child_name: str, columns) -> list[str]:

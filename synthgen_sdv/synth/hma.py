@@ -52,6 +52,7 @@ from synthgen_sdv.synth.clusters import Clusters
 from synthgen_sdv.synth.column_loop import in_place_columns
 from synthgen_sdv.synth.conditioning import Conditioning
 from synthgen_sdv.synth.dependencies import Dependencies
+from synthgen_sdv.synth.fast_encode import fast_uniform
 from synthgen_sdv.synth.fast_hma import FastHMASynthesizer
 from synthgen_sdv.synth.fast_rounding import fast_rounding
 from synthgen_sdv.synth.marginals import keep_shares, learn_shares
@@ -358,10 +359,11 @@ class FastHMA(_HMABase):
     def _fit(self, tables: dict[str, pd.DataFrame], metadata: dict) -> None:
         # RDT's random states without a RandomState per call, decimals learned on numpy,
         # transforms applied to their columns in place, fakers built when first used, one set
-        # of default transformers for every table's processor
+        # of default transformers for every table's processor, RDT's category encoder on numpy
         with (
             saved_states(),
             fast_rounding(),
+            fast_uniform(),
             in_place_columns(),
             deferred_fakers(),
             shared_prototypes(),
@@ -369,7 +371,7 @@ class FastHMA(_HMABase):
             super()._fit(tables, metadata)
 
     def _sample(self, scale: float) -> dict[str, pd.DataFrame]:
-        with saved_states(), fast_rounding(), in_place_columns(), deferred_fakers():
+        with saved_states(), fast_rounding(), fast_uniform(), in_place_columns(), deferred_fakers():
             return super()._sample(scale)
 
     def _make(self, metadata, table_parameters):

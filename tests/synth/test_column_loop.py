@@ -295,3 +295,54 @@ def _rdt_fit_fields(hyper, data, fields):
     for field, transformer in fields:
         data = hyper._fit_field_transformer(data, field, transformer)
     return data
+
+
+@pytest.mark.parametrize("rows", [1, 37])
+def test_anonymized_columns_are_rdts(rows):
+    """``create_anonymized_columns`` in place: RDT's frame (values, dtypes, column order,
+    index), the generators' states and numpy's global state as RDT leaves them."""
+    from rdt.transformers import RegexGenerator
+
+    n = 60
+    frame = pd.DataFrame(
+        {
+            "id": np.arange(n) * 7,
+            "code": [f"K{i:03d}" for i in range(n)],
+            "name": np.where(np.arange(n) % 9 == 0, None, "x"),
+            "kind": np.random.default_rng(0).choice(["a", "b"], n),
+        }
+    )
+
+    def run(in_place: bool):
+        hyper = HyperTransformer()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            hyper.detect_initial_config(frame)
+            hyper.update_sdtypes({"id": "id", "code": "id", "name": "pii"})
+            hyper.update_transformers(
+                {
+                    "id": AnonymizedFaker(
+                        function_name="random_int",
+                        function_kwargs={"min": 0, "max": 99999},
+                        cardinality_rule="unique",
+                    ),
+                    "code": RegexGenerator("K[0-9]{3}", cardinality_rule="unique"),
+                    "name": AnonymizedFaker(missing_value_generation="random"),
+                    "kind": UniformEncoder(),
+                }
+            )
+            hyper.fit(frame)
+        np.random.seed(4)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with in_place_columns() if in_place else saved_states():
+                out = [
+                    hyper.create_anonymized_columns(rows, ["name", "id", "code"]),
+                    hyper.create_anonymized_columns(rows + 2, ["id"]),
+                ]
+        return out, _global()
+
+    (ours, ours_state), (rdts, rdt_state) = run(True), run(False)
+    for got, expected in zip(ours, rdts, strict=True):
+        pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    assert ours_state == rdt_state

@@ -147,3 +147,77 @@ def test_uniform_labels_leave_the_unusual_to_rdt():
     assert uniform_labels(encoder, data) is None
     encoder.intervals = {"a": [0, 0.5], "b": [0.5, 0.5]}
     assert uniform_labels(encoder, data) is None
+
+
+@pytest.mark.parametrize("column", range(5))
+def test_fast_uniform_swap_gives_rdts_frames(column):
+    """Inside ``fast_uniform`` a plain ``UniformEncoder``'s transform and reverse transform
+    are RDT's, values, dtypes and random states alike; outside it RDT's methods are back."""
+    from synthgen_sdv.synth.fast_encode import fast_uniform
+
+    data = _columns()[column].to_frame()
+    name = data.columns[0]
+
+    def run():
+        encoder = UniformEncoder()
+        encoder.fit(data, name)
+        moved = encoder.transform(data.copy())
+        shifted = moved.assign(**{name: moved[name] * 1.3 - 0.15})  # some outside [0, 1]
+        return moved, encoder.reverse_transform(shifted)
+
+    rdts = UniformEncoder._transform
+    expected = run()
+    with fast_uniform():
+        assert UniformEncoder._transform is not rdts
+        got = run()
+    assert UniformEncoder._transform is rdts
+    for g, e in zip(got, expected, strict=True):
+        pd.testing.assert_frame_equal(g, e, check_exact=True)
+
+
+def test_nan_to_none_is_rdts_fill_nan_with_none():
+    """Every missing value None, the rest as it was: RDT's frame for every dtype."""
+    from rdt.transformers.utils import fill_nan_with_none
+
+    from synthgen_sdv.synth.fast_encode import nan_to_none
+
+    columns = [
+        *_columns(),
+        pd.Series(["a", np.nan, None, pd.NaT, pd.NA, 1, 2.5], index=list("qwertyu"), name="o"),
+        pd.Series([1.5, np.nan, 3.0], name="f"),
+        pd.Series(pd.to_datetime(["2020-01-01", None]), name="d"),
+        pd.Series(pd.array([1, None], dtype="Int64"), name="ni"),
+        pd.Series([], dtype=object, name="empty"),
+    ]
+    for column in columns:
+        got = nan_to_none(column)
+        expected = fill_nan_with_none(column)
+        pd.testing.assert_series_equal(got, expected, check_exact=True)
+        assert [type(v) for v in got] == [type(v) for v in expected], column.name
+
+
+@pytest.mark.parametrize("encoding", ["new_category", None])
+def test_fast_uniform_fit_learns_rdts_shares(encoding):
+    """The codes-and-bincount fit gives RDT's labels, order, shares and intervals, for text
+    with and without nulls; other columns are RDT's own fit."""
+    from synthgen_sdv.synth.fast_encode import fast_uniform
+
+    columns = [
+        *_columns(),
+        pd.Series(["x", np.nan, "y", None, "x", "NaN"], name="mixed_nulls"),
+        pd.Series(["b", 1, 1.0, True, "b"], dtype=object, name="not_text"),
+        pd.Series([], dtype=object, name="empty"),
+        pd.Series([None, None], dtype=object, name="only_nulls"),
+    ]
+    for column in columns:
+        frame = column.to_frame()
+        rdt = UniformEncoder(missing_value_encoding=encoding)
+        rdt.fit(frame, column.name)
+        with fast_uniform():
+            ours = UniformEncoder(missing_value_encoding=encoding)
+            ours.fit(frame, column.name)
+        assert ours.dtype == rdt.dtype, column.name
+        for got, expected in ((ours.frequencies, rdt.frequencies), (ours.intervals, rdt.intervals)):
+            assert list(got) == list(expected), column.name  # labels, in their order
+            assert [type(k) for k in got] == [type(k) for k in expected], column.name
+            assert repr(list(got.values())) == repr(list(expected.values())), column.name

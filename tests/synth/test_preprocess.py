@@ -396,3 +396,53 @@ def test_shared_prototypes_give_the_same_frame_and_leave_rdts_defaults(rounding)
     assert {k: type(v) for k, v in after.items()} == before
     assert type(after["numerical"]).__name__ == "FloatFormatter"
     assert after["numerical"].learn_rounding_scheme is False  # the processor's own replaced it
+
+
+def _key_cases():
+    """(name, child table) pairs for the key checks: clean, a missing key, a repeated key,
+    repeated NaNs, text keys, a repeated column name, a key column missing."""
+    tables, _meta = _two_tables()
+    c = tables["c"]
+    yield "clean", c
+    yield "missing", c.assign(cid=c["cid"].astype(float).where(c.index != 5))
+    yield "repeated", c.assign(cid=c["cid"].where(c.index != 5, 7))
+    yield "nans", c.assign(cid=c["cid"].astype(float).where(c.index % 50 > 0))
+    yield "text", c.assign(cid=c["cid"].astype(str))
+    yield "text repeated", c.assign(cid=c["cid"].astype(str).replace("9", "8"))
+    yield "two cid columns", pd.concat([c, c[["cid"]]], axis=1)
+    yield "no key column", c.drop(columns="cid")
+
+
+@pytest.mark.parametrize("case", [name for name, _ in _key_cases()])
+@pytest.mark.parametrize("alternate", [False, True])
+def test_the_key_checks_answer_as_sdv(case, alternate):
+    """Under ``proven_columns`` the missing-key and repeated-key checks return what SDV's
+    return (the same errors, or the same exception), and SDV's methods are back after it."""
+    from synthgen_sdv.synth.preprocess import proven_columns
+
+    data = dict(_key_cases())[case]
+    _, meta = _two_tables()
+    if alternate:
+        meta["tables"]["c"]["alternate_keys"] = ["x"]
+    metadata = Metadata.load_from_dict(meta)
+    table = metadata.tables["c"]
+
+    def check():
+        out = []
+        for method in (
+            "_validate_keys_dont_have_missing_values",
+            "_validate_key_values_are_unique",
+        ):
+            try:
+                out.append(getattr(table, method)(data))
+            except Exception as exc:
+                out.append((type(exc), str(exc)))
+        return out
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = check()
+        with proven_columns(metadata):
+            got = check()
+    assert got == expected
+    assert "_validate_key_values_are_unique" not in vars(table)

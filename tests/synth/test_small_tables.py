@@ -304,3 +304,58 @@ def test_copies_skip_the_reverse_transform_and_sample_the_same(name, scale, monk
     assert mine.keys() == theirs.keys()
     for table in mine:
         pd.testing.assert_frame_equal(mine[table], theirs[table], check_exact=True)
+
+
+def test_copied_tables_models_are_not_fitted_and_the_sample_is_the_same(monkeypatch):
+    """A copied table is sampled from its rows: its copula is not fitted, and the sample is
+    the one fitting every table's copula gives."""
+    from synthgen_sdv.synth.fast_hma import FastHMASynthesizer
+
+    tables, metadata = _shop()
+    model = SYNTHESIZERS.get("hma")(seed=3, small_tables=50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(tables, metadata)
+        skipped = model.sample(1.0)
+    synthesizers = model.model._table_synthesizers
+    assert synthesizers["categories"]._model is None
+    assert synthesizers["products"]._model is not None
+
+    def fit_every_table(self, augmented_data):
+        for table_name, table in augmented_data.items():
+            keys = self._pop_foreign_keys(table, table_name)
+            self._clear_nans(table)
+            self._keep_copy(table_name, table, keys)
+            self._fit_table_model(table_name, table)
+            for fk_column_name, fk_values in keys.items():
+                table[fk_column_name] = fk_values
+
+    monkeypatch.setattr(FastHMASynthesizer, "_model_tables", fit_every_table)
+    everything = _sample(tables, metadata, seed=3, small_tables=50)
+    for name in ("categories", "products"):
+        pd.testing.assert_frame_equal(skipped[name], everything[name])
+
+
+def test_a_table_no_longer_copied_is_fitted_after_all(monkeypatch):
+    """A table skipped as copied that a later table's dropped rows un-copy gets its model."""
+    from synthgen_sdv.synth.copies import SmallTableCopies
+
+    keep = SmallTableCopies._keep_copy
+
+    def then_uncopy(self, table, rows, foreign):
+        keep(self, table, rows, foreign)
+        if table == "products":  # as if a parent's rows had been dropped: nothing copied
+            self._copied = []
+
+    monkeypatch.setattr(SmallTableCopies, "_keep_copy", then_uncopy)
+    tables, metadata = _shop()
+    tables["products"] = tables["products"].head(30)  # both tables under 50 rows: copied
+    model = SYNTHESIZERS.get("hma")(seed=3, small_tables=50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(tables, metadata)
+        sampled = model.sample(1.0)
+    assert model.model._unmodeled == {"categories", "products"}
+    for synthesizer in model.model._table_synthesizers.values():
+        assert synthesizer._model is not None
+    assert len(sampled["categories"]) == 8
