@@ -342,17 +342,29 @@ def _fk_cases():
 def test_the_foreign_key_check_answers_as_sdv(case):
     """Under ``proven_columns`` the foreign-key check returns what SDV's returns (the same
     errors, or the same exception) on every case, and SDV's method is back after it."""
-    from synthgen_sdv.synth.preprocess import proven_columns
 
     tables = dict(_fk_cases())[case]
     _, meta = _two_tables()
     metadata = Metadata.load_from_dict(meta)
 
     def check():
-        try:
-            return metadata._validate_foreign_keys(tables)
-        except Exception as exc:
-            return (type(exc), str(exc))
+        return [_answer(metadata._validate_foreign_keys, tables)]
+
+    _same_under_proven(metadata, check)
+    assert "_validate_foreign_keys" not in vars(metadata)
+
+
+def _answer(method, data):
+    """What a check returns, or the exception it raises (type and message)."""
+    try:
+        return method(data)
+    except Exception as exc:
+        return (type(exc), str(exc))
+
+
+def _same_under_proven(metadata, check) -> None:
+    """``check()`` answers the same with SDV's checks and under ``proven_columns``."""
+    from synthgen_sdv.synth.preprocess import proven_columns
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -360,7 +372,6 @@ def test_the_foreign_key_check_answers_as_sdv(case):
         with proven_columns(metadata):
             got = check()
     assert got == expected
-    assert "_validate_foreign_keys" not in vars(metadata)
 
 
 @pytest.mark.parametrize("rounding", [True, False])
@@ -418,7 +429,6 @@ def _key_cases():
 def test_the_key_checks_answer_as_sdv(case, alternate):
     """Under ``proven_columns`` the missing-key and repeated-key checks return what SDV's
     return (the same errors, or the same exception), and SDV's methods are back after it."""
-    from synthgen_sdv.synth.preprocess import proven_columns
 
     data = dict(_key_cases())[case]
     _, meta = _two_tables()
@@ -428,21 +438,13 @@ def test_the_key_checks_answer_as_sdv(case, alternate):
     table = metadata.tables["c"]
 
     def check():
-        out = []
-        for method in (
-            "_validate_keys_dont_have_missing_values",
-            "_validate_key_values_are_unique",
-        ):
-            try:
-                out.append(getattr(table, method)(data))
-            except Exception as exc:
-                out.append((type(exc), str(exc)))
-        return out
+        return [
+            _answer(getattr(table, method), data)
+            for method in (
+                "_validate_keys_dont_have_missing_values",
+                "_validate_key_values_are_unique",
+            )
+        ]
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        expected = check()
-        with proven_columns(metadata):
-            got = check()
-    assert got == expected
+    _same_under_proven(metadata, check)
     assert "_validate_key_values_are_unique" not in vars(table)
