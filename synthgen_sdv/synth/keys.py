@@ -9,8 +9,13 @@ synthesizer sees and ``rebuild_keys`` puts them back after sampling:
   such a table is never a parent; the synthesizer models it without a primary key (its columns
   stay ordinary foreign keys). After sampling, rows that repeat a key combination get a new
   value in the key's *free* column (the one not tied to a modeled parent, else the last one),
-  drawn from the valid values with their sampled frequencies and unused within the group;
-  a row for which no unused value is left is dropped (and counted in the notes).
+  drawn from the valid values with their sampled frequencies and unused within the group.
+  When a group has used every valid value (a sample larger than the data: ``--scale 2``
+  gives a GTFS shape twice its points), a free column that counts within its group in the
+  data (line and sequence numbers: ``sequence``) continues the count; otherwise the row moves
+  to another sampled row's values of the key columns not tied to a parent (a team in another
+  season), where its free value is unused. Only a row no move places is dropped (and counted
+  in the notes).
 * self reference ``employees.reports_to -> employees.employee_id``: the relationship and the
   column are hidden from the synthesizer; after sampling the column is rebuilt from the sampled
   table's own keys as a forest: rows are ordered with the null (top) rows first, the first
@@ -38,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 REJECTION_TRIES = 64
+MAX_MISSES = 256  # rows dropped before moving rows to other groups is given up (bounded time)
 
 
 @dataclass
@@ -51,6 +57,8 @@ class CompositeKey:
     # the free column's valid values come from this parent key (or its own observed values)
     parent: tuple[str, str] | None
     observed: np.ndarray
+    tied: list[str] = field(default_factory=list)  # key columns that refer to modeled parents
+    sequence: bool = False  # the free column counts rows within its group (1..n)
 
     def describe(self) -> str:
         """What was hidden and how it is rebuilt, for the run's notes."""
@@ -162,14 +170,17 @@ def hide_keys(
         }
         tied = [c for c in pk if c in fk_parent and fk_parent[c][0] in modeled_set]
         free = next((c for c in reversed(pk) if c not in tied), pk[-1])
+        fixed = [c for c in pk if c != free]
         composites.append(
             CompositeKey(
                 table,
                 list(pk),
                 free,
-                [c for c in pk if c != free],
+                fixed,
                 fk_parent.get(free),
                 tables[table][free].dropna().unique(),
+                tied,
+                free not in fk_parent and _counts_within(tables[table], fixed, free),
             )
         )
     return HiddenKeys(out, md, composites, selfrefs, shared)
@@ -314,6 +325,22 @@ def _row_tuples(df: pd.DataFrame, columns: list[str]) -> list[tuple]:
     return list(zip(*(df[c].to_numpy(dtype=object) for c in columns), strict=True))
 
 
+def _counts_within(df: pd.DataFrame, fixed: list[str], free: str) -> bool:
+    """Whether ``free`` numbers the rows of each group of ``fixed`` (order lines, GTFS
+    ``shape_pt_sequence``): whole numbers from 0, the typical group's largest at most twice
+    its row count. A year or a code is not such a count, so it is never continued."""
+    values = df[free]
+    if values.empty or values.dtype == bool or not pd.api.types.is_numeric_dtype(values):
+        return False
+    known = values.dropna().to_numpy(dtype=float)
+    if not len(known) or known.min() < 0 or (known != np.round(known)).any():
+        return False
+    if not fixed:
+        return bool(known.max() <= 2 * len(known))
+    groups = df.groupby(fixed, dropna=False, observed=True)[free].agg(["max", "size"])
+    return bool((groups["max"] / groups["size"]).median() <= 2)
+
+
 def _unique_composite(
     df: pd.DataFrame, ck: CompositeKey, valid: np.ndarray, rng: np.random.Generator
 ) -> tuple[pd.DataFrame, int, int]:
@@ -339,24 +366,88 @@ def _unique_composite(
     if len(cdf):
         cdf /= cdf[-1]
     valid = np.asarray(valid)
-    for row in np.flatnonzero(dup):
-        used = taken.setdefault(group_keys[row], set())
-        choice = None
+
+    def unused(used: set) -> object | None:
         drawn = valid[cdf.searchsorted(rng.random(tries), side="right")] if tries else valid[:0]
-        for v in drawn:
-            if v not in used:
-                choice = v
-                break
-        if choice is None:
+        return next((v for v in drawn if v not in used), None)
+
+    full: set[tuple] = set()  # groups that hold every valid value
+    misses = 0  # rows no move placed: past MAX_MISSES the key space is full, stop trying
+    moved = _Moves(df, ck, group_keys)
+    for row in np.flatnonzero(dup):
+        group = group_keys[row]
+        used = taken.setdefault(group, set())
+        choice = None if group in full else unused(used)
+        if choice is None and group not in full:
             left = [v for v in valid if v not in used]
-            if not left:
-                drop.append(row)
-                continue
-            choice = left[rng.integers(0, len(left))]
+            if left:
+                choice = left[rng.integers(0, len(left))]
+            else:
+                full.add(group)
+        if choice is None and ck.sequence and ck.parent is None:
+            choice = _next_count(used)
+        if choice is None:  # another group: the untied key columns of another sampled row
+            for _ in range(REJECTION_TRIES if moved.columns and misses < MAX_MISSES else 0):
+                other = moved.group(group, int(rng.integers(0, len(df))))
+                if other is None or other in full:
+                    continue
+                used = taken.setdefault(other, set())
+                choice = unused(used)
+                if choice is not None:
+                    moved.move(row, other)
+                    break
+        if choice is None:
+            misses += 1
+            drop.append(row)
+            continue
         used.add(choice)
         free_values[row] = choice
         changed += 1
     df[ck.free] = pd.Series(free_values, index=df.index).astype(df[ck.free].dtype)
+    moved.write()
     if drop:
         df = df.drop(index=drop).reset_index(drop=True)
     return df, len(drop), changed
+
+
+def _next_count(used: set) -> object:
+    """The count after the group's largest (every value up to it is taken or skipped)."""
+    known = [v for v in used if v == v]  # NaN is not a count
+    return max(known) + 1 if known else 0
+
+
+class _Moves:
+    """Rows moved to another group: the key columns not tied to a parent take another sampled
+    row's values (a tied column keeps the row under its parent, and a batch's own keys)."""
+
+    def __init__(self, df: pd.DataFrame, ck: CompositeKey, group_keys: list[tuple]):
+        tied = set(ck.tied)
+        self.df, self.fixed, self.group_keys = df, ck.fixed, group_keys
+        self.columns = [i for i, c in enumerate(ck.fixed) if c not in tied]
+        self.rows: dict[int, tuple] = {}
+
+    def group(self, group: tuple, donor: int) -> tuple | None:
+        """``group`` with the untied columns of row ``donor``'s group; None where the donor's
+        are empty (a key column is never empty in the data, and NaN groups cannot be told
+        apart)."""
+        values = list(group)
+        for i in self.columns:
+            values[i] = self.group_keys[donor][i]
+            if pd.isna(values[i]):
+                return None
+        return tuple(values)
+
+    def move(self, row: int, group: tuple) -> None:
+        self.rows[row] = group
+        self.group_keys[row] = group
+
+    def write(self) -> None:
+        """The moved rows' new values into the frame, in each column's own type."""
+        if not self.rows:
+            return
+        rows = np.fromiter(self.rows, dtype=np.int64, count=len(self.rows))
+        for i in self.columns:
+            col = self.fixed[i]
+            values = self.df[col].to_numpy(dtype=object)
+            values[rows] = [g[i] for g in self.rows.values()]
+            self.df[col] = pd.Series(values, index=self.df.index).astype(self.df[col].dtype)

@@ -1,5 +1,6 @@
-"""``keys._unique_composite`` with its group keys made column-wise equals the code that built
-them with ``DataFrame.apply(tuple, axis=1)``: the same rows redrawn, to the same values."""
+"""``keys._unique_composite``: with its group keys made column-wise it equals the code that built
+them with ``DataFrame.apply(tuple, axis=1)`` (the same rows redrawn, to the same values), and a
+group that has used every valid value continues its count or moves the row, not drops it."""
 
 from __future__ import annotations
 
@@ -89,6 +90,11 @@ def test_unique_composite_equals_the_row_apply_code(valid_size):
         valid = np.arange(valid_size)
         got = _unique_composite(df, ck, valid, np.random.default_rng(1))
         want = _unique_composite_before(df, ck, valid, np.random.default_rng(1))
+        if not df[fixed].isna().any().any():  # NaN groups repeat, as they always did
+            assert not got[0].duplicated(subset=ck.columns).any(), name
+        if want[1]:  # the code before dropped rows of full groups: now no more are dropped
+            assert got[1] <= want[1], name
+            continue
         pd.testing.assert_frame_equal(got[0], want[0], obj=name)
         assert got[1:] == want[1:], name
 
@@ -117,3 +123,69 @@ def test_row_tuples_group_as_the_row_apply():
                 assert ({mine[i]: 0}.get(mine[j]) is None) == (
                     {theirs[i]: 0}.get(theirs[j]) is None
                 ), name
+
+
+def test_a_count_is_continued_past_its_largest_value():
+    """A GTFS shape sampled with more points than any real shape: its ``shape_pt_sequence``
+    goes on (1..5), where the code before dropped the rows past the real 1..3."""
+    df = pd.DataFrame({"shape": [7] * 5 + [8] * 2, "seq": [1, 1, 2, 3, 3, 1, 1]})
+    ck = CompositeKey("t", ["shape", "seq"], "seq", ["shape"], None, np.arange(1, 4))
+    ck.sequence = True
+    out, dropped, changed = _unique_composite(df, ck, np.arange(1, 4), np.random.default_rng(1))
+    assert (dropped, changed, len(out)) == (0, 3, 7)
+    assert sorted(out.loc[out["shape"] == 7, "seq"]) == [1, 2, 3, 4, 5]
+    assert out.loc[out["shape"] == 8, "seq"].isin([1, 2, 3]).all()  # room left: redrawn
+    _, before_dropped, _ = _unique_composite_before(
+        df, ck, np.arange(1, 4), np.random.default_rng(1)
+    )
+    assert before_dropped == 2
+
+
+def test_a_full_group_moves_the_row_and_never_its_tied_column():
+    """Two teams a season (the free column's every value used): the third team of a season
+    moves to a season with room; ``player`` refers to a parent and stays as sampled."""
+    df = pd.DataFrame(
+        {
+            "player": [1, 1, 1, 2],
+            "year": [2000, 2000, 2000, 2001],
+            "team": ["x", "y", "x", "x"],
+        }
+    )
+    ck = CompositeKey(
+        "t", ["player", "year", "team"], "team", ["player", "year"], None, np.array(["x", "y"])
+    )
+    ck.tied = ["player"]
+    for seed in range(20):
+        out, dropped, changed = _unique_composite(
+            df, ck, np.array(["x", "y"]), np.random.default_rng(seed)
+        )
+        assert (dropped, changed, len(out)) == (0, 1, 4), seed
+        assert out["player"].tolist() == [1, 1, 1, 2]  # never moved off its parent
+        assert not out.duplicated(subset=ck.columns).any()
+        assert out.loc[2, "year"] == 2001 and out["year"].dtype == df["year"].dtype
+
+
+def test_a_full_key_space_still_drops_and_says_so():
+    """No group with room and no count to continue: the row goes, counted (bounded time)."""
+    df = pd.DataFrame({"year": [1, 1, 1, 2, 2], "team": ["x", "y", "x", "x", "y"]})
+    ck = CompositeKey("t", ["year", "team"], "team", ["year"], None, np.array(["x", "y"]))
+    out, dropped, _ = _unique_composite(df, ck, np.array(["x", "y"]), np.random.default_rng(0))
+    assert dropped == 1 and len(out) == 4
+    assert not out.duplicated(subset=ck.columns).any()
+
+
+@pytest.mark.parametrize(
+    ("values", "groups", "counts"),
+    [
+        ([1, 2, 3, 1, 2], [5, 5, 5, 6, 6], True),  # order lines
+        ([0, 1, 0], [1, 1, 2], True),  # game numbers from 0
+        ([1, 2, 4, 7, 1, 3], [1, 1, 1, 1, 2, 2], True),  # stop numbers that skip some
+        ([1998, 1999, 1998], [1, 1, 2], False),  # years
+        ([1.5, 2.5, 1.5], [1, 1, 2], False),  # not whole
+        ([-1, 0, 1], [1, 1, 1], False),  # below zero
+    ],
+)
+def test_what_counts_within_its_group(values, groups, counts):
+    df = pd.DataFrame({"g": groups, "f": values})
+    assert keys._counts_within(df, ["g"], "f") is counts
+    assert keys._counts_within(df.assign(f=df["f"].astype(str)), ["g"], "f") is False
