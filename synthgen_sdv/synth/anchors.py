@@ -15,7 +15,8 @@ first, then in the row; a column used as an anchor is not itself re-expressed in
 table, so each table rebuilds in one pass, parents before children.
 
 Public API: ``Anchors.fit(tables, metadata)`` -> the model tables and metadata with offsets;
-``anchors.restore(sampled)`` rebuilds the columns; ``anchors.describe()``.
+``anchors.restore(sampled, seed)`` rebuilds the columns, each inside its real range
+(``_in_range``); ``anchors.describe()``.
 """
 
 from __future__ import annotations
@@ -46,6 +47,10 @@ class Anchor:
     parent_key: str | None = None
     dtype: str = "float64"  # the column's dtype, rebuilt
     step: float = 0.0  # the data's resolution (ns for dates, 10**-decimals for numbers), 0: none
+    # the column's range and its 1% tails (ns for dates), and whether it has empty values:
+    # a rebuilt value stays in the range (see ``_in_range``); None for models saved before
+    bounds: tuple[float, float, float, float] | None = None
+    nullable: bool = False
 
     def anchor_values(self, df: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd.Series:
         """The anchor's value for each row of ``df``."""
@@ -88,6 +93,7 @@ class Anchors:
         out_tables, out_meta = dict(tables), deepcopy(metadata)
         for a in found:
             a.step = resolution(tables[a.table][a.column])
+            a.bounds, a.nullable = _bounds(tables[a.table][a.column]), _has_nulls(tables, a)
             df = out_tables[a.table] = out_tables[a.table].copy()
             offset = _numbers(df[a.column]) - _numbers(a.anchor_values(tables[a.table], tables))
             df[a.column] = offset
@@ -97,10 +103,12 @@ class Anchors:
             }
         return cls(found, _parents_first(metadata)), out_tables, out_meta
 
-    def restore(self, sampled: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-        """Rebuild each anchored column from its sampled anchor, parents first."""
+    def restore(self, sampled: dict[str, pd.DataFrame], seed: int = 0) -> dict[str, pd.DataFrame]:
+        """Rebuild each anchored column from its sampled anchor, parents first; ``seed``
+        places the values an anchor would take out of their column's range."""
         if not self.anchors:
             return sampled
+        rng = np.random.default_rng(seed)
         out = dict(sampled)
         rank = {t: i for i, t in enumerate(self.order)}
         # parents' tables first; in a table, anchors in a parent before anchors in the row
@@ -109,7 +117,7 @@ class Anchors:
                 continue
             df = out[a.table] = out[a.table].copy()
             offset = pd.to_numeric(df[a.column], errors="coerce").to_numpy(dtype="float64")
-            df[a.column] = _rebuilt(a.anchor_values(df, out), offset, a).to_numpy()
+            df[a.column] = _rebuilt(a.anchor_values(df, out), offset, a, rng).to_numpy()
         return out
 
     def describe(self) -> list[dict[str, str]]:
@@ -141,12 +149,95 @@ def resolution(column: pd.Series) -> float:
     return 0.0
 
 
-def _rebuilt(anchor: pd.Series, offset: np.ndarray, a: Anchor) -> pd.Series:
-    """``anchor + offset`` at the data's resolution and dtype (dates in integer ns)."""
+def _bounds(column: pd.Series) -> tuple[int, int, int, int] | None:
+    """The column's least and greatest value and its 1st and 99th percentiles, in integer
+    ns (anchored columns are dates): ``_rebuilt`` adds them up in ns."""
+    x = column.dropna()
+    if x.empty or x.dtype.kind != "M":
+        return None
+    v = np.sort(x.astype("int64").to_numpy())
+    tail = max(int(np.ceil(0.01 * len(v))) - 1, 0)
+    return int(v[0]), int(v[-1]), int(v[tail]), int(v[len(v) - 1 - tail])
+
+
+def _has_nulls(tables: dict[str, pd.DataFrame], a: Anchor) -> bool:
+    return bool(tables[a.table][a.column].isna().any())
+
+
+def _in_range(
+    ns: np.ndarray, anchor: np.ndarray, known: np.ndarray, a: Anchor, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Dates (int ns) past their column's range brought back into it, and the rows left empty.
+
+    An anchor near the end of its own range plus a long offset lands after every value of
+    the column (Sakila's ``return_date``: 2.7% of rows up to six months after the last real
+    return). SDV's own ``enforce_min_max_values`` clips, which piles them on the last value;
+    here each is drawn between its anchor and the bound instead (the order stays: a return
+    after its rental). Where the anchor itself is past the bound, the data had no such row:
+    the column is empty there if it has empty values (a rental after the last return is not
+    yet returned), else drawn in the column's 1% tail on that side."""
+    empty = np.zeros(len(ns), dtype=bool)
+    if a.bounds is None:
+        return ns, empty
+    low, high, q_low, q_high = a.bounds
+    ns = ns.copy()
+    for past, bound, tail in ((ns > high, high, q_high), (ns < low, low, q_low)):
+        past &= known
+        if not past.any():
+            continue
+        inside = past & (anchor >= low) & (anchor <= high)
+        gap = (bound - anchor[inside]).astype("float64")
+        ns[inside] = anchor[inside] + np.floor(rng.random(len(gap)) * gap).astype("int64")
+        rest = past & ~inside
+        if a.nullable:
+            empty |= rest
+        else:
+            span = float(bound - tail)
+            ns[rest] = tail + np.floor(rng.random(int(rest.sum())) * span).astype("int64")
+    return ns, empty
+
+
+def _nulls_moved(
+    ns: np.ndarray,
+    anchor: np.ndarray,
+    missing: np.ndarray,
+    empty: np.ndarray,
+    a: Anchor,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rows ``_in_range`` emptied take the place of as many sampled empty rows whose
+    anchor is in range (those get another row's offset), so the column keeps its sampled
+    share of empty values: the empty rows are the late ones, as in the data."""
+    assert a.bounds is not None
+    low, high = a.bounds[0], a.bounds[1]
+    known = ~missing & ~empty
+    free = np.flatnonzero(missing & (anchor >= low) & (anchor <= high))
+    k = min(int(empty.sum()), len(free))
+    if k and known.any():
+        rows = rng.choice(free, size=k, replace=False)
+        donors = rng.choice(np.flatnonzero(known), size=k)
+        ns = ns.copy()
+        ns[rows] = anchor[rows] + (ns[donors] - anchor[donors])
+        filled = np.zeros(len(ns), dtype=bool)
+        filled[rows] = True
+        ns, _ = _in_range(ns, anchor, filled, a, rng)  # anchors in range: nothing emptied
+        missing = missing & ~filled
+    return ns, missing | empty
+
+
+def _rebuilt(
+    anchor: pd.Series, offset: np.ndarray, a: Anchor, rng: np.random.Generator
+) -> pd.Series:
+    """``anchor + offset`` at the data's resolution and dtype (dates in integer ns), in the
+    column's range (``_in_range``)."""
     if a.dtype.startswith("datetime64"):
         base = pd.to_datetime(anchor).astype("datetime64[ns]")
         missing = base.isna().to_numpy() | np.isnan(offset)
-        ns = base.astype("int64").to_numpy() + np.round(np.nan_to_num(offset) * 1e9).astype("int64")
+        base_ns = base.astype("int64").to_numpy()
+        ns = base_ns + np.round(np.nan_to_num(offset) * 1e9).astype("int64")
+        ns, empty = _in_range(ns, base_ns, ~missing, a, rng)
+        if empty.any():
+            ns, missing = _nulls_moved(ns, base_ns, missing, empty, a, rng)
         if a.step >= 1:
             step = int(a.step)
             ns = (ns + step // 2) // step * step

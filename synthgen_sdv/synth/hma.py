@@ -249,7 +249,7 @@ class _HMABase(Synthesizer):
         if getattr(self, "classes", None) is not None:
             out = self.classes.restore(out)
         if getattr(self, "anchored", None) is not None:
-            out = self.anchored.restore(out)
+            out = self.anchored.restore(out, derive_seed(self.seed, "anchors"))
         if getattr(self, "calendar_parts", None) is not None:
             out = self.calendar_parts.restore(out)
         if getattr(self, "dependencies", None) is not None:
