@@ -266,13 +266,23 @@ class UserSource(Source):
     ) -> dict[str, pd.DataFrame]:
         """One batch: counted keys after ``offsets`` rows (foreign keys along), then as
         ``finish`` (with the batch's ``seed`` and ``scale``)."""
-        meta = _modeled_metadata(fitted)
-        counted = {t: meta["tables"][t]["primary_key"] for t in self.renumbered(fitted)}
-        starts = self._state(fitted)[1].key_starts  # integer keys from the data's first
-        shifted = global_keys(fitted.synthesizer, sampled, counted, meta, offsets or {}, starts)
+        shifted = self._counted(sampled, fitted, offsets)
         tables, _notes = self._rebuilt(shifted, fitted, self.seed if seed is None else seed, scale)
         refuse_placeholders(tables, subgraph(self._user.metadata, list(tables), True), [])
         return tables
+
+    def _counted(
+        self,
+        sampled: dict[str, pd.DataFrame],
+        fitted: Fitted,
+        offsets: Mapping[str, int] | None = None,
+    ) -> dict[str, pd.DataFrame]:
+        """The counted keys (0, 1, ... as drawn) after ``offsets`` rows, from the data's
+        smallest integer key, text ones spelled, foreign keys along."""
+        meta = _modeled_metadata(fitted)
+        counted = {t: meta["tables"][t]["primary_key"] for t in self.renumbered(fitted)}
+        starts = self._state(fitted)[1].key_starts  # integer keys from the data's first
+        return global_keys(fitted.synthesizer, sampled, counted, meta, offsets or {}, starts)
 
     def whole(
         self, tables: dict[str, pd.DataFrame], fitted: Fitted, scale: float, seed: int
@@ -283,7 +293,11 @@ class UserSource(Source):
     def finish(
         self, sampled: dict[str, pd.DataFrame], fitted: Fitted, scale: float, seed: int
     ) -> Sampled:
-        """Hidden keys rebuilt, values in their logical types, unmodeled parents copied."""
+        """Counted keys numbered from the data's first (as one batch's), hidden keys rebuilt,
+        values in their logical types, unmodeled parents copied. A sample that cannot be cut
+        into batches (an uncountable key elsewhere: oracle_hr's two-letter country codes) kept
+        SDV's random integers, 14,396,190 for an employee_id of 100..206 in the data."""
+        sampled = self._counted(sampled, fitted)
         rebuilt, notes = self._rebuilt(sampled, fitted, seed, scale)
         return self._assemble(rebuilt, notes, fitted, scale, seed)
 

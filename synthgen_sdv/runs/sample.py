@@ -38,6 +38,7 @@ from synthgen_sdv.synth.batches import (
     Batch,
     BatchSampler,
     LocalBatches,
+    counted_keys,
     model_widths,
     plan_batches,
 )
@@ -240,7 +241,9 @@ def sample(
                 progress.say(f"  this sample {why}: drawn here, not by --engine {engine}")
             elif len(planned) > 1:
                 progress.say(f"  this sample {why}: drawn in one piece, memory grows with scale")
-            raw = fitted.synthesizer.sample(scale, seed=seed)
+            # the countable keys counted here too (``finish`` numbers them as a batch's)
+            with counted_keys(fitted.synthesizer, fitted.source.renumbered(fitted)):
+                raw = fitted.synthesizer.sample(scale, seed=seed)
             sampled = fitted.source.finish(raw, fitted, scale, seed)
     sampled.sampling = {
         "seed": seed,
