@@ -37,10 +37,18 @@ CHUNK_ROWS = {
     "returns": 8_000,
     "legacy_customers": 10_000,
 }
-SETTINGS = [  # (name, codec for text, codec for the rest, dictionary: all | text, statistics)
+SETTINGS = [  # (name, codec for text, codec for the rest, dictionary, statistics); dictionary:
+    # all | text | delta (text, and integers DELTA_BINARY_PACKED)
     ("zstd, dictionary on every column (before)", "zstd", "zstd", "all", "all"),
     ("zstd, dictionary on text only", "zstd", "zstd", "text", "all"),
-    ("snappy, dictionary on text only (default)", "snappy", "snappy", "text", "all"),
+    ("snappy, dictionary on text only (before gen15)", "snappy", "snappy", "text", "all"),
+    (
+        "snappy, text dictionary, integers delta-encoded (default)",
+        "snappy",
+        "snappy",
+        "delta",
+        "all",
+    ),
     ("snappy, no min/max statistics for text", "snappy", "snappy", "text", "no text"),
     ("snappy, no statistics", "snappy", "snappy", "text", "none"),
     ("lz4", "lz4", "lz4", "text", "all"),
@@ -69,6 +77,8 @@ def encode(
             text = [f.name for f in part.schema if pa.types.is_string(f.type)]
             codecs = {f.name: text_codec if f.name in text else other for f in part.schema}
             use_dictionary = True if dictionary == "all" else (text or False)
+            ints = [f.name for f in part.schema if pa.types.is_integer(f.type)]
+            delta = dict.fromkeys(ints, "DELTA_BINARY_PACKED") if dictionary == "delta" else None
             buf = pa.BufferOutputStream()
             t = time.process_time()
             pq.write_table(
@@ -77,6 +87,7 @@ def encode(
                 compression=codecs,
                 use_dictionary=use_dictionary,
                 write_statistics=_statistics(part.schema, stats),
+                column_encoding=delta or None,
             )
             cpu += time.process_time() - t
             size += buf.getvalue().size

@@ -18,6 +18,7 @@ from synthgen_sdv.io.parquet_append import (
     encode_piece,
     encode_struct,
 )
+from synthgen_sdv.io.writers import parquet_options
 
 
 def _table(n: int, start: int, seed: int) -> pa.Table:
@@ -53,6 +54,7 @@ def _appended(pieces: list[pa.Table], **options) -> bytes:
         {"compression": "snappy", "use_dictionary": ["name"]},
         {"compression": "zstd", "write_page_index": True},
         {"compression": "none", "bloom_filter_options": {"name": {"ndv": 10}}},
+        parquet_options(PIECES[0].schema),  # the generator's own: integers delta-encoded
     ],
 )
 def test_appended_file_reads_back_as_the_concatenation(tmp_path, options):
@@ -67,6 +69,8 @@ def test_appended_file_reads_back_as_the_concatenation(tmp_path, options):
     assert got == (4017, sum(range(4017)), expected["name"].length() - expected["name"].null_count)
     # statistics moved with their row groups
     assert meta.row_group(2).column(0).statistics.min == 1017
+    if "DELTA_BINARY_PACKED" in str(options.get("column_encoding")):
+        assert "DELTA_BINARY_PACKED" in meta.row_group(2).column(0).encodings
 
 
 def test_appended_file_is_byte_identical_to_one_writer():
