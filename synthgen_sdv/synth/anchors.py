@@ -49,7 +49,7 @@ class Anchor:
     step: float = 0.0  # the data's resolution (ns for dates, 10**-decimals for numbers), 0: none
     # the column's range and its 1% tails (ns for dates), and whether it has empty values:
     # a rebuilt value stays in the range (see ``_in_range``); None for models saved before
-    bounds: tuple[float, float, float, float] | None = None
+    bounds: tuple[int, int, int, int] | None = None
     nullable: bool = False
 
     def anchor_values(self, df: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd.Series:
