@@ -65,6 +65,7 @@ from synthgen_sdv.synth.keys import (
     HiddenKeys,
     SelfReference,
     hide_keys,
+    merge_notes,
     rebuild_keys,
 )
 from synthgen_sdv.synth.limits import check_modeled_subgraph
@@ -267,7 +268,9 @@ class UserSource(Source):
         """One batch: counted keys after ``offsets`` rows (foreign keys along), then as
         ``finish`` (with the batch's ``seed`` and ``scale``)."""
         shifted = self._counted(sampled, fitted, offsets)
-        tables, _notes = self._rebuilt(shifted, fitted, self.seed if seed is None else seed, scale)
+        tables, notes = self._rebuilt(shifted, fitted, self.seed if seed is None else seed, scale)
+        first = not any((offsets or {}).values())  # the batches' notes, summed up by ``whole``
+        self._batch_notes = [*([] if first else getattr(self, "_batch_notes", [])), *notes]
         refuse_placeholders(tables, subgraph(self._user.metadata, list(tables), True), [])
         return tables
 
@@ -277,8 +280,7 @@ class UserSource(Source):
         fitted: Fitted,
         offsets: Mapping[str, int] | None = None,
     ) -> dict[str, pd.DataFrame]:
-        """The counted keys (0, 1, ... as drawn) after ``offsets`` rows, from the data's
-        smallest integer key, text ones spelled, foreign keys along."""
+        """Counted keys (0, 1, ... as drawn) after ``offsets`` rows, from the data's first."""
         meta = _modeled_metadata(fitted)
         counted = {t: meta["tables"][t]["primary_key"] for t in self.renumbered(fitted)}
         starts = self._state(fitted)[1].key_starts  # integer keys from the data's first
@@ -287,16 +289,14 @@ class UserSource(Source):
     def whole(
         self, tables: dict[str, pd.DataFrame], fitted: Fitted, scale: float, seed: int
     ) -> Sampled:
-        """The batches' tables (in memory or spilled), with the copied parents and lineage."""
-        return self._assemble(tables, [], fitted, scale, seed)
+        """The batches' tables (in memory or spilled), copied parents, lineage, their notes."""
+        return self._assemble(tables, merge_notes(self._batch_notes), fitted, scale, seed)
 
     def finish(
         self, sampled: dict[str, pd.DataFrame], fitted: Fitted, scale: float, seed: int
     ) -> Sampled:
-        """Counted keys numbered from the data's first (as one batch's), hidden keys rebuilt,
-        values in their logical types, unmodeled parents copied. A sample that cannot be cut
-        into batches (an uncountable key elsewhere: oracle_hr's two-letter country codes) kept
-        SDV's random integers, 14,396,190 for an employee_id of 100..206 in the data."""
+        """Counted keys numbered from the data's first (as one batch's: not SDV's random
+        integers), hidden keys rebuilt, logical types, unmodeled parents copied."""
         sampled = self._counted(sampled, fitted)
         rebuilt, notes = self._rebuilt(sampled, fitted, seed, scale)
         return self._assemble(rebuilt, notes, fitted, scale, seed)

@@ -35,6 +35,7 @@ synthesizer sees and ``rebuild_keys`` puts them back after sampling:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from copy import deepcopy
 from dataclasses import dataclass, field
@@ -245,6 +246,22 @@ def rebuild_keys(
                 + (f"; {dropped} rows dropped (no unused {ck.free} left)" if dropped else "")
             )
     return out, notes
+
+
+def merge_notes(notes: Sequence[str]) -> list[str]:
+    """The notes of a sample's batches as one sample's: notes alike but for their counts
+    (``36 repeated ...``, ``11 rows dropped``) become one, their counts summed; an integer
+    inside a name (``car_1``) is part of the text."""
+    merged: dict[str, list[int]] = {}
+    for note in notes:
+        counts = [int(n) for n in _COUNT.findall(note)]
+        template = _COUNT.sub("{}", note.replace("{", "{{").replace("}", "}}"))
+        seen = merged.setdefault(template, [0] * len(counts))
+        merged[template] = [a + b for a, b in zip(seen, counts, strict=True)]
+    return [template.format(*counts) for template, counts in merged.items()]
+
+
+_COUNT = re.compile(r"(?<![\w.,])\d+(?![\w.,])")  # a whole count, not part of a name
 
 
 def _rebuild_shared(

@@ -157,6 +157,10 @@ def test_a_composite_key_that_holds_a_counted_key_batches_and_stays_unique(tmp_p
     assert len(combos) > 0 and not combos.duplicated().any()
     assert got["order_lines"]["order_id"].isin(got["orders"]["order_id"]).all()
     assert got["orders"]["order_id"].is_unique
+    # each batch's note of redrawn line numbers, summed into one (batched samples lost them)
+    notes = sg.load_model(folder).sample(scale=6, seed=3).notes
+    redrawn = [n for n in notes if n.startswith("order_lines: ") and " got a new " in n]
+    assert len(redrawn) == 1, notes
 
 
 # --- text keys (pubs: bothify ids, four-digit publisher ids, a one-to-one pub_info) ----------

@@ -189,3 +189,15 @@ def test_what_counts_within_its_group(values, groups, counts):
     df = pd.DataFrame({"g": groups, "f": values})
     assert keys._counts_within(df, ["g"], "f") is counts
     assert keys._counts_within(df.assign(f=df["f"].astype(str)), ["g"], "f") is False
+
+
+def test_the_notes_of_a_samples_batches_are_summed():
+    """Alike but for their counts: one note, counts summed; a digit in a name stays text."""
+    a = "car_1: 36 repeated (a, b) combinations got a new b; 11 rows dropped (no unused b left)"
+    b = "car_1: 4 repeated (a, b) combinations got a new b; 1 rows dropped (no unused b left)"
+    other = "t: 3 rows beyond the 12 p keys dropped; {braces} kept"
+    assert keys.merge_notes([a, other, b]) == [
+        "car_1: 40 repeated (a, b) combinations got a new b; 12 rows dropped (no unused b left)",
+        other,
+    ]
+    assert keys.merge_notes([]) == []
