@@ -251,8 +251,6 @@ def choose_treatments(
                     )
                 )
                 continue
-            skew = float(x.skew()) if x.notna().sum() > 2 else 0.0
-            spread = float(x.quantile(0.99) / x.quantile(0.01)) if x.min() > 0 else 0.0
             if "quantile" in rules:
                 ranks = x.rank(pct=True)
                 numeric_view[col] = pd.Series(
@@ -272,7 +270,13 @@ def choose_treatments(
                     why = f"{nunique} values over {known} rows: real per-value shares by rank"
                     out.append(ColumnTreatment(table, col, "shares", why))
                 continue
-            if "log" in rules and x.min() > 0 and (skew >= skew_min or spread >= spread_min):
+            if "log" not in rules or not x.min() > 0:
+                continue
+            # skewness and spread only where rule ``log`` reads them: two quantiles and a
+            # skewness per number were a twentieth of a small database's fit + sample
+            skew = float(x.skew()) if x.notna().sum() > 2 else 0.0
+            spread = float(x.quantile(0.99) / x.quantile(0.01))
+            if skew >= skew_min or spread >= spread_min:
                 numeric_view[col] = np.log(x)
                 out.append(
                     ColumnTreatment(
