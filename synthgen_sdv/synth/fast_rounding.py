@@ -13,8 +13,9 @@ Reverse transforms clip every number column to the range learned at fit twice: R
 ``FloatFormatter`` (``QuantileNormalizer`` is one) and SDV's ``NumericalFormatter``, each with
 pandas' ``Series.clip`` (two ``where``s, four Series, a null mask: about half a millisecond a
 column, a twentieth of car_1's fit + sample). ``clip`` does the same on the column's array for
-a float64 column and number bounds a float holds exactly (pandas' own rules: a null bound is no
-bound, bounds in either order, nulls kept), and calls pandas for anything else.
+a float64 column and number bounds a float holds exactly, or an int64 column and integer
+bounds (pandas' own rules: a null bound is no bound, bounds in either order, nulls kept), and
+calls pandas for anything else.
 
 ``fast_rounding()``: the replacements in force for the block (our synthesizer's fit and
 sample), RDT's and SDV's own outside it.
@@ -75,17 +76,35 @@ def _bound(value):
     return None if value != value else value
 
 
+def _int_bound(value):
+    """``_bound`` for an int64 column: only an integer bound int64 holds keeps it int64."""
+    if value is None:
+        return None
+    if isinstance(value, (float, np.floating)) and value != value:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        return ...
+    value = int(value)
+    return value if -(2**63) <= value < 2**63 else ...
+
+
+_ARRAYS = (np.dtype(np.float64), np.dtype(np.int64))
+
+
 def clip(data, lower, upper):
-    """``data.clip(lower, upper)``: on the array for a float64 Series (``Series.clip``'s
-    scalar path: null bounds dropped, bounds ordered, ``where`` above and below, nulls kept),
-    by pandas or numpy for anything else."""
-    lo, hi = _bound(lower), _bound(upper)
-    if not isinstance(data, pd.Series) or data.dtype != np.float64 or ... in (lo, hi):
+    """``data.clip(lower, upper)``: on the array for a float64 Series, or an int64 one with
+    integer bounds (``Series.clip``'s scalar path: null bounds dropped, bounds ordered,
+    ``where`` above and below, nulls kept), by pandas or numpy for anything else."""
+    if isinstance(data, pd.Series) and data.dtype == np.int64:
+        lo, hi = _int_bound(lower), _int_bound(upper)
+    else:
+        lo, hi = _bound(lower), _bound(upper)
+    if not isinstance(data, pd.Series) or data.dtype not in _ARRAYS or ... in (lo, hi):
         return data.clip(lower, upper)
     if lo is not None and hi is not None:
         lo, hi = min(lo, hi), max(lo, hi)
     values = data.to_numpy()
-    keep = np.isnan(values)
+    keep = np.isnan(values) if values.dtype == np.float64 else np.zeros(len(values), bool)
     out = values
     if lo is not None:
         out = np.where(keep | (values >= lo), out, lo)

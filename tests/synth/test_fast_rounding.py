@@ -54,6 +54,7 @@ COLUMNS = {
     "nulls and infinities": pd.Series([np.nan, -np.inf, 2.0, np.inf, -0.0], index=[5, 3, 9, 1, 0]),
     "empty": pd.Series([], dtype=float),
     "ints": pd.Series([1, 5, 9]),
+    "int64 extremes": pd.Series(np.array([-(2**63), 0, 2**63 - 1], dtype=np.int64)),
     "object": pd.Series([1.5, None, 4.0], dtype=object),
     "nullable": pd.Series([1.5, None, 4.0], dtype="Float64"),
 }
@@ -68,6 +69,10 @@ BOUNDS = {
     "negative zero": (-0.0, 0.0),
     "bool": (False, True),
     "NaT": (pd.NaT, 2.0),
+    "python ints": (2, 8),
+    "whole floats": (2.0, 8.0),
+    "int64 range": (-(2**63), 2**63 - 1),
+    "beyond int64": (-(2**64), 2**64),
 }
 
 
@@ -86,7 +91,7 @@ def test_clip_is_pandas_clip(column, bounds):
         return
     mine = clip(data.copy(), lower, upper)
     pd.testing.assert_series_equal(mine, theirs, check_exact=True)
-    if theirs.dtype == np.float64:
+    if theirs.dtype in (np.float64, np.int64):
         assert mine.to_numpy().tobytes() == theirs.to_numpy().tobytes()
 
 
@@ -96,8 +101,10 @@ def test_the_formatters_clip_and_round_as_rdt_and_sdv():
     from rdt.transformers import FloatFormatter
     from sdv.data_processing.numerical_formatter import NumericalFormatter
 
-    real = pd.DataFrame({"i": [3, 8, 5, 9], "f": [0.25, np.nan, 7.5, 1.0]})
-    scores = pd.DataFrame({"i": [1.2, 12.7, np.nan, 5.5], "f": [-4.0, 0.333, 9.9, np.nan]})
+    real = pd.DataFrame({"i": [3, 8, 5, 9], "f": [0.25, np.nan, 7.5, 1.0], "j": [4, 1, 2, 7]})
+    scores = pd.DataFrame(
+        {"i": [1.2, 12.7, np.nan, 5.5], "f": [-4.0, 0.333, 9.9, np.nan], "j": [0.0, 3.2, 9.6, 5.0]}
+    )
     for column in real:
         outs = []
         for fast in (True, False):
@@ -108,6 +115,7 @@ def test_the_formatters_clip_and_round_as_rdt_and_sdv():
                 back = ff._reverse_transform(scores[column].to_numpy())
                 nf = NumericalFormatter(enforce_rounding=True, enforce_min_max_values=True)
                 nf.learn_format(real[column])
-                outs.append((back, nf.format_data(scores[column])))
+                # SDV formats what RDT gave back: an int column as ints
+                outs.append((back, nf.format_data(scores[column]), nf.format_data(back)))
         for mine, theirs in zip(*outs, strict=True):
             pd.testing.assert_series_equal(mine, theirs, check_exact=True)
