@@ -364,7 +364,7 @@ def _share_treatments(
                     {"order": orders[col]},
                 )
             )
-        elif len(known) and bool(pd.to_numeric(known, errors="coerce").notna().all()):
+        elif len(known) and _all_numbers(known):
             out.append(
                 ColumnTreatment(table, col, "shares", "numbers: real per-value shares by rank")
             )
@@ -372,6 +372,15 @@ def _share_treatments(
             why = "unordered categories: each one's surplus moved to those short of their share"
             out.append(ColumnTreatment(table, col, "shares", why, {"unordered": True}))
     return out
+
+
+def _all_numbers(known: pd.Series) -> bool:
+    """Whether every value of ``known`` reads as a number (``pd.to_numeric``): its first
+    value is tried alone first, since a column of names fails there (``to_numeric`` reads
+    each value on its own), where parsing all of them was most of a text column's cost."""
+    if pd.to_numeric(known.iloc[:1], errors="coerce").isna().all():
+        return False
+    return bool(pd.to_numeric(known, errors="coerce").notna().all())
 
 
 def apply_sdtypes(metadata: dict, treatments: list[ColumnTreatment]) -> dict:
