@@ -395,6 +395,7 @@ def encode_chunk(
 
 # logical type -> the dtype a column already in that type has: its conversion is a no-op, and
 # pd.to_datetime on a datetime column still builds a Timestamp per value for its cache check
+_TYPED = ("int", "float", "date", "datetime", "bool")  # every other kind is text
 READY_DTYPES = {
     "datetime": "datetime64[ns]",
     "float": "float64",
@@ -415,6 +416,11 @@ def to_logical_types(frame: pd.DataFrame, types: dict[str, str]) -> pd.DataFrame
         s, kind = frame[col], types.get(col, "string")
         if kind in READY_DTYPES and s.dtype == READY_DTYPES[kind]:
             pass
+        elif kind == "int" and s.dtype == np.int64:  # what the general path makes of it,
+            # without a coercion and a rounding of numbers that are whole already
+            s = s.astype("Int64")
+        elif kind not in _TYPED and s.dtype == object and not pd.isna(s.to_numpy()).any():
+            pass  # text with no nulls: ``astype(object).where(notna)`` gives it back as it is
         elif kind == "int":
             s = pd.to_numeric(s, errors="coerce").round().astype("Int64")
         elif kind == "float":

@@ -232,7 +232,9 @@ class UserSource(Source):
         rebuilt, notes = rebuild_keys(sampled, hidden, user.tables, rng)
         rebuilt = restore(rebuilt, state, user.tables, rng)
         cols = {name: list(user.tables[name].columns) for name in rebuilt}
-        return {n: to_logical_types(f[cols[n]], user.types[n]) for n, f in rebuilt.items()}, notes
+        # a frame already in its columns' order is read as it is, not copied to be read
+        frames = {n: f if list(f.columns) == cols[n] else f[cols[n]] for n, f in rebuilt.items()}
+        return {n: to_logical_types(f, user.types[n]) for n, f in frames.items()}, notes
 
     def batchable(self, fitted: Fitted) -> bool:
         """Batches need keys that can be counted across them: every modeled table's primary

@@ -138,6 +138,25 @@ def _as_numbers(values: pd.Series) -> pd.Series:
     return numeric
 
 
+def _category_shares(column: pd.Series) -> tuple[tuple, tuple] | None:
+    """``CategoryShares``' values and shares of an object column as ``learn_shares``' pandas
+    steps give them (``value_counts(normalize=True)`` sorted by each value's text), on
+    numpy: the counts of ``factorize``, divided by the known rows as pandas divides them, in
+    the order of the values' text. None (pandas decides) for another dtype, or where two
+    values have the same text, whose order would be value_counts' own."""
+    if column.dtype != object:
+        return None
+    values = column.to_numpy()
+    known = values[~pd.isna(values)]
+    codes, uniques = pd.factorize(known)
+    text = np.asarray(pd.Index(uniques, dtype=object).astype(str), dtype=object)
+    if len(set(text)) < len(text):
+        return None
+    order = np.argsort(text, kind="stable")
+    shares = np.bincount(codes, minlength=len(uniques)) / len(known)
+    return tuple(uniques[order].tolist()), tuple(map(float, shares[order]))
+
+
 def learn_shares(
     tables: dict[str, pd.DataFrame], treatments
 ) -> list[DiscreteShares | UniqueValues]:
@@ -154,7 +173,13 @@ def learn_shares(
             continue
         if t.treatment != "shares" or t.column not in tables.get(t.table, {}):
             continue
-        freq = tables[t.table][t.column].dropna().value_counts(normalize=True)
+        column = tables[t.table][t.column]
+        if t.params.get("unordered"):
+            fast = _category_shares(column)
+            if fast is not None:
+                out.append(CategoryShares(t.table, t.column, *fast))
+                continue
+        freq = column.dropna().value_counts(normalize=True)
         if t.params.get("unordered"):
             freq = freq.sort_index(key=lambda v: v.astype(str))  # a stable order for counts
             values = tuple(freq.index.tolist())

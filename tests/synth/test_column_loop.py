@@ -180,6 +180,35 @@ def test_a_fit_without_states_draws_from_the_global_state_as_rdt_does():
     assert outs[0][1:] == outs[1][1:]
 
 
+class _KeepsStates(UniformEncoder):
+    """A transformer whose reset leaves its random states (as RDT's ``IndexGenerator``'s)."""
+
+    def reset_randomization(self):
+        self.reset_calls = getattr(self, "reset_calls", 0) + 1
+
+
+def test_a_transformer_whose_reset_keeps_its_states_keeps_what_its_calls_left():
+    """The fit pass drops the states a fit and a transform leave only for transformers whose
+    reset makes them anew; one whose reset keeps them keeps them, as RDT's loop leaves them."""
+    frame = _table()
+    outs = []
+    for in_place in (True, False):
+        hyper = _hyper(frame)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            hyper.update_transformers({"kind": _KeepsStates()})
+        np.random.seed(5)
+        with warnings.catch_warnings(), saved_states():
+            warnings.simplefilter("ignore")
+            out = _fit_hyper(hyper, frame) if in_place else _rdt_fit(hyper, frame)
+        kept = hyper.field_transformers["kind"]
+        assert kept.reset_calls == 1
+        state = kept.random_states["transform"].get_state()
+        outs.append((out, _states(hyper), state[1].tobytes(), state[2:], _global()))
+    pd.testing.assert_frame_equal(outs[0][0], outs[1][0], check_exact=True)
+    assert outs[0][1:] == outs[1][1:]
+
+
 @pytest.mark.parametrize("rows", [0, 1])
 def test_no_rows_and_one_row_give_rdts_frames(rows):
     """No rows: pandas makes an unnamed empty output an object column; RDT's dtypes kept.

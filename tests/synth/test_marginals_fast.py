@@ -44,3 +44,32 @@ def test_rank_keys_equal_the_per_row_lookup(case):
     expected = _reference(shares, sampled)
     got = shares._rank_keys(sampled)
     assert got.dtype == expected.dtype and np.array_equal(got, expected)
+
+
+SHARE_COLUMNS = {
+    "names": ["b", "a", None, "c", "a", np.nan, "b", "a"],
+    "one value": ["x", "x", None],
+    "numbers and text": [1, "a", 2.5, "a", 1],
+    "same text": [1, "1", "1", 2],  # two values, one text: pandas decides the order
+    "bools": [True, False, None, True],
+    "no known value": [None, np.nan],
+}
+
+
+@pytest.mark.parametrize("case", sorted(SHARE_COLUMNS))
+def test_category_shares_on_numpy_are_pandas_ones(case):
+    """``learn_shares`` of an unordered category column: the values, their order and the
+    shares of ``value_counts(normalize=True)`` sorted by text."""
+    from synthgen_sdv.synth.marginals import _category_shares, learn_shares
+    from synthgen_sdv.synth.treatment import ColumnTreatment
+
+    column = pd.Series(SHARE_COLUMNS[case], dtype=object)
+    treatment = ColumnTreatment("t", "c", "shares", "", {"unordered": True})
+    learned = learn_shares({"t": pd.DataFrame({"c": column})}, [treatment])
+    freq = column.dropna().value_counts(normalize=True)
+    freq = freq.sort_index(key=lambda v: v.astype(str))
+    assert [(s.values, s.shares) for s in learned] == [
+        (tuple(freq.index.tolist()), tuple(map(float, freq)))
+    ]
+    assert [type(v) for v in learned[0].values] == [type(v) for v in freq.index.tolist()]
+    assert (_category_shares(column) is None) == (case == "same text")
