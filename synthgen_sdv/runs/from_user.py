@@ -232,7 +232,6 @@ class UserSource(Source):
         rebuilt, notes = rebuild_keys(sampled, hidden, user.tables, rng)
         rebuilt = restore(rebuilt, state, user.tables, rng)
         cols = {name: list(user.tables[name].columns) for name in rebuilt}
-        # a frame already in its columns' order is read as it is, not copied to be read
         frames = {n: f if list(f.columns) == cols[n] else f[cols[n]] for n, f in rebuilt.items()}
         return {n: to_logical_types(f, user.types[n]) for n, f in frames.items()}, notes
 
@@ -267,8 +266,7 @@ class UserSource(Source):
         seed: int | None = None,
         scale: float = 1.0,
     ) -> dict[str, pd.DataFrame]:
-        """One batch: counted keys after ``offsets`` rows (foreign keys along), then as
-        ``finish`` (with the batch's ``seed`` and ``scale``)."""
+        """One batch: counted keys after ``offsets`` rows, then as ``finish`` (its seed, scale)."""
         shifted = self._counted(sampled, fitted, offsets)
         tables, notes = self._rebuilt(shifted, fitted, self.seed if seed is None else seed, scale)
         first = not any((offsets or {}).values())  # the batches' notes, summed up by ``whole``
