@@ -1,0 +1,59 @@
+"""Shapes met on a fifth round of public databases run as a new user would (reports/unseen5.md),
+each rule on a small file built for it here, not on the database itself."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from synthgen_sdv.detect.load import load_user_data
+
+
+def test_a_mongodb_style_underscore_id_is_the_key(tmp_path):
+    """A copy of Postgres Pro's airline demo names every key ``_id`` (as a MongoDB export
+    does): bookings' ``00000F`` codes and flights' numbers had no key, and tickets was keyed
+    by its passengers' document numbers instead."""
+    n = 30
+    pd.DataFrame(
+        {"_id": [f"{i:06X}" for i in range(n)], "total_amount": [100.0 + i for i in range(n)]}
+    ).to_csv(tmp_path / "bookings.csv", index=False)
+    pd.DataFrame(
+        {
+            "_id": range(5432000987, 5432000987 + n),
+            "bookings_id": [f"{i % n:06X}" for i in range(n)],
+            "passenger_id": [f"{8149 + i} {604011 + 7 * i}" for i in range(n)],
+        }
+    ).to_csv(tmp_path / "tickets.csv", index=False)
+    user = load_user_data(tmp_path)
+    tables = user.metadata["tables"]
+    assert tables["bookings"].get("primary_key") == "_id"
+    assert tables["tickets"].get("primary_key") == "_id"
+    links = {
+        (r["child_table_name"], r["child_foreign_key"]) for r in user.metadata["relationships"]
+    }
+    assert ("tickets", "bookings_id") in links
+
+
+def test_a_row_number_named_with_key_words_alone_links_no_tables(tmp_path):
+    """The World Cup database numbers each table's rows in ``key_id`` (1..n): every table's
+    key, and the smaller tables' were taken as 1:1 extensions of the larger ones (a crash in
+    sampling followed). A name of key words alone names no table, as a bare ``id`` does."""
+    pd.DataFrame({"key_id": range(1, 31), "team_id": [f"T-{i:02d}" for i in range(30)]}).to_csv(
+        tmp_path / "teams.csv", index=False
+    )
+    pd.DataFrame(
+        {
+            "key_id": range(1, 61),
+            "team_id": [f"T-{i % 30:02d}" for i in range(60)],
+            "goals": [i % 4 for i in range(60)],
+        }
+    ).to_csv(tmp_path / "team_appearances.csv", index=False)
+    pd.DataFrame({"key_id": range(1, 11), "team_id": [f"T-{i:02d}" for i in range(10)]}).to_csv(
+        tmp_path / "host_countries.csv", index=False
+    )
+    user = load_user_data(tmp_path)
+    links = {
+        (r["child_table_name"], r["child_foreign_key"], r["parent_table_name"])
+        for r in user.metadata["relationships"]
+    }
+    assert not [link for link in links if link[1] == "key_id"]
+    assert ("team_appearances", "team_id", "teams") in links
