@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from synthgen_sdv.detect.load import load_user_data
+from synthgen_sdv.detect.types import type_text
 
 
 def test_a_mongodb_style_underscore_id_is_the_key(tmp_path):
@@ -57,3 +58,24 @@ def test_a_row_number_named_with_key_words_alone_links_no_tables(tmp_path):
     }
     assert not [link for link in links if link[1] == "key_id"]
     assert ("team_appearances", "team_id", "teams") in links
+
+
+def test_timestamps_with_a_utc_offset_are_datetimes():
+    """PostgreSQL's timestamptz as text (``2017-07-05 07:12:00+07``) stayed text, so every
+    booking date was sampled as a copy of a real one; now the wall time is kept (one offset)
+    or the UTC time (several), as a Parquet column with a time zone is read."""
+    kind, parsed, fmt = type_text(
+        pd.Series(["2017-07-05 07:12:00+07", "2017-07-14 13:02:00+07", None], dtype=object)
+    )
+    assert (kind, fmt) == ("datetime", "%Y-%m-%d %H:%M:%S")
+    assert parsed.dt.strftime("%H:%M").tolist()[:2] == ["07:12", "13:02"]
+    kind, parsed, _ = type_text(
+        pd.Series(["2017-07-05T07:12:00Z", "2017-07-05T09:30:00+02:00"], dtype=object)
+    )
+    assert kind == "datetime" and parsed.dt.strftime("%H:%M").tolist() == ["07:12", "07:30"]
+    # the detected wall-time format, given back in a metadata file, still reads them
+    kind, parsed, _ = type_text(pd.Series(["2017-07-05 07:12:00+07"]), "%Y-%m-%d %H:%M:%S")
+    assert kind == "datetime" and parsed.dt.hour.tolist() == [7]
+    # a plain date or an offset-like code is no zoned timestamp
+    assert type_text(pd.Series(["2017-07-05", "2017-07-06"]))[0] == "date"
+    assert type_text(pd.Series(["12:00-05", "x"]))[0] == "string"
