@@ -79,3 +79,23 @@ def test_timestamps_with_a_utc_offset_are_datetimes():
     # a plain date or an offset-like code is no zoned timestamp
     assert type_text(pd.Series(["2017-07-05", "2017-07-06"]))[0] == "date"
     assert type_text(pd.Series(["12:00-05", "x"]))[0] == "string"
+
+
+def test_a_text_latitude_column_is_not_regenerated_as_codes(tmp_path):
+    """A spreadsheet turned 45 of 2,000 latitudes into dates (``27-Aug``); SDV guessed the
+    sdtype 'latitude' from the name, which the PII regenerator has no Faker method for, and
+    every sampled latitude was a code like ``tL-39324355``."""
+    n = 40
+    pd.DataFrame(
+        {
+            "id": range(n),
+            "latitude": ["34.15", "40.76", "27-Aug", "29.5"] * (n // 4),
+            "longitude": [-117.76, -73.74, -80.1, -95.0] * (n // 4),
+        }
+    ).to_csv(tmp_path / "users.csv", index=False)
+    user = load_user_data(tmp_path)
+    columns = user.metadata["tables"]["users"]["columns"]
+    assert columns["latitude"]["sdtype"] == "categorical"
+    assert not columns["latitude"].get("pii")
+    assert columns["longitude"]["sdtype"] == "numerical"
+    assert any("users.latitude" in n and "latitude" in n for n in user.notes)
