@@ -33,6 +33,11 @@ NULL_WORD_SET = pa.array(sorted(NULL_WORDS))
 # What a SQL export writes for NULL, as written: a column of nothing else is an empty column
 # (a library's return_status.return_book_isbn, NULL on every row), whatever its other words.
 SQL_NULL_MARKS = pa.array(["NULL", "\\N"])
+# An amount written with its currency sign before it ($24,295, -$5.00, €1,000.50; a Kaggle
+# bank's credit_limit and yearly_income, "$24,295 " with a spreadsheet's padding): read as a
+# number, commas as thousands separators.
+# Kept as text, every amount was a category and the sample could only copy real amounts.
+MONEY_RE = re.compile(r"^ *[+-]?[$€£¥₹][+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)? *$")
 BOOL_TEXT = {"true": True, "false": False, "t": True, "f": False, "yes": True, "no": False}
 BOOL_WORDS = pa.array(sorted(BOOL_TEXT))
 # Tried in order; the first format every value parses with wins. Day-first and month-first
@@ -166,6 +171,10 @@ def type_text(series: pd.Series, fmt: str | None = None) -> tuple[str, pd.Series
         if pc.any(pc.match_substring_regex(unsigned, DECIMAL_CODE_RE.pattern)).as_py():
             return "string", series.astype(object), None  # 050.102: a code, as 01234 is
         return "float", pd.to_numeric(series).astype("float64"), None
+    if _all(values, MONEY_RE.pattern):
+        kind, amounts, _ = type_text(series.str.replace(r"[$€£¥₹, ]", "", regex=True))
+        if kind in ("int", "float"):  # not $00012, a code with a sign before it
+            return kind, amounts, None
     if pc.all(pc.is_in(pc.utf8_lower(values), value_set=BOOL_WORDS)).as_py():
         mapped = series.str.lower().map(BOOL_TEXT)
         return (

@@ -99,3 +99,24 @@ def test_a_text_latitude_column_is_not_regenerated_as_codes(tmp_path):
     assert not columns["latitude"].get("pii")
     assert columns["longitude"]["sdtype"] == "numerical"
     assert any("users.latitude" in n and "latitude" in n for n in user.notes)
+
+
+def test_amounts_with_a_currency_sign_are_numbers(tmp_path):
+    """A Kaggle bank's users_data and cards_data write money as ``$59696`` and ``$24,295 ``
+    (a spreadsheet's padding): text, so every amount was a category and the sample could only
+    copy real amounts. Now numbers, with a note; a code with a sign (``$00012``) stays text."""
+    pd.DataFrame(
+        {
+            "id": range(6),
+            "credit_limit": ["$24,295 ", "$21,968 ", "$46,414 ", "$28 ", "$1,000,000 ", ""],
+            "balance": ["-$5.50", "$0.25", "$12", "€3", "$-1.00", "$7"],
+            "code": ["$00012", "$1", "$2", "$3", "$4", "$5"],
+        }
+    ).to_csv(tmp_path / "cards.csv", index=False)
+    user = load_user_data(tmp_path)
+    frame = user.tables["cards"]
+    assert frame["credit_limit"].tolist()[:5] == [24295, 21968, 46414, 28, 1000000]
+    assert frame["credit_limit"].isna().tolist()[5]
+    assert frame["balance"].tolist() == [-5.5, 0.25, 12.0, 3.0, -1.0, 7.0]
+    assert frame["code"].tolist()[0] == "$00012"
+    assert any("cards.credit_limit" in n and "currency sign" in n for n in user.notes)
