@@ -4,7 +4,9 @@ each rule on a small file built for it here, not on the database itself."""
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
+from synthgen_sdv.core.errors import InputError
 from synthgen_sdv.detect.load import load_user_data
 from synthgen_sdv.detect.types import type_text
 
@@ -120,3 +122,46 @@ def test_amounts_with_a_currency_sign_are_numbers(tmp_path):
     assert frame["balance"].tolist() == [-5.5, 0.25, 12.0, 3.0, -1.0, 7.0]
     assert frame["code"].tolist()[0] == "$00012"
     assert any("cards.credit_limit" in n and "currency sign" in n for n in user.notes)
+
+
+def _concepts(tmp_path, with_children: bool) -> None:
+    # OMOP Eunomia's concept.csv writes one concept_id twice (40213200)
+    ids = [40213200, 1557272, 4112343, 40481088, 40213200, 8532, 8507, *range(100, 123)]
+    pd.DataFrame(
+        {
+            "concept_id": ids,
+            "concept_name": [f"c{i}" for i in range(len(ids))],
+            "concept_code": [f"{i}-{i % 7}" for i in range(len(ids))],
+        }
+    ).to_csv(tmp_path / "concept.csv", index=False)
+    if with_children:
+        pd.DataFrame(
+            {
+                "condition_era_id": range(40),
+                "condition_concept_id": [1557272, 4112343, 40481088, 40213200] * 10,
+            }
+        ).to_csv(tmp_path / "condition_era.csv", index=False)
+
+
+def test_a_repeated_id_that_others_refer_to_is_the_broken_key_not_a_unique_code(tmp_path):
+    """Eunomia's concept.csv repeats one concept_id; its concept_code is unique, so it became
+    the key, and 30 int *_concept_id columns could not refer to text codes (FK recall 0.16).
+    The id other tables' columns refer to is the key, refused for its repeat as any broken
+    key is; --bad-rows drop keeps its first row."""
+    _concepts(tmp_path, with_children=True)
+    frame = pd.read_csv(tmp_path / "concept.csv")
+    assert not frame["concept_id"].is_unique and frame["concept_code"].is_unique
+    with pytest.raises(InputError, match=r"concept\.csv, column concept_id"):
+        load_user_data(tmp_path)
+    user = load_user_data(tmp_path, bad_rows="drop")
+    assert user.metadata["tables"]["concept"]["primary_key"] == "concept_id"
+    links = {
+        (r["child_table_name"], r["child_foreign_key"]) for r in user.metadata["relationships"]
+    }
+    assert ("condition_era", "condition_concept_id") in links
+
+
+def test_a_unique_code_stays_the_key_when_nothing_refers_to_the_repeated_id(tmp_path):
+    _concepts(tmp_path, with_children=False)
+    user = load_user_data(tmp_path)
+    assert user.metadata["tables"]["concept"]["primary_key"] == "concept_code"
