@@ -16,7 +16,7 @@ from synthgen_sdv.detect.links import Relationship, detect_relationships
 from synthgen_sdv.detect.names import bare_key_word, column_prefix
 from synthgen_sdv.detect.reading import RawTable
 from synthgen_sdv.detect.sdtypes import column_sdtype, sdv_sdtypes, text_regex
-from synthgen_sdv.detect.types import type_column
+from synthgen_sdv.detect.types import MONEY_RE, type_column
 from synthgen_sdv.detect.userdata import UserData
 
 MIN_ROWS_UNIQUE_NOTE = 20  # below this, a distinct-valued text column is unremarkable
@@ -31,6 +31,13 @@ def _type_frames(raw: dict[str, pd.DataFrame], formats: dict | None = None):
             cols[col], types[name][col], fmts[name][col] = series, kind, fmt
             if fmt and df[col].dtype == object and formats is None:
                 notes.append(f"{name}.{col}: {kind}s stored as text (format {fmt}), parsed")
+            if kind in ("int", "float") and df[col].dtype == object:
+                signed = df[col].dropna().astype(str)
+                if len(signed) and MONEY_RE.match(signed.iloc[0]):
+                    notes.append(
+                        f"{name}.{col}: amounts written with a currency sign ({signed.iloc[0]}) "
+                        "read as numbers; the output writes them as plain numbers"
+                    )
             words = df[col][series.isna() & df[col].notna()]
             if len(words):
                 shown = ", ".join(repr(w) for w in words.astype(str).unique()[:3])

@@ -156,8 +156,11 @@ class _Detector:
             ),
             key=lambda c: not key_named(c),  # country_id before country (its name)
         )
+        referred = False  # the referred column is the key, broken by its repeats
         for c in named:
             if unique_non_null(frame, [c]):
+                if referred := self.referred_instead(table, named[0], c):
+                    break
                 if not self.id_before_name(table, c):
                     self.set(table, c, f"'{c}' is unique, never empty, and named after the table")
                 return
@@ -165,7 +168,7 @@ class _Detector:
         if not named:
             return
         c = named[0]
-        for s in frame.columns:
+        for s in [] if referred else frame.columns:
             period = s != c and types[s] in DATE_TYPES and period_start_named(s)
             if period and unique_non_null(frame, [c, s]):
                 self.set(
@@ -183,6 +186,19 @@ class _Detector:
             self.deferred[table] = problem  # repeats per group: part of a composite key?
         else:
             self.problems.append(problem)
+
+    def referred_instead(self, table: str, first: str, unique: str) -> bool:
+        """Whether other tables' columns, named after ``table`` and of another type than the
+        unique ``unique``, refer to the repeating ``first`` (OMOP's concept_id, one id written
+        twice among 436 concepts, beside a unique concept_code no column refers to)."""
+        return first != unique and any(
+            self.types[o][c] != self.types[table][unique]
+            and (self.reference(o, c) or ("",))[0] == table
+            and mostly_in(self.frames[o][c], self.frames[table][first])
+            for o in self.names
+            if o != table
+            for c in self.frames[o].columns
+        )
 
     def link(self, table: str) -> bool:
         parts = link_parts(table, self.names)

@@ -272,12 +272,25 @@ def _split_for(name: str, table: tuple[str, ...]) -> tuple[tuple[str, ...], str 
 
 def key_named(name: str) -> bool:
     """Whether a name says it identifies or refers to a row (``order_id``, ``ship_via``)."""
-    return split_key(name)[1] is not None or name.lower() == "id"
+    return split_key(name)[1] is not None or bare_id(name)
+
+
+def bare_id(name: str) -> bool:
+    """``id``, ``ID``, and MongoDB's ``_id`` (an export of a collection keys every document so):
+    the word id alone, whatever marks surround it."""
+    return words(name) == ("id",)
 
 
 def generic_row_id(name: str) -> bool:
-    """``id``, ``ROW_ID``, ``rowid``, ``record_id``: a row's number, the same name everywhere."""
-    return _joined(words(name)) in GENERIC_ROW_IDS
+    """``id``, ``ROW_ID``, ``rowid``, ``record_id``: a row's number, the same name everywhere;
+    and a name of key words alone (``key_id``, ``id_no``: the World Cup database numbers the
+    rows of each of its 27 tables so), which names no table either."""
+    return _generic(words(name))
+
+
+def _generic(ws: tuple[str, ...]) -> bool:
+    every = KEY_WORDS | LEADING_KEY_WORDS
+    return _joined(ws) in GENERIC_ROW_IDS or (len(ws) > 1 and all(w in every for w in ws))
 
 
 def bare_key_word(name: str) -> bool:
@@ -379,7 +392,7 @@ def named_after_table(column: str, table: str) -> Level:
     ``productlines``), ``ABBREVIATION`` for ``stor_id`` in ``stores``, ``QUALIFIED``
     for a name the table's name starts with (``SalesOrderID`` in ``SalesOrderHeader``,
     ``pub_id`` in ``pub_info``)."""
-    if column.lower() == "id":
+    if bare_id(column):
         return Level.TABLE
     tw, raw, forms = table_words(table), words(unqualified(table)), table_forms(table)
     stem, key = _split_for(column, tw)
@@ -408,7 +421,7 @@ def named_after_table(column: str, table: str) -> Level:
 def name_level(column: str, parent: str, parent_key: str | None) -> Level:
     """How strongly ``column``'s name points at ``parent`` (whose key is ``parent_key``)."""
     cw = words(column)
-    if _joined(cw) in GENERIC_ROW_IDS:
+    if _generic(cw):
         return Level.NONE  # every table's "id", ROW_ID: the name says nothing about which
     if parent_key is not None:
         kw = words(parent_key)

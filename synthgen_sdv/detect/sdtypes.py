@@ -25,6 +25,11 @@ FORMAT_CHECKS = {
     # somewhere; a country table's postal_code_format (####) or _regex (^(\d{4})$) is none
     "postcode": re.compile(r"^(?=.*\d)[A-Za-z0-9][A-Za-z0-9 -]{1,11}$"),
 }
+# sdtypes SDV guesses from a name (``latitude``, ``swift8``, ``user_agent``) that the PII
+# regenerator has no Faker method for: kept, they were written as ``??-########`` codes (a
+# text latitude column, 45 of its 2,000 values a spreadsheet's dates, came out as
+# ``tL-39324355``). A number column is numerical already; a text one stays categorical.
+NO_GENERATOR = frozenset({"latitude", "longitude", "swift8", "user_agent_string"})
 # Column-name rules SDV lacks; (pattern, sdtype). First match wins.
 NAME_SDTYPES = (
     (re.compile(r"(^|_)e?mail(_address)?$"), "email"),
@@ -140,6 +145,11 @@ def column_sdtype(
                     f"guessed '{sdtype}'"
                 )
             return guess, None
+    if sdtype in NO_GENERATOR:
+        return {"sdtype": "categorical"}, (
+            f"{table}.{col}: sdv guessed '{sdtype}' from the name, a type the PII generator "
+            "cannot make; categorical"
+        )
     check = FORMAT_CHECKS.get(sdtype)
     if check is not None:
         v = values.dropna().astype(str)

@@ -11,6 +11,7 @@ as empty.
 from __future__ import annotations
 
 import re
+import warnings
 
 import pandas as pd
 import pyarrow as pa
@@ -32,6 +33,11 @@ NULL_WORD_SET = pa.array(sorted(NULL_WORDS))
 # What a SQL export writes for NULL, as written: a column of nothing else is an empty column
 # (a library's return_status.return_book_isbn, NULL on every row), whatever its other words.
 SQL_NULL_MARKS = pa.array(["NULL", "\\N"])
+# An amount written with its currency sign before it ($24,295, -$5.00, €1,000.50; a Kaggle
+# bank's credit_limit and yearly_income, "$24,295 " with a spreadsheet's padding): read as a
+# number, commas as thousands separators.
+# Kept as text, every amount was a category and the sample could only copy real amounts.
+MONEY_RE = re.compile(r"^ *[+-]?[$€£¥₹][+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)? *$")
 BOOL_TEXT = {"true": True, "false": False, "t": True, "f": False, "yes": True, "no": False}
 BOOL_WORDS = pa.array(sorted(BOOL_TEXT))
 # Tried in order; the first format every value parses with wins. Day-first and month-first
@@ -55,9 +61,24 @@ MIXED_DATE_FORMATS = (
 )
 
 
-def _parse_dates(values: pd.Series, fmt: str) -> pd.Series | None:
+# A timestamp written with its UTC offset (PostgreSQL's timestamptz: 2017-07-05 07:12:00+07,
+# ISO's 2017-07-05T07:12:00Z): parsed with the format of its wall time plus %z.
+ZONED_RE = re.compile(r":\d{2}(\.\d+)?(Z|[+-]\d{2}(:?\d{2})?)$")
+
+
+def _parse_dates(values: pd.Series, fmt: str, zoned: bool = False) -> pd.Series | None:
+    """``values`` parsed with ``fmt``, or None. ``zoned``: the values end in a UTC offset, read
+    with ``fmt`` + ``%z`` and kept as their wall time when they share one offset (as a Parquet
+    column of one time zone is read), in UTC when the offsets differ."""
     try:
-        return pd.to_datetime(values, format=fmt, errors="raise")
+        if not zoned or "%z" in fmt:
+            return pd.to_datetime(values, format=fmt, errors="raise")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pandas' mixed-offsets FutureWarning
+            parsed = pd.to_datetime(values, format=fmt + "%z", errors="raise")
+        if not isinstance(parsed.dtype, pd.DatetimeTZDtype):  # several offsets: UTC
+            parsed = pd.to_datetime(values, format=fmt + "%z", errors="raise", utc=True)
+        return parsed.dt.tz_localize(None)
     except (ValueError, TypeError):
         return None
 
@@ -121,6 +142,8 @@ def type_text(series: pd.Series, fmt: str | None = None) -> tuple[str, pd.Series
     """
     if fmt is not None:
         parsed = _parse_dates(series, fmt)
+        if parsed is None:  # a detected wall-time format of zoned values, given back
+            parsed = _parse_dates(series, fmt, zoned=True)
         if parsed is None:
             raise ValueError(f"values do not match datetime_format '{fmt}'")
         kind = "date" if fmt in DATE_FORMATS or not re.search(r"%[HIMSf]", fmt) else "datetime"
@@ -148,6 +171,10 @@ def type_text(series: pd.Series, fmt: str | None = None) -> tuple[str, pd.Series
         if pc.any(pc.match_substring_regex(unsigned, DECIMAL_CODE_RE.pattern)).as_py():
             return "string", series.astype(object), None  # 050.102: a code, as 01234 is
         return "float", pd.to_numeric(series).astype("float64"), None
+    if _all(values, MONEY_RE.pattern):
+        kind, amounts, _ = type_text(series.str.replace(r"[$€£¥₹, ]", "", regex=True))
+        if kind in ("int", "float"):  # not $00012, a code with a sign before it
+            return kind, amounts, None
     if pc.all(pc.is_in(pc.utf8_lower(values), value_set=BOOL_WORDS)).as_py():
         mapped = series.str.lower().map(BOOL_TEXT)
         return (
@@ -160,8 +187,9 @@ def type_text(series: pd.Series, fmt: str | None = None) -> tuple[str, pd.Series
             parsed = _parse_dates(series, fmt_try)
             if parsed is not None:
                 return "date", parsed, fmt_try
+        zoned = _all(values, ZONED_RE.pattern)
         for fmt_try in DATETIME_FORMATS:
-            parsed = _parse_dates(series, fmt_try)
+            parsed = _parse_dates(series, fmt_try, zoned)
             if parsed is not None:
                 midnight = (parsed.dropna() == parsed.dropna().dt.normalize()).all()
                 return ("date" if midnight else "datetime"), parsed, fmt_try
