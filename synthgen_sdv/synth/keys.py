@@ -288,7 +288,9 @@ def _rebuild_shared(
     n = min(len(df), len(keys))
     new = keys[rng.permutation(len(keys))[:n]]
     old = df[sk.column].to_numpy(dtype=object)
-    mapping = dict(zip(old[:n], new, strict=True))
+    # an empty sampled key names no child's parent (several NaN keys of a dict made pandas'
+    # map fail with InvalidIndexError: WorldCup's shared key with empty values)
+    mapping = {o: v for o, v in zip(old[:n], new, strict=True) if not pd.isna(o)}
     table = df.iloc[:n].copy()
     table[sk.column] = pd.Series(new, index=table.index).astype(source[sk.key].dtype)
     out[sk.table] = table

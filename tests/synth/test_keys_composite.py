@@ -201,3 +201,19 @@ def test_the_notes_of_a_samples_batches_are_summed():
         other,
     ]
     assert keys.merge_notes([]) == []
+
+
+def test_a_shared_key_with_empty_sampled_values_is_remapped():
+    """Several empty keys in a one-to-one extension table that others refer to: each row
+    still gets a distinct parent key, references to the others follow, none to the empties."""
+    out = {
+        "parent": pd.DataFrame({"pid": [10, 11, 12, 13]}),
+        "ext": pd.DataFrame({"pid": [np.nan, np.nan, 7.0], "x": [1, 2, 3]}),
+        "child": pd.DataFrame({"ext_id": [7.0, 7.0, np.nan]}),
+    }
+    sk = keys.SharedKey("ext", "pid", "parent", "pid", True, [("child", "ext_id")])
+    note = keys._rebuild_shared(out, sk, {}, np.random.default_rng(0))
+    ext, child = out["ext"], out["child"]
+    assert ext["pid"].is_unique and ext["pid"].isin(out["parent"]["pid"]).all()
+    assert child["ext_id"].iloc[:2].tolist() == [ext["pid"].iloc[2]] * 2
+    assert child["ext_id"].iloc[2:].isna().all() and note is None
