@@ -120,43 +120,34 @@ def float_reverse(self, data):
     if not isinstance(data, np.ndarray):
         data = data.to_numpy()
     data = self.null_transformer.reverse_transform(data)
-    if self.enforce_min_max_values:
-        data = clip(data, self._min_value, self._max_value)
-    elif not self.computer_representation.startswith("Float"):
-        min_bound, max_bound = rdt_numerical.INTEGER_BOUNDS[self.computer_representation]
-        data = clip(data, min_bound, max_bound)
-    is_integer = pd.api.types.is_integer_dtype(self._dtype)
-    np_integer_with_nans = (
-        not pd.api.types.is_extension_array_dtype(self._dtype)
-        and is_integer
-        and pd.isna(data).any()
-    )
-    if self.learn_rounding_scheme and self._rounding_digits is not None:
-        data = data.round(self._rounding_digits)
-    elif is_integer:
-        data = data.round(0)
-    return data.astype(self._dtype if not np_integer_with_nans else "float64")
+    return _clip_round_cast(self, data, rdt_numerical.INTEGER_BOUNDS, self.learn_rounding_scheme)
 
 
 def format_data(self, column):
     """``sdv.data_processing.NumericalFormatter.format_data`` (sdv 1.x) with ``clip``."""
-    column = column.copy()
+    bounds = numerical_formatter.INTEGER_BOUNDS
+    return _clip_round_cast(self, column.copy(), bounds, self.enforce_rounding)
+
+
+def _clip_round_cast(self, values, integer_bounds, rounding: bool):
+    """What RDT's and SDV's number formatters do alike to sampled values: clip to the learned
+    range (else to the integer type's), round to the learned decimals, cast to the dtype."""
     if self.enforce_min_max_values:
-        column = clip(column, self._min_value, self._max_value)
+        values = clip(values, self._min_value, self._max_value)
     elif not self.computer_representation.startswith("Float"):
-        min_bound, max_bound = numerical_formatter.INTEGER_BOUNDS[self.computer_representation]
-        column = clip(column, min_bound, max_bound)
+        min_bound, max_bound = integer_bounds[self.computer_representation]
+        values = clip(values, min_bound, max_bound)
     is_integer = pd.api.types.is_integer_dtype(self._dtype)
     np_integer_with_nans = (
         not pd.api.types.is_extension_array_dtype(self._dtype)
         and is_integer
-        and pd.isna(column).any()
+        and pd.isna(values).any()
     )
-    if self.enforce_rounding and self._rounding_digits is not None:
-        column = column.round(self._rounding_digits)
+    if rounding and self._rounding_digits is not None:
+        values = values.round(self._rounding_digits)
     elif is_integer:
-        column = column.round(0)
-    return column.astype(self._dtype if not np_integer_with_nans else "float64")
+        values = values.round(0)
+    return values.astype(self._dtype if not np_integer_with_nans else "float64")
 
 
 #: SDV's and RDT's number formatters learn their decimals, and clip, on numpy in
