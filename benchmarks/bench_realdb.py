@@ -420,11 +420,17 @@ def merged_md(doc: dict) -> list[str]:
         for line in (
             f"Rows of {', '.join(m['models'])} come from an earlier run of this script "
             f"({m['file']}: code {m['commit']}, keys {m['keys']}, load average "
-            f"{m['load_average']}), merged with --merge-from: measured apart, so compare their "
-            "CPU seconds rather than wall times.",
+            f"{m['load_average']}{_later(m)}), merged with --merge-from: measured apart, so "
+            "compare their CPU seconds rather than wall times.",
             "",
         )
     ]
+
+
+def _later(merged: dict) -> str:
+    """Where the merged file's own partial re-runs replaced some of those rows."""
+    later = [f"{r['commit']} for {', '.join(r['dbs'])}" for r in merged.get("reruns", [])]
+    return "; some re-run later, at code " + "; ".join(later) if later else ""
 
 
 def markdown(doc: dict) -> str:
@@ -661,6 +667,7 @@ def merge_runs(doc: dict, other: dict, path: Path, models: list[str]) -> None:
                 "commit": other.get("commit"),
                 "keys": other.get("keys"),
                 "load_average": other.get("load_average"),
+                "reruns": [r for r in other.get("reruns", []) if set(r.get("models", [])) & added],
             }
         )
 
