@@ -49,7 +49,7 @@ def export(sqlite: Path, out: Path) -> dict:
     con = sqlite3.connect(sqlite)
     con.text_factory = lambda b: b.decode("utf-8", "replace")
     with contextlib.redirect_stdout(io.StringIO()):
-        pks, fks = export_sqlite(con, out)
+        pks, fks = export_sqlite(con, out, blobs_as_hex=True)
     return {
         "tables": {t: {"primary_key": pk} for t, pk in pks.items()},
         "foreign_keys": [

@@ -76,10 +76,15 @@ def write_keys(
 
 
 # ------------------------------------------------------------------ SQLite
-def export_sqlite(con, out_dir: Path, label: str = "") -> tuple[dict, list]:
+def export_sqlite(
+    con, out_dir: Path, label: str = "", blobs_as_hex: bool = False
+) -> tuple[dict, list]:
     """Every table of an open SQLite database as CSV (SELECT * in rowid order, values as
     sqlite returns them), with the keys the file declares (PRAGMA table_info /
-    foreign_key_list): ({table: pk}, [(child, column, parent, parent_column)])."""
+    foreign_key_list): ({table: pk}, [(child, column, parent, parent_column)]).
+
+    A BLOB column is refused (the corpus holds text only) unless ``blobs_as_hex``: then its
+    bytes are written as hex text, as a dump tool would (benchmarks/bench_unseen.py)."""
     names = [
         r[0]
         for r in con.execute(
@@ -90,13 +95,18 @@ def export_sqlite(con, out_dir: Path, label: str = "") -> tuple[dict, list]:
     pks, fks = {}, []
     for t in names:
         info = con.execute(f'PRAGMA table_info("{t}")').fetchall()  # cid,name,type,notnull,dflt,pk
-        assert not any(r[2].upper() == "BLOB" for r in info)
+        assert blobs_as_hex or not any(r[2].upper() == "BLOB" for r in info)
         pk = [r[1] for r in sorted(info, key=lambda r: r[5]) if r[5]]
         pks[t] = pk[0] if len(pk) == 1 else (pk or None)
         for r in con.execute(f'PRAGMA foreign_key_list("{t}")'):  # id,seq,table,from,to,...
             fks.append((t, r[3], r[2], r[4]))
         cur = con.execute(f'SELECT * FROM "{t}" ORDER BY rowid')
-        n = write_table(out_dir, t, [d[0] for d in cur.description], cur)
+        rows = (
+            (tuple(v.hex() if isinstance(v, bytes) else v for v in row) for row in cur)
+            if blobs_as_hex
+            else cur
+        )
+        n = write_table(out_dir, t, [d[0] for d in cur.description], rows)
         print(f"{label}{t:30s} {n:6d}")
     return pks, sorted(fks)
 
